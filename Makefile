@@ -1,0 +1,49 @@
+# PanelMerge — the two commands:
+#   make run    build the web app and start the server on http://127.0.0.1:8080 (SQLite, no Redis)
+#   make test   everything CI checks: fmt, clippy, wasm build, schema drift, all tests
+#               (SQLite, PostgreSQL + Redis, headless Chromium)
+# Each installs what it needs that is missing.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+WEB_TOOLS := source scripts/ensure-web-tools.sh >/dev/null
+
+.PHONY: run test web web-tools server schema schema-check fmt lint unit e2e bench clean
+
+run: web
+	$(CARGO) run --release -p server --bin panelmerge -- serve
+
+test:
+	scripts/test.sh
+
+web-tools:
+	scripts/ensure-web-tools.sh >/dev/null
+
+web:
+	$(WEB_TOOLS) && trunk build --release
+
+server:
+	$(CARGO) build --release -p server --bin panelmerge
+
+# Regenerate the committed GraphQL schema from the code.
+schema:
+	$(CARGO) run -q -p server --bin panelmerge -- schema > schema.graphql
+
+schema-check:
+	$(CARGO) run -q -p server --bin panelmerge -- schema | diff -u schema.graphql - \
+		|| (echo "schema.graphql is stale: run 'make schema'" >&2; exit 1)
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p web --target wasm32-unknown-unknown -- -D warnings
+
+bench:
+	$(CARGO) bench -p server
+
+clean:
+	$(CARGO) clean
+	rm -rf dist .tools tests/browser/node_modules

@@ -1,0 +1,118 @@
+//! Gene-list benchmarks (results in BENCHMARKS.md, "Gene lists"):
+//! - merge of ≈ 60,000 entities (the bundled UK fixture panels repeated), target ≤ 100 ms;
+//! - XLSX export of 200,000 cells (20,000 rows × 10 columns), target ≤ 0.6 s;
+//! - reading a 20,000-row XLSX upload, target ≤ 1 s.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use chrono::Utc;
+use criterion::{Criterion, criterion_group, criterion_main};
+use rust_xlsxwriter::Workbook;
+use server::genelists::export::{ExportRequest, Provenance, render};
+use server::genelists::upload::{ParseOptions, UploadLimits, parse_upload};
+use shared::merge::{PanelSelection, SelectionFilter, merge};
+use shared::upload::{GeneList, ListGene};
+use shared::{ExportFormat, GeneSymbol, PanelData};
+
+/// The bundled UK panels, repeated under new ids until they hold at least `target` entities.
+fn panels(target: usize) -> Vec<PanelData> {
+    let base = shared::testing::all_uk_panels();
+    let mut out = Vec::new();
+    let mut total = 0;
+    let mut copy = 0u32;
+    while total < target {
+        for panel in &base {
+            let mut p = panel.clone();
+            p.id += 10_000 * copy;
+            total += p.entities.len();
+            out.push(p);
+        }
+        copy += 1;
+    }
+    out
+}
+
+fn bench_merge(c: &mut Criterion) {
+    let panels = panels(60_000);
+    let entities: usize = panels.iter().map(|p| p.entities.len()).sum();
+    let filter = SelectionFilter::everything();
+    let selections: Vec<_> = panels
+        .iter()
+        .map(|p| PanelSelection::new(p, &filter))
+        .collect();
+    let rows = merge(&selections, &[]).total;
+    eprintln!(
+        "merge input: {} panels, {entities} entities → {rows} rows",
+        panels.len()
+    );
+    c.bench_function("merge_60k_entities", |b| {
+        b.iter(|| merge(black_box(&selections), &[]))
+    });
+}
+
+fn bench_xlsx_export(c: &mut Criterion) {
+    let genes: Vec<ListGene> = (0..20_000)
+        .map(|i| ListGene::new(GeneSymbol::parse(&format!("GENE{i}")).unwrap(), None))
+        .collect();
+    let list = GeneList {
+        id: "bench".into(),
+        name: "Benchmark list".into(),
+        genes,
+    };
+    let result = merge(&[], &[list]).into_owned();
+    let provenance = Provenance::from_merge(&result, Utc::now(), "bench");
+    let request = ExportRequest {
+        format: ExportFormat::Xlsx,
+        filename: None,
+        per_source_sheets: false,
+        chr_prefix: true,
+        merge: result,
+        provenance,
+    };
+    let cells = request.merge.total * server::genelists::export::combined_header().len();
+    eprintln!("xlsx export: {cells} cells in the combined sheet");
+    let mut group = c.benchmark_group("export");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
+    group.bench_function("xlsx_200k_cells", |b| {
+        b.iter(|| render(black_box(&request)).unwrap())
+    });
+    group.finish();
+}
+
+fn sample_upload(rows: u32) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Gene symbol").unwrap();
+    sheet.write_string(0, 1, "Comment").unwrap();
+    for row in 1..=rows {
+        sheet.write_string(row, 0, format!("gene{row}")).unwrap();
+        sheet.write_string(row, 1, "from the lab LIMS").unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn bench_xlsx_upload(c: &mut Criterion) {
+    let bytes = sample_upload(20_000);
+    let limits = UploadLimits::default();
+    let options = ParseOptions::default();
+    let parsed = parse_upload(&bytes, "bench.xlsx", &options, &limits, None).unwrap();
+    eprintln!(
+        "xlsx upload: {} bytes, {} rows → {} genes",
+        bytes.len(),
+        parsed.rows,
+        parsed.genes.len()
+    );
+    let mut group = c.benchmark_group("upload");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
+    group.bench_function("xlsx_20k_rows", |b| {
+        b.iter(|| parse_upload(black_box(&bytes), "bench.xlsx", &options, &limits, None).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_merge, bench_xlsx_export, bench_xlsx_upload);
+criterion_main!(benches);

@@ -1,0 +1,122 @@
+//! Sessions: 128-bit random ids in a cookie; records in Redis or memory, stored under a keyed
+//! digest of the id (a leaked store does not yield usable cookies). Idle timeout
+//! (`SESSION_TIMEOUT`), an absolute lifetime, rotation on login, revocation.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppResult, OrInternal};
+use crate::state::AppState;
+
+/// What the store keeps about one session.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionRecord {
+    pub user_id: i32,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The absolute end, whatever the activity.
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Refresh `last_seen_at` (and the idle TTL) at most every 30 s (or a quarter of the idle
+/// timeout, if shorter), not on every request.
+fn touch_interval(state: &AppState) -> chrono::TimeDelta {
+    let quarter = state.settings.security.session_idle_timeout / 4;
+    chrono::TimeDelta::from_std(quarter.min(std::time::Duration::from_secs(30)))
+        .unwrap_or(chrono::TimeDelta::seconds(30))
+}
+
+fn key_of(state: &AppState, cookie: &str) -> String {
+    state.signer.digest_hex(&format!("session:{cookie}"))
+}
+
+fn ttl(state: &AppState, record: &SessionRecord, now: DateTime<Utc>) -> Duration {
+    let idle = state.settings.security.session_idle_timeout;
+    let remaining = (record.expires_at - now).to_std().unwrap_or(Duration::ZERO);
+    idle.min(remaining).max(Duration::from_secs(1))
+}
+
+/// Creates a session; returns `(cookie value, key)`.
+pub async fn create(
+    state: &AppState,
+    user_id: i32,
+    ip: Option<String>,
+    user_agent: Option<String>,
+) -> AppResult<(String, String)> {
+    let cookie = crate::crypto::random_token(16).or_internal("session id")?;
+    let key = key_of(state, &cookie);
+    let now = Utc::now();
+    let lifetime = chrono::TimeDelta::from_std(state.settings.security.session_absolute_lifetime)
+        .or_internal("session lifetime")?;
+    let record = SessionRecord {
+        user_id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + lifetime,
+        ip,
+        user_agent,
+    };
+    let bytes = serde_json::to_vec(&record).or_internal("session encode")?;
+    state
+        .backends
+        .sessions
+        .put(&key, user_id, &bytes, ttl(state, &record, now))
+        .await?;
+    Ok((cookie, key))
+}
+
+/// Loads the session of a cookie, refreshing its idle timeout; `None` when unknown, idle too
+/// long or past its absolute lifetime.
+pub async fn load(state: &AppState, cookie: &str) -> AppResult<Option<(String, SessionRecord)>> {
+    let key = key_of(state, cookie);
+    let Some(bytes) = state.backends.sessions.get(&key).await? else {
+        return Ok(None);
+    };
+    let Ok(mut record) = serde_json::from_slice::<SessionRecord>(&bytes) else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if record.expires_at <= now {
+        state.backends.sessions.remove(&key, record.user_id).await?;
+        return Ok(None);
+    }
+    if now - record.last_seen_at >= touch_interval(state) {
+        record.last_seen_at = now;
+        let bytes = serde_json::to_vec(&record).or_internal("session encode")?;
+        state
+            .backends
+            .sessions
+            .put(&key, record.user_id, &bytes, ttl(state, &record, now))
+            .await?;
+    }
+    Ok(Some((key, record)))
+}
+
+pub async fn revoke(state: &AppState, key: &str, user_id: i32) -> AppResult<()> {
+    state.backends.sessions.remove(key, user_id).await?;
+    Ok(())
+}
+
+/// Every live session of a user as `(key, record)`, newest first.
+pub async fn list(state: &AppState, user_id: i32) -> AppResult<Vec<(String, SessionRecord)>> {
+    let mut sessions: Vec<_> = state
+        .backends
+        .sessions
+        .list(user_id)
+        .await?
+        .into_iter()
+        .filter_map(|(k, bytes)| serde_json::from_slice(&bytes).ok().map(|r| (k, r)))
+        .filter(|(_, r): &(String, SessionRecord)| r.expires_at > Utc::now())
+        .collect();
+    sessions.sort_by_key(|s| std::cmp::Reverse(s.1.created_at));
+    Ok(sessions)
+}
+
+/// Revokes all of a user's sessions except `keep`; returns how many ended.
+pub async fn revoke_all(state: &AppState, user_id: i32, keep: Option<&str>) -> AppResult<u64> {
+    Ok(state.backends.sessions.remove_all(user_id, keep).await?)
+}

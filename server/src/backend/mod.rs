@@ -1,0 +1,239 @@
+//! Cache, rate-limit counters, session storage and pub/sub, behind small traits.
+//!
+//! Each trait has two implementations: Redis (via fred) when `REDIS_URL` is set, so any number
+//! of server instances share state, and an in-process one for the embedded default.
+
+mod memory;
+mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::broadcast;
+
+pub use memory::MemoryBackend;
+pub use redis::RedisBackend;
+
+/// Capacity of each local event channel; a subscriber further behind than this loses events
+/// and is told how many (it never makes the server buffer more).
+pub const EVENT_BUFFER: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{backend}: {message}")]
+pub struct BackendError {
+    pub backend: &'static str,
+    pub message: String,
+}
+
+impl BackendError {
+    pub(crate) fn redis(e: impl std::fmt::Display) -> Self {
+        Self {
+            backend: "redis",
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<BackendError> for crate::error::AppError {
+    fn from(e: BackendError) -> Self {
+        crate::error::AppError::internal(e)
+    }
+}
+
+pub type BackendResult<T> = Result<T, BackendError>;
+
+/// Byte values with a time to live.
+#[async_trait]
+pub trait Cache: Send + Sync {
+    async fn get(&self, key: &str) -> BackendResult<Option<Vec<u8>>>;
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> BackendResult<()>;
+    /// Sets only when absent; returns whether it was set (locks, single-flight leases).
+    async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> BackendResult<bool>;
+    async fn delete(&self, key: &str) -> BackendResult<()>;
+    /// Remaining time to live, or `None` when the key is absent.
+    async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>>;
+    async fn ping(&self) -> BackendResult<()>;
+}
+
+/// The state of a fixed-window counter after a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub count: u64,
+    pub resets_in: Duration,
+}
+
+/// Fixed-window counters for rate limits, lockouts and brute-force detection.
+#[async_trait]
+pub trait Counters: Send + Sync {
+    /// Adds one to `key`; a new window of `window` starts when the key is absent.
+    async fn hit(&self, key: &str, window: Duration) -> BackendResult<Window>;
+    /// The current count without adding to it.
+    async fn peek(&self, key: &str) -> BackendResult<Window>;
+    async fn reset(&self, key: &str) -> BackendResult<()>;
+}
+
+/// Session records, indexed by user so all of a user's sessions can be listed and revoked.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn put(&self, key: &str, user_id: i32, record: &[u8], ttl: Duration)
+    -> BackendResult<()>;
+    async fn get(&self, key: &str) -> BackendResult<Option<Vec<u8>>>;
+    async fn remove(&self, key: &str, user_id: i32) -> BackendResult<()>;
+    /// Every live session of a user as `(key, record)`.
+    async fn list(&self, user_id: i32) -> BackendResult<Vec<(String, Vec<u8>)>>;
+    /// Removes every session of a user except `keep`; returns how many were removed.
+    async fn remove_all(&self, user_id: i32, keep: Option<&str>) -> BackendResult<u64>;
+}
+
+/// Publish/subscribe of string messages on named channels.
+#[async_trait]
+pub trait PubSub: Send + Sync {
+    async fn publish(&self, channel: &str, payload: String) -> BackendResult<()>;
+    /// A receiver of every message published on `channel` (by any instance) from now on.
+    async fn subscribe(&self, channel: &str) -> BackendResult<broadcast::Receiver<String>>;
+}
+
+/// The four services, from one backend.
+#[derive(Clone)]
+pub struct Backends {
+    pub kind: &'static str,
+    pub cache: Arc<dyn Cache>,
+    pub counters: Arc<dyn Counters>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub pubsub: Arc<dyn PubSub>,
+}
+
+impl std::fmt::Debug for Backends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Backends({})", self.kind)
+    }
+}
+
+impl Backends {
+    /// In-process backends (one server instance).
+    pub fn memory() -> Self {
+        let m = Arc::new(MemoryBackend::default());
+        Self {
+            kind: "memory",
+            cache: m.clone(),
+            counters: m.clone(),
+            sessions: m.clone(),
+            pubsub: m,
+        }
+    }
+
+    /// Redis backends; every key and channel starts with `prefix`.
+    pub async fn redis(url: &str, prefix: &str) -> BackendResult<Self> {
+        let r = Arc::new(RedisBackend::connect(url, prefix).await?);
+        Ok(Self {
+            kind: "redis",
+            cache: r.clone(),
+            counters: r.clone(),
+            sessions: r.clone(),
+            pubsub: r,
+        })
+    }
+}
+
+#[cfg(any(test, feature = "test-support"))]
+#[allow(clippy::unwrap_used)]
+pub mod contract {
+    //! The behaviour every implementation must show; run against memory here and against a
+    //! real Redis server in the end-to-end tests.
+    use super::*;
+
+    pub async fn check_all(b: &Backends) {
+        check_cache(b.cache.as_ref()).await;
+        check_counters(b.counters.as_ref()).await;
+        check_sessions(b.sessions.as_ref()).await;
+        check_pubsub(b.pubsub.as_ref()).await;
+    }
+
+    pub async fn check_cache(c: &dyn Cache) {
+        assert_eq!(c.get("k").await.unwrap(), None);
+        c.set("k", b"v1", None).await.unwrap();
+        assert_eq!(c.get("k").await.unwrap().as_deref(), Some(&b"v1"[..]));
+        assert!(
+            !c.set_if_absent("k", b"v2", Duration::from_secs(5))
+                .await
+                .unwrap()
+        );
+        assert!(
+            c.set_if_absent("lease", b"x", Duration::from_secs(5))
+                .await
+                .unwrap()
+        );
+        let ttl = c.ttl("lease").await.unwrap().unwrap();
+        assert!(ttl <= Duration::from_secs(5) && ttl > Duration::from_secs(3));
+        c.delete("k").await.unwrap();
+        assert_eq!(c.get("k").await.unwrap(), None);
+        assert_eq!(c.ttl("k").await.unwrap(), None);
+        c.set("short", b"x", Some(Duration::from_millis(1)))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(
+            c.get("short").await.unwrap(),
+            None,
+            "expired values are gone"
+        );
+        c.ping().await.unwrap();
+    }
+
+    pub async fn check_counters(c: &dyn Counters) {
+        let w = Duration::from_secs(60);
+        assert_eq!(c.peek("ip").await.unwrap().count, 0);
+        assert_eq!(c.hit("ip", w).await.unwrap().count, 1);
+        let second = c.hit("ip", w).await.unwrap();
+        assert_eq!(second.count, 2);
+        assert!(second.resets_in <= w && second.resets_in > Duration::from_secs(55));
+        assert_eq!(c.peek("ip").await.unwrap().count, 2);
+        c.reset("ip").await.unwrap();
+        assert_eq!(c.peek("ip").await.unwrap().count, 0);
+    }
+
+    pub async fn check_sessions(s: &dyn SessionStore) {
+        let ttl = Duration::from_secs(60);
+        s.put("a", 1, b"one", ttl).await.unwrap();
+        s.put("b", 1, b"two", ttl).await.unwrap();
+        s.put("c", 2, b"three", ttl).await.unwrap();
+        assert_eq!(s.get("a").await.unwrap().as_deref(), Some(&b"one"[..]));
+        let mut mine: Vec<_> = s
+            .list(1)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        mine.sort();
+        assert_eq!(mine, ["a", "b"]);
+        assert_eq!(s.remove_all(1, Some("b")).await.unwrap(), 1);
+        assert_eq!(s.get("a").await.unwrap(), None);
+        assert!(s.get("b").await.unwrap().is_some());
+        s.remove("b", 1).await.unwrap();
+        assert!(s.list(1).await.unwrap().is_empty());
+        assert_eq!(s.list(2).await.unwrap().len(), 1, "other users untouched");
+        s.put("short", 3, b"x", Duration::from_millis(1))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(s.get("short").await.unwrap(), None);
+        assert!(
+            s.list(3).await.unwrap().is_empty(),
+            "expired sessions are not listed"
+        );
+    }
+
+    pub async fn check_pubsub(p: &dyn PubSub) {
+        let mut rx = p.subscribe("events").await.unwrap();
+        let mut other = p.subscribe("other").await.unwrap();
+        p.publish("events", "hello".to_owned()).await.unwrap();
+        let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, "hello");
+        assert!(other.try_recv().is_err(), "other channels get nothing");
+    }
+}

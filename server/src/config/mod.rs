@@ -1,0 +1,415 @@
+//! Typed settings, loaded once from defaults, `.env` and the environment.
+//!
+//! Variable names are the Flask version's, so existing `.env` files keep working. Loading is a
+//! pure function of a variable map ([`Settings::from_vars`]); nothing here calls `env::set_var`.
+
+mod parse;
+mod secret;
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use parse::{ConfigIssue, ConfigReport};
+pub use secret::{EncryptionKey, Secret};
+
+use parse::Vars;
+
+/// Development (the default) or production. Production refuses to start without real keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl Environment {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Production => "production",
+        }
+    }
+}
+
+/// Limits that protect the GraphQL endpoint.
+#[derive(Debug, Clone)]
+pub struct GraphqlLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_batch: usize,
+    pub max_page_size: usize,
+    pub introspection: bool,
+    pub graphiql: bool,
+}
+
+/// Request-size limits.
+#[derive(Debug, Clone)]
+pub struct BodyLimits {
+    /// Largest JSON (or GET query) request body.
+    pub max_json_bytes: usize,
+    /// Largest uploaded file.
+    pub max_upload_bytes: usize,
+}
+
+/// Login protection and request rate limits.
+#[derive(Debug, Clone)]
+pub struct SecuritySettings {
+    pub session_idle_timeout: Duration,
+    pub session_absolute_lifetime: Duration,
+    pub max_login_attempts: u32,
+    pub lockout_duration: Duration,
+    pub brute_force_threshold: u32,
+    pub brute_force_block: Duration,
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_per_hour: u32,
+    pub rate_limit_per_day: u32,
+    /// `Secure` flag on cookies. Off only when explicitly serving plain http on loopback.
+    pub secure_cookies: bool,
+    /// Origins allowed for CORS and WebSocket connections besides the server's own.
+    pub allowed_origins: Vec<String>,
+    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
+    pub trust_proxy: bool,
+    /// Concurrent argon2 hashes; the rest wait, so a login flood can not starve the runtime.
+    pub password_hash_concurrency: usize,
+    /// A WebSocket must send `connection_init` within this time.
+    pub ws_init_timeout: Duration,
+    /// The server pings idle WebSockets this often.
+    pub ws_ping_interval: Duration,
+}
+
+/// Where PanelApp data comes from.
+#[derive(Debug, Clone)]
+pub struct PanelAppSettings {
+    pub uk_url: String,
+    pub au_url: String,
+    /// Serve only this snapshot directory (air-gapped sites); never call PanelApp.
+    pub snapshot_dir: Option<PathBuf>,
+    pub cache_ttl: Duration,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub max_retries: u32,
+}
+
+/// Log output.
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub level: String,
+    pub file: Option<PathBuf>,
+    pub max_size: u64,
+    pub backup_count: usize,
+    pub json: bool,
+}
+
+/// Everything the server needs, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub host: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub static_dir: PathBuf,
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
+    pub redis_key_prefix: String,
+    pub secret_key: Secret,
+    pub encryption_key: EncryptionKey,
+    /// Older keys still accepted for decryption (after `rotate-key`).
+    pub previous_encryption_keys: Vec<EncryptionKey>,
+    pub audit_retention_days: u32,
+    pub upload_ttl: Duration,
+    pub download_link_ttl: Duration,
+    pub graphql: GraphqlLimits,
+    pub body: BodyLimits,
+    pub security: SecuritySettings,
+    pub panelapp: PanelAppSettings,
+    pub log: LogSettings,
+    /// Keys that were generated because they were missing (development only).
+    pub generated_keys: Vec<&'static str>,
+}
+
+/// Variables this program reads, with a one-line description (used by `config validate`).
+pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
+    ("APP_ENV", "development (default) or production"),
+    ("FLASK_ENV", "Flask name for APP_ENV"),
+    ("HOST", "address to listen on (default 127.0.0.1)"),
+    (
+        "PORT",
+        "port to listen on (default 8080; 0 picks a free one)",
+    ),
+    (
+        "DATA_DIR",
+        "directory for the SQLite file, generated keys and caches (default ./data)",
+    ),
+    (
+        "STATIC_DIR",
+        "directory of the built web app (default ./dist)",
+    ),
+    (
+        "DATABASE_URL",
+        "sqlite://FILE or postgres://USER@HOST/DB (default SQLite in DATA_DIR)",
+    ),
+    (
+        "REDIS_URL",
+        "redis://HOST:PORT (optional; in-process cache, sessions and pub/sub without)",
+    ),
+    (
+        "REDIS_KEY_PREFIX",
+        "prefix of every Redis key and channel (default panelmerge:)",
+    ),
+    (
+        "SECRET_KEY",
+        "signing key for links and tokens, at least 32 characters",
+    ),
+    (
+        "ENCRYPTION_KEY",
+        "url-safe base64 of 32 bytes (AES-256-GCM key for sensitive values)",
+    ),
+    (
+        "PREVIOUS_ENCRYPTION_KEYS",
+        "comma-separated older ENCRYPTION_KEYs, for decryption only",
+    ),
+    (
+        "SESSION_TIMEOUT",
+        "idle session timeout in seconds (default 3600)",
+    ),
+    (
+        "SESSION_MAX_LIFETIME",
+        "absolute session lifetime in seconds (default 86400)",
+    ),
+    (
+        "MAX_LOGIN_ATTEMPTS",
+        "failed logins before an account locks (default 5)",
+    ),
+    (
+        "LOCKOUT_DURATION",
+        "account lockout in seconds (default 900)",
+    ),
+    (
+        "BRUTE_FORCE_THRESHOLD",
+        "failed logins per IP before the IP is blocked (default 20)",
+    ),
+    (
+        "BRUTE_FORCE_BLOCK_DURATION",
+        "IP block in seconds (default 3600)",
+    ),
+    (
+        "RATE_LIMIT_PER_MINUTE",
+        "requests per minute per client (default 300)",
+    ),
+    (
+        "RATE_LIMIT_PER_HOUR",
+        "requests per hour per client (default 5000)",
+    ),
+    (
+        "RATE_LIMIT_PER_DAY",
+        "requests per day per client (default 50000)",
+    ),
+    (
+        "AUDIT_RETENTION_DAYS",
+        "days audit rows are kept before purge (default 365)",
+    ),
+    (
+        "UPLOAD_TTL",
+        "seconds an anonymous visitor's upload is kept (default 86400)",
+    ),
+    (
+        "DOWNLOAD_LINK_TTL",
+        "seconds a signed download link stays valid (default 300)",
+    ),
+    (
+        "LOG_LEVEL",
+        "error, warn, info (default), debug or trace; or a tracing filter",
+    ),
+    ("LOG_FILE", "also write logs to this file, rotated by size"),
+    ("LOG_FORMAT", "text (default) or json"),
+    (
+        "MAX_LOG_SIZE",
+        "bytes before LOG_FILE rotates (default 10485760)",
+    ),
+    ("LOG_BACKUP_COUNT", "rotated log files kept (default 5)"),
+    ("GRAPHQL_MAX_DEPTH", "maximum query depth (default 12)"),
+    (
+        "GRAPHQL_MAX_COMPLEXITY",
+        "maximum query complexity (default 1000)",
+    ),
+    (
+        "GRAPHQL_MAX_ALIASES",
+        "maximum aliases per request (default 50)",
+    ),
+    (
+        "GRAPHQL_MAX_BATCH",
+        "maximum operations per batch request (default 10)",
+    ),
+    (
+        "GRAPHQL_MAX_PAGE_SIZE",
+        "maximum `first` of a connection (default 100)",
+    ),
+    (
+        "GRAPHQL_INTROSPECTION",
+        "allow schema introspection (default: on in development)",
+    ),
+    (
+        "GRAPHIQL",
+        "serve GraphiQL on a browser GET of /graphql (default: on in development)",
+    ),
+    (
+        "MAX_BODY_SIZE",
+        "largest JSON request body in bytes (default 1048576)",
+    ),
+    (
+        "MAX_UPLOAD_SIZE",
+        "largest uploaded file in bytes (default 10485760)",
+    ),
+    (
+        "COOKIE_SECURE",
+        "force the Secure cookie flag on or off (default: off only on loopback)",
+    ),
+    (
+        "CORS_ORIGINS",
+        "comma-separated origins allowed for CORS and WebSockets",
+    ),
+    (
+        "TRUST_PROXY",
+        "trust X-Forwarded-For from a reverse proxy (default false)",
+    ),
+    (
+        "PASSWORD_HASH_CONCURRENCY",
+        "parallel password hashes (default: number of CPUs)",
+    ),
+    ("PANELAPP_UK_URL", "PanelApp UK API base URL"),
+    ("PANELAPP_AU_URL", "PanelApp Australia API base URL"),
+    (
+        "PANELAPP_SNAPSHOT",
+        "serve only this snapshot directory; never call PanelApp",
+    ),
+    (
+        "PANELAPP_CACHE_TTL",
+        "seconds PanelApp data stays fresh (default 86400)",
+    ),
+    (
+        "PANELAPP_TIMEOUT",
+        "seconds per PanelApp request (default 30)",
+    ),
+    (
+        "PANELAPP_CONCURRENCY",
+        "parallel requests per PanelApp instance (default 4)",
+    ),
+    (
+        "PANELAPP_MAX_RETRIES",
+        "retries of a failed PanelApp request (default 4)",
+    ),
+];
+
+/// Flask-only variables an existing `.env` may carry; accepted and ignored, with a note.
+pub const FLASK_ONLY_VARIABLES: &[&str] = &[
+    "FLASK_APP",
+    "FLASK_DEBUG",
+    "SQLALCHEMY_DATABASE_URI",
+    "SQLALCHEMY_TRACK_MODIFICATIONS",
+    "CACHE_TYPE",
+    "CACHE_DEFAULT_TIMEOUT",
+    "CACHE_REDIS_URL",
+    "WTF_CSRF_ENABLED",
+    "SESSION_TYPE",
+    "PERMANENT_SESSION_LIFETIME",
+];
+
+pub const DEFAULT_UK_URL: &str = "https://panelapp.genomicsengland.co.uk/api/v1/";
+pub const DEFAULT_AU_URL: &str = "https://panelapp-aus.org/api/v1/";
+
+impl Settings {
+    /// Loads settings from `.env` in the working directory (if any) and the environment.
+    /// In development, missing keys are generated once and kept in the data directory.
+    pub fn load() -> Result<Self, ConfigReport> {
+        let vars = collect_vars(Path::new(".env")).map_err(|issue| ConfigReport {
+            errors: vec![issue],
+            warnings: Vec::new(),
+        })?;
+        let (settings, _) = Self::from_vars_generating_keys(&vars)?;
+        Ok(settings)
+    }
+
+    /// Parses and validates without side effects. Missing keys are errors in production and
+    /// warnings in development (where they would be generated).
+    pub fn validate(vars: &BTreeMap<String, String>) -> ConfigReport {
+        match Self::from_vars(vars) {
+            Ok((_, report)) | Err(report) => report,
+        }
+    }
+
+    /// Parses settings from a variable map. Keys missing in development are left for
+    /// [`Self::from_vars_generating_keys`] to fill; this function never touches the disk.
+    pub fn from_vars(
+        vars: &BTreeMap<String, String>,
+    ) -> Result<(PartialSettings, ConfigReport), ConfigReport> {
+        let mut v = Vars::new(vars);
+        let partial = parse::parse_settings(&mut v);
+        let report = v.finish();
+        if report.errors.is_empty() {
+            Ok((partial, report))
+        } else {
+            Err(report)
+        }
+    }
+
+    /// Parses settings and, in development, generates missing keys under `DATA_DIR`.
+    pub fn from_vars_generating_keys(
+        vars: &BTreeMap<String, String>,
+    ) -> Result<(Self, ConfigReport), ConfigReport> {
+        let (partial, mut report) = Self::from_vars(vars)?;
+        let settings = partial.complete(&mut report)?;
+        Ok((settings, report))
+    }
+
+    /// The `host:port` to bind.
+    pub fn bind_address(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::new(self.host, self.port)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Settings for tests and tools: development mode, fixed keys, everything in `data_dir`.
+    pub fn for_tests(data_dir: &Path) -> Self {
+        let mut vars = BTreeMap::new();
+        vars.insert("DATA_DIR".to_owned(), data_dir.display().to_string());
+        vars.insert("PORT".to_owned(), "0".to_owned());
+        vars.insert(
+            "SECRET_KEY".to_owned(),
+            "test-secret-key-with-at-least-32-characters".to_owned(),
+        );
+        vars.insert(
+            "ENCRYPTION_KEY".to_owned(),
+            EncryptionKey::generate().to_base64().expose().to_owned(),
+        );
+        match Self::from_vars_generating_keys(&vars) {
+            Ok((settings, _)) => settings,
+            Err(report) => panic!("test settings are invalid: {report}"),
+        }
+    }
+}
+
+pub use parse::PartialSettings;
+
+/// Reads `.env` (if present) and overlays the process environment, which wins.
+pub fn collect_vars(dotenv: &Path) -> Result<BTreeMap<String, String>, ConfigIssue> {
+    let mut vars = BTreeMap::new();
+    if dotenv.exists() {
+        let iter = dotenvy::from_path_iter(dotenv).map_err(|e| ConfigIssue {
+            variable: ".env".to_owned(),
+            message: format!("can not read {}: {e}", dotenv.display()),
+        })?;
+        for item in iter {
+            let (key, value) = item.map_err(|e| ConfigIssue {
+                variable: ".env".to_owned(),
+                message: format!("can not parse {}: {e}", dotenv.display()),
+            })?;
+            vars.insert(key, value);
+        }
+    }
+    vars.extend(std::env::vars());
+    Ok(vars)
+}

@@ -1,0 +1,585 @@
+//! Parsing of the variable map into settings, collecting every problem instead of stopping at
+//! the first, so `config validate` can name them all.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::secret::{EncryptionKey, Secret};
+use super::{
+    BodyLimits, DEFAULT_AU_URL, DEFAULT_UK_URL, Environment, GraphqlLimits, LogSettings,
+    PanelAppSettings, SecuritySettings, Settings,
+};
+
+/// One problem with one variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub variable: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+/// Everything found wrong (errors) or worth knowing (warnings) about a configuration.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigReport {
+    pub errors: Vec<ConfigIssue>,
+    pub warnings: Vec<ConfigIssue>,
+}
+
+impl fmt::Display for ConfigReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.errors {
+            writeln!(f, "error: {e}")?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigReport {}
+
+/// Reads typed values out of the variable map, remembering every problem.
+pub(super) struct Vars<'a> {
+    vars: &'a BTreeMap<String, String>,
+    report: ConfigReport,
+}
+
+impl<'a> Vars<'a> {
+    pub(super) fn new(vars: &'a BTreeMap<String, String>) -> Self {
+        Self {
+            vars,
+            report: ConfigReport::default(),
+        }
+    }
+
+    pub(super) fn finish(self) -> ConfigReport {
+        self.report
+    }
+
+    fn raw(&self, name: &str) -> Option<&'a str> {
+        self.vars
+            .get(name)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn error(&mut self, name: &str, message: impl Into<String>) {
+        self.report.errors.push(ConfigIssue {
+            variable: name.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn warn(&mut self, name: &str, message: impl Into<String>) {
+        self.report.warnings.push(ConfigIssue {
+            variable: name.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn parsed<T: FromStr>(&mut self, name: &str, default: T, what: &str) -> T
+    where
+        T::Err: fmt::Display,
+    {
+        match self.raw(name) {
+            None => default,
+            Some(raw) => match raw.parse::<T>() {
+                Ok(v) => v,
+                Err(e) => {
+                    self.error(name, format!("{raw:?} is not {what}: {e}"));
+                    default
+                }
+            },
+        }
+    }
+
+    fn number(&mut self, name: &str, default: u64, min: u64, max: u64) -> u64 {
+        let value = self.parsed(name, default, "a whole number");
+        if value < min || value > max {
+            self.error(name, format!("{value} is out of range ({min} to {max})"));
+            return default;
+        }
+        value
+    }
+
+    fn seconds(&mut self, name: &str, default: u64, min: u64, max: u64) -> Duration {
+        Duration::from_secs(self.number(name, default, min, max))
+    }
+
+    fn flag(&mut self, name: &str, default: bool) -> bool {
+        match self.raw(name).map(str::to_ascii_lowercase).as_deref() {
+            None => default,
+            Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(other) => {
+                self.error(name, format!("{other:?} is not a boolean (true/false)"));
+                default
+            }
+        }
+    }
+
+    fn url(&mut self, name: &str, default: &str) -> String {
+        let value = self.raw(name).unwrap_or(default);
+        match url::Url::parse(value) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                let mut s = u.to_string();
+                if !s.ends_with('/') {
+                    s.push('/');
+                }
+                s
+            }
+            Ok(_) => {
+                self.error(name, format!("{value:?} must be an http(s) URL"));
+                default.to_owned()
+            }
+            Err(e) => {
+                self.error(name, format!("{value:?} is not a URL: {e}"));
+                default.to_owned()
+            }
+        }
+    }
+}
+
+/// Settings parsed from variables, before missing development keys are generated.
+#[derive(Debug, Clone)]
+pub struct PartialSettings {
+    settings: Settings,
+    missing_secret_key: bool,
+    missing_encryption_key: bool,
+}
+
+impl PartialSettings {
+    /// Generates missing development keys under `DATA_DIR` (kept for the next start).
+    pub fn complete(mut self, report: &mut ConfigReport) -> Result<Settings, ConfigReport> {
+        let dir = self.settings.data_dir.clone();
+        let mut fail = |variable: &str, e: std::io::Error| ConfigReport {
+            errors: vec![ConfigIssue {
+                variable: variable.to_owned(),
+                message: format!("can not keep a generated key in {}: {e}", dir.display()),
+            }],
+            warnings: std::mem::take(&mut report.warnings),
+        };
+        if self.missing_secret_key {
+            let key = load_or_create_key(&dir.join("secret_key"), || {
+                EncryptionKey::generate().to_base64().expose().to_owned()
+            })
+            .map_err(|e| fail("SECRET_KEY", e))?;
+            self.settings.secret_key = Secret::new(key);
+            self.settings.generated_keys.push("SECRET_KEY");
+        }
+        if self.missing_encryption_key {
+            let key = load_or_create_key(&dir.join("encryption_key"), || {
+                EncryptionKey::generate().to_base64().expose().to_owned()
+            })
+            .map_err(|e| fail("ENCRYPTION_KEY", e))?;
+            match EncryptionKey::from_base64(&key) {
+                Ok(k) => self.settings.encryption_key = k,
+                Err(e) => {
+                    return Err(ConfigReport {
+                        errors: vec![ConfigIssue {
+                            variable: "ENCRYPTION_KEY".to_owned(),
+                            message: format!("the kept key in {} is invalid: {e}", dir.display()),
+                        }],
+                        warnings: std::mem::take(&mut report.warnings),
+                    });
+                }
+            }
+            self.settings.generated_keys.push("ENCRYPTION_KEY");
+        }
+        Ok(self.settings)
+    }
+}
+
+fn load_or_create_key(path: &Path, generate: impl FnOnce() -> String) -> std::io::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(existing) if !existing.trim().is_empty() => return Ok(existing.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let key = generate();
+    write_private(path, &key)?;
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Converts SQLAlchemy-style URLs of Flask `.env` files into sqlx URLs.
+pub(crate) fn normalise_database_url(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let (scheme, rest) = raw
+        .split_once("://")
+        .ok_or("expected a URL such as sqlite://FILE")?;
+    let scheme = scheme
+        .split('+')
+        .next()
+        .unwrap_or(scheme)
+        .to_ascii_lowercase();
+    match scheme.as_str() {
+        "postgres" | "postgresql" => Ok(format!("postgres://{rest}")),
+        "sqlite" => {
+            // SQLAlchemy: sqlite:///relative.db and sqlite:////absolute.db
+            let path = rest.strip_prefix('/').unwrap_or(rest);
+            if path.is_empty() || path == ":memory:" {
+                return Err("SQLite needs a file (an in-memory database loses its tables)".into());
+            }
+            let with_mode = if path.contains('?') {
+                path.to_owned()
+            } else {
+                format!("{path}?mode=rwc")
+            };
+            Ok(format!("sqlite://{with_mode}"))
+        }
+        other => Err(format!(
+            "unsupported database {other:?}: use sqlite:// or postgres://"
+        )),
+    }
+}
+
+pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
+    let environment = match v.raw("APP_ENV").or_else(|| v.raw("FLASK_ENV")) {
+        None => Environment::Development,
+        Some(raw) => match raw.to_ascii_lowercase().as_str() {
+            "production" | "prod" => Environment::Production,
+            "development" | "dev" | "testing" | "test" => Environment::Development,
+            other => {
+                v.error(
+                    "APP_ENV",
+                    format!("{other:?} is not development or production"),
+                );
+                Environment::Development
+            }
+        },
+    };
+    let dev = environment == Environment::Development;
+    let host: IpAddr = v.parsed("HOST", IpAddr::from([127, 0, 0, 1]), "an IP address");
+    let port = v.number("PORT", 8080, 0, 65535) as u16;
+    let data_dir = PathBuf::from(v.raw("DATA_DIR").unwrap_or("data"));
+    let static_dir = PathBuf::from(v.raw("STATIC_DIR").unwrap_or("dist"));
+
+    let default_db = format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("panelmerge.db").display()
+    );
+    let database_url = match v.raw("DATABASE_URL") {
+        None => default_db,
+        Some(raw) => normalise_database_url(raw).unwrap_or_else(|e| {
+            v.error("DATABASE_URL", e);
+            default_db
+        }),
+    };
+    let redis_url = match v.raw("REDIS_URL") {
+        None => None,
+        Some(raw) => match url::Url::parse(raw) {
+            Ok(u) if matches!(u.scheme(), "redis" | "rediss") => Some(Secret::new(raw.to_owned())),
+            _ => {
+                v.error("REDIS_URL", "must be a redis:// or rediss:// URL");
+                None
+            }
+        },
+    };
+    let redis_key_prefix = v
+        .raw("REDIS_KEY_PREFIX")
+        .unwrap_or("panelmerge:")
+        .to_owned();
+
+    let secret_key = match v.raw("SECRET_KEY") {
+        Some(k) if k.chars().count() >= 32 => Some(Secret::new(k.to_owned())),
+        Some(k) => {
+            v.error(
+                "SECRET_KEY",
+                format!("is {} characters; use at least 32", k.chars().count()),
+            );
+            None
+        }
+        None if dev => {
+            v.warn(
+                "SECRET_KEY",
+                "missing; a key is generated once and kept in DATA_DIR",
+            );
+            None
+        }
+        None => {
+            v.error("SECRET_KEY", "missing (required in production)");
+            None
+        }
+    };
+    let encryption_key = match v.raw("ENCRYPTION_KEY") {
+        Some(k) => match EncryptionKey::from_base64(k) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                v.error("ENCRYPTION_KEY", e.to_string());
+                None
+            }
+        },
+        None if dev => {
+            v.warn(
+                "ENCRYPTION_KEY",
+                "missing; a key is generated once and kept in DATA_DIR",
+            );
+            None
+        }
+        None => {
+            v.error("ENCRYPTION_KEY", "missing (required in production)");
+            None
+        }
+    };
+    let mut previous_encryption_keys = Vec::new();
+    if let Some(raw) = v.raw("PREVIOUS_ENCRYPTION_KEYS") {
+        for (i, part) in raw
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .enumerate()
+        {
+            match EncryptionKey::from_base64(part) {
+                Ok(k) => previous_encryption_keys.push(k),
+                Err(e) => v.error("PREVIOUS_ENCRYPTION_KEYS", format!("key {}: {e}", i + 1)),
+            }
+        }
+    }
+
+    let graphql = GraphqlLimits {
+        max_depth: v.number("GRAPHQL_MAX_DEPTH", 12, 2, 64) as usize,
+        max_complexity: v.number("GRAPHQL_MAX_COMPLEXITY", 1000, 10, 1_000_000) as usize,
+        max_aliases: v.number("GRAPHQL_MAX_ALIASES", 50, 0, 10_000) as usize,
+        max_batch: v.number("GRAPHQL_MAX_BATCH", 10, 1, 1000) as usize,
+        max_page_size: v.number("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000) as usize,
+        introspection: v.flag("GRAPHQL_INTROSPECTION", dev),
+        graphiql: v.flag("GRAPHIQL", dev),
+    };
+    let body = BodyLimits {
+        max_json_bytes: v.number("MAX_BODY_SIZE", 1 << 20, 1024, 1 << 30) as usize,
+        max_upload_bytes: v.number("MAX_UPLOAD_SIZE", 10 << 20, 1024, 1 << 30) as usize,
+    };
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2) as u64;
+    let security = SecuritySettings {
+        session_idle_timeout: v.seconds("SESSION_TIMEOUT", 3600, 1, 30 * 86400),
+        session_absolute_lifetime: v.seconds("SESSION_MAX_LIFETIME", 86400, 1, 365 * 86400),
+        max_login_attempts: v.number("MAX_LOGIN_ATTEMPTS", 5, 1, 1000) as u32,
+        lockout_duration: v.seconds("LOCKOUT_DURATION", 900, 1, 30 * 86400),
+        brute_force_threshold: v.number("BRUTE_FORCE_THRESHOLD", 20, 1, 100_000) as u32,
+        brute_force_block: v.seconds("BRUTE_FORCE_BLOCK_DURATION", 3600, 1, 30 * 86400),
+        rate_limit_per_minute: v.number("RATE_LIMIT_PER_MINUTE", 300, 1, 10_000_000) as u32,
+        rate_limit_per_hour: v.number("RATE_LIMIT_PER_HOUR", 5000, 1, 10_000_000) as u32,
+        rate_limit_per_day: v.number("RATE_LIMIT_PER_DAY", 50_000, 1, 100_000_000) as u32,
+        secure_cookies: v.flag("COOKIE_SECURE", !host.is_loopback()),
+        allowed_origins: v
+            .raw("CORS_ORIGINS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        trust_proxy: v.flag("TRUST_PROXY", false),
+        password_hash_concurrency: v.number("PASSWORD_HASH_CONCURRENCY", cpus, 1, 256) as usize,
+        ws_init_timeout: v.seconds("WS_INIT_TIMEOUT", 10, 1, 300),
+        ws_ping_interval: v.seconds("WS_PING_INTERVAL", 15, 1, 3600),
+    };
+    let panelapp = PanelAppSettings {
+        uk_url: v.url("PANELAPP_UK_URL", DEFAULT_UK_URL),
+        au_url: v.url("PANELAPP_AU_URL", DEFAULT_AU_URL),
+        snapshot_dir: v.raw("PANELAPP_SNAPSHOT").map(PathBuf::from),
+        cache_ttl: v.seconds("PANELAPP_CACHE_TTL", 86400, 1, 365 * 86400),
+        timeout: v.seconds("PANELAPP_TIMEOUT", 30, 1, 600),
+        concurrency: v.number("PANELAPP_CONCURRENCY", 4, 1, 64) as usize,
+        max_retries: v.number("PANELAPP_MAX_RETRIES", 4, 0, 20) as u32,
+    };
+    if let Some(dir) = &panelapp.snapshot_dir
+        && !dir.is_dir()
+    {
+        v.error(
+            "PANELAPP_SNAPSHOT",
+            format!("{} is not a directory", dir.display()),
+        );
+    }
+    let level = v.raw("LOG_LEVEL").unwrap_or("info").to_ascii_lowercase();
+    if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+        v.error(
+            "LOG_LEVEL",
+            format!("{level:?} is not a log level or tracing filter"),
+        );
+    }
+    let log = LogSettings {
+        level,
+        file: v.raw("LOG_FILE").map(PathBuf::from),
+        max_size: v.number("MAX_LOG_SIZE", 10 << 20, 1024, 1 << 40),
+        backup_count: v.number("LOG_BACKUP_COUNT", 5, 0, 1000) as usize,
+        json: match v.raw("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                v.error("LOG_FORMAT", format!("{other:?} is not text or json"));
+                false
+            }
+        },
+    };
+    let audit_retention_days = v.number("AUDIT_RETENTION_DAYS", 365, 1, 36_500) as u32;
+    let upload_ttl = v.seconds("UPLOAD_TTL", 86400, 60, 365 * 86400);
+    let download_link_ttl = v.seconds("DOWNLOAD_LINK_TTL", 300, 10, 86400);
+
+    let missing_secret_key = secret_key.is_none();
+    let missing_encryption_key = encryption_key.is_none();
+    PartialSettings {
+        settings: Settings {
+            environment,
+            host,
+            port,
+            data_dir,
+            static_dir,
+            database_url: Secret::new(database_url),
+            redis_url,
+            redis_key_prefix,
+            secret_key: secret_key.unwrap_or_else(|| Secret::new(String::new())),
+            encryption_key: encryption_key.unwrap_or_else(EncryptionKey::generate),
+            previous_encryption_keys,
+            audit_retention_days,
+            upload_ttl,
+            download_link_ttl,
+            graphql,
+            body,
+            security,
+            panelapp,
+            log,
+            generated_keys: Vec::new(),
+        },
+        missing_secret_key,
+        missing_encryption_key,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn error_vars(report: &ConfigReport) -> Vec<&str> {
+        report.errors.iter().map(|e| e.variable.as_str()).collect()
+    }
+
+    #[test]
+    fn defaults_are_embedded_development() {
+        let (partial, report) = Settings::from_vars(&vars(&[])).unwrap();
+        assert!(report.errors.is_empty());
+        let names: Vec<_> = report
+            .warnings
+            .iter()
+            .map(|w| w.variable.as_str())
+            .collect();
+        assert_eq!(names, ["SECRET_KEY", "ENCRYPTION_KEY"]);
+        let s = partial.settings;
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!(s.bind_address().to_string(), "127.0.0.1:8080");
+        assert!(
+            s.database_url
+                .expose()
+                .starts_with("sqlite://data/panelmerge.db")
+        );
+        assert!(s.redis_url.is_none());
+        assert!(!s.security.secure_cookies, "plain http on loopback");
+        assert!(s.graphql.introspection && s.graphql.graphiql);
+        assert_eq!(s.graphql.max_depth, 12);
+    }
+
+    #[test]
+    fn a_short_encryption_key_is_named() {
+        let report = Settings::validate(&vars(&[("ENCRYPTION_KEY", "short")]));
+        assert_eq!(error_vars(&report), ["ENCRYPTION_KEY"]);
+    }
+
+    #[test]
+    fn production_requires_keys_and_reports_every_problem() {
+        let report = Settings::validate(&vars(&[
+            ("FLASK_ENV", "production"),
+            ("PORT", "99999"),
+            ("MAX_LOGIN_ATTEMPTS", "many"),
+            ("REDIS_URL", "http://x"),
+        ]));
+        assert_eq!(
+            error_vars(&report),
+            [
+                "PORT",
+                "REDIS_URL",
+                "SECRET_KEY",
+                "ENCRYPTION_KEY",
+                "MAX_LOGIN_ATTEMPTS"
+            ]
+        );
+        let port = &report.errors[0].message;
+        assert!(port.contains("out of range"), "{port}");
+    }
+
+    #[test]
+    fn flask_database_urls_are_understood() {
+        assert_eq!(
+            normalise_database_url("postgresql+psycopg2://u:p@db/panels").unwrap(),
+            "postgres://u:p@db/panels"
+        );
+        assert_eq!(
+            normalise_database_url("sqlite:///instance/app.db").unwrap(),
+            "sqlite://instance/app.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_database_url("sqlite:////var/lib/app.db").unwrap(),
+            "sqlite:///var/lib/app.db?mode=rwc"
+        );
+        assert!(normalise_database_url("sqlite://:memory:").is_err());
+        assert!(normalise_database_url("mysql://x/y").is_err());
+    }
+
+    #[test]
+    fn development_keys_are_generated_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = vars(&[("DATA_DIR", dir.path().to_str().unwrap())]);
+        let (first, _) = Settings::from_vars_generating_keys(&map).unwrap();
+        let (second, _) = Settings::from_vars_generating_keys(&map).unwrap();
+        assert_eq!(first.generated_keys, ["SECRET_KEY", "ENCRYPTION_KEY"]);
+        assert_eq!(first.secret_key.expose(), second.secret_key.expose());
+        assert_eq!(first.encryption_key.id(), second.encryption_key.id());
+        assert!(first.secret_key.expose().len() >= 32);
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let s = Settings::for_tests(std::path::Path::new("/tmp/x"));
+        let text = format!("{s:?}");
+        assert!(!text.contains("test-secret-key"), "{text}");
+    }
+}

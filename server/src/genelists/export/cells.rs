@@ -1,0 +1,118 @@
+//! The rows every tabular export shares, and formula-injection neutralisation.
+
+use std::borrow::Cow;
+
+use shared::EntityType;
+use shared::merge::{GeneSource, MergeResult, MergedGene};
+
+/// Neutralises a cell that a spreadsheet would run as a formula: values beginning with `=`,
+/// `+`, `-`, `@`, tab or carriage return get a leading `'` (OWASP's CSV-injection advice).
+pub fn neutralise(value: &str) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// The combined sheet's header: the Flask version's three columns, then ours.
+pub fn combined_header() -> [&'static str; 10] {
+    [
+        "GeneSymbol",
+        "Panel(s)",
+        "List type(s)",
+        "HGNC ID",
+        "Entity type",
+        "Confidence level(s)",
+        "Mode(s) of inheritance",
+        "Panel version(s)",
+        "Sources",
+        "Conflicts",
+    ]
+}
+
+const NOT_APPLICABLE: &str = "n/a";
+
+pub(crate) fn entity_type_name(t: EntityType) -> &'static str {
+    match t {
+        EntityType::Gene => "gene",
+        EntityType::Str => "str",
+        EntityType::Region => "region",
+    }
+}
+
+/// One combined row, not yet neutralised (writers neutralise each cell).
+pub(crate) fn combined_row(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> [String; 10] {
+    let join = |f: &dyn Fn(&GeneSource<'_>) -> String| {
+        gene.sources.iter().map(f).collect::<Vec<_>>().join(", ")
+    };
+    let mut inheritance: Vec<&str> = Vec::new();
+    for s in &gene.sources {
+        if let Some(m) = s.mode_of_inheritance.as_deref()
+            && !inheritance.contains(&m)
+        {
+            inheritance.push(m);
+        }
+    }
+    [
+        gene.symbol.clone(),
+        join(&|s| s.label.to_string()),
+        join(&|s| s.list_type.to_string()),
+        gene.hgnc_id.map(|h| h.to_string()).unwrap_or_default(),
+        entity_type_name(gene.entity_type).to_owned(),
+        join(&|s| {
+            s.confidence
+                .map(|c| c.panelapp_level().to_string())
+                .unwrap_or_else(|| NOT_APPLICABLE.to_owned())
+        }),
+        inheritance.join("; "),
+        join(&|s| {
+            result
+                .source(s.source_index)
+                .and_then(|src| src.version)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| NOT_APPLICABLE.to_owned())
+        }),
+        gene.sources.len().to_string(),
+        gene.conflicts
+            .iter()
+            .map(|c| format!("{}: {}", c.kind, c.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    ]
+}
+
+/// The per-source sheet's header.
+pub(crate) const SOURCE_HEADER: [&str; 10] = [
+    "Entity type",
+    "Entity name",
+    "GeneSymbol",
+    "HGNC ID",
+    "List type",
+    "Confidence level",
+    "Mode of inheritance",
+    "Phenotypes",
+    "Evidence",
+    "Publications",
+];
+
+/// One row of a per-source sheet.
+pub(crate) fn source_row(gene: &MergedGene<'_>, s: &GeneSource<'_>) -> [String; 10] {
+    [
+        entity_type_name(gene.entity_type).to_owned(),
+        s.entity_name.to_string(),
+        gene.symbol.clone(),
+        gene.hgnc_id.map(|h| h.to_string()).unwrap_or_default(),
+        s.list_type.to_string(),
+        s.confidence
+            .map(|c| c.panelapp_level().to_string())
+            .unwrap_or_else(|| NOT_APPLICABLE.to_owned()),
+        s.mode_of_inheritance
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
+        s.phenotypes.join("; "),
+        s.evidence.join("; "),
+        s.publications.join("; "),
+    ]
+}

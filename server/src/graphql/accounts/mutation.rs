@@ -1,0 +1,158 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use super::int_id;
+use super::types::{
+    AuthPayload, ChangePasswordInput, CreatedApiToken, LoginInput, ProfileInput, RegisterInput,
+    User, maybe,
+};
+use crate::auth::{cookies, sessions};
+use crate::graphql::ContextExt;
+use crate::services::accounts::{self, NewUser, ProfileChanges};
+use crate::services::auth;
+use shared::Role;
+
+#[derive(Default)]
+pub struct AccountsMutation;
+
+/// Hands the visitor's anonymous uploads to the account that just logged in.
+async fn claim_uploads(ctx: &Context<'_>, user_id: i32) -> Result<()> {
+    if let Some(visitor) = ctx.request().visitor_id.as_deref() {
+        crate::services::uploads::claim(ctx.state(), visitor, user_id).await?;
+    }
+    Ok(())
+}
+
+fn set_session_cookie(ctx: &Context<'_>, cookie: &str) {
+    let secure = ctx.state().settings.security.secure_cookies;
+    ctx.request()
+        .set_cookie(cookies::set(cookies::SESSION, cookie, None, secure));
+}
+
+#[Object]
+impl AccountsMutation {
+    /// Creates an account (role USER) and logs it in.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let request = ctx.request();
+        let new = NewUser {
+            username: input.username,
+            email: input.email,
+            password: input.password,
+            role: Role::User,
+            timezone: input.timezone,
+        };
+        let row = accounts::create_user(state, &ctx.actor(), new).await?;
+        let (cookie, _) = sessions::create(
+            state,
+            row.id,
+            request.ip.map(|ip| ip.to_string()),
+            request.user_agent.clone(),
+        )
+        .await?;
+        set_session_cookie(ctx, &cookie);
+        claim_uploads(ctx, row.id).await?;
+        let profile = accounts::profile(state, &row)?;
+        Ok(AuthPayload {
+            user: User::from_row(&row, profile),
+        })
+    }
+
+    /// Logs in by username or e-mail; starts a new session (the old one, if any, ends).
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let request = ctx.request();
+        let logged = auth::login(
+            state,
+            &ctx.actor(),
+            request.client_ip(),
+            &input.login,
+            &input.password,
+        )
+        .await?;
+        if let Some(previous) = ctx
+            .current_user()
+            .and_then(|u| u.session_key().map(|k| (u.id, k.to_owned())))
+        {
+            sessions::revoke(state, &previous.1, previous.0).await?;
+        }
+        set_session_cookie(ctx, &logged.cookie);
+        claim_uploads(ctx, logged.user.id).await?;
+        let profile = accounts::profile(state, &logged.user)?;
+        Ok(AuthPayload {
+            user: User::from_row(&logged.user, profile),
+        })
+    }
+
+    /// Ends the current session.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        let user = ctx.require_login()?;
+        auth::logout(ctx.state(), &ctx.actor(), user).await?;
+        let secure = ctx.state().settings.security.secure_cookies;
+        ctx.request()
+            .set_cookie(cookies::clear(cookies::SESSION, secure));
+        Ok(true)
+    }
+
+    /// Changes the password; every other session of the account ends. Returns how many.
+    async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<i32> {
+        let user = ctx.require_login()?;
+        let ended = auth::change_password(
+            ctx.state(),
+            &ctx.actor(),
+            user,
+            &input.current_password,
+            &input.new_password,
+        )
+        .await?;
+        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+    }
+
+    /// Updates names, organisation (encrypted at rest), time zone and time format.
+    async fn update_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<User> {
+        let user = ctx.require_user()?;
+        let state = ctx.state();
+        let changes = ProfileChanges {
+            first_name: maybe(input.first_name),
+            last_name: maybe(input.last_name),
+            organization: maybe(input.organization),
+            timezone: input.timezone,
+            time_format: input.time_format,
+        };
+        let row = accounts::update_profile(state, &ctx.actor(), user.id, changes).await?;
+        let profile = accounts::profile(state, &row)?;
+        Ok(User::from_row(&row, profile))
+    }
+
+    /// Ends one of your sessions (another browser, say).
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let user = ctx.require_user()?;
+        auth::revoke_session(ctx.state(), &ctx.actor(), user, id.as_str()).await?;
+        Ok(true)
+    }
+
+    /// Creates a personal API token for scripts (`Authorization: Bearer <secret>`). The
+    /// secret is shown only in this answer.
+    async fn create_api_token(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        expires_in_days: Option<u32>,
+    ) -> Result<CreatedApiToken> {
+        let user = ctx.require_user()?;
+        let (row, secret) =
+            auth::create_token(ctx.state(), &ctx.actor(), user, &name, expires_in_days).await?;
+        Ok(CreatedApiToken {
+            id: ID(row.id.to_string()),
+            secret,
+            token: row.into(),
+        })
+    }
+
+    /// Revokes one of your API tokens.
+    async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let user = ctx.require_user()?;
+        let id = int_id(&id, "API token")?;
+        auth::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,60 @@
+use async_graphql::{Context, Object, Result};
+use entity::user;
+use sea_orm::EntityTrait;
+
+use super::types::{ApiToken, Session, User};
+use crate::auth::{sessions, tokens};
+use crate::graphql::ContextExt;
+use crate::services::accounts;
+
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The logged-in user, or null for a visitor.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(current) = ctx.current_user() else {
+            return Ok(None);
+        };
+        let state = ctx.state();
+        let Some(row) = user::Entity::find_by_id(current.id)
+            .one(&state.db)
+            .await
+            .map_err(crate::error::AppError::from)?
+        else {
+            return Ok(None);
+        };
+        let profile = accounts::profile(state, &row)?;
+        Ok(Some(User::from_row(&row, profile)))
+    }
+
+    /// The current user's live sessions, newest first.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
+        let user = ctx.require_user()?;
+        let current = user.session_key().map(str::to_owned);
+        let list = sessions::list(ctx.state(), user.id).await?;
+        Ok(list
+            .into_iter()
+            .map(|(key, record)| {
+                let is_current = current.as_deref() == Some(key.as_str());
+                Session::new(key, record, is_current)
+            })
+            .collect())
+    }
+
+    /// The current user's API tokens (never their secrets).
+    async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
+        let user = ctx.require_user()?;
+        Ok(tokens::list(ctx.state(), user.id)
+            .await?
+            .into_iter()
+            .map(ApiToken::from)
+            .collect())
+    }
+
+    /// Every IANA time zone name, for pickers.
+    async fn timezones(&self) -> Vec<&'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
+    }
+}

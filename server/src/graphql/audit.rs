@@ -1,0 +1,183 @@
+//! The audit trail for admins: `auditLog` (filters, cursor pages) and `purgeAuditLog`.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use shared::AuditAction;
+
+use super::ContextExt;
+use crate::error::AppError;
+use crate::services::audit_log::{self as trail, AuditQuery};
+
+/// Which audit rows to show; every field narrows the result.
+#[derive(InputObject, Default)]
+pub struct AuditFilter {
+    pub user_ids: Option<Vec<ID>>,
+    pub usernames: Option<Vec<String>>,
+    pub actions: Option<Vec<AuditAction>>,
+    /// From this instant (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this instant (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    pub success: Option<bool>,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+}
+
+impl AuditFilter {
+    pub fn into_query(self) -> Result<AuditQuery, AppError> {
+        let user_ids = self
+            .user_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| {
+                id.parse::<i32>().map_err(|_| {
+                    AppError::invalid_field(
+                        "userIds",
+                        format!("{:?} is not a user id", id.as_str()),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from >= to
+        {
+            return Err(AppError::invalid_field("to", "must be after `from`"));
+        }
+        Ok(AuditQuery {
+            user_ids,
+            usernames: self.usernames.unwrap_or_default(),
+            actions: self.actions.unwrap_or_default(),
+            from: self.from,
+            to: self.to,
+            success: self.success,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+        })
+    }
+}
+
+/// One audit row; details and old/new values decrypted.
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    pub id: ID,
+    pub action: AuditAction,
+    pub user_id: Option<ID>,
+    pub username: Option<String>,
+    pub description: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub success: bool,
+    pub error_message: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub duration_ms: Option<i32>,
+    /// When it happened (UTC; the web app shows it in the user's zone).
+    pub at: DateTime<Utc>,
+    pub security_event: bool,
+    pub details: Option<Json<Value>>,
+    pub old_values: Option<Json<Value>>,
+    pub new_values: Option<Json<Value>>,
+}
+
+impl AuditEntry {
+    fn new(row: entity::audit_log::Model, [details, old, new]: [Option<Value>; 3]) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            action: row.action_type,
+            user_id: row.user_id.map(|id| ID(id.to_string())),
+            username: row.username,
+            description: row.action_description,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id,
+            success: row.success,
+            error_message: row.error_message,
+            ip_address: row.ip_address,
+            user_agent: row.user_agent,
+            duration_ms: row.duration_ms,
+            at: row.timestamp,
+            security_event: row.action_type.is_security_event(),
+            details: details.map(Json),
+            old_values: old.map(Json),
+            new_values: new.map(Json),
+        }
+    }
+}
+
+/// Extra fields of a connection.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// Items matching the filter, over all pages.
+    pub total_count: u64,
+}
+
+#[derive(Default)]
+pub struct AuditQueryRoot;
+
+#[Object]
+impl AuditQueryRoot {
+    /// The audit trail, newest first (admins only). `after` is the `cursor` of the last edge.
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, AuditEntry, TotalCount, EmptyFields>> {
+        let (_, admin) = ctx.require_admin()?;
+        let state = ctx.state();
+        let max = state.settings.graphql.max_page_size;
+        let first = usize::try_from(first.unwrap_or(50).max(1))
+            .unwrap_or(50)
+            .min(max);
+        let query = filter.unwrap_or_default().into_query()?;
+        let before_id = match after {
+            Some(cursor) => Some(cursor.parse::<i32>().map_err(|_| {
+                AppError::invalid_field("after", "is not a cursor from this connection")
+            })?),
+            None => None,
+        };
+        let page = trail::page(state, admin, &query, before_id, first as u64).await?;
+        let mut connection = Connection::with_additional_fields(
+            before_id.is_some(),
+            page.has_next,
+            TotalCount {
+                total_count: page.total,
+            },
+        );
+        for row in page.rows {
+            let opened = state.audit.open(&row)?;
+            let cursor = row.id.to_string();
+            connection
+                .edges
+                .push(Edge::new(cursor, AuditEntry::new(row, opened)));
+        }
+        Ok(connection)
+    }
+}
+
+#[derive(Default)]
+pub struct AuditMutation;
+
+#[Object]
+impl AuditMutation {
+    /// Deletes audit rows older than `olderThanDays` (default AUDIT_RETENTION_DAYS); the purge
+    /// itself is audited. Returns how many rows were deleted. Admins only.
+    async fn purge_audit_log(
+        &self,
+        ctx: &Context<'_>,
+        older_than_days: Option<i32>,
+    ) -> Result<i32> {
+        let (_, admin) = ctx.require_admin()?;
+        let state = ctx.state();
+        let days = match older_than_days {
+            Some(d) => u32::try_from(d)
+                .map_err(|_| AppError::invalid_field("olderThanDays", "must be positive"))?,
+            None => state.settings.audit_retention_days,
+        };
+        let deleted = trail::purge(state, admin, &ctx.actor(), days).await?;
+        Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
+    }
+}

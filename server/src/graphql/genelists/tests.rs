@@ -1,0 +1,395 @@
+//! In-process schema tests: uploads, merges with fixture panels through a `PanelLoader`,
+//! exports, signed links and their audit trail, against a real SQLite database.
+
+use std::io::{Seek, Write};
+use std::sync::Arc;
+
+use async_graphql::{Request, UploadValue, Variables};
+use async_trait::async_trait;
+use entity::{audit_log, panel_download};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use shared::{AuditAction, GeneSymbol, HgncId, PanelVersion, Source};
+
+use crate::error::{AppError, AppResult};
+use crate::genelists::upload::SymbolResolver;
+use crate::graphql::{AppSchema, RequestContext, Transport, schema_builder};
+use crate::services::audit::Actor;
+use crate::services::merge::{LoadedPanel, PanelLoader};
+use crate::services::{Caller, downloads, uploads};
+use crate::state::AppState;
+
+struct Fixtures;
+
+#[async_trait]
+impl PanelLoader for Fixtures {
+    async fn panel(
+        &self,
+        source: Source,
+        id: u32,
+        _version: Option<PanelVersion>,
+    ) -> AppResult<LoadedPanel> {
+        let file = match (source, id) {
+            (Source::Uk, 635) => "uk_panel_635_v2.18.json",
+            (Source::Uk, 402) => "uk_panel_402_v8.125.json",
+            _ => {
+                return Err(AppError::not_found(format!(
+                    "panel {}-{id}",
+                    source.prefix()
+                )));
+            }
+        };
+        Ok(LoadedPanel {
+            data: Arc::new(shared::testing::fixture_panel(file, source)),
+            origin: "fixture".into(),
+        })
+    }
+}
+
+async fn state() -> (AppState, tempfile::TempDir) {
+    crate::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::Settings::for_tests(dir.path());
+    let state = AppState::connect(settings).await.unwrap();
+    crate::db::migrate(&state.db).await.unwrap();
+    (state, dir)
+}
+
+fn schema(state: &AppState, with_panels: bool) -> AppSchema {
+    let resolver: Arc<dyn SymbolResolver> = Arc::new(|s: &str| match s {
+        "AARS" | "AARS1" => Some((GeneSymbol::parse("AARS1").ok()?, HgncId::parse("20").ok()?)),
+        _ => None,
+    });
+    let mut builder = schema_builder(&state.settings.graphql)
+        .data(state.clone())
+        .data(resolver);
+    if with_panels {
+        builder = builder.data::<Arc<dyn PanelLoader>>(Arc::new(Fixtures));
+    }
+    builder.finish()
+}
+
+fn visitor(id: &str) -> RequestContext {
+    RequestContext::new(Transport::Post, None, None).with_visitor(Some(id.to_owned()))
+}
+
+async fn run(schema: &AppSchema, who: &str, query: &str, vars: Value) -> Value {
+    let request = Request::new(query)
+        .variables(Variables::from_json(vars))
+        .data(visitor(who));
+    serde_json::to_value(schema.execute(request).await).unwrap()
+}
+
+const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { id name geneCount \
+                      genes { symbol hgncId } diagnostics { row value kind suggestion } } }";
+
+async fn upload(schema: &AppSchema, who: &str, name: &str, content: &[u8]) -> Value {
+    let mut file = tempfile::tempfile().unwrap();
+    file.write_all(content).unwrap();
+    file.rewind().unwrap();
+    let mut request = Request::new(UPLOAD)
+        .variables(Variables::from_json(json!({ "file": null })))
+        .data(visitor(who));
+    request.set_upload(
+        "variables.file",
+        UploadValue {
+            filename: name.to_owned(),
+            content_type: None,
+            content: file,
+        },
+    );
+    serde_json::to_value(schema.execute(request).await).unwrap()
+}
+
+const PREVIEW: &str = "query($input: MergeInput!) { mergePreview(input: $input) { total \
+    sources { label kind entities genes unique version } \
+    genes { symbol hgncId sources { label source panelId version confidence listType } \
+    conflicts { kind } } overlap { pairwise combinations { sources count } } } }";
+
+#[tokio::test]
+async fn uploads_merge_with_fixture_panels_into_one_list() {
+    let (state, _dir) = state().await;
+    let schema = schema(&state, true);
+    let body = upload(
+        &schema,
+        "visitor-a",
+        "lab list.csv",
+        b"Gene\nBRCA1\naars\nNOTAGENE1\n",
+    )
+    .await;
+    let list = &body["data"]["uploadGeneList"];
+    assert_eq!(list["name"], "lab list");
+    assert_eq!(list["geneCount"], 3);
+    assert_eq!(
+        list["genes"][1],
+        json!({ "symbol": "AARS1", "hgncId": "HGNC:20" })
+    );
+    let kinds: Vec<&str> = list["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["UNKNOWN_SYMBOL", "NORMALISED", "ALIAS", "UNKNOWN_SYMBOL"],
+        "{body}"
+    );
+    let id = list["id"].as_str().unwrap().to_owned();
+
+    let input = json!({ "input": {
+        "panels": [
+            { "source": "UK", "id": 635, "confidence": ["GREEN"], "types": ["GENE"] },
+            { "source": "UK", "id": 402, "confidence": ["GREEN", "AMBER"] }
+        ],
+        "uploads": [id]
+    }});
+    let body = run(&schema, "visitor-a", PREVIEW, input.clone()).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let merged = &body["data"]["mergePreview"];
+    let labels: Vec<&str> = merged["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "GB Early onset or syndromic epilepsy",
+            "GB Inherited breast cancer and ovarian cancer",
+            "lab list"
+        ]
+    );
+    let brca1 = merged["genes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["symbol"] == "BRCA1")
+        .unwrap();
+    assert_eq!(
+        brca1["sources"],
+        json!([
+            { "label": "GB Inherited breast cancer and ovarian cancer", "source": "UK",
+              "panelId": 635, "version": "2.18", "confidence": "GREEN", "listType": "Green" },
+            { "label": "lab list", "source": null, "panelId": null, "version": null,
+              "confidence": null, "listType": "User upload" }
+        ])
+    );
+    let aars = merged["genes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["hgncId"] == "HGNC:20");
+    assert_eq!(
+        aars.unwrap()["sources"].as_array().unwrap().len(),
+        2,
+        "alias joined the panel"
+    );
+    let total = merged["total"].as_i64().unwrap();
+    let sum: i64 = merged["overlap"]["combinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, total);
+
+    // Another visitor can neither see nor merge this upload.
+    let other = run(&schema, "visitor-b", "{ uploads { id } }", json!({})).await;
+    assert_eq!(other["data"]["uploads"], json!([]));
+    let body = run(&schema, "visitor-b", PREVIEW, input).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn panels_need_a_loader_and_unknown_panels_are_named() {
+    let (state, _dir) = state().await;
+    let input = json!({ "input": { "panels": [
+        { "source": "UK", "id": 635, "confidence": ["GREEN"] }
+    ] } });
+    let body = run(&schema(&state, false), "v", PREVIEW, input).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "UPSTREAM_UNAVAILABLE"
+    );
+    let input = json!({ "input": { "panels": [
+        { "source": "AU", "id": 9, "confidence": ["GREEN"] }
+    ] } });
+    let body = run(&schema(&state, true), "v", PREVIEW, input).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("au-9")
+    );
+    let input = json!({ "input": { "panels": [
+        { "source": "UK", "id": 635, "confidence": [] }
+    ] } });
+    let body = run(&schema(&state, true), "v", PREVIEW, input).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "panels[0].confidence"
+    );
+}
+
+const EXPORT: &str = "mutation($input: MergeInput!, $format: ExportFormat!) { \
+    exportMerge(input: $input, format: $format, filename: \"../x/Epilepsy\", \
+    perSourceSheets: true) { url filename expiresAt rows withoutCoordinates } }";
+
+#[tokio::test]
+async fn exports_are_served_once_signed_audited_and_logged() {
+    let (state, _dir) = state().await;
+    let schema = schema(&state, true);
+    let body = upload(&schema, "visitor-a", "mine.txt", b"BRCA1\nSCN1A\n").await;
+    let id = body["data"]["uploadGeneList"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let input = json!({
+        "panels": [{ "source": "UK", "id": 402, "confidence": ["GREEN"], "types": ["REGION"] }],
+        "uploads": [id]
+    });
+    let body = run(
+        &schema,
+        "visitor-a",
+        EXPORT,
+        json!({ "input": input, "format": "BED_GRCH38" }),
+    )
+    .await;
+    let download = &body["data"]["exportMerge"];
+    assert_eq!(download["filename"], "Epilepsy.GRCh38.bed", "{body}");
+    let missing: Vec<&str> = download["withoutCoordinates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        missing.contains(&"BRCA1") && missing.contains(&"SCN1A"),
+        "{missing:?}"
+    );
+    let url = download["url"].as_str().unwrap();
+    let token = url.strip_prefix("/download/").unwrap();
+    let actor = Actor {
+        ip: Some("198.51.100.7".into()),
+        ..Actor::default()
+    };
+    let served = downloads::serve(&state, token, actor.clone())
+        .await
+        .unwrap();
+    let text = String::from_utf8(served.bytes).unwrap();
+    assert!(text.starts_with("# PanelMerge"), "{text}");
+    assert!(text.contains("\tISCA-"), "{text}");
+
+    let logged = panel_download::Entity::find().all(&state.db).await.unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0].format.as_deref(), Some("BED_GRCH38"));
+    assert_eq!(logged[0].ip_address.as_deref(), Some("198.51.100.7"));
+    assert!(logged[0].panel_ids.starts_with("uk-402@8.125,upload:"));
+    assert_eq!(logged[0].list_types, "GREEN,User upload");
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::ActionType.eq(AuditAction::PanelDownload))
+        .all(&state.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+
+    // Tampered, expired and unknown links.
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        parts[1].parse::<i64>().unwrap() + 60,
+        parts[2]
+    );
+    let err = downloads::serve(&state, &forged, actor.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code.as_str(), "FORBIDDEN");
+    let past = chrono::Utc::now().timestamp() - 1;
+    let sig = state.signer.sign(&format!("download:{}:{past}", parts[0]));
+    let expired = format!("{}.{past}.{sig}", parts[0]);
+    let err = downloads::serve(&state, &expired, actor.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.http_status, Some(410));
+    let future = chrono::Utc::now().timestamp() + 60;
+    parts[0] = "unknown-key";
+    let sig = state.signer.sign(&format!("download:unknown-key:{future}"));
+    let unknown = format!("unknown-key.{future}.{sig}");
+    let err = downloads::serve(&state, &unknown, actor).await.unwrap_err();
+    assert_eq!(err.code.as_str(), "NOT_FOUND");
+    assert_eq!(
+        panel_download::Entity::find()
+            .all(&state.db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn removing_uploads_and_claiming_them_at_login() {
+    let (state, _dir) = state().await;
+    let schema = schema(&state, false);
+    for name in ["a.txt", "b.txt"] {
+        upload(&schema, "visitor-a", name, b"BRCA1\n").await;
+    }
+    let listed = run(
+        &schema,
+        "visitor-a",
+        "{ uploads { id name expiresAt } }",
+        json!({}),
+    )
+    .await;
+    let ids: Vec<String> = listed["data"]["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(
+        !listed["data"]["uploads"][0]["expiresAt"].is_null(),
+        "anonymous uploads expire"
+    );
+    let remove = "mutation($id: ID!) { removeUpload(id: $id) }";
+    let body = run(&schema, "visitor-b", remove, json!({ "id": ids[0] })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let body = run(&schema, "visitor-a", remove, json!({ "id": ids[0] })).await;
+    assert_eq!(body["data"]["removeUpload"], true);
+
+    let new = crate::services::accounts::NewUser {
+        username: "ada".into(),
+        email: "ada@example.org".into(),
+        password: "Correct-Horse-Battery-9".into(),
+        role: shared::Role::User,
+        timezone: None,
+    };
+    let user = crate::services::accounts::create_user(&state, &Actor::default(), new)
+        .await
+        .unwrap();
+    assert_eq!(
+        uploads::claim(&state, "visitor-a", user.id).await.unwrap(),
+        1
+    );
+    let mine = uploads::list(&state, &Caller::user(user.id)).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].id, ids[1]);
+    assert!(
+        mine[0].expires_at.is_none(),
+        "an account's uploads are kept"
+    );
+    assert!(
+        uploads::list(&state, &Caller::visitor("visitor-a"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -1,0 +1,379 @@
+//! GraphQL output types of gene lists: uploads with their diagnostics, merge results with
+//! provenance and overlap, and download links.
+
+use async_graphql::{ID, SimpleObject};
+use chrono::{DateTime, Utc};
+use shared::merge::{
+    Conflict, ConflictKind, GeneSource, MergeResult, MergedGene, Overlap, OverlapSet, SourceKind,
+    SourceSummary,
+};
+use shared::upload::{Diagnostic, DiagnosticKind, ListGene};
+use shared::{Confidence, ConfidenceCounts, EntityType, Locus, Source};
+
+use crate::services::downloads::Download;
+use crate::services::uploads::UploadView;
+
+fn int(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// One observation of the upload reader.
+#[derive(SimpleObject)]
+#[graphql(name = "UploadDiagnostic")]
+pub struct UploadDiagnostic {
+    /// 1-based row of the file; null for the whole file.
+    pub row: Option<i32>,
+    pub value: String,
+    pub kind: DiagnosticKind,
+    pub message: String,
+    /// The probable intended gene, or how to fix the value.
+    pub suggestion: Option<String>,
+}
+
+impl From<&Diagnostic> for UploadDiagnostic {
+    fn from(d: &Diagnostic) -> Self {
+        Self {
+            row: d.row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+            value: d.value.clone(),
+            kind: d.kind,
+            message: d.message.clone(),
+            suggestion: d.suggestion.clone(),
+        }
+    }
+}
+
+/// One gene of an uploaded list.
+#[derive(SimpleObject)]
+pub struct UploadedGene {
+    pub symbol: String,
+    pub hgnc_id: Option<String>,
+    pub row: Option<i32>,
+}
+
+impl From<&ListGene> for UploadedGene {
+    fn from(g: &ListGene) -> Self {
+        Self {
+            symbol: g.symbol.to_string(),
+            hgnc_id: g.hgnc_id.map(|h| h.to_string()),
+            row: g.row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+        }
+    }
+}
+
+/// An uploaded gene list.
+#[derive(SimpleObject)]
+pub struct UploadedList {
+    pub id: ID,
+    /// The file name without extension: the list's label in merges and exports.
+    pub name: String,
+    pub filename: String,
+    /// CSV, TSV, TEXT, XLSX or XLS — read from the content, not the extension.
+    pub format: String,
+    pub sheet: Option<String>,
+    /// Every sheet of the workbook.
+    pub sheets: Vec<String>,
+    pub column: Option<String>,
+    /// The headers of the table read.
+    pub columns: Vec<String>,
+    pub row_count: i32,
+    pub gene_count: i32,
+    pub genes: Vec<UploadedGene>,
+    pub diagnostics: Vec<UploadDiagnostic>,
+    pub created_at: DateTime<Utc>,
+    /// When an anonymous visitor's upload is deleted; null for accounts.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<UploadView> for UploadedList {
+    fn from(v: UploadView) -> Self {
+        Self {
+            id: ID(v.id),
+            name: v.name,
+            filename: v.filename,
+            format: v.format,
+            sheet: v.sheet,
+            sheets: v.content.sheets,
+            column: v.column,
+            columns: v.content.columns,
+            row_count: v.row_count,
+            gene_count: int(v.content.genes.len()),
+            genes: v.content.genes.iter().map(UploadedGene::from).collect(),
+            diagnostics: v
+                .content
+                .diagnostics
+                .iter()
+                .map(UploadDiagnostic::from)
+                .collect(),
+            created_at: v.created_at,
+            expires_at: v.expires_at,
+        }
+    }
+}
+
+/// A genomic interval, 1-based inclusive as PanelApp gives it.
+#[derive(SimpleObject)]
+#[graphql(name = "Locus")]
+pub struct LocusOut {
+    pub chrom: String,
+    pub start: i64,
+    pub end: i64,
+    pub ensembl_id: Option<String>,
+}
+
+impl From<&Locus> for LocusOut {
+    fn from(l: &Locus) -> Self {
+        Self {
+            chrom: l.chrom.clone(),
+            start: i64::try_from(l.start).unwrap_or(i64::MAX),
+            end: i64::try_from(l.end).unwrap_or(i64::MAX),
+            ensembl_id: l.ensembl_id.clone(),
+        }
+    }
+}
+
+/// How one source lists a merged gene.
+#[derive(SimpleObject)]
+#[graphql(name = "GeneSource")]
+pub struct GeneSourceOut {
+    /// Position of the source in `MergeResult.sources`.
+    pub source_index: i32,
+    pub label: String,
+    pub kind: SourceKind,
+    /// The PanelApp instance (panels only).
+    pub source: Option<Source>,
+    pub panel_id: Option<i32>,
+    pub version: Option<String>,
+    pub upload_id: Option<ID>,
+    pub entity_name: String,
+    pub confidence: Option<Confidence>,
+    /// "Green", "Amber", "Red", "Grey", or "User upload" — the Flask exports' wording.
+    pub list_type: String,
+    pub mode_of_inheritance: Option<String>,
+    pub phenotypes: Vec<String>,
+    pub evidence: Vec<String>,
+}
+
+/// A disagreement between the sources of a gene.
+#[derive(SimpleObject)]
+#[graphql(name = "Conflict")]
+pub struct ConflictOut {
+    pub kind: ConflictKind,
+    pub message: String,
+    pub values: Vec<String>,
+}
+
+impl From<&Conflict> for ConflictOut {
+    fn from(c: &Conflict) -> Self {
+        Self {
+            kind: c.kind,
+            message: c.message.clone(),
+            values: c.values.clone(),
+        }
+    }
+}
+
+/// One row of a merged list.
+#[derive(SimpleObject)]
+#[graphql(name = "MergedGene")]
+pub struct MergedGeneOut {
+    /// `HGNC:1100`, `symbol:FOO1`, `str:FXN_GAA` or `region:ISCA-37404-Loss`.
+    pub key: String,
+    pub symbol: String,
+    pub hgnc_id: Option<String>,
+    pub entity_type: EntityType,
+    pub sources: Vec<GeneSourceOut>,
+    pub conflicts: Vec<ConflictOut>,
+    pub grch37: Option<LocusOut>,
+    pub grch38: Option<LocusOut>,
+}
+
+fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneSourceOut {
+    let summary = result.source(s.source_index);
+    GeneSourceOut {
+        source_index: int(s.source_index),
+        label: s.label.to_string(),
+        kind: s.kind,
+        source: summary.and_then(|x| x.source),
+        panel_id: summary
+            .and_then(|x| x.panel_id)
+            .map(|id| i32::try_from(id).unwrap_or(i32::MAX)),
+        version: summary.and_then(|x| x.version).map(|v| v.to_string()),
+        upload_id: summary.and_then(|x| x.upload_id.clone()).map(ID),
+        entity_name: s.entity_name.to_string(),
+        confidence: s.confidence,
+        list_type: s.list_type.to_string(),
+        mode_of_inheritance: s.mode_of_inheritance.as_deref().map(str::to_owned),
+        phenotypes: s.phenotypes.to_vec(),
+        evidence: s.evidence.to_vec(),
+    }
+}
+
+fn merged_gene(result: &MergeResult<'_>, g: &MergedGene<'_>) -> MergedGeneOut {
+    MergedGeneOut {
+        key: g.key.to_string(),
+        symbol: g.symbol.clone(),
+        hgnc_id: g.hgnc_id.map(|h| h.to_string()),
+        entity_type: g.entity_type,
+        sources: g.sources.iter().map(|s| gene_source(result, s)).collect(),
+        conflicts: g.conflicts.iter().map(ConflictOut::from).collect(),
+        grch37: g.grch37.as_ref().map(LocusOut::from),
+        grch38: g.grch38.as_ref().map(LocusOut::from),
+    }
+}
+
+/// Entities per evidence level.
+#[derive(SimpleObject)]
+#[graphql(name = "ConfidenceCounts")]
+pub struct ConfidenceCountsOut {
+    pub green: i32,
+    pub amber: i32,
+    pub red: i32,
+    pub grey: i32,
+}
+
+impl From<ConfidenceCounts> for ConfidenceCountsOut {
+    fn from(c: ConfidenceCounts) -> Self {
+        let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        Self {
+            green: n(c.green),
+            amber: n(c.amber),
+            red: n(c.red),
+            grey: n(c.grey),
+        }
+    }
+}
+
+/// One source of a merge and what it contributed.
+#[derive(SimpleObject)]
+#[graphql(name = "MergeSource")]
+pub struct MergeSourceOut {
+    pub index: i32,
+    pub label: String,
+    pub kind: SourceKind,
+    pub name: String,
+    pub source: Option<Source>,
+    pub panel_id: Option<i32>,
+    pub version: Option<String>,
+    /// When the panel version was created upstream.
+    pub version_created: Option<String>,
+    pub upload_id: Option<ID>,
+    pub confidence: Vec<Confidence>,
+    pub types: Vec<EntityType>,
+    /// Entities taken after the filters.
+    pub entities: i32,
+    /// Entities that repeated an earlier one of the same source (collapsed).
+    pub duplicates: i32,
+    /// Merged rows the source contributes to.
+    pub genes: i32,
+    /// Merged rows only this source contributes to.
+    pub unique: i32,
+    pub by_confidence: ConfidenceCountsOut,
+}
+
+impl From<&SourceSummary> for MergeSourceOut {
+    fn from(s: &SourceSummary) -> Self {
+        Self {
+            index: int(s.index),
+            label: s.label.clone(),
+            kind: s.kind,
+            name: s.name.clone(),
+            source: s.source,
+            panel_id: s.panel_id.map(|id| i32::try_from(id).unwrap_or(i32::MAX)),
+            version: s.version.map(|v| v.to_string()),
+            version_created: s.version_created.clone(),
+            upload_id: s.upload_id.clone().map(ID),
+            confidence: s.confidence.clone(),
+            types: s.types.clone(),
+            entities: int(s.entities),
+            duplicates: int(s.duplicates),
+            genes: int(s.genes),
+            unique: int(s.unique),
+            by_confidence: s.by_confidence.into(),
+        }
+    }
+}
+
+/// Rows listed by exactly these sources (UpSet bars).
+#[derive(SimpleObject)]
+#[graphql(name = "OverlapSet")]
+pub struct OverlapSetOut {
+    pub sources: Vec<i32>,
+    pub count: i32,
+}
+
+/// The overlap between sources.
+#[derive(SimpleObject)]
+#[graphql(name = "Overlap")]
+pub struct OverlapOut {
+    /// Exclusive intersections, largest first.
+    pub combinations: Vec<OverlapSetOut>,
+    /// `pairwise[i][j]`: rows in both source i and source j; `[i][i]`: rows in source i.
+    pub pairwise: Vec<Vec<i32>>,
+}
+
+impl From<&Overlap> for OverlapOut {
+    fn from(o: &Overlap) -> Self {
+        Self {
+            combinations: o
+                .combinations
+                .iter()
+                .map(|c: &OverlapSet| OverlapSetOut {
+                    sources: c.sources.iter().map(|&i| int(i)).collect(),
+                    count: int(c.count),
+                })
+                .collect(),
+            pairwise: o
+                .pairwise
+                .iter()
+                .map(|row| row.iter().map(|&n| int(n)).collect())
+                .collect(),
+        }
+    }
+}
+
+/// A merged list: one row per gene with every source, conflicts, counts and overlap.
+#[derive(SimpleObject)]
+#[graphql(name = "MergeResult")]
+pub struct MergeResultOut {
+    pub total: i32,
+    pub sources: Vec<MergeSourceOut>,
+    pub genes: Vec<MergedGeneOut>,
+    pub overlap: OverlapOut,
+}
+
+impl From<&MergeResult<'_>> for MergeResultOut {
+    fn from(r: &MergeResult<'_>) -> Self {
+        Self {
+            total: int(r.total),
+            sources: r.sources.iter().map(MergeSourceOut::from).collect(),
+            genes: r.genes.iter().map(|g| merged_gene(r, g)).collect(),
+            overlap: (&r.overlap).into(),
+        }
+    }
+}
+
+/// A signed, short-lived link to a prepared export.
+#[derive(SimpleObject)]
+#[graphql(name = "Download")]
+pub struct DownloadOut {
+    /// Path on this server (`/download/…`); a plain GET downloads the file.
+    pub url: String,
+    pub filename: String,
+    pub expires_at: DateTime<Utc>,
+    /// Rows written to the file.
+    pub rows: i32,
+    /// BED only: rows without coordinates on the assembly (listed in the file's header too).
+    pub without_coordinates: Vec<String>,
+}
+
+impl From<Download> for DownloadOut {
+    fn from(d: Download) -> Self {
+        Self {
+            url: d.url,
+            filename: d.filename,
+            expires_at: d.expires_at,
+            rows: int(d.report.rows),
+            without_coordinates: d.report.without_coordinates,
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Request guard: refuses mutations over GET, too many aliases and multiplied logins, and
+//! gives every error an `extensions.code`.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult};
+use async_graphql::{Value, Variables};
+use shared::ErrorCode;
+
+use super::context::{RequestContext, Transport};
+
+/// Fields that may appear at most once per request: repeating them (with aliases or in a
+/// batch) would multiply password guesses.
+const ONCE_PER_REQUEST: &[&str] = &["login", "register", "changePassword"];
+
+pub struct RequestGuard {
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for RequestGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(GuardExtension {
+            max_aliases: self.max_aliases,
+        })
+    }
+}
+
+struct GuardExtension {
+    max_aliases: usize,
+}
+
+fn coded(message: impl Into<String>, code: ErrorCode, limit: Option<&str>) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", code.as_str());
+    if let Some(limit) = limit {
+        ext.set("limit", limit);
+    }
+    err.extensions = Some(ext);
+    err
+}
+
+/// What a walk over the (fragment-expanded) document found.
+#[derive(Default)]
+struct Census {
+    aliases: usize,
+    sensitive: usize,
+    visited: usize,
+}
+
+/// Upper bound on selections visited, so fragment bombs can not make the walk itself costly.
+const MAX_VISITS: usize = 100_000;
+
+fn walk(doc: &ExecutableDocument, set: &SelectionSet, top: bool, depth: usize, c: &mut Census) {
+    if depth > 64 {
+        return;
+    }
+    for item in &set.items {
+        c.visited += 1;
+        if c.visited > MAX_VISITS {
+            return;
+        }
+        match &item.node {
+            Selection::Field(field) => {
+                if field.node.alias.is_some() {
+                    c.aliases += 1;
+                }
+                if top && ONCE_PER_REQUEST.contains(&field.node.name.node.as_str()) {
+                    c.sensitive += 1;
+                }
+                walk(doc, &field.node.selection_set.node, false, depth + 1, c);
+            }
+            Selection::InlineFragment(fragment) => {
+                walk(doc, &fragment.node.selection_set.node, top, depth + 1, c);
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
+                    walk(doc, &fragment.node.selection_set.node, top, depth + 1, c);
+                }
+            }
+        }
+    }
+}
+
+/// How many login/register/changePassword fields a query text holds at its mutation top level
+/// (0 for text that does not parse: the request fails validation anyway).
+pub fn sensitive_operations(query: &str) -> usize {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return 0;
+    };
+    let operations: Vec<_> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(map) => map.values().collect(),
+    };
+    let mut census = Census::default();
+    for op in operations
+        .into_iter()
+        .filter(|op| op.node.ty == OperationType::Mutation)
+    {
+        walk(&doc, &op.node.selection_set.node, true, 0, &mut census);
+    }
+    census.sensitive
+}
+
+impl GuardExtension {
+    fn inspect(&self, doc: &ExecutableDocument, transport: Transport) -> ServerResult<()> {
+        let operations: Vec<_> = match &doc.operations {
+            DocumentOperations::Single(op) => vec![op],
+            DocumentOperations::Multiple(map) => map.values().collect(),
+        };
+        let mut census = Census::default();
+        for op in operations {
+            if transport == Transport::Get && op.node.ty != OperationType::Query {
+                return Err(coded(
+                    "only queries are allowed over GET; send mutations as a JSON POST",
+                    ErrorCode::Forbidden,
+                    None,
+                ));
+            }
+            let top = op.node.ty == OperationType::Mutation;
+            walk(doc, &op.node.selection_set.node, top, 0, &mut census);
+        }
+        if census.visited > MAX_VISITS {
+            return Err(coded(
+                "the query is too large",
+                ErrorCode::Validation,
+                Some("size"),
+            ));
+        }
+        if census.aliases > self.max_aliases {
+            return Err(coded(
+                format!(
+                    "the query uses {} aliases; at most {} are allowed",
+                    census.aliases, self.max_aliases
+                ),
+                ErrorCode::Validation,
+                Some("aliases"),
+            ));
+        }
+        if census.sensitive > 1 {
+            return Err(coded(
+                "login, register and changePassword may appear only once per request",
+                ErrorCode::Validation,
+                Some("sensitive"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for GuardExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            ensure_code(error);
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let transport = ctx
+            .data_opt::<RequestContext>()
+            .map(|r| r.transport)
+            .unwrap_or(Transport::Post);
+        let doc = next.run(ctx, query, variables).await.map_err(|mut e| {
+            ensure_code(&mut e);
+            e
+        })?;
+        self.inspect(&doc, transport)?;
+        Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| match e.message.as_str() {
+                    "Query is nested too deep." => coded(
+                        "the query is nested deeper than allowed",
+                        ErrorCode::Validation,
+                        Some("depth"),
+                    ),
+                    "Query is too complex." => coded(
+                        "the query is more complex than allowed",
+                        ErrorCode::Validation,
+                        Some("complexity"),
+                    ),
+                    _ => {
+                        let mut e = e;
+                        ensure_code(&mut e);
+                        e
+                    }
+                })
+                .collect()
+        })
+    }
+}
+
+/// Errors without a code: parse and validation errors (no path) are `VALIDATION`; anything
+/// raised while resolving without a code is `INTERNAL`.
+fn ensure_code(error: &mut ServerError) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let input_error = error.message.starts_with("Failed to parse")
+        || error.message.starts_with("Invalid value")
+        || error.message.contains("is not a valid");
+    let code = if error.path.is_empty() || input_error {
+        ErrorCode::Validation
+    } else {
+        ErrorCode::Internal
+    };
+    if code == ErrorCode::Internal {
+        tracing::error!(message = %error.message, path = ?error.path, "uncoded resolver error");
+        error.message = "internal error".to_owned();
+    }
+    error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default)
+        .set("code", Value::from(code.as_str()));
+}

@@ -1,0 +1,253 @@
+//! Admin messages: banners for everyone (`adminMessages`), their management (admins), and the
+//! live `adminMessages` subscription.
+
+use std::time::Duration;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use entity::admin_message;
+use futures::{Stream, StreamExt};
+use shared::MessageType;
+
+use super::ContextExt;
+use super::accounts::int_id;
+use crate::events::{Channel, Received};
+use crate::services::messages::{self, MessageChange, MessageDraft, MessageEvent};
+use crate::state::AppState;
+
+/// A site announcement.
+#[derive(SimpleObject, Clone)]
+pub struct AdminMessage {
+    pub id: ID,
+    pub title: String,
+    pub message: String,
+    #[graphql(name = "type")]
+    pub message_type: MessageType,
+    pub active: bool,
+    /// Shown until then (UTC); null: until switched off.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Active and not expired: shown as a banner right now.
+    pub visible: bool,
+}
+
+impl From<admin_message::Model> for AdminMessage {
+    fn from(row: admin_message::Model) -> Self {
+        let visible = row.is_active && row.expires_at.is_none_or(|t| t > Utc::now());
+        Self {
+            id: ID(row.id.to_string()),
+            title: row.title,
+            message: row.message,
+            message_type: row.message_type,
+            active: row.is_active,
+            expires_at: row.expires_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            visible,
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct AdminMessageInput {
+    pub title: String,
+    pub message: String,
+    #[graphql(name = "type")]
+    pub message_type: MessageType,
+    #[graphql(default = true)]
+    pub active: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<AdminMessageInput> for MessageDraft {
+    fn from(i: AdminMessageInput) -> Self {
+        Self {
+            title: i.title,
+            message: i.message,
+            message_type: i.message_type,
+            is_active: i.active,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MessagesQuery;
+
+#[Object]
+impl MessagesQuery {
+    /// Announcements to show now (active, not expired), newest first. Everyone may read them.
+    async fn admin_messages(&self, ctx: &Context<'_>) -> Result<Vec<AdminMessage>> {
+        Ok(messages::visible(ctx.state())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Every announcement, including inactive and expired ones (admins only).
+    async fn all_admin_messages(&self, ctx: &Context<'_>) -> Result<Vec<AdminMessage>> {
+        let (_, cap) = ctx.require_admin()?;
+        Ok(messages::all(ctx.state(), cap)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct MessagesMutation;
+
+#[Object]
+impl MessagesMutation {
+    async fn create_admin_message(
+        &self,
+        ctx: &Context<'_>,
+        input: AdminMessageInput,
+    ) -> Result<AdminMessage> {
+        let (_, cap) = ctx.require_admin()?;
+        Ok(
+            messages::create(ctx.state(), cap, &ctx.actor(), input.into())
+                .await?
+                .into(),
+        )
+    }
+
+    async fn update_admin_message(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: AdminMessageInput,
+    ) -> Result<AdminMessage> {
+        let (_, cap) = ctx.require_admin()?;
+        let id = int_id(&id, "admin message")?;
+        Ok(
+            messages::update(ctx.state(), cap, &ctx.actor(), id, input.into())
+                .await?
+                .into(),
+        )
+    }
+
+    /// Shows or hides a message.
+    async fn set_admin_message_active(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        active: bool,
+    ) -> Result<AdminMessage> {
+        let (_, cap) = ctx.require_admin()?;
+        let id = int_id(&id, "admin message")?;
+        Ok(
+            messages::set_active(ctx.state(), cap, &ctx.actor(), id, active)
+                .await?
+                .into(),
+        )
+    }
+
+    async fn delete_admin_message(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let (_, cap) = ctx.require_admin()?;
+        let id = int_id(&id, "admin message")?;
+        messages::delete(ctx.state(), cap, &ctx.actor(), id).await?;
+        Ok(true)
+    }
+}
+
+/// Why the banner list was sent.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum BannerChange {
+    /// The list when the subscription starts.
+    Initial,
+    Created,
+    Updated,
+    Deleted,
+    /// A message reached its expiry time.
+    Expired,
+}
+
+/// The banners to show now, and what changed.
+#[derive(SimpleObject)]
+pub struct BannerUpdate {
+    pub change: BannerChange,
+    /// The message that changed (null for the initial list).
+    pub message_id: Option<ID>,
+    /// Everything to show now.
+    pub visible: Vec<AdminMessage>,
+}
+
+async fn snapshot(state: &AppState, change: BannerChange, id: Option<i32>) -> BannerUpdate {
+    let visible = match messages::visible(state).await {
+        Ok(rows) => rows.into_iter().map(Into::into).collect(),
+        Err(e) => {
+            tracing::error!(error = %e.message, "banner list not loaded");
+            Vec::new()
+        }
+    };
+    BannerUpdate {
+        change,
+        message_id: id.map(|i| ID(i.to_string())),
+        visible,
+    }
+}
+
+fn next_expiry(update: &BannerUpdate) -> Option<(DateTime<Utc>, ID)> {
+    update
+        .visible
+        .iter()
+        .filter_map(|m| m.expires_at.map(|t| (t, m.id.clone())))
+        .min_by_key(|(t, _)| *t)
+}
+
+#[derive(Default)]
+pub struct MessagesSubscription;
+
+#[Subscription]
+impl MessagesSubscription {
+    /// The banner list, sent at once and again whenever a message is created, changed,
+    /// deleted or expires (expiry needs no restart and no new request). Everyone may listen.
+    async fn admin_messages(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = BannerUpdate> + use<>> {
+        let state = ctx.state().clone();
+        let events = state
+            .events
+            .subscribe::<MessageEvent>(Channel::AdminMessages)
+            .await?;
+        Ok(async_stream::stream! {
+            let mut events = Box::pin(events);
+            let mut current = snapshot(&state, BannerChange::Initial, None).await;
+            let mut expiry = next_expiry(&current);
+            yield current;
+            loop {
+                let wait = expiry
+                    .as_ref()
+                    .map(|(t, _)| (*t - Utc::now()).to_std().unwrap_or(Duration::ZERO) + Duration::from_millis(20))
+                    .unwrap_or(Duration::from_secs(86_400));
+                tokio::select! {
+                    event = events.next() => match event {
+                        Some(Received::Event(e)) => {
+                            let change = match e.change {
+                                MessageChange::Created => BannerChange::Created,
+                                MessageChange::Updated => BannerChange::Updated,
+                                MessageChange::Deleted => BannerChange::Deleted,
+                            };
+                            current = snapshot(&state, change, Some(e.id)).await;
+                        }
+                        Some(Received::Lagged(_)) => {
+                            current = snapshot(&state, BannerChange::Updated, None).await;
+                        }
+                        None => break,
+                    },
+                    () = tokio::time::sleep(wait) => {
+                        let Some((_, id)) = expiry.take() else { continue };
+                        current = snapshot(&state, BannerChange::Expired, id.parse().ok()).await;
+                    }
+                }
+                expiry = next_expiry(&current);
+                yield current;
+            }
+        })
+    }
+}

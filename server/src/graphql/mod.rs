@@ -1,0 +1,98 @@
+//! The GraphQL schema: one module per domain, merged into single query, mutation and
+//! subscription roots by [`build_schema`], which `serve`, `schema` and the tests all call.
+
+pub mod accounts;
+pub mod admin;
+pub mod audit;
+mod audit_ext;
+pub mod context;
+pub mod genelists;
+mod guard;
+pub mod live;
+pub mod messages;
+pub mod saved;
+pub mod system;
+pub mod teams;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+
+use crate::config::GraphqlLimits;
+use crate::state::AppState;
+
+pub use crate::services::Caller;
+pub use audit_ext::mutation_action;
+pub use context::{ContextExt, RequestContext, Transport};
+pub use guard::sensitive_operations;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    system::SystemQuery,
+    accounts::AccountsQuery,
+    audit::AuditQueryRoot,
+    admin::AdminQuery,
+    messages::MessagesQuery,
+    saved::SavedPanelQuery,
+    teams::TeamsQuery,
+    genelists::GeneListsQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    accounts::AccountsMutation,
+    audit::AuditMutation,
+    admin::AdminMutation,
+    messages::MessagesMutation,
+    saved::SavedPanelMutation,
+    teams::TeamsMutation,
+    genelists::GeneListsMutation,
+);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(
+    messages::MessagesSubscription,
+    live::LiveSubscription,
+    saved::SavedPanelSubscription,
+);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// The schema with its limits and extensions, without runtime data.
+pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(64)
+    .limit_directives(16)
+    .extension(guard::RequestGuard {
+        max_aliases: limits.max_aliases,
+    })
+    .extension(audit_ext::AuditEveryOperation)
+    .extension(async_graphql::extensions::Tracing);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder
+}
+
+/// The executable schema for a running server.
+pub fn build_schema(state: AppState) -> AppSchema {
+    schema_builder(&state.settings.graphql).data(state).finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let limits = GraphqlLimits {
+        max_depth: 12,
+        max_complexity: 1000,
+        max_aliases: 50,
+        max_batch: 10,
+        max_page_size: 100,
+        introspection: true,
+        graphiql: false,
+    };
+    schema_builder(&limits).finish().sdl()
+}

@@ -1,0 +1,332 @@
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use shared::{PanelStatus, SharePermission, Visibility};
+
+use super::query::owner_name;
+use super::types::{GeneInput, PanelComment, PanelEditInput, SavedPanel, Share};
+use super::viewer;
+use crate::error::AppError;
+use crate::graphql::ContextExt;
+use crate::graphql::accounts::int_id;
+use crate::saved::shares::{self, ShareRequest};
+use crate::saved::versions::{self, NewPanel};
+use crate::saved::{self, Edit, PanelMeta, comments};
+
+#[derive(InputObject)]
+pub struct CreateSavedPanelInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Option<Vec<String>>,
+    /// Default PRIVATE.
+    pub visibility: Option<Visibility>,
+    /// ACTIVE (default) or DRAFT.
+    pub status: Option<PanelStatus>,
+    /// Genes given directly.
+    pub genes: Option<Vec<GeneInput>>,
+    /// Build it from a merge of PanelApp panels (exact versions recorded) and uploads.
+    pub merge: Option<crate::graphql::genelists::MergeInput>,
+    /// Build it from one of your uploaded lists.
+    pub upload_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct SharePanelInput {
+    pub panel_id: ID,
+    pub user_id: Option<ID>,
+    pub team_id: Option<ID>,
+    /// Share with whoever holds a link.
+    #[graphql(default)]
+    pub link: bool,
+    pub permission: SharePermission,
+    pub expires_at: Option<DateTime<Utc>>,
+    #[graphql(default)]
+    pub can_reshare: bool,
+}
+
+/// A share; the link token (for link shares) is shown only here.
+#[derive(SimpleObject)]
+pub struct SharePayload {
+    pub share: Share,
+    pub link_token: Option<String>,
+    /// The web address the link opens.
+    pub link_path: Option<String>,
+}
+
+pub(super) async fn wrap(
+    ctx: &Context<'_>,
+    row: entity::saved_panels::Model,
+) -> Result<SavedPanel, AppError> {
+    let state = ctx.state();
+    let access = saved::access::resolve(state, &row, &viewer(ctx)).await?;
+    let owner = owner_name(state, row.owner_id).await?;
+    Ok(SavedPanel { row, access, owner })
+}
+
+#[derive(Default)]
+pub struct SavedPanelMutation;
+
+#[Object]
+impl SavedPanelMutation {
+    /// Creates a saved panel; version 1 holds its complete gene list.
+    async fn create_saved_panel(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSavedPanelInput,
+    ) -> Result<SavedPanel> {
+        let user = ctx.require_user()?;
+        let state = ctx.state();
+        let given = usize::from(input.genes.is_some())
+            + usize::from(input.merge.is_some())
+            + usize::from(input.upload_id.is_some());
+        if given > 1 {
+            return Err(
+                AppError::validation("give at most one of genes, merge and uploadId").into(),
+            );
+        }
+        let request = match (input.merge, input.upload_id) {
+            (Some(merge), _) => Some(merge.parse()?),
+            (_, Some(upload)) => Some(crate::services::merge::MergeRequest {
+                panels: Vec::new(),
+                uploads: vec![upload.to_string()],
+            }),
+            _ => None,
+        };
+        let (genes, source_type, sources) = match request {
+            Some(request) => {
+                let loader = ctx
+                    .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
+                    .map(|l| l.as_ref());
+                let merged =
+                    crate::services::merge::run(state, &ctx.caller(), &request, loader).await?;
+                let kind = if request.panels.is_empty() {
+                    "upload"
+                } else {
+                    "merge"
+                };
+                let sources = serde_json::to_value(&merged.result.sources).unwrap_or_default();
+                (
+                    shared::saved_merge::from_merge(&merged.result),
+                    kind,
+                    sources,
+                )
+            }
+            None => {
+                let genes = input
+                    .genes
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|g| g.into_gene("genes"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let kind = if genes.is_empty() { "empty" } else { "genes" };
+                (genes, kind, serde_json::json!([]))
+            }
+        };
+        let meta = PanelMeta {
+            name: input.name,
+            description: input.description,
+            tags: input.tags.unwrap_or_default(),
+            visibility: input.visibility.unwrap_or(Visibility::Private),
+            status: input.status.unwrap_or(PanelStatus::Active),
+        };
+        let new = NewPanel {
+            meta,
+            genes,
+            source_type,
+            sources,
+        };
+        let row = versions::create(state, &ctx.actor(), user.id, new).await?;
+        Ok(wrap(ctx, row).await?)
+    }
+
+    /// Applies gene and metadata changes with a comment as exactly one new version.
+    async fn update_saved_panel(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: PanelEditInput,
+    ) -> Result<SavedPanel> {
+        ctx.require_user()?;
+        let add = input
+            .add_genes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| g.into_gene("addGenes"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let metadata = input.metadata.unwrap_or_default();
+        let edit = Edit {
+            based_on: input.based_on_version,
+            comment: input.comment,
+            add,
+            remove: input.remove_genes.unwrap_or_default(),
+            update: input
+                .update_genes
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            name: metadata.name,
+            description: match metadata.description {
+                async_graphql::MaybeUndefined::Undefined => None,
+                async_graphql::MaybeUndefined::Null => Some(None),
+                async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+            },
+            tags: metadata.tags,
+            visibility: metadata.visibility,
+        };
+        let row = saved::edit(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            int_id(&id, "saved panel")?,
+            edit,
+        )
+        .await?;
+        Ok(wrap(ctx, row).await?)
+    }
+
+    /// Makes a new version equal to an older one.
+    async fn restore_version(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<SavedPanel> {
+        ctx.require_user()?;
+        let row = saved::restore(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            int_id(&id, "saved panel")?,
+            version,
+        )
+        .await?;
+        Ok(wrap(ctx, row).await?)
+    }
+
+    /// ACTIVE, DRAFT, ARCHIVED, or DELETED (soft; set ACTIVE again to undelete).
+    async fn set_saved_panel_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: PanelStatus,
+    ) -> Result<SavedPanel> {
+        ctx.require_user()?;
+        let row = saved::set_status(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            int_id(&id, "saved panel")?,
+            status,
+        )
+        .await?;
+        Ok(wrap(ctx, row).await?)
+    }
+
+    /// Shares a panel with a user, a team or a link.
+    async fn share_panel(&self, ctx: &Context<'_>, input: SharePanelInput) -> Result<SharePayload> {
+        ctx.require_user()?;
+        let request = ShareRequest {
+            panel_id: int_id(&input.panel_id, "saved panel")?,
+            user_id: input.user_id.map(|id| int_id(&id, "user")).transpose()?,
+            team_id: input.team_id.map(|id| int_id(&id, "team")).transpose()?,
+            link: input.link,
+            permission: input.permission,
+            expires_at: input.expires_at,
+            can_reshare: input.can_reshare,
+        };
+        let shared = shares::share(ctx.state(), &ctx.actor(), &viewer(ctx), request).await?;
+        let link_path = shared.link_token.as_ref().map(|t| format!("/shared/{t}"));
+        Ok(SharePayload {
+            share: shared.share.into(),
+            link_token: shared.link_token,
+            link_path,
+        })
+    }
+
+    /// A download link for any version in every export format; re-exporting a version gives
+    /// the same bytes apart from the generated-at line.
+    #[allow(clippy::too_many_arguments)]
+    async fn export_saved_panel(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: Option<i32>,
+        format: shared::ExportFormat,
+        filename: Option<String>,
+        chr_prefix: Option<bool>,
+        link_token: Option<String>,
+    ) -> Result<crate::graphql::genelists::DownloadOut> {
+        let state = ctx.state();
+        let mut who = viewer(ctx);
+        who.link_token = link_token;
+        let (row, _) = saved::open(
+            state,
+            &who,
+            int_id(&id, "saved panel")?,
+            SharePermission::View,
+        )
+        .await?;
+        let number = version.unwrap_or(row.current_version);
+        let genes = saved::load_version_genes(state, row.id, number).await?;
+        let merge =
+            shared::saved_merge::to_merge(&genes, &row.name, u32::try_from(number).unwrap_or(0));
+        let version_row = saved::version_row(state, row.id, number).await?;
+        let mut provenance = crate::genelists::export::Provenance::from_merge(
+            &merge,
+            chrono::Utc::now(),
+            crate::VERSION,
+        );
+        provenance.set_origin(
+            0,
+            format!(
+                "saved panel {} version {number} (sha256 {})",
+                row.id,
+                version_row.snapshot_hash.unwrap_or_default()
+            ),
+        );
+        provenance.set_data_date(0, version_row.created_at.to_rfc3339());
+        let export = crate::genelists::export::ExportRequest {
+            format,
+            filename: filename.or_else(|| Some(format!("{} v{number}", row.name))),
+            per_source_sheets: false,
+            chr_prefix: chr_prefix.unwrap_or(true),
+            merge,
+            provenance,
+        };
+        let download =
+            crate::services::downloads::prepare_download(state, &ctx.caller(), export).await?;
+        Ok(download.into())
+    }
+
+    /// Ends a share at once; links stop working.
+    async fn revoke_share(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        ctx.require_user()?;
+        shares::revoke(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            int_id(&id, "share")?,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Comments on the panel, a version or a gene (COMMENT access and above).
+    async fn comment_on_panel(
+        &self,
+        ctx: &Context<'_>,
+        panel_id: ID,
+        version: Option<i32>,
+        gene_symbol: Option<String>,
+        body: String,
+    ) -> Result<PanelComment> {
+        ctx.require_user()?;
+        let id = int_id(&panel_id, "saved panel")?;
+        let row = comments::add(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            id,
+            version,
+            gene_symbol,
+            &body,
+        )
+        .await?;
+        Ok(row.into())
+    }
+}

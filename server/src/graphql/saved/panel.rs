@@ -1,0 +1,172 @@
+//! The `SavedPanel` object: fields resolve with the access decided when it was loaded.
+
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::panel_changes;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use shared::{PanelStatus, SharePermission, Visibility};
+
+use super::types::{
+    PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, SavedPanel, Share, sources_json,
+};
+use crate::error::AppError;
+use crate::graphql::ContextExt;
+use crate::saved::{self, comments, shares};
+
+#[Object]
+impl SavedPanel {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.row.description.as_deref()
+    }
+    async fn tags(&self) -> Vec<String> {
+        saved::tags(&self.row)
+    }
+    async fn status(&self) -> PanelStatus {
+        self.row.status
+    }
+    async fn visibility(&self) -> Visibility {
+        self.row.visibility
+    }
+    async fn owner_id(&self) -> ID {
+        ID(self.row.owner_id.to_string())
+    }
+    /// The owner's username.
+    async fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+    async fn current_version(&self) -> i32 {
+        self.row.current_version
+    }
+    async fn version_count(&self) -> i32 {
+        self.row.version_count
+    }
+    async fn gene_count(&self) -> i32 {
+        self.row.gene_count
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.row.updated_at
+    }
+    /// "merge", "upload" or "empty".
+    async fn source_type(&self) -> Option<&str> {
+        self.row.source_type.as_deref()
+    }
+    /// The sources it was built from (PanelApp references with versions and filters, uploads).
+    async fn sources(&self) -> Option<Json<serde_json::Value>> {
+        sources_json(&self.row)
+    }
+    /// What the caller may do: VIEW, COMMENT, EDIT or ADMIN.
+    async fn my_permission(&self) -> Option<SharePermission> {
+        self.access.level
+    }
+    async fn is_owner(&self) -> bool {
+        self.access.is_owner
+    }
+    async fn can_edit(&self) -> bool {
+        self.access.level.is_some_and(SharePermission::can_edit)
+    }
+    async fn can_comment(&self) -> bool {
+        self.access.level.is_some_and(SharePermission::can_comment)
+    }
+    async fn can_share(&self) -> bool {
+        self.access.can_share
+    }
+
+    /// Every version, newest first.
+    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<PanelVersion>> {
+        Ok(saved::versions(ctx.state(), self.row.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// One version.
+    async fn version(&self, ctx: &Context<'_>, number: i32) -> Result<PanelVersion> {
+        Ok(saved::version_row(ctx.state(), self.row.id, number)
+            .await?
+            .into())
+    }
+
+    /// The genes of a version (default: the current one).
+    async fn genes(&self, ctx: &Context<'_>, version: Option<i32>) -> Result<Vec<PanelGene>> {
+        let number = version.unwrap_or(self.row.current_version);
+        let genes = saved::load_version_genes(ctx.state(), self.row.id, number).await?;
+        Ok(genes.iter().map(PanelGene::from).collect())
+    }
+
+    /// What changed between two versions (either order).
+    async fn diff(&self, ctx: &Context<'_>, from: i32, to: i32) -> Result<PanelDiff> {
+        Ok(saved::version_diff(ctx.state(), self.row.id, from, to)
+            .await?
+            .into())
+    }
+
+    /// Recorded changes, newest first; optionally of one version.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        version: Option<i32>,
+        first: Option<i32>,
+    ) -> Result<Vec<PanelChange>> {
+        let state = ctx.state();
+        let versions = saved::versions(state, self.row.id).await?;
+        let number_of = |id: Option<i32>| {
+            id.and_then(|id| {
+                versions
+                    .iter()
+                    .find(|v| v.id == id)
+                    .map(|v| v.version_number)
+            })
+        };
+        let mut query = panel_changes::Entity::find()
+            .filter(panel_changes::Column::PanelId.eq(self.row.id))
+            .order_by_desc(panel_changes::Column::Id);
+        if let Some(n) = version {
+            let v = versions
+                .iter()
+                .find(|v| v.version_number == n)
+                .ok_or_else(|| AppError::not_found(format!("version {n}")))?;
+            query = query.filter(panel_changes::Column::VersionId.eq(v.id));
+        }
+        let limit = usize::try_from(first.unwrap_or(500).clamp(1, 5000)).unwrap_or(500);
+        let rows = sea_orm::QuerySelect::limit(query, limit as u64)
+            .all(&state.db)
+            .await
+            .map_err(AppError::from)?;
+        rows.into_iter()
+            .map(|row| {
+                let number = number_of(row.version_id);
+                PanelChange::open(state, row, number).map_err(Into::into)
+            })
+            .collect()
+    }
+
+    /// Shares of this panel (for those who may share it).
+    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<Share>> {
+        if !self.access.can_share {
+            return Ok(Vec::new());
+        }
+        Ok(shares::list(ctx.state(), self.row.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<PanelComment>> {
+        Ok(comments::list(ctx.state(), self.row.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}

@@ -1,0 +1,161 @@
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use shared::{PanelStatus, Visibility};
+
+use super::types::SavedPanel;
+use super::viewer;
+use crate::error::AppError;
+use crate::graphql::ContextExt;
+use crate::graphql::accounts::int_id;
+use crate::graphql::audit::TotalCount;
+use crate::saved::listing::{self, Filter, Scope, Sort};
+use crate::saved::{self, shares};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum PanelScope {
+    /// Everything you may see.
+    #[default]
+    All,
+    Mine,
+    SharedWithMe,
+    Public,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum PanelSort {
+    #[default]
+    UpdatedDesc,
+    CreatedDesc,
+    NameAsc,
+    GeneCountDesc,
+}
+
+#[derive(InputObject, Default)]
+pub struct SavedPanelFilter {
+    pub scope: Option<PanelScope>,
+    /// Default: everything but DELETED.
+    pub statuses: Option<Vec<PanelStatus>>,
+    pub visibility: Option<Visibility>,
+    pub tag: Option<String>,
+    pub owner_id: Option<ID>,
+    /// Words in the name or description.
+    pub search: Option<String>,
+    pub sort: Option<PanelSort>,
+}
+
+impl SavedPanelFilter {
+    fn into_filter(self) -> Result<Filter, AppError> {
+        Ok(Filter {
+            scope: match self.scope.unwrap_or_default() {
+                PanelScope::All => Scope::All,
+                PanelScope::Mine => Scope::Mine,
+                PanelScope::SharedWithMe => Scope::SharedWithMe,
+                PanelScope::Public => Scope::Public,
+            },
+            statuses: self.statuses.unwrap_or_default(),
+            visibility: self.visibility,
+            tag: self.tag,
+            owner_id: self.owner_id.map(|id| int_id(&id, "owner")).transpose()?,
+            text: self.search,
+            sort: match self.sort.unwrap_or_default() {
+                PanelSort::UpdatedDesc => Sort::UpdatedDesc,
+                PanelSort::CreatedDesc => Sort::CreatedDesc,
+                PanelSort::NameAsc => Sort::NameAsc,
+                PanelSort::GeneCountDesc => Sort::GeneCountDesc,
+            },
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct SavedPanelQuery;
+
+#[Object]
+impl SavedPanelQuery {
+    /// Saved panels you may see: yours, shared with you (directly or via a team), public.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn saved_panels(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SavedPanelFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, SavedPanel, TotalCount, EmptyFields>> {
+        let state = ctx.state();
+        let max = state.settings.graphql.max_page_size;
+        let first = usize::try_from(first.unwrap_or(20).max(1))
+            .unwrap_or(20)
+            .min(max);
+        let offset = match after {
+            Some(c) => {
+                c.parse::<u64>()
+                    .map_err(|_| AppError::invalid_field("after", "is not a cursor"))?
+                    + 1
+            }
+            None => 0,
+        };
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let page = listing::page(state, &viewer(ctx), &filter, offset, first as u64).await?;
+        let mut connection = Connection::with_additional_fields(
+            offset > 0,
+            page.has_next,
+            TotalCount {
+                total_count: page.total,
+            },
+        );
+        for (i, item) in page.items.into_iter().enumerate() {
+            let access = saved::access::Access {
+                level: item.level,
+                is_owner: item.panel.owner_id == ctx.current_user().map_or(-1, |u| u.id),
+                can_share: false,
+            };
+            let cursor = (offset + i as u64).to_string();
+            connection.edges.push(Edge::new(
+                cursor,
+                SavedPanel {
+                    row: item.panel,
+                    access,
+                    owner: item.owner,
+                },
+            ));
+        }
+        Ok(connection)
+    }
+
+    /// One saved panel (VIEW access needed).
+    async fn saved_panel(&self, ctx: &Context<'_>, id: ID) -> Result<SavedPanel> {
+        let state = ctx.state();
+        let (row, access) = saved::open(
+            state,
+            &viewer(ctx),
+            int_id(&id, "saved panel")?,
+            shared::SharePermission::View,
+        )
+        .await?;
+        let owner = owner_name(state, row.owner_id).await?;
+        Ok(SavedPanel { row, access, owner })
+    }
+
+    /// The panel a share link opens (works without an account; anonymous link holders view).
+    async fn shared_panel(&self, ctx: &Context<'_>, token: String) -> Result<SavedPanel> {
+        let state = ctx.state();
+        let (row, _) = shares::follow_link(state, &ctx.actor(), &token).await?;
+        let mut who = viewer(ctx);
+        who.link_token = Some(token);
+        let access = saved::access::resolve(state, &row, &who).await?;
+        access.require(shared::SharePermission::View)?;
+        let owner = owner_name(state, row.owner_id).await?;
+        Ok(SavedPanel { row, access, owner })
+    }
+}
+
+pub async fn owner_name(
+    state: &crate::state::AppState,
+    id: i32,
+) -> Result<Option<String>, AppError> {
+    use sea_orm::EntityTrait;
+    Ok(entity::user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(|u| u.username))
+}

@@ -1,0 +1,363 @@
+//! Saved-panel types of the API.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, Json, MaybeUndefined, Result, SimpleObject,
+};
+use chrono::{DateTime, Utc};
+use entity::{panel_changes, panel_comments, panel_shares, panel_versions, saved_panels};
+use shared::saved::{GeneDiff, SavedGene};
+use shared::{ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermission, Visibility};
+
+use crate::error::AppError;
+use crate::graphql::ContextExt;
+use crate::saved::{self, access::Access, changes};
+
+/// A gene of a saved panel version.
+#[derive(SimpleObject, Clone)]
+pub struct PanelGene {
+    pub symbol: String,
+    pub entity_type: EntityType,
+    pub hgnc_id: Option<String>,
+    pub gene_name: Option<String>,
+    /// The PanelApp rating it came with.
+    pub confidence: Option<Confidence>,
+    /// The lab's own rating.
+    pub custom_confidence: Option<Confidence>,
+    /// The rating that applies (custom, else PanelApp's).
+    pub effective_confidence: Option<Confidence>,
+    pub mode_of_inheritance: Option<String>,
+    pub phenotypes: Vec<String>,
+    pub evidence: Vec<String>,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+impl From<&SavedGene> for PanelGene {
+    fn from(g: &SavedGene) -> Self {
+        Self {
+            symbol: g.symbol.as_str().to_owned(),
+            entity_type: g.entity_type,
+            hgnc_id: g.hgnc_id.map(|h| h.to_string()),
+            gene_name: g.gene_name.clone(),
+            confidence: g.confidence,
+            custom_confidence: g.custom_confidence,
+            effective_confidence: g.effective_confidence(),
+            mode_of_inheritance: g.mode_of_inheritance.clone(),
+            phenotypes: g.phenotypes.clone(),
+            evidence: g.evidence.clone(),
+            sources: g.sources.clone(),
+            notes: g.notes.clone(),
+        }
+    }
+}
+
+/// A gene to add.
+#[derive(InputObject, Clone)]
+pub struct GeneInput {
+    pub symbol: String,
+    pub entity_type: Option<EntityType>,
+    pub hgnc_id: Option<String>,
+    pub gene_name: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub custom_confidence: Option<Confidence>,
+    pub mode_of_inheritance: Option<String>,
+    pub phenotypes: Option<Vec<String>>,
+    pub evidence: Option<Vec<String>>,
+    pub sources: Option<Vec<String>>,
+    pub notes: Option<String>,
+}
+
+impl GeneInput {
+    pub fn into_gene(self, field: &str) -> Result<SavedGene, AppError> {
+        let symbol = GeneSymbol::parse(&self.symbol)
+            .map_err(|e| AppError::invalid_field(field, e.to_string()))?;
+        let hgnc_id = self
+            .hgnc_id
+            .filter(|h| !h.trim().is_empty())
+            .map(|h| HgncId::parse(&h).map_err(|e| AppError::invalid_field(field, e.to_string())))
+            .transpose()?;
+        let clean = |v: Option<Vec<String>>| -> Vec<String> {
+            v.unwrap_or_default()
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        Ok(SavedGene {
+            symbol,
+            entity_type: self.entity_type.unwrap_or(EntityType::Gene),
+            hgnc_id,
+            gene_name: self.gene_name.filter(|s| !s.trim().is_empty()),
+            confidence: self.confidence,
+            custom_confidence: self.custom_confidence,
+            mode_of_inheritance: self.mode_of_inheritance.filter(|s| !s.trim().is_empty()),
+            phenotypes: clean(self.phenotypes),
+            evidence: clean(self.evidence),
+            sources: clean(self.sources),
+            notes: self.notes.filter(|s| !s.trim().is_empty()),
+            grch37: None,
+            grch38: None,
+        })
+    }
+}
+
+/// Changes to one gene; absent fields stay, `null` clears.
+#[derive(InputObject)]
+pub struct GeneUpdateInput {
+    pub symbol: String,
+    pub confidence: MaybeUndefined<Confidence>,
+    pub custom_confidence: MaybeUndefined<Confidence>,
+    pub mode_of_inheritance: MaybeUndefined<String>,
+    pub phenotypes: Option<Vec<String>>,
+    pub notes: MaybeUndefined<String>,
+}
+
+fn maybe<T>(v: MaybeUndefined<T>) -> Option<Option<T>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+impl From<GeneUpdateInput> for saved::GeneUpdate {
+    fn from(u: GeneUpdateInput) -> Self {
+        Self {
+            symbol: u.symbol,
+            confidence: maybe(u.confidence),
+            custom_confidence: maybe(u.custom_confidence),
+            mode_of_inheritance: maybe(u.mode_of_inheritance),
+            phenotypes: u.phenotypes,
+            notes: maybe(u.notes),
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct PanelMetadataInput {
+    pub name: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub tags: Option<Vec<String>>,
+    pub visibility: Option<Visibility>,
+}
+
+/// One edit = one new version.
+#[derive(InputObject)]
+pub struct PanelEditInput {
+    /// The version these changes were made against; a stale edit gets CONFLICT.
+    pub based_on_version: i32,
+    pub comment: Option<String>,
+    pub add_genes: Option<Vec<GeneInput>>,
+    pub remove_genes: Option<Vec<String>>,
+    pub update_genes: Option<Vec<GeneUpdateInput>>,
+    pub metadata: Option<PanelMetadataInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct FieldChangeOut {
+    pub symbol: String,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Added, removed and changed genes between two versions.
+#[derive(SimpleObject)]
+pub struct PanelDiff {
+    pub added: Vec<PanelGene>,
+    pub removed: Vec<PanelGene>,
+    pub changed: Vec<FieldChangeOut>,
+}
+
+impl From<GeneDiff> for PanelDiff {
+    fn from(d: GeneDiff) -> Self {
+        Self {
+            added: d.added.iter().map(PanelGene::from).collect(),
+            removed: d.removed.iter().map(PanelGene::from).collect(),
+            changed: d
+                .changed
+                .into_iter()
+                .map(|c| FieldChangeOut {
+                    symbol: c.symbol.into_string(),
+                    field: c.field.as_str().to_owned(),
+                    old: c.old,
+                    new: c.new,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One version of a saved panel.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PanelVersion {
+    pub number: i32,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by_id: Option<ID>,
+    pub gene_count: i32,
+    /// SHA-256 of the version's canonical gene list.
+    pub hash: Option<String>,
+    pub changes_summary: Option<String>,
+    #[graphql(skip)]
+    pub panel_id: i32,
+}
+
+impl From<panel_versions::Model> for PanelVersion {
+    fn from(v: panel_versions::Model) -> Self {
+        Self {
+            number: v.version_number,
+            comment: v.comment,
+            created_at: v.created_at,
+            created_by_id: v.created_by_id.map(|i| ID(i.to_string())),
+            gene_count: v.gene_count,
+            hash: v.snapshot_hash,
+            changes_summary: v.changes_summary,
+            panel_id: v.panel_id,
+        }
+    }
+}
+
+#[ComplexObject]
+impl PanelVersion {
+    /// This version's complete gene list.
+    async fn genes(&self, ctx: &Context<'_>) -> Result<Vec<PanelGene>> {
+        let genes = saved::load_version_genes(ctx.state(), self.panel_id, self.number).await?;
+        Ok(genes.iter().map(PanelGene::from).collect())
+    }
+}
+
+/// One recorded change.
+#[derive(SimpleObject)]
+pub struct PanelChange {
+    pub id: ID,
+    pub change_type: ChangeType,
+    pub target_type: Option<String>,
+    pub target: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub reason: Option<String>,
+    pub changed_by_id: Option<ID>,
+    pub at: DateTime<Utc>,
+    /// The version it produced (null for status changes).
+    pub version: Option<i32>,
+}
+
+impl PanelChange {
+    pub fn from_row(
+        row: panel_changes::Model,
+        version: Option<i32>,
+        values: (Option<String>, Option<String>),
+    ) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            change_type: row.change_type,
+            target_type: row.target_type,
+            target: row.target_id,
+            old: values.0,
+            new: values.1,
+            reason: row.change_reason,
+            changed_by_id: row.changed_by_id.map(|i| ID(i.to_string())),
+            at: row.changed_at,
+            version,
+        }
+    }
+
+    pub fn open(
+        state: &crate::state::AppState,
+        row: panel_changes::Model,
+        version: Option<i32>,
+    ) -> Result<Self, AppError> {
+        let values = changes::open(&state.crypto, &row)?;
+        Ok(Self::from_row(row, version, values))
+    }
+}
+
+/// Who a share is for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ShareTarget {
+    User,
+    Team,
+    Link,
+}
+
+#[derive(SimpleObject)]
+pub struct Share {
+    pub id: ID,
+    pub target: ShareTarget,
+    pub user_id: Option<ID>,
+    pub team_id: Option<ID>,
+    pub permission: SharePermission,
+    pub can_reshare: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub active: bool,
+    /// Revoked or past its expiry.
+    pub usable: bool,
+    pub access_count: i32,
+    pub last_accessed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<panel_shares::Model> for Share {
+    fn from(s: panel_shares::Model) -> Self {
+        let target = if s.shared_with_user_id.is_some() {
+            ShareTarget::User
+        } else if s.shared_with_team_id.is_some() {
+            ShareTarget::Team
+        } else {
+            ShareTarget::Link
+        };
+        Self {
+            id: ID(s.id.to_string()),
+            target,
+            user_id: s.shared_with_user_id.map(|i| ID(i.to_string())),
+            team_id: s.shared_with_team_id.map(|i| ID(i.to_string())),
+            permission: s.permission_level,
+            can_reshare: s.can_reshare,
+            expires_at: s.expires_at,
+            active: s.is_active,
+            usable: s.is_active && s.expires_at.is_none_or(|t| t > Utc::now()),
+            access_count: s.access_count,
+            last_accessed_at: s.last_accessed_at,
+            created_at: s.created_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PanelComment {
+    pub id: ID,
+    pub version: Option<i32>,
+    pub gene_symbol: Option<String>,
+    pub author_id: Option<ID>,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<panel_comments::Model> for PanelComment {
+    fn from(c: panel_comments::Model) -> Self {
+        Self {
+            id: ID(c.id.to_string()),
+            version: c.version_number,
+            gene_symbol: c.gene_symbol,
+            author_id: c.author_id.map(|i| ID(i.to_string())),
+            body: c.body,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A saved panel as the caller may see it.
+pub struct SavedPanel {
+    pub row: saved_panels::Model,
+    pub access: Access,
+    pub owner: Option<String>,
+}
+
+pub fn sources_json(row: &saved_panels::Model) -> Option<Json<serde_json::Value>> {
+    row.source_reference
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .map(Json)
+}

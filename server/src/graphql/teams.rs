@@ -1,0 +1,144 @@
+//! Teams: create, members and their roles, my teams.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use shared::TeamRole;
+
+use super::ContextExt;
+use super::accounts::int_id;
+use crate::services::teams;
+
+#[derive(SimpleObject)]
+pub struct TeamMember {
+    pub user_id: ID,
+    pub username: Option<String>,
+    pub role: TeamRole,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct Team {
+    pub id: ID,
+    pub name: String,
+    pub description: Option<String>,
+    /// The caller's role in the team (null for site admins outside it).
+    pub my_role: Option<TeamRole>,
+    pub members: Vec<TeamMember>,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> Result<Team> {
+    let state = ctx.state();
+    let me = ctx.current_user().map(|u| u.id);
+    let members: Vec<TeamMember> = teams::members(state, row.id)
+        .await?
+        .into_iter()
+        .map(|(m, u)| TeamMember {
+            user_id: ID(m.user_id.to_string()),
+            username: u.map(|u| u.username),
+            role: m.role,
+            since: m.created_at,
+        })
+        .collect();
+    let my_role = members
+        .iter()
+        .find(|m| Some(m.user_id.as_str()) == me.map(|i| i.to_string()).as_deref())
+        .map(|m| m.role);
+    Ok(Team {
+        id: ID(row.id.to_string()),
+        name: row.name,
+        description: row.description,
+        my_role,
+        members,
+        created_at: row.created_at,
+    })
+}
+
+#[derive(Default)]
+pub struct TeamsQuery;
+
+#[Object]
+impl TeamsQuery {
+    /// The teams you are in.
+    async fn my_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
+        let user = ctx.require_user()?;
+        let mut out = Vec::new();
+        for (row, _) in teams::mine(ctx.state(), user.id).await? {
+            out.push(team(ctx, row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
+        let user = ctx.require_user()?;
+        let row = teams::visible(ctx.state(), user, int_id(&id, "team")?).await?;
+        team(ctx, row).await
+    }
+}
+
+#[derive(Default)]
+pub struct TeamsMutation;
+
+#[Object]
+impl TeamsMutation {
+    /// Creates a team with you as its admin.
+    async fn create_team(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        description: Option<String>,
+    ) -> Result<Team> {
+        let user = ctx.require_user()?;
+        let row = teams::create(ctx.state(), &ctx.actor(), user, &name, description).await?;
+        team(ctx, row).await
+    }
+
+    /// Adds a member (or changes their role). Team admins only.
+    async fn add_team_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+        role: Option<TeamRole>,
+    ) -> Result<Team> {
+        let user = ctx.require_user()?;
+        let tid = int_id(&team_id, "team")?;
+        teams::add_member(
+            ctx.state(),
+            &ctx.actor(),
+            user,
+            tid,
+            int_id(&user_id, "user")?,
+            role.unwrap_or(TeamRole::Member),
+        )
+        .await?;
+        let row = teams::visible(ctx.state(), user, tid).await?;
+        team(ctx, row).await
+    }
+
+    /// Removes a member (team admins), or leaves the team (yourself).
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+    ) -> Result<bool> {
+        let user = ctx.require_user()?;
+        teams::remove_member(
+            ctx.state(),
+            &ctx.actor(),
+            user,
+            int_id(&team_id, "team")?,
+            int_id(&user_id, "user")?,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Deletes a team; its shares end with it. Team admins only.
+    async fn delete_team(&self, ctx: &Context<'_>, team_id: ID) -> Result<bool> {
+        let user = ctx.require_user()?;
+        teams::delete(ctx.state(), &ctx.actor(), user, int_id(&team_id, "team")?).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,86 @@
+//! `GET /download/{token}`: serves a prepared export behind a signed, short-lived link, so
+//! browsers download natively.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use super::HttpState;
+use super::client::client_ip;
+use crate::services::audit::Actor;
+use crate::services::downloads;
+
+/// `attachment; filename="…"` for a sanitised (ASCII, quote-free) filename.
+fn disposition(filename: &str) -> HeaderValue {
+    let safe: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+pub async fn get(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let app = &state.app;
+    let actor = Actor {
+        ip: Some(client_ip(&headers, peer, app.settings.security.trust_proxy).to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect()),
+        ..Actor::default()
+    };
+    match downloads::serve(app, &token, actor).await {
+        Ok(served) => {
+            let content_type = HeaderValue::from_str(&served.envelope.content_type)
+                .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        disposition(&served.envelope.filename),
+                    ),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("no-store, private"),
+                    ),
+                ],
+                served.bytes,
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_are_quoted_and_plain() {
+        assert_eq!(
+            disposition("My panel.xlsx"),
+            "attachment; filename=\"My panel.xlsx\""
+        );
+        assert_eq!(
+            disposition("a\"b\r\nc.csv"),
+            "attachment; filename=\"a_b__c.csv\""
+        );
+    }
+}

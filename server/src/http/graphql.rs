@@ -1,0 +1,314 @@
+//! `/graphql` over HTTP: JSON POST (or multipart for uploads), GET for queries only, GraphiQL
+//! for a browser, and the WebSocket upgrade for subscriptions.
+
+use std::net::SocketAddr;
+
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::{BatchRequest, BatchResponse};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade};
+use axum::response::{Html, IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, Method, header};
+use tokio_util_compat::into_async_read;
+
+use shared::AuditAction;
+
+use super::HttpState;
+use super::client::client_ip;
+use crate::auth::{self, limits};
+use crate::error::AppError;
+use crate::graphql::{RequestContext, Transport, sensitive_operations};
+use crate::services::audit::AuditRecord;
+
+mod tokio_util_compat {
+    //! Adapts an axum body into the `futures::AsyncRead` that async-graphql's multipart
+    //! parser reads.
+    use futures::{Stream, TryStreamExt};
+
+    pub fn into_async_read<S>(stream: S) -> impl futures::AsyncRead + Send
+    where
+        S: Stream<Item = Result<bytes::Bytes, axum::Error>> + Send + Unpin,
+    {
+        stream.map_err(std::io::Error::other).into_async_read()
+    }
+}
+
+fn base_context(
+    state: &HttpState,
+    transport: Transport,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> RequestContext {
+    let ip = client_ip(headers, peer, state.app.settings.security.trust_proxy);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(512).collect());
+    let ctx = RequestContext::new(transport, Some(ip), user_agent);
+    let visitor = super::visitor::from_headers(headers);
+    if visitor.is_some() || transport == Transport::WebSocket {
+        return ctx.with_visitor(visitor);
+    }
+    // A new anonymous visitor: mint an id for as long as its uploads are kept.
+    let settings = &state.app.settings;
+    match super::visitor::mint(
+        settings.upload_ttl.as_secs(),
+        settings.security.secure_cookies,
+    ) {
+        Some((id, cookie)) => {
+            ctx.set_cookie(cookie);
+            ctx.with_visitor(Some(id))
+        }
+        None => ctx,
+    }
+}
+
+/// Who is calling, the visitor cookie, and the rate limits: everything decided before the
+/// operation runs.
+pub(super) async fn prepare(
+    state: &HttpState,
+    transport: Transport,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<RequestContext, AppError> {
+    let mut ctx = base_context(state, transport, headers, peer);
+    let app = &state.app;
+    limits::check_request(app, ctx.client_ip(), None).await?;
+    ctx.user = auth::authenticate(app, headers).await?;
+    if let Some(user) = &ctx.user {
+        limits::check_request_user(app, user.id).await?;
+    }
+    Ok(ctx)
+}
+
+/// Scripts using API tokens leave an API_ACCESS row per request.
+async fn audit_api_access(
+    state: &HttpState,
+    ctx: &RequestContext,
+    operations: Vec<String>,
+    ok: bool,
+) {
+    let Some(user) = &ctx.user else { return };
+    let crate::auth::AuthVia::Token { id } = user.via else {
+        return;
+    };
+    let mut record = AuditRecord::new(AuditAction::ApiAccess, "API token used")
+        .resource("api_token", id)
+        .details(serde_json::json!({ "operations": operations }));
+    if !ok {
+        record = record.failed("the request had errors");
+    }
+    if let Err(e) = state
+        .app
+        .audit
+        .record(&state.app.db, &ctx.actor(), record)
+        .await
+    {
+        tracing::error!(error = %e.message, "API access not audited");
+    }
+}
+
+fn operation_names(batch: &BatchRequest) -> Vec<String> {
+    batch
+        .iter()
+        .map(|r| {
+            r.operation_name
+                .clone()
+                .unwrap_or_else(|| "anonymous".to_owned())
+        })
+        .collect()
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// `POST /graphql`: JSON (single or batch), or multipart for uploads.
+pub async fn post(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let ctx = match prepare(&state, Transport::Post, &headers, peer).await {
+        Ok(ctx) => ctx,
+        Err(e) => return e.into_response(),
+    };
+    let batch = match read_batch(&state, &headers, body).await {
+        Ok(batch) => batch,
+        Err(e) => return e.into_response(),
+    };
+    let sensitive: usize = batch.iter().map(|r| sensitive_operations(&r.query)).sum();
+    if sensitive > 1 {
+        return AppError::validation(
+            "login, register and changePassword may appear only once per request",
+        )
+        .with("limit", "sensitive")
+        .into_response();
+    }
+    let max_batch = state.app.settings.graphql.max_batch;
+    if let BatchRequest::Batch(items) = &batch
+        && items.len() > max_batch
+    {
+        return AppError::validation(format!(
+            "the batch has {} operations; at most {max_batch} are allowed",
+            items.len()
+        ))
+        .with("limit", "batch")
+        .into_response();
+    }
+    let operations = operation_names(&batch);
+    let batch = batch.data(ctx.clone());
+    let response = state.schema.execute_batch(batch).await;
+    audit_api_access(&state, &ctx, operations, response.is_ok()).await;
+    respond(response, &ctx)
+}
+
+async fn read_batch(
+    state: &HttpState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<BatchRequest, AppError> {
+    let kind = content_type(headers);
+    let limits = &state.app.settings.body;
+    if kind.starts_with("multipart/form-data") {
+        // Browsers can send multipart cross-site without a preflight; a custom header can not
+        // be added without one, so requiring it stops CSRF uploads (as Apollo does).
+        let preflighted = headers.contains_key("apollo-require-preflight")
+            || headers.contains_key("x-requested-with");
+        if !preflighted {
+            return Err(AppError::forbidden(
+                "multipart requests must carry an apollo-require-preflight or x-requested-with \
+                 header",
+            ));
+        }
+        let max_total = limits.max_upload_bytes + limits.max_json_bytes;
+        if declared_length(headers).is_some_and(|n| n > max_total) {
+            drain(body).await;
+            return Err(AppError::payload_too_large(limits.max_upload_bytes));
+        }
+        let stream = body.into_data_stream();
+        let reader = into_async_read(stream);
+        let options = MultipartOptions::default()
+            .max_file_size(limits.max_upload_bytes)
+            .max_num_files(10);
+        return async_graphql::http::receive_batch_body(Some(kind), reader, options)
+            .await
+            .map_err(|e| match e {
+                async_graphql::ParseRequestError::PayloadTooLarge => {
+                    AppError::payload_too_large(limits.max_upload_bytes)
+                }
+                other => AppError::validation(format!("invalid multipart request: {other}")),
+            });
+    }
+    let is_json = kind.starts_with("application/json")
+        || kind.starts_with("application/graphql-response+json");
+    if !is_json {
+        return Err(AppError::validation(
+            "POST bodies must be application/json (or multipart/form-data for uploads)",
+        )
+        .status(415));
+    }
+    let limit = limits.max_json_bytes;
+    if declared_length(headers).is_some_and(|n| n > limit) {
+        return Err(AppError::payload_too_large(limit));
+    }
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::payload_too_large(limit))?;
+    serde_json::from_slice::<BatchRequest>(&bytes)
+        .map_err(|e| AppError::validation(format!("the body is not a GraphQL request: {e}")))
+}
+
+/// Reads and discards a refused upload, so a client that is still sending receives the 413
+/// rather than a connection reset. Bounded by the router's body limit (the backstop).
+async fn drain(body: Body) {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    while let Some(Ok(_)) = stream.next().await {}
+}
+
+fn respond(response: BatchResponse, ctx: &RequestContext) -> Response {
+    let mut http = axum::Json(&response).into_response();
+    let headers = http.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for cookie in ctx
+        .set_cookies
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain(..)
+    {
+        headers.append(header::SET_COOKIE, cookie);
+    }
+    http
+}
+
+/// `GET /graphql`: WebSocket upgrade, GraphiQL for a browser, or a query in the URL.
+pub async fn get(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let headers = parts.headers.clone();
+    if headers.contains_key(header::UPGRADE) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => match prepare(&state, Transport::WebSocket, &headers, peer).await {
+                Ok(ctx) => super::ws::upgrade(state, upgrade, &headers, ctx).await,
+                Err(e) => e.into_response(),
+            },
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if query.is_empty() && wants_html && parts.method == Method::GET {
+        if state.app.settings.graphql.graphiql {
+            return Html(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .subscription_endpoint("/graphql")
+                    .title("PanelMerge GraphQL")
+                    .finish(),
+            )
+            .into_response();
+        }
+        return AppError::not_found("GraphiQL (disabled on this server)").into_response();
+    }
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(e) => {
+            return AppError::validation(format!("invalid GraphQL GET request: {e}"))
+                .into_response();
+        }
+    };
+    let ctx = match prepare(&state, Transport::Get, &headers, peer).await {
+        Ok(ctx) => ctx,
+        Err(e) => return e.into_response(),
+    };
+    let operations = vec![
+        request
+            .operation_name
+            .clone()
+            .unwrap_or_else(|| "anonymous".to_owned()),
+    ];
+    let response = state.schema.execute(request.data(ctx.clone())).await;
+    audit_api_access(&state, &ctx, operations, response.is_ok()).await;
+    respond(BatchResponse::Single(response), &ctx)
+}

@@ -1,0 +1,95 @@
+//! The HTTP surface: `/graphql`, health probes, downloads and the web app.
+
+mod admin_exports;
+mod client;
+mod download;
+mod graphql;
+mod health;
+pub mod visitor;
+mod web;
+pub mod ws;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use http::{HeaderName, HeaderValue, Method, header};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::AppSchema;
+use crate::state::AppState;
+
+pub use client::client_ip;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: AppSchema,
+}
+
+/// The whole router: API routes, then the web app with SPA fallback.
+pub fn build_router(app: AppState, schema: AppSchema) -> Router {
+    let settings = &app.settings;
+    let backstop = settings.body.max_upload_bytes + settings.body.max_json_bytes + 64 * 1024;
+    let cors = cors_layer(&settings.security.allowed_origins);
+    let static_dir = settings.static_dir.clone();
+    let state = HttpState { app, schema };
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/download/{token}", get(download::get))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/admin/audit.csv", get(admin_exports::audit_csv))
+        .with_state(state)
+        .fallback_service(web::service(&static_dir))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(backstop))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline' \
+             https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; \
+             img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        ))
+        .layer(cors)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(CatchPanicLayer::new())
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// CORS is closed unless `CORS_ORIGINS` lists origins.
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if allowed.is_empty() {
+        return CorsLayer::new();
+    }
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-requested-with"),
+        ])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600))
+}

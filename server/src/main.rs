@@ -1,0 +1,5 @@
+//! `panelmerge`: see `panelmerge --help`.
+
+fn main() -> std::process::ExitCode {
+    server::cli::run()
+}

@@ -1,0 +1,83 @@
+//! Comments on a version or a gene (COMMENT access and above).
+
+use chrono::Utc;
+use entity::panel_comments;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use serde_json::json;
+use shared::{AuditAction, GeneSymbol, SharePermission};
+
+use super::access::Viewer;
+use super::{MAX_COMMENT_LEN, open, version_row};
+use crate::error::{AppError, AppResult};
+use crate::services::audit::{Actor, AuditRecord};
+use crate::state::AppState;
+
+pub async fn add(
+    state: &AppState,
+    actor: &Actor,
+    viewer: &Viewer,
+    panel_id: i32,
+    version: Option<i32>,
+    gene: Option<String>,
+    body: &str,
+) -> AppResult<panel_comments::Model> {
+    let (panel, _) = open(state, viewer, panel_id, SharePermission::Comment).await?;
+    let author = viewer.user_id().ok_or_else(AppError::unauthenticated)?;
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > MAX_COMMENT_LEN {
+        return Err(AppError::invalid_field(
+            "body",
+            format!("must be 1 to {MAX_COMMENT_LEN} characters"),
+        ));
+    }
+    if let Some(v) = version {
+        version_row(state, panel.id, v).await?;
+    }
+    let gene = gene
+        .map(|g| {
+            GeneSymbol::parse(&g).map_err(|e| AppError::invalid_field("geneSymbol", e.to_string()))
+        })
+        .transpose()?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let row = panel_comments::ActiveModel {
+        panel_id: Set(panel.id),
+        version_number: Set(version),
+        gene_symbol: Set(gene.map(|g| g.into_string())),
+        author_id: Set(Some(author)),
+        body: Set(body.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        is_deleted: Set(false),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::PanelUpdate,
+                format!("comment on saved panel {}", panel.id),
+            )
+            .resource("saved_panel", panel.id)
+            .details(json!({ "comment": row.id, "version": version, "gene": row.gene_symbol })),
+        )
+        .await?;
+    super::versions::publish(state, panel.id, panel.current_version, "comment").await;
+    Ok(row)
+}
+
+pub async fn list(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_comments::Model>> {
+    Ok(panel_comments::Entity::find()
+        .filter(panel_comments::Column::PanelId.eq(panel_id))
+        .filter(panel_comments::Column::IsDeleted.eq(false))
+        .order_by_asc(panel_comments::Column::CreatedAt)
+        .all(&state.db)
+        .await?)
+}

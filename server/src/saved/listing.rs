@@ -1,0 +1,269 @@
+//! Listing saved panels: mine, shared with me, public; filters, sorting, offset cursors. A page
+//! costs a fixed number of statements whatever its size (count, page, and the batched look-ups
+//! of its owners and the caller's share levels).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{panel_shares, saved_panels, team_members, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use shared::{PanelStatus, Role, SharePermission, Visibility};
+
+use super::access::Viewer;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Which panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Everything the caller may see.
+    #[default]
+    All,
+    Mine,
+    SharedWithMe,
+    Public,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    UpdatedDesc,
+    CreatedDesc,
+    NameAsc,
+    GeneCountDesc,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub scope: Scope,
+    /// Statuses to show; default: everything but DELETED.
+    pub statuses: Vec<PanelStatus>,
+    pub visibility: Option<Visibility>,
+    pub tag: Option<String>,
+    pub owner_id: Option<i32>,
+    pub text: Option<String>,
+    pub sort: Sort,
+}
+
+/// One listed panel with its owner's name and the caller's level.
+pub struct Listed {
+    pub panel: saved_panels::Model,
+    pub owner: Option<String>,
+    pub level: Option<SharePermission>,
+}
+
+pub struct Page {
+    pub items: Vec<Listed>,
+    pub total: u64,
+    pub has_next: bool,
+}
+
+fn live_share() -> Condition {
+    Condition::all()
+        .add(panel_shares::Column::IsActive.eq(true))
+        .add(
+            Condition::any()
+                .add(panel_shares::Column::ExpiresAt.is_null())
+                .add(panel_shares::Column::ExpiresAt.gt(Utc::now())),
+        )
+}
+
+/// `id IN (panels shared with the user directly or through a team)`.
+fn shared_with(user_id: i32) -> Condition {
+    let teams = Query::select()
+        .column(team_members::Column::TeamId)
+        .from(team_members::Entity)
+        .and_where(team_members::Column::UserId.eq(user_id))
+        .to_owned();
+    let shares = Query::select()
+        .column(panel_shares::Column::PanelId)
+        .from(panel_shares::Entity)
+        .cond_where(live_share())
+        .cond_where(
+            Condition::any()
+                .add(panel_shares::Column::SharedWithUserId.eq(user_id))
+                .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams)),
+        )
+        .to_owned();
+    Condition::all().add(saved_panels::Column::Id.in_subquery(shares))
+}
+
+fn condition(viewer: &Viewer, f: &Filter) -> Condition {
+    let me = viewer.user_id();
+    let site_admin = viewer.user.is_some_and(|(_, r)| r == Role::Admin);
+    let public = Condition::all().add(saved_panels::Column::Visibility.eq(Visibility::Public));
+    let mine = |id: i32| Condition::all().add(saved_panels::Column::OwnerId.eq(id));
+    let mut c = Condition::all();
+    c = match (f.scope, me) {
+        (Scope::Mine, Some(id)) => c.add(mine(id)),
+        (Scope::SharedWithMe, Some(id)) => c
+            .add(shared_with(id))
+            .add(saved_panels::Column::OwnerId.ne(id)),
+        (Scope::Public, _) => c.add(public),
+        (Scope::All, Some(_)) if site_admin => c,
+        (Scope::All, Some(id)) => c.add(
+            Condition::any()
+                .add(mine(id))
+                .add(shared_with(id))
+                .add(public),
+        ),
+        (Scope::All, None) => c.add(public),
+        // Mine / shared-with-me need an account.
+        (_, None) => c.add(saved_panels::Column::Id.eq(-1)),
+    };
+    let statuses = if f.statuses.is_empty() {
+        vec![
+            PanelStatus::Active,
+            PanelStatus::Draft,
+            PanelStatus::Archived,
+        ]
+    } else {
+        f.statuses.clone()
+    };
+    c = c.add(saved_panels::Column::Status.is_in(statuses.clone()));
+    if statuses.contains(&PanelStatus::Deleted) && !site_admin {
+        // Deleted panels are listed to their owner only.
+        c = c.add(
+            Condition::any()
+                .add(saved_panels::Column::Status.ne(PanelStatus::Deleted))
+                .add(saved_panels::Column::OwnerId.eq(me.unwrap_or(-1))),
+        );
+    }
+    if let Some(v) = f.visibility {
+        c = c.add(saved_panels::Column::Visibility.eq(v));
+    }
+    if let Some(owner) = f.owner_id {
+        c = c.add(saved_panels::Column::OwnerId.eq(owner));
+    }
+    if let Some(tag) = f.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let quoted = serde_json::to_string(&tag.to_lowercase()).unwrap_or_default();
+        c = c.add(saved_panels::Column::Tags.contains(quoted));
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        c = c.add(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(saved_panels::Column::Name)))
+                        .like(pattern.clone()),
+                )
+                .add(
+                    Expr::expr(Func::lower(Expr::col(saved_panels::Column::Description)))
+                        .like(pattern),
+                ),
+        );
+    }
+    c
+}
+
+pub async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    filter: &Filter,
+    offset: u64,
+    limit: u64,
+) -> AppResult<Page> {
+    let cond = condition(viewer, filter);
+    let total = saved_panels::Entity::find()
+        .filter(cond.clone())
+        .count(&state.db)
+        .await?;
+    let mut query = saved_panels::Entity::find().filter(cond);
+    query = match filter.sort {
+        Sort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),
+        Sort::CreatedDesc => query.order_by_desc(saved_panels::Column::CreatedAt),
+        Sort::NameAsc => query.order_by_asc(saved_panels::Column::Name),
+        Sort::GeneCountDesc => query.order_by_desc(saved_panels::Column::GeneCount),
+    };
+    let panels = query
+        .order_by_asc(saved_panels::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(&state.db)
+        .await?;
+    let has_next = offset + (panels.len() as u64) < total;
+    if panels.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            total,
+            has_next,
+        });
+    }
+    let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
+    let owners: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(owner_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect();
+    let levels = levels(state, viewer, &panels).await?;
+    let items = panels
+        .into_iter()
+        .map(|panel| {
+            let level = levels.get(&panel.id).copied().flatten();
+            Listed {
+                owner: owners.get(&panel.owner_id).cloned(),
+                level,
+                panel,
+            }
+        })
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        has_next,
+    })
+}
+
+/// The caller's level on each panel, with one query for all of them.
+async fn levels(
+    state: &AppState,
+    viewer: &Viewer,
+    panels: &[saved_panels::Model],
+) -> AppResult<HashMap<i32, Option<SharePermission>>> {
+    let mut out: HashMap<i32, Option<SharePermission>> = HashMap::new();
+    let Some((me, role)) = viewer.user else {
+        for p in panels {
+            out.insert(
+                p.id,
+                (p.visibility == Visibility::Public).then_some(SharePermission::View),
+            );
+        }
+        return Ok(out);
+    };
+    let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
+    let teams = Query::select()
+        .column(team_members::Column::TeamId)
+        .from(team_members::Entity)
+        .and_where(team_members::Column::UserId.eq(me))
+        .to_owned();
+    let shares = panel_shares::Entity::find()
+        .filter(panel_shares::Column::PanelId.is_in(ids))
+        .filter(live_share())
+        .filter(
+            Condition::any()
+                .add(panel_shares::Column::SharedWithUserId.eq(me))
+                .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams)),
+        )
+        .all(&state.db)
+        .await?;
+    for p in panels {
+        let full = p.owner_id == me || role == Role::Admin;
+        let base = if full {
+            Some(SharePermission::Admin)
+        } else {
+            (p.visibility == Visibility::Public).then_some(SharePermission::View)
+        };
+        let shared = shares
+            .iter()
+            .filter(|s| s.panel_id == p.id)
+            .map(|s| s.permission_level)
+            .max();
+        out.insert(p.id, Ord::max(base, shared));
+    }
+    Ok(out)
+}

@@ -1,0 +1,460 @@
+//! Saved panels that labs can trust: exact versions with complete snapshots, diffs, restore,
+//! status, sharing, comments. Every write is one transaction with its change rows and audit row.
+
+pub mod access;
+pub mod changes;
+pub mod comments;
+pub mod listing;
+pub mod shares;
+pub mod snapshot;
+pub mod versions;
+
+use chrono::Utc;
+use entity::{panel_versions, saved_panels};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::saved::{GeneDiff, SavedGene, diff};
+use shared::{
+    AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, SharePermission, Visibility,
+};
+
+use self::access::{Access, Viewer};
+use self::changes::Change;
+use crate::error::{AppError, AppResult};
+use crate::services::audit::{Actor, AuditRecord};
+use crate::state::AppState;
+
+pub const MAX_NAME_LEN: usize = 200;
+pub const MAX_DESCRIPTION_LEN: usize = 5000;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_LEN: usize = 50;
+pub const MAX_COMMENT_LEN: usize = 2000;
+
+/// Published on the saved-panels channel after a change commits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PanelEvent {
+    pub panel_id: i32,
+    pub version: i32,
+    /// "created", "version", "status", "shared", "comment".
+    pub kind: String,
+}
+
+/// A panel's descriptive fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelMeta {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub visibility: Visibility,
+    pub status: PanelStatus,
+}
+
+impl PanelMeta {
+    /// Trimmed and checked; the error names the field.
+    pub fn validated(&self) -> AppResult<Self> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+            return Err(AppError::invalid_field(
+                "name",
+                format!("must be 1 to {MAX_NAME_LEN} characters"),
+            ));
+        }
+        let description = self
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
+        if description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN)
+        {
+            return Err(AppError::invalid_field(
+                "description",
+                format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
+            ));
+        }
+        let mut tags: Vec<String> = self
+            .tags
+            .iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        tags.sort();
+        tags.dedup();
+        if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > MAX_TAG_LEN) {
+            return Err(AppError::invalid_field(
+                "tags",
+                format!("at most {MAX_TAGS} tags of at most {MAX_TAG_LEN} characters"),
+            ));
+        }
+        if self.status == PanelStatus::Deleted {
+            return Err(AppError::invalid_field(
+                "status",
+                "delete a panel with setSavedPanelStatus",
+            ));
+        }
+        Ok(Self {
+            name,
+            description,
+            tags,
+            visibility: self.visibility,
+            status: self.status,
+        })
+    }
+
+    pub fn of(panel: &saved_panels::Model) -> Self {
+        Self {
+            name: panel.name.clone(),
+            description: panel.description.clone(),
+            tags: tags(panel),
+            visibility: panel.visibility,
+            status: panel.status,
+        }
+    }
+}
+
+pub fn tags(panel: &saved_panels::Model) -> Vec<String> {
+    panel
+        .tags
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+pub async fn load(state: &AppState, id: i32) -> AppResult<saved_panels::Model> {
+    saved_panels::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("saved panel {id}")))
+}
+
+/// Loads a panel the viewer may access at `needed` level; FORBIDDEN otherwise.
+pub async fn open(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    needed: SharePermission,
+) -> AppResult<(saved_panels::Model, Access)> {
+    let panel = load(state, id).await?;
+    let access = access::resolve(state, &panel, viewer).await?;
+    access.require(needed)?;
+    Ok((panel, access))
+}
+
+pub async fn version_row(
+    state: &AppState,
+    panel_id: i32,
+    number: i32,
+) -> AppResult<panel_versions::Model> {
+    panel_versions::Entity::find()
+        .filter(panel_versions::Column::PanelId.eq(panel_id))
+        .filter(panel_versions::Column::VersionNumber.eq(number))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(format!("version {number} of saved panel {panel_id}"))
+                .with("field", "version")
+        })
+}
+
+/// The complete gene list of one version, from its snapshot.
+pub async fn load_version_genes(
+    state: &AppState,
+    panel_id: i32,
+    number: i32,
+) -> AppResult<Vec<SavedGene>> {
+    let row = version_row(state, panel_id, number).await?;
+    let blob = row.snapshot.as_deref().ok_or_else(|| {
+        AppError::not_found(format!("version {number} predates per-version snapshots"))
+    })?;
+    snapshot::decode(blob, row.snapshot_hash.as_deref())
+}
+
+pub async fn versions(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_versions::Model>> {
+    Ok(panel_versions::Entity::find()
+        .filter(panel_versions::Column::PanelId.eq(panel_id))
+        .order_by_desc(panel_versions::Column::VersionNumber)
+        .all(&state.db)
+        .await?)
+}
+
+/// The diff between two versions of one panel.
+pub async fn version_diff(
+    state: &AppState,
+    panel_id: i32,
+    from: i32,
+    to: i32,
+) -> AppResult<GeneDiff> {
+    let old = load_version_genes(state, panel_id, from).await?;
+    let new = load_version_genes(state, panel_id, to).await?;
+    Ok(diff(&old, &new))
+}
+
+/// A change to one gene's fields: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct GeneUpdate {
+    pub symbol: String,
+    pub confidence: Option<Option<Confidence>>,
+    pub custom_confidence: Option<Option<Confidence>>,
+    pub mode_of_inheritance: Option<Option<String>>,
+    pub phenotypes: Option<Vec<String>>,
+    pub notes: Option<Option<String>>,
+}
+
+/// One edit: gene and metadata changes with a comment, based on a version.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub based_on: i32,
+    pub comment: Option<String>,
+    pub add: Vec<SavedGene>,
+    pub remove: Vec<String>,
+    pub update: Vec<GeneUpdate>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub visibility: Option<Visibility>,
+}
+
+fn parse_symbol(raw: &str, field: &str) -> AppResult<GeneSymbol> {
+    GeneSymbol::parse(raw).map_err(|e| AppError::invalid_field(field, e.to_string()))
+}
+
+/// Applies an edit's gene changes to `genes`; every problem names the gene.
+pub fn apply_edit(genes: &[SavedGene], edit: &Edit) -> AppResult<Vec<SavedGene>> {
+    let mut map: std::collections::BTreeMap<GeneSymbol, SavedGene> = genes
+        .iter()
+        .map(|g| (g.symbol.clone(), g.clone()))
+        .collect();
+    for raw in &edit.remove {
+        let symbol = parse_symbol(raw, "removeGenes")?;
+        if map.remove(&symbol).is_none() {
+            return Err(AppError::invalid_field(
+                "removeGenes",
+                format!("{symbol} is not in the panel"),
+            ));
+        }
+    }
+    for gene in &edit.add {
+        if map.contains_key(&gene.symbol) {
+            return Err(AppError::invalid_field(
+                "addGenes",
+                format!("{} is already in the panel", gene.symbol),
+            ));
+        }
+        map.insert(gene.symbol.clone(), gene.clone());
+    }
+    for u in &edit.update {
+        let symbol = parse_symbol(&u.symbol, "updateGenes")?;
+        let gene = map.get_mut(&symbol).ok_or_else(|| {
+            AppError::invalid_field("updateGenes", format!("{symbol} is not in the panel"))
+        })?;
+        if let Some(c) = u.confidence {
+            gene.confidence = c;
+        }
+        if let Some(c) = u.custom_confidence {
+            gene.custom_confidence = c;
+        }
+        if let Some(m) = &u.mode_of_inheritance {
+            gene.mode_of_inheritance = m.clone().filter(|s| !s.trim().is_empty());
+        }
+        if let Some(p) = &u.phenotypes {
+            gene.phenotypes = p
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(n) = &u.notes {
+            gene.notes = n.clone().filter(|s| !s.trim().is_empty());
+        }
+    }
+    Ok(map.into_values().collect())
+}
+
+fn comment_of(raw: Option<String>) -> AppResult<Option<String>> {
+    let c = raw.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    if c.as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT_LEN)
+    {
+        return Err(AppError::invalid_field(
+            "comment",
+            format!("must be at most {MAX_COMMENT_LEN} characters"),
+        ));
+    }
+    Ok(c)
+}
+
+/// Applies an edit as exactly one new version (EDIT access required).
+pub async fn edit(
+    state: &AppState,
+    actor: &Actor,
+    viewer: &Viewer,
+    id: i32,
+    edit: Edit,
+) -> AppResult<saved_panels::Model> {
+    let (panel, _) = open(state, viewer, id, SharePermission::Edit).await?;
+    if edit.based_on != panel.current_version {
+        return Err(versions::stale(panel.current_version, edit.based_on));
+    }
+    let comment = comment_of(edit.comment.clone())?;
+    let current = load_version_genes(state, panel.id, panel.current_version).await?;
+    let genes = apply_edit(&current, &edit)?;
+    let before = PanelMeta::of(&panel);
+    let after = PanelMeta {
+        name: edit.name.clone().unwrap_or_else(|| before.name.clone()),
+        description: edit
+            .description
+            .clone()
+            .unwrap_or_else(|| before.description.clone()),
+        tags: edit.tags.clone().unwrap_or_else(|| before.tags.clone()),
+        visibility: edit.visibility.unwrap_or(before.visibility),
+        status: before.status,
+    }
+    .validated()?;
+    let mut extra = Vec::new();
+    let mut meta_change = |field: &str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            extra.push(Change::new(
+                ChangeType::MetadataChanged,
+                format!("metadata.{field}"),
+                id.to_string(),
+                old,
+                new,
+            ));
+        }
+    };
+    meta_change("name", Some(before.name.clone()), Some(after.name.clone()));
+    meta_change(
+        "description",
+        before.description.clone(),
+        after.description.clone(),
+    );
+    meta_change(
+        "tags",
+        Some(before.tags.join(", ")),
+        Some(after.tags.join(", ")),
+    );
+    meta_change(
+        "visibility",
+        Some(before.visibility.to_string()),
+        Some(after.visibility.to_string()),
+    );
+    let meta = (after != before).then_some(after);
+    versions::commit_version(
+        state,
+        actor,
+        &panel,
+        edit.based_on,
+        genes,
+        extra,
+        None,
+        comment,
+        meta,
+    )
+    .await
+}
+
+/// Makes a new version equal to an old one (EDIT access required).
+pub async fn restore(
+    state: &AppState,
+    actor: &Actor,
+    viewer: &Viewer,
+    id: i32,
+    version: i32,
+) -> AppResult<saved_panels::Model> {
+    let (panel, _) = open(state, viewer, id, SharePermission::Edit).await?;
+    if version == panel.current_version {
+        return Err(AppError::invalid_field(
+            "version",
+            "is already the current version",
+        ));
+    }
+    let genes = load_version_genes(state, panel.id, version).await?;
+    let comment = Some(format!("Restored version {version}"));
+    let current = panel.current_version;
+    versions::commit_version(
+        state,
+        actor,
+        &panel,
+        current,
+        genes,
+        Vec::new(),
+        None,
+        comment,
+        None,
+    )
+    .await
+}
+
+/// Archives, soft-deletes, undeletes or (re)activates a panel. Deleting and undeleting need
+/// the owner (or a site admin); the rest EDIT access.
+pub async fn set_status(
+    state: &AppState,
+    actor: &Actor,
+    viewer: &Viewer,
+    id: i32,
+    status: PanelStatus,
+) -> AppResult<saved_panels::Model> {
+    let panel = load(state, id).await?;
+    let access = access::resolve(state, &panel, viewer).await?;
+    let owner_only = status == PanelStatus::Deleted || panel.status == PanelStatus::Deleted;
+    let site_admin = viewer
+        .user
+        .is_some_and(|(_, role)| role == shared::Role::Admin);
+    if owner_only && !(access.is_owner || site_admin) {
+        return Err(AppError::forbidden(
+            "only the owner may delete or undelete a panel",
+        ));
+    }
+    access.require(SharePermission::Edit)?;
+    if panel.status == status {
+        return Ok(panel);
+    }
+    let txn = state.db.begin().await?;
+    let mut update: saved_panels::ActiveModel = panel.clone().into();
+    update.status = Set(status);
+    update.updated_at = Set(Utc::now());
+    let saved = update.update(&txn).await?;
+    let change = Change::new(
+        ChangeType::MetadataChanged,
+        "metadata.status",
+        id.to_string(),
+        Some(panel.status.to_string()),
+        Some(status.to_string()),
+    );
+    changes::insert(
+        &txn,
+        &state.crypto,
+        id,
+        None,
+        actor.user_id,
+        None,
+        &[change],
+    )
+    .await?;
+    let action = if status == PanelStatus::Deleted {
+        AuditAction::PanelDelete
+    } else {
+        AuditAction::PanelUpdate
+    };
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(action, format!("saved panel {id} is now {status}"))
+                .resource("saved_panel", id)
+                .change(
+                    Some(json!({ "status": panel.status })),
+                    Some(json!({ "status": status })),
+                ),
+        )
+        .await?;
+    versions::publish(state, id, saved.current_version, "status").await;
+    Ok(saved)
+}

@@ -1,0 +1,372 @@
+//! Writing versions: create (version 1), edit (one new version per set of changes, with
+//! optimistic concurrency), restore. Each is one transaction: panel row, version row with its
+//! snapshot, the current-gene rows, one change row per change and the audit row.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use entity::{panel_genes, panel_versions, saved_panels};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+use shared::saved::{SavedGene, canonical, diff};
+use shared::{AuditAction, ChangeType, GeneSymbol};
+
+use super::changes::{self, Change};
+use super::{PanelEvent, load_version_genes, snapshot};
+use crate::error::{AppError, AppResult};
+use crate::events::Channel;
+use crate::services::audit::{Actor, AuditRecord};
+use crate::state::AppState;
+
+/// Most genes a saved panel may hold.
+pub const MAX_GENES: usize = 50_000;
+
+fn check_size(genes: &[SavedGene]) -> AppResult<()> {
+    if genes.len() > MAX_GENES {
+        return Err(AppError::validation(format!(
+            "a saved panel holds at most {MAX_GENES} genes ({} given)",
+            genes.len()
+        )));
+    }
+    Ok(())
+}
+
+fn gene_row(panel_id: i32, gene: &SavedGene, user_id: Option<i32>) -> panel_genes::ActiveModel {
+    let now = Utc::now();
+    let join = |v: &Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+    panel_genes::ActiveModel {
+        panel_id: Set(panel_id),
+        gene_symbol: Set(gene.symbol.as_str().to_owned()),
+        gene_name: Set(gene.gene_name.clone()),
+        hgnc_id: Set(gene.hgnc_id.map(|h| h.to_string())),
+        confidence_level: Set(gene.confidence.map(|c| c.as_str().to_owned())),
+        mode_of_inheritance: Set(gene.mode_of_inheritance.clone()),
+        phenotype: Set(join(&gene.phenotypes)),
+        evidence_level: Set(join(&gene.evidence)),
+        source_panel_id: Set(join(&gene.sources)),
+        source_list_type: Set(gene.effective_confidence().map(|c| c.label().to_owned())),
+        added_by_id: Set(user_id),
+        added_at: Set(now),
+        user_notes: Set(gene.notes.clone()),
+        custom_confidence: Set(gene.custom_confidence.map(|c| c.as_str().to_owned())),
+        is_modified: Set(gene.custom_confidence.is_some() || gene.notes.is_some()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Brings `panel_genes` from `old` to `new` (removed rows deleted, added inserted, changed
+/// replaced).
+async fn sync_genes<C: ConnectionTrait>(
+    conn: &C,
+    panel_id: i32,
+    old: &[SavedGene],
+    new: &[SavedGene],
+    user_id: Option<i32>,
+) -> AppResult<()> {
+    let d = diff(old, new);
+    let mut stale: Vec<String> = d
+        .removed
+        .iter()
+        .map(|g| g.symbol.as_str().to_owned())
+        .collect();
+    stale.extend(d.changed_genes.iter().map(|g| g.symbol.as_str().to_owned()));
+    for chunk in stale.chunks(500) {
+        panel_genes::Entity::delete_many()
+            .filter(panel_genes::Column::PanelId.eq(panel_id))
+            .filter(panel_genes::Column::GeneSymbol.is_in(chunk.to_vec()))
+            .exec(conn)
+            .await?;
+    }
+    let fresh: Vec<_> = d
+        .added
+        .iter()
+        .chain(&d.changed_genes)
+        .map(|g| gene_row(panel_id, g, user_id))
+        .collect();
+    for chunk in fresh.chunks(400) {
+        panel_genes::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_version(
+    txn: &DatabaseTransaction,
+    panel_id: i32,
+    number: i32,
+    genes: &[SavedGene],
+    comment: Option<String>,
+    summary: &str,
+    user_id: Option<i32>,
+) -> AppResult<panel_versions::Model> {
+    let (blob, hash) = snapshot::encode(genes)?;
+    Ok(panel_versions::ActiveModel {
+        panel_id: Set(panel_id),
+        version_number: Set(number),
+        comment: Set(comment),
+        created_by_id: Set(user_id),
+        created_at: Set(Utc::now()),
+        gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+        changes_summary: Set(Some(summary.to_owned())),
+        is_protected: Set(false),
+        retention_priority: Set(0),
+        snapshot: Set(Some(blob)),
+        snapshot_hash: Set(Some(hash)),
+        snapshot_format: Set(snapshot::FORMAT),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+fn summarise(changes: &[Change]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in changes {
+        *counts.entry(c.change_type.as_str()).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a new saved panel starts with.
+#[derive(Debug, Clone)]
+pub struct NewPanel {
+    pub meta: super::PanelMeta,
+    pub genes: Vec<SavedGene>,
+    /// "merge", "upload" or "empty".
+    pub source_type: &'static str,
+    /// The sources it was built from (PanelApp references with versions and filters, uploads).
+    pub sources: serde_json::Value,
+}
+
+/// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    owner_id: i32,
+    new: NewPanel,
+) -> AppResult<saved_panels::Model> {
+    let meta = new.meta.validated()?;
+    let genes = canonical(&new.genes);
+    check_size(&genes)?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let panel = saved_panels::ActiveModel {
+        name: Set(meta.name.clone()),
+        description: Set(meta.description.clone()),
+        owner_id: Set(owner_id),
+        status: Set(meta.status),
+        visibility: Set(meta.visibility),
+        current_version: Set(1),
+        version_count: Set(1),
+        gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+        source_type: Set(Some(new.source_type.to_owned())),
+        source_reference: Set(Some(new.sources.to_string())),
+        tags: Set(Some(serde_json::to_string(&meta.tags).unwrap_or_default())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match AppError::from(e) {
+        err if err.code == shared::ErrorCode::Conflict => {
+            AppError::conflict(format!("you already have a panel named {:?}", meta.name))
+                .with("field", "name")
+        }
+        err => err,
+    })?;
+    let created = vec![Change::new(
+        ChangeType::PanelCreated,
+        "panel",
+        panel.id.to_string(),
+        None,
+        Some(
+            json!({ "name": meta.name, "genes": genes.len(), "source": new.source_type })
+                .to_string(),
+        ),
+    )];
+    let summary = format!("created with {} genes", genes.len());
+    let version = insert_version(
+        &txn,
+        panel.id,
+        1,
+        &genes,
+        Some("Created".into()),
+        &summary,
+        Some(owner_id),
+    )
+    .await?;
+    sync_genes(&txn, panel.id, &[], &genes, Some(owner_id)).await?;
+    changes::insert(
+        &txn,
+        &state.crypto,
+        panel.id,
+        Some(version.id),
+        Some(owner_id),
+        None,
+        &created,
+    )
+    .await?;
+    crate::failpoint::hit("saved_panel.before_commit").await;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::PanelCreate,
+                format!("saved panel {:?} created", panel.name),
+            )
+            .resource("saved_panel", panel.id)
+            .details(
+                json!({ "genes": genes.len(), "source": new.source_type, "sources": new.sources }),
+            ),
+        )
+        .await?;
+    publish(state, panel.id, 1, "created").await;
+    Ok(panel)
+}
+
+pub(super) async fn publish(state: &AppState, panel_id: i32, version: i32, kind: &str) {
+    let event = PanelEvent {
+        panel_id,
+        version,
+        kind: kind.to_owned(),
+    };
+    state.events.publish(Channel::SavedPanels, &event).await;
+}
+
+/// A new version: `genes` replaces the current list; `extra` are changes besides the gene diff
+/// (metadata); `kind` marks every gene change as e.g. SOURCE_UPDATED.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn commit_version(
+    state: &AppState,
+    actor: &Actor,
+    panel: &saved_panels::Model,
+    based_on: i32,
+    genes: Vec<SavedGene>,
+    extra: Vec<Change>,
+    kind: Option<ChangeType>,
+    comment: Option<String>,
+    meta: Option<super::PanelMeta>,
+) -> AppResult<saved_panels::Model> {
+    if based_on != panel.current_version {
+        return Err(stale(panel.current_version, based_on));
+    }
+    let genes = canonical(&genes);
+    check_size(&genes)?;
+    let current = load_version_genes(state, panel.id, panel.current_version).await?;
+    let gene_diff = diff(&current, &genes);
+    let mut all_changes = changes::from_diff(&gene_diff, kind);
+    all_changes.extend(extra);
+    if all_changes.is_empty() {
+        return Err(AppError::validation(
+            "nothing changed: no new version was made",
+        ));
+    }
+    let user_id = actor.user_id;
+    let number = based_on + 1;
+    let txn = state.db.begin().await?;
+    // Optimistic concurrency: only one edit based on this version can move the panel on.
+    let mut bump = saved_panels::Entity::update_many()
+        .col_expr(saved_panels::Column::CurrentVersion, Expr::value(number))
+        .col_expr(
+            saved_panels::Column::VersionCount,
+            Expr::col(saved_panels::Column::VersionCount).add(1),
+        )
+        .col_expr(
+            saved_panels::Column::GeneCount,
+            Expr::value(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+        )
+        .col_expr(saved_panels::Column::UpdatedAt, Expr::value(Utc::now()));
+    if let Some(meta) = &meta {
+        bump = bump
+            .col_expr(saved_panels::Column::Name, Expr::value(meta.name.clone()))
+            .col_expr(
+                saved_panels::Column::Description,
+                Expr::value(meta.description.clone()),
+            )
+            .col_expr(
+                saved_panels::Column::Visibility,
+                Expr::value(meta.visibility.as_str()),
+            )
+            .col_expr(
+                saved_panels::Column::Tags,
+                Expr::value(serde_json::to_string(&meta.tags).unwrap_or_default()),
+            );
+    }
+    let moved = bump
+        .filter(saved_panels::Column::Id.eq(panel.id))
+        .filter(saved_panels::Column::CurrentVersion.eq(based_on))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(stale(based_on + 1, based_on));
+    }
+    let summary = summarise(&all_changes);
+    let version = insert_version(
+        &txn,
+        panel.id,
+        number,
+        &genes,
+        comment.clone(),
+        &summary,
+        user_id,
+    )
+    .await?;
+    sync_genes(&txn, panel.id, &current, &genes, user_id).await?;
+    changes::insert(
+        &txn,
+        &state.crypto,
+        panel.id,
+        Some(version.id),
+        user_id,
+        comment.as_deref(),
+        &all_changes,
+    )
+    .await?;
+    crate::failpoint::hit("saved_panel.before_commit").await;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::PanelUpdate,
+                format!("saved panel {} version {number}", panel.id),
+            )
+            .resource("saved_panel", panel.id)
+            .details(json!({ "version": number, "summary": summary, "comment": comment })),
+        )
+        .await?;
+    publish(state, panel.id, number, "version").await;
+    super::load(state, panel.id).await
+}
+
+pub(super) fn stale(current: i32, based_on: i32) -> AppError {
+    AppError::conflict(format!(
+        "the panel is at version {current}; your changes were based on version {based_on}. Reload and apply them again"
+    ))
+    .with("currentVersion", current)
+}
+
+/// The symbols of `genes`, for lookups.
+pub fn symbols(genes: &[SavedGene]) -> BTreeMap<GeneSymbol, usize> {
+    genes
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.symbol.clone(), i))
+        .collect()
+}

@@ -1,0 +1,352 @@
+//! User accounts: creation (registration and the first admin) with validated fields, and the
+//! encrypted profile.
+
+use chrono::Utc;
+use entity::user;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+use shared::{AuditAction, Role, TimeFormat};
+
+use super::audit::{Actor, AuditRecord};
+use super::passwords;
+use crate::crypto::Binding;
+use crate::error::{AppError, AppResult, OrInternal};
+use crate::state::AppState;
+
+pub const MAX_USERNAME_LEN: usize = 80;
+pub const MAX_EMAIL_LEN: usize = 120;
+pub const MAX_PROFILE_FIELD_LEN: usize = 200;
+
+/// A validated username: 3–80 letters, digits, `.`, `_` or `-`.
+pub fn parse_username(raw: &str) -> AppResult<String> {
+    let name = raw.trim();
+    let len = name.chars().count();
+    if !(3..=MAX_USERNAME_LEN).contains(&len) {
+        return Err(AppError::invalid_field(
+            "username",
+            format!("must be 3 to {MAX_USERNAME_LEN} characters"),
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(AppError::invalid_field(
+            "username",
+            "may contain only letters, digits, '.', '_' and '-'",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// A validated, lower-cased e-mail address.
+pub fn parse_email(raw: &str) -> AppResult<String> {
+    let email = raw.trim().to_lowercase();
+    if email.chars().count() > MAX_EMAIL_LEN {
+        return Err(AppError::invalid_field(
+            "email",
+            format!("must be at most {MAX_EMAIL_LEN} characters"),
+        ));
+    }
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if !valid {
+        return Err(AppError::invalid_field(
+            "email",
+            "is not a valid e-mail address",
+        ));
+    }
+    Ok(email)
+}
+
+/// A validated IANA time zone name.
+pub fn parse_timezone(raw: &str) -> AppResult<String> {
+    let tz = raw.trim();
+    tz.parse::<chrono_tz::Tz>()
+        .map(|zone| zone.name().to_owned())
+        .map_err(|_| {
+            AppError::invalid_field("timezone", format!("{tz:?} is not an IANA time zone"))
+        })
+}
+
+/// What is needed to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub timezone: Option<String>,
+}
+
+/// Finds a user by username (case-insensitive) or e-mail.
+pub async fn find_by_login<C: ConnectionTrait>(
+    conn: &C,
+    login: &str,
+) -> AppResult<Option<user::Model>> {
+    let lower = login.trim().to_lowercase();
+    Ok(user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(lower.clone()))
+                .add(user::Column::Email.eq(lower)),
+        )
+        .one(conn)
+        .await?)
+}
+
+/// Creates an account and writes its audit row in one transaction.
+pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppResult<user::Model> {
+    let username = parse_username(&new.username)?;
+    let email = parse_email(&new.email)?;
+    passwords::check_policy(&new.password, &username, &email)?;
+    let timezone = match new
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(tz) => parse_timezone(tz)?,
+        None => "UTC".to_owned(),
+    };
+    if find_by_login(&state.db, &username).await?.is_some() {
+        return Err(AppError::conflict("this username is taken").with("field", "username"));
+    }
+    if find_by_login(&state.db, &email).await?.is_some() {
+        return Err(AppError::conflict("an account with this e-mail exists").with("field", "email"));
+    }
+    let hash = state.passwords.hash(&new.password).await?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let model = user::ActiveModel {
+        username: Set(username.clone()),
+        email: Set(email.clone()),
+        password_hash: Set(hash),
+        role: Set(new.role),
+        is_active: Set(true),
+        is_verified: Set(false),
+        login_count: Set(0),
+        failed_login_attempts: Set(0),
+        timezone_preference: Set(timezone),
+        time_format_preference: Set(TimeFormat::H24),
+        must_change_password: Set(false),
+        password_changed_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    // Someone (an admin or the CLI) creating an account is USER_CREATE; signing up is REGISTER.
+    let action = if actor.user_id.is_some() || actor.username.is_some() {
+        AuditAction::UserCreate
+    } else {
+        AuditAction::Register
+    };
+    let acting = Actor {
+        user_id: actor.user_id.or(Some(model.id)),
+        username: actor.username.clone().or(Some(username.clone())),
+        ..actor.clone()
+    };
+    state
+        .audit
+        .commit(
+            txn,
+            &acting,
+            AuditRecord::new(action, format!("account {username} created"))
+                .resource("user", model.id)
+                .change(
+                    None,
+                    Some(json!({ "username": username, "email": email, "role": new.role })),
+                ),
+        )
+        .await?;
+    Ok(model)
+}
+
+/// The decrypted personal fields of an account.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub organization: Option<String>,
+}
+
+const PROFILE_FIELDS: [&str; 3] = ["first_name", "last_name", "organization"];
+
+fn binding<'a>(column: &'a str, row: &'a str) -> Binding<'a> {
+    Binding {
+        table: "user",
+        column,
+        row,
+    }
+}
+
+/// Decrypts the profile of a user row.
+pub fn profile(state: &AppState, user: &user::Model) -> AppResult<Profile> {
+    let row = user.id.to_string();
+    let open = |column: &str, value: &Option<String>| {
+        state
+            .crypto
+            .decrypt_opt(value.as_deref(), binding(column, &row))
+            .or_internal("profile decrypt")
+    };
+    Ok(Profile {
+        first_name: open(PROFILE_FIELDS[0], &user.first_name)?,
+        last_name: open(PROFILE_FIELDS[1], &user.last_name)?,
+        organization: open(PROFILE_FIELDS[2], &user.organization)?,
+    })
+}
+
+/// A profile change: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub organization: Option<Option<String>>,
+    pub timezone: Option<String>,
+    pub time_format: Option<TimeFormat>,
+}
+
+fn clean_field(field: &str, value: Option<String>) -> AppResult<Option<String>> {
+    let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > MAX_PROFILE_FIELD_LEN {
+        return Err(AppError::invalid_field(
+            field,
+            format!("must be at most {MAX_PROFILE_FIELD_LEN} characters"),
+        ));
+    }
+    Ok(Some(v))
+}
+
+/// Updates the profile (personal fields encrypted at rest) with one audit row.
+pub async fn update_profile(
+    state: &AppState,
+    actor: &Actor,
+    user_id: i32,
+    changes: ProfileChanges,
+) -> AppResult<user::Model> {
+    let txn = state.db.begin().await?;
+    let current = user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    let before = profile(state, &current)?;
+    let row = user_id.to_string();
+    let mut update: user::ActiveModel = current.clone().into();
+    let mut changed = serde_json::Map::new();
+    let fields = [
+        (
+            PROFILE_FIELDS[0],
+            "firstName",
+            changes.first_name,
+            before.first_name,
+        ),
+        (
+            PROFILE_FIELDS[1],
+            "lastName",
+            changes.last_name,
+            before.last_name,
+        ),
+        (
+            PROFILE_FIELDS[2],
+            "organization",
+            changes.organization,
+            before.organization,
+        ),
+    ];
+    for (column, field, change, old) in fields {
+        let Some(new) = change else { continue };
+        let new = clean_field(field, new)?;
+        if new == old {
+            continue;
+        }
+        let sealed = state
+            .crypto
+            .encrypt_opt(new.as_deref(), binding(column, &row))
+            .or_internal("profile encrypt")?;
+        match column {
+            "first_name" => update.first_name = Set(sealed),
+            "last_name" => update.last_name = Set(sealed),
+            _ => update.organization = Set(sealed),
+        }
+        changed.insert(field.to_owned(), json!({ "old": old, "new": new }));
+    }
+    if let Some(tz) = changes.timezone {
+        let tz = parse_timezone(&tz)?;
+        if tz != current.timezone_preference {
+            changed.insert(
+                "timezone".into(),
+                json!({ "old": current.timezone_preference, "new": tz }),
+            );
+            update.timezone_preference = Set(tz);
+        }
+    }
+    if let Some(format) = changes.time_format
+        && format != current.time_format_preference
+    {
+        changed.insert(
+            "timeFormat".into(),
+            json!({ "old": current.time_format_preference.as_str(), "new": format.as_str() }),
+        );
+        update.time_format_preference = Set(format);
+    }
+    update.updated_at = Set(Utc::now());
+    let saved = update.update(&txn).await?;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(AuditAction::ProfileUpdate, "profile updated")
+                .resource("user", user_id)
+                .details(json!({ "changed": changed })),
+        )
+        .await?;
+    Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_emails_and_zones_are_validated() {
+        assert_eq!(parse_username(" ada.l ").unwrap(), "ada.l");
+        assert!(parse_username("ab").is_err());
+        assert!(parse_username("ada lovelace").is_err());
+        assert!(parse_username("<script>").is_err());
+        assert_eq!(parse_email(" Ada@Example.ORG ").unwrap(), "ada@example.org");
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a@b@c.org",
+            "a b@c.org",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_timezone("Australia/Melbourne").unwrap(),
+            "Australia/Melbourne"
+        );
+        let err = parse_timezone("Mars/Olympus").unwrap_err();
+        assert_eq!(err.extensions["field"], "timezone");
+    }
+}

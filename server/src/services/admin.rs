@@ -1,0 +1,243 @@
+//! Admin actions on accounts: unlock, role change, (de)activation, password reset. Each takes
+//! the [`AdminCap`] and writes its audit row in the same transaction as the change.
+
+use chrono::Utc;
+use entity::user;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use shared::{AuditAction, Role};
+
+use super::audit::{Actor, AuditRecord};
+use crate::auth::{AdminCap, limits, sessions};
+use crate::error::{AppError, AppResult, OrInternal};
+use crate::events::Channel;
+use crate::state::AppState;
+
+/// Published on [`Channel::Accounts`] so live connections of that user re-check their rights.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct AccountChanged {
+    pub user_id: i32,
+    pub reason: String,
+}
+
+async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("user {id}")))
+}
+
+/// A page of accounts matching `search` (username or e-mail), by id.
+pub async fn list_users(
+    state: &AppState,
+    _admin: AdminCap,
+    search: Option<&str>,
+    after_id: Option<i32>,
+    limit: u64,
+) -> AppResult<(Vec<user::Model>, bool, u64)> {
+    let mut condition = Condition::all();
+    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", term.to_lowercase().replace(['%', '_'], ""));
+        condition = condition.add(
+            Condition::any()
+                .add(user::Column::Username.like(pattern.clone()))
+                .add(user::Column::Email.like(pattern)),
+        );
+    }
+    let total = user::Entity::find()
+        .filter(condition.clone())
+        .count(&state.db)
+        .await?;
+    if let Some(after) = after_id {
+        condition = condition.add(user::Column::Id.gt(after));
+    }
+    let mut rows = user::Entity::find()
+        .filter(condition)
+        .order_by_asc(user::Column::Id)
+        .limit(limit + 1)
+        .all(&state.db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((rows, more, total))
+}
+
+async fn save_with_audit(
+    state: &AppState,
+    actor: &Actor,
+    update: user::ActiveModel,
+    record: AuditRecord,
+) -> AppResult<user::Model> {
+    let txn = state.db.begin().await?;
+    let saved = update.update(&txn).await?;
+    state.audit.commit(txn, actor, record).await?;
+    Ok(saved)
+}
+
+/// Lifts a lockout and forgets the failed logins.
+pub async fn unlock(
+    state: &AppState,
+    _admin: AdminCap,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<user::Model> {
+    let row = load(state, id).await?;
+    limits::clear_account_failures(state, id).await?;
+    let mut update: user::ActiveModel = row.clone().into();
+    update.locked_until = Set(None);
+    update.failed_login_attempts = Set(0);
+    update.updated_at = Set(Utc::now());
+    let record = AuditRecord::new(
+        AuditAction::UserUpdate,
+        format!("{} unlocked", row.username),
+    )
+    .resource("user", id)
+    .change(
+        Some(json!({ "lockedUntil": row.locked_until })),
+        Some(json!({ "lockedUntil": null })),
+    );
+    save_with_audit(state, actor, update, record).await
+}
+
+/// Changes a role. An admin can not demote themselves (there must be someone left to undo it).
+pub async fn set_role(
+    state: &AppState,
+    admin: AdminCap,
+    actor: &Actor,
+    id: i32,
+    role: Role,
+) -> AppResult<user::Model> {
+    if id == admin.user_id && role != Role::Admin {
+        return Err(AppError::forbidden(
+            "admins can not remove their own ADMIN role",
+        ));
+    }
+    let row = load(state, id).await?;
+    let mut update: user::ActiveModel = row.clone().into();
+    update.role = Set(role);
+    update.updated_at = Set(Utc::now());
+    let record = AuditRecord::new(
+        AuditAction::RoleChange,
+        format!("{} is now {role}", row.username),
+    )
+    .resource("user", id)
+    .change(
+        Some(json!({ "role": row.role })),
+        Some(json!({ "role": role })),
+    );
+    let saved = save_with_audit(state, actor, update, record).await?;
+    state
+        .events
+        .publish(
+            Channel::Accounts,
+            &AccountChanged {
+                user_id: id,
+                reason: "role".into(),
+            },
+        )
+        .await;
+    Ok(saved)
+}
+
+/// Activates or deactivates an account; deactivation ends every session at once.
+pub async fn set_active(
+    state: &AppState,
+    admin: AdminCap,
+    actor: &Actor,
+    id: i32,
+    active: bool,
+) -> AppResult<user::Model> {
+    if id == admin.user_id && !active {
+        return Err(AppError::forbidden("admins can not deactivate themselves"));
+    }
+    let row = load(state, id).await?;
+    let mut update: user::ActiveModel = row.clone().into();
+    update.is_active = Set(active);
+    update.deactivated_at = Set((!active).then(Utc::now));
+    update.updated_at = Set(Utc::now());
+    let verb = if active { "activated" } else { "deactivated" };
+    let record = AuditRecord::new(AuditAction::UserUpdate, format!("{} {verb}", row.username))
+        .resource("user", id)
+        .change(
+            Some(json!({ "isActive": row.is_active })),
+            Some(json!({ "isActive": active })),
+        );
+    let saved = save_with_audit(state, actor, update, record).await?;
+    if !active {
+        sessions::revoke_all(state, id, None).await?;
+        state
+            .events
+            .publish(
+                Channel::Accounts,
+                &AccountChanged {
+                    user_id: id,
+                    reason: "deactivated".into(),
+                },
+            )
+            .await;
+    }
+    Ok(saved)
+}
+
+/// Sets a random temporary password that must be changed at the next login; every session of
+/// the account ends. Returns the temporary password (shown to the admin once).
+pub async fn reset_password(
+    state: &AppState,
+    _admin: AdminCap,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(user::Model, String)> {
+    let row = load(state, id).await?;
+    let temporary = crate::crypto::random_token(12).or_internal("temporary password")?;
+    let hash = state.passwords.hash(&temporary).await?;
+    let mut update: user::ActiveModel = row.clone().into();
+    update.password_hash = Set(hash);
+    update.must_change_password = Set(true);
+    update.password_changed_at = Set(Some(Utc::now()));
+    update.locked_until = Set(None);
+    update.failed_login_attempts = Set(0);
+    update.updated_at = Set(Utc::now());
+    let record = AuditRecord::new(
+        AuditAction::PasswordReset,
+        format!("password of {} reset", row.username),
+    )
+    .resource("user", id);
+    let saved = save_with_audit(state, actor, update, record).await?;
+    limits::clear_account_failures(state, id).await?;
+    sessions::revoke_all(state, id, None).await?;
+    state
+        .events
+        .publish(
+            Channel::Accounts,
+            &AccountChanged {
+                user_id: id,
+                reason: "password reset".into(),
+            },
+        )
+        .await;
+    Ok((saved, temporary))
+}
+
+/// Lifts a brute-force block on an IP address.
+pub async fn unblock_ip(
+    state: &AppState,
+    _admin: AdminCap,
+    actor: &Actor,
+    ip: &str,
+) -> AppResult<()> {
+    let ip: std::net::IpAddr = ip
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid_field("ip", format!("{ip:?} is not an IP address")))?;
+    let was_blocked = limits::ip_block(state, ip).await?.is_some();
+    limits::clear_ip_block(state, ip).await?;
+    let record = AuditRecord::new(AuditAction::AdminAction, format!("IP {ip} unblocked"))
+        .resource("ip", ip)
+        .details(json!({ "wasBlocked": was_blocked }));
+    state.audit.record(&state.db, actor, record).await?;
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Short-lived, signed download links. An export is rendered once, kept in the shared cache
+//! (Redis when configured, so any instance serves it) under a random key for
+//! `DOWNLOAD_LINK_TTL`, and fetched with `GET /download/{key}.{expires}.{signature}`.
+//! Every download is audited `PANEL_DOWNLOAD` and logged in `panel_download`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use entity::panel_download;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::merge::SourceKind;
+use shared::{AuditAction, ErrorCode};
+
+use super::Caller;
+use super::audit::{Actor, AuditRecord};
+use crate::crypto::random_token;
+use crate::error::{AppError, AppResult, OrInternal};
+use crate::genelists::export::{ExportReport, ExportRequest, render};
+use crate::state::AppState;
+
+/// A prepared download.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// Path of the signed link (`/download/…`), relative to the server.
+    pub url: String,
+    pub filename: String,
+    pub expires_at: DateTime<Utc>,
+    pub report: ExportReport,
+}
+
+/// What is kept next to the bytes: enough to serve, audit and log the download.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Envelope {
+    pub filename: String,
+    pub content_type: String,
+    pub format: String,
+    pub user_id: Option<i32>,
+    pub visitor_id: Option<String>,
+    /// `uk-402@8.125,upload:<id>`: every source, as the download log lists them.
+    pub panel_ids: String,
+    /// Selected levels per source (`GREEN+AMBER`, `User upload`), comma separated.
+    pub list_types: String,
+    /// Rows of the merged list (genes, STRs, regions), as the log's gene count.
+    pub genes: usize,
+    /// Rows written to the file (BED leaves out rows without coordinates).
+    pub rows: usize,
+}
+
+fn cache_key(key: &str) -> String {
+    format!("download:{key}")
+}
+
+fn signed_message(key: &str, expires: i64) -> String {
+    format!("download:{key}:{expires}")
+}
+
+/// `[u32 header length, big endian][header JSON][content]`.
+fn pack(envelope: &Envelope, bytes: &[u8]) -> AppResult<Vec<u8>> {
+    let header = serde_json::to_vec(envelope).or_internal("download envelope")?;
+    let len = u32::try_from(header.len()).or_internal("download envelope length")?;
+    let mut out = Vec::with_capacity(4 + header.len() + bytes.len());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(bytes);
+    Ok(out)
+}
+
+fn unpack(stored: Vec<u8>) -> AppResult<(Envelope, Vec<u8>)> {
+    let len_bytes: [u8; 4] = stored
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| AppError::internal("download entry too short"))?;
+    let len = u32::from_be_bytes(len_bytes) as usize;
+    let header = stored
+        .get(4..4 + len)
+        .ok_or_else(|| AppError::internal("download entry header truncated"))?;
+    let envelope: Envelope = serde_json::from_slice(header).or_internal("download envelope")?;
+    Ok((envelope, stored[4 + len..].to_vec()))
+}
+
+fn describe_sources(request: &ExportRequest) -> (String, String) {
+    let mut ids = Vec::new();
+    let mut types = Vec::new();
+    for s in &request.merge.sources {
+        match s.kind {
+            SourceKind::Panel => {
+                let prefix = s.source.map(|x| x.prefix()).unwrap_or("panel");
+                let id = s.panel_id.unwrap_or_default();
+                match s.version {
+                    Some(v) => ids.push(format!("{prefix}-{id}@{v}")),
+                    None => ids.push(format!("{prefix}-{id}")),
+                }
+                let levels: Vec<&str> = s.confidence.iter().map(|c| c.as_str()).collect();
+                types.push(levels.join("+"));
+            }
+            SourceKind::Upload => {
+                ids.push(format!("upload:{}", s.upload_id.as_deref().unwrap_or("")));
+                types.push(shared::upload::UPLOAD_LIST_TYPE.to_owned());
+            }
+        }
+    }
+    (ids.join(","), types.join(","))
+}
+
+/// Renders the export and returns a signed link to it, valid for `DOWNLOAD_LINK_TTL`.
+#[tracing::instrument(skip_all, fields(format = %request.format, rows = request.merge.total))]
+pub async fn prepare_download(
+    state: &AppState,
+    caller: &Caller,
+    request: ExportRequest,
+) -> AppResult<Download> {
+    let (panel_ids, list_types) = describe_sources(&request);
+    let format = request.format;
+    let genes = request.merge.total;
+    let rendered = tokio::task::spawn_blocking(move || render(&request))
+        .await
+        .or_internal("export task")?
+        .or_internal("export")?;
+    let envelope = Envelope {
+        filename: rendered.filename.clone(),
+        content_type: rendered.content_type.to_owned(),
+        format: format.as_str().to_owned(),
+        user_id: caller.user_id,
+        visitor_id: caller.visitor_id.clone(),
+        panel_ids,
+        list_types,
+        genes,
+        rows: rendered.report.rows,
+    };
+    let ttl = state.settings.download_link_ttl.max(Duration::from_secs(1));
+    let key = random_token(24).or_internal("download key")?;
+    let stored = pack(&envelope, &rendered.bytes)?;
+    state
+        .backends
+        .cache
+        .set(&cache_key(&key), &stored, Some(ttl))
+        .await?;
+    let expires_at = Utc::now() + chrono::Duration::from_std(ttl).or_internal("link ttl")?;
+    let expires = expires_at.timestamp();
+    let signature = state.signer.sign(&signed_message(&key, expires));
+    Ok(Download {
+        url: format!("/download/{key}.{expires}.{signature}"),
+        filename: rendered.filename,
+        expires_at: Utc.timestamp_opt(expires, 0).single().unwrap_or(expires_at),
+        report: rendered.report,
+    })
+}
+
+/// A served download.
+#[derive(Debug)]
+pub struct Served {
+    pub envelope: Envelope,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks a link token (signature, expiry), fetches the content, and audits and logs the
+/// download in one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn serve(state: &AppState, token: &str, actor: Actor) -> AppResult<Served> {
+    let invalid = || AppError::new(ErrorCode::Forbidden, "the download link is not valid");
+    let mut parts = token.splitn(3, '.');
+    let (Some(key), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid());
+    };
+    let expires: i64 = expires.parse().map_err(|_| invalid())?;
+    if !state
+        .signer
+        .verify(&signed_message(key, expires), signature)
+    {
+        return Err(invalid());
+    }
+    if Utc::now().timestamp() > expires {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "the download link has expired; export again for a new one",
+        )
+        .status(410));
+    }
+    let stored = state
+        .backends
+        .cache
+        .get(&cache_key(key))
+        .await?
+        .ok_or_else(|| AppError::not_found("the download (it has expired)"))?;
+    let (envelope, bytes) = unpack(stored)?;
+    let actor = Actor {
+        user_id: envelope.user_id,
+        ..actor
+    };
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    panel_download::ActiveModel {
+        user_id: Set(envelope.user_id),
+        ip_address: Set(actor.ip.clone()),
+        download_date: Set(now),
+        panel_ids: Set(envelope.panel_ids.clone()),
+        list_types: Set(envelope.list_types.clone()),
+        gene_count: Set(Some(i32::try_from(envelope.genes).unwrap_or(i32::MAX))),
+        format: Set(Some(envelope.format.clone())),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let record = AuditRecord::new(
+        AuditAction::PanelDownload,
+        format!("downloaded {} ({})", envelope.filename, envelope.format),
+    )
+    .resource("download", &envelope.filename)
+    .details(json!({
+        "format": envelope.format,
+        "genes": envelope.genes,
+        "rows": envelope.rows,
+        "sources": envelope.panel_ids,
+        "list_types": envelope.list_types,
+        "visitor": envelope.visitor_id.is_some(),
+    }));
+    state.audit.commit(txn, &actor, record).await?;
+    Ok(Served { envelope, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_pack_and_unpack() {
+        let envelope = Envelope {
+            filename: "a.csv".into(),
+            content_type: "text/csv".into(),
+            format: "CSV".into(),
+            user_id: Some(3),
+            visitor_id: None,
+            panel_ids: "uk-402@8.125,upload:x".into(),
+            list_types: "GREEN+AMBER,User upload".into(),
+            genes: 2,
+            rows: 2,
+        };
+        let packed = pack(&envelope, b"GeneSymbol\r\nBRCA1\r\n").unwrap();
+        let (back, bytes) = unpack(packed).unwrap();
+        assert_eq!(back, envelope);
+        assert_eq!(bytes, b"GeneSymbol\r\nBRCA1\r\n");
+        assert!(unpack(vec![0, 0, 1]).is_err());
+        assert!(unpack(vec![0, 0, 0, 9, b'{']).is_err());
+    }
+}

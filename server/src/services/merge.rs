@@ -1,0 +1,128 @@
+//! Merging the caller's panel selections and uploads on the server (previews for scripts,
+//! and the input of every export): load every source or fail naming the missing one, run
+//! the shared merge engine, and record where each source came from.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use shared::merge::{OwnedMergeResult, PanelSelection, SelectionFilter, merge};
+use shared::{PanelData, PanelVersion, Source};
+
+use super::Caller;
+use super::uploads;
+use crate::error::{AppError, AppResult};
+use crate::genelists::export::Provenance;
+use crate::state::AppState;
+
+/// Most panels one merge may select.
+pub const MAX_PANELS: usize = 50;
+/// Most uploads one merge may include.
+pub const MAX_UPLOADS: usize = 50;
+
+/// One panel version, loaded.
+#[derive(Debug, Clone)]
+pub struct LoadedPanel {
+    pub data: Arc<PanelData>,
+    /// How it was obtained ("live", "cache", "snapshot 2026-03-01", …), for provenance.
+    pub origin: String,
+}
+
+/// Where panel data comes from. The PanelApp client implements it; the schema carries it as
+/// `Arc<dyn PanelLoader>` data, and merges that select panels fail without one.
+#[async_trait]
+pub trait PanelLoader: Send + Sync {
+    /// The panel at `version` (the current version when `None`). Errors name the panel.
+    async fn panel(
+        &self,
+        source: Source,
+        id: u32,
+        version: Option<PanelVersion>,
+    ) -> AppResult<LoadedPanel>;
+}
+
+/// One selected panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelRequest {
+    pub source: Source,
+    pub id: u32,
+    pub version: Option<PanelVersion>,
+    pub filter: SelectionFilter,
+}
+
+/// What to merge.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MergeRequest {
+    pub panels: Vec<PanelRequest>,
+    /// Upload ids, the caller's own.
+    pub uploads: Vec<String>,
+}
+
+/// A merge and the provenance of its sources.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    pub result: OwnedMergeResult,
+    pub provenance: Provenance,
+}
+
+/// Loads every source and merges them. Uploads must be the caller's; panels come from
+/// `loader`, and every selected panel must load or the merge fails naming it.
+#[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]
+pub async fn run(
+    state: &AppState,
+    caller: &Caller,
+    request: &MergeRequest,
+    loader: Option<&dyn PanelLoader>,
+) -> AppResult<Merged> {
+    if request.panels.len() > MAX_PANELS {
+        return Err(AppError::invalid_field(
+            "panels",
+            format!("at most {MAX_PANELS} panels can be merged at once"),
+        ));
+    }
+    if request.uploads.len() > MAX_UPLOADS {
+        return Err(AppError::invalid_field(
+            "uploads",
+            format!("at most {MAX_UPLOADS} uploads can be merged at once"),
+        ));
+    }
+    let mut panels = Vec::with_capacity(request.panels.len());
+    if !request.panels.is_empty() {
+        let Some(loader) = loader else {
+            return Err(AppError::upstream(
+                "PanelApp",
+                "this server has no PanelApp data source, so panels can not be merged; merge \
+                 uploads only",
+            ));
+        };
+        for p in &request.panels {
+            let loaded = loader.panel(p.source, p.id, p.version).await?;
+            panels.push((loaded, p.filter.clone()));
+        }
+    }
+    let views = uploads::lists(state, caller, &request.uploads).await?;
+    let lists: Vec<_> = views.iter().map(uploads::UploadView::gene_list).collect();
+    let selections: Vec<PanelSelection<'_>> = panels
+        .iter()
+        .map(|(loaded, filter)| PanelSelection::new(&loaded.data, filter))
+        .collect();
+    let result = merge(&selections, &lists).into_owned();
+    let mut provenance = Provenance::from_merge(&result, Utc::now(), crate::VERSION);
+    for (index, source) in result.sources.iter().enumerate() {
+        let origin = panels.iter().find(|(loaded, _)| {
+            Some(loaded.data.id) == source.panel_id
+                && Some(loaded.data.source) == source.source
+                && Some(loaded.data.version) == source.version
+        });
+        if let Some((loaded, _)) = origin {
+            provenance.set_origin(index, loaded.origin.clone());
+        }
+        if let Some(view) = views
+            .iter()
+            .find(|v| source.upload_id.as_ref() == Some(&v.id))
+        {
+            provenance.set_data_date(index, view.created_at.to_rfc3339());
+        }
+    }
+    Ok(Merged { result, provenance })
+}

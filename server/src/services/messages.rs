@@ -1,0 +1,229 @@
+//! Admin messages: announcements shown as banners to everyone while active and not expired.
+//! Every change is audited and published (after commit) so open browsers update live.
+
+use chrono::{DateTime, Utc};
+use entity::admin_message;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::{AuditAction, MessageType};
+
+use super::audit::{Actor, AuditRecord};
+use crate::auth::AdminCap;
+use crate::error::{AppError, AppResult};
+use crate::events::Channel;
+use crate::state::AppState;
+
+pub const MAX_TITLE_LEN: usize = 200;
+pub const MAX_MESSAGE_LEN: usize = 5000;
+
+/// What changed, as published on [`Channel::AdminMessages`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageChange {
+    Created,
+    Updated,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageEvent {
+    pub change: MessageChange,
+    pub id: i32,
+}
+
+/// The fields of a message an admin writes.
+#[derive(Debug, Clone)]
+pub struct MessageDraft {
+    pub title: String,
+    pub message: String,
+    pub message_type: MessageType,
+    pub is_active: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+fn validate(draft: &MessageDraft) -> AppResult<(String, String)> {
+    let title = draft.title.trim().to_owned();
+    let message = draft.message.trim().to_owned();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_LEN {
+        return Err(AppError::invalid_field(
+            "title",
+            format!("must be 1 to {MAX_TITLE_LEN} characters"),
+        ));
+    }
+    if message.is_empty() || message.chars().count() > MAX_MESSAGE_LEN {
+        return Err(AppError::invalid_field(
+            "message",
+            format!("must be 1 to {MAX_MESSAGE_LEN} characters"),
+        ));
+    }
+    if draft.expires_at.is_some_and(|t| t <= Utc::now()) {
+        return Err(AppError::invalid_field(
+            "expiresAt",
+            "must be in the future",
+        ));
+    }
+    Ok((title, message))
+}
+
+/// Messages shown now: active and not expired, newest first.
+pub async fn visible(state: &AppState) -> AppResult<Vec<admin_message::Model>> {
+    let now = Utc::now();
+    Ok(admin_message::Entity::find()
+        .filter(admin_message::Column::IsActive.eq(true))
+        .filter(
+            Condition::any()
+                .add(admin_message::Column::ExpiresAt.is_null())
+                .add(admin_message::Column::ExpiresAt.gt(now)),
+        )
+        .order_by_desc(admin_message::Column::CreatedAt)
+        .all(&state.db)
+        .await?)
+}
+
+/// Every message, for the admin page.
+pub async fn all(state: &AppState, _admin: AdminCap) -> AppResult<Vec<admin_message::Model>> {
+    Ok(admin_message::Entity::find()
+        .order_by_desc(admin_message::Column::CreatedAt)
+        .all(&state.db)
+        .await?)
+}
+
+async fn publish(state: &AppState, change: MessageChange, id: i32) {
+    state
+        .events
+        .publish(Channel::AdminMessages, &MessageEvent { change, id })
+        .await;
+}
+
+pub async fn create(
+    state: &AppState,
+    admin: AdminCap,
+    actor: &Actor,
+    draft: MessageDraft,
+) -> AppResult<admin_message::Model> {
+    let (title, message) = validate(&draft)?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let row = admin_message::ActiveModel {
+        title: Set(title),
+        message: Set(message),
+        message_type: Set(draft.message_type),
+        is_active: Set(draft.is_active),
+        created_by_id: Set(Some(admin.user_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        expires_at: Set(draft.expires_at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::AdminAction,
+                format!("admin message {:?} created", row.title),
+            )
+            .resource("admin_message", row.id)
+            .change(None, Some(snapshot(&row))),
+        )
+        .await?;
+    publish(state, MessageChange::Created, row.id).await;
+    Ok(row)
+}
+
+fn snapshot(row: &admin_message::Model) -> serde_json::Value {
+    json!({
+        "title": row.title, "message": row.message, "type": row.message_type,
+        "active": row.is_active, "expiresAt": row.expires_at,
+    })
+}
+
+async fn load(state: &AppState, id: i32) -> AppResult<admin_message::Model> {
+    admin_message::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("admin message {id}")))
+}
+
+/// Replaces a message's fields (also how it is switched on or off).
+pub async fn update(
+    state: &AppState,
+    _admin: AdminCap,
+    actor: &Actor,
+    id: i32,
+    draft: MessageDraft,
+) -> AppResult<admin_message::Model> {
+    let (title, message) = validate(&draft)?;
+    let current = load(state, id).await?;
+    let txn = state.db.begin().await?;
+    let mut update: admin_message::ActiveModel = current.clone().into();
+    update.title = Set(title);
+    update.message = Set(message);
+    update.message_type = Set(draft.message_type);
+    update.is_active = Set(draft.is_active);
+    update.expires_at = Set(draft.expires_at);
+    update.updated_at = Set(Utc::now());
+    let row = update.update(&txn).await?;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::AdminAction,
+                format!("admin message {id} updated"),
+            )
+            .resource("admin_message", id)
+            .change(Some(snapshot(&current)), Some(snapshot(&row))),
+        )
+        .await?;
+    publish(state, MessageChange::Updated, id).await;
+    Ok(row)
+}
+
+pub async fn set_active(
+    state: &AppState,
+    admin: AdminCap,
+    actor: &Actor,
+    id: i32,
+    active: bool,
+) -> AppResult<admin_message::Model> {
+    let current = load(state, id).await?;
+    let draft = MessageDraft {
+        title: current.title,
+        message: current.message,
+        message_type: current.message_type,
+        is_active: active,
+        // Re-activating an expired message needs a new expiry; keep a past one only when
+        // switching off.
+        expires_at: current.expires_at.filter(|t| !active || *t > Utc::now()),
+    };
+    update(state, admin, actor, id, draft).await
+}
+
+pub async fn delete(state: &AppState, _admin: AdminCap, actor: &Actor, id: i32) -> AppResult<()> {
+    let current = load(state, id).await?;
+    let txn = state.db.begin().await?;
+    admin_message::Entity::delete_by_id(id).exec(&txn).await?;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::AdminAction,
+                format!("admin message {id} deleted"),
+            )
+            .resource("admin_message", id)
+            .change(Some(snapshot(&current)), None),
+        )
+        .await?;
+    publish(state, MessageChange::Deleted, id).await;
+    Ok(())
+}

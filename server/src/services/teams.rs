@@ -1,0 +1,286 @@
+//! Teams: groups of users that panels can be shared with. The creator is the first team
+//! admin; team admins (and site admins) manage members.
+
+use chrono::Utc;
+use entity::{team_members, teams, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+};
+use serde_json::json;
+use shared::{AuditAction, Role, TeamRole};
+
+use super::audit::{Actor, AuditRecord};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const MAX_NAME_LEN: usize = 100;
+
+async fn load(state: &AppState, id: i32) -> AppResult<teams::Model> {
+    teams::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("team {id}")))
+}
+
+pub async fn members(
+    state: &AppState,
+    team_id: i32,
+) -> AppResult<Vec<(team_members::Model, Option<user::Model>)>> {
+    Ok(team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(team_id))
+        .find_also_related(user::Entity)
+        .order_by_asc(team_members::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+async fn require_team_admin(
+    state: &AppState,
+    who: &CurrentUser,
+    team_id: i32,
+) -> AppResult<teams::Model> {
+    let team = load(state, team_id).await?;
+    if who.role == Role::Admin {
+        return Ok(team);
+    }
+    let membership = team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(team_id))
+        .filter(team_members::Column::UserId.eq(who.id))
+        .one(&state.db)
+        .await?;
+    match membership {
+        Some(m) if m.role == TeamRole::Admin => Ok(team),
+        _ => Err(AppError::forbidden("only the team's admins manage it")),
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    team: i32,
+    what: String,
+    details: serde_json::Value,
+) -> AppResult<crate::services::audit::AuditEvent> {
+    state
+        .audit
+        .write(
+            txn,
+            actor,
+            AuditRecord::new(AuditAction::AdminAction, what)
+                .resource("team", team)
+                .details(details),
+        )
+        .await
+}
+
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    who: &CurrentUser,
+    name: &str,
+    description: Option<String>,
+) -> AppResult<teams::Model> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(AppError::invalid_field(
+            "name",
+            format!("must be 1 to {MAX_NAME_LEN} characters"),
+        ));
+    }
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let team = teams::ActiveModel {
+        name: Set(name.to_owned()),
+        description: Set(description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())),
+        created_by_id: Set(Some(who.id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match AppError::from(e) {
+        err if err.code == shared::ErrorCode::Conflict => {
+            AppError::conflict(format!("a team named {name:?} exists")).with("field", "name")
+        }
+        err => err,
+    })?;
+    team_members::ActiveModel {
+        team_id: Set(team.id),
+        user_id: Set(who.id),
+        role: Set(TeamRole::Admin),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let event = audit(
+        state,
+        &txn,
+        actor,
+        team.id,
+        format!("team {name:?} created"),
+        json!({ "name": name }),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit.publish([event]).await;
+    Ok(team)
+}
+
+/// Adds a member (or changes their role when already in the team).
+pub async fn add_member(
+    state: &AppState,
+    actor: &Actor,
+    who: &CurrentUser,
+    team_id: i32,
+    user_id: i32,
+    role: TeamRole,
+) -> AppResult<()> {
+    let team = require_team_admin(state, who, team_id).await?;
+    user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user").with("field", "userId"))?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let existing = team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(team_id))
+        .filter(team_members::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?;
+    match existing {
+        Some(m) => {
+            let mut update: team_members::ActiveModel = m.into();
+            update.role = Set(role);
+            update.updated_at = Set(now);
+            update.update(&txn).await?;
+        }
+        None => {
+            team_members::ActiveModel {
+                team_id: Set(team_id),
+                user_id: Set(user_id),
+                role: Set(role),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    let event = audit(
+        state,
+        &txn,
+        actor,
+        team_id,
+        format!("member {user_id} in team {:?} as {role}", team.name),
+        json!({ "userId": user_id, "role": role }),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit.publish([event]).await;
+    Ok(())
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    actor: &Actor,
+    who: &CurrentUser,
+    team_id: i32,
+    user_id: i32,
+) -> AppResult<()> {
+    let leaving_self = who.id == user_id;
+    let team = if leaving_self {
+        load(state, team_id).await?
+    } else {
+        require_team_admin(state, who, team_id).await?
+    };
+    let all = members(state, team_id).await?;
+    let admins = all
+        .iter()
+        .filter(|(m, _)| m.role == TeamRole::Admin)
+        .count();
+    let target = all
+        .iter()
+        .find(|(m, _)| m.user_id == user_id)
+        .ok_or_else(|| AppError::not_found("team member"))?;
+    if target.0.role == TeamRole::Admin && admins == 1 {
+        return Err(AppError::validation(
+            "a team needs at least one admin; make someone else admin first",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    team_members::Entity::delete_by_id(target.0.id)
+        .exec(&txn)
+        .await?;
+    let event = audit(
+        state,
+        &txn,
+        actor,
+        team_id,
+        format!("member {user_id} left team {:?}", team.name),
+        json!({ "userId": user_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit.publish([event]).await;
+    Ok(())
+}
+
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    who: &CurrentUser,
+    team_id: i32,
+) -> AppResult<()> {
+    let team = require_team_admin(state, who, team_id).await?;
+    let txn = state.db.begin().await?;
+    teams::Entity::delete_by_id(team_id).exec(&txn).await?;
+    let event = audit(
+        state,
+        &txn,
+        actor,
+        team_id,
+        format!("team {:?} deleted", team.name),
+        json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    state.audit.publish([event]).await;
+    Ok(())
+}
+
+/// The teams a user belongs to, with their role in each.
+pub async fn mine(state: &AppState, user_id: i32) -> AppResult<Vec<(teams::Model, TeamRole)>> {
+    let rows = team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(user_id))
+        .find_also_related(teams::Entity)
+        .all(&state.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, t)| t.map(|t| (t, m.role)))
+        .collect())
+}
+
+/// A team, if the user is in it (or a site admin).
+pub async fn visible(state: &AppState, who: &CurrentUser, team_id: i32) -> AppResult<teams::Model> {
+    let team = load(state, team_id).await?;
+    if who.role == Role::Admin
+        || members(state, team_id)
+            .await?
+            .iter()
+            .any(|(m, _)| m.user_id == who.id)
+    {
+        Ok(team)
+    } else {
+        Err(AppError::forbidden("you are not in this team"))
+    }
+}

@@ -1,0 +1,93 @@
+//! Shared application state, built once and handed to every request.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+use crate::backend::Backends;
+use crate::config::Settings;
+use crate::crypto::{Encryptor, Signer};
+use crate::events::Events;
+use crate::services::audit::Audit;
+use crate::services::passwords::Passwords;
+use crate::shutdown::Shutdown;
+
+/// Cheap to clone; everything inside is shared.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub settings: Settings,
+    pub db: DatabaseConnection,
+    pub backends: Backends,
+    pub crypto: Arc<Encryptor>,
+    pub signer: Signer,
+    pub events: Events,
+    pub audit: Audit,
+    pub passwords: Passwords,
+    pub started_at: DateTime<Utc>,
+    pub shutdown: Shutdown,
+    /// SQL statements run through `db` (for tests and diagnostics).
+    pub statements: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Connects to the database and the cache backend described by `settings`.
+    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let db =
+            crate::db::connect_counted(settings.database_url.expose(), statements.clone()).await?;
+        let backends = match &settings.redis_url {
+            Some(url) => Backends::redis(url.expose(), &settings.redis_key_prefix).await?,
+            None => Backends::memory(),
+        };
+        Self::with_counter(settings, db, backends, statements)
+    }
+
+    pub fn new(
+        settings: Settings,
+        db: DatabaseConnection,
+        backends: Backends,
+    ) -> anyhow::Result<Self> {
+        Self::with_counter(settings, db, backends, Arc::default())
+    }
+
+    fn with_counter(
+        settings: Settings,
+        db: DatabaseConnection,
+        backends: Backends,
+        statements: Arc<std::sync::atomic::AtomicU64>,
+    ) -> anyhow::Result<Self> {
+        let crypto = Arc::new(Encryptor::new(
+            &settings.encryption_key,
+            &settings.previous_encryption_keys,
+        ));
+        let signer = Signer::new(&settings.secret_key);
+        let events = Events::new(backends.clone());
+        let audit = Audit::new(crypto.clone(), events.clone());
+        let passwords = Passwords::new(settings.security.password_hash_concurrency)
+            .map_err(|e| anyhow::anyhow!(e.describe()))?;
+        Ok(Self(Arc::new(StateInner {
+            settings,
+            db,
+            backends,
+            crypto,
+            signer,
+            events,
+            audit,
+            passwords,
+            started_at: Utc::now(),
+            shutdown: Shutdown::default(),
+            statements,
+        })))
+    }
+}

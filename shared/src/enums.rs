@@ -1,0 +1,428 @@
+//! The closed sets of DESIGN.md, with the exact values the Flask version and its users know.
+
+closed_enum! {
+    /// What an account may do. Ordered: `Viewer < User < Editor < Admin`.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role ("role") {
+        Viewer = "VIEWER",
+        User = "USER",
+        Editor = "EDITOR",
+        Admin = "ADMIN",
+    }
+}
+
+closed_enum! {
+    /// A PanelApp instance. Panel ids are per instance, so a panel's key is `(Source, id)`.
+    #[derive(PartialOrd, Ord)]
+    #[cfg_attr(feature = "graphql", graphql(name = "PanelSource"))]
+    pub enum Source ("panel source") {
+        Uk = "UK",
+        Au = "AU",
+    }
+}
+
+impl Source {
+    /// Short lower-case prefix used in panel references such as `uk-402`.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Self::Uk => "uk",
+            Self::Au => "au",
+        }
+    }
+
+    /// The label the Flask exports used in front of a panel name (`GB Clefting`).
+    pub const fn export_label(self) -> &'static str {
+        match self {
+            Self::Uk => "GB",
+            Self::Au => "AUS",
+        }
+    }
+
+    /// Human name of the instance.
+    pub const fn display_name(self) -> &'static str {
+        match self {
+            Self::Uk => "PanelApp UK",
+            Self::Au => "PanelApp Australia",
+        }
+    }
+}
+
+closed_enum! {
+    /// Evidence level of a PanelApp entity: PanelApp's `confidence_level` "3"/"2"/"1"/"0".
+    pub enum Confidence ("confidence") {
+        Green = "GREEN",
+        Amber = "AMBER",
+        Red = "RED",
+        Grey = "GREY",
+    }
+}
+
+impl Confidence {
+    /// Maps PanelApp's `confidence_level` string. Unknown levels are an error, never a guess.
+    pub fn from_panelapp(level: &str) -> Result<Self, crate::ParseError> {
+        match level.trim() {
+            "3" | "4" => Ok(Self::Green),
+            "2" => Ok(Self::Amber),
+            "1" => Ok(Self::Red),
+            "0" => Ok(Self::Grey),
+            other => Err(crate::ParseError::UnknownValue {
+                what: "PanelApp confidence level",
+                value: other.to_owned(),
+                expected: "3, 2, 1, 0".to_owned(),
+            }),
+        }
+    }
+
+    /// PanelApp's numeric level (3 = green … 0 = grey).
+    pub const fn panelapp_level(self) -> u8 {
+        match self {
+            Self::Green => 3,
+            Self::Amber => 2,
+            Self::Red => 1,
+            Self::Grey => 0,
+        }
+    }
+
+    /// The list-type wording of the Flask exports ("Green", "Amber", ...).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Green => "Green",
+            Self::Amber => "Amber",
+            Self::Red => "Red",
+            Self::Grey => "Grey",
+        }
+    }
+}
+
+closed_enum! {
+    /// Kind of PanelApp entity.
+    pub enum EntityType ("entity type") {
+        Gene = "GENE",
+        Str = "STR",
+        Region = "REGION",
+    }
+}
+
+impl EntityType {
+    /// Maps PanelApp's `entity_type` ("gene", "str", "region").
+    pub fn from_panelapp(kind: &str) -> Result<Self, crate::ParseError> {
+        kind.parse()
+    }
+}
+
+closed_enum! {
+    /// Life-cycle state of a saved panel. `Deleted` is a soft delete that can be undone.
+    pub enum PanelStatus ("panel status") {
+        Active = "ACTIVE",
+        Archived = "ARCHIVED",
+        Deleted = "DELETED",
+        Draft = "DRAFT",
+    }
+}
+
+closed_enum! {
+    /// Who can see a saved panel without an explicit share.
+    pub enum Visibility ("visibility") {
+        Private = "PRIVATE",
+        Shared = "SHARED",
+        Public = "PUBLIC",
+    }
+}
+
+closed_enum! {
+    /// What a share grants. Ordered: `View < Comment < Edit < Admin`; COMMENT can not edit.
+    #[derive(PartialOrd, Ord)]
+    pub enum SharePermission ("share permission") {
+        View = "VIEW",
+        Comment = "COMMENT",
+        Edit = "EDIT",
+        Admin = "ADMIN",
+    }
+}
+
+impl SharePermission {
+    /// Whether this level allows commenting on versions and genes.
+    pub fn can_comment(self) -> bool {
+        self >= Self::Comment
+    }
+
+    /// Whether this level allows changing genes and metadata.
+    pub fn can_edit(self) -> bool {
+        self >= Self::Edit
+    }
+
+    /// Whether this level allows sharing the panel further.
+    pub fn can_share(self) -> bool {
+        self >= Self::Admin
+    }
+}
+
+closed_enum! {
+    /// One recorded change of a saved panel. Every kind is actually recorded.
+    pub enum ChangeType ("change type") {
+        PanelCreated = "PANEL_CREATED",
+        GeneAdded = "GENE_ADDED",
+        GeneRemoved = "GENE_REMOVED",
+        GeneModified = "GENE_MODIFIED",
+        MetadataChanged = "METADATA_CHANGED",
+        ConfidenceChanged = "CONFIDENCE_CHANGED",
+        SourceUpdated = "SOURCE_UPDATED",
+    }
+}
+
+closed_enum! {
+    /// Severity of an admin announcement.
+    pub enum MessageType ("message type") {
+        Info = "INFO",
+        Success = "SUCCESS",
+        Warning = "WARNING",
+        Error = "ERROR",
+    }
+}
+
+closed_enum! {
+    /// Role of a member inside a team.
+    #[derive(PartialOrd, Ord)]
+    pub enum TeamRole ("team role") {
+        Member = "MEMBER",
+        Admin = "ADMIN",
+    }
+}
+
+/// How a user wants clock times shown; stored as the Flask version's "24h" / "12h".
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum)
+)]
+#[cfg_attr(feature = "sea-orm", sea_orm(rs_type = "String", db_type = "Text"))]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+pub enum TimeFormat {
+    #[default]
+    #[serde(rename = "24h")]
+    #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "24h"))]
+    H24,
+    #[serde(rename = "12h")]
+    #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "12h"))]
+    H12,
+}
+
+impl TimeFormat {
+    /// The stored string ("24h" or "12h").
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::H24 => "24h",
+            Self::H12 => "12h",
+        }
+    }
+}
+
+impl std::str::FromStr for TimeFormat {
+    type Err = crate::ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "24h" | "24" | "h24" => Ok(Self::H24),
+            "12h" | "12" | "h12" => Ok(Self::H12),
+            _ => Err(crate::ParseError::UnknownValue {
+                what: "time format",
+                value: s.to_owned(),
+                expected: "24h, 12h".to_owned(),
+            }),
+        }
+    }
+}
+
+closed_enum! {
+    /// The 40 audited actions of the Flask version.
+    pub enum AuditAction ("audit action") {
+        Login = "LOGIN",
+        Logout = "LOGOUT",
+        Register = "REGISTER",
+        PasswordChange = "PASSWORD_CHANGE",
+        ProfileUpdate = "PROFILE_UPDATE",
+        PanelDownload = "PANEL_DOWNLOAD",
+        PanelUpload = "PANEL_UPLOAD",
+        PanelDelete = "PANEL_DELETE",
+        PanelCreate = "PANEL_CREATE",
+        PanelUpdate = "PANEL_UPDATE",
+        PanelShare = "PANEL_SHARE",
+        PanelList = "PANEL_LIST",
+        PanelExportTemplateCreate = "PANEL_EXPORT_TEMPLATE_CREATE",
+        PanelExportTemplateUpdate = "PANEL_EXPORT_TEMPLATE_UPDATE",
+        PanelExportTemplateDelete = "PANEL_EXPORT_TEMPLATE_DELETE",
+        Search = "SEARCH",
+        View = "VIEW",
+        CacheClear = "CACHE_CLEAR",
+        AdminAction = "ADMIN_ACTION",
+        UserCreate = "USER_CREATE",
+        UserUpdate = "USER_UPDATE",
+        UserDelete = "USER_DELETE",
+        RoleChange = "ROLE_CHANGE",
+        DataExport = "DATA_EXPORT",
+        ConfigChange = "CONFIG_CHANGE",
+        SessionManagement = "SESSION_MANAGEMENT",
+        Error = "ERROR",
+        SecurityViolation = "SECURITY_VIOLATION",
+        AccessDenied = "ACCESS_DENIED",
+        PrivilegeEscalation = "PRIVILEGE_ESCALATION",
+        SuspiciousActivity = "SUSPICIOUS_ACTIVITY",
+        BruteForceAttempt = "BRUTE_FORCE_ATTEMPT",
+        AccountLockout = "ACCOUNT_LOCKOUT",
+        PasswordReset = "PASSWORD_RESET",
+        MfaEvent = "MFA_EVENT",
+        ApiAccess = "API_ACCESS",
+        FileAccess = "FILE_ACCESS",
+        DataBreachAttempt = "DATA_BREACH_ATTEMPT",
+        ComplianceEvent = "COMPLIANCE_EVENT",
+        SystemSecurity = "SYSTEM_SECURITY",
+    }
+}
+
+impl AuditAction {
+    /// Security events: highlighted in the live feed and listed on the security page.
+    pub const fn is_security_event(self) -> bool {
+        matches!(
+            self,
+            Self::SecurityViolation
+                | Self::AccessDenied
+                | Self::PrivilegeEscalation
+                | Self::SuspiciousActivity
+                | Self::BruteForceAttempt
+                | Self::AccountLockout
+                | Self::DataBreachAttempt
+                | Self::SystemSecurity
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_viewer_to_admin() {
+        assert!(Role::Viewer < Role::User);
+        assert!(Role::User < Role::Editor);
+        assert!(Role::Editor < Role::Admin);
+        assert_eq!(Role::ALL.len(), 4);
+        assert_eq!(Role::Admin.to_string(), "ADMIN");
+        assert_eq!("editor".parse::<Role>().unwrap(), Role::Editor);
+    }
+
+    #[test]
+    fn sources_are_uk_and_au() {
+        assert_eq!(Source::ALL, &[Source::Uk, Source::Au]);
+        assert_eq!(Source::Uk.as_str(), "UK");
+        assert_eq!(Source::Au.as_str(), "AU");
+        assert_eq!(Source::Au.export_label(), "AUS");
+        assert_eq!(serde_json::to_string(&Source::Uk).unwrap(), "\"UK\"");
+    }
+
+    #[test]
+    fn confidence_maps_panelapp_levels() {
+        assert_eq!(Confidence::from_panelapp("3").unwrap(), Confidence::Green);
+        assert_eq!(Confidence::from_panelapp("2").unwrap(), Confidence::Amber);
+        assert_eq!(Confidence::from_panelapp("1").unwrap(), Confidence::Red);
+        assert_eq!(Confidence::from_panelapp("0").unwrap(), Confidence::Grey);
+        assert!(Confidence::from_panelapp("7").is_err());
+        assert!(Confidence::from_panelapp("").is_err());
+        for c in Confidence::ALL {
+            let level = c.panelapp_level().to_string();
+            assert_eq!(Confidence::from_panelapp(&level).unwrap(), *c);
+        }
+    }
+
+    #[test]
+    fn entity_types_map_panelapp_kinds() {
+        assert_eq!(EntityType::from_panelapp("gene").unwrap(), EntityType::Gene);
+        assert_eq!(EntityType::from_panelapp("str").unwrap(), EntityType::Str);
+        assert_eq!(
+            EntityType::from_panelapp("region").unwrap(),
+            EntityType::Region
+        );
+        assert!(EntityType::from_panelapp("cnv").is_err());
+    }
+
+    #[test]
+    fn share_permissions_are_ordered_and_comment_can_not_edit() {
+        assert!(SharePermission::View < SharePermission::Comment);
+        assert!(SharePermission::Comment < SharePermission::Edit);
+        assert!(SharePermission::Edit < SharePermission::Admin);
+        assert!(!SharePermission::View.can_comment());
+        assert!(SharePermission::Comment.can_comment());
+        assert!(!SharePermission::Comment.can_edit());
+        assert!(SharePermission::Edit.can_edit());
+        assert!(!SharePermission::Edit.can_share());
+        assert!(SharePermission::Admin.can_share());
+    }
+
+    #[test]
+    fn exact_values_of_the_small_sets() {
+        let strs = |all: &[&str]| all.join(",");
+        assert_eq!(
+            strs(
+                &PanelStatus::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+            ),
+            "ACTIVE,ARCHIVED,DELETED,DRAFT"
+        );
+        assert_eq!(
+            strs(
+                &Visibility::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+            ),
+            "PRIVATE,SHARED,PUBLIC"
+        );
+        assert_eq!(
+            strs(
+                &MessageType::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+            ),
+            "INFO,SUCCESS,WARNING,ERROR"
+        );
+        assert_eq!(
+            strs(
+                &ChangeType::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+            ),
+            "PANEL_CREATED,GENE_ADDED,GENE_REMOVED,GENE_MODIFIED,METADATA_CHANGED,\
+             CONFIDENCE_CHANGED,SOURCE_UPDATED"
+        );
+        assert_eq!(EntityType::Str.as_str(), "STR");
+    }
+
+    #[test]
+    fn there_are_forty_distinct_audit_actions() {
+        assert_eq!(AuditAction::ALL.len(), 40);
+        let mut names: Vec<_> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 40);
+        assert_eq!(
+            "access_denied".parse::<AuditAction>().unwrap(),
+            AuditAction::AccessDenied
+        );
+        assert!(AuditAction::AccountLockout.is_security_event());
+        assert!(!AuditAction::Login.is_security_event());
+    }
+
+    #[test]
+    fn serde_rejects_unknown_values() {
+        assert!(serde_json::from_str::<Role>("\"ROOT\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<TimeFormat>("\"12h\"").unwrap(),
+            TimeFormat::H12
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! Saved panels' gene lists and the diff between two of them. The browser previews pending
+//! edits with the same code the server uses to record versions and changes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Confidence, EntityType, GeneSymbol, HgncId};
+
+/// One gene (or STR / region) of a saved panel version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedGene {
+    /// The key within a panel: the upper-cased symbol (or the STR / region name).
+    pub symbol: GeneSymbol,
+    #[serde(default = "default_type")]
+    pub entity_type: EntityType,
+    #[serde(default)]
+    pub hgnc_id: Option<HgncId>,
+    #[serde(default)]
+    pub gene_name: Option<String>,
+    /// The PanelApp rating this gene came with (None for genes from uploads or added by hand).
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+    /// The lab's own rating, overriding `confidence` where set.
+    #[serde(default)]
+    pub custom_confidence: Option<Confidence>,
+    #[serde(default)]
+    pub mode_of_inheritance: Option<String>,
+    #[serde(default)]
+    pub phenotypes: Vec<String>,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Where it came from: panel references such as `uk-402@8.125` and upload names.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Coordinates (for BED exports of the saved panel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grch37: Option<crate::Locus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grch38: Option<crate::Locus>,
+}
+
+fn default_type() -> EntityType {
+    EntityType::Gene
+}
+
+impl SavedGene {
+    /// A bare gene with nothing but its symbol.
+    pub fn new(symbol: GeneSymbol) -> Self {
+        Self {
+            symbol,
+            entity_type: EntityType::Gene,
+            hgnc_id: None,
+            gene_name: None,
+            confidence: None,
+            custom_confidence: None,
+            mode_of_inheritance: None,
+            phenotypes: Vec::new(),
+            evidence: Vec::new(),
+            sources: Vec::new(),
+            notes: None,
+            grch37: None,
+            grch38: None,
+        }
+    }
+
+    /// The rating that applies: the lab's own, else PanelApp's.
+    pub fn effective_confidence(&self) -> Option<Confidence> {
+        self.custom_confidence.or(self.confidence)
+    }
+
+    /// Each comparable field as (name, text); `None` for an empty field.
+    pub fn fields(&self) -> [(GeneField, Option<String>); 12] {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+        let locus = |l: &Option<crate::Locus>| {
+            l.as_ref()
+                .map(|l| format!("{}:{}-{}", l.chrom, l.start, l.end))
+        };
+        [
+            (
+                GeneField::EntityType,
+                Some(self.entity_type.as_str().to_owned()),
+            ),
+            (GeneField::HgncId, self.hgnc_id.map(|h| h.to_string())),
+            (GeneField::GeneName, self.gene_name.clone()),
+            (
+                GeneField::Confidence,
+                self.confidence.map(|c| c.as_str().to_owned()),
+            ),
+            (
+                GeneField::CustomConfidence,
+                self.custom_confidence.map(|c| c.as_str().to_owned()),
+            ),
+            (
+                GeneField::ModeOfInheritance,
+                self.mode_of_inheritance.clone(),
+            ),
+            (GeneField::Phenotypes, list(&self.phenotypes)),
+            (GeneField::Evidence, list(&self.evidence)),
+            (GeneField::Sources, list(&self.sources)),
+            (GeneField::Notes, self.notes.clone()),
+            (GeneField::Grch37, locus(&self.grch37)),
+            (GeneField::Grch38, locus(&self.grch38)),
+        ]
+    }
+}
+
+/// A field of a saved gene, as named in diffs and change records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GeneField {
+    EntityType,
+    HgncId,
+    GeneName,
+    Confidence,
+    CustomConfidence,
+    ModeOfInheritance,
+    Phenotypes,
+    Evidence,
+    Sources,
+    Notes,
+    Grch37,
+    Grch38,
+}
+
+impl GeneField {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::EntityType => "entityType",
+            Self::HgncId => "hgncId",
+            Self::GeneName => "geneName",
+            Self::Confidence => "confidence",
+            Self::CustomConfidence => "customConfidence",
+            Self::ModeOfInheritance => "modeOfInheritance",
+            Self::Phenotypes => "phenotypes",
+            Self::Evidence => "evidence",
+            Self::Sources => "sources",
+            Self::Notes => "notes",
+            Self::Grch37 => "grch37",
+            Self::Grch38 => "grch38",
+        }
+    }
+
+    /// Whether a change of this field is a rating change (recorded as CONFIDENCE_CHANGED).
+    pub const fn is_rating(self) -> bool {
+        matches!(self, Self::Confidence | Self::CustomConfidence)
+    }
+}
+
+/// One changed field of a gene present in both lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub symbol: GeneSymbol,
+    pub field: GeneField,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// What turns one gene list into another.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GeneDiff {
+    /// Genes only in the new list (whole records, so the diff can be applied).
+    pub added: Vec<SavedGene>,
+    /// Genes only in the old list.
+    pub removed: Vec<SavedGene>,
+    /// Per-field changes of genes in both, by symbol then field.
+    pub changed: Vec<FieldChange>,
+    /// The new records of the changed genes (to apply the diff exactly).
+    pub changed_genes: Vec<SavedGene>,
+}
+
+impl GeneDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+fn by_symbol(genes: &[SavedGene]) -> BTreeMap<&GeneSymbol, &SavedGene> {
+    genes.iter().map(|g| (&g.symbol, g)).collect()
+}
+
+/// The difference between `old` and `new`. Symbols are unique within a list (the last record
+/// wins when they are not).
+pub fn diff(old: &[SavedGene], new: &[SavedGene]) -> GeneDiff {
+    let before = by_symbol(old);
+    let after = by_symbol(new);
+    let mut result = GeneDiff::default();
+    for (symbol, gene) in &after {
+        match before.get(symbol) {
+            None => result.added.push((*gene).clone()),
+            Some(previous) if previous != gene => {
+                let old_fields = previous.fields();
+                for ((field, old), (_, new)) in old_fields.into_iter().zip(gene.fields()) {
+                    if old != new {
+                        result.changed.push(FieldChange {
+                            symbol: (*symbol).clone(),
+                            field,
+                            old,
+                            new,
+                        });
+                    }
+                }
+                result.changed_genes.push((*gene).clone());
+            }
+            Some(_) => {}
+        }
+    }
+    result.removed = before
+        .iter()
+        .filter(|(s, _)| !after.contains_key(*s))
+        .map(|(_, g)| (*g).clone())
+        .collect();
+    result
+}
+
+/// Applies a diff made by [`diff`] to the list it was made from; the result is the other list,
+/// in canonical order.
+pub fn apply(diff: &GeneDiff, base: &[SavedGene]) -> Vec<SavedGene> {
+    let mut genes: BTreeMap<GeneSymbol, SavedGene> =
+        base.iter().map(|g| (g.symbol.clone(), g.clone())).collect();
+    for gene in &diff.removed {
+        genes.remove(&gene.symbol);
+    }
+    for gene in diff.added.iter().chain(&diff.changed_genes) {
+        genes.insert(gene.symbol.clone(), gene.clone());
+    }
+    genes.into_values().collect()
+}
+
+/// The canonical form of a gene list: sorted by symbol, one record per symbol (last wins).
+pub fn canonical(genes: &[SavedGene]) -> Vec<SavedGene> {
+    let map: BTreeMap<GeneSymbol, SavedGene> = genes
+        .iter()
+        .map(|g| (g.symbol.clone(), g.clone()))
+        .collect();
+    map.into_values().collect()
+}
+
+/// The canonical JSON of a gene list: what a version's snapshot and hash are computed from.
+/// Field order is fixed by the struct, list order by [`canonical`], so equal lists give equal
+/// bytes.
+pub fn canonical_json(genes: &[SavedGene]) -> Vec<u8> {
+    serde_json::to_vec(&canonical(genes)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn gene(symbol: &str) -> SavedGene {
+        SavedGene::new(GeneSymbol::parse(symbol).unwrap())
+    }
+
+    #[test]
+    fn diff_names_added_removed_and_changed_fields() {
+        let mut brca1 = gene("BRCA1");
+        brca1.confidence = Some(Confidence::Green);
+        let old = vec![brca1.clone(), gene("TP53")];
+        let mut brca1_amber = brca1.clone();
+        brca1_amber.custom_confidence = Some(Confidence::Amber);
+        brca1_amber.notes = Some("lab decision".into());
+        let new = vec![brca1_amber, gene("PALB2")];
+        let d = diff(&old, &new);
+        assert_eq!(
+            d.added
+                .iter()
+                .map(|g| g.symbol.as_str())
+                .collect::<Vec<_>>(),
+            ["PALB2"]
+        );
+        assert_eq!(
+            d.removed
+                .iter()
+                .map(|g| g.symbol.as_str())
+                .collect::<Vec<_>>(),
+            ["TP53"]
+        );
+        let fields: Vec<_> = d
+            .changed
+            .iter()
+            .map(|c| (c.symbol.as_str(), c.field, c.new.as_deref()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("BRCA1", GeneField::CustomConfidence, Some("AMBER")),
+                ("BRCA1", GeneField::Notes, Some("lab decision"))
+            ]
+        );
+        assert!(GeneField::CustomConfidence.is_rating());
+        assert_eq!(apply(&d, &old), canonical(&new));
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn canonical_json_ignores_order_and_duplicates() {
+        let a = vec![gene("TP53"), gene("BRCA1")];
+        let b = vec![gene("BRCA1"), gene("TP53"), gene("TP53")];
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+    }
+
+    fn arb_gene() -> impl Strategy<Value = SavedGene> {
+        (
+            prop::sample::select(vec![
+                "BRCA1", "BRCA2", "TP53", "PALB2", "ATM", "CHEK2", "PKD1", "MLH1",
+            ]),
+            prop::option::of(prop::sample::select(Confidence::ALL.to_vec())),
+            prop::option::of(prop::sample::select(Confidence::ALL.to_vec())),
+            prop::option::of("[a-z ]{0,12}"),
+            prop::collection::vec("[A-Za-z]{1,6}", 0..3),
+        )
+            .prop_map(
+                |(symbol, confidence, custom, notes, phenotypes)| SavedGene {
+                    confidence,
+                    custom_confidence: custom,
+                    notes,
+                    phenotypes,
+                    ..gene(symbol)
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn applying_a_diff_gives_the_other_list(a in prop::collection::vec(arb_gene(), 0..8), b in prop::collection::vec(arb_gene(), 0..8)) {
+            let d = diff(&a, &b);
+            prop_assert_eq!(apply(&d, &a), canonical(&b));
+            let back = diff(&b, &a);
+            prop_assert_eq!(apply(&back, &b), canonical(&a));
+            prop_assert_eq!(d.added.len(), back.removed.len());
+        }
+    }
+}

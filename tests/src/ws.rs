@@ -1,0 +1,164 @@
+//! A graphql-transport-ws client for subscription tests.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub struct WsClient {
+    socket: Socket,
+    next_id: u64,
+}
+
+/// How the connection closed, when it did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Closed {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl WsClient {
+    /// Opens the socket with optional extra headers (`Cookie`, `Origin`), without `connection_init`.
+    pub async fn open(url: &str, headers: &[(&str, &str)]) -> Result<Self, String> {
+        let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        for (k, v) in headers {
+            let name: tokio_tungstenite::tungstenite::http::HeaderName =
+                k.parse().map_err(|_| format!("bad header name {k}"))?;
+            request
+                .headers_mut()
+                .insert(name, HeaderValue::from_str(v).map_err(|e| e.to_string())?);
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Self { socket, next_id: 1 })
+    }
+
+    /// Opens the socket and completes `connection_init` with `payload`.
+    pub async fn connect(
+        url: &str,
+        headers: &[(&str, &str)],
+        payload: Value,
+    ) -> Result<Self, String> {
+        let mut client = Self::open(url, headers).await?;
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        match client.next_json(Duration::from_secs(10)).await {
+            Some(m) if m["type"] == "connection_ack" => Ok(client),
+            other => Err(format!("no connection_ack: {other:?}")),
+        }
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("ws send");
+    }
+
+    /// Starts a subscription; returns its id.
+    pub async fn subscribe(&mut self, query: &str, variables: Value) -> String {
+        let id = self.next_id.to_string();
+        self.next_id += 1;
+        self.send(json!({
+            "id": id, "type": "subscribe",
+            "payload": { "query": query, "variables": variables }
+        }))
+        .await;
+        id
+    }
+
+    /// The next JSON message (answering pings), or `None` on close/timeout.
+    pub async fn next_json(&mut self, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??
+                .ok()?;
+            match msg {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).ok()?;
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next `next` payload of subscription `id` (skipping others).
+    pub async fn next_data(&mut self, id: &str, timeout: Duration) -> Option<Value> {
+        loop {
+            let m = self.next_json(timeout).await?;
+            if m["id"] == id && m["type"] == "next" {
+                return Some(m["payload"].clone());
+            }
+            if m["id"] == id && (m["type"] == "error" || m["type"] == "complete") {
+                return Some(m);
+            }
+        }
+    }
+
+    /// Waits for a WebSocket ping frame from the server.
+    pub async fn wait_for_ping(&mut self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Ok(Some(Ok(Message::Ping(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+                _ => return false,
+            }
+        }
+    }
+
+    /// Waits for the server to close the socket; returns the close frame.
+    pub async fn closed(&mut self, timeout: Duration) -> Option<Closed> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return None,
+                Ok(None) => {
+                    return Some(Closed {
+                        code: 1006,
+                        reason: String::new(),
+                    });
+                }
+                Ok(Some(Err(_))) => {
+                    return Some(Closed {
+                        code: 1006,
+                        reason: String::new(),
+                    });
+                }
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return Some(match frame {
+                        Some(f) => Closed {
+                            code: f.code.into(),
+                            reason: f.reason.to_string(),
+                        },
+                        None => Closed {
+                            code: 1005,
+                            reason: String::new(),
+                        },
+                    });
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+}

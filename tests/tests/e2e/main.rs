@@ -1,0 +1,12 @@
+//! The single end-to-end test binary: real servers on random ports, real databases, real
+//! browsers. Each module covers one area.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod backends;
+mod cli;
+mod foundation;
+mod genelists;
+mod live;
+mod saved;
+mod security;

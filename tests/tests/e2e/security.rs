@@ -1,0 +1,601 @@
+//! Abuse resistance, CSRF, GraphQL hardening, audit coverage and encryption.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use shared::{AuditAction, Role};
+use tests::client::error_code;
+use tests::{PASSWORD, TestApp, TestConfig, on_both_backends};
+
+const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { user { username } } }";
+const ME: &str = "{ me { username } }";
+
+fn login_vars(login: &str, password: &str) -> Value {
+    json!({ "i": { "login": login, "password": password } })
+}
+
+async fn app_with(vars: &[(&str, &str)], backend: tests::Backend) -> Option<TestApp> {
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    TestApp::spawn(TestConfig {
+        backend: Some(backend),
+        vars,
+        ..TestConfig::default()
+    })
+    .await
+}
+
+async fn lockout_then_unlock(app: TestApp) {
+    app.create_user("ada", Role::User).await;
+    let admin = app.logged_in("root", Role::Admin).await;
+    let attacker = app.new_client();
+    for attempt in 1..=3 {
+        let body = attacker
+            .query(LOGIN, login_vars("ada", "wrong password here"))
+            .await;
+        let expected = if attempt < 3 {
+            "UNAUTHENTICATED"
+        } else {
+            "ACCOUNT_LOCKED"
+        };
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "attempt {attempt}: {body}"
+        );
+    }
+    // Even the right password is refused while locked.
+    let body = attacker.query(LOGIN, login_vars("ada", PASSWORD)).await;
+    assert_eq!(error_code(&body), Some("ACCOUNT_LOCKED"));
+    assert!(
+        body["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let lockouts = app.audit_rows(Some(AuditAction::AccountLockout)).await;
+    assert_eq!(lockouts.len(), 1);
+    assert_eq!(lockouts[0].username.as_deref(), Some("ada"));
+    let users = admin
+        .data(
+            "{ users(search: \"ada\") { nodes { id lockedUntil failedLoginAttempts } } }",
+            json!({}),
+        )
+        .await;
+    let ada = &users["users"]["nodes"][0];
+    assert!(!ada["lockedUntil"].is_null());
+    assert_eq!(ada["failedLoginAttempts"], 3);
+    // A non-admin can not unlock; the refusal is audited.
+    let body = attacker
+        .query(
+            "mutation($id: ID!) { unlockUser(id: $id) { id } }",
+            json!({ "id": ada["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    admin
+        .data(
+            "mutation($id: ID!) { unlockUser(id: $id) { lockedUntil } }",
+            json!({ "id": ada["id"] }),
+        )
+        .await;
+    attacker.login("ada", PASSWORD).await;
+}
+
+on_both_backends!(
+    accounts_lock_after_max_attempts_and_admins_unlock,
+    |app: TestApp| async move {
+        // The harness's defaults are used; restart with a low MAX_LOGIN_ATTEMPTS on the same backend.
+        let backend = app.backend;
+        drop(app);
+        let Some(app) = app_with(&[("MAX_LOGIN_ATTEMPTS", "3")], backend).await else {
+            return;
+        };
+        lockout_then_unlock(app).await;
+    }
+);
+
+#[tokio::test]
+async fn an_ip_with_too_many_failures_is_blocked() {
+    let app = app_with(
+        &[
+            ("BRUTE_FORCE_THRESHOLD", "4"),
+            ("MAX_LOGIN_ATTEMPTS", "100"),
+        ],
+        tests::Backend::Sqlite,
+    )
+    .await
+    .unwrap();
+    app.create_user("ada", Role::User).await;
+    for i in 0..4 {
+        let body = app
+            .client
+            .query(LOGIN, login_vars(&format!("nobody{i}"), "whatever it is"))
+            .await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    }
+    let body = app.client.query(LOGIN, login_vars("ada", PASSWORD)).await;
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "ip_blocked");
+    let rows = app.audit_rows(Some(AuditAction::BruteForceAttempt)).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].resource_id.as_deref(), Some("127.0.0.1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_holds_across_two_instances_sharing_redis() {
+    let Some(a) = app_with(
+        &[("RATE_LIMIT_PER_MINUTE", "5")],
+        tests::Backend::PostgresRedis,
+    )
+    .await
+    else {
+        return;
+    };
+    let mut config = TestConfig {
+        share_with: Some(a.store.clone()),
+        ..TestConfig::default()
+    };
+    config.backend = Some(tests::Backend::PostgresRedis);
+    config
+        .vars
+        .insert("RATE_LIMIT_PER_MINUTE".into(), "5".into());
+    let b = TestApp::spawn(config).await.unwrap();
+    for client in [&a.client, &b.client, &a.client, &b.client, &a.client] {
+        let body = client.query("{ serverInfo { version } }", json!({})).await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let response = b
+        .client
+        .http
+        .post(b.client.url("/graphql"))
+        .json(&json!({ "query": "{ serverInfo { version } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("RATE_LIMITED"));
+}
+
+on_both_backends!(
+    csrf_mutations_over_get_and_text_plain_posts_change_nothing,
+    |app: TestApp| async move {
+        app.create_user("ada", Role::User).await;
+        app.client.login("ada", PASSWORD).await;
+        let (status, body) = app.client.get_query("mutation { logout }").await;
+        assert_eq!(status, 200);
+        assert_eq!(error_code(&body), Some("FORBIDDEN"));
+        assert!(body["data"].is_null());
+        assert_eq!(
+            app.client.data(ME, json!({})).await["me"]["username"],
+            "ada",
+            "still logged in"
+        );
+        let (status, body) = app
+            .client
+            .post_raw(
+                "text/plain",
+                json!({ "query": "mutation { logout }" })
+                    .to_string()
+                    .into_bytes(),
+            )
+            .await;
+        assert_eq!(status, 415);
+        assert_eq!(error_code(&body), Some("VALIDATION"));
+        assert_eq!(
+            app.client.data(ME, json!({})).await["me"]["username"],
+            "ada",
+            "still logged in"
+        );
+        assert!(app.audit_rows(Some(AuditAction::Logout)).await.is_empty());
+    }
+);
+
+#[tokio::test]
+async fn login_can_not_be_multiplied_by_aliases_or_batches() {
+    let app = TestApp::sqlite().await;
+    app.create_user("ada", Role::User).await;
+    let aliased = "mutation { a: login(input: {login: \"ada\", password: \"guess one\"}) { user { id } } \
+                   b: login(input: {login: \"ada\", password: \"guess two\"}) { user { id } } }";
+    let body = app.client.query(aliased, json!({})).await;
+    assert_eq!(error_code(&body), Some("VALIDATION"));
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "sensitive");
+    let batch: Vec<Value> = (0..3)
+        .map(|i| json!({ "query": LOGIN, "variables": login_vars("ada", &format!("guess {i} here")) }))
+        .collect();
+    let (status, body) = app
+        .client
+        .post_raw("application/json", serde_json::to_vec(&batch).unwrap())
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "sensitive");
+    assert!(
+        app.audit_rows(Some(AuditAction::Login)).await.is_empty(),
+        "no guess was evaluated"
+    );
+}
+
+#[tokio::test]
+async fn complexity_attacks_are_refused_with_their_code() {
+    let app = TestApp::sqlite().await;
+    let admin = app.logged_in("root", Role::Admin).await;
+    let heavy = "{ auditLog(first: 100) { edges { cursor node { id action username description \
+                 resourceType resourceId success at ipAddress userAgent details } } } }";
+    let body = admin.query(heavy, json!({})).await;
+    assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "complexity");
+    let light = "{ auditLog(first: 10) { edges { node { id action } } } }";
+    assert!(admin.query(light, json!({})).await.get("errors").is_none());
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_passwords_look_the_same() {
+    let app = TestApp::sqlite().await;
+    app.create_user("ada", Role::User).await;
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    let mut messages = std::collections::HashSet::new();
+    for i in 0..4 {
+        let started = Instant::now();
+        let body = app
+            .client
+            .query(LOGIN, login_vars(&format!("ghost{i}"), "some password x"))
+            .await;
+        unknown.push(started.elapsed());
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+        messages.insert(body["errors"][0]["message"].as_str().unwrap().to_owned());
+        let started = Instant::now();
+        let body = app
+            .client
+            .query(LOGIN, login_vars("ada", &format!("wrong password {i}")))
+            .await;
+        wrong.push(started.elapsed());
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+        messages.insert(body["errors"][0]["message"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(messages.len(), 1, "one message for both: {messages:?}");
+    unknown.sort();
+    wrong.sort();
+    let (u, w) = (unknown[2].as_secs_f64(), wrong[2].as_secs_f64());
+    // Both verify an argon2 hash; a generous bound, robust to a busy machine.
+    assert!(
+        u / w > 0.33 && u / w < 3.0,
+        "median unknown {u:.3}s vs wrong {w:.3}s"
+    );
+}
+
+/// A value of the GraphQL input type `ty` (an introspection type reference) good enough to
+/// pass validation.
+fn sample(ty: &Value, types: &[Value]) -> Value {
+    match ty["kind"].as_str() {
+        Some("NON_NULL") => sample(&ty["ofType"], types),
+        Some("LIST") => json!([sample(&ty["ofType"], types)]),
+        Some("ENUM") => {
+            let def = types.iter().find(|t| t["name"] == ty["name"]).unwrap();
+            def["enumValues"][0]["name"].clone()
+        }
+        Some("INPUT_OBJECT") => {
+            let def = types.iter().find(|t| t["name"] == ty["name"]).unwrap();
+            let mut object = serde_json::Map::new();
+            for field in def["inputFields"].as_array().unwrap() {
+                if field["type"]["kind"] == "NON_NULL" {
+                    object.insert(
+                        field["name"].as_str().unwrap().into(),
+                        sample(&field["type"], types),
+                    );
+                }
+            }
+            Value::Object(object)
+        }
+        _ => match ty["name"].as_str() {
+            Some("Int") => json!(999_999),
+            Some("Boolean") => json!(false),
+            Some("Upload") => Value::Null,
+            _ => json!("999999"),
+        },
+    }
+}
+
+fn type_literal(ty: &Value) -> String {
+    match ty["kind"].as_str() {
+        Some("NON_NULL") => format!("{}!", type_literal(&ty["ofType"])),
+        Some("LIST") => format!("[{}]", type_literal(&ty["ofType"])),
+        _ => ty["name"].as_str().unwrap().to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn every_mutation_in_the_schema_writes_an_audit_row() {
+    let app = TestApp::sqlite().await;
+    let admin = app.logged_in("root", Role::Admin).await;
+    let schema = admin
+        .data(
+            "{ __schema { mutationType { fields { name args { name type { ...T } } type { ...T } } }
+               types { name kind enumValues { name } inputFields { name type { ...T } } } } }
+             fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }",
+            json!({}),
+        )
+        .await;
+    let types = schema["__schema"]["types"].as_array().unwrap().clone();
+    let mut fields = schema["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .unwrap()
+        .clone();
+    // Log out last, so the admin stays logged in for the others.
+    fields.sort_by_key(|f| f["name"] == "logout");
+    assert!(fields.len() >= 10, "the schema has its mutations");
+    for field in &fields {
+        let name = field["name"].as_str().unwrap();
+        let mut declared = Vec::new();
+        let mut passed = Vec::new();
+        let mut variables = serde_json::Map::new();
+        for arg in field["args"].as_array().unwrap() {
+            let arg_name = arg["name"].as_str().unwrap();
+            declared.push(format!("${arg_name}: {}", type_literal(&arg["type"])));
+            passed.push(format!("{arg_name}: ${arg_name}"));
+            variables.insert(arg_name.into(), sample(&arg["type"], &types));
+        }
+        let leaf = {
+            let mut t = &field["type"];
+            while t["kind"] == "NON_NULL" || t["kind"] == "LIST" {
+                t = &t["ofType"];
+            }
+            matches!(t["kind"].as_str(), Some("SCALAR" | "ENUM"))
+        };
+        let selection = if leaf {
+            String::new()
+        } else {
+            " { __typename }".to_owned()
+        };
+        let header = if declared.is_empty() {
+            String::new()
+        } else {
+            format!("({})", declared.join(", "))
+        };
+        let args = if passed.is_empty() {
+            String::new()
+        } else {
+            format!("({})", passed.join(", "))
+        };
+        let query = format!("mutation{header} {{ {name}{args}{selection} }}");
+        let before = app.audit_rows(None).await.len();
+        // Upload arguments travel as multipart parts, never in JSON.
+        let uploads: Vec<String> = field["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| type_literal(&a["type"]).trim_end_matches('!') == "Upload")
+            .map(|a| format!("variables.{}", a["name"].as_str().unwrap()))
+            .collect();
+        let body = if uploads.is_empty() {
+            admin.query(&query, Value::Object(variables)).await
+        } else {
+            let files = uploads
+                .iter()
+                .map(|p| (p.as_str(), "genes.txt", b"BRCA1\nTP53\n".to_vec()))
+                .collect();
+            admin
+                .multipart(&query, Value::Object(variables), files)
+                .await
+                .1
+        };
+        let after = app.audit_rows(None).await;
+        assert!(
+            after.len() > before,
+            "{name} wrote no audit row; answer: {body}"
+        );
+        let newest = after.last().unwrap();
+        let expected = server::graphql::mutation_action(name);
+        let domain_rows: Vec<_> = after[before..].iter().map(|r| r.action_type).collect();
+        assert!(
+            domain_rows.contains(&expected) || body.get("errors").is_none(),
+            "{name}: failure rows use {expected}, got {domain_rows:?} ({body})"
+        );
+        assert!(newest.timestamp <= chrono::Utc::now());
+    }
+}
+
+#[tokio::test]
+async fn non_admins_are_refused_and_the_refusal_is_audited() {
+    let app = TestApp::sqlite().await;
+    let user = app.logged_in("ada", Role::Editor).await;
+    let body = user
+        .query("{ auditLog { edges { node { id } } } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+    let body = user.query("{ users { nodes { id } } }", json!({})).await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+    let denied = app.audit_rows(Some(AuditAction::AccessDenied)).await;
+    assert_eq!(denied.len(), 2);
+    assert_eq!(denied[0].username.as_deref(), Some("ada"));
+    assert!(!denied[0].success);
+    let response = user
+        .http
+        .get(user.url("/admin/audit.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        app.audit_rows(Some(AuditAction::AccessDenied)).await.len(),
+        3
+    );
+}
+
+on_both_backends!(
+    admins_page_filter_export_and_purge_the_audit_log,
+    |app: TestApp| async move {
+        let admin = app.logged_in("root", Role::Admin).await;
+        app.create_user("ada", Role::User).await;
+        for i in 0..3 {
+            app.new_client()
+                .query(LOGIN, login_vars("ada", &format!("bad guess {i}")))
+                .await;
+        }
+        let page = "query($f: AuditFilter, $after: String) { auditLog(filter: $f, first: 2, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { id action username success details } } }";
+        let failed = json!({ "actions": ["LOGIN"], "success": false });
+        let first = admin.data(page, json!({ "f": failed })).await;
+        assert_eq!(first["auditLog"]["totalCount"], 3);
+        assert_eq!(first["auditLog"]["nodes"].as_array().unwrap().len(), 2);
+        assert_eq!(first["auditLog"]["pageInfo"]["hasNextPage"], true);
+        assert_eq!(
+            first["auditLog"]["nodes"][0]["details"]["login"], "ada",
+            "details decrypted"
+        );
+        let cursor = first["auditLog"]["pageInfo"]["endCursor"].clone();
+        let second = admin
+            .data(page, json!({ "f": failed, "after": cursor }))
+            .await;
+        assert_eq!(second["auditLog"]["nodes"].as_array().unwrap().len(), 1);
+        assert_eq!(second["auditLog"]["pageInfo"]["hasNextPage"], false);
+        let future = json!({ "from": "2999-01-01T00:00:00Z" });
+        assert_eq!(
+            admin.data(page, json!({ "f": future })).await["auditLog"]["totalCount"],
+            0
+        );
+
+        let csv = admin
+            .http
+            .get(admin.url("/admin/audit.csv?actions=LOGIN&success=false"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(
+            csv.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("attachment")
+        );
+        let text = csv.text().await.unwrap();
+        let lines: Vec<_> = text.lines().collect();
+        assert!(lines[0].starts_with("id,timestamp_utc,action,success"));
+        assert_eq!(lines.len(), 4, "header + 3 failed logins:\n{text}");
+        assert_eq!(app.audit_rows(Some(AuditAction::DataExport)).await.len(), 1);
+
+        let purged = admin
+            .data("mutation { purgeAuditLog(olderThanDays: 1) }", json!({}))
+            .await;
+        assert_eq!(purged["purgeAuditLog"], 0, "nothing is a day old yet");
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = app.state.db.get_database_backend();
+        let sql = "UPDATE audit_log SET timestamp = '2000-01-01T00:00:00+00:00' WHERE action_type = 'LOGIN'";
+        let sql = if backend == sea_orm::DbBackend::Postgres {
+            sql.replace(
+                "'2000-01-01T00:00:00+00:00'",
+                "TIMESTAMPTZ '2000-01-01T00:00:00+00:00'",
+            )
+        } else {
+            sql.to_owned()
+        };
+        app.state
+            .db
+            .execute_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap();
+        let purged = admin
+            .data("mutation { purgeAuditLog(olderThanDays: 30) }", json!({}))
+            .await;
+        assert!(purged["purgeAuditLog"].as_i64().unwrap() >= 4, "{purged}");
+        assert!(app.audit_rows(Some(AuditAction::Login)).await.is_empty());
+        let compliance = app.audit_rows(Some(AuditAction::ComplianceEvent)).await;
+        assert_eq!(compliance.len(), 2, "each purge is itself audited");
+    }
+);
+
+#[tokio::test]
+async fn tampered_values_fail_loudly_and_rotation_re_encrypts_everything() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = TestApp::sqlite().await;
+    let user = app.create_user("ada", Role::User).await;
+    app.client.login("ada", PASSWORD).await;
+    app.client
+        .data(
+            "mutation { updateProfile(input: { organization: \"Genome Lab\" }) { organization } }",
+            json!({}),
+        )
+        .await;
+    // Rotate with the CLI, against the same database file.
+    let vars = [
+        ("DATABASE_URL", app.store.database_url.clone()),
+        ("ENCRYPTION_KEY", app.store.encryption_key.clone()),
+        ("SECRET_KEY", app.store.secret_key.clone()),
+        ("DATA_DIR", app.data_dir.path().display().to_string()),
+    ];
+    let dir = app.data_dir.path().to_owned();
+    let (code, out) = tokio::task::spawn_blocking(move || {
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        tests::run_cli(&["rotate-key"], &vars, &dir, None)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}");
+    let new_key = out
+        .lines()
+        .find_map(|l| l.strip_prefix("ENCRYPTION_KEY="))
+        .unwrap()
+        .to_owned();
+    // The running server still has the old key only: the rotated value does not open.
+    let body = app.client.query("{ me { organization } }", json!({})).await;
+    assert_eq!(error_code(&body), Some("INTERNAL"));
+    // A server with the new key reads everything, audit details included.
+    let mut store = app.store.clone();
+    store.encryption_key = new_key;
+    let rotated = TestApp::spawn(TestConfig {
+        share_with: Some(store),
+        ..TestConfig::default()
+    })
+    .await
+    .unwrap();
+    rotated.client.login("ada", PASSWORD).await;
+    let me = rotated
+        .client
+        .data("{ me { organization } }", json!({}))
+        .await;
+    assert_eq!(me["me"]["organization"], "Genome Lab");
+    let admin = rotated.logged_in("root", Role::Admin).await;
+    let log = admin
+        .data(
+            "{ auditLog(filter: { actions: [PROFILE_UPDATE] }) { nodes { details } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        log["auditLog"]["nodes"][0]["details"]["changed"]["organization"]["new"],
+        "Genome Lab"
+    );
+    // Tampering: flip a character of the stored ciphertext.
+    let row = entity::user::Entity::find_by_id(user.id)
+        .one(&rotated.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut sealed = row.organization.clone().unwrap().into_bytes();
+    let i = sealed.len() - 5;
+    sealed[i] = if sealed[i] == b'A' { b'B' } else { b'A' };
+    let mut update: entity::user::ActiveModel = row.into();
+    update.organization = Set(Some(String::from_utf8(sealed).unwrap()));
+    update.update(&rotated.state.db).await.unwrap();
+    let body = rotated
+        .client
+        .query("{ me { organization } }", json!({}))
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("INTERNAL"),
+        "tampering is an error, never garbage"
+    );
+    assert!(!body.to_string().contains("Genome"));
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,254 @@
+//! The GraphQL client: one typed call per operation, one error type for every way it can fail.
+//!
+//! Every request is a same-origin `POST /graphql` with the session cookie included. A request
+//! started while a page (or a resource) is alive is aborted when it goes away, so navigating
+//! away never leaves a stale fetch writing into a disposed page.
+
+use graphql_client::GraphQLQuery;
+use leptos::prelude::on_cleanup;
+use send_wrapper::SendWrapper;
+use serde::de::DeserializeOwned;
+use shared::ErrorCode;
+
+/// The GraphQL endpoint, relative to the page's origin.
+const ENDPOINT: &str = "/graphql";
+
+/// Why a GraphQL call did not produce data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// No HTTP answer at all: offline, connection refused, DNS, or the request was aborted.
+    #[error("Could not reach the PanelMerge server. Check your connection and try again. ({0})")]
+    Network(String),
+    /// An HTTP answer that is not a GraphQL response (a proxy error page, a 502, a 404 …).
+    #[error("The server answered with HTTP {}.", status_line(*status, status_text))]
+    Http { status: u16, status_text: String },
+    /// The server answered with a GraphQL error. `code` is `errors[0].extensions.code` when the
+    /// server sent one this app knows.
+    #[error("{message}")]
+    Graphql {
+        code: Option<ErrorCode>,
+        message: String,
+    },
+    /// The answer could not be understood (for example a schema this build does not know).
+    #[error("The server sent an answer this app could not read: {0}")]
+    Decode(String),
+    /// This app could not even build the request (a bug, not a server problem).
+    #[error("The request could not be sent: {0}")]
+    Request(String),
+}
+
+impl ApiError {
+    /// True when the server could not be reached or did not answer as a GraphQL server —
+    /// a condition of the whole site rather than of one request.
+    pub fn is_connectivity(&self) -> bool {
+        matches!(self, Self::Network(_) | Self::Http { .. })
+    }
+}
+
+fn status_line(status: u16, status_text: &str) -> String {
+    if status_text.trim().is_empty() {
+        status.to_string()
+    } else {
+        format!("{status} {}", status_text.trim())
+    }
+}
+
+/// Runs the GraphQL operation `Q` with `variables` against the server.
+pub async fn graphql<Q: GraphQLQuery>(
+    variables: Q::Variables,
+) -> Result<Q::ResponseData, ApiError> {
+    // Abort the fetch when the reactive owner that started it is cleaned up (page left,
+    // resource refetched). `AbortController` is not `Send`; the browser is single-threaded.
+    let abort = SendWrapper::new(web_sys::AbortController::new().ok());
+    let signal = abort.as_ref().map(web_sys::AbortController::signal);
+    on_cleanup(move || {
+        if let Some(controller) = abort.take() {
+            controller.abort();
+        }
+    });
+
+    let body = serde_json::to_string(&Q::build_query(variables))
+        .map_err(|err| ApiError::Request(err.to_string()))?;
+    let response = gloo_net::http::Request::post(ENDPOINT)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .credentials(web_sys::RequestCredentials::Include)
+        .abort_signal(signal.as_ref())
+        .body(body)
+        .map_err(|err| ApiError::Request(err.to_string()))?
+        .send()
+        .await
+        .map_err(|err| ApiError::Network(err.to_string()))?;
+    let status = response.status();
+    let status_text = response.status_text();
+    let text = response
+        .text()
+        .await
+        .map_err(|err| ApiError::Network(err.to_string()))?;
+    interpret(status, &status_text, &text)
+}
+
+/// Turns an HTTP answer into the operation's data or an [`ApiError`].
+///
+/// GraphQL errors win over HTTP status (async-graphql answers 200 for most failures, but a
+/// gateway may answer 4xx/5xx with a GraphQL body); a body that is not GraphQL is judged by its
+/// status.
+fn interpret<T: DeserializeOwned>(
+    status: u16,
+    status_text: &str,
+    body: &str,
+) -> Result<T, ApiError> {
+    let is_success = (200..300).contains(&status);
+    let http_error = || ApiError::Http {
+        status,
+        status_text: status_text.to_owned(),
+    };
+
+    let response: graphql_client::Response<serde_json::Value> = match serde_json::from_str(body) {
+        Ok(response) => response,
+        Err(_) if !is_success => return Err(http_error()),
+        Err(err) => return Err(ApiError::Decode(err.to_string())),
+    };
+
+    if let Some(first) = response.errors.as_deref().and_then(<[_]>::first) {
+        let code = first
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|code| code.parse::<ErrorCode>().ok());
+        return Err(ApiError::Graphql {
+            code,
+            message: first.message.clone(),
+        });
+    }
+
+    match response.data {
+        Some(data) if !data.is_null() => {
+            serde_json::from_value(data).map_err(|err| ApiError::Decode(err.to_string()))
+        }
+        _ if !is_success => Err(http_error()),
+        _ => Err(ApiError::Decode(
+            "the response has neither data nor errors".to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queries::server_info;
+
+    fn code(err: &ApiError) -> Option<ErrorCode> {
+        match err {
+            ApiError::Graphql { code, .. } => *code,
+            _ => None,
+        }
+    }
+
+    fn server_info_result(status: u16, body: &str) -> Result<server_info::ResponseData, ApiError> {
+        interpret(status, "", body)
+    }
+
+    #[test]
+    fn data_is_decoded_into_the_generated_type() {
+        let data = server_info_result(
+            200,
+            r#"{"data":{"serverInfo":{"version":"0.1.0","database":"sqlite","cache":"memory","environment":"development"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(data.server_info.version, "0.1.0");
+        assert_eq!(data.server_info.cache, "memory");
+    }
+
+    #[test]
+    fn first_error_code_is_parsed_into_the_shared_enum() {
+        let err = server_info_result(
+            200,
+            r#"{"data":null,"errors":[
+                {"message":"Please sign in.","extensions":{"code":"UNAUTHENTICATED"}},
+                {"message":"second","extensions":{"code":"FORBIDDEN"}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(code(&err), Some(ErrorCode::Unauthenticated));
+        assert_eq!(err.to_string(), "Please sign in.");
+        assert!(!err.is_connectivity());
+    }
+
+    #[test]
+    fn unknown_or_missing_codes_keep_the_message() {
+        let err = server_info_result(
+            200,
+            r#"{"errors":[{"message":"odd","extensions":{"code":"NEW_THING"}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ApiError::Graphql {
+                code: None,
+                message: "odd".into()
+            }
+        );
+        let err =
+            server_info_result(200, r#"{"errors":[{"message":"no extensions"}]}"#).unwrap_err();
+        assert_eq!(code(&err), None);
+        assert_eq!(err.to_string(), "no extensions");
+    }
+
+    #[test]
+    fn graphql_errors_win_over_http_status() {
+        let err = server_info_result(
+            429,
+            r#"{"errors":[{"message":"Slow down.","extensions":{"code":"RATE_LIMITED"}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(code(&err), Some(ErrorCode::RateLimited));
+    }
+
+    #[test]
+    fn non_graphql_failures_are_http_errors() {
+        let err =
+            interpret::<server_info::ResponseData>(502, "Bad Gateway", "<html>bad gateway</html>")
+                .unwrap_err();
+        assert_eq!(
+            err,
+            ApiError::Http {
+                status: 502,
+                status_text: "Bad Gateway".into()
+            }
+        );
+        assert!(err.is_connectivity());
+        assert_eq!(
+            err.to_string(),
+            "The server answered with HTTP 502 Bad Gateway."
+        );
+        let err = server_info_result(501, "").unwrap_err();
+        assert_eq!(err.to_string(), "The server answered with HTTP 501.");
+    }
+
+    #[test]
+    fn unreadable_success_is_a_decode_error() {
+        assert!(matches!(
+            server_info_result(200, "not json"),
+            Err(ApiError::Decode(_))
+        ));
+        assert!(matches!(
+            server_info_result(200, "{}"),
+            Err(ApiError::Decode(_))
+        ));
+        assert!(matches!(
+            server_info_result(200, r#"{"data":{"serverInfo":{"version":1}}}"#),
+            Err(ApiError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn network_errors_say_so() {
+        let err = ApiError::Network("TypeError: Failed to fetch".into());
+        assert!(err.is_connectivity());
+        assert!(
+            err.to_string()
+                .starts_with("Could not reach the PanelMerge server")
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! The app shell: shared state, layout and routes.
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use shared::MessageType;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, MouseEvent};
+
+use crate::components::{Banner, BannerArea, Banners, Footer, Header};
+use crate::pages::{HomePage, NotFoundPage};
+use crate::server_info::ServerInfoResource;
+
+/// Key of the banner shown while the server can not be reached.
+const SERVER_UNREACHABLE: &str = "server-unreachable";
+
+/// The whole app: header, banners, the routed page and the footer.
+#[component]
+pub fn App() -> impl IntoView {
+    let banners = Banners::provide();
+    let server = ServerInfoResource::provide();
+
+    // The server facts double as a connectivity probe: when they can not be fetched at all,
+    // every page says so, not only the pages that happen to show them.
+    Effect::new(move |_| match server.0.get() {
+        Some(Err(error)) if error.is_connectivity() => banners.show(
+            SERVER_UNREACHABLE,
+            Banner {
+                kind: MessageType::Warning,
+                text: "PanelMerge can not reach its server right now. Pages that need data will \
+                       not work until it is back."
+                    .to_owned(),
+                dismissible: false,
+            },
+        ),
+        Some(_) => banners.dismiss(SERVER_UNREACHABLE),
+        None => {}
+    });
+
+    view! {
+        <Router>
+            <a class="skip-link" href="#main" on:click=skip_to_main>
+                "Skip to main content"
+            </a>
+            <Header />
+            <BannerArea />
+            <main id="main" class="container page" tabindex="-1">
+                // New pages: add the module under `pages/`, the route here, and (for top-level
+                // pages) the link in `components::header::NAV_LINKS`.
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}
+
+/// The skip link moves keyboard focus to the page content. The router would otherwise take the
+/// click as a navigation to `/#main` and only scroll, leaving focus in the header.
+fn skip_to_main(event: MouseEvent) {
+    event.prevent_default();
+    if let Some(main) = document()
+        .get_element_by_id("main")
+        .and_then(|element| element.dyn_into::<HtmlElement>().ok())
+    {
+        // Focusing can only fail for elements that are not focusable; `main` has tabindex -1.
+        let _ = main.focus();
+    }
+}

@@ -1,0 +1,13 @@
+//! PanelMerge web app: a Leptos client-side app compiled to wasm32 and served by Trunk.
+
+mod api;
+mod app;
+mod components;
+mod pages;
+mod queries;
+mod server_info;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,9 @@
+//! One module per page. A page is added by writing its module here, its `<Route>` in
+//! [`crate::app::App`] and, if it belongs in the main navigation, its link in
+//! `components::header::NAV_LINKS`.
+
+pub mod home;
+pub mod not_found;
+
+pub use home::HomePage;
+pub use not_found::NotFoundPage;

@@ -150,3 +150,191 @@ pub fn to_merge(genes: &[SavedGene], name: &str, version: u32) -> OwnedMergeResu
         },
     }
 }
+
+/// The genes one PanelApp panel version contributes under `filter`, as saved genes without
+/// source references (so two versions of one panel compare by content alone).
+pub fn upstream_genes(
+    panel: &crate::PanelData,
+    filter: &crate::merge::SelectionFilter,
+) -> Vec<SavedGene> {
+    let selection = [crate::merge::PanelSelection::new(panel, filter)];
+    let result = crate::merge::merge(&selection, &[]);
+    let mut genes = from_merge(&result);
+    for gene in &mut genes {
+        gene.sources.clear();
+    }
+    genes
+}
+
+/// One upstream source moving from `old_ref` (e.g. `uk-402@8.125`) to `new_ref`, with the
+/// genes it contributed at each version (from [`upstream_genes`]).
+#[derive(Debug, Clone)]
+pub struct UpstreamMove<'a> {
+    pub old_ref: &'a str,
+    pub new_ref: &'a str,
+    pub old: &'a [SavedGene],
+    pub new: &'a [SavedGene],
+}
+
+/// Applies an upstream move to a saved gene list, keeping the lab's own work:
+///
+/// - genes added upstream are added (unless the panel already has them: they gain the source);
+/// - genes removed upstream lose the source, and leave the panel when no other source keeps them;
+/// - fields that changed upstream (rating, inheritance, phenotypes, evidence, coordinates,
+///   identifiers) are taken over; the lab's custom rating and notes stay;
+/// - genes the lab removed while they were upstream stay removed;
+/// - every reference to `old_ref` becomes `new_ref`.
+pub fn apply_upstream(current: &[SavedGene], moved: &UpstreamMove<'_>) -> Vec<SavedGene> {
+    use std::collections::BTreeMap;
+    let old: BTreeMap<&GeneSymbol, &SavedGene> = moved.old.iter().map(|g| (&g.symbol, g)).collect();
+    let new: BTreeMap<&GeneSymbol, &SavedGene> = moved.new.iter().map(|g| (&g.symbol, g)).collect();
+    let retag = |sources: &mut Vec<String>, keep: bool| {
+        sources.retain(|s| s != moved.old_ref && s != moved.new_ref);
+        if keep {
+            sources.push(moved.new_ref.to_owned());
+        }
+        sources.sort();
+        sources.dedup();
+    };
+    let mut out = Vec::with_capacity(current.len() + moved.new.len());
+    for gene in current {
+        let mut gene = gene.clone();
+        match (old.get(&gene.symbol), new.get(&gene.symbol)) {
+            (Some(_), None) => {
+                // Removed upstream: drop the source; the gene goes when nothing else keeps it.
+                let had = gene.sources.iter().any(|s| s == moved.old_ref);
+                retag(&mut gene.sources, false);
+                if had && gene.sources.is_empty() {
+                    continue;
+                }
+            }
+            (before, Some(after)) => {
+                take_upstream_fields(&mut gene, before.copied(), after);
+                retag(&mut gene.sources, true);
+            }
+            (None, None) => {
+                if gene.sources.iter().any(|s| s == moved.old_ref) {
+                    retag(&mut gene.sources, false);
+                }
+            }
+        }
+        out.push(gene);
+    }
+    let present: std::collections::BTreeSet<GeneSymbol> =
+        current.iter().map(|g| g.symbol.clone()).collect();
+    for (symbol, gene) in &new {
+        if !present.contains(*symbol) && !old.contains_key(symbol) {
+            let mut added = (*gene).clone();
+            added.sources = vec![moved.new_ref.to_owned()];
+            out.push(added);
+        }
+    }
+    canonical(&out)
+}
+
+/// Takes over the fields that changed upstream between `before` (None: the gene is new
+/// upstream, so every upstream field counts as changed) and `after`.
+fn take_upstream_fields(gene: &mut SavedGene, before: Option<&SavedGene>, after: &SavedGene) {
+    macro_rules! take {
+        ($($field:ident),*) => {$(
+            if before.is_none_or(|b| b.$field != after.$field) {
+                gene.$field = after.$field.clone();
+            }
+        )*};
+    }
+    take!(
+        entity_type,
+        hgnc_id,
+        gene_name,
+        confidence,
+        mode_of_inheritance,
+        phenotypes,
+        evidence,
+        grch37,
+        grch38
+    );
+}
+
+#[cfg(test)]
+mod upstream_tests {
+    use super::*;
+
+    fn gene(symbol: &str, confidence: Confidence, sources: &[&str]) -> SavedGene {
+        let mut g = SavedGene::new(GeneSymbol::parse(symbol).unwrap());
+        g.confidence = Some(confidence);
+        g.sources = sources.iter().map(|s| (*s).to_owned()).collect();
+        g
+    }
+
+    fn symbols(genes: &[SavedGene]) -> Vec<&str> {
+        genes.iter().map(|g| g.symbol.as_str()).collect()
+    }
+
+    #[test]
+    fn upstream_additions_removals_and_rating_changes_are_applied() {
+        let old = [
+            gene("AAA1", Confidence::Green, &[]),
+            gene("BBB1", Confidence::Green, &[]),
+            gene("CCC1", Confidence::Amber, &[]),
+        ];
+        let new = [
+            gene("AAA1", Confidence::Green, &[]),
+            gene("CCC1", Confidence::Green, &[]),
+            gene("DDD1", Confidence::Green, &[]),
+        ];
+        let mut custom = gene("CCC1", Confidence::Amber, &["uk-1@1.0"]);
+        custom.notes = Some("lab note".into());
+        custom.custom_confidence = Some(Confidence::Red);
+        let current = [
+            gene("AAA1", Confidence::Green, &["uk-1@1.0"]),
+            gene("BBB1", Confidence::Green, &["uk-1@1.0"]),
+            custom,
+            gene("ZZZ1", Confidence::Green, &["upload:mine"]),
+        ];
+        let moved = UpstreamMove {
+            old_ref: "uk-1@1.0",
+            new_ref: "uk-1@1.1",
+            old: &old,
+            new: &new,
+        };
+        let out = apply_upstream(&current, &moved);
+        assert_eq!(symbols(&out), ["AAA1", "CCC1", "DDD1", "ZZZ1"]);
+        let ccc = &out[1];
+        assert_eq!(
+            ccc.confidence,
+            Some(Confidence::Green),
+            "upstream rating taken"
+        );
+        assert_eq!(
+            ccc.custom_confidence,
+            Some(Confidence::Red),
+            "lab rating kept"
+        );
+        assert_eq!(ccc.notes.as_deref(), Some("lab note"));
+        assert_eq!(ccc.sources, ["uk-1@1.1"]);
+        assert_eq!(out[2].sources, ["uk-1@1.1"]);
+        assert_eq!(out[3].sources, ["upload:mine"], "other sources untouched");
+    }
+
+    #[test]
+    fn genes_kept_by_other_sources_or_removed_by_the_lab_stay_that_way() {
+        let old = [
+            gene("AAA1", Confidence::Green, &[]),
+            gene("BBB1", Confidence::Green, &[]),
+        ];
+        let new = [gene("BBB1", Confidence::Green, &[])];
+        // AAA1 also came from an upload; BBB1 was removed by the lab.
+        let current = [gene("AAA1", Confidence::Green, &["uk-1@1.0", "upload:x"])];
+        let moved = UpstreamMove {
+            old_ref: "uk-1@1.0",
+            new_ref: "uk-1@1.1",
+            old: &old,
+            new: &new,
+        };
+        let out = apply_upstream(&current, &moved);
+        assert_eq!(symbols(&out), ["AAA1"]);
+        assert_eq!(out[0].sources, ["upload:x"]);
+        // Applying the same move twice changes nothing more.
+        assert_eq!(apply_upstream(&out, &moved), out);
+    }
+}

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod listing;
 pub mod shares;
 pub mod snapshot;
+pub mod upstream;
 pub mod versions;
 
 use chrono::Utc;
@@ -355,6 +356,7 @@ pub async fn edit(
         None,
         comment,
         meta,
+        None,
     )
     .await
 }
@@ -386,6 +388,7 @@ pub async fn restore(
         Vec::new(),
         None,
         comment,
+        None,
         None,
     )
     .await

@@ -261,6 +261,7 @@ pub(super) async fn commit_version(
     kind: Option<ChangeType>,
     comment: Option<String>,
     meta: Option<super::PanelMeta>,
+    sources: Option<serde_json::Value>,
 ) -> AppResult<saved_panels::Model> {
     if based_on != panel.current_version {
         return Err(stale(panel.current_version, based_on));
@@ -306,6 +307,12 @@ pub(super) async fn commit_version(
                 saved_panels::Column::Tags,
                 Expr::value(serde_json::to_string(&meta.tags).unwrap_or_default()),
             );
+    }
+    if let Some(sources) = &sources {
+        bump = bump.col_expr(
+            saved_panels::Column::SourceReference,
+            Expr::value(sources.to_string()),
+        );
     }
     let moved = bump
         .filter(saved_panels::Column::Id.eq(panel.id))

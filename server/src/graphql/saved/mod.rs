@@ -6,6 +6,8 @@ mod mutation;
 mod panel;
 mod query;
 pub mod types;
+#[cfg(test)]
+mod upstream_tests;
 
 pub use live::SavedPanelSubscription;
 pub use mutation::SavedPanelMutation;

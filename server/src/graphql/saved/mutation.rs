@@ -184,6 +184,33 @@ impl SavedPanelMutation {
         Ok(wrap(ctx, row).await?)
     }
 
+    /// Takes every pending PanelApp update of the panel (see `SavedPanel.upstream`) as one new
+    /// version whose gene changes are SOURCE_UPDATED; the lab's own ratings, notes and removals
+    /// stay. `basedOnVersion` must be the current version.
+    async fn apply_upstream_update(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        based_on_version: i32,
+        comment: Option<String>,
+    ) -> Result<SavedPanel> {
+        ctx.require_user()?;
+        let loader = ctx
+            .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
+            .ok_or_else(|| AppError::upstream("PanelApp", "this server has no PanelApp access"))?;
+        let row = saved::upstream::apply(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            loader.as_ref(),
+            int_id(&id, "saved panel")?,
+            based_on_version,
+            comment,
+        )
+        .await?;
+        Ok(wrap(ctx, row).await?)
+    }
+
     /// Makes a new version equal to an older one.
     async fn restore_version(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<SavedPanel> {
         ctx.require_user()?;

@@ -7,7 +7,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use shared::{PanelStatus, SharePermission, Visibility};
 
 use super::types::{
-    PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, SavedPanel, Share, sources_json,
+    PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, SavedPanel, Share,
+    UpstreamSource, sources_json,
 };
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -78,6 +79,22 @@ impl SavedPanel {
     }
     async fn can_share(&self) -> bool {
         self.access.can_share
+    }
+
+    /// Each PanelApp panel it was built from, checked against PanelApp now: whether a newer
+    /// version exists and what it changes under the evidence levels chosen. Empty for panels
+    /// not built from PanelApp, or when this server has no PanelApp access.
+    async fn upstream(&self, ctx: &Context<'_>) -> Vec<UpstreamSource> {
+        let Some(loader) =
+            ctx.data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
+        else {
+            return Vec::new();
+        };
+        saved::upstream::check(loader.as_ref(), &self.row)
+            .await
+            .iter()
+            .map(UpstreamSource::from)
+            .collect()
     }
 
     /// Every version, newest first.

@@ -361,3 +361,46 @@ pub fn sources_json(row: &saved_panels::Model) -> Option<Json<serde_json::Value>
         .and_then(|s| serde_json::from_str(s).ok())
         .map(Json)
 }
+
+/// Where one PanelApp source of a saved panel stands upstream.
+#[derive(SimpleObject)]
+pub struct UpstreamSource {
+    pub source: shared::Source,
+    pub panel_id: i32,
+    /// `GB <panel name>` / `AUS <panel name>`, as the panel remembers it.
+    pub label: String,
+    /// The version the saved panel holds.
+    pub saved_version: Option<String>,
+    /// The version PanelApp has now (null when it could not be checked).
+    pub latest_version: Option<String>,
+    /// When the latest version was created upstream.
+    pub latest_created: Option<String>,
+    /// How the latest data was obtained ("live", "cache", "snapshot …").
+    pub origin: Option<String>,
+    /// True when PanelApp has moved on since the panel was built or last updated.
+    pub behind: bool,
+    /// Why this source could not be checked.
+    pub error: Option<String>,
+    /// The evidence levels the panel was built with.
+    pub confidence: Vec<shared::Confidence>,
+    /// What changed upstream under those levels (empty unless behind).
+    pub diff: PanelDiff,
+}
+
+impl From<&crate::saved::upstream::UpstreamStatus> for UpstreamSource {
+    fn from(s: &crate::saved::upstream::UpstreamStatus) -> Self {
+        Self {
+            source: s.source,
+            panel_id: i32::try_from(s.panel_id).unwrap_or(i32::MAX),
+            label: s.remembered.label.clone(),
+            saved_version: s.remembered.version.as_ref().map(ToString::to_string),
+            latest_version: s.latest_version.as_ref().map(ToString::to_string),
+            latest_created: s.latest_created.clone(),
+            origin: s.origin.clone(),
+            behind: s.behind(),
+            error: s.error.clone(),
+            confidence: s.remembered.confidence.clone(),
+            diff: s.diff().into(),
+        }
+    }
+}

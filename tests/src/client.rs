@@ -77,13 +77,24 @@ impl GraphqlClient {
 
     /// POSTs a raw body with a content type; returns status and JSON (or text as a string).
     pub async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-        let response = self
+        self.post_raw_with_headers(content_type, &[], body).await
+    }
+
+    /// POSTs `body` as `content_type` with extra headers; returns the status and the body
+    /// (JSON when it parses).
+    pub async fn post_raw_with_headers(
+        &self,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, Value) {
+        let mut request = self
             .post()
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request sent");
+            .header(reqwest::header::CONTENT_TYPE, content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.body(body).send().await.expect("request sent");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         (

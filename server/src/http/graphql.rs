@@ -119,12 +119,22 @@ fn operation_names(batch: &BatchRequest) -> Vec<String> {
         .collect()
 }
 
-fn content_type(headers: &HeaderMap) -> String {
-    headers
+/// The `Content-Type` as sent, and its media type lower-cased. Parameters keep their case:
+/// a multipart boundary is case-sensitive (Chromium's has upper-case letters).
+fn content_type(headers: &HeaderMap) -> (String, String) {
+    let raw = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_ascii_lowercase()
+        .trim()
+        .to_owned();
+    let media = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    (raw, media)
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<usize> {
@@ -182,9 +192,9 @@ async fn read_batch(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<BatchRequest, AppError> {
-    let kind = content_type(headers);
+    let (raw_type, media) = content_type(headers);
     let limits = &state.app.settings.body;
-    if kind.starts_with("multipart/form-data") {
+    if media == "multipart/form-data" {
         // Browsers can send multipart cross-site without a preflight; a custom header can not
         // be added without one, so requiring it stops CSRF uploads (as Apollo does).
         let preflighted = headers.contains_key("apollo-require-preflight")
@@ -205,7 +215,7 @@ async fn read_batch(
         let options = MultipartOptions::default()
             .max_file_size(limits.max_upload_bytes)
             .max_num_files(10);
-        return async_graphql::http::receive_batch_body(Some(kind), reader, options)
+        return async_graphql::http::receive_batch_body(Some(raw_type), reader, options)
             .await
             .map_err(|e| match e {
                 async_graphql::ParseRequestError::PayloadTooLarge => {
@@ -214,8 +224,7 @@ async fn read_batch(
                 other => AppError::validation(format!("invalid multipart request: {other}")),
             });
     }
-    let is_json = kind.starts_with("application/json")
-        || kind.starts_with("application/graphql-response+json");
+    let is_json = media == "application/json" || media == "application/graphql-response+json";
     if !is_json {
         return Err(AppError::validation(
             "POST bodies must be application/json (or multipart/form-data for uploads)",

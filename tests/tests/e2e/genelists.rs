@@ -359,3 +359,32 @@ async fn a_new_visitor_gets_an_http_only_cookie_and_panels_need_panelapp() {
         .await;
     assert_eq!(error_code(&body), Some("UPSTREAM_UNAVAILABLE"), "{body}");
 }
+
+/// Browsers choose their own multipart boundary, with upper-case letters (Chromium:
+/// `----WebKitFormBoundaryAbC…`); the server must keep its case to find the parts.
+#[tokio::test]
+async fn uploads_with_a_mixed_case_boundary_are_read() {
+    let app = TestApp::sqlite().await;
+    let boundary = "----WebKitFormBoundaryQx7ZtR3mKpLw";
+    let operations = json!({ "query": UPLOAD, "variables": { "file": null } });
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"lab.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nBRCA1\nTP53\r\n--{boundary}--\r\n"
+    );
+    let (status, answer) = app
+        .client
+        .post_raw_with_headers(
+            &format!("Multipart/Form-Data; boundary={boundary}"),
+            &[("x-requested-with", "XMLHttpRequest")],
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let list = &answer["data"]["uploadGeneList"];
+    assert_eq!(list["name"], "lab", "{answer}");
+    assert_eq!(symbols(list), ["BRCA1", "TP53"]);
+    let uploads = app.client.query(UPLOADS, json!({})).await;
+    assert_eq!(uploads["data"]["uploads"][0]["geneCount"], 2, "{uploads}");
+}

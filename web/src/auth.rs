@@ -3,8 +3,8 @@
 //! pages that are not theirs.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate};
 use shared::Role;
 
 use crate::api::{ApiError, graphql};
@@ -43,7 +43,24 @@ impl CurrentUser {
 
     /// The logged-in user, if any (tracked).
     pub fn me(&self) -> Option<MeUser> {
-        self.0.with(|state| state.as_ref().and_then(|r| r.as_ref().ok()).cloned().flatten())
+        self.0.with(|state| {
+            state
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .cloned()
+                .flatten()
+        })
+    }
+
+    /// The logged-in user, if any, without subscribing to changes.
+    pub fn me_untracked(&self) -> Option<MeUser> {
+        self.0.with_untracked(|state| {
+            state
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .cloned()
+                .flatten()
+        })
     }
 
     /// What the guards need to know (tracked).
@@ -97,7 +114,7 @@ pub fn RequireUser(
     let location = use_location();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if access.get() == Access::Visitor {
+        if access.try_get() == Some(Access::Visitor) {
             let here = format!(
                 "{}{}",
                 location.pathname.get_untracked(),
@@ -112,7 +129,8 @@ pub fn RequireUser(
             );
         }
     });
-    move || match access.get() {
+    // `try_get`: logging out re-runs this while the redirect disposes the page.
+    move || match access.try_get().unwrap_or(Access::Loading) {
         Access::Loading | Access::Visitor => {
             view! { <Loading label="Checking your account…" /> }.into_any()
         }
@@ -130,6 +148,7 @@ pub fn RequireUser(
             </div>
         }
         .into_any(),
-        Access::User | Access::Admin => children().into_any(),
+        // Only a change of access re-renders the page, not every reload of the user.
+        Access::User | Access::Admin => untrack(|| children()).into_any(),
     }
 }

@@ -104,7 +104,12 @@ pub fn Time(
     let zone = reader_zone();
     let shown = {
         let at = at.clone();
-        move || zone.with(|(zone, clock)| format_instant(&at, zone, clock))
+        // `try_with`: a user change (login, logout) may re-run this once more while the
+        // page that showed it is being disposed.
+        move || {
+            zone.try_with(|(zone, clock)| format_instant(&at, zone, clock))
+                .unwrap_or_default()
+        }
     };
     view! { <time datetime=at>{shown}</time> }
 }

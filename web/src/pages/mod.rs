@@ -9,7 +9,9 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 
-pub use admin::{AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage};
+pub use admin::{
+    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage,
+};
 pub use home::HomePage;
 pub use login::{LoginPage, RegisterPage};
 pub use not_found::NotFoundPage;

@@ -31,7 +31,7 @@ pub fn outcome(
 pub fn ProfilePage() -> impl IntoView {
     let user = use_current_user();
     // The form is built once from the user as loaded; saving reloads the user but keeps the form.
-    let initial = user.me();
+    let initial = user.me_untracked();
     view! {
         <h1>"Your account"</h1>
         {initial.map(|me| view! { <ProfileForm me /> })}
@@ -79,10 +79,7 @@ fn ProfileForm(me: MeUser) -> impl IntoView {
     };
     let options = move || {
         let current = timezone.get();
-        let mut names = zones
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default();
+        let mut names = zones.get().and_then(Result::ok).unwrap_or_default();
         if !names.contains(&current) {
             names.insert(0, current.clone());
         }

@@ -72,7 +72,12 @@ async fn perform(action: MessageAction) -> Result<String, ApiError> {
         MessageAction::Active(id, active) => {
             graphql::<SetAdminMessageActive>(set_admin_message_active::Variables { id, active })
                 .await?;
-            if active { "Message shown." } else { "Message hidden." }.to_owned()
+            if active {
+                "Message shown."
+            } else {
+                "Message hidden."
+            }
+            .to_owned()
         }
         MessageAction::Delete(id) => {
             graphql::<DeleteAdminMessage>(delete_admin_message::Variables { id }).await?;
@@ -122,7 +127,13 @@ pub fn AdminMessagesPage() -> impl IntoView {
         text.set(message.message.clone());
         kind.set(message.type_);
         active.set(message.active);
-        expires.set(message.expires_at.as_deref().map(utc_to_local).unwrap_or_default());
+        expires.set(
+            message
+                .expires_at
+                .as_deref()
+                .map(utc_to_local)
+                .unwrap_or_default(),
+        );
     };
     let kind_options = move || {
         MessageType::ALL

@@ -64,5 +64,17 @@ await run(async (browser, errors) => {
   const body = await exported.text();
   check(body.includes('ACCESS_DENIED') && body.includes(other), `CSV holds the event: ${body}`);
 
+  // Users page: reset eve's password; the temporary password works once and forces a change.
+  await adminPage.goto(BASE_URL + '/admin/users');
+  await adminPage.fill('#user-search', other);
+  await adminPage.getByRole('button', { name: 'Search' }).click();
+  await adminPage.waitForFunction(() => document.querySelectorAll('#users tr.user-row').length === 1);
+  await adminPage.locator(`#users tr.user-row[data-username="${other}"]`).getByRole('button', { name: 'Reset password' }).click();
+  const notice = await adminPage.getByText(/^Temporary password for /).textContent();
+  const temporary = notice.match(/Temporary password for \S+: (\S+) /)?.[1];
+  check(temporary && temporary.length >= 8, `a temporary password is shown: ${notice}`);
+  await logIn(otherPage, other, temporary, '/profile');
+  await otherPage.locator('#must-change-password').waitFor();
+
   check(errors.length === 0, 'no console errors: ' + errors.join('; '));
 });

@@ -99,7 +99,7 @@ async fn browser_admin_sees_another_users_actions_live() {
         .audit_rows(Some(AuditAction::AccessDenied))
         .await
         .into_iter()
-        .filter(|row| row.user_id == Some(eve.id))
+        .filter(|row| row.user_id == Some(eve.id) && row.action_description == "audit CSV refused")
         .collect();
     assert_eq!(denied.len(), 1, "exactly the one denied export");
     assert!(!denied[0].success);
@@ -109,6 +109,15 @@ async fn browser_admin_sees_another_users_actions_live() {
             .iter()
             .any(|row| row.username.as_deref() == Some("root") && row.success),
         "the admin's CSV export is audited"
+    );
+    let eve = user(&app, "eve").await.unwrap();
+    assert!(eve.must_change_password, "reset in the browser");
+    assert!(
+        app.audit_rows(Some(AuditAction::PasswordReset))
+            .await
+            .iter()
+            .any(|row| row.success && row.resource_id.as_deref() == Some(&eve.id.to_string())),
+        "the reset is audited against eve"
     );
 }
 

@@ -42,7 +42,16 @@ pub fn LoginPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = submit.value().get() {
-            navigate(&next(), Default::default());
+            // A temporary password from an admin must be changed first (on the profile page).
+            let must_change = user
+                .me_untracked()
+                .is_some_and(|me| me.must_change_password);
+            let to = if must_change {
+                "/profile".to_owned()
+            } else {
+                next()
+            };
+            navigate(&to, Default::default());
         }
     });
     let error = Signal::derive(move || {

@@ -30,14 +30,31 @@ pub fn outcome(
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let user = use_current_user();
-    // The form is built once from the user as loaded; saving reloads the user but keeps the form.
-    let initial = user.me_untracked();
-    view! {
-        <h1>"Your account"</h1>
-        {initial.map(|me| view! { <ProfileForm me /> })}
-        <PasswordForm />
-        <SessionsSection />
-        <ApiTokensSection />
+    // While a password change is due the server refuses everything else, so only the password
+    // form is shown; the rest appears once it is changed.
+    let must_change = Memo::new(move |_| user.me().is_some_and(|me| me.must_change_password));
+    move || {
+        if must_change.try_get().unwrap_or(false) {
+            view! {
+                <h1>"Your account"</h1>
+                <p class="form-error" role="alert" id="must-change-password">
+                    "An administrator reset your password. Please choose a new one to continue."
+                </p>
+                <PasswordForm />
+            }
+            .into_any()
+        } else {
+            // Built from the user as loaded; saving reloads the user but keeps the form.
+            let initial = user.me_untracked();
+            view! {
+                <h1>"Your account"</h1>
+                {initial.map(|me| view! { <ProfileForm me /> })}
+                <PasswordForm />
+                <SessionsSection />
+                <ApiTokensSection />
+            }
+            .into_any()
+        }
     }
 }
 
@@ -191,6 +208,7 @@ fn ProfileForm(me: MeUser) -> impl IntoView {
 
 #[component]
 fn PasswordForm() -> impl IntoView {
+    let user = use_current_user();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let result = RwSignal::new(None::<Result<String, ApiError>>);
@@ -201,6 +219,8 @@ fn PasswordForm() -> impl IntoView {
             if ended.is_ok() {
                 current.set(String::new());
                 new.set(String::new());
+                // A forced change is done: the notice goes.
+                user.reload().await;
             }
             result.set(Some(ended.map(|data| {
                 format!(

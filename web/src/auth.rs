@@ -152,3 +152,17 @@ pub fn RequireUser(
         Access::User | Access::Admin => untrack(|| children()).into_any(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/admin/live".into())), "/admin/live");
+        assert_eq!(safe_next(Some("/profile?tab=1".into())), "/profile?tab=1");
+        assert_eq!(safe_next(Some("//evil.example/".into())), "/profile");
+        assert_eq!(safe_next(Some("https://evil.example/".into())), "/profile");
+        assert_eq!(safe_next(None), "/profile");
+    }
+}

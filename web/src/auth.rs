@@ -96,7 +96,8 @@ pub fn login_path(next: &str) -> String {
 
 /// Where to go after logging in: `next` when it is a path of this site, else the profile.
 pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|next| next.starts_with('/') && !next.starts_with("//"))
+    // "//host" and "/\host" are other sites to a browser.
+    next.filter(|next| next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\"))
         .unwrap_or_else(|| "/profile".to_owned())
 }
 
@@ -163,6 +164,7 @@ mod tests {
         assert_eq!(safe_next(Some("/profile?tab=1".into())), "/profile?tab=1");
         assert_eq!(safe_next(Some("//evil.example/".into())), "/profile");
         assert_eq!(safe_next(Some("https://evil.example/".into())), "/profile");
+        assert_eq!(safe_next(Some("/\\evil.example/".into())), "/profile");
         assert_eq!(safe_next(None), "/profile");
     }
 }

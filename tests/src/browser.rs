@@ -14,13 +14,20 @@ pub fn chromium() -> PathBuf {
         .unwrap_or_else(|_| "/usr/bin/chromium".into())
 }
 
+/// Whether browser scripts can run here (Chromium and the npm packages are installed).
+pub fn ready() -> bool {
+    chromium().is_file()
+        && crate::repo_root()
+            .join("tests/browser/node_modules/playwright-core")
+            .is_dir()
+}
+
 /// Runs `tests/browser/<script>` with `BASE_URL` (and `extra` variables); panics with the
 /// script's output when it fails. Without Chromium or the npm packages the test fails in CI
 /// and is reported as not run elsewhere.
 pub async fn run_script(script: &str, base_url: &str, extra: &[(&str, &str)]) {
     let dir = crate::repo_root().join("tests/browser");
-    let ready = chromium().is_file() && dir.join("node_modules/playwright-core").is_dir();
-    if !ready {
+    if !ready() {
         if ci() {
             panic!(
                 "CI=true but the browser test can not run: need {} and tests/browser/node_modules \

@@ -93,7 +93,7 @@ pub async fn graphql<Q: GraphQLQuery>(
 /// GraphQL errors win over HTTP status (async-graphql answers 200 for most failures, but a
 /// gateway may answer 4xx/5xx with a GraphQL body); a body that is not GraphQL is judged by its
 /// status.
-fn interpret<T: DeserializeOwned>(
+pub(crate) fn interpret<T: DeserializeOwned>(
     status: u16,
     status_text: &str,
     body: &str,

@@ -7,8 +7,12 @@ use shared::MessageType;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, MouseEvent};
 
-use crate::components::{Banner, BannerArea, Banners, Footer, Header};
-use crate::pages::{HomePage, NotFoundPage};
+use crate::auth::{CurrentUser, RequireUser};
+use crate::components::{Banner, BannerArea, Banners, Footer, Header, LiveAdminMessages};
+use crate::pages::{
+    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage, HomePage,
+    LoginPage, NotFoundPage, ProfilePage, RegisterPage,
+};
 use crate::server_info::ServerInfoResource;
 
 /// Key of the banner shown while the server can not be reached.
@@ -19,6 +23,7 @@ const SERVER_UNREACHABLE: &str = "server-unreachable";
 pub fn App() -> impl IntoView {
     let banners = Banners::provide();
     let server = ServerInfoResource::provide();
+    CurrentUser::provide();
 
     // The server facts double as a connectivity probe: when they can not be fetched at all,
     // every page says so, not only the pages that happen to show them.
@@ -43,12 +48,43 @@ pub fn App() -> impl IntoView {
                 "Skip to main content"
             </a>
             <Header />
+            <LiveAdminMessages />
             <BannerArea />
             <main id="main" class="container page" tabindex="-1">
                 // New pages: add the module under `pages/`, the route here, and (for top-level
                 // pages) the link in `components::header::NAV_LINKS`.
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/register") view=RegisterPage />
+                    <Route
+                        path=path!("/profile")
+                        view=|| view! { <RequireUser><ProfilePage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin")
+                        view=|| view! { <RequireUser admin=true><AdminUsersPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/users")
+                        view=|| view! { <RequireUser admin=true><AdminUsersPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/messages")
+                        view=|| view! { <RequireUser admin=true><AdminMessagesPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/audit")
+                        view=|| view! { <RequireUser admin=true><AdminAuditPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/live")
+                        view=|| view! { <RequireUser admin=true><AdminLivePage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/security")
+                        view=|| view! { <RequireUser admin=true><AdminSecurityPage /></RequireUser> }
+                    />
                 </Routes>
             </main>
             <Footer />

@@ -2,10 +2,13 @@
 
 mod api;
 mod app;
+mod auth;
 mod components;
 mod pages;
 mod queries;
 mod server_info;
+mod time;
+mod ws;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -4,6 +4,12 @@
 
 use graphql_client::GraphQLQuery;
 
+// Closed sets shared with the server: the generated code uses these instead of its own copies.
+pub use shared::{AuditAction, MessageType, Role};
+
+/// The `DateTime` scalar: an RFC 3339 instant in UTC, formatted for people by [`crate::time`].
+pub type DateTime = String;
+
 /// `query ServerInfo` — version and backends of the server (home page, footer).
 #[derive(GraphQLQuery)]
 #[graphql(
@@ -12,3 +18,300 @@ use graphql_client::GraphQLQuery;
     response_derives = "Debug, Clone, PartialEq"
 )]
 pub struct ServerInfo;
+
+/// `query Me` — the logged-in user (the current-user context).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/me.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Me;
+
+/// `mutation Login` — by username or e-mail.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/login.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Login;
+
+/// `mutation Register` — creates an account and logs it in.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/register.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Register;
+
+/// `mutation Logout` — ends the current session.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/logout.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Logout;
+
+/// `mutation UpdateProfile` — names, organisation, zone, clock.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/update_profile.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct UpdateProfile;
+
+/// `query Timezones` — every IANA zone, for the picker.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/timezones.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Timezones;
+
+/// `mutation ChangePassword` — ends the other sessions.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/change_password.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ChangePassword;
+
+/// `query MySessions` — the caller's live sessions.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/my_sessions.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct MySessions;
+
+/// `mutation RevokeSession`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/revoke_session.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RevokeSession;
+
+/// `query ApiTokens` — the caller's tokens (never their secrets).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/api_tokens.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ApiTokens;
+
+/// `mutation CreateApiToken` — the secret is in this answer only.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/create_api_token.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct CreateApiToken;
+
+/// `mutation RevokeApiToken`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/revoke_api_token.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RevokeApiToken;
+
+/// `query Users` — accounts (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/users.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Users;
+
+/// `mutation SetUserRole` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/set_user_role.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SetUserRole;
+
+/// `mutation SetUserActive` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/set_user_active.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SetUserActive;
+
+/// `mutation UnlockUser` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/unlock_user.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct UnlockUser;
+
+/// `mutation ResetUserPassword` — a temporary password (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/reset_user_password.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ResetUserPassword;
+
+/// `mutation UnblockIp` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/unblock_ip.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct UnblockIp;
+
+/// `query AllAdminMessages` — every announcement (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/all_admin_messages.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct AllAdminMessages;
+
+/// `mutation CreateAdminMessage` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/create_admin_message.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct CreateAdminMessage;
+
+/// `mutation UpdateAdminMessage` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/update_admin_message.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct UpdateAdminMessage;
+
+/// `mutation SetAdminMessageActive` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/set_admin_message_active.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SetAdminMessageActive;
+
+/// `mutation DeleteAdminMessage` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/delete_admin_message.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct DeleteAdminMessage;
+
+/// `query AuditLog` — filtered, cursor-paginated (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/audit_log.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct AuditLog;
+
+/// `mutation PurgeAuditLog` — retention purge (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/purge_audit_log.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PurgeAuditLog;
+
+/// `subscription AuditEvents` — the live audit feed (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/audit_events.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct AuditEvents;
+
+/// `subscription AdminMessagesLive` — the live banner list.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/admin_messages_live.graphql",
+    extern_enums("Role", "MessageType", "AuditAction"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct AdminMessagesLive;

@@ -10,3 +10,4 @@ mod genelists;
 mod live;
 mod saved;
 mod security;
+mod web_accounts;

@@ -1,11 +1,13 @@
 //! Building blocks of the app shell shared by every page.
 
+pub mod admin_messages;
 pub mod banner;
 pub mod error_view;
 pub mod footer;
 pub mod header;
 pub mod loading;
 
+pub use admin_messages::LiveAdminMessages;
 pub use banner::{Banner, BannerArea, Banners};
 pub use error_view::ErrorView;
 pub use footer::Footer;

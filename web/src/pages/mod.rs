@@ -2,8 +2,17 @@
 //! [`crate::app::App`] and, if it belongs in the main navigation, its link in
 //! `components::header::NAV_LINKS`.
 
+pub mod account_access;
+pub mod admin;
 pub mod home;
+pub mod login;
 pub mod not_found;
+pub mod profile;
 
+pub use admin::{
+    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage,
+};
 pub use home::HomePage;
+pub use login::{LoginPage, RegisterPage};
 pub use not_found::NotFoundPage;
+pub use profile::ProfilePage;

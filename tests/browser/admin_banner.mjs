@@ -1,0 +1,44 @@
+// Issue 7: an admin message appears as a banner, live, in a browser that is already open (a
+// visitor's), and disappears live when the admin hides it.
+import { BASE_URL, check, newPage, run } from './lib.mjs';
+
+const admin = process.env.ADMIN_USER;
+const password = process.env.PASSWORD;
+const title = 'Maintenance tonight';
+const text = 'PanelApp data refresh from 22:00 UTC.';
+
+await run(async (browser, errors) => {
+  const visitor = await newPage(browser, errors);
+  await visitor.goto(BASE_URL + '/');
+  await visitor.locator('#server-facts').waitFor();
+  check((await visitor.locator('.banner', { hasText: title }).count()) === 0, 'no banner yet');
+
+  const adminPage = await newPage(browser, errors);
+  await adminPage.goto(BASE_URL + '/admin/messages');
+  await adminPage.waitForURL(/\/login\?next=/);
+  await adminPage.fill('#login-name', admin);
+  await adminPage.fill('#login-password', password);
+  await adminPage.getByRole('button', { name: 'Log in' }).click();
+  await adminPage.waitForURL(BASE_URL + '/admin/messages');
+
+  await adminPage.fill('#message-title', title);
+  await adminPage.fill('#message-text', text);
+  await adminPage.selectOption('#message-type', 'WARNING');
+  await adminPage.click('#message-save');
+  await adminPage.getByText('Message created.').waitFor();
+
+  // The open page shows it without a reload, as a warning.
+  const banner = visitor.locator('.banner', { hasText: title });
+  await banner.waitFor();
+  check((await banner.textContent()).includes(text), 'the banner carries the message');
+  check((await banner.getAttribute('class')).includes('banner-warning'), 'a WARNING banner');
+  // So does the admin's own page.
+  await adminPage.locator('.banner', { hasText: title }).waitFor();
+
+  // Hidden by the admin: gone from the open page, again without a reload.
+  await adminPage.locator('#messages tr.message-row', { hasText: title }).getByRole('button', { name: 'Hide' }).click();
+  await adminPage.getByText('Message hidden.').waitFor();
+  await banner.waitFor({ state: 'detached' });
+
+  check(errors.length === 0, 'no console errors: ' + errors.join('; '));
+});

@@ -1,0 +1,80 @@
+// Issue 7: an admin watching the live audit feed sees, without reloading, the events another
+// user causes in a second browser context: their registration, and a denied access highlighted
+// as a security event.
+import { BASE_URL, check, newPage, run } from './lib.mjs';
+
+const admin = process.env.ADMIN_USER;
+const password = process.env.PASSWORD;
+const other = process.env.OTHER_USER;
+
+export async function logIn(page, login, password, next) {
+  await page.goto(BASE_URL + next);
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('#login-name', login);
+  await page.fill('#login-password', password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(BASE_URL + next);
+}
+
+await run(async (browser, errors) => {
+  const adminPage = await newPage(browser, errors);
+  await logIn(adminPage, admin, password, '/admin/live');
+  await adminPage.waitForFunction(() => document.querySelector('#live-status')?.textContent === 'Live');
+
+  // Someone else, in another browser context, registers and then tries an admin-only export.
+  const otherErrors = [];
+  const otherPage = await newPage(browser, otherErrors);
+  await otherPage.goto(BASE_URL + '/register');
+  await otherPage.fill('#register-username', other);
+  await otherPage.fill('#register-email', `${other}@example.org`);
+  await otherPage.fill('#register-password', password);
+  await otherPage.getByRole('button', { name: 'Create account' }).click();
+  await otherPage.waitForURL(BASE_URL + '/profile');
+
+  const registered = adminPage.locator('#live-feed li.live-event[data-action="REGISTER"]', { hasText: other });
+  await registered.waitFor();
+  check(!(await registered.getAttribute('class')).includes('security'), 'a registration is not a security event');
+
+  const csv = await otherPage.request.get(BASE_URL + '/admin/audit.csv');
+  check(csv.status() === 403, `a non-admin may not export the audit log (HTTP ${csv.status()})`);
+  const denied = adminPage.locator('#live-feed li.live-event.security[data-action="ACCESS_DENIED"]', { hasText: other });
+  await denied.waitFor();
+
+  // Paused, the feed holds new events back until resumed.
+  await adminPage.click('#live-pause');
+  await otherPage.click('#logout');
+  await adminPage.getByText(/Paused; [1-9]\d* new event\(s\) waiting\./).waitFor();
+  const logout = adminPage.locator('#live-feed li.live-event[data-action="LOGOUT"]', { hasText: other });
+  check((await logout.count()) === 0, 'a paused feed does not show new events');
+  await adminPage.click('#live-pause');
+  await logout.waitFor();
+
+  // The audit viewer lists the same event, filtered by user and action.
+  await adminPage.goto(BASE_URL + '/admin/audit');
+  await adminPage.fill('#audit-usernames', other);
+  await adminPage.selectOption('#audit-actions', ['ACCESS_DENIED']);
+  await adminPage.getByRole('button', { name: 'Apply filters' }).click();
+  await adminPage.waitForFunction(
+    () => document.querySelectorAll('#audit-log tr.audit-row').length === 1,
+  );
+  const href = await adminPage.locator('#audit-csv').getAttribute('href');
+  check(href === `/admin/audit.csv?usernames=${other}&actions=ACCESS_DENIED`, `CSV link keeps the filters: ${href}`);
+  const exported = await adminPage.request.get(BASE_URL + href);
+  check(exported.status() === 200, `the admin may export (HTTP ${exported.status()})`);
+  const body = await exported.text();
+  check(body.includes('ACCESS_DENIED') && body.includes(other), `CSV holds the event: ${body}`);
+
+  // Users page: reset eve's password; the temporary password works once and forces a change.
+  await adminPage.goto(BASE_URL + '/admin/users');
+  await adminPage.fill('#user-search', other);
+  await adminPage.getByRole('button', { name: 'Search' }).click();
+  await adminPage.waitForFunction(() => document.querySelectorAll('#users tr.user-row').length === 1);
+  await adminPage.locator(`#users tr.user-row[data-username="${other}"]`).getByRole('button', { name: 'Reset password' }).click();
+  const notice = await adminPage.getByText(/^Temporary password for /).textContent();
+  const temporary = notice.match(/Temporary password for \S+: (\S+) /)?.[1];
+  check(temporary && temporary.length >= 8, `a temporary password is shown: ${notice}`);
+  await logIn(otherPage, other, temporary, '/profile');
+  await otherPage.locator('#must-change-password').waitFor();
+
+  check(errors.length === 0, 'no console errors: ' + errors.join('; '));
+});

@@ -1,0 +1,146 @@
+//! The web app's accounts and admin console in headless Chromium (tests/browser/*.mjs): the
+//! scripts drive the real wasm app against a real server; these tests then check what the
+//! server persisted.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use shared::{AuditAction, Role, TimeFormat};
+
+async fn web_app() -> tests::TestApp {
+    tests::TestApp::spawn(tests::TestConfig {
+        with_web_app: true,
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn user(app: &tests::TestApp, username: &str) -> Option<entity::user::Model> {
+    entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq(username))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_registers_logs_in_and_shows_times_in_the_chosen_zone() {
+    let app = web_app().await;
+    tests::browser::run_script(
+        "accounts_timezone.mjs",
+        &app.address,
+        &[("USERNAME", "dana"), ("PASSWORD", tests::PASSWORD)],
+    )
+    .await;
+    if !tests::browser::ready() {
+        return;
+    }
+
+    let dana = user(&app, "dana")
+        .await
+        .expect("the account was registered");
+    assert_eq!(dana.timezone_preference, "Asia/Tokyo");
+    assert_eq!(dana.time_format_preference, TimeFormat::H12);
+    let tokens = entity::api_tokens::Entity::find()
+        .filter(entity::api_tokens::Column::UserId.eq(dana.id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].name, "ci script");
+
+    let mine = |rows: Vec<entity::audit_log::Model>| -> Vec<bool> {
+        rows.into_iter()
+            .filter(|row| {
+                row.user_id == Some(dana.id)
+                    || matches!(row.username.as_deref(), Some("dana" | "dana@example.org"))
+            })
+            .map(|row| row.success)
+            .collect()
+    };
+    assert_eq!(
+        mine(app.audit_rows(Some(AuditAction::Register)).await),
+        [true]
+    );
+    assert_eq!(
+        mine(app.audit_rows(Some(AuditAction::Logout)).await),
+        [true]
+    );
+    // Logged in by registering, then once with a wrong password, then for real.
+    let logins = mine(app.audit_rows(Some(AuditAction::Login)).await);
+    assert!(
+        logins.contains(&false) && logins.contains(&true),
+        "{logins:?}"
+    );
+    assert!(!mine(app.audit_rows(Some(AuditAction::ProfileUpdate)).await).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_admin_sees_another_users_actions_live() {
+    let app = web_app().await;
+    app.create_user("root", Role::Admin).await;
+    tests::browser::run_script(
+        "admin_live_audit.mjs",
+        &app.address,
+        &[
+            ("ADMIN_USER", "root"),
+            ("OTHER_USER", "eve"),
+            ("PASSWORD", tests::PASSWORD),
+        ],
+    )
+    .await;
+    if !tests::browser::ready() {
+        return;
+    }
+
+    let eve = user(&app, "eve")
+        .await
+        .expect("eve registered in the browser");
+    let denied: Vec<_> = app
+        .audit_rows(Some(AuditAction::AccessDenied))
+        .await
+        .into_iter()
+        .filter(|row| row.user_id == Some(eve.id) && row.action_description == "audit CSV refused")
+        .collect();
+    assert_eq!(denied.len(), 1, "exactly the one denied export");
+    assert!(!denied[0].success);
+    assert!(
+        app.audit_rows(Some(AuditAction::DataExport))
+            .await
+            .iter()
+            .any(|row| row.username.as_deref() == Some("root") && row.success),
+        "the admin's CSV export is audited"
+    );
+    let eve = user(&app, "eve").await.unwrap();
+    assert!(eve.must_change_password, "reset in the browser");
+    assert!(
+        app.audit_rows(Some(AuditAction::PasswordReset))
+            .await
+            .iter()
+            .any(|row| row.success && row.resource_id.as_deref() == Some(&eve.id.to_string())),
+        "the reset is audited against eve"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_admin_message_banner_appears_and_disappears_live() {
+    let app = web_app().await;
+    app.create_user("root", Role::Admin).await;
+    tests::browser::run_script(
+        "admin_banner.mjs",
+        &app.address,
+        &[("ADMIN_USER", "root"), ("PASSWORD", tests::PASSWORD)],
+    )
+    .await;
+    if !tests::browser::ready() {
+        return;
+    }
+
+    let messages = entity::admin_message::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].title, "Maintenance tonight");
+    assert_eq!(messages[0].message_type, shared::MessageType::Warning);
+    assert!(!messages[0].is_active, "hidden by the admin");
+}

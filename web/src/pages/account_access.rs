@@ -1,0 +1,214 @@
+//! The access parts of `/profile`: live sessions (revoke) and API tokens (create, list, revoke).
+
+use leptos::prelude::*;
+
+use super::profile::outcome;
+use crate::api::{ApiError, graphql};
+use crate::components::{ErrorView, Loading};
+use crate::queries::{
+    ApiTokens, CreateApiToken, MySessions, RevokeApiToken, RevokeSession, api_tokens,
+    create_api_token, my_sessions, revoke_api_token, revoke_session,
+};
+use crate::time::{MaybeTime, Time};
+
+/// The caller's sessions, newest first, each revocable except the current one.
+#[component]
+pub fn SessionsSection() -> impl IntoView {
+    let sessions = LocalResource::new(|| async {
+        graphql::<MySessions>(my_sessions::Variables)
+            .await
+            .map(|data| data.my_sessions)
+    });
+    let result = RwSignal::new(None::<Result<String, ApiError>>);
+    let revoke = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move {
+            let done = graphql::<RevokeSession>(revoke_session::Variables { id }).await;
+            result.set(Some(done.map(|_| "Session ended.".to_owned())));
+            sessions.refetch();
+        }
+    });
+    let rows = move |list: Vec<my_sessions::MySessionsMySessions>| {
+        list.into_iter()
+            .map(|session| {
+                let id = session.id.clone();
+                let action = if session.current {
+                    view! { <span class="tag">"This browser"</span> }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button small" on:click=move |_| { revoke.dispatch(id.clone()); }>
+                            "Revoke"
+                        </button>
+                    }
+                    .into_any()
+                };
+                view! {
+                    <tr class="session-row">
+                        <td class="session-created"><Time at=session.created_at /></td>
+                        <td><Time at=session.last_seen_at /></td>
+                        <td><Time at=session.expires_at /></td>
+                        <td>{session.ip.unwrap_or_default()}</td>
+                        <td class="user-agent">{session.user_agent.unwrap_or_default()}</td>
+                        <td>{action}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="card" aria-labelledby="sessions-heading">
+            <h2 id="sessions-heading">"Sessions"</h2>
+            {outcome(result)}
+            <Transition fallback=|| view! { <Loading label="Loading sessions…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="Your sessions could not be loaded." /> }>
+                    {move || Suspend::new(async move {
+                        sessions.await.map(|list| view! {
+                            <div class="table-scroll">
+                                <table class="table" id="sessions">
+                                    <thead>
+                                        <tr>
+                                            <th>"Started"</th>
+                                            <th>"Last seen"</th>
+                                            <th>"Expires"</th>
+                                            <th>"IP"</th>
+                                            <th>"Browser"</th>
+                                            <th></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows(list)}</tbody>
+                                </table>
+                            </div>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// Personal API tokens: the secret of a new one is shown once.
+#[component]
+pub fn ApiTokensSection() -> impl IntoView {
+    let tokens = LocalResource::new(|| async {
+        graphql::<ApiTokens>(api_tokens::Variables)
+            .await
+            .map(|data| data.api_tokens)
+    });
+    let name = RwSignal::new(String::new());
+    let days = RwSignal::new(String::new());
+    let secret = RwSignal::new(None::<String>);
+    let result = RwSignal::new(None::<Result<String, ApiError>>);
+    let create = Action::new_local(move |(name, days): &(String, Option<i64>)| {
+        let variables = create_api_token::Variables {
+            name: name.clone(),
+            expires_in_days: *days,
+        };
+        async move {
+            match graphql::<CreateApiToken>(variables).await {
+                Ok(data) => {
+                    secret.set(Some(data.create_api_token.secret));
+                    result.set(None);
+                    tokens.refetch();
+                }
+                Err(error) => result.set(Some(Err(error))),
+            }
+        }
+    });
+    let revoke = Action::new_local(move |id: &String| {
+        let id = id.clone();
+        async move {
+            let done = graphql::<RevokeApiToken>(revoke_api_token::Variables { id }).await;
+            result.set(Some(done.map(|_| "Token revoked.".to_owned())));
+            tokens.refetch();
+        }
+    });
+    let rows = move |list: Vec<api_tokens::ApiTokensApiTokens>| {
+        list.into_iter()
+            .map(|token| {
+                let id = token.id.clone();
+                let action = token.active.then(|| view! {
+                    <button type="button" class="button small" on:click=move |_| { revoke.dispatch(id.clone()); }>
+                        "Revoke"
+                    </button>
+                });
+                view! {
+                    <tr class="token-row">
+                        <td class="token-name">{token.name}</td>
+                        <td><code>{token.prefix}"…"</code></td>
+                        <td><Time at=token.created_at /></td>
+                        <td><MaybeTime at=token.last_used_at none="never" /></td>
+                        <td><MaybeTime at=token.expires_at none="never" /></td>
+                        <td>{if token.active { "active" } else { "revoked" }}</td>
+                        <td>{action}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let shown_secret = move || {
+        secret.get().map(|value| view! {
+            <div class="secret-once" role="status">
+                <p>"Copy this token now; it will not be shown again:"</p>
+                <code id="token-secret">{value}</code>
+                <button type="button" class="button small" on:click=move |_| secret.set(None)>"Done"</button>
+            </div>
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="tokens-heading">
+            <h2 id="tokens-heading">"API tokens"</h2>
+            <p class="muted">
+                "Scripts send a token as " <code>"Authorization: Bearer <token>"</code>
+                " and act with your role."
+            </p>
+            <form
+                class="form form-row"
+                on:submit=move |event| {
+                    event.prevent_default();
+                    let days = days.get_untracked().trim().parse::<i64>().ok();
+                    create.dispatch((name.get_untracked(), days));
+                    name.set(String::new());
+                }
+            >
+                <label>"Name" <input id="token-name" required bind:value=name /></label>
+                <label>
+                    "Expires after (days, optional)"
+                    <input id="token-days" type="number" min="1" bind:value=days />
+                </label>
+                <button type="submit" class="button" disabled=move || create.pending().get()>
+                    "Create token"
+                </button>
+            </form>
+            {shown_secret}
+            {outcome(result)}
+            <Transition fallback=|| view! { <Loading label="Loading tokens…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="Your API tokens could not be loaded." /> }>
+                    {move || Suspend::new(async move {
+                        tokens.await.map(|list| if list.is_empty() {
+                            view! { <p class="muted">"No tokens yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="table-scroll">
+                                    <table class="table" id="tokens">
+                                        <thead>
+                                            <tr>
+                                                <th>"Name"</th>
+                                                <th>"Starts with"</th>
+                                                <th>"Created"</th>
+                                                <th>"Last used"</th>
+                                                <th>"Expires"</th>
+                                                <th>"State"</th>
+                                                <th></th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>{rows(list)}</tbody>
+                                    </table>
+                                </div>
+                            }.into_any()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,225 @@
+//! `/admin/users`: search accounts; change roles; activate, deactivate, unlock; reset passwords.
+
+use leptos::prelude::*;
+use shared::Role;
+
+use super::AdminNav;
+use crate::api::{ApiError, graphql};
+use crate::components::{ErrorView, Loading};
+use crate::pages::profile::outcome;
+use crate::queries::{
+    ResetUserPassword, SetUserActive, SetUserRole, UnlockUser, Users, reset_user_password,
+    set_user_active, set_user_role, unlock_user, users,
+};
+use crate::time::{MaybeTime, Time};
+
+type UserRow = users::UsersUsersNodes;
+
+/// One admin action on one account.
+#[derive(Debug, Clone)]
+enum UserAction {
+    Role(String, Role),
+    Active(String, bool),
+    Unlock(String),
+    ResetPassword(String, String),
+}
+
+async fn perform(action: UserAction) -> Result<String, ApiError> {
+    Ok(match action {
+        UserAction::Role(id, role) => {
+            graphql::<SetUserRole>(set_user_role::Variables { id, role }).await?;
+            format!("Role changed to {role}.")
+        }
+        UserAction::Active(id, active) => {
+            graphql::<SetUserActive>(set_user_active::Variables { id, active }).await?;
+            if active {
+                "Account activated.".to_owned()
+            } else {
+                "Account deactivated; its sessions ended.".to_owned()
+            }
+        }
+        UserAction::Unlock(id) => {
+            graphql::<UnlockUser>(unlock_user::Variables { id }).await?;
+            "Account unlocked.".to_owned()
+        }
+        UserAction::ResetPassword(id, username) => {
+            let reset = graphql::<ResetUserPassword>(reset_user_password::Variables { id }).await?;
+            format!(
+                "Temporary password for {username}: {} (they must change it at their next login).",
+                reset.reset_user_password.temporary_password
+            )
+        }
+    })
+}
+
+/// `/admin/users`.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let query = RwSignal::new(String::new());
+    let after = RwSignal::new(None::<String>);
+    let list = LocalResource::new(move || {
+        let search = query.get();
+        let after = after.get();
+        async move {
+            graphql::<Users>(users::Variables {
+                search: (!search.trim().is_empty()).then_some(search),
+                first: Some(50),
+                after,
+            })
+            .await
+            .map(|data| data.users)
+        }
+    });
+    let result = RwSignal::new(None::<Result<String, ApiError>>);
+    let act = Action::new_local(move |action: &UserAction| {
+        let action = action.clone();
+        async move {
+            result.set(Some(perform(action).await));
+            list.refetch();
+        }
+    });
+    let row = move |user: UserRow| {
+        let id = user.id.clone();
+        let role_select = {
+            let id = id.clone();
+            let current = user.role;
+            let options = Role::ALL
+                .iter()
+                .map(|role| {
+                    view! {
+                        <option value=role.as_str() selected=*role == current>
+                            {role.as_str()}
+                        </option>
+                    }
+                })
+                .collect_view();
+            view! {
+                <select
+                    aria-label=format!("Role of {}", user.username)
+                    on:change=move |event| {
+                        if let Ok(role) = event_target_value(&event).parse::<Role>() {
+                            act.dispatch(UserAction::Role(id.clone(), role));
+                        }
+                    }
+                >
+                    {options}
+                </select>
+            }
+        };
+        let toggle = {
+            let id = id.clone();
+            let active = user.is_active;
+            view! {
+                <button
+                    type="button"
+                    class="button small"
+                    on:click=move |_| {
+                        act.dispatch(UserAction::Active(id.clone(), !active));
+                    }
+                >
+                    {if active { "Deactivate" } else { "Activate" }}
+                </button>
+            }
+        };
+        let locked = user.locked_until.clone();
+        let unlock = locked.is_some().then(|| {
+            let id = id.clone();
+            view! {
+                <button
+                    type="button"
+                    class="button small"
+                    on:click=move |_| {
+                        act.dispatch(UserAction::Unlock(id.clone()));
+                    }
+                >
+                    "Unlock"
+                </button>
+            }
+        });
+        let reset = {
+            let id = id.clone();
+            let username = user.username.clone();
+            view! {
+                <button
+                    type="button"
+                    class="button small"
+                    on:click=move |_| {
+                        act.dispatch(UserAction::ResetPassword(id.clone(), username.clone()));
+                    }
+                >
+                    "Reset password"
+                </button>
+            }
+        };
+        view! {
+            <tr class="user-row" data-username=user.username.clone()>
+                <td>{user.username.clone()}</td>
+                <td>{user.email}</td>
+                <td>{role_select}</td>
+                <td>{if user.is_active { "active" } else { "deactivated" }}</td>
+                <td>
+                    <MaybeTime at=locked none="no" />
+                    {format!(" ({} failed)", user.failed_login_attempts)}
+                </td>
+                <td><MaybeTime at=user.last_login none="never" /></td>
+                <td><Time at=user.created_at /></td>
+                <td class="actions">{toggle}{unlock}{reset}</td>
+            </tr>
+        }
+    };
+    view! {
+        <AdminNav />
+        <h1>"Users"</h1>
+        <form
+            class="form form-row"
+            role="search"
+            on:submit=move |event| {
+                event.prevent_default();
+                after.set(None);
+                query.set(search.get_untracked());
+            }
+        >
+            <label>"Username or e-mail" <input id="user-search" type="search" bind:value=search /></label>
+            <button type="submit" class="button">"Search"</button>
+        </form>
+        {outcome(result)}
+        <Transition fallback=|| view! { <Loading label="Loading users…" /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="The users could not be loaded." /> }>
+                {move || Suspend::new(async move {
+                    list.await.map(|page| {
+                        let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
+                        view! {
+                            <p class="muted">{format!("{} account(s)", page.total_count)}</p>
+                            <div class="table-scroll">
+                                <table class="table" id="users">
+                                    <thead>
+                                        <tr>
+                                            <th>"Username"</th>
+                                            <th>"E-mail"</th>
+                                            <th>"Role"</th>
+                                            <th>"State"</th>
+                                            <th>"Locked until"</th>
+                                            <th>"Last login"</th>
+                                            <th>"Created"</th>
+                                            <th>"Actions"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{page.nodes.into_iter().map(row).collect_view()}</tbody>
+                                </table>
+                            </div>
+                            <div class="pager">
+                                {after.get_untracked().map(|_| view! {
+                                    <button type="button" class="button" on:click=move |_| after.set(None)>"First page"</button>
+                                })}
+                                {next.map(|cursor| view! {
+                                    <button type="button" class="button" on:click=move |_| after.set(Some(cursor.clone()))>"Next page"</button>
+                                })}
+                            </div>
+                        }
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}

@@ -88,6 +88,42 @@ pub async fn graphql<Q: GraphQLQuery>(
     interpret(status, &status_text, &text)
 }
 
+/// Runs the GraphQL operation `Q` as a multipart request (the GraphQL multipart request spec)
+/// with `file` bound to the variable `variable` (which must be `null` in `variables`).
+/// The `apollo-require-preflight` header tells the server this is not a CSRF form post.
+pub async fn graphql_upload<Q: GraphQLQuery>(
+    variables: Q::Variables,
+    variable: &str,
+    file: &web_sys::File,
+) -> Result<Q::ResponseData, ApiError> {
+    let request = |err: wasm_bindgen::JsValue| ApiError::Request(format!("{err:?}"));
+    let operations = serde_json::to_string(&Q::build_query(variables))
+        .map_err(|err| ApiError::Request(err.to_string()))?;
+    let map = serde_json::json!({ "0": [format!("variables.{variable}")] }).to_string();
+    let form = web_sys::FormData::new().map_err(request)?;
+    form.append_with_str("operations", &operations)
+        .map_err(request)?;
+    form.append_with_str("map", &map).map_err(request)?;
+    form.append_with_blob_and_filename("0", file, &file.name())
+        .map_err(request)?;
+    let response = gloo_net::http::Request::post(ENDPOINT)
+        .header("accept", "application/json")
+        .header("apollo-require-preflight", "true")
+        .credentials(web_sys::RequestCredentials::Include)
+        .body(form)
+        .map_err(|err| ApiError::Request(err.to_string()))?
+        .send()
+        .await
+        .map_err(|err| ApiError::Network(err.to_string()))?;
+    let status = response.status();
+    let status_text = response.status_text();
+    let text = response
+        .text()
+        .await
+        .map_err(|err| ApiError::Network(err.to_string()))?;
+    interpret(status, &status_text, &text)
+}
+
 /// Turns an HTTP answer into the operation's data or an [`ApiError`].
 ///
 /// GraphQL errors win over HTTP status (async-graphql answers 200 for most failures, but a

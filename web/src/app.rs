@@ -8,7 +8,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, MouseEvent};
 
 use crate::components::{Banner, BannerArea, Banners, Footer, Header};
-use crate::pages::{HomePage, NotFoundPage};
+use crate::pages::{
+    HomePage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage, SavedPanelPage,
+    SavedPanelsPage, SharedPanelPage, TeamsPage, WorkbenchPage,
+};
 use crate::server_info::ServerInfoResource;
 
 /// Key of the banner shown while the server can not be reached.
@@ -19,6 +22,7 @@ const SERVER_UNREACHABLE: &str = "server-unreachable";
 pub fn App() -> impl IntoView {
     let banners = Banners::provide();
     let server = ServerInfoResource::provide();
+    crate::pages::workbench::Workbench::provide();
 
     // The server facts double as a connectivity probe: when they can not be fetched at all,
     // every page says so, not only the pages that happen to show them.
@@ -49,6 +53,14 @@ pub fn App() -> impl IntoView {
                 // pages) the link in `components::header::NAV_LINKS`.
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/saved") view=SavedPanelsPage />
+                    <Route path=path!("/saved/new") view=NewSavedPanelPage />
+                    <Route path=path!("/saved/:id") view=SavedPanelPage />
+                    <Route path=path!("/shared/:token") view=SharedPanelPage />
+                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/workbench") view=WorkbenchPage />
+                    <Route path=path!("/panels") view=PanelSearchPage />
+                    <Route path=path!("/panels/:source/:id") view=PanelViewPage />
                 </Routes>
             </main>
             <Footer />

@@ -10,3 +10,5 @@ mod genelists;
 mod live;
 mod saved;
 mod security;
+mod web_panelapp;
+mod web_saved;

@@ -4,6 +4,12 @@
 
 pub mod home;
 pub mod not_found;
+pub mod panels;
+pub mod saved;
+pub mod workbench;
 
 pub use home::HomePage;
 pub use not_found::NotFoundPage;
+pub use panels::{PanelSearchPage, PanelViewPage};
+pub use saved::{NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage};
+pub use workbench::WorkbenchPage;

@@ -55,7 +55,7 @@ await run(async (browser, errors) => {
   await page.locator('textarea[name="genes"]').fill('brca1\nTP53, MYH7\nMYH7');
   await page.getByText('3 genes').waitFor();
   await page.getByRole('button', { name: 'Create panel' }).click();
-  await page.waitForURL(/\/saved\/[^/]+$/);
+  await page.waitForURL(/\/saved\/(?!new$)[^/]+$/);
   const panelUrl = page.url();
   await page.locator('#genes-table tbody tr').first().waitFor();
   check((await page.locator('#panel-name').textContent()) === 'Cardiac test panel', 'panel name');

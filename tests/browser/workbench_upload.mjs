@@ -38,7 +38,8 @@ await run(async (browser, errors) => {
     buffer: Buffer.from(CSV, 'utf8'),
   });
   const upload = page.locator('li.chosen-upload[data-upload="cardiac genes"]');
-  await upload.waitFor();
+  await upload.or(page.locator('#upload-error')).waitFor();
+  check(!(await page.locator('#upload-error').count()), 'upload: ' + (await page.locator('#upload-error').count() && (await page.locator('#upload-error').textContent())));
   const uploadText = await upload.textContent();
   check(uploadText.includes('3 genes'), 'three genes read: ' + uploadText);
   check(/DUPLICATE/.test(uploadText), 'duplicate diagnosed: ' + uploadText);

@@ -270,3 +270,20 @@ pub fn PanelChoices() -> impl IntoView {
         </Show>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_round_trip_and_anything_else_is_custom() {
+        for (preset, _) in PRESETS.iter().filter(|(p, _)| *p != "custom") {
+            let levels = preset_levels(preset).unwrap();
+            let filter = SelectionFilter::new(&levels, &[EntityType::Gene]);
+            assert_eq!(preset_of(&filter), *preset);
+        }
+        let grey = SelectionFilter::new(&[Confidence::Green, Confidence::Grey], &[]);
+        assert_eq!(preset_of(&grey), "custom");
+        assert_eq!(preset_levels("custom"), None);
+    }
+}

@@ -218,3 +218,60 @@ macro_rules! upload_from {
 
 upload_from!(from_upload, upload_gene_list, UploadGeneListUploadGeneList);
 upload_from!(from_listed_upload, uploads, UploadsUploads);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use panel_detail::{PanelDetailPanel, PanelDetailPanelCounts, PanelDetailPanelEntities};
+
+    fn entity(kind: EntityType, symbol: &str, confidence: Confidence) -> PanelDetailPanelEntities {
+        PanelDetailPanelEntities {
+            type_: kind,
+            symbol: Some(symbol.to_owned()),
+            hgnc_id: None,
+            confidence: Some(confidence),
+            mode_of_inheritance: None,
+            phenotypes: None,
+            evidence: None,
+            grch37: None,
+            grch38: None,
+        }
+    }
+
+    #[test]
+    fn panel_answers_feed_the_shared_merge_and_filters_change_the_count() {
+        let panel = PanelDetailPanel {
+            source: shared::Source::Uk,
+            id: 402,
+            name: "Early onset or syndromic epilepsy".to_owned(),
+            version: Some("8.125".to_owned()),
+            counts: PanelDetailPanelCounts {
+                green: 2,
+                amber: 1,
+                red: 0,
+                grey: 0,
+            },
+            entities: vec![
+                entity(EntityType::Gene, "SCN1A", Confidence::Green),
+                entity(EntityType::Gene, "scn2a", Confidence::Green),
+                entity(EntityType::Gene, "KCNQ2", Confidence::Amber),
+                entity(EntityType::Str, "FXN_GAA", Confidence::Green),
+            ],
+        };
+        let data = panel_data(panel);
+        assert_eq!(data.version, PanelVersion::new(8, 125));
+        assert_eq!(data.entities[1].symbol.as_ref().unwrap().as_str(), "SCN2A");
+        assert!(data.entities[3].symbol.is_none());
+        let count =
+            |filter: SelectionFilter| merge(&[PanelSelection::new(&data, &filter)], &[]).total;
+        assert_eq!(count(SelectionFilter::green()), 2);
+        assert_eq!(count(SelectionFilter::green_and_amber()), 3);
+        assert_eq!(
+            count(SelectionFilter::new(
+                &[Confidence::Green],
+                &[EntityType::Gene, EntityType::Str]
+            )),
+            3
+        );
+    }
+}

@@ -88,6 +88,66 @@ pub async fn graphql<Q: GraphQLQuery>(
     interpret(status, &status_text, &text)
 }
 
+/// Runs the GraphQL operation `Q` as a multipart request (the GraphQL multipart request spec)
+/// with `file` bound to the variable `variable` (which must be `null` in `variables`).
+/// The `apollo-require-preflight` header tells the server this is not a CSRF form post.
+pub async fn graphql_upload<Q: GraphQLQuery>(
+    variables: Q::Variables,
+    variable: &str,
+    file: &web_sys::File,
+) -> Result<Q::ResponseData, ApiError> {
+    let request = |err: wasm_bindgen::JsValue| ApiError::Request(format!("{err:?}"));
+    let operations = serde_json::to_string(&Q::build_query(variables))
+        .map_err(|err| ApiError::Request(err.to_string()))?;
+    let map = serde_json::json!({ "0": [format!("variables.{variable}")] }).to_string();
+    // The body is assembled by hand rather than with `FormData`: the server lower-cases the
+    // content type before reading the boundary, so the browser's mixed-case
+    // `----WebKitFormBoundary…` would not be found. This boundary is lower case.
+    let boundary = format!(
+        "----panelmerge{:016x}",
+        (js_sys::Math::random() * 1e16) as u64
+    );
+    let filename: String = file
+        .name()
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n'))
+        .map(|c| if c == '"' { '\'' } else { c })
+        .collect();
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let parts = js_sys::Array::of3(
+        &wasm_bindgen::JsValue::from_str(&head),
+        file,
+        &wasm_bindgen::JsValue::from_str(&tail),
+    );
+    let body = web_sys::Blob::new_with_blob_sequence(&parts).map_err(request)?;
+    let response = gloo_net::http::Request::post(ENDPOINT)
+        .header("accept", "application/json")
+        .header(
+            "content-type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("apollo-require-preflight", "true")
+        .credentials(web_sys::RequestCredentials::Include)
+        .body(body)
+        .map_err(|err| ApiError::Request(err.to_string()))?
+        .send()
+        .await
+        .map_err(|err| ApiError::Network(err.to_string()))?;
+    let status = response.status();
+    let status_text = response.status_text();
+    let text = response
+        .text()
+        .await
+        .map_err(|err| ApiError::Network(err.to_string()))?;
+    interpret(status, &status_text, &text)
+}
+
 /// Turns an HTTP answer into the operation's data or an [`ApiError`].
 ///
 /// GraphQL errors win over HTTP status (async-graphql answers 200 for most failures, but a

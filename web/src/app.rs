@@ -11,7 +11,8 @@ use crate::auth::{CurrentUser, RequireUser};
 use crate::components::{Banner, BannerArea, Banners, Footer, Header, LiveAdminMessages};
 use crate::pages::{
     AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage, HomePage,
-    LoginPage, NotFoundPage, ProfilePage, RegisterPage,
+    LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage, ProfilePage,
+    RegisterPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage, WorkbenchPage,
 };
 use crate::server_info::ServerInfoResource;
 
@@ -24,6 +25,7 @@ pub fn App() -> impl IntoView {
     let banners = Banners::provide();
     let server = ServerInfoResource::provide();
     CurrentUser::provide();
+    crate::pages::workbench::Workbench::provide();
 
     // The server facts double as a connectivity probe: when they can not be fetched at all,
     // every page says so, not only the pages that happen to show them.
@@ -85,6 +87,14 @@ pub fn App() -> impl IntoView {
                         path=path!("/admin/security")
                         view=|| view! { <RequireUser admin=true><AdminSecurityPage /></RequireUser> }
                     />
+                    <Route path=path!("/saved") view=SavedPanelsPage />
+                    <Route path=path!("/saved/new") view=NewSavedPanelPage />
+                    <Route path=path!("/saved/:id") view=SavedPanelPage />
+                    <Route path=path!("/shared/:token") view=SharedPanelPage />
+                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/workbench") view=WorkbenchPage />
+                    <Route path=path!("/panels") view=PanelSearchPage />
+                    <Route path=path!("/panels/:source/:id") view=PanelViewPage />
                 </Routes>
             </main>
             <Footer />

@@ -11,3 +11,5 @@ mod live;
 mod saved;
 mod security;
 mod web_accounts;
+mod web_panelapp;
+mod web_saved;

@@ -19,11 +19,28 @@ struct NavLink {
 
 /// The main navigation, in display order. Add a page here when its route exists in
 /// [`crate::app::App`]; links to pages that do not exist yet are not shown.
-const NAV_LINKS: &[NavLink] = &[NavLink {
-    href: "/",
-    label: "Home",
-    exact: true,
-}];
+const NAV_LINKS: &[NavLink] = &[
+    NavLink {
+        href: "/",
+        label: "Home",
+        exact: true,
+    },
+    NavLink {
+        href: "/panels",
+        label: "Panels",
+        exact: false,
+    },
+    NavLink {
+        href: "/workbench",
+        label: "Workbench",
+        exact: false,
+    },
+    NavLink {
+        href: "/saved",
+        label: "My panels",
+        exact: false,
+    },
+];
 
 /// The site header. The active link gets `aria-current="page"` from the router.
 #[component]

@@ -7,7 +7,10 @@ pub mod admin;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod panels;
 pub mod profile;
+pub mod saved;
+pub mod workbench;
 
 pub use admin::{
     AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage,
@@ -15,4 +18,7 @@ pub use admin::{
 pub use home::HomePage;
 pub use login::{LoginPage, RegisterPage};
 pub use not_found::NotFoundPage;
+pub use panels::{PanelSearchPage, PanelViewPage};
 pub use profile::ProfilePage;
+pub use saved::{NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage};
+pub use workbench::WorkbenchPage;

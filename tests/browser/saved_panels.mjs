@@ -1,0 +1,158 @@
+// Saved panels in the browser: a visitor is asked to log in; a user creates a panel from
+// pasted genes, edits it (add, remove, re-rate) with the pending diff previewed, saves a
+// version, compares versions, shares a link, and the link opens in a fresh browser context
+// without logging in.
+import { readFile } from 'node:fs/promises';
+import { BASE_URL, check, newPage, run } from './lib.mjs';
+
+const USERNAME = process.env.USERNAME_UNDER_TEST;
+const PASSWORD = process.env.PASSWORD_UNDER_TEST;
+
+async function graphql(page, query, variables) {
+  return page.evaluate(
+    async ([query, variables]) => {
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.json();
+    },
+    [query, variables],
+  );
+}
+
+const rowSymbols = (page) =>
+  page.$$eval('#genes-table tbody tr', (rows) => rows.map((r) => r.dataset.symbol));
+
+await run(async (browser, errors) => {
+  const page = await newPage(browser, errors);
+
+  // A visitor is sent to the login page.
+  await page.goto(BASE_URL + '/saved');
+  const login = page.getByRole('link', { name: /log in to see your panels/i });
+  await login.waitFor();
+  check((await login.getAttribute('href')) === '/login', 'login link points to /login');
+
+  // Log in through the API (the session cookie is HttpOnly and same-origin).
+  const answer = await graphql(
+    page,
+    'mutation($i: LoginInput!) { login(input: $i) { user { username } } }',
+    { i: { login: USERNAME, password: PASSWORD } },
+  );
+  check(answer.data?.login?.user?.username === USERNAME, 'logged in: ' + JSON.stringify(answer));
+
+  // Create a panel from pasted genes.
+  await page.goto(BASE_URL + '/saved');
+  await page.locator('#saved-total').waitFor();
+  check((await page.locator('#saved-total').textContent()).includes('0 panels'), 'no panels yet');
+  await page.getByRole('link', { name: 'New panel' }).click();
+  await page.locator('#new-panel-form').waitFor();
+  await page.locator('input[name="name"]').fill('Cardiac test panel');
+  await page.locator('textarea[name="description"]').fill('For the browser test');
+  await page.locator('input[name="tags"]').fill('cardiac, test');
+  await page.locator('textarea[name="genes"]').fill('brca1\nTP53, MYH7\nMYH7');
+  await page.getByText('3 genes').waitFor();
+  await page.getByRole('button', { name: 'Create panel' }).click();
+  await page.waitForURL(/\/saved\/(?!new$)[^/]+$/);
+  const panelUrl = page.url();
+  await page.locator('#genes-table tbody tr').first().waitFor();
+  check((await page.locator('#panel-name').textContent()) === 'Cardiac test panel', 'panel name');
+  check(
+    JSON.stringify(await rowSymbols(page)) === JSON.stringify(['BRCA1', 'MYH7', 'TP53']),
+    'version 1 genes: ' + (await rowSymbols(page)),
+  );
+  check((await page.locator('#panel-facts').textContent()).includes('Version 1 · 3 genes'), 'facts v1');
+
+  // Edit: add KCNQ1, remove TP53, rate MYH7 green; the pending diff is previewed.
+  await page.locator('#edit-genes').click();
+  await page.locator('#add-genes').fill('kcnq1');
+  await page.locator('#add-genes-button').click();
+  await page.getByRole('button', { name: 'Remove TP53' }).click();
+  await page.getByLabel('Rating of MYH7').selectOption('GREEN');
+  await page.locator('#edit-comment').fill('Cardiac genes only');
+  const pending = page.locator('#pending-changes');
+  await page.waitForFunction(() =>
+    document.querySelector('#pending-changes')?.textContent?.includes('1 added, 1 removed, 1 changed'),
+  );
+  const pendingText = await pending.textContent();
+  check(pendingText.includes('+ KCNQ1'), 'pending shows KCNQ1 added: ' + pendingText);
+  check(pendingText.includes('− TP53'), 'pending shows TP53 removed: ' + pendingText);
+  check(/MYH7 customConfidence: — → GREEN/.test(pendingText), 'pending shows MYH7 rating: ' + pendingText);
+  await page.locator('#save-changes').click();
+  await page.waitForFunction(() =>
+    document.querySelector('#panel-facts')?.textContent?.includes('Version 2 · 3 genes'),
+  );
+  check(
+    JSON.stringify(await rowSymbols(page)) === JSON.stringify(['BRCA1', 'KCNQ1', 'MYH7']),
+    'version 2 genes: ' + (await rowSymbols(page)),
+  );
+  const myh7 = await page.locator('tr[data-symbol="MYH7"]').textContent();
+  check(myh7.includes('Green'), 'MYH7 is rated green: ' + myh7);
+  const timeline = await page.locator('#versions').textContent();
+  check(timeline.includes('Version 2 (current)') && timeline.includes('Cardiac genes only'), 'timeline: ' + timeline);
+
+  // The diff view compares version 1 with version 2.
+  await page.waitForFunction(() => document.querySelector('#diff-added')?.textContent?.includes('KCNQ1'));
+  check((await page.locator('#diff-removed').textContent()).includes('TP53'), 'diff: TP53 removed');
+  const changed = await page.locator('#diff-changed').textContent();
+  check(changed.includes('MYH7') && changed.includes('GREEN'), 'diff: MYH7 changed: ' + changed);
+
+  // A stale edit is refused with a clear message: save v3 through the API, then edit from v2.
+  await page.locator('#edit-genes').click();
+  const id = panelUrl.split('/').pop();
+  const stale = await graphql(
+    page,
+    'mutation($id: ID!, $i: PanelEditInput!) { updateSavedPanel(id: $id, input: $i) { currentVersion } }',
+    { id, i: { basedOnVersion: 2, comment: 'meanwhile', addGenes: [{ symbol: 'SCN5A' }] } },
+  );
+  check(stale.data?.updateSavedPanel?.currentVersion === 3, 'concurrent save: ' + JSON.stringify(stale));
+  await page.locator('#add-genes').fill('RYR2');
+  await page.locator('#add-genes-button').click();
+  await page.locator('#save-changes').click();
+  await page.locator('#save-error').waitFor();
+  check(
+    (await page.locator('#save-error').textContent()).includes('Someone else saved a new version'),
+    'conflict explained',
+  );
+  await page.getByRole('button', { name: 'Reload the panel' }).click();
+  await page.waitForFunction(() =>
+    document.querySelector('#panel-facts')?.textContent?.includes('Version 3 · 4 genes'),
+  );
+
+  // Share a link.
+  await page.locator('#share-button').click();
+  await page.locator('#share-dialog').waitFor();
+  await page.locator('#share-submit').click();
+  const link = await page.locator('#share-link').inputValue();
+  check(link.startsWith(BASE_URL + '/shared/'), 'share link: ' + link);
+  await page.locator('#shares-table').getByText('Link').waitFor();
+
+  // My panels lists it.
+  await page.goto(BASE_URL + '/saved');
+  await page.locator('#saved-panels').getByText('Cardiac test panel').waitFor();
+
+  // The link opens in a new browser context without logging in.
+  const visitor = await newPage(browser, errors);
+  await visitor.goto(link);
+  await visitor.locator('#genes-table tbody tr').first().waitFor();
+  check((await visitor.locator('#panel-name').textContent()) === 'Cardiac test panel', 'shared name');
+  const shared = await rowSymbols(visitor);
+  check(
+    JSON.stringify(shared) === JSON.stringify(['BRCA1', 'KCNQ1', 'MYH7', 'SCN5A']),
+    'shared genes: ' + shared,
+  );
+  // The link holder downloads the panel as Excel through the link.
+  const [download] = await Promise.all([
+    visitor.waitForEvent('download'),
+    visitor.locator('button[data-format="XLSX"]').click(),
+  ]);
+  check(download.suggestedFilename().endsWith('.xlsx'), 'xlsx name: ' + download.suggestedFilename());
+  const bytes = await readFile(await download.path());
+  check(bytes.length > 1000 && bytes.subarray(0, 2).toString() === 'PK', 'an xlsx (zip) file');
+  const me = await graphql(visitor, '{ me { id } }', {});
+  check(me.data && me.data.me === null, 'the visitor is not logged in');
+
+  check(errors.length === 0, 'no console errors: ' + errors.join('; '));
+});

@@ -1,0 +1,154 @@
+//! `/panels` — search PanelApp UK, Australia or both, with instant results.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::Source;
+
+use super::panel_href;
+use crate::api::graphql;
+use crate::components::{ErrorView, Loading};
+use crate::pages::workbench::ops::{Panels, panels};
+
+/// Results per page.
+const PAGE_SIZE: i64 = 50;
+
+/// `/panels`.
+#[component]
+pub fn PanelSearchPage() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let source = RwSignal::new(None::<Source>);
+    let signed_off = RwSignal::new(false);
+    let after = RwSignal::new(None::<String>);
+    let results = LocalResource::new(move || {
+        let variables = panels::Variables {
+            search: Some(search.get()).filter(|s| !s.trim().is_empty()),
+            source: source.get(),
+            signed_off: signed_off.get().then_some(true),
+            first: Some(PAGE_SIZE),
+            after: after.get(),
+        };
+        async move { graphql::<Panels>(variables).await.map(|d| d.panels) }
+    });
+    let tab = move |value: Option<Source>, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                class="button"
+                aria-selected=move || (source.get() == value).to_string()
+                on:click=move |_| {
+                    source.set(value);
+                    after.set(None);
+                }
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <h1>"PanelApp panels"</h1>
+        <div class="tabs" role="tablist" aria-label="PanelApp instance">
+            {tab(None, "Both")} {tab(Some(Source::Uk), "UK")} {tab(Some(Source::Au), "Australia")}
+        </div>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                "Search "
+                <input
+                    type="search"
+                    id="panel-search"
+                    placeholder="Panel name, disease, R-code, HPO id"
+                    prop:value=move || search.get()
+                    on:input=move |ev| {
+                        search.set(event_target_value(&ev));
+                        after.set(None);
+                    }
+                />
+            </label>
+            <label class="inline">
+                <input
+                    type="checkbox"
+                    prop:checked=move || signed_off.get()
+                    on:change=move |ev| {
+                        signed_off.set(event_target_checked(&ev));
+                        after.set(None);
+                    }
+                />
+                "Signed off only"
+            </label>
+        </form>
+        <Transition fallback=|| view! { <Loading label="Searching panels…" /> }>
+            <ErrorBoundary fallback=move |errors| {
+                view! {
+                    <ErrorView
+                        errors
+                        title="The panels could not be searched."
+                        retry=Callback::new(move |()| results.refetch())
+                    />
+                }
+            }>
+                {move || Suspend::new(async move {
+                    results
+                        .await
+                        .map(|connection| {
+                            let next = connection
+                                .page_info
+                                .has_next_page
+                                .then_some(connection.page_info.end_cursor)
+                                .flatten();
+                            let no_next = next.is_none();
+                            let items = connection
+                                .nodes
+                                .into_iter()
+                                .map(|p| {
+                                    let href = panel_href(p.source, p.id);
+                                    let signed = p.signed_off.unwrap_or(false).then(|| {
+                                        view! { <span class="badge badge-signed">"Signed off"</span> }
+                                    });
+                                    view! {
+                                        <li class="panel-result" data-panel=format!("{}-{}", p.source.prefix(), p.id)>
+                                            <A href=href>{p.name.clone()}</A>
+                                            <span class="badge">{p.source.export_label()}</span>
+                                            {signed}
+                                            <span class="muted">
+                                                {format!(
+                                                    " id {} · v{} · {} genes · {}",
+                                                    p.id,
+                                                    p.version.unwrap_or_default(),
+                                                    p.gene_count.unwrap_or_default(),
+                                                    p.disease_group.unwrap_or_default(),
+                                                )}
+                                            </span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view();
+                            view! {
+                                <p class="muted" id="panel-total">
+                                    {format!("{} panels", connection.total_count)}
+                                </p>
+                                <ul class="result-list" id="panel-results">{items}</ul>
+                                <nav class="pager">
+                                    <button
+                                        type="button"
+                                        class="button"
+                                        disabled=move || after.get().is_none()
+                                        on:click=move |_| after.set(None)
+                                    >
+                                        "First page"
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="button"
+                                        disabled=no_next
+                                        on:click=move |_| after.set(next.clone())
+                                    >
+                                        "Next"
+                                    </button>
+                                </nav>
+                            }
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}

@@ -1,0 +1,229 @@
+//! `/panels/:source/:id` — one PanelApp panel: its counts and entities (sortable, filterable by
+//! evidence and type; STRs and regions included), and "add to workbench".
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::{Confidence, EntityType};
+
+use super::source_from_path;
+use crate::api::graphql;
+use crate::components::{ErrorView, Loading};
+use crate::pages::saved::common::{confidence_badge, entity_label};
+use crate::pages::workbench::ops::{PanelDetail, panel_detail};
+use crate::pages::workbench::state::{panel_data, use_workbench};
+
+type Panel = panel_detail::PanelDetailPanel;
+
+/// `/panels/:source/:id`.
+#[component]
+pub fn PanelViewPage() -> impl IntoView {
+    let params = use_params_map();
+    let panel = LocalResource::new(move || {
+        let source = params
+            .read()
+            .get("source")
+            .and_then(|s| source_from_path(&s));
+        let id = params.read().get("id").and_then(|i| i.parse::<i64>().ok());
+        async move {
+            match (source, id) {
+                (Some(source), Some(id)) => graphql::<PanelDetail>(panel_detail::Variables {
+                    source,
+                    id,
+                    version: None,
+                })
+                .await
+                .map(|d| d.panel),
+                _ => Ok(None),
+            }
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the panel…" /> }>
+            <ErrorBoundary fallback=move |errors| {
+                view! { <ErrorView errors title="The panel could not be loaded." /> }
+            }>
+                {move || Suspend::new(async move {
+                    panel
+                        .await
+                        .map(|panel| match panel {
+                            Some(panel) => view! { <PanelEntities panel /> }.into_any(),
+                            None => view! { <p>"There is no such panel."</p> }.into_any(),
+                        })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SortBy {
+    Symbol,
+    Rating,
+    Type,
+}
+
+fn rating_rank(c: Option<Confidence>) -> u8 {
+    c.map_or(9, |c| 3 - c.panelapp_level().min(3))
+}
+
+#[component]
+fn PanelEntities(panel: Panel) -> impl IntoView {
+    let workbench = use_workbench();
+    let levels = RwSignal::new(Confidence::ALL.to_vec());
+    let kind = RwSignal::new(None::<EntityType>);
+    let text = RwSignal::new(String::new());
+    let sort = RwSignal::new(SortBy::Symbol);
+    let added = RwSignal::new(false);
+    let counts = panel.counts.clone();
+    let entities = StoredValue::new(panel.entities.clone());
+    let whole = StoredValue::new(panel.clone());
+    let rows = move || {
+        let query = text.get().trim().to_uppercase();
+        let mut shown: Vec<_> = entities.with_value(|all| {
+            all.iter()
+                .filter(|e| e.confidence.is_none_or(|c| levels.with(|l| l.contains(&c))))
+                .filter(|e| kind.get().is_none_or(|k| k == e.type_))
+                .filter(|e| {
+                    query.is_empty()
+                        || e.symbol
+                            .as_deref()
+                            .unwrap_or_default()
+                            .to_uppercase()
+                            .contains(&query)
+                })
+                .cloned()
+                .collect()
+        });
+        match sort.get() {
+            SortBy::Symbol => shown.sort_by(|a, b| a.symbol.cmp(&b.symbol)),
+            SortBy::Rating => shown.sort_by_key(|e| (rating_rank(e.confidence), e.symbol.clone())),
+            SortBy::Type => shown.sort_by_key(|e| (e.type_.as_str(), e.symbol.clone())),
+        }
+        shown
+            .into_iter()
+            .map(|e| {
+                let locus = e
+                    .grch38
+                    .as_ref()
+                    .map(|l| format!("{}:{}-{}", l.chrom, l.start, l.end))
+                    .unwrap_or_default();
+                view! {
+                    <tr data-symbol=e.symbol.clone().unwrap_or_default()>
+                        <th scope="row">{e.symbol.clone().unwrap_or_default()}</th>
+                        <td>{entity_label(e.type_)}</td>
+                        <td>{confidence_badge(e.confidence)}</td>
+                        <td>{e.mode_of_inheritance.clone().unwrap_or_default()}</td>
+                        <td>{e.phenotypes.clone().unwrap_or_default().join("; ")}</td>
+                        <td>{locus}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let level_boxes = Confidence::ALL
+        .iter()
+        .map(|&level| {
+            view! {
+                <label class="inline">
+                    <input
+                        type="checkbox"
+                        data-level=level.as_str()
+                        prop:checked=move || levels.with(|l| l.contains(&level))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            levels.update(|l| {
+                                l.retain(|x| *x != level);
+                                if on {
+                                    l.push(level);
+                                }
+                            });
+                        }
+                    />
+                    {level.label()}
+                </label>
+            }
+        })
+        .collect_view();
+    let sort_button = move |by: SortBy, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                class="link-button"
+                aria-pressed=move || (sort.get() == by).to_string()
+                on:click=move |_| sort.set(by)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <h1 id="panel-name">{panel.name.clone()}</h1>
+        <p class="muted" id="panel-facts">
+            {format!(
+                "{} panel {} · version {} · {} green, {} amber, {} red, {} grey",
+                panel.source.display_name(),
+                panel.id,
+                panel.version.clone().unwrap_or_default(),
+                counts.green,
+                counts.amber,
+                counts.red,
+                counts.grey,
+            )}
+        </p>
+        <p>
+            <button
+                type="button"
+                class="button button-primary"
+                id="add-to-workbench"
+                on:click=move |_| {
+                    workbench.add_panel(panel_data(whole.get_value()));
+                    added.set(true);
+                }
+            >
+                "Add to workbench"
+            </button>
+            <Show when=move || added.get()>
+                " " <a href="/workbench">"Added — open the workbench"</a>
+            </Show>
+        </p>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                "Find "
+                <input
+                    type="search"
+                    id="entity-filter"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                />
+            </label>
+            <div class="checks">{level_boxes}</div>
+            <label>
+                "Type "
+                <select
+                    id="entity-type"
+                    on:change=move |ev| kind.set(event_target_value(&ev).parse::<EntityType>().ok())
+                >
+                    <option value="">"All"</option>
+                    <option value="GENE">"Genes"</option>
+                    <option value="STR">"STRs"</option>
+                    <option value="REGION">"Regions"</option>
+                </select>
+            </label>
+        </form>
+        <div class="table-wrap">
+            <table class="data-table" id="entities-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{sort_button(SortBy::Symbol, "Entity")}</th>
+                        <th scope="col">{sort_button(SortBy::Type, "Type")}</th>
+                        <th scope="col">{sort_button(SortBy::Rating, "Rating")}</th>
+                        <th scope="col">"Inheritance"</th>
+                        <th scope="col">"Phenotypes"</th>
+                        <th scope="col">"GRCh38"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

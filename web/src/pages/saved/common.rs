@@ -1,0 +1,206 @@
+//! Pieces the saved-panel pages share: the login gate, badges, error wording, downloads and
+//! the conversion of API genes into `shared::saved::SavedGene` for browser-side diffs.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::saved::SavedGene;
+use shared::{Confidence, EntityType, ErrorCode, GeneSymbol, HgncId, PanelStatus, Visibility};
+
+use super::ops::{Me, me};
+use crate::api::{ApiError, graphql};
+use crate::components::Loading;
+
+/// Shows `children` to a logged-in user; a visitor gets a link to the login page instead.
+#[component]
+pub fn RequireLogin(
+    /// What the visitor would see after logging in, e.g. "your panels".
+    #[prop(into)]
+    what: String,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let me = LocalResource::new(|| async { graphql::<Me>(me::Variables).await.map(|d| d.me) });
+    let what = StoredValue::new(what);
+    view! {
+        <Transition fallback=|| view! { <Loading label="Checking your session…" /> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(_)) => children().into_any(),
+                        Ok(None) => {
+                            view! {
+                                <div class="card login-prompt">
+                                    <p>
+                                        <A href="/login">
+                                            {format!("Log in to see {}", what.get_value())}
+                                        </A>
+                                        "."
+                                    </p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! {
+                                <p class="error-view" role="alert">
+                                    {error.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// A readable message for a failed call; a stale edit gets its own explanation.
+pub fn error_message(error: &ApiError) -> String {
+    match error {
+        ApiError::Graphql {
+            code: Some(ErrorCode::Conflict),
+            message,
+        } => format!(
+            "Someone else saved a new version of this panel while you were editing, so your \
+             changes were not saved. Reload the panel to see their version, then make your \
+             changes again. ({message})"
+        ),
+        ApiError::Graphql {
+            code: Some(ErrorCode::Forbidden),
+            message,
+        } => format!("You are not allowed to do this. ({message})"),
+        other => other.to_string(),
+    }
+}
+
+/// A coloured evidence badge ("Green", "Amber" …), or a dash.
+pub fn confidence_badge(confidence: Option<Confidence>) -> AnyView {
+    match confidence {
+        Some(c) => {
+            let class = format!("conf conf-{}", c.as_str().to_ascii_lowercase());
+            view! { <span class=class>{c.label()}</span> }.into_any()
+        }
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+pub fn status_label(status: PanelStatus) -> &'static str {
+    match status {
+        PanelStatus::Active => "Active",
+        PanelStatus::Archived => "Archived",
+        PanelStatus::Deleted => "Deleted",
+        PanelStatus::Draft => "Draft",
+    }
+}
+
+pub fn visibility_label(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Private => "Private",
+        Visibility::Shared => "Shared",
+        Visibility::Public => "Public",
+    }
+}
+
+pub fn entity_label(kind: EntityType) -> &'static str {
+    match kind {
+        EntityType::Gene => "Gene",
+        EntityType::Str => "STR",
+        EntityType::Region => "Region",
+    }
+}
+
+/// The date part of an RFC 3339 time ("2026-11-22").
+pub fn day(timestamp: &str) -> String {
+    timestamp.get(..10).unwrap_or(timestamp).to_owned()
+}
+
+/// A date and minute ("2026-11-22 05:23 UTC").
+pub fn minute(timestamp: &str) -> String {
+    match (timestamp.get(..10), timestamp.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => timestamp.to_owned(),
+    }
+}
+
+/// Lets the browser download a signed link natively.
+pub fn navigate_to(url: &str) {
+    let _ = window().location().set_href(url);
+}
+
+/// Splits pasted text (lines, commas, tabs, semicolons, spaces) into gene symbols; returns the
+/// parsed symbols and the pieces that are not valid symbols.
+pub fn parse_symbols(text: &str) -> (Vec<GeneSymbol>, Vec<String>) {
+    let mut symbols: Vec<GeneSymbol> = Vec::new();
+    let mut invalid = Vec::new();
+    for piece in text
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|p| !p.trim().is_empty())
+    {
+        match GeneSymbol::parse(piece) {
+            Ok(symbol) if !symbols.contains(&symbol) => symbols.push(symbol),
+            Ok(_) => {}
+            Err(_) => invalid.push(piece.to_owned()),
+        }
+    }
+    (symbols, invalid)
+}
+
+/// The fields of an API gene the browser-side diff compares.
+pub struct GeneParts {
+    pub symbol: String,
+    pub entity_type: EntityType,
+    pub hgnc_id: Option<String>,
+    pub gene_name: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub custom_confidence: Option<Confidence>,
+    pub mode_of_inheritance: Option<String>,
+    pub phenotypes: Vec<String>,
+    pub evidence: Vec<String>,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// An API gene as the shared diff's record; `None` when its symbol is not a valid symbol.
+pub fn to_saved_gene(parts: GeneParts) -> Option<SavedGene> {
+    let mut gene = SavedGene::new(GeneSymbol::parse(&parts.symbol).ok()?);
+    gene.entity_type = parts.entity_type;
+    gene.hgnc_id = parts.hgnc_id.as_deref().and_then(|h| HgncId::parse(h).ok());
+    gene.gene_name = parts.gene_name;
+    gene.confidence = parts.confidence;
+    gene.custom_confidence = parts.custom_confidence;
+    gene.mode_of_inheritance = parts.mode_of_inheritance;
+    gene.phenotypes = parts.phenotypes;
+    gene.evidence = parts.evidence;
+    gene.sources = parts.sources;
+    gene.notes = parts.notes;
+    Some(gene)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasted_lists_are_split_normalised_and_deduplicated() {
+        let (symbols, invalid) = parse_symbols("brca1, TP53\nTP53;\t myh7  -x");
+        let names: Vec<&str> = symbols.iter().map(GeneSymbol::as_str).collect();
+        assert_eq!(names, ["BRCA1", "TP53", "MYH7"]);
+        assert_eq!(invalid, ["-x"]);
+    }
+
+    #[test]
+    fn conflicts_are_explained() {
+        let error = ApiError::Graphql {
+            code: Some(ErrorCode::Conflict),
+            message: "stale".into(),
+        };
+        assert!(error_message(&error).contains("Someone else saved"));
+    }
+
+    #[test]
+    fn timestamps_are_shortened() {
+        assert_eq!(day("2026-11-22T05:23:34Z"), "2026-11-22");
+        assert_eq!(minute("2026-11-22T05:23:34Z"), "2026-11-22 05:23 UTC");
+    }
+}

@@ -1,0 +1,456 @@
+//! Typed GraphQL operations of the saved-panel pages (`web/graphql/saved/*.graphql`).
+//!
+//! Closed sets are the `shared` enums (`extern_enums`), so the pages match on the same types
+//! the server uses.
+
+use graphql_client::GraphQLQuery;
+
+pub use shared::{
+    Confidence, EntityType, ExportFormat, PanelStatus, SharePermission, TeamRole, Visibility,
+};
+
+/// Which saved panels a listing covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PanelScope {
+    All,
+    Mine,
+    SharedWithMe,
+    Public,
+}
+
+/// How a listing is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PanelSort {
+    UpdatedDesc,
+    CreatedDesc,
+    NameAsc,
+    GeneCountDesc,
+}
+
+/// Who a share is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ShareTarget {
+    User,
+    Team,
+    Link,
+}
+
+/// The `DateTime` scalar: an RFC 3339 string.
+pub type DateTime = String;
+
+/// `query Me` — the logged-in user, or null.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/me.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct Me;
+
+/// `query SavedPanels` — one page of My panels.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanels;
+
+/// `query SavedPanel` — the panel page.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanel;
+
+/// `query SavedPanelShares` — the share dialog's list.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel_shares.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanelShares;
+
+/// `query SavedPanelDiff` — the diff view.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel_diff.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanelDiff;
+
+/// `query SharedPanel` — the page a share link opens.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/shared_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SharedPanel;
+
+/// `mutation CreateSavedPanel`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/create_saved_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct CreateSavedPanel;
+
+/// `mutation UpdateSavedPanel` — one edit, one version.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/update_saved_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct UpdateSavedPanel;
+
+/// `mutation RestoreVersion`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/restore_version.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct RestoreVersion;
+
+/// `mutation SetSavedPanelStatus`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/set_saved_panel_status.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SetSavedPanelStatus;
+
+/// `mutation SharePanel`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/share_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SharePanel;
+
+/// `mutation RevokeShare`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/revoke_share.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct RevokeShare;
+
+/// `mutation ExportSavedPanel` — a signed download link.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/export_saved_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct ExportSavedPanel;
+
+/// `query MyTeams`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/my_teams.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct MyTeams;
+
+/// `mutation CreateTeam`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/create_team.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct CreateTeam;
+
+/// `mutation AddTeamMember`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/add_team_member.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct AddTeamMember;
+
+/// `mutation RemoveTeamMember`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/remove_team_member.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct RemoveTeamMember;
+
+/// `mutation DeleteTeam`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/delete_team.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct DeleteTeam;

@@ -1,0 +1,168 @@
+//! `/saved/:id` — one saved panel: its facts, genes (with edit mode), versions, diff, sharing,
+//! status and downloads.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+use super::common::{RequireLogin, error_message, minute, status_label, visibility_label};
+use super::export::ExportButtons;
+use super::genes::GenesSection;
+use super::history::{DiffSection, VersionTimeline};
+use super::ops::{
+    PanelStatus, SavedPanel, SetSavedPanelStatus, saved_panel, set_saved_panel_status,
+};
+use super::share::ShareDialog;
+use crate::api::graphql;
+use crate::components::{ErrorView, Loading};
+
+type Panel = saved_panel::SavedPanelSavedPanel;
+
+/// `/saved/:id`.
+#[component]
+pub fn SavedPanelPage() -> impl IntoView {
+    view! {
+        <RequireLogin what="this panel">
+            <PanelLoader />
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn PanelLoader() -> impl IntoView {
+    let params = use_params_map();
+    let viewing = RwSignal::new(None::<i64>);
+    let panel = LocalResource::new(move || {
+        let id = params.read().get("id").unwrap_or_default();
+        let version = viewing.get();
+        async move {
+            graphql::<SavedPanel>(saved_panel::Variables { id, version })
+                .await
+                .map(|d| d.saved_panel)
+        }
+    });
+    let reload = Callback::new(move |()| panel.refetch());
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the panel…" /> }>
+            <ErrorBoundary fallback=move |errors| {
+                view! { <ErrorView errors title="The panel could not be loaded." retry=reload /> }
+            }>
+                {move || Suspend::new(async move {
+                    panel.await.map(|panel| view! { <PanelView panel viewing reload /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>) -> impl IntoView {
+    let current = panel.current_version;
+    let shown = viewing.get_untracked().unwrap_or(current);
+    let is_current = shown == current;
+    let tags = panel.tags.join(", ");
+    let old_notice = (!is_current).then(|| {
+        view! {
+            <div class="notice" role="status" id="old-version-notice">
+                <p>{format!("You are looking at version {shown}; the current one is {current}.")}</p>
+                <button type="button" class="button" on:click=move |_| viewing.set(None)>
+                    "Back to the current version"
+                </button>
+            </div>
+        }
+    });
+    let status = panel
+        .is_owner
+        .then(|| view! { <StatusControl panel_id=panel.id.clone() status=panel.status reload /> });
+    let share = panel
+        .can_share
+        .then(|| view! { <ShareDialog panel_id=panel.id.clone() /> });
+    let source = panel
+        .source_type
+        .clone()
+        .map(|s| format!(" · built from {s}"));
+    view! {
+        <section class="page-head">
+            <h1 id="panel-name">{panel.name.clone()}</h1>
+            <p class="badges">
+                <span class="badge" id="panel-status">{status_label(panel.status)}</span>
+                <span class="badge">{visibility_label(panel.visibility)}</span>
+            </p>
+        </section>
+        <p class="lead">{panel.description.clone().unwrap_or_default()}</p>
+        <p class="muted" id="panel-facts">
+            {format!(
+                "Version {current} · {} genes · owner {} · updated {}",
+                panel.gene_count,
+                panel.owner.clone().unwrap_or_default(),
+                minute(&panel.updated_at),
+            )}
+            {source}
+        </p>
+        {(!tags.is_empty()).then(|| view! { <p class="tags">{format!("Tags: {tags}")}</p> })}
+        {old_notice}
+        <div class="actions">{share} {status}</div>
+        <ExportButtons panel_id=panel.id.clone() version=Some(shown) />
+        <GenesSection
+            panel_id=panel.id.clone()
+            genes=panel.genes
+            editable=panel.can_edit && is_current
+            based_on=current
+            reload
+        />
+        <div class="two-columns">
+            <VersionTimeline
+                panel_id=panel.id.clone()
+                versions=panel.versions
+                current
+                can_edit=panel.can_edit
+                viewing
+                reload
+            />
+            <DiffSection panel_id=panel.id.clone() current />
+        </div>
+    }
+}
+
+/// Archive, delete (soft), draft or reactivate — for the owner.
+#[component]
+fn StatusControl(panel_id: String, status: PanelStatus, reload: Callback<()>) -> impl IntoView {
+    let panel_id = StoredValue::new(panel_id);
+    let error = RwSignal::new(None::<String>);
+    let options = PanelStatus::ALL
+        .iter()
+        .map(|s| {
+            view! {
+                <option value=s.as_str() selected=*s == status>
+                    {status_label(*s)}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <label>
+            "Status "
+            <select
+                id="panel-status-select"
+                on:change=move |ev| {
+                    let Ok(status) = event_target_value(&ev).parse::<PanelStatus>() else {
+                        return;
+                    };
+                    let variables = set_saved_panel_status::Variables {
+                        id: panel_id.get_value(),
+                        status,
+                    };
+                    spawn_local(async move {
+                        match graphql::<SetSavedPanelStatus>(variables).await {
+                            Ok(_) => reload.run(()),
+                            Err(err) => error.set(Some(error_message(&err))),
+                        }
+                    });
+                }
+            >
+                {options}
+            </select>
+        </label>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+    }
+}

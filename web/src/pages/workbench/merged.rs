@@ -1,0 +1,311 @@
+//! The merged list (computed in the browser), the overlap between sources, downloads and
+//! "save as panel".
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use shared::ErrorCode;
+use shared::merge::OwnedMergeResult;
+
+use super::inputs::{export_input, save_input};
+use super::ops::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge};
+use super::state::use_workbench;
+use crate::api::{ApiError, graphql};
+use crate::pages::saved::common::{confidence_badge, navigate_to};
+use crate::pages::saved::export::format_label;
+
+/// Rows shown in the table (the downloads have every row).
+const SHOWN_ROWS: usize = 500;
+
+/// The merged list, per-source counts and the overlap.
+#[component]
+pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let sources = move || {
+        merged.with(|m| {
+            m.sources
+                .iter()
+                .map(|s| {
+                    view! {
+                        <tr>
+                            <th scope="row">{s.label.clone()}</th>
+                            <td>{s.entities}</td>
+                            <td>{s.genes}</td>
+                            <td>{s.unique}</td>
+                            <td>{s.duplicates}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let overlap = move || {
+        merged.with(|m| {
+            let largest = m
+                .overlap
+                .combinations
+                .iter()
+                .map(|c| c.count)
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            m.overlap
+                .combinations
+                .iter()
+                .map(|set| {
+                    let label = set
+                        .sources
+                        .iter()
+                        .filter_map(|i| m.sources.get(*i).map(|s| s.label.clone()))
+                        .collect::<Vec<_>>()
+                        .join(" ∩ ");
+                    let label = if set.sources.len() == 1 {
+                        format!("only {label}")
+                    } else {
+                        label
+                    };
+                    let width = format!("width: {}%", set.count * 100 / largest);
+                    view! {
+                        <li>
+                            <span class="bar-label">{label}</span>
+                            <span class="bar" style=width></span>
+                            <span class="bar-count">{set.count}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let rows = move || {
+        let query = filter.get().trim().to_uppercase();
+        merged.with(|m| {
+            m.genes
+                .iter()
+                .filter(|g| query.is_empty() || g.symbol.to_uppercase().contains(&query))
+                .take(SHOWN_ROWS)
+                .map(|g| {
+                    let sources = g
+                        .sources
+                        .iter()
+                        .map(|s| {
+                            view! {
+                                <li>
+                                    {format!("{} ", s.label)}
+                                    {confidence_badge(s.confidence)}
+                                    {s.confidence.is_none().then(|| s.list_type.to_string())}
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    let conflicts = g
+                        .conflicts
+                        .iter()
+                        .map(|c| c.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    view! {
+                        <tr data-symbol=g.symbol.clone()>
+                            <th scope="row">{g.symbol.clone()}</th>
+                            <td>{g.hgnc_id.map(|h| h.to_string()).unwrap_or_default()}</td>
+                            <td>
+                                <ul class="plain">{sources}</ul>
+                            </td>
+                            <td class="conflict">{conflicts}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="merged-heading">
+            <div class="section-head">
+                <h2 id="merged-heading">
+                    "Merged list: " <span id="merged-count">{move || merged.with(|m| m.total)}</span>
+                    " genes"
+                </h2>
+                <input
+                    type="search"
+                    placeholder="Filter genes"
+                    aria-label="Filter merged genes"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))
+                />
+            </div>
+            <div class="two-columns">
+                <div>
+                    <h3>"Sources"</h3>
+                    <table class="data-table" id="merge-sources">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Source"</th>
+                                <th scope="col">"Taken"</th>
+                                <th scope="col">"Genes"</th>
+                                <th scope="col">"Only here"</th>
+                                <th scope="col">"Duplicates"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{sources}</tbody>
+                    </table>
+                </div>
+                <div>
+                    <h3>"Overlap"</h3>
+                    <ul class="upset" id="overlap">{overlap}</ul>
+                </div>
+            </div>
+            <div class="table-wrap">
+                <table class="data-table" id="merged-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Gene"</th>
+                            <th scope="col">"HGNC"</th>
+                            <th scope="col">"Sources"</th>
+                            <th scope="col">"Conflicts"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <Show when=move || merged.with(|m| m.total > SHOWN_ROWS)>
+                <p class="muted">
+                    {format!("The first {SHOWN_ROWS} rows are shown; downloads have every row.")}
+                </p>
+            </Show>
+        </section>
+    }
+}
+
+/// One download button per format.
+#[component]
+pub fn Downloads() -> impl IntoView {
+    let workbench = use_workbench();
+    let filename = RwSignal::new("merged_panel".to_owned());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let buttons = ExportFormat::ALL
+        .iter()
+        .map(|&format| {
+            let click = move |_| {
+                let input = workbench
+                    .panels
+                    .with_untracked(|p| workbench.uploads.with_untracked(|u| export_input(p, u)));
+                let variables = export_merge::Variables {
+                    input,
+                    format,
+                    filename: Some(filename.get_untracked()).filter(|f| !f.trim().is_empty()),
+                    per_source_sheets: Some(true),
+                };
+                busy.set(true);
+                error.set(None);
+                spawn_local(async move {
+                    match graphql::<ExportMerge>(variables).await {
+                        Ok(data) => navigate_to(&data.export_merge.url),
+                        Err(err) => error.set(Some(err.to_string())),
+                    }
+                    busy.set(false);
+                });
+            };
+            view! {
+                <button
+                    type="button"
+                    class="button"
+                    data-format=format.as_str()
+                    disabled=move || busy.get()
+                    on:click=click
+                >
+                    {format_label(format)}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="downloads-heading">
+            <h2 id="downloads-heading">"Download"</h2>
+            <div class="export-buttons">
+                <label>
+                    "File name "
+                    <input
+                        type="text"
+                        prop:value=move || filename.get()
+                        on:input=move |ev| filename.set(event_target_value(&ev))
+                    />
+                </label>
+                {buttons}
+            </div>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
+/// Keeps the merge as a saved panel (needs an account).
+#[component]
+pub fn SaveAsPanel() -> impl IntoView {
+    let workbench = use_workbench();
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let needs_login = RwSignal::new(false);
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let merge = workbench
+            .panels
+            .with_untracked(|p| workbench.uploads.with_untracked(|u| save_input(p, u)));
+        let input = save_merge::CreateSavedPanelInput {
+            name: name.get_untracked().trim().to_owned(),
+            description: None,
+            tags: None,
+            visibility: None,
+            status: None,
+            genes: None,
+            merge: Some(merge),
+            upload_id: None,
+        };
+        error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match graphql::<SaveMerge>(save_merge::Variables { input }).await {
+                Ok(data) => navigate(
+                    &format!("/saved/{}", data.create_saved_panel.id),
+                    Default::default(),
+                ),
+                Err(err) => {
+                    needs_login.set(matches!(
+                        err,
+                        ApiError::Graphql {
+                            code: Some(ErrorCode::Unauthenticated),
+                            ..
+                        }
+                    ));
+                    error.set(Some(err.to_string()));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="save-heading">
+            <h2 id="save-heading">"Save as panel"</h2>
+            <form class="inline-form" id="save-merge-form" on:submit=submit>
+                <label>
+                    "Name "
+                    <input
+                        type="text"
+                        required
+                        id="save-merge-name"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+                <button type="submit" class="button button-primary">
+                    "Save as panel"
+                </button>
+            </form>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <Show when=move || needs_login.get()>
+                <p>
+                    <A href="/login">"Log in to save panels"</A>
+                </p>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,65 @@
+//! The workbench (issue 4): panels with per-panel evidence levels, uploaded lists with their
+//! diagnostics, the merged list recomputed in the browser by `shared::merge`, the overlap
+//! between sources, downloads in every format and "save as panel".
+
+pub mod inputs;
+pub mod merged;
+pub mod ops;
+pub mod panels;
+pub mod state;
+pub mod uploads;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::graphql;
+use merged::{Downloads, MergedView, SaveAsPanel};
+use ops::{Uploads, uploads as uploads_op};
+use panels::{AddPanel, PanelChoices};
+use state::{from_listed_upload, use_workbench};
+use uploads::{UploadList, UploadZone};
+
+pub use state::Workbench;
+
+/// `/workbench`.
+#[component]
+pub fn WorkbenchPage() -> impl IntoView {
+    let workbench = use_workbench();
+    if !workbench.uploads_loaded.get_untracked() {
+        workbench.uploads_loaded.set(true);
+        spawn_local(async move {
+            if let Ok(data) = graphql::<Uploads>(uploads_op::Variables).await {
+                workbench.uploads.update(|chosen| {
+                    for upload in data.uploads {
+                        if !chosen.iter().any(|c| c.list.id == upload.id) {
+                            chosen.push(from_listed_upload(upload));
+                        }
+                    }
+                });
+            }
+        });
+    }
+    let merged = workbench.merged();
+    view! {
+        <h1>"Workbench"</h1>
+        <p class="lead">
+            "Add PanelApp panels and your own gene lists, choose the evidence levels to take from "
+            "each panel, and download the merged list or keep it as a saved panel."
+        </p>
+        <div class="two-columns">
+            <section class="card" aria-labelledby="wb-panels-heading">
+                <h2 id="wb-panels-heading">"Panels"</h2>
+                <AddPanel />
+                <PanelChoices />
+            </section>
+            <section class="card" aria-labelledby="wb-uploads-heading">
+                <h2 id="wb-uploads-heading">"Your gene lists"</h2>
+                <UploadZone />
+                <UploadList />
+            </section>
+        </div>
+        <MergedView merged />
+        <Downloads />
+        <SaveAsPanel />
+    }
+}

@@ -1,0 +1,152 @@
+//! Typed GraphQL operations of the workbench and the panel browser
+//! (`web/graphql/workbench/*.graphql`, `web/graphql/panels/*.graphql`).
+
+use graphql_client::GraphQLQuery;
+
+pub use shared::upload::DiagnosticKind;
+pub use shared::{Confidence, EntityType, ExportFormat, PanelStatus, Visibility};
+
+/// `PanelSource` is the shared `Source`.
+pub type PanelSource = shared::Source;
+/// The `Upload` scalar: `null` in the operation, the file travels as a multipart part.
+pub type Upload = Option<()>;
+
+/// `query PanelDetail` — one PanelApp panel with its entities.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/panel_detail.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct PanelDetail;
+
+/// `query Uploads` — the visitor's uploaded lists.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/uploads.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct Uploads;
+
+/// `mutation UploadGeneList` — sent as a multipart request.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/upload_gene_list.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct UploadGeneList;
+
+/// `mutation RemoveUpload`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/remove_upload.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct RemoveUpload;
+
+/// `mutation ExportMerge` — a signed download link.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/export_merge.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct ExportMerge;
+
+/// `mutation SaveMerge` — the merged list as a saved panel.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/save_merge.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct SaveMerge;
+
+/// `query Panels` — the PanelApp catalogue search.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/panels/panels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct Panels;

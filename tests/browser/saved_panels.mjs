@@ -1,4 +1,4 @@
-// Saved panels in the browser: a visitor is asked to log in; a user creates a panel from
+// Saved panels in the browser: a visitor is sent to log in; a user creates a panel from
 // pasted genes, edits it (add, remove, re-rate) with the pending diff previewed, saves a
 // version, compares versions, shares a link, and the link opens in a fresh browser context
 // without logging in.
@@ -29,11 +29,9 @@ const rowSymbols = (page) =>
 await run(async (browser, errors) => {
   const page = await newPage(browser, errors);
 
-  // A visitor is sent to the login page.
-  await page.goto(BASE_URL + '/saved');
-  const login = page.getByRole('link', { name: /log in to see your panels/i });
-  await login.waitFor();
-  check((await login.getAttribute('href')) === '/login', 'login link points to /login');
+  // A visitor is sent to the login page, with the way back.
+  await page.goto(BASE_URL + '/saved/new');
+  await page.waitForURL(/\/login\?next=%2Fsaved%2Fnew$/);
 
   // Log in through the API (the session cookie is HttpOnly and same-origin).
   const answer = await graphql(
@@ -120,6 +118,20 @@ await run(async (browser, errors) => {
   await page.waitForFunction(() =>
     document.querySelector('#panel-facts')?.textContent?.includes('Version 3 · 4 genes'),
   );
+
+  // Comment on the panel (the owner may); the comment is listed with its time and subject.
+  check((await page.locator('#no-comments').textContent()).includes('No comments yet'), 'no comments yet');
+  await page.locator('#comment-body').fill('Check MYH7 against the cardiology guideline');
+  await page.locator('#comment-gene').fill('myh7');
+  await page.locator('#comment-submit').click();
+  await page.locator('#comment-list li').first().waitFor();
+  const comment = await page.locator('#comment-list li').first().textContent();
+  check(comment.includes('Check MYH7 against the cardiology guideline'), 'comment body: ' + comment);
+  check(comment.includes('Version 3 · MYH7'), 'comment subject: ' + comment);
+  check((await page.locator('#comment-list li time').first().getAttribute('datetime')).length > 0, 'comment time');
+  check((await page.locator('#comment-body').inputValue()) === '', 'comment form cleared');
+  // No PanelApp sources, so no upstream notice.
+  check((await page.locator('#upstream-notice').count()) === 0, 'no upstream notice');
 
   // Share a link.
   await page.locator('#share-button').click();

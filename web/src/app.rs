@@ -87,11 +87,23 @@ pub fn App() -> impl IntoView {
                         path=path!("/admin/security")
                         view=|| view! { <RequireUser admin=true><AdminSecurityPage /></RequireUser> }
                     />
-                    <Route path=path!("/saved") view=SavedPanelsPage />
-                    <Route path=path!("/saved/new") view=NewSavedPanelPage />
-                    <Route path=path!("/saved/:id") view=SavedPanelPage />
+                    <Route
+                        path=path!("/saved")
+                        view=|| view! { <RequireUser><SavedPanelsPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/saved/new")
+                        view=|| view! { <RequireUser><NewSavedPanelPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/saved/:id")
+                        view=|| view! { <RequireUser><SavedPanelPage /></RequireUser> }
+                    />
                     <Route path=path!("/shared/:token") view=SharedPanelPage />
-                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route
+                        path=path!("/teams")
+                        view=|| view! { <RequireUser><TeamsPage /></RequireUser> }
+                    />
                     <Route path=path!("/workbench") view=WorkbenchPage />
                     <Route path=path!("/panels") view=PanelSearchPage />
                     <Route path=path!("/panels/:source/:id") view=PanelViewPage />

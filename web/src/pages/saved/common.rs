@@ -1,59 +1,11 @@
-//! Pieces the saved-panel pages share: the login gate, badges, error wording, downloads and
+//! Pieces the saved-panel pages share: badges, error wording, downloads and
 //! the conversion of API genes into `shared::saved::SavedGene` for browser-side diffs.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use shared::saved::SavedGene;
 use shared::{Confidence, EntityType, ErrorCode, GeneSymbol, HgncId, PanelStatus, Visibility};
 
-use super::ops::{Me, me};
-use crate::api::{ApiError, graphql};
-use crate::components::Loading;
-
-/// Shows `children` to a logged-in user; a visitor gets a link to the login page instead.
-#[component]
-pub fn RequireLogin(
-    /// What the visitor would see after logging in, e.g. "your panels".
-    #[prop(into)]
-    what: String,
-    children: ChildrenFn,
-) -> impl IntoView {
-    let me = LocalResource::new(|| async { graphql::<Me>(me::Variables).await.map(|d| d.me) });
-    let what = StoredValue::new(what);
-    view! {
-        <Transition fallback=|| view! { <Loading label="Checking your session…" /> }>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match me.await {
-                        Ok(Some(_)) => children().into_any(),
-                        Ok(None) => {
-                            view! {
-                                <div class="card login-prompt">
-                                    <p>
-                                        <A href="/login">
-                                            {format!("Log in to see {}", what.get_value())}
-                                        </A>
-                                        "."
-                                    </p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => {
-                            view! {
-                                <p class="error-view" role="alert">
-                                    {error.to_string()}
-                                </p>
-                            }
-                                .into_any()
-                        }
-                    }
-                })
-            }}
-        </Transition>
-    }
-}
+use crate::api::ApiError;
 
 /// A readable message for a failed call; a stale edit gets its own explanation.
 pub fn error_message(error: &ApiError) -> String {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::common::{RequireLogin, day, status_label, visibility_label};
+use super::common::{day, status_label, visibility_label};
 use super::ops::{PanelScope, PanelSort, PanelStatus, SavedPanels, saved_panels};
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
@@ -27,9 +27,7 @@ pub fn SavedPanelsPage() -> impl IntoView {
                 "Teams"
             </A>
         </section>
-        <RequireLogin what="your panels">
-            <PanelList />
-        </RequireLogin>
+        <PanelList />
     }
 }
 

@@ -1,6 +1,7 @@
 //! Saved panels (issue 6): My panels, a new panel, the panel page (genes with edit mode,
 //! versions, diff, sharing, downloads), teams, and the page a share link opens.
 
+pub mod comments;
 pub mod common;
 pub mod create;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod panel;
 pub mod share;
 pub mod shared_link;
 pub mod teams;
+pub mod upstream;
 
 pub use create::NewSavedPanelPage;
 pub use list::SavedPanelsPage;

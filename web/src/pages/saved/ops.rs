@@ -41,29 +41,6 @@ pub enum ShareTarget {
 /// The `DateTime` scalar: an RFC 3339 string.
 pub type DateTime = String;
 
-/// `query Me` — the logged-in user, or null.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/saved/me.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    skip_serializing_none,
-    extern_enums(
-        "Confidence",
-        "EntityType",
-        "ExportFormat",
-        "PanelStatus",
-        "SharePermission",
-        "TeamRole",
-        "Visibility",
-        "PanelScope",
-        "PanelSort",
-        "ShareTarget"
-    )
-)]
-pub struct Me;
-
 /// `query SavedPanels` — one page of My panels.
 #[derive(GraphQLQuery)]
 #[graphql(
@@ -454,3 +431,95 @@ pub struct RemoveTeamMember;
     )
 )]
 pub struct DeleteTeam;
+
+/// `query SavedPanelUpstream` — the PanelApp sources checked upstream (loaded apart from the page).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel_upstream.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanelUpstream;
+
+/// `mutation ApplyUpstreamUpdate` — takes the pending PanelApp updates as one version.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/apply_upstream_update.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct ApplyUpstreamUpdate;
+
+/// `query SavedPanelComments` — the comments on a panel.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel_comments.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanelComments;
+
+/// `mutation CommentOnPanel` — adds a comment.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/comment_on_panel.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct CommentOnPanel;

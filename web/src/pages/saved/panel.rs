@@ -1,11 +1,12 @@
 //! `/saved/:id` — one saved panel: its facts, genes (with edit mode), versions, diff, sharing,
-//! status and downloads.
+//! status, downloads, PanelApp updates and comments.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{RequireLogin, error_message, minute, status_label, visibility_label};
+use super::comments::CommentsSection;
+use super::common::{error_message, minute, status_label, visibility_label};
 use super::export::ExportButtons;
 use super::genes::GenesSection;
 use super::history::{DiffSection, VersionTimeline};
@@ -13,6 +14,7 @@ use super::ops::{
     PanelStatus, SavedPanel, SetSavedPanelStatus, saved_panel, set_saved_panel_status,
 };
 use super::share::ShareDialog;
+use super::upstream::UpstreamNotice;
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
 
@@ -22,9 +24,7 @@ type Panel = saved_panel::SavedPanelSavedPanel;
 #[component]
 pub fn SavedPanelPage() -> impl IntoView {
     view! {
-        <RequireLogin what="this panel">
-            <PanelLoader />
-        </RequireLogin>
+        <PanelLoader />
     }
 }
 
@@ -101,6 +101,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         </p>
         {(!tags.is_empty()).then(|| view! { <p class="tags">{format!("Tags: {tags}")}</p> })}
         {old_notice}
+        <UpstreamNotice panel_id=panel.id.clone() current can_edit=panel.can_edit reload />
         <div class="actions">{share} {status}</div>
         <ExportButtons panel_id=panel.id.clone() version=Some(shown) />
         <GenesSection
@@ -121,6 +122,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
             />
             <DiffSection panel_id=panel.id.clone() current />
         </div>
+        <CommentsSection panel_id=panel.id.clone() version=shown can_comment=panel.can_comment />
     }
 }
 

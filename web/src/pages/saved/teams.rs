@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::{RequireLogin, error_message};
+use super::common::error_message;
 use super::ops::{
     AddTeamMember, CreateTeam, DeleteTeam, MyTeams, RemoveTeamMember, TeamRole, add_team_member,
     create_team, delete_team, my_teams, remove_team_member,
@@ -19,9 +19,7 @@ pub fn TeamsPage() -> impl IntoView {
     view! {
         <h1>"Teams"</h1>
         <p class="lead">"Share saved panels with a whole team at once."</p>
-        <RequireLogin what="your teams">
-            <TeamsList />
-        </RequireLogin>
+        <TeamsList />
     }
 }
 

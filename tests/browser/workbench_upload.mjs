@@ -55,8 +55,15 @@ await run(async (browser, errors) => {
   await page.waitForFunction(() => document.querySelector('#merged-count')?.textContent === '4');
   const brca1 = await page.locator('#merged-table tr[data-symbol="BRCA1"]').textContent();
   check(brca1.includes('cardiac genes') && brca1.includes('more'), 'BRCA1 from both lists: ' + brca1);
-  const overlap = await page.locator('#overlap').textContent();
-  check(overlap.includes('cardiac genes ∩ more'), 'overlap bar for both lists: ' + overlap);
+  // Two lists: the overlap is a Venn diagram (bars are for four or more).
+  const venn = await page.locator('#overlap-venn').getAttribute('aria-label');
+  check(
+    venn === 'cardiac genes only 2, more only 1, cardiac genes and more 1.',
+    'Venn diagram of both lists: ' + venn,
+  );
+  check((await page.locator('#overlap-venn circle').count()) === 2, 'two circles');
+  check((await page.locator('#overlap-venn text[data-mask="3"]').textContent()) === '1', 'BRCA1 in both');
+  check((await page.locator('#overlap').count()) === 0, 'no UpSet bars for two lists');
 
   // Leaving a list out changes the count at once.
   await page.locator('li.chosen-upload[data-upload="more"] input[type="checkbox"]').uncheck();

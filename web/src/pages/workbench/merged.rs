@@ -1,4 +1,5 @@
-//! The merged list (computed in the browser), the overlap between sources, downloads and
+//! The merged list (computed in the browser), the overlap between sources (a Venn diagram for
+//! two or three, UpSet-style bars for more), downloads and
 //! "save as panel".
 
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use shared::merge::OwnedMergeResult;
 use super::inputs::{export_input, save_input};
 use super::ops::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge};
 use super::state::use_workbench;
+use super::venn::{Venn, region_counts};
 use crate::api::{ApiError, graphql};
 use crate::pages::saved::common::{confidence_badge, navigate_to};
 use crate::pages::saved::export::format_label;
@@ -76,6 +78,20 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                 })
                 .collect_view()
         })
+    };
+    // Two or three sources: a Venn diagram; more: the UpSet-style bars.
+    let venn_shown = Memo::new(move |_| {
+        merged.with(|m| {
+            region_counts(m.sources.len(), &m.overlap.combinations).map(|counts| {
+                let labels: Vec<String> = m.sources.iter().map(|s| s.label.clone()).collect();
+                (labels, counts)
+            })
+        })
+    });
+    let venn = move || {
+        venn_shown
+            .get()
+            .map(|(labels, counts)| view! { <Venn labels counts /> })
     };
     let rows = move || {
         let query = filter.get().trim().to_uppercase();
@@ -151,7 +167,10 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                 </div>
                 <div>
                     <h3>"Overlap"</h3>
-                    <ul class="upset" id="overlap">{overlap}</ul>
+                    {venn}
+                    <Show when=move || venn_shown.get().is_none()>
+                        <ul class="upset" id="overlap">{overlap}</ul>
+                    </Show>
                 </div>
             </div>
             <div class="table-wrap">

@@ -8,6 +8,7 @@ pub mod ops;
 pub mod panels;
 pub mod state;
 pub mod uploads;
+pub mod venn;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

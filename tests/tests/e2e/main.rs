@@ -8,5 +8,6 @@ mod cli;
 mod foundation;
 mod genelists;
 mod live;
+mod panelapp;
 mod saved;
 mod security;

@@ -472,3 +472,41 @@ async fn merge_preview_uses_real_panelapp_data() {
     assert_eq!(mock.calls("/uk/api/v1/panels/635/"), 1);
     assert_eq!(mock.calls("/uk/api/v1/panels/402/"), 1);
 }
+
+#[tokio::test]
+async fn a_cold_sync_uses_bounded_concurrency() {
+    let mock = MockPanelApp::start().await;
+    let app = app_with(&mock, &[("PANELAPP_CONCURRENCY", "8")]).await;
+    mock.set_latency(Some(Duration::from_millis(50)));
+    let started = std::time::Instant::now();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let s = seen.clone();
+    let report = app
+        .state
+        .panelapp
+        .sync(
+            Source::Uk,
+            std::sync::Arc::new(move |done, _| {
+                s.store(done, std::sync::atomic::Ordering::Relaxed);
+            }),
+        )
+        .await
+        .map_err(|e| e.message)
+        .unwrap();
+    let elapsed = started.elapsed();
+    // 5 catalogue pages and the signed-off list one after the other, then 439 details
+    // (16 exist in the fixtures; the mock answers 404 for the rest) 8 at a time.
+    assert_eq!(report.panels, 439);
+    assert_eq!(report.details, 16);
+    assert_eq!(report.failed.len(), 423);
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 439);
+    assert_eq!(mock.max_in_flight(), 8, "concurrency is used and bounded");
+    let serial = Duration::from_millis(50 * (439 + 6));
+    assert!(
+        elapsed < serial / 3,
+        "{elapsed:?} vs {serial:?} one at a time"
+    );
+    println!(
+        "cold UK sync with 50 ms latency, concurrency 8: {elapsed:?} (serial would be {serial:?})"
+    );
+}

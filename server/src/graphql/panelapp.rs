@@ -84,6 +84,7 @@ pub struct PanelPageInfo {
 
 /// A gene, STR or region of a panel.
 #[derive(SimpleObject)]
+#[graphql(name = "PanelEntity")]
 pub struct PanelEntityOut {
     #[graphql(name = "type")]
     pub entity_type: EntityType,
@@ -219,6 +220,7 @@ impl PanelDetail {
 
 /// A panel listing a gene.
 #[derive(SimpleObject)]
+#[graphql(name = "PanelGeneHit")]
 pub struct PanelGeneHitOut {
     pub source: Source,
     pub panel_id: i32,

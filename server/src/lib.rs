@@ -15,6 +15,7 @@ pub mod genelists;
 pub mod graphql;
 pub mod http;
 pub mod logging;
+pub mod panelapp;
 pub mod saved;
 pub mod services;
 pub mod shutdown;

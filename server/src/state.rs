@@ -10,6 +10,7 @@ use crate::backend::Backends;
 use crate::config::Settings;
 use crate::crypto::{Encryptor, Signer};
 use crate::events::Events;
+use crate::panelapp::PanelAppService;
 use crate::services::audit::Audit;
 use crate::services::passwords::Passwords;
 use crate::shutdown::Shutdown;
@@ -27,6 +28,8 @@ pub struct StateInner {
     pub events: Events,
     pub audit: Audit,
     pub passwords: Passwords,
+    /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
+    pub panelapp: Arc<PanelAppService>,
     pub started_at: DateTime<Utc>,
     pub shutdown: Shutdown,
     /// SQL statements run through `db` (for tests and diagnostics).
@@ -76,6 +79,8 @@ impl AppState {
         let audit = Audit::new(crypto.clone(), events.clone());
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
+        let panelapp =
+            PanelAppService::new(&settings, backends.cache.clone(), backends.kind == "redis")?;
         Ok(Self(Arc::new(StateInner {
             settings,
             db,
@@ -85,6 +90,7 @@ impl AppState {
             events,
             audit,
             passwords,
+            panelapp,
             started_at: Utc::now(),
             shutdown: Shutdown::default(),
             statements,

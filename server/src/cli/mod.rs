@@ -1,6 +1,7 @@
 //! The `panelmerge` command line: serve, migrate, check, config validate, create-admin, schema.
 
 mod check;
+mod panelapp;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
@@ -66,6 +67,36 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// PanelApp cache and snapshots.
+    Panelapp {
+        #[command(subcommand)]
+        action: PanelappCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PanelappCommand {
+    /// Fetch the catalogue and every panel of PanelApp UK and Australia (or one) into the
+    /// cache, with progress.
+    Sync {
+        #[arg(long, value_parser = parse_source)]
+        source: Option<shared::Source>,
+    },
+    /// Write a snapshot (the API's own JSON layout) for PANELAPP_SNAPSHOT=DIR.
+    Snapshot {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, value_parser = parse_source)]
+        source: Option<shared::Source>,
+    },
+}
+
+fn parse_source(text: &str) -> Result<shared::Source, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "uk" | "gb" => Ok(shared::Source::Uk),
+        "au" | "aus" => Ok(shared::Source::Au),
+        _ => Err(format!("{text:?}: expected uk or au")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -185,6 +216,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             println!("deleted {deleted} audit row(s) older than {days} days");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Panelapp { action } => panelapp::run(load_settings()?, action).await,
         Command::GenerateKey => {
             println!("{}", config::EncryptionKey::generate().to_base64().expose());
             Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ pub mod genelists;
 mod guard;
 pub mod live;
 pub mod messages;
+pub mod panelapp;
 pub mod saved;
 pub mod system;
 pub mod teams;
@@ -34,6 +35,7 @@ pub struct Query(
     saved::SavedPanelQuery,
     teams::TeamsQuery,
     genelists::GeneListsQuery,
+    panelapp::PanelAppQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,6 +47,7 @@ pub struct Mutation(
     saved::SavedPanelMutation,
     teams::TeamsMutation,
     genelists::GeneListsMutation,
+    panelapp::PanelAppMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -80,7 +83,15 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
 
 /// The executable schema for a running server.
 pub fn build_schema(state: AppState) -> AppSchema {
-    schema_builder(&state.settings.graphql).data(state).finish()
+    let loader: std::sync::Arc<dyn crate::services::merge::PanelLoader> =
+        std::sync::Arc::new(state.panelapp.clone());
+    let resolver: std::sync::Arc<dyn crate::genelists::upload::SymbolResolver> =
+        state.panelapp.genes();
+    schema_builder(&state.settings.graphql)
+        .data(loader)
+        .data(resolver)
+        .data(state)
+        .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -15,6 +15,11 @@ pub struct ServerInfo {
     pub cache: String,
     /// "development" or "production".
     pub environment: String,
+    /// Where each PanelApp instance's data comes from (origin, data date, snapshot date),
+    /// for the staleness banner.
+    pub panel_app: Vec<super::panelapp::PanelAppStatusOut>,
+    /// True when `PANELAPP_SNAPSHOT` makes this server serve a snapshot only.
+    pub panel_app_snapshot_only: bool,
 }
 
 #[derive(Default)]
@@ -30,6 +35,13 @@ impl SystemQuery {
             database: crate::db::backend_name(&state.db).to_owned(),
             cache: state.backends.kind.to_owned(),
             environment: state.settings.environment.as_str().to_owned(),
+            panel_app: state
+                .panelapp
+                .status()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            panel_app_snapshot_only: state.panelapp.snapshot_only(),
         }
     }
 }

@@ -331,7 +331,7 @@ fn check_format(format: &str, bytes: &[u8], download: &Value) {
 }
 
 #[tokio::test]
-async fn a_new_visitor_gets_an_http_only_cookie_and_panels_need_panelapp() {
+async fn a_new_visitor_gets_an_http_only_cookie_and_panels_fall_back_to_the_snapshot() {
     let app = TestApp::sqlite().await;
     let response = reqwest::Client::new()
         .post(app.client.url("/graphql"))
@@ -348,16 +348,32 @@ async fn a_new_visitor_gets_an_http_only_cookie_and_panels_need_panelapp() {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
+    // PanelApp is unreachable here: a panel of the bundled snapshot still merges ...
     let body = app
         .client
-        .query(
+        .data(
             "query($input: MergeInput!) { mergePreview(input: $input) { total } }",
             json!({ "input": { "panels": [
                 { "source": "UK", "id": 635, "confidence": ["GREEN"] }
             ] } }),
         )
         .await;
+    assert_eq!(body["mergePreview"]["total"], 8, "{body}");
+    // ... and one it does not hold fails, naming the instance.
+    let body = app
+        .client
+        .query(
+            "query($input: MergeInput!) { mergePreview(input: $input) { total } }",
+            json!({ "input": { "panels": [
+                { "source": "UK", "id": 3, "confidence": ["GREEN"] }
+            ] } }),
+        )
+        .await;
     assert_eq!(error_code(&body), Some("UPSTREAM_UNAVAILABLE"), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["instance"], "PanelApp UK",
+        "{body}"
+    );
 }
 
 /// Browsers choose their own multipart boundary, with upper-case letters (Chromium:

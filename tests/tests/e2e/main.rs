@@ -8,6 +8,7 @@ mod cli;
 mod foundation;
 mod genelists;
 mod live;
+mod panelapp;
 mod saved;
 mod security;
 mod web_accounts;

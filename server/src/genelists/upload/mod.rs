@@ -28,6 +28,13 @@ pub use table::GENE_HEADERS;
 /// any `Fn(&str) -> Option<(GeneSymbol, HgncId)>` does too.
 pub trait SymbolResolver: Send + Sync {
     fn resolve(&self, symbol: &str) -> Option<(GeneSymbol, HgncId)>;
+
+    /// Whether `None` from [`Self::resolve`] really means "unknown". A resolver that knows
+    /// only part of HGNC (the genes of a few cached panels) says no, and uploads are then
+    /// marked unchecked instead of flagging real genes as unknown.
+    fn is_complete(&self) -> bool {
+        true
+    }
 }
 
 impl<F> SymbolResolver for F

@@ -6,7 +6,7 @@
 //! `Arc<dyn SymbolResolver>` (uploads map aliases and flag unknown symbols with it).
 
 mod inputs;
-mod types;
+pub(crate) mod types;
 
 #[cfg(test)]
 mod tests;
@@ -29,7 +29,9 @@ use crate::services::merge::PanelLoader;
 use crate::services::{downloads, merge, uploads};
 
 fn resolver(ctx: &Context<'_>) -> Option<Arc<dyn SymbolResolver>> {
-    ctx.data_opt::<Arc<dyn SymbolResolver>>().cloned()
+    ctx.data_opt::<Arc<dyn SymbolResolver>>()
+        .filter(|r| r.is_complete())
+        .cloned()
 }
 
 fn loader<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn PanelLoader> {

@@ -101,7 +101,7 @@ pub fn PanelSearchPage() -> impl IntoView {
                                 .into_iter()
                                 .map(|p| {
                                     let href = panel_href(p.source, p.id);
-                                    let signed = p.signed_off.unwrap_or(false).then(|| {
+                                    let signed = p.signed_off.then(|| {
                                         view! { <span class="badge badge-signed">"Signed off"</span> }
                                     });
                                     view! {
@@ -113,8 +113,8 @@ pub fn PanelSearchPage() -> impl IntoView {
                                                 {format!(
                                                     " id {} · v{} · {} genes · {}",
                                                     p.id,
-                                                    p.version.unwrap_or_default(),
-                                                    p.gene_count.unwrap_or_default(),
+                                                    p.version,
+                                                    p.gene_count,
                                                     p.disease_group.unwrap_or_default(),
                                                 )}
                                             </span>

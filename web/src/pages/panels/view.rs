@@ -81,22 +81,17 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
         let query = text.get().trim().to_uppercase();
         let mut shown: Vec<_> = entities.with_value(|all| {
             all.iter()
-                .filter(|e| e.confidence.is_none_or(|c| levels.with(|l| l.contains(&c))))
+                .filter(|e| levels.with(|l| l.contains(&e.confidence)))
                 .filter(|e| kind.get().is_none_or(|k| k == e.type_))
-                .filter(|e| {
-                    query.is_empty()
-                        || e.symbol
-                            .as_deref()
-                            .unwrap_or_default()
-                            .to_uppercase()
-                            .contains(&query)
-                })
+                .filter(|e| query.is_empty() || e.symbol.to_uppercase().contains(&query))
                 .cloned()
                 .collect()
         });
         match sort.get() {
             SortBy::Symbol => shown.sort_by(|a, b| a.symbol.cmp(&b.symbol)),
-            SortBy::Rating => shown.sort_by_key(|e| (rating_rank(e.confidence), e.symbol.clone())),
+            SortBy::Rating => {
+                shown.sort_by_key(|e| (rating_rank(Some(e.confidence)), e.symbol.clone()))
+            }
             SortBy::Type => shown.sort_by_key(|e| (e.type_.as_str(), e.symbol.clone())),
         }
         shown
@@ -108,12 +103,12 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
                     .map(|l| format!("{}:{}-{}", l.chrom, l.start, l.end))
                     .unwrap_or_default();
                 view! {
-                    <tr data-symbol=e.symbol.clone().unwrap_or_default()>
-                        <th scope="row">{e.symbol.clone().unwrap_or_default()}</th>
+                    <tr data-symbol=e.symbol.clone()>
+                        <th scope="row">{e.symbol.clone()}</th>
                         <td>{entity_label(e.type_)}</td>
-                        <td>{confidence_badge(e.confidence)}</td>
+                        <td>{confidence_badge(Some(e.confidence))}</td>
                         <td>{e.mode_of_inheritance.clone().unwrap_or_default()}</td>
-                        <td>{e.phenotypes.clone().unwrap_or_default().join("; ")}</td>
+                        <td>{e.phenotypes.join("; ")}</td>
                         <td>{locus}</td>
                     </tr>
                 }
@@ -163,7 +158,7 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
                 "{} panel {} · version {} · {} green, {} amber, {} red, {} grey",
                 panel.source.display_name(),
                 panel.id,
-                panel.version.clone().unwrap_or_default(),
+                panel.version.clone(),
                 counts.green,
                 counts.amber,
                 counts.red,

@@ -8,8 +8,7 @@ use leptos::prelude::*;
 use shared::merge::{OwnedMergeResult, PanelSelection, SelectionFilter, merge};
 use shared::upload::{GeneList, ListGene};
 use shared::{
-    Confidence, EntityDetails, EntityType, GeneSymbol, HgncId, Locus, PanelData, PanelEntity,
-    PanelVersion,
+    EntityDetails, EntityType, GeneSymbol, HgncId, Locus, PanelData, PanelEntity, PanelVersion,
 };
 
 use super::ops::{panel_detail, upload_gene_list, uploads};
@@ -123,9 +122,9 @@ pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
         .entities
         .into_iter()
         .map(|e| {
-            let name = e.symbol.clone().unwrap_or_default();
+            let name = e.name.clone();
             let symbol = match e.type_ {
-                EntityType::Gene => e.symbol.as_deref().and_then(|s| GeneSymbol::parse(s).ok()),
+                EntityType::Gene => GeneSymbol::parse(&e.symbol).ok(),
                 _ => None,
             };
             PanelEntity {
@@ -136,12 +135,12 @@ pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
                 gene_name: None,
                 aliases: Vec::new(),
                 omim: Vec::new(),
-                confidence: e.confidence.unwrap_or(Confidence::Grey),
+                confidence: e.confidence,
                 mode_of_inheritance: e.mode_of_inheritance,
                 mode_of_pathogenicity: None,
                 penetrance: None,
-                phenotypes: e.phenotypes.unwrap_or_default(),
-                evidence: e.evidence.unwrap_or_default(),
+                phenotypes: e.phenotypes,
+                evidence: e.evidence,
                 publications: Vec::new(),
                 transcripts: Vec::new(),
                 tags: Vec::new(),
@@ -159,10 +158,8 @@ pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
         source: panel.source,
         id: u32::try_from(panel.id).unwrap_or_default(),
         name: panel.name,
-        version: panel
-            .version
-            .as_deref()
-            .and_then(|v| PanelVersion::parse(v).ok())
+        version: PanelVersion::parse(&panel.version)
+            .ok()
             .unwrap_or(PanelVersion::new(0, 0)),
         version_created: None,
         disease_group: None,
@@ -223,16 +220,18 @@ upload_from!(from_listed_upload, uploads, UploadsUploads);
 mod tests {
     use super::*;
     use panel_detail::{PanelDetailPanel, PanelDetailPanelCounts, PanelDetailPanelEntities};
+    use shared::Confidence;
 
     fn entity(kind: EntityType, symbol: &str, confidence: Confidence) -> PanelDetailPanelEntities {
         PanelDetailPanelEntities {
             type_: kind,
-            symbol: Some(symbol.to_owned()),
+            symbol: symbol.to_owned(),
+            name: symbol.to_owned(),
             hgnc_id: None,
-            confidence: Some(confidence),
+            confidence,
             mode_of_inheritance: None,
-            phenotypes: None,
-            evidence: None,
+            phenotypes: Vec::new(),
+            evidence: Vec::new(),
             grch37: None,
             grch38: None,
         }
@@ -244,7 +243,7 @@ mod tests {
             source: shared::Source::Uk,
             id: 402,
             name: "Early onset or syndromic epilepsy".to_owned(),
-            version: Some("8.125".to_owned()),
+            version: "8.125".to_owned(),
             counts: PanelDetailPanelCounts {
                 green: 2,
                 amber: 1,

@@ -1,0 +1,435 @@
+//! PanelApp: `panels`, `panel`, `panelsByGene`, `geneSuggestions`, `refreshPanelApp`.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use shared::{AuditAction, Confidence, EntityType, PanelData, PanelEntity, PanelVersion, Source};
+
+use super::ContextExt;
+use super::genelists::types::{ConfidenceCountsOut, LocusOut};
+use crate::error::AppError;
+use crate::panelapp::search::SearchFilter;
+use crate::panelapp::{DataOrigin, PanelGeneHit, PanelSummary as Summary, SourceStatus};
+use crate::services::audit::AuditRecord;
+
+/// Most panels one page of `panels` returns.
+pub const MAX_PAGE: usize = 100;
+
+/// A panel of a PanelApp catalogue.
+#[derive(SimpleObject)]
+pub struct PanelSummary {
+    pub source: Source,
+    pub id: i32,
+    pub name: String,
+    pub version: String,
+    pub version_created: Option<String>,
+    pub disease_group: Option<String>,
+    pub disease_sub_group: Option<String>,
+    pub relevant_disorders: Vec<String>,
+    /// Australia only.
+    pub description: Option<String>,
+    /// Panel type names.
+    pub types: Vec<String>,
+    pub gene_count: i32,
+    pub str_count: i32,
+    pub region_count: i32,
+    /// Whether the current version is signed off.
+    pub signed_off: bool,
+    /// When it was signed off (YYYY-MM-DD).
+    pub signed_off_date: Option<String>,
+    /// Entities per evidence level, when the panel's details are cached.
+    pub counts: Option<ConfidenceCountsOut>,
+    /// Where the catalogue answer came from, and its date.
+    pub data_origin: DataOrigin,
+    pub data_date: DateTime<Utc>,
+}
+
+fn int(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+impl PanelSummary {
+    fn new(p: &Summary, origin: DataOrigin, date: DateTime<Utc>) -> Self {
+        Self {
+            source: p.source,
+            id: int(p.id),
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            version_created: p.version_created.clone(),
+            disease_group: p.disease_group.clone(),
+            disease_sub_group: p.disease_sub_group.clone(),
+            relevant_disorders: p.relevant_disorders.clone(),
+            description: p.description.clone(),
+            types: p.types.clone(),
+            gene_count: int(p.genes),
+            str_count: int(p.strs),
+            region_count: int(p.regions),
+            signed_off: p.signed_off.is_some(),
+            signed_off_date: p.signed_off.clone(),
+            counts: None,
+            data_origin: origin,
+            data_date: date,
+        }
+    }
+}
+
+/// The page's extra field.
+#[derive(SimpleObject)]
+pub struct PanelPageInfo {
+    /// Panels matching the search and filters, over all pages.
+    pub total_count: i32,
+}
+
+/// A gene, STR or region of a panel.
+#[derive(SimpleObject)]
+#[graphql(name = "PanelEntity")]
+pub struct PanelEntityOut {
+    #[graphql(name = "type")]
+    pub entity_type: EntityType,
+    /// The current HGNC symbol; the entity name for regions and STRs without a gene.
+    pub symbol: String,
+    /// `entity_name` as PanelApp gives it.
+    pub name: String,
+    pub hgnc_id: Option<String>,
+    pub confidence: Confidence,
+    pub mode_of_inheritance: Option<String>,
+    pub mode_of_pathogenicity: Option<String>,
+    pub phenotypes: Vec<String>,
+    pub evidence: Vec<String>,
+    pub publications: Vec<String>,
+    pub transcripts: Vec<String>,
+    pub tags: Vec<String>,
+    pub aliases: Vec<String>,
+    pub grch37: Option<LocusOut>,
+    pub grch38: Option<LocusOut>,
+    /// Regions: the long name.
+    pub verbose_name: Option<String>,
+    /// STRs: the repeat and its thresholds.
+    pub repeated_sequence: Option<String>,
+    pub normal_repeats: Option<i32>,
+    pub pathogenic_repeats: Option<i32>,
+}
+
+impl From<&PanelEntity> for PanelEntityOut {
+    fn from(e: &PanelEntity) -> Self {
+        let (verbose_name, repeated_sequence, normal_repeats, pathogenic_repeats) = match &e.details
+        {
+            shared::EntityDetails::Region { verbose_name, .. } => {
+                (verbose_name.clone(), None, None, None)
+            }
+            shared::EntityDetails::Str {
+                repeated_sequence,
+                normal_repeats,
+                pathogenic_repeats,
+            } => (
+                None,
+                repeated_sequence.clone(),
+                normal_repeats.map(int),
+                pathogenic_repeats.map(int),
+            ),
+            shared::EntityDetails::Gene => (None, None, None, None),
+        };
+        Self {
+            entity_type: e.entity_type,
+            symbol: e
+                .symbol
+                .as_ref()
+                .map_or_else(|| e.name.clone(), |s| s.as_str().to_owned()),
+            name: e.name.clone(),
+            hgnc_id: e.hgnc_id.map(|h| h.to_string()),
+            confidence: e.confidence,
+            mode_of_inheritance: e.mode_of_inheritance.clone(),
+            mode_of_pathogenicity: e.mode_of_pathogenicity.clone(),
+            phenotypes: e.phenotypes.clone(),
+            evidence: e.evidence.clone(),
+            publications: e.publications.clone(),
+            transcripts: e.transcripts.clone(),
+            tags: e.tags.clone(),
+            aliases: e.aliases.clone(),
+            grch37: e.grch37.as_ref().map(LocusOut::from),
+            grch38: e.grch38.as_ref().map(LocusOut::from),
+            verbose_name,
+            repeated_sequence,
+            normal_repeats,
+            pathogenic_repeats,
+        }
+    }
+}
+
+/// One version of a panel with its genes, STRs and regions.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct PanelDetail {
+    pub source: Source,
+    pub id: i32,
+    pub name: String,
+    pub version: String,
+    pub version_created: Option<String>,
+    pub disease_group: Option<String>,
+    pub disease_sub_group: Option<String>,
+    pub relevant_disorders: Vec<String>,
+    pub description: Option<String>,
+    pub types: Vec<String>,
+    pub signed_off: bool,
+    pub signed_off_date: Option<String>,
+    /// Where this answer came from and when that data was fetched (or captured).
+    pub data_origin: DataOrigin,
+    pub data_date: DateTime<Utc>,
+    #[graphql(skip)]
+    pub data: Arc<PanelData>,
+}
+
+#[ComplexObject]
+impl PanelDetail {
+    /// Entities, optionally only some evidence levels and types (all by default).
+    async fn entities(
+        &self,
+        confidence: Option<Vec<Confidence>>,
+        types: Option<Vec<EntityType>>,
+    ) -> Vec<PanelEntityOut> {
+        self.data
+            .entities
+            .iter()
+            .filter(|e| {
+                confidence
+                    .as_ref()
+                    .is_none_or(|c| c.contains(&e.confidence))
+            })
+            .filter(|e| types.as_ref().is_none_or(|t| t.contains(&e.entity_type)))
+            .map(PanelEntityOut::from)
+            .collect()
+    }
+
+    /// Entities per evidence level (genes, STRs and regions together).
+    async fn counts(&self) -> ConfidenceCountsOut {
+        self.data.counts().into()
+    }
+
+    async fn gene_count(&self) -> i32 {
+        let n = self
+            .data
+            .entities
+            .iter()
+            .filter(|e| e.entity_type == EntityType::Gene)
+            .count();
+        i32::try_from(n).unwrap_or(i32::MAX)
+    }
+}
+
+/// A panel listing a gene.
+#[derive(SimpleObject)]
+#[graphql(name = "PanelGeneHit")]
+pub struct PanelGeneHitOut {
+    pub source: Source,
+    pub panel_id: i32,
+    pub panel_name: String,
+    pub panel_version: Option<String>,
+    pub entity_type: EntityType,
+    pub entity_name: String,
+    pub symbol: Option<String>,
+    pub confidence: Confidence,
+    pub mode_of_inheritance: Option<String>,
+    pub phenotypes: Vec<String>,
+    pub data_origin: DataOrigin,
+}
+
+impl From<&PanelGeneHit> for PanelGeneHitOut {
+    fn from(h: &PanelGeneHit) -> Self {
+        Self {
+            source: h.source,
+            panel_id: int(h.panel_id),
+            panel_name: h.panel_name.clone(),
+            panel_version: h.panel_version.map(|v| v.to_string()),
+            entity_type: h.entity_type,
+            entity_name: h.entity_name.clone(),
+            symbol: h.symbol.clone(),
+            confidence: h.confidence,
+            mode_of_inheritance: h.mode_of_inheritance.clone(),
+            phenotypes: h.phenotypes.clone(),
+            data_origin: h.origin,
+        }
+    }
+}
+
+/// Where one PanelApp instance's data comes from right now (for the staleness banner).
+#[derive(SimpleObject)]
+#[graphql(name = "PanelAppStatus")]
+pub struct PanelAppStatusOut {
+    pub source: Source,
+    /// `null` until the catalogue was first needed.
+    pub data_origin: Option<DataOrigin>,
+    pub data_date: Option<DateTime<Utc>>,
+    pub panel_count: i32,
+    /// Capture date of the snapshot this server falls back to.
+    pub snapshot_date: Option<String>,
+}
+
+impl From<SourceStatus> for PanelAppStatusOut {
+    fn from(s: SourceStatus) -> Self {
+        Self {
+            source: s.source,
+            data_origin: s.origin,
+            data_date: s.data_date,
+            panel_count: i32::try_from(s.panel_count).unwrap_or(i32::MAX),
+            snapshot_date: s.snapshot_date,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct PanelAppQuery;
+
+#[Object]
+impl PanelAppQuery {
+    /// PanelApp panels of both instances (or one), searched by name, disease group,
+    /// disorders (R-codes, HPO ids), description and types; best match first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn panels(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        source: Option<Source>,
+        signed_off: Option<bool>,
+        panel_type: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, PanelSummary, PanelPageInfo, EmptyFields>> {
+        let state = ctx.state();
+        let first = usize::try_from(first.unwrap_or(20).max(1))
+            .unwrap_or(20)
+            .min(MAX_PAGE);
+        let offset = match after {
+            Some(c) => {
+                c.parse::<usize>()
+                    .map_err(|_| AppError::invalid_field("after", "is not a cursor"))?
+                    + 1
+            }
+            None => 0,
+        };
+        let filter = SearchFilter {
+            source,
+            panel_type,
+            signed_off,
+        };
+        let (hits, loaded) = state.panelapp.search(search.as_deref(), &filter).await?;
+        let mut connection = Connection::with_additional_fields(
+            offset > 0,
+            offset + first < hits.len(),
+            PanelPageInfo {
+                total_count: i32::try_from(hits.len()).unwrap_or(i32::MAX),
+            },
+        );
+        for (i, p) in hits.iter().enumerate().skip(offset).take(first) {
+            let (origin, date) = loaded
+                .iter()
+                .find(|(c, _)| c.source == p.source)
+                .map_or((DataOrigin::Snapshot, Utc::now()), |(c, o)| {
+                    (*o, c.fetched_at)
+                });
+            connection
+                .edges
+                .push(Edge::new(i.to_string(), PanelSummary::new(p, origin, date)));
+        }
+        Ok(connection)
+    }
+
+    /// One panel with its entities; the current version unless `version` ("8.125") is given.
+    async fn panel(
+        &self,
+        ctx: &Context<'_>,
+        source: Source,
+        id: i32,
+        version: Option<String>,
+    ) -> Result<Option<PanelDetail>> {
+        let id = u32::try_from(id)
+            .ok()
+            .filter(|i| *i > 0)
+            .ok_or_else(|| AppError::invalid_field("id", "must be a positive whole number"))?;
+        let version = version
+            .map(|v| PanelVersion::parse(&v))
+            .transpose()
+            .map_err(|e| AppError::invalid_field("version", e.to_string()))?;
+        let r = match ctx.state().panelapp.panel(source, id, version).await {
+            Ok(r) => r,
+            Err(e) if e.code == shared::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let d = &r.data;
+        Ok(Some(PanelDetail {
+            source: d.source,
+            id: int(d.id),
+            name: d.name.clone(),
+            version: d.version.to_string(),
+            version_created: d.version_created.clone(),
+            disease_group: d.disease_group.clone(),
+            disease_sub_group: d.disease_sub_group.clone(),
+            relevant_disorders: d.relevant_disorders.clone(),
+            description: d.description.clone(),
+            types: d.types.clone(),
+            signed_off: d.signed_off.is_some(),
+            signed_off_date: d.signed_off.clone(),
+            data_origin: r.origin,
+            data_date: r.data_date,
+            data: r.data.clone(),
+        }))
+    }
+
+    /// Panels of both instances listing a gene (its current symbol, an alias or a previous
+    /// symbol).
+    async fn panels_by_gene(
+        &self,
+        ctx: &Context<'_>,
+        symbol: String,
+    ) -> Result<Vec<PanelGeneHitOut>> {
+        let hits = ctx.state().panelapp.panels_by_gene(&symbol).await?;
+        Ok(hits.iter().map(PanelGeneHitOut::from).collect())
+    }
+
+    /// Gene symbols and aliases starting with `prefix` (from cached panels), current symbols
+    /// first; at most `limit` (default 10, at most 50).
+    async fn gene_suggestions(
+        &self,
+        ctx: &Context<'_>,
+        prefix: String,
+        limit: Option<i32>,
+    ) -> Vec<String> {
+        let limit = usize::try_from(limit.unwrap_or(10).clamp(1, 50)).unwrap_or(10);
+        ctx.state().panelapp.suggest(&prefix, limit)
+    }
+
+    /// Where each PanelApp instance's data comes from right now.
+    async fn panel_app_status(&self, ctx: &Context<'_>) -> Vec<PanelAppStatusOut> {
+        ctx.state()
+            .panelapp
+            .status()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+}
+
+#[derive(Default)]
+pub struct PanelAppMutation;
+
+#[Object]
+impl PanelAppMutation {
+    /// Marks cached PanelApp data of one instance (or both) stale and fetches the catalogues
+    /// again (admins only). Cached data stays servable if PanelApp is down.
+    async fn refresh_panel_app(&self, ctx: &Context<'_>, source: Option<Source>) -> Result<bool> {
+        let (_, _admin) = ctx.require_admin()?;
+        let state = ctx.state();
+        let panels = state.panelapp.refresh(source).await?;
+        let which = source.map_or("both instances", Source::display_name);
+        let record = AuditRecord::new(
+            AuditAction::CacheClear,
+            format!("PanelApp cache refreshed ({which})"),
+        )
+        .resource("panelapp", source.map_or("all", Source::prefix))
+        .details(serde_json::json!({ "panels": panels }));
+        state.audit.record(&state.db, &ctx.actor(), record).await?;
+        Ok(true)
+    }
+}

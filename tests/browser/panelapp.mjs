@@ -1,5 +1,5 @@
 // Panel browser and workbench with PanelApp data (the mock serving the real fixtures):
-// search, open a panel and see its genes; on the workbench upload a file, add two panels,
+// search, open a panel and see its genes, search by gene, rating counts; on the workbench upload a file, add two panels,
 // change a filter and see the count change, download XLSX.
 import { readFile } from 'node:fs/promises';
 import { BASE_URL, check, newPage, run } from './lib.mjs';
@@ -28,6 +28,29 @@ await run(async (browser, errors) => {
   check(all >= 892, `every entity shown (${all})`);
   await page.locator('#entity-type').selectOption('STR');
   await page.waitForFunction(() => document.querySelectorAll('#entities-table tbody tr').length === 4);
+
+  // Search by gene: symbols are suggested while typing; PKD1 is listed by UK 283 and the
+  // Australian Mendeliome.
+  await page.goto(BASE_URL + '/panels');
+  await page.locator('#gene-search').fill('brc');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#gene-suggestions option')].some((o) => o.value === 'BRCA1'),
+  );
+  await page.locator('#gene-search').fill('pkd1');
+  await page.locator('#gene-search-button').click();
+  await page.locator('#gene-hits tr[data-panel="uk-283"]').waitFor();
+  const hits = await page.locator('#gene-hits').textContent();
+  check(hits.includes('Mendeliome'), 'PKD1 in the Australian Mendeliome: ' + hits);
+
+  // The search results show entity counts (G/A/R/grey ones only when the server has them:
+  // `PanelSummary.counts` is null for now), and no staleness notice with PanelApp up.
+  await page.locator('#panel-search').fill('epilepsy');
+  const again = page.locator('#panel-results li[data-panel="uk-402"]');
+  await again.waitFor();
+  const summary = await again.textContent();
+  check(/\d+ genes/.test(summary), 'entity counts: ' + summary);
+  check((await page.locator('#panels-stale').count()) === 0, 'live data: no notice');
+  check((await page.locator('.banner-area').getByText(/PanelApp could not be reached/).count()) === 0, 'no banner');
 
   // (b) Workbench: upload, add two panels, change a filter, download XLSX.
   await page.goto(BASE_URL + '/workbench');

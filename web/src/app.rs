@@ -14,10 +14,13 @@ use crate::pages::{
     LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage, ProfilePage,
     RegisterPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage, WorkbenchPage,
 };
+use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;
 
 /// Key of the banner shown while the server can not be reached.
 const SERVER_UNREACHABLE: &str = "server-unreachable";
+/// Key of the banner shown while PanelApp data comes from a stale cache or a snapshot.
+const PANELAPP_STALE: &str = "panelapp-stale";
 
 /// The whole app: header, banners, the routed page and the footer.
 #[component]
@@ -42,6 +45,33 @@ pub fn App() -> impl IntoView {
         ),
         Some(_) => banners.dismiss(SERVER_UNREACHABLE),
         None => {}
+    });
+    // PanelApp data older than the server would like (stale cache, snapshot) is said once, on
+    // every page.
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = server.0.get() {
+            let instances: Vec<InstanceStatus> = info
+                .panel_app
+                .into_iter()
+                .map(|p| InstanceStatus {
+                    source: p.source,
+                    origin: p.data_origin,
+                    data_date: p.data_date,
+                    snapshot_date: p.snapshot_date,
+                })
+                .collect();
+            match staleness_message(&instances, info.panel_app_snapshot_only) {
+                Some(text) => banners.show(
+                    PANELAPP_STALE,
+                    Banner {
+                        kind: MessageType::Warning,
+                        text,
+                        dismissible: false,
+                    },
+                ),
+                None => banners.dismiss(PANELAPP_STALE),
+            }
+        }
     });
 
     view! {

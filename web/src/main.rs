@@ -5,6 +5,7 @@ mod app;
 mod auth;
 mod components;
 mod pages;
+mod panelapp_status;
 mod queries;
 mod server_info;
 mod time;

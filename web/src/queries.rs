@@ -7,6 +7,10 @@ use graphql_client::GraphQLQuery;
 // Closed sets shared with the server: the generated code uses these instead of its own copies.
 pub use shared::{AuditAction, MessageType, Role};
 
+pub use crate::panelapp_status::DataOrigin;
+/// `PanelSource` is the shared `Source`.
+pub type PanelSource = shared::Source;
+
 /// The `DateTime` scalar: an RFC 3339 instant in UTC, formatted for people by [`crate::time`].
 pub type DateTime = String;
 
@@ -15,6 +19,7 @@ pub type DateTime = String;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "graphql/server_info.graphql",
+    extern_enums("DataOrigin", "PanelSource"),
     response_derives = "Debug, Clone, PartialEq"
 )]
 pub struct ServerInfo;

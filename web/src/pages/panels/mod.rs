@@ -1,6 +1,7 @@
 //! The panel browser (issue 3): search both PanelApp catalogues, open a panel and see its
 //! entities, add panels to the workbench.
 
+pub mod gene_search;
 pub mod search;
 pub mod view;
 

@@ -4,13 +4,29 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::Source;
 
+use super::gene_search::GeneSearch;
 use super::panel_href;
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
 use crate::pages::workbench::ops::{Panels, panels};
+use crate::panelapp_status::results_notice;
 
-/// Results per page.
-const PAGE_SIZE: i64 = 50;
+/// Results per page (with ratings, types and origin per panel, 50 would pass the server's
+/// query complexity limit).
+const PAGE_SIZE: i64 = 25;
+
+/// "12 genes", or "12 genes, 2 STRs, 1 region" when there are more kinds.
+pub fn entity_counts(genes: i64, strs: i64, regions: i64) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![plural(genes, "gene", "genes")];
+    if strs > 0 {
+        parts.push(plural(strs, "STR", "STRs"));
+    }
+    if regions > 0 {
+        parts.push(plural(regions, "region", "regions"));
+    }
+    parts.join(", ")
+}
 
 /// `/panels`.
 #[component]
@@ -76,6 +92,8 @@ pub fn PanelSearchPage() -> impl IntoView {
                 "Signed off only"
             </label>
         </form>
+        <GeneSearch />
+        <h2>"Panels"</h2>
         <Transition fallback=|| view! { <Loading label="Searching panels…" /> }>
             <ErrorBoundary fallback=move |errors| {
                 view! {
@@ -96,6 +114,12 @@ pub fn PanelSearchPage() -> impl IntoView {
                                 .then_some(connection.page_info.end_cursor)
                                 .flatten();
                             let no_next = next.is_none();
+                            let notice = connection
+                                .nodes
+                                .iter()
+                                .find(|p| p.data_origin.is_stale())
+                                .and_then(|p| results_notice(p.data_origin, Some(&p.data_date)))
+                                .map(|n| view! { <p class="notice" role="status" id="panels-stale">{n}</p> });
                             let items = connection
                                 .nodes
                                 .into_iter()
@@ -104,25 +128,37 @@ pub fn PanelSearchPage() -> impl IntoView {
                                     let signed = p.signed_off.then(|| {
                                         view! { <span class="badge badge-signed">"Signed off"</span> }
                                     });
+                                    let types = p.types.iter().map(|t| view! { <span class="badge badge-type">{t.clone()}</span> }).collect_view();
+                                    let counts = p.counts.as_ref().map(|c| view! {
+                                        <span class="rating-counts" title="Green, amber, red and grey entities">
+                                            <span class="conf conf-green">{format!("G {}", c.green)}</span>
+                                            <span class="conf conf-amber">{format!("A {}", c.amber)}</span>
+                                            <span class="conf conf-red">{format!("R {}", c.red)}</span>
+                                            <span class="conf conf-grey">{format!("grey {}", c.grey)}</span>
+                                        </span>
+                                    });
                                     view! {
                                         <li class="panel-result" data-panel=format!("{}-{}", p.source.prefix(), p.id)>
                                             <A href=href>{p.name.clone()}</A>
                                             <span class="badge">{p.source.export_label()}</span>
                                             {signed}
+                                            {types}
                                             <span class="muted">
                                                 {format!(
-                                                    " id {} · v{} · {} genes · {}",
+                                                    " id {} · v{} · {} · {}",
                                                     p.id,
                                                     p.version,
-                                                    p.gene_count,
-                                                    p.disease_group.unwrap_or_default(),
+                                                    entity_counts(p.gene_count, p.str_count, p.region_count),
+                                                    p.disease_group.clone().unwrap_or_default(),
                                                 )}
                                             </span>
+                                            {counts}
                                         </li>
                                     }
                                 })
                                 .collect_view();
                             view! {
+                                {notice}
                                 <p class="muted" id="panel-total">
                                     {format!("{} panels", connection.total_count)}
                                 </p>
@@ -150,5 +186,16 @@ pub fn PanelSearchPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entity_counts;
+
+    #[test]
+    fn entity_counts_name_only_the_kinds_present() {
+        assert_eq!(entity_counts(12, 0, 0), "12 genes");
+        assert_eq!(entity_counts(1, 2, 1), "1 gene, 2 STRs, 1 region");
     }
 }

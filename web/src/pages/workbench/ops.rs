@@ -10,6 +10,9 @@ pub use shared::{Confidence, EntityType, ExportFormat, PanelStatus, Visibility};
 pub type PanelSource = shared::Source;
 /// The `Upload` scalar: `null` in the operation, the file travels as a multipart part.
 pub type Upload = Option<()>;
+pub use crate::panelapp_status::DataOrigin;
+/// The `DateTime` scalar: an RFC 3339 string.
+pub type DateTime = String;
 
 /// `query PanelDetail` — one PanelApp panel with its entities.
 #[derive(GraphQLQuery)]
@@ -21,6 +24,7 @@ pub type Upload = Option<()>;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -41,6 +45,7 @@ pub struct PanelDetail;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -61,6 +66,7 @@ pub struct Uploads;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -81,6 +87,7 @@ pub struct UploadGeneList;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -101,6 +108,7 @@ pub struct RemoveUpload;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -121,6 +129,7 @@ pub struct ExportMerge;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -141,6 +150,7 @@ pub struct SaveMerge;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "DataOrigin",
         "DiagnosticKind",
         "EntityType",
         "ExportFormat",
@@ -150,3 +160,45 @@ pub struct SaveMerge;
     )
 )]
 pub struct Panels;
+
+/// `query PanelsByGene` — the panels listing a gene.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/panels/panels_by_gene.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DataOrigin",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct PanelsByGene;
+
+/// `query GeneSuggestions` — gene symbols for the autocomplete.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/panels/gene_suggestions.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DataOrigin",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct GeneSuggestions;

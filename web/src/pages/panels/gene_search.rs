@@ -1,0 +1,157 @@
+//! Search by gene on `/panels`: every panel of both instances that lists a gene, with the
+//! gene's rating there; symbols are suggested as the reader types (`geneSuggestions`).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::panel_href;
+use crate::api::graphql;
+use crate::components::{ErrorView, Loading};
+use crate::pages::saved::common::confidence_badge;
+use crate::pages::workbench::ops::{
+    GeneSuggestions, PanelsByGene, gene_suggestions, panels_by_gene,
+};
+use crate::panelapp_status::results_notice;
+
+/// Suggestions asked for once the prefix has this many characters.
+const SUGGEST_FROM: usize = 2;
+
+/// The gene search form and its results.
+#[component]
+pub fn GeneSearch() -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let symbol = RwSignal::new(None::<String>);
+    let suggestions = LocalResource::new(move || {
+        let prefix = typed.get().trim().to_owned();
+        async move {
+            if prefix.chars().count() < SUGGEST_FROM {
+                return Vec::new();
+            }
+            let variables = gene_suggestions::Variables {
+                prefix,
+                limit: Some(10),
+            };
+            // Suggestions are a convenience: a failure just leaves the list empty.
+            graphql::<GeneSuggestions>(variables)
+                .await
+                .map(|d| d.gene_suggestions)
+                .unwrap_or_default()
+        }
+    });
+    let hits = LocalResource::new(move || {
+        let symbol = symbol.get();
+        async move {
+            match symbol {
+                Some(symbol) => graphql::<PanelsByGene>(panels_by_gene::Variables { symbol })
+                    .await
+                    .map(|d| Some(d.panels_by_gene)),
+                None => Ok(None),
+            }
+        }
+    });
+    let options = move || {
+        suggestions.get().map(|list| {
+            list.into_iter()
+                .map(|s| view! { <option value=s.clone()></option> })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="gene-search-heading">
+            <h2 id="gene-search-heading">"Search by gene"</h2>
+            <form
+                class="filters"
+                id="gene-search-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let value = typed.get_untracked().trim().to_ascii_uppercase();
+                    symbol.set((!value.is_empty()).then_some(value));
+                }
+            >
+                <label>
+                    "Gene "
+                    <input
+                        type="search"
+                        id="gene-search"
+                        list="gene-suggestions"
+                        autocomplete="off"
+                        placeholder="Symbol, alias or previous symbol"
+                        prop:value=move || typed.get()
+                        on:input=move |ev| typed.set(event_target_value(&ev))
+                    />
+                </label>
+                <datalist id="gene-suggestions">{options}</datalist>
+                <button type="submit" class="button" id="gene-search-button">
+                    "Find panels"
+                </button>
+            </form>
+            <Transition fallback=|| view! { <Loading label="Finding panels…" /> }>
+                <ErrorBoundary fallback=move |errors| {
+                    view! { <ErrorView errors title="The panels listing this gene could not be found." /> }
+                }>
+                    {move || Suspend::new(async move {
+                        hits.await.map(|hits| hits.map(|hits| view! { <GeneHits hits /> }))
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn GeneHits(hits: Vec<panels_by_gene::PanelsByGenePanelsByGene>) -> impl IntoView {
+    if hits.is_empty() {
+        return view! { <p class="muted" id="gene-hits-none">"No panel lists this gene."</p> }
+            .into_any();
+    }
+    let notice = hits
+        .iter()
+        .find(|h| h.data_origin.is_stale())
+        .and_then(|h| results_notice(h.data_origin, None))
+        .map(|n| view! { <p class="notice" role="status">{n}</p> });
+    let total = format!("{} panels", hits.len());
+    let rows = hits
+        .into_iter()
+        .map(|h| {
+            let href = panel_href(h.source, h.panel_id);
+            let listed_as = h
+                .symbol
+                .clone()
+                .filter(|s| *s != h.entity_name)
+                .map(|s| format!("{} ({s})", h.entity_name))
+                .unwrap_or(h.entity_name);
+            view! {
+                <tr data-panel=format!("{}-{}", h.source.prefix(), h.panel_id)>
+                    <th scope="row">
+                        <A href=href>{h.panel_name}</A>
+                    </th>
+                    <td>{h.source.export_label()}</td>
+                    <td>{h.panel_version.unwrap_or_default()}</td>
+                    <td>{listed_as}</td>
+                    <td>{confidence_badge(Some(h.confidence))}</td>
+                    <td>{h.mode_of_inheritance.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {notice}
+        <p class="muted" id="gene-hits-total">{total}</p>
+        <div class="table-wrap">
+            <table class="data-table" id="gene-hits">
+                <thead>
+                    <tr>
+                        <th scope="col">"Panel"</th>
+                        <th scope="col">"Instance"</th>
+                        <th scope="col">"Version"</th>
+                        <th scope="col">"Listed as"</th>
+                        <th scope="col">"Rating"</th>
+                        <th scope="col">"Inheritance"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -28,6 +28,26 @@ pub fn entity_counts(genes: i64, strs: i64, regions: i64) -> String {
     parts.join(", ")
 }
 
+/// The panel type names as badges.
+fn type_badges(types: &[String]) -> impl IntoView + use<> {
+    types
+        .iter()
+        .map(|t| view! { <span class="badge badge-type">{t.clone()}</span> })
+        .collect_view()
+}
+
+/// Entities per rating: "G 12 A 3 R 1 grey 0".
+fn rating_counts(c: &panels::PanelsPanelsNodesCounts) -> impl IntoView + use<> {
+    view! {
+        <span class="rating-counts" title="Green, amber, red and grey entities">
+            <span class="conf conf-green">{format!("G {}", c.green)}</span>
+            <span class="conf conf-amber">{format!("A {}", c.amber)}</span>
+            <span class="conf conf-red">{format!("R {}", c.red)}</span>
+            <span class="conf conf-grey">{format!("grey {}", c.grey)}</span>
+        </span>
+    }
+}
+
 /// `/panels`.
 #[component]
 pub fn PanelSearchPage() -> impl IntoView {
@@ -128,15 +148,8 @@ pub fn PanelSearchPage() -> impl IntoView {
                                     let signed = p.signed_off.then(|| {
                                         view! { <span class="badge badge-signed">"Signed off"</span> }
                                     });
-                                    let types = p.types.iter().map(|t| view! { <span class="badge badge-type">{t.clone()}</span> }).collect_view();
-                                    let counts = p.counts.as_ref().map(|c| view! {
-                                        <span class="rating-counts" title="Green, amber, red and grey entities">
-                                            <span class="conf conf-green">{format!("G {}", c.green)}</span>
-                                            <span class="conf conf-amber">{format!("A {}", c.amber)}</span>
-                                            <span class="conf conf-red">{format!("R {}", c.red)}</span>
-                                            <span class="conf conf-grey">{format!("grey {}", c.grey)}</span>
-                                        </span>
-                                    });
+                                    let types = type_badges(&p.types);
+                                    let counts = p.counts.as_ref().map(rating_counts);
                                     view! {
                                         <li class="panel-result" data-panel=format!("{}-{}", p.source.prefix(), p.id)>
                                             <A href=href>{p.name.clone()}</A>

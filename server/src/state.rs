@@ -44,6 +44,18 @@ impl Deref for AppState {
 }
 
 impl AppState {
+    /// A migrated SQLite-backed state in a fresh temporary directory (kept alive by the
+    /// returned guard), for in-process tests.
+    #[cfg(test)]
+    pub(crate) async fn for_tests() -> (Self, tempfile::TempDir) {
+        crate::install_crypto_provider();
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let settings = Settings::for_tests(dir.path());
+        let state = Self::connect(settings).await.expect("test state");
+        crate::db::migrate(&state.db).await.expect("migrations");
+        (state, dir)
+    }
+
     /// Connects to the database and the cache backend described by `settings`.
     pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
         let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));

@@ -39,7 +39,8 @@ pub struct PanelSummary {
     pub signed_off: bool,
     /// When it was signed off (YYYY-MM-DD).
     pub signed_off_date: Option<String>,
-    /// Entities per evidence level, when the panel's details are cached.
+    /// Entities per evidence level, once this server has loaded that version's details
+    /// (null before: listing never fetches details).
     pub counts: Option<ConfidenceCountsOut>,
     /// Where the catalogue answer came from, and its date.
     pub data_origin: DataOrigin,
@@ -51,7 +52,12 @@ fn int(v: u32) -> i32 {
 }
 
 impl PanelSummary {
-    fn new(p: &Summary, origin: DataOrigin, date: DateTime<Utc>) -> Self {
+    fn new(
+        p: &Summary,
+        counts: Option<shared::ConfidenceCounts>,
+        origin: DataOrigin,
+        date: DateTime<Utc>,
+    ) -> Self {
         Self {
             source: p.source,
             id: int(p.id),
@@ -68,7 +74,7 @@ impl PanelSummary {
             region_count: int(p.regions),
             signed_off: p.signed_off.is_some(),
             signed_off_date: p.signed_off.clone(),
-            counts: None,
+            counts: counts.map(Into::into),
             data_origin: origin,
             data_date: date,
         }
@@ -329,9 +335,11 @@ impl PanelAppQuery {
                 .map_or((DataOrigin::Snapshot, Utc::now()), |(c, o)| {
                     (*o, c.fetched_at)
                 });
-            connection
-                .edges
-                .push(Edge::new(i.to_string(), PanelSummary::new(p, origin, date)));
+            let counts = state.panelapp.known_counts(p.source, p.id, p.version);
+            connection.edges.push(Edge::new(
+                i.to_string(),
+                PanelSummary::new(p, counts, origin, date),
+            ));
         }
         Ok(connection)
     }

@@ -128,6 +128,12 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
     let mock = MockPanelApp::start().await;
     let app = app_with(&mock, &[]).await;
     let c = &app.client;
+    const COUNTS: &str = "{ panels(search: \"Early onset or syndromic epilepsy\", source: UK, \
+        first: 1) { nodes { id version counts { green amber red grey } } } }";
+    // Listing never fetches details: no counts until the panel has been loaded.
+    let listed = c.data(COUNTS, json!({})).await;
+    assert_eq!(listed["panels"]["nodes"][0]["id"], 402, "{listed}");
+    assert_eq!(listed["panels"]["nodes"][0]["counts"], Value::Null);
     let body = c.data(PANEL, json!({ "src": "UK", "id": 402 })).await;
     let p = &body["panel"];
     assert_eq!(p["name"], "Early onset or syndromic epilepsy");
@@ -148,6 +154,13 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
         .map(|k| p["counts"][k].as_i64().unwrap())
         .sum();
     assert_eq!(total, 915);
+    // The listing now shows the loaded version's counts.
+    let listed = c.data(COUNTS, json!({})).await;
+    assert_eq!(listed["panels"]["nodes"][0]["version"], "8.125");
+    assert_eq!(
+        listed["panels"]["nodes"][0]["counts"], p["counts"],
+        "{listed}"
+    );
 
     let strs = c
         .data(

@@ -6,6 +6,7 @@ pub mod error_view;
 pub mod footer;
 pub mod header;
 pub mod loading;
+pub mod pager;
 
 pub use admin_messages::LiveAdminMessages;
 pub use banner::{Banner, BannerArea, Banners};
@@ -13,3 +14,4 @@ pub use error_view::ErrorView;
 pub use footer::Footer;
 pub use header::Header;
 pub use loading::Loading;
+pub use pager::{Pager, Pages};

@@ -36,7 +36,7 @@ pub fn SessionsSection() -> impl IntoView {
                     view! { <span class="tag">"This browser"</span> }.into_any()
                 } else {
                     view! {
-                        <button type="button" class="button small" on:click=move |_| { revoke.dispatch(id.clone()); }>
+                        <button type="button" class="button button-small" on:click=move |_| { revoke.dispatch(id.clone()); }>
                             "Revoke"
                         </button>
                     }
@@ -127,7 +127,7 @@ pub fn ApiTokensSection() -> impl IntoView {
             .map(|token| {
                 let id = token.id.clone();
                 let action = token.active.then(|| view! {
-                    <button type="button" class="button small" on:click=move |_| { revoke.dispatch(id.clone()); }>
+                    <button type="button" class="button button-small" on:click=move |_| { revoke.dispatch(id.clone()); }>
                         "Revoke"
                     </button>
                 });
@@ -150,7 +150,7 @@ pub fn ApiTokensSection() -> impl IntoView {
             <div class="secret-once" role="status">
                 <p>"Copy this token now; it will not be shown again:"</p>
                 <code id="token-secret">{value}</code>
-                <button type="button" class="button small" on:click=move |_| secret.set(None)>"Done"</button>
+                <button type="button" class="button button-small" on:click=move |_| secret.set(None)>"Done"</button>
             </div>
         })
     };

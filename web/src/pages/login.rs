@@ -94,7 +94,7 @@ pub fn LoginPage() -> impl IntoView {
                     />
                 </label>
                 {form_error(error)}
-                <button type="submit" class="button primary" disabled=move || submit.pending().get()>
+                <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
                     "Log in"
                 </button>
             </form>
@@ -185,7 +185,7 @@ pub fn RegisterPage() -> impl IntoView {
                     />
                 </label>
                 {form_error(error)}
-                <button type="submit" class="button primary" disabled=move || submit.pending().get()>
+                <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
                     "Create account"
                 </button>
             </form>

@@ -198,7 +198,7 @@ fn ProfileForm(me: MeUser) -> impl IntoView {
                     "Times are shown in your zone. Now: " <span id="profile-now"><Time at=now /></span>
                 </p>
                 {outcome(result)}
-                <button type="submit" class="button primary" id="profile-save" disabled=move || save.pending().get()>
+                <button type="submit" class="button button-primary" id="profile-save" disabled=move || save.pending().get()>
                     "Save profile"
                 </button>
             </form>

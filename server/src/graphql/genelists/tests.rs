@@ -46,15 +46,6 @@ impl PanelLoader for Fixtures {
     }
 }
 
-async fn state() -> (AppState, tempfile::TempDir) {
-    crate::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let settings = crate::Settings::for_tests(dir.path());
-    let state = AppState::connect(settings).await.unwrap();
-    crate::db::migrate(&state.db).await.unwrap();
-    (state, dir)
-}
-
 fn schema(state: &AppState, with_panels: bool) -> AppSchema {
     let resolver: Arc<dyn SymbolResolver> = Arc::new(|s: &str| match s {
         "AARS" | "AARS1" => Some((GeneSymbol::parse("AARS1").ok()?, HgncId::parse("20").ok()?)),
@@ -108,7 +99,7 @@ const PREVIEW: &str = "query($input: MergeInput!) { mergePreview(input: $input) 
 
 #[tokio::test]
 async fn uploads_merge_with_fixture_panels_into_one_list() {
-    let (state, _dir) = state().await;
+    let (state, _dir) = AppState::for_tests().await;
     let schema = schema(&state, true);
     let body = upload(
         &schema,
@@ -207,7 +198,7 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
 
 #[tokio::test]
 async fn panels_need_a_loader_and_unknown_panels_are_named() {
-    let (state, _dir) = state().await;
+    let (state, _dir) = AppState::for_tests().await;
     let input = json!({ "input": { "panels": [
         { "source": "UK", "id": 635, "confidence": ["GREEN"] }
     ] } });
@@ -243,7 +234,7 @@ const EXPORT: &str = "mutation($input: MergeInput!, $format: ExportFormat!) { \
 
 #[tokio::test]
 async fn exports_are_served_once_signed_audited_and_logged() {
-    let (state, _dir) = state().await;
+    let (state, _dir) = AppState::for_tests().await;
     let schema = schema(&state, true);
     let body = upload(&schema, "visitor-a", "mine.txt", b"BRCA1\nSCN1A\n").await;
     let id = body["data"]["uploadGeneList"]["id"]
@@ -336,7 +327,7 @@ async fn exports_are_served_once_signed_audited_and_logged() {
 
 #[tokio::test]
 async fn removing_uploads_and_claiming_them_at_login() {
-    let (state, _dir) = state().await;
+    let (state, _dir) = AppState::for_tests().await;
     let schema = schema(&state, false);
     for name in ["a.txt", "b.txt"] {
         upload(&schema, "visitor-a", name, b"BRCA1\n").await;

@@ -86,15 +86,6 @@ impl PanelLoader for Moving {
     }
 }
 
-async fn state() -> (AppState, tempfile::TempDir) {
-    crate::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let settings = crate::Settings::for_tests(dir.path());
-    let state = AppState::connect(settings).await.unwrap();
-    crate::db::migrate(&state.db).await.unwrap();
-    (state, dir)
-}
-
 async fn user(state: &AppState, name: &str) -> CurrentUser {
     let new = crate::services::accounts::NewUser {
         username: name.to_owned(),
@@ -150,7 +141,7 @@ const APPLY: &str = "mutation($id: ID!, $v: Int!) { applyUpstreamUpdate(id: $id,
 
 #[tokio::test]
 async fn a_newer_panelapp_version_is_noticed_diffed_and_applied_as_one_version() {
-    let (state, _dir) = state().await;
+    let (state, _dir) = AppState::for_tests().await;
     let loader = Arc::new(Moving {
         moved: AtomicBool::new(false),
     });

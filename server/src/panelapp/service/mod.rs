@@ -497,6 +497,19 @@ impl PanelAppService {
 
     // ---- panels ----
 
+    /// Entities per evidence level of one panel version, when this instance has already
+    /// parsed that version (memory only: listing a page of results does no I/O for it).
+    pub fn known_counts(
+        &self,
+        source: Source,
+        id: u32,
+        version: PanelVersion,
+    ) -> Option<shared::ConfidenceCounts> {
+        lock(&self.parsed)
+            .get(&panel_key(source, id, Some(version)))
+            .map(|(_, data)| data.counts())
+    }
+
     /// A panel at `version` (the current one when `None`).
     pub async fn panel(
         self: &Arc<Self>,

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::{AdminNav, action_label};
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading};
+use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::pages::profile::outcome;
 use crate::queries::{AuditLog, PurgeAuditLog, audit_log, purge_audit_log};
 use crate::time::Time;
@@ -99,10 +99,10 @@ pub fn AuditBrowser(
         actions: actions.map(<[_]>::to_vec).unwrap_or_default(),
         ..Filters::default()
     });
-    let after = RwSignal::new(None::<String>);
+    let pages = Pages::new();
     let entries = LocalResource::new(move || {
         let filter = filters.with(Filters::to_graphql);
-        let after = after.get();
+        let after = pages.after.get();
         async move {
             graphql::<AuditLog>(audit_log::Variables {
                 filter: Some(filter),
@@ -118,7 +118,7 @@ pub fn AuditBrowser(
         if actions_wanted.is_empty() && actions.is_some() {
             actions_wanted = offered.to_vec();
         }
-        after.set(None);
+        pages.reset();
         filters.set(Filters {
             usernames: usernames
                 .get_untracked()
@@ -222,7 +222,7 @@ pub fn AuditBrowser(
                 </label>
             </div>
             <div class="actions">
-                <button type="submit" class="button primary">"Apply filters"</button>
+                <button type="submit" class="button button-primary">"Apply filters"</button>
                 <a class="button" id="audit-csv" href=move || filters.with(Filters::csv_href) download>
                     "Export CSV"
                 </a>
@@ -251,14 +251,7 @@ pub fn AuditBrowser(
                                     <tbody>{page.nodes.into_iter().map(row).collect_view()}</tbody>
                                 </table>
                             </div>
-                            <div class="pager">
-                                {after.get_untracked().map(|_| view! {
-                                    <button type="button" class="button" on:click=move |_| after.set(None)>"Newest"</button>
-                                })}
-                                {next.map(|cursor| view! {
-                                    <button type="button" class="button" id="audit-next" on:click=move |_| after.set(Some(cursor.clone()))>"Older"</button>
-                                })}
-                            </div>
+                            <Pager pages next next_id="audit-next" />
                         }
                     })
                 })}
@@ -306,7 +299,7 @@ fn PurgeForm() -> impl IntoView {
                     "Delete entries older than (days; empty: the configured retention)"
                     <input id="purge-days" type="number" min="1" bind:value=days />
                 </label>
-                <button type="submit" class="button danger" disabled=move || purge.pending().get()>
+                <button type="submit" class="button button-danger" disabled=move || purge.pending().get()>
                     "Purge"
                 </button>
             </form>

@@ -161,17 +161,17 @@ pub fn AdminMessagesPage() -> impl IntoView {
                 <td><MaybeTime at=message.expires_at none="never" /></td>
                 <td><Time at=message.created_at /></td>
                 <td class="actions">
-                    <button type="button" class="button small" on:click=move |_| edit(&for_edit)>"Edit"</button>
+                    <button type="button" class="button button-small" on:click=move |_| edit(&for_edit)>"Edit"</button>
                     <button
                         type="button"
-                        class="button small"
+                        class="button button-small"
                         on:click=move |_| { act.dispatch(MessageAction::Active(toggle_id.clone(), !is_active)); }
                     >
                         {if is_active { "Hide" } else { "Show" }}
                     </button>
                     <button
                         type="button"
-                        class="button small danger"
+                        class="button button-small button-danger"
                         on:click=move |_| { act.dispatch(MessageAction::Delete(delete_id.clone())); }
                     >
                         "Delete"
@@ -230,7 +230,7 @@ pub fn AdminMessagesPage() -> impl IntoView {
                 </div>
                 {outcome(result)}
                 <div class="actions">
-                    <button type="submit" class="button primary" id="message-save" disabled=move || act.pending().get()>
+                    <button type="submit" class="button button-primary" id="message-save" disabled=move || act.pending().get()>
                         {move || if editing.get().is_some() { "Save message" } else { "Create message" }}
                     </button>
                     {move || editing.get().map(|_| view! {

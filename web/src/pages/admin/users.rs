@@ -5,7 +5,7 @@ use shared::Role;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading};
+use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::pages::profile::outcome;
 use crate::queries::{
     ResetUserPassword, SetUserActive, SetUserRole, UnlockUser, Users, reset_user_password,
@@ -57,10 +57,10 @@ async fn perform(action: UserAction) -> Result<String, ApiError> {
 pub fn AdminUsersPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
-    let after = RwSignal::new(None::<String>);
+    let pages = Pages::new();
     let list = LocalResource::new(move || {
         let search = query.get();
-        let after = after.get();
+        let after = pages.after.get();
         async move {
             graphql::<Users>(users::Variables {
                 search: (!search.trim().is_empty()).then_some(search),
@@ -113,7 +113,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             view! {
                 <button
                     type="button"
-                    class="button small"
+                    class="button button-small"
                     on:click=move |_| {
                         act.dispatch(UserAction::Active(id.clone(), !active));
                     }
@@ -128,7 +128,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             view! {
                 <button
                     type="button"
-                    class="button small"
+                    class="button button-small"
                     on:click=move |_| {
                         act.dispatch(UserAction::Unlock(id.clone()));
                     }
@@ -143,7 +143,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             view! {
                 <button
                     type="button"
-                    class="button small"
+                    class="button button-small"
                     on:click=move |_| {
                         act.dispatch(UserAction::ResetPassword(id.clone(), username.clone()));
                     }
@@ -176,7 +176,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             role="search"
             on:submit=move |event| {
                 event.prevent_default();
-                after.set(None);
+                pages.reset();
                 query.set(search.get_untracked());
             }
         >
@@ -208,14 +208,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                                     <tbody>{page.nodes.into_iter().map(row).collect_view()}</tbody>
                                 </table>
                             </div>
-                            <div class="pager">
-                                {after.get_untracked().map(|_| view! {
-                                    <button type="button" class="button" on:click=move |_| after.set(None)>"First page"</button>
-                                })}
-                                {next.map(|cursor| view! {
-                                    <button type="button" class="button" on:click=move |_| after.set(Some(cursor.clone()))>"Next page"</button>
-                                })}
-                            </div>
+                            <Pager pages next />
                         }
                     })
                 })}

@@ -7,7 +7,7 @@ use shared::Source;
 use super::gene_search::GeneSearch;
 use super::panel_href;
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::pages::workbench::ops::{Panels, panels};
 use crate::panelapp_status::results_notice;
 
@@ -54,14 +54,14 @@ pub fn PanelSearchPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let source = RwSignal::new(None::<Source>);
     let signed_off = RwSignal::new(false);
-    let after = RwSignal::new(None::<String>);
+    let pages = Pages::new();
     let results = LocalResource::new(move || {
         let variables = panels::Variables {
             search: Some(search.get()).filter(|s| !s.trim().is_empty()),
             source: source.get(),
             signed_off: signed_off.get().then_some(true),
             first: Some(PAGE_SIZE),
-            after: after.get(),
+            after: pages.after.get(),
         };
         async move { graphql::<Panels>(variables).await.map(|d| d.panels) }
     });
@@ -74,7 +74,7 @@ pub fn PanelSearchPage() -> impl IntoView {
                 aria-selected=move || (source.get() == value).to_string()
                 on:click=move |_| {
                     source.set(value);
-                    after.set(None);
+                    pages.reset();
                 }
             >
                 {label}
@@ -96,7 +96,7 @@ pub fn PanelSearchPage() -> impl IntoView {
                     prop:value=move || search.get()
                     on:input=move |ev| {
                         search.set(event_target_value(&ev));
-                        after.set(None);
+                        pages.reset();
                     }
                 />
             </label>
@@ -106,7 +106,7 @@ pub fn PanelSearchPage() -> impl IntoView {
                     prop:checked=move || signed_off.get()
                     on:change=move |ev| {
                         signed_off.set(event_target_checked(&ev));
-                        after.set(None);
+                        pages.reset();
                     }
                 />
                 "Signed off only"
@@ -133,7 +133,6 @@ pub fn PanelSearchPage() -> impl IntoView {
                                 .has_next_page
                                 .then_some(connection.page_info.end_cursor)
                                 .flatten();
-                            let no_next = next.is_none();
                             let notice = connection
                                 .nodes
                                 .iter()
@@ -176,24 +175,7 @@ pub fn PanelSearchPage() -> impl IntoView {
                                     {format!("{} panels", connection.total_count)}
                                 </p>
                                 <ul class="result-list" id="panel-results">{items}</ul>
-                                <nav class="pager">
-                                    <button
-                                        type="button"
-                                        class="button"
-                                        disabled=move || after.get().is_none()
-                                        on:click=move |_| after.set(None)
-                                    >
-                                        "First page"
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="button"
-                                        disabled=no_next
-                                        on:click=move |_| after.set(next.clone())
-                                    >
-                                        "Next"
-                                    </button>
-                                </nav>
+                                <Pager pages next />
                             }
                         })
                 })}

@@ -26,6 +26,78 @@ pub fn error_message(error: &ApiError) -> String {
     }
 }
 
+/// True when a failed call was refused as stale (`CONFLICT`): the page offers a reload.
+pub fn is_conflict(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::Graphql {
+            code: Some(ErrorCode::Conflict),
+            ..
+        }
+    )
+}
+
+/// The error of a failed save, with "Reload the panel" when the save was stale.
+#[component]
+pub fn SaveError(
+    /// Id of the alert element (browser tests find it by id).
+    id: &'static str,
+    error: RwSignal<Option<ApiError>>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let reload_button = is_conflict(&e).then(|| {
+                view! {
+                    <button type="button" class="button" on:click=move |_| reload.run(())>
+                        "Reload the panel"
+                    </button>
+                }
+            });
+            view! {
+                <div class="form-error" role="alert" id=id>
+                    <p>{error_message(&e)}</p>
+                    {reload_button}
+                </div>
+            }
+        })
+    }
+}
+
+/// One changed field in a [`DiffList`].
+pub struct FieldLine {
+    pub symbol: String,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A compact diff: "+ GENE", "− GENE" and "GENE field: old → new" lines.
+#[component]
+pub fn DiffList(
+    added: Vec<String>,
+    removed: Vec<String>,
+    changed: Vec<FieldLine>,
+) -> impl IntoView {
+    let added = added
+        .into_iter()
+        .map(|g| view! { <li class="diff-added">{format!("+ {g}")}</li> })
+        .collect_view();
+    let removed = removed
+        .into_iter()
+        .map(|g| view! { <li class="diff-removed">{format!("− {g}")}</li> })
+        .collect_view();
+    let changed = changed
+        .into_iter()
+        .map(|c| {
+            let old = c.old.unwrap_or_else(|| "—".to_owned());
+            let new = c.new.unwrap_or_else(|| "—".to_owned());
+            view! { <li class="diff-changed">{format!("{} {}: {old} → {new}", c.symbol, c.field)}</li> }
+        })
+        .collect_view();
+    view! { <ul class="diff-list">{added}{removed}{changed}</ul> }
+}
+
 /// A coloured evidence badge ("Green", "Amber" …), or a dash.
 pub fn confidence_badge(confidence: Option<Confidence>) -> AnyView {
     match confidence {
@@ -59,19 +131,6 @@ pub fn entity_label(kind: EntityType) -> &'static str {
         EntityType::Gene => "Gene",
         EntityType::Str => "STR",
         EntityType::Region => "Region",
-    }
-}
-
-/// The date part of an RFC 3339 time ("2026-11-22").
-pub fn day(timestamp: &str) -> String {
-    timestamp.get(..10).unwrap_or(timestamp).to_owned()
-}
-
-/// A date and minute ("2026-11-22 05:23 UTC").
-pub fn minute(timestamp: &str) -> String {
-    match (timestamp.get(..10), timestamp.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => timestamp.to_owned(),
     }
 }
 
@@ -148,11 +207,5 @@ mod tests {
             message: "stale".into(),
         };
         assert!(error_message(&error).contains("Someone else saved"));
-    }
-
-    #[test]
-    fn timestamps_are_shortened() {
-        assert_eq!(day("2026-11-22T05:23:34Z"), "2026-11-22");
-        assert_eq!(minute("2026-11-22T05:23:34Z"), "2026-11-22 05:23 UTC");
     }
 }

@@ -7,11 +7,11 @@ use leptos::task::spawn_local;
 use shared::saved::{GeneDiff, GeneField, SavedGene, canonical, diff};
 
 use super::common::{
-    GeneParts, confidence_badge, entity_label, error_message, parse_symbols, to_saved_gene,
+    DiffList, FieldLine, GeneParts, SaveError, confidence_badge, entity_label, parse_symbols,
+    to_saved_gene,
 };
 use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
-use shared::ErrorCode;
 
 pub type Gene = saved_panel::SavedPanelSavedPanelGenes;
 
@@ -112,8 +112,7 @@ pub fn GenesSection(
     let add_text = RwSignal::new(String::new());
     let add_error = RwSignal::new(None::<String>);
     let comment = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let conflict = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let pending = Memo::new(move |_| draft.with(|d| base.with_value(|b| diff(b, d))));
 
@@ -138,7 +137,6 @@ pub fn GenesSection(
         draft.set(base.get_value());
         editing.set(false);
         error.set(None);
-        conflict.set(false);
     };
 
     let save = move |_| {
@@ -156,16 +154,7 @@ pub fn GenesSection(
                     comment.set(String::new());
                     reload.run(());
                 }
-                Err(err) => {
-                    conflict.set(matches!(
-                        err,
-                        ApiError::Graphql {
-                            code: Some(ErrorCode::Conflict),
-                            ..
-                        }
-                    ));
-                    error.set(Some(error_message(&err)));
-                }
+                Err(err) => error.set(Some(err)),
             }
             busy.set(false);
         });
@@ -253,30 +242,7 @@ pub fn GenesSection(
                         "Cancel"
                     </button>
                 </div>
-                {move || {
-                    error
-                        .get()
-                        .map(|e| {
-                            view! {
-                                <div class="form-error" role="alert" id="save-error">
-                                    <p>{e}</p>
-                                    {conflict
-                                        .get()
-                                        .then(|| {
-                                            view! {
-                                                <button
-                                                    type="button"
-                                                    class="button"
-                                                    on:click=move |_| reload.run(())
-                                                >
-                                                    "Reload the panel"
-                                                </button>
-                                            }
-                                        })}
-                                </div>
-                            }
-                        })
-                }}
+                <SaveError id="save-error" error reload />
             </Show>
             <div class="table-wrap">
                 <table class="data-table" id="genes-table">
@@ -411,34 +377,19 @@ fn PendingChanges(pending: Memo<GeneDiff>) -> impl IntoView {
     };
     let details = move || {
         pending.with(|d| {
-            let added = d
-                .added
-                .iter()
-                .map(|g| view! { <li class="diff-added">{format!("+ {}", g.symbol)}</li> })
-                .collect_view();
-            let removed = d
-                .removed
-                .iter()
-                .map(|g| view! { <li class="diff-removed">{format!("− {}", g.symbol)}</li> })
-                .collect_view();
+            let symbols =
+                |genes: &[SavedGene]| genes.iter().map(|g| g.symbol.as_str().to_owned()).collect();
             let changed = d
                 .changed
                 .iter()
-                .map(|c| {
-                    view! {
-                        <li class="diff-changed">
-                            {format!(
-                                "{} {}: {} → {}",
-                                c.symbol,
-                                c.field.as_str(),
-                                c.old.as_deref().unwrap_or("—"),
-                                c.new.as_deref().unwrap_or("—"),
-                            )}
-                        </li>
-                    }
+                .map(|c| FieldLine {
+                    symbol: c.symbol.as_str().to_owned(),
+                    field: c.field.as_str().to_owned(),
+                    old: c.old.clone(),
+                    new: c.new.clone(),
                 })
-                .collect_view();
-            view! { <ul class="diff-list">{added}{removed}{changed}</ul> }
+                .collect();
+            view! { <DiffList added=symbols(&d.added) removed=symbols(&d.removed) changed /> }
         })
     };
     view! {

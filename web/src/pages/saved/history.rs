@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::{confidence_badge, error_message, minute};
+use super::common::{confidence_badge, error_message};
 use super::ops::{RestoreVersion, SavedPanelDiff, restore_version, saved_panel, saved_panel_diff};
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
+use crate::time::Time;
 
 pub type Version = saved_panel::SavedPanelSavedPanelVersions;
 
@@ -62,7 +63,9 @@ pub fn VersionTimeline(
                     <p class="timeline-head">
                         <strong>{label}</strong>
                         <span class="muted">
-                            {format!(" · {} · {} genes", minute(&version.created_at), version.gene_count)}
+                            " · "
+                            <Time at=version.created_at.clone() />
+                            {format!(" · {} genes", version.gene_count)}
                         </span>
                     </p>
                     {version.comment.map(|c| view! { <p class="timeline-comment">{c}</p> })}

@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::common::{day, status_label, visibility_label};
+use super::common::{status_label, visibility_label};
 use super::ops::{PanelScope, PanelSort, PanelStatus, SavedPanels, saved_panels};
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::time::Time;
 
 /// Panels per page.
 const PAGE_SIZE: i64 = 24;
@@ -56,14 +57,8 @@ fn PanelList() -> impl IntoView {
     let status = RwSignal::new(None::<PanelStatus>);
     let sort = RwSignal::new(PanelSort::UpdatedDesc);
     let grid = RwSignal::new(true);
-    // Cursors of the pages before the current one (for "Previous"), and the current cursor.
-    let previous = RwSignal::new(Vec::<Option<String>>::new());
-    let after = RwSignal::new(None::<String>);
-
-    let reset_paging = move || {
-        previous.set(Vec::new());
-        after.set(None);
-    };
+    let pages = Pages::new();
+    let reset_paging = move || pages.reset();
 
     let panels = LocalResource::new(move || {
         let filter = saved_panels::SavedPanelFilter {
@@ -75,7 +70,7 @@ fn PanelList() -> impl IntoView {
             search: Some(search.get()).filter(|s| !s.trim().is_empty()),
             sort: Some(sort.get()),
         };
-        let after = after.get();
+        let after = pages.after.get();
         async move {
             graphql::<SavedPanels>(saved_panels::Variables {
                 filter: Some(filter),
@@ -192,38 +187,12 @@ fn PanelList() -> impl IntoView {
                             } else {
                                 view! { <PanelTable nodes /> }.into_any()
                             };
-                            let has_previous = !previous.with(Vec::is_empty);
-                            let no_next = next.is_none();
                             view! {
                                 <p class="muted" id="saved-total">
                                     {format!("{total} panel{}", if total == 1 { "" } else { "s" })}
                                 </p>
                                 {body}
-                                <nav class="pager" aria-label="Pages">
-                                    <button
-                                        type="button"
-                                        class="button"
-                                        disabled=!has_previous
-                                        on:click=move |_| {
-                                            let mut stack = previous.get_untracked();
-                                            after.set(stack.pop().flatten());
-                                            previous.set(stack);
-                                        }
-                                    >
-                                        "Previous"
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="button"
-                                        disabled=no_next
-                                        on:click=move |_| {
-                                            previous.update(|s| s.push(after.get_untracked()));
-                                            after.set(next.clone());
-                                        }
-                                    >
-                                        "Next"
-                                    </button>
-                                </nav>
+                                <Pager pages next />
                             }
                         })
                 })}
@@ -261,11 +230,11 @@ fn PanelGrid(nodes: Vec<Node>) -> impl IntoView {
                     <p>{node.description.clone().unwrap_or_default()}</p>
                     <p class="muted">
                         {format!(
-                            "{} genes · version {} · updated {}",
+                            "{} genes · version {} · updated ",
                             node.gene_count,
                             node.current_version,
-                            day(&node.updated_at),
                         )}
+                        <Time at=node.updated_at.clone() />
                     </p>
                     {(!tags.is_empty()).then(|| view! { <p class="tags">{tags}</p> })}
                 </li>
@@ -291,7 +260,7 @@ fn PanelTable(nodes: Vec<Node>) -> impl IntoView {
                     <td>{node.current_version}</td>
                     <td>{badges}</td>
                     <td>{node.owner.clone().unwrap_or_default()}</td>
-                    <td>{day(&node.updated_at)}</td>
+                    <td><Time at=node.updated_at.clone() /></td>
                 </tr>
             }
         })

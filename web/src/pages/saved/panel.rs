@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use super::comments::CommentsSection;
-use super::common::{error_message, minute, status_label, visibility_label};
+use super::common::{error_message, status_label, visibility_label};
 use super::export::ExportButtons;
 use super::genes::GenesSection;
 use super::history::{DiffSection, VersionTimeline};
@@ -17,6 +17,7 @@ use super::share::ShareDialog;
 use super::upstream::UpstreamNotice;
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
+use crate::time::Time;
 
 type Panel = saved_panel::SavedPanelSavedPanel;
 
@@ -92,11 +93,11 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         <p class="lead">{panel.description.clone().unwrap_or_default()}</p>
         <p class="muted" id="panel-facts">
             {format!(
-                "Version {current} · {} genes · owner {} · updated {}",
+                "Version {current} · {} genes · owner {} · updated ",
                 panel.gene_count,
                 panel.owner.clone().unwrap_or_default(),
-                minute(&panel.updated_at),
             )}
+            <Time at=panel.updated_at.clone() />
             {source}
         </p>
         {(!tags.is_empty()).then(|| view! { <p class="tags">{format!("Tags: {tags}")}</p> })}

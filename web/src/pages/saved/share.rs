@@ -4,13 +4,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::{day, error_message};
+use super::common::error_message;
 use super::ops::{
     MyTeams, RevokeShare, SavedPanelShares, SharePanel, SharePermission, ShareTarget, my_teams,
     revoke_share, saved_panel_shares, share_panel,
 };
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
+use crate::time::MaybeTime;
 
 fn permission_label(permission: SharePermission) -> &'static str {
     match permission {
@@ -257,11 +258,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                                             <td>{permission_label(share.permission)}</td>
                                             <td>{if share.can_reshare { "yes" } else { "no" }}</td>
                                             <td>
-                                                {share
-                                                    .expires_at
-                                                    .as_deref()
-                                                    .map(day)
-                                                    .unwrap_or_else(|| "never".to_owned())}
+                                                <MaybeTime at=share.expires_at.clone() none="never" />
                                             </td>
                                             <td>{share.access_count}</td>
                                             <td>

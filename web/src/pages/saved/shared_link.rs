@@ -3,11 +3,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{confidence_badge, entity_label, minute};
+use super::common::{confidence_badge, entity_label};
 use super::export::ExportButtons;
 use super::ops::{SharedPanel, shared_panel};
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
+use crate::time::Time;
 
 /// `/shared/:token`.
 #[component]
@@ -60,12 +61,12 @@ pub fn SharedPanelPage() -> impl IntoView {
                                 <p class="lead">{panel.description.unwrap_or_default()}</p>
                                 <p class="muted" id="panel-facts">
                                     {format!(
-                                        "Version {} · {} genes · owner {} · updated {}",
+                                        "Version {} · {} genes · owner {} · updated ",
                                         panel.current_version,
                                         panel.gene_count,
                                         panel.owner.unwrap_or_default(),
-                                        minute(&panel.updated_at),
                                     )}
+                                    <Time at=panel.updated_at.clone() />
                                 </p>
                                 <ExportButtons
                                     panel_id=panel.id

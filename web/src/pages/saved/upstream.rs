@@ -3,15 +3,13 @@
 //! panel so a slow PanelApp never delays the page; sources that could not be checked are
 //! mentioned quietly.
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-use shared::ErrorCode;
-
-use super::common::error_message;
+use super::common::{DiffList, FieldLine, SaveError};
 use super::ops::{
     ApplyUpstreamUpdate, SavedPanelUpstream, apply_upstream_update, saved_panel_upstream,
 };
 use crate::api::{ApiError, graphql};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 pub type Source = saved_panel_upstream::SavedPanelUpstreamSavedPanelUpstream;
 type Diff = saved_panel_upstream::SavedPanelUpstreamSavedPanelUpstreamDiff;
@@ -145,26 +143,23 @@ fn UpstreamView(
 
 #[component]
 fn UpstreamDiff(diff: Diff) -> impl IntoView {
-    let added = diff
-        .added
-        .into_iter()
-        .map(|g| view! { <li class="diff-added">{format!("+ {}", g.symbol)}</li> })
-        .collect_view();
-    let removed = diff
-        .removed
-        .into_iter()
-        .map(|g| view! { <li class="diff-removed">{format!("− {}", g.symbol)}</li> })
-        .collect_view();
     let changed = diff
         .changed
         .into_iter()
-        .map(|c| {
-            let old = c.old.unwrap_or_else(|| "—".to_owned());
-            let new = c.new.unwrap_or_else(|| "—".to_owned());
-            view! { <li class="diff-changed">{format!("{} {}: {old} → {new}", c.symbol, c.field)}</li> }
+        .map(|c| FieldLine {
+            symbol: c.symbol,
+            field: c.field,
+            old: c.old,
+            new: c.new,
         })
-        .collect_view();
-    view! { <ul class="diff-list">{added} {removed} {changed}</ul> }
+        .collect();
+    view! {
+        <DiffList
+            added=diff.added.into_iter().map(|g| g.symbol).collect()
+            removed=diff.removed.into_iter().map(|g| g.symbol).collect()
+            changed
+        />
+    }
 }
 
 /// "Apply update": one new version with every pending upstream change.
@@ -172,28 +167,21 @@ fn UpstreamDiff(diff: Diff) -> impl IntoView {
 fn ApplyButton(panel_id: String, current: i64, reload: Callback<()>) -> impl IntoView {
     let panel_id = StoredValue::new(panel_id);
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let conflict = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
     let apply = move |_| {
         busy.set(true);
         error.set(None);
         let variables = apply_upstream_update::Variables {
             id: panel_id.get_value(),
             based_on_version: current,
-            comment: Some("Applied the PanelApp update".to_owned()),
+            // The server writes the comment: which sources moved, from and to which version.
+            comment: None,
         };
         spawn_local(async move {
             match graphql::<ApplyUpstreamUpdate>(variables).await {
                 Ok(_) => reload.run(()),
                 Err(err) => {
-                    conflict.set(matches!(
-                        err,
-                        ApiError::Graphql {
-                            code: Some(ErrorCode::Conflict),
-                            ..
-                        }
-                    ));
-                    error.set(Some(error_message(&err)));
+                    error.set(Some(err));
                     busy.set(false);
                 }
             }
@@ -202,37 +190,14 @@ fn ApplyButton(panel_id: String, current: i64, reload: Callback<()>) -> impl Int
     view! {
         <button
             type="button"
-            class="button primary"
+            class="button button-primary"
             id="apply-upstream"
             disabled=move || busy.get()
             on:click=apply
         >
             {move || if busy.get() { "Applying…" } else { "Apply update" }}
         </button>
-        {move || {
-            error
-                .get()
-                .map(|e| {
-                    view! {
-                        <div class="form-error" role="alert" id="apply-upstream-error">
-                            <p>{e}</p>
-                            {conflict
-                                .get()
-                                .then(|| {
-                                    view! {
-                                        <button
-                                            type="button"
-                                            class="button"
-                                            on:click=move |_| reload.run(())
-                                        >
-                                            "Reload the panel"
-                                        </button>
-                                    }
-                                })}
-                        </div>
-                    }
-                })
-        }}
+        <SaveError id="apply-upstream-error" error reload />
     }
 }
 

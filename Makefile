@@ -8,7 +8,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 WEB_TOOLS := source scripts/ensure-web-tools.sh >/dev/null
 
-.PHONY: run test web web-tools server schema schema-check fmt lint unit e2e bench clean
+.PHONY: run test web web-tools server schema schema-check fmt lint bench bench-wasm clean
 
 run: web
 	$(CARGO) run --release -p server --bin panelmerge -- serve
@@ -39,10 +39,14 @@ fmt:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy -p web --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -p web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 bench:
 	$(CARGO) bench -p server
+
+# The merge engine in the browser build, in headless Chromium (BENCHMARKS.md, "Gene lists").
+bench-wasm:
+	scripts/bench-wasm.sh
 
 clean:
 	$(CARGO) clean

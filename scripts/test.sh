@@ -30,7 +30,7 @@ step "clippy (host, all targets)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "clippy (web, wasm32)"
-cargo clippy -p web --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "web app (trunk build --release)"
 trunk build --release

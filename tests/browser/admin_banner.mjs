@@ -1,5 +1,6 @@
 // Issue 7: an admin message appears as a banner, live, in a browser that is already open (a
-// visitor's), and disappears live when the admin hides it.
+// visitor's), and disappears live when the admin hides it. A banner the visitor closed stays
+// closed when another message arrives and after a reload.
 import { BASE_URL, check, newPage, run } from './lib.mjs';
 
 const admin = process.env.ADMIN_USER;
@@ -35,10 +36,33 @@ await run(async (browser, errors) => {
   // So does the admin's own page.
   await adminPage.locator('.banner', { hasText: title }).waitFor();
 
-  // Hidden by the admin: gone from the open page, again without a reload.
+  // The visitor closes it; a second message arrives: only the second shows.
+  await banner.getByRole('button', { name: 'Dismiss this notice' }).click();
+  await banner.waitFor({ state: 'detached' });
+  const secondTitle = 'New panels available';
+  await adminPage.fill('#message-title', secondTitle);
+  await adminPage.fill('#message-text', 'Cardiology panels were updated.');
+  await adminPage.selectOption('#message-type', 'INFO');
+  await adminPage.click('#message-save');
+  await adminPage.getByText('Message created.').waitFor();
+  const second = visitor.locator('.banner', { hasText: secondTitle });
+  await second.waitFor();
+  check((await visitor.locator('.banner', { hasText: title }).count()) === 0,
+    'the closed banner stays closed when another message arrives');
+
+  // A reload keeps it closed; the second is still there.
+  await visitor.reload();
+  await visitor.locator('.banner', { hasText: secondTitle }).waitFor();
+  check((await visitor.locator('.banner', { hasText: title }).count()) === 0,
+    'the closed banner stays closed after a reload');
+
+  // Hidden by the admin: gone from the open pages, again without a reload.
   await adminPage.locator('#messages tr.message-row', { hasText: title }).getByRole('button', { name: 'Hide' }).click();
   await adminPage.getByText('Message hidden.').waitFor();
-  await banner.waitFor({ state: 'detached' });
+  await adminPage.locator('.banner', { hasText: title }).waitFor({ state: 'detached' });
+  await adminPage.locator('#messages tr.message-row', { hasText: secondTitle }).getByRole('button', { name: 'Hide' }).click();
+  await adminPage.getByText('Message hidden.').waitFor();
+  await visitor.locator('.banner', { hasText: secondTitle }).waitFor({ state: 'detached' });
 
   check(errors.length === 0, 'no console errors: ' + errors.join('; '));
 });

@@ -139,8 +139,25 @@ async fn browser_admin_message_banner_appears_and_disappears_live() {
         .all(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].title, "Maintenance tonight");
-    assert_eq!(messages[0].message_type, shared::MessageType::Warning);
-    assert!(!messages[0].is_active, "hidden by the admin");
+    let mut messages: Vec<_> = messages
+        .into_iter()
+        .map(|m| (m.title, m.message_type, m.is_active))
+        .collect();
+    messages.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        messages,
+        vec![
+            (
+                "Maintenance tonight".to_owned(),
+                shared::MessageType::Warning,
+                false
+            ),
+            (
+                "New panels available".to_owned(),
+                shared::MessageType::Info,
+                false
+            ),
+        ],
+        "both created and both hidden by the admin"
+    );
 }

@@ -10,8 +10,10 @@ use super::banner::{Banner, use_banners};
 use crate::queries::{AdminMessagesLive, admin_messages_live};
 use crate::ws::{LiveEvent, use_subscription};
 
+const KEY_PREFIX: &str = "admin-message-";
+
 fn key(id: &str) -> String {
-    format!("admin-message-{id}")
+    format!("{KEY_PREFIX}{id}")
 }
 
 /// Keeps the banner list in step with the announcements; renders nothing itself.
@@ -38,6 +40,7 @@ pub fn LiveAdminMessages() -> impl IntoView {
                 },
             );
         }
+        banners.forget_closed(KEY_PREFIX, &now.iter().cloned().collect::<Vec<_>>());
         shown.set_value(now);
     });
 }

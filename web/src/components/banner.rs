@@ -2,6 +2,11 @@
 //!
 //! Anything can show a banner through the [`Banners`] context. Banners are keyed, so showing a
 //! banner under a key that is already shown replaces it instead of stacking a duplicate.
+//!
+//! A banner the reader closes stays closed: showing the same key with the same text again does
+//! nothing, in this tab and — for banners that outlive a page load, such as admin announcements —
+//! after a reload too (the closed keys and texts are kept in `localStorage`). Changed text under
+//! the same key is news and shows again.
 
 use leptos::prelude::*;
 use shared::MessageType;
@@ -17,37 +22,109 @@ pub struct Banner {
     pub dismissible: bool,
 }
 
+/// Where closed banners are remembered across page loads.
+const CLOSED_STORAGE_KEY: &str = "panelmerge.closed-banners";
+
 /// The banners currently shown, provided as context by the app shell.
 #[derive(Debug, Clone, Copy)]
-pub struct Banners(RwSignal<Vec<(String, Banner)>>);
+pub struct Banners {
+    shown: RwSignal<Vec<(String, Banner)>>,
+    /// `(key, text)` of every banner the reader closed.
+    closed: StoredValue<Vec<(String, String)>>,
+}
 
 impl Banners {
     /// Creates the (empty) banner list and provides it to every component below.
     pub fn provide() -> Self {
-        let banners = Self(RwSignal::new(Vec::new()));
+        let banners = Self {
+            shown: RwSignal::new(Vec::new()),
+            closed: StoredValue::new(load_closed()),
+        };
         provide_context(banners);
         banners
     }
 
-    /// Shows `banner` under `key`, replacing whatever was shown under that key.
+    /// Shows `banner` under `key`, replacing whatever was shown under that key — unless the
+    /// reader already closed this very banner.
     pub fn show(&self, key: &str, banner: Banner) {
-        self.0.update(
-            |banners| match banners.iter_mut().find(|(existing, _)| existing == key) {
+        let closed = self
+            .closed
+            .with_value(|closed| closed.iter().any(|(k, t)| k == key && *t == banner.text));
+        if closed {
+            self.dismiss(key);
+            return;
+        }
+        self.shown.update(|banners| {
+            match banners.iter_mut().find(|(existing, _)| existing == key) {
                 Some((_, shown)) if *shown == banner => {}
                 Some((_, shown)) => *shown = banner,
                 None => banners.push((key.to_owned(), banner)),
-            },
-        );
+            }
+        });
     }
 
-    /// Removes the banner shown under `key`, if any.
+    /// Removes the banner shown under `key`, if any (the condition behind it is over).
     pub fn dismiss(&self, key: &str) {
         if self
-            .0
+            .shown
             .with_untracked(|banners| banners.iter().any(|(k, _)| k == key))
         {
-            self.0.update(|banners| banners.retain(|(k, _)| k != key));
+            self.shown
+                .update(|banners| banners.retain(|(k, _)| k != key));
         }
+    }
+
+    /// The reader closed the banner under `key`: remove it and keep it closed.
+    pub fn close(&self, key: &str) {
+        let text = self.shown.with_untracked(|banners| {
+            banners
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, b)| b.text.clone())
+        });
+        if let Some(text) = text {
+            self.closed.update_value(|closed| {
+                closed.retain(|(k, _)| k != key);
+                closed.push((key.to_owned(), text));
+            });
+            self.closed.with_value(|closed| save_closed(closed));
+        }
+        self.dismiss(key);
+    }
+
+    /// Forgets closed banners whose key starts with `prefix` but is not in `current`: their
+    /// notices are gone for good, so the memory of closing them need not be kept.
+    pub fn forget_closed(&self, prefix: &str, current: &[String]) {
+        let stale = self.closed.with_value(|closed| {
+            closed
+                .iter()
+                .any(|(k, _)| k.starts_with(prefix) && !current.contains(k))
+        });
+        if stale {
+            self.closed.update_value(|closed| {
+                closed.retain(|(k, _)| !k.starts_with(prefix) || current.contains(k))
+            });
+            self.closed.with_value(|closed| save_closed(closed));
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Closed banners from earlier page loads; nothing when storage is unavailable or unreadable.
+fn load_closed() -> Vec<(String, String)> {
+    storage()
+        .and_then(|s| s.get_item(CLOSED_STORAGE_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+fn save_closed(closed: &[(String, String)]) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(closed)) {
+        // A full or disabled storage only costs the memory across reloads.
+        let _ = storage.set_item(CLOSED_STORAGE_KEY, &json);
     }
 }
 
@@ -71,7 +148,7 @@ pub fn BannerArea() -> impl IntoView {
     let banners = use_banners();
     let shown = move || {
         banners
-            .0
+            .shown
             .get()
             .into_iter()
             .map(|(key, banner)| {
@@ -85,7 +162,7 @@ pub fn BannerArea() -> impl IntoView {
                             type="button"
                             class="banner-close"
                             aria-label="Dismiss this notice"
-                            on:click=move |_| banners.dismiss(&key)
+                            on:click=move |_| banners.close(&key)
                         >
                             "×"
                         </button>

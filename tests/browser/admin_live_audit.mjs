@@ -33,6 +33,8 @@ await run(async (browser, errors) => {
 
   const registered = adminPage.locator('#live-feed li.live-event[data-action="REGISTER"]', { hasText: other });
   await registered.waitFor();
+  await otherPage.click('#logout');
+  await otherPage.locator('#logout').waitFor({ state: 'detached' });
   check(!(await registered.getAttribute('class')).includes('security'), 'a registration is not a security event');
 
   const csv = await otherPage.request.get(BASE_URL + '/admin/audit.csv');
@@ -48,6 +50,24 @@ await run(async (browser, errors) => {
   check((await logout.count()) === 0, 'a paused feed does not show new events');
   await adminPage.click('#live-pause');
   await logout.waitFor();
+
+  // One user's events only: the admin clicks the name in the feed. The admin's own export
+  // (DATA_EXPORT) is committed before the other user's next login, so had the filter let it
+  // through it would be on screen by the time the login is.
+  await registered.locator('button.live-user').click();
+  await adminPage.locator('#live-user-filter', { hasText: other }).waitFor();
+  await adminPage.waitForFunction(() => document.querySelector('#live-status')?.textContent === 'Live');
+  const ownExport = await adminPage.request.get(BASE_URL + '/admin/audit.csv');
+  check(ownExport.status() === 200, `the admin's export (HTTP ${ownExport.status()})`);
+  await logIn(otherPage, other, password, '/profile');
+  await adminPage.locator('#live-feed li.live-event[data-action="LOGIN"]', { hasText: other }).waitFor();
+  check((await adminPage.locator('#live-feed li.live-event[data-action="DATA_EXPORT"]').count()) === 0,
+    "another user's events are left out while one user is chosen");
+  check((await adminPage.locator('#live-feed li.live-event', { hasText: admin }).count()) === 0,
+    'no event of the admin is shown');
+  await adminPage.locator('#live-user-filter').getByRole('button', { name: "Show every user's events" }).click();
+  await adminPage.locator('#live-user-filter').waitFor({ state: 'detached' });
+  await registered.waitFor();
 
   // The audit viewer lists the same event, filtered by user and action.
   await adminPage.goto(BASE_URL + '/admin/audit');

@@ -1,4 +1,5 @@
-//! `/admin/live`: audit events as they are committed on any server instance, with filters,
+//! `/admin/live`: audit events as they are committed on any server instance, with filters
+//! (action, outcome, security events, one user — chosen by clicking a name in the feed),
 //! pause / resume, and security events highlighted.
 
 use leptos::prelude::*;
@@ -28,6 +29,8 @@ pub fn AdminLivePage() -> impl IntoView {
     let security_only = RwSignal::new(false);
     let success = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
+    // `(user id, username)` when the feed shows one user's events only.
+    let only_user = RwSignal::new(None::<(String, String)>);
     let paused = RwSignal::new(false);
     let events = RwSignal::new(Vec::<Event>::new());
     let held = RwSignal::new(Vec::<Event>::new());
@@ -43,7 +46,7 @@ pub fn AdminLivePage() -> impl IntoView {
                 .parse::<AuditAction>()
                 .ok()
                 .map(|action| vec![action]),
-            user_ids: None,
+            user_ids: only_user.get().map(|(id, _)| vec![id]),
             success: match success.get().as_str() {
                 "true" => Some(true),
                 "false" => Some(false),
@@ -111,9 +114,12 @@ pub fn AdminLivePage() -> impl IntoView {
         .map(|action| view! { <option value=action.as_str()>{action_label(*action)}</option> })
         .collect_view();
     let rows = move || {
+        let only = only_user.get().map(|(id, _)| id);
         events
             .get()
             .into_iter()
+            // Events received before the user filter was chosen stay in the list, hidden.
+            .filter(|event| only.is_none() || event.user_id == only)
             .map(|event| {
                 let class = if event.security_event {
                     "live-event security"
@@ -128,7 +134,7 @@ pub fn AdminLivePage() -> impl IntoView {
                         " "
                         <strong class="live-action">{action_label(event.action)}</strong>
                         " "
-                        <span class="live-user">{event.username.unwrap_or_else(|| "anonymous".to_owned())}</span>
+                        {user_link(event.user_id, event.username, only_user)}
                         " — "
                         <span>{event.description}</span>
                         {event.resource.map(|resource| view! { " " <code>{resource}</code> })}
@@ -162,6 +168,19 @@ pub fn AdminLivePage() -> impl IntoView {
                 <input id="live-security-only" type="checkbox" bind:checked=security_only />
                 "Security events only"
             </label>
+            {move || only_user.get().map(|(_, name)| view! {
+                <span class="filter-chip" id="live-user-filter">
+                    "User: " <strong>{name}</strong>
+                    <button
+                        type="button"
+                        class="link-button"
+                        aria-label="Show every user's events"
+                        on:click=move |_| only_user.set(None)
+                    >
+                        "×"
+                    </button>
+                </span>
+            })}
             <button type="button" class="button" id="live-pause" on:click=toggle_pause>
                 {move || if paused.get() { "Resume" } else { "Pause" }}
             </button>
@@ -178,5 +197,31 @@ pub fn AdminLivePage() -> impl IntoView {
             })
         }}
         <ol class="live-feed" id="live-feed" aria-live="polite">{rows}</ol>
+    }
+}
+
+/// The user an event names: a button that narrows the feed to that user, or "anonymous".
+fn user_link(
+    user_id: Option<String>,
+    username: Option<String>,
+    only_user: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let name = username.unwrap_or_else(|| "anonymous".to_owned());
+    match user_id {
+        Some(id) => {
+            let label = name.clone();
+            view! {
+                <button
+                    type="button"
+                    class="link-button live-user"
+                    title="Show only this user's events"
+                    on:click=move |_| only_user.set(Some((id.clone(), label.clone())))
+                >
+                    {name}
+                </button>
+            }
+            .into_any()
+        }
+        None => view! { <span class="live-user">{name}</span> }.into_any(),
     }
 }

@@ -14,28 +14,10 @@ use server::genelists::export::{ExportRequest, Provenance, render};
 use server::genelists::upload::{ParseOptions, UploadLimits, parse_upload};
 use shared::merge::{PanelSelection, SelectionFilter, merge};
 use shared::upload::{GeneList, ListGene};
-use shared::{ExportFormat, GeneSymbol, PanelData};
-
-/// The bundled UK panels, repeated under new ids until they hold at least `target` entities.
-fn panels(target: usize) -> Vec<PanelData> {
-    let base = shared::testing::all_uk_panels();
-    let mut out = Vec::new();
-    let mut total = 0;
-    let mut copy = 0u32;
-    while total < target {
-        for panel in &base {
-            let mut p = panel.clone();
-            p.id += 10_000 * copy;
-            total += p.entities.len();
-            out.push(p);
-        }
-        copy += 1;
-    }
-    out
-}
+use shared::{ExportFormat, GeneSymbol};
 
 fn bench_merge(c: &mut Criterion) {
-    let panels = panels(60_000);
+    let panels = shared::testing::repeated(&shared::testing::all_uk_panels(), 60_000);
     let entities: usize = panels.iter().map(|p| p.entities.len()).sum();
     let filter = SelectionFilter::everything();
     let selections: Vec<_> = panels

@@ -40,6 +40,25 @@ pub fn all_uk_panels() -> Vec<PanelData> {
     files.iter().map(|f| fixture_panel(f, Source::Uk)).collect()
 }
 
+/// `base` repeated under new ids (10,000 apart per copy) until the panels hold at least
+/// `target` entities: the large merge input of the benchmarks.
+pub fn repeated(base: &[PanelData], target: usize) -> Vec<PanelData> {
+    let mut out = Vec::new();
+    let mut total = 0;
+    let mut copy = 0u32;
+    // A base without entities could never reach the target: one copy is all it gets.
+    while total < target && (copy == 0 || total > 0) {
+        for panel in base {
+            let mut p = panel.clone();
+            p.id += 10_000 * copy;
+            total += p.entities.len();
+            out.push(p);
+        }
+        copy += 1;
+    }
+    out
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {

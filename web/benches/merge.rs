@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use shared::PanelData;
 use shared::merge::{PanelSelection, SelectionFilter, merge};
-use shared::testing::panel_from_json;
+use shared::testing::{panel_from_json, repeated};
 use wasm_bindgen_test::{Criterion, console_log, wasm_bindgen_bench, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -54,23 +54,6 @@ fn uk_panels() -> Vec<PanelData> {
             panel_from_json(&json, shared::Source::Uk)
         })
         .collect()
-}
-
-/// The bundled UK panels, repeated under new ids until they hold at least `target` entities.
-fn repeated(base: &[PanelData], target: usize) -> Vec<PanelData> {
-    let mut out = Vec::new();
-    let mut total = 0;
-    let mut copy = 0u32;
-    while total < target {
-        for panel in base {
-            let mut p = panel.clone();
-            p.id += 10_000 * copy;
-            total += p.entities.len();
-            out.push(p);
-        }
-        copy += 1;
-    }
-    out
 }
 
 /// Merges of seconds-scale inputs: ten samples are enough and keep the run short.

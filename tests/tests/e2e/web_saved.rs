@@ -42,3 +42,79 @@ async fn browser_workbench_merges_uploads_downloads_and_saves() {
     )
     .await;
 }
+
+/// Sharing with a colleague picked by name (type-ahead), an expiry that ends the chosen day in
+/// the owner's own zone, and a custom rating cleared back to PanelApp's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shares_with_a_person_picked_by_name() {
+    let app = tests::TestApp::spawn(tests::TestConfig {
+        with_web_app: true,
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    app.create_user("gwen", shared::Role::User).await;
+    app.create_user("erin", shared::Role::User).await;
+    app.create_user("erik", shared::Role::User).await;
+    tests::browser::run_script(
+        "saved_sharing.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "gwen"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+            ("RECIPIENT_UNDER_TEST", "erin"),
+        ],
+    )
+    .await;
+}
+
+/// PanelApp moves on: the mock publishes UK panel 277 (Idiopathic ventricular fibrillation)
+/// 1.4 with KCNJ8 dropped, SCN5A promoted to green and KCNH2 added. A saved panel merged from
+/// 1.3 shows the upstream notice with that diff; applying it makes a version of SOURCE_UPDATED
+/// changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shows_and_applies_an_upstream_update() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::spawn(tests::TestConfig {
+        with_web_app: true,
+        panelapp: Some(mock.urls()),
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    app.create_user("hana", shared::Role::User).await;
+    let version = mock.publish_version("uk", 277, |panel| {
+        let genes = panel["genes"].as_array_mut().expect("genes");
+        genes.retain(|g| g["entity_name"] != "KCNJ8");
+        for gene in genes.iter_mut() {
+            if gene["entity_name"] == "SCN5A" {
+                gene["confidence_level"] = serde_json::json!("3");
+            }
+        }
+        let mut kcnh2 = genes[0].clone();
+        kcnh2["entity_name"] = serde_json::json!("KCNH2");
+        kcnh2["gene_data"]["gene_symbol"] = serde_json::json!("KCNH2");
+        kcnh2["gene_data"]["hgnc_symbol"] = serde_json::json!("KCNH2");
+        kcnh2["gene_data"]["hgnc_id"] = serde_json::json!("HGNC:6251");
+        kcnh2["gene_data"]["gene_name"] =
+            serde_json::json!("potassium voltage-gated channel subfamily H member 2");
+        kcnh2["gene_data"]["ensembl_genes"] = serde_json::json!({});
+        kcnh2["phenotypes"] = serde_json::json!(["Long QT syndrome 2, OMIM:613688"]);
+        genes.push(kcnh2);
+    });
+    assert_eq!(version, "1.4");
+    tests::browser::run_script(
+        "saved_upstream.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "hana"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+        ],
+    )
+    .await;
+    assert!(
+        mock.calls("/uk/api/v1/panels/277/?version=1.3") >= 1,
+        "the saved version was read by version: {:?}",
+        mock.all_calls()
+    );
+}

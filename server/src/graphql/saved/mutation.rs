@@ -162,8 +162,8 @@ impl SavedPanelMutation {
                 .update_genes
                 .unwrap_or_default()
                 .into_iter()
-                .map(Into::into)
-                .collect(),
+                .map(TryInto::try_into)
+                .collect::<Result<_, AppError>>()?,
             name: metadata.name,
             description: match metadata.description {
                 async_graphql::MaybeUndefined::Undefined => None,
@@ -256,10 +256,15 @@ impl SavedPanelMutation {
             expires_at: input.expires_at,
             can_reshare: input.can_reshare,
         };
-        let shared = shares::share(ctx.state(), &ctx.actor(), &viewer(ctx), request).await?;
+        let state = ctx.state();
+        let shared = shares::share(state, &ctx.actor(), &viewer(ctx), request).await?;
         let link_path = shared.link_token.as_ref().map(|t| format!("/shared/{t}"));
+        let share = Share::named(state, vec![shared.share])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("a new share went missing"))?;
         Ok(SharePayload {
-            share: shared.share.into(),
+            share,
             link_token: shared.link_token,
             link_path,
         })

@@ -652,120 +652,122 @@ fn usernames(data: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// Picking whom to share with: by username prefix or whole e-mail address, only active accounts
-/// other than yours, a few at a time, never their e-mail addresses, and only when logged in.
-#[tokio::test]
-async fn people_to_share_with_are_found_by_username_or_exact_email() {
-    let app = TestApp::sqlite().await;
-    let owner = app.logged_in("alice", Role::User).await;
-    let bobby = app.logged_in("bobby", Role::User).await;
-    bobby
-        .data(
-            "mutation($i: ProfileInput!) { updateProfile(input: $i) { id } }",
-            json!({ "i": { "firstName": "Bobby", "lastName": "Tables" } }),
-        )
-        .await;
-    let smith = app.create_user("Bob.Smith", Role::User).await;
-    let gone = app.create_user("bobcat", Role::User).await;
-    app.create_user("robert", Role::User).await;
-    app.create_user("bo_x", Role::User).await;
-    let admin = app.logged_in("admin1", Role::Admin).await;
-    admin
-        .data(
-            "mutation($id: ID!) { setUserActive(id: $id, active: false) { id } }",
-            json!({ "id": gone.id.to_string() }),
-        )
-        .await;
+// Picking whom to share with: by username prefix or whole e-mail address, only active accounts
+// other than yours, a few at a time, never their e-mail addresses, and only when logged in (on
+// both backends: the LIKE escape must hold on each).
+on_both_backends!(
+    people_to_share_with_are_found_by_username_or_exact_email,
+    |app: TestApp| async move {
+        let owner = app.logged_in("alice", Role::User).await;
+        let bobby = app.logged_in("bobby", Role::User).await;
+        bobby
+            .data(
+                "mutation($i: ProfileInput!) { updateProfile(input: $i) { id } }",
+                json!({ "i": { "firstName": "Bobby", "lastName": "Tables" } }),
+            )
+            .await;
+        let smith = app.create_user("Bob.Smith", Role::User).await;
+        let gone = app.create_user("bobcat", Role::User).await;
+        app.create_user("robert", Role::User).await;
+        app.create_user("bo_x", Role::User).await;
+        let admin = app.logged_in("admin1", Role::Admin).await;
+        admin
+            .data(
+                "mutation($id: ID!) { setUserActive(id: $id, active: false) { id } }",
+                json!({ "id": gone.id.to_string() }),
+            )
+            .await;
 
-    // Prefix of a username, any case, by username; disabled accounts are left out.
-    let found = owner.data(LOOKUP, json!({ "q": "BOB" })).await;
-    assert_eq!(usernames(&found), ["Bob.Smith", "bobby"]);
-    assert_eq!(found["shareableUsers"][0]["id"], smith.id.to_string());
-    assert!(found["shareableUsers"][0]["displayName"].is_null());
-    assert_eq!(found["shareableUsers"][1]["displayName"], "Bobby Tables");
-    // No e-mail addresses in the answer, and none can be asked for.
-    assert!(!found.to_string().contains("example.org"), "{found}");
-    let email_field = owner
-        .query(
-            "query { shareableUsers(query: \"bob\") { username email } }",
-            json!({}),
-        )
-        .await;
-    assert!(email_field["errors"].is_array(), "{email_field}");
-    // `limit` caps the answer.
-    let one = owner.data(LOOKUP, json!({ "q": "bob", "n": 1 })).await;
-    assert_eq!(usernames(&one), ["Bob.Smith"]);
-    // `_` is not a wildcard.
-    let literal = owner.data(LOOKUP, json!({ "q": "bo_" })).await;
-    assert_eq!(usernames(&literal), ["bo_x"]);
-    // A whole e-mail address finds its owner; a part of one finds nobody.
-    let by_email = owner
-        .data(LOOKUP, json!({ "q": " Robert@Example.org " }))
-        .await;
-    assert_eq!(usernames(&by_email), ["robert"]);
-    let partial = owner.data(LOOKUP, json!({ "q": "robert@example" })).await;
-    assert!(usernames(&partial).is_empty());
-    let domain = owner.data(LOOKUP, json!({ "q": "@example.org" })).await;
-    assert!(usernames(&domain).is_empty());
-    // Never yourself.
-    let me = owner.data(LOOKUP, json!({ "q": "alic" })).await;
-    assert!(usernames(&me).is_empty());
+        // Prefix of a username, any case, by username; disabled accounts are left out.
+        let found = owner.data(LOOKUP, json!({ "q": "BOB" })).await;
+        assert_eq!(usernames(&found), ["Bob.Smith", "bobby"]);
+        assert_eq!(found["shareableUsers"][0]["id"], smith.id.to_string());
+        assert!(found["shareableUsers"][0]["displayName"].is_null());
+        assert_eq!(found["shareableUsers"][1]["displayName"], "Bobby Tables");
+        // No e-mail addresses in the answer, and none can be asked for.
+        assert!(!found.to_string().contains("example.org"), "{found}");
+        let email_field = owner
+            .query(
+                "query { shareableUsers(query: \"bob\") { username email } }",
+                json!({}),
+            )
+            .await;
+        assert!(email_field["errors"].is_array(), "{email_field}");
+        // `limit` caps the answer.
+        let one = owner.data(LOOKUP, json!({ "q": "bob", "n": 1 })).await;
+        assert_eq!(usernames(&one), ["Bob.Smith"]);
+        // `_` is not a wildcard.
+        let literal = owner.data(LOOKUP, json!({ "q": "bo_" })).await;
+        assert_eq!(usernames(&literal), ["bo_x"]);
+        // A whole e-mail address finds its owner; a part of one finds nobody.
+        let by_email = owner
+            .data(LOOKUP, json!({ "q": " Robert@Example.org " }))
+            .await;
+        assert_eq!(usernames(&by_email), ["robert"]);
+        let partial = owner.data(LOOKUP, json!({ "q": "robert@example" })).await;
+        assert!(usernames(&partial).is_empty());
+        let domain = owner.data(LOOKUP, json!({ "q": "@example.org" })).await;
+        assert!(usernames(&domain).is_empty());
+        // Never yourself.
+        let me = owner.data(LOOKUP, json!({ "q": "alic" })).await;
+        assert!(usernames(&me).is_empty());
 
-    // Too short, or a bad limit: a validation error naming the argument.
-    for (vars, field) in [
-        (json!({ "q": " b " }), "query"),
-        (json!({ "q": "bob", "n": 0 }), "limit"),
-        (json!({ "q": "bob", "n": 21 }), "limit"),
-    ] {
-        let refused = owner.query(LOOKUP, vars.clone()).await;
-        assert_eq!(error_code(&refused), Some("VALIDATION"), "{vars}");
-        assert_eq!(
-            refused["errors"][0]["extensions"]["field"], field,
-            "{refused}"
-        );
-    }
-    // Visitors learn nothing.
-    let anonymous = app.new_client().query(LOOKUP, json!({ "q": "bob" })).await;
-    assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
-    assert!(anonymous["data"].is_null() || anonymous["data"]["shareableUsers"].is_null());
+        // Too short, or a bad limit: a validation error naming the argument.
+        for (vars, field) in [
+            (json!({ "q": " b " }), "query"),
+            (json!({ "q": "bob", "n": 0 }), "limit"),
+            (json!({ "q": "bob", "n": 21 }), "limit"),
+        ] {
+            let refused = owner.query(LOOKUP, vars.clone()).await;
+            assert_eq!(error_code(&refused), Some("VALIDATION"), "{vars}");
+            assert_eq!(
+                refused["errors"][0]["extensions"]["field"], field,
+                "{refused}"
+            );
+        }
+        // Visitors learn nothing.
+        let anonymous = app.new_client().query(LOOKUP, json!({ "q": "bob" })).await;
+        assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
+        assert!(anonymous["data"].is_null() || anonymous["data"]["shareableUsers"].is_null());
 
-    // Share with the person picked; the shares list names them, and they see the panel.
-    let id = create(&owner, "Picked").await;
-    let picked = found["shareableUsers"][1]["id"].clone();
-    let shared = owner
+        // Share with the person picked; the shares list names them, and they see the panel.
+        let id = create(&owner, "Picked").await;
+        let picked = found["shareableUsers"][1]["id"].clone();
+        let shared = owner
         .data(
             "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { userId username } } }",
             json!({ "i": { "panelId": id, "userId": picked, "permission": "VIEW" } }),
         )
         .await;
-    assert_eq!(shared["sharePanel"]["share"]["username"], "bobby");
-    let listed = owner
-        .data(
-            "query($id: ID!) { savedPanel(id: $id) { shares { target username teamName } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        listed["savedPanel"]["shares"],
-        json!([{ "target": "USER", "username": "bobby", "teamName": null }])
-    );
-    let theirs = bobby
-        .data(
-            "{ savedPanels(filter: { scope: SHARED_WITH_ME }) { edges { node { name } } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(theirs["savedPanels"]["edges"][0]["node"]["name"], "Picked");
-    // A disabled account can not be shared with.
-    let refused = owner
+        assert_eq!(shared["sharePanel"]["share"]["username"], "bobby");
+        let listed = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { shares { target username teamName } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            listed["savedPanel"]["shares"],
+            json!([{ "target": "USER", "username": "bobby", "teamName": null }])
+        );
+        let theirs = bobby
+            .data(
+                "{ savedPanels(filter: { scope: SHARED_WITH_ME }) { edges { node { name } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(theirs["savedPanels"]["edges"][0]["node"]["name"], "Picked");
+        // A disabled account can not be shared with.
+        let refused = owner
         .query(
             "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
             json!({ "i": { "panelId": id, "userId": gone.id.to_string(), "permission": "VIEW" } }),
         )
         .await;
-    assert_eq!(error_code(&refused), Some("VALIDATION"));
-    assert_eq!(refused["errors"][0]["extensions"]["field"], "userId");
-}
+        assert_eq!(error_code(&refused), Some("VALIDATION"));
+        assert_eq!(refused["errors"][0]["extensions"]["field"], "userId");
+    }
+);
 
 // A lab's own rating cleared back to PanelApp's: one new version with a CONFIDENCE_CHANGED row
 // (old → none), the version's genes without it, and the diff showing it.

@@ -144,10 +144,10 @@ impl SavedPanelQuery {
         &self,
         ctx: &Context<'_>,
         query: String,
-        #[graphql(default = 8)] limit: i32,
+        limit: Option<i32>,
     ) -> Result<Vec<ShareableUser>> {
         let caller = ctx.require_user()?;
-        let limit = u64::try_from(limit).unwrap_or(0);
+        let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);
         Ok(
             shares::shareable_users(ctx.state(), caller.id, &query, limit)
                 .await?

@@ -376,9 +376,12 @@ fn PersonPicker(picked: RwSignal<Picked>) -> impl IntoView {
             if query.chars().count() < MIN_LOOKUP {
                 return Ok(Vec::new());
             }
-            graphql::<ShareableUsers>(shareable_users::Variables { query, limit: 8 })
-                .await
-                .map(|d| d.shareable_users)
+            graphql::<ShareableUsers>(shareable_users::Variables {
+                query,
+                limit: Some(8),
+            })
+            .await
+            .map(|d| d.shareable_users)
         }
     });
     let options = move || {

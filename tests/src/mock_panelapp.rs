@@ -279,6 +279,61 @@ async fn handle(
     }
 }
 
+/// Edits of a panel detail for [`MockPanelApp::publish_version`].
+pub mod edit {
+    use serde_json::{Value, json};
+
+    fn genes(panel: &mut Value) -> &mut Vec<Value> {
+        panel["genes"]
+            .as_array_mut()
+            .expect("a panel detail with genes")
+    }
+
+    /// Drops gene `symbol`.
+    pub fn remove_gene(panel: &mut Value, symbol: &str) {
+        genes(panel).retain(|g| g["entity_name"] != symbol);
+    }
+
+    /// Sets the evidence level of gene `symbol` (PanelApp's "3" green, "2" amber, "1" red).
+    pub fn rate_gene(panel: &mut Value, symbol: &str, level: &str) {
+        for gene in genes(panel).iter_mut() {
+            if gene["entity_name"] == symbol {
+                gene["confidence_level"] = json!(level);
+            }
+        }
+    }
+
+    /// Adds gene `symbol` (`HGNC:…` id, name), green, shaped like the panel's first gene but
+    /// without its coordinates.
+    pub fn add_gene(panel: &mut Value, symbol: &str, hgnc_id: &str, name: &str) {
+        let list = genes(panel);
+        let mut gene = list.first().expect("a gene to copy").clone();
+        gene["entity_name"] = json!(symbol);
+        gene["confidence_level"] = json!("3");
+        gene["gene_data"]["gene_symbol"] = json!(symbol);
+        gene["gene_data"]["hgnc_symbol"] = json!(symbol);
+        gene["gene_data"]["hgnc_id"] = json!(hgnc_id);
+        gene["gene_data"]["gene_name"] = json!(name);
+        gene["gene_data"]["alias"] = json!([]);
+        gene["gene_data"]["ensembl_genes"] = json!({});
+        gene["phenotypes"] = json!([]);
+        list.push(gene);
+    }
+}
+
+/// UK panel 277 (Idiopathic ventricular fibrillation) moving on from 1.3: KCNJ8 (red) dropped,
+/// SCN5A promoted from amber to green, KCNH2 added green.
+pub fn ivf_moves_on(panel: &mut Value) {
+    edit::remove_gene(panel, "KCNJ8");
+    edit::rate_gene(panel, "SCN5A", "3");
+    edit::add_gene(
+        panel,
+        "KCNH2",
+        "HGNC:6251",
+        "potassium voltage-gated channel subfamily H member 2",
+    );
+}
+
 fn read(dir: &std::path::Path, name: &str) -> Option<String> {
     std::fs::read_to_string(dir.join(name)).ok()
 }

@@ -326,6 +326,16 @@ pub async fn shareable_users(
         .collect()
 }
 
+/// The id of the account with exactly this username (`sharePanel(input: { username })`).
+pub async fn user_id_by_username(state: &AppState, username: &str) -> AppResult<i32> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(&state.db)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| AppError::not_found("user").with("field", "username"))
+}
+
 /// The usernames of share recipients and the names of teams, by id, for a list of shares (two
 /// statements whatever the number of shares).
 pub async fn recipient_names(

@@ -750,6 +750,23 @@ on_both_backends!(
             listed["savedPanel"]["shares"],
             json!([{ "target": "USER", "username": "bobby", "teamName": null }])
         );
+        // Team shares carry the team's name.
+        let team = owner
+            .data(
+                "mutation { createTeam(name: \"Cardio lab\") { id } }",
+                json!({}),
+            )
+            .await;
+        let to_team = owner
+            .data(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { target teamName username } } }",
+                json!({ "i": { "panelId": id, "teamId": team["createTeam"]["id"], "permission": "VIEW" } }),
+            )
+            .await;
+        assert_eq!(
+            to_team["sharePanel"]["share"],
+            json!({ "target": "TEAM", "teamName": "Cardio lab", "username": null })
+        );
         let theirs = bobby
             .data(
                 "{ savedPanels(filter: { scope: SHARED_WITH_ME }) { edges { node { name } } } }",
@@ -757,6 +774,32 @@ on_both_backends!(
             )
             .await;
         assert_eq!(theirs["savedPanels"]["edges"][0]["node"]["name"], "Picked");
+        // Or by exact username through the API; an unknown one, or both ways at once, refused.
+        let by_name = owner
+            .data(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { userId username permission } } }",
+                json!({ "i": { "panelId": id, "username": "Bob.Smith", "permission": "COMMENT" } }),
+            )
+            .await;
+        assert_eq!(
+            by_name["sharePanel"]["share"],
+            json!({ "userId": smith.id.to_string(), "username": "Bob.Smith", "permission": "COMMENT" })
+        );
+        let unknown = owner
+            .query(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+                json!({ "i": { "panelId": id, "username": "nobody-here", "permission": "VIEW" } }),
+            )
+            .await;
+        assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
+        assert_eq!(unknown["errors"][0]["extensions"]["field"], "username");
+        let both = owner
+            .query(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+                json!({ "i": { "panelId": id, "username": "bobby", "userId": picked, "permission": "VIEW" } }),
+            )
+            .await;
+        assert_eq!(error_code(&both), Some("VALIDATION"));
         // A disabled account can not be shared with.
         let refused = owner
         .query(
@@ -852,3 +895,97 @@ on_both_backends!(
         assert_eq!(panel["savedPanel"]["currentVersion"], 3);
     }
 );
+
+/// PanelApp moves on during the test (the mock publishes UK 277 1.4): a saved panel merged from
+/// 1.3 through the real PanelApp client says it is behind, with the upstream diff under its
+/// filter, and applying the update makes one version of SOURCE_UPDATED changes.
+#[tokio::test]
+async fn a_panel_merged_from_panelapp_notices_and_applies_a_newer_version() {
+    let mock = tests::MockPanelApp::start().await;
+    let app = TestApp::spawn(tests::TestConfig {
+        panelapp: Some(mock.urls()),
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    let owner = app.logged_in("owner1", Role::User).await;
+    assert_eq!(
+        mock.publish_version("uk", 277, tests::mock_panelapp::ivf_moves_on),
+        "1.4"
+    );
+    let created = owner
+        .data(
+            CREATE,
+            json!({ "i": { "name": "IVF", "merge": { "panels": [
+                { "source": "UK", "id": 277, "version": "1.3", "confidence": ["GREEN", "AMBER"] }
+            ] } } }),
+        )
+        .await;
+    let id = created["createSavedPanel"]["id"].clone();
+    assert_eq!(created["createSavedPanel"]["geneCount"], 2, "RYR2, SCN5A");
+    let up = owner
+        .data(
+            "query($id: ID!) { savedPanel(id: $id) { upstream { savedVersion latestVersion behind
+              diff { added { symbol } removed { symbol } changed { symbol field old new } } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let source = &up["savedPanel"]["upstream"][0];
+    assert_eq!(source["savedVersion"], "1.3", "{up}");
+    assert_eq!(source["latestVersion"], "1.4");
+    assert_eq!(source["behind"], true);
+    // Under GREEN + AMBER: KCNH2 arrives green; KCNJ8 was red, so its removal does not show.
+    assert_eq!(
+        source["diff"],
+        json!({ "added": [{ "symbol": "KCNH2" }], "removed": [], "changed": [
+            { "symbol": "SCN5A", "field": "confidence", "old": "AMBER", "new": "GREEN" }
+        ] })
+    );
+    let applied = owner
+        .data(
+            "mutation($id: ID!) { applyUpstreamUpdate(id: $id, basedOnVersion: 1) { currentVersion } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(applied["applyUpstreamUpdate"]["currentVersion"], 2);
+    let p = owner
+        .data(
+            "query($id: ID!) { savedPanel(id: $id) { genes { symbol confidence sources }
+              changes(version: 2) { changeType target }
+              upstream { behind latestVersion savedVersion } } }",
+            json!({ "id": id }),
+        )
+        .await["savedPanel"]
+        .clone();
+    let genes: Vec<_> = p["genes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["symbol"].as_str().unwrap(),
+                g["confidence"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        genes,
+        [("KCNH2", "GREEN"), ("RYR2", "GREEN"), ("SCN5A", "GREEN")]
+    );
+    assert_eq!(p["genes"][0]["sources"], json!(["uk-277@1.4"]));
+    let changes = p["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().all(|c| c["changeType"] == "SOURCE_UPDATED"),
+        "{changes:?}"
+    );
+    for target in ["KCNH2", "SCN5A", "uk-277"] {
+        assert!(
+            changes.iter().any(|c| c["target"] == target),
+            "{target}: {changes:?}"
+        );
+    }
+    assert_eq!(p["upstream"][0]["behind"], false);
+    assert_eq!(p["upstream"][0]["savedVersion"], "1.4");
+    // The earlier version is still served by version, as on PanelApp.
+    assert!(mock.calls("panels/277/?version=1.3") >= 1);
+}

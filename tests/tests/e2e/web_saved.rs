@@ -83,25 +83,7 @@ async fn browser_shows_and_applies_an_upstream_update() {
     .await
     .unwrap();
     app.create_user("hana", shared::Role::User).await;
-    let version = mock.publish_version("uk", 277, |panel| {
-        let genes = panel["genes"].as_array_mut().expect("genes");
-        genes.retain(|g| g["entity_name"] != "KCNJ8");
-        for gene in genes.iter_mut() {
-            if gene["entity_name"] == "SCN5A" {
-                gene["confidence_level"] = serde_json::json!("3");
-            }
-        }
-        let mut kcnh2 = genes[0].clone();
-        kcnh2["entity_name"] = serde_json::json!("KCNH2");
-        kcnh2["gene_data"]["gene_symbol"] = serde_json::json!("KCNH2");
-        kcnh2["gene_data"]["hgnc_symbol"] = serde_json::json!("KCNH2");
-        kcnh2["gene_data"]["hgnc_id"] = serde_json::json!("HGNC:6251");
-        kcnh2["gene_data"]["gene_name"] =
-            serde_json::json!("potassium voltage-gated channel subfamily H member 2");
-        kcnh2["gene_data"]["ensembl_genes"] = serde_json::json!({});
-        kcnh2["phenotypes"] = serde_json::json!(["Long QT syndrome 2, OMIM:613688"]);
-        genes.push(kcnh2);
-    });
+    let version = mock.publish_version("uk", 277, tests::mock_panelapp::ivf_moves_on);
     assert_eq!(version, "1.4");
     tests::browser::run_script(
         "saved_upstream.mjs",

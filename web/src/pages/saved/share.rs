@@ -132,6 +132,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
         let input = share_panel::SharePanelInput {
             panel_id: panel_id.get_value(),
             user_id,
+            username: None,
             team_id: (target == ShareTarget::Team).then(|| team_id.get_untracked()),
             link: target == ShareTarget::Link,
             permission: permission.get_untracked(),

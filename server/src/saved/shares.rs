@@ -303,7 +303,8 @@ pub async fn shareable_users(
         .filter(user::Column::IsActive.eq(true))
         .filter(user::Column::DeactivatedAt.is_null())
         .filter(user::Column::Id.ne(caller_id))
-        .order_by_asc(user::Column::Username)
+        .order_by_asc(Expr::expr(Func::lower(Expr::col(user::Column::Username))))
+        .order_by_asc(user::Column::Id)
         .limit(limit)
         .all(&state.db)
         .await?;

@@ -666,7 +666,7 @@ on_both_backends!(
                 json!({ "i": { "firstName": "Bobby", "lastName": "Tables" } }),
             )
             .await;
-        let smith = app.create_user("Bob.Smith", Role::User).await;
+        let bobbie = app.create_user("Bobbie", Role::User).await;
         let gone = app.create_user("bobcat", Role::User).await;
         app.create_user("robert", Role::User).await;
         app.create_user("bo_x", Role::User).await;
@@ -680,8 +680,8 @@ on_both_backends!(
 
         // Prefix of a username, any case, by username; disabled accounts are left out.
         let found = owner.data(LOOKUP, json!({ "q": "BOB" })).await;
-        assert_eq!(usernames(&found), ["Bob.Smith", "bobby"]);
-        assert_eq!(found["shareableUsers"][0]["id"], smith.id.to_string());
+        assert_eq!(usernames(&found), ["Bobbie", "bobby"]);
+        assert_eq!(found["shareableUsers"][0]["id"], bobbie.id.to_string());
         assert!(found["shareableUsers"][0]["displayName"].is_null());
         assert_eq!(found["shareableUsers"][1]["displayName"], "Bobby Tables");
         // No e-mail addresses in the answer, and none can be asked for.
@@ -695,7 +695,7 @@ on_both_backends!(
         assert!(email_field["errors"].is_array(), "{email_field}");
         // `limit` caps the answer.
         let one = owner.data(LOOKUP, json!({ "q": "bob", "n": 1 })).await;
-        assert_eq!(usernames(&one), ["Bob.Smith"]);
+        assert_eq!(usernames(&one), ["Bobbie"]);
         // `_` is not a wildcard.
         let literal = owner.data(LOOKUP, json!({ "q": "bo_" })).await;
         assert_eq!(usernames(&literal), ["bo_x"]);
@@ -778,12 +778,12 @@ on_both_backends!(
         let by_name = owner
             .data(
                 "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { userId username permission } } }",
-                json!({ "i": { "panelId": id, "username": "Bob.Smith", "permission": "COMMENT" } }),
+                json!({ "i": { "panelId": id, "username": "Bobbie", "permission": "COMMENT" } }),
             )
             .await;
         assert_eq!(
             by_name["sharePanel"]["share"],
-            json!({ "userId": smith.id.to_string(), "username": "Bob.Smith", "permission": "COMMENT" })
+            json!({ "userId": bobbie.id.to_string(), "username": "Bobbie", "permission": "COMMENT" })
         );
         let unknown = owner
             .query(

@@ -1,5 +1,6 @@
 //! A mock PanelApp (UK at `/uk/api/v1/`, Australia at `/au/api/v1/`) serving the real
-//! fixtures of `tests/fixtures/panelapp`, with fault injection and call counting.
+//! fixtures of `tests/fixtures/panelapp`, with fault injection and call counting. A test can
+//! publish newer versions of a panel ([`MockPanelApp::publish_version`]) to see PanelApp move on.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ struct Shared {
     latency: Option<Duration>,
     in_flight: usize,
     max_in_flight: usize,
+    /// Versions published during the test, oldest first, by (instance, panel id).
+    published: HashMap<(String, String), Vec<String>>,
 }
 
 #[derive(Clone)]
@@ -126,6 +129,39 @@ impl MockPanelApp {
         self.lock().max_in_flight
     }
 
+    /// Publishes a new version of panel `id` of `instance` (`"uk"` or `"au"`): a copy of its
+    /// latest detail with the minor version bumped, `version_created` set to now, and `edit`
+    /// applied (drop, add or re-rate entities). From then on the panel answers with it, and the
+    /// earlier versions stay available through `?version=`, as on PanelApp. Returns the new
+    /// version. Panics when the panel has no fixture.
+    pub fn publish_version(
+        &self,
+        instance: &str,
+        id: u32,
+        edit: impl FnOnce(&mut Value),
+    ) -> String {
+        let key = (instance.to_owned(), id.to_string());
+        let mut s = self.lock();
+        let latest = match s.published.get(&key).and_then(|v| v.last()) {
+            Some(body) => body.clone(),
+            None => detail_file(&self.state.dir, instance, &key.1)
+                .unwrap_or_else(|| panic!("no fixture for {instance} panel {id}")),
+        };
+        let mut panel: Value = serde_json::from_str(&latest).expect("fixture JSON");
+        let version = panel["version"]
+            .as_str()
+            .expect("fixture version")
+            .to_owned();
+        let (major, minor) = version.split_once('.').expect("major.minor");
+        let minor: u32 = minor.parse().expect("minor version");
+        let next = format!("{major}.{}", minor + 1);
+        panel["version"] = json!(next);
+        panel["version_created"] = json!(chrono::Utc::now().to_rfc3339());
+        edit(&mut panel);
+        s.published.entry(key).or_default().push(panel.to_string());
+        next
+    }
+
     pub fn stop(self) {
         self.task.abort();
     }
@@ -160,7 +196,7 @@ async fn handle(
         Some(q) => format!("{path}?{q}"),
         None => path.clone(),
     };
-    let (fault, latency, base) = {
+    let (fault, latency, base, published) = {
         let mut s = state.shared.lock().unwrap_or_else(|p| p.into_inner());
         s.calls.push(full.clone());
         s.in_flight += 1;
@@ -173,7 +209,16 @@ async fn handle(
             f.remaining -= 1;
             f.kind.clone()
         });
-        (fault, s.latency, s.base.clone())
+        let parts: Vec<&str> = rest.trim_matches('/').split('/').collect();
+        let published = match parts.as_slice() {
+            ["panels", id] => s
+                .published
+                .get(&(instance.clone(), (*id).to_owned()))
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        (fault, s.latency, s.base.clone(), published)
     };
     let _in_flight = InFlight(state.shared.clone());
     if let Some(latency) = latency {
@@ -212,7 +257,14 @@ async fn handle(
         .as_deref()
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("version=")))
         .map(str::to_owned);
-    match answer(&state.dir, &instance, &rest, page, version.as_deref()) {
+    match answer(
+        &state.dir,
+        &instance,
+        &rest,
+        page,
+        version.as_deref(),
+        &published,
+    ) {
         Some(body) => {
             let body = body
                 .replace(UK_ORIGIN, &format!("{base}/uk/api/v1/"))
@@ -225,6 +277,61 @@ async fn handle(
         )
             .into_response(),
     }
+}
+
+/// Edits of a panel detail for [`MockPanelApp::publish_version`].
+pub mod edit {
+    use serde_json::{Value, json};
+
+    fn genes(panel: &mut Value) -> &mut Vec<Value> {
+        panel["genes"]
+            .as_array_mut()
+            .expect("a panel detail with genes")
+    }
+
+    /// Drops gene `symbol`.
+    pub fn remove_gene(panel: &mut Value, symbol: &str) {
+        genes(panel).retain(|g| g["entity_name"] != symbol);
+    }
+
+    /// Sets the evidence level of gene `symbol` (PanelApp's "3" green, "2" amber, "1" red).
+    pub fn rate_gene(panel: &mut Value, symbol: &str, level: &str) {
+        for gene in genes(panel).iter_mut() {
+            if gene["entity_name"] == symbol {
+                gene["confidence_level"] = json!(level);
+            }
+        }
+    }
+
+    /// Adds gene `symbol` (`HGNC:…` id, name), green, shaped like the panel's first gene but
+    /// without its coordinates.
+    pub fn add_gene(panel: &mut Value, symbol: &str, hgnc_id: &str, name: &str) {
+        let list = genes(panel);
+        let mut gene = list.first().expect("a gene to copy").clone();
+        gene["entity_name"] = json!(symbol);
+        gene["confidence_level"] = json!("3");
+        gene["gene_data"]["gene_symbol"] = json!(symbol);
+        gene["gene_data"]["hgnc_symbol"] = json!(symbol);
+        gene["gene_data"]["hgnc_id"] = json!(hgnc_id);
+        gene["gene_data"]["gene_name"] = json!(name);
+        gene["gene_data"]["alias"] = json!([]);
+        gene["gene_data"]["ensembl_genes"] = json!({});
+        gene["phenotypes"] = json!([]);
+        list.push(gene);
+    }
+}
+
+/// UK panel 277 (Idiopathic ventricular fibrillation) moving on from 1.3: KCNJ8 (red) dropped,
+/// SCN5A promoted from amber to green, KCNH2 added green.
+pub fn ivf_moves_on(panel: &mut Value) {
+    edit::remove_gene(panel, "KCNJ8");
+    edit::rate_gene(panel, "SCN5A", "3");
+    edit::add_gene(
+        panel,
+        "KCNH2",
+        "HGNC:6251",
+        "potassium voltage-gated channel subfamily H member 2",
+    );
 }
 
 fn read(dir: &std::path::Path, name: &str) -> Option<String> {
@@ -264,6 +371,7 @@ fn answer(
     rest: &str,
     page: usize,
     version: Option<&str>,
+    published: &[String],
 ) -> Option<String> {
     let parts: Vec<&str> = rest.trim_matches('/').split('/').collect();
     match (instance, parts.as_slice()) {
@@ -276,13 +384,15 @@ fn answer(
             .flatten(),
         ("au", ["panels", "signedoff"]) => Some(empty_page()),
         (_, ["panels", id]) => {
-            let body = detail_file(dir, instance, id)?;
+            let fixture = detail_file(dir, instance, id)?;
+            let mut bodies = vec![fixture];
+            bodies.extend(published.iter().cloned());
             match version {
-                None => Some(body),
-                Some(v) => {
-                    let parsed: Value = serde_json::from_str(&body).ok()?;
-                    (parsed["version"].as_str() == Some(v)).then_some(body)
-                }
+                None => bodies.pop(),
+                Some(v) => bodies.into_iter().find(|body| {
+                    serde_json::from_str::<Value>(body)
+                        .is_ok_and(|parsed| parsed["version"].as_str() == Some(v))
+                }),
             }
         }
         (_, ["genes", symbol]) => Some(gene_search(dir, instance, symbol)),

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::{panel_shares, saved_panels, teams, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use shared::{AuditAction, SharePermission, Visibility};
@@ -63,10 +64,16 @@ pub async fn share(
                 "the owner already has full access",
             ));
         }
-        user::Entity::find_by_id(uid)
+        let target = user::Entity::find_by_id(uid)
             .one(&state.db)
             .await?
             .ok_or_else(|| AppError::not_found("user").with("field", "userId"))?;
+        if !target.is_active || target.deactivated_at.is_some() {
+            return Err(AppError::invalid_field(
+                "userId",
+                "this account is disabled",
+            ));
+        }
     }
     if let Some(tid) = req.team_id {
         teams::Entity::find_by_id(tid)
@@ -232,4 +239,142 @@ pub async fn follow_link(
     let row = update.update(&state.db).await?;
     let _ = actor;
     Ok((panel, row))
+}
+
+/// Shortest text [`shareable_users`] searches for: a lookup is a way to pick a colleague, not to
+/// list the accounts of the site.
+pub const MIN_LOOKUP_LEN: usize = 2;
+/// Most people one lookup returns.
+pub const MAX_LOOKUP_RESULTS: u64 = 20;
+
+/// A person a panel can be shared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareableUser {
+    pub id: i32,
+    pub username: String,
+    /// First and last name, when the person gave them.
+    pub display_name: Option<String>,
+}
+
+/// Active accounts other than the caller whose username starts with `query` or whose e-mail
+/// address is exactly `query` (both case-insensitive), by username. E-mail addresses are never
+/// returned and never matched by prefix, so a lookup does not reveal them.
+pub async fn shareable_users(
+    state: &AppState,
+    caller_id: i32,
+    query: &str,
+    limit: u64,
+) -> AppResult<Vec<ShareableUser>> {
+    let query = query.trim().to_lowercase();
+    if query.chars().count() < MIN_LOOKUP_LEN {
+        return Err(AppError::invalid_field(
+            "query",
+            format!(
+                "type at least {MIN_LOOKUP_LEN} characters of a username or a whole e-mail address"
+            ),
+        ));
+    }
+    if query.chars().count() > crate::services::accounts::MAX_EMAIL_LEN {
+        return Err(AppError::invalid_field("query", "is too long"));
+    }
+    if !(1..=MAX_LOOKUP_RESULTS).contains(&limit) {
+        return Err(AppError::invalid_field(
+            "limit",
+            format!("must be 1 to {MAX_LOOKUP_RESULTS}"),
+        ));
+    }
+    let matches = if query.contains('@') {
+        Condition::all().add(user::Column::Email.eq(query))
+    } else if query
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        // `_` is a LIKE wildcard; usernames have no `%` or `\`.
+        let pattern = format!("{}%", query.replace('_', "\\_"));
+        Condition::all().add(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+        )
+    } else {
+        return Ok(Vec::new());
+    };
+    let rows = user::Entity::find()
+        .filter(matches)
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::DeactivatedAt.is_null())
+        .filter(user::Column::Id.ne(caller_id))
+        .order_by_asc(Expr::expr(Func::lower(Expr::col(user::Column::Username))))
+        .order_by_asc(user::Column::Id)
+        .limit(limit)
+        .all(&state.db)
+        .await?;
+    rows.iter()
+        .map(|u| {
+            let profile = crate::services::accounts::profile(state, u)?;
+            let name = [profile.first_name, profile.last_name]
+                .into_iter()
+                .flatten()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Ok(ShareableUser {
+                id: u.id,
+                username: u.username.clone(),
+                display_name: (!name.is_empty()).then_some(name),
+            })
+        })
+        .collect()
+}
+
+/// The id of the account with exactly this username (`sharePanel(input: { username })`).
+pub async fn user_id_by_username(state: &AppState, username: &str) -> AppResult<i32> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim()))
+        .one(&state.db)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| AppError::not_found("user").with("field", "username"))
+}
+
+/// The usernames of share recipients and the names of teams, by id, for a list of shares (two
+/// statements whatever the number of shares).
+pub async fn recipient_names(
+    state: &AppState,
+    shares: &[panel_shares::Model],
+) -> AppResult<(
+    std::collections::HashMap<i32, String>,
+    std::collections::HashMap<i32, String>,
+)> {
+    let user_ids: Vec<i32> = shares
+        .iter()
+        .filter_map(|s| s.shared_with_user_id)
+        .collect();
+    let team_ids: Vec<i32> = shares
+        .iter()
+        .filter_map(|s| s.shared_with_team_id)
+        .collect();
+    let users = if user_ids.is_empty() {
+        Default::default()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(user_ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect()
+    };
+    let teams = if team_ids.is_empty() {
+        Default::default()
+    } else {
+        teams::Entity::find()
+            .filter(teams::Column::Id.is_in(team_ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
+    };
+    Ok((users, teams))
 }

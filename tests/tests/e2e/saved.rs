@@ -640,3 +640,352 @@ on_both_backends!(
         assert_eq!(error_code(&refused), Some("FORBIDDEN"));
     }
 );
+
+const LOOKUP: &str = "query($q: String!, $n: Int) { shareableUsers(query: $q, limit: $n) { id username displayName } }";
+
+fn usernames(data: &Value) -> Vec<&str> {
+    data["shareableUsers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect()
+}
+
+// Picking whom to share with: by username prefix or whole e-mail address, only active accounts
+// other than yours, a few at a time, never their e-mail addresses, and only when logged in (on
+// both backends: the LIKE escape must hold on each).
+on_both_backends!(
+    people_to_share_with_are_found_by_username_or_exact_email,
+    |app: TestApp| async move {
+        let owner = app.logged_in("alice", Role::User).await;
+        let bobby = app.logged_in("bobby", Role::User).await;
+        bobby
+            .data(
+                "mutation($i: ProfileInput!) { updateProfile(input: $i) { id } }",
+                json!({ "i": { "firstName": "Bobby", "lastName": "Tables" } }),
+            )
+            .await;
+        let bobbie = app.create_user("Bobbie", Role::User).await;
+        let gone = app.create_user("bobcat", Role::User).await;
+        app.create_user("robert", Role::User).await;
+        app.create_user("bo_x", Role::User).await;
+        let admin = app.logged_in("admin1", Role::Admin).await;
+        admin
+            .data(
+                "mutation($id: ID!) { setUserActive(id: $id, active: false) { id } }",
+                json!({ "id": gone.id.to_string() }),
+            )
+            .await;
+
+        // Prefix of a username, any case, by username; disabled accounts are left out.
+        let found = owner.data(LOOKUP, json!({ "q": "BOB" })).await;
+        assert_eq!(usernames(&found), ["Bobbie", "bobby"]);
+        assert_eq!(found["shareableUsers"][0]["id"], bobbie.id.to_string());
+        assert!(found["shareableUsers"][0]["displayName"].is_null());
+        assert_eq!(found["shareableUsers"][1]["displayName"], "Bobby Tables");
+        // No e-mail addresses in the answer, and none can be asked for.
+        assert!(!found.to_string().contains("example.org"), "{found}");
+        let email_field = owner
+            .query(
+                "query { shareableUsers(query: \"bob\") { username email } }",
+                json!({}),
+            )
+            .await;
+        assert!(email_field["errors"].is_array(), "{email_field}");
+        // `limit` caps the answer.
+        let one = owner.data(LOOKUP, json!({ "q": "bob", "n": 1 })).await;
+        assert_eq!(usernames(&one), ["Bobbie"]);
+        // `_` is not a wildcard.
+        let literal = owner.data(LOOKUP, json!({ "q": "bo_" })).await;
+        assert_eq!(usernames(&literal), ["bo_x"]);
+        // A whole e-mail address finds its owner; a part of one finds nobody.
+        let by_email = owner
+            .data(LOOKUP, json!({ "q": " Robert@Example.org " }))
+            .await;
+        assert_eq!(usernames(&by_email), ["robert"]);
+        let partial = owner.data(LOOKUP, json!({ "q": "robert@example" })).await;
+        assert!(usernames(&partial).is_empty());
+        let domain = owner.data(LOOKUP, json!({ "q": "@example.org" })).await;
+        assert!(usernames(&domain).is_empty());
+        // Never yourself.
+        let me = owner.data(LOOKUP, json!({ "q": "alic" })).await;
+        assert!(usernames(&me).is_empty());
+
+        // Too short, or a bad limit: a validation error naming the argument.
+        for (vars, field) in [
+            (json!({ "q": " b " }), "query"),
+            (json!({ "q": "bob", "n": 0 }), "limit"),
+            (json!({ "q": "bob", "n": 21 }), "limit"),
+        ] {
+            let refused = owner.query(LOOKUP, vars.clone()).await;
+            assert_eq!(error_code(&refused), Some("VALIDATION"), "{vars}");
+            assert_eq!(
+                refused["errors"][0]["extensions"]["field"], field,
+                "{refused}"
+            );
+        }
+        // Visitors learn nothing.
+        let anonymous = app.new_client().query(LOOKUP, json!({ "q": "bob" })).await;
+        assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
+        assert!(anonymous["data"].is_null() || anonymous["data"]["shareableUsers"].is_null());
+
+        // Share with the person picked; the shares list names them, and they see the panel.
+        let id = create(&owner, "Picked").await;
+        let picked = found["shareableUsers"][1]["id"].clone();
+        let shared = owner
+        .data(
+            "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { userId username } } }",
+            json!({ "i": { "panelId": id, "userId": picked, "permission": "VIEW" } }),
+        )
+        .await;
+        assert_eq!(shared["sharePanel"]["share"]["username"], "bobby");
+        let listed = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { shares { target username teamName } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            listed["savedPanel"]["shares"],
+            json!([{ "target": "USER", "username": "bobby", "teamName": null }])
+        );
+        // Team shares carry the team's name.
+        let team = owner
+            .data(
+                "mutation { createTeam(name: \"Cardio lab\") { id } }",
+                json!({}),
+            )
+            .await;
+        let to_team = owner
+            .data(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { target teamName username } } }",
+                json!({ "i": { "panelId": id, "teamId": team["createTeam"]["id"], "permission": "VIEW" } }),
+            )
+            .await;
+        assert_eq!(
+            to_team["sharePanel"]["share"],
+            json!({ "target": "TEAM", "teamName": "Cardio lab", "username": null })
+        );
+        let theirs = bobby
+            .data(
+                "{ savedPanels(filter: { scope: SHARED_WITH_ME }) { edges { node { name } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(theirs["savedPanels"]["edges"][0]["node"]["name"], "Picked");
+        // Or by exact username through the API; an unknown one, or both ways at once, refused.
+        let by_name = owner
+            .data(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { userId username permission } } }",
+                json!({ "i": { "panelId": id, "username": "Bobbie", "permission": "COMMENT" } }),
+            )
+            .await;
+        assert_eq!(
+            by_name["sharePanel"]["share"],
+            json!({ "userId": bobbie.id.to_string(), "username": "Bobbie", "permission": "COMMENT" })
+        );
+        let unknown = owner
+            .query(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+                json!({ "i": { "panelId": id, "username": "nobody-here", "permission": "VIEW" } }),
+            )
+            .await;
+        assert_eq!(error_code(&unknown), Some("NOT_FOUND"));
+        assert_eq!(unknown["errors"][0]["extensions"]["field"], "username");
+        let both = owner
+            .query(
+                "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+                json!({ "i": { "panelId": id, "username": "bobby", "userId": picked, "permission": "VIEW" } }),
+            )
+            .await;
+        assert_eq!(error_code(&both), Some("VALIDATION"));
+        // A disabled account can not be shared with.
+        let refused = owner
+        .query(
+            "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+            json!({ "i": { "panelId": id, "userId": gone.id.to_string(), "permission": "VIEW" } }),
+        )
+        .await;
+        assert_eq!(error_code(&refused), Some("VALIDATION"));
+        assert_eq!(refused["errors"][0]["extensions"]["field"], "userId");
+    }
+);
+
+// A lab's own rating cleared back to PanelApp's: one new version with a CONFIDENCE_CHANGED row
+// (old → none), the version's genes without it, and the diff showing it.
+on_both_backends!(
+    a_custom_rating_can_be_cleared_back_to_panelapps,
+    |app: TestApp| async move {
+        let owner = app.logged_in("owner1", Role::User).await;
+        let id = create(&owner, "Ratings").await;
+        owner
+            .data(
+                EDIT,
+                json!({ "id": id, "i": { "basedOnVersion": 1, "updateGenes": [
+                    { "symbol": "BRCA1", "customConfidence": "AMBER" },
+                    { "symbol": "PALB2", "customConfidence": "GREEN" },
+                ] } }),
+            )
+            .await;
+        // Both ways to clear: the flag, and an explicit null.
+        let cleared = owner
+            .data(
+                EDIT,
+                json!({ "id": id, "i": { "basedOnVersion": 2, "comment": "back to PanelApp", "updateGenes": [
+                    { "symbol": "BRCA1", "clearCustomConfidence": true },
+                    { "symbol": "PALB2", "customConfidence": null },
+                ] } }),
+            )
+            .await;
+        assert_eq!(cleared["updateSavedPanel"]["currentVersion"], 3);
+        let p = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) {
+                  genes(version: 3) { symbol confidence customConfidence effectiveConfidence }
+                  changes(version: 3) { changeType targetType target old new }
+                  diff(from: 2, to: 3) { added { symbol } removed { symbol } changed { symbol field old new } } } }",
+                json!({ "id": id }),
+            )
+            .await["savedPanel"]
+            .clone();
+        let genes = p["genes"].as_array().unwrap();
+        let brca1 = genes.iter().find(|g| g["symbol"] == "BRCA1").unwrap();
+        assert!(brca1["customConfidence"].is_null(), "{brca1}");
+        assert_eq!(brca1["effectiveConfidence"], "GREEN");
+        let palb2 = genes.iter().find(|g| g["symbol"] == "PALB2").unwrap();
+        assert!(palb2["customConfidence"].is_null(), "{palb2}");
+        assert_eq!(palb2["effectiveConfidence"], "AMBER");
+        let mut changes = p["changes"].as_array().unwrap().clone();
+        changes.sort_by_key(|c| c["target"].as_str().unwrap().to_owned());
+        assert_eq!(
+            changes,
+            [
+                json!({ "changeType": "CONFIDENCE_CHANGED", "targetType": "gene.customConfidence",
+                        "target": "BRCA1", "old": "AMBER", "new": null }),
+                json!({ "changeType": "CONFIDENCE_CHANGED", "targetType": "gene.customConfidence",
+                        "target": "PALB2", "old": "GREEN", "new": null }),
+            ]
+        );
+        assert_eq!(
+            p["diff"],
+            json!({ "added": [], "removed": [], "changed": [
+                { "symbol": "BRCA1", "field": "customConfidence", "old": "AMBER", "new": null },
+                { "symbol": "PALB2", "field": "customConfidence", "old": "GREEN", "new": null },
+            ] })
+        );
+        // The flag and a value together are refused, changing nothing.
+        let both = owner
+            .query(
+                EDIT,
+                json!({ "id": id, "i": { "basedOnVersion": 3, "updateGenes": [
+                    { "symbol": "TP53", "customConfidence": "RED", "clearCustomConfidence": true },
+                ] } }),
+            )
+            .await;
+        assert_eq!(error_code(&both), Some("VALIDATION"));
+        assert!(
+            both["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("TP53"),
+            "{both}"
+        );
+        let panel = owner.data(PANEL, json!({ "id": id })).await;
+        assert_eq!(panel["savedPanel"]["currentVersion"], 3);
+    }
+);
+
+/// PanelApp moves on during the test (the mock publishes UK 277 1.4): a saved panel merged from
+/// 1.3 through the real PanelApp client says it is behind, with the upstream diff under its
+/// filter, and applying the update makes one version of SOURCE_UPDATED changes.
+#[tokio::test]
+async fn a_panel_merged_from_panelapp_notices_and_applies_a_newer_version() {
+    let mock = tests::MockPanelApp::start().await;
+    let app = TestApp::spawn(tests::TestConfig {
+        panelapp: Some(mock.urls()),
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    let owner = app.logged_in("owner1", Role::User).await;
+    assert_eq!(
+        mock.publish_version("uk", 277, tests::mock_panelapp::ivf_moves_on),
+        "1.4"
+    );
+    let created = owner
+        .data(
+            CREATE,
+            json!({ "i": { "name": "IVF", "merge": { "panels": [
+                { "source": "UK", "id": 277, "version": "1.3", "confidence": ["GREEN", "AMBER"] }
+            ] } } }),
+        )
+        .await;
+    let id = created["createSavedPanel"]["id"].clone();
+    assert_eq!(created["createSavedPanel"]["geneCount"], 2, "RYR2, SCN5A");
+    let up = owner
+        .data(
+            "query($id: ID!) { savedPanel(id: $id) { upstream { savedVersion latestVersion behind
+              diff { added { symbol } removed { symbol } changed { symbol field old new } } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let source = &up["savedPanel"]["upstream"][0];
+    assert_eq!(source["savedVersion"], "1.3", "{up}");
+    assert_eq!(source["latestVersion"], "1.4");
+    assert_eq!(source["behind"], true);
+    // Under GREEN + AMBER: KCNH2 arrives green; KCNJ8 was red, so its removal does not show.
+    assert_eq!(
+        source["diff"],
+        json!({ "added": [{ "symbol": "KCNH2" }], "removed": [], "changed": [
+            { "symbol": "SCN5A", "field": "confidence", "old": "AMBER", "new": "GREEN" }
+        ] })
+    );
+    let applied = owner
+        .data(
+            "mutation($id: ID!) { applyUpstreamUpdate(id: $id, basedOnVersion: 1) { currentVersion } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(applied["applyUpstreamUpdate"]["currentVersion"], 2);
+    let p = owner
+        .data(
+            "query($id: ID!) { savedPanel(id: $id) { genes { symbol confidence sources }
+              changes(version: 2) { changeType target }
+              upstream { behind latestVersion savedVersion } } }",
+            json!({ "id": id }),
+        )
+        .await["savedPanel"]
+        .clone();
+    let genes: Vec<_> = p["genes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["symbol"].as_str().unwrap(),
+                g["confidence"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        genes,
+        [("KCNH2", "GREEN"), ("RYR2", "GREEN"), ("SCN5A", "GREEN")]
+    );
+    assert_eq!(p["genes"][0]["sources"], json!(["uk-277@1.4"]));
+    let changes = p["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().all(|c| c["changeType"] == "SOURCE_UPDATED"),
+        "{changes:?}"
+    );
+    for target in ["KCNH2", "SCN5A", "uk-277"] {
+        assert!(
+            changes.iter().any(|c| c["target"] == target),
+            "{target}: {changes:?}"
+        );
+    }
+    assert_eq!(p["upstream"][0]["behind"], false);
+    assert_eq!(p["upstream"][0]["savedVersion"], "1.4");
+    // The earlier version is still served by version, as on PanelApp.
+    assert!(mock.calls("panels/277/?version=1.3") >= 1);
+}

@@ -42,3 +42,61 @@ async fn browser_workbench_merges_uploads_downloads_and_saves() {
     )
     .await;
 }
+
+/// Sharing with a colleague picked by name (type-ahead), an expiry that ends the chosen day in
+/// the owner's own zone, and a custom rating cleared back to PanelApp's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shares_with_a_person_picked_by_name() {
+    let app = tests::TestApp::spawn(tests::TestConfig {
+        with_web_app: true,
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    app.create_user("gwen", shared::Role::User).await;
+    app.create_user("erin", shared::Role::User).await;
+    app.create_user("erik", shared::Role::User).await;
+    tests::browser::run_script(
+        "saved_sharing.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "gwen"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+            ("RECIPIENT_UNDER_TEST", "erin"),
+        ],
+    )
+    .await;
+}
+
+/// PanelApp moves on: the mock publishes UK panel 277 (Idiopathic ventricular fibrillation)
+/// 1.4 with KCNJ8 dropped, SCN5A promoted to green and KCNH2 added. A saved panel merged from
+/// 1.3 shows the upstream notice with that diff; applying it makes a version of SOURCE_UPDATED
+/// changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shows_and_applies_an_upstream_update() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::spawn(tests::TestConfig {
+        with_web_app: true,
+        panelapp: Some(mock.urls()),
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    app.create_user("hana", shared::Role::User).await;
+    let version = mock.publish_version("uk", 277, tests::mock_panelapp::ivf_moves_on);
+    assert_eq!(version, "1.4");
+    tests::browser::run_script(
+        "saved_upstream.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "hana"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+        ],
+    )
+    .await;
+    assert!(
+        mock.calls("/uk/api/v1/panels/277/?version=1.3") >= 1,
+        "the saved version was read by version: {:?}",
+        mock.all_calls()
+    );
+}

@@ -33,6 +33,9 @@ pub struct CreateSavedPanelInput {
 pub struct SharePanelInput {
     pub panel_id: ID,
     pub user_id: Option<ID>,
+    /// Share with the person of this exact username (instead of `userId`; see
+    /// `shareableUsers` to find it).
+    pub username: Option<String>,
     pub team_id: Option<ID>,
     /// Share with whoever holds a link.
     #[graphql(default)]
@@ -162,8 +165,8 @@ impl SavedPanelMutation {
                 .update_genes
                 .unwrap_or_default()
                 .into_iter()
-                .map(Into::into)
-                .collect(),
+                .map(TryInto::try_into)
+                .collect::<Result<_, AppError>>()?,
             name: metadata.name,
             description: match metadata.description {
                 async_graphql::MaybeUndefined::Undefined => None,
@@ -247,19 +250,32 @@ impl SavedPanelMutation {
     /// Shares a panel with a user, a team or a link.
     async fn share_panel(&self, ctx: &Context<'_>, input: SharePanelInput) -> Result<SharePayload> {
         ctx.require_user()?;
+        let state = ctx.state();
+        let user_id = match (input.user_id, input.username) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::validation("give userId or username, not both").into());
+            }
+            (Some(id), None) => Some(int_id(&id, "user")?),
+            (None, Some(name)) => Some(shares::user_id_by_username(state, &name).await?),
+            (None, None) => None,
+        };
         let request = ShareRequest {
             panel_id: int_id(&input.panel_id, "saved panel")?,
-            user_id: input.user_id.map(|id| int_id(&id, "user")).transpose()?,
+            user_id,
             team_id: input.team_id.map(|id| int_id(&id, "team")).transpose()?,
             link: input.link,
             permission: input.permission,
             expires_at: input.expires_at,
             can_reshare: input.can_reshare,
         };
-        let shared = shares::share(ctx.state(), &ctx.actor(), &viewer(ctx), request).await?;
+        let shared = shares::share(state, &ctx.actor(), &viewer(ctx), request).await?;
         let link_path = shared.link_token.as_ref().map(|t| format!("/shared/{t}"));
+        let share = Share::named(state, vec![shared.share])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("a new share went missing"))?;
         Ok(SharePayload {
-            share: shared.share.into(),
+            share,
             link_token: shared.link_token,
             link_path,
         })

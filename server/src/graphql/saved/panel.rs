@@ -172,11 +172,8 @@ impl SavedPanel {
         if !self.access.can_share {
             return Ok(Vec::new());
         }
-        Ok(shares::list(ctx.state(), self.row.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let state = ctx.state();
+        Ok(Share::named(state, shares::list(state, self.row.id).await?).await?)
     }
 
     async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<PanelComment>> {

@@ -2,7 +2,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use shared::{PanelStatus, Visibility};
 
-use super::types::SavedPanel;
+use super::types::{SavedPanel, ShareableUser};
 use super::viewer;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -134,6 +134,27 @@ impl SavedPanelQuery {
         .await?;
         let owner = owner_name(state, row.owner_id).await?;
         Ok(SavedPanel { row, access, owner })
+    }
+
+    /// People you can share a panel with: active accounts other than yours whose username
+    /// starts with `query`, or whose e-mail address is exactly `query` (case-insensitive), by
+    /// username. At least two characters; at most `limit` (1–20, default 8) people; never their
+    /// e-mail addresses.
+    async fn shareable_users(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        limit: Option<i32>,
+    ) -> Result<Vec<ShareableUser>> {
+        let caller = ctx.require_user()?;
+        let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);
+        Ok(
+            shares::shareable_users(ctx.state(), caller.id, &query, limit)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// The panel a share link opens (works without an account; anonymous link holders view).

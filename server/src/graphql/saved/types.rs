@@ -106,7 +106,12 @@ impl GeneInput {
 pub struct GeneUpdateInput {
     pub symbol: String,
     pub confidence: MaybeUndefined<Confidence>,
+    /// The lab's own rating; `null` (or `clearCustomConfidence`) goes back to PanelApp's.
     pub custom_confidence: MaybeUndefined<Confidence>,
+    /// Drops the lab's own rating, so PanelApp's applies again (the same as
+    /// `customConfidence: null`; not together with a `customConfidence` value).
+    #[graphql(default)]
+    pub clear_custom_confidence: bool,
     pub mode_of_inheritance: MaybeUndefined<String>,
     pub phenotypes: Option<Vec<String>>,
     pub notes: MaybeUndefined<String>,
@@ -120,16 +125,31 @@ fn maybe<T>(v: MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
-impl From<GeneUpdateInput> for saved::GeneUpdate {
-    fn from(u: GeneUpdateInput) -> Self {
-        Self {
+impl TryFrom<GeneUpdateInput> for saved::GeneUpdate {
+    type Error = AppError;
+
+    fn try_from(u: GeneUpdateInput) -> Result<Self, AppError> {
+        let custom_confidence = match (u.clear_custom_confidence, u.custom_confidence) {
+            (true, MaybeUndefined::Value(_)) => {
+                return Err(AppError::invalid_field(
+                    "updateGenes",
+                    format!(
+                        "{}: give either customConfidence or clearCustomConfidence, not both",
+                        u.symbol
+                    ),
+                ));
+            }
+            (true, _) => Some(None),
+            (false, custom) => maybe(custom),
+        };
+        Ok(Self {
             symbol: u.symbol,
             confidence: maybe(u.confidence),
-            custom_confidence: maybe(u.custom_confidence),
+            custom_confidence,
             mode_of_inheritance: maybe(u.mode_of_inheritance),
             phenotypes: u.phenotypes,
             notes: maybe(u.notes),
-        }
+        })
     }
 }
 
@@ -287,7 +307,11 @@ pub struct Share {
     pub id: ID,
     pub target: ShareTarget,
     pub user_id: Option<ID>,
+    /// The username of the person it is shared with.
+    pub username: Option<String>,
     pub team_id: Option<ID>,
+    /// The name of the team it is shared with.
+    pub team_name: Option<String>,
     pub permission: SharePermission,
     pub can_reshare: bool,
     pub expires_at: Option<DateTime<Utc>>,
@@ -312,7 +336,9 @@ impl From<panel_shares::Model> for Share {
             id: ID(s.id.to_string()),
             target,
             user_id: s.shared_with_user_id.map(|i| ID(i.to_string())),
+            username: None,
             team_id: s.shared_with_team_id.map(|i| ID(i.to_string())),
+            team_name: None,
             permission: s.permission_level,
             can_reshare: s.can_reshare,
             expires_at: s.expires_at,
@@ -321,6 +347,47 @@ impl From<panel_shares::Model> for Share {
             access_count: s.access_count,
             last_accessed_at: s.last_accessed_at,
             created_at: s.created_at,
+        }
+    }
+}
+
+impl Share {
+    /// Shares with the names of their recipients.
+    pub async fn named(
+        state: &crate::state::AppState,
+        rows: Vec<panel_shares::Model>,
+    ) -> Result<Vec<Self>, AppError> {
+        let (users, teams) = saved::shares::recipient_names(state, &rows).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let username = row.shared_with_user_id.and_then(|i| users.get(&i).cloned());
+                let team_name = row.shared_with_team_id.and_then(|i| teams.get(&i).cloned());
+                Self {
+                    username,
+                    team_name,
+                    ..Share::from(row)
+                }
+            })
+            .collect())
+    }
+}
+
+/// Someone a panel can be shared with (no e-mail address: lookups do not reveal them).
+#[derive(SimpleObject)]
+pub struct ShareableUser {
+    pub id: ID,
+    pub username: String,
+    /// First and last name, when the person gave them.
+    pub display_name: Option<String>,
+}
+
+impl From<saved::shares::ShareableUser> for ShareableUser {
+    fn from(u: saved::shares::ShareableUser) -> Self {
+        Self {
+            id: ID(u.id.to_string()),
+            username: u.username,
+            display_name: u.display_name,
         }
     }
 }

@@ -65,12 +65,13 @@ fn edit_input(
                     .iter()
                     .any(|c| c.symbol == g.symbol && c.field == field)
             };
+            let rerated = changed(GeneField::CustomConfidence);
             update_saved_panel::GeneUpdateInput {
                 symbol: g.symbol.to_string(),
                 confidence: None,
-                custom_confidence: g
-                    .custom_confidence
-                    .filter(|_| changed(GeneField::CustomConfidence)),
+                custom_confidence: g.custom_confidence.filter(|_| rerated),
+                // Back to PanelApp's rating.
+                clear_custom_confidence: rerated && g.custom_confidence.is_none(),
                 mode_of_inheritance: None,
                 phenotypes: None,
                 notes: changed(GeneField::Notes).then(|| g.notes.clone().unwrap_or_default()),

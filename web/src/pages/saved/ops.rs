@@ -294,6 +294,29 @@ pub struct SharePanel;
 )]
 pub struct RevokeShare;
 
+/// `query ShareableUsers` — the share dialog's person picker.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/shareable_users.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct ShareableUsers;
+
 /// `mutation ExportSavedPanel` — a signed download link.
 #[derive(GraphQLQuery)]
 #[graphql(

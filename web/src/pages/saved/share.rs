@@ -6,12 +6,18 @@ use leptos::task::spawn_local;
 
 use super::common::error_message;
 use super::ops::{
-    MyTeams, RevokeShare, SavedPanelShares, SharePanel, SharePermission, ShareTarget, my_teams,
-    revoke_share, saved_panel_shares, share_panel,
+    MyTeams, RevokeShare, SavedPanelShares, SharePanel, SharePermission, ShareTarget,
+    ShareableUsers, my_teams, revoke_share, saved_panel_shares, share_panel, shareable_users,
 };
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
-use crate::time::MaybeTime;
+use crate::time::{MaybeTime, end_of_day_in_zone, reader_zone};
+
+/// Fewest characters the person picker looks up (the server's minimum).
+const MIN_LOOKUP: usize = 2;
+
+/// A person picked to share with: (user id, username).
+type Picked = Option<(String, String)>;
 
 fn permission_label(permission: SharePermission) -> &'static str {
     match permission {
@@ -70,13 +76,14 @@ pub fn ShareDialog(panel_id: String) -> impl IntoView {
 fn ShareForm(panel_id: String) -> impl IntoView {
     let panel_id = StoredValue::new(panel_id);
     let target = RwSignal::new(ShareTarget::Link);
-    let user_id = RwSignal::new(String::new());
+    let picked = RwSignal::new(None::<(String, String)>);
     let team_id = RwSignal::new(String::new());
     let permission = RwSignal::new(SharePermission::View);
     let expires = RwSignal::new(String::new());
     let can_reshare = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<String>);
+    let zone = reader_zone();
 
     let shares = LocalResource::new(move || {
         let id = panel_id.get_value();
@@ -97,18 +104,41 @@ fn ShareForm(panel_id: String) -> impl IntoView {
         ev.prevent_default();
         let target = target.get_untracked();
         let expires = expires.get_untracked();
+        error.set(None);
+        link.set(None);
+        let user_id = match (target, picked.get_untracked()) {
+            (ShareTarget::User, Some((id, _))) => Some(id),
+            (ShareTarget::User, None) => {
+                error.set(Some(
+                    "Choose the person to share with from the list.".to_owned(),
+                ));
+                return;
+            }
+            _ => None,
+        };
+        // The chosen day ends at 23:59:59 in the reader's own zone.
+        let expires_at = if expires.is_empty() {
+            None
+        } else {
+            let zone = zone.with_untracked(|(zone, _)| zone.clone());
+            match end_of_day_in_zone(&expires, &zone) {
+                Some(at) => Some(at),
+                None => {
+                    error.set(Some(format!("{expires} is not a date.")));
+                    return;
+                }
+            }
+        };
         let input = share_panel::SharePanelInput {
             panel_id: panel_id.get_value(),
-            user_id: (target == ShareTarget::User)
-                .then(|| user_id.get_untracked().trim().to_owned()),
+            user_id,
+            username: None,
             team_id: (target == ShareTarget::Team).then(|| team_id.get_untracked()),
             link: target == ShareTarget::Link,
             permission: permission.get_untracked(),
-            expires_at: (!expires.is_empty()).then(|| format!("{expires}T23:59:59Z")),
+            expires_at,
             can_reshare: can_reshare.get_untracked(),
         };
-        error.set(None);
-        link.set(None);
         spawn_local(async move {
             match graphql::<SharePanel>(share_panel::Variables { input }).await {
                 Ok(data) => {
@@ -155,15 +185,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <Show when=move || target.get() == ShareTarget::User>
-                <label>
-                    "User id"
-                    <input
-                        type="text"
-                        id="share-user"
-                        prop:value=move || user_id.get()
-                        on:input=move |ev| user_id.set(event_target_value(&ev))
-                    />
-                </label>
+                <PersonPicker picked />
             </Show>
             <Show when=move || target.get() == ShareTarget::Team>
                 <label>
@@ -198,10 +220,16 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                 <input
                     type="date"
                     id="share-expires"
+                    aria-describedby="share-expires-hint"
                     prop:value=move || expires.get()
                     on:input=move |ev| expires.set(event_target_value(&ev))
                 />
             </label>
+            <p class="muted" id="share-expires-hint">
+                {move || {
+                    zone.with(|(zone, _)| format!("Access ends at the end of that day, {zone} time."))
+                }}
+            </p>
             <label class="inline">
                 <input
                     type="checkbox"
@@ -243,10 +271,23 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                                 .map(|share| {
                                     let who = match share.target {
                                         ShareTarget::User => {
-                                            format!("User {}", share.user_id.unwrap_or_default())
+                                            share
+                                                .username
+                                                .clone()
+                                                .or_else(|| {
+                                                    share.user_id.clone().map(|id| format!("User {id}"))
+                                                })
+                                                .unwrap_or_default()
                                         }
                                         ShareTarget::Team => {
-                                            format!("Team {}", share.team_id.unwrap_or_default())
+                                            share
+                                                .team_name
+                                                .clone()
+                                                .map(|name| format!("Team {name}"))
+                                                .or_else(|| {
+                                                    share.team_id.clone().map(|id| format!("Team {id}"))
+                                                })
+                                                .unwrap_or_default()
                                         }
                                         ShareTarget::Link => "Link".to_owned(),
                                     };
@@ -316,5 +357,117 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+    }
+}
+
+/// A type-ahead person picker: matching people (by username, or a whole e-mail address) are
+/// listed as you type; choosing one sets `picked`.
+#[component]
+fn PersonPicker(picked: RwSignal<Picked>) -> impl IntoView {
+    let text = RwSignal::new(
+        picked
+            .get_untracked()
+            .map(|(_, name)| name)
+            .unwrap_or_default(),
+    );
+    let open = RwSignal::new(false);
+    let matches = LocalResource::new(move || {
+        let query = text.get().trim().to_owned();
+        async move {
+            if query.chars().count() < MIN_LOOKUP {
+                return Ok(Vec::new());
+            }
+            graphql::<ShareableUsers>(shareable_users::Variables {
+                query,
+                limit: Some(8),
+            })
+            .await
+            .map(|d| d.shareable_users)
+        }
+    });
+    let options = move || {
+        if !open.get() {
+            return None;
+        }
+        let found = matches.get()?;
+        let view = match found {
+            Err(err) => view! { <p class="form-error">{error_message(&err)}</p> }.into_any(),
+            Ok(list) if list.is_empty() => {
+                let short = text.with(|t| t.trim().chars().count() < MIN_LOOKUP);
+                let note = if short {
+                    "Type at least two letters of a username, or a whole e-mail address."
+                } else {
+                    "Nobody matches."
+                };
+                view! { <p class="muted" id="share-user-none">{note}</p> }.into_any()
+            }
+            Ok(list) => view! {
+                <ul class="picker-options" id="share-user-options" role="listbox">
+                    {list
+                        .into_iter()
+                        .map(|person| {
+                            let label = match &person.display_name {
+                                Some(name) => format!("{} ({name})", person.username),
+                                None => person.username.clone(),
+                            };
+                            let choice = (person.id.clone(), person.username.clone());
+                            view! {
+                                <li role="option" aria-selected="false">
+                                    <button
+                                        type="button"
+                                        class="picker-option"
+                                        data-username=person.username.clone()
+                                        on:click=move |_| {
+                                            text.set(choice.1.clone());
+                                            picked.set(Some(choice.clone()));
+                                            open.set(false);
+                                        }
+                                    >
+                                        {label}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any(),
+        };
+        Some(view)
+    };
+    view! {
+        <div class="picker">
+            <label>
+                "Person"
+                <input
+                    type="text"
+                    id="share-user"
+                    role="combobox"
+                    autocomplete="off"
+                    aria-autocomplete="list"
+                    aria-controls="share-user-options"
+                    aria-expanded=move || open.get().to_string()
+                    placeholder="Username or e-mail address"
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        picked.set(None);
+                        open.set(true);
+                    }
+                />
+            </label>
+            {options}
+            {move || {
+                picked
+                    .get()
+                    .map(|(_, name)| {
+                        view! {
+                            <p class="picker-chosen" id="share-user-chosen">
+                                "Sharing with " <strong>{name}</strong>
+                            </p>
+                        }
+                    })
+            }}
+        </div>
     }
 }

@@ -2,6 +2,7 @@
 //! reader's IANA time zone and clock format, formatted by the browser's `Intl.DateTimeFormat`
 //! (no time zone database in the wasm). Visitors get the browser's zone and a 24-hour clock.
 
+use chrono::{DateTime, NaiveDate, SecondsFormat};
 use js_sys::{Array, Function, Object, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -128,43 +129,19 @@ pub fn MaybeTime(
     }
 }
 
-/// Milliseconds from the Unix epoch to midnight UTC starting `year-month-day` (proleptic
-/// Gregorian; Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date part of an `<input type="date">` value (`YYYY-MM-DD`), checked.
-fn parse_date(date: &str) -> Option<(i64, u32, u32)> {
-    let mut parts = date.trim().splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    (1..=days_in_month)
-        .contains(&day)
-        .then_some((year, month, day))
+/// The date of an `<input type="date">` value (`YYYY-MM-DD`), checked.
+fn parse_date(date: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()
 }
 
 /// The instant (ms since the epoch) of 23:59:59 on `date` (`YYYY-MM-DD`) in a zone whose UTC
 /// offset at an instant is `offset_ms(instant)` (local = UTC + offset). Daylight-saving changes
 /// on that day are followed: the offset is looked up at the candidate instant until it agrees.
 pub fn end_of_local_day_ms(date: &str, offset_ms: impl Fn(i64) -> Option<i64>) -> Option<i64> {
-    let (year, month, day) = parse_date(date)?;
-    let local = (days_from_civil(year, month, day) + 1) * 86_400_000 - 1_000;
+    let local = parse_date(date)?
+        .and_hms_opt(23, 59, 59)?
+        .and_utc()
+        .timestamp_millis();
     let mut guess = local - offset_ms(local)?;
     for _ in 0..3 {
         let next = local - offset_ms(guess)?;
@@ -177,26 +154,8 @@ pub fn end_of_local_day_ms(date: &str, offset_ms: impl Fn(i64) -> Option<i64>) -
 }
 
 /// RFC 3339 UTC text (`2030-01-15T10:59:59Z`) of an instant in ms since the epoch.
-pub fn utc_rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1_000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // civil_from_days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+pub fn utc_rfc3339(ms: i64) -> Option<String> {
+    DateTime::from_timestamp_millis(ms).map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
 /// The UTC offset (ms) of `zone` at the instant `ms`, read from the wall-clock fields the
@@ -241,16 +200,25 @@ fn zone_offset_ms(zone: &str, ms: i64) -> Option<i64> {
             .ok()?;
     }
     let [year, month, day, hour, minute, second] = fields;
-    let wall = days_from_civil(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
-        * 86_400_000
-        + ((hour % 24) * 3600 + minute * 60 + second) * 1_000;
+    let wall = NaiveDate::from_ymd_opt(
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    )?
+    .and_hms_opt(
+        u32::try_from(hour % 24).ok()?,
+        u32::try_from(minute).ok()?,
+        u32::try_from(second).ok()?,
+    )?
+    .and_utc()
+    .timestamp_millis();
     Some(wall - ms.div_euclid(1_000) * 1_000)
 }
 
 /// The last second of `date` (`YYYY-MM-DD`, as a date input gives it) in the IANA `zone`, as
 /// RFC 3339 UTC for the server; `None` for a malformed date or a zone the browser does not know.
 pub fn end_of_day_in_zone(date: &str, zone: &str) -> Option<String> {
-    end_of_local_day_ms(date, |ms| zone_offset_ms(zone, ms)).map(utc_rfc3339)
+    end_of_local_day_ms(date, |ms| zone_offset_ms(zone, ms)).and_then(utc_rfc3339)
 }
 
 #[cfg(test)]
@@ -260,14 +228,18 @@ mod tests {
     const HOUR: i64 = 3_600_000;
 
     #[test]
-    fn calendar_arithmetic_round_trips() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(utc_rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc_rfc3339(951_868_799_000), "2000-02-29T23:59:59Z");
-        assert_eq!(utc_rfc3339(-1_000), "1969-12-31T23:59:59Z");
+    fn dates_and_instants_are_read_and_written_exactly() {
+        assert_eq!(utc_rfc3339(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            utc_rfc3339(951_868_799_000).unwrap(),
+            "2000-02-29T23:59:59Z"
+        );
+        assert_eq!(utc_rfc3339(-1_000).unwrap(), "1969-12-31T23:59:59Z");
         assert_eq!(parse_date("2031-02-29"), None);
-        assert_eq!(parse_date("2032-02-29"), Some((2032, 2, 29)));
+        assert_eq!(
+            parse_date("2032-02-29"),
+            NaiveDate::from_ymd_opt(2032, 2, 29)
+        );
         assert_eq!(parse_date("2030-13-01"), None);
         assert_eq!(parse_date("soon"), None);
     }
@@ -276,7 +248,7 @@ mod tests {
     fn the_end_of_a_day_is_taken_in_the_readers_zone() {
         let utc = |_| Some(0);
         let end = |date, zone: &dyn Fn(i64) -> Option<i64>| {
-            end_of_local_day_ms(date, zone).map(utc_rfc3339)
+            end_of_local_day_ms(date, zone).and_then(utc_rfc3339)
         };
         assert_eq!(end("2030-01-15", &utc).unwrap(), "2030-01-15T23:59:59Z");
         // Auckland in summer (UTC+13): the day ends 13 hours before it ends in UTC.
@@ -301,15 +273,19 @@ mod tests {
     #[test]
     fn a_zone_whose_offset_changes_that_day_uses_the_evening_offset() {
         // London, 2030-03-31: GMT until 01:00 UTC, then BST (UTC+1). The day ends 22:59:59 UTC.
-        let switch = days_from_civil(2030, 3, 31) * 86_400_000 + HOUR;
+        let switch = NaiveDate::from_ymd_opt(2030, 3, 31)
+            .and_then(|d| d.and_hms_opt(1, 0, 0))
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
         let london = move |ms: i64| Some(if ms >= switch { HOUR } else { 0 });
         assert_eq!(
-            utc_rfc3339(end_of_local_day_ms("2030-03-31", london).unwrap()),
+            utc_rfc3339(end_of_local_day_ms("2030-03-31", london).unwrap()).unwrap(),
             "2030-03-31T22:59:59Z"
         );
         // The day before still ends at 23:59:59 UTC.
         assert_eq!(
-            utc_rfc3339(end_of_local_day_ms("2030-03-30", london).unwrap()),
+            utc_rfc3339(end_of_local_day_ms("2030-03-30", london).unwrap()).unwrap(),
             "2030-03-30T23:59:59Z"
         );
     }

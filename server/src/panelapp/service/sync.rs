@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::{PanelAppService, SourceStatus, SyncReport, lock};
+use super::{PanelAppService, SourceStatus, SyncReport, gene_index_key, lock};
 use crate::error::AppResult;
 use crate::panelapp::DataOrigin;
+use crate::panelapp::genes::GeneIndex;
 use crate::panelapp::snapshot::SourceDump;
 use shared::Source;
 
@@ -22,7 +23,6 @@ impl PanelAppService {
             lock(&self.invalidated).insert(*s, now);
             lock(&self.failed_at).remove(s);
         }
-        lock(&self.gene_hits).clear();
         let mut total = 0;
         for s in sources {
             total += self
@@ -34,7 +34,9 @@ impl PanelAppService {
         Ok(total)
     }
 
-    /// Fetches a catalogue and every panel detail into the cache (`panelapp sync`).
+    /// Fetches a catalogue and every panel detail into the cache (`panelapp sync`), then
+    /// records the genes of the whole catalogue (a [`GeneIndex`]) — complete when every
+    /// detail was read, which is what lets uploads flag unknown symbols.
     /// `progress` gets `(done, total)`.
     pub async fn sync(
         self: &Arc<Self>,
@@ -61,13 +63,56 @@ impl PanelAppService {
             panels: total,
             ..SyncReport::default()
         };
+        let mut read = Vec::new();
         for (id, r) in results {
             match r {
-                Ok(_) => report.details += 1,
+                Ok((data, _)) => {
+                    report.details += 1;
+                    read.push(data);
+                }
                 Err(e) => report.failed.push((id, e.message)),
             }
         }
+        let index = GeneIndex::build(source, c.fetched_at, total, read.iter().map(|d| d.as_ref()));
+        report.genes = index.genes.len();
+        report.complete = index.complete();
+        if let Ok(bytes) = serde_json::to_vec(&index) {
+            self.store.put(&gene_index_key(source), &bytes).await;
+        }
+        self.genes.add_index(&index);
+        lock(&self.gene_index_loaded).insert(source, index.catalogue_date);
         Ok(report)
+    }
+
+    /// Adds the gene index a sync left in the cache, when newer than the one loaded.
+    pub(super) async fn load_gene_index(&self, source: Source) {
+        let Some(bytes) = self.store.get(&gene_index_key(source)).await else {
+            return;
+        };
+        let index: GeneIndex = match serde_json::from_slice(&bytes) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable PanelApp gene index ignored");
+                return;
+            }
+        };
+        {
+            let mut loaded = lock(&self.gene_index_loaded);
+            if loaded
+                .get(&source)
+                .is_some_and(|at| *at >= index.catalogue_date)
+            {
+                return;
+            }
+            loaded.insert(source, index.catalogue_date);
+        }
+        self.genes.add_index(&index);
+        tracing::info!(
+            source = source.display_name(),
+            genes = index.genes.len(),
+            complete = index.complete(),
+            "PanelApp gene index loaded"
+        );
     }
 
     /// What a snapshot of `source` holds: the catalogue and every detail available.
@@ -113,6 +158,7 @@ impl PanelAppService {
                     data_date: c.map(|c| c.fetched_at),
                     panel_count: c.map_or(0, |c| c.panels.len()),
                     snapshot_date: self.snapshot.date(*s),
+                    genes_complete_date: self.genes.complete_since(*s),
                 }
             })
             .collect()

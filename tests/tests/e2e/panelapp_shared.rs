@@ -59,6 +59,7 @@ async fn service_on_redis(
     urls: (String, String),
     ttl_secs: u64,
 ) -> Arc<PanelAppService> {
+    server::install_crypto_provider();
     let backends = Backends::redis(url, prefix).await.expect("redis reachable");
     PanelAppService::new(&settings(dir, urls, ttl_secs), backends.cache, true).unwrap()
 }

@@ -251,6 +251,53 @@ async fn stale_redis_entries_are_served_then_revalidated_once_for_every_instance
     assert_eq!(mock.calls("/au/api/v1/panels/"), au_after);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_on_one_instance_reaches_the_others_through_redis() {
+    let Some(redis) = redis_url() else { return };
+    let mock = MockPanelApp::start().await;
+    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
+    let b = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
+    let (old, _) = a.catalogue(Source::Uk).await.unwrap();
+    a.panel(Source::Uk, 635, None).await.unwrap();
+    let (on_b, origin) = b.catalogue(Source::Uk).await.unwrap();
+    assert_eq!(
+        (on_b.fetched_at, origin),
+        (old.fetched_at, DataOrigin::Cache)
+    );
+    assert_eq!(
+        b.panel(Source::Uk, 635, None).await.unwrap().origin,
+        DataOrigin::Cache
+    );
+    let pages = mock.calls("/uk/api/v1/panels/?page=5");
+    let details = mock.calls("/uk/api/v1/panels/635/");
+
+    // An admin refreshes on A: A fetches the catalogue again; B learns of it (within the
+    // 2 s poll) and takes A's new catalogue from Redis, not from PanelApp.
+    a.refresh(Some(Source::Uk)).await.unwrap();
+    let (new, _) = a.catalogue(Source::Uk).await.unwrap();
+    assert!(new.fetched_at > old.fetched_at);
+    assert_eq!(mock.calls("/uk/api/v1/panels/?page=5"), pages + 1);
+    eventually("B took A's refreshed catalogue", || {
+        let b = b.clone();
+        let at = new.fetched_at;
+        async move {
+            let (c, origin) = b.catalogue(Source::Uk).await.unwrap();
+            c.fetched_at == at && origin == DataOrigin::Cache
+        }
+    })
+    .await;
+    assert_eq!(mock.calls("/uk/api/v1/panels/?page=5"), pages + 1);
+    // Panels B holds are stale now too: served, and fetched again once.
+    eventually("B refreshed panel 635", || {
+        let b = b.clone();
+        async move { b.panel(Source::Uk, 635, None).await.unwrap().origin == DataOrigin::Cache }
+    })
+    .await;
+    assert_eq!(mock.calls("/uk/api/v1/panels/635/"), details + 1);
+}
+
 /// A TCP proxy in front of Redis that can be cut, as a Redis outage looks to a server.
 struct Proxy {
     addr: SocketAddr,

@@ -34,6 +34,7 @@ impl PanelAppService {
                 .snapshot_catalogue(source)
                 .map(|c| (c, DataOrigin::Snapshot));
         }
+        self.follow_invalidation(source).await;
         let mut held = self.held_catalogue(source);
         if held.is_none()
             && let Some(c) = self.cached_catalogue(source).await

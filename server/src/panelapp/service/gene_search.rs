@@ -74,6 +74,7 @@ impl PanelAppService {
         if self.snapshot_only {
             return Ok(Arc::new(self.local_hits(source, current, asked)));
         }
+        self.follow_invalidation(source).await;
         let key = genes_key(source, current);
         if let Some(cached) = self
             .store

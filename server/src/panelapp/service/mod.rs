@@ -10,6 +10,7 @@
 //! panel:<uk|au>:<id>:current     which version is current, and when that was last checked
 //! genes:<uk|au>:<SYMBOL>         PanelApp's gene search for a symbol
 //! gene-index:<uk|au>             the genes of a whole catalogue (written by a sync)
+//! invalidated:<uk|au>            when data of the instance was last declared stale
 //! ```
 
 use std::collections::HashMap;
@@ -40,6 +41,8 @@ use store::{PREFIX, Store};
 
 /// After a failed refresh, background refreshes of that source wait this long.
 const RETRY_COOLDOWN: Duration = Duration::from_secs(30);
+/// How often an instance looks for a `refreshPanelApp` (or sync) made on another instance.
+const INVALIDATION_POLL: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 enum FlightOut {
@@ -123,6 +126,8 @@ pub struct PanelAppService {
     failed_at: Mutex<HashMap<Source, Instant>>,
     /// Data fetched before this (per source) counts as stale (`refreshPanelApp`).
     invalidated: Mutex<HashMap<Source, DateTime<Utc>>>,
+    /// When each source's shared invalidation marker was last read.
+    invalidation_read: Mutex<HashMap<Source, Instant>>,
     /// Keys being revalidated in the background (one task per key).
     revalidating: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
@@ -149,6 +154,10 @@ fn current_key(source: Source, id: u32) -> String {
 
 fn catalogue_key(source: Source) -> String {
     format!("{PREFIX}catalogue:{}", source.prefix())
+}
+
+fn invalidated_key(source: Source) -> String {
+    format!("{PREFIX}invalidated:{}", source.prefix())
 }
 
 fn gene_index_key(source: Source) -> String {
@@ -200,6 +209,7 @@ impl PanelAppService {
             flights: Mutex::default(),
             failed_at: Mutex::default(),
             invalidated: Mutex::default(),
+            invalidation_read: Mutex::default(),
             revalidating: Arc::default(),
             started: tokio::sync::watch::Sender::new(false),
         });
@@ -267,6 +277,47 @@ impl PanelAppService {
         lock(&self.failed_at)
             .get(&source)
             .is_some_and(|t| t.elapsed() < RETRY_COOLDOWN)
+    }
+
+    /// Everything of `source` fetched before now is stale, here and (through the cache) on
+    /// every other instance.
+    async fn invalidate(&self, source: Source) {
+        let now = Utc::now();
+        lock(&self.invalidated).insert(source, now);
+        self.store
+            .put_memory_only(&invalidated_key(source), now.to_rfc3339().as_bytes())
+            .await;
+    }
+
+    /// Picks up an invalidation made on another instance (the marker is read at most every
+    /// [`INVALIDATION_POLL`]).
+    async fn follow_invalidation(&self, source: Source) {
+        if self.snapshot_only {
+            return;
+        }
+        {
+            let mut read = lock(&self.invalidation_read);
+            if read
+                .get(&source)
+                .is_some_and(|t| t.elapsed() < INVALIDATION_POLL)
+            {
+                return;
+            }
+            read.insert(source, Instant::now());
+        }
+        let Some(bytes) = self.store.get(&invalidated_key(source)).await else {
+            return;
+        };
+        let Some(at) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        else {
+            return;
+        };
+        let at = at.with_timezone(&Utc);
+        let mut invalidated = lock(&self.invalidated);
+        let slot = invalidated.entry(source).or_insert(at);
+        *slot = (*slot).max(at);
     }
 
     fn is_fresh(&self, source: Source, fetched_at: DateTime<Utc>) -> bool {

@@ -37,6 +37,7 @@ impl PanelAppService {
         if self.snapshot_only {
             return self.snapshot_panel(source, id, version);
         }
+        self.follow_invalidation(source).await;
         let cached = match version {
             // A version never changes: cached is fresh.
             Some(v) => self

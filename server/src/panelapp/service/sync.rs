@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use super::{PanelAppService, SourceStatus, SyncReport, gene_index_key, lock};
 use crate::error::AppResult;
 use crate::panelapp::DataOrigin;
@@ -18,9 +16,8 @@ impl PanelAppService {
     /// catalogues are fetched again. Cached data stays servable when PanelApp is down.
     pub async fn refresh(self: &Arc<Self>, source: Option<Source>) -> AppResult<usize> {
         let sources: Vec<Source> = source.map_or_else(|| Source::ALL.to_vec(), |s| vec![s]);
-        let now = Utc::now();
         for s in &sources {
-            lock(&self.invalidated).insert(*s, now);
+            self.invalidate(*s).await;
             lock(&self.failed_at).remove(s);
         }
         let mut total = 0;
@@ -43,7 +40,7 @@ impl PanelAppService {
         source: Source,
         progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
     ) -> AppResult<SyncReport> {
-        lock(&self.invalidated).insert(source, Utc::now());
+        self.invalidate(source).await;
         let c = self.refresh_catalogue(source, Arc::new(|_, _| {})).await?;
         let total = c.panels.len();
         let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));

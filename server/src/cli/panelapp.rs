@@ -44,11 +44,17 @@ pub(super) async fn run(settings: Settings, action: PanelappCommand) -> anyhow::
                     Ok(report) => {
                         bar.finish_with_message("done");
                         println!(
-                            "{}: {} panels, {} details cached, {} failed",
+                            "{}: {} panels, {} details cached, {} failed; {} genes{}",
                             s.display_name(),
                             report.panels,
                             report.details,
-                            report.failed.len()
+                            report.failed.len(),
+                            report.genes,
+                            if report.complete {
+                                " (complete: uploads flag unknown symbols)"
+                            } else {
+                                " (incomplete: uploads do not flag unknown symbols)"
+                            }
                         );
                         for (id, why) in &report.failed {
                             println!("  panel {id}: {why}");

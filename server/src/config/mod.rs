@@ -86,7 +86,11 @@ pub struct PanelAppSettings {
     pub au_url: String,
     /// Serve only this snapshot directory (air-gapped sites); never call PanelApp.
     pub snapshot_dir: Option<PathBuf>,
+    /// How long PanelApp data counts as fresh; older data is served while it is refreshed.
     pub cache_ttl: Duration,
+    /// How long a cache entry is kept at all (stale data served while PanelApp is down);
+    /// at least `cache_ttl`.
+    pub cache_retention: Duration,
     pub timeout: Duration,
     pub concurrency: usize,
     pub max_retries: u32,
@@ -287,6 +291,10 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "PANELAPP_CACHE_TTL",
         "seconds PanelApp data stays fresh (default 86400)",
+    ),
+    (
+        "PANELAPP_CACHE_RETENTION",
+        "seconds PanelApp data is kept to be served stale while PanelApp is down (default 604800)",
     ),
     (
         "PANELAPP_TIMEOUT",

@@ -412,10 +412,22 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         au_url: v.url("PANELAPP_AU_URL", DEFAULT_AU_URL),
         snapshot_dir: v.raw("PANELAPP_SNAPSHOT").map(PathBuf::from),
         cache_ttl: v.seconds("PANELAPP_CACHE_TTL", 86400, 1, 365 * 86400),
+        cache_retention: v.seconds("PANELAPP_CACHE_RETENTION", 7 * 86400, 1, 365 * 86400),
         timeout: v.seconds("PANELAPP_TIMEOUT", 30, 1, 600),
         concurrency: v.number("PANELAPP_CONCURRENCY", 4, 1, 64) as usize,
         max_retries: v.number("PANELAPP_MAX_RETRIES", 4, 0, 20) as u32,
     };
+    if panelapp.cache_retention < panelapp.cache_ttl {
+        v.error(
+            "PANELAPP_CACHE_RETENTION",
+            format!(
+                "{} s is shorter than PANELAPP_CACHE_TTL ({} s): data must be kept at least as \
+                 long as it stays fresh",
+                panelapp.cache_retention.as_secs(),
+                panelapp.cache_ttl.as_secs()
+            ),
+        );
+    }
     if let Some(dir) = &panelapp.snapshot_dir
         && !dir.is_dir()
     {
@@ -544,6 +556,20 @@ mod tests {
         );
         let port = &report.errors[0].message;
         assert!(port.contains("out of range"), "{port}");
+    }
+
+    #[test]
+    fn panelapp_cache_retention_defaults_to_a_week_and_is_at_least_the_ttl() {
+        let (partial, _) = Settings::from_vars(&vars(&[])).unwrap();
+        let p = &partial.settings.panelapp;
+        assert_eq!(p.cache_ttl, std::time::Duration::from_secs(86400));
+        assert_eq!(p.cache_retention, std::time::Duration::from_secs(7 * 86400));
+        let report = Settings::validate(&vars(&[
+            ("PANELAPP_CACHE_TTL", "7200"),
+            ("PANELAPP_CACHE_RETENTION", "3600"),
+        ]));
+        assert_eq!(error_vars(&report), ["PANELAPP_CACHE_RETENTION"]);
+        assert!(report.errors[0].message.contains("PANELAPP_CACHE_TTL"));
     }
 
     #[test]

@@ -270,6 +270,10 @@ pub struct PanelAppStatusOut {
     pub panel_count: i32,
     /// Capture date of the snapshot this server falls back to.
     pub snapshot_date: Option<String>,
+    /// Date of the catalogue whose every panel the gene directory holds (a complete
+    /// `panelmerge panelapp sync`, or a complete snapshot); `null` when it holds only some.
+    /// Uploads flag unknown symbols only when both instances have one.
+    pub genes_complete_date: Option<DateTime<Utc>>,
 }
 
 impl From<SourceStatus> for PanelAppStatusOut {
@@ -280,6 +284,7 @@ impl From<SourceStatus> for PanelAppStatusOut {
             data_date: s.data_date,
             panel_count: i32::try_from(s.panel_count).unwrap_or(i32::MAX),
             snapshot_date: s.snapshot_date,
+            genes_complete_date: s.genes_complete_date,
         }
     }
 }

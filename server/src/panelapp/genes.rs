@@ -1,11 +1,17 @@
 //! The gene directory: every symbol, alias and previous symbol seen in cached or snapshot
 //! panels, mapped to the current HGNC symbol and id. It resolves upload symbols
 //! ([`SymbolResolver`]) and feeds the gene autocomplete.
+//!
+//! The directory knows which instances it holds in full: a `panelmerge panelapp sync` that
+//! read every panel of a catalogue records a [`GeneIndex`], and a snapshot holding every
+//! panel's detail counts too. Only then does an unknown upload symbol get flagged.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use shared::{EntityType, GeneSymbol, HgncId, PanelData};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shared::{EntityType, GeneSymbol, HgncId, PanelData, Source};
 
 use super::models::parse_panel;
 use super::snapshot::Snapshot;
@@ -21,18 +27,113 @@ struct Inner {
     suggestions: BTreeMap<String, (bool, String)>,
 }
 
+/// One gene as a gene index stores it: its current symbol, HGNC id and aliases (previous
+/// symbols included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneEntry {
+    #[serde(rename = "s")]
+    pub symbol: GeneSymbol,
+    #[serde(rename = "h")]
+    pub hgnc_id: HgncId,
+    #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+/// The genes of every panel of one catalogue, as `panelmerge panelapp sync` records them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GeneIndex {
+    pub source: Source,
+    /// When the catalogue the index was built from was fetched.
+    pub catalogue_date: DateTime<Utc>,
+    /// Panels in that catalogue, and how many of their details were read.
+    pub panels: usize,
+    pub details: usize,
+    pub genes: Vec<GeneEntry>,
+}
+
+impl GeneIndex {
+    /// Whether every panel of the catalogue was read: then a symbol the index does not know
+    /// is in no panel of that instance.
+    pub fn complete(&self) -> bool {
+        self.details == self.panels && self.panels > 0
+    }
+
+    /// Collects the genes and STRs of `panels` (one catalogue's details).
+    pub fn build<'a>(
+        source: Source,
+        catalogue_date: DateTime<Utc>,
+        panel_count: usize,
+        panels: impl IntoIterator<Item = &'a PanelData>,
+    ) -> Self {
+        let mut by_symbol: BTreeMap<String, GeneEntry> = BTreeMap::new();
+        let mut details = 0;
+        for panel in panels {
+            details += 1;
+            for e in entries_of(panel) {
+                let slot = by_symbol
+                    .entry(e.symbol.as_str().to_owned())
+                    .or_insert_with(|| GeneEntry {
+                        aliases: Vec::new(),
+                        ..e.clone()
+                    });
+                for a in e.aliases {
+                    if !slot.aliases.contains(&a) {
+                        slot.aliases.push(a);
+                    }
+                }
+            }
+        }
+        Self {
+            source,
+            catalogue_date,
+            panels: panel_count,
+            details,
+            genes: by_symbol.into_values().collect(),
+        }
+    }
+}
+
+/// The genes and STRs of a panel that carry a symbol and an HGNC id.
+fn entries_of(panel: &PanelData) -> impl Iterator<Item = GeneEntry> + '_ {
+    panel.entities.iter().filter_map(|e| {
+        if e.entity_type == EntityType::Region {
+            return None;
+        }
+        Some(GeneEntry {
+            symbol: e.symbol.clone()?,
+            hgnc_id: e.hgnc_id?,
+            aliases: e.aliases.clone(),
+        })
+    })
+}
+
 #[derive(Default)]
 pub struct GeneDirectory {
     inner: RwLock<Inner>,
     /// A snapshot whose panels are added on first use (parsing it is not free).
-    pending: std::sync::Mutex<Option<Arc<Snapshot>>>,
+    pending: Mutex<Option<Arc<Snapshot>>>,
+    /// The instances whose every panel must be known before "unknown" is trusted.
+    required: Vec<Source>,
+    /// Instances whose every current panel has been read (a complete sync or snapshot), with
+    /// the date of that catalogue.
+    complete: RwLock<HashMap<Source, DateTime<Utc>>>,
 }
 
 impl GeneDirectory {
-    pub fn seeded_from(snapshot: Arc<Snapshot>) -> Self {
+    /// A directory that trusts "unknown" once every instance of `required` is complete.
+    pub fn new(required: Vec<Source>) -> Self {
         Self {
-            inner: RwLock::default(),
-            pending: std::sync::Mutex::new(Some(snapshot)),
+            required,
+            ..Self::default()
+        }
+    }
+
+    /// Seeds the directory from a snapshot on first use. Instances whose catalogue the
+    /// snapshot holds in full (every panel's detail) count as complete.
+    pub fn seeded_from(snapshot: Arc<Snapshot>, required: Vec<Source>) -> Self {
+        Self {
+            pending: Mutex::new(Some(snapshot)),
+            ..Self::new(required)
         }
     }
 
@@ -46,39 +147,53 @@ impl GeneDirectory {
                     self.add(&panel);
                 }
             }
+            for source in Source::ALL {
+                if snapshot.complete(*source) {
+                    let date = snapshot
+                        .date(*source)
+                        .and_then(|d| super::parse_date(&d))
+                        .unwrap_or_default();
+                    self.mark_complete(*source, date);
+                }
+            }
         }
     }
 
     /// Adds every gene and STR of `panel`.
     pub fn add(&self, panel: &PanelData) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        for e in &panel.entities {
-            if e.entity_type == EntityType::Region {
-                continue;
-            }
-            let (Some(symbol), Some(id)) = (&e.symbol, e.hgnc_id) else {
-                continue;
-            };
-            let key = symbol.as_str().to_ascii_uppercase();
-            inner
-                .suggestions
-                .insert(key.clone(), (true, symbol.as_str().to_owned()));
-            inner.current.insert(key, (symbol.clone(), id));
-            for alias in &e.aliases {
-                let a = alias.trim().to_ascii_uppercase();
-                if a.is_empty() || a == symbol.as_str() {
-                    continue;
-                }
-                inner
-                    .suggestions
-                    .entry(a.clone())
-                    .or_insert((false, alias.trim().to_owned()));
-                let slot = inner.aliases.entry(a).or_insert(Some((symbol.clone(), id)));
-                if slot.as_ref().is_some_and(|(_, known)| *known != id) {
-                    *slot = None;
-                }
+        for e in entries_of(panel) {
+            inner.add(&e);
+        }
+    }
+
+    /// Adds the genes of a gene index; a complete one makes its instance complete.
+    pub fn add_index(&self, index: &GeneIndex) {
+        {
+            let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+            for e in &index.genes {
+                inner.add(e);
             }
         }
+        if index.complete() {
+            self.mark_complete(index.source, index.catalogue_date);
+        }
+    }
+
+    /// Records that every panel of `source`'s catalogue of `date` has been added.
+    pub fn mark_complete(&self, source: Source, date: DateTime<Utc>) {
+        let mut complete = self.complete.write().unwrap_or_else(|p| p.into_inner());
+        let slot = complete.entry(source).or_insert(date);
+        *slot = (*slot).max(date);
+    }
+
+    /// The date of the complete catalogue of `source` the directory holds, if any.
+    pub fn complete_since(&self, source: Source) -> Option<DateTime<Utc>> {
+        self.ensure_seeded();
+        self.complete
+            .read()
+            .ok()
+            .and_then(|c| c.get(&source).copied())
     }
 
     pub fn len(&self) -> usize {
@@ -117,14 +232,38 @@ impl GeneDirectory {
     }
 }
 
-/// Current symbols the directory must know before its "unknown" is trusted: the union of
-/// all PanelApp panels holds well over this (the AU Mendeliome alone lists ~6,000 genes),
-/// the bundled snapshot's ~20 panels about 2,000.
-pub const COMPLETE_AT: usize = 4000;
+impl Inner {
+    fn add(&mut self, e: &GeneEntry) {
+        let symbol = &e.symbol;
+        let id = e.hgnc_id;
+        let key = symbol.as_str().to_ascii_uppercase();
+        self.suggestions
+            .insert(key.clone(), (true, symbol.as_str().to_owned()));
+        self.current.insert(key, (symbol.clone(), id));
+        for alias in &e.aliases {
+            let a = alias.trim().to_ascii_uppercase();
+            if a.is_empty() || a == symbol.as_str() {
+                continue;
+            }
+            self.suggestions
+                .entry(a.clone())
+                .or_insert((false, alias.trim().to_owned()));
+            let slot = self.aliases.entry(a).or_insert(Some((symbol.clone(), id)));
+            if slot.as_ref().is_some_and(|(_, known)| *known != id) {
+                *slot = None;
+            }
+        }
+    }
+}
 
 impl SymbolResolver for GeneDirectory {
+    /// Complete once every required instance's whole catalogue has been read (a complete
+    /// `panelmerge panelapp sync`, or a snapshot holding every panel): "unknown" then means
+    /// "in no PanelApp panel". Never from the bundled snapshot's few panels.
     fn is_complete(&self) -> bool {
-        self.len() >= COMPLETE_AT
+        self.ensure_seeded();
+        let complete = self.complete.read().unwrap_or_else(|p| p.into_inner());
+        !self.required.is_empty() && self.required.iter().all(|s| complete.contains_key(s))
     }
 
     fn resolve(&self, symbol: &str) -> Option<(GeneSymbol, HgncId)> {
@@ -155,5 +294,56 @@ mod tests {
         let sugg = dir.suggest("aar", 5);
         assert_eq!(sugg[0], "AARS");
         assert!(!dir.is_complete(), "one panel is not all of HGNC");
+    }
+
+    fn index(source: Source, panels: &[&PanelData], of: usize) -> GeneIndex {
+        GeneIndex::build(source, chrono::Utc::now(), of, panels.iter().copied())
+    }
+
+    #[test]
+    fn complete_only_when_every_required_catalogue_was_read() {
+        let p402 = shared::testing::fixture_panel("uk_panel_402_v8.125.json", Source::Uk);
+        let p635 = shared::testing::fixture_panel("uk_panel_635_v2.18.json", Source::Uk);
+        let dir = GeneDirectory::new(vec![Source::Uk, Source::Au]);
+        // Two of three panels: the genes are known, "unknown" is not trusted.
+        let partial = index(Source::Uk, &[&p402, &p635], 3);
+        assert!(!partial.complete());
+        dir.add_index(&partial);
+        assert!(dir.resolve("BRCA1").is_some());
+        assert!(!dir.is_complete());
+        // The whole UK catalogue, but not Australia's.
+        let uk = index(Source::Uk, &[&p402, &p635], 2);
+        assert!(uk.complete());
+        dir.add_index(&uk);
+        assert!(dir.complete_since(Source::Uk).is_some());
+        assert!(!dir.is_complete(), "Australia is still unknown");
+        let au = shared::testing::fixture_panel("aus_panel_3149.json", Source::Au);
+        dir.add_index(&index(Source::Au, &[&au], 1));
+        assert!(dir.is_complete());
+        // Only UK required (e.g. a snapshot of the UK instance only).
+        let uk_only = GeneDirectory::new(vec![Source::Uk]);
+        uk_only.add_index(&uk);
+        assert!(uk_only.is_complete());
+        assert!(!GeneDirectory::new(Vec::new()).is_complete());
+    }
+
+    #[test]
+    fn gene_indexes_round_trip_and_resolve_aliases() {
+        let p402 = shared::testing::fixture_panel("uk_panel_402_v8.125.json", Source::Uk);
+        let idx = index(Source::Uk, &[&p402], 1);
+        let text = serde_json::to_string(&idx).unwrap();
+        let back: GeneIndex = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.genes, idx.genes);
+        let dir = GeneDirectory::new(vec![Source::Uk]);
+        dir.add_index(&back);
+        assert_eq!(dir.resolve("AlaRS").unwrap().0.as_str(), "AARS");
+        assert!(dir.is_complete());
+    }
+
+    #[test]
+    fn the_bundled_snapshot_never_makes_it_complete() {
+        let dir = GeneDirectory::seeded_from(Arc::new(Snapshot::bundled()), Source::ALL.to_vec());
+        assert!(dir.len() > 1000, "{}", dir.len());
+        assert!(!dir.is_complete());
     }
 }

@@ -107,6 +107,15 @@ impl Snapshot {
             .map(|c| c.as_ref())
     }
 
+    /// Whether the snapshot holds `source` in full: its catalogue and the detail of every
+    /// panel in it (a written snapshot records this in its manifest; it is checked here
+    /// either way). The bundled snapshot holds a few details only.
+    pub fn complete(&self, source: Source) -> bool {
+        self.panels(source).is_some_and(|panels| {
+            !panels.is_empty() && panels.iter().all(|p| self.detail(source, p.id).is_some())
+        })
+    }
+
     /// Every `(source, id)` with a detail.
     pub fn detail_ids(&self) -> Vec<(Source, u32)> {
         let mut ids: Vec<_> = self
@@ -133,6 +142,17 @@ pub struct SourceDump {
     pub details: Vec<(u32, Vec<u8>)>,
 }
 
+impl SourceDump {
+    /// Whether every panel of the catalogue has its detail.
+    pub fn complete(&self) -> bool {
+        !self.panels.is_empty()
+            && self
+                .panels
+                .iter()
+                .all(|p| self.details.iter().any(|(id, _)| *id == p.id))
+    }
+}
+
 /// Writes a snapshot directory.
 pub fn write(dir: &Path, dumps: &[SourceDump]) -> std::io::Result<()> {
     let page = |items: &[RawSummary]| json!({ "count": items.len(), "next": null, "previous": null, "results": items });
@@ -147,7 +167,12 @@ pub fn write(dir: &Path, dumps: &[SourceDump]) -> std::io::Result<()> {
         }
         sources.insert(
             d.source.prefix().to_owned(),
-            json!({ "date": d.date, "panels": d.panels.len(), "details": d.details.len() }),
+            json!({
+                "date": d.date,
+                "panels": d.panels.len(),
+                "details": d.details.len(),
+                "complete": d.complete(),
+            }),
         );
     }
     let manifest =
@@ -169,6 +194,8 @@ mod tests {
         assert!(s.detail(Source::Uk, 402).is_some());
         assert!(s.detail(Source::Au, 3149).is_some());
         assert!(s.detail_ids().contains(&(Source::Uk, 82)));
+        assert!(!s.complete(Source::Uk), "16 details of 439 panels");
+        assert!(!s.complete(Source::Au));
     }
 
     #[test]
@@ -188,5 +215,43 @@ mod tests {
         assert_eq!(back.date(Source::Uk).as_deref(), Some("2026-01-01"));
         assert!(back.panels(Source::Au).is_none());
         assert_eq!(back.detail_ids(), [(Source::Uk, 402)]);
+        assert!(!back.complete(Source::Uk));
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(manifest["sources"]["uk"]["complete"], false);
+    }
+
+    #[test]
+    fn a_snapshot_with_every_detail_is_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = Snapshot::bundled();
+        // The UK catalogue cut down to the panels whose details the bundled snapshot has.
+        let with_detail: Vec<_> = b
+            .panels(Source::Uk)
+            .unwrap()
+            .into_iter()
+            .filter(|p| b.detail(Source::Uk, p.id).is_some())
+            .collect();
+        let details = with_detail
+            .iter()
+            .map(|p| (p.id, b.detail(Source::Uk, p.id).unwrap().to_vec()))
+            .collect();
+        let dump = SourceDump {
+            source: Source::Uk,
+            date: "2026-01-01".to_owned(),
+            panels: with_detail,
+            signed_off: Vec::new(),
+            details,
+        };
+        assert!(dump.complete());
+        write(dir.path(), &[dump]).unwrap();
+        let back = Snapshot::read_dir(dir.path()).unwrap();
+        assert!(back.complete(Source::Uk));
+        assert!(!back.complete(Source::Au), "absent");
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(manifest["sources"]["uk"]["complete"], true);
     }
 }

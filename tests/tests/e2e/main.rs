@@ -9,6 +9,7 @@ mod foundation;
 mod genelists;
 mod live;
 mod panelapp;
+mod panelapp_shared;
 mod saved;
 mod security;
 mod web_accounts;

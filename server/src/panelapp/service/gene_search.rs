@@ -3,14 +3,33 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
+use serde::{Deserialize, Serialize};
 use shared::{Confidence, EntityType, PanelData, Source};
 
-use super::{FlightOut, PREFIX, PanelAppService, PanelGeneHit, lock};
+use super::{FlightOut, PREFIX, PanelAppService, PanelGeneHit};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::DataOrigin;
 use crate::panelapp::models::{RawEntity, parse_panel};
+
+/// PanelApp's gene search for one symbol in one instance, as cached.
+#[derive(Serialize, Deserialize)]
+struct CachedHits {
+    fetched_at: DateTime<Utc>,
+    hits: Vec<PanelGeneHit>,
+}
+
+fn genes_key(source: Source, symbol: &str) -> String {
+    format!("{PREFIX}genes:{}:{symbol}", source.prefix())
+}
+
+fn with_origin(mut hits: Vec<PanelGeneHit>, origin: DataOrigin) -> Vec<PanelGeneHit> {
+    for h in &mut hits {
+        h.origin = origin;
+    }
+    hits
+}
 
 impl PanelAppService {
     // ---- genes ----
@@ -43,51 +62,55 @@ impl PanelAppService {
         Ok(all)
     }
 
+    /// PanelApp's answer for `current` in one instance, through the shared cache (fresh:
+    /// served; stale: served and refreshed in the background; absent: fetched). Without
+    /// PanelApp or a cached answer: what the cached panels and the snapshot say.
     async fn gene_hits_of(
         self: &Arc<Self>,
         source: Source,
         current: &str,
         asked: &str,
     ) -> AppResult<Arc<Vec<PanelGeneHit>>> {
-        let key = format!("{PREFIX}genes:{}:{current}", source.prefix());
-        if let Some((at, hits)) = lock(&self.gene_hits).get(&key).cloned()
-            && self.is_fresh(source, at)
-        {
-            return Ok(hits);
-        }
         if self.snapshot_only {
             return Ok(Arc::new(self.local_hits(source, current, asked)));
         }
-        let symbol = current.to_owned();
-        let asked_owned = asked.to_owned();
-        let fetched = self
-            .single_flight(key.clone(), move |this| {
-                async move {
-                    let client = this.client(source)?.clone();
-                    let raw: Vec<RawEntity> = client
-                        .get_all(
-                            &format!("genes/{symbol}/"),
-                            &format!("gene {symbol}"),
-                            &|_, _| {},
-                        )
+        self.follow_invalidation(source).await;
+        let key = genes_key(source, current);
+        if let Some(cached) = self
+            .store
+            .get(&key)
+            .await
+            .and_then(|b| serde_json::from_slice::<CachedHits>(&b).ok())
+        {
+            let fresh = self.is_fresh(source, cached.fetched_at);
+            if !fresh {
+                let this = self.clone();
+                let (c, a, k) = (current.to_owned(), asked.to_owned(), key.clone());
+                self.revalidate(source, key.clone(), async move {
+                    // Another instance may have refreshed it meanwhile.
+                    let now_fresh = this
+                        .store
+                        .get(&k)
                         .await
-                        .map_err(AppError::from)?;
-                    let hits: Vec<PanelGeneHit> = raw
-                        .into_iter()
-                        .filter_map(|e| {
-                            hit_of(source, e, &[&symbol, &asked_owned], DataOrigin::Live)
-                        })
-                        .collect();
-                    let hits = Arc::new(hits);
-                    lock(&this.gene_hits).insert(key, (Utc::now(), hits.clone()));
-                    Ok(FlightOut::Hits(hits))
-                }
-                .boxed()
-            })
-            .await;
-        match fetched {
-            Ok(FlightOut::Hits(h)) => Ok(h),
-            Ok(_) => Err(AppError::internal("unexpected PanelApp flight result")),
+                        .and_then(|b| serde_json::from_slice::<CachedHits>(&b).ok())
+                        .is_some_and(|h| this.is_fresh(source, h.fetched_at));
+                    if !now_fresh {
+                        let _ = this.fetch_gene_hits(source, c, a).await;
+                    }
+                });
+            }
+            let origin = if fresh {
+                DataOrigin::Cache
+            } else {
+                DataOrigin::StaleCache
+            };
+            return Ok(Arc::new(with_origin(cached.hits, origin)));
+        }
+        match self
+            .fetch_gene_hits(source, current.to_owned(), asked.to_owned())
+            .await
+        {
+            Ok(h) => Ok(h),
             Err(e) if e.code == shared::ErrorCode::NotFound => Ok(Arc::default()),
             Err(e) => {
                 tracing::warn!(error = %e.message, "PanelApp gene search failed; answering from cached panels");
@@ -96,13 +119,67 @@ impl PanelAppService {
         }
     }
 
+    /// Asks PanelApp (one flight per instance and symbol) and caches the answer. Empty
+    /// answers are cached too, but not on disk (anyone can ask for any symbol).
+    async fn fetch_gene_hits(
+        self: &Arc<Self>,
+        source: Source,
+        symbol: String,
+        asked: String,
+    ) -> AppResult<Arc<Vec<PanelGeneHit>>> {
+        let key = genes_key(source, &symbol);
+        let fetched = self
+            .single_flight(key.clone(), move |this| {
+                async move {
+                    let client = this.client(source)?.clone();
+                    let raw: Vec<RawEntity> = match client
+                        .get_all(
+                            &format!("genes/{symbol}/"),
+                            &format!("gene {symbol}"),
+                            &|_, _| {},
+                        )
+                        .await
+                    {
+                        Ok(raw) => raw,
+                        Err(e) => {
+                            let e = AppError::from(e);
+                            if e.code != shared::ErrorCode::NotFound {
+                                return Err(e);
+                            }
+                            Vec::new()
+                        }
+                    };
+                    let hits: Vec<PanelGeneHit> = raw
+                        .into_iter()
+                        .filter_map(|e| hit_of(source, e, &[&symbol, &asked], DataOrigin::Live))
+                        .collect();
+                    let cached = CachedHits {
+                        fetched_at: Utc::now(),
+                        hits,
+                    };
+                    if let Ok(bytes) = serde_json::to_vec(&cached) {
+                        if cached.hits.is_empty() {
+                            this.store.put_memory_only(&key, &bytes).await;
+                        } else {
+                            this.store.put(&key, &bytes).await;
+                        }
+                    }
+                    Ok(FlightOut::Hits(Arc::new(cached.hits)))
+                }
+                .boxed()
+            })
+            .await?;
+        match fetched {
+            FlightOut::Hits(h) => Ok(h),
+            _ => Err(AppError::internal("unexpected PanelApp flight result")),
+        }
+    }
+
     /// Gene hits from parsed (cached) panels and the snapshot.
     fn local_hits(&self, source: Source, current: &str, asked: &str) -> Vec<PanelGeneHit> {
         let mut panels: HashMap<u32, (Arc<PanelData>, DataOrigin)> = HashMap::new();
-        for (key, (_, p)) in lock(&self.parsed).iter() {
-            if p.source == source && key.ends_with(":latest") {
-                panels.insert(p.id, (p.clone(), DataOrigin::StaleCache));
-            }
+        for p in self.parsed_current(source) {
+            panels.insert(p.id, (p, DataOrigin::StaleCache));
         }
         for (s, id) in self.snapshot.detail_ids() {
             if s == source

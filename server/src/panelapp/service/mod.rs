@@ -1,8 +1,19 @@
-//! The PanelApp service: catalogues and panel details through the cache backend (Redis, or
-//! memory plus an on-disk copy), stale-while-revalidate, single-flight, snapshot fallback.
+//! The PanelApp service: catalogues, panel details and gene searches through the cache layer
+//! ([`store`]: Redis, or memory plus an on-disk copy), stale-while-revalidate, single-flight,
+//! snapshot fallback.
+//!
+//! Cache keys (under [`store::PREFIX`]):
+//!
+//! ```text
+//! catalogue:<uk|au>              both lists of a catalogue and when they were fetched
+//! panel:<uk|au>:<id>:<version>   a panel detail as PanelApp sent it (a version never changes)
+//! panel:<uk|au>:<id>:current     which version is current, and when that was last checked
+//! genes:<uk|au>:<SYMBOL>         PanelApp's gene search for a symbol
+//! gene-index:<uk|au>             the genes of a whole catalogue (written by a sync)
+//! invalidated:<uk|au>            when data of the instance was last declared stale
+//! ```
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -12,22 +23,26 @@ use futures::future::{BoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use shared::{Confidence, EntityType, PanelData, PanelVersion, Source};
 
+mod catalogue;
 mod gene_search;
+mod panels;
+mod store;
 mod sync;
 
 use super::client::{PanelAppClient, instance_name};
 use super::genes::GeneDirectory;
-use super::models::{RawSummary, parse_panel};
-use super::search::{SearchFilter, SearchIndex};
+use super::search::SearchIndex;
 use super::snapshot::Snapshot;
-use super::{Catalogue, DataOrigin, PanelResult, PanelSummary, parse_date};
+use super::{Catalogue, DataOrigin};
 use crate::backend::Cache;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+use store::{PREFIX, Store};
 
-const PREFIX: &str = "panelapp:v1:";
 /// After a failed refresh, background refreshes of that source wait this long.
 const RETRY_COOLDOWN: Duration = Duration::from_secs(30);
+/// How often an instance looks for a `refreshPanelApp` (or sync) made on another instance.
+const INVALIDATION_POLL: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 enum FlightOut {
@@ -39,7 +54,7 @@ enum FlightOut {
 type Flight = Shared<BoxFuture<'static, Result<FlightOut, AppError>>>;
 
 /// One panel listing a gene.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PanelGeneHit {
     pub source: Source,
     pub panel_id: u32,
@@ -51,7 +66,13 @@ pub struct PanelGeneHit {
     pub confidence: Confidence,
     pub mode_of_inheritance: Option<String>,
     pub phenotypes: Vec<String>,
+    /// Set when the hit is served, not stored.
+    #[serde(skip, default = "live")]
     pub origin: DataOrigin,
+}
+
+const fn live() -> DataOrigin {
+    DataOrigin::Live
 }
 
 /// What serverInfo says about one instance.
@@ -63,6 +84,8 @@ pub struct SourceStatus {
     pub data_date: Option<DateTime<Utc>>,
     pub panel_count: usize,
     pub snapshot_date: Option<String>,
+    /// Date of the catalogue the gene directory holds in full, when it does.
+    pub genes_complete_date: Option<DateTime<Utc>>,
 }
 
 /// What a sync did.
@@ -71,51 +94,74 @@ pub struct SyncReport {
     pub panels: usize,
     pub details: usize,
     pub failed: Vec<(u32, String)>,
+    /// Distinct genes and STRs (by current symbol) in the catalogue's panels.
+    pub genes: usize,
+    /// Every panel's detail was read: unknown upload symbols can now be flagged.
+    pub complete: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CachedCatalogue {
-    fetched_at: DateTime<Utc>,
-    panels: Vec<RawSummary>,
-    signed_off: Vec<RawSummary>,
+/// Which version of a panel is current, and when PanelApp last said so.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Current {
+    version: PanelVersion,
+    checked_at: DateTime<Utc>,
 }
 
 pub struct PanelAppService {
     ttl: Duration,
     clients: HashMap<Source, PanelAppClient>,
-    cache: Arc<dyn Cache>,
-    /// On-disk copy of the cache (when there is no Redis).
-    disk: Option<PathBuf>,
+    store: Store,
     snapshot: Arc<Snapshot>,
     snapshot_only: bool,
     catalogues: RwLock<HashMap<Source, Arc<Catalogue>>>,
     index: RwLock<Arc<SearchIndex>>,
     genes: Arc<GeneDirectory>,
-    /// Parsed panels by cache key, with their fetch time.
-    parsed: Mutex<HashMap<String, Dated<Arc<PanelData>>>>,
-    gene_hits: Mutex<HashMap<String, Dated<Arc<Vec<PanelGeneHit>>>>>,
+    /// Parsed panel versions, with when they were fetched.
+    parsed: Mutex<HashMap<VersionKey, Dated<Arc<PanelData>>>>,
+    /// The current version of each panel asked for.
+    current: Mutex<HashMap<(Source, u32), Current>>,
+    /// The newest gene index date loaded per source.
+    gene_index_loaded: Mutex<HashMap<Source, DateTime<Utc>>>,
     flights: Mutex<HashMap<String, Flight>>,
     failed_at: Mutex<HashMap<Source, Instant>>,
     /// Data fetched before this (per source) counts as stale (`refreshPanelApp`).
     invalidated: Mutex<HashMap<Source, DateTime<Utc>>>,
+    /// When each source's shared invalidation marker was last read.
+    invalidation_read: Mutex<HashMap<Source, Instant>>,
+    /// Keys being revalidated in the background (one task per key).
+    revalidating: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
+    started: tokio::sync::watch::Sender<bool>,
 }
 
 /// A value and when it was fetched.
 type Dated<T> = (DateTime<Utc>, T);
 
+/// A panel version: instance, panel id, version.
+type VersionKey = (Source, u32, PanelVersion);
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn panel_key(source: Source, id: u32, version: Option<PanelVersion>) -> String {
-    match version {
-        Some(v) => format!("{PREFIX}panel:{}:{id}:{v}", source.prefix()),
-        None => format!("{PREFIX}panel:{}:{id}:latest", source.prefix()),
-    }
+fn panel_key(source: Source, id: u32, version: PanelVersion) -> String {
+    format!("{PREFIX}panel:{}:{id}:{version}", source.prefix())
+}
+
+fn current_key(source: Source, id: u32) -> String {
+    format!("{PREFIX}panel:{}:{id}:current", source.prefix())
 }
 
 fn catalogue_key(source: Source) -> String {
     format!("{PREFIX}catalogue:{}", source.prefix())
+}
+
+fn invalidated_key(source: Source) -> String {
+    format!("{PREFIX}invalidated:{}", source.prefix())
+}
+
+fn gene_index_key(source: Source) -> String {
+    format!("{PREFIX}gene-index:{}", source.prefix())
 }
 
 impl PanelAppService {
@@ -136,24 +182,67 @@ impl PanelAppService {
                 clients.insert(*source, PanelAppClient::new(*source, p)?);
             }
         }
+        // Uploads trust "unknown" once every instance served is known in full.
+        let required: Vec<Source> = if snapshot_only {
+            Source::ALL
+                .iter()
+                .copied()
+                .filter(|s| snapshot.panels(*s).is_some())
+                .collect()
+        } else {
+            Source::ALL.to_vec()
+        };
         let disk = (!redis).then(|| settings.data_dir.join("panelapp-cache"));
         let snapshot = Arc::new(snapshot);
-        Ok(Arc::new(Self {
+        let this = Arc::new(Self {
             ttl: p.cache_ttl,
             clients,
-            cache,
-            disk,
-            genes: Arc::new(GeneDirectory::seeded_from(snapshot.clone())),
+            store: Store::new(cache, redis, disk, p.cache_retention),
+            genes: Arc::new(GeneDirectory::seeded_from(snapshot.clone(), required)),
             snapshot,
             snapshot_only,
             catalogues: RwLock::default(),
             index: RwLock::default(),
             parsed: Mutex::default(),
-            gene_hits: Mutex::default(),
+            current: Mutex::default(),
+            gene_index_loaded: Mutex::default(),
             flights: Mutex::default(),
             failed_at: Mutex::default(),
             invalidated: Mutex::default(),
-        }))
+            invalidation_read: Mutex::default(),
+            revalidating: Arc::default(),
+            started: tokio::sync::watch::Sender::new(false),
+        });
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) if !snapshot_only => {
+                let service = this.clone();
+                rt.spawn(async move {
+                    let s = service.clone();
+                    let _ = tokio::task::spawn_blocking(move || s.store.sweep_disk()).await;
+                    for source in Source::ALL {
+                        service.load_gene_index(*source).await;
+                    }
+                    service.started.send_replace(true);
+                });
+            }
+            _ => {
+                this.started.send_replace(true);
+            }
+        }
+        Ok(this)
+    }
+
+    /// Waits for the start-up work: expired disk entries removed, the gene indexes of earlier
+    /// syncs loaded (uploads flag unknown symbols only after that).
+    pub async fn started(&self) {
+        let mut rx = self.started.subscribe();
+        let _ = rx.wait_for(|done| *done).await;
+    }
+
+    /// Whether the shared cache (Redis) failed a moment ago and is being bypassed: PanelApp
+    /// data then comes from this process's memory and from PanelApp.
+    pub fn cache_degraded(&self) -> bool {
+        self.store.shared_down()
     }
 
     /// The symbol resolver and autocomplete source.
@@ -167,6 +256,11 @@ impl PanelAppService {
 
     pub fn snapshot_label(&self) -> &str {
         &self.snapshot.label
+    }
+
+    /// How long cached PanelApp data is kept (`PANELAPP_CACHE_RETENTION`).
+    pub fn retention(&self) -> Duration {
+        self.store.retention()
     }
 
     fn client(&self, source: Source) -> AppResult<&PanelAppClient> {
@@ -185,52 +279,76 @@ impl PanelAppService {
             .is_some_and(|t| t.elapsed() < RETRY_COOLDOWN)
     }
 
+    /// Everything of `source` fetched before now is stale, here and (through the cache) on
+    /// every other instance.
+    async fn invalidate(&self, source: Source) {
+        let now = Utc::now();
+        lock(&self.invalidated).insert(source, now);
+        self.store
+            .put_memory_only(&invalidated_key(source), now.to_rfc3339().as_bytes())
+            .await;
+    }
+
+    /// Picks up an invalidation made on another instance (the marker is read at most every
+    /// [`INVALIDATION_POLL`]).
+    async fn follow_invalidation(&self, source: Source) {
+        if self.snapshot_only {
+            return;
+        }
+        {
+            let mut read = lock(&self.invalidation_read);
+            if read
+                .get(&source)
+                .is_some_and(|t| t.elapsed() < INVALIDATION_POLL)
+            {
+                return;
+            }
+            read.insert(source, Instant::now());
+        }
+        let Some(bytes) = self.store.get(&invalidated_key(source)).await else {
+            return;
+        };
+        let Some(at) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        else {
+            return;
+        };
+        let at = at.with_timezone(&Utc);
+        let mut invalidated = lock(&self.invalidated);
+        let slot = invalidated.entry(source).or_insert(at);
+        *slot = (*slot).max(at);
+    }
+
     fn is_fresh(&self, source: Source, fetched_at: DateTime<Utc>) -> bool {
         let age = (Utc::now() - fetched_at).to_std().unwrap_or_default();
         let invalidated = lock(&self.invalidated).get(&source).copied();
         age < self.ttl && invalidated.is_none_or(|at| fetched_at > at)
     }
 
-    // ---- cache backend + disk copy ----
-
-    fn disk_path(&self, key: &str) -> Option<PathBuf> {
-        self.disk
-            .as_ref()
-            .map(|d| d.join(key.replace([':', '/'], "_")))
-    }
-
-    async fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
-        match self.cache.get(key).await {
-            Ok(Some(v)) => return Some(v),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, key, "PanelApp cache read failed"),
+    /// Runs `work` in the background unless a revalidation of `key` is already running
+    /// (stale answers do not each start one) or the last refresh of `source` just failed.
+    fn revalidate<F>(&self, source: Source, key: String, work: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        if self.snapshot_only
+            || self.cooling_down(source)
+            || !lock(&self.revalidating).insert(key.clone())
+        {
+            return;
         }
-        let path = self.disk_path(key)?;
-        let bytes = tokio::fs::read(path).await.ok()?;
-        let _ = self.cache.set(key, &bytes, None).await;
-        Some(bytes)
-    }
-
-    async fn cache_put(&self, key: &str, value: &[u8]) {
-        // Kept well past the TTL so stale data can still be served when PanelApp is down.
-        let keep = self
-            .ttl
-            .saturating_mul(30)
-            .max(Duration::from_secs(30 * 86400));
-        if let Err(e) = self.cache.set(key, value, Some(keep)).await {
-            tracing::warn!(error = %e, key, "PanelApp cache write failed");
-        }
-        if let Some(path) = self.disk_path(key) {
-            if let Some(dir) = path.parent() {
-                let _ = tokio::fs::create_dir_all(dir).await;
-            }
-            let tmp = path.with_extension("tmp");
-            let written = tokio::fs::write(&tmp, value).await.is_ok()
-                && tokio::fs::rename(&tmp, &path).await.is_ok();
-            if !written {
-                tracing::warn!(path = %path.display(), "PanelApp disk cache write failed");
+        struct Done(Arc<Mutex<std::collections::HashSet<String>>>, String);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                lock(&self.0).remove(&self.1);
             }
         }
+        let done = Done(self.revalidating.clone(), key);
+        tokio::spawn(async move {
+            let _done = done;
+            work.await;
+        });
     }
 
     // ---- single flight ----
@@ -266,438 +384,6 @@ impl PanelAppService {
             }
         };
         flight.await
-    }
-
-    // ---- catalogues ----
-
-    /// A catalogue and where it came from. Never fails when a snapshot has the source.
-    pub async fn catalogue(
-        self: &Arc<Self>,
-        source: Source,
-    ) -> AppResult<(Arc<Catalogue>, DataOrigin)> {
-        if self.snapshot_only {
-            return self
-                .snapshot_catalogue(source)
-                .map(|c| (c, DataOrigin::Snapshot));
-        }
-        let mut held = self
-            .catalogues
-            .read()
-            .ok()
-            .and_then(|c| c.get(&source).cloned());
-        if held.is_none()
-            && let Some(bytes) = self.cache_get(&catalogue_key(source)).await
-            && let Ok(cached) = serde_json::from_slice::<CachedCatalogue>(&bytes)
-        {
-            let c = Arc::new(Catalogue::new(
-                source,
-                cached.panels,
-                cached.signed_off,
-                cached.fetched_at,
-                false,
-            ));
-            self.install_catalogue(c.clone());
-            held = Some(c);
-        }
-        if let Some(c) = held {
-            if !c.from_snapshot && self.is_fresh(source, c.fetched_at) {
-                return Ok((c, DataOrigin::Cache));
-            }
-            self.revalidate_catalogue(source);
-            let origin = if c.from_snapshot {
-                DataOrigin::Snapshot
-            } else {
-                DataOrigin::StaleCache
-            };
-            return Ok((c, origin));
-        }
-        match self.refresh_catalogue(source, Arc::new(|_, _| {})).await {
-            Ok(c) => Ok((c, DataOrigin::Live)),
-            Err(e) => {
-                tracing::warn!(error = %e.message, "PanelApp catalogue unavailable; serving the snapshot");
-                let c = self.snapshot_catalogue(source).map_err(|_| e)?;
-                self.install_catalogue(c.clone());
-                Ok((c, DataOrigin::Snapshot))
-            }
-        }
-    }
-
-    fn snapshot_catalogue(&self, source: Source) -> AppResult<Arc<Catalogue>> {
-        if let Some(c) = self
-            .catalogues
-            .read()
-            .ok()
-            .and_then(|c| c.get(&source).cloned())
-            && c.from_snapshot
-        {
-            return Ok(c);
-        }
-        let panels = self.snapshot.panels(source).ok_or_else(|| {
-            AppError::upstream(
-                instance_name(source),
-                "unreachable, and no snapshot holds its panels",
-            )
-        })?;
-        let date = self
-            .snapshot
-            .date(source)
-            .and_then(|d| parse_date(&d))
-            .unwrap_or_default();
-        let c = Arc::new(Catalogue::new(
-            source,
-            panels,
-            self.snapshot.signed_off(source),
-            date,
-            true,
-        ));
-        if self.snapshot_only {
-            self.install_catalogue(c.clone());
-        }
-        Ok(c)
-    }
-
-    fn install_catalogue(&self, c: Arc<Catalogue>) {
-        let all: Vec<Arc<PanelSummary>> = {
-            let Ok(mut map) = self.catalogues.write() else {
-                return;
-            };
-            map.insert(c.source, c);
-            let mut sources: Vec<_> = map.values().cloned().collect();
-            sources.sort_by_key(|c| c.source);
-            sources
-                .iter()
-                .flat_map(|c| c.panels.iter().cloned())
-                .collect()
-        };
-        let index = Arc::new(SearchIndex::build(all));
-        if let Ok(mut slot) = self.index.write() {
-            *slot = index;
-        }
-    }
-
-    fn revalidate_catalogue(self: &Arc<Self>, source: Source) {
-        if self.snapshot_only || self.cooling_down(source) {
-            return;
-        }
-        let this = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = this.refresh_catalogue(source, Arc::new(|_, _| {})).await {
-                tracing::warn!(error = %e.message, "background PanelApp refresh failed");
-            }
-        });
-    }
-
-    /// Fetches a catalogue and its signed-off list from PanelApp (one flight per source),
-    /// then caches and indexes it. `progress` gets `(panels so far, count)`.
-    pub async fn refresh_catalogue(
-        self: &Arc<Self>,
-        source: Source,
-        progress: Arc<dyn Fn(usize, Option<u64>) + Send + Sync>,
-    ) -> AppResult<Arc<Catalogue>> {
-        self.client(source)?;
-        let out = self
-            .single_flight(catalogue_key(source), move |this| {
-                async move {
-                    let client = this.client(source)?.clone();
-                    let fetched = async {
-                        let panels: Vec<RawSummary> = client
-                            .get_all("panels/", "panel list", progress.as_ref())
-                            .await?;
-                        let signed: Vec<RawSummary> = client
-                            .get_all("panels/signedoff/", "signed-off list", &|_, _| {})
-                            .await?;
-                        Ok::<_, super::client::UpstreamError>((panels, signed))
-                    }
-                    .await;
-                    let (panels, signed) = match fetched {
-                        Ok(v) => v,
-                        Err(e) => {
-                            lock(&this.failed_at).insert(source, Instant::now());
-                            return Err(AppError::from(e));
-                        }
-                    };
-                    lock(&this.failed_at).remove(&source);
-                    let cached = CachedCatalogue {
-                        fetched_at: Utc::now(),
-                        panels,
-                        signed_off: signed,
-                    };
-                    if let Ok(bytes) = serde_json::to_vec(&cached) {
-                        this.cache_put(&catalogue_key(source), &bytes).await;
-                    }
-                    let c = Arc::new(Catalogue::new(
-                        source,
-                        cached.panels,
-                        cached.signed_off,
-                        cached.fetched_at,
-                        false,
-                    ));
-                    this.install_catalogue(c.clone());
-                    Ok(FlightOut::Catalogue(c))
-                }
-                .boxed()
-            })
-            .await?;
-        match out {
-            FlightOut::Catalogue(c) => Ok(c),
-            _ => Err(AppError::internal("unexpected PanelApp flight result")),
-        }
-    }
-
-    /// Both catalogues (or one), loaded concurrently. With both, one instance that can not
-    /// be served (unreachable and in no snapshot) is left out rather than failing the other.
-    pub async fn catalogues(
-        self: &Arc<Self>,
-        only: Option<Source>,
-    ) -> AppResult<Vec<(Arc<Catalogue>, DataOrigin)>> {
-        if let Some(s) = only {
-            return Ok(vec![self.catalogue(s).await?]);
-        }
-        let results =
-            futures::future::join_all(Source::ALL.iter().map(|s| self.catalogue(*s))).await;
-        let mut loaded = Vec::new();
-        let mut first_error = None;
-        for r in results {
-            match r {
-                Ok(c) => loaded.push(c),
-                Err(e) => {
-                    tracing::warn!(error = %e.message, "a PanelApp catalogue is unavailable");
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match (loaded.is_empty(), first_error) {
-            (true, Some(e)) => Err(e),
-            _ => Ok(loaded),
-        }
-    }
-
-    /// Search over both catalogues.
-    pub async fn search(
-        self: &Arc<Self>,
-        query: Option<&str>,
-        filter: &SearchFilter,
-    ) -> AppResult<(Vec<Arc<PanelSummary>>, Vec<(Arc<Catalogue>, DataOrigin)>)> {
-        let loaded = self.catalogues(filter.source).await?;
-        let index = self.index.read().map(|i| i.clone()).unwrap_or_default();
-        Ok((index.search(query, filter), loaded))
-    }
-
-    /// The current version of a panel, from its catalogue.
-    pub async fn current_version(
-        self: &Arc<Self>,
-        source: Source,
-        id: u32,
-    ) -> AppResult<PanelVersion> {
-        let (c, _) = self.catalogue(source).await?;
-        c.get(id)
-            .map(|p| p.version)
-            .ok_or_else(|| AppError::not_found(format!("{} panel {id}", source.display_name())))
-    }
-
-    // ---- panels ----
-
-    /// Entities per evidence level of one panel version, when this instance has already
-    /// parsed that version (memory only: listing a page of results does no I/O for it).
-    pub fn known_counts(
-        &self,
-        source: Source,
-        id: u32,
-        version: PanelVersion,
-    ) -> Option<shared::ConfidenceCounts> {
-        lock(&self.parsed)
-            .get(&panel_key(source, id, Some(version)))
-            .map(|(_, data)| data.counts())
-    }
-
-    /// A panel at `version` (the current one when `None`).
-    pub async fn panel(
-        self: &Arc<Self>,
-        source: Source,
-        id: u32,
-        version: Option<PanelVersion>,
-    ) -> AppResult<PanelResult> {
-        if self.snapshot_only {
-            return self.snapshot_panel(source, id, version);
-        }
-        let key = panel_key(source, id, version);
-        if let Some((fetched_at, data)) = self.cached_panel(source, &key).await {
-            let fresh = version.is_some() || self.is_fresh(source, fetched_at);
-            if fresh {
-                return Ok(PanelResult {
-                    data,
-                    origin: DataOrigin::Cache,
-                    data_date: fetched_at,
-                });
-            }
-            if !self.cooling_down(source) {
-                let this = self.clone();
-                tokio::spawn(async move {
-                    let _ = this.fetch_panel(source, id, version).await;
-                });
-            }
-            return Ok(PanelResult {
-                data,
-                origin: DataOrigin::StaleCache,
-                data_date: fetched_at,
-            });
-        }
-        match self.fetch_panel(source, id, version).await {
-            Ok((data, at)) => Ok(PanelResult {
-                data,
-                origin: DataOrigin::Live,
-                data_date: at,
-            }),
-            Err(e) if e.code == shared::ErrorCode::NotFound => Err(e),
-            Err(e) => self.snapshot_panel(source, id, version).map_err(|_| e),
-        }
-    }
-
-    async fn cached_panel(
-        &self,
-        source: Source,
-        key: &str,
-    ) -> Option<(DateTime<Utc>, Arc<PanelData>)> {
-        if let Some(hit) = lock(&self.parsed).get(key).cloned() {
-            return Some(hit);
-        }
-        let bytes = self.cache_get(key).await?;
-        let (at, body) = split_envelope(&bytes)?;
-        let data = Arc::new(parse_panel(body, source).ok()?);
-        lock(&self.parsed).insert(key.to_owned(), (at, data.clone()));
-        Some((at, data))
-    }
-
-    fn snapshot_panel(
-        &self,
-        source: Source,
-        id: u32,
-        version: Option<PanelVersion>,
-    ) -> AppResult<PanelResult> {
-        let missing = || {
-            AppError::upstream(
-                instance_name(source),
-                format!(
-                    "panel {id} is not available (PanelApp unreachable and not in the snapshot)"
-                ),
-            )
-        };
-        let body = self.snapshot.detail(source, id).ok_or_else(missing)?;
-        let mut data = parse_panel(body, source).map_err(|e| AppError::internal(e.0))?;
-        if version.is_some_and(|v| v != data.version) {
-            return Err(missing());
-        }
-        let signed = self.snapshot.signed_off(source);
-        data.signed_off = PanelSummary::from_raw(source, &summary_of(&data), &signed).signed_off;
-        let date = self
-            .snapshot
-            .date(source)
-            .and_then(|d| parse_date(&d))
-            .unwrap_or_default();
-        Ok(PanelResult {
-            data: Arc::new(data),
-            origin: DataOrigin::Snapshot,
-            data_date: date,
-        })
-    }
-
-    async fn fetch_panel(
-        self: &Arc<Self>,
-        source: Source,
-        id: u32,
-        version: Option<PanelVersion>,
-    ) -> AppResult<(Arc<PanelData>, DateTime<Utc>)> {
-        self.client(source)?;
-        let key = panel_key(source, id, version);
-        let out = self
-            .single_flight(key.clone(), move |this| {
-                async move {
-                    let client = this.client(source)?.clone();
-                    let path = match version {
-                        Some(v) => format!("panels/{id}/?version={v}"),
-                        None => format!("panels/{id}/"),
-                    };
-                    let url = client.url(&path).map_err(AppError::from)?;
-                    let what = format!("panel {id}");
-                    let body = client
-                        .get_bytes(&url, &what)
-                        .await
-                        .map_err(AppError::from)?;
-                    let mut data = parse_panel(&body, source).map_err(|e| {
-                        AppError::upstream(
-                            client.instance(),
-                            format!("malformed response for {what}: {e}"),
-                        )
-                    })?;
-                    if let Some(c) = this
-                        .catalogues
-                        .read()
-                        .ok()
-                        .and_then(|c| c.get(&source).cloned())
-                        && let Some(summary) = c.get(id)
-                        && summary.version == data.version
-                    {
-                        data.signed_off = summary.signed_off.clone();
-                    }
-                    let at = Utc::now();
-                    let mut envelope = at.to_rfc3339().into_bytes();
-                    envelope.push(b'\n');
-                    envelope.extend_from_slice(&body);
-                    let data = Arc::new(data);
-                    this.genes.add(&data);
-                    let exact = panel_key(source, id, Some(data.version));
-                    this.cache_put(&exact, &envelope).await;
-                    lock(&this.parsed).insert(exact, (at, data.clone()));
-                    if version.is_none() {
-                        this.cache_put(&key, &envelope).await;
-                        lock(&this.parsed).insert(key, (at, data.clone()));
-                    }
-                    Ok(FlightOut::Panel(data, at))
-                }
-                .boxed()
-            })
-            .await?;
-        match out {
-            FlightOut::Panel(d, at) => Ok((d, at)),
-            _ => Err(AppError::internal("unexpected PanelApp flight result")),
-        }
-    }
-
-    /// The raw detail body of the current version (cache, PanelApp, then snapshot).
-    async fn raw_detail(self: &Arc<Self>, source: Source, id: u32) -> Option<Vec<u8>> {
-        let key = panel_key(source, id, None);
-        if self.cache_get(&key).await.is_none() {
-            let _ = self.fetch_panel(source, id, None).await;
-        }
-        match self.cache_get(&key).await {
-            Some(bytes) => split_envelope(&bytes).map(|(_, b)| b.to_vec()),
-            None => self.snapshot.detail(source, id).map(<[u8]>::to_vec),
-        }
-    }
-}
-
-/// `fetched_at\n<body>` → its parts.
-fn split_envelope(bytes: &[u8]) -> Option<(DateTime<Utc>, &[u8])> {
-    let newline = bytes.iter().position(|b| *b == b'\n')?;
-    let at = std::str::from_utf8(&bytes[..newline]).ok()?;
-    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-    Some((at, &bytes[newline + 1..]))
-}
-
-fn summary_of(p: &PanelData) -> RawSummary {
-    RawSummary {
-        id: p.id,
-        name: Some(p.name.clone()),
-        disease_group: None,
-        disease_sub_group: None,
-        description: None,
-        status: None,
-        version: Some(p.version.to_string()),
-        version_created: None,
-        relevant_disorders: Vec::new(),
-        stats: None,
-        types: Vec::new(),
-        signed_off: None,
     }
 }
 

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
-use super::{PanelAppService, SourceStatus, SyncReport, lock};
+use super::{PanelAppService, SourceStatus, SyncReport, gene_index_key, lock};
 use crate::error::AppResult;
 use crate::panelapp::DataOrigin;
+use crate::panelapp::genes::GeneIndex;
 use crate::panelapp::snapshot::SourceDump;
 use shared::Source;
 
@@ -17,12 +16,10 @@ impl PanelAppService {
     /// catalogues are fetched again. Cached data stays servable when PanelApp is down.
     pub async fn refresh(self: &Arc<Self>, source: Option<Source>) -> AppResult<usize> {
         let sources: Vec<Source> = source.map_or_else(|| Source::ALL.to_vec(), |s| vec![s]);
-        let now = Utc::now();
         for s in &sources {
-            lock(&self.invalidated).insert(*s, now);
+            self.invalidate(*s).await;
             lock(&self.failed_at).remove(s);
         }
-        lock(&self.gene_hits).clear();
         let mut total = 0;
         for s in sources {
             total += self
@@ -34,14 +31,16 @@ impl PanelAppService {
         Ok(total)
     }
 
-    /// Fetches a catalogue and every panel detail into the cache (`panelapp sync`).
+    /// Fetches a catalogue and every panel detail into the cache (`panelapp sync`), then
+    /// records the genes of the whole catalogue (a [`GeneIndex`]) — complete when every
+    /// detail was read, which is what lets uploads flag unknown symbols.
     /// `progress` gets `(done, total)`.
     pub async fn sync(
         self: &Arc<Self>,
         source: Source,
         progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
     ) -> AppResult<SyncReport> {
-        lock(&self.invalidated).insert(source, Utc::now());
+        self.invalidate(source).await;
         let c = self.refresh_catalogue(source, Arc::new(|_, _| {})).await?;
         let total = c.panels.len();
         let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -61,13 +60,56 @@ impl PanelAppService {
             panels: total,
             ..SyncReport::default()
         };
+        let mut read = Vec::new();
         for (id, r) in results {
             match r {
-                Ok(_) => report.details += 1,
+                Ok((data, _)) => {
+                    report.details += 1;
+                    read.push(data);
+                }
                 Err(e) => report.failed.push((id, e.message)),
             }
         }
+        let index = GeneIndex::build(source, c.fetched_at, total, read.iter().map(|d| d.as_ref()));
+        report.genes = index.genes.len();
+        report.complete = index.complete();
+        if let Ok(bytes) = serde_json::to_vec(&index) {
+            self.store.put(&gene_index_key(source), &bytes).await;
+        }
+        self.genes.add_index(&index);
+        lock(&self.gene_index_loaded).insert(source, index.catalogue_date);
         Ok(report)
+    }
+
+    /// Adds the gene index a sync left in the cache, when newer than the one loaded.
+    pub(super) async fn load_gene_index(&self, source: Source) {
+        let Some(bytes) = self.store.get(&gene_index_key(source)).await else {
+            return;
+        };
+        let index: GeneIndex = match serde_json::from_slice(&bytes) {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable PanelApp gene index ignored");
+                return;
+            }
+        };
+        {
+            let mut loaded = lock(&self.gene_index_loaded);
+            if loaded
+                .get(&source)
+                .is_some_and(|at| *at >= index.catalogue_date)
+            {
+                return;
+            }
+            loaded.insert(source, index.catalogue_date);
+        }
+        self.genes.add_index(&index);
+        tracing::info!(
+            source = source.display_name(),
+            genes = index.genes.len(),
+            complete = index.complete(),
+            "PanelApp gene index loaded"
+        );
     }
 
     /// What a snapshot of `source` holds: the catalogue and every detail available.
@@ -113,6 +155,7 @@ impl PanelAppService {
                     data_date: c.map(|c| c.fetched_at),
                     panel_count: c.map_or(0, |c| c.panels.len()),
                     snapshot_date: self.snapshot.date(*s),
+                    genes_complete_date: self.genes.complete_since(*s),
                 }
             })
             .collect()

@@ -10,9 +10,10 @@ use web_sys::{HtmlElement, MouseEvent};
 use crate::auth::{CurrentUser, RequireUser};
 use crate::components::{Banner, BannerArea, Banners, Footer, Header, LiveAdminMessages};
 use crate::pages::{
-    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage, HomePage,
-    LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage, ProfilePage,
-    RegisterPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage, WorkbenchPage,
+    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminPanelAppPage, AdminSecurityPage,
+    AdminUsersPage, HomePage, LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage,
+    PanelViewPage, ProfilePage, RegisterPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage,
+    TeamsPage, WorkbenchPage,
 };
 use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;
@@ -116,6 +117,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/security")
                         view=|| view! { <RequireUser admin=true><AdminSecurityPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/panelapp")
+                        view=|| view! { <RequireUser admin=true><AdminPanelAppPage /></RequireUser> }
                     />
                     <Route
                         path=path!("/saved")

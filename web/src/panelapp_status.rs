@@ -16,6 +16,16 @@ pub enum DataOrigin {
 }
 
 impl DataOrigin {
+    /// Where the data came from, for the admin's PanelApp page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Live => "PanelApp, just now",
+            Self::Cache => "cache, fresh",
+            Self::StaleCache => "cache, past its time to live",
+            Self::Snapshot => "snapshot",
+        }
+    }
+
     /// Older than the server would like: a cache past its time to live, or a snapshot.
     pub fn is_stale(self) -> bool {
         matches!(self, Self::StaleCache | Self::Snapshot)
@@ -87,6 +97,19 @@ pub fn results_notice(origin: DataOrigin, data_date: Option<&str>) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_origin_is_described_and_only_old_data_is_stale() {
+        let all = [
+            DataOrigin::Live,
+            DataOrigin::Cache,
+            DataOrigin::StaleCache,
+            DataOrigin::Snapshot,
+        ];
+        let described: std::collections::BTreeSet<_> = all.iter().map(|o| o.describe()).collect();
+        assert_eq!(described.len(), all.len(), "each origin reads differently");
+        assert_eq!(all.map(DataOrigin::is_stale), [false, false, true, true]);
+    }
 
     fn instance(source: Source, origin: Option<DataOrigin>) -> InstanceStatus {
         InstanceStatus {

@@ -222,6 +222,28 @@ pub struct ResetUserPassword;
 )]
 pub struct UnblockIp;
 
+/// `query PanelAppAdminStatus` — each PanelApp instance's data origin, dates and gene directory
+/// (admins' PanelApp page).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/panelapp_admin_status.graphql",
+    extern_enums("DataOrigin", "PanelSource"),
+    response_derives = "Debug, Clone, PartialEq"
+)]
+pub struct PanelAppAdminStatus;
+
+/// `mutation RefreshPanelApp` (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/refresh_panel_app.graphql",
+    extern_enums("PanelSource"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RefreshPanelApp;
+
 /// `query AllAdminMessages` — every announcement (admins).
 #[derive(GraphQLQuery)]
 #[graphql(

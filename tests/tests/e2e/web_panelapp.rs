@@ -30,3 +30,45 @@ async fn browser_warns_when_panelapp_data_comes_from_a_snapshot() {
     mock.stop();
     tests::browser::run_script("panelapp_stale.mjs", &app.address, &[]).await;
 }
+
+/// The admin's PanelApp page: status per instance, refresh one and both; each refresh audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_admin_sees_and_refreshes_panelapp_data() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::spawn(tests::TestConfig {
+        with_web_app: true,
+        panelapp: Some(mock.urls()),
+        ..tests::TestConfig::default()
+    })
+    .await
+    .unwrap();
+    app.create_user("root", shared::Role::Admin).await;
+    tests::browser::run_script(
+        "admin_panelapp.mjs",
+        &app.address,
+        &[("ADMIN_USER", "root"), ("PASSWORD", tests::PASSWORD)],
+    )
+    .await;
+    if !tests::browser::ready() {
+        return;
+    }
+
+    let refreshes: Vec<_> = app
+        .audit_rows(Some(shared::AuditAction::CacheClear))
+        .await
+        .into_iter()
+        .map(|row| (row.username, row.success, row.resource_id))
+        .collect();
+    let mut refreshed: Vec<_> = refreshes
+        .iter()
+        .filter(|(user, success, _)| user.as_deref() == Some("root") && *success)
+        .filter_map(|(_, _, resource)| resource.clone())
+        .collect();
+    refreshed.sort();
+    assert_eq!(
+        refreshed,
+        ["all", "uk"],
+        "one successful audit row per refresh: {refreshes:?}"
+    );
+    assert_eq!(refreshes.len(), 2, "{refreshes:?}");
+}

@@ -13,7 +13,8 @@ pub mod saved;
 pub mod workbench;
 
 pub use admin::{
-    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminSecurityPage, AdminUsersPage,
+    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminPanelAppPage, AdminSecurityPage,
+    AdminUsersPage,
 };
 pub use home::HomePage;
 pub use login::{LoginPage, RegisterPage};

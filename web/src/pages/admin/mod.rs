@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod live;
 pub mod messages;
+pub mod panelapp;
 pub mod security;
 pub mod users;
 
@@ -12,6 +13,7 @@ use leptos_router::components::A;
 pub use audit::AdminAuditPage;
 pub use live::AdminLivePage;
 pub use messages::AdminMessagesPage;
+pub use panelapp::AdminPanelAppPage;
 pub use security::AdminSecurityPage;
 pub use users::AdminUsersPage;
 
@@ -26,6 +28,7 @@ pub fn AdminNav() -> impl IntoView {
                 <li><A href="/admin/audit">"Audit log"</A></li>
                 <li><A href="/admin/live">"Live feed"</A></li>
                 <li><A href="/admin/security">"Security"</A></li>
+                <li><A href="/admin/panelapp">"PanelApp"</A></li>
             </ul>
         </nav>
     }

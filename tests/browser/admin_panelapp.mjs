@@ -1,0 +1,44 @@
+// Issue 3: the admin's PanelApp page shows where each instance's data comes from and refreshes
+// an instance's cached data (audited CACHE_CLEAR, checked by the Rust side).
+import { BASE_URL, check, newPage, run } from './lib.mjs';
+
+const admin = process.env.ADMIN_USER;
+const password = process.env.PASSWORD;
+
+await run(async (browser, errors) => {
+  const page = await newPage(browser, errors);
+  await page.goto(BASE_URL + '/admin/panelapp');
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('#login-name', admin);
+  await page.fill('#login-password', password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(BASE_URL + '/admin/panelapp');
+
+  const uk = page.locator('#panelapp-status tr.panelapp-row[data-source="UK"]');
+  const au = page.locator('#panelapp-status tr.panelapp-row[data-source="AU"]');
+  await uk.waitFor();
+  await au.waitFor();
+  check((await uk.locator('th').textContent()) === 'PanelApp UK', 'the UK row is named');
+
+  // Refreshing the UK instance fetches its whole catalogue from PanelApp.
+  await uk.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByText('PanelApp UK refreshed').waitFor();
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#panelapp-status tr.panelapp-row[data-source="UK"]');
+    return row?.querySelector('.panelapp-count')?.textContent === '439';
+  });
+  check((await uk.locator('.panelapp-origin').textContent()) === 'PanelApp, just now',
+    `UK data is live: ${await uk.locator('.panelapp-origin').textContent()}`);
+  check((await uk.textContent()).includes('not yet (run a full sync)'),
+    'the gene directory is not complete without a sync');
+
+  // Both at once.
+  await page.click('#panelapp-refresh-all');
+  await page.getByText('Both instances refreshed.').waitFor();
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#panelapp-status tr.panelapp-row[data-source="AU"]');
+    return row?.querySelector('.panelapp-origin')?.textContent === 'PanelApp, just now';
+  });
+
+  check(errors.length === 0, 'no console errors: ' + errors.join('; '));
+});

@@ -1,7 +1,7 @@
 // Issue 7: an admin message appears as a banner, live, in a browser that is already open (a
 // visitor's), and disappears live when the admin hides it. A banner the visitor closed stays
 // closed when another message arrives and after a reload.
-import { BASE_URL, check, newPage, run } from './lib.mjs';
+import { BASE_URL, check, logIn, newPage, run } from './lib.mjs';
 
 const admin = process.env.ADMIN_USER;
 const password = process.env.PASSWORD;
@@ -15,12 +15,7 @@ await run(async (browser, errors) => {
   check((await visitor.locator('.banner', { hasText: title }).count()) === 0, 'no banner yet');
 
   const adminPage = await newPage(browser, errors);
-  await adminPage.goto(BASE_URL + '/admin/messages');
-  await adminPage.waitForURL(/\/login\?next=/);
-  await adminPage.fill('#login-name', admin);
-  await adminPage.fill('#login-password', password);
-  await adminPage.getByRole('button', { name: 'Log in' }).click();
-  await adminPage.waitForURL(BASE_URL + '/admin/messages');
+  await logIn(adminPage, admin, password, '/admin/messages');
 
   await adminPage.fill('#message-title', title);
   await adminPage.fill('#message-text', text);

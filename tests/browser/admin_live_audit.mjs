@@ -1,20 +1,11 @@
 // Issue 7: an admin watching the live audit feed sees, without reloading, the events another
 // user causes in a second browser context: their registration, and a denied access highlighted
 // as a security event.
-import { BASE_URL, check, newPage, run } from './lib.mjs';
+import { BASE_URL, check, logIn, newPage, run } from './lib.mjs';
 
 const admin = process.env.ADMIN_USER;
 const password = process.env.PASSWORD;
 const other = process.env.OTHER_USER;
-
-export async function logIn(page, login, password, next) {
-  await page.goto(BASE_URL + next);
-  await page.waitForURL(/\/login\?next=/);
-  await page.fill('#login-name', login);
-  await page.fill('#login-password', password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(BASE_URL + next);
-}
 
 await run(async (browser, errors) => {
   const adminPage = await newPage(browser, errors);

@@ -1,18 +1,13 @@
 // Issue 3: the admin's PanelApp page shows where each instance's data comes from and refreshes
 // an instance's cached data (audited CACHE_CLEAR, checked by the Rust side).
-import { BASE_URL, check, newPage, run } from './lib.mjs';
+import { BASE_URL, check, logIn, newPage, run } from './lib.mjs';
 
 const admin = process.env.ADMIN_USER;
 const password = process.env.PASSWORD;
 
 await run(async (browser, errors) => {
   const page = await newPage(browser, errors);
-  await page.goto(BASE_URL + '/admin/panelapp');
-  await page.waitForURL(/\/login\?next=/);
-  await page.fill('#login-name', admin);
-  await page.fill('#login-password', password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(BASE_URL + '/admin/panelapp');
+  await logIn(page, admin, password, '/admin/panelapp');
 
   const uk = page.locator('#panelapp-status tr.panelapp-row[data-source="UK"]');
   const au = page.locator('#panelapp-status tr.panelapp-row[data-source="AU"]');

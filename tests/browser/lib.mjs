@@ -56,3 +56,33 @@ export async function newPage(browser, errors, options = {}) {
   page.setDefaultTimeout(20000);
   return page;
 }
+
+/** Runs a GraphQL operation from inside `page` (its cookies, its origin). */
+export async function graphql(page, query, variables) {
+  return page.evaluate(
+    async ([query, variables]) => {
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        credentials: 'same-origin',
+        body: JSON.stringify({ query, variables }),
+      });
+      return response.json();
+    },
+    [query, variables],
+  );
+}
+
+/** Opens `next`, is sent to the login page, logs in there and lands back on `next`. */
+export async function logIn(page, login, password, next) {
+  await page.goto(BASE_URL + next);
+  await page.waitForURL(/\/login\?next=/);
+  await page.fill('#login-name', login);
+  await page.fill('#login-password', password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(BASE_URL + next);
+}
+
+/** The gene symbols of the saved panel's genes table, in display order. */
+export const rowSymbols = (page) =>
+  page.$$eval('#genes-table tbody tr', (rows) => rows.map((r) => r.dataset.symbol));

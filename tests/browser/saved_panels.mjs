@@ -3,28 +3,10 @@
 // version, compares versions, shares a link, and the link opens in a fresh browser context
 // without logging in.
 import { readFile } from 'node:fs/promises';
-import { BASE_URL, check, newPage, run } from './lib.mjs';
+import { BASE_URL, check, graphql, newPage, rowSymbols, run } from './lib.mjs';
 
 const USERNAME = process.env.USERNAME_UNDER_TEST;
 const PASSWORD = process.env.PASSWORD_UNDER_TEST;
-
-async function graphql(page, query, variables) {
-  return page.evaluate(
-    async ([query, variables]) => {
-      const response = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        credentials: 'same-origin',
-        body: JSON.stringify({ query, variables }),
-      });
-      return response.json();
-    },
-    [query, variables],
-  );
-}
-
-const rowSymbols = (page) =>
-  page.$$eval('#genes-table tbody tr', (rows) => rows.map((r) => r.dataset.symbol));
 
 await run(async (browser, errors) => {
   const page = await newPage(browser, errors);

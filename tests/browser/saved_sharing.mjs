@@ -3,27 +3,12 @@
 // the change previewed, shares the panel with a colleague picked by name in the type-ahead, with
 // an expiry that ends that day in the owner's own zone; the colleague sees it under
 // "Shared with me".
-import { BASE_URL, check, newPage, run } from './lib.mjs';
+import { BASE_URL, check, graphql, newPage, run } from './lib.mjs';
 
 const OWNER = process.env.USERNAME_UNDER_TEST;
 const PASSWORD = process.env.PASSWORD_UNDER_TEST;
 const RECIPIENT = process.env.RECIPIENT_UNDER_TEST;
 const ZONE = 'Pacific/Auckland';
-
-async function graphql(page, query, variables) {
-  return page.evaluate(
-    async ([query, variables]) => {
-      const response = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        credentials: 'same-origin',
-        body: JSON.stringify({ query, variables }),
-      });
-      return response.json();
-    },
-    [query, variables],
-  );
-}
 
 async function login(page, username) {
   await page.goto(BASE_URL + '/');

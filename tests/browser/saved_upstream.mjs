@@ -2,28 +2,10 @@
 // PanelApp already publishes 1.4 (KCNJ8 dropped, SCN5A green, KCNH2 added). The panel page says
 // PanelApp has moved on, shows the upstream diff, and "Apply update" makes version 2 of
 // SOURCE_UPDATED changes with the new genes.
-import { BASE_URL, check, newPage, run } from './lib.mjs';
+import { BASE_URL, check, graphql, newPage, rowSymbols, run } from './lib.mjs';
 
 const USERNAME = process.env.USERNAME_UNDER_TEST;
 const PASSWORD = process.env.PASSWORD_UNDER_TEST;
-
-async function graphql(page, query, variables) {
-  return page.evaluate(
-    async ([query, variables]) => {
-      const response = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        credentials: 'same-origin',
-        body: JSON.stringify({ query, variables }),
-      });
-      return response.json();
-    },
-    [query, variables],
-  );
-}
-
-const rowSymbols = (page) =>
-  page.$$eval('#genes-table tbody tr', (rows) => rows.map((r) => r.dataset.symbol));
 
 await run(async (browser, errors) => {
   const page = await newPage(browser, errors);

@@ -66,6 +66,18 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A server that also serves the built web app (for browser tests), on SQLite, with
+    /// PanelApp at `panelapp` (the mock's `urls()`) when given.
+    pub async fn web(panelapp: Option<(String, String)>) -> Self {
+        Self::spawn(TestConfig {
+            with_web_app: true,
+            panelapp,
+            ..TestConfig::default()
+        })
+        .await
+        .expect("sqlite is always available")
+    }
+
     /// A server on SQLite with in-process backends.
     pub async fn sqlite() -> Self {
         Self::spawn(TestConfig {

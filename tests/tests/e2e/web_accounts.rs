@@ -5,15 +5,6 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use shared::{AuditAction, Role, TimeFormat};
 
-async fn web_app() -> tests::TestApp {
-    tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
 async fn user(app: &tests::TestApp, username: &str) -> Option<entity::user::Model> {
     entity::user::Entity::find()
         .filter(entity::user::Column::Username.eq(username))
@@ -24,7 +15,7 @@ async fn user(app: &tests::TestApp, username: &str) -> Option<entity::user::Mode
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_registers_logs_in_and_shows_times_in_the_chosen_zone() {
-    let app = web_app().await;
+    let app = tests::TestApp::web(None).await;
     tests::browser::run_script(
         "accounts_timezone.mjs",
         &app.address,
@@ -76,7 +67,7 @@ async fn browser_registers_logs_in_and_shows_times_in_the_chosen_zone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_admin_sees_another_users_actions_live() {
-    let app = web_app().await;
+    let app = tests::TestApp::web(None).await;
     app.create_user("root", Role::Admin).await;
     tests::browser::run_script(
         "admin_live_audit.mjs",
@@ -123,7 +114,7 @@ async fn browser_admin_sees_another_users_actions_live() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_admin_message_banner_appears_and_disappears_live() {
-    let app = web_app().await;
+    let app = tests::TestApp::web(None).await;
     app.create_user("root", Role::Admin).await;
     tests::browser::run_script(
         "admin_banner.mjs",

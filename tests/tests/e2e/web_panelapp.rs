@@ -5,13 +5,7 @@
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_searches_panels_and_merges_them_with_an_upload() {
     let mock = tests::mock_panelapp::MockPanelApp::start().await;
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        panelapp: Some(mock.urls()),
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(Some(mock.urls())).await;
     tests::browser::run_script("panelapp.mjs", &app.address, &[]).await;
 }
 
@@ -20,13 +14,7 @@ async fn browser_searches_panels_and_merges_them_with_an_upload() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_warns_when_panelapp_data_comes_from_a_snapshot() {
     let mock = tests::mock_panelapp::MockPanelApp::start().await;
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        panelapp: Some(mock.urls()),
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(Some(mock.urls())).await;
     mock.stop();
     tests::browser::run_script("panelapp_stale.mjs", &app.address, &[]).await;
 }
@@ -35,13 +23,7 @@ async fn browser_warns_when_panelapp_data_comes_from_a_snapshot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_admin_sees_and_refreshes_panelapp_data() {
     let mock = tests::mock_panelapp::MockPanelApp::start().await;
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        panelapp: Some(mock.urls()),
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(Some(mock.urls())).await;
     app.create_user("root", shared::Role::Admin).await;
     tests::browser::run_script(
         "admin_panelapp.mjs",

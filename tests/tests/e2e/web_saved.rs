@@ -3,12 +3,7 @@
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_creates_edits_diffs_and_shares_a_saved_panel() {
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(None).await;
     app.create_user("carol", shared::Role::User).await;
     tests::browser::run_script(
         "saved_panels.mjs",
@@ -25,12 +20,7 @@ async fn browser_creates_edits_diffs_and_shares_a_saved_panel() {
 /// download, save as panel.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_workbench_merges_uploads_downloads_and_saves() {
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(None).await;
     app.create_user("dave", shared::Role::User).await;
     tests::browser::run_script(
         "workbench_upload.mjs",
@@ -47,12 +37,7 @@ async fn browser_workbench_merges_uploads_downloads_and_saves() {
 /// the owner's own zone, and a custom rating cleared back to PanelApp's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_shares_with_a_person_picked_by_name() {
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(None).await;
     app.create_user("gwen", shared::Role::User).await;
     app.create_user("erin", shared::Role::User).await;
     app.create_user("erik", shared::Role::User).await;
@@ -75,13 +60,7 @@ async fn browser_shares_with_a_person_picked_by_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_shows_and_applies_an_upstream_update() {
     let mock = tests::mock_panelapp::MockPanelApp::start().await;
-    let app = tests::TestApp::spawn(tests::TestConfig {
-        with_web_app: true,
-        panelapp: Some(mock.urls()),
-        ..tests::TestConfig::default()
-    })
-    .await
-    .unwrap();
+    let app = tests::TestApp::web(Some(mock.urls())).await;
     app.create_user("hana", shared::Role::User).await;
     let version = mock.publish_version("uk", 277, tests::mock_panelapp::ivf_moves_on);
     assert_eq!(version, "1.4");

@@ -849,7 +849,7 @@ async fn the_bundled_snapshot_lists_counts_for_its_panels() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_one_redis_ask_panelapp_once_for_a_panel() {
+async fn two_instances_on_one_redis_ask_panelapp_once_for_a_panel_a_catalogue_a_gene() {
     let Some(redis) = redis_url() else { return };
     let mock = MockPanelApp::start().await;
     let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
@@ -892,9 +892,25 @@ async fn two_instances_on_one_redis_ask_panelapp_once_for_a_panel() {
     assert_eq!(mock.calls("/uk/api/v1/panels/?page=5"), 1);
     assert_eq!(mock.calls("/uk/api/v1/panels/signedoff/"), 1);
 
+    // And gene searches.
+    let (on_a, on_b) = tokio::join!(a.panels_by_gene("PKD1"), b.panels_by_gene("PKD1"));
+    let key = |hits: Vec<server::panelapp::PanelGeneHit>| -> Vec<_> {
+        hits.into_iter()
+            .map(|h| (h.source, h.panel_id, h.panel_version, h.confidence))
+            .collect()
+    };
+    let (on_a, on_b) = (key(on_a.unwrap()), key(on_b.unwrap()));
+    assert!(!on_a.is_empty());
+    assert_eq!(
+        on_a, on_b,
+        "the same answer (live on one, maybe from the cache on the other)"
+    );
+    assert_eq!(mock.calls("/uk/api/v1/genes/PKD1/"), 1);
+    assert_eq!(mock.calls("/au/api/v1/genes/PKD1/"), 1);
+
     // Leases are given back: nothing is left in Redis.
     let raw = Backends::redis(&redis, &prefix).await.unwrap();
-    for key in ["panel:uk:398:current", "catalogue:uk"] {
+    for key in ["panel:uk:398:current", "catalogue:uk", "genes:uk:PKD1"] {
         let lease = format!("panelapp:v2:lease:{key}");
         assert_eq!(raw.cache.get(&lease).await.unwrap(), None, "{lease}");
     }

@@ -307,6 +307,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_lease_is_taken_once_and_released_only_by_its_holder() {
+        let ttl = Duration::from_secs(5);
+        // Without Redis there is nothing to share a lease with.
+        let alone = Store::new(Arc::new(MemoryBackend::default()), false, None, ttl);
+        assert!(matches!(
+            alone.try_lease("l", ttl).await,
+            Lease::Unavailable
+        ));
+        // A shared cache (memory standing in for Redis).
+        let shared = Store::new(Arc::new(MemoryBackend::default()), true, None, ttl);
+        let Lease::Taken(token) = shared.try_lease("l", ttl).await else {
+            panic!("the first caller takes the lease");
+        };
+        assert!(matches!(shared.try_lease("l", ttl).await, Lease::Held));
+        assert!(shared.lease_held("l").await);
+        shared.release("l", "someone else's token").await;
+        assert!(
+            shared.lease_held("l").await,
+            "not released by another token"
+        );
+        shared.release("l", &token).await;
+        assert!(!shared.lease_held("l").await);
+        assert!(matches!(shared.try_lease("l", ttl).await, Lease::Taken(_)));
+        // A failing Redis: work alone.
+        let broken = Store::new(Arc::new(Broken), true, None, ttl);
+        assert!(matches!(
+            broken.try_lease("l", ttl).await,
+            Lease::Unavailable
+        ));
+    }
+
+    #[tokio::test]
     async fn disk_copies_survive_a_restart_and_expire_with_their_retention() {
         let dir = tempfile::tempdir().unwrap();
         let disk = Some(dir.path().join("cache"));

@@ -48,6 +48,8 @@ struct Shared {
     max_in_flight: usize,
     /// Versions published during the test, oldest first, by (instance, panel id).
     published: HashMap<(String, String), Vec<String>>,
+    /// Versions the catalogue lists instead of the fixture's, by (instance, panel id).
+    listed: HashMap<(String, u32), String>,
 }
 
 #[derive(Clone)]
@@ -162,6 +164,14 @@ impl MockPanelApp {
         next
     }
 
+    /// From now on the catalogue of `instance` lists panel `id` at `version` (with
+    /// [`Self::publish_version`]: PanelApp's list catching up with a new version).
+    pub fn list_version(&self, instance: &str, id: u32, version: &str) {
+        self.lock()
+            .listed
+            .insert((instance.to_owned(), id), version.to_owned());
+    }
+
     pub fn stop(self) {
         self.task.abort();
     }
@@ -218,8 +228,15 @@ async fn handle(
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        (fault, s.latency, s.base.clone(), published)
+        let listed: HashMap<u32, String> = s
+            .listed
+            .iter()
+            .filter(|((i, _), _)| *i == instance)
+            .map(|((_, id), v)| (*id, v.clone()))
+            .collect();
+        (fault, s.latency, s.base.clone(), (published, listed))
     };
+    let (published, listed) = published;
     let _in_flight = InFlight(state.shared.clone());
     if let Some(latency) = latency {
         tokio::time::sleep(latency).await;
@@ -266,6 +283,11 @@ async fn handle(
         &published,
     ) {
         Some(body) => {
+            let body = if rest.trim_matches('/') == "panels" && !listed.is_empty() {
+                relist(&body, &listed)
+            } else {
+                body
+            };
             let body = body
                 .replace(UK_ORIGIN, &format!("{base}/uk/api/v1/"))
                 .replace(AU_ORIGIN, &format!("{base}/au/api/v1/"));
@@ -277,6 +299,20 @@ async fn handle(
         )
             .into_response(),
     }
+}
+
+/// A catalogue page with the versions of `listed` panels replaced.
+fn relist(body: &str, listed: &HashMap<u32, String>) -> String {
+    let Ok(mut page) = serde_json::from_str::<Value>(body) else {
+        return body.to_owned();
+    };
+    for panel in page["results"].as_array_mut().into_iter().flatten() {
+        let id = panel["id"].as_u64().and_then(|i| u32::try_from(i).ok());
+        if let Some(version) = id.and_then(|i| listed.get(&i)) {
+            panel["version"] = json!(version);
+        }
+    }
+    page.to_string()
 }
 
 /// Edits of a panel detail for [`MockPanelApp::publish_version`].

@@ -116,6 +116,19 @@ impl Cache for MemoryBackend {
         Ok(())
     }
 
+    async fn delete_if_equal(&self, key: &str, value: &[u8]) -> BackendResult<bool> {
+        let now = Instant::now();
+        let mut state = self.state();
+        let holds = state
+            .values
+            .get(key)
+            .is_some_and(|(v, exp)| v == value && exp.is_none_or(|e| e > now));
+        if holds {
+            state.values.remove(key);
+        }
+        Ok(holds)
+    }
+
     async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>> {
         let now = Instant::now();
         let state = self.state();

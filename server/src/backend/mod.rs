@@ -51,6 +51,9 @@ pub trait Cache: Send + Sync {
     /// Sets only when absent; returns whether it was set (locks, single-flight leases).
     async fn set_if_absent(&self, key: &str, value: &[u8], ttl: Duration) -> BackendResult<bool>;
     async fn delete(&self, key: &str) -> BackendResult<()>;
+    /// Deletes `key` only while it holds `value` (atomically: releasing a lease never
+    /// removes a lease another holder took after this one expired); returns whether it did.
+    async fn delete_if_equal(&self, key: &str, value: &[u8]) -> BackendResult<bool>;
     /// Remaining time to live, or `None` when the key is absent.
     async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>>;
     async fn ping(&self) -> BackendResult<()>;
@@ -166,6 +169,17 @@ pub mod contract {
         );
         let ttl = c.ttl("lease").await.unwrap().unwrap();
         assert!(ttl <= Duration::from_secs(5) && ttl > Duration::from_secs(3));
+        assert!(
+            !c.delete_if_equal("lease", b"y").await.unwrap(),
+            "not the holder"
+        );
+        assert_eq!(c.get("lease").await.unwrap().as_deref(), Some(&b"x"[..]));
+        assert!(c.delete_if_equal("lease", b"x").await.unwrap());
+        assert_eq!(c.get("lease").await.unwrap(), None);
+        assert!(
+            !c.delete_if_equal("lease", b"x").await.unwrap(),
+            "already gone"
+        );
         c.delete("k").await.unwrap();
         assert_eq!(c.get("k").await.unwrap(), None);
         assert_eq!(c.ttl("k").await.unwrap(), None);

@@ -25,6 +25,14 @@ end
 return {c, ttl}
 ";
 
+/// DEL only while the key holds ARGV[1] (a lease released by its holder, never by another).
+const DELETE_IF_EQUAL_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 type Channels = Arc<Mutex<HashMap<String, broadcast::Sender<String>>>>;
 
 /// Cache, counters, sessions and pub/sub in Redis under one key prefix.
@@ -160,6 +168,19 @@ impl Cache for RedisBackend {
 
     async fn delete(&self, key: &str) -> BackendResult<()> {
         self.client.del::<(), _>(self.key(key)).await.map_err(err)
+    }
+
+    async fn delete_if_equal(&self, key: &str, value: &[u8]) -> BackendResult<bool> {
+        let deleted: i64 = self
+            .client
+            .eval(
+                DELETE_IF_EQUAL_SCRIPT,
+                vec![self.key(key)],
+                vec![value.to_vec()],
+            )
+            .await
+            .map_err(err)?;
+        Ok(deleted == 1)
     }
 
     async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>> {

@@ -340,7 +340,12 @@ impl PanelAppQuery {
                 .map_or((DataOrigin::Snapshot, Utc::now()), |(c, o)| {
                     (*o, c.fetched_at)
                 });
-            let counts = state.panelapp.known_counts(p.source, p.id, p.version);
+            let counts = state.panelapp.known_counts(
+                p.source,
+                p.id,
+                p.version,
+                origin == DataOrigin::Snapshot,
+            );
             connection.edges.push(Edge::new(
                 i.to_string(),
                 PanelSummary::new(p, counts, origin, date),

@@ -523,3 +523,45 @@ async fn a_cold_sync_uses_bounded_concurrency() {
         "cold UK sync with 50 ms latency, concurrency 8: {elapsed:?} (serial would be {serial:?})"
     );
 }
+
+#[tokio::test]
+async fn counts_follow_the_version_the_catalogue_lists() {
+    let mock = MockPanelApp::start().await;
+    let app = app_with(&mock, &[]).await;
+    let c = &app.client;
+    const LISTED: &str = "query($s: String) { panels(search: $s, source: UK, first: 1) {
+        nodes { id version counts { green amber red grey } } } }";
+    let name = json!({ "s": "Idiopathic ventricular fibrillation" });
+    let old = c.data(PANEL, json!({ "src": "UK", "id": 277 })).await;
+    assert_eq!(old["panel"]["version"], "1.3");
+    let listed = c.data(LISTED, name.clone()).await;
+    let row = &listed["panels"]["nodes"][0];
+    assert_eq!((&row["id"], &row["version"]), (&json!(277), &json!("1.3")));
+    assert_eq!(row["counts"], old["panel"]["counts"], "{listed}");
+
+    // PanelApp publishes 1.4 and lists it: the counts of 1.3 are not shown for 1.4.
+    let v = mock.publish_version("uk", 277, tests::mock_panelapp::ivf_moves_on);
+    assert_eq!(v, "1.4");
+    mock.list_version("uk", 277, &v);
+    app.state.panelapp.refresh(Some(Source::Uk)).await.unwrap();
+    let listed = c.data(LISTED, name.clone()).await;
+    let row = &listed["panels"]["nodes"][0];
+    assert_eq!(row["version"], "1.4", "{listed}");
+    assert_eq!(row["counts"], Value::Null, "{listed}");
+
+    // Once 1.4 is read, its own counts are listed.
+    let new = c
+        .data(PANEL, json!({ "src": "UK", "id": 277, "v": "1.4" }))
+        .await;
+    let counts = &new["panel"]["counts"];
+    let n = |k: &str, body: &Value| body[k].as_i64().unwrap();
+    let was = &old["panel"]["counts"];
+    // KCNJ8 (red) dropped, SCN5A amber → green, KCNH2 added green.
+    assert_eq!(
+        (n("green", counts), n("amber", counts), n("red", counts)),
+        (n("green", was) + 2, n("amber", was) - 1, n("red", was) - 1),
+        "{new}"
+    );
+    let listed = c.data(LISTED, name).await;
+    assert_eq!(listed["panels"]["nodes"][0]["counts"], *counts, "{listed}");
+}

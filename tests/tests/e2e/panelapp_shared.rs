@@ -14,6 +14,7 @@ use server::backend::Backends;
 use server::panelapp::snapshot::{Snapshot, SourceDump};
 use server::panelapp::{DataOrigin, PanelAppService};
 use shared::Source;
+use tests::mock_panelapp::FaultKind;
 use tests::{Backend, MockPanelApp, TestApp, TestConfig};
 
 const PANEL: &str = "query($src: PanelSource!, $id: Int!) {
@@ -34,6 +35,61 @@ fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+const LISTING: &str = "query($src: PanelSource, $after: String) {
+    panels(source: $src, first: 40, after: $after) {
+        pageInfo { hasNextPage endCursor } nodes { id version counts { green amber red grey } } } }";
+const COUNTS: &str = "query($src: PanelSource!, $id: Int!) {
+    panel(source: $src, id: $id) { version dataOrigin counts { green amber red grey } } }";
+
+/// Every panel of a source's listing: id → (version, counts), all pages.
+async fn listed_counts(client: &tests::GraphqlClient, src: &str) -> BTreeMap<i64, (Value, Value)> {
+    let mut all = BTreeMap::new();
+    let mut after = Value::Null;
+    loop {
+        let page = client
+            .data(LISTING, json!({ "src": src, "after": after }))
+            .await;
+        let panels = &page["panels"];
+        for n in panels["nodes"].as_array().unwrap() {
+            all.insert(
+                n["id"].as_i64().unwrap(),
+                (n["version"].clone(), n["counts"].clone()),
+            );
+        }
+        if panels["pageInfo"]["hasNextPage"] != true {
+            return all;
+        }
+        after = panels["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// Every listed panel of both sources carries counts equal to its detail's — except UK
+/// panel 1207, whose captured detail (2.1) is newer than the version its captured catalogue
+/// lists (1.6): counts of another version are never shown.
+async fn every_listed_panel_has_its_counts(app: &TestApp, expected_panels: usize) {
+    let mut seen = 0;
+    let mut other_version = Vec::new();
+    for src in ["UK", "AU"] {
+        let listed = listed_counts(&app.client, src).await;
+        for (id, (version, counts)) in &listed {
+            let detail = app
+                .client
+                .data(COUNTS, json!({ "src": src, "id": id }))
+                .await;
+            if detail["panel"]["version"] == *version {
+                assert!(counts.is_object(), "{src} panel {id}: no counts listed");
+                assert_eq!(detail["panel"]["counts"], *counts, "{src} panel {id}");
+            } else {
+                assert_eq!(*counts, Value::Null, "{src} panel {id}: {detail}");
+                other_version.push(format!("{src} {id}"));
+            }
+        }
+        seen += listed.len();
+    }
+    assert_eq!(seen, expected_panels);
+    assert_eq!(other_version, ["UK 1207"]);
 }
 
 /// Upstream calls the mock saw (every path).
@@ -673,6 +729,9 @@ async fn a_complete_sync_lets_uploads_flag_unknown_symbols_and_survives_a_restar
     let pointer = std::fs::read(cache_dir.join("panelapp_v2_panel_uk_402_current")).unwrap();
     assert!(pointer.len() < 200, "{}", String::from_utf8_lossy(&pointer));
     assert!(cache_dir.join("panelapp_v2_panel_uk_402_8.125").is_file());
+    // The counts of every synced panel survived the restart too (on disk, one small file).
+    assert!(cache_dir.join("panelapp_v2_counts_uk").is_file());
+    every_listed_panel_has_its_counts(&b, uk_panels + 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -694,4 +753,194 @@ async fn a_complete_snapshot_flags_unknown_symbols_and_the_bundled_one_does_not(
     let bundled = TestApp::sqlite().await;
     let kinds = upload_kinds(&bundled, "BRCA1\nNOTAGENE9\n").await;
     assert!(kinds.iter().any(|(k, _)| k == "UNCHECKED"), "{kinds:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synced_counts_reach_a_sibling_and_a_restarted_server_through_redis() {
+    let Some(_) = redis_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("complete");
+    complete_snapshot(&snap);
+    let upstream = SnapshotPanelApp::start(snap.clone()).await;
+    let panels = Source::ALL
+        .iter()
+        .map(|s| Snapshot::read_dir(&snap).unwrap().panels(*s).unwrap().len())
+        .sum::<usize>();
+    let a = TestApp::spawn(TestConfig {
+        backend: Some(Backend::PostgresRedis),
+        panelapp: Some(upstream.urls()),
+        ..TestConfig::default()
+    })
+    .await
+    .unwrap();
+    // Before any detail is read, the listing has no counts.
+    let before = listed_counts(&a.client, "UK").await;
+    assert!(before.values().all(|(_, c)| c.is_null()), "{before:?}");
+    for s in Source::ALL {
+        let r = a
+            .state
+            .panelapp
+            .sync(*s, Arc::new(|_, _| {}))
+            .await
+            .unwrap();
+        assert!(r.complete, "{r:?}");
+    }
+    // B shares the Redis and can not reach PanelApp: every count comes from the shared index.
+    let b = a.sibling().await;
+    every_listed_panel_has_its_counts(&b, panels).await;
+    // A restart (A gone, a new instance): loaded at start-up.
+    a.stop().await;
+    let c = b.sibling().await;
+    c.state.panelapp.started().await;
+    every_listed_panel_has_its_counts(&c, panels).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundled_snapshot_lists_counts_for_its_panels() {
+    let mock = MockPanelApp::start().await;
+    let urls = mock.urls();
+    mock.stop();
+    let app = TestApp::spawn(TestConfig {
+        panelapp: Some(urls),
+        ..TestConfig::default()
+    })
+    .await
+    .unwrap();
+    app.state.panelapp.started().await;
+    let bundled = Snapshot::bundled();
+    for (source, src) in [(Source::Uk, "UK"), (Source::Au, "AU")] {
+        let listed = listed_counts(&app.client, src).await;
+        assert_eq!(listed.len(), bundled.panels(source).unwrap().len());
+        let mut with_counts = 0;
+        for (id, (version, counts)) in &listed {
+            let detail = u32::try_from(*id)
+                .ok()
+                .and_then(|i| bundled.detail(source, i));
+            if detail.is_none() {
+                assert!(counts.is_null(), "{src} panel {id} has no detail");
+                continue;
+            }
+            let panel = app
+                .client
+                .data(COUNTS, json!({ "src": src, "id": id }))
+                .await;
+            assert_eq!(panel["panel"]["dataOrigin"], "SNAPSHOT");
+            if panel["panel"]["version"] != *version {
+                // UK 1207: the captured detail is newer than the captured catalogue's entry.
+                assert!(counts.is_null(), "{src} panel {id}");
+                continue;
+            }
+            with_counts += 1;
+            assert!(counts.is_object(), "{src} panel {id}");
+            assert_eq!(panel["panel"]["counts"], *counts, "{src} panel {id}");
+        }
+        let details = bundled
+            .detail_ids()
+            .iter()
+            .filter(|(s, _)| *s == source)
+            .count();
+        let expected = if source == Source::Uk {
+            details - 1
+        } else {
+            details
+        };
+        assert_eq!(with_counts, expected, "{src}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_redis_ask_panelapp_once_for_a_panel_a_catalogue_a_gene() {
+    let Some(redis) = redis_url() else { return };
+    let mock = MockPanelApp::start().await;
+    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
+    let b = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
+    mock.fault(
+        "/uk/api/v1/panels/398/",
+        FaultKind::Delay(Duration::from_millis(400)),
+        100,
+    );
+    let answers = futures::future::join_all((0..50).map(|i| {
+        let service = if i % 2 == 0 { a.clone() } else { b.clone() };
+        async move { service.panel(Source::Uk, 398, None).await }
+    }))
+    .await;
+    let first = answers[0].as_ref().map_err(|e| e.message.clone()).unwrap();
+    assert_eq!(first.data.entities.len(), 585);
+    for r in &answers {
+        let r = r.as_ref().map_err(|e| e.message.clone()).unwrap();
+        assert_eq!(r.data.entities, first.data.entities);
+        assert_eq!(r.data.version, first.data.version);
+    }
+    assert_eq!(
+        mock.calls("/uk/api/v1/panels/398/"),
+        1,
+        "{:?}",
+        mock.all_calls()
+    );
+
+    // The catalogue too: its pages are asked for once between both instances.
+    mock.set_latency(Some(Duration::from_millis(100)));
+    let (on_a, on_b) = tokio::join!(a.catalogue(Source::Uk), b.catalogue(Source::Uk));
+    let (on_a, on_b) = (on_a.unwrap().0, on_b.unwrap().0);
+    assert_eq!(on_a.panels.len(), 439);
+    assert_eq!(
+        on_a.fetched_at, on_b.fetched_at,
+        "B took A's copy (or A took B's)"
+    );
+    assert_eq!(mock.calls("/uk/api/v1/panels/?page=5"), 1);
+    assert_eq!(mock.calls("/uk/api/v1/panels/signedoff/"), 1);
+
+    // And gene searches.
+    let (on_a, on_b) = tokio::join!(a.panels_by_gene("PKD1"), b.panels_by_gene("PKD1"));
+    let key = |hits: Vec<server::panelapp::PanelGeneHit>| -> Vec<_> {
+        hits.into_iter()
+            .map(|h| (h.source, h.panel_id, h.panel_version, h.confidence))
+            .collect()
+    };
+    let (on_a, on_b) = (key(on_a.unwrap()), key(on_b.unwrap()));
+    assert!(!on_a.is_empty());
+    assert_eq!(
+        on_a, on_b,
+        "the same answer (live on one, maybe from the cache on the other)"
+    );
+    assert_eq!(mock.calls("/uk/api/v1/genes/PKD1/"), 1);
+    assert_eq!(mock.calls("/au/api/v1/genes/PKD1/"), 1);
+
+    // Leases are given back: nothing is left in Redis.
+    let raw = Backends::redis(&redis, &prefix).await.unwrap();
+    for key in ["panel:uk:398:current", "catalogue:uk", "genes:uk:PKD1"] {
+        let lease = format!("panelapp:v2:lease:{key}");
+        assert_eq!(raw.cache.get(&lease).await.unwrap(), None, "{lease}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_left_by_a_dead_instance_expires_and_the_panel_is_fetched() {
+    let Some(redis) = redis_url() else { return };
+    let mock = MockPanelApp::start().await;
+    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
+    let dir = tempfile::tempdir().unwrap();
+    // An instance took the lease for panel 635 and died before answering.
+    let raw = Backends::redis(&redis, &prefix).await.unwrap();
+    let lease = "panelapp:v2:lease:panel:uk:635:current";
+    assert!(
+        raw.cache
+            .set_if_absent(lease, b"dead-instance", Duration::from_millis(1500))
+            .await
+            .unwrap()
+    );
+    let service = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
+    let started = std::time::Instant::now();
+    let r = service.panel(Source::Uk, 635, None).await.unwrap();
+    assert_eq!(r.origin, DataOrigin::Live);
+    assert_eq!(r.data.entities.len(), 8);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "waited for the lease: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(mock.calls("/uk/api/v1/panels/635/"), 1);
+    assert_eq!(raw.cache.get(lease).await.unwrap(), None, "released");
 }

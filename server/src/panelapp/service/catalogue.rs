@@ -171,43 +171,34 @@ impl PanelAppService {
         let out = self
             .single_flight(catalogue_key(source), move |this| {
                 async move {
-                    let client = this.client(source)?.clone();
-                    let fetched = async {
-                        let panels: Vec<RawSummary> = client
-                            .get_all("panels/", "panel list", progress.as_ref())
-                            .await?;
-                        let signed: Vec<RawSummary> = client
-                            .get_all("panels/signedoff/", "signed-off list", &|_, _| {})
-                            .await?;
-                        Ok::<_, crate::panelapp::client::UpstreamError>((panels, signed))
-                    }
-                    .await;
-                    let (panels, signed) = match fetched {
-                        Ok(v) => v,
-                        Err(e) => {
-                            lock(&this.failed_at).insert(source, Instant::now());
-                            return Err(AppError::from(e));
+                    // Across instances: one asks PanelApp, the others take its catalogue from
+                    // the cache (one fetched at another time than the one held now, or fresh).
+                    let before = if this.store.shared_across_instances() {
+                        this.cached_catalogue(source).await.map(|c| c.fetched_at)
+                    } else {
+                        None
+                    };
+                    let t = this.clone();
+                    let ready = move || {
+                        let t = t.clone();
+                        async move {
+                            t.cached_catalogue(source).await.filter(|c| {
+                                Some(c.fetched_at) != before || t.is_fresh(source, c.fetched_at)
+                            })
                         }
                     };
-                    lock(&this.failed_at).remove(&source);
-                    let cached = CachedCatalogue {
-                        fetched_at: Utc::now(),
-                        panels,
-                        signed_off: signed,
-                    };
-                    if let Ok(bytes) = serde_json::to_vec(&cached) {
-                        this.store.put(&catalogue_key(source), &bytes).await;
-                    }
-                    let c = Arc::new(Catalogue::new(
-                        source,
-                        cached.panels,
-                        cached.signed_off,
-                        cached.fetched_at,
-                        false,
-                    ));
+                    let c = this
+                        .across_instances(
+                            &catalogue_key(source),
+                            ready,
+                            this.fetch_catalogue_upstream(source, progress),
+                        )
+                        .await?;
                     this.install_catalogue(c.clone());
-                    // A sync run elsewhere (the CLI) may have left a newer gene index.
+                    // A sync run elsewhere (the CLI) may have left a newer gene index, and
+                    // counts of panels read elsewhere.
                     this.load_gene_index(source).await;
+                    this.load_counts(source).await;
                     Ok(FlightOut::Catalogue(c))
                 }
                 .boxed()
@@ -217,6 +208,48 @@ impl PanelAppService {
             FlightOut::Catalogue(c) => Ok(c),
             _ => Err(AppError::internal("unexpected PanelApp flight result")),
         }
+    }
+
+    /// Asks PanelApp for a catalogue and its signed-off list, and caches them.
+    async fn fetch_catalogue_upstream(
+        &self,
+        source: Source,
+        progress: Arc<dyn Fn(usize, Option<u64>) + Send + Sync>,
+    ) -> AppResult<Arc<Catalogue>> {
+        let client = self.client(source)?.clone();
+        let fetched = async {
+            let panels: Vec<RawSummary> = client
+                .get_all("panels/", "panel list", progress.as_ref())
+                .await?;
+            let signed: Vec<RawSummary> = client
+                .get_all("panels/signedoff/", "signed-off list", &|_, _| {})
+                .await?;
+            Ok::<_, crate::panelapp::client::UpstreamError>((panels, signed))
+        }
+        .await;
+        let (panels, signed) = match fetched {
+            Ok(v) => v,
+            Err(e) => {
+                lock(&self.failed_at).insert(source, Instant::now());
+                return Err(AppError::from(e));
+            }
+        };
+        lock(&self.failed_at).remove(&source);
+        let cached = CachedCatalogue {
+            fetched_at: Utc::now(),
+            panels,
+            signed_off: signed,
+        };
+        if let Ok(bytes) = serde_json::to_vec(&cached) {
+            self.store.put(&catalogue_key(source), &bytes).await;
+        }
+        Ok(Arc::new(Catalogue::new(
+            source,
+            cached.panels,
+            cached.signed_off,
+            cached.fetched_at,
+            false,
+        )))
     }
 
     /// Both catalogues (or one), loaded concurrently. With both, one instance that can not
@@ -254,6 +287,9 @@ impl PanelAppService {
         filter: &SearchFilter,
     ) -> AppResult<(Vec<Arc<PanelSummary>>, Vec<(Arc<Catalogue>, DataOrigin)>)> {
         let loaded = self.catalogues(filter.source).await?;
+        for (c, _) in &loaded {
+            self.follow_counts(c.source).await;
+        }
         let index = self.index.read().map(|i| i.clone()).unwrap_or_default();
         Ok((index.search(query, filter), loaded))
     }

@@ -131,40 +131,71 @@ impl PanelAppService {
         let fetched = self
             .single_flight(key.clone(), move |this| {
                 async move {
-                    let client = this.client(source)?.clone();
-                    let raw: Vec<RawEntity> = match client
-                        .get_all(
-                            &format!("genes/{symbol}/"),
-                            &format!("gene {symbol}"),
-                            &|_, _| {},
-                        )
-                        .await
-                    {
-                        Ok(raw) => raw,
-                        Err(e) => {
-                            let e = AppError::from(e);
-                            if e.code != shared::ErrorCode::NotFound {
-                                return Err(e);
+                    // Across instances: one asks PanelApp, the others take its answer from
+                    // the cache (one fetched at another time than the one there now, or fresh).
+                    let stored = |t: Arc<Self>, key: String| async move {
+                        t.store
+                            .get(&key)
+                            .await
+                            .and_then(|b| serde_json::from_slice::<CachedHits>(&b).ok())
+                    };
+                    let before = if this.store.shared_across_instances() {
+                        stored(this.clone(), key.clone())
+                            .await
+                            .map(|c| c.fetched_at)
+                    } else {
+                        None
+                    };
+                    let (t, k) = (this.clone(), key.clone());
+                    let ready = move || {
+                        let (t, k) = (t.clone(), k.clone());
+                        async move {
+                            stored(t.clone(), k)
+                                .await
+                                .filter(|c| {
+                                    Some(c.fetched_at) != before || t.is_fresh(source, c.fetched_at)
+                                })
+                                .map(|c| Arc::new(c.hits))
+                        }
+                    };
+                    let upstream = async {
+                        let client = this.client(source)?.clone();
+                        let raw: Vec<RawEntity> = match client
+                            .get_all(
+                                &format!("genes/{symbol}/"),
+                                &format!("gene {symbol}"),
+                                &|_, _| {},
+                            )
+                            .await
+                        {
+                            Ok(raw) => raw,
+                            Err(e) => {
+                                let e = AppError::from(e);
+                                if e.code != shared::ErrorCode::NotFound {
+                                    return Err(e);
+                                }
+                                Vec::new()
                             }
-                            Vec::new()
+                        };
+                        let hits: Vec<PanelGeneHit> = raw
+                            .into_iter()
+                            .filter_map(|e| hit_of(source, e, &[&symbol, &asked], DataOrigin::Live))
+                            .collect();
+                        let cached = CachedHits {
+                            fetched_at: Utc::now(),
+                            hits,
+                        };
+                        if let Ok(bytes) = serde_json::to_vec(&cached) {
+                            if cached.hits.is_empty() {
+                                this.store.put_memory_only(&key, &bytes).await;
+                            } else {
+                                this.store.put(&key, &bytes).await;
+                            }
                         }
+                        Ok(Arc::new(cached.hits))
                     };
-                    let hits: Vec<PanelGeneHit> = raw
-                        .into_iter()
-                        .filter_map(|e| hit_of(source, e, &[&symbol, &asked], DataOrigin::Live))
-                        .collect();
-                    let cached = CachedHits {
-                        fetched_at: Utc::now(),
-                        hits,
-                    };
-                    if let Ok(bytes) = serde_json::to_vec(&cached) {
-                        if cached.hits.is_empty() {
-                            this.store.put_memory_only(&key, &bytes).await;
-                        } else {
-                            this.store.put(&key, &bytes).await;
-                        }
-                    }
-                    Ok(FlightOut::Hits(Arc::new(cached.hits)))
+                    let hits = this.across_instances(&key, ready, upstream).await?;
+                    Ok(FlightOut::Hits(hits))
                 }
                 .boxed()
             })

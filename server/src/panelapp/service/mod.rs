@@ -10,6 +10,8 @@
 //! panel:<uk|au>:<id>:current     which version is current, and when that was last checked
 //! genes:<uk|au>:<SYMBOL>         PanelApp's gene search for a symbol
 //! gene-index:<uk|au>             the genes of a whole catalogue (written by a sync)
+//! counts:<uk|au>                 entities per evidence level of every panel read (newest version)
+//! lease:<key>                    held (Redis only) while one instance asks PanelApp for <key>
 //! invalidated:<uk|au>            when data of the instance was last declared stale
 //! ```
 
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use shared::{Confidence, EntityType, PanelData, PanelVersion, Source};
 
 mod catalogue;
+mod counts;
 mod gene_search;
 mod panels;
 mod store;
@@ -37,7 +40,7 @@ use super::{Catalogue, DataOrigin};
 use crate::backend::Cache;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
-use store::{PREFIX, Store};
+use store::{Lease, PREFIX, Store};
 
 /// After a failed refresh, background refreshes of that source wait this long.
 const RETRY_COOLDOWN: Duration = Duration::from_secs(30);
@@ -123,6 +126,8 @@ pub struct PanelAppService {
     /// The newest gene index date loaded per source.
     gene_index_loaded: Mutex<HashMap<Source, DateTime<Utc>>>,
     flights: Mutex<HashMap<String, Flight>>,
+    /// How long a lease around a PanelApp call lasts in Redis (one request's timeout).
+    lease_ttl: Duration,
     failed_at: Mutex<HashMap<Source, Instant>>,
     /// Data fetched before this (per source) counts as stale (`refreshPanelApp`).
     invalidated: Mutex<HashMap<Source, DateTime<Utc>>>,
@@ -130,6 +135,18 @@ pub struct PanelAppService {
     invalidation_read: Mutex<HashMap<Source, Instant>>,
     /// Keys being revalidated in the background (one task per key).
     revalidating: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Entities per evidence level of the panels read, by source (see [`counts`]).
+    counts: Mutex<HashMap<Source, counts::CountsIndex>>,
+    /// Sources whose counts changed since they were last written to the cache.
+    counts_dirty: Mutex<std::collections::HashSet<Source>>,
+    /// When each source's shared counts index was last read.
+    counts_read: Mutex<HashMap<Source, Instant>>,
+    /// One counts write at a time.
+    counts_flush: tokio::sync::Mutex<()>,
+    /// Wakes the background counts writer.
+    counts_wake: Arc<tokio::sync::Notify>,
+    /// Counts of the snapshot's panel details (computed at start-up).
+    snapshot_counts: std::sync::OnceLock<counts::SnapshotCounts>,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
     started: tokio::sync::watch::Sender<bool>,
 }
@@ -142,6 +159,11 @@ type VersionKey = (Source, u32, PanelVersion);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The lease (in Redis) guarding the PanelApp call that fills cache key `key`.
+fn lease_key(key: &str) -> String {
+    format!("{PREFIX}lease:{}", key.strip_prefix(PREFIX).unwrap_or(key))
 }
 
 fn panel_key(source: Source, id: u32, version: PanelVersion) -> String {
@@ -207,33 +229,61 @@ impl PanelAppService {
             current: Mutex::default(),
             gene_index_loaded: Mutex::default(),
             flights: Mutex::default(),
+            lease_ttl: p
+                .timeout
+                .clamp(Duration::from_secs(5), Duration::from_secs(60)),
             failed_at: Mutex::default(),
             invalidated: Mutex::default(),
             invalidation_read: Mutex::default(),
             revalidating: Arc::default(),
+            counts: Mutex::default(),
+            counts_dirty: Mutex::default(),
+            counts_read: Mutex::default(),
+            counts_flush: tokio::sync::Mutex::new(()),
+            counts_wake: Arc::default(),
+            snapshot_counts: std::sync::OnceLock::new(),
             started: tokio::sync::watch::Sender::new(false),
         });
         match tokio::runtime::Handle::try_current() {
-            Ok(rt) if !snapshot_only => {
+            Ok(rt) => {
                 let service = this.clone();
                 rt.spawn(async move {
                     let s = service.clone();
-                    let _ = tokio::task::spawn_blocking(move || s.store.sweep_disk()).await;
-                    for source in Source::ALL {
-                        service.load_gene_index(*source).await;
+                    let _ = tokio::task::spawn_blocking(move || s.count_snapshot()).await;
+                    if !service.snapshot_only {
+                        let s = service.clone();
+                        let _ = tokio::task::spawn_blocking(move || s.store.sweep_disk()).await;
+                        for source in Source::ALL {
+                            service.load_gene_index(*source).await;
+                            service.load_counts(*source).await;
+                        }
                     }
                     service.started.send_replace(true);
                 });
+                if !snapshot_only {
+                    // Writes new counts to the cache, coalescing bursts (a sync reads hundreds).
+                    let weak = Arc::downgrade(&this);
+                    let wake = this.counts_wake.clone();
+                    rt.spawn(async move {
+                        loop {
+                            wake.notified().await;
+                            let Some(service) = weak.upgrade() else { break };
+                            service.flush_dirty_counts().await;
+                        }
+                    });
+                }
             }
-            _ => {
+            Err(_) => {
+                this.count_snapshot();
                 this.started.send_replace(true);
             }
         }
         Ok(this)
     }
 
-    /// Waits for the start-up work: expired disk entries removed, the gene indexes of earlier
-    /// syncs loaded (uploads flag unknown symbols only after that).
+    /// Waits for the start-up work: expired disk entries removed, the gene indexes and panel
+    /// counts of earlier runs loaded (uploads flag unknown symbols only after that), the
+    /// snapshot's panels counted.
     pub async fn started(&self) {
         let mut rx = self.started.subscribe();
         let _ = rx.wait_for(|done| *done).await;
@@ -384,6 +434,59 @@ impl PanelAppService {
             }
         };
         flight.await
+    }
+
+    /// Single flight across instances sharing Redis: `fetch` runs under the lease for
+    /// `key` (SET NX PX with a random token, released by compare-and-delete). An instance
+    /// that finds the lease taken waits for the holder's result to appear in the cache
+    /// (`ready`, polled with a short backoff) and serves it; when the lease goes away without
+    /// a result (the holder failed, or died and the lease expired) it tries to take the lease
+    /// itself. Without Redis, `fetch` simply runs.
+    async fn across_instances<T, R>(
+        &self,
+        key: &str,
+        ready: impl Fn() -> R,
+        fetch: impl std::future::Future<Output = AppResult<T>>,
+    ) -> AppResult<T>
+    where
+        R: std::future::Future<Output = Option<T>>,
+    {
+        let lease = lease_key(key);
+        // A holder keeps the lease at most `lease_ttl`; past that (plus a margin) fetch anyway.
+        let deadline = Instant::now() + self.lease_ttl + Duration::from_secs(1);
+        loop {
+            match self.store.try_lease(&lease, self.lease_ttl).await {
+                Lease::Taken(token) => {
+                    let out = fetch.await;
+                    self.store.release(&lease, &token).await;
+                    return out;
+                }
+                Lease::Unavailable => return fetch.await,
+                Lease::Held => {}
+            }
+            let mut pause = Duration::from_millis(10);
+            loop {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+                if let Some(v) = ready().await {
+                    return Ok(v);
+                }
+                if Instant::now() >= deadline {
+                    tracing::warn!(
+                        lease,
+                        "PanelApp lease outlived its holder's timeout; fetching"
+                    );
+                    return fetch.await;
+                }
+                if !self.store.lease_held(&lease).await {
+                    // Released: the result may have landed just before.
+                    if let Some(v) = ready().await {
+                        return Ok(v);
+                    }
+                    break;
+                }
+            }
+        }
     }
 }
 

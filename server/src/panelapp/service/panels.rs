@@ -14,19 +14,6 @@ use crate::panelapp::models::{RawSummary, parse_panel};
 use crate::panelapp::{DataOrigin, PanelResult, PanelSummary, parse_date};
 
 impl PanelAppService {
-    /// Entities per evidence level of one panel version, when this instance has already
-    /// parsed that version (memory only: listing a page of results does no I/O for it).
-    pub fn known_counts(
-        &self,
-        source: Source,
-        id: u32,
-        version: PanelVersion,
-    ) -> Option<shared::ConfidenceCounts> {
-        lock(&self.parsed)
-            .get(&(source, id, version))
-            .map(|(_, data)| data.counts())
-    }
-
     /// A panel at `version` (the current one when `None`).
     pub async fn panel(
         self: &Arc<Self>,
@@ -127,6 +114,7 @@ impl PanelAppService {
         self.apply_signed_off(&mut data);
         let data = Arc::new(data);
         self.genes.add(&data);
+        self.note_counts(&data);
         lock(&self.parsed).insert((source, id, version), (at, data.clone()));
         Some((at, data))
     }
@@ -171,6 +159,7 @@ impl PanelAppService {
             .date(source)
             .and_then(|d| parse_date(&d))
             .unwrap_or_default();
+        self.note_counts(&data);
         Ok(PanelResult {
             data: Arc::new(data),
             origin: DataOrigin::Snapshot,
@@ -192,46 +181,26 @@ impl PanelAppService {
             None => current_key(source, id),
         };
         let out = self
-            .single_flight(key, move |this| {
+            .single_flight(key.clone(), move |this| {
                 async move {
-                    let client = this.client(source)?.clone();
-                    let path = match version {
-                        Some(v) => format!("panels/{id}/?version={v}"),
-                        None => format!("panels/{id}/"),
+                    // Across instances: one of them asks PanelApp, the others take its answer
+                    // from the cache (a current pointer newer than the one seen now).
+                    let before = match version {
+                        None => this.stored_current(source, id).await.map(|c| c.checked_at),
+                        Some(_) => None,
                     };
-                    let url = client.url(&path).map_err(AppError::from)?;
-                    let what = format!("panel {id}");
-                    let body = client
-                        .get_bytes(&url, &what)
-                        .await
-                        .map_err(AppError::from)?;
-                    let mut data = parse_panel(&body, source).map_err(|e| {
-                        AppError::upstream(
-                            client.instance(),
-                            format!("malformed response for {what}: {e}"),
+                    let t = this.clone();
+                    let ready = move || {
+                        let t = t.clone();
+                        async move { t.landed_panel(source, id, version, before).await }
+                    };
+                    let (data, at) = this
+                        .across_instances(
+                            &key,
+                            ready,
+                            this.fetch_panel_upstream(source, id, version),
                         )
-                    })?;
-                    this.apply_signed_off(&mut data);
-                    let at = Utc::now();
-                    let mut envelope = at.to_rfc3339().into_bytes();
-                    envelope.push(b'\n');
-                    envelope.extend_from_slice(&body);
-                    let data = Arc::new(data);
-                    this.genes.add(&data);
-                    this.store
-                        .put(&panel_key(source, id, data.version), &envelope)
-                        .await;
-                    lock(&this.parsed).insert((source, id, data.version), (at, data.clone()));
-                    if version.is_none() {
-                        let cur = Current {
-                            version: data.version,
-                            checked_at: at,
-                        };
-                        if let Ok(bytes) = serde_json::to_vec(&cur) {
-                            this.store.put(&current_key(source, id), &bytes).await;
-                        }
-                        lock(&this.current).insert((source, id), cur);
-                    }
+                        .await?;
                     Ok(FlightOut::Panel(data, at))
                 }
                 .boxed()
@@ -240,6 +209,94 @@ impl PanelAppService {
         match out {
             FlightOut::Panel(d, at) => Ok((d, at)),
             _ => Err(AppError::internal("unexpected PanelApp flight result")),
+        }
+    }
+
+    /// Asks PanelApp for a panel, stores the detail under its version key and, for the
+    /// current version, the pointer to it.
+    async fn fetch_panel_upstream(
+        self: &Arc<Self>,
+        source: Source,
+        id: u32,
+        version: Option<PanelVersion>,
+    ) -> AppResult<(Arc<PanelData>, DateTime<Utc>)> {
+        let client = self.client(source)?.clone();
+        let path = match version {
+            Some(v) => format!("panels/{id}/?version={v}"),
+            None => format!("panels/{id}/"),
+        };
+        let url = client.url(&path).map_err(AppError::from)?;
+        let what = format!("panel {id}");
+        let body = client
+            .get_bytes(&url, &what)
+            .await
+            .map_err(AppError::from)?;
+        let mut data = parse_panel(&body, source).map_err(|e| {
+            AppError::upstream(
+                client.instance(),
+                format!("malformed response for {what}: {e}"),
+            )
+        })?;
+        self.apply_signed_off(&mut data);
+        let at = Utc::now();
+        let mut envelope = at.to_rfc3339().into_bytes();
+        envelope.push(b'\n');
+        envelope.extend_from_slice(&body);
+        let data = Arc::new(data);
+        self.genes.add(&data);
+        self.note_counts(&data);
+        self.store
+            .put(&panel_key(source, id, data.version), &envelope)
+            .await;
+        lock(&self.parsed).insert((source, id, data.version), (at, data.clone()));
+        if version.is_none() {
+            let cur = Current {
+                version: data.version,
+                checked_at: at,
+            };
+            if let Ok(bytes) = serde_json::to_vec(&cur) {
+                self.store.put(&current_key(source, id), &bytes).await;
+            }
+            lock(&self.current).insert((source, id), cur);
+        }
+        Ok((data, at))
+    }
+
+    /// The current pointer as the cache holds it (not this process's copy).
+    async fn stored_current(&self, source: Source, id: u32) -> Option<Current> {
+        self.store
+            .get(&current_key(source, id))
+            .await
+            .and_then(|b| serde_json::from_slice::<Current>(&b).ok())
+    }
+
+    /// What another instance holding the lease for this panel left in the cache: the
+    /// version asked for, or a current pointer other than `before` (or fresh).
+    async fn landed_panel(
+        self: &Arc<Self>,
+        source: Source,
+        id: u32,
+        version: Option<PanelVersion>,
+        before: Option<DateTime<Utc>>,
+    ) -> Option<(Arc<PanelData>, DateTime<Utc>)> {
+        match version {
+            Some(v) => self
+                .cached_version(source, id, v)
+                .await
+                .map(|(at, d)| (d, at)),
+            None => {
+                let cur = self.stored_current(source, id).await?;
+                if Some(cur.checked_at) == before && !self.is_fresh(source, cur.checked_at) {
+                    return None;
+                }
+                let (_, data) = self.cached_version(source, id, cur.version).await?;
+                let mut current = lock(&self.current);
+                let slot = current.entry((source, id)).or_insert(cur);
+                if cur.checked_at > slot.checked_at {
+                    *slot = cur;
+                }
+                Some((data, cur.checked_at))
+            }
         }
     }
 

@@ -29,6 +29,16 @@ pub(super) struct Store {
     down_until: Mutex<Option<Instant>>,
 }
 
+/// The outcome of [`Store::try_lease`].
+pub(super) enum Lease {
+    /// This caller holds it, with this token.
+    Taken(String),
+    /// Another caller (this instance or another) holds it.
+    Held,
+    /// No shared cache to lease in (no Redis, or Redis failing): work alone.
+    Unavailable,
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -173,6 +183,46 @@ impl Store {
         }
     }
 
+    /// Whether other instances share this cache (Redis, while it answers): only then are
+    /// leases taken around PanelApp calls.
+    pub(super) fn shared_across_instances(&self) -> bool {
+        self.redis && !self.shared_down()
+    }
+
+    /// Tries to take the lease `key` for `ttl` in the shared cache.
+    pub(super) async fn try_lease(&self, key: &str, ttl: Duration) -> Lease {
+        if !self.shared_across_instances() {
+            return Lease::Unavailable;
+        }
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        match self.shared.set_if_absent(key, token.as_bytes(), ttl).await {
+            Ok(true) => Lease::Taken(token),
+            Ok(false) => Lease::Held,
+            Err(e) => {
+                self.shared_failed("lease", key, &e);
+                Lease::Unavailable
+            }
+        }
+    }
+
+    /// Whether someone holds the lease `key` (false when the shared cache fails).
+    pub(super) async fn lease_held(&self, key: &str) -> bool {
+        match self.shared.get(key).await {
+            Ok(v) => v.is_some(),
+            Err(e) => {
+                self.shared_failed("lease", key, &e);
+                false
+            }
+        }
+    }
+
+    /// Gives a lease back, unless it expired and someone else holds it now.
+    pub(super) async fn release(&self, key: &str, token: &str) {
+        if let Err(e) = self.shared.delete_if_equal(key, token.as_bytes()).await {
+            self.shared_failed("lease release", key, &e);
+        }
+    }
+
     /// Removes on-disk entries past their retention and those of older key layouts.
     pub(super) fn sweep_disk(&self) -> usize {
         let Some(dir) = &self.disk else { return 0 };
@@ -236,6 +286,9 @@ mod tests {
         async fn delete(&self, _: &str) -> crate::backend::BackendResult<()> {
             Err(BackendError::redis("connection refused"))
         }
+        async fn delete_if_equal(&self, _: &str, _: &[u8]) -> crate::backend::BackendResult<bool> {
+            Err(BackendError::redis("connection refused"))
+        }
         async fn ttl(&self, _: &str) -> crate::backend::BackendResult<Option<Duration>> {
             Err(BackendError::redis("connection refused"))
         }
@@ -251,6 +304,38 @@ mod tests {
         assert!(store.shared_down(), "the failure pauses the shared cache");
         store.put("k", b"v").await;
         assert_eq!(store.get("k").await.as_deref(), Some(&b"v"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_lease_is_taken_once_and_released_only_by_its_holder() {
+        let ttl = Duration::from_secs(5);
+        // Without Redis there is nothing to share a lease with.
+        let alone = Store::new(Arc::new(MemoryBackend::default()), false, None, ttl);
+        assert!(matches!(
+            alone.try_lease("l", ttl).await,
+            Lease::Unavailable
+        ));
+        // A shared cache (memory standing in for Redis).
+        let shared = Store::new(Arc::new(MemoryBackend::default()), true, None, ttl);
+        let Lease::Taken(token) = shared.try_lease("l", ttl).await else {
+            panic!("the first caller takes the lease");
+        };
+        assert!(matches!(shared.try_lease("l", ttl).await, Lease::Held));
+        assert!(shared.lease_held("l").await);
+        shared.release("l", "someone else's token").await;
+        assert!(
+            shared.lease_held("l").await,
+            "not released by another token"
+        );
+        shared.release("l", &token).await;
+        assert!(!shared.lease_held("l").await);
+        assert!(matches!(shared.try_lease("l", ttl).await, Lease::Taken(_)));
+        // A failing Redis: work alone.
+        let broken = Store::new(Arc::new(Broken), true, None, ttl);
+        assert!(matches!(
+            broken.try_lease("l", ttl).await,
+            Lease::Unavailable
+        ));
     }
 
     #[tokio::test]

@@ -78,6 +78,8 @@ impl PanelAppService {
         }
         self.genes.add_index(&index);
         lock(&self.gene_index_loaded).insert(source, index.catalogue_date);
+        // Written now, not in the background: the CLI exits after a sync.
+        self.flush_counts(source).await;
         Ok(report)
     }
 

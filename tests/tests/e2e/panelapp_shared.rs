@@ -120,6 +120,15 @@ async fn service_on_redis(
     PanelAppService::new(&settings(dir, urls, ttl_secs), backends.cache, true).unwrap()
 }
 
+/// What a test of instances sharing one Redis starts from: the Redis URL, a mock PanelApp, a
+/// fresh key prefix and a data directory — or `None` outside CI without Redis.
+async fn on_shared_redis() -> Option<(String, MockPanelApp, String, tempfile::TempDir)> {
+    let redis = redis_url()?;
+    let mock = MockPanelApp::start().await;
+    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
+    Some((redis, mock, prefix, tempfile::tempdir().unwrap()))
+}
+
 /// Waits (bounded) until `check` holds, re-evaluating it as background work lands.
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -234,10 +243,9 @@ async fn two_servers_on_one_redis_share_panels_catalogues_and_gene_searches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_redis_entries_are_served_then_revalidated_once_for_every_instance() {
-    let Some(redis) = redis_url() else { return };
-    let mock = MockPanelApp::start().await;
-    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
-    let dir = tempfile::tempdir().unwrap();
+    let Some((redis, mock, prefix, dir)) = on_shared_redis().await else {
+        return;
+    };
     let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 2).await;
     let first = a.panel(Source::Uk, 402, None).await.unwrap();
     assert_eq!(first.origin, DataOrigin::Live);
@@ -309,10 +317,9 @@ async fn stale_redis_entries_are_served_then_revalidated_once_for_every_instance
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_on_one_instance_reaches_the_others_through_redis() {
-    let Some(redis) = redis_url() else { return };
-    let mock = MockPanelApp::start().await;
-    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
-    let dir = tempfile::tempdir().unwrap();
+    let Some((redis, mock, prefix, dir)) = on_shared_redis().await else {
+        return;
+    };
     let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
     let b = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
     let (old, _) = a.catalogue(Source::Uk).await.unwrap();
@@ -850,10 +857,9 @@ async fn the_bundled_snapshot_lists_counts_for_its_panels() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_redis_ask_panelapp_once_for_a_panel_a_catalogue_a_gene() {
-    let Some(redis) = redis_url() else { return };
-    let mock = MockPanelApp::start().await;
-    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
-    let dir = tempfile::tempdir().unwrap();
+    let Some((redis, mock, prefix, dir)) = on_shared_redis().await else {
+        return;
+    };
     let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
     let b = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 3600).await;
     mock.fault(
@@ -918,10 +924,9 @@ async fn two_instances_on_one_redis_ask_panelapp_once_for_a_panel_a_catalogue_a_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lease_left_by_a_dead_instance_expires_and_the_panel_is_fetched() {
-    let Some(redis) = redis_url() else { return };
-    let mock = MockPanelApp::start().await;
-    let prefix = format!("pmtest:{}:", uuid::Uuid::new_v4().simple());
-    let dir = tempfile::tempdir().unwrap();
+    let Some((redis, mock, prefix, dir)) = on_shared_redis().await else {
+        return;
+    };
     // An instance took the lease for panel 635 and died before answering.
     let raw = Backends::redis(&redis, &prefix).await.unwrap();
     let lease = "panelapp:v2:lease:panel:uk:635:current";

@@ -5,6 +5,7 @@ pub mod banner;
 pub mod error_view;
 pub mod footer;
 pub mod header;
+pub mod loaded;
 pub mod loading;
 pub mod pager;
 
@@ -13,5 +14,6 @@ pub use banner::{Banner, BannerArea, Banners};
 pub use error_view::ErrorView;
 pub use footer::Footer;
 pub use header::Header;
+pub use loaded::{Loaded, Table};
 pub use loading::Loading;
 pub use pager::{Pager, Pages};

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::profile::outcome;
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading};
+use crate::components::{Loaded, Table};
 use crate::queries::{
     ApiTokens, CreateApiToken, MySessions, RevokeApiToken, RevokeSession, api_tokens,
     create_api_token, my_sessions, revoke_api_token, revoke_session,
@@ -59,29 +59,16 @@ pub fn SessionsSection() -> impl IntoView {
         <section class="card" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">"Sessions"</h2>
             {outcome(result)}
-            <Transition fallback=|| view! { <Loading label="Loading sessions…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="Your sessions could not be loaded." /> }>
-                    {move || Suspend::new(async move {
-                        sessions.await.map(|list| view! {
-                            <div class="table-scroll">
-                                <table class="table" id="sessions">
-                                    <thead>
-                                        <tr>
-                                            <th>"Started"</th>
-                                            <th>"Last seen"</th>
-                                            <th>"Expires"</th>
-                                            <th>"IP"</th>
-                                            <th>"Browser"</th>
-                                            <th></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows(list)}</tbody>
-                                </table>
-                            </div>
-                        })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded
+                resource=sessions
+                loading="Loading sessions…"
+                error="Your sessions could not be loaded."
+                view=move |list| view! {
+                    <Table id="sessions" headers=&["Started", "Last seen", "Expires", "IP", "Browser", ""]>
+                        {rows(list)}
+                    </Table>
+                }
+            />
         </section>
     }
 }
@@ -181,34 +168,20 @@ pub fn ApiTokensSection() -> impl IntoView {
             </form>
             {shown_secret}
             {outcome(result)}
-            <Transition fallback=|| view! { <Loading label="Loading tokens…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="Your API tokens could not be loaded." /> }>
-                    {move || Suspend::new(async move {
-                        tokens.await.map(|list| if list.is_empty() {
-                            view! { <p class="muted">"No tokens yet."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-scroll">
-                                    <table class="table" id="tokens">
-                                        <thead>
-                                            <tr>
-                                                <th>"Name"</th>
-                                                <th>"Starts with"</th>
-                                                <th>"Created"</th>
-                                                <th>"Last used"</th>
-                                                <th>"Expires"</th>
-                                                <th>"State"</th>
-                                                <th></th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>{rows(list)}</tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded
+                resource=tokens
+                loading="Loading tokens…"
+                error="Your API tokens could not be loaded."
+                view=move |list| if list.is_empty() {
+                    view! { <p class="muted">"No tokens yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <Table id="tokens" headers=&["Name", "Starts with", "Created", "Last used", "Expires", "State", ""]>
+                            {rows(list)}
+                        </Table>
+                    }.into_any()
+                }
+            />
         </section>
     }
 }

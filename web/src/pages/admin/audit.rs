@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::{AdminNav, action_label};
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::components::{Loaded, Pager, Pages, Table};
 use crate::pages::profile::outcome;
 use crate::queries::{AuditLog, PurgeAuditLog, audit_log, purge_audit_log};
 use crate::time::Time;
@@ -228,35 +228,21 @@ pub fn AuditBrowser(
                 </a>
             </div>
         </form>
-        <Transition fallback=|| view! { <Loading label="Loading the audit log…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="The audit log could not be loaded." /> }>
-                {move || Suspend::new(async move {
-                    entries.await.map(|page| {
-                        let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
-                        view! {
-                            <p class="muted">{format!("{} matching entries", page.total_count)}</p>
-                            <div class="table-scroll">
-                                <table class="table" id="audit-log">
-                                    <thead>
-                                        <tr>
-                                            <th>"When"</th>
-                                            <th>"Action"</th>
-                                            <th>"User"</th>
-                                            <th>"Description"</th>
-                                            <th>"Resource"</th>
-                                            <th>"Outcome"</th>
-                                            <th>"IP"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{page.nodes.into_iter().map(row).collect_view()}</tbody>
-                                </table>
-                            </div>
-                            <Pager pages next next_id="audit-next" />
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=entries
+            loading="Loading the audit log…"
+            error="The audit log could not be loaded."
+            view=move |page| {
+                let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
+                view! {
+                    <p class="muted">{format!("{} matching entries", page.total_count)}</p>
+                    <Table id="audit-log" headers=&["When", "Action", "User", "Description", "Resource", "Outcome", "IP"]>
+                        {page.nodes.into_iter().map(row).collect_view()}
+                    </Table>
+                    <Pager pages next next_id="audit-next" />
+                }
+            }
+        />
     }
 }
 

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading};
+use crate::components::{Loaded, Table};
 use crate::pages::profile::outcome;
 use crate::queries::{
     AllAdminMessages, CreateAdminMessage, DeleteAdminMessage, SetAdminMessageActive,
@@ -239,29 +239,15 @@ pub fn AdminMessagesPage() -> impl IntoView {
                 </div>
             </form>
         </section>
-        <Transition fallback=|| view! { <Loading label="Loading messages…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="The messages could not be loaded." /> }>
-                {move || Suspend::new(async move {
-                    messages.await.map(|list| view! {
-                        <div class="table-scroll">
-                            <table class="table" id="messages">
-                                <thead>
-                                    <tr>
-                                        <th>"Title"</th>
-                                        <th>"Message"</th>
-                                        <th>"Type"</th>
-                                        <th>"State"</th>
-                                        <th>"Expires"</th>
-                                        <th>"Created"</th>
-                                        <th>"Actions"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>{list.into_iter().map(row).collect_view()}</tbody>
-                            </table>
-                        </div>
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=messages
+            loading="Loading messages…"
+            error="The messages could not be loaded."
+            view=move |list| view! {
+                <Table id="messages" headers=&["Title", "Message", "Type", "State", "Expires", "Created", "Actions"]>
+                    {list.into_iter().map(row).collect_view()}
+                </Table>
+            }
+        />
     }
 }

@@ -7,7 +7,7 @@ use shared::Source;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading};
+use crate::components::{Loaded, Table};
 use crate::pages::profile::outcome;
 use crate::queries::{
     PanelAppAdminStatus, RefreshPanelApp, panel_app_admin_status, refresh_panel_app,
@@ -80,38 +80,27 @@ pub fn AdminPanelAppPage() -> impl IntoView {
             <code>"panelmerge panelapp sync"</code> " on the server to fill it."
         </p>
         {outcome(result)}
-        <Transition fallback=|| view! { <Loading label="Loading PanelApp status…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="The PanelApp status could not be loaded." /> }>
-                {move || Suspend::new(async move {
-                    status.await.map(|data| {
-                        let snapshot_only = data.server_info.panel_app_snapshot_only;
-                        view! {
-                            {snapshot_only.then(|| view! {
-                                <p class="form-error" role="status" id="panelapp-snapshot-only">
-                                    "This server serves a PanelApp snapshot only (PANELAPP_SNAPSHOT); refreshing re-reads it."
-                                </p>
-                            })}
-                            <div class="table-scroll">
-                                <table class="table" id="panelapp-status">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Instance"</th>
-                                            <th scope="col">"Data from"</th>
-                                            <th scope="col">"Fetched"</th>
-                                            <th scope="col">"Panels"</th>
-                                            <th scope="col">"Fallback snapshot"</th>
-                                            <th scope="col">"Gene directory complete"</th>
-                                            <th scope="col">"Actions"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{data.panel_app_status.into_iter().map(row).collect_view()}</tbody>
-                                </table>
-                            </div>
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=status
+            loading="Loading PanelApp status…"
+            error="The PanelApp status could not be loaded."
+            view=move |data: panel_app_admin_status::ResponseData| {
+                let snapshot_only = data.server_info.panel_app_snapshot_only;
+                view! {
+                    {snapshot_only.then(|| view! {
+                        <p class="form-error" role="status" id="panelapp-snapshot-only">
+                            "This server serves a PanelApp snapshot only (PANELAPP_SNAPSHOT); refreshing re-reads it."
+                        </p>
+                    })}
+                    <Table
+                        id="panelapp-status"
+                        headers=&["Instance", "Data from", "Fetched", "Panels", "Fallback snapshot", "Gene directory complete", "Actions"]
+                    >
+                        {data.panel_app_status.into_iter().map(row).collect_view()}
+                    </Table>
+                }
+            }
+        />
         <button
             type="button"
             class="button"

@@ -5,7 +5,7 @@ use shared::Role;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::components::{Loaded, Pager, Pages, Table};
 use crate::pages::profile::outcome;
 use crate::queries::{
     ResetUserPassword, SetUserActive, SetUserRole, UnlockUser, Users, reset_user_password,
@@ -184,35 +184,20 @@ pub fn AdminUsersPage() -> impl IntoView {
             <button type="submit" class="button">"Search"</button>
         </form>
         {outcome(result)}
-        <Transition fallback=|| view! { <Loading label="Loading users…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors title="The users could not be loaded." /> }>
-                {move || Suspend::new(async move {
-                    list.await.map(|page| {
-                        let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
-                        view! {
-                            <p class="muted">{format!("{} account(s)", page.total_count)}</p>
-                            <div class="table-scroll">
-                                <table class="table" id="users">
-                                    <thead>
-                                        <tr>
-                                            <th>"Username"</th>
-                                            <th>"E-mail"</th>
-                                            <th>"Role"</th>
-                                            <th>"State"</th>
-                                            <th>"Locked until"</th>
-                                            <th>"Last login"</th>
-                                            <th>"Created"</th>
-                                            <th>"Actions"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{page.nodes.into_iter().map(row).collect_view()}</tbody>
-                                </table>
-                            </div>
-                            <Pager pages next />
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=list
+            loading="Loading users…"
+            error="The users could not be loaded."
+            view=move |page| {
+                let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
+                view! {
+                    <p class="muted">{format!("{} account(s)", page.total_count)}</p>
+                    <Table id="users" headers=&["Username", "E-mail", "Role", "State", "Locked until", "Last login", "Created", "Actions"]>
+                        {page.nodes.into_iter().map(row).collect_view()}
+                    </Table>
+                    <Pager pages next />
+                }
+            }
+        />
     }
 }

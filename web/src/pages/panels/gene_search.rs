@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use super::panel_href;
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 use crate::pages::saved::common::confidence_badge;
 use crate::pages::workbench::ops::{
     GeneSuggestions, PanelsByGene, gene_suggestions, panels_by_gene,
@@ -85,15 +85,12 @@ pub fn GeneSearch() -> impl IntoView {
                     "Find panels"
                 </button>
             </form>
-            <Transition fallback=|| view! { <Loading label="Finding panels…" /> }>
-                <ErrorBoundary fallback=move |errors| {
-                    view! { <ErrorView errors title="The panels listing this gene could not be found." /> }
-                }>
-                    {move || Suspend::new(async move {
-                        hits.await.map(|hits| hits.map(|hits| view! { <GeneHits hits /> }))
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded
+                resource=hits
+                loading="Finding panels…"
+                error="The panels listing this gene could not be found."
+                view=move |hits| hits.map(|hits| view! { <GeneHits hits /> })
+            />
         </section>
     }
 }

@@ -7,7 +7,7 @@ use shared::{Confidence, EntityType};
 
 use super::source_from_path;
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 use crate::pages::saved::common::{confidence_badge, entity_label};
 use crate::pages::workbench::ops::{PanelDetail, panel_detail};
 use crate::pages::workbench::state::{panel_data, use_workbench};
@@ -38,20 +38,15 @@ pub fn PanelViewPage() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=|| view! { <Loading label="Loading the panel…" /> }>
-            <ErrorBoundary fallback=move |errors| {
-                view! { <ErrorView errors title="The panel could not be loaded." /> }
-            }>
-                {move || Suspend::new(async move {
-                    panel
-                        .await
-                        .map(|panel| match panel {
-                            Some(panel) => view! { <PanelEntities panel /> }.into_any(),
-                            None => view! { <p>"There is no such panel."</p> }.into_any(),
-                        })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=panel
+            loading="Loading the panel…"
+            error="The panel could not be loaded."
+            view=move |panel| match panel {
+                Some(panel) => view! { <PanelEntities panel /> }.into_any(),
+                None => view! { <p>"There is no such panel."</p> }.into_any(),
+            }
+        />
     }
 }
 

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::common::error_message;
 use super::ops::{CommentOnPanel, SavedPanelComments, comment_on_panel, saved_panel_comments};
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 use crate::time::Time;
 
 type Comment = saved_panel_comments::SavedPanelCommentsSavedPanelComments;
@@ -41,15 +41,12 @@ pub fn CommentsSection(
     view! {
         <section class="card" aria-labelledby="comments-heading" id="comments">
             <h2 id="comments-heading">"Comments"</h2>
-            <Transition fallback=|| view! { <Loading label="Loading comments…" /> }>
-                <ErrorBoundary fallback=move |errors| {
-                    view! { <ErrorView errors title="The comments could not be loaded." retry=refetch /> }
-                }>
-                    {move || Suspend::new(async move {
-                        comments.await.map(|list| view! { <CommentList list /> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded
+                resource=comments
+                loading="Loading comments…"
+                error="The comments could not be loaded."
+                view=move |list| view! { <CommentList list /> }
+            />
             {form}
         </section>
     }

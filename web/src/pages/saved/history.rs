@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use super::common::{confidence_badge, error_message};
 use super::ops::{RestoreVersion, SavedPanelDiff, restore_version, saved_panel, saved_panel_diff};
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 use crate::time::Time;
 
 pub type Version = saved_panel::SavedPanelSavedPanelVersions;
@@ -148,15 +148,12 @@ pub fn DiffSection(panel_id: String, current: i64) -> impl IntoView {
             <div class="filters">
                 {picker("From ", "diff-from", from)} {picker("To ", "diff-to", to)}
             </div>
-            <Transition fallback=|| view! { <Loading label="Comparing…" /> }>
-                <ErrorBoundary fallback=move |errors| {
-                    view! { <ErrorView errors title="The versions could not be compared." /> }
-                }>
-                    {move || Suspend::new(async move {
-                        result.await.map(|diff| view! { <DiffView diff /> })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <Loaded
+                resource=result
+                loading="Comparing…"
+                error="The versions could not be compared."
+                view=move |diff| view! { <DiffView diff /> }
+            />
         </section>
     }
 }

@@ -16,7 +16,7 @@ use super::ops::{
 use super::share::ShareDialog;
 use super::upstream::UpstreamNotice;
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 use crate::time::Time;
 
 type Panel = saved_panel::SavedPanelSavedPanel;
@@ -44,15 +44,12 @@ fn PanelLoader() -> impl IntoView {
     });
     let reload = Callback::new(move |()| panel.refetch());
     view! {
-        <Transition fallback=|| view! { <Loading label="Loading the panel…" /> }>
-            <ErrorBoundary fallback=move |errors| {
-                view! { <ErrorView errors title="The panel could not be loaded." retry=reload /> }
-            }>
-                {move || Suspend::new(async move {
-                    panel.await.map(|panel| view! { <PanelView panel viewing reload /> })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=panel
+            loading="Loading the panel…"
+            error="The panel could not be loaded."
+            view=move |panel| view! { <PanelView panel viewing reload /> }
+        />
     }
 }
 

@@ -10,7 +10,7 @@ use super::ops::{
     ShareableUsers, my_teams, revoke_share, saved_panel_shares, share_panel, shareable_users,
 };
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 use crate::time::{MaybeTime, end_of_day_in_zone, reader_zone};
 
 /// Fewest characters the person picker looks up (the server's minimum).
@@ -255,108 +255,103 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                 })
         }}
         <h3>"Current shares"</h3>
-        <Transition fallback=|| view! { <Loading label="Loading shares…" /> }>
-            <ErrorBoundary fallback=move |errors| {
-                view! { <ErrorView errors title="The shares could not be loaded." /> }
-            }>
-                {move || Suspend::new(async move {
-                    shares
-                        .await
-                        .map(|list| {
-                            if list.is_empty() {
-                                return view! { <p class="muted">"Not shared yet."</p> }.into_any();
+        <Loaded
+            resource=shares
+            loading="Loading shares…"
+            error="The shares could not be loaded."
+            view=move |list| {
+                if list.is_empty() {
+                    return view! { <p class="muted">"Not shared yet."</p> }.into_any();
+                }
+                let rows = list
+                    .into_iter()
+                    .map(|share| {
+                        let who = match share.target {
+                            ShareTarget::User => {
+                                share
+                                    .username
+                                    .clone()
+                                    .or_else(|| {
+                                        share.user_id.clone().map(|id| format!("User {id}"))
+                                    })
+                                    .unwrap_or_default()
                             }
-                            let rows = list
-                                .into_iter()
-                                .map(|share| {
-                                    let who = match share.target {
-                                        ShareTarget::User => {
-                                            share
-                                                .username
-                                                .clone()
-                                                .or_else(|| {
-                                                    share.user_id.clone().map(|id| format!("User {id}"))
-                                                })
-                                                .unwrap_or_default()
-                                        }
-                                        ShareTarget::Team => {
-                                            share
-                                                .team_name
-                                                .clone()
-                                                .map(|name| format!("Team {name}"))
-                                                .or_else(|| {
-                                                    share.team_id.clone().map(|id| format!("Team {id}"))
-                                                })
-                                                .unwrap_or_default()
-                                        }
-                                        ShareTarget::Link => "Link".to_owned(),
-                                    };
-                                    let id = share.id.clone();
-                                    let usable = share.usable;
-                                    view! {
-                                        <tr>
-                                            <td>{who}</td>
-                                            <td>{permission_label(share.permission)}</td>
-                                            <td>{if share.can_reshare { "yes" } else { "no" }}</td>
-                                            <td>
-                                                <MaybeTime at=share.expires_at.clone() none="never" />
-                                            </td>
-                                            <td>{share.access_count}</td>
-                                            <td>
-                                                {if usable {
-                                                    view! {
-                                                        <button
-                                                            type="button"
-                                                            class="button button-small"
-                                                            on:click=move |_| {
-                                                                let id = id.clone();
-                                                                spawn_local(async move {
-                                                                    match graphql::<RevokeShare>(revoke_share::Variables {
-                                                                            id,
-                                                                        })
-                                                                        .await
-                                                                    {
-                                                                        Ok(_) => shares.refetch(),
-                                                                        Err(err) => error.set(Some(error_message(&err))),
-                                                                    }
-                                                                });
-                                                            }
-                                                        >
-                                                            "Revoke"
-                                                        </button>
-                                                    }
-                                                        .into_any()
-                                                } else {
-                                                    view! { <span class="muted">"Ended"</span> }
-                                                        .into_any()
-                                                }}
-                                            </td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view();
-                            view! {
-                                <table class="data-table" id="shares-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"With"</th>
-                                            <th scope="col">"Permission"</th>
-                                            <th scope="col">"Re-share"</th>
-                                            <th scope="col">"Expires"</th>
-                                            <th scope="col">"Opened"</th>
-                                            <th scope="col">
-                                                <span class="visually-hidden">"Revoke"</span>
-                                            </th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
+                            ShareTarget::Team => {
+                                share
+                                    .team_name
+                                    .clone()
+                                    .map(|name| format!("Team {name}"))
+                                    .or_else(|| {
+                                        share.team_id.clone().map(|id| format!("Team {id}"))
+                                    })
+                                    .unwrap_or_default()
                             }
-                                .into_any()
-                        })
-                })}
-            </ErrorBoundary>
-        </Transition>
+                            ShareTarget::Link => "Link".to_owned(),
+                        };
+                        let id = share.id.clone();
+                        let usable = share.usable;
+                        view! {
+                            <tr>
+                                <td>{who}</td>
+                                <td>{permission_label(share.permission)}</td>
+                                <td>{if share.can_reshare { "yes" } else { "no" }}</td>
+                                <td>
+                                    <MaybeTime at=share.expires_at.clone() none="never" />
+                                </td>
+                                <td>{share.access_count}</td>
+                                <td>
+                                    {if usable {
+                                        view! {
+                                            <button
+                                                type="button"
+                                                class="button button-small"
+                                                on:click=move |_| {
+                                                    let id = id.clone();
+                                                    spawn_local(async move {
+                                                        match graphql::<RevokeShare>(revoke_share::Variables {
+                                                                id,
+                                                            })
+                                                            .await
+                                                        {
+                                                            Ok(_) => shares.refetch(),
+                                                            Err(err) => error.set(Some(error_message(&err))),
+                                                        }
+                                                    });
+                                                }
+                                            >
+                                                "Revoke"
+                                            </button>
+                                        }
+                                            .into_any()
+                                    } else {
+                                        view! { <span class="muted">"Ended"</span> }
+                                            .into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <table class="data-table" id="shares-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"With"</th>
+                                <th scope="col">"Permission"</th>
+                                <th scope="col">"Re-share"</th>
+                                <th scope="col">"Expires"</th>
+                                <th scope="col">"Opened"</th>
+                                <th scope="col">
+                                    <span class="visually-hidden">"Revoke"</span>
+                                </th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+                .into_any()
+            }
+        />
     }
 }
 

@@ -9,7 +9,7 @@ use super::ops::{
     create_team, delete_team, my_teams, remove_team_member,
 };
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::Loaded;
 
 type Team = my_teams::MyTeamsMyTeams;
 
@@ -77,27 +77,22 @@ fn TeamsList() -> impl IntoView {
                 "Create team"
             </button>
         </form>
-        <Transition fallback=|| view! { <Loading label="Loading your teams…" /> }>
-            <ErrorBoundary fallback=move |errors| {
-                view! { <ErrorView errors title="Your teams could not be loaded." retry=reload /> }
-            }>
-                {move || Suspend::new(async move {
-                    teams
-                        .await
-                        .map(|teams| {
-                            if teams.is_empty() {
-                                return view! { <p class="muted">"You are not in a team yet."</p> }
-                                    .into_any();
-                            }
-                            teams
-                                .into_iter()
-                                .map(|team| view! { <TeamCard team reload /> })
-                                .collect_view()
-                                .into_any()
-                        })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <Loaded
+            resource=teams
+            loading="Loading your teams…"
+            error="Your teams could not be loaded."
+            view=move |teams| {
+                if teams.is_empty() {
+                    return view! { <p class="muted">"You are not in a team yet."</p> }
+                        .into_any();
+                }
+                teams
+                    .into_iter()
+                    .map(|team| view! { <TeamCard team reload /> })
+                    .collect_view()
+                    .into_any()
+            }
+        />
     }
 }
 

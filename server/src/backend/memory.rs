@@ -129,6 +129,18 @@ impl Cache for MemoryBackend {
         Ok(holds)
     }
 
+    async fn expire_if_equal(&self, key: &str, value: &[u8], ttl: Duration) -> BackendResult<bool> {
+        let now = Instant::now();
+        let mut state = self.state();
+        match state.values.get_mut(key) {
+            Some((v, exp)) if v == value && exp.is_none_or(|e| e > now) => {
+                *exp = Some(now + ttl);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>> {
         let now = Instant::now();
         let state = self.state();

@@ -54,6 +54,9 @@ pub trait Cache: Send + Sync {
     /// Deletes `key` only while it holds `value` (atomically: releasing a lease never
     /// removes a lease another holder took after this one expired); returns whether it did.
     async fn delete_if_equal(&self, key: &str, value: &[u8]) -> BackendResult<bool>;
+    /// Sets the time to live of `key` to `ttl` only while it holds `value` (atomically: a
+    /// holder renews its own lease, never one another holder took); returns whether it did.
+    async fn expire_if_equal(&self, key: &str, value: &[u8], ttl: Duration) -> BackendResult<bool>;
     /// Remaining time to live, or `None` when the key is absent.
     async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>>;
     async fn ping(&self) -> BackendResult<()>;
@@ -174,11 +177,30 @@ pub mod contract {
             "not the holder"
         );
         assert_eq!(c.get("lease").await.unwrap().as_deref(), Some(&b"x"[..]));
+        assert!(
+            !c.expire_if_equal("lease", b"y", Duration::from_secs(30))
+                .await
+                .unwrap(),
+            "only the holder renews"
+        );
+        assert!(
+            c.expire_if_equal("lease", b"x", Duration::from_secs(30))
+                .await
+                .unwrap()
+        );
+        let renewed = c.ttl("lease").await.unwrap().unwrap();
+        assert!(renewed > Duration::from_secs(25), "renewed: {renewed:?}");
         assert!(c.delete_if_equal("lease", b"x").await.unwrap());
         assert_eq!(c.get("lease").await.unwrap(), None);
         assert!(
             !c.delete_if_equal("lease", b"x").await.unwrap(),
             "already gone"
+        );
+        assert!(
+            !c.expire_if_equal("lease", b"x", Duration::from_secs(30))
+                .await
+                .unwrap(),
+            "a lease that is gone is not renewed"
         );
         c.delete("k").await.unwrap();
         assert_eq!(c.get("k").await.unwrap(), None);

@@ -33,6 +33,14 @@ end
 return 0
 ";
 
+/// PEXPIRE only while the key holds ARGV[1] (a lease renewed by its holder, never by another).
+const EXPIRE_IF_EQUAL_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
+
 type Channels = Arc<Mutex<HashMap<String, broadcast::Sender<String>>>>;
 
 /// Cache, counters, sessions and pub/sub in Redis under one key prefix.
@@ -181,6 +189,20 @@ impl Cache for RedisBackend {
             .await
             .map_err(err)?;
         Ok(deleted == 1)
+    }
+
+    async fn expire_if_equal(&self, key: &str, value: &[u8], ttl: Duration) -> BackendResult<bool> {
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let renewed: i64 = self
+            .client
+            .eval(
+                EXPIRE_IF_EQUAL_SCRIPT,
+                vec![self.key(key)],
+                vec![value.to_vec(), ms.to_string().into_bytes()],
+            )
+            .await
+            .map_err(err)?;
+        Ok(renewed == 1)
     }
 
     async fn ttl(&self, key: &str) -> BackendResult<Option<Duration>> {

@@ -949,3 +949,58 @@ async fn a_lease_left_by_a_dead_instance_expires_and_the_panel_is_fetched() {
     assert_eq!(mock.calls("/uk/api/v1/panels/635/"), 1);
     assert_eq!(raw.cache.get(lease).await.unwrap(), None, "released");
 }
+
+/// A fetch that outlasts its lease (a 429 with `Retry-After`, then a slow answer: longer than
+/// the 5 s lease) keeps the lease by renewing it, so the other instance waits for that result
+/// instead of asking PanelApp again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_renews_its_lease_while_a_slow_fetch_runs() {
+    let Some((redis, mock, prefix, dir)) = on_shared_redis().await else {
+        return;
+    };
+    let mut s = settings(dir.path(), mock.urls(), 3600);
+    s.panelapp.max_retries = 1;
+    let on_redis = || async {
+        let backends = Backends::redis(&redis, &prefix)
+            .await
+            .expect("redis reachable");
+        PanelAppService::new(&s, backends.cache, true).unwrap()
+    };
+    let (a, b) = (on_redis().await, on_redis().await);
+    let path = "/uk/api/v1/panels/398/";
+    mock.fault(
+        path,
+        FaultKind::TooManyRequests {
+            retry_after_secs: 4,
+        },
+        1,
+    );
+    mock.fault(path, FaultKind::Delay(Duration::from_secs(2)), 1);
+
+    let first = tokio::spawn({
+        let a = a.clone();
+        async move { a.panel(Source::Uk, 398, None).await }
+    });
+    // A holds the lease once its first request reached PanelApp.
+    eventually("A asked PanelApp", || {
+        let asked = mock.calls(path) == 1;
+        async move { asked }
+    })
+    .await;
+    let second = b.panel(Source::Uk, 398, None).await.unwrap();
+    let first = first.await.unwrap().unwrap();
+
+    assert_eq!(mock.calls(path), 2, "the 429 and A's retry; nothing from B");
+    assert_eq!(first.origin, DataOrigin::Live);
+    assert_eq!(second.data.entities.len(), first.data.entities.len());
+    assert_eq!(second.data.version, first.data.version);
+    let raw = Backends::redis(&redis, &prefix).await.unwrap();
+    assert_eq!(
+        raw.cache
+            .get("panelapp:v2:lease:panel:uk:398:current")
+            .await
+            .unwrap(),
+        None,
+        "released"
+    );
+}

@@ -128,6 +128,9 @@ pub struct PanelAppService {
     flights: Mutex<HashMap<String, Flight>>,
     /// How long a lease around a PanelApp call lasts in Redis (one request's timeout).
     lease_ttl: Duration,
+    /// The longest one PanelApp fetch may take: every attempt timing out, plus the waits
+    /// between them (backoff, `Retry-After` up to its cap).
+    fetch_bound: Duration,
     failed_at: Mutex<HashMap<Source, Instant>>,
     /// Data fetched before this (per source) counts as stale (`refreshPanelApp`).
     invalidated: Mutex<HashMap<Source, DateTime<Utc>>>,
@@ -232,6 +235,8 @@ impl PanelAppService {
             lease_ttl: p
                 .timeout
                 .clamp(Duration::from_secs(5), Duration::from_secs(60)),
+            fetch_bound: (p.timeout + crate::panelapp::client::MAX_RETRY_AFTER)
+                * (p.max_retries + 1),
             failed_at: Mutex::default(),
             invalidated: Mutex::default(),
             invalidation_read: Mutex::default(),
@@ -452,12 +457,24 @@ impl PanelAppService {
         R: std::future::Future<Output = Option<T>>,
     {
         let lease = lease_key(key);
-        // A holder keeps the lease at most `lease_ttl`; past that (plus a margin) fetch anyway.
-        let deadline = Instant::now() + self.lease_ttl + Duration::from_secs(1);
+        // A live holder renews its lease until its fetch ends, and a fetch ends within
+        // `fetch_bound`; a lease still held past that belongs to a stuck holder: fetch anyway.
+        let deadline = Instant::now() + self.fetch_bound;
         loop {
             match self.store.try_lease(&lease, self.lease_ttl).await {
                 Lease::Taken(token) => {
-                    let out = fetch.await;
+                    // A fetch may outlast one lease (retries, a 429's `Retry-After`): renew it
+                    // while working, so others keep waiting for this result instead of asking
+                    // PanelApp too.
+                    let mut fetch = std::pin::pin!(fetch);
+                    let out = loop {
+                        tokio::select! {
+                            out = &mut fetch => break out,
+                            () = tokio::time::sleep(self.lease_ttl / 3) => {
+                                self.store.renew(&lease, &token, self.lease_ttl).await;
+                            }
+                        }
+                    };
                     self.store.release(&lease, &token).await;
                     return out;
                 }

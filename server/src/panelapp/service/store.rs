@@ -216,6 +216,22 @@ impl Store {
         }
     }
 
+    /// Extends a lease its holder is still working under; false when it is no longer held by
+    /// `token` (it expired, or the shared cache fails).
+    pub(super) async fn renew(&self, key: &str, token: &str, ttl: Duration) -> bool {
+        match self
+            .shared
+            .expire_if_equal(key, token.as_bytes(), ttl)
+            .await
+        {
+            Ok(renewed) => renewed,
+            Err(e) => {
+                self.shared_failed("lease renewal", key, &e);
+                false
+            }
+        }
+    }
+
     /// Gives a lease back, unless it expired and someone else holds it now.
     pub(super) async fn release(&self, key: &str, token: &str) {
         if let Err(e) = self.shared.delete_if_equal(key, token.as_bytes()).await {
@@ -287,6 +303,14 @@ mod tests {
             Err(BackendError::redis("connection refused"))
         }
         async fn delete_if_equal(&self, _: &str, _: &[u8]) -> crate::backend::BackendResult<bool> {
+            Err(BackendError::redis("connection refused"))
+        }
+        async fn expire_if_equal(
+            &self,
+            _: &str,
+            _: &[u8],
+            _: Duration,
+        ) -> crate::backend::BackendResult<bool> {
             Err(BackendError::redis("connection refused"))
         }
         async fn ttl(&self, _: &str) -> crate::backend::BackendResult<Option<Duration>> {

@@ -960,6 +960,7 @@ async fn a_holder_renews_its_lease_while_a_slow_fetch_runs() {
     };
     let mut s = settings(dir.path(), mock.urls(), 3600);
     s.panelapp.max_retries = 1;
+    server::install_crypto_provider();
     let on_redis = || async {
         let backends = Backends::redis(&redis, &prefix)
             .await

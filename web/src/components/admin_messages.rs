@@ -40,7 +40,7 @@ pub fn LiveAdminMessages() -> impl IntoView {
                 },
             );
         }
-        banners.forget_closed(KEY_PREFIX, &now.iter().cloned().collect::<Vec<_>>());
+        banners.forget_closed(KEY_PREFIX, &now);
         shown.set_value(now);
     });
 }

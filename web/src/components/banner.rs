@@ -8,6 +8,8 @@
 //! after a reload too (the closed keys and texts are kept in `localStorage`). Changed text under
 //! the same key is news and shows again.
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use shared::MessageType;
 
@@ -94,7 +96,7 @@ impl Banners {
 
     /// Forgets closed banners whose key starts with `prefix` but is not in `current`: their
     /// notices are gone for good, so the memory of closing them need not be kept.
-    pub fn forget_closed(&self, prefix: &str, current: &[String]) {
+    pub fn forget_closed(&self, prefix: &str, current: &BTreeSet<String>) {
         let stale = self.closed.with_value(|closed| {
             closed
                 .iter()

@@ -64,10 +64,11 @@ impl PanelAppService {
             return Some(e.counts);
         }
         if from_snapshot {
+            // Counted on first use: most servers never list from the snapshot.
             return self
                 .snapshot_counts
-                .get()
-                .and_then(|all| all.get(&(source, id)))
+                .get_or_init(|| self.count_snapshot())
+                .get(&(source, id))
                 .filter(|e| e.version == version)
                 .map(|e| e.counts);
         }
@@ -103,14 +104,7 @@ impl PanelAppService {
         let key = counts_key(source);
         let write = async {
             let stored = self.stored_counts(source).await.unwrap_or_default();
-            let merged = {
-                let mut all = lock(&self.counts);
-                let here = all.entry(source).or_default();
-                for (id, entry) in stored {
-                    merge_entry(here, id, entry);
-                }
-                here.clone()
-            };
+            let merged = self.absorb_counts(source, stored);
             if let Ok(bytes) = serde_json::to_vec(&merged) {
                 self.store.put(&key, &bytes).await;
             }
@@ -145,14 +139,19 @@ impl PanelAppService {
     /// listing: other instances keep adding to it).
     pub(super) async fn load_counts(&self, source: Source) {
         lock(&self.counts_read).insert(source, Instant::now());
-        let Some(stored) = self.stored_counts(source).await else {
-            return;
-        };
+        if let Some(stored) = self.stored_counts(source).await {
+            self.absorb_counts(source, stored);
+        }
+    }
+
+    /// Merges `stored` entries into this process's index of `source`; returns the result.
+    fn absorb_counts(&self, source: Source, stored: CountsIndex) -> CountsIndex {
         let mut all = lock(&self.counts);
         let here = all.entry(source).or_default();
         for (id, entry) in stored {
             merge_entry(here, id, entry);
         }
+        here.clone()
     }
 
     /// Reads the shared index again when the last read is older than [`INVALIDATION_POLL`]
@@ -169,24 +168,20 @@ impl PanelAppService {
         }
     }
 
-    /// Counts every panel detail the snapshot holds (once, at start-up).
-    pub(super) fn count_snapshot(&self) {
-        self.snapshot_counts.get_or_init(|| {
-            let mut all = SnapshotCounts::new();
-            for (source, id) in self.snapshot.detail_ids() {
-                let Some(body) = self.snapshot.detail(source, id) else {
-                    continue;
+    /// Counts every panel detail the snapshot holds.
+    fn count_snapshot(&self) -> SnapshotCounts {
+        self.snapshot
+            .detail_ids()
+            .into_iter()
+            .filter_map(|(source, id)| parse_panel(self.snapshot.detail(source, id)?, source).ok())
+            .map(|data| {
+                let entry = CountsEntry {
+                    version: data.version,
+                    counts: data.counts(),
                 };
-                if let Ok(data) = parse_panel(body, source) {
-                    let entry = CountsEntry {
-                        version: data.version,
-                        counts: data.counts(),
-                    };
-                    all.insert((source, data.id), entry);
-                }
-            }
-            all
-        });
+                ((data.source, data.id), entry)
+            })
+            .collect()
     }
 }
 

@@ -253,8 +253,6 @@ impl PanelAppService {
             Ok(rt) => {
                 let service = this.clone();
                 rt.spawn(async move {
-                    let s = service.clone();
-                    let _ = tokio::task::spawn_blocking(move || s.count_snapshot()).await;
                     if !service.snapshot_only {
                         let s = service.clone();
                         let _ = tokio::task::spawn_blocking(move || s.store.sweep_disk()).await;
@@ -279,7 +277,6 @@ impl PanelAppService {
                 }
             }
             Err(_) => {
-                this.count_snapshot();
                 this.started.send_replace(true);
             }
         }
@@ -287,8 +284,7 @@ impl PanelAppService {
     }
 
     /// Waits for the start-up work: expired disk entries removed, the gene indexes and panel
-    /// counts of earlier runs loaded (uploads flag unknown symbols only after that), the
-    /// snapshot's panels counted.
+    /// counts of earlier runs loaded (uploads flag unknown symbols only after that).
     pub async fn started(&self) {
         let mut rx = self.started.subscribe();
         let _ = rx.wait_for(|done| *done).await;

@@ -148,7 +148,7 @@ pub struct PanelAppService {
     counts_flush: tokio::sync::Mutex<()>,
     /// Wakes the background counts writer.
     counts_wake: Arc<tokio::sync::Notify>,
-    /// Counts of the snapshot's panel details (computed at start-up).
+    /// Counts of the snapshot's panel details (computed on the first snapshot listing).
     snapshot_counts: std::sync::OnceLock<counts::SnapshotCounts>,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
     started: tokio::sync::watch::Sender<bool>,

@@ -40,6 +40,9 @@ pub struct GraphqlLimits {
     pub max_aliases: usize,
     pub max_batch: usize,
     pub max_page_size: usize,
+    /// Expensive fields (merges, exports, uploads, PanelApp refreshes) per HTTP request or
+    /// WebSocket operation, batches included.
+    pub max_expensive: usize,
     pub introspection: bool,
     pub graphiql: bool,
 }
@@ -249,6 +252,10 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "GRAPHQL_MAX_PAGE_SIZE",
         "maximum `first` of a connection (default 100)",
+    ),
+    (
+        "GRAPHQL_MAX_EXPENSIVE",
+        "merges, exports, uploads and PanelApp refreshes per request (default 3)",
     ),
     (
         "GRAPHQL_INTROSPECTION",

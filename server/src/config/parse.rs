@@ -373,6 +373,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         max_aliases: v.number("GRAPHQL_MAX_ALIASES", 50, 0, 10_000) as usize,
         max_batch: v.number("GRAPHQL_MAX_BATCH", 10, 1, 1000) as usize,
         max_page_size: v.number("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000) as usize,
+        max_expensive: v.number("GRAPHQL_MAX_EXPENSIVE", 3, 1, 1000) as usize,
         introspection: v.flag("GRAPHQL_INTROSPECTION", dev),
         graphiql: v.flag("GRAPHIQL", dev),
     };

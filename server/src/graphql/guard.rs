@@ -1,5 +1,5 @@
-//! Request guard: refuses mutations over GET, too many aliases and multiplied logins, and
-//! gives every error an `extensions.code`.
+//! Request guard: refuses mutations over GET, too many aliases, multiplied logins and too many
+//! expensive fields, and gives every error an `extensions.code`.
 
 use std::sync::Arc;
 
@@ -19,20 +19,35 @@ use super::context::{RequestContext, Transport};
 /// batch) would multiply password guesses.
 const ONCE_PER_REQUEST: &[&str] = &["login", "register", "changePassword"];
 
+/// Root fields whose cost is not the size of their answer: each runs a merge, renders and
+/// stores a file, parses an upload or asks PanelApp. Aliases or a batch could otherwise
+/// multiply them inside one request; `GRAPHQL_MAX_EXPENSIVE` bounds them per request.
+pub const EXPENSIVE: &[&str] = &[
+    "mergePreview",
+    "exportMerge",
+    "exportSavedPanel",
+    "uploadGeneList",
+    "createSavedPanel",
+    "refreshPanelApp",
+];
+
 pub struct RequestGuard {
     pub max_aliases: usize,
+    pub max_expensive: usize,
 }
 
 impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(GuardExtension {
             max_aliases: self.max_aliases,
+            max_expensive: self.max_expensive,
         })
     }
 }
 
 struct GuardExtension {
     max_aliases: usize,
+    max_expensive: usize,
 }
 
 fn coded(message: impl Into<String>, code: ErrorCode, limit: Option<&str>) -> ServerError {
@@ -51,13 +66,22 @@ fn coded(message: impl Into<String>, code: ErrorCode, limit: Option<&str>) -> Se
 struct Census {
     aliases: usize,
     sensitive: usize,
+    expensive: usize,
     visited: usize,
 }
 
 /// Upper bound on selections visited, so fragment bombs can not make the walk itself costly.
 const MAX_VISITS: usize = 100_000;
 
-fn walk(doc: &ExecutableDocument, set: &SelectionSet, top: bool, depth: usize, c: &mut Census) {
+/// Where a selection set sits: at an operation's root (of a mutation or not), or below.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    MutationRoot,
+    Root,
+    Nested,
+}
+
+fn walk(doc: &ExecutableDocument, set: &SelectionSet, level: Level, depth: usize, c: &mut Census) {
     if depth > 64 {
         return;
     }
@@ -71,41 +95,62 @@ fn walk(doc: &ExecutableDocument, set: &SelectionSet, top: bool, depth: usize, c
                 if field.node.alias.is_some() {
                     c.aliases += 1;
                 }
-                if top && ONCE_PER_REQUEST.contains(&field.node.name.node.as_str()) {
+                let name = field.node.name.node.as_str();
+                if level == Level::MutationRoot && ONCE_PER_REQUEST.contains(&name) {
                     c.sensitive += 1;
                 }
-                walk(doc, &field.node.selection_set.node, false, depth + 1, c);
+                if level != Level::Nested && EXPENSIVE.contains(&name) {
+                    c.expensive += 1;
+                }
+                walk(doc, &field.node.selection_set.node, Level::Nested, depth + 1, c);
             }
             Selection::InlineFragment(fragment) => {
-                walk(doc, &fragment.node.selection_set.node, top, depth + 1, c);
+                walk(doc, &fragment.node.selection_set.node, level, depth + 1, c);
             }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
-                    walk(doc, &fragment.node.selection_set.node, top, depth + 1, c);
+                    walk(doc, &fragment.node.selection_set.node, level, depth + 1, c);
                 }
             }
         }
     }
 }
 
-/// How many login/register/changePassword fields a query text holds at its mutation top level
-/// (0 for text that does not parse: the request fails validation anyway).
-pub fn sensitive_operations(query: &str) -> usize {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return 0;
-    };
+fn census(doc: &ExecutableDocument) -> Census {
     let operations: Vec<_> = match &doc.operations {
         DocumentOperations::Single(op) => vec![op],
         DocumentOperations::Multiple(map) => map.values().collect(),
     };
     let mut census = Census::default();
-    for op in operations
-        .into_iter()
-        .filter(|op| op.node.ty == OperationType::Mutation)
-    {
-        walk(&doc, &op.node.selection_set.node, true, 0, &mut census);
+    for op in operations {
+        let level = if op.node.ty == OperationType::Mutation {
+            Level::MutationRoot
+        } else {
+            Level::Root
+        };
+        walk(doc, &op.node.selection_set.node, level, 0, &mut census);
     }
-    census.sensitive
+    census
+}
+
+/// How many login/register/changePassword fields a query text holds at its mutation top level,
+/// and how many expensive root fields it has (0 for text that does not parse: the request
+/// fails validation anyway). Summed over a batch before any of it runs.
+pub fn request_census(query: &str) -> (usize, usize) {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return (0, 0);
+    };
+    let census = census(&doc);
+    (census.sensitive, census.expensive)
+}
+
+/// The error for more expensive fields than a request may hold.
+pub fn too_expensive(found: usize, max: usize) -> String {
+    format!(
+        "the request asks for {found} merges, exports, uploads or PanelApp refreshes; at most \
+         {max} are allowed per request ({})",
+        EXPENSIVE.join(", ")
+    )
 }
 
 impl GuardExtension {
@@ -114,18 +159,16 @@ impl GuardExtension {
             DocumentOperations::Single(op) => vec![op],
             DocumentOperations::Multiple(map) => map.values().collect(),
         };
-        let mut census = Census::default();
-        for op in operations {
-            if transport == Transport::Get && op.node.ty != OperationType::Query {
-                return Err(coded(
-                    "only queries are allowed over GET; send mutations as a JSON POST",
-                    ErrorCode::Forbidden,
-                    None,
-                ));
-            }
-            let top = op.node.ty == OperationType::Mutation;
-            walk(doc, &op.node.selection_set.node, top, 0, &mut census);
+        if transport == Transport::Get
+            && operations.iter().any(|op| op.node.ty != OperationType::Query)
+        {
+            return Err(coded(
+                "only queries are allowed over GET; send mutations as a JSON POST",
+                ErrorCode::Forbidden,
+                None,
+            ));
         }
+        let census = census(doc);
         if census.visited > MAX_VISITS {
             return Err(coded(
                 "the query is too large",
@@ -141,6 +184,13 @@ impl GuardExtension {
                 ),
                 ErrorCode::Validation,
                 Some("aliases"),
+            ));
+        }
+        if census.expensive > self.max_expensive {
+            return Err(coded(
+                too_expensive(census.expensive, self.max_expensive),
+                ErrorCode::Validation,
+                Some("expensive"),
             ));
         }
         if census.sensitive > 1 {

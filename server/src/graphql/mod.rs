@@ -23,7 +23,7 @@ use crate::state::AppState;
 pub use crate::services::Caller;
 pub use audit_ext::mutation_action;
 pub use context::{ContextExt, RequestContext, Transport};
-pub use guard::sensitive_operations;
+pub use guard::{request_census, too_expensive};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -72,6 +72,7 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
     .limit_directives(16)
     .extension(guard::RequestGuard {
         max_aliases: limits.max_aliases,
+        max_expensive: limits.max_expensive,
     })
     .extension(audit_ext::AuditEveryOperation)
     .extension(async_graphql::extensions::Tracing);
@@ -102,6 +103,7 @@ pub fn sdl() -> String {
         max_aliases: 50,
         max_batch: 10,
         max_page_size: 100,
+        max_expensive: 3,
         introspection: true,
         graphiql: false,
     };

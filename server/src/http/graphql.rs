@@ -17,7 +17,7 @@ use super::HttpState;
 use super::client::client_ip;
 use crate::auth::{self, limits};
 use crate::error::AppError;
-use crate::graphql::{RequestContext, Transport, sensitive_operations};
+use crate::graphql::{RequestContext, Transport, request_census, too_expensive};
 use crate::services::audit::AuditRecord;
 
 mod tokio_util_compat {
@@ -161,7 +161,16 @@ pub async fn post(
         Ok(batch) => batch,
         Err(e) => return e.into_response(),
     };
-    let sensitive: usize = batch.iter().map(|r| sensitive_operations(&r.query)).sum();
+    let (sensitive, expensive) = batch
+        .iter()
+        .map(|r| request_census(&r.query))
+        .fold((0, 0), |(s, e), (rs, re)| (s + rs, e + re));
+    let max_expensive = state.app.settings.graphql.max_expensive;
+    if expensive > max_expensive {
+        return AppError::validation(too_expensive(expensive, max_expensive))
+            .with("limit", "expensive")
+            .into_response();
+    }
     if sensitive > 1 {
         return AppError::validation(
             "login, register and changePassword may appear only once per request",
@@ -289,14 +298,13 @@ pub async fn get(
         .is_some_and(|a| a.contains("text/html"));
     if query.is_empty() && wants_html && parts.method == Method::GET {
         if state.app.settings.graphql.graphiql {
-            return Html(
-                GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .subscription_endpoint("/graphql")
-                    .title("PanelMerge GraphQL")
-                    .finish(),
-            )
-            .into_response();
+            let page = GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .title("PanelMerge GraphQL")
+                .finish();
+            let csp = HeaderValue::from_static(super::GRAPHIQL_CONTENT_SECURITY_POLICY);
+            return ([(header::CONTENT_SECURITY_POLICY, csp)], Html(page)).into_response();
         }
         return AppError::not_found("GraphiQL (disabled on this server)").into_response();
     }

@@ -234,6 +234,48 @@ async fn shutdown_is_graceful_and_closes_websockets() {
     assert_eq!(closed.code, 1001);
 }
 
+/// The script policy of everything the app serves: only files of its own origin, nothing
+/// inline, no third-party origin. GraphiQL alone (a development page) gets a wider one.
+fn script_sources(csp: &str) -> Vec<String> {
+    csp.split(';')
+        .map(str::trim)
+        .find_map(|d| d.strip_prefix("script-src "))
+        .expect("a script-src directive")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_content_security_policy_allows_no_inline_script_and_no_other_origin() {
+    let app = tests::TestApp::sqlite().await;
+    for path in ["/", "/panels/uk/402", "/healthz"] {
+        let response = reqwest::get(app.client.url(path)).await.unwrap();
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            script_sources(&csp),
+            ["'self'", "'wasm-unsafe-eval'"],
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("http"), "no other origin anywhere: {csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+    }
+    let graphiql = reqwest::Client::new()
+        .get(app.client.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let csp = graphiql.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(script_sources(&csp).contains(&"https://unpkg.com".to_owned()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_shows_the_server_version_rendered_by_the_wasm_app() {
     let app = tests::TestApp::spawn(tests::TestConfig {
@@ -248,4 +290,16 @@ async fn browser_shows_the_server_version_rendered_by_the_wasm_app() {
         &[("EXPECTED_VERSION", env!("CARGO_PKG_VERSION"))],
     )
     .await;
+    if !tests::browser::ready() {
+        return;
+    }
+    // The app above started under the policy; the built page has no inline script at all.
+    let index = reqwest::get(app.client.url("/")).await.unwrap();
+    let html = index.text().await.unwrap();
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "the page loads its boot script: {html}");
+    for script in scripts {
+        let tag = script.split('>').next().unwrap_or_default();
+        assert!(tag.contains(" src="), "inline script in index.html: <script{script}");
+    }
 }

@@ -599,3 +599,54 @@ async fn tampered_values_fail_loudly_and_rotation_re_encrypts_everything() {
     assert!(!body.to_string().contains("Genome"));
     let _ = Duration::ZERO;
 }
+
+/// 50 aliased `exportMerge` fields used to render and store 50 files in one request; merges,
+/// exports, uploads and refreshes are now bounded per request, aliases and batches included.
+#[tokio::test]
+async fn expensive_fields_can_not_be_multiplied_by_aliases_or_batches() {
+    let app = app_with(&[("GRAPHQL_MAX_EXPENSIVE", "3")], tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    let upload = "mutation($file: Upload!) { uploadGeneList(file: $file) { id } }";
+    let (_, body) = app
+        .client
+        .multipart(
+            upload,
+            json!({ "file": null }),
+            vec![("variables.file", "lab.csv", b"Gene\nBRCA1\nTP53\n".to_vec())],
+        )
+        .await;
+    let id = body["data"]["uploadGeneList"]["id"].as_str().unwrap().to_owned();
+    let exports = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| format!("e{i}: exportMerge(input: $input, format: CSV) {{ url }} "))
+            .collect();
+        format!("mutation($input: MergeInput!) {{ {fields}}}")
+    };
+    let input = json!({ "input": { "panels": [], "uploads": [id] } });
+
+    let body = app.client.query(&exports(50), input.clone()).await;
+    assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "expensive");
+    assert!(body["data"].is_null(), "nothing ran: {body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("50") && message.contains("at most 3"), "{message}");
+
+    let body = app.client.query(&exports(3), input.clone()).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let urls: Vec<&str> = (0..3)
+        .map(|i| body["data"][format!("e{i}")]["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 3);
+
+    // Two operations of two exports each in one batch: four in one request.
+    let batch: Vec<Value> = (0..2)
+        .map(|_| json!({ "query": exports(2), "variables": input }))
+        .collect();
+    let (status, body) = app
+        .client
+        .post_raw("application/json", serde_json::to_vec(&batch).unwrap())
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "expensive");
+}

@@ -43,6 +43,8 @@ pub struct GraphqlLimits {
     /// Expensive fields (merges, exports, uploads, PanelApp refreshes) per HTTP request or
     /// WebSocket operation, batches included.
     pub max_expensive: usize,
+    /// Values (fields, list items included) one query may answer with.
+    pub max_values: usize,
     pub introspection: bool,
     pub graphiql: bool,
 }
@@ -256,6 +258,10 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "GRAPHQL_MAX_EXPENSIVE",
         "merges, exports, uploads and PanelApp refreshes per request (default 3)",
+    ),
+    (
+        "GRAPHQL_MAX_VALUES",
+        "values (fields, list items included) one query may answer with (default 200000)",
     ),
     (
         "GRAPHQL_INTROSPECTION",

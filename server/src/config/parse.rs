@@ -374,6 +374,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         max_batch: v.number("GRAPHQL_MAX_BATCH", 10, 1, 1000) as usize,
         max_page_size: v.number("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000) as usize,
         max_expensive: v.number("GRAPHQL_MAX_EXPENSIVE", 3, 1, 1000) as usize,
+        max_values: v.number("GRAPHQL_MAX_VALUES", 200_000, 100, 100_000_000) as usize,
         introspection: v.flag("GRAPHQL_INTROSPECTION", dev),
         graphiql: v.flag("GRAPHIQL", dev),
     };

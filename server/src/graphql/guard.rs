@@ -2,9 +2,11 @@
 //! expensive fields, and gives every error an `extensions.code`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
@@ -34,6 +36,9 @@ pub const EXPENSIVE: &[&str] = &[
 pub struct RequestGuard {
     pub max_aliases: usize,
     pub max_expensive: usize,
+    /// Values (fields resolved, list items included) one query may answer with: the
+    /// complexity limit is computed before running and can not know how long a list will be.
+    pub max_values: usize,
 }
 
 impl ExtensionFactory for RequestGuard {
@@ -41,13 +46,22 @@ impl ExtensionFactory for RequestGuard {
         Arc::new(GuardExtension {
             max_aliases: self.max_aliases,
             max_expensive: self.max_expensive,
+            max_values: self.max_values,
+            counting: AtomicBool::new(false),
+            resolved: AtomicUsize::new(0),
         })
     }
 }
 
+/// One per request (async-graphql creates extensions per execution).
 struct GuardExtension {
     max_aliases: usize,
     max_expensive: usize,
+    max_values: usize,
+    /// Queries are metered; mutations (whose effect has happened by the time their answer is
+    /// built) and subscriptions (long-lived streams) are not.
+    counting: AtomicBool,
+    resolved: AtomicUsize,
 }
 
 fn coded(message: impl Into<String>, code: ErrorCode, limit: Option<&str>) -> ServerError {
@@ -102,7 +116,13 @@ fn walk(doc: &ExecutableDocument, set: &SelectionSet, level: Level, depth: usize
                 if level != Level::Nested && EXPENSIVE.contains(&name) {
                     c.expensive += 1;
                 }
-                walk(doc, &field.node.selection_set.node, Level::Nested, depth + 1, c);
+                walk(
+                    doc,
+                    &field.node.selection_set.node,
+                    Level::Nested,
+                    depth + 1,
+                    c,
+                );
             }
             Selection::InlineFragment(fragment) => {
                 walk(doc, &fragment.node.selection_set.node, level, depth + 1, c);
@@ -160,7 +180,9 @@ impl GuardExtension {
             DocumentOperations::Multiple(map) => map.values().collect(),
         };
         if transport == Transport::Get
-            && operations.iter().any(|op| op.node.ty != OperationType::Query)
+            && operations
+                .iter()
+                .any(|op| op.node.ty != OperationType::Query)
         {
             return Err(coded(
                 "only queries are allowed over GET; send mutations as a JSON POST",
@@ -208,10 +230,42 @@ impl GuardExtension {
 impl Extension for GuardExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
+        let resolved = self.resolved.load(Ordering::Relaxed);
+        if resolved > self.max_values {
+            // One clear error instead of one per list item that hit the budget.
+            let mut error = coded(
+                format!(
+                    "the answer would hold more than {} values; ask for fewer fields or a \
+                     smaller page (first/after)",
+                    self.max_values
+                ),
+                ErrorCode::Validation,
+                Some("values"),
+            );
+            if let Some(ext) = error.extensions.as_mut() {
+                ext.set("max", self.max_values);
+            }
+            return Response::from_errors(vec![error]);
+        }
         for error in &mut response.errors {
             ensure_code(error);
         }
         response
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if self.counting.load(Ordering::Relaxed)
+            && self.resolved.fetch_add(1, Ordering::Relaxed) >= self.max_values
+        {
+            // Stop the work here; `request` replaces the errors with one.
+            return Err(ServerError::new("over the value budget", None));
+        }
+        next.run(ctx, info).await
     }
 
     async fn parse_query(
@@ -230,6 +284,13 @@ impl Extension for GuardExtension {
             e
         })?;
         self.inspect(&doc, transport)?;
+        let queries_only = match &doc.operations {
+            DocumentOperations::Single(op) => op.node.ty == OperationType::Query,
+            DocumentOperations::Multiple(map) => {
+                map.values().all(|op| op.node.ty == OperationType::Query)
+            }
+        };
+        self.counting.store(queries_only, Ordering::Relaxed);
         Ok(doc)
     }
 

@@ -6,6 +6,8 @@ pub mod admin;
 pub mod audit;
 mod audit_ext;
 pub mod context;
+#[cfg(test)]
+mod cost_tests;
 pub mod genelists;
 mod guard;
 pub mod live;
@@ -73,6 +75,7 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
     .extension(guard::RequestGuard {
         max_aliases: limits.max_aliases,
         max_expensive: limits.max_expensive,
+        max_values: limits.max_values,
     })
     .extension(audit_ext::AuditEveryOperation)
     .extension(async_graphql::extensions::Tracing);
@@ -104,6 +107,7 @@ pub fn sdl() -> String {
         max_batch: 10,
         max_page_size: 100,
         max_expensive: 3,
+        max_values: 200_000,
         introspection: true,
         graphiql: false,
     };

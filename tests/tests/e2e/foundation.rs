@@ -297,9 +297,15 @@ async fn browser_shows_the_server_version_rendered_by_the_wasm_app() {
     let index = reqwest::get(app.client.url("/")).await.unwrap();
     let html = index.text().await.unwrap();
     let scripts: Vec<&str> = html.split("<script").skip(1).collect();
-    assert!(!scripts.is_empty(), "the page loads its boot script: {html}");
+    assert!(
+        !scripts.is_empty(),
+        "the page loads its boot script: {html}"
+    );
     for script in scripts {
         let tag = script.split('>').next().unwrap_or_default();
-        assert!(tag.contains(" src="), "inline script in index.html: <script{script}");
+        assert!(
+            tag.contains(" src="),
+            "inline script in index.html: <script{script}"
+        );
     }
 }

@@ -616,7 +616,10 @@ async fn expensive_fields_can_not_be_multiplied_by_aliases_or_batches() {
             vec![("variables.file", "lab.csv", b"Gene\nBRCA1\nTP53\n".to_vec())],
         )
         .await;
-    let id = body["data"]["uploadGeneList"]["id"].as_str().unwrap().to_owned();
+    let id = body["data"]["uploadGeneList"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let exports = |n: usize| {
         let fields: String = (0..n)
             .map(|i| format!("e{i}: exportMerge(input: $input, format: CSV) {{ url }} "))
@@ -630,7 +633,10 @@ async fn expensive_fields_can_not_be_multiplied_by_aliases_or_batches() {
     assert_eq!(body["errors"][0]["extensions"]["limit"], "expensive");
     assert!(body["data"].is_null(), "nothing ran: {body}");
     let message = body["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("50") && message.contains("at most 3"), "{message}");
+    assert!(
+        message.contains("50") && message.contains("at most 3"),
+        "{message}"
+    );
 
     let body = app.client.query(&exports(3), input.clone()).await;
     assert!(body.get("errors").is_none(), "{body}");
@@ -649,4 +655,35 @@ async fn expensive_fields_can_not_be_multiplied_by_aliases_or_batches() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "expensive");
+}
+
+/// List fields without a `first` (a panel's entities, a saved panel's genes and versions) are
+/// as long as their data: the complexity check, made before anything runs, can not see that.
+/// Queries are metered while they run and stop at `GRAPHQL_MAX_VALUES`.
+#[tokio::test]
+async fn long_lists_are_bounded_by_the_values_a_query_may_answer_with() {
+    let app = app_with(&[("GRAPHQL_MAX_VALUES", "500")], tests::Backend::Sqlite)
+        .await
+        .unwrap();
+    // UK 402 from the bundled snapshot (PanelApp is unreachable in tests): hundreds of entities.
+    let small = "{ panel(source: UK, id: 402) { name version } }";
+    let body = app.client.query(small, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(body["data"]["panel"]["name"].as_str().is_some(), "{body}");
+
+    let whole =
+        "{ panel(source: UK, id: 402) { name entities { symbol hgncId modeOfInheritance } } }";
+    let body = app.client.query(whole, json!({})).await;
+    assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "one error, not one per entity: {body}");
+    assert_eq!(errors[0]["extensions"]["limit"], "values");
+    assert_eq!(errors[0]["extensions"]["max"], 500);
+    assert!(body["data"].is_null(), "{body}");
+
+    // The same answer fits the default budget.
+    let app = TestApp::sqlite().await;
+    let body = app.client.query(whole, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(body["data"]["panel"]["entities"].as_array().unwrap().len() > 170);
 }

@@ -1,0 +1,117 @@
+//! Every operation the web app sends fits the default limits (depth, complexity, expensive
+//! fields) with the page sizes it asks for: a cost change that would lock the app out fails
+//! here, not in a browser.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation,
+};
+use async_graphql::{Request, Response, ServerError, ValidationResult};
+
+use crate::config::GraphqlLimits;
+
+/// Records the validation result and stops before anything runs.
+#[derive(Clone, Default)]
+struct Probe(Arc<Mutex<Option<ValidationResult>>>);
+
+impl ExtensionFactory for Probe {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(self.clone())
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for Probe {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+        Ok(result)
+    }
+
+    async fn execute(
+        &self,
+        _ctx: &ExtensionContext<'_>,
+        _operation_name: Option<&str>,
+        _next: NextExecute<'_>,
+    ) -> Response {
+        Response::default()
+    }
+}
+
+fn web_operations() -> Vec<PathBuf> {
+    fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect(&path, found);
+            } else if path.extension().is_some_and(|e| e == "graphql") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/graphql"),
+        &mut found,
+    );
+    found.sort();
+    found
+}
+
+pub(crate) fn default_limits() -> GraphqlLimits {
+    GraphqlLimits {
+        max_depth: 12,
+        max_complexity: 1000,
+        max_aliases: 50,
+        max_batch: 10,
+        max_page_size: 100,
+        max_expensive: 3,
+        max_values: 200_000,
+        introspection: true,
+        graphiql: false,
+    }
+}
+
+#[tokio::test]
+async fn every_web_operation_fits_the_default_limits() {
+    let probe = Probe::default();
+    let schema = super::schema_builder(&default_limits())
+        .extension(probe.clone())
+        .finish();
+    let operations = web_operations();
+    assert!(
+        operations.len() > 30,
+        "web operations found: {operations:?}"
+    );
+    let mut report = Vec::new();
+    for path in operations {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let response = schema.execute(Request::new(text)).await;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        assert!(
+            response.errors.is_empty(),
+            "{name:?} is refused with the default limits: {:?}",
+            response.errors
+        );
+        let result = probe
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_else(|| panic!("{name:?} was validated"));
+        report.push((result.complexity, result.depth, name));
+    }
+    report.sort();
+    for line in &report {
+        eprintln!("{line:?}");
+    }
+}

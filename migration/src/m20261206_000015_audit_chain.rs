@@ -13,7 +13,8 @@
 //! * Triggers refuse UPDATE and DELETE on both tables except inside the server's maintenance
 //!   transactions (the retention purge and key rotation): on PostgreSQL those set the
 //!   transaction-local `panelmerge.audit_maintenance = 'on'`; on SQLite, which has no session
-//!   settings, they hold a row in `audit_maintenance` for the length of the transaction.
+//!   settings, they hold a row in `audit_maintenance` for the length of the transaction (the
+//!   table exists on both databases so their schemas match; PostgreSQL's triggers ignore it).
 
 use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
@@ -70,6 +71,17 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
+        // The SQLite triggers' maintenance marker (created on both, so the schemas match;
+        // PostgreSQL uses the transaction-local setting instead).
+        manager
+            .create_table(
+                Table::create()
+                    .table(AuditMaintenance::Table)
+                    .col(pk_auto(AuditMaintenance::Id))
+                    .col(text(AuditMaintenance::Reason))
+                    .take(),
+            )
+            .await?;
         let conn = manager.get_connection();
         conn.execute_unprepared("INSERT INTO audit_chain_head (id, writes) VALUES (1, 0)")
             .await?;
@@ -102,15 +114,6 @@ impl MigrationTrait for Migration {
                 }
             }
             _ => {
-                manager
-                    .create_table(
-                        Table::create()
-                            .table(AuditMaintenance::Table)
-                            .col(pk_auto(AuditMaintenance::Id))
-                            .col(text(AuditMaintenance::Reason))
-                            .take(),
-                    )
-                    .await?;
                 for table in GUARDED {
                     for op in ["UPDATE", "DELETE"] {
                         let name = format!("{table}_no_{}", op.to_ascii_lowercase());
@@ -152,11 +155,11 @@ impl MigrationTrait for Migration {
                             .await?;
                     }
                 }
-                manager
-                    .drop_table(Table::drop().table(AuditMaintenance::Table).take())
-                    .await?;
             }
         }
+        manager
+            .drop_table(Table::drop().table(AuditMaintenance::Table).take())
+            .await?;
         manager
             .drop_table(Table::drop().table(AuditChainHead::Table).take())
             .await?;

@@ -176,7 +176,12 @@ impl MigrationTrait for Migration {
             .await?;
         for col in [AuditLog::Hash, AuditLog::PrevHash, AuditLog::EntryUid] {
             manager
-                .alter_table(Table::alter().table(AuditLog::Table).drop_column(col).take())
+                .alter_table(
+                    Table::alter()
+                        .table(AuditLog::Table)
+                        .drop_column(col)
+                        .take(),
+                )
                 .await?;
         }
         Ok(())

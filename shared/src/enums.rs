@@ -318,7 +318,9 @@ impl AuditAction {
             Self::PanelUpload => "a gene list uploaded",
             Self::PanelDelete => "a saved panel deleted",
             Self::PanelCreate => "a saved panel created (or a version restored)",
-            Self::PanelUpdate => "a saved panel edited, updated from upstream, re-statused or commented",
+            Self::PanelUpdate => {
+                "a saved panel edited, updated from upstream, re-statused or commented"
+            }
             Self::PanelShare => "a saved panel shared or a share revoked",
             Self::PanelList => "a logged-in user listed saved panels (at most one row a minute)",
             Self::PanelExportTemplateCreate

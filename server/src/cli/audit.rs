@@ -13,7 +13,14 @@ use crate::state::AppState;
 pub async fn purge(settings: Settings, days: Option<u32>) -> anyhow::Result<ExitCode> {
     let days = days.unwrap_or(settings.audit_retention_days);
     let state = AppState::connect(settings).await?;
-    match audit_log::purge(&state, AdminCap::command_line(), &Actor::system("cli"), days).await {
+    match audit_log::purge(
+        &state,
+        AdminCap::command_line(),
+        &Actor::system("cli"),
+        days,
+    )
+    .await
+    {
         Ok(deleted) => {
             println!("deleted {deleted} audit row(s) older than {days} days");
             Ok(ExitCode::SUCCESS)

@@ -242,7 +242,10 @@ mod tests {
             "ChangePasswordInput.newPassword",
             "Query.sharedPanel(token)",
         ] {
-            assert!(seen.iter().any(|s| s == expected), "{expected} not found in {seen:?}");
+            assert!(
+                seen.iter().any(|s| s == expected),
+                "{expected} not found in {seen:?}"
+            );
         }
     }
 }

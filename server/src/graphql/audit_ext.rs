@@ -146,11 +146,7 @@ impl AuditExtension {
     }
 
     /// The throttle key and row of a successful audited read by `user_id`, if any.
-    fn read_record(
-        &self,
-        info: &ResolveInfo<'_>,
-        user_id: i32,
-    ) -> Option<(String, AuditRecord)> {
+    fn read_record(&self, info: &ResolveInfo<'_>, user_id: i32) -> Option<(String, AuditRecord)> {
         let text = |v: Option<Value>| match v {
             Some(Value::String(s)) => Some(s.trim().chars().take(200).collect::<String>()),
             Some(Value::Number(n)) => Some(n.to_string()),
@@ -225,10 +221,9 @@ impl Extension for AuditExtension {
                 })
                 .collect();
             if !kinds.is_empty()
-                && state.audit.first_in_window(&format!(
-                    "get-mutation:{}",
-                    request.client_ip()
-                ))
+                && state
+                    .audit
+                    .first_in_window(&format!("get-mutation:{}", request.client_ip()))
             {
                 let record = AuditRecord::new(
                     AuditAction::SecurityViolation,

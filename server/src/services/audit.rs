@@ -205,7 +205,8 @@ struct Memory {
 impl Memory {
     fn prune(&mut self, now: Instant) {
         if self.reads.len() > MEMORY_ENTRIES {
-            self.reads.retain(|_, at| now.duration_since(*at) < READ_WINDOW);
+            self.reads
+                .retain(|_, at| now.duration_since(*at) < READ_WINDOW);
         }
         if self.probes.len() > MEMORY_ENTRIES {
             self.probes

@@ -17,8 +17,8 @@
 use entity::audit_log;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use serde_json::json;
 
@@ -108,7 +108,10 @@ pub async fn latest_anchor<C: ConnectionTrait>(conn: &C) -> AppResult<Option<Anc
 /// Where the chain starts: after the newest anchor, with its hash, or at the genesis.
 async fn start<C: ConnectionTrait>(conn: &C) -> AppResult<(i32, String)> {
     Ok(match latest_anchor(conn).await? {
-        Some(a) => (a.after_id, a.prev_hash.unwrap_or_else(|| GENESIS.to_owned())),
+        Some(a) => (
+            a.after_id,
+            a.prev_hash.unwrap_or_else(|| GENESIS.to_owned()),
+        ),
         None => (0, GENESIS.to_owned()),
     })
 }
@@ -127,10 +130,7 @@ pub async fn lock<C: ConnectionTrait>(conn: &C) -> AppResult<String> {
     }
     let touch = Query::update()
         .table(Alias::new("audit_chain_head"))
-        .value(
-            Alias::new("writes"),
-            Expr::col(Alias::new("writes")).add(1),
-        )
+        .value(Alias::new("writes"), Expr::col(Alias::new("writes")).add(1))
         .and_where(Expr::col(Alias::new("id")).eq(1))
         .to_owned();
     conn.execute(&touch).await?;
@@ -379,7 +379,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn row() -> audit_log::Model {
-        let at = chrono::Utc.timestamp_opt(1_765_000_000, 123_456_000).unwrap();
+        let at = chrono::Utc
+            .timestamp_opt(1_765_000_000, 123_456_000)
+            .unwrap();
         audit_log::Model {
             id: 7,
             user_id: Some(3),

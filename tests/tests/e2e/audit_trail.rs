@@ -96,31 +96,34 @@ async fn make_rows(app: &TestApp, n: usize) {
     }
 }
 
-on_both_backends!(audit_rows_are_insert_only_and_chained, |app: TestApp| async move {
-    app.create_user("ada", Role::User).await;
-    make_rows(&app, 3).await;
-    let rows = app.audit_rows(None).await;
-    assert!(rows.len() >= 4);
-    assert_eq!(
-        rows[0].prev_hash.as_deref(),
-        Some(server::services::audit_chain::GENESIS)
-    );
-    for pair in rows.windows(2) {
-        assert_eq!(pair[1].prev_hash, pair[0].hash, "row {} links", pair[1].id);
-        assert!(pair[1].entry_uid.is_some());
+on_both_backends!(
+    audit_rows_are_insert_only_and_chained,
+    |app: TestApp| async move {
+        app.create_user("ada", Role::User).await;
+        make_rows(&app, 3).await;
+        let rows = app.audit_rows(None).await;
+        assert!(rows.len() >= 4);
+        assert_eq!(
+            rows[0].prev_hash.as_deref(),
+            Some(server::services::audit_chain::GENESIS)
+        );
+        for pair in rows.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash, "row {} links", pair[1].id);
+            assert!(pair[1].entry_uid.is_some());
+        }
+        let db = &app.state.db;
+        for sql in [
+            "UPDATE audit_log SET action_description = 'nothing happened'",
+            "DELETE FROM audit_log",
+        ] {
+            let refused = db.execute_unprepared(sql).await;
+            let message = format!("{:?}", refused.expect_err(sql));
+            assert!(message.contains("append-only"), "{message}");
+        }
+        assert_eq!(app.audit_rows(None).await, rows, "nothing changed");
+        assert_eq!(verify(&app).await, None);
     }
-    let db = &app.state.db;
-    for sql in [
-        "UPDATE audit_log SET action_description = 'nothing happened'",
-        "DELETE FROM audit_log",
-    ] {
-        let refused = db.execute_unprepared(sql).await;
-        let message = format!("{:?}", refused.expect_err(sql));
-        assert!(message.contains("append-only"), "{message}");
-    }
-    assert_eq!(app.audit_rows(None).await, rows, "nothing changed");
-    assert_eq!(verify(&app).await, None);
-});
+);
 
 on_both_backends!(
     purges_never_go_below_the_retention_and_keep_the_chain_verifiable,
@@ -159,7 +162,11 @@ on_both_backends!(
             .collect();
         assert_eq!(purges.len(), 1, "the purge is audited");
         assert_eq!(purges[0].username.as_deref(), Some("root"));
-        assert_eq!(verify(&app).await, None, "the chain resumes at the purge's anchor");
+        assert_eq!(
+            verify(&app).await,
+            None,
+            "the chain resumes at the purge's anchor"
+        );
         make_rows(&app, 2).await;
         let (code, out) = cli(&app, &["audit", "verify"]).await;
         assert_eq!(code, 0, "{out}");
@@ -241,7 +248,11 @@ async fn export_link(client: &GraphqlClient) -> String {
         .multipart(
             UPLOAD,
             json!({ "file": null }),
-            vec![("variables.file", "genes.csv", b"Gene\nBRCA1\nTP53\n".to_vec())],
+            vec![(
+                "variables.file",
+                "genes.csv",
+                b"Gene\nBRCA1\nTP53\n".to_vec(),
+            )],
         )
         .await;
     let id = body["data"]["uploadGeneList"]["id"]
@@ -321,10 +332,16 @@ on_both_backends!(
                 json!({ "i": { "name": "Mine", "genes": [{ "symbol": "BRCA1", "confidence": "GREEN" }] } }),
             )
             .await;
-        let id = created["createSavedPanel"]["id"].as_str().unwrap().to_owned();
+        let id = created["createSavedPanel"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         for _ in 0..2 {
-            ada.data("query($id: ID!) { savedPanel(id: $id) { name } }", json!({ "id": id }))
-                .await;
+            ada.data(
+                "query($id: ID!) { savedPanel(id: $id) { name } }",
+                json!({ "id": id }),
+            )
+            .await;
             ada.data("{ savedPanels { totalCount } }", json!({})).await;
         }
         let views = app.audit_rows(Some(AuditAction::View)).await;
@@ -356,9 +373,16 @@ on_both_backends!(
         let eve = app.logged_in("eve", Role::User).await;
         for batch in 0..3 {
             let fields: Vec<String> = (0..10)
-                .map(|i| format!("p{i}: savedPanel(id: \"{}\") {{ name }}", 9000 + batch * 10 + i))
+                .map(|i| {
+                    format!(
+                        "p{i}: savedPanel(id: \"{}\") {{ name }}",
+                        9000 + batch * 10 + i
+                    )
+                })
                 .collect();
-            let body = eve.query(&format!("{{ {} }}", fields.join(" ")), json!({})).await;
+            let body = eve
+                .query(&format!("{{ {} }}", fields.join(" ")), json!({}))
+                .await;
             assert!(body["errors"].as_array().unwrap().len() >= 10, "{body}");
         }
         let suspicious = app.audit_rows(Some(AuditAction::SuspiciousActivity)).await;

@@ -498,9 +498,7 @@ on_both_backends!(
             .await;
         assert_eq!(error_code(&refused), Some("VALIDATION"), "{refused}");
         assert!(refused.to_string().contains("365"), "{refused}");
-        let purged = admin
-            .data("mutation { purgeAuditLog }", json!({}))
-            .await;
+        let purged = admin.data("mutation { purgeAuditLog }", json!({})).await;
         assert_eq!(purged["purgeAuditLog"], 0, "nothing is a year old yet");
         // Rows are insert-only: backdating them needs the maintenance window.
         use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -536,7 +534,11 @@ on_both_backends!(
         assert!(purged["purgeAuditLog"].as_i64().unwrap() >= 4, "{purged}");
         assert!(app.audit_rows(Some(AuditAction::Login)).await.is_empty());
         let compliance = app.audit_rows(Some(AuditAction::ComplianceEvent)).await;
-        assert_eq!(compliance.len(), 1, "the purge is itself audited: {compliance:#?}");
+        assert_eq!(
+            compliance.len(),
+            1,
+            "the purge is itself audited: {compliance:#?}"
+        );
         assert!(compliance[0].success);
         let chain = server::services::audit_chain::verify(&app.state.db)
             .await

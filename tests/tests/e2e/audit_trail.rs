@@ -443,3 +443,45 @@ async fn panel_searches_by_logged_in_users_are_audited_once_a_minute() {
     let rows = audit_log::Entity::find().all(&app.state.db).await.unwrap();
     assert!(rows.iter().all(|row| row.hash.is_some()));
 }
+
+on_both_backends!(
+    concurrent_writers_on_two_instances_keep_one_chain,
+    |app: TestApp| async move {
+        // With PostgreSQL + Redis a second instance writes to the same trail.
+        let other = if app.backend == tests::Backend::PostgresRedis {
+            Some(app.sibling().await)
+        } else {
+            None
+        };
+        let addresses: Vec<String> = std::iter::once(app.address.clone())
+            .chain(other.iter().map(|o| o.address.clone()))
+            .collect();
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let client = GraphqlClient::new(&addresses[i % addresses.len()]);
+            tasks.push(tokio::spawn(async move {
+                // Refused (no session): each leaves a failed PROFILE_UPDATE row.
+                client
+                    .query(
+                        "mutation($o: String) { updateProfile(input: { organization: $o }) { id } }",
+                        json!({ "o": format!("Lab {i}") }),
+                    )
+                    .await
+            }));
+        }
+        for task in tasks {
+            let body = task.await.unwrap();
+            assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+        }
+        let rows = app.audit_rows(Some(AuditAction::ProfileUpdate)).await;
+        assert_eq!(rows.len(), 24);
+        let report = server::services::audit_chain::verify(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(report.problem, None);
+        assert!(report.checked >= 24);
+        if let Some(other) = other {
+            other.stop().await;
+        }
+    }
+);

@@ -609,6 +609,12 @@ async fn tampered_values_fail_loudly_and_rotation_re_encrypts_everything() {
         log["auditLog"]["nodes"][0]["details"]["changed"]["organization"]["new"],
         "Genome Lab"
     );
+    // Rotation re-seals audit details and relinks the hash chain: it still verifies.
+    let chain = server::services::audit_chain::verify(&rotated.state.db)
+        .await
+        .unwrap();
+    assert_eq!(chain.problem, None);
+    assert!(chain.checked > 0);
     // Tampering: flip a character of the stored ciphertext.
     let row = entity::user::Entity::find_by_id(user.id)
         .one(&rotated.state.db)

@@ -316,7 +316,7 @@ impl AuditAction {
             Self::ProfileUpdate => "a user changed their profile",
             Self::PanelDownload => "Flask only: downloads are FILE_ACCESS here",
             Self::PanelUpload => "a gene list uploaded",
-            Self::PanelDelete => "a saved panel deleted",
+            Self::PanelDelete => "a saved panel (or an uploaded gene list) deleted",
             Self::PanelCreate => "a saved panel created (or a version restored)",
             Self::PanelUpdate => {
                 "a saved panel edited, updated from upstream, re-statused or commented"

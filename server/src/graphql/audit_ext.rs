@@ -40,7 +40,7 @@ pub fn mutation_action(field: &str) -> AuditAction {
         "revokeSession" | "createApiToken" | "revokeApiToken" => A::SessionManagement,
         "refreshPanelApp" => A::CacheClear,
         "uploadGeneList" => A::PanelUpload,
-        "removeUpload" => A::FileAccess,
+        "removeUpload" => A::PanelDelete,
         "exportMerge" | "exportSavedPanel" => A::DataExport,
         "createSavedPanel" | "restoreVersion" => A::PanelCreate,
         "updateSavedPanel" | "applyUpstreamUpdate" | "setSavedPanelStatus" | "commentOnPanel" => {

@@ -1,5 +1,6 @@
 //! `audit_log`: one row per audited action — who, what, on which resource, from where, and
-//! whether it succeeded. `details`, `old_values` and `new_values` hold encrypted JSON.
+//! whether it succeeded. `details`, `old_values` and `new_values` hold encrypted JSON. Rows are
+//! insert-only and hash-chained (`prev_hash`, `hash`).
 
 use sea_orm::entity::prelude::*;
 use shared::AuditAction;
@@ -40,6 +41,17 @@ pub struct Model {
     /// When the action happened.
     pub timestamp: DateTimeUtc,
     pub created_at: DateTimeUtc,
+    /// Random id generated before the insert; the sealed columns are bound to it (rows written
+    /// before the hash chain existed have none and are bound to `id`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub entry_uid: Option<String>,
+    /// The previous row's `hash` (hex), or the chain's start: 64 zeros, or the anchor a purge left.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub prev_hash: Option<String>,
+    /// SHA-256 (hex) over `prev_hash` and this row's canonical content; `None` on rows written
+    /// before the chain existed.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

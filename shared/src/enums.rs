@@ -282,6 +282,86 @@ closed_enum! {
 }
 
 impl AuditAction {
+    /// Actions of the Flask version for features PanelMerge does not have: never written here
+    /// (rows imported from a Flask database keep them), so the admin security/audit page and the
+    /// `auditLog` filter documentation leave them out. This is the one list of them.
+    /// * `PANEL_DOWNLOAD`: downloads are recorded as `FILE_ACCESS`.
+    /// * `PANEL_EXPORT_TEMPLATE_*`: there are no export templates.
+    /// * `USER_DELETE`: accounts are deactivated, never deleted.
+    /// * `MFA_EVENT`: there is no multi-factor authentication.
+    pub const fn is_flask_only(self) -> bool {
+        matches!(
+            self,
+            Self::PanelDownload
+                | Self::PanelExportTemplateCreate
+                | Self::PanelExportTemplateUpdate
+                | Self::PanelExportTemplateDelete
+                | Self::UserDelete
+                | Self::MfaEvent
+        )
+    }
+
+    /// The actions PanelMerge writes (all but the Flask-only ones), for filters.
+    pub fn written() -> impl Iterator<Item = Self> {
+        Self::ALL.iter().copied().filter(|a| !a.is_flask_only())
+    }
+
+    /// What a row of this action records, in PanelMerge.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Self::Login => "a sign-in attempt (failed ones too)",
+            Self::Logout => "a sign-out",
+            Self::Register => "a new account registered",
+            Self::PasswordChange => "a user changed their password",
+            Self::ProfileUpdate => "a user changed their profile",
+            Self::PanelDownload => "Flask only: downloads are FILE_ACCESS here",
+            Self::PanelUpload => "a gene list uploaded",
+            Self::PanelDelete => "a saved panel (or an uploaded gene list) deleted",
+            Self::PanelCreate => "a saved panel created (or a version restored)",
+            Self::PanelUpdate => {
+                "a saved panel edited, updated from upstream, re-statused or commented"
+            }
+            Self::PanelShare => "a saved panel shared or a share revoked",
+            Self::PanelList => "a logged-in user listed saved panels (at most one row a minute)",
+            Self::PanelExportTemplateCreate
+            | Self::PanelExportTemplateUpdate
+            | Self::PanelExportTemplateDelete => "Flask only: there are no export templates",
+            Self::Search => {
+                "a logged-in user searched panels by name or gene (at most one row a minute)"
+            }
+            Self::View => "a logged-in user opened a saved panel (once a minute per panel)",
+            Self::CacheClear => "the PanelApp cache refreshed",
+            Self::AdminAction => "another administrative change (teams, announcements, IP blocks)",
+            Self::UserCreate => "an account created by an administrator or the command line",
+            Self::UserUpdate => "an account activated, deactivated or unlocked",
+            Self::UserDelete => "Flask only: accounts are deactivated, never deleted",
+            Self::RoleChange => "a user's role changed",
+            Self::DataExport => "the audit trail exported as CSV",
+            Self::ConfigChange => "the encryption key rotated",
+            Self::SessionManagement => "a session revoked or an API token created or revoked",
+            Self::Error => "an internal error while serving a request",
+            Self::SecurityViolation => {
+                "a forged or expired download link, or a mutation sent over GET"
+            }
+            Self::AccessDenied => "a request refused for lack of permission",
+            Self::PrivilegeEscalation => "a non-admin called an admin-only operation",
+            Self::SuspiciousActivity => {
+                "one caller got many refused or unknown saved-panel answers within a minute"
+            }
+            Self::BruteForceAttempt => "an address blocked after repeated failed sign-ins",
+            Self::AccountLockout => "an account locked after repeated failed sign-ins",
+            Self::PasswordReset => "an administrator reset a password",
+            Self::MfaEvent => "Flask only: there is no multi-factor authentication",
+            Self::ApiAccess => "an API token used",
+            Self::FileAccess => "a file downloaded (one row per download, naming the user)",
+            Self::DataBreachAttempt => {
+                "sustained probing of saved panels by one caller (three times the suspicious rate)"
+            }
+            Self::ComplianceEvent => "the audit trail purged under the retention rule",
+            Self::SystemSecurity => "`panelmerge check` ran",
+        }
+    }
+
     /// Security events: highlighted in the live feed and listed on the security page.
     pub const fn is_security_event(self) -> bool {
         matches!(
@@ -415,6 +495,30 @@ mod tests {
         );
         assert!(AuditAction::AccountLockout.is_security_event());
         assert!(!AuditAction::Login.is_security_event());
+        let flask: Vec<_> = AuditAction::ALL
+            .iter()
+            .filter(|a| a.is_flask_only())
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(
+            flask,
+            [
+                "PANEL_DOWNLOAD",
+                "PANEL_EXPORT_TEMPLATE_CREATE",
+                "PANEL_EXPORT_TEMPLATE_UPDATE",
+                "PANEL_EXPORT_TEMPLATE_DELETE",
+                "USER_DELETE",
+                "MFA_EVENT"
+            ]
+        );
+        assert_eq!(AuditAction::written().count(), 34);
+        for action in AuditAction::ALL {
+            assert_eq!(
+                action.meaning().starts_with("Flask only"),
+                action.is_flask_only(),
+                "{action}"
+            );
+        }
     }
 
     #[test]

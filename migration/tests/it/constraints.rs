@@ -36,6 +36,8 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
         "api_tokens",
         &["user_id", "token_prefix", "token_hash", "revoked_at"],
     ),
+    ("audit_chain_anchor", &["after_id", "prev_hash", "reason"]),
+    ("audit_chain_head", &["last_id", "hash", "writes"]),
     (
         "audit_log",
         &[
@@ -45,8 +47,12 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
             "details",
             "success",
             "timestamp",
+            "entry_uid",
+            "prev_hash",
+            "hash",
         ],
     ),
+    ("audit_maintenance", &["reason"]),
     (
         "panel_changes",
         &[

@@ -156,5 +156,17 @@ async fn audit_round_trip(state: &AppState) -> Result<String, String> {
     if details != Some(json!({ "check": "audit write" })) {
         return Err("the audit row's details did not read back".into());
     }
-    Ok(format!("row {} written and read back", event.id))
+    let chain = crate::services::audit_chain::verify(&state.db)
+        .await
+        .map_err(|e| e.message)?;
+    if let Some((row, problem)) = chain.problem {
+        return Err(format!(
+            "row {} written, but the hash chain is broken at row {row}: {problem}",
+            event.id
+        ));
+    }
+    Ok(format!(
+        "row {} written and read back; hash chain of {} row(s) verified",
+        event.id, chain.checked
+    ))
 }

@@ -1,5 +1,6 @@
 //! The `panelmerge` command line: serve, migrate, check, config validate, create-admin, schema.
 
+mod audit;
 mod check;
 mod panelapp;
 
@@ -101,11 +102,15 @@ fn parse_source(text: &str) -> Result<shared::Source, String> {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Delete audit rows older than AUDIT_RETENTION_DAYS (or --days); the purge is audited.
+    /// Delete audit rows older than AUDIT_RETENTION_DAYS (or --days, never fewer); the purge
+    /// is audited and the hash chain's new start recorded.
     Purge {
         #[arg(long)]
         days: Option<u32>,
     },
+    /// Check the audit trail's hash chain; non-zero exit naming the first changed, inserted or
+    /// deleted row.
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -200,22 +205,10 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::RotateKey { new_key } => rotate_key(new_key).await,
         Command::Audit {
             action: AuditCommand::Purge { days },
-        } => {
-            let settings = load_settings()?;
-            let days = days.unwrap_or(settings.audit_retention_days);
-            let state = AppState::connect(settings).await?;
-            let actor = Actor::system("cli");
-            let deleted = crate::services::audit_log::purge(
-                &state,
-                crate::auth::AdminCap::command_line(),
-                &actor,
-                days,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.describe()))?;
-            println!("deleted {deleted} audit row(s) older than {days} days");
-            Ok(ExitCode::SUCCESS)
-        }
+        } => audit::purge(load_settings()?, days).await,
+        Command::Audit {
+            action: AuditCommand::Verify,
+        } => audit::verify(load_settings()?).await,
         Command::Panelapp { action } => panelapp::run(load_settings()?, action).await,
         Command::GenerateKey => {
             println!("{}", config::EncryptionKey::generate().to_base64().expose());

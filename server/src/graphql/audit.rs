@@ -15,6 +15,10 @@ use crate::services::audit_log::{self as trail, AuditQuery};
 pub struct AuditFilter {
     pub user_ids: Option<Vec<ID>>,
     pub usernames: Option<Vec<String>>,
+    /// Any of these actions. PANEL_DOWNLOAD, PANEL_EXPORT_TEMPLATE_CREATE/UPDATE/DELETE,
+    /// USER_DELETE and MFA_EVENT are Flask-only (features PanelMerge does not have): they are
+    /// never written here and only match rows imported from the Flask version. Downloads are
+    /// FILE_ACCESS rows.
     pub actions: Option<Vec<AuditAction>>,
     /// From this instant (inclusive).
     pub from: Option<DateTime<Utc>>,
@@ -163,8 +167,10 @@ pub struct AuditMutation;
 
 #[Object]
 impl AuditMutation {
-    /// Deletes audit rows older than `olderThanDays` (default AUDIT_RETENTION_DAYS); the purge
-    /// itself is audited. Returns how many rows were deleted. Admins only.
+    /// Deletes audit rows older than `olderThanDays` (default AUDIT_RETENTION_DAYS, and never
+    /// fewer: VALIDATION naming the configured minimum). The purge itself is audited and the
+    /// hash chain's new start recorded, so `panelmerge audit verify` still passes. Returns how
+    /// many rows were deleted. Admins only.
     async fn purge_audit_log(
         &self,
         ctx: &Context<'_>,
@@ -179,5 +185,67 @@ impl AuditMutation {
         };
         let deleted = trail::purge(state, admin, &ctx.actor(), days).await?;
         Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::registry::{MetaInputValue, MetaType, Registry};
+    use async_graphql::{OutputType, SubscriptionType};
+
+    /// Every password, token and secret argument or input field is `#[graphql(secret)]`, so
+    /// tracing and logging print `"<secret>"` instead of its value.
+    #[test]
+    fn every_password_token_and_secret_input_is_marked_secret() {
+        let mut registry = Registry::default();
+        <crate::graphql::Query as OutputType>::create_type_info(&mut registry);
+        <crate::graphql::Mutation as OutputType>::create_type_info(&mut registry);
+        <crate::graphql::Subscription as SubscriptionType>::create_type_info(&mut registry);
+        let sensitive = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            ["password", "token", "secret"]
+                .iter()
+                .any(|word| name.contains(word))
+        };
+        let mut seen = Vec::new();
+        let mut missing = Vec::new();
+        let mut check = |place: String, value: &MetaInputValue| {
+            if sensitive(&value.name) {
+                seen.push(place.clone());
+                if !value.is_secret {
+                    missing.push(place);
+                }
+            }
+        };
+        for (type_name, ty) in &registry.types {
+            match ty {
+                MetaType::Object { fields, .. } | MetaType::Interface { fields, .. } => {
+                    for (field_name, field) in fields {
+                        for (arg_name, arg) in &field.args {
+                            check(format!("{type_name}.{field_name}({arg_name})"), arg);
+                        }
+                    }
+                }
+                MetaType::InputObject { input_fields, .. } => {
+                    for (name, value) in input_fields {
+                        check(format!("{type_name}.{name}"), value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(missing.is_empty(), "not marked secret: {missing:?}");
+        for expected in [
+            "LoginInput.password",
+            "RegisterInput.password",
+            "ChangePasswordInput.currentPassword",
+            "ChangePasswordInput.newPassword",
+            "Query.sharedPanel(token)",
+        ] {
+            assert!(
+                seen.iter().any(|s| s == expected),
+                "{expected} not found in {seen:?}"
+            );
+        }
     }
 }

@@ -1,19 +1,31 @@
-//! Every mutation leaves an audit row, and every refusal is recorded as ACCESS_DENIED.
+//! Every mutation leaves an audit row, and every refusal is recorded (ACCESS_DENIED, or
+//! PRIVILEGE_ESCALATION when a non-admin calls an admin-only field).
 //!
 //! Services write the domain-specific row of a successful change inside its transaction. This
 //! extension watches each top-level field: a failed mutation (or a refused query) that
-//! committed no row of its own gets a failure row here, so nothing escapes the trail.
+//! committed no row of its own gets a failure row here, so nothing escapes the trail. It is also
+//! the central writer of the read and security actions:
+//! * VIEW (a logged-in user opens a saved panel), PANEL_LIST (lists saved panels) and SEARCH
+//!   (searches panels by name or gene), throttled to one row per user and key a minute;
+//! * ERROR for INTERNAL errors (once per request);
+//! * SECURITY_VIOLATION for a mutation sent over GET;
+//! * SUSPICIOUS_ACTIVITY / DATA_BREACH_ATTEMPT from the security monitor: one caller collecting
+//!   SUSPICIOUS_PROBES / BREACH_PROBES refused or not-found answers on saved panels in a minute.
 
 use std::sync::Arc;
 
+use std::sync::Mutex;
+
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
+    ResolveInfo,
 };
-use async_graphql::{ServerResult, Value};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{ServerResult, Value, Variables};
 use shared::{AuditAction, ErrorCode};
 
-use super::context::RequestContext;
-use crate::services::audit::AuditRecord;
+use super::context::{RequestContext, Transport};
+use crate::services::audit::{AuditRecord, PROBE_WINDOW};
 use crate::state::AppState;
 
 /// The audit action recorded for a mutation field.
@@ -28,7 +40,7 @@ pub fn mutation_action(field: &str) -> AuditAction {
         "revokeSession" | "createApiToken" | "revokeApiToken" => A::SessionManagement,
         "refreshPanelApp" => A::CacheClear,
         "uploadGeneList" => A::PanelUpload,
-        "removeUpload" => A::FileAccess,
+        "removeUpload" => A::PanelDelete,
         "exportMerge" | "exportSavedPanel" => A::DataExport,
         "createSavedPanel" | "restoreVersion" => A::PanelCreate,
         "updateSavedPanel" | "applyUpstreamUpdate" | "setSavedPanelStatus" | "commentOnPanel" => {
@@ -46,15 +58,41 @@ pub fn mutation_action(field: &str) -> AuditAction {
     }
 }
 
+/// Mutations whose success is audited when their file is fetched (one FILE_ACCESS row naming the
+/// user, see `services::downloads`), not when the link is prepared.
+pub const AUDITED_ON_FETCH: &[&str] = &["exportMerge", "exportSavedPanel"];
+
+/// Top-level fields that take a saved panel id or share token: FORBIDDEN / NOT_FOUND answers to
+/// them count as probes for the security monitor.
+const PROBED_FIELDS: &[&str] = &[
+    "savedPanel",
+    "sharedPanel",
+    "updateSavedPanel",
+    "applyUpstreamUpdate",
+    "restoreVersion",
+    "setSavedPanelStatus",
+    "sharePanel",
+    "exportSavedPanel",
+    "revokeShare",
+    "commentOnPanel",
+];
+
+/// Read fields audited for logged-in users (throttled: one row per user and key a minute).
+const READ_FIELDS: &[&str] = &["savedPanel", "savedPanels", "panels", "panelsByGene"];
+
 pub struct AuditEveryOperation;
 
 impl ExtensionFactory for AuditEveryOperation {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditExtension)
+        Arc::new(AuditExtension::default())
     }
 }
 
-struct AuditExtension;
+#[derive(Default)]
+struct AuditExtension {
+    /// The request's variables, kept only when it reads an audited field (for its arguments).
+    variables: Mutex<Option<Variables>>,
+}
 
 fn code_of(error: &async_graphql::ServerError) -> Option<ErrorCode> {
     let ext = error.extensions.as_ref()?;
@@ -64,8 +102,187 @@ fn code_of(error: &async_graphql::ServerError) -> Option<ErrorCode> {
     }
 }
 
+/// Whether a FORBIDDEN error is the refusal of an admin-only field.
+fn needs_admin(error: &async_graphql::ServerError) -> bool {
+    let marked = error
+        .extensions
+        .as_ref()
+        .and_then(|ext| ext.get("requiredRole"))
+        .is_some_and(|v| matches!(v, Value::String(s) if s == "ADMIN"));
+    marked || error.message.contains("ADMIN role")
+}
+
+async fn write(state: &AppState, request: &RequestContext, record: AuditRecord, what: &str) {
+    if let Err(e) = state
+        .audit
+        .record(&state.db, &request.actor(), record)
+        .await
+    {
+        tracing::error!(%what, error = %e.message, "audit row not written");
+    }
+}
+
+impl AuditExtension {
+    /// The value of argument `name` of the current field, variables resolved.
+    fn argument(&self, info: &ResolveInfo<'_>, name: &str) -> Option<Value> {
+        let (_, value) = info
+            .field
+            .arguments
+            .iter()
+            .find(|(arg, _)| arg.node.as_str() == name)?;
+        let variables = self.variables.lock().unwrap_or_else(|p| p.into_inner());
+        value
+            .node
+            .clone()
+            .into_const_with(|var| {
+                Ok::<_, ()>(
+                    variables
+                        .as_ref()
+                        .and_then(|v| v.get(&var).cloned())
+                        .unwrap_or(Value::Null),
+                )
+            })
+            .ok()
+    }
+
+    /// The throttle key and row of a successful audited read by `user_id`, if any.
+    fn read_record(&self, info: &ResolveInfo<'_>, user_id: i32) -> Option<(String, AuditRecord)> {
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s.trim().chars().take(200).collect::<String>()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        match info.name {
+            "savedPanel" => {
+                let id = text(self.argument(info, "id"))?;
+                Some((
+                    format!("view:{user_id}:{id}"),
+                    AuditRecord::new(AuditAction::View, format!("opened saved panel {id}"))
+                        .resource("saved_panel", &id),
+                ))
+            }
+            "savedPanels" => Some((
+                format!("list:{user_id}"),
+                AuditRecord::new(AuditAction::PanelList, "listed saved panels")
+                    .resource("saved_panel", "list"),
+            )),
+            "panels" => {
+                let term = text(self.argument(info, "search")).filter(|t| !t.is_empty())?;
+                Some((
+                    format!("search:{user_id}"),
+                    AuditRecord::new(AuditAction::Search, format!("searched panels for {term:?}"))
+                        .resource("panel_search", "panels")
+                        .details(serde_json::json!({ "field": "panels", "search": term })),
+                ))
+            }
+            "panelsByGene" => {
+                let symbol = text(self.argument(info, "symbol")).filter(|t| !t.is_empty())?;
+                Some((
+                    format!("search:{user_id}"),
+                    AuditRecord::new(
+                        AuditAction::Search,
+                        format!("searched panels listing gene {symbol}"),
+                    )
+                    .resource("panel_search", "panelsByGene")
+                    .details(serde_json::json!({ "field": "panelsByGene", "symbol": symbol })),
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Extension for AuditExtension {
+    /// A mutation sent over GET is refused by the request guard; it is recorded here as a
+    /// SECURITY_VIOLATION (a cross-site request forgery attempt, typically).
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if READ_FIELDS.iter().any(|field| query.contains(field)) {
+            *self.variables.lock().unwrap_or_else(|p| p.into_inner()) = Some(variables.clone());
+        }
+        if let (Some(request), Some(state)) =
+            (ctx.data_opt::<RequestContext>(), ctx.data_opt::<AppState>())
+            && request.transport == Transport::Get
+        {
+            let kinds: Vec<&str> = document
+                .operations
+                .iter()
+                .filter(|(_, op)| op.node.ty != OperationType::Query)
+                .map(|(_, op)| match op.node.ty {
+                    OperationType::Mutation => "mutation",
+                    _ => "subscription",
+                })
+                .collect();
+            if !kinds.is_empty()
+                && state
+                    .audit
+                    .first_in_window(&format!("get-mutation:{}", request.client_ip()))
+            {
+                let record = AuditRecord::new(
+                    AuditAction::SecurityViolation,
+                    format!("{} sent over GET refused", kinds.join(", ")),
+                )
+                .failed("only queries are allowed over GET")
+                .details(serde_json::json!({ "reason": "mutation_over_get", "operations": kinds }));
+                write(state, request, record, "mutation over GET").await;
+            }
+        }
+        Ok(document)
+    }
+
+    /// INTERNAL errors anywhere in the response are recorded once per request as ERROR.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        let response = next.run(ctx, operation_name).await;
+        let internal: Vec<&async_graphql::ServerError> = response
+            .errors
+            .iter()
+            .filter(|e| code_of(e) == Some(ErrorCode::Internal))
+            .collect();
+        if let (false, Some(request), Some(state)) = (
+            internal.is_empty(),
+            ctx.data_opt::<RequestContext>(),
+            ctx.data_opt::<AppState>(),
+        ) {
+            let paths: Vec<String> = internal
+                .iter()
+                .map(|e| {
+                    e.path
+                        .iter()
+                        .map(|p| match p {
+                            async_graphql::PathSegment::Field(name) => name.clone(),
+                            async_graphql::PathSegment::Index(i) => i.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .collect();
+            let record = AuditRecord::new(
+                AuditAction::Error,
+                format!("internal error in {}", paths.join(", ")),
+            )
+            .failed(internal[0].message.clone())
+            .details(serde_json::json!({
+                "operation": operation_name,
+                "paths": paths,
+                "errors": internal.len(),
+            }));
+            write(state, request, record, "internal error").await;
+        }
+        response
+    }
+
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -83,33 +300,87 @@ impl Extension for AuditExtension {
         };
         let field = info.name.to_owned();
         let is_mutation = info.parent_type == "Mutation";
+        let read = match (&request.user, is_mutation) {
+            (Some(user), false) => self.read_record(&info, user.id),
+            _ => None,
+        };
         let before = request.audit_counter.get();
         let result = next.run(ctx, info).await;
         let wrote_own_row = request.audit_counter.get() > before;
-        let record = match (&result, is_mutation) {
-            (Err(e), _) if code_of(e) == Some(ErrorCode::Forbidden) => Some(
-                AuditRecord::new(AuditAction::AccessDenied, format!("{field} refused"))
-                    .failed(e.message.clone())
-                    .details(serde_json::json!({ "field": field })),
-            ),
-            (Err(e), true) if !wrote_own_row => Some(
-                AuditRecord::new(mutation_action(&field), format!("{field} failed"))
-                    .failed(e.message.clone())
-                    .details(serde_json::json!({ "field": field, "code": code_of(e).map(|c| c.as_str()) })),
-            ),
-            (Ok(_), true) if !wrote_own_row => {
-                tracing::warn!(%field, "mutation succeeded without an audit row; writing a generic one");
-                Some(AuditRecord::new(mutation_action(&field), format!("{field} succeeded")))
+        let mut records = Vec::new();
+        match &result {
+            Err(e) => {
+                let code = code_of(e);
+                match code {
+                    Some(ErrorCode::Forbidden) if request.user.is_some() && needs_admin(e) => {
+                        records.push(
+                            AuditRecord::new(
+                                AuditAction::PrivilegeEscalation,
+                                format!("{field} refused: it needs the ADMIN role"),
+                            )
+                            .failed(e.message.clone())
+                            .details(serde_json::json!({ "field": field })),
+                        );
+                    }
+                    Some(ErrorCode::Forbidden) => records.push(
+                        AuditRecord::new(AuditAction::AccessDenied, format!("{field} refused"))
+                            .failed(e.message.clone())
+                            .details(serde_json::json!({ "field": field })),
+                    ),
+                    // Recorded once per request as ERROR by `execute`.
+                    Some(ErrorCode::Internal) => {}
+                    _ if is_mutation && !wrote_own_row => records.push(
+                        AuditRecord::new(mutation_action(&field), format!("{field} failed"))
+                            .failed(e.message.clone())
+                            .details(serde_json::json!({ "field": field, "code": code.map(|c| c.as_str()) })),
+                    ),
+                    _ => {}
+                }
+                if PROBED_FIELDS.contains(&field.as_str())
+                    && matches!(code, Some(ErrorCode::Forbidden | ErrorCode::NotFound))
+                {
+                    let who = match &request.user {
+                        Some(user) => format!("user:{}", user.id),
+                        None => format!("ip:{}", request.client_ip()),
+                    };
+                    if let Some((action, count)) = state.audit.probe(&who) {
+                        records.push(
+                            AuditRecord::new(
+                                action,
+                                format!(
+                                    "{count} refused or unknown saved-panel look-ups within a \
+                                     minute"
+                                ),
+                            )
+                            .failed(e.message.clone())
+                            .details(serde_json::json!({
+                                "probes": count,
+                                "windowSeconds": PROBE_WINDOW.as_secs(),
+                                "lastField": field,
+                            })),
+                        );
+                    }
+                }
             }
-            _ => None,
-        };
-        if let Some(record) = record
-            && let Err(e) = state
-                .audit
-                .record(&state.db, &request.actor(), record)
-                .await
-        {
-            tracing::error!(%field, error = %e.message, "audit row for an operation not written");
+            Ok(_) if is_mutation && !wrote_own_row => {
+                if !AUDITED_ON_FETCH.contains(&field.as_str()) {
+                    tracing::warn!(%field, "mutation succeeded without an audit row; writing a generic one");
+                    records.push(AuditRecord::new(
+                        mutation_action(&field),
+                        format!("{field} succeeded"),
+                    ));
+                }
+            }
+            Ok(_) => {
+                if let Some((key, record)) = read
+                    && state.audit.first_in_window(&key)
+                {
+                    records.push(record);
+                }
+            }
+        }
+        for record in records {
+            write(state, request, record, &field).await;
         }
         result
     }

@@ -105,8 +105,8 @@ async fn build(
         Ok(cap) => cap,
         Err(e) => {
             let record = crate::services::audit::AuditRecord::new(
-                AuditAction::AccessDenied,
-                "audit CSV refused",
+                AuditAction::PrivilegeEscalation,
+                "audit CSV refused: it needs the ADMIN role",
             )
             .failed(e.message.clone());
             state

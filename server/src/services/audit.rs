@@ -1,19 +1,25 @@
 //! The append-only audit trail: one row per mutation and per security event.
 //!
-//! Details and old/new values are encrypted, bound to their row. Rows are written inside the
-//! caller's transaction; the matching live event is published only after it commits.
+//! Details and old/new values are encrypted, bound to their row's `entry_uid` (generated before
+//! the insert: a row is inserted once and never updated). Each row extends the hash chain (see
+//! [`super::audit_chain`]). Rows are written inside the caller's transaction; the matching live
+//! event is published only after it commits.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::AuditAction;
 
+use super::audit_chain;
 use crate::crypto::{Binding, Encryptor};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::{Channel, Events};
@@ -138,18 +144,120 @@ pub struct AuditEvent {
     pub counter: Option<AuditCounter>,
 }
 
+/// The row a sealed audit value is bound to: its `entry_uid` (generated before the insert, so a
+/// row is written once), or the id for rows written before the hash chain existed.
+pub fn binding_row(id: i32, entry_uid: Option<&str>) -> String {
+    entry_uid.map_or_else(|| id.to_string(), str::to_owned)
+}
+
+/// Every column of `row` but the id, for an insert.
+fn insertable(row: audit_log::Model) -> audit_log::ActiveModel {
+    audit_log::ActiveModel {
+        id: NotSet,
+        user_id: Set(row.user_id),
+        username: Set(row.username),
+        action_type: Set(row.action_type),
+        action_description: Set(row.action_description),
+        resource_type: Set(row.resource_type),
+        resource_id: Set(row.resource_id),
+        ip_address: Set(row.ip_address),
+        user_agent: Set(row.user_agent),
+        session_id: Set(row.session_id),
+        details: Set(row.details),
+        old_values: Set(row.old_values),
+        new_values: Set(row.new_values),
+        success: Set(row.success),
+        error_message: Set(row.error_message),
+        duration_ms: Set(row.duration_ms),
+        timestamp: Set(row.timestamp),
+        created_at: Set(row.created_at),
+        entry_uid: Set(row.entry_uid),
+        prev_hash: Set(row.prev_hash),
+        hash: Set(row.hash),
+    }
+}
+
 /// Writes audit rows and publishes their events.
 #[derive(Clone, Debug)]
 pub struct Audit {
     crypto: Arc<Encryptor>,
     events: Events,
+    memory: Arc<Mutex<Memory>>,
+}
+
+/// How long a read (VIEW, PANEL_LIST, SEARCH) is remembered: one row per user and key per window.
+pub const READ_WINDOW: Duration = Duration::from_secs(60);
+/// The security monitor's window and thresholds: refused or not-found probes on saved panels by
+/// one caller within a minute.
+pub const PROBE_WINDOW: Duration = Duration::from_secs(60);
+pub const SUSPICIOUS_PROBES: u32 = 10;
+pub const BREACH_PROBES: u32 = 30;
+/// Entries kept before old ones are pruned (bounds memory).
+const MEMORY_ENTRIES: usize = 10_000;
+
+/// This instance's short-term memory: read throttling and the probe counters.
+#[derive(Debug, Default)]
+struct Memory {
+    reads: HashMap<String, Instant>,
+    probes: HashMap<String, (Instant, u32)>,
+}
+
+impl Memory {
+    fn prune(&mut self, now: Instant) {
+        if self.reads.len() > MEMORY_ENTRIES {
+            self.reads
+                .retain(|_, at| now.duration_since(*at) < READ_WINDOW);
+        }
+        if self.probes.len() > MEMORY_ENTRIES {
+            self.probes
+                .retain(|_, (start, _)| now.duration_since(*start) < PROBE_WINDOW);
+        }
+    }
 }
 
 pub const TABLE: &str = "audit_log";
 
 impl Audit {
     pub fn new(crypto: Arc<Encryptor>, events: Events) -> Self {
-        Self { crypto, events }
+        Self {
+            crypto,
+            events,
+            memory: Arc::default(),
+        }
+    }
+
+    /// Whether an event keyed `key` (user, action, resource) is the first in its [`READ_WINDOW`]
+    /// on this instance, i.e. whether to write its row (reads and repeated violations are throttled).
+    pub fn first_in_window(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        memory.prune(now);
+        match memory.reads.get(key) {
+            Some(at) if now.duration_since(*at) < READ_WINDOW => false,
+            _ => {
+                memory.reads.insert(key.to_owned(), now);
+                true
+            }
+        }
+    }
+
+    /// Counts one refused or not-found probe by `who` and returns the security action to record
+    /// when this probe reaches a threshold ([`SUSPICIOUS_PROBES`], [`BREACH_PROBES`]) within
+    /// [`PROBE_WINDOW`], with the count.
+    pub fn probe(&self, who: &str) -> Option<(AuditAction, u32)> {
+        let now = Instant::now();
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        memory.prune(now);
+        let entry = memory.probes.entry(who.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= PROBE_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        match entry.1 {
+            SUSPICIOUS_PROBES => Some((AuditAction::SuspiciousActivity, entry.1)),
+            BREACH_PROBES => Some((AuditAction::DataBreachAttempt, entry.1)),
+            _ => None,
+        }
     }
 
     /// Writes one row inside the caller's transaction. Publish the returned event after
@@ -160,51 +268,55 @@ impl Audit {
         actor: &Actor,
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
-        let now = Utc::now();
-        let row = audit_log::ActiveModel {
-            user_id: Set(actor.user_id),
-            username: Set(actor.username.clone()),
-            action_type: Set(record.action),
-            action_description: Set(record.description.clone()),
-            resource_type: Set(record.resource_type.clone()),
-            resource_id: Set(record.resource_id.clone()),
-            ip_address: Set(actor.ip.clone()),
-            user_agent: Set(actor.user_agent.clone()),
-            session_id: Set(actor.session_id.clone()),
-            details: Set(None),
-            old_values: Set(None),
-            new_values: Set(None),
-            success: Set(record.success),
-            error_message: Set(record.error_message.clone()),
-            duration_ms: Set(record.duration_ms),
-            timestamp: Set(now),
-            ..Default::default()
+        // Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
+        let now = Utc::now().trunc_subsecs(6);
+        let entry_uid = uuid::Uuid::new_v4().to_string();
+        let seal = |column: &str, value: &Option<Value>| -> AppResult<Option<String>> {
+            value
+                .as_ref()
+                .map(|v| {
+                    let binding = Binding {
+                        table: TABLE,
+                        column,
+                        row: &entry_uid,
+                    };
+                    self.crypto
+                        .encrypt(&v.to_string(), binding)
+                        .or_internal("audit encrypt")
+                })
+                .transpose()
         };
-        let inserted = row.insert(conn).await?;
+        let mut row = audit_log::Model {
+            id: 0,
+            user_id: actor.user_id,
+            username: actor.username.clone(),
+            action_type: record.action,
+            action_description: record.description.clone(),
+            resource_type: record.resource_type.clone(),
+            resource_id: record.resource_id.clone(),
+            ip_address: actor.ip.clone(),
+            user_agent: actor.user_agent.clone(),
+            session_id: actor.session_id.clone(),
+            details: seal("details", &record.details)?,
+            old_values: seal("old_values", &record.old_values)?,
+            new_values: seal("new_values", &record.new_values)?,
+            success: record.success,
+            error_message: record.error_message.clone(),
+            duration_ms: record.duration_ms,
+            timestamp: now,
+            created_at: now,
+            entry_uid: Some(entry_uid.clone()),
+            prev_hash: None,
+            hash: None,
+        };
+        // Serialised from here to the caller's commit: one chain across writers and instances.
+        let prev = audit_chain::lock(conn).await?;
+        let hash = audit_chain::hash_of(&prev, &row);
+        row.prev_hash = Some(prev);
+        row.hash = Some(hash.clone());
+        let inserted = insertable(row).insert(conn).await?;
         let id = inserted.id;
-        if record.details.is_some() || record.old_values.is_some() || record.new_values.is_some() {
-            let row_id = id.to_string();
-            let seal = |column: &str, value: &Option<Value>| -> AppResult<Option<String>> {
-                value
-                    .as_ref()
-                    .map(|v| {
-                        let binding = Binding {
-                            table: TABLE,
-                            column,
-                            row: &row_id,
-                        };
-                        self.crypto
-                            .encrypt(&v.to_string(), binding)
-                            .or_internal("audit encrypt")
-                    })
-                    .transpose()
-            };
-            let mut update: audit_log::ActiveModel = inserted.into();
-            update.details = Set(seal("details", &record.details)?);
-            update.old_values = Set(seal("old_values", &record.old_values)?);
-            update.new_values = Set(seal("new_values", &record.new_values)?);
-            update.update(conn).await?;
-        }
+        audit_chain::advance(conn, id, &hash).await?;
         Ok(AuditEvent {
             id,
             action: record.action,
@@ -256,7 +368,7 @@ impl Audit {
 
     /// Decrypts the sealed JSON columns of a row: (details, old values, new values).
     pub fn open(&self, row: &audit_log::Model) -> AppResult<[Option<Value>; 3]> {
-        let row_id = row.id.to_string();
+        let row_id = binding_row(row.id, row.entry_uid.as_deref());
         let open = |column: &str, stored: &Option<String>| -> AppResult<Option<Value>> {
             let Some(stored) = stored else {
                 return Ok(None);

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use shared::AuditAction;
 
 use super::audit::{Actor, AuditRecord};
+use super::audit_chain;
 use crate::auth::AdminCap;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -172,22 +173,53 @@ fn neutralise(cell: &str) -> String {
     }
 }
 
-/// Deletes rows older than `days` (the purge itself is audited, after the delete, so its
-/// row survives). Returns how many rows were deleted.
+/// Deletes rows older than `days`, which may not be below AUDIT_RETENTION_DAYS (VALIDATION
+/// naming the configured minimum). Only a prefix of the hash chain is deleted (rows up to the
+/// first one inside the retention period), inside the triggers' maintenance window, and an
+/// anchor records where the chain now starts. The purge itself is audited in the same
+/// transaction, so its row survives. Returns how many rows were deleted.
 pub async fn purge(state: &AppState, _admin: AdminCap, actor: &Actor, days: u32) -> AppResult<u64> {
-    if days == 0 {
+    let minimum = state.settings.audit_retention_days;
+    if days < minimum {
         return Err(AppError::invalid_field(
             "olderThanDays",
-            "must be at least 1",
+            format!(
+                "must be at least {minimum} days (AUDIT_RETENTION_DAYS): audit rows are kept \
+                 for the configured retention period"
+            ),
         ));
     }
     let cutoff = Utc::now() - chrono::TimeDelta::days(i64::from(days));
     let txn = state.db.begin().await?;
-    let deleted = audit_log::Entity::delete_many()
-        .filter(audit_log::Column::Timestamp.lt(cutoff))
-        .exec(&txn)
+    audit_chain::lock(&txn).await?;
+    let first_kept = audit_log::Entity::find()
+        .filter(audit_log::Column::Timestamp.gte(cutoff))
+        .order_by_asc(audit_log::Column::Id)
+        .one(&txn)
         .await?
-        .rows_affected;
+        .map(|row| row.id);
+    let mut last = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
+    if let Some(first_kept) = first_kept {
+        last = last.filter(audit_log::Column::Id.lt(first_kept));
+    }
+    let last_deleted = last.one(&txn).await?;
+    let mut deleted = 0;
+    if let Some(last) = &last_deleted {
+        audit_chain::begin_maintenance(&txn, "retention purge").await?;
+        deleted = audit_log::Entity::delete_many()
+            .filter(audit_log::Column::Id.lte(last.id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        audit_chain::record_anchor(
+            &txn,
+            last.id,
+            last.hash.as_deref(),
+            &format!("retention purge: older than {days} days"),
+        )
+        .await?;
+        audit_chain::end_maintenance(&txn).await?;
+    }
     state
         .audit
         .commit(
@@ -198,7 +230,13 @@ pub async fn purge(state: &AppState, _admin: AdminCap, actor: &Actor, days: u32)
                 format!("audit rows older than {days} days purged"),
             )
             .resource("audit_log", "retention")
-            .details(json!({ "olderThanDays": days, "cutoff": cutoff, "deleted": deleted })),
+            .details(json!({
+                "olderThanDays": days,
+                "retentionDays": minimum,
+                "cutoff": cutoff,
+                "deleted": deleted,
+                "chainStartsAfter": last_deleted.as_ref().map(|row| row.id),
+            })),
         )
         .await?;
     Ok(deleted)

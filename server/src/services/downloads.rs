@@ -1,13 +1,15 @@
 //! Short-lived, signed download links. An export is rendered once, kept in the shared cache
 //! (Redis when configured, so any instance serves it) under a random key for
 //! `DOWNLOAD_LINK_TTL`, and fetched with `GET /download/{key}.{expires}.{signature}`.
-//! Every download is audited `PANEL_DOWNLOAD` and logged in `panel_download`.
+//! Every download is audited once as `FILE_ACCESS`, naming the user who prepared the export
+//! (the export mutation itself writes no row), and logged in `panel_download`. Forged or expired
+//! links are audited `SECURITY_VIOLATION`.
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::panel_download;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::merge::SourceKind;
@@ -159,26 +161,64 @@ pub struct Served {
 /// download in one transaction.
 #[tracing::instrument(skip_all)]
 pub async fn serve(state: &AppState, token: &str, actor: Actor) -> AppResult<Served> {
-    let invalid = || AppError::new(ErrorCode::Forbidden, "the download link is not valid");
+    match check_link(state, token) {
+        Ok(key) => fetch(state, key, actor).await,
+        Err((e, reason)) => {
+            // Forged or replayed-after-expiry links are security events (throttled per address).
+            let ip = actor.ip.clone().unwrap_or_default();
+            if state.audit.first_in_window(&format!("download-link:{ip}")) {
+                let record = AuditRecord::new(
+                    AuditAction::SecurityViolation,
+                    format!("download refused: {reason}"),
+                )
+                .resource("download", "link")
+                .failed(e.message.clone())
+                .details(json!({ "reason": reason }));
+                if let Err(write) = state.audit.record(&state.db, &actor, record).await {
+                    tracing::error!(error = %write.message, "download refusal not audited");
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The cache key of a well-signed, unexpired link token, or the error and why it was refused.
+fn check_link<'t>(state: &AppState, token: &'t str) -> Result<&'t str, (AppError, &'static str)> {
+    let invalid = |reason| {
+        (
+            AppError::new(ErrorCode::Forbidden, "the download link is not valid"),
+            reason,
+        )
+    };
     let mut parts = token.splitn(3, '.');
     let (Some(key), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next())
     else {
-        return Err(invalid());
+        return Err(invalid("malformed link"));
     };
-    let expires: i64 = expires.parse().map_err(|_| invalid())?;
+    let expires: i64 = expires.parse().map_err(|_| invalid("malformed link"))?;
     if !state
         .signer
         .verify(&signed_message(key, expires), signature)
     {
-        return Err(invalid());
+        return Err(invalid("forged or altered signature"));
     }
     if Utc::now().timestamp() > expires {
-        return Err(AppError::new(
-            ErrorCode::NotFound,
-            "the download link has expired; export again for a new one",
-        )
-        .status(410));
+        return Err((
+            AppError::new(
+                ErrorCode::NotFound,
+                "the download link has expired; export again for a new one",
+            )
+            .status(410),
+            "expired link",
+        ));
     }
+    Ok(key)
+}
+
+/// Serves a checked link: one FILE_ACCESS row naming the user who prepared the export (the
+/// link is theirs), logged in `panel_download` in the same transaction.
+async fn fetch(state: &AppState, key: &str, actor: Actor) -> AppResult<Served> {
     let stored = state
         .backends
         .cache
@@ -186,8 +226,16 @@ pub async fn serve(state: &AppState, token: &str, actor: Actor) -> AppResult<Ser
         .await?
         .ok_or_else(|| AppError::not_found("the download (it has expired)"))?;
     let (envelope, bytes) = unpack(stored)?;
+    let username = match envelope.user_id {
+        Some(id) => entity::user::Entity::find_by_id(id)
+            .one(&state.db)
+            .await?
+            .map(|user| user.username),
+        None => None,
+    };
     let actor = Actor {
         user_id: envelope.user_id,
+        username,
         ..actor
     };
     let now = Utc::now();
@@ -206,7 +254,7 @@ pub async fn serve(state: &AppState, token: &str, actor: Actor) -> AppResult<Ser
     .insert(&txn)
     .await?;
     let record = AuditRecord::new(
-        AuditAction::PanelDownload,
+        AuditAction::FileAccess,
         format!("downloaded {} ({})", envelope.filename, envelope.format),
     )
     .resource("download", &envelope.filename)

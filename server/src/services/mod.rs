@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod audit;
+pub mod audit_chain;
 pub mod audit_log;
 pub mod auth;
 pub mod downloads;

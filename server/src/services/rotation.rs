@@ -64,11 +64,31 @@ async fn change_binding(txn: &impl ConnectionTrait, id: i32) -> AppResult<String
     ))
 }
 
+/// The binding row of a sealed audit value: its `entry_uid`, or the id for older rows.
+async fn audit_binding(txn: &impl ConnectionTrait, id: i32) -> AppResult<String> {
+    use sea_orm::EntityTrait;
+    let row = entity::audit_log::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("audit row {id} vanished")))?;
+    Ok(super::audit::binding_row(row.id, row.entry_uid.as_deref()))
+}
+
 /// Re-encrypts every value with `to` (decrypting with `from`, which knows the current and
 /// previous keys). Returns how many values were rewritten.
 pub async fn rotate(db: &DatabaseConnection, from: &Encryptor, to: &Encryptor) -> AppResult<u64> {
     let txn = db.begin().await?;
     let backend = txn.get_database_backend();
+    // Sealed audit columns are rewritten, so the chain is relinked: only from a chain that
+    // verifies, so rotation never launders a tampered trail.
+    super::audit_chain::lock(&txn).await?;
+    let chain = super::audit_chain::verify(&txn).await?;
+    if let Some((row, problem)) = chain.problem {
+        return Err(AppError::internal(format!(
+            "the audit chain does not verify (row {row}: {problem}); run `panelmerge audit verify`"
+        )));
+    }
+    super::audit_chain::begin_maintenance(&txn, "key rotation").await?;
     let mut rewritten = 0;
     for (table, column) in ENCRYPTED_COLUMNS {
         let select = Query::select()
@@ -83,6 +103,8 @@ pub async fn rotate(db: &DatabaseConnection, from: &Encryptor, to: &Encryptor) -
         for row in rows {
             let id = if *table == "panel_changes" {
                 change_binding(&txn, row.id).await?
+            } else if *table == super::audit::TABLE {
+                audit_binding(&txn, row.id).await?
             } else {
                 row.id.to_string()
             };
@@ -104,6 +126,8 @@ pub async fn rotate(db: &DatabaseConnection, from: &Encryptor, to: &Encryptor) -
             rewritten += 1;
         }
     }
+    super::audit_chain::rechain(&txn).await?;
+    super::audit_chain::end_maintenance(&txn).await?;
     txn.commit().await?;
     Ok(rewritten)
 }

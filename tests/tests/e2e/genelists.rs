@@ -240,9 +240,9 @@ on_both_backends!(
             urls.push(download["url"].as_str().unwrap().to_owned());
         }
 
-        // Every download is audited and logged.
+        // Every download is audited (once, FILE_ACCESS) and logged.
         let audited = audit_log::Entity::find()
-            .filter(audit_log::Column::ActionType.eq(AuditAction::PanelDownload))
+            .filter(audit_log::Column::ActionType.eq(AuditAction::FileAccess))
             .count(&app.state.db)
             .await
             .unwrap();

@@ -357,7 +357,7 @@ async fn scripts_subscribe_with_an_api_token_in_connection_init() {
     user.query("{ auditLog { totalCount } }", json!({})).await;
     let m = next(&mut ws, &id).await;
     assert_eq!(
-        m["data"]["auditEvents"]["action"], "ACCESS_DENIED",
+        m["data"]["auditEvents"]["action"], "PRIVILEGE_ESCALATION",
         "security events only: {m}"
     );
     assert_eq!(m["data"]["auditEvents"]["securityEvent"], true);

@@ -447,6 +447,8 @@ async fn a_page_of_saved_panels_costs_a_fixed_number_of_statements() {
     let list =
         "query($n: Int!) { savedPanels(first: $n, filter: { tag: \"bulk\", sort: NAME_ASC }) {
         totalCount nodes { id name owner myPermission geneCount } pageInfo { hasNextPage } } }";
+    // The first listing in a minute also writes its PANEL_LIST audit row: not the page's cost.
+    owner.data(list, json!({ "n": 1 })).await;
     let mut costs = Vec::new();
     for n in [5, 30] {
         let before = app.state.statements.load(Ordering::SeqCst);

@@ -57,6 +57,7 @@ impl User {
 pub struct RegisterInput {
     pub username: String,
     pub email: String,
+    #[graphql(secret)]
     pub password: String,
     /// The browser's detected IANA zone; "UTC" when absent.
     pub timezone: Option<String>,
@@ -66,12 +67,15 @@ pub struct RegisterInput {
 pub struct LoginInput {
     /// Username or e-mail.
     pub login: String,
+    #[graphql(secret)]
     pub password: String,
 }
 
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    #[graphql(secret)]
     pub current_password: String,
+    #[graphql(secret)]
     pub new_password: String,
 }
 

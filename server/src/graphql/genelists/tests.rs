@@ -284,7 +284,7 @@ async fn exports_are_served_once_signed_audited_and_logged() {
     assert!(logged[0].panel_ids.starts_with("uk-402@8.125,upload:"));
     assert_eq!(logged[0].list_types, "GREEN,User upload");
     let audited = audit_log::Entity::find()
-        .filter(audit_log::Column::ActionType.eq(AuditAction::PanelDownload))
+        .filter(audit_log::Column::ActionType.eq(AuditAction::FileAccess))
         .all(&state.db)
         .await
         .unwrap();

@@ -292,7 +292,7 @@ impl SavedPanelMutation {
         format: shared::ExportFormat,
         filename: Option<String>,
         chr_prefix: Option<bool>,
-        link_token: Option<String>,
+        #[graphql(secret)] link_token: Option<String>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         let state = ctx.state();
         let mut who = viewer(ctx);

@@ -158,7 +158,11 @@ impl SavedPanelQuery {
     }
 
     /// The panel a share link opens (works without an account; anonymous link holders view).
-    async fn shared_panel(&self, ctx: &Context<'_>, token: String) -> Result<SavedPanel> {
+    async fn shared_panel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] token: String,
+    ) -> Result<SavedPanel> {
         let state = ctx.state();
         let (row, _) = shares::follow_link(state, &ctx.actor(), &token).await?;
         let mut who = viewer(ctx);

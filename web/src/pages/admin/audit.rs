@@ -81,6 +81,11 @@ fn instant(value: &str) -> Option<String> {
         .flatten()
 }
 
+/// The actions PanelMerge writes: the Flask-only ones (`AuditAction::is_flask_only`) can never
+/// appear, so they are not offered.
+pub static WRITTEN_ACTIONS: std::sync::LazyLock<Vec<AuditAction>> =
+    std::sync::LazyLock::new(|| AuditAction::written().collect());
+
 /// Filter form, results table and pager over `auditLog`. With `actions`, only those actions
 /// are offered (and, with none chosen, all of them are asked for).
 #[component]
@@ -89,7 +94,7 @@ pub fn AuditBrowser(
     #[prop(optional)]
     actions: Option<&'static [AuditAction]>,
 ) -> impl IntoView {
-    let offered: &'static [AuditAction] = actions.unwrap_or(AuditAction::ALL);
+    let offered: &'static [AuditAction] = actions.unwrap_or(WRITTEN_ACTIONS.as_slice());
     let usernames = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<AuditAction>::new());
     let from = RwSignal::new(String::new());
@@ -140,7 +145,11 @@ pub fn AuditBrowser(
     let action_options = offered
         .iter()
         .map(|action| {
-            view! { <option value=action.as_str()>{action_label(*action)}</option> }
+            view! {
+                <option value=action.as_str() title=action.meaning()>
+                    {action_label(*action)}
+                </option>
+            }
         })
         .collect_view();
     let row = |entry: audit_log::AuditLogAuditLogNodes| {

@@ -109,9 +109,8 @@ pub fn AdminLivePage() -> impl IntoView {
         Status::Reconnecting => ("status", "Connection lost; reconnecting…".to_owned()),
         Status::Failed(message) => ("status failed", format!("Stopped: {message}")),
     };
-    let action_options = AuditAction::ALL
-        .iter()
-        .map(|action| view! { <option value=action.as_str()>{action_label(*action)}</option> })
+    let action_options = AuditAction::written()
+        .map(|action| view! { <option value=action.as_str() title=action.meaning()>{action_label(action)}</option> })
         .collect_view();
     let rows = move || {
         let only = only_user.get().map(|(id, _)| id);

@@ -1,0 +1,487 @@
+//! The audit trail you can defend: insert-only rows (triggers), purge never below
+//! AUDIT_RETENTION_DAYS, a hash chain `panelmerge audit verify` checks, downloads audited once as
+//! FILE_ACCESS naming the user, and a writer for every action that is not Flask-only.
+
+use std::collections::BTreeMap;
+
+use entity::audit_log;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+use shared::{AuditAction, Role};
+use tests::client::error_code;
+use tests::{GraphqlClient, MockPanelApp, TestApp, TestConfig, on_both_backends, run_cli};
+
+async fn app_with(backend: tests::Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    TestApp::spawn(TestConfig {
+        backend: Some(backend),
+        vars,
+        ..TestConfig::default()
+    })
+    .await
+}
+
+/// Runs `sql` as the database owner would, inside the audit maintenance window (an attacker
+/// with database access, or a test backdating rows).
+async fn as_db_owner(app: &TestApp, sql: &str) {
+    let db = &app.state.db;
+    let txn = db.begin().await.unwrap();
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL panelmerge.audit_maintenance = 'on'")
+            .await
+            .unwrap();
+    } else {
+        txn.execute_unprepared("INSERT INTO audit_maintenance (reason) VALUES ('test')")
+            .await
+            .unwrap();
+    }
+    txn.execute_unprepared(sql).await.unwrap();
+    if db.get_database_backend() != DbBackend::Postgres {
+        txn.execute_unprepared("DELETE FROM audit_maintenance")
+            .await
+            .unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
+fn backdate_sql(app: &TestApp, up_to_id: i32) -> String {
+    let old = if app.backend == tests::Backend::PostgresRedis {
+        "TIMESTAMPTZ '2000-01-01T00:00:00+00:00'"
+    } else {
+        "'2000-01-01T00:00:00+00:00'"
+    };
+    format!("UPDATE audit_log SET timestamp = {old} WHERE id <= {up_to_id}")
+}
+
+/// `panelmerge ARGS` against this server's database.
+async fn cli(app: &TestApp, args: &[&str]) -> (i32, String) {
+    let vars = [
+        ("DATABASE_URL", app.store.database_url.clone()),
+        ("ENCRYPTION_KEY", app.store.encryption_key.clone()),
+        ("SECRET_KEY", app.store.secret_key.clone()),
+        ("DATA_DIR", app.data_dir.path().display().to_string()),
+        ("AUDIT_RETENTION_DAYS", "30".to_owned()),
+    ];
+    let dir = app.data_dir.path().to_owned();
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_cli(&args, &vars, &dir, None)
+    })
+    .await
+    .unwrap()
+}
+
+async fn verify(app: &TestApp) -> Option<(i32, String)> {
+    server::services::audit_chain::verify(&app.state.db)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.describe()))
+        .problem
+}
+
+async fn make_rows(app: &TestApp, n: usize) {
+    for i in 0..n {
+        app.new_client()
+            .query(
+                "mutation($i: LoginInput!) { login(input: $i) { user { id } } }",
+                json!({ "i": { "login": "nobody", "password": format!("guess {i}") } }),
+            )
+            .await;
+    }
+}
+
+on_both_backends!(
+    audit_rows_are_insert_only_and_chained,
+    |app: TestApp| async move {
+        app.create_user("ada", Role::User).await;
+        make_rows(&app, 3).await;
+        let rows = app.audit_rows(None).await;
+        assert!(rows.len() >= 4);
+        assert_eq!(
+            rows[0].prev_hash.as_deref(),
+            Some(server::services::audit_chain::GENESIS)
+        );
+        for pair in rows.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash, "row {} links", pair[1].id);
+            assert!(pair[1].entry_uid.is_some());
+        }
+        let db = &app.state.db;
+        for sql in [
+            "UPDATE audit_log SET action_description = 'nothing happened'",
+            "DELETE FROM audit_log",
+        ] {
+            let refused = db.execute_unprepared(sql).await;
+            let message = format!("{:?}", refused.expect_err(sql));
+            assert!(message.contains("append-only"), "{message}");
+        }
+        assert_eq!(app.audit_rows(None).await, rows, "nothing changed");
+        assert_eq!(verify(&app).await, None);
+    }
+);
+
+on_both_backends!(
+    purges_never_go_below_the_retention_and_keep_the_chain_verifiable,
+    |app: TestApp| async move {
+        let Some(app) = app_with(app.backend, &[("AUDIT_RETENTION_DAYS", "30")]).await else {
+            return;
+        };
+        let admin = app.logged_in("root", Role::Admin).await;
+        make_rows(&app, 3).await;
+        let body = admin
+            .query("mutation { purgeAuditLog(olderThanDays: 1) }", json!({}))
+            .await;
+        assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("30") && message.contains("AUDIT_RETENTION_DAYS"),
+            "{message}"
+        );
+        let (code, out) = cli(&app, &["audit", "purge", "--days", "29"]).await;
+        assert_ne!(code, 0, "{out}");
+        assert!(out.contains("VALIDATION") && out.contains("30"), "{out}");
+
+        // Backdate everything written so far, then purge at the retention limit.
+        let last = app.audit_rows(None).await.last().unwrap().id;
+        as_db_owner(&app, &backdate_sql(&app, last)).await;
+        assert!(verify(&app).await.is_some(), "backdating breaks the chain");
+        let purged = admin
+            .data("mutation { purgeAuditLog(olderThanDays: 30) }", json!({}))
+            .await;
+        assert!(purged["purgeAuditLog"].as_i64().unwrap() >= 4, "{purged}");
+        let left = app.audit_rows(None).await;
+        assert!(left.iter().all(|row| row.id > last));
+        let purges: Vec<_> = left
+            .iter()
+            .filter(|row| row.action_type == AuditAction::ComplianceEvent && row.success)
+            .collect();
+        assert_eq!(purges.len(), 1, "the purge is audited");
+        assert_eq!(purges[0].username.as_deref(), Some("root"));
+        assert_eq!(
+            verify(&app).await,
+            None,
+            "the chain resumes at the purge's anchor"
+        );
+        make_rows(&app, 2).await;
+        let (code, out) = cli(&app, &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("audit chain OK"), "{out}");
+        assert!(out.contains(&format!("starting after row {last}")), "{out}");
+    }
+);
+
+on_both_backends!(
+    audit_verify_names_the_changed_or_deleted_row,
+    |app: TestApp| async move {
+        make_rows(&app, 6).await;
+        let (code, out) = cli(&app, &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("audit chain OK"), "{out}");
+        let rows = app.audit_rows(None).await;
+        let (third, fourth, fifth) = (rows[2].id, rows[3].id, rows[4].id);
+
+        // A changed row.
+        as_db_owner(
+            &app,
+            &format!("UPDATE audit_log SET ip_address = '203.0.113.9' WHERE id = {third}"),
+        )
+        .await;
+        let (code, out) = cli(&app, &["audit", "verify"]).await;
+        assert_ne!(code, 0, "{out}");
+        assert!(out.contains(&format!("BROKEN at row {third}")), "{out}");
+        assert!(out.contains("changed"), "{out}");
+        // Put it back: the chain verifies again.
+        let ip = rows[2].ip_address.clone().unwrap();
+        as_db_owner(
+            &app,
+            &format!("UPDATE audit_log SET ip_address = '{ip}' WHERE id = {third}"),
+        )
+        .await;
+        assert_eq!(verify(&app).await, None);
+
+        // A deleted middle row.
+        as_db_owner(&app, &format!("DELETE FROM audit_log WHERE id = {fourth}")).await;
+        let (code, out) = cli(&app, &["audit", "verify"]).await;
+        assert_ne!(code, 0, "{out}");
+        assert!(
+            out.contains(&format!("BROKEN at row {fifth}"))
+                && out.contains(&format!("does not follow row {third}")),
+            "{out}"
+        );
+    }
+);
+
+on_both_backends!(
+    deleting_the_newest_rows_or_the_trigger_is_detected,
+    |app: TestApp| async move {
+        make_rows(&app, 3).await;
+        let rows = app.audit_rows(None).await;
+        let newest = rows.last().unwrap().id;
+        // The owner drops the guard (SQLite: its triggers; PostgreSQL: the trigger).
+        let drop = if app.backend == tests::Backend::PostgresRedis {
+            "DROP TRIGGER audit_log_append_only ON audit_log".to_owned()
+        } else {
+            "DROP TRIGGER audit_log_no_delete".to_owned()
+        };
+        app.state.db.execute_unprepared(&drop).await.unwrap();
+        app.state
+            .db
+            .execute_unprepared(&format!("DELETE FROM audit_log WHERE id = {newest}"))
+            .await
+            .unwrap();
+        let problem = verify(&app).await.expect("tail deletion found");
+        assert_eq!(problem.0, newest, "{problem:?}");
+    }
+);
+
+const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { id } }";
+const EXPORT: &str = "mutation($input: MergeInput!) { \
+    exportMerge(input: $input, format: CSV, filename: \"Lab panel\") { url } }";
+
+async fn export_link(client: &GraphqlClient) -> String {
+    let (_, body) = client
+        .multipart(
+            UPLOAD,
+            json!({ "file": null }),
+            vec![(
+                "variables.file",
+                "genes.csv",
+                b"Gene\nBRCA1\nTP53\n".to_vec(),
+            )],
+        )
+        .await;
+    let id = body["data"]["uploadGeneList"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let input = json!({ "panels": [], "uploads": [id] });
+    let body = client.data(EXPORT, json!({ "input": input })).await;
+    body["exportMerge"]["url"].as_str().unwrap().to_owned()
+}
+
+on_both_backends!(
+    a_logged_in_download_is_one_file_access_row_naming_the_user,
+    |app: TestApp| async move {
+        let admin = app.logged_in("root", Role::Admin).await;
+        let ada = app.logged_in("ada", Role::User).await;
+        let before = app.audit_rows(None).await.len();
+        let url = export_link(&ada).await;
+        // The browser fetches the link natively (here: without the session cookie).
+        let response = reqwest::get(format!("{}{url}", app.address)).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("BRCA1"));
+        let new: Vec<_> = app.audit_rows(None).await.split_off(before);
+        let downloads: Vec<_> = new
+            .iter()
+            .filter(|row| {
+                matches!(
+                    row.action_type,
+                    AuditAction::FileAccess | AuditAction::PanelDownload | AuditAction::DataExport
+                )
+            })
+            .collect();
+        assert_eq!(downloads.len(), 1, "one row per download: {downloads:#?}");
+        assert_eq!(downloads[0].action_type, AuditAction::FileAccess);
+        assert_eq!(downloads[0].username.as_deref(), Some("ada"));
+        assert!(downloads[0].user_id.is_some());
+        assert!(
+            new.iter().all(|row| row.username.is_some()),
+            "no anonymous row: {new:#?}"
+        );
+        // Admins list them.
+        let listed = admin
+            .data(
+                "{ auditLog(filter: { actions: [FILE_ACCESS] }) { totalCount nodes { username description details } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(listed["auditLog"]["totalCount"], 1, "{listed}");
+        assert_eq!(listed["auditLog"]["nodes"][0]["username"], "ada");
+        assert_eq!(listed["auditLog"]["nodes"][0]["details"]["format"], "CSV");
+
+        // A forged link is a security violation (and serves nothing).
+        let forged = url.replacen('.', ".9", 1);
+        let response = reqwest::get(format!("{}{forged}", app.address))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+        let violations = app.audit_rows(Some(AuditAction::SecurityViolation)).await;
+        assert_eq!(violations.len(), 1);
+        assert!(violations[0].action_description.contains("forged"));
+        assert_eq!(app.audit_rows(Some(AuditAction::FileAccess)).await.len(), 1);
+    }
+);
+
+async fn count(app: &TestApp, action: AuditAction) -> usize {
+    app.audit_rows(Some(action)).await.len()
+}
+
+on_both_backends!(
+    reads_errors_and_security_events_have_writers,
+    |app: TestApp| async move {
+        let ada = app.logged_in("ada", Role::User).await;
+        // VIEW and PANEL_LIST, once a minute per key.
+        let created = ada
+            .data(
+                "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id } }",
+                json!({ "i": { "name": "Mine", "genes": [{ "symbol": "BRCA1", "confidence": "GREEN" }] } }),
+            )
+            .await;
+        let id = created["createSavedPanel"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for _ in 0..2 {
+            ada.data(
+                "query($id: ID!) { savedPanel(id: $id) { name } }",
+                json!({ "id": id }),
+            )
+            .await;
+            ada.data("{ savedPanels { totalCount } }", json!({})).await;
+        }
+        let views = app.audit_rows(Some(AuditAction::View)).await;
+        assert_eq!(views.len(), 1);
+        assert_eq!(views[0].resource_id.as_deref(), Some(id.as_str()));
+        assert_eq!(views[0].username.as_deref(), Some("ada"));
+        assert_eq!(count(&app, AuditAction::PanelList).await, 1);
+        // Anonymous reads are not recorded.
+        app.new_client()
+            .query("{ savedPanels { totalCount } }", json!({}))
+            .await;
+        assert_eq!(count(&app, AuditAction::PanelList).await, 1);
+
+        // PRIVILEGE_ESCALATION: a non-admin asks for an admin-only field.
+        let body = ada.query("{ auditLog { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"));
+        let escalations = app.audit_rows(Some(AuditAction::PrivilegeEscalation)).await;
+        assert_eq!(escalations.len(), 1);
+        assert_eq!(escalations[0].username.as_deref(), Some("ada"));
+
+        // SECURITY_VIOLATION: a mutation over GET.
+        let (_, body) = ada.get_query("mutation { logout }").await;
+        assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+        let violations = app.audit_rows(Some(AuditAction::SecurityViolation)).await;
+        assert_eq!(violations.len(), 1);
+        assert!(violations[0].action_description.contains("over GET"));
+
+        // SUSPICIOUS_ACTIVITY then DATA_BREACH_ATTEMPT: one user probing saved panel ids.
+        let eve = app.logged_in("eve", Role::User).await;
+        for batch in 0..3 {
+            let fields: Vec<String> = (0..10)
+                .map(|i| {
+                    format!(
+                        "p{i}: savedPanel(id: \"{}\") {{ name }}",
+                        9000 + batch * 10 + i
+                    )
+                })
+                .collect();
+            let body = eve
+                .query(&format!("{{ {} }}", fields.join(" ")), json!({}))
+                .await;
+            assert!(body["errors"].as_array().unwrap().len() >= 10, "{body}");
+        }
+        let suspicious = app.audit_rows(Some(AuditAction::SuspiciousActivity)).await;
+        assert_eq!(suspicious.len(), 1);
+        assert_eq!(suspicious[0].username.as_deref(), Some("eve"));
+        let breach = app.audit_rows(Some(AuditAction::DataBreachAttempt)).await;
+        assert_eq!(breach.len(), 1);
+        assert_eq!(breach[0].username.as_deref(), Some("eve"));
+
+        // ERROR: an internal error (a sealed value that no longer opens).
+        let user = entity::user::Entity::find()
+            .filter(entity::user::Column::Username.eq("ada"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut update: entity::user::ActiveModel = user.into();
+        update.organization = sea_orm::ActiveValue::Set(Some("v1:garbage".into()));
+        sea_orm::ActiveModelTrait::update(update, &app.state.db)
+            .await
+            .unwrap();
+        let body = ada.query("{ me { organization } }", json!({})).await;
+        assert_eq!(error_code(&body), Some("INTERNAL"), "{body}");
+        let errors = app.audit_rows(Some(AuditAction::Error)).await;
+        assert_eq!(errors.len(), 1);
+        assert!(!errors[0].success);
+        assert_eq!(verify(&app).await, None);
+    }
+);
+
+#[tokio::test]
+async fn panel_searches_by_logged_in_users_are_audited_once_a_minute() {
+    let mock = MockPanelApp::start().await;
+    let app = TestApp::spawn(TestConfig {
+        panelapp: Some(mock.urls()),
+        ..TestConfig::default()
+    })
+    .await
+    .unwrap();
+    let ada = app.logged_in("ada", Role::User).await;
+    for _ in 0..2 {
+        ada.data(
+            "{ panels(search: \"epilepsy\", source: UK, first: 5) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    }
+    app.new_client()
+        .data(
+            "{ panels(search: \"epilepsy\", source: UK, first: 5) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let searches = app.audit_rows(Some(AuditAction::Search)).await;
+    assert_eq!(searches.len(), 1, "{searches:#?}");
+    assert_eq!(searches[0].username.as_deref(), Some("ada"));
+    assert!(searches[0].action_description.contains("epilepsy"));
+    let rows = audit_log::Entity::find().all(&app.state.db).await.unwrap();
+    assert!(rows.iter().all(|row| row.hash.is_some()));
+}
+
+on_both_backends!(
+    concurrent_writers_on_two_instances_keep_one_chain,
+    |app: TestApp| async move {
+        // With PostgreSQL + Redis a second instance writes to the same trail.
+        let other = if app.backend == tests::Backend::PostgresRedis {
+            Some(app.sibling().await)
+        } else {
+            None
+        };
+        let addresses: Vec<String> = std::iter::once(app.address.clone())
+            .chain(other.iter().map(|o| o.address.clone()))
+            .collect();
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let client = GraphqlClient::new(&addresses[i % addresses.len()]);
+            tasks.push(tokio::spawn(async move {
+                // Refused (no session): each leaves a failed PROFILE_UPDATE row.
+                client
+                    .query(
+                        "mutation($o: String) { updateProfile(input: { organization: $o }) { id } }",
+                        json!({ "o": format!("Lab {i}") }),
+                    )
+                    .await
+            }));
+        }
+        for task in tasks {
+            let body = task.await.unwrap();
+            assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+        }
+        let rows = app.audit_rows(Some(AuditAction::ProfileUpdate)).await;
+        assert_eq!(rows.len(), 24);
+        let report = server::services::audit_chain::verify(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(report.problem, None);
+        assert!(report.checked >= 24);
+        if let Some(other) = other {
+            other.stop().await;
+        }
+    }
+);

@@ -133,6 +133,12 @@ proptest! {
         let _ = read(&bytes, "upload");
     }
 
+}
+
+proptest! {
+    // Each case re-zips a workbook: fewer cases keep the suite fast.
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
     #[test]
     fn mutated_xlsx_files(
         which in 0usize..2,
@@ -149,6 +155,11 @@ proptest! {
         // And the archive itself.
         let _ = read(&mutate(original, &changes, keep), "a.xlsx");
     }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_xls_streams_and_files(

@@ -84,10 +84,14 @@ on_both_backends!(
             &client,
             "genes.csv",
             b"Gene,Score\nBRCA1,1\nTP53,2\n".to_vec(),
-        ).await;
+        )
+        .await;
         let list = &body["data"]["uploadGeneList"];
         assert_eq!(list["format"], "CSV", "{body}");
-        assert_eq!(list["genes"], json!([{ "symbol": "BRCA1" }, { "symbol": "TP53" }]));
+        assert_eq!(
+            list["genes"],
+            json!([{ "symbol": "BRCA1" }, { "symbol": "TP53" }])
+        );
         let xls = test_support::xls(
             "Genes",
             &[
@@ -130,7 +134,10 @@ async fn anonymous_quota_holds_per_address(backend: Backend) {
     let error = &body["errors"][0];
     assert_eq!(error["extensions"]["reason"], "TOO_MANY_UPLOADS", "{body}");
     assert_eq!(error["extensions"]["limit"], 3, "{body}");
-    assert!(error["extensions"]["retryAfter"].as_u64().unwrap() > 0, "{body}");
+    assert!(
+        error["extensions"]["retryAfter"].as_u64().unwrap() > 0,
+        "{body}"
+    );
     assert!(
         error["message"]
             .as_str()
@@ -146,10 +153,7 @@ async fn anonymous_quota_holds_per_address(backend: Backend) {
     // A logged-in user at the same address is not held to the anonymous quota.
     let user = app.logged_in("quota-user", shared::Role::User).await;
     let (_, body) = upload(&user, "genes.txt", b"TP53\n".to_vec()).await;
-    assert!(
-        body["data"]["uploadGeneList"]["id"].is_string(),
-        "{body}"
-    );
+    assert!(body["data"]["uploadGeneList"]["id"].is_string(), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

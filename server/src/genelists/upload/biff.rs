@@ -267,7 +267,9 @@ pub(crate) fn check(stream: &[u8], limits: &UploadLimits) -> Result<(), UploadEr
     let per_formula_byte = longest_name / 5 + 16;
     for pos in sheets {
         let Some(sheet) = stream.get(pos..) else {
-            return Err(damaged("a sheet starts past the end of the workbook stream"));
+            return Err(damaged(
+                "a sheet starts past the end of the workbook stream",
+            ));
         };
         check_sheet(sheet, &strings, per_formula_byte, &mut cost)?;
     }

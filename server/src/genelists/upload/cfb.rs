@@ -196,7 +196,9 @@ pub(crate) fn workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, UploadError> {
     File::chain(&mini_fat, stream.start, stream.size, mini_units, |id| {
         let start = id as usize * MINI_SECTOR;
         if start >= mini.len() {
-            return Err(damaged("a mini sector lies past the end of the mini stream"));
+            return Err(damaged(
+                "a mini sector lies past the end of the mini stream",
+            ));
         }
         Ok(&mini[start..(start + MINI_SECTOR).min(mini.len())])
     })
@@ -222,8 +224,10 @@ pub(crate) fn container(stream: &[u8]) -> Vec<u8> {
     }
     let total = data_sectors + 1 + fat_sectors;
     let mut out = vec![0u8; SECTOR * (1 + total)];
-    let put16 = |out: &mut Vec<u8>, at: usize, v: u16| out[at..at + 2].copy_from_slice(&v.to_le_bytes());
-    let put32 = |out: &mut Vec<u8>, at: usize, v: u32| out[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put16 =
+        |out: &mut Vec<u8>, at: usize, v: u16| out[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |out: &mut Vec<u8>, at: usize, v: u32| out[at..at + 4].copy_from_slice(&v.to_le_bytes());
 
     // Header.
     out[..8].copy_from_slice(&MAGIC);

@@ -266,7 +266,9 @@ pub fn parse_upload(
 /// Runs a workbook reader, turning a panic of the third-party reader on a damaged file into a
 /// clear refusal (the limits above are checked before it allocates, so a panic is the only
 /// other way it can fail).
-fn guarded(read: impl FnOnce() -> Result<table::Picked, UploadError>) -> Result<table::Picked, UploadError> {
+fn guarded(
+    read: impl FnOnce() -> Result<table::Picked, UploadError>,
+) -> Result<table::Picked, UploadError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
         Err(UploadError::new(
             UploadRejection::Unreadable,

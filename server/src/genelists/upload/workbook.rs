@@ -202,7 +202,11 @@ struct Extent {
 }
 
 impl Extent {
-    fn include(&mut self, (row, col): (u32, u32), limits: &UploadLimits) -> Result<(), UploadError> {
+    fn include(
+        &mut self,
+        (row, col): (u32, u32),
+        limits: &UploadLimits,
+    ) -> Result<(), UploadError> {
         let (first, last) = match self.first {
             None => ((row, col), (row, col)),
             Some(first) => (

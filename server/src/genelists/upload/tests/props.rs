@@ -215,7 +215,13 @@ proptest! {
 fn valid_samples_read_within_the_bound() {
     assert!(read(&sample_xlsx(), "a.xlsx").is_ok());
     assert!(read(&fixture_xls(), "a.xls").is_ok());
-    assert!(read(&test_support::xls("Genes", &[((0, 0), XlsValue::Text("BRCA1"))], None), "a.xls").is_ok());
+    assert!(
+        read(
+            &test_support::xls("Genes", &[((0, 0), XlsValue::Text("BRCA1"))], None),
+            "a.xls"
+        )
+        .is_ok()
+    );
     let far = read(&far_apart_xlsx(), "a.xlsx").unwrap_err();
     assert_eq!(far.reason, UploadRejection::SheetTooLarge);
     let far = read(&test_support::far_apart_xls(), "a.xls").unwrap_err();

@@ -6,8 +6,8 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 use shared::upload::{DiagnosticKind, UploadFormat, UploadRejection};
 
 use super::super::*;
-use crate::genelists::upload::test_support;
 use super::{find, parse, symbols, with};
+use crate::genelists::upload::test_support;
 
 fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
@@ -279,7 +279,11 @@ fn one_long_shared_string_in_many_cells_is_bounded_by_the_text_limit() {
     };
     let err = parse_upload(&bytes, "a.xlsx", &ParseOptions::default(), &limits, None).unwrap_err();
     assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
-    assert!(err.message.contains("1,048,576 bytes of text"), "{}", err.message);
+    assert!(
+        err.message.contains("1,048,576 bytes of text"),
+        "{}",
+        err.message
+    );
 
     // XLS: one long label copied into many cells through the shared string table is
     // counted the same way (here through LABEL records, each with its own copy).

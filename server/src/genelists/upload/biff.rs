@@ -265,13 +265,20 @@ pub(crate) fn check(stream: &[u8], limits: &UploadLimits) -> Result<(), UploadEr
         }
     }
     let per_formula_byte = longest_name / 5 + 16;
+    // Sheets are consecutive parts of the stream; many sheets starting at the same records
+    // would make calamine (and this check) read them again for each.
+    let mut scanned: u64 = 0;
+    let scan_limit = 2 * stream.len() as u64 + 64 * 1024;
     for pos in sheets {
         let Some(sheet) = stream.get(pos..) else {
             return Err(damaged(
                 "a sheet starts past the end of the workbook stream",
             ));
         };
-        check_sheet(sheet, &strings, per_formula_byte, &mut cost)?;
+        scanned += check_sheet(sheet, &strings, per_formula_byte, &mut cost)?;
+        if scanned > scan_limit {
+            return Err(damaged("its sheets overlap"));
+        }
     }
     Ok(())
 }
@@ -281,13 +288,14 @@ fn check_sheet(
     strings: &[u32],
     per_formula_byte: u64,
     cost: &mut Cost<'_>,
-) -> Result<(), UploadError> {
+) -> Result<u64, UploadError> {
     let mut values = Span::default();
     let mut formulas = Span::default();
     let mut formula_at = (0u32, 0u32);
     let mut seen_bof = false;
     let mut depth = 0usize;
-    for record in (Records { stream: sheet }) {
+    let mut records = Records { stream: sheet };
+    for record in records.by_ref() {
         // calamine stops at a damaged record with an error, having read no further.
         let Some(record) = record else {
             break;
@@ -399,7 +407,7 @@ fn check_sheet(
     }
     cost.rectangle(values.size())?;
     cost.rectangle(formulas.size())?;
-    Ok(())
+    Ok((sheet.len() - records.stream.len()) as u64)
 }
 
 /// The `(rows, columns)` calamine reserves for a DIMENSIONS record, computed as it does

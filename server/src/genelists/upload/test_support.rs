@@ -23,7 +23,8 @@ fn bof(out: &mut Vec<u8>, kind: u16) {
 }
 
 /// The BIFF8 workbook stream of one sheet holding `cells` (`(row, column)`, 0-based);
-/// `dimensions` adds a DIMENSIONS record claiming `(rows, columns)`.
+/// `dimensions` adds a DIMENSIONS record claiming `(rows, columns)`. A `sheet` of several
+/// names separated by `|` makes as many sheets, all pointing at the same records.
 pub fn biff_stream(
     sheet: &str,
     cells: &[((u16, u16), XlsValue<'_>)],
@@ -32,12 +33,15 @@ pub fn biff_stream(
     let mut globals = Vec::new();
     bof(&mut globals, 0x0005);
     record(&mut globals, 0x0042, &1200u16.to_le_bytes());
-    let mut bound = vec![0u8; 4];
-    bound.extend_from_slice(&[0, 0, sheet.len() as u8, 0]);
-    bound.extend_from_slice(sheet.as_bytes());
     // The sheet's offset is patched in once the globals' length is known.
-    let bound_at = globals.len() + 4;
-    record(&mut globals, 0x0085, &bound);
+    let mut bound_at = Vec::new();
+    for name in sheet.split('|') {
+        let mut bound = vec![0u8; 4];
+        bound.extend_from_slice(&[0, 0, name.len() as u8, 0]);
+        bound.extend_from_slice(name.as_bytes());
+        bound_at.push(globals.len() + 4);
+        record(&mut globals, 0x0085, &bound);
+    }
     record(&mut globals, 0x000A, &[]);
 
     let mut body = Vec::new();
@@ -73,7 +77,9 @@ pub fn biff_stream(
     record(&mut body, 0x000A, &[]);
 
     let offset = globals.len() as u32;
-    globals[bound_at..bound_at + 4].copy_from_slice(&offset.to_le_bytes());
+    for at in bound_at {
+        globals[at..at + 4].copy_from_slice(&offset.to_le_bytes());
+    }
     globals.extend_from_slice(&body);
     globals
 }

@@ -81,11 +81,87 @@ pub(crate) fn read_xlsx(
             "the file is a ZIP archive but not an Excel workbook (XLSX)",
         ));
     }
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let budget = ReadBudget::new(bytes);
+    let spent = budget.spent.clone();
+    let limit = budget.limit;
+    let over = |e: UploadError| {
+        if spent.get() > limit {
+            UploadError::new(
+                UploadRejection::SheetTooLarge,
+                format!(
+                    "reading the workbook's sheets took more than {} bytes of the archive \
+                     ({READ_BUDGET_FACTOR} times its size: its sheets share their data); at \
+                     most that much is read",
+                    thousands(limit)
+                ),
+            )
+            .limit(limit)
+        } else {
+            e
+        }
+    };
+    let mut book: Xlsx<_> = Xlsx::new(budget).map_err(|e| over(unreadable(e)))?;
     let sheets = book.sheet_names();
+    if options.sheet.is_none() && sheets.len() > MAX_SHEETS {
+        return Err(UploadError {
+            sheets: sheets.iter().take(MAX_SHEETS).cloned().collect(),
+            ..UploadError::new(
+                UploadRejection::SheetTooLarge,
+                format!(
+                    "the workbook has {} sheets; name the sheet to read (at most {MAX_SHEETS} \
+                     are searched for a gene column)",
+                    thousands(sheets.len() as u64)
+                ),
+            )
+            .limit(MAX_SHEETS as u64)
+        });
+    }
     read_book(sheets, UploadFormat::Xlsx, options, limits, |name| {
-        read_xlsx_sheet(&mut book, name, limits)
+        read_xlsx_sheet(&mut book, name, limits).map_err(&over)
     })
+}
+
+/// Sheets searched for a gene column when no sheet is named.
+pub(crate) const MAX_SHEETS: usize = 1_000;
+/// How many times over its own size an XLSX archive may be read: sheets are read one after
+/// another, and many sheets of a workbook may name the same part.
+pub(crate) const READ_BUDGET_FACTOR: u64 = 16;
+
+/// The archive as calamine reads it, counting the bytes read; past the budget every read
+/// fails, so no arrangement of sheets makes the reader decompress the same data forever.
+struct ReadBudget<'a> {
+    inner: Cursor<&'a [u8]>,
+    spent: std::rc::Rc<std::cell::Cell<u64>>,
+    limit: u64,
+}
+
+impl<'a> ReadBudget<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            inner: Cursor::new(bytes),
+            spent: std::rc::Rc::default(),
+            limit: (bytes.len() as u64)
+                .saturating_mul(READ_BUDGET_FACTOR)
+                .saturating_add(1024 * 1024),
+        }
+    }
+}
+
+impl Read for ReadBudget<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.spent.get() > self.limit {
+            return Err(std::io::Error::other("the read budget is spent"));
+        }
+        let n = self.inner.read(buf)?;
+        self.spent.set(self.spent.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl Seek for ReadBudget<'_> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 pub(crate) fn read_xls(
@@ -280,6 +356,10 @@ fn read_xlsx_sheet<RS: Read + Seek>(
         .next_cell_with_formula_metadata()
         .map_err(unreadable)?
     {
+        // Styled empty cells cost nothing kept; count what is kept.
+        if matches!(record.value, DataRef::Empty) && record.formula.is_none() {
+            continue;
+        }
         records += 1;
         if records > limits.max_cells {
             return Err(UploadError::new(

@@ -294,3 +294,60 @@ fn one_long_shared_string_in_many_cells_is_bounded_by_the_text_limit() {
     let err = parse_upload(&bytes, "a.xls", &ParseOptions::default(), &limits, None).unwrap_err();
     assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
 }
+
+#[test]
+fn sheets_that_share_their_data_are_not_read_over_and_over() {
+    // XLS: 2,000 sheets whose records are all the same 1,000 rows.
+    let names: Vec<String> = (0..2000).map(|i| format!("S{i}")).collect();
+    let cells: Vec<_> = (0..1000u16)
+        .map(|row| ((row, 1), test_support::XlsValue::Text("note")))
+        .collect();
+    let bytes = test_support::xls(&names.join("|"), &cells, None);
+    let err = parse(&bytes, "a.xls").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::Unreadable, "{err:?}");
+    assert!(
+        err.message.contains("its sheets overlap"),
+        "{}",
+        err.message
+    );
+
+    // XLSX: 300 sheets naming the same part.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("S0").unwrap();
+    for row in 0..3000 {
+        sheet.write_string(row, 1, "note").unwrap();
+    }
+    let original = book.save_to_buffer().unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&original[..])).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(data).unwrap();
+            let one = r#"<sheet name="S0" sheetId="1" r:id="rId1"/>"#;
+            assert!(text.contains(one), "{text}");
+            let many: String = (0..300)
+                .map(|i| format!(r#"<sheet name="S{i}" sheetId="{}" r:id="rId1"/>"#, i + 1))
+                .collect();
+            data = text.replace(one, &many).into_bytes();
+        }
+        entries.push((name, data));
+    }
+    let bytes = zip_with(
+        &entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect::<Vec<_>>(),
+    );
+    let err = parse(&bytes, "a.xlsx").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+    assert!(
+        err.message
+            .starts_with("reading the workbook's sheets took more than"),
+        "{}",
+        err.message
+    );
+}

@@ -126,6 +126,8 @@ closed_enum! {
         Unreadable = "UNREADABLE",
         TooManyRows = "TOO_MANY_ROWS",
         CellTooLong = "CELL_TOO_LONG",
+        /// A workbook sheet spanning, holding or decoding to more than the reader's limits.
+        SheetTooLarge = "SHEET_TOO_LARGE",
         NoGeneColumn = "NO_GENE_COLUMN",
         AmbiguousGeneColumn = "AMBIGUOUS_GENE_COLUMN",
         UnknownColumn = "UNKNOWN_COLUMN",

@@ -128,6 +128,8 @@ pub struct Settings {
     pub previous_encryption_keys: Vec<EncryptionKey>,
     pub audit_retention_days: u32,
     pub upload_ttl: Duration,
+    /// Anonymous uploads one client address may make per `upload_ttl` (whatever its cookies).
+    pub anon_uploads_per_ip: u32,
     pub download_link_ttl: Duration,
     pub graphql: GraphqlLimits,
     pub body: BodyLimits,
@@ -222,6 +224,10 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "UPLOAD_TTL",
         "seconds an anonymous visitor's upload is kept (default 86400)",
+    ),
+    (
+        "ANON_UPLOADS_PER_IP",
+        "anonymous uploads per client address per UPLOAD_TTL (default 200)",
     ),
     (
         "DOWNLOAD_LINK_TTL",

@@ -461,6 +461,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
     };
     let audit_retention_days = v.number("AUDIT_RETENTION_DAYS", 365, 1, 36_500) as u32;
     let upload_ttl = v.seconds("UPLOAD_TTL", 86400, 60, 365 * 86400);
+    let anon_uploads_per_ip = v.number("ANON_UPLOADS_PER_IP", 200, 1, 1_000_000) as u32;
     let download_link_ttl = v.seconds("DOWNLOAD_LINK_TTL", 300, 10, 86400);
 
     let missing_secret_key = secret_key.is_none();
@@ -480,6 +481,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
             previous_encryption_keys,
             audit_retention_days,
             upload_ttl,
+            anon_uploads_per_ip,
             download_link_ttl,
             graphql,
             body,

@@ -130,7 +130,9 @@ pub fn list_name(filename: &str) -> String {
 /// `VALIDATION`, with `reason`, and `columns` / `sheets` / `row` / `limit` when known.
 pub fn rejection_error(e: &UploadError) -> AppError {
     let code = match e.reason {
-        UploadRejection::FileTooLarge | UploadRejection::ZipBomb => ErrorCode::PayloadTooLarge,
+        UploadRejection::FileTooLarge
+        | UploadRejection::ZipBomb
+        | UploadRejection::SheetTooLarge => ErrorCode::PayloadTooLarge,
         _ => ErrorCode::Validation,
     };
     let mut err = AppError::new(code, e.message.clone()).with("reason", e.reason.as_str());
@@ -147,6 +149,38 @@ pub fn rejection_error(e: &UploadError) -> AppError {
         err = err.with("limit", limit);
     }
     err
+}
+
+/// Counts an anonymous upload against the client address, in the shared counters (Redis
+/// when configured, so every instance sees the same count): a visitor who drops the cookie
+/// is a new visitor, but not a new address. `RATE_LIMITED` once the address has made
+/// `ANON_UPLOADS_PER_IP` anonymous uploads within `UPLOAD_TTL`.
+async fn anonymous_quota(state: &AppState, actor: &Actor) -> AppResult<()> {
+    let Some(ip) = actor.ip.as_deref() else {
+        // In-process callers (CLI, tests of the service) have no address.
+        return Ok(());
+    };
+    let limit = state.settings.anon_uploads_per_ip;
+    let window = state
+        .backends
+        .counters
+        .hit(&format!("uploads:anon:ip:{ip}"), state.settings.upload_ttl)
+        .await?;
+    if window.count > u64::from(limit) {
+        let secs = window.resets_in.as_secs().max(1);
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "this address has made {limit} anonymous uploads within {} s (the \
+                 ANON_UPLOADS_PER_IP limit); log in to upload more, or retry in {secs} s",
+                state.settings.upload_ttl.as_secs()
+            ),
+        )
+        .with("retryAfter", secs)
+        .with("reason", UploadRejection::TooManyUploads.as_str())
+        .with("limit", limit));
+    }
+    Ok(())
 }
 
 /// Reads the file (off the async runtime) and stores it; a refused file leaves every earlier
@@ -173,6 +207,9 @@ pub async fn store(
         ))
         .with("reason", UploadRejection::TooManyUploads.as_str())
         .with("limit", MAX_UPLOADS_PER_CALLER));
+    }
+    if caller.user_id.is_none() {
+        anonymous_quota(state, actor).await?;
     }
     let limits = UploadLimits::with_max_bytes(state.settings.body.max_upload_bytes);
     let NewUpload {

@@ -13,6 +13,7 @@ mod panelapp;
 mod panelapp_shared;
 mod saved;
 mod security;
+mod upload_limits;
 mod web_accounts;
 mod web_panelapp;
 mod web_saved;

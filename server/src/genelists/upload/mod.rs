@@ -6,6 +6,8 @@
 //! with a specific [`UploadRejection`], what it must not read: oversized files, zip bombs,
 //! binary garbage, tables without a recognisable gene column.
 
+mod biff;
+mod cfb;
 mod delimited;
 mod detect;
 mod excel_names;
@@ -13,6 +15,9 @@ mod normalise;
 mod table;
 mod workbook;
 mod zipguard;
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
 
 #[cfg(test)]
 mod tests;
@@ -46,6 +51,13 @@ where
     }
 }
 
+/// Default [`UploadLimits::max_rows`].
+pub const MAX_ROWS: usize = 100_000;
+/// Default [`UploadLimits::max_cells`]: 100,000 rows of 20 columns.
+pub const MAX_CELLS: u64 = 2_000_000;
+/// Default [`UploadLimits::max_text_bytes`].
+pub const MAX_TEXT_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Size limits of an upload.
 #[derive(Debug, Clone, Copy)]
 pub struct UploadLimits {
@@ -55,6 +67,12 @@ pub struct UploadLimits {
     pub max_uncompressed: u64,
     /// Most rows of the table read.
     pub max_rows: usize,
+    /// Most cells of a workbook sheet's used rectangle (rows × columns between its first and
+    /// last used cell), checked while the sheet is read and before anything of that size is
+    /// allocated. An XLS workbook is read whole, so for XLS it bounds all sheets together.
+    pub max_cells: u64,
+    /// Most bytes of text (strings and formulas) a workbook's cells may decode to.
+    pub max_text_bytes: u64,
     /// Longest cell, in characters (Excel's own limit).
     pub max_cell_chars: usize,
     /// Diagnostics kept per upload; the rest are counted in one `TRUNCATED` entry.
@@ -66,7 +84,9 @@ impl UploadLimits {
         Self {
             max_bytes,
             max_uncompressed: 50 * 1024 * 1024,
-            max_rows: 100_000,
+            max_rows: MAX_ROWS,
+            max_cells: MAX_CELLS,
+            max_text_bytes: MAX_TEXT_BYTES,
             max_cell_chars: 32_767,
             max_diagnostics: 2_000,
         }
@@ -179,8 +199,8 @@ pub fn parse_upload(
     }
     let content = detect::sniff(bytes)?;
     let mut picked = match content {
-        detect::Content::Zip => workbook::read_xlsx(bytes, options, limits)?,
-        detect::Content::Ole => workbook::read_xls(bytes, options, limits)?,
+        detect::Content::Zip => guarded(|| workbook::read_xlsx(bytes, options, limits))?,
+        detect::Content::Ole => guarded(|| workbook::read_xls(bytes, options, limits))?,
         detect::Content::Text { text, latin1 } => {
             let mut picked = delimited::read(&text, options, limits)?;
             if latin1 {
@@ -240,6 +260,20 @@ pub fn parse_upload(
         rows: picked.rows,
         genes: outcome.genes,
         diagnostics,
+    })
+}
+
+/// Runs a workbook reader, turning a panic of the third-party reader on a damaged file into a
+/// clear refusal (the limits above are checked before it allocates, so a panic is the only
+/// other way it can fail).
+fn guarded(
+    read: impl FnOnce() -> Result<table::Picked, UploadError>,
+) -> Result<table::Picked, UploadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(UploadError::new(
+            UploadRejection::Unreadable,
+            "the workbook is damaged: its content could not be read",
+        ))
     })
 }
 

@@ -39,7 +39,13 @@ pub(crate) fn check(bytes: &[u8], max_uncompressed: u64) -> Result<Vec<String>, 
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(unreadable)?;
         declared = declared.saturating_add(entry.size());
-        names.push(entry.name().map_err(unreadable)?.into_owned());
+        let name = entry.name().map_err(unreadable)?.into_owned();
+        // Two entries of one name: which one a reader takes is up to the reader; the one
+        // checked here might not be the one read.
+        if names.iter().any(|n: &String| n.eq_ignore_ascii_case(&name)) {
+            return Err(unreadable(format!("two entries are named {name:?}")));
+        }
+        names.push(name);
     }
     if declared > max_uncompressed {
         return Err(bomb(

@@ -1,5 +1,6 @@
 //! The upload reader on real-world mess and hostile files.
 
+mod props;
 mod text;
 mod workbook;
 

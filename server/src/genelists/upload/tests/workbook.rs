@@ -7,6 +7,7 @@ use shared::upload::{DiagnosticKind, UploadFormat, UploadRejection};
 
 use super::super::*;
 use super::{find, parse, symbols, with};
+use crate::genelists::upload::test_support;
 
 fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
@@ -161,5 +162,192 @@ fn lying_extensions_are_read_by_content_and_reported() {
     assert!(
         find(&p, DiagnosticKind::FormatMismatch).is_empty(),
         "text is text"
+    );
+}
+
+/// A few kilobytes whose two cells, `A1` and `XFD1048576`, span the whole sheet.
+pub(crate) fn far_apart_xlsx() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "BRCA1").unwrap();
+    sheet.write_number(1_048_575, 16_383, 1).unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn far_apart_xlsx_cells_are_refused_before_the_rectangle_is_built() {
+    let bytes = far_apart_xlsx();
+    assert!(bytes.len() < 10_000, "{}", bytes.len());
+    let err = parse(&bytes, "far.xlsx").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+    assert_eq!(
+        err.message,
+        "the sheet spans 1,048,576 rows × 16,384 columns; at most 2,000,000 cells are read"
+    );
+    assert_eq!(err.limit, Some(MAX_CELLS));
+    assert_eq!(err.sheets, ["Sheet1"]);
+}
+
+#[test]
+fn far_apart_xls_cells_are_refused_before_calamine_reads_them() {
+    let err = parse(&test_support::far_apart_xls(), "far.xls").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+    assert_eq!(
+        err.message,
+        "the sheet spans 65,536 rows × 65,536 columns; at most 2,000,000 cells are read"
+    );
+    // A DIMENSIONS record claiming the whole sheet is refused even without far cells.
+    let claims = test_support::xls(
+        "Genes",
+        &[((0, 0), test_support::XlsValue::Text("BRCA1"))],
+        Some((u32::MAX, 256)),
+    );
+    let err = parse(&claims, "claims.xls").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+    assert!(
+        err.message
+            .starts_with("the sheet declares that it spans 4,294,967,295 rows × 256 columns"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn hand_built_xls_is_read_through_the_rewrapped_container() {
+    use test_support::XlsValue::{Number, Text};
+    let bytes = test_support::xls(
+        "Panel",
+        &[
+            ((0, 0), Text("Gene")),
+            ((0, 1), Text("Score")),
+            ((1, 0), Text("brca1")),
+            ((1, 1), Number(3.0)),
+            ((3, 0), Text("TP53")),
+        ],
+        Some((4, 2)),
+    );
+    let p = parse(&bytes, "panel.xls").unwrap();
+    assert_eq!(p.format, UploadFormat::Xls);
+    assert_eq!(p.sheet.as_deref(), Some("Panel"));
+    assert_eq!(p.columns, ["Gene", "Score"]);
+    assert_eq!(symbols(&p), ["BRCA1", "TP53"]);
+    assert_eq!(p.rows, 3, "the blank row 3 is a row");
+}
+
+#[test]
+fn rows_and_cells_are_limited_while_the_sheet_is_read() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Gene").unwrap();
+    for row in 1..=50 {
+        sheet.write_string(row, 0, "BRCA1").unwrap();
+        sheet.write_string(row, 3, "x").unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let limits = UploadLimits {
+        max_rows: 20,
+        ..UploadLimits::default()
+    };
+    let err = parse_upload(&bytes, "a.xlsx", &ParseOptions::default(), &limits, None).unwrap_err();
+    assert_eq!(err.reason, UploadRejection::TooManyRows);
+    assert_eq!(err.limit, Some(20));
+    let limits = UploadLimits {
+        max_cells: 100,
+        ..UploadLimits::default()
+    };
+    let err = parse_upload(&bytes, "a.xlsx", &ParseOptions::default(), &limits, None).unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge);
+    assert_eq!(
+        err.message,
+        "the sheet spans 26 rows × 4 columns; at most 100 cells are read"
+    );
+}
+
+#[test]
+fn one_long_shared_string_in_many_cells_is_bounded_by_the_text_limit() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let long = "A".repeat(30_000);
+    sheet.write_string(0, 0, "Gene").unwrap();
+    for row in 1..200 {
+        sheet.write_string(row, 0, &long).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let limits = UploadLimits {
+        max_text_bytes: 1024 * 1024,
+        ..UploadLimits::default()
+    };
+    let err = parse_upload(&bytes, "a.xlsx", &ParseOptions::default(), &limits, None).unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+    assert!(
+        err.message.contains("1,048,576 bytes of text"),
+        "{}",
+        err.message
+    );
+
+    // XLS: one long label copied into many cells through the shared string table is
+    // counted the same way (here through LABEL records, each with its own copy).
+    let cells: Vec<_> = (1..200u16)
+        .map(|row| ((row, 0), test_support::XlsValue::Text(&long[..8000])))
+        .collect();
+    let bytes = test_support::xls("Genes", &cells, None);
+    let err = parse_upload(&bytes, "a.xls", &ParseOptions::default(), &limits, None).unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+}
+
+#[test]
+fn sheets_that_share_their_data_are_not_read_over_and_over() {
+    // XLS: 2,000 sheets whose records are all the same 1,000 rows.
+    let names: Vec<String> = (0..2000).map(|i| format!("S{i}")).collect();
+    let cells: Vec<_> = (0..1000u16)
+        .map(|row| ((row, 1), test_support::XlsValue::Text("note")))
+        .collect();
+    let bytes = test_support::xls(&names.join("|"), &cells, None);
+    let err = parse(&bytes, "a.xls").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::Unreadable, "{err:?}");
+    assert!(
+        err.message.contains("its sheets overlap"),
+        "{}",
+        err.message
+    );
+
+    // XLSX: 300 sheets naming the same part.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("S0").unwrap();
+    for row in 0..3000 {
+        sheet.write_string(row, 1, "note").unwrap();
+    }
+    let original = book.save_to_buffer().unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&original[..])).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(data).unwrap();
+            let one = r#"<sheet name="S0" sheetId="1" r:id="rId1"/>"#;
+            assert!(text.contains(one), "{text}");
+            let many: String = (0..300)
+                .map(|i| format!(r#"<sheet name="S{i}" sheetId="{}" r:id="rId1"/>"#, i + 1))
+                .collect();
+            data = text.replace(one, &many).into_bytes();
+        }
+        entries.push((name, data));
+    }
+    let bytes = zip_with(
+        &entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect::<Vec<_>>(),
+    );
+    let err = parse(&bytes, "a.xlsx").unwrap_err();
+    assert_eq!(err.reason, UploadRejection::SheetTooLarge, "{err:?}");
+    assert!(
+        err.message
+            .starts_with("reading the workbook's sheets took more than"),
+        "{}",
+        err.message
     );
 }

@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve,
-    NextValidation, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult};
+use async_graphql::{Name, Positioned};
 use async_graphql::{Value, Variables};
 use shared::ErrorCode;
 
@@ -49,6 +51,7 @@ impl ExtensionFactory for RequestGuard {
             max_values: self.max_values,
             counting: AtomicBool::new(false),
             resolved: AtomicUsize::new(0),
+            missing: std::sync::Mutex::default(),
         })
     }
 }
@@ -62,6 +65,9 @@ struct GuardExtension {
     /// built) and subscriptions (long-lived streams) are not.
     counting: AtomicBool,
     resolved: AtomicUsize,
+    /// Required variables the request left out, per named operation of a multi-operation
+    /// document (checked once the operation to run is known).
+    missing: std::sync::Mutex<Vec<(Name, ServerError)>>,
 }
 
 fn coded(message: impl Into<String>, code: ErrorCode, limit: Option<&str>) -> ServerError {
@@ -253,6 +259,25 @@ impl Extension for GuardExtension {
         response
     }
 
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let missing = operation_name.and_then(|name| {
+            let missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+            missing
+                .iter()
+                .find(|(op, _)| op.as_str() == name)
+                .map(|(_, error)| error.clone())
+        });
+        match missing {
+            Some(error) => Response::from_errors(vec![error]),
+            None => next.run(ctx, operation_name).await,
+        }
+    }
+
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -284,6 +309,21 @@ impl Extension for GuardExtension {
             e
         })?;
         self.inspect(&doc, transport)?;
+        match &doc.operations {
+            DocumentOperations::Single(op) => {
+                if let Some(error) = missing_variables(op, variables) {
+                    return Err(error);
+                }
+            }
+            DocumentOperations::Multiple(map) => {
+                let mut missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+                for (name, op) in map {
+                    if let Some(error) = missing_variables(op, variables) {
+                        missing.push((name.clone(), error));
+                    }
+                }
+            }
+        }
         let queries_only = match &doc.operations {
             DocumentOperations::Single(op) => op.node.ty == OperationType::Query,
             DocumentOperations::Multiple(map) => {
@@ -322,6 +362,49 @@ impl Extension for GuardExtension {
                 .collect()
         })
     }
+}
+
+/// The error for required variables (non-null, no default) the request did not give, if any:
+/// a client mistake caught before anything runs, not an error while resolving.
+fn missing_variables(
+    op: &Positioned<OperationDefinition>,
+    variables: &Variables,
+) -> Option<ServerError> {
+    let missing: Vec<_> = op
+        .node
+        .variable_definitions
+        .iter()
+        .filter(|def| !def.node.var_type.node.nullable && def.node.default_value.is_none())
+        .filter(|def| {
+            variables
+                .get(&def.node.name.node)
+                .is_none_or(|v| *v == Value::Null)
+        })
+        .collect();
+    let names: Vec<Value> = missing
+        .iter()
+        .map(|def| Value::from(def.node.name.node.as_str()))
+        .collect();
+    let missing: Vec<String> = missing
+        .iter()
+        .map(|def| format!("${} ({})", def.node.name.node, def.node.var_type.node))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut error = coded(
+        format!(
+            "required variable{} not given: {}",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        ),
+        ErrorCode::Validation,
+        None,
+    );
+    if let Some(ext) = error.extensions.as_mut() {
+        ext.set("variables", Value::List(names));
+    }
+    Some(error)
 }
 
 /// Errors without a code: parse and validation errors (no path) are `VALIDATION`; anything

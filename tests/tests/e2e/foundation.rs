@@ -309,3 +309,55 @@ async fn browser_shows_the_server_version_rendered_by_the_wasm_app() {
         );
     }
 }
+
+/// A missing required variable is the caller's mistake: VALIDATION naming the variable, never
+/// INTERNAL (it was "internal error" for `Int!`, `ID!`, `String!` and enums alike).
+#[tokio::test]
+async fn missing_required_variables_are_validation_errors_naming_them() {
+    let app = tests::TestApp::sqlite().await;
+    for (query, variable) in [
+        (
+            "query($id: Int!) { panel(source: UK, id: $id) { name } }",
+            "id",
+        ),
+        (
+            "query($s: PanelSource!) { panel(source: $s, id: 402) { name } }",
+            "s",
+        ),
+        (
+            "query($q: String!) { panels(search: $q, first: 1) { totalCount } }",
+            "q",
+        ),
+        ("query($id: ID!) { savedPanel(id: $id) { name } }", "id"),
+        (
+            "mutation($i: LoginInput!) { login(input: $i) { user { id } } }",
+            "i",
+        ),
+    ] {
+        let body = app.client.query(query, json!({})).await;
+        assert_eq!(error_code(&body), Some("VALIDATION"), "{query}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("${variable}")),
+            "{query}: {message}"
+        );
+        assert_ne!(message, "internal error");
+    }
+}
+
+#[tokio::test]
+async fn missing_variables_of_the_operation_that_runs_are_named() {
+    let app = tests::TestApp::sqlite().await;
+    let document = "query A($id: Int!) { panel(source: UK, id: $id) { name } } \
+                    query B { serverInfo { version } }";
+    let run = |name: &str| {
+        serde_json::to_vec(&json!({ "query": document, "operationName": name, "variables": {} }))
+            .unwrap()
+    };
+    let (_, body) = app.client.post_raw("application/json", run("A")).await;
+    assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["variables"], json!(["id"]));
+    let (_, body) = app.client.post_raw("application/json", run("B")).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(body["data"]["serverInfo"]["version"].is_string(), "{body}");
+}

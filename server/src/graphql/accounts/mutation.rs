@@ -93,12 +93,15 @@ impl AccountsMutation {
         Ok(true)
     }
 
-    /// Changes the password; every other session of the account ends. Returns how many.
+    /// Changes the password; every other session and every API token of the account ends.
+    /// Returns how many sessions ended. A wrong current password counts toward the lockout
+    /// like a failed login (ACCOUNT_LOCKED after `MAX_LOGIN_ATTEMPTS`).
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<i32> {
         let user = ctx.require_login()?;
         let ended = auth::change_password(
             ctx.state(),
             &ctx.actor(),
+            ctx.request().client_ip(),
             user,
             &input.current_password,
             &input.new_password,

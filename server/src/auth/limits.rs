@@ -230,6 +230,28 @@ impl Attempt {
     }
 }
 
+/// Counts one failure that is not a password check (a registration refused because the
+/// username or e-mail address is taken) against the IP's brute-force budget, so probing which
+/// addresses are registered is as limited as guessing passwords. Returns whether this failure
+/// blocked the IP.
+pub async fn count_ip_failure(state: &AppState, ip: IpAddr) -> AppResult<bool> {
+    let s = &state.settings.security;
+    let hit = state
+        .backends
+        .counters
+        .hit(&ip_fail_key(ip), s.brute_force_block)
+        .await?;
+    if hit.count == u64::from(s.brute_force_threshold) {
+        state
+            .backends
+            .cache
+            .set(&ip_block_key(ip), b"1", Some(s.brute_force_block))
+            .await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// Forgets an account's failed logins (after a success, or an admin unlock).
 pub async fn clear_account_failures(state: &AppState, user_id: i32) -> AppResult<()> {
     Ok(state

@@ -30,7 +30,9 @@ fn set_session_cookie(ctx: &Context<'_>, cookie: &str) {
 
 #[Object]
 impl AccountsMutation {
-    /// Creates an account (role USER) and logs it in.
+    /// Creates an account (role USER) and logs it in. A taken username is said; a taken
+    /// e-mail address is not (the answer does not tell whether an address has an account),
+    /// and either counts toward the IP's brute-force block.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         let state = ctx.state();
         let request = ctx.request();
@@ -41,7 +43,7 @@ impl AccountsMutation {
             role: Role::User,
             timezone: input.timezone,
         };
-        let row = accounts::create_user(state, &ctx.actor(), new).await?;
+        let row = accounts::register(state, &ctx.actor(), request.client_ip(), new).await?;
         let (cookie, _) = sessions::create(
             state,
             row.id,

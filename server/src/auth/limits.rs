@@ -137,7 +137,11 @@ pub async fn reserve(
         return Ok(Err(Refusal::Locked(wait)));
     }
     if let Subject::UnknownName(name) = subject
-        && let Some(wait) = state.backends.cache.ttl(&name_lock_key(state, name)).await?
+        && let Some(wait) = state
+            .backends
+            .cache
+            .ttl(&name_lock_key(state, name))
+            .await?
     {
         return Ok(Err(Refusal::Locked(wait)));
     }
@@ -186,7 +190,11 @@ impl Attempt {
             .counters
             .reset(&subject_key(state, &self.subject))
             .await?;
-        state.backends.counters.release(&ip_fail_key(self.ip)).await?;
+        state
+            .backends
+            .counters
+            .release(&ip_fail_key(self.ip))
+            .await?;
         Ok(())
     }
 

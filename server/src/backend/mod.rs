@@ -231,12 +231,19 @@ pub mod contract {
         c.release("ip").await.unwrap();
         let released = c.peek("ip").await.unwrap();
         assert_eq!(released.count, 1, "one hit taken back");
-        assert!(released.resets_in > Duration::from_secs(55), "the window is kept");
+        assert!(
+            released.resets_in > Duration::from_secs(55),
+            "the window is kept"
+        );
         c.reset("ip").await.unwrap();
         assert_eq!(c.peek("ip").await.unwrap().count, 0);
         c.release("ip").await.unwrap();
         assert_eq!(c.peek("ip").await.unwrap().count, 0, "never below zero");
-        assert_eq!(c.hit("ip", w).await.unwrap().count, 1, "and no key left behind");
+        assert_eq!(
+            c.hit("ip", w).await.unwrap().count,
+            1,
+            "and no key left behind"
+        );
         c.reset("ip").await.unwrap();
     }
 

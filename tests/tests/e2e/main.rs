@@ -5,6 +5,7 @@
 mod accounts;
 mod backends;
 mod cli;
+mod credentials;
 mod foundation;
 mod genelists;
 mod live;

@@ -566,3 +566,51 @@ async fn people_lookups_show_names_only_to_team_mates() {
     let found = alice.data(LOOKUP, json!({ "q": "bob" })).await;
     assert_eq!(found["shareableUsers"][0]["displayName"], "Bobby Tables");
 }
+
+on_both_backends!(
+    a_revoked_session_written_back_by_a_late_request_stays_revoked,
+    |app: TestApp| async move {
+        use server::auth::sessions;
+        app.create_user("ada", Role::User).await;
+        let phone = session_of(&app, "ada").await;
+        let cookie = phone
+            .cookie_header()
+            .split(';')
+            .find_map(|c| c.trim().strip_prefix("pm_session=").map(str::to_owned))
+            .expect("session cookie");
+        // A request on the phone reads its session...
+        let (key, mut record) = sessions::load(&app.state, &cookie).await.unwrap().unwrap();
+        // ...the password is changed elsewhere, ending it...
+        let laptop = session_of(&app, "ada").await;
+        laptop
+            .data(CHANGE, change_vars(PASSWORD, NEW_PASSWORD))
+            .await;
+        assert_unauthenticated(&phone, "revoked session").await;
+        // ...and that request then writes the record back, as refreshing its idle timeout
+        // does. The session must stay ended.
+        record.last_seen_at -= chrono::TimeDelta::minutes(5);
+        app.state
+            .backends
+            .sessions
+            .put(
+                &key,
+                record.user_id,
+                &serde_json::to_vec(&record).unwrap(),
+                std::time::Duration::from_secs(600),
+            )
+            .await
+            .unwrap();
+        assert_unauthenticated(&phone, "session written back after revocation").await;
+        assert!(
+            app.state
+                .backends
+                .sessions
+                .get(&key)
+                .await
+                .unwrap()
+                .is_none(),
+            "and it is removed again"
+        );
+        assert_eq!(laptop.data(ME, json!({})).await["me"]["username"], "ada");
+    }
+);

@@ -8,7 +8,7 @@ use super::types::{
 use crate::auth::{cookies, sessions};
 use crate::graphql::ContextExt;
 use crate::services::accounts::{self, NewUser, ProfileChanges};
-use crate::services::auth;
+use crate::services::{api_tokens, auth};
 use shared::Role;
 
 #[derive(Default)]
@@ -145,7 +145,8 @@ impl AccountsMutation {
     ) -> Result<CreatedApiToken> {
         let user = ctx.require_user()?;
         let (row, secret) =
-            auth::create_token(ctx.state(), &ctx.actor(), user, &name, expires_in_days).await?;
+            api_tokens::create_token(ctx.state(), &ctx.actor(), user, &name, expires_in_days)
+                .await?;
         Ok(CreatedApiToken {
             id: ID(row.id.to_string()),
             secret,
@@ -157,7 +158,7 @@ impl AccountsMutation {
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let user = ctx.require_user()?;
         let id = int_id(&id, "API token")?;
-        auth::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
+        api_tokens::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
         Ok(true)
     }
 }

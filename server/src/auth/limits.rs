@@ -52,48 +52,212 @@ pub async fn ip_block(state: &AppState, ip: IpAddr) -> AppResult<Option<Duration
     Ok(state.backends.cache.ttl(&ip_block_key(ip)).await?)
 }
 
-/// What one more failed login changed.
+/// Whose password a credential check tests: an account, or a login name no account has.
+/// Unknown names are counted and locked like accounts, so a lockout does not tell a guessed
+/// name from a real one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Account(i32),
+    UnknownName(String),
+}
+
+impl Subject {
+    /// The subject of a login attempt with `login` that found `user_id` (or nobody).
+    pub fn of(user_id: Option<i32>, login: &str) -> Self {
+        match user_id {
+            Some(id) => Self::Account(id),
+            None => Self::UnknownName(login.trim().to_lowercase()),
+        }
+    }
+}
+
+fn subject_key(state: &AppState, subject: &Subject) -> String {
+    match subject {
+        Subject::Account(id) => format!("loginfail:user:{id}"),
+        // Digested: the backend store never holds the names people typed.
+        Subject::UnknownName(name) => format!(
+            "loginfail:name:{}",
+            state.signer.digest_hex(&format!("login-name:{name}"))
+        ),
+    }
+}
+
+/// An account's lock lives in its database row; an unknown name's in the backend store.
+fn name_lock_key(state: &AppState, name: &str) -> String {
+    format!(
+        "lock:name:{}",
+        state.signer.digest_hex(&format!("login-name:{name}"))
+    )
+}
+
+fn ip_fail_key(ip: IpAddr) -> String {
+    format!("loginfail:ip:{ip}")
+}
+
+/// Why a credential check was refused before the password was looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The IP is blocked (or its failure budget is taken by attempts in flight).
+    IpBlocked(Duration),
+    /// The account or name is locked (or its budget is taken by attempts in flight).
+    Locked(Duration),
+}
+
+/// A reserved credential check: one failure already counted against the IP and the subject
+/// (before the password is verified, so parallel attempts can not all slip under the limit).
+/// End it with [`Attempt::succeeded`], [`Attempt::abandoned`] or [`Attempt::failed`].
+#[derive(Debug)]
+#[must_use = "an attempt is ended by succeeded, abandoned or failed"]
+pub struct Attempt {
+    ip: IpAddr,
+    subject: Subject,
+    ip_count: u64,
+    subject_count: u64,
+}
+
+/// Reserves one credential check for `subject` from `ip`, or says why not. `locked_until`
+/// is the account row's lock, if any. Reserving counts the attempt as failed up front (an
+/// atomic increment in the backend store); at most `MAX_LOGIN_ATTEMPTS` checks per account
+/// and `BRUTE_FORCE_THRESHOLD` per IP are let through per window, however many run at once.
+pub async fn reserve(
+    state: &AppState,
+    ip: IpAddr,
+    subject: &Subject,
+    locked_until: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<Result<Attempt, Refusal>> {
+    let s = &state.settings.security;
+    let counters = &state.backends.counters;
+    if let Some(wait) = ip_block(state, ip).await? {
+        return Ok(Err(Refusal::IpBlocked(wait)));
+    }
+    if let Some(until) = locked_until
+        && let Ok(wait) = (until - chrono::Utc::now()).to_std()
+        && !wait.is_zero()
+    {
+        return Ok(Err(Refusal::Locked(wait)));
+    }
+    if let Subject::UnknownName(name) = subject
+        && let Some(wait) = state
+            .backends
+            .cache
+            .ttl(&name_lock_key(state, name))
+            .await?
+    {
+        return Ok(Err(Refusal::Locked(wait)));
+    }
+    let ip_key = ip_fail_key(ip);
+    let ip_hit = counters.hit(&ip_key, s.brute_force_block).await?;
+    if ip_hit.count > u64::from(s.brute_force_threshold) {
+        counters.release(&ip_key).await?;
+        return Ok(Err(Refusal::IpBlocked(ip_hit.resets_in)));
+    }
+    let key = subject_key(state, subject);
+    let hit = counters.hit(&key, s.lockout_duration).await?;
+    if hit.count > u64::from(s.max_login_attempts) {
+        counters.release(&key).await?;
+        counters.release(&ip_key).await?;
+        return Ok(Err(Refusal::Locked(s.lockout_duration)));
+    }
+    Ok(Ok(Attempt {
+        ip,
+        subject: subject.clone(),
+        ip_count: ip_hit.count,
+        subject_count: hit.count,
+    }))
+}
+
+/// What one more failed credential check changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FailureOutcome {
-    /// The account reached `MAX_LOGIN_ATTEMPTS` with this failure.
+    /// The account (or name) reached `MAX_LOGIN_ATTEMPTS` with this failure.
     pub account_locked: bool,
-    /// The failures counted against the account in the current window.
+    /// The failures counted against the account (or name) in the current window.
     pub account_failures: u64,
     /// The IP reached `BRUTE_FORCE_THRESHOLD` with this failure.
     pub ip_blocked: bool,
 }
 
-/// Counts a failed login against the IP and (if the account exists) the account.
-pub async fn record_failure(
-    state: &AppState,
-    ip: IpAddr,
-    user_id: Option<i32>,
-) -> AppResult<FailureOutcome> {
+impl Attempt {
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The password was right: the subject's failures are forgotten and the IP's reservation
+    /// is given back.
+    pub async fn succeeded(self, state: &AppState) -> AppResult<()> {
+        state
+            .backends
+            .counters
+            .reset(&subject_key(state, &self.subject))
+            .await?;
+        state
+            .backends
+            .counters
+            .release(&ip_fail_key(self.ip))
+            .await?;
+        Ok(())
+    }
+
+    /// The check did not count either way (say, a deactivated account): both reservations
+    /// are given back.
+    pub async fn abandoned(self, state: &AppState) -> AppResult<()> {
+        let counters = &state.backends.counters;
+        counters.release(&subject_key(state, &self.subject)).await?;
+        counters.release(&ip_fail_key(self.ip)).await?;
+        Ok(())
+    }
+
+    /// The password was wrong: the reservation stands as a failure; the subject is locked
+    /// (an unknown name here, an account by the caller in its row) and the IP blocked when
+    /// this failure reached their limits.
+    pub async fn failed(self, state: &AppState) -> AppResult<FailureOutcome> {
+        let s = &state.settings.security;
+        let mut outcome = FailureOutcome {
+            account_failures: self.subject_count,
+            ..FailureOutcome::default()
+        };
+        if self.ip_count == u64::from(s.brute_force_threshold) {
+            state
+                .backends
+                .cache
+                .set(&ip_block_key(self.ip), b"1", Some(s.brute_force_block))
+                .await?;
+            outcome.ip_blocked = true;
+        }
+        if self.subject_count >= u64::from(s.max_login_attempts) {
+            outcome.account_locked = true;
+            if let Subject::UnknownName(name) = &self.subject {
+                state
+                    .backends
+                    .cache
+                    .set(&name_lock_key(state, name), b"1", Some(s.lockout_duration))
+                    .await?;
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// Counts one failure that is not a password check (a registration refused because the
+/// username or e-mail address is taken) against the IP's brute-force budget, so probing which
+/// addresses are registered is as limited as guessing passwords. Returns whether this failure
+/// blocked the IP.
+pub async fn count_ip_failure(state: &AppState, ip: IpAddr) -> AppResult<bool> {
     let s = &state.settings.security;
-    let mut outcome = FailureOutcome::default();
-    let ip_hits = state
+    let hit = state
         .backends
         .counters
-        .hit(&format!("loginfail:ip:{ip}"), s.brute_force_block)
+        .hit(&ip_fail_key(ip), s.brute_force_block)
         .await?;
-    if ip_hits.count == u64::from(s.brute_force_threshold) {
+    if hit.count == u64::from(s.brute_force_threshold) {
         state
             .backends
             .cache
             .set(&ip_block_key(ip), b"1", Some(s.brute_force_block))
             .await?;
-        outcome.ip_blocked = true;
+        return Ok(true);
     }
-    if let Some(id) = user_id {
-        let hits = state
-            .backends
-            .counters
-            .hit(&format!("loginfail:user:{id}"), s.lockout_duration)
-            .await?;
-        outcome.account_failures = hits.count;
-        outcome.account_locked = hits.count >= u64::from(s.max_login_attempts);
-    }
-    Ok(outcome)
+    Ok(false)
 }
 
 /// Forgets an account's failed logins (after a success, or an admin unlock).

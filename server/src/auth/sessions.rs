@@ -92,8 +92,37 @@ pub async fn load(state: &AppState, cookie: &str) -> AppResult<Option<(String, S
             .sessions
             .put(&key, record.user_id, &bytes, ttl(state, &record, now))
             .await?;
+        // Writing the record back could revive a session that `revoke_all` removed after it
+        // was read. `revoke_all` leaves its mark before removing, so checking the mark after
+        // writing catches every such interleaving (and sessions that were being created
+        // while it ran).
+        if revoked_by_mark(state, &key, &record).await? {
+            state.backends.sessions.remove(&key, record.user_id).await?;
+            return Ok(None);
+        }
     }
     Ok(Some((key, record)))
+}
+
+/// What the last [`revoke_all`] of a user ended: sessions created until `at`, except `keep`.
+#[derive(Debug, Serialize, Deserialize)]
+struct RevokedMark {
+    at: DateTime<Utc>,
+    keep: Option<String>,
+}
+
+fn mark_key(user_id: i32) -> String {
+    format!("sessions-revoked:{user_id}")
+}
+
+async fn revoked_by_mark(state: &AppState, key: &str, record: &SessionRecord) -> AppResult<bool> {
+    let Some(bytes) = state.backends.cache.get(&mark_key(record.user_id)).await? else {
+        return Ok(false);
+    };
+    let Ok(mark) = serde_json::from_slice::<RevokedMark>(&bytes) else {
+        return Ok(false);
+    };
+    Ok(record.created_at <= mark.at && mark.keep.as_deref() != Some(key))
 }
 
 pub async fn revoke(state: &AppState, key: &str, user_id: i32) -> AppResult<()> {
@@ -116,7 +145,23 @@ pub async fn list(state: &AppState, user_id: i32) -> AppResult<Vec<(String, Sess
     Ok(sessions)
 }
 
-/// Revokes all of a user's sessions except `keep`; returns how many ended.
+/// Revokes all of a user's sessions except `keep`; returns how many ended. A mark left first
+/// (for as long as a session can live) stops a request that read one of them just before
+/// from writing it back.
 pub async fn revoke_all(state: &AppState, user_id: i32, keep: Option<&str>) -> AppResult<u64> {
+    let mark = RevokedMark {
+        at: Utc::now(),
+        keep: keep.map(str::to_owned),
+    };
+    let bytes = serde_json::to_vec(&mark).or_internal("session mark encode")?;
+    state
+        .backends
+        .cache
+        .set(
+            &mark_key(user_id),
+            &bytes,
+            Some(state.settings.security.session_absolute_lifetime),
+        )
+        .await?;
     Ok(state.backends.sessions.remove_all(user_id, keep).await?)
 }

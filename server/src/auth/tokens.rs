@@ -89,3 +89,22 @@ pub async fn list(state: &AppState, user_id: i32) -> AppResult<Vec<api_tokens::M
         .all(&state.db)
         .await?)
 }
+
+/// Revokes every live token of a user (a password change, an admin reset, deactivation), in
+/// the caller's transaction; returns how many.
+pub async fn revoke_all(
+    conn: &impl sea_orm::ConnectionTrait,
+    user_id: i32,
+    at: DateTime<Utc>,
+) -> AppResult<u64> {
+    let updated = api_tokens::Entity::update_many()
+        .col_expr(
+            api_tokens::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(at),
+        )
+        .filter(api_tokens::Column::UserId.eq(user_id))
+        .filter(api_tokens::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(updated.rows_affected)
+}

@@ -196,6 +196,17 @@ impl Counters for MemoryBackend {
         self.state().counters.remove(key);
         Ok(())
     }
+
+    async fn release(&self, key: &str) -> BackendResult<()> {
+        let now = Instant::now();
+        let mut state = self.state();
+        if let Some((count, reset)) = state.counters.get_mut(key)
+            && *reset > now
+        {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]

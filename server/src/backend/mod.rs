@@ -77,6 +77,9 @@ pub trait Counters: Send + Sync {
     /// The current count without adding to it.
     async fn peek(&self, key: &str) -> BackendResult<Window>;
     async fn reset(&self, key: &str) -> BackendResult<()>;
+    /// Takes back one hit (an attempt reserved with [`Counters::hit`] that turned out not to
+    /// count): never below zero, never creates the key, keeps the window.
+    async fn release(&self, key: &str) -> BackendResult<()>;
 }
 
 /// Session records, indexed by user so all of a user's sessions can be listed and revoked.
@@ -225,8 +228,23 @@ pub mod contract {
         assert_eq!(second.count, 2);
         assert!(second.resets_in <= w && second.resets_in > Duration::from_secs(55));
         assert_eq!(c.peek("ip").await.unwrap().count, 2);
+        c.release("ip").await.unwrap();
+        let released = c.peek("ip").await.unwrap();
+        assert_eq!(released.count, 1, "one hit taken back");
+        assert!(
+            released.resets_in > Duration::from_secs(55),
+            "the window is kept"
+        );
         c.reset("ip").await.unwrap();
         assert_eq!(c.peek("ip").await.unwrap().count, 0);
+        c.release("ip").await.unwrap();
+        assert_eq!(c.peek("ip").await.unwrap().count, 0, "never below zero");
+        assert_eq!(
+            c.hit("ip", w).await.unwrap().count,
+            1,
+            "and no key left behind"
+        );
+        c.reset("ip").await.unwrap();
     }
 
     pub async fn check_sessions(s: &dyn SessionStore) {

@@ -25,6 +25,15 @@ end
 return {c, ttl}
 ";
 
+/// DECR only while the counter exists and is positive (DECR keeps the key's time to live).
+const RELEASE_SCRIPT: &str = r"
+local c = tonumber(redis.call('GET', KEYS[1]))
+if c and c > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
+";
+
 /// DEL only while the key holds ARGV[1] (a lease released by its holder, never by another).
 const DELETE_IF_EQUAL_SCRIPT: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -254,6 +263,14 @@ impl Counters for RedisBackend {
 
     async fn reset(&self, key: &str) -> BackendResult<()> {
         self.client.del::<(), _>(self.key(key)).await.map_err(err)
+    }
+
+    async fn release(&self, key: &str) -> BackendResult<()> {
+        self.client
+            .eval::<i64, _, _, _>(RELEASE_SCRIPT, vec![self.key(key)], Vec::<String>::new())
+            .await
+            .map(|_| ())
+            .map_err(err)
     }
 }
 

@@ -85,7 +85,8 @@ impl AdminMutation {
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
-    /// Activates or deactivates an account; deactivation ends its sessions.
+    /// Activates or deactivates an account; deactivation ends its sessions and revokes its API
+    /// tokens (reactivation does not bring them back).
     async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
@@ -100,7 +101,8 @@ impl AdminMutation {
         Ok(true)
     }
 
-    /// Sets a temporary password the user must change at their next login; ends their sessions.
+    /// Sets a temporary password the user must change at their next login; ends their sessions
+    /// and revokes their API tokens.
     async fn reset_user_password(&self, ctx: &Context<'_>, id: ID) -> Result<PasswordReset> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();

@@ -252,7 +252,7 @@ pub const MAX_LOOKUP_RESULTS: u64 = 20;
 pub struct ShareableUser {
     pub id: i32,
     pub username: String,
-    /// First and last name, when the person gave them.
+    /// First and last name, when the person gave them and is in a team with the caller.
     pub display_name: Option<String>,
 }
 
@@ -308,9 +308,16 @@ pub async fn shareable_users(
         .limit(limit)
         .all(&state.db)
         .await?;
+    // Names are personal data: only people in a team with the caller see them.
+    let ids: Vec<i32> = rows.iter().map(|u| u.id).collect();
+    let mates = crate::services::accounts::team_mates(state, caller_id, &ids).await?;
     rows.iter()
         .map(|u| {
-            let profile = crate::services::accounts::profile(state, u)?;
+            let profile = if mates.contains(&u.id) {
+                crate::services::accounts::profile(state, u)?
+            } else {
+                crate::services::accounts::Profile::default()
+            };
             let name = [profile.first_name, profile.last_name]
                 .into_iter()
                 .flatten()

@@ -1,6 +1,8 @@
 //! User accounts: creation (registration and the first admin) with validated fields, and the
 //! encrypted profile.
 
+use std::net::IpAddr;
+
 use chrono::Utc;
 use entity::user;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -9,10 +11,11 @@ use sea_orm::{
     QueryFilter, TransactionTrait,
 };
 use serde_json::json;
-use shared::{AuditAction, Role, TimeFormat};
+use shared::{AuditAction, ErrorCode, Role, TimeFormat};
 
 use super::audit::{Actor, AuditRecord};
 use super::passwords;
+use crate::auth::limits;
 use crate::crypto::Binding;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::state::AppState;
@@ -108,6 +111,57 @@ pub async fn find_by_login<C: ConnectionTrait>(
         .await?)
 }
 
+/// The answer when the e-mail address is taken: it does not say the address has an account.
+fn email_unavailable() -> AppError {
+    AppError::conflict(
+        "this username or e-mail address can not be used for a new account; \
+         if you already have an account, log in",
+    )
+}
+
+/// Self-registration from `ip`: refused while the IP is blocked; a taken username or e-mail
+/// address counts against the IP's brute-force budget (BRUTE_FORCE_THRESHOLD) like a failed
+/// login, so addresses can not be probed in bulk.
+pub async fn register(
+    state: &AppState,
+    actor: &Actor,
+    ip: IpAddr,
+    new: NewUser,
+) -> AppResult<user::Model> {
+    if let Some(wait) = limits::ip_block(state, ip).await? {
+        let record = AuditRecord::new(AuditAction::Register, "registration refused: IP blocked")
+            .failed("ip blocked");
+        state.audit.record(&state.db, actor, record).await?;
+        return Err(AppError::rate_limited(wait).with("reason", "ip_blocked"));
+    }
+    let error = match create_user(state, actor, new).await {
+        Err(e) if e.code == ErrorCode::Conflict => e,
+        other => return other,
+    };
+    let blocked = limits::count_ip_failure(state, ip).await?;
+    let txn = state.db.begin().await?;
+    let mut events = vec![
+        state
+            .audit
+            .write(
+                &txn,
+                actor,
+                AuditRecord::new(AuditAction::Register, "registration refused: name taken")
+                    .failed(error.message.clone()),
+            )
+            .await?,
+    ];
+    if blocked {
+        let record = AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
+            .resource("ip", ip)
+            .details(json!({ "threshold": state.settings.security.brute_force_threshold }));
+        events.push(state.audit.write(&txn, actor, record).await?);
+    }
+    txn.commit().await?;
+    state.audit.publish(events).await;
+    Err(error)
+}
+
 /// Creates an account and writes its audit row in one transaction.
 pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppResult<user::Model> {
     let username = parse_username(&new.username)?;
@@ -126,7 +180,8 @@ pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppRe
         return Err(AppError::conflict("this username is taken").with("field", "username"));
     }
     if find_by_login(&state.db, &email).await?.is_some() {
-        return Err(AppError::conflict("an account with this e-mail exists").with("field", "email"));
+        // Usernames are public; whether an address has an account is not.
+        return Err(email_unavailable());
     }
     let hash = state.passwords.hash(&new.password).await?;
     let now = Utc::now();
@@ -209,6 +264,37 @@ pub fn profile(state: &AppState, user: &user::Model) -> AppResult<Profile> {
         last_name: open(PROFILE_FIELDS[1], &user.last_name)?,
         organization: open(PROFILE_FIELDS[2], &user.organization)?,
     })
+}
+
+/// The accounts among `others` that are in a team with `viewer`: the people whose names
+/// (first and last, decrypted) `viewer` may see. Everyone else is shown by username only.
+pub async fn team_mates(
+    state: &AppState,
+    viewer: i32,
+    others: &[i32],
+) -> AppResult<std::collections::HashSet<i32>> {
+    use entity::team_members;
+    if others.is_empty() {
+        return Ok(Default::default());
+    }
+    let teams: Vec<i32> = team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(viewer))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect();
+    if teams.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(team_members::Entity::find()
+        .filter(team_members::Column::TeamId.is_in(teams))
+        .filter(team_members::Column::UserId.is_in(others.to_vec()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
 }
 
 /// A profile change: `None` leaves a field alone, `Some(None)` clears it.

@@ -12,7 +12,7 @@ use serde_json::json;
 use shared::{AuditAction, Role};
 
 use super::audit::{Actor, AuditRecord};
-use crate::auth::{AdminCap, limits, sessions};
+use crate::auth::{AdminCap, limits, sessions, tokens};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::Channel;
 use crate::state::AppState;
@@ -75,6 +75,24 @@ async fn save_with_audit(
     let txn = state.db.begin().await?;
     let saved = update.update(&txn).await?;
     state.audit.commit(txn, actor, record).await?;
+    Ok(saved)
+}
+
+/// Saves an account change that takes away its credentials: every API token is revoked in
+/// the same transaction as the change and its audit row (which says how many); every session
+/// ends once it has committed.
+async fn save_revoking_credentials(
+    state: &AppState,
+    actor: &Actor,
+    update: user::ActiveModel,
+    record: AuditRecord,
+) -> AppResult<user::Model> {
+    let txn = state.db.begin().await?;
+    let saved = update.update(&txn).await?;
+    let revoked = tokens::revoke_all(&txn, saved.id, Utc::now()).await?;
+    let record = record.details(json!({ "tokensRevoked": revoked }));
+    state.audit.commit(txn, actor, record).await?;
+    sessions::revoke_all(state, saved.id, None).await?;
     Ok(saved)
 }
 
@@ -143,7 +161,8 @@ pub async fn set_role(
     Ok(saved)
 }
 
-/// Activates or deactivates an account; deactivation ends every session at once.
+/// Activates or deactivates an account; deactivation ends every session and revokes every
+/// API token at once (reactivation does not bring them back).
 pub async fn set_active(
     state: &AppState,
     admin: AdminCap,
@@ -166,25 +185,25 @@ pub async fn set_active(
             Some(json!({ "isActive": row.is_active })),
             Some(json!({ "isActive": active })),
         );
-    let saved = save_with_audit(state, actor, update, record).await?;
-    if !active {
-        sessions::revoke_all(state, id, None).await?;
-        state
-            .events
-            .publish(
-                Channel::Accounts,
-                &AccountChanged {
-                    user_id: id,
-                    reason: "deactivated".into(),
-                },
-            )
-            .await;
+    if active {
+        return save_with_audit(state, actor, update, record).await;
     }
+    let saved = save_revoking_credentials(state, actor, update, record).await?;
+    state
+        .events
+        .publish(
+            Channel::Accounts,
+            &AccountChanged {
+                user_id: id,
+                reason: "deactivated".into(),
+            },
+        )
+        .await;
     Ok(saved)
 }
 
 /// Sets a random temporary password that must be changed at the next login; every session of
-/// the account ends. Returns the temporary password (shown to the admin once).
+/// the account ends and every API token is revoked. Returns the temporary password (shown to the admin once).
 pub async fn reset_password(
     state: &AppState,
     _admin: AdminCap,
@@ -206,9 +225,8 @@ pub async fn reset_password(
         format!("password of {} reset", row.username),
     )
     .resource("user", id);
-    let saved = save_with_audit(state, actor, update, record).await?;
+    let saved = save_revoking_credentials(state, actor, update, record).await?;
     limits::clear_account_failures(state, id).await?;
-    sessions::revoke_all(state, id, None).await?;
     state
         .events
         .publish(

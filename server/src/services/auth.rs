@@ -1,19 +1,19 @@
-//! Login, logout, password changes and API tokens, with lockout, brute-force blocks and an
-//! audit row for every outcome.
+//! Login, logout, password changes and session management, with lockout, brute-force blocks
+//! and an audit row for every outcome. API tokens are in [`super::api_tokens`].
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entity::{api_tokens, user};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use sea_orm::{TransactionTrait, sea_query::Expr};
+use entity::user;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::json;
 use shared::{AuditAction, ErrorCode};
 
 use super::accounts::find_by_login;
 use super::audit::{Actor, AuditRecord};
 use super::passwords;
+use crate::auth::limits::{Attempt, Refusal, Subject};
 use crate::auth::{CurrentUser, limits, sessions, tokens};
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
@@ -41,10 +41,9 @@ pub struct LoggedIn {
     pub session_key: String,
 }
 
-fn locked(until: chrono::DateTime<Utc>) -> AppError {
-    let wait = (until - Utc::now())
-        .to_std()
-        .unwrap_or(Duration::from_secs(1));
+/// The one answer for a locked account and a locked unknown name, so a lockout does not
+/// reveal which names exist.
+pub fn locked(wait: Duration) -> AppError {
     AppError::new(
         ErrorCode::AccountLocked,
         "this account is locked after too many failed logins; try again later or ask an admin",
@@ -52,7 +51,58 @@ fn locked(until: chrono::DateTime<Utc>) -> AppError {
     .with("retryAfter", wait.as_secs().max(1))
 }
 
+fn ip_blocked(wait: Duration) -> AppError {
+    AppError::rate_limited(wait).with("reason", "ip_blocked")
+}
+
+/// The actor of a credential check: the account it is about, if any.
+fn acting_as(actor: &Actor, user: Option<&user::Model>) -> Actor {
+    match user {
+        Some(u) => Actor {
+            user_id: Some(u.id),
+            username: Some(u.username.clone()),
+            ..actor.clone()
+        },
+        None => actor.clone(),
+    }
+}
+
+/// Audits a credential check refused before the password was looked at and returns its
+/// error (RATE_LIMITED for a blocked IP, ACCOUNT_LOCKED for a locked account or name).
+async fn refuse(
+    state: &AppState,
+    actor: &Actor,
+    action: AuditAction,
+    what: &str,
+    login: &str,
+    user: Option<&user::Model>,
+    refusal: Refusal,
+) -> AppError {
+    let (why, error) = match refusal {
+        Refusal::IpBlocked(wait) => ("ip blocked", ip_blocked(wait)),
+        Refusal::Locked(wait) => ("account locked", locked(wait)),
+    };
+    let mut record = AuditRecord::new(action, format!("{what} refused: {why}"))
+        .failed(why)
+        .details(json!({ "login": login, "knownUser": user.is_some() }));
+    if let Some(u) = user {
+        record = record.resource("user", u.id);
+    }
+    match state
+        .audit
+        .record(&state.db, &acting_as(actor, user), record)
+        .await
+    {
+        Ok(_) => error,
+        Err(e) => e,
+    }
+}
+
 /// Checks credentials and opens a session. Every outcome writes an audit row.
+///
+/// A locked account and an unknown name locked after as many failures answer alike, and
+/// neither verifies a password then; otherwise an unknown name verifies a decoy hash, so it
+/// takes as long as a wrong password.
 pub async fn login(
     state: &AppState,
     actor: &Actor,
@@ -61,51 +111,56 @@ pub async fn login(
     password: &str,
 ) -> AppResult<LoggedIn> {
     let started = Instant::now();
-    if let Some(wait) = limits::ip_block(state, ip).await? {
-        let record = AuditRecord::new(AuditAction::Login, "login refused: IP blocked")
-            .failed("ip blocked")
-            .details(json!({ "login": login }));
-        state.audit.record(&state.db, actor, record).await?;
-        return Err(AppError::rate_limited(wait).with("reason", "ip_blocked"));
-    }
     let found = find_by_login(&state.db, login).await?;
+    let subject = Subject::of(found.as_ref().map(|u| u.id), login);
+    let locked_until = found.as_ref().and_then(|u| u.locked_until);
+    let attempt = match limits::reserve(state, ip, &subject, locked_until).await? {
+        Ok(attempt) => attempt,
+        Err(refusal) => {
+            let error = refuse(
+                state,
+                actor,
+                AuditAction::Login,
+                "login",
+                login,
+                found.as_ref(),
+                refusal,
+            )
+            .await;
+            return Err(error);
+        }
+    };
     let ok = state
         .passwords
         .verify(password, found.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
-    let as_user = |u: &user::Model| Actor {
-        user_id: Some(u.id),
-        username: Some(u.username.clone()),
-        ..actor.clone()
-    };
-    if let Some(user) = &found
-        && let Some(until) = user.locked_until.filter(|t| *t > Utc::now())
-    {
-        let record = AuditRecord::new(AuditAction::Login, "login refused: account locked")
-            .resource("user", user.id)
-            .failed("account locked")
-            .duration(started.elapsed());
-        state
-            .audit
-            .record(&state.db, &as_user(user), record)
-            .await?;
-        return Err(locked(until));
-    }
     match (found, ok) {
-        (Some(user), true) if user.is_active => succeed(state, actor, ip, user, started).await,
+        (Some(user), true) if user.is_active => {
+            attempt.succeeded(state).await?;
+            succeed(state, actor, ip, user, started).await
+        }
         (Some(user), true) => {
+            attempt.abandoned(state).await?;
             let record = AuditRecord::new(AuditAction::Login, "login refused: account deactivated")
                 .resource("user", user.id)
                 .failed("account deactivated");
             state
                 .audit
-                .record(&state.db, &as_user(&user), record)
+                .record(&state.db, &acting_as(actor, Some(&user)), record)
                 .await?;
             Err(AppError::forbidden(
                 "this account is deactivated; ask an admin",
             ))
         }
-        (user, _) => fail(state, actor, ip, login, user, started).await,
+        (user, _) => {
+            let record = AuditRecord::new(AuditAction::Login, "login failed")
+                .failed("invalid credentials")
+                .duration(started.elapsed());
+            match failed_check(state, actor, ip, login, attempt, user.as_ref(), record).await? {
+                Some(wait) => Err(locked(wait)),
+                None => Err(invalid_credentials()),
+            }
+        }
     }
 }
 
@@ -116,7 +171,6 @@ async fn succeed(
     user: user::Model,
     started: Instant,
 ) -> AppResult<LoggedIn> {
-    limits::clear_account_failures(state, user.id).await?;
     let (cookie, session_key) = sessions::create(
         state,
         user.id,
@@ -154,51 +208,52 @@ async fn succeed(
     })
 }
 
-async fn fail(
+/// Records a failed credential check (a wrong password at login or at a password change):
+/// the counters, the account row, `record` plus ACCOUNT_LOCKOUT and BRUTE_FORCE_ATTEMPT rows
+/// when this failure reached a limit, in one transaction. Returns how long the account (or
+/// unknown name) is now locked, if this failure locked it.
+async fn failed_check(
     state: &AppState,
     actor: &Actor,
     ip: IpAddr,
     login: &str,
-    user: Option<user::Model>,
-    started: Instant,
-) -> AppResult<LoggedIn> {
-    let outcome = limits::record_failure(state, ip, user.as_ref().map(|u| u.id)).await?;
+    attempt: Attempt,
+    user: Option<&user::Model>,
+    mut record: AuditRecord,
+) -> AppResult<Option<Duration>> {
+    let outcome = attempt.failed(state).await?;
+    let lockout = state.settings.security.lockout_duration;
     let mut events = Vec::new();
     let txn = state.db.begin().await?;
-    let acting = Actor {
-        user_id: user.as_ref().map(|u| u.id),
-        username: user.as_ref().map(|u| u.username.clone()),
-        ..actor.clone()
-    };
-    let mut lock_until = None;
-    if let Some(u) = &user {
+    let acting = acting_as(actor, user);
+    if let Some(u) = user {
         let mut update: user::ActiveModel = u.clone().into();
         update.failed_login_attempts =
             Set(i32::try_from(outcome.account_failures).unwrap_or(i32::MAX));
         update.last_failed_login = Set(Some(Utc::now()));
         if outcome.account_locked {
-            let lockout = chrono::TimeDelta::from_std(state.settings.security.lockout_duration)
-                .unwrap_or(chrono::TimeDelta::minutes(15));
-            lock_until = Some(Utc::now() + lockout);
-            update.locked_until = Set(lock_until);
+            let span =
+                chrono::TimeDelta::from_std(lockout).unwrap_or(chrono::TimeDelta::minutes(15));
+            update.locked_until = Set(Some(Utc::now() + span));
         }
         update.update(&txn).await?;
-    }
-    let mut record = AuditRecord::new(AuditAction::Login, "login failed")
-        .failed("invalid credentials")
-        .details(json!({ "login": login, "knownUser": user.is_some() }))
-        .duration(started.elapsed());
-    if let Some(u) = &user {
         record = record.resource("user", u.id);
     }
+    record = record.details(json!({ "login": login, "knownUser": user.is_some() }));
     events.push(state.audit.write(&txn, &acting, record).await?);
-    if let (Some(u), Some(until)) = (&user, lock_until) {
-        let record = AuditRecord::new(
-            AuditAction::AccountLockout,
-            format!("{} locked", u.username),
-        )
-        .resource("user", u.id)
-        .details(json!({ "failures": outcome.account_failures, "until": until }));
+    if outcome.account_locked {
+        let (what, resource) = match user {
+            Some(u) => (format!("{} locked", u.username), Some(u.id)),
+            None => ("login name locked (no such account)".to_owned(), None),
+        };
+        let mut record = AuditRecord::new(AuditAction::AccountLockout, what).details(json!({
+            "failures": outcome.account_failures,
+            "seconds": lockout.as_secs(),
+            "knownUser": user.is_some(),
+        }));
+        if let Some(id) = resource {
+            record = record.resource("user", id);
+        }
         events.push(state.audit.write(&txn, &acting, record).await?);
     }
     if outcome.ip_blocked {
@@ -209,10 +264,7 @@ async fn fail(
     }
     txn.commit().await?;
     state.audit.publish(events).await;
-    match lock_until {
-        Some(until) => Err(locked(until)),
-        None => Err(invalid_credentials()),
-    }
+    Ok(outcome.account_locked.then_some(lockout))
 }
 
 /// Ends the caller's session.
@@ -227,10 +279,15 @@ pub async fn logout(state: &AppState, actor: &Actor, user: &CurrentUser) -> AppR
     Ok(())
 }
 
-/// Changes the password after checking the current one; every other session ends.
+/// Changes the password after checking the current one; every other session and every API
+/// token of the account ends. Returns how many sessions ended.
+///
+/// The current password is checked like a login: a wrong one counts toward the account's
+/// lockout and the IP's block, and a locked account or blocked IP is refused unverified.
 pub async fn change_password(
     state: &AppState,
     actor: &Actor,
+    ip: IpAddr,
     user: &CurrentUser,
     current: &str,
     new: &str,
@@ -239,16 +296,40 @@ pub async fn change_password(
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
+    let subject = Subject::Account(row.id);
+    let attempt = match limits::reserve(state, ip, &subject, row.locked_until).await? {
+        Ok(attempt) => attempt,
+        Err(refusal) => {
+            let error = refuse(
+                state,
+                actor,
+                AuditAction::PasswordChange,
+                "password change",
+                &row.username,
+                Some(&row),
+                refusal,
+            )
+            .await;
+            return Err(error);
+        }
+    };
     if !state
         .passwords
         .verify(current, Some(&row.password_hash))
         .await?
     {
-        return Err(AppError::invalid_field(
-            "currentPassword",
-            "is not your current password",
-        ));
+        let record = AuditRecord::new(
+            AuditAction::PasswordChange,
+            "password change refused: wrong current password",
+        )
+        .failed("invalid credentials");
+        let lock = failed_check(state, actor, ip, &row.username, attempt, Some(&row), record);
+        return Err(match lock.await? {
+            Some(wait) => locked(wait),
+            None => AppError::invalid_field("currentPassword", "is not your current password"),
+        });
     }
+    attempt.succeeded(state).await?;
     passwords::check_policy(new, &row.username, &row.email)?;
     if current == new {
         return Err(AppError::invalid_field(
@@ -257,13 +338,17 @@ pub async fn change_password(
         ));
     }
     let hash = state.passwords.hash(new).await?;
+    let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut update: user::ActiveModel = row.into();
     update.password_hash = Set(hash);
-    update.password_changed_at = Set(Some(Utc::now()));
+    update.password_changed_at = Set(Some(now));
     update.must_change_password = Set(false);
-    update.updated_at = Set(Utc::now());
+    update.failed_login_attempts = Set(0);
+    update.locked_until = Set(None);
+    update.updated_at = Set(now);
     update.update(&txn).await?;
+    let tokens_revoked = tokens::revoke_all(&txn, user.id, now).await?;
     state
         .audit
         .commit(
@@ -271,9 +356,10 @@ pub async fn change_password(
             actor,
             AuditRecord::new(
                 AuditAction::PasswordChange,
-                "password changed; other sessions ended",
+                "password changed; other sessions and all API tokens ended",
             )
-            .resource("user", user.id),
+            .resource("user", user.id)
+            .details(json!({ "tokensRevoked": tokens_revoked })),
         )
         .await?;
     let ended = sessions::revoke_all(state, user.id, user.session_key()).await?;
@@ -297,73 +383,5 @@ pub async fn revoke_session(
         .resource("session", key.chars().take(16).collect::<String>());
     state.audit.record(&state.db, actor, record).await?;
     account_changed(state, user.id, "session revoked").await;
-    Ok(())
-}
-
-/// Creates an API token; the secret is returned once.
-pub async fn create_token(
-    state: &AppState,
-    actor: &Actor,
-    user: &CurrentUser,
-    name: &str,
-    expires_in_days: Option<u32>,
-) -> AppResult<(api_tokens::Model, String)> {
-    let expires_at = match expires_in_days {
-        Some(0) | None => None,
-        Some(days) if days > 3650 => {
-            return Err(AppError::invalid_field(
-                "expiresInDays",
-                "must be at most 3650",
-            ));
-        }
-        Some(days) => Some(Utc::now() + chrono::TimeDelta::days(i64::from(days))),
-    };
-    let txn = state.db.begin().await?;
-    let (row, secret) = tokens::create(state, &txn, user.id, name, expires_at).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            actor,
-            AuditRecord::new(
-                AuditAction::SessionManagement,
-                format!("API token {:?} created", row.name),
-            )
-            .resource("api_token", row.id)
-            .details(
-                json!({ "name": row.name, "prefix": row.token_prefix, "expiresAt": expires_at }),
-            ),
-        )
-        .await?;
-    Ok((row, secret))
-}
-
-/// Revokes one of the caller's tokens.
-pub async fn revoke_token(
-    state: &AppState,
-    actor: &Actor,
-    user: &CurrentUser,
-    id: i32,
-) -> AppResult<()> {
-    let txn = state.db.begin().await?;
-    let updated = api_tokens::Entity::update_many()
-        .col_expr(api_tokens::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(api_tokens::Column::Id.eq(id))
-        .filter(api_tokens::Column::UserId.eq(user.id))
-        .filter(api_tokens::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(AppError::not_found("API token"));
-    }
-    state
-        .audit
-        .commit(
-            txn,
-            actor,
-            AuditRecord::new(AuditAction::SessionManagement, "API token revoked")
-                .resource("api_token", id),
-        )
-        .await?;
     Ok(())
 }

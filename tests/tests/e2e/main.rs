@@ -6,6 +6,7 @@ mod accounts;
 mod audit_trail;
 mod backends;
 mod cli;
+mod credentials;
 mod foundation;
 mod genelists;
 mod live;

@@ -8,7 +8,7 @@ use super::types::{
 use crate::auth::{cookies, sessions};
 use crate::graphql::ContextExt;
 use crate::services::accounts::{self, NewUser, ProfileChanges};
-use crate::services::auth;
+use crate::services::{api_tokens, auth};
 use shared::Role;
 
 #[derive(Default)]
@@ -30,7 +30,9 @@ fn set_session_cookie(ctx: &Context<'_>, cookie: &str) {
 
 #[Object]
 impl AccountsMutation {
-    /// Creates an account (role USER) and logs it in.
+    /// Creates an account (role USER) and logs it in. A taken username is said; a taken
+    /// e-mail address is not (the answer does not tell whether an address has an account),
+    /// and either counts toward the IP's brute-force block.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         let state = ctx.state();
         let request = ctx.request();
@@ -41,7 +43,7 @@ impl AccountsMutation {
             role: Role::User,
             timezone: input.timezone,
         };
-        let row = accounts::create_user(state, &ctx.actor(), new).await?;
+        let row = accounts::register(state, &ctx.actor(), request.client_ip(), new).await?;
         let (cookie, _) = sessions::create(
             state,
             row.id,
@@ -93,12 +95,15 @@ impl AccountsMutation {
         Ok(true)
     }
 
-    /// Changes the password; every other session of the account ends. Returns how many.
+    /// Changes the password; every other session and every API token of the account ends.
+    /// Returns how many sessions ended. A wrong current password counts toward the lockout
+    /// like a failed login (ACCOUNT_LOCKED after `MAX_LOGIN_ATTEMPTS`).
     async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<i32> {
         let user = ctx.require_login()?;
         let ended = auth::change_password(
             ctx.state(),
             &ctx.actor(),
+            ctx.request().client_ip(),
             user,
             &input.current_password,
             &input.new_password,
@@ -140,7 +145,8 @@ impl AccountsMutation {
     ) -> Result<CreatedApiToken> {
         let user = ctx.require_user()?;
         let (row, secret) =
-            auth::create_token(ctx.state(), &ctx.actor(), user, &name, expires_in_days).await?;
+            api_tokens::create_token(ctx.state(), &ctx.actor(), user, &name, expires_in_days)
+                .await?;
         Ok(CreatedApiToken {
             id: ID(row.id.to_string()),
             secret,
@@ -152,7 +158,7 @@ impl AccountsMutation {
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let user = ctx.require_user()?;
         let id = int_id(&id, "API token")?;
-        auth::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
+        api_tokens::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
         Ok(true)
     }
 }

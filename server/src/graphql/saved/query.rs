@@ -104,11 +104,11 @@ impl SavedPanelQuery {
             },
         );
         for (i, item) in page.items.into_iter().enumerate() {
-            let access = saved::access::Access {
-                level: item.level,
-                is_owner: item.panel.owner_id == ctx.current_user().map_or(-1, |u| u.id),
-                can_share: false,
-            };
+            let access = saved::access::Access::listed(
+                item.level,
+                item.panel.owner_id == ctx.current_user().map_or(-1, |u| u.id),
+                ctx.current_user().map(|u| u.role),
+            );
             let cursor = (offset + i as u64).to_string();
             connection.edges.push(Edge::new(
                 cursor,

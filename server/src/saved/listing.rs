@@ -265,7 +265,7 @@ async fn levels(
         let shared = shares
             .iter()
             .filter(|s| s.panel_id == p.id)
-            .map(|s| s.permission_level.min(cap))
+            .map(|s| Ord::min(s.permission_level, cap))
             .max();
         out.insert(p.id, Ord::max(base, shared));
     }

@@ -4,6 +4,7 @@ use shared::{PanelStatus, Visibility};
 
 use super::types::{SavedPanel, ShareableUser};
 use super::viewer;
+use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::accounts::int_id;
@@ -81,6 +82,7 @@ impl SavedPanelQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, SavedPanel, TotalCount, EmptyFields>> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
         let first = usize::try_from(first.unwrap_or(20).max(1))
@@ -124,6 +126,7 @@ impl SavedPanelQuery {
 
     /// One saved panel (VIEW access needed).
     async fn saved_panel(&self, ctx: &Context<'_>, id: ID) -> Result<SavedPanel> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let (row, access) = saved::open(
             state,
@@ -146,6 +149,7 @@ impl SavedPanelQuery {
         query: String,
         limit: Option<i32>,
     ) -> Result<Vec<ShareableUser>> {
+        ctx.require(Action::SharePanel)?;
         let caller = ctx.require_user()?;
         let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);
         Ok(
@@ -159,6 +163,7 @@ impl SavedPanelQuery {
 
     /// The panel a share link opens (works without an account; anonymous link holders view).
     async fn shared_panel(&self, ctx: &Context<'_>, token: String) -> Result<SavedPanel> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let (row, _) = shares::follow_link(state, &ctx.actor(), &token).await?;
         let mut who = viewer(ctx);

@@ -10,7 +10,7 @@ use crate::common::{assert_same_schema, describe, sqlite, tables, with_postgres}
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 10);
+    assert_eq!(migrations.len(), 11);
 
     for migration in &migrations {
         let name = migration.name();
@@ -80,6 +80,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261122_000008_uploads",
             "m20261122_000009_account_security",
             "m20261122_000010_panel_comments",
+            "m20261206_000013_one_active_share",
         ]
     );
 }

@@ -375,11 +375,7 @@ pub fn markdown() -> String {
                 }
             })
             .collect();
-        out.push_str(&format!(
-            "| {} | {} |\n",
-            action.label(),
-            cells.join(" | ")
-        ));
+        out.push_str(&format!("| {} | {} |\n", action.label(), cells.join(" | ")));
     }
     out.push_str("\n## Role caps on shares\n\n");
     out.push_str("| recipient | highest effective share level |\n|---|---|\n");

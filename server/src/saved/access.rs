@@ -123,9 +123,7 @@ impl Access {
             ))
             .with("needed", "ADMIN")),
             PanelRule::Owner if self.is_owner => Ok(()),
-            PanelRule::Owner => Err(AppError::forbidden(format!(
-                "only the owner may {label}"
-            ))),
+            PanelRule::Owner => Err(AppError::forbidden(format!("only the owner may {label}"))),
             PanelRule::PublicPanel if self.public => Ok(()),
             PanelRule::PublicPanel => Err(AppError::forbidden(format!(
                 "to {label} the panel must be PUBLIC"

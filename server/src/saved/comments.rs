@@ -10,8 +10,8 @@ use serde_json::json;
 use shared::{AuditAction, GeneSymbol};
 
 use super::access::Viewer;
-use crate::auth::permissions::Action;
 use super::{MAX_COMMENT_LEN, open, version_row};
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{Actor, AuditRecord};
 use crate::state::AppState;

@@ -19,13 +19,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::saved::{GeneDiff, SavedGene, diff};
-use shared::{
-    AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility,
-};
+use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
 
 use self::access::{Access, Viewer};
-use crate::auth::permissions::Action;
 use self::changes::Change;
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{Actor, AuditRecord};
 use crate::state::AppState;

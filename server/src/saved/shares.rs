@@ -12,8 +12,8 @@ use serde_json::json;
 use shared::{AuditAction, SharePermission, Visibility};
 
 use super::access::{self, Viewer};
-use crate::auth::permissions::Action;
 use super::{load, open};
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::services::audit::{Actor, AuditRecord};
 use crate::state::AppState;
@@ -73,7 +73,10 @@ impl Recipient {
 
 fn expiry_words(expires_at: Option<DateTime<Utc>>) -> String {
     match expires_at {
-        Some(t) => format!("until {}", t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        Some(t) => format!(
+            "until {}",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
         None => "with no expiry".to_owned(),
     }
 }
@@ -163,7 +166,7 @@ pub async fn share(
     saved_panels::Entity::update_many()
         .col_expr(
             saved_panels::Column::UpdatedAt,
-            Expr::col(saved_panels::Column::UpdatedAt).into(),
+            Expr::col(saved_panels::Column::UpdatedAt),
         )
         .filter(saved_panels::Column::Id.eq(panel.id))
         .exec(&txn)

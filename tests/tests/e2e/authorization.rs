@@ -15,7 +15,8 @@ const EDIT: &str = "mutation($id: ID!, $i: PanelEditInput!) { updateSavedPanel(i
 const SHARE: &str = "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id permission expiresAt } } }";
 const PANEL: &str = "query($id: ID!) { savedPanel(id: $id) { id visibility status currentVersion myPermission canEdit canComment canShare } }";
 const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { id geneCount } }";
-const STATUS: &str = "mutation($id: ID!, $s: PanelStatus!) { setSavedPanelStatus(id: $id, status: $s) { status } }";
+const STATUS: &str =
+    "mutation($id: ID!, $s: PanelStatus!) { setSavedPanelStatus(id: $id, status: $s) { status } }";
 
 async fn create(client: &GraphqlClient, name: &str, visibility: &str) -> Value {
     client
@@ -47,7 +48,11 @@ where
     E::find().count(&app.state.db).await.unwrap()
 }
 
-async fn active_shares(app: &TestApp, panel: &str, user_id: i32) -> Vec<entity::panel_shares::Model> {
+async fn active_shares(
+    app: &TestApp,
+    panel: &str,
+    user_id: i32,
+) -> Vec<entity::panel_shares::Model> {
     entity::panel_shares::Entity::find()
         .filter(entity::panel_shares::Column::PanelId.eq(panel.parse::<i32>().unwrap()))
         .filter(entity::panel_shares::Column::SharedWithUserId.eq(user_id))
@@ -103,11 +108,17 @@ on_both_backends!(
             .await;
         forbidden(&shared);
         let link = vera
-            .query(SHARE, json!({ "i": { "panelId": panel, "link": true, "permission": "VIEW" } }))
+            .query(
+                SHARE,
+                json!({ "i": { "panelId": panel, "link": true, "permission": "VIEW" } }),
+            )
             .await;
         forbidden(&link);
         let team = vera
-            .query("mutation { createTeam(name: \"Viewers\") { id } }", json!({}))
+            .query(
+                "mutation { createTeam(name: \"Viewers\") { id } }",
+                json!({}),
+            )
             .await;
         forbidden(&team);
         // The EDIT share is capped at what a VIEWER may do: read and comment.
@@ -167,7 +178,8 @@ on_both_backends!(
             listed["savedPanels"]["edges"][0]["node"]["myPermission"],
             "COMMENT"
         );
-        vera.data("{ myTeams { id } uploads { id } }", json!({})).await;
+        vera.data("{ myTeams { id } uploads { id } }", json!({}))
+            .await;
 
         // Anonymous visitors keep their ephemeral uploads.
         let visitor = app.new_client();
@@ -307,7 +319,10 @@ on_both_backends!(
         rita_client.login("rita", tests::PASSWORD).await;
         let share = |who: Value, expires: Option<chrono::DateTime<chrono::Utc>>| {
             let mut input = json!({ "panelId": panel, "permission": "ADMIN", "canReshare": true });
-            input.as_object_mut().unwrap().extend(who.as_object().unwrap().clone());
+            input
+                .as_object_mut()
+                .unwrap()
+                .extend(who.as_object().unwrap().clone());
             if let Some(t) = expires {
                 input["expiresAt"] = json!(t.to_rfc3339());
             }
@@ -316,7 +331,10 @@ on_both_backends!(
         // Not to herself, with or without an expiry.
         for expires in [None, Some(until)] {
             let body = rita_client
-                .query(SHARE, share(json!({ "userId": rita.id.to_string() }), expires))
+                .query(
+                    SHARE,
+                    share(json!({ "userId": rita.id.to_string() }), expires),
+                )
                 .await;
             forbidden(&body);
             assert_eq!(body["errors"][0]["extensions"]["reason"], "self_share");
@@ -324,15 +342,24 @@ on_both_backends!(
         // Not for longer than her own share.
         for expires in [None, Some(until + chrono::TimeDelta::hours(1))] {
             let body = rita_client
-                .query(SHARE, share(json!({ "userId": xavier.id.to_string() }), expires))
+                .query(
+                    SHARE,
+                    share(json!({ "userId": xavier.id.to_string() }), expires),
+                )
                 .await;
             forbidden(&body);
-            assert_eq!(body["errors"][0]["extensions"]["reason"], "exceeds_own_expiry");
+            assert_eq!(
+                body["errors"][0]["extensions"]["reason"],
+                "exceeds_own_expiry"
+            );
             assert_eq!(body["errors"][0]["extensions"]["field"], "expiresAt");
         }
         // Not through a team of hers without the expiry either.
         let team = owner
-            .data("mutation { createTeam(name: \"Rita's lab\") { id } }", json!({}))
+            .data(
+                "mutation { createTeam(name: \"Rita's lab\") { id } }",
+                json!({}),
+            )
             .await["createTeam"]["id"]
             .clone();
         owner
@@ -344,22 +371,33 @@ on_both_backends!(
         let body = rita_client
             .query(SHARE, share(json!({ "teamId": team }), None))
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["reason"], "exceeds_own_expiry");
+        assert_eq!(
+            body["errors"][0]["extensions"]["reason"],
+            "exceeds_own_expiry"
+        );
         assert!(active_shares(&app, &panel, xavier.id).await.is_empty());
         assert_eq!(active_shares(&app, &panel, rita.id).await.len(), 1);
         assert_eq!(
-            active_shares(&app, &panel, rita.id).await[0].expires_at.map(|t| t.timestamp()),
+            active_shares(&app, &panel, rita.id).await[0]
+                .expires_at
+                .map(|t| t.timestamp()),
             Some(until.timestamp()),
             "her own share is unchanged"
         );
         // Within her own access she may share.
         let within = until - chrono::TimeDelta::hours(1);
         rita_client
-            .data(SHARE, share(json!({ "userId": xavier.id.to_string() }), Some(within)))
+            .data(
+                SHARE,
+                share(json!({ "userId": xavier.id.to_string() }), Some(within)),
+            )
             .await;
         let made = active_shares(&app, &panel, xavier.id).await;
         assert_eq!(made.len(), 1);
-        assert_eq!(made[0].expires_at.map(|t| t.timestamp()), Some(within.timestamp()));
+        assert_eq!(
+            made[0].expires_at.map(|t| t.timestamp()),
+            Some(within.timestamp())
+        );
 
         // An EDIT share with re-sharing grants no sharing at all.
         let eddie = app.create_user("eddie", Role::User).await;
@@ -386,7 +424,10 @@ on_both_backends!(
                 json!({ "i": { "panelId": panel, "userId": me, "permission": "VIEW" } }),
             )
             .await;
-        assert_eq!(body["errors"][0]["extensions"]["reason"], "self_share", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["reason"], "self_share",
+            "{body}"
+        );
     }
 );
 
@@ -435,7 +476,10 @@ async fn share_audit_rows_name_the_recipient_permission_and_expiry() {
     let panel = create_id(&owner, "Audited").await;
     let bob = app.create_user("bob", Role::User).await;
     let team = owner
-        .data("mutation { createTeam(name: \"Cardio lab\") { id } }", json!({}))
+        .data(
+            "mutation { createTeam(name: \"Cardio lab\") { id } }",
+            json!({}),
+        )
         .await["createTeam"]["id"]
         .clone();
     let share = owner
@@ -487,10 +531,12 @@ async fn share_audit_rows_name_the_recipient_permission_and_expiry() {
     assert_eq!(rows[0]["details"]["recipient"], "bob");
     assert_eq!(rows[0]["details"]["recipientType"], "user");
     assert_eq!(rows[0]["details"]["permission"], "EDIT");
-    assert!(rows[0]["details"]["expiresAt"]
-        .as_str()
-        .unwrap()
-        .starts_with("2999-01-01"));
+    assert!(
+        rows[0]["details"]["expiresAt"]
+            .as_str()
+            .unwrap()
+            .starts_with("2999-01-01")
+    );
     assert!(
         text(1).contains("with team \"Cardio lab\" at VIEW with no expiry"),
         "{}",
@@ -505,8 +551,5 @@ async fn share_audit_rows_name_the_recipient_permission_and_expiry() {
         text(3)
     );
     assert_eq!(rows[3]["details"]["recipient"], "bob");
-    assert_eq!(
-        app.audit_rows(Some(AuditAction::PanelShare)).await.len(),
-        4
-    );
+    assert_eq!(app.audit_rows(Some(AuditAction::PanelShare)).await.len(), 4);
 }

@@ -22,6 +22,7 @@ mod m20261122_000007_api_tokens;
 mod m20261122_000008_uploads;
 mod m20261122_000009_account_security;
 mod m20261122_000010_panel_comments;
+mod m20261206_000013_one_active_share;
 mod m20261206_000015_audit_chain;
 
 /// Every migration, oldest first.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_uploads::Migration),
             Box::new(m20261122_000009_account_security::Migration),
             Box::new(m20261122_000010_panel_comments::Migration),
+            Box::new(m20261206_000013_one_active_share::Migration),
             Box::new(m20261206_000015_audit_chain::Migration),
         ]
     }

@@ -9,5 +9,6 @@ mod common;
 mod constraints;
 mod entities;
 mod round_trip;
+mod share_uniqueness;
 mod sql;
 mod teams_migration;

@@ -80,6 +80,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261122_000008_uploads",
             "m20261122_000009_account_security",
             "m20261122_000010_panel_comments",
+            "m20261206_000013_one_active_share",
             "m20261206_000015_audit_chain",
         ]
     );

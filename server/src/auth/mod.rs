@@ -3,6 +3,7 @@
 
 pub mod cookies;
 pub mod limits;
+pub mod permissions;
 pub mod sessions;
 pub mod tokens;
 
@@ -61,11 +62,13 @@ impl AdminCap {
 impl CurrentUser {
     /// The admin capability, or FORBIDDEN.
     pub fn admin(&self) -> AppResult<AdminCap> {
-        if self.role == Role::Admin {
-            Ok(AdminCap { user_id: self.id })
-        } else {
-            Err(AppError::forbidden("this needs the ADMIN role"))
-        }
+        self.require(permissions::Action::AdministerSite)?;
+        Ok(AdminCap { user_id: self.id })
+    }
+
+    /// The role check of [`permissions::check`] for this user.
+    pub fn require(&self, action: permissions::Action) -> AppResult<permissions::Permit> {
+        permissions::check(Some((self.id, self.role)), action)
     }
 
     /// FORBIDDEN unless the user has at least `role`.

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::Context;
 use http::HeaderValue;
 
+use crate::auth::permissions::{self, Action, Permit};
 use crate::auth::{AdminCap, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::services::Caller;
@@ -123,6 +124,18 @@ pub trait ContextExt {
     /// `logout`).
     fn require_login(&self) -> AppResult<&CurrentUser> {
         self.current_user().ok_or_else(AppError::unauthenticated)
+    }
+
+    /// The role check of the permission table (`auth::permissions`) for `action`:
+    /// UNAUTHENTICATED for anonymous callers of account-only actions, FORBIDDEN naming the role
+    /// needed otherwise, and FORBIDDEN while a password change is due.
+    fn require(&self, action: Action) -> AppResult<Permit> {
+        let user = self.current_user();
+        let permit = permissions::check(user.map(|u| (u.id, u.role)), action)?;
+        if !action.rule().anonymous {
+            self.require_user()?;
+        }
+        Ok(permit)
     }
 
     /// The admin capability, or UNAUTHENTICATED / FORBIDDEN.

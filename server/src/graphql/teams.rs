@@ -6,6 +6,7 @@ use shared::TeamRole;
 
 use super::ContextExt;
 use super::accounts::int_id;
+use crate::auth::permissions::Action;
 use crate::services::teams;
 
 #[derive(SimpleObject)]
@@ -61,6 +62,7 @@ pub struct TeamsQuery;
 impl TeamsQuery {
     /// The teams you are in.
     async fn my_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
+        ctx.require(Action::ViewTeams)?;
         let user = ctx.require_user()?;
         let mut out = Vec::new();
         for (row, _) in teams::mine(ctx.state(), user.id).await? {
@@ -70,6 +72,7 @@ impl TeamsQuery {
     }
 
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
+        ctx.require(Action::ViewTeams)?;
         let user = ctx.require_user()?;
         let row = teams::visible(ctx.state(), user, int_id(&id, "team")?).await?;
         team(ctx, row).await
@@ -88,6 +91,7 @@ impl TeamsMutation {
         name: String,
         description: Option<String>,
     ) -> Result<Team> {
+        ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
         let row = teams::create(ctx.state(), &ctx.actor(), user, &name, description).await?;
         team(ctx, row).await
@@ -101,6 +105,7 @@ impl TeamsMutation {
         user_id: ID,
         role: Option<TeamRole>,
     ) -> Result<Team> {
+        ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
         let tid = int_id(&team_id, "team")?;
         teams::add_member(
@@ -124,6 +129,13 @@ impl TeamsMutation {
         user_id: ID,
     ) -> Result<bool> {
         let user = ctx.require_user()?;
+        // Leaving is for every member; removing someone else is team management.
+        let leaving = ctx.current_user().map(|u| u.id.to_string()) == Some(user_id.to_string());
+        ctx.require(if leaving {
+            Action::ViewTeams
+        } else {
+            Action::ManageTeams
+        })?;
         teams::remove_member(
             ctx.state(),
             &ctx.actor(),
@@ -137,6 +149,7 @@ impl TeamsMutation {
 
     /// Deletes a team; its shares end with it. Team admins only.
     async fn delete_team(&self, ctx: &Context<'_>, team_id: ID) -> Result<bool> {
+        ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
         teams::delete(ctx.state(), &ctx.actor(), user, int_id(&team_id, "team")?).await?;
         Ok(true)

@@ -1,11 +1,12 @@
 //! Who may do what with a saved panel: owner, site admin, a share (to the user, a team of
 //! theirs or a link), or public visibility. Resolved on the server for every operation.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use shared::{PanelStatus, Role, SharePermission, Visibility};
 
+use crate::auth::permissions::{self, Action, PanelRule};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -23,35 +24,116 @@ impl Viewer {
     }
 }
 
-/// What the viewer may do with one panel.
+/// What the viewer may do with one panel, after the role caps of the permission table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
-    /// The highest level granted; `None` means no access at all.
+    /// The highest effective level (`min(share, role cap)`); `None` means no access at all.
     pub level: Option<SharePermission>,
     pub is_owner: bool,
-    /// May share further: the owner, a site admin, or an ADMIN share with `can_reshare`.
+    /// May share further and change visibility: the owner, a site admin, or an ADMIN share
+    /// with `can_reshare` (and a role that may share at all).
     pub can_share: bool,
+    pub site_admin: bool,
+    /// The viewer's role (`None`: anonymous).
+    pub role: Option<Role>,
+    /// The panel is PUBLIC.
+    pub public: bool,
+    /// When the right to share comes from shares (not ownership or site admin): the most a
+    /// share made by this viewer may grant.
+    pub resharer: Option<Resharer>,
+}
+
+/// What a re-sharer holds, so no share they make extends their own access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resharer {
+    pub level: SharePermission,
+    /// The latest end of the shares that let them re-share (`None`: never ends).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Access {
-    pub fn require(&self, needed: SharePermission) -> AppResult<()> {
-        match self.level {
-            Some(level) if level >= needed => Ok(()),
-            Some(_) => Err(AppError::forbidden(format!(
-                "this needs {needed} access to the panel"
-            ))),
-            None => Err(AppError::forbidden("you have no access to this panel")),
+    /// No access at all.
+    pub fn none(role: Option<Role>, public: bool) -> Self {
+        Self {
+            level: None,
+            is_owner: false,
+            can_share: false,
+            site_admin: false,
+            role,
+            public,
+            resharer: None,
         }
     }
 
-    pub fn require_share(&self) -> AppResult<()> {
-        if self.can_share {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(
-                "only the owner and ADMIN shares with re-sharing may share this panel",
-            ))
+    /// The access of a listed panel (level already capped; sharing is decided per panel).
+    pub fn listed(level: Option<SharePermission>, is_owner: bool, role: Option<Role>) -> Self {
+        Self {
+            level,
+            is_owner,
+            site_admin: role == Some(Role::Admin),
+            ..Self::none(role, false)
         }
+    }
+
+    /// Whether the action is allowed on this panel, by role and by what the viewer holds.
+    pub fn allows(&self, action: impl Into<Action>) -> bool {
+        self.require(action).is_ok()
+    }
+
+    /// FORBIDDEN (or UNAUTHENTICATED) unless the permission table allows `action` on this
+    /// panel: the role rule first, then the panel rule. Site admins hold every panel rule.
+    pub fn require(&self, action: impl Into<Action>) -> AppResult<()> {
+        let action = action.into();
+        if !action.rule().allows(self.role) {
+            return Err(permissions::refusal(action, self.role));
+        }
+        let Some(rule) = action.panel_rule() else {
+            return Ok(());
+        };
+        if self.site_admin {
+            return Ok(());
+        }
+        let label = action.label();
+        match rule {
+            PanelRule::Level(needed) => match self.level {
+                Some(level) if level >= needed => Ok(()),
+                Some(level) => {
+                    let capped = permissions::role_cap(self.role);
+                    let why = if capped < needed {
+                        match self.role {
+                            Some(role) => format!(
+                                "; your {role} role allows at most {capped} on shared panels"
+                            ),
+                            None => "; sign in for more".to_owned(),
+                        }
+                    } else {
+                        format!("; you have {level}")
+                    };
+                    Err(
+                        AppError::forbidden(format!("to {label} you need {needed} access{why}"))
+                            .with("needed", needed.as_str())
+                            .with("have", level.as_str()),
+                    )
+                }
+                None => Err(AppError::forbidden("you have no access to this panel")),
+            },
+            PanelRule::Reshare if self.can_share => Ok(()),
+            PanelRule::Reshare => Err(AppError::forbidden(format!(
+                "to {label} you need to own the panel or hold an ADMIN share with re-sharing"
+            ))
+            .with("needed", "ADMIN")),
+            PanelRule::Owner if self.is_owner => Ok(()),
+            PanelRule::Owner => Err(AppError::forbidden(format!("only the owner may {label}"))),
+            PanelRule::PublicPanel if self.public => Ok(()),
+            PanelRule::PublicPanel => Err(AppError::forbidden(format!(
+                "to {label} the panel must be PUBLIC"
+            ))),
+        }
+    }
+
+    /// FORBIDDEN unless the viewer may share the panel.
+    pub fn require_share(&self) -> AppResult<()> {
+        self.require(Action::SharePanel)
     }
 }
 
@@ -65,40 +147,36 @@ pub async fn resolve(
     panel: &saved_panels::Model,
     viewer: &Viewer,
 ) -> AppResult<Access> {
-    let full = Access {
-        level: Some(SharePermission::Admin),
-        is_owner: false,
-        can_share: true,
-    };
+    let role = viewer.user.map(|(_, r)| r);
+    let cap = permissions::role_cap(role);
+    let public = panel.visibility == Visibility::Public;
+    let may_share = Action::SharePanel.rule().allows(role);
+    let mut access = Access::none(role, public);
     if let Some((id, role)) = viewer.user {
-        if id == panel.owner_id {
+        if role == Role::Admin {
             return Ok(Access {
-                is_owner: true,
-                ..full
+                level: Some(SharePermission::Admin),
+                is_owner: id == panel.owner_id,
+                can_share: true,
+                site_admin: true,
+                ..access
             });
         }
-        if role == Role::Admin {
-            return Ok(full);
+        if id == panel.owner_id {
+            // An owner holds everything their role allows (a demoted owner keeps reading).
+            return Ok(Access {
+                level: Some(cap),
+                is_owner: true,
+                can_share: may_share,
+                ..access
+            });
         }
     }
     // A deleted panel is the owner's (and admins') business only, until undeleted.
     if panel.status == PanelStatus::Deleted {
-        return Ok(Access {
-            level: None,
-            is_owner: false,
-            can_share: false,
-        });
+        return Ok(access);
     }
-    let mut best: Option<SharePermission> =
-        (panel.visibility == Visibility::Public).then_some(SharePermission::View);
-    let mut can_share = false;
-    let mut grant = |share: &panel_shares::Model, cap: Option<SharePermission>| {
-        let level = cap.map_or(share.permission_level, |c| share.permission_level.min(c));
-        best = best.max(Some(level));
-        if level == SharePermission::Admin && share.can_reshare {
-            can_share = true;
-        }
-    };
+    let mut best: Option<SharePermission> = public.then_some(SharePermission::View);
     let mut targets = Condition::any();
     if let Some(user_id) = viewer.user_id() {
         let teams: Vec<i32> = team_members::Entity::find()
@@ -123,17 +201,25 @@ pub async fn resolve(
             .all(&state.db)
             .await?;
         for share in shares.iter().filter(|s| live(s)) {
-            // Someone not logged in holding a link only ever views.
-            let cap = (share.share_token.is_some() && viewer.user.is_none())
-                .then_some(SharePermission::View);
-            grant(share, cap);
+            // A share never grants more than the holder's role allows; someone not logged in
+            // holding a link only ever views.
+            let level = share.permission_level.min(cap);
+            best = best.max(Some(level));
+            if level == SharePermission::Admin && share.can_reshare && may_share {
+                access.can_share = true;
+                let until = match access.resharer {
+                    None => share.expires_at,
+                    Some(r) => r.expires_at.zip(share.expires_at).map(|(a, b)| a.max(b)),
+                };
+                access.resharer = Some(Resharer {
+                    level,
+                    expires_at: until,
+                });
+            }
         }
     }
-    Ok(Access {
-        level: best,
-        is_owner: false,
-        can_share,
-    })
+    access.level = best;
+    Ok(access)
 }
 
 /// The stored form of a share-link token.

@@ -7,10 +7,11 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::json;
-use shared::{AuditAction, GeneSymbol, SharePermission};
+use shared::{AuditAction, GeneSymbol};
 
 use super::access::Viewer;
 use super::{MAX_COMMENT_LEN, open, version_row};
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{Actor, AuditRecord};
 use crate::state::AppState;
@@ -24,7 +25,7 @@ pub async fn add(
     gene: Option<String>,
     body: &str,
 ) -> AppResult<panel_comments::Model> {
-    let (panel, _) = open(state, viewer, panel_id, SharePermission::Comment).await?;
+    let (panel, _) = open(state, viewer, panel_id, Action::CommentOnPanel).await?;
     let author = viewer.user_id().ok_or_else(AppError::unauthenticated)?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > MAX_COMMENT_LEN {

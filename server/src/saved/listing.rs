@@ -251,17 +251,21 @@ async fn levels(
         )
         .all(&state.db)
         .await?;
+    // The same rule as `access::resolve`: a share (or ownership) never gives more than the
+    // role allows; site admins hold everything.
+    let cap = crate::auth::permissions::role_cap(Some(role));
     for p in panels {
-        let full = p.owner_id == me || role == Role::Admin;
-        let base = if full {
+        let base = if role == Role::Admin {
             Some(SharePermission::Admin)
+        } else if p.owner_id == me {
+            Some(cap)
         } else {
             (p.visibility == Visibility::Public).then_some(SharePermission::View)
         };
         let shared = shares
             .iter()
             .filter(|s| s.panel_id == p.id)
-            .map(|s| s.permission_level)
+            .map(|s| Ord::min(s.permission_level, cap))
             .max();
         out.insert(p.id, Ord::max(base, shared));
     }

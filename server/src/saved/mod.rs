@@ -19,12 +19,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::saved::{GeneDiff, SavedGene, diff};
-use shared::{
-    AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, SharePermission, Visibility,
-};
+use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
 
 use self::access::{Access, Viewer};
 use self::changes::Change;
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{Actor, AuditRecord};
 use crate::state::AppState;
@@ -134,16 +133,17 @@ pub async fn load(state: &AppState, id: i32) -> AppResult<saved_panels::Model> {
         .ok_or_else(|| AppError::not_found(format!("saved panel {id}")))
 }
 
-/// Loads a panel the viewer may access at `needed` level; FORBIDDEN otherwise.
+/// Loads a panel on which the permission table allows the viewer `action` (a share level
+/// stands for its action); FORBIDDEN otherwise.
 pub async fn open(
     state: &AppState,
     viewer: &Viewer,
     id: i32,
-    needed: SharePermission,
+    action: impl Into<Action>,
 ) -> AppResult<(saved_panels::Model, Access)> {
     let panel = load(state, id).await?;
     let access = access::resolve(state, &panel, viewer).await?;
-    access.require(needed)?;
+    access.require(action)?;
     Ok((panel, access))
 }
 
@@ -298,7 +298,7 @@ pub async fn edit(
     id: i32,
     edit: Edit,
 ) -> AppResult<saved_panels::Model> {
-    let (panel, _) = open(state, viewer, id, SharePermission::Edit).await?;
+    let (panel, access) = open(state, viewer, id, Action::EditSavedPanel).await?;
     if edit.based_on != panel.current_version {
         return Err(versions::stale(panel.current_version, edit.based_on));
     }
@@ -317,6 +317,13 @@ pub async fn edit(
         status: before.status,
     }
     .validated()?;
+    if after.visibility != before.visibility {
+        // Visibility is who may read the panel: a sharing decision, not an edit.
+        access.require(Action::SharePanel)?;
+    }
+    if after.visibility == Visibility::Public && before.visibility != Visibility::Public {
+        access.require(Action::PublishPanel)?;
+    }
     let mut extra = Vec::new();
     let mut meta_change = |field: &str, old: Option<String>, new: Option<String>| {
         if old != new {
@@ -369,7 +376,7 @@ pub async fn restore(
     id: i32,
     version: i32,
 ) -> AppResult<saved_panels::Model> {
-    let (panel, _) = open(state, viewer, id, SharePermission::Edit).await?;
+    let (panel, _) = open(state, viewer, id, Action::EditSavedPanel).await?;
     if version == panel.current_version {
         return Err(AppError::invalid_field(
             "version",
@@ -395,7 +402,8 @@ pub async fn restore(
 }
 
 /// Archives, soft-deletes, undeletes or (re)activates a panel. Deleting and undeleting need
-/// the owner (or a site admin); the rest EDIT access.
+/// the owner (or a site admin); the rest EDIT access, except that EDITORs may archive and
+/// reactivate anyone's PUBLIC panel (moderation).
 pub async fn set_status(
     state: &AppState,
     actor: &Actor,
@@ -405,16 +413,18 @@ pub async fn set_status(
 ) -> AppResult<saved_panels::Model> {
     let panel = load(state, id).await?;
     let access = access::resolve(state, &panel, viewer).await?;
-    let owner_only = status == PanelStatus::Deleted || panel.status == PanelStatus::Deleted;
-    let site_admin = viewer
-        .user
-        .is_some_and(|(_, role)| role == shared::Role::Admin);
-    if owner_only && !(access.is_owner || site_admin) {
-        return Err(AppError::forbidden(
-            "only the owner may delete or undelete a panel",
-        ));
-    }
-    access.require(SharePermission::Edit)?;
+    let action = if status == PanelStatus::Deleted || panel.status == PanelStatus::Deleted {
+        Action::DeleteSavedPanel
+    } else if !access.allows(Action::EditSavedPanel)
+        && access.public
+        && matches!(status, PanelStatus::Archived | PanelStatus::Active)
+        && access.allows(Action::ModeratePublicPanels)
+    {
+        Action::ModeratePublicPanels
+    } else {
+        Action::EditSavedPanel
+    };
+    access.require(action)?;
     if panel.status == status {
         return Ok(panel);
     }

@@ -13,6 +13,7 @@ use shared::{AuditAction, SharePermission, Visibility};
 
 use super::access::{self, Viewer};
 use super::{load, open};
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::services::audit::{Actor, AuditRecord};
 use crate::state::AppState;
@@ -35,14 +36,61 @@ pub struct Shared {
     pub link_token: Option<String>,
 }
 
+/// Who a share is for, in words: a username, a team name or "link".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    User(String),
+    Team(String),
+    Link,
+}
+
+impl Recipient {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::User(_) => "user",
+            Self::Team(_) => "team",
+            Self::Link => "link",
+        }
+    }
+
+    /// The username, team name or "link".
+    pub fn name(&self) -> &str {
+        match self {
+            Self::User(name) | Self::Team(name) => name,
+            Self::Link => "link",
+        }
+    }
+
+    /// "user alice", "team \"Cardio lab\"", "a link".
+    pub fn describe(&self) -> String {
+        match self {
+            Self::User(name) => format!("user {name}"),
+            Self::Team(name) => format!("team {name:?}"),
+            Self::Link => "a link".to_owned(),
+        }
+    }
+}
+
+fn expiry_words(expires_at: Option<DateTime<Utc>>) -> String {
+    match expires_at {
+        Some(t) => format!(
+            "until {}",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => "with no expiry".to_owned(),
+    }
+}
+
+/// Shares a panel, or changes the active share of the same user or team (one active share
+/// per panel and target). The sharer needs the `SharePanel` action on the panel; a re-sharer
+/// grants at most what they hold, for no longer than they hold it, and never to themselves.
 pub async fn share(
     state: &AppState,
     actor: &Actor,
     viewer: &Viewer,
     req: ShareRequest,
 ) -> AppResult<Shared> {
-    let (panel, access) = open(state, viewer, req.panel_id, SharePermission::View).await?;
-    access.require_share()?;
+    let (panel, access) = open(state, viewer, req.panel_id, Action::SharePanel).await?;
     let targets = usize::from(req.user_id.is_some())
         + usize::from(req.team_id.is_some())
         + usize::from(req.link);
@@ -57,7 +105,14 @@ pub async fn share(
             "must be in the future",
         ));
     }
-    if let Some(uid) = req.user_id {
+    let recipient = if let Some(uid) = req.user_id {
+        if Some(uid) == viewer.user_id() {
+            return Err(AppError::forbidden(
+                "you can not share a panel with yourself: no one extends their own access",
+            )
+            .with("field", "userId")
+            .with("reason", "self_share"));
+        }
         if uid == panel.owner_id {
             return Err(AppError::invalid_field(
                 "userId",
@@ -74,15 +129,48 @@ pub async fn share(
                 "this account is disabled",
             ));
         }
-    }
-    if let Some(tid) = req.team_id {
-        teams::Entity::find_by_id(tid)
+        Recipient::User(target.username)
+    } else if let Some(tid) = req.team_id {
+        let team = teams::Entity::find_by_id(tid)
             .one(&state.db)
             .await?
             .ok_or_else(|| AppError::not_found("team").with("field", "teamId"))?;
+        Recipient::Team(team.name)
+    } else {
+        Recipient::Link
+    };
+    if let Some(held) = access.resharer {
+        if req.permission > held.level {
+            return Err(AppError::forbidden(format!(
+                "you hold {} access to this panel and can not grant {}",
+                held.level, req.permission
+            ))
+            .with("field", "permission")
+            .with("reason", "exceeds_own_access"));
+        }
+        if let Some(mine) = held.expires_at
+            && req.expires_at.is_none_or(|t| t > mine)
+        {
+            return Err(AppError::forbidden(format!(
+                "your own access ends at {}; a share you make must end by then",
+                mine.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ))
+            .with("field", "expiresAt")
+            .with("reason", "exceeds_own_expiry"));
+        }
     }
     let now = Utc::now();
     let txn = state.db.begin().await?;
+    // Take the panel's row lock first (a write lock on SQLite), so concurrent shares of one
+    // panel run one after the other and the second sees the first's share.
+    saved_panels::Entity::update_many()
+        .col_expr(
+            saved_panels::Column::UpdatedAt,
+            Expr::col(saved_panels::Column::UpdatedAt),
+        )
+        .filter(saved_panels::Column::Id.eq(panel.id))
+        .exec(&txn)
+        .await?;
     let existing = match (req.user_id, req.team_id) {
         (Some(uid), _) => Some(panel_shares::Column::SharedWithUserId.eq(uid)),
         (_, Some(tid)) => Some(panel_shares::Column::SharedWithTeamId.eq(tid)),
@@ -99,6 +187,9 @@ pub async fn share(
         }
         None => None,
     };
+    let before = previous
+        .as_ref()
+        .map(|p| json!({ "permission": p.permission_level, "expiresAt": p.expires_at, "canReshare": p.can_reshare }));
     let mut link_token = None;
     let share = match previous {
         Some(row) => {
@@ -134,7 +225,15 @@ pub async fn share(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?
+            .await
+            .map_err(|e| match AppError::from(e) {
+                // The partial unique index caught a share made at the same moment.
+                err if err.code == shared::ErrorCode::Conflict => AppError::conflict(format!(
+                    "{} was given a share of this panel at the same moment; reload and try again",
+                    recipient.describe()
+                )),
+                err => err,
+            })?
         }
     };
     if panel.visibility == Visibility::Private {
@@ -142,14 +241,60 @@ pub async fn share(
         update.visibility = Set(Visibility::Shared);
         update.update(&txn).await?;
     }
-    state.audit.commit(txn, actor, AuditRecord::new(AuditAction::PanelShare, format!("saved panel {} shared", panel.id))
-                .resource("saved_panel", panel.id)
-                .details(json!({
-                    "share": share.id, "userId": req.user_id, "teamId": req.team_id, "link": req.link,
-                    "permission": req.permission, "expiresAt": req.expires_at, "canReshare": req.can_reshare,
-                }))).await?;
+    let updated = before.is_some();
+    let mut description = format!(
+        "saved panel {} {:?} shared with {} at {} {}",
+        panel.id,
+        panel.name,
+        recipient.describe(),
+        req.permission,
+        expiry_words(req.expires_at),
+    );
+    if req.can_reshare {
+        description.push_str(", may re-share");
+    }
+    if updated {
+        description.push_str(" (changed the existing share)");
+    }
+    let record = AuditRecord::new(AuditAction::PanelShare, description)
+        .resource("saved_panel", panel.id)
+        .details(json!({
+            "share": share.id, "userId": req.user_id, "teamId": req.team_id, "link": req.link,
+            "recipientType": recipient.kind(), "recipient": recipient.name(),
+            "permission": req.permission, "expiresAt": req.expires_at, "canReshare": req.can_reshare,
+            "updated": updated,
+        }));
+    let record = if updated {
+        record.change(
+            before,
+            Some(json!({ "permission": req.permission, "expiresAt": req.expires_at, "canReshare": req.can_reshare })),
+        )
+    } else {
+        record
+    };
+    state.audit.commit(txn, actor, record).await?;
     super::versions::publish(state, panel.id, panel.current_version, "shared").await;
     Ok(Shared { share, link_token })
+}
+
+/// The recipient of one stored share, in words.
+async fn recipient_of(state: &AppState, row: &panel_shares::Model) -> AppResult<Recipient> {
+    let (users, teams) = recipient_names(state, std::slice::from_ref(row)).await?;
+    Ok(match (row.shared_with_user_id, row.shared_with_team_id) {
+        (Some(uid), _) => Recipient::User(
+            users
+                .get(&uid)
+                .cloned()
+                .unwrap_or_else(|| format!("#{uid}")),
+        ),
+        (_, Some(tid)) => Recipient::Team(
+            teams
+                .get(&tid)
+                .cloned()
+                .unwrap_or_else(|| format!("#{tid}")),
+        ),
+        _ => Recipient::Link,
+    })
 }
 
 /// Ends a share (the owner, a sharer of the panel, or whoever made the share).
@@ -166,9 +311,10 @@ pub async fn revoke(
     let panel = load(state, row.panel_id).await?;
     let access = access::resolve(state, &panel, viewer).await?;
     let made_it = row.shared_by_id.is_some() && row.shared_by_id == viewer.user_id();
-    if !(access.can_share || made_it) {
-        return Err(AppError::forbidden("you may not revoke this share"));
+    if !made_it {
+        access.require(Action::SharePanel)?;
     }
+    let recipient = recipient_of(state, &row).await?;
     if !row.is_active {
         return Err(AppError::invalid_field(
             "id",
@@ -187,10 +333,20 @@ pub async fn revoke(
             actor,
             AuditRecord::new(
                 AuditAction::PanelShare,
-                format!("share {share_id} of saved panel {} revoked", panel.id),
+                format!(
+                    "share {share_id} of saved panel {} {:?} with {} at {} revoked",
+                    panel.id,
+                    panel.name,
+                    recipient.describe(),
+                    row.permission_level
+                ),
             )
             .resource("saved_panel", panel.id)
-            .details(json!({ "share": share_id, "revoked": true })),
+            .details(json!({
+                "share": share_id, "revoked": true,
+                "recipientType": recipient.kind(), "recipient": recipient.name(),
+                "permission": row.permission_level, "expiresAt": row.expires_at,
+            })),
         )
         .await?;
     super::versions::publish(state, panel.id, panel.current_version, "shared").await;

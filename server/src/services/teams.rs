@@ -12,6 +12,7 @@ use shared::{AuditAction, Role, TeamRole};
 
 use super::audit::{Actor, AuditRecord};
 use crate::auth::CurrentUser;
+use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -36,11 +37,14 @@ pub async fn members(
         .await?)
 }
 
+/// The team, if `who` may manage it: the role must allow managing teams (USER or higher) and
+/// they must be one of its admins (or a site admin).
 async fn require_team_admin(
     state: &AppState,
     who: &CurrentUser,
     team_id: i32,
 ) -> AppResult<teams::Model> {
+    who.require(Action::ManageTeams)?;
     let team = load(state, team_id).await?;
     if who.role == Role::Admin {
         return Ok(team);
@@ -83,6 +87,7 @@ pub async fn create(
     name: &str,
     description: Option<String>,
 ) -> AppResult<teams::Model> {
+    who.require(Action::ManageTeams)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
         return Err(AppError::invalid_field(

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit_trail;
+mod authorization;
 mod backends;
 mod cli;
 mod credentials;

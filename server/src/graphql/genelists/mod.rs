@@ -22,6 +22,7 @@ pub use inputs::{MergeInput, PanelSelection};
 pub use types::{DownloadOut, MergeResultOut, UploadedList};
 
 use super::context::ContextExt;
+use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::genelists::export::ExportRequest;
 use crate::genelists::upload::{ParseOptions, SymbolResolver};
@@ -45,12 +46,14 @@ pub struct GeneListsQuery;
 impl GeneListsQuery {
     /// Your uploaded gene lists (an anonymous visitor's are kept for `UPLOAD_TTL`).
     async fn uploads(&self, ctx: &Context<'_>) -> Result<Vec<UploadedList>> {
+        ctx.require(Action::UseWorkbench)?;
         let views = uploads::list(ctx.state(), &ctx.caller()).await?;
         Ok(views.into_iter().map(UploadedList::from).collect())
     }
 
     /// The merged list of panel selections and your uploads, with provenance and overlap.
     async fn merge_preview(&self, ctx: &Context<'_>, input: MergeInput) -> Result<MergeResultOut> {
+        ctx.require(Action::UseWorkbench)?;
         let request = input.parse()?;
         let merged = merge::run(ctx.state(), &ctx.caller(), &request, loader(ctx)).await?;
         Ok(MergeResultOut::from(&merged.result))
@@ -72,6 +75,7 @@ impl GeneListsMutation {
         column: Option<String>,
         sheet: Option<String>,
     ) -> Result<UploadedList> {
+        ctx.require(Action::UploadGeneList)?;
         let state = ctx.state();
         let caller = ctx.caller();
         if !caller.is_known() {
@@ -106,6 +110,7 @@ impl GeneListsMutation {
 
     /// Removes one of your uploads.
     async fn remove_upload(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        ctx.require(Action::UseWorkbench)?;
         let actor = ctx.request().actor();
         Ok(uploads::remove(ctx.state(), &ctx.caller(), &actor, id.trim()).await?)
     }
@@ -122,6 +127,7 @@ impl GeneListsMutation {
         per_source_sheets: Option<bool>,
         chr_prefix: Option<bool>,
     ) -> Result<DownloadOut> {
+        ctx.require(Action::DownloadMerge)?;
         let state = ctx.state();
         let caller = ctx.caller();
         let request = input.parse()?;

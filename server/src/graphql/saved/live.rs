@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use futures::{Stream, StreamExt};
-use shared::SharePermission;
 
 use super::viewer;
+use crate::auth::permissions::Action;
 use crate::events::{Channel, Received};
 use crate::graphql::ContextExt;
 use crate::graphql::accounts::int_id;
@@ -32,10 +32,11 @@ impl SavedPanelSubscription {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<impl Stream<Item = Result<SavedPanelChange>> + use<>> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state().clone();
         let who = viewer(ctx);
         let panel_id = int_id(&id, "saved panel")?;
-        saved::open(&state, &who, panel_id, SharePermission::View).await?;
+        saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
         let events = state
             .events
             .subscribe::<PanelEvent>(Channel::SavedPanels)
@@ -54,7 +55,7 @@ impl SavedPanelSubscription {
                     _ = recheck.tick() => None,
                 };
                 // Rights can change (a revoked share): check before every delivery.
-                if let Err(e) = saved::open(&state, &who, panel_id, SharePermission::View).await {
+                if let Err(e) = saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await {
                     yield Err(e.into());
                     break;
                 }

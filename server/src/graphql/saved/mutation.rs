@@ -5,6 +5,7 @@ use shared::{PanelStatus, SharePermission, Visibility};
 use super::query::owner_name;
 use super::types::{GeneInput, PanelComment, PanelEditInput, SavedPanel, Share};
 use super::viewer;
+use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::accounts::int_id;
@@ -76,6 +77,10 @@ impl SavedPanelMutation {
         ctx: &Context<'_>,
         input: CreateSavedPanelInput,
     ) -> Result<SavedPanel> {
+        ctx.require(Action::CreateSavedPanel)?;
+        if input.visibility == Some(Visibility::Public) {
+            ctx.require(Action::PublishPanel)?;
+        }
         let user = ctx.require_user()?;
         let state = ctx.state();
         let given = usize::from(input.genes.is_some())
@@ -148,7 +153,7 @@ impl SavedPanelMutation {
         id: ID,
         input: PanelEditInput,
     ) -> Result<SavedPanel> {
-        ctx.require_user()?;
+        ctx.require(Action::EditSavedPanel)?;
         let add = input
             .add_genes
             .unwrap_or_default()
@@ -197,7 +202,7 @@ impl SavedPanelMutation {
         based_on_version: i32,
         comment: Option<String>,
     ) -> Result<SavedPanel> {
-        ctx.require_user()?;
+        ctx.require(Action::EditSavedPanel)?;
         let loader = ctx
             .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
             .ok_or_else(|| AppError::upstream("PanelApp", "this server has no PanelApp access"))?;
@@ -216,7 +221,7 @@ impl SavedPanelMutation {
 
     /// Makes a new version equal to an older one.
     async fn restore_version(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<SavedPanel> {
-        ctx.require_user()?;
+        ctx.require(Action::EditSavedPanel)?;
         let row = saved::restore(
             ctx.state(),
             &ctx.actor(),
@@ -235,7 +240,12 @@ impl SavedPanelMutation {
         id: ID,
         status: PanelStatus,
     ) -> Result<SavedPanel> {
-        ctx.require_user()?;
+        // Undeleting (ACTIVE on a deleted panel) and moderation are decided by the service.
+        ctx.require(if status == PanelStatus::Deleted {
+            Action::DeleteSavedPanel
+        } else {
+            Action::EditSavedPanel
+        })?;
         let row = saved::set_status(
             ctx.state(),
             &ctx.actor(),
@@ -249,7 +259,7 @@ impl SavedPanelMutation {
 
     /// Shares a panel with a user, a team or a link.
     async fn share_panel(&self, ctx: &Context<'_>, input: SharePanelInput) -> Result<SharePayload> {
-        ctx.require_user()?;
+        ctx.require(Action::SharePanel)?;
         let state = ctx.state();
         let user_id = match (input.user_id, input.username) {
             (Some(_), Some(_)) => {
@@ -294,6 +304,7 @@ impl SavedPanelMutation {
         chr_prefix: Option<bool>,
         #[graphql(secret)] link_token: Option<String>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let mut who = viewer(ctx);
         who.link_token = link_token;
@@ -338,7 +349,7 @@ impl SavedPanelMutation {
 
     /// Ends a share at once; links stop working.
     async fn revoke_share(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        ctx.require_user()?;
+        ctx.require(Action::SharePanel)?;
         shares::revoke(
             ctx.state(),
             &ctx.actor(),
@@ -358,7 +369,7 @@ impl SavedPanelMutation {
         gene_symbol: Option<String>,
         body: String,
     ) -> Result<PanelComment> {
-        ctx.require_user()?;
+        ctx.require(Action::CommentOnPanel)?;
         let id = int_id(&panel_id, "saved panel")?;
         let row = comments::add(
             ctx.state(),

@@ -4,6 +4,7 @@ use shared::{PanelStatus, Visibility};
 
 use super::types::{SavedPanel, ShareableUser};
 use super::viewer;
+use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::accounts::int_id;
@@ -81,6 +82,7 @@ impl SavedPanelQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, SavedPanel, TotalCount, EmptyFields>> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
         let first = usize::try_from(first.unwrap_or(20).max(1))
@@ -104,11 +106,11 @@ impl SavedPanelQuery {
             },
         );
         for (i, item) in page.items.into_iter().enumerate() {
-            let access = saved::access::Access {
-                level: item.level,
-                is_owner: item.panel.owner_id == ctx.current_user().map_or(-1, |u| u.id),
-                can_share: false,
-            };
+            let access = saved::access::Access::listed(
+                item.level,
+                item.panel.owner_id == ctx.current_user().map_or(-1, |u| u.id),
+                ctx.current_user().map(|u| u.role),
+            );
             let cursor = (offset + i as u64).to_string();
             connection.edges.push(Edge::new(
                 cursor,
@@ -124,6 +126,7 @@ impl SavedPanelQuery {
 
     /// One saved panel (VIEW access needed).
     async fn saved_panel(&self, ctx: &Context<'_>, id: ID) -> Result<SavedPanel> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let (row, access) = saved::open(
             state,
@@ -146,6 +149,7 @@ impl SavedPanelQuery {
         query: String,
         limit: Option<i32>,
     ) -> Result<Vec<ShareableUser>> {
+        ctx.require(Action::SharePanel)?;
         let caller = ctx.require_user()?;
         let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);
         Ok(
@@ -163,6 +167,7 @@ impl SavedPanelQuery {
         ctx: &Context<'_>,
         #[graphql(secret)] token: String,
     ) -> Result<SavedPanel> {
+        ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let (row, _) = shares::follow_link(state, &ctx.actor(), &token).await?;
         let mut who = viewer(ctx);

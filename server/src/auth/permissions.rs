@@ -497,5 +497,21 @@ mod tests {
             "docs/permissions.md drifted from server/src/auth/permissions.rs; regenerate it with \
              `UPDATE_PERMISSIONS_DOC=1 cargo nextest run -p server -E 'test(/committed_table/)'`"
         );
+        // The README carries the same tables between its permission markers.
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+        )
+        .unwrap_or_default();
+        let tables = &rendered[rendered.find("## Role").unwrap_or(0)..];
+        let between = readme
+            .split_once("<!-- permissions:start -->\n")
+            .and_then(|(_, rest)| rest.split_once("\n<!-- permissions:end -->"))
+            .map(|(inside, _)| inside)
+            .unwrap_or_default();
+        assert_eq!(
+            between.trim_end(),
+            tables.trim_end(),
+            "the README's permission tables drifted; copy docs/permissions.md into them"
+        );
     }
 }

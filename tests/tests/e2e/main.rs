@@ -10,6 +10,7 @@ mod genelists;
 mod live;
 mod panelapp;
 mod panelapp_shared;
+mod redis_outage;
 mod saved;
 mod security;
 mod web_accounts;

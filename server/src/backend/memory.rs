@@ -400,8 +400,8 @@ mod tests {
         assert!(u.cache_entries < 1000 && u.cache_entries > 0, "{u:?}");
         assert_eq!((u.counters, u.sessions), (100, 100), "{u:?}");
         // The most recent entries are the ones kept, and the per-user index follows.
-        assert!(m.get("k999").await.unwrap().is_some());
-        assert!(m.get("k0").await.unwrap().is_none());
+        assert!(Cache::get(&m, "k999").await.unwrap().is_some());
+        assert!(Cache::get(&m, "k0").await.unwrap().is_none());
         assert_eq!(m.peek("rl:999").await.unwrap().count, 1);
         let listed: usize = futures::future::join_all((0..7).map(|u| m.list(u)))
             .await

@@ -97,9 +97,9 @@ pub fn database_url() -> Option<String> {
         .filter(|v| !v.is_empty())
     {
         Some(url) => Some(url),
-        None if ci() => panic!(
-            "CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI"
-        ),
+        None if ci() => {
+            panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI")
+        }
         None => {
             eprintln!("notice: TEST_DATABASE_URL not set; PostgreSQL test not run");
             None

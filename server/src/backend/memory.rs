@@ -93,11 +93,9 @@ impl State {
     }
 
     fn put_session(&mut self, key: &str, user_id: i32, record: &[u8], expires: Instant) {
-        let dropped = self.sessions.insert(
-            key.to_owned(),
-            (user_id, record.to_vec(), expires),
-            0,
-        );
+        let dropped = self
+            .sessions
+            .insert(key.to_owned(), (user_id, record.to_vec(), expires), 0);
         self.by_user
             .entry(user_id)
             .or_default()

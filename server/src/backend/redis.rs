@@ -195,7 +195,11 @@ impl RedisBackend {
         Self::connect_with(url, prefix, RedisOptions::default()).await
     }
 
-    pub async fn connect_with(url: &str, prefix: &str, options: RedisOptions) -> BackendResult<Self> {
+    pub async fn connect_with(
+        url: &str,
+        prefix: &str,
+        options: RedisOptions,
+    ) -> BackendResult<Self> {
         let timeout = options.command_timeout;
         let config = Config::from_url(url).map_err(err)?;
         let builder = Builder::from_config(config)

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::secret::{EncryptionKey, Secret};
 use super::{
-    BodyLimits, CacheLimits, DEFAULT_AU_URL, DEFAULT_UK_URL, Environment, GraphqlLimits, LogSettings,
-    PanelAppSettings, SecuritySettings, Settings,
+    BodyLimits, CacheLimits, DEFAULT_AU_URL, DEFAULT_UK_URL, Environment, GraphqlLimits,
+    LogSettings, PanelAppSettings, SecuritySettings, Settings,
 };
 
 /// One problem with one variable.
@@ -320,8 +320,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         memory_cache_bytes: v.number("MEMORY_CACHE_MAX_BYTES", 256 << 20, 1 << 20, 1 << 40)
             as usize,
         memory_entries: v.number("MEMORY_MAX_ENTRIES", 100_000, 100, 100_000_000) as usize,
-        panel_cache_bytes: v.number("PANEL_CACHE_MAX_BYTES", 128 << 20, 1 << 16, 1 << 40)
-            as usize,
+        panel_cache_bytes: v.number("PANEL_CACHE_MAX_BYTES", 128 << 20, 1 << 16, 1 << 40) as usize,
     };
 
     let secret_key = match v.raw("SECRET_KEY") {

@@ -75,9 +75,8 @@ async fn a_redis_outage_fails_fast_where_it_must_and_heals_by_itself() {
     );
     let anonymous = app.new_client();
     let catalogue = anonymous.data(CATALOGUE, json!({})).await;
-    let merged_277 = anonymous.data(MERGE, merge_input(277, None)).await["mergePreview"]
-        ["total"]
-        .clone();
+    let merged_277 =
+        anonymous.data(MERGE, merge_input(277, None)).await["mergePreview"]["total"].clone();
     assert!(merged_277.as_u64().unwrap() > 0);
 
     redis.stop();
@@ -109,7 +108,10 @@ async fn a_redis_outage_fails_fast_where_it_must_and_heals_by_itself() {
     );
     // ... also of a panel not read before (PanelApp asked without the shared cache).
     let fresh = anonymous.data(MERGE, merge_input(156, None)).await;
-    assert!(fresh["mergePreview"]["total"].as_u64().unwrap() > 0, "{fresh}");
+    assert!(
+        fresh["mergePreview"]["total"].as_u64().unwrap() > 0,
+        "{fresh}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "no Redis waits: {:?}",
@@ -120,7 +122,10 @@ async fn a_redis_outage_fails_fast_where_it_must_and_heals_by_itself() {
     let rows_before = login_rows(&app).await;
     let bob = app.new_client();
     let body = bob
-        .query(LOGIN, json!({ "i": { "login": "alice", "password": PASSWORD } }))
+        .query(
+            LOGIN,
+            json!({ "i": { "login": "alice", "password": PASSWORD } }),
+        )
         .await;
     assert_eq!(error_code(&body), Some("SERVICE_UNAVAILABLE"), "{body}");
     // The attempt is audited as failed (the trail lives in the database), nothing more.
@@ -150,7 +155,10 @@ async fn a_redis_outage_fails_fast_where_it_must_and_heals_by_itself() {
     let carol = app.new_client();
     loop {
         let body = carol
-            .query(LOGIN, json!({ "i": { "login": "alice", "password": PASSWORD } }))
+            .query(
+                LOGIN,
+                json!({ "i": { "login": "alice", "password": PASSWORD } }),
+            )
             .await;
         if body.get("errors").is_none() {
             assert_eq!(body["data"]["login"]["user"]["username"], "alice");
@@ -201,7 +209,11 @@ async fn the_redis_backend_degrades_per_service_and_recovers() {
     let started = Instant::now();
     let e = a.sessions.get("s").await.unwrap_err();
     assert!(e.unavailable, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     let started = Instant::now();
     assert!(a.cache.get("k").await.unwrap_err().unavailable);
     assert!(
@@ -212,7 +224,10 @@ async fn the_redis_backend_degrades_per_service_and_recovers() {
             .unavailable,
         "lockout counters need the shared store"
     );
-    assert!(started.elapsed() < Duration::from_millis(100), "the breaker is open");
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "the breaker is open"
+    );
     // Request rate limits count in process memory meanwhile.
     assert_eq!(a.counters.hit("rl:ip:x:m", window).await.unwrap().count, 1);
     assert_eq!(a.counters.hit("rl:ip:x:m", window).await.unwrap().count, 2);
@@ -280,7 +295,12 @@ async fn merging_many_historical_versions_keeps_the_panel_cache_bounded() {
     let versions: Vec<String> = (0..30)
         .map(|i| {
             mock.publish_version("uk", 277, |p| {
-                edit::add_gene(p, &format!("ZZTEST{i}"), &format!("HGNC:{}", 900_000 + i), "x")
+                edit::add_gene(
+                    p,
+                    &format!("ZZTEST{i}"),
+                    &format!("HGNC:{}", 900_000 + i),
+                    "x",
+                )
             })
         })
         .collect();

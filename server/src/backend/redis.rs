@@ -462,11 +462,17 @@ impl Counters for RedisBackend {
     }
 
     async fn release(&self, key: &str) -> BackendResult<()> {
-        self.client
-            .eval::<i64, _, _, _>(RELEASE_SCRIPT, vec![self.key(key)], Vec::<String>::new())
-            .await
-            .map(|_| ())
-            .map_err(err)
+        if Self::local_fallback(key) {
+            self.local.release(key).await?;
+        }
+        let c = &self.inner.client;
+        let released = self
+            .run(c.eval::<i64, _, _, _>(RELEASE_SCRIPT, vec![self.key(key)], Vec::<String>::new()))
+            .await;
+        match released {
+            Err(e) if e.unavailable && Self::local_fallback(key) => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
 }
 

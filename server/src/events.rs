@@ -47,6 +47,8 @@ impl Events {
 
     /// Publishes an event to every instance. Failures are logged, not returned: the change
     /// that caused the event has already committed and must not be reported as failed.
+    /// While Redis is down the event still reaches this instance's subscribers (the backend
+    /// delivers it locally), so live views served here stay current.
     pub async fn publish<T: Serialize>(&self, channel: Channel, event: &T) {
         let payload = match serde_json::to_string(event) {
             Ok(p) => p,

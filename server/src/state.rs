@@ -61,10 +61,7 @@ impl AppState {
         let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let db =
             crate::db::connect_counted(settings.database_url.expose(), statements.clone()).await?;
-        let backends = match &settings.redis_url {
-            Some(url) => Backends::redis(url.expose(), &settings.redis_key_prefix).await?,
-            None => Backends::memory(),
-        };
+        let backends = Backends::from_settings(&settings).await?;
         Self::with_counter(settings, db, backends, statements)
     }
 

@@ -14,6 +14,9 @@ closed_enum! {
         PayloadTooLarge = "PAYLOAD_TOO_LARGE",
         UpstreamUnavailable = "UPSTREAM_UNAVAILABLE",
         Internal = "INTERNAL",
+        /// A store the operation needs (Redis: sessions, logins, shared state) does not
+        /// answer; retry shortly.
+        ServiceUnavailable = "SERVICE_UNAVAILABLE",
     }
 }
 
@@ -31,6 +34,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::UpstreamUnavailable => 502,
             Self::Internal => 500,
+            Self::ServiceUnavailable => 503,
         }
     }
 }
@@ -80,7 +84,8 @@ mod tests {
                 "ACCOUNT_LOCKED",
                 "PAYLOAD_TOO_LARGE",
                 "UPSTREAM_UNAVAILABLE",
-                "INTERNAL"
+                "INTERNAL",
+                "SERVICE_UNAVAILABLE"
             ]
         );
     }
@@ -108,5 +113,6 @@ mod tests {
         assert_eq!(ErrorCode::PayloadTooLarge.http_status(), 413);
         assert_eq!(ErrorCode::RateLimited.http_status(), 429);
         assert_eq!(ErrorCode::Unauthenticated.http_status(), 401);
+        assert_eq!(ErrorCode::ServiceUnavailable.http_status(), 503);
     }
 }

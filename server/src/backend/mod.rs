@@ -2,7 +2,16 @@
 //!
 //! Each trait has two implementations: Redis (via fred) when `REDIS_URL` is set, so any number
 //! of server instances share state, and an in-process one for the embedded default.
+//!
+//! When Redis stops answering, the Redis backend fails fast: each command has a short timeout
+//! (`REDIS_COMMAND_TIMEOUT_MS`), and after one failure a circuit breaker answers every
+//! command at once with an *unavailable* error (SERVICE_UNAVAILABLE for the caller) while a
+//! background probe waits for Redis to come back. Meanwhile request rate limits count in
+//! process memory and live events are delivered within this instance; everything whose
+//! correctness needs the shared store (sessions, logins, lockouts, download links) fails
+//! cleanly.
 
+pub mod bounded;
 mod memory;
 mod redis;
 
@@ -12,8 +21,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::broadcast;
 
-pub use memory::MemoryBackend;
-pub use redis::RedisBackend;
+pub use memory::{MemoryBackend, MemoryLimits, MemoryUsage};
+pub use redis::{RedisBackend, RedisOptions};
 
 /// Capacity of each local event channel; a subscriber further behind than this loses events
 /// and is told how many (it never makes the server buffer more).
@@ -24,20 +33,41 @@ pub const EVENT_BUFFER: usize = 1024;
 pub struct BackendError {
     pub backend: &'static str,
     pub message: String,
+    /// The store does not answer (connection lost, timeout, circuit open): retrying later
+    /// may work. Otherwise the command itself failed.
+    pub unavailable: bool,
 }
+
+/// What callers are told while Redis does not answer.
+pub const UNAVAILABLE_MESSAGE: &str = "the session store (Redis) is unreachable; try again shortly";
 
 impl BackendError {
     pub(crate) fn redis(e: impl std::fmt::Display) -> Self {
         Self {
             backend: "redis",
             message: e.to_string(),
+            unavailable: false,
+        }
+    }
+
+    /// Redis does not answer.
+    pub(crate) fn redis_unavailable(e: impl std::fmt::Display) -> Self {
+        Self {
+            unavailable: true,
+            ..Self::redis(e)
         }
     }
 }
 
 impl From<BackendError> for crate::error::AppError {
     fn from(e: BackendError) -> Self {
-        crate::error::AppError::internal(e)
+        if e.unavailable {
+            // Logged once per outage by the backend, not once per request.
+            crate::error::AppError::new(shared::ErrorCode::ServiceUnavailable, UNAVAILABLE_MESSAGE)
+                .with("retryAfter", 1)
+        } else {
+            crate::error::AppError::internal(e)
+        }
     }
 }
 
@@ -111,6 +141,10 @@ pub struct Backends {
     pub counters: Arc<dyn Counters>,
     pub sessions: Arc<dyn SessionStore>,
     pub pubsub: Arc<dyn PubSub>,
+    /// The in-process backend, when this is one (for its usage).
+    memory: Option<Arc<MemoryBackend>>,
+    /// The Redis backend, when this is one (for its health).
+    redis: Option<Arc<RedisBackend>>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -120,28 +154,67 @@ impl std::fmt::Debug for Backends {
 }
 
 impl Backends {
-    /// In-process backends (one server instance).
+    /// In-process backends (one server instance), with the default bounds.
     pub fn memory() -> Self {
-        let m = Arc::new(MemoryBackend::default());
+        Self::memory_with(MemoryLimits::default())
+    }
+
+    /// In-process backends (one server instance) keeping at most `limits`.
+    pub fn memory_with(limits: MemoryLimits) -> Self {
+        let m = Arc::new(MemoryBackend::with_limits(limits));
         Self {
             kind: "memory",
             cache: m.clone(),
             counters: m.clone(),
             sessions: m.clone(),
-            pubsub: m,
+            pubsub: m.clone(),
+            memory: Some(m),
+            redis: None,
         }
     }
 
-    /// Redis backends; every key and channel starts with `prefix`.
+    /// Redis backends with the default options; every key and channel starts with `prefix`.
     pub async fn redis(url: &str, prefix: &str) -> BackendResult<Self> {
-        let r = Arc::new(RedisBackend::connect(url, prefix).await?);
+        Self::redis_with(url, prefix, RedisOptions::default()).await
+    }
+
+    /// Redis backends; every key and channel starts with `prefix`.
+    pub async fn redis_with(url: &str, prefix: &str, options: RedisOptions) -> BackendResult<Self> {
+        let r = Arc::new(RedisBackend::connect_with(url, prefix, options).await?);
         Ok(Self {
             kind: "redis",
             cache: r.clone(),
             counters: r.clone(),
             sessions: r.clone(),
-            pubsub: r,
+            pubsub: r.clone(),
+            memory: None,
+            redis: Some(r),
         })
+    }
+
+    /// The backends `settings` describe (Redis when `REDIS_URL` is set).
+    pub async fn from_settings(settings: &crate::config::Settings) -> BackendResult<Self> {
+        match &settings.redis_url {
+            Some(url) => {
+                Self::redis_with(
+                    url.expose(),
+                    &settings.redis_key_prefix,
+                    RedisOptions::from(&settings.caches),
+                )
+                .await
+            }
+            None => Ok(Self::memory_with(MemoryLimits::from(&settings.caches))),
+        }
+    }
+
+    /// What the in-process backend holds (`None` with Redis).
+    pub fn memory_usage(&self) -> Option<MemoryUsage> {
+        self.memory.as_ref().map(|m| m.usage())
+    }
+
+    /// Whether Redis is in use and currently does not answer (the circuit is open).
+    pub fn shared_store_down(&self) -> bool {
+        self.redis.as_ref().is_some_and(|r| r.is_down())
     }
 }
 

@@ -101,6 +101,21 @@ pub struct PanelAppSettings {
     pub max_retries: u32,
 }
 
+/// Redis failure handling and the bounds of in-process caches.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheLimits {
+    /// How long one Redis command may take before Redis counts as unreachable.
+    pub redis_command_timeout: Duration,
+    /// Bytes of values the in-process cache keeps (least recently used dropped first).
+    pub memory_cache_bytes: usize,
+    /// Sessions and rate-limit counters each kept in process memory (least recently used
+    /// dropped first).
+    pub memory_entries: usize,
+    /// Bytes of parsed PanelApp panel versions kept in process memory (by the size of the
+    /// PanelApp answer; least recently used dropped first).
+    pub panel_cache_bytes: usize,
+}
+
 /// Log output.
 #[derive(Debug, Clone)]
 pub struct LogSettings {
@@ -122,6 +137,7 @@ pub struct Settings {
     pub database_url: Secret,
     pub redis_url: Option<Secret>,
     pub redis_key_prefix: String,
+    pub caches: CacheLimits,
     pub secret_key: Secret,
     pub encryption_key: EncryptionKey,
     /// Older keys still accepted for decryption (after `rotate-key`).
@@ -168,6 +184,22 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "REDIS_KEY_PREFIX",
         "prefix of every Redis key and channel (default panelmerge:)",
+    ),
+    (
+        "REDIS_COMMAND_TIMEOUT_MS",
+        "milliseconds one Redis command may take before Redis counts as down (default 500)",
+    ),
+    (
+        "MEMORY_CACHE_MAX_BYTES",
+        "bytes of values the in-process cache keeps, LRU (default 268435456)",
+    ),
+    (
+        "MEMORY_MAX_ENTRIES",
+        "in-process sessions and rate-limit counters kept, each, LRU (default 100000)",
+    ),
+    (
+        "PANEL_CACHE_MAX_BYTES",
+        "bytes of parsed PanelApp panel versions kept in memory, LRU (default 134217728)",
     ),
     (
         "SECRET_KEY",

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::secret::{EncryptionKey, Secret};
 use super::{
-    BodyLimits, DEFAULT_AU_URL, DEFAULT_UK_URL, Environment, GraphqlLimits, LogSettings,
-    PanelAppSettings, SecuritySettings, Settings,
+    BodyLimits, CacheLimits, DEFAULT_AU_URL, DEFAULT_UK_URL, Environment, GraphqlLimits,
+    LogSettings, PanelAppSettings, SecuritySettings, Settings,
 };
 
 /// One problem with one variable.
@@ -310,6 +310,18 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         .raw("REDIS_KEY_PREFIX")
         .unwrap_or("panelmerge:")
         .to_owned();
+    let caches = CacheLimits {
+        redis_command_timeout: Duration::from_millis(v.number(
+            "REDIS_COMMAND_TIMEOUT_MS",
+            500,
+            10,
+            60_000,
+        )),
+        memory_cache_bytes: v.number("MEMORY_CACHE_MAX_BYTES", 256 << 20, 1 << 20, 1 << 40)
+            as usize,
+        memory_entries: v.number("MEMORY_MAX_ENTRIES", 100_000, 100, 100_000_000) as usize,
+        panel_cache_bytes: v.number("PANEL_CACHE_MAX_BYTES", 128 << 20, 1 << 16, 1 << 40) as usize,
+    };
 
     let secret_key = match v.raw("SECRET_KEY") {
         Some(k) if k.chars().count() >= 32 => Some(Secret::new(k.to_owned())),
@@ -476,6 +488,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
             database_url: Secret::new(database_url),
             redis_url,
             redis_key_prefix,
+            caches,
             secret_key: secret_key.unwrap_or_else(|| Secret::new(String::new())),
             encryption_key: encryption_key.unwrap_or_else(EncryptionKey::generate),
             previous_encryption_keys,

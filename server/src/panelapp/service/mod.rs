@@ -38,6 +38,7 @@ use super::search::SearchIndex;
 use super::snapshot::Snapshot;
 use super::{Catalogue, DataOrigin};
 use crate::backend::Cache;
+use crate::backend::bounded::BoundedLru;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 use store::{Lease, PREFIX, Store};
@@ -119,8 +120,10 @@ pub struct PanelAppService {
     catalogues: RwLock<HashMap<Source, Arc<Catalogue>>>,
     index: RwLock<Arc<SearchIndex>>,
     genes: Arc<GeneDirectory>,
-    /// Parsed panel versions, with when they were fetched.
-    parsed: Mutex<HashMap<VersionKey, Dated<Arc<PanelData>>>>,
+    /// Parsed panel versions, with when they were fetched; bounded by the bytes of their
+    /// PanelApp answers (`PANEL_CACHE_MAX_BYTES`), least recently used dropped first (any
+    /// visitor can ask for any historical version).
+    parsed: Mutex<BoundedLru<VersionKey, Dated<Arc<PanelData>>>>,
     /// The current version of each panel asked for.
     current: Mutex<HashMap<(Source, u32), Current>>,
     /// The newest gene index date loaded per source.
@@ -222,13 +225,18 @@ impl PanelAppService {
         let this = Arc::new(Self {
             ttl: p.cache_ttl,
             clients,
-            store: Store::new(cache, redis, disk, p.cache_retention),
+            store: Store::new(cache, redis, disk, p.cache_retention).with_local(
+                crate::backend::MemoryBackend::with_limits((&settings.caches).into()),
+            ),
             genes: Arc::new(GeneDirectory::seeded_from(snapshot.clone(), required)),
             snapshot,
             snapshot_only,
             catalogues: RwLock::default(),
             index: RwLock::default(),
-            parsed: Mutex::default(),
+            parsed: Mutex::new(BoundedLru::new(
+                settings.caches.panel_cache_bytes,
+                usize::MAX,
+            )),
             current: Mutex::default(),
             gene_index_loaded: Mutex::default(),
             flights: Mutex::default(),
@@ -294,6 +302,12 @@ impl PanelAppService {
     /// data then comes from this process's memory and from PanelApp.
     pub fn cache_degraded(&self) -> bool {
         self.store.shared_down()
+    }
+
+    /// The parsed panel versions held in memory: `(versions, bytes, bound in bytes)`.
+    pub fn parsed_cache_usage(&self) -> (usize, usize, usize) {
+        let parsed = lock(&self.parsed);
+        (parsed.len(), parsed.weight(), parsed.max_weight())
     }
 
     /// The symbol resolver and autocomplete source.

@@ -115,7 +115,7 @@ impl PanelAppService {
         let data = Arc::new(data);
         self.genes.add(&data);
         self.note_counts(&data);
-        lock(&self.parsed).insert((source, id, version), (at, data.clone()));
+        lock(&self.parsed).insert((source, id, version), (at, data.clone()), body.len());
         Some((at, data))
     }
 
@@ -248,7 +248,7 @@ impl PanelAppService {
         self.store
             .put(&panel_key(source, id, data.version), &envelope)
             .await;
-        lock(&self.parsed).insert((source, id, data.version), (at, data.clone()));
+        lock(&self.parsed).insert((source, id, data.version), (at, data.clone()), body.len());
         if version.is_none() {
             let cur = Current {
                 version: data.version,
@@ -329,7 +329,7 @@ impl PanelAppService {
         let parsed = lock(&self.parsed);
         current
             .into_iter()
-            .filter_map(|((s, id), cur)| parsed.get(&(s, id, cur.version)).map(|(_, d)| d.clone()))
+            .filter_map(|((s, id), cur)| parsed.peek(&(s, id, cur.version)).map(|(_, d)| d.clone()))
             .collect()
     }
 }

@@ -60,6 +60,12 @@ impl Store {
         }
     }
 
+    /// Uses `local` (bounded) as the stand-in while Redis fails.
+    pub(super) fn with_local(mut self, local: MemoryBackend) -> Self {
+        self.local = local;
+        self
+    }
+
     pub(super) fn retention(&self) -> Duration {
         self.retention
     }
@@ -77,7 +83,13 @@ impl Store {
         if already {
             return;
         }
-        if self.redis {
+        if self.redis && e.unavailable {
+            // The backend logs the outage once (the error says what degrades).
+            tracing::debug!(
+                "PanelApp cache: serving from this instance's memory and PanelApp while Redis \
+                 is down"
+            );
+        } else if self.redis {
             tracing::error!(
                 error = %e,
                 key,

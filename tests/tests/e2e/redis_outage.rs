@@ -98,6 +98,12 @@ async fn a_redis_outage_fails_fast_where_it_must_and_heals_by_itself() {
     assert_eq!(error_code(&body), Some("SERVICE_UNAVAILABLE"), "{body}");
     assert!(took < Duration::from_millis(500), "took {took:?}");
     assert!(app.state.backends.shared_store_down());
+    // Still ready for a load balancer (the database answers): degraded, not taken out.
+    let ready = reqwest::get(app.client.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    assert_eq!(ready["cache"]["detail"]["ok"], false, "{ready}");
 
     // Anonymous reading and merging go on (rate limits count locally meanwhile).
     let started = Instant::now();

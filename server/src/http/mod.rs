@@ -54,13 +54,13 @@ pub fn build_router(app: AppState, schema: AppSchema) -> Router {
         .fallback_service(web::service(&static_dir))
         // Slow clients (a body that trickles or never ends) and slow work alike: the response
         // must start within REQUEST_TIMEOUT. A WebSocket is past this once upgraded.
-        .layer(axum::middleware::map_response(move |response| {
-            timeout_body(response, request_timeout)
-        }))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             request_timeout,
         ))
+        .layer(axum::middleware::map_response(move |response| {
+            timeout_body(response, request_timeout)
+        }))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(backstop))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

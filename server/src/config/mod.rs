@@ -117,9 +117,9 @@ impl TrustedProxies {
         if let Ok(ip) = raw.parse::<std::net::IpAddr>() {
             return Ok(ipnet::IpNet::from(ip.to_canonical()));
         }
-        raw.parse::<ipnet::IpNet>()
-            .map(|n| n.trunc())
-            .map_err(|_| format!("{raw:?} is not an IP address or CIDR network (such as 10.0.0.0/8)"))
+        raw.parse::<ipnet::IpNet>().map(|n| n.trunc()).map_err(|_| {
+            format!("{raw:?} is not an IP address or CIDR network (such as 10.0.0.0/8)")
+        })
     }
 
     /// The loopback and private ranges of `TRUST_PROXY=true`.

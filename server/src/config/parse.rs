@@ -596,13 +596,18 @@ mod tests {
 
     #[test]
     fn trusted_proxies_parse_addresses_and_networks_and_name_bad_entries() {
-        let (partial, _) =
-            Settings::from_vars(&vars(&[("TRUSTED_PROXIES", "203.0.113.7, 10.1.0.0/16,::1")]))
-                .unwrap();
+        let (partial, _) = Settings::from_vars(&vars(&[(
+            "TRUSTED_PROXIES",
+            "203.0.113.7, 10.1.0.0/16,::1",
+        )]))
+        .unwrap();
         let t = &partial.settings.security.trusted_proxies;
         assert!(t.contains("203.0.113.7".parse().unwrap()));
         assert!(t.contains("10.1.200.3".parse().unwrap()));
-        assert!(t.contains("::ffff:10.1.0.9".parse().unwrap()), "IPv4-mapped");
+        assert!(
+            t.contains("::ffff:10.1.0.9".parse().unwrap()),
+            "IPv4-mapped"
+        );
         assert!(t.contains("::1".parse().unwrap()));
         assert!(!t.contains("10.2.0.1".parse().unwrap()));
         assert!(!t.contains("127.0.0.1".parse().unwrap()));
@@ -619,7 +624,14 @@ mod tests {
     fn trust_proxy_means_loopback_and_private_ranges() {
         let (partial, _) = Settings::from_vars(&vars(&[("TRUST_PROXY", "true")])).unwrap();
         let t = &partial.settings.security.trusted_proxies;
-        for ip in ["127.0.0.1", "10.9.8.7", "172.20.0.1", "192.168.1.1", "::1", "fd00::1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.9.8.7",
+            "172.20.0.1",
+            "192.168.1.1",
+            "::1",
+            "fd00::1",
+        ] {
             assert!(t.contains(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["203.0.113.9", "172.32.0.1", "2001:db8::1"] {

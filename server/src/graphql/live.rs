@@ -93,7 +93,11 @@ pub async fn refresh_identity(
     user: &CurrentUser,
 ) -> AppResult<Result<CurrentUser, AppError>> {
     let ended = |reason: &str, message: &str| {
-        Ok(Err(AppError::new(shared::ErrorCode::Unauthenticated, message).with("reason", reason)))
+        Ok(Err(AppError::new(
+            shared::ErrorCode::Unauthenticated,
+            message,
+        )
+        .with("reason", reason)))
     };
     match &user.via {
         AuthVia::Session { key } => {
@@ -103,8 +107,7 @@ pub async fn refresh_identity(
                 .get(key)
                 .await?
                 .and_then(|bytes| serde_json::from_slice::<SessionRecord>(&bytes).ok());
-            let live = record
-                .is_some_and(|r| r.user_id == user.id && r.expires_at > Utc::now());
+            let live = record.is_some_and(|r| r.user_id == user.id && r.expires_at > Utc::now());
             if !live {
                 return ended("session_ended", "your session has ended; log in again");
             }
@@ -117,7 +120,10 @@ pub async fn refresh_identity(
                     && t.expires_at.is_none_or(|e| e > Utc::now())
             });
             if !live {
-                return ended("token_revoked", "the API token is invalid, expired or revoked");
+                return ended(
+                    "token_revoked",
+                    "the API token is invalid, expired or revoked",
+                );
             }
         }
     }
@@ -136,9 +142,8 @@ pub async fn refresh_identity(
 /// What a live subscription checks again whenever its caller's account changes and every
 /// `WS_RECHECK_INTERVAL`: given the caller as stored now (`None` for an anonymous visitor),
 /// whether they may still receive it.
-pub type Authorise = Box<
-    dyn Fn(AppState, Option<CurrentUser>) -> BoxFuture<'static, AppResult<()>> + Send + Sync,
->;
+pub type Authorise =
+    Box<dyn Fn(AppState, Option<CurrentUser>) -> BoxFuture<'static, AppResult<()>> + Send + Sync>;
 
 /// A subscription that anyone may hear; only the caller's identity is re-checked.
 pub fn anyone() -> Authorise {
@@ -154,7 +159,8 @@ pub fn role_at_least(role: Role) -> Authorise {
                 return Err(AppError::forbidden("change your password first")
                     .with("reason", "password_change_required"));
             }
-            user.at_least(role).map_err(|e| e.with("reason", "role_lost"))
+            user.at_least(role)
+                .map_err(|e| e.with("reason", "role_lost"))
         })
     })
 }

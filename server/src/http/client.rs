@@ -95,12 +95,20 @@ mod tests {
         );
         // Chained proxies are skipped.
         assert_eq!(
-            ip(&["1.1.1.1, 203.0.113.9, 10.0.0.2"], "127.0.0.1:5000", &trusted),
+            ip(
+                &["1.1.1.1, 203.0.113.9, 10.0.0.2"],
+                "127.0.0.1:5000",
+                &trusted
+            ),
             "203.0.113.9"
         );
         // Several header lines are one list.
         assert_eq!(
-            ip(&["1.1.1.1", "203.0.113.9, 10.0.0.2"], "127.0.0.1:5000", &trusted),
+            ip(
+                &["1.1.1.1", "203.0.113.9, 10.0.0.2"],
+                "127.0.0.1:5000",
+                &trusted
+            ),
             "203.0.113.9"
         );
     }
@@ -109,7 +117,11 @@ mod tests {
     fn garbage_stops_the_walk_at_the_last_trusted_hop() {
         let trusted = proxies(&["127.0.0.1", "10.0.0.0/8"]);
         assert_eq!(
-            ip(&["203.0.113.9, garbage, 10.0.0.2"], "127.0.0.1:5000", &trusted),
+            ip(
+                &["203.0.113.9, garbage, 10.0.0.2"],
+                "127.0.0.1:5000",
+                &trusted
+            ),
             "10.0.0.2"
         );
         assert_eq!(ip(&["garbage"], "127.0.0.1:5000", &trusted), "127.0.0.1");

@@ -194,7 +194,7 @@ impl Connection {
 /// What the client's message means for the socket.
 enum Next {
     /// Hand this message to async-graphql.
-    Forward(serde_json::Result<ClientMessage>),
+    Forward(Box<serde_json::Result<ClientMessage>>),
     /// Answer operation `id` with this error ourselves.
     Refuse(String, AppError),
     /// Fail every running operation with this error and close.
@@ -330,7 +330,7 @@ pub(super) async fn serve(
         };
         match next {
             Next::Forward(message) => {
-                if to_graphql.send(message).await.is_err() {
+                if to_graphql.send(*message).await.is_err() {
                     break;
                 }
             }
@@ -367,7 +367,7 @@ async fn client_message(
     let message = match ClientMessage::from_bytes(bytes) {
         Ok(m) => m,
         // async-graphql closes with 1002 and the parse error.
-        Err(e) => return Next::Forward(Err(e)),
+        Err(e) => return Next::Forward(Box::new(Err(e))),
     };
     match message {
         ClientMessage::ConnectionInit { payload } if conn.identity.is_none() => {
@@ -381,9 +381,9 @@ async fn client_message(
                 Err(e) => Err(async_graphql::Error::from(e)),
             };
             *init_outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
-            Next::Forward(Ok(ClientMessage::ConnectionInit {
+            Next::Forward(Box::new(Ok(ClientMessage::ConnectionInit {
                 payload: Some(payload),
-            }))
+            })))
         }
         ClientMessage::Start { id, payload } if conn.identity.is_some() => {
             if conn.running.contains(&id) {
@@ -405,10 +405,10 @@ async fn client_message(
             match conn.admit(&payload).await {
                 Ok(ctx) => {
                     conn.running.insert(id.clone());
-                    Next::Forward(Ok(ClientMessage::Start {
+                    Next::Forward(Box::new(Ok(ClientMessage::Start {
                         id,
                         payload: payload.data(ctx),
-                    }))
+                    })))
                 }
                 Err(Refusal::Operation(error)) => Next::Refuse(id, error),
                 Err(Refusal::Identity(error)) => {
@@ -419,9 +419,9 @@ async fn client_message(
         }
         ClientMessage::Stop { id } => {
             conn.running.remove(&id);
-            Next::Forward(Ok(ClientMessage::Stop { id }))
+            Next::Forward(Box::new(Ok(ClientMessage::Stop { id })))
         }
-        other => Next::Forward(Ok(other)),
+        other => Next::Forward(Box::new(Ok(other))),
     }
 }
 
@@ -438,7 +438,11 @@ async fn identity_check(conn: &mut Connection) -> Next {
 }
 
 async fn subscribe_accounts(app: &AppState) -> Option<AccountEvents> {
-    match app.events.subscribe::<AccountChanged>(Channel::Accounts).await {
+    match app
+        .events
+        .subscribe::<AccountChanged>(Channel::Accounts)
+        .await
+    {
         Ok(stream) => Some(Box::pin(stream)),
         Err(e) => {
             // The periodic re-check still runs.
@@ -523,6 +527,9 @@ mod tests {
             completed_id(r#"{"type":"complete","id":"7"}"#).as_deref(),
             Some("7")
         );
-        assert_eq!(completed_id(r#"{"type":"next","id":"7","payload":{}}"#), None);
+        assert_eq!(
+            completed_id(r#"{"type":"next","id":"7","payload":{}}"#),
+            None
+        );
     }
 }

@@ -111,7 +111,10 @@ on_both!(
         assert_eq!(me["data"]["me"]["username"], "ada", "{me}");
         let banners = ws.subscribe(BANNERS, json!({})).await;
         let first = ws.next_data(&banners, WAIT).await.unwrap();
-        assert_eq!(first["data"]["adminMessages"]["change"], "INITIAL", "{first}");
+        assert_eq!(
+            first["data"]["adminMessages"]["change"], "INITIAL",
+            "{first}"
+        );
 
         ada.data("mutation { logout }", json!({})).await;
 
@@ -161,7 +164,10 @@ on_both!(
             .unwrap();
         assert_eq!(error_code(&denied), Some("FORBIDDEN"), "{denied}");
         let me = ws.request("{ me { role } }", json!({})).await.unwrap();
-        assert_eq!(me["data"]["me"]["role"], "USER", "the socket stays open: {me}");
+        assert_eq!(
+            me["data"]["me"]["role"], "USER",
+            "the socket stays open: {me}"
+        );
         let refused = ws.request(FEED, json!({})).await.unwrap();
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
     }
@@ -302,12 +308,18 @@ on_both!(
         let refused = ws.next_data(&third, WAIT).await.expect("an answer");
         assert_eq!(refused["type"], "error", "{refused}");
         assert_eq!(error_code(&refused), Some("RATE_LIMITED"), "{refused}");
-        assert_eq!(refused["payload"][0]["extensions"]["limit"], "ws_operations");
+        assert_eq!(
+            refused["payload"][0]["extensions"]["limit"],
+            "ws_operations"
+        );
         // The socket lives on; ending one operation makes room for another.
         ws.send(json!({ "id": first, "type": "complete" })).await;
         let fourth = ws.subscribe(BANNERS, json!({})).await;
         let update = ws.next_data(&fourth, WAIT).await.unwrap();
-        assert_eq!(update["data"]["adminMessages"]["change"], "INITIAL", "{update}");
+        assert_eq!(
+            update["data"]["adminMessages"]["change"], "INITIAL",
+            "{update}"
+        );
     }
 );
 
@@ -319,7 +331,10 @@ on_both!(
             .await
             .unwrap();
         let small = ws
-            .request(&format!("{{ __typename }}\n# {}", "x".repeat(1000)), json!({}))
+            .request(
+                &format!("{{ __typename }}\n# {}", "x".repeat(1000)),
+                json!({}),
+            )
             .await
             .unwrap();
         assert_eq!(small["data"]["__typename"], "Query", "{small}");

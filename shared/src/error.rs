@@ -12,6 +12,8 @@ closed_enum! {
         RateLimited = "RATE_LIMITED",
         AccountLocked = "ACCOUNT_LOCKED",
         PayloadTooLarge = "PAYLOAD_TOO_LARGE",
+        /// The request took longer than `REQUEST_TIMEOUT`.
+        Timeout = "TIMEOUT",
         UpstreamUnavailable = "UPSTREAM_UNAVAILABLE",
         Internal = "INTERNAL",
         /// A store the operation needs (Redis: sessions, logins, shared state) does not
@@ -32,6 +34,7 @@ impl ErrorCode {
             Self::RateLimited => 429,
             Self::AccountLocked => 423,
             Self::PayloadTooLarge => 413,
+            Self::Timeout => 504,
             Self::UpstreamUnavailable => 502,
             Self::Internal => 500,
             Self::ServiceUnavailable => 503,

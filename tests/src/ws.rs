@@ -14,6 +14,8 @@ type Socket =
 pub struct WsClient {
     socket: Socket,
     next_id: u64,
+    /// The close frame, once one was read while waiting for something else.
+    close: Option<Closed>,
 }
 
 /// How the connection closed, when it did.
@@ -41,7 +43,11 @@ impl WsClient {
         let (socket, _) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Self { socket, next_id: 1 })
+        Ok(Self {
+            socket,
+            next_id: 1,
+            close: None,
+        })
     }
 
     /// Opens the socket and completes `connection_init` with `payload`.
@@ -79,6 +85,21 @@ impl WsClient {
         id
     }
 
+    /// Sends a raw text frame (for malformed or oversized messages).
+    pub async fn send_text(&mut self, text: String) -> Result<(), String> {
+        self.socket
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs one query or mutation over the socket; returns its `next` payload, or the whole
+    /// `error` message when the server refused it (`None` on close or timeout).
+    pub async fn request(&mut self, query: &str, variables: Value) -> Option<Value> {
+        let id = self.subscribe(query, variables).await;
+        self.next_data(&id, Duration::from_secs(10)).await
+    }
+
     /// The next JSON message (answering pings), or `None` on close/timeout.
     pub async fn next_json(&mut self, timeout: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + timeout;
@@ -96,7 +117,10 @@ impl WsClient {
                     }
                     return Some(value);
                 }
-                Message::Close(_) => return None,
+                Message::Close(frame) => {
+                    self.close = Some(closed_from(frame));
+                    return None;
+                }
                 _ => continue,
             }
         }
@@ -129,6 +153,9 @@ impl WsClient {
 
     /// Waits for the server to close the socket; returns the close frame.
     pub async fn closed(&mut self, timeout: Duration) -> Option<Closed> {
+        if let Some(closed) = self.close.take() {
+            return Some(closed);
+        }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             match tokio::time::timeout_at(deadline, self.socket.next()).await {
@@ -145,20 +172,22 @@ impl WsClient {
                         reason: String::new(),
                     });
                 }
-                Ok(Some(Ok(Message::Close(frame)))) => {
-                    return Some(match frame {
-                        Some(f) => Closed {
-                            code: f.code.into(),
-                            reason: f.reason.to_string(),
-                        },
-                        None => Closed {
-                            code: 1005,
-                            reason: String::new(),
-                        },
-                    });
-                }
+                Ok(Some(Ok(Message::Close(frame)))) => return Some(closed_from(frame)),
                 Ok(Some(Ok(_))) => continue,
             }
         }
+    }
+}
+
+fn closed_from(frame: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> Closed {
+    match frame {
+        Some(f) => Closed {
+            code: f.code.into(),
+            reason: f.reason.to_string(),
+        },
+        None => Closed {
+            code: 1005,
+            reason: String::new(),
+        },
     }
 }

@@ -74,14 +74,75 @@ pub struct SecuritySettings {
     pub secure_cookies: bool,
     /// Origins allowed for CORS and WebSocket connections besides the server's own.
     pub allowed_origins: Vec<String>,
-    /// Trust `X-Forwarded-For` from a reverse proxy for the client address.
-    pub trust_proxy: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, plus loopback
+    /// and private ranges with `TRUST_PROXY=true`).
+    pub trusted_proxies: TrustedProxies,
     /// Concurrent argon2 hashes; the rest wait, so a login flood can not starve the runtime.
     pub password_hash_concurrency: usize,
     /// A WebSocket must send `connection_init` within this time.
     pub ws_init_timeout: Duration,
     /// The server pings idle WebSockets this often.
     pub ws_ping_interval: Duration,
+    /// Operations (queries, mutations, subscriptions) one WebSocket may run at once.
+    pub ws_max_operations: usize,
+    /// How often an open WebSocket and each subscription re-check their identity and rights
+    /// (besides at once when the account changes).
+    pub ws_recheck_interval: Duration,
+    /// A WebSocket with no running operation and no message from the client for this long
+    /// is closed (pings do not count).
+    pub ws_idle_timeout: Duration,
+    /// Longest time an HTTP request may take until its response starts.
+    pub request_timeout: Duration,
+}
+
+/// Addresses and networks of reverse proxies whose `X-Forwarded-For` entries are believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies {
+    nets: Vec<ipnet::IpNet>,
+}
+
+impl TrustedProxies {
+    /// What `TRUST_PROXY=true` trusts: loopback and the private ranges (RFC 1918, IPv6 ULA).
+    pub const PRIVATE_RANGES: &[&str] = &[
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    ];
+
+    pub fn new(nets: Vec<ipnet::IpNet>) -> Self {
+        Self { nets }
+    }
+
+    /// Parses one entry: an address (`10.0.0.7`, `::1`) or a network (`10.0.0.0/8`).
+    pub fn parse_entry(raw: &str) -> Result<ipnet::IpNet, String> {
+        let raw = raw.trim();
+        if let Ok(ip) = raw.parse::<std::net::IpAddr>() {
+            return Ok(ipnet::IpNet::from(ip.to_canonical()));
+        }
+        raw.parse::<ipnet::IpNet>().map(|n| n.trunc()).map_err(|_| {
+            format!("{raw:?} is not an IP address or CIDR network (such as 10.0.0.0/8)")
+        })
+    }
+
+    /// The loopback and private ranges of `TRUST_PROXY=true`.
+    pub fn private_ranges() -> Vec<ipnet::IpNet> {
+        Self::PRIVATE_RANGES
+            .iter()
+            .filter_map(|r| r.parse().ok())
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nets.is_empty()
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.nets.iter().any(|n| n.contains(&ip))
+    }
 }
 
 /// Where PanelApp data comes from.
@@ -327,7 +388,27 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "TRUST_PROXY",
-        "trust X-Forwarded-For from a reverse proxy (default false)",
+        "trust X-Forwarded-For from proxies on loopback and private networks (default false)",
+    ),
+    (
+        "TRUSTED_PROXIES",
+        "comma-separated proxy addresses or CIDR networks whose X-Forwarded-For is believed",
+    ),
+    (
+        "REQUEST_TIMEOUT",
+        "seconds an HTTP request may take until its response starts (default 60)",
+    ),
+    (
+        "WS_MAX_OPERATIONS",
+        "operations one WebSocket may run at once (default 20)",
+    ),
+    (
+        "WS_RECHECK_INTERVAL",
+        "seconds between re-checks of a WebSocket's session and rights (default 15)",
+    ),
+    (
+        "WS_IDLE_TIMEOUT",
+        "seconds a WebSocket without operations or client messages stays open (default 300)",
     ),
     (
         "PASSWORD_HASH_CONCURRENCY",

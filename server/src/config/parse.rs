@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::secret::{EncryptionKey, Secret};
 use super::{
     BodyLimits, CacheLimits, DEFAULT_AU_URL, DEFAULT_UK_URL, Environment, GraphqlLimits,
-    LogSettings, PanelAppSettings, SecuritySettings, Settings,
+    LogSettings, PanelAppSettings, SecuritySettings, Settings, TrustedProxies,
 };
 
 /// One problem with one variable.
@@ -148,6 +148,24 @@ impl<'a> Vars<'a> {
             }
         }
     }
+}
+
+/// `TRUSTED_PROXIES` (every bad entry is named), plus loopback and the private ranges when
+/// `TRUST_PROXY=true`.
+fn trusted_proxies(v: &mut Vars<'_>) -> TrustedProxies {
+    let mut nets = Vec::new();
+    if v.flag("TRUST_PROXY", false) {
+        nets.extend(TrustedProxies::private_ranges());
+    }
+    if let Some(raw) = v.raw("TRUSTED_PROXIES") {
+        for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match TrustedProxies::parse_entry(entry) {
+                Ok(net) => nets.push(net),
+                Err(e) => v.error("TRUSTED_PROXIES", e),
+            }
+        }
+    }
+    TrustedProxies::new(nets)
 }
 
 /// Settings parsed from variables, before missing development keys are generated.
@@ -416,10 +434,14 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
                     .collect()
             })
             .unwrap_or_default(),
-        trust_proxy: v.flag("TRUST_PROXY", false),
+        trusted_proxies: trusted_proxies(v),
         password_hash_concurrency: v.number("PASSWORD_HASH_CONCURRENCY", cpus, 1, 256) as usize,
         ws_init_timeout: v.seconds("WS_INIT_TIMEOUT", 10, 1, 300),
         ws_ping_interval: v.seconds("WS_PING_INTERVAL", 15, 1, 3600),
+        ws_max_operations: v.number("WS_MAX_OPERATIONS", 20, 1, 10_000) as usize,
+        ws_recheck_interval: v.seconds("WS_RECHECK_INTERVAL", 15, 1, 3600),
+        ws_idle_timeout: v.seconds("WS_IDLE_TIMEOUT", 300, 1, 7 * 86400),
+        request_timeout: v.seconds("REQUEST_TIMEOUT", 60, 1, 3600),
     };
     let panelapp = PanelAppSettings {
         uk_url: v.url("PANELAPP_UK_URL", DEFAULT_UK_URL),
@@ -587,6 +609,53 @@ mod tests {
         ]));
         assert_eq!(error_vars(&report), ["PANELAPP_CACHE_RETENTION"]);
         assert!(report.errors[0].message.contains("PANELAPP_CACHE_TTL"));
+    }
+
+    #[test]
+    fn trusted_proxies_parse_addresses_and_networks_and_name_bad_entries() {
+        let (partial, _) = Settings::from_vars(&vars(&[(
+            "TRUSTED_PROXIES",
+            "203.0.113.7, 10.1.0.0/16,::1",
+        )]))
+        .unwrap();
+        let t = &partial.settings.security.trusted_proxies;
+        assert!(t.contains("203.0.113.7".parse().unwrap()));
+        assert!(t.contains("10.1.200.3".parse().unwrap()));
+        assert!(
+            t.contains("::ffff:10.1.0.9".parse().unwrap()),
+            "IPv4-mapped"
+        );
+        assert!(t.contains("::1".parse().unwrap()));
+        assert!(!t.contains("10.2.0.1".parse().unwrap()));
+        assert!(!t.contains("127.0.0.1".parse().unwrap()));
+        let report = Settings::validate(&vars(&[(
+            "TRUSTED_PROXIES",
+            "10.0.0.0/8, proxy.local, 10.0.0.0/33",
+        )]));
+        assert_eq!(error_vars(&report), ["TRUSTED_PROXIES", "TRUSTED_PROXIES"]);
+        assert!(report.errors[0].message.contains("proxy.local"));
+        assert!(report.errors[1].message.contains("10.0.0.0/33"));
+    }
+
+    #[test]
+    fn trust_proxy_means_loopback_and_private_ranges() {
+        let (partial, _) = Settings::from_vars(&vars(&[("TRUST_PROXY", "true")])).unwrap();
+        let t = &partial.settings.security.trusted_proxies;
+        for ip in [
+            "127.0.0.1",
+            "10.9.8.7",
+            "172.20.0.1",
+            "192.168.1.1",
+            "::1",
+            "fd00::1",
+        ] {
+            assert!(t.contains(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["203.0.113.9", "172.32.0.1", "2001:db8::1"] {
+            assert!(!t.contains(ip.parse().unwrap()), "{ip}");
+        }
+        let (partial, _) = Settings::from_vars(&vars(&[])).unwrap();
+        assert!(partial.settings.security.trusted_proxies.is_empty());
     }
 
     #[test]

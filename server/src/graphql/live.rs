@@ -1,26 +1,24 @@
-//! `auditEvents`: the live audit feed for admins, fanned out across instances. The stream ends
-//! (with an error) when the admin's session ends, the account is deactivated or the role is
-//! lost; a subscriber too slow to keep up is told how many events it missed.
-
-use std::time::Duration;
+//! Live subscriptions: [`guarded`], the one loop every subscription runs in (it ends the
+//! subscription with an error when the caller's session ends, the account is deactivated or
+//! its rights no longer allow it), [`refresh_identity`], shared with the WebSocket layer, and
+//! `auditEvents`, the live audit feed for admins, fanned out across instances (a subscriber
+//! too slow to keep up is told how many events it missed).
 
 use async_graphql::{Context, ID, InputObject, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use entity::{api_tokens, user};
+use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use sea_orm::EntityTrait;
 use shared::{AuditAction, Role};
 
 use super::ContextExt;
-use crate::auth::{AuthVia, CurrentUser};
+use crate::auth::{AuthVia, CurrentUser, SessionRecord};
 use crate::error::{AppError, AppResult};
 use crate::events::{Channel, Received};
 use crate::services::admin::AccountChanged;
 use crate::services::audit::AuditEvent as Event;
 use crate::state::AppState;
-
-/// How often a live subscription re-checks that its user may still listen.
-pub const RECHECK_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Which live events to receive; every field narrows.
 #[derive(InputObject, Default, Clone)]
@@ -86,31 +84,173 @@ impl AuditEvent {
     }
 }
 
-/// Whether `user` may still receive admin events: the session (or token) is alive and the
-/// account is an active admin.
-async fn still_admin(state: &AppState, user: &CurrentUser) -> AppResult<()> {
+/// Checks that an identity still holds: the session (or API token) is alive and the account
+/// active. The result is the user as stored now (role, `must_change_password`), or
+/// UNAUTHENTICATED naming why (`reason`: `session_ended`, `token_revoked`, `deactivated`).
+/// The outer error is trouble reaching the stores, which proves nothing either way.
+pub async fn refresh_identity(
+    state: &AppState,
+    user: &CurrentUser,
+) -> AppResult<Result<CurrentUser, AppError>> {
+    let ended = |reason: &str, message: &str| {
+        Ok(Err(AppError::new(
+            shared::ErrorCode::Unauthenticated,
+            message,
+        )
+        .with("reason", reason)))
+    };
     match &user.via {
         AuthVia::Session { key } => {
-            if state.backends.sessions.get(key).await?.is_none() {
-                return Err(AppError::unauthenticated().with("reason", "session_ended"));
+            let record = state
+                .backends
+                .sessions
+                .get(key)
+                .await?
+                .and_then(|bytes| serde_json::from_slice::<SessionRecord>(&bytes).ok());
+            let live = record.is_some_and(|r| r.user_id == user.id && r.expires_at > Utc::now());
+            if !live {
+                return ended("session_ended", "your session has ended; log in again");
             }
         }
         AuthVia::Token { id } => {
             let token = api_tokens::Entity::find_by_id(*id).one(&state.db).await?;
             let live = token.is_some_and(|t| {
-                t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > Utc::now())
+                t.user_id == user.id
+                    && t.revoked_at.is_none()
+                    && t.expires_at.is_none_or(|e| e > Utc::now())
             });
             if !live {
-                return Err(AppError::unauthenticated().with("reason", "token_revoked"));
+                return ended(
+                    "token_revoked",
+                    "the API token is invalid, expired or revoked",
+                );
             }
         }
     }
-    let row = user::Entity::find_by_id(user.id).one(&state.db).await?;
-    match row {
-        Some(u) if u.is_active && u.role == Role::Admin => Ok(()),
-        Some(u) if !u.is_active => Err(AppError::unauthenticated().with("reason", "deactivated")),
-        _ => Err(AppError::forbidden("the ADMIN role was removed").with("reason", "role_lost")),
+    match user::Entity::find_by_id(user.id).one(&state.db).await? {
+        Some(row) if row.is_active => Ok(Ok(CurrentUser {
+            id: row.id,
+            username: row.username,
+            role: row.role,
+            must_change_password: row.must_change_password,
+            via: user.via.clone(),
+        })),
+        _ => ended("deactivated", "the account is deactivated"),
     }
+}
+
+/// What a live subscription checks again whenever its caller's account changes and every
+/// `WS_RECHECK_INTERVAL`: given the caller as stored now (`None` for an anonymous visitor),
+/// whether they may still receive it.
+pub type Authorise =
+    Box<dyn Fn(AppState, Option<CurrentUser>) -> BoxFuture<'static, AppResult<()>> + Send + Sync>;
+
+/// A subscription that anyone may hear; only the caller's identity is re-checked.
+pub fn anyone() -> Authorise {
+    Box::new(|_, _| Box::pin(async { Ok(()) }))
+}
+
+/// A subscription for one role and above.
+pub fn role_at_least(role: Role) -> Authorise {
+    Box::new(move |_, user| {
+        Box::pin(async move {
+            let user = user.ok_or_else(AppError::unauthenticated)?;
+            if user.must_change_password {
+                return Err(AppError::forbidden("change your password first")
+                    .with("reason", "password_change_required"));
+            }
+            user.at_least(role)
+                .map_err(|e| e.with("reason", "role_lost"))
+        })
+    })
+}
+
+/// The one loop every subscription runs in: relays `events` while the caller may listen.
+/// Whenever the caller's account changes (logout, password change or reset, deactivation,
+/// role change: [`AccountChanged`]) and every `WS_RECHECK_INTERVAL`, the identity is checked
+/// again ([`refresh_identity`]) and then `authorise`d; the first failure is sent as the
+/// subscription's last item and ends it. Trouble reaching the stores ends nothing (the next
+/// check decides).
+pub async fn guarded<T, S>(
+    ctx: &Context<'_>,
+    authorise: Authorise,
+    events: S,
+) -> Result<impl Stream<Item = Result<T>> + use<T, S>>
+where
+    T: Send + 'static,
+    S: Stream<Item = Result<T>> + Send + 'static,
+{
+    let state = ctx.state().clone();
+    let mut user = ctx.current_user().cloned();
+    authorise(state.clone(), user.clone()).await?;
+    let accounts = match &user {
+        Some(_) => Some(
+            state
+                .events
+                .subscribe::<AccountChanged>(Channel::Accounts)
+                .await?,
+        ),
+        None => None,
+    };
+    let interval = state.settings.security.ws_recheck_interval;
+    Ok(async_stream::stream! {
+        let mut events = Box::pin(events);
+        let mut accounts = accounts.map(Box::pin);
+        let mut recheck = tokio::time::interval(interval);
+        recheck.tick().await;
+        loop {
+            let check = tokio::select! {
+                item = events.next() => match item {
+                    Some(item) => {
+                        // An error is a subscription's last word.
+                        let failed = item.is_err();
+                        yield item;
+                        if failed {
+                            break;
+                        }
+                        false
+                    }
+                    None => break,
+                },
+                change = async {
+                    match accounts.as_mut() {
+                        Some(a) => a.next().await,
+                        None => std::future::pending().await,
+                    }
+                } => match change {
+                    Some(Received::Event(c)) => user.as_ref().is_some_and(|u| u.id == c.user_id),
+                    Some(Received::Lagged(_)) => true,
+                    None => {
+                        accounts = None;
+                        false
+                    }
+                },
+                _ = recheck.tick() => true,
+            };
+            if !check {
+                continue;
+            }
+            let fresh = match &user {
+                Some(u) => match refresh_identity(&state, u).await {
+                    Ok(Ok(fresh)) => Some(fresh),
+                    Ok(Err(ended)) => {
+                        yield Err(ended.into());
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e.message, "subscription re-check postponed");
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            if let Err(e) = authorise(state.clone(), fresh.clone()).await {
+                yield Err(e.into());
+                break;
+            }
+            user = fresh;
+        }
+    })
 }
 
 #[derive(Default)]
@@ -118,54 +258,33 @@ pub struct LiveSubscription;
 
 #[Subscription]
 impl LiveSubscription {
-    /// Audit events as they are committed, on any instance (admins only).
+    /// Audit events as they are committed, on any instance (admins only). Ends with an error
+    /// when the admin's session ends, the account is deactivated or the role is lost.
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<AuditEventFilter>,
     ) -> Result<impl Stream<Item = Result<AuditEvent>> + use<>> {
-        let (user, _) = ctx.require_admin()?;
-        let user = user.clone();
-        let state = ctx.state().clone();
+        ctx.require_admin()?;
         let filter = filter.unwrap_or_default();
-        let events = state.events.subscribe::<Event>(Channel::Audit).await?;
-        let accounts = state
+        let events = ctx
+            .state()
             .events
-            .subscribe::<AccountChanged>(Channel::Accounts)
+            .subscribe::<Event>(Channel::Audit)
             .await?;
-        Ok(async_stream::stream! {
-            let mut events = Box::pin(events);
-            let mut accounts = Box::pin(accounts);
-            let mut recheck = tokio::time::interval(RECHECK_INTERVAL);
-            recheck.tick().await;
+        let feed = async_stream::stream! {
             let mut missed = 0u64;
-            loop {
-                let check = tokio::select! {
-                    event = events.next() => match event {
-                        Some(Received::Event(e)) => {
-                            if filter.matches(&e) {
-                                yield Ok(AuditEvent::new(e, std::mem::take(&mut missed)));
-                            }
-                            false
+            for await event in events {
+                match event {
+                    Received::Event(e) => {
+                        if filter.matches(&e) {
+                            yield Ok(AuditEvent::new(e, std::mem::take(&mut missed)));
                         }
-                        Some(Received::Lagged(n)) => {
-                            missed += n;
-                            false
-                        }
-                        None => break,
-                    },
-                    change = accounts.next() => match change {
-                        Some(Received::Event(c)) => c.user_id == user.id,
-                        Some(Received::Lagged(_)) => true,
-                        None => break,
-                    },
-                    _ = recheck.tick() => true,
-                };
-                if check && let Err(e) = still_admin(&state, &user).await {
-                    yield Err(e.into());
-                    break;
+                    }
+                    Received::Lagged(n) => missed += n,
                 }
             }
-        })
+        };
+        guarded(ctx, role_at_least(Role::Admin), feed).await
     }
 }

@@ -209,17 +209,17 @@ impl MessagesSubscription {
     async fn admin_messages(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = BannerUpdate> + use<>> {
+    ) -> Result<impl Stream<Item = Result<BannerUpdate>> + use<>> {
         let state = ctx.state().clone();
         let events = state
             .events
             .subscribe::<MessageEvent>(Channel::AdminMessages)
             .await?;
-        Ok(async_stream::stream! {
+        let banners = async_stream::stream! {
             let mut events = Box::pin(events);
             let mut current = snapshot(&state, BannerChange::Initial, None).await;
             let mut expiry = next_expiry(&current);
-            yield current;
+            yield Ok(current);
             loop {
                 let wait = expiry
                     .as_ref()
@@ -246,8 +246,10 @@ impl MessagesSubscription {
                     }
                 }
                 expiry = next_expiry(&current);
-                yield current;
+                yield Ok(current);
             }
-        })
+        };
+        // Everyone may listen; a logged-in listener's session is still re-checked.
+        super::live::guarded(ctx, super::live::anyone(), banners).await
     }
 }

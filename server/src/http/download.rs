@@ -36,7 +36,7 @@ pub async fn get(
 ) -> Response {
     let app = &state.app;
     let actor = Actor {
-        ip: Some(client_ip(&headers, peer, app.settings.security.trust_proxy).to_string()),
+        ip: Some(client_ip(&headers, peer, &app.settings.security.trusted_proxies).to_string()),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())

@@ -39,7 +39,7 @@ fn base_context(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> RequestContext {
-    let ip = client_ip(headers, peer, state.app.settings.security.trust_proxy);
+    let ip = client_ip(headers, peer, &state.app.settings.security.trusted_proxies);
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

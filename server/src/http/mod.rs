@@ -13,13 +13,15 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::{HeaderName, HeaderValue, Method, header};
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::AppSchema;
@@ -40,6 +42,7 @@ pub fn build_router(app: AppState, schema: AppSchema) -> Router {
     let backstop = settings.body.max_upload_bytes + settings.body.max_json_bytes + 64 * 1024;
     let cors = cors_layer(&settings.security.allowed_origins);
     let static_dir = settings.static_dir.clone();
+    let request_timeout = settings.security.request_timeout;
     let state = HttpState { app, schema };
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -49,6 +52,15 @@ pub fn build_router(app: AppState, schema: AppSchema) -> Router {
         .route("/admin/audit.csv", get(admin_exports::audit_csv))
         .with_state(state)
         .fallback_service(web::service(&static_dir))
+        // Slow clients (a body that trickles or never ends) and slow work alike: the response
+        // must start within REQUEST_TIMEOUT. A WebSocket is past this once upgraded.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(axum::middleware::map_response(move |response| {
+            timeout_body(response, request_timeout)
+        }))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(backstop))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -78,6 +90,25 @@ pub const GRAPHIQL_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
      style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https://unpkg.com; \
      font-src 'self' data: https://unpkg.com; connect-src 'self'; object-src 'none'; \
      frame-ancestors 'none'";
+
+/// The JSON error for a request cut by the timeout layer (which answers with an empty body).
+async fn timeout_body(response: Response, limit: Duration) -> Response {
+    if response.status() != StatusCode::GATEWAY_TIMEOUT
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    tracing::warn!(limit_s = limit.as_secs(), "request timed out");
+    crate::error::AppError::new(
+        shared::ErrorCode::Timeout,
+        format!(
+            "the request took longer than {} s (REQUEST_TIMEOUT) and was stopped",
+            limit.as_secs()
+        ),
+    )
+    .with("limit", limit.as_secs())
+    .into_response()
+}
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))

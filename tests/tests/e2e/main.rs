@@ -20,3 +20,4 @@ mod upload_limits;
 mod web_accounts;
 mod web_panelapp;
 mod web_saved;
+mod websocket_auth;

@@ -1,10 +1,8 @@
 //! `savedPanelChanged(id)`: live notice of new versions, status changes, shares and comments,
 //! for those who may view the panel (re-checked as rights change).
 
-use std::time::Duration;
-
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 use super::viewer;
 use crate::auth::permissions::Action;
@@ -41,28 +39,31 @@ impl SavedPanelSubscription {
             .events
             .subscribe::<PanelEvent>(Channel::SavedPanels)
             .await?;
-        Ok(async_stream::stream! {
-            let mut events = Box::pin(events);
-            let mut recheck = tokio::time::interval(Duration::from_secs(10));
-            recheck.tick().await;
-            loop {
-                let event = tokio::select! {
-                    e = events.next() => match e {
-                        Some(Received::Event(e)) if e.panel_id == panel_id => Some(e),
-                        Some(_) => None,
-                        None => break,
-                    },
-                    _ = recheck.tick() => None,
-                };
-                // Rights can change (a revoked share): check before every delivery.
-                if let Err(e) = saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await {
-                    yield Err(e.into());
+        let delivering = who.clone();
+        let changes = async_stream::stream! {
+            for await event in events {
+                let Received::Event(e) = event else { continue };
+                if e.panel_id != panel_id {
+                    continue;
+                }
+                // A revoked share publishes no account change: check before every delivery.
+                if let Err(err) = saved::open(&state, &delivering, panel_id, Action::ViewSavedPanel).await {
+                    yield Err(err.into());
                     break;
                 }
-                if let Some(e) = event {
-                    yield Ok(SavedPanelChange { panel_id: ID(e.panel_id.to_string()), version: e.version, kind: e.kind });
-                }
+                yield Ok(SavedPanelChange { panel_id: ID(e.panel_id.to_string()), version: e.version, kind: e.kind });
             }
-        })
+        };
+        // Rights can change (a revoked share, a lost role, a logout): re-checked whenever the
+        // account changes and periodically.
+        let authorise: crate::graphql::live::Authorise = Box::new(move |state, user| {
+            let mut who = who.clone();
+            who.user = user.map(|u| (u.id, u.role));
+            Box::pin(async move {
+                saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
+                Ok(())
+            })
+        });
+        crate::graphql::live::guarded(ctx, authorise, changes).await
     }
 }

@@ -38,7 +38,7 @@ use crate::auth::{CurrentUser, limits};
 use crate::error::{AppError, AppResult};
 use crate::events::{Channel, Received};
 use crate::graphql::live::refresh_identity;
-use crate::graphql::{RequestContext, sensitive_operations};
+use crate::graphql::{RequestContext, request_census};
 use crate::services::admin::AccountChanged;
 use crate::state::AppState;
 
@@ -153,7 +153,7 @@ impl Connection {
     /// Admits one operation as an HTTP request would be: rate limits of the address, the
     /// identity re-validated, the user's rate limits. The result is the operation's context.
     async fn admit(&mut self, request: &async_graphql::Request) -> Result<RequestContext, Refusal> {
-        if sensitive_operations(&request.query) > 1 {
+        if request_census(&request.query).0 > 1 {
             return Err(Refusal::Operation(
                 AppError::validation(
                     "login, register and changePassword may appear only once per request",

@@ -84,7 +84,7 @@ impl GeneInput {
                 .collect()
         };
         Ok(SavedGene {
-            symbol,
+            symbol: symbol.clone(),
             entity_type: self.entity_type.unwrap_or(EntityType::Gene),
             hgnc_id,
             gene_name: self.gene_name.filter(|s| !s.trim().is_empty()),
@@ -95,9 +95,15 @@ impl GeneInput {
             evidence: clean(self.evidence),
             sources: clean(self.sources),
             notes: self.notes.filter(|s| !s.trim().is_empty()),
-            grch37: None,
-            grch38: None,
+            ..SavedGene::new(symbol)
         })
+    }
+
+    /// The gene as added by hand by `user`: its one source says so ("Added by <user>").
+    pub fn into_added_gene(self, field: &str, user: &str) -> Result<SavedGene, AppError> {
+        let mut gene = self.into_gene(field)?;
+        gene.origins = vec![shared::saved::GeneOrigin::manual(user, &gene.symbol)];
+        Ok(gene)
     }
 }
 

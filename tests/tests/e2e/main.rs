@@ -10,6 +10,7 @@ mod genelists;
 mod live;
 mod panelapp;
 mod panelapp_shared;
+mod provenance;
 mod saved;
 mod security;
 mod web_accounts;

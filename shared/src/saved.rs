@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Confidence, EntityType, GeneSymbol, HgncId};
+use crate::merge::{Conflict, GeneKey};
+use crate::{Confidence, EntityType, GeneSymbol, HgncId, PanelVersion, Source};
 
 /// One gene (or STR / region) of a saved panel version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,127 @@ pub struct SavedGene {
     pub grch37: Option<crate::Locus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grch38: Option<crate::Locus>,
+    /// The symbol as the sources write it (`C12orf57`), where it differs from `symbol`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_symbol: Option<String>,
+    /// The merged row's key (HGNC id, symbol, STR or region name), where the gene came from a
+    /// merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_key: Option<GeneKey>,
+    /// What every source said about the gene: PanelApp panel and version, rating, inheritance,
+    /// upload and row, or who added it by hand. Empty for genes saved before sources were
+    /// recorded (read as coming from the saved panel itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<GeneOrigin>,
+    /// Where the sources disagree (two modes of inheritance, different ratings, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What kind of source a saved gene came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OriginKind {
+    /// A PanelApp panel version.
+    Panel,
+    /// An uploaded gene list.
+    Upload,
+    /// Added to the saved panel by hand.
+    Manual,
+}
+
+/// How one source lists one gene of a saved panel: the merge's per-source record, kept with
+/// the saved version so exports, the API and the browser show it exactly as the merge did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneOrigin {
+    pub kind: OriginKind,
+    /// The source's label in the merge (`GB Genetic epilepsy syndromes`, the upload's name,
+    /// `Added by alice`); unique among the sources of a version.
+    pub label: String,
+    /// The panel's or the upload's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<Source>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel_id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<PanelVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
+    /// 1-based row of the uploaded file the gene was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// Who added the gene by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_by: Option<String>,
+    /// The entity name as the source wrote it.
+    pub entity_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// "Green", "Amber", "Red", "Grey", "User upload" or "Added by hand".
+    pub list_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode_of_inheritance: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phenotypes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub publications: Vec<String>,
+}
+
+/// The list type of a gene added by hand.
+pub const MANUAL_LIST_TYPE: &str = "Added by hand";
+
+impl GeneOrigin {
+    /// A gene added by hand by `user`.
+    pub fn manual(user: &str, symbol: &GeneSymbol) -> Self {
+        Self {
+            kind: OriginKind::Manual,
+            label: format!("Added by {user}"),
+            name: None,
+            instance: None,
+            panel_id: None,
+            version: None,
+            upload_id: None,
+            row: None,
+            added_by: Some(user.to_owned()),
+            entity_name: symbol.as_str().to_owned(),
+            confidence: None,
+            list_type: MANUAL_LIST_TYPE.to_owned(),
+            mode_of_inheritance: None,
+            phenotypes: Vec::new(),
+            evidence: Vec::new(),
+            publications: Vec::new(),
+        }
+    }
+
+    /// One line for diffs and change records: `GB Epilepsy (uk-402 v8.125, Green, AD)`,
+    /// `my genes.csv (row 4)`, `Added by alice`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let (Some(instance), Some(id)) = (self.instance, self.panel_id) {
+            match self.version {
+                Some(v) => parts.push(format!("{}-{id} v{v}", instance.prefix())),
+                None => parts.push(format!("{}-{id}", instance.prefix())),
+            }
+        }
+        if let Some(row) = self.row {
+            parts.push(format!("row {row}"));
+        }
+        if let Some(c) = self.confidence {
+            parts.push(c.label().to_owned());
+        }
+        if let Some(m) = &self.mode_of_inheritance {
+            parts.push(m.clone());
+        }
+        if parts.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} ({})", self.label, parts.join(", "))
+        }
+    }
 }
 
 fn default_type() -> EntityType {
@@ -63,7 +185,23 @@ impl SavedGene {
             notes: None,
             grch37: None,
             grch38: None,
+            display_symbol: None,
+            merge_key: None,
+            origins: Vec::new(),
+            conflicts: Vec::new(),
         }
+    }
+
+    /// The symbol as shown: the sources' spelling where recorded.
+    pub fn shown_symbol(&self) -> &str {
+        self.display_symbol
+            .as_deref()
+            .unwrap_or(self.symbol.as_str())
+    }
+
+    /// Whether the gene's sources were recorded (false for genes saved before they were).
+    pub fn has_provenance(&self) -> bool {
+        !self.origins.is_empty()
     }
 
     /// The rating that applies: the lab's own, else PanelApp's.
@@ -99,7 +237,20 @@ impl SavedGene {
             ),
             (GeneField::Phenotypes, list(&self.phenotypes)),
             (GeneField::Evidence, list(&self.evidence)),
-            (GeneField::Sources, list(&self.sources)),
+            (
+                GeneField::Sources,
+                if self.origins.is_empty() {
+                    list(&self.sources)
+                } else {
+                    Some(
+                        self.origins
+                            .iter()
+                            .map(GeneOrigin::describe)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
+                },
+            ),
             (GeneField::Notes, self.notes.clone()),
             (GeneField::Grch37, locus(&self.grch37)),
             (GeneField::Grch38, locus(&self.grch38)),

@@ -1,15 +1,19 @@
 //! Between merged lists and saved panels: a merge becomes a saved gene list (keeping each
-//! gene's best rating, inheritance, phenotypes, coordinates and source references), and a
-//! saved version becomes a one-source merge result the exporters write.
+//! gene's best rating, inheritance, phenotypes, coordinates, what every source said about it
+//! and the conflicts between them), and a saved version becomes the merge result it was saved
+//! from, which the exporters write exactly as they wrote the merge.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::merge::{
-    GeneKey, GeneSource, MergeResult, MergedGene, Overlap, OwnedMergeResult, SourceKind,
-    SourceSummary,
+    GeneKey, GeneSource, MergeResult, MergedGene, OwnedMergeResult, SourceKind, SourceSummary,
+    compute_overlap,
 };
-use crate::saved::{SavedGene, canonical};
+use crate::saved::{GeneOrigin, OriginKind, SavedGene, canonical};
 use crate::{Confidence, ConfidenceCounts, GeneSymbol};
 
 /// How a merge source is referred to in a saved gene: `uk-402@8.125` or `upload:<name>`.
@@ -34,6 +38,32 @@ fn best(a: Option<Confidence>, b: Option<Confidence>) -> Option<Confidence> {
     }
 }
 
+fn origin_of(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneOrigin {
+    let summary = result.sources.get(s.source_index);
+    let kind = match s.kind {
+        SourceKind::Panel => OriginKind::Panel,
+        SourceKind::Upload => OriginKind::Upload,
+    };
+    GeneOrigin {
+        kind,
+        label: s.label.to_string(),
+        name: summary.map(|x| x.name.clone()),
+        instance: summary.and_then(|x| x.source),
+        panel_id: summary.and_then(|x| x.panel_id),
+        version: summary.and_then(|x| x.version),
+        upload_id: summary.and_then(|x| x.upload_id.clone()),
+        row: s.upload_row,
+        added_by: None,
+        entity_name: s.entity_name.to_string(),
+        confidence: s.confidence,
+        list_type: s.list_type.to_string(),
+        mode_of_inheritance: s.mode_of_inheritance.as_deref().map(str::to_owned),
+        phenotypes: s.phenotypes.to_vec(),
+        evidence: s.evidence.to_vec(),
+        publications: s.publications.to_vec(),
+    }
+}
+
 fn saved_gene(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> Option<SavedGene> {
     let symbol = GeneSymbol::parse(&gene.symbol).ok()?;
     let mut out = SavedGene::new(symbol);
@@ -41,6 +71,11 @@ fn saved_gene(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> Option<SavedGe
     out.hgnc_id = gene.hgnc_id;
     out.grch37 = gene.grch37.clone();
     out.grch38 = gene.grch38.clone();
+    if gene.symbol != out.symbol.as_str() {
+        out.display_symbol = Some(gene.symbol.clone());
+    }
+    out.merge_key = Some(gene.key.clone());
+    out.conflicts = gene.conflicts.clone();
     let mut phenotypes = BTreeSet::new();
     let mut evidence = BTreeSet::new();
     let mut sources = BTreeSet::new();
@@ -58,6 +93,7 @@ fn saved_gene(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> Option<SavedGe
         if let Some(summary) = result.sources.get(s.source_index) {
             sources.insert(source_reference(summary));
         }
+        out.origins.push(origin_of(result, s));
     }
     out.phenotypes = phenotypes.into_iter().collect();
     out.evidence = evidence.into_iter().collect();
@@ -65,7 +101,8 @@ fn saved_gene(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> Option<SavedGe
     Some(out)
 }
 
-/// The saved gene list of a merge (rows whose name is not a valid symbol are skipped).
+/// The saved gene list of a merge (rows whose name is not a valid symbol are skipped), each
+/// gene with what every source said about it and the conflicts between them.
 pub fn from_merge(result: &MergeResult<'_>) -> Vec<SavedGene> {
     canonical(
         &result
@@ -76,79 +113,237 @@ pub fn from_merge(result: &MergeResult<'_>) -> Vec<SavedGene> {
     )
 }
 
-/// A saved version as a one-source merge result (label: `name vN`), for the exporters.
-pub fn to_merge(genes: &[SavedGene], name: &str, version: u32) -> OwnedMergeResult {
-    let label: Arc<str> = Arc::from(format!("{name} v{version}"));
-    let list_type = |g: &SavedGene| {
-        g.effective_confidence()
-            .map_or("Custom", |c| c.label())
-            .to_owned()
-    };
-    let rows: Vec<MergedGene<'static>> = canonical(genes)
-        .into_iter()
-        .map(|g| MergedGene {
-            key: match g.hgnc_id {
-                Some(h) => GeneKey::Hgnc(h),
-                None => GeneKey::Symbol(g.symbol.clone()),
-            },
-            symbol: g.symbol.as_str().to_owned(),
-            hgnc_id: g.hgnc_id,
-            entity_type: g.entity_type,
-            sources: vec![GeneSource {
-                source_index: 0,
-                label: label.clone(),
-                kind: SourceKind::Upload,
-                entity_name: g.symbol.as_str().to_owned().into(),
-                confidence: g.effective_confidence(),
-                list_type: list_type(&g).into(),
-                mode_of_inheritance: g.mode_of_inheritance.clone().map(Into::into),
-                phenotypes: g.phenotypes.clone().into(),
-                evidence: g.evidence.clone().into(),
-                publications: Vec::new().into(),
-            }],
-            conflicts: Vec::new(),
-            grch37: g.grch37.clone(),
-            grch38: g.grch38.clone(),
-        })
-        .collect();
-    let mut counts = ConfidenceCounts::default();
-    for g in genes {
-        match g.effective_confidence() {
-            Some(Confidence::Green) => counts.green += 1,
-            Some(Confidence::Amber) => counts.amber += 1,
-            Some(Confidence::Red) => counts.red += 1,
-            Some(Confidence::Grey) => counts.grey += 1,
-            None => {}
-        }
-    }
-    let total = rows.len();
-    let summary = SourceSummary {
-        index: 0,
-        label: label.to_string(),
-        kind: SourceKind::Upload,
-        name: format!("{name} v{version}"),
-        source: None,
+/// One source of a saved version: the merge's summary of it, and how its data was obtained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSource {
+    #[serde(flatten)]
+    pub summary: SourceSummary,
+    /// How the data was obtained ("live", "cache", "snapshot …", "upload").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The panel version's date upstream, or when the list was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_date: Option<String>,
+}
+
+/// The label of the one source of genes saved before sources were recorded.
+pub fn legacy_label(name: &str, version: u32) -> String {
+    format!("{name} v{version} (saved panel; sources not recorded)")
+}
+
+fn legacy_origin(gene: &SavedGene, label: &str) -> GeneOrigin {
+    GeneOrigin {
+        kind: OriginKind::Upload,
+        label: label.to_owned(),
+        name: Some(label.to_owned()),
+        instance: None,
         panel_id: None,
         version: None,
-        version_created: None,
         upload_id: None,
+        row: None,
+        added_by: None,
+        entity_name: gene.symbol.as_str().to_owned(),
+        confidence: gene.effective_confidence(),
+        list_type: gene
+            .effective_confidence()
+            .map_or("Custom", |c| c.label())
+            .to_owned(),
+        mode_of_inheritance: gene.mode_of_inheritance.clone(),
+        phenotypes: gene.phenotypes.clone(),
+        evidence: gene.evidence.clone(),
+        publications: Vec::new(),
+    }
+}
+
+/// The origins of a gene as shown: its recorded ones, or for a gene saved before sources were
+/// recorded one origin naming the saved panel itself (labelled so).
+pub fn origins_or_legacy(gene: &SavedGene, name: &str, version: u32) -> Vec<GeneOrigin> {
+    if gene.origins.is_empty() {
+        vec![legacy_origin(gene, &legacy_label(name, version))]
+    } else {
+        gene.origins.clone()
+    }
+}
+
+fn summary_of(origin: &GeneOrigin, index: usize) -> SourceSummary {
+    SourceSummary {
+        index,
+        label: origin.label.clone(),
+        kind: match origin.kind {
+            OriginKind::Panel => SourceKind::Panel,
+            OriginKind::Upload | OriginKind::Manual => SourceKind::Upload,
+        },
+        name: origin.name.clone().unwrap_or_else(|| origin.label.clone()),
+        source: origin.instance,
+        panel_id: origin.panel_id,
+        version: origin.version,
+        version_created: None,
+        upload_id: origin.upload_id.clone(),
         confidence: Vec::new(),
         types: Vec::new(),
-        entities: total,
+        entities: 0,
         duplicates: 0,
-        genes: total,
-        unique: total,
-        by_confidence: counts,
-    };
-    MergeResult {
-        total,
-        sources: vec![summary],
-        genes: rows,
-        overlap: Overlap {
-            combinations: Vec::new(),
-            pairwise: vec![vec![total]],
-        },
+        genes: 0,
+        unique: 0,
+        by_confidence: ConfidenceCounts::default(),
     }
+}
+
+/// The sources of a gene list: the recorded ones still used (in their order), then any other
+/// source the genes name (added by hand, or the saved panel itself for genes saved before
+/// sources were recorded), with their counts recomputed from the genes.
+pub fn sources_of(
+    genes: &[SavedGene],
+    recorded: &[SavedSource],
+    name: &str,
+    version: u32,
+) -> Vec<SavedSource> {
+    to_merge(genes, recorded, name, version).1
+}
+
+/// A saved version as the merge result it was saved from, for the exporters: every gene with
+/// its sources and conflicts, the sources in their recorded order (aligned with the returned
+/// [`SavedSource`]s), counts and overlap recomputed from the genes. Genes saved before
+/// sources were recorded come from one source naming the saved panel (`name vN`).
+pub fn to_merge(
+    genes: &[SavedGene],
+    recorded: &[SavedSource],
+    name: &str,
+    version: u32,
+) -> (OwnedMergeResult, Vec<SavedSource>) {
+    let genes = canonical(genes);
+    let mut sources: Vec<SavedSource> = Vec::new();
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for source in recorded {
+        if index_of.contains_key(&source.summary.label) {
+            continue;
+        }
+        index_of.insert(source.summary.label.clone(), sources.len());
+        sources.push(source.clone());
+    }
+    let mut extra: Vec<SavedSource> = Vec::new();
+    let mut rows: Vec<MergedGene<'static>> = Vec::with_capacity(genes.len());
+    let mut labels: HashMap<String, Arc<str>> = HashMap::new();
+    for gene in &genes {
+        let mut contributions: Vec<(usize, GeneSource<'static>)> = Vec::new();
+        for origin in origins_or_legacy(gene, name, version) {
+            let index = match index_of.get(&origin.label) {
+                Some(i) => *i,
+                None => {
+                    let i = recorded.len().max(sources.len()) + extra.len() + 1_000_000;
+                    index_of.insert(origin.label.clone(), i);
+                    extra.push(SavedSource {
+                        summary: summary_of(&origin, i),
+                        origin: Some(match origin.kind {
+                            OriginKind::Manual => "added by hand".to_owned(),
+                            _ => "saved panel (sources not recorded)".to_owned(),
+                        }),
+                        data_date: None,
+                    });
+                    i
+                }
+            };
+            let label = labels
+                .entry(origin.label.clone())
+                .or_insert_with(|| Arc::from(origin.label.as_str()))
+                .clone();
+            contributions.push((
+                index,
+                GeneSource {
+                    source_index: index,
+                    label,
+                    kind: match origin.kind {
+                        OriginKind::Panel => SourceKind::Panel,
+                        OriginKind::Upload | OriginKind::Manual => SourceKind::Upload,
+                    },
+                    entity_name: Cow::Owned(origin.entity_name),
+                    confidence: origin.confidence,
+                    list_type: Cow::Owned(origin.list_type),
+                    mode_of_inheritance: origin.mode_of_inheritance.map(Cow::Owned),
+                    phenotypes: Cow::Owned(origin.phenotypes),
+                    evidence: Cow::Owned(origin.evidence),
+                    publications: Cow::Owned(origin.publications),
+                    upload_row: origin.row,
+                },
+            ));
+        }
+        rows.push(MergedGene {
+            key: gene.merge_key.clone().unwrap_or_else(|| match gene.hgnc_id {
+                Some(h) => GeneKey::Hgnc(h),
+                None => GeneKey::Symbol(gene.symbol.clone()),
+            }),
+            symbol: gene.shown_symbol().to_owned(),
+            hgnc_id: gene.hgnc_id,
+            entity_type: gene.entity_type,
+            sources: contributions.into_iter().map(|(_, s)| s).collect(),
+            conflicts: gene.conflicts.clone(),
+            grch37: gene.grch37.clone(),
+            grch38: gene.grch38.clone(),
+        });
+    }
+    // Sources no gene names any more are left out; the others are numbered in order (the
+    // recorded ones first, then the others by label).
+    let mut used: BTreeSet<usize> = BTreeSet::new();
+    for row in &rows {
+        used.extend(row.sources.iter().map(|s| s.source_index));
+    }
+    extra.sort_by(|a, b| a.summary.label.cmp(&b.summary.label));
+    let mut renumber: HashMap<usize, usize> = HashMap::new();
+    let mut kept: Vec<SavedSource> = Vec::new();
+    for (old, source) in sources
+        .into_iter()
+        .enumerate()
+        .chain(extra.into_iter().map(|s| (s.summary.index, s)))
+    {
+        if !used.contains(&old) {
+            continue;
+        }
+        renumber.insert(old, kept.len());
+        kept.push(source);
+    }
+    for (i, source) in kept.iter_mut().enumerate() {
+        let s = &mut source.summary;
+        s.index = i;
+        s.genes = 0;
+        s.unique = 0;
+        s.by_confidence = ConfidenceCounts::default();
+    }
+    for row in &mut rows {
+        for s in &mut row.sources {
+            s.source_index = renumber.get(&s.source_index).copied().unwrap_or(0);
+        }
+        row.sources.sort_by_key(|s| s.source_index);
+        let only_one = row.sources.len() == 1;
+        for s in &row.sources {
+            let Some(summary) = kept.get_mut(s.source_index).map(|k| &mut k.summary) else {
+                continue;
+            };
+            summary.genes += 1;
+            if only_one {
+                summary.unique += 1;
+            }
+            match s.confidence {
+                Some(Confidence::Green) => summary.by_confidence.green += 1,
+                Some(Confidence::Amber) => summary.by_confidence.amber += 1,
+                Some(Confidence::Red) => summary.by_confidence.red += 1,
+                Some(Confidence::Grey) => summary.by_confidence.grey += 1,
+                None => {}
+            }
+        }
+    }
+    for source in &mut kept {
+        if source.summary.entities == 0 {
+            source.summary.entities = source.summary.genes;
+        }
+    }
+    let overlap = compute_overlap(&rows, kept.len());
+    let result = MergeResult {
+        total: rows.len(),
+        sources: kept.iter().map(|s| s.summary.clone()).collect(),
+        genes: rows,
+        overlap,
+    };
+    (result, kept)
 }
 
 /// The genes one PanelApp panel version contributes under `filter`, as saved genes without
@@ -162,6 +357,9 @@ pub fn upstream_genes(
     let mut genes = from_merge(&result);
     for gene in &mut genes {
         gene.sources.clear();
+        gene.origins.clear();
+        gene.conflicts.clear();
+        gene.merge_key = None;
     }
     genes
 }
@@ -196,6 +394,12 @@ pub fn apply_upstream(current: &[SavedGene], moved: &UpstreamMove<'_>) -> Vec<Sa
         sources.sort();
         sources.dedup();
     };
+    // A recorded origin of the moving panel, as the template of origins of genes new upstream.
+    let template = current
+        .iter()
+        .flat_map(|g| &g.origins)
+        .find(|o| origin_reference(o).as_deref() == Some(moved.old_ref))
+        .cloned();
     let mut out = Vec::with_capacity(current.len() + moved.new.len());
     for gene in current {
         let mut gene = gene.clone();
@@ -204,6 +408,8 @@ pub fn apply_upstream(current: &[SavedGene], moved: &UpstreamMove<'_>) -> Vec<Sa
                 // Removed upstream: drop the source; the gene goes when nothing else keeps it.
                 let had = gene.sources.iter().any(|s| s == moved.old_ref);
                 retag(&mut gene.sources, false);
+                gene.origins
+                    .retain(|o| origin_reference(o).as_deref() != Some(moved.old_ref));
                 if had && gene.sources.is_empty() {
                     continue;
                 }
@@ -211,10 +417,17 @@ pub fn apply_upstream(current: &[SavedGene], moved: &UpstreamMove<'_>) -> Vec<Sa
             (before, Some(after)) => {
                 take_upstream_fields(&mut gene, before.copied(), after);
                 retag(&mut gene.sources, true);
+                for origin in &mut gene.origins {
+                    if origin_reference(origin).as_deref() == Some(moved.old_ref) {
+                        move_origin(origin, moved.new_ref, after);
+                    }
+                }
             }
             (None, None) => {
                 if gene.sources.iter().any(|s| s == moved.old_ref) {
                     retag(&mut gene.sources, false);
+                    gene.origins
+                        .retain(|o| origin_reference(o).as_deref() != Some(moved.old_ref));
                 }
             }
         }
@@ -226,10 +439,41 @@ pub fn apply_upstream(current: &[SavedGene], moved: &UpstreamMove<'_>) -> Vec<Sa
         if !present.contains(*symbol) && !old.contains_key(symbol) {
             let mut added = (*gene).clone();
             added.sources = vec![moved.new_ref.to_owned()];
+            if let Some(template) = &template {
+                let mut origin = template.clone();
+                origin.entity_name = gene.shown_symbol().to_owned();
+                move_origin(&mut origin, moved.new_ref, gene);
+                added.origins = vec![origin];
+            }
             out.push(added);
         }
     }
     canonical(&out)
+}
+
+/// `uk-402@8.125` for an origin from a PanelApp panel version.
+pub fn origin_reference(origin: &GeneOrigin) -> Option<String> {
+    let (Some(instance), Some(id)) = (origin.instance, origin.panel_id) else {
+        return None;
+    };
+    Some(match origin.version {
+        Some(v) => format!("{}-{id}@{v}", instance.prefix()),
+        None => format!("{}-{id}", instance.prefix()),
+    })
+}
+
+/// An origin moved to `new_ref`'s version, saying what the panel says there.
+fn move_origin(origin: &mut GeneOrigin, new_ref: &str, after: &SavedGene) {
+    origin.version = new_ref
+        .rsplit_once('@')
+        .and_then(|(_, v)| crate::PanelVersion::parse(v).ok());
+    origin.confidence = after.confidence;
+    if let Some(c) = after.confidence {
+        origin.list_type = c.label().to_owned();
+    }
+    origin.mode_of_inheritance = after.mode_of_inheritance.clone();
+    origin.phenotypes = after.phenotypes.clone();
+    origin.evidence = after.evidence.clone();
 }
 
 /// Takes over the fields that changed upstream between `before` (None: the gene is new

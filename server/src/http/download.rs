@@ -12,19 +12,10 @@ use super::client::client_ip;
 use crate::services::audit::Actor;
 use crate::services::downloads;
 
-/// `attachment; filename="…"` for a sanitised (ASCII, quote-free) filename.
+/// `attachment; filename="…"; filename*=UTF-8''…` for a sanitised filename (the ASCII
+/// fallback and the full UTF-8 name).
 fn disposition(filename: &str) -> HeaderValue {
-    let safe: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
+    HeaderValue::from_str(&crate::genelists::export::content_disposition(filename))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
@@ -76,11 +67,11 @@ mod tests {
     fn dispositions_are_quoted_and_plain() {
         assert_eq!(
             disposition("My panel.xlsx"),
-            "attachment; filename=\"My panel.xlsx\""
+            "attachment; filename=\"My panel.xlsx\"; filename*=UTF-8''My%20panel.xlsx"
         );
         assert_eq!(
             disposition("a\"b\r\nc.csv"),
-            "attachment; filename=\"a_b__c.csv\""
+            "attachment; filename=\"a_b__c.csv\"; filename*=UTF-8''a%22b%0D%0Ac.csv"
         );
     }
 }

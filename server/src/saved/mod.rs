@@ -4,6 +4,7 @@
 pub mod access;
 pub mod changes;
 pub mod comments;
+pub mod export;
 pub mod listing;
 pub mod shares;
 pub mod snapshot;

@@ -12,11 +12,13 @@ use sea_orm::{
     EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
+use shared::merge::SourceSummary;
 use shared::saved::{SavedGene, canonical, diff};
+use shared::saved_merge::{SavedSource, sources_of};
 use shared::{AuditAction, ChangeType, GeneSymbol};
 
 use super::changes::{self, Change};
-use super::{PanelEvent, load_version_genes, snapshot};
+use super::{PanelEvent, snapshot};
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::audit::{Actor, AuditRecord};
@@ -103,11 +105,12 @@ async fn insert_version(
     panel_id: i32,
     number: i32,
     genes: &[SavedGene],
+    sources: &[SavedSource],
     comment: Option<String>,
     summary: &str,
     user_id: Option<i32>,
 ) -> AppResult<panel_versions::Model> {
-    let (blob, hash) = snapshot::encode(genes)?;
+    let (blob, hash, format) = snapshot::encode_with_sources(genes, sources)?;
     Ok(panel_versions::ActiveModel {
         panel_id: Set(panel_id),
         version_number: Set(number),
@@ -120,7 +123,7 @@ async fn insert_version(
         retention_priority: Set(0),
         snapshot: Set(Some(blob)),
         snapshot_hash: Set(Some(hash)),
-        snapshot_format: Set(snapshot::FORMAT),
+        snapshot_format: Set(format),
         ..Default::default()
     }
     .insert(txn)
@@ -148,6 +151,76 @@ pub struct NewPanel {
     pub source_type: &'static str,
     /// The sources it was built from (PanelApp references with versions and filters, uploads).
     pub sources: serde_json::Value,
+    /// The same sources as version 1 records them (with how their data was obtained).
+    pub version_sources: Vec<SavedSource>,
+}
+
+/// The sources a version records: those its genes name, taken from `pool` (the sources
+/// recorded so far) where known, with counts recomputed from the genes.
+pub fn version_sources(
+    genes: &[SavedGene],
+    pool: &[SavedSource],
+    name: &str,
+    number: i32,
+) -> Vec<SavedSource> {
+    let named: std::collections::BTreeSet<&str> = genes
+        .iter()
+        .flat_map(|g| g.origins.iter().map(|o| o.label.as_str()))
+        .collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let mut sources = sources_of(genes, pool, name, u32::try_from(number).unwrap_or(0));
+    sources.retain(|s| named.contains(s.summary.label.as_str()));
+    sources
+}
+
+/// The sources recorded for the panel's versions, newest first, until every label of `genes`
+/// is known (a restored version may name sources the current one no longer has).
+async fn source_pool(
+    state: &AppState,
+    panel_id: i32,
+    mut pool: Vec<SavedSource>,
+    genes: &[SavedGene],
+) -> AppResult<Vec<SavedSource>> {
+    let missing = |pool: &[SavedSource]| {
+        genes.iter().flat_map(|g| &g.origins).any(|o| {
+            o.kind != shared::saved::OriginKind::Manual
+                && !pool.iter().any(|s| s.summary.label == o.label)
+        })
+    };
+    if !missing(&pool) {
+        return Ok(pool);
+    }
+    for row in super::versions(state, panel_id).await? {
+        let Some(blob) = row.snapshot.as_deref() else {
+            continue;
+        };
+        let older = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
+        for source in older.sources {
+            if !pool.iter().any(|s| s.summary.label == source.summary.label) {
+                pool.push(source);
+            }
+        }
+        if !missing(&pool) {
+            break;
+        }
+    }
+    Ok(pool)
+}
+
+/// The decoded snapshot of one version.
+pub async fn load_snapshot(
+    state: &AppState,
+    panel_id: i32,
+    number: i32,
+) -> AppResult<(panel_versions::Model, snapshot::VersionSnapshot)> {
+    let row = super::version_row(state, panel_id, number).await?;
+    let blob = row.snapshot.as_deref().ok_or_else(|| {
+        AppError::not_found(format!("version {number} predates per-version snapshots"))
+    })?;
+    let decoded = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
+    Ok((row, decoded))
 }
 
 /// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).
@@ -203,6 +276,7 @@ pub async fn create(
         panel.id,
         1,
         &genes,
+        &version_sources(&genes, &new.version_sources, &meta.name, 1),
         Some("Created".into()),
         &summary,
         Some(owner_id),
@@ -268,7 +342,27 @@ pub(super) async fn commit_version(
     }
     let genes = canonical(&genes);
     check_size(&genes)?;
-    let current = load_version_genes(state, panel.id, panel.current_version).await?;
+    let (_, current) = load_snapshot(state, panel.id, panel.current_version).await?;
+    let mut pool = current.sources;
+    if let Some(updated) = sources
+        .as_ref()
+        .and_then(|s| serde_json::from_value::<Vec<SourceSummary>>(s.clone()).ok())
+    {
+        // Sources moved upstream: their summaries (version, date) replace the recorded ones.
+        for summary in updated {
+            if let Some(known) = pool.iter_mut().find(|p| p.summary.label == summary.label)
+                && known.summary != summary
+            {
+                known.data_date = summary.version_created.clone();
+                known.origin = None;
+                known.summary = summary;
+            }
+        }
+    }
+    let pool = source_pool(state, panel.id, pool, &genes).await?;
+    let name = meta.as_ref().map_or(panel.name.as_str(), |m| m.name.as_str());
+    let new_sources = version_sources(&genes, &pool, name, based_on + 1);
+    let current = current.genes;
     let gene_diff = diff(&current, &genes);
     let mut all_changes = changes::from_diff(&gene_diff, kind);
     all_changes.extend(extra);
@@ -328,6 +422,7 @@ pub(super) async fn commit_version(
         panel.id,
         number,
         &genes,
+        &new_sources,
         comment.clone(),
         &summary,
         user_id,

@@ -37,6 +37,7 @@ mod proptests;
 mod tests;
 
 pub use engine::merge;
+pub(crate) use overlap::compute as compute_overlap;
 pub use types::{
     Conflict, ConflictKind, GeneKey, GeneSource, MergeResult, MergedGene, Overlap, OverlapSet,
     OwnedMergeResult, PanelSelection, SelectionFilter, SourceKind, SourceSummary,

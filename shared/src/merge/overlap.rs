@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::types::{MergedGene, Overlap, OverlapSet};
 
-pub(super) fn compute(genes: &[MergedGene], sources: usize) -> Overlap {
+pub(crate) fn compute(genes: &[MergedGene], sources: usize) -> Overlap {
     let mut pairwise = vec![vec![0usize; sources]; sources];
     let mut sets: HashMap<Vec<usize>, usize> = HashMap::new();
     for gene in genes {

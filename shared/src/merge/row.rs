@@ -293,6 +293,7 @@ fn contribution<'a>(entry: &Entry<'a>, label: &Arc<str>) -> GeneSource<'a> {
             phenotypes: Cow::Borrowed(&e.phenotypes),
             evidence: Cow::Borrowed(&e.evidence),
             publications: Cow::Borrowed(&e.publications),
+            upload_row: None,
         },
         Item::Upload(g) => GeneSource {
             source_index: entry.source,
@@ -305,6 +306,7 @@ fn contribution<'a>(entry: &Entry<'a>, label: &Arc<str>) -> GeneSource<'a> {
             phenotypes: Cow::Borrowed(&[]),
             evidence: Cow::Borrowed(&[]),
             publications: Cow::Borrowed(&[]),
+            upload_row: g.row,
         },
     }
 }

@@ -192,6 +192,9 @@ pub struct GeneSource<'a> {
     pub phenotypes: Cow<'a, [String]>,
     pub evidence: Cow<'a, [String]>,
     pub publications: Cow<'a, [String]>,
+    /// Uploads: the 1-based row of the file the gene was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_row: Option<u32>,
 }
 
 impl GeneSource<'_> {
@@ -207,6 +210,7 @@ impl GeneSource<'_> {
             phenotypes: Cow::Owned(self.phenotypes.into_owned()),
             evidence: Cow::Owned(self.evidence.into_owned()),
             publications: Cow::Owned(self.publications.into_owned()),
+            upload_row: self.upload_row,
         }
     }
 }

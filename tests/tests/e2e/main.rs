@@ -13,6 +13,7 @@ mod genelists;
 mod live;
 mod panelapp;
 mod panelapp_shared;
+mod provenance;
 mod redis_outage;
 mod saved;
 mod security;

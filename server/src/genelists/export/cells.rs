@@ -82,6 +82,45 @@ pub(crate) fn combined_row(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> [
     ]
 }
 
+/// The extra columns of a saved-panel export whose lab rated, annotated or changed genes.
+pub(crate) const LAB_HEADER: [&str; 3] = ["Lab rating", "Lab mode of inheritance", "Lab notes"];
+
+/// The lab's cells of one combined row (empty where the lab decided nothing).
+pub(crate) fn lab_cells(lab: &[super::LabDecision], gene: &MergedGene<'_>) -> [String; 3] {
+    match lab.iter().find(|d| d.symbol == gene.symbol) {
+        Some(d) => [
+            d.rating.map(|c| c.label().to_owned()).unwrap_or_default(),
+            d.mode_of_inheritance.clone().unwrap_or_default(),
+            d.notes.clone().unwrap_or_default(),
+        ],
+        None => Default::default(),
+    }
+}
+
+/// The combined header followed by the lab's columns.
+pub(crate) fn combined_header_with_lab() -> [&'static str; 13] {
+    let mut out = [""; 13];
+    out[..10].copy_from_slice(&combined_header());
+    out[10..].copy_from_slice(&LAB_HEADER);
+    out
+}
+
+/// A combined row followed by the lab's cells.
+pub(crate) fn combined_row_with_lab(
+    result: &MergeResult<'_>,
+    gene: &MergedGene<'_>,
+    lab: &[super::LabDecision],
+) -> [String; 13] {
+    let mut out: [String; 13] = Default::default();
+    for (slot, value) in out
+        .iter_mut()
+        .zip(combined_row(result, gene).into_iter().chain(lab_cells(lab, gene)))
+    {
+        *slot = value;
+    }
+    out
+}
+
 /// The per-source sheet's header.
 pub(crate) const SOURCE_HEADER: [&str; 10] = [
     "Entity type",

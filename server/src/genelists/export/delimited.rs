@@ -3,16 +3,35 @@
 
 use shared::merge::MergeResult;
 
-use super::ExportError;
-use super::cells::{combined_header, combined_row, neutralise};
+use super::cells::{combined_header, combined_header_with_lab, combined_row, lab_cells, neutralise};
+use super::{ExportError, LabDecision};
 
-pub(crate) fn csv(result: &MergeResult) -> Result<Vec<u8>, ExportError> {
+/// The header and rows: the combined list, then the lab's columns when there are any.
+fn table<'r>(
+    result: &'r MergeResult,
+    lab: Option<&'r [LabDecision]>,
+) -> (Vec<&'static str>, impl Iterator<Item = Vec<String>> + 'r) {
+    let header = match lab {
+        Some(_) => combined_header_with_lab().to_vec(),
+        None => combined_header().to_vec(),
+    };
+    let rows = result.genes.iter().map(move |gene| {
+        let mut row = combined_row(result, gene).to_vec();
+        if let Some(lab) = lab {
+            row.extend(lab_cells(lab, gene));
+        }
+        row
+    });
+    (header, rows)
+}
+
+pub(crate) fn csv(result: &MergeResult, lab: Option<&[LabDecision]>) -> Result<Vec<u8>, ExportError> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(result.genes.len() * 96));
-    writer.write_record(combined_header())?;
-    for gene in &result.genes {
-        let row = combined_row(result, gene);
+    let (header, rows) = table(result, lab);
+    writer.write_record(header)?;
+    for row in rows {
         writer.write_record(row.iter().map(|v| neutralise(v).into_owned()))?;
     }
     writer
@@ -33,12 +52,12 @@ fn tsv_cell(value: &str) -> String {
         .collect()
 }
 
-pub(crate) fn tsv(result: &MergeResult) -> Vec<u8> {
+pub(crate) fn tsv(result: &MergeResult, lab: Option<&[LabDecision]>) -> Vec<u8> {
     let mut out = String::with_capacity(result.genes.len() * 96);
-    out.push_str(&combined_header().join("\t"));
+    let (header, rows) = table(result, lab);
+    out.push_str(&header.join("\t"));
     out.push('\n');
-    for gene in &result.genes {
-        let row = combined_row(result, gene);
+    for row in rows {
         let cells: Vec<String> = row.iter().map(|v| tsv_cell(v)).collect();
         out.push_str(&cells.join("\t"));
         out.push('\n');

@@ -22,6 +22,33 @@ pub struct Provenance {
     pub generated_at: DateTime<Utc>,
     pub app_version: String,
     pub sources: Vec<ProvenanceSource>,
+    /// Set when the export is of a saved panel version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_panel: Option<SavedPanelFacts>,
+}
+
+/// Which saved panel version an export is of, and the lab's own decisions on its genes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SavedPanelFacts {
+    pub id: i32,
+    pub name: String,
+    pub version: i32,
+    /// SHA-256 of the version's snapshot.
+    pub sha256: Option<String>,
+    pub saved_at: String,
+    /// Genes the lab rated, annotated or gave another inheritance (extra columns of the
+    /// combined list when any).
+    pub lab: Vec<LabDecision>,
+}
+
+/// The lab's own decision on one gene of a saved panel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabDecision {
+    /// The row's symbol as exported.
+    pub symbol: String,
+    pub rating: Option<Confidence>,
+    pub mode_of_inheritance: Option<String>,
+    pub notes: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,6 +105,7 @@ impl Provenance {
             generated_at,
             app_version: app_version.to_owned(),
             sources,
+            saved_panel: None,
         }
     }
 
@@ -156,8 +184,8 @@ pub fn render(request: &ExportRequest) -> Result<Rendered, ExportError> {
     };
     let bytes = match format {
         ExportFormat::Xlsx => xlsx::write(request)?,
-        ExportFormat::Csv => delimited::csv(&request.merge)?,
-        ExportFormat::Tsv => delimited::tsv(&request.merge),
+        ExportFormat::Csv => delimited::csv(&request.merge, lab(request))?,
+        ExportFormat::Tsv => delimited::tsv(&request.merge, lab(request)),
         ExportFormat::Json => json(request)?,
         ExportFormat::BedGrch37 | ExportFormat::BedGrch38 => {
             let assembly = format.assembly().unwrap_or(shared::Assembly::GRCh38);
@@ -175,6 +203,16 @@ pub fn render(request: &ExportRequest) -> Result<Rendered, ExportError> {
     })
 }
 
+/// The lab's decisions of a saved-panel export, when there are any.
+pub(crate) fn lab(request: &ExportRequest) -> Option<&[LabDecision]> {
+    request
+        .provenance
+        .saved_panel
+        .as_ref()
+        .map(|s| s.lab.as_slice())
+        .filter(|l| !l.is_empty())
+}
+
 fn json(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
     #[derive(Serialize)]
     struct Document<'a> {
@@ -188,49 +226,98 @@ fn json(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
     })?)
 }
 
-/// Longest filename kept (before the extension).
-const MAX_FILENAME_STEM: usize = 100;
+/// Longest filename kept (before the extension), in characters.
+const MAX_FILENAME_STEM: usize = 120;
 
-/// A safe download filename: letters, digits, space, `.`, `_`, `-`, `(`, `)` only, no leading
-/// dots, at most 100 characters, ending in the format's extension.
+/// Names Windows reserves for devices (with any extension).
+const RESERVED_NAMES: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// A safe download filename that keeps the words: path separators (`/`, `\`) and the
+/// characters file systems reserve (`<>:"|?*`) become `-`, control and invisible formatting
+/// characters are dropped, runs of separators collapse, Unicode letters and spaces stay,
+/// no leading or trailing dots or spaces, at most 120 characters (cut at a word boundary where
+/// possible), never a Windows device name, ending in the format's extension.
+/// `R15/trio panel v3` gives `R15-trio panel v3.csv`.
 pub fn sanitize_filename(
     requested: Option<&str>,
     format: ExportFormat,
     at: DateTime<Utc>,
 ) -> String {
     let ext = format.extension();
-    let mut stem: String = requested
-        .unwrap_or("")
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
+    let mut stem = String::new();
+    for c in requested.unwrap_or("").chars() {
+        let mapped = match c {
+            '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*' => Some('-'),
+            c if c.is_control() => Some(' '),
+            // Bidirectional overrides and other invisible formatting characters.
+            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}' => None,
+            c if c.is_whitespace() => Some(' '),
+            c => Some(c),
+        };
+        let Some(c) = mapped else { continue };
+        // Collapse runs: "a / b" gives "a - b", "a//b" gives "a-b", "a  b" gives "a b".
+        match (stem.chars().last(), c) {
+            (Some(' '), ' ') | (Some('-'), '-') => {}
+            _ => stem.push(c),
+        }
+    }
+    // Drop any extension the caller typed (ours is added below).
+    for known in ExportFormat::ALL {
+        let dotted = format!(".{}", known.extension());
+        if stem.len() >= dotted.len()
+            && stem.is_char_boundary(stem.len() - dotted.len())
+            && stem[stem.len() - dotted.len()..].eq_ignore_ascii_case(&dotted)
+        {
+            stem.truncate(stem.len() - dotted.len());
+        }
+    }
+    let trim = |s: &str| -> String {
+        s.trim_matches(|c: char| c == '.' || c == ' ' || c == '-')
+            .to_owned()
+    };
+    let mut stem = trim(&stem);
+    if stem.chars().count() > MAX_FILENAME_STEM {
+        let cut: String = stem.chars().take(MAX_FILENAME_STEM).collect();
+        // Cut at the last space when that keeps most of the name.
+        stem = match cut.rfind(' ') {
+            Some(i) if cut[..i].chars().count() > MAX_FILENAME_STEM / 2 => trim(&cut[..i]),
+            _ => trim(&cut),
+        };
+    }
+    if stem.is_empty() || !stem.chars().any(char::is_alphanumeric) {
+        return format!("panelmerge_gene_list_{}.{ext}", at.format("%Y-%m-%d"));
+    }
+    let base = stem.split('.').next().unwrap_or("").trim().to_ascii_uppercase();
+    if RESERVED_NAMES.contains(&base.as_str()) {
+        stem = format!("_{stem}");
+    }
+    format!("{stem}.{ext}")
+}
+
+/// The `Content-Disposition` of a download: `filename` is the ASCII fallback (other
+/// characters become `_`), `filename*` (RFC 6266 / 5987) the full UTF-8 name.
+pub fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-' | '(' | ')') {
+            if (c.is_ascii_graphic() && c != '"' && c != '\\' && c != '%') || c == ' ' {
                 c
             } else {
                 '_'
             }
         })
         .collect();
-    // Drop any extension the caller typed (ours is added below).
-    for known in ExportFormat::ALL {
-        let dotted = format!(".{}", known.extension());
-        if stem
-            .to_ascii_lowercase()
-            .ends_with(&dotted.to_ascii_lowercase())
-        {
-            stem.truncate(stem.len() - dotted.len());
+    let mut encoded = String::with_capacity(filename.len() * 3);
+    for b in filename.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
         }
     }
-    let stem: String = stem
-        .trim_matches(|c: char| c == '.' || c == ' ')
-        .chars()
-        .take(MAX_FILENAME_STEM)
-        .collect();
-    let stem = stem.trim_end();
-    if stem.is_empty() || stem.chars().all(|c| c == '_') {
-        return format!("panelmerge_gene_list_{}.{ext}", at.format("%Y-%m-%d"));
-    }
-    format!("{stem}.{ext}")
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -347,30 +347,74 @@ fn bed_matches_the_fixture_coordinates_minus_one_on_both_assemblies() {
 fn filenames_are_sanitised_and_get_the_format_extension() {
     let at = generated_at();
     let f = |name: Option<&str>, format| sanitize_filename(name, format, at);
+    // Path separators become dashes: the words stay, nothing escapes the name.
+    assert_eq!(
+        f(Some("R15/trio panel v3"), ExportFormat::Csv),
+        "R15-trio panel v3.csv"
+    );
+    assert_eq!(
+        f(Some("R15 (epilepsy/trio) panel v3"), ExportFormat::Csv),
+        "R15 (epilepsy-trio) panel v3.csv"
+    );
     assert_eq!(
         f(Some("../../etc/passwd"), ExportFormat::Xlsx),
-        "passwd.xlsx"
+        "etc-passwd.xlsx"
     );
     assert_eq!(
         f(Some("C:\\x\\genes.xlsx"), ExportFormat::Xlsx),
-        "genes.xlsx"
+        "C-x-genes.xlsx"
     );
-    assert_eq!(f(Some("a\r\nb\"c;d"), ExportFormat::Csv), "a__b_c_d.csv");
+    // Reserved and control characters; invisible bidirectional overrides are dropped.
+    assert_eq!(
+        f(Some("a\r\nb\"c|d?*<>"), ExportFormat::Csv),
+        "a b-c-d.csv"
+    );
+    assert_eq!(
+        f(Some("gene\u{202E}vsc.exe"), ExportFormat::Csv),
+        "genevsc.exe.csv"
+    );
+    // Unicode letters stay.
+    assert_eq!(
+        f(Some("Épilepsie – panel ü"), ExportFormat::Tsv),
+        "Épilepsie – panel ü.tsv"
+    );
     assert_eq!(f(Some("..hidden"), ExportFormat::Tsv), "hidden.tsv");
+    assert_eq!(f(Some("CON"), ExportFormat::Csv), "_CON.csv");
     assert_eq!(
         f(Some("panel.GRCh38.bed"), ExportFormat::BedGrch38),
         "panel.GRCh38.bed"
     );
     assert_eq!(f(Some("panel.csv"), ExportFormat::Json), "panel.json");
-    assert_eq!(
-        f(Some("   "), ExportFormat::Xlsx),
-        "panelmerge_gene_list_2026-03-01.xlsx"
-    );
+    for blank in ["   ", "///", "..", "\u{202E}"] {
+        assert_eq!(
+            f(Some(blank), ExportFormat::Xlsx),
+            "panelmerge_gene_list_2026-03-01.xlsx"
+        );
+    }
     assert_eq!(
         f(None, ExportFormat::Csv),
         "panelmerge_gene_list_2026-03-01.csv"
     );
-    assert_eq!(f(Some(&"x".repeat(500)), ExportFormat::Csv).len(), 100 + 4);
+    // Bounded, at a word boundary where there is one.
+    assert_eq!(f(Some(&"x".repeat(500)), ExportFormat::Csv).len(), 120 + 4);
+    let words = "panel ".repeat(40);
+    let long = f(Some(&words), ExportFormat::Csv);
+    assert!(long.chars().count() <= 124, "{long}");
+    assert!(long.ends_with("panel.csv"), "{long}");
+    let unicode = f(Some(&"é".repeat(300)), ExportFormat::Csv);
+    assert_eq!(unicode.chars().count(), 120 + 4);
+}
+
+#[test]
+fn content_disposition_has_an_ascii_fallback_and_the_utf8_name() {
+    assert_eq!(
+        content_disposition("R15-trio panel v3.csv"),
+        "attachment; filename=\"R15-trio panel v3.csv\"; filename*=UTF-8''R15-trio%20panel%20v3.csv"
+    );
+    assert_eq!(
+        content_disposition("Épilepsie.csv"),
+        "attachment; filename=\"_pilepsie.csv\"; filename*=UTF-8''%C3%89pilepsie.csv"
+    );
 }
 
 #[test]

@@ -7,7 +7,10 @@ use std::collections::HashSet;
 use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook, Worksheet};
 use shared::merge::MergeResult;
 
-use super::cells::{SOURCE_HEADER, combined_header, combined_row, neutralise, source_row};
+use super::cells::{
+    SOURCE_HEADER, combined_header, combined_header_with_lab, combined_row,
+    combined_row_with_lab, neutralise, source_row,
+};
 use super::{ExportError, ExportRequest, Provenance};
 
 pub(crate) const COMBINED_SHEET: &str = "Combined list";
@@ -163,6 +166,28 @@ fn provenance_sheet(
             )?;
         }
     }
+    if let Some(saved) = &provenance.saved_panel {
+        // After the sources, so the rows above read exactly as in the merge's export.
+        let below = top + 2 + provenance.sources.len() as u32;
+        let facts = [
+            ("Saved panel", format!("{} (id {})", saved.name, saved.id)),
+            ("Saved panel version", saved.version.to_string()),
+            ("Version saved at (UTC)", saved.saved_at.clone()),
+            (
+                "Version SHA-256",
+                saved.sha256.clone().unwrap_or_default(),
+            ),
+        ];
+        for (row, (key, value)) in facts.iter().enumerate() {
+            sheet.write_string_with_format(below + row as u32, 0, *key, &styles.header)?;
+            sheet.write_string_with_format(
+                below + row as u32,
+                1,
+                neutralise(value).as_ref(),
+                &styles.cell,
+            )?;
+        }
+    }
     for (col, width) in [28, 12, 20, 38, 10, 28, 28, 18, 14, 16, 16]
         .iter()
         .enumerate()
@@ -187,12 +212,23 @@ pub(crate) fn write(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
         .collect();
 
     let combined = book.add_worksheet().set_name(COMBINED_SHEET)?;
-    write_table(
-        combined,
-        &styles,
-        combined_header(),
-        result.genes.iter().map(|g| combined_row(result, g)),
-    )?;
+    match super::lab(request) {
+        Some(lab) => write_table(
+            combined,
+            &styles,
+            combined_header_with_lab(),
+            result
+                .genes
+                .iter()
+                .map(|g| combined_row_with_lab(result, g, lab)),
+        )?,
+        None => write_table(
+            combined,
+            &styles,
+            combined_header(),
+            result.genes.iter().map(|g| combined_row(result, g)),
+        )?,
+    }
 
     if request.per_source_sheets {
         for source in &result.sources {

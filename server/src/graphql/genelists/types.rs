@@ -132,7 +132,7 @@ impl From<&Locus> for LocusOut {
 }
 
 /// How one source lists a merged gene.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(name = "GeneSource")]
 pub struct GeneSourceOut {
     /// Position of the source in `MergeResult.sources`.
@@ -151,10 +151,16 @@ pub struct GeneSourceOut {
     pub mode_of_inheritance: Option<String>,
     pub phenotypes: Vec<String>,
     pub evidence: Vec<String>,
+    /// The panel's or the upload's name.
+    pub name: Option<String>,
+    /// Uploads: the 1-based row of the file the gene was read from.
+    pub upload_row: Option<i32>,
+    /// Genes added to a saved panel by hand: who added it.
+    pub added_by: Option<String>,
 }
 
 /// A disagreement between the sources of a gene.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(name = "Conflict")]
 pub struct ConflictOut {
     pub kind: ConflictKind,
@@ -187,7 +193,7 @@ pub struct MergedGeneOut {
     pub grch38: Option<LocusOut>,
 }
 
-fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneSourceOut {
+pub(crate) fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneSourceOut {
     let summary = result.source(s.source_index);
     GeneSourceOut {
         source_index: int(s.source_index),
@@ -205,6 +211,9 @@ fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneSourceOut {
         mode_of_inheritance: s.mode_of_inheritance.as_deref().map(str::to_owned),
         phenotypes: s.phenotypes.to_vec(),
         evidence: s.evidence.to_vec(),
+        name: summary.map(|x| x.name.clone()),
+        upload_row: s.upload_row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+        added_by: None,
     }
 }
 

@@ -99,7 +99,7 @@ impl SavedPanelMutation {
             }),
             _ => None,
         };
-        let (genes, source_type, sources) = match request {
+        let (genes, source_type, sources, version_sources) = match request {
             Some(request) => {
                 let loader = ctx
                     .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
@@ -112,10 +112,24 @@ impl SavedPanelMutation {
                     "merge"
                 };
                 let sources = serde_json::to_value(&merged.result.sources).unwrap_or_default();
+                let recorded = merged
+                    .result
+                    .sources
+                    .iter()
+                    .map(|summary| {
+                        let p = merged.provenance.sources.get(summary.index);
+                        shared::saved_merge::SavedSource {
+                            summary: summary.clone(),
+                            origin: p.and_then(|p| p.origin.clone()),
+                            data_date: p.and_then(|p| p.data_date.clone()),
+                        }
+                    })
+                    .collect();
                 (
                     shared::saved_merge::from_merge(&merged.result),
                     kind,
                     sources,
+                    recorded,
                 )
             }
             None => {
@@ -123,10 +137,10 @@ impl SavedPanelMutation {
                     .genes
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|g| g.into_gene("genes"))
+                    .map(|g| g.into_added_gene("genes", &user.username))
                     .collect::<Result<Vec<_>, _>>()?;
                 let kind = if genes.is_empty() { "empty" } else { "genes" };
-                (genes, kind, serde_json::json!([]))
+                (genes, kind, serde_json::json!([]), Vec::new())
             }
         };
         let meta = PanelMeta {
@@ -141,6 +155,7 @@ impl SavedPanelMutation {
             genes,
             source_type,
             sources,
+            version_sources,
         };
         let row = versions::create(state, &ctx.actor(), user.id, new).await?;
         Ok(wrap(ctx, row).await?)
@@ -154,11 +169,12 @@ impl SavedPanelMutation {
         input: PanelEditInput,
     ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
+        let user = ctx.require_user()?;
         let add = input
             .add_genes
             .unwrap_or_default()
             .into_iter()
-            .map(|g| g.into_gene("addGenes"))
+            .map(|g| g.into_added_gene("addGenes", &user.username))
             .collect::<Result<Vec<_>, _>>()?;
         let metadata = input.metadata.unwrap_or_default();
         let edit = Edit {
@@ -292,7 +308,10 @@ impl SavedPanelMutation {
     }
 
     /// A download link for any version in every export format; re-exporting a version gives
-    /// the same bytes apart from the generated-at line.
+    /// the same bytes apart from the generated-at line. Every gene carries its sources
+    /// (PanelApp panel and version, rating, inheritance, upload and row, or who added it) and
+    /// conflicts, as the merge's export did; `perSourceSheets` (XLSX) adds one sheet per
+    /// source.
     #[allow(clippy::too_many_arguments)]
     async fn export_saved_panel(
         &self,
@@ -303,6 +322,7 @@ impl SavedPanelMutation {
         filename: Option<String>,
         chr_prefix: Option<bool>,
         #[graphql(secret)] link_token: Option<String>,
+        per_source_sheets: Option<bool>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
@@ -316,32 +336,13 @@ impl SavedPanelMutation {
         )
         .await?;
         let number = version.unwrap_or(row.current_version);
-        let genes = saved::load_version_genes(state, row.id, number).await?;
-        let merge =
-            shared::saved_merge::to_merge(&genes, &row.name, u32::try_from(number).unwrap_or(0));
-        let version_row = saved::version_row(state, row.id, number).await?;
-        let mut provenance = crate::genelists::export::Provenance::from_merge(
-            &merge,
-            chrono::Utc::now(),
-            crate::VERSION,
-        );
-        provenance.set_origin(
-            0,
-            format!(
-                "saved panel {} version {number} (sha256 {})",
-                row.id,
-                version_row.snapshot_hash.unwrap_or_default()
-            ),
-        );
-        provenance.set_data_date(0, version_row.created_at.to_rfc3339());
-        let export = crate::genelists::export::ExportRequest {
+        let options = saved::export::ExportOptions {
             format,
-            filename: filename.or_else(|| Some(format!("{} v{number}", row.name))),
-            per_source_sheets: false,
+            filename,
+            per_source_sheets: per_source_sheets.unwrap_or(false),
             chr_prefix: chr_prefix.unwrap_or(true),
-            merge,
-            provenance,
         };
+        let export = saved::export::request(state, &row, number, options).await?;
         let download =
             crate::services::downloads::prepare_download(state, &ctx.caller(), export).await?;
         Ok(download.into())

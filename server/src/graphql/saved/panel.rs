@@ -116,8 +116,7 @@ impl SavedPanel {
     /// The genes of a version (default: the current one).
     async fn genes(&self, ctx: &Context<'_>, version: Option<i32>) -> Result<Vec<PanelGene>> {
         let number = version.unwrap_or(self.row.current_version);
-        let genes = saved::load_version_genes(ctx.state(), self.row.id, number).await?;
-        Ok(genes.iter().map(PanelGene::from).collect())
+        Ok(super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?)
     }
 
     /// What changed between two versions (either order).

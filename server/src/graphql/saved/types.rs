@@ -5,11 +5,14 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 use entity::{panel_changes, panel_comments, panel_shares, panel_versions, saved_panels};
+use shared::merge::{MergeResult, MergedGene};
 use shared::saved::{GeneDiff, SavedGene};
+use shared::saved_merge::{SavedSource, to_merge};
 use shared::{ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermission, Visibility};
 
 use crate::error::AppError;
 use crate::graphql::ContextExt;
+use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, gene_source};
 use crate::saved::{self, access::Access, changes};
 
 /// A gene of a saved panel version.
@@ -28,8 +31,62 @@ pub struct PanelGene {
     pub mode_of_inheritance: Option<String>,
     pub phenotypes: Vec<String>,
     pub evidence: Vec<String>,
+    /// Source references (`uk-402@8.125`, `upload:<name>`).
     pub sources: Vec<String>,
     pub notes: Option<String>,
+    /// What every source said about the gene, as the merge showed it: PanelApp instance,
+    /// panel, version, rating, inheritance; upload name and row; or who added it by hand.
+    /// Genes saved before sources were recorded have one source naming the saved panel
+    /// itself (`sourcesRecorded` false).
+    pub source_details: Vec<GeneSourceOut>,
+    /// Where the sources disagree (e.g. two modes of inheritance).
+    pub conflicts: Vec<ConflictOut>,
+    /// False for genes saved before their sources were recorded.
+    pub sources_recorded: bool,
+}
+
+impl PanelGene {
+    /// The genes of a version with their sources numbered as the version's export numbers
+    /// them (`sources` are the version's recorded sources; `name` and `version` label genes
+    /// saved before sources were recorded).
+    pub fn list(genes: &[SavedGene], sources: &[SavedSource], name: &str, version: i32) -> Vec<Self> {
+        let genes = shared::saved::canonical(genes);
+        let (merge, _) = to_merge(&genes, sources, name, u32::try_from(version).unwrap_or(0));
+        genes
+            .iter()
+            .zip(&merge.genes)
+            .map(|(g, row)| Self::with_sources(g, &merge, row))
+            .collect()
+    }
+
+    fn with_sources(g: &SavedGene, merge: &MergeResult<'_>, row: &MergedGene<'_>) -> Self {
+        let mut out = Self::from(g);
+        let origins: Vec<&shared::saved::GeneOrigin> = g.origins.iter().collect();
+        out.source_details = row
+            .sources
+            .iter()
+            .map(|s| {
+                let mut detail = gene_source(merge, s);
+                detail.added_by = origins
+                    .iter()
+                    .find(|o| o.label.as_str() == &*s.label)
+                    .and_then(|o| o.added_by.clone());
+                detail
+            })
+            .collect();
+        out
+    }
+}
+
+/// The genes of version `number` of a panel, with their sources.
+pub async fn version_genes(
+    ctx: &Context<'_>,
+    panel_id: i32,
+    name: &str,
+    number: i32,
+) -> Result<Vec<PanelGene>, AppError> {
+    let (_, snapshot) = saved::versions::load_snapshot(ctx.state(), panel_id, number).await?;
+    Ok(PanelGene::list(&snapshot.genes, &snapshot.sources, name, number))
 }
 
 impl From<&SavedGene> for PanelGene {
@@ -47,6 +104,9 @@ impl From<&SavedGene> for PanelGene {
             evidence: g.evidence.clone(),
             sources: g.sources.clone(),
             notes: g.notes.clone(),
+            source_details: Vec::new(),
+            conflicts: g.conflicts.iter().map(ConflictOut::from).collect(),
+            sources_recorded: g.has_provenance(),
         }
     }
 }
@@ -84,7 +144,7 @@ impl GeneInput {
                 .collect()
         };
         Ok(SavedGene {
-            symbol,
+            symbol: symbol.clone(),
             entity_type: self.entity_type.unwrap_or(EntityType::Gene),
             hgnc_id,
             gene_name: self.gene_name.filter(|s| !s.trim().is_empty()),
@@ -95,9 +155,15 @@ impl GeneInput {
             evidence: clean(self.evidence),
             sources: clean(self.sources),
             notes: self.notes.filter(|s| !s.trim().is_empty()),
-            grch37: None,
-            grch38: None,
+            ..SavedGene::new(symbol)
         })
+    }
+
+    /// The gene as added by hand by `user`: its one source says so ("Added by <user>").
+    pub fn into_added_gene(self, field: &str, user: &str) -> Result<SavedGene, AppError> {
+        let mut gene = self.into_gene(field)?;
+        gene.origins = vec![shared::saved::GeneOrigin::manual(user, &gene.symbol)];
+        Ok(gene)
     }
 }
 
@@ -243,8 +309,8 @@ impl From<panel_versions::Model> for PanelVersion {
 impl PanelVersion {
     /// This version's complete gene list.
     async fn genes(&self, ctx: &Context<'_>) -> Result<Vec<PanelGene>> {
-        let genes = saved::load_version_genes(ctx.state(), self.panel_id, self.number).await?;
-        Ok(genes.iter().map(PanelGene::from).collect())
+        let panel = saved::load(ctx.state(), self.panel_id).await?;
+        Ok(version_genes(ctx, self.panel_id, &panel.name, self.number).await?)
     }
 }
 

@@ -15,3 +15,4 @@ mod security;
 mod web_accounts;
 mod web_panelapp;
 mod web_saved;
+mod web_workbench;

@@ -1,0 +1,17 @@
+//! The workbench a lab can rely on (issue 17, points 4 and 5), in headless Chromium against the
+//! mock PanelApp: the panel page's evidence and type choices are what "Add to workbench" adds;
+//! the workbench comes back after a reload and in a new tab; an identical re-upload asks first.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_adds_what_the_panel_page_chooses() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::web(Some(mock.urls())).await;
+    tests::browser::run_script("panel_choice.mjs", &app.address, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_workbench_survives_reload_and_new_tab_and_asks_before_a_copy() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::web(Some(mock.urls())).await;
+    tests::browser::run_script("workbench_survives.mjs", &app.address, &[]).await;
+}

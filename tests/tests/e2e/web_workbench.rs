@@ -15,3 +15,20 @@ async fn browser_workbench_survives_reload_and_new_tab_and_asks_before_a_copy() 
     let app = tests::TestApp::web(Some(mock.urls())).await;
     tests::browser::run_script("workbench_survives.mjs", &app.address, &[]).await;
 }
+
+/// Issue 17.6: leaving staged edits asks first; words a geneticist uses; delete asks and can be
+/// undone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_guards_staged_edits_and_deletes_only_when_confirmed() {
+    let app = tests::TestApp::web(None).await;
+    app.create_user("ines", shared::Role::User).await;
+    tests::browser::run_script(
+        "saved_edits.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "ines"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+        ],
+    )
+    .await;
+}

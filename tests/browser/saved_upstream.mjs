@@ -62,7 +62,7 @@ await run(async (browser, errors) => {
   );
   check((await page.locator('tr[data-symbol="SCN5A"]').textContent()).includes('Green'), 'SCN5A green');
   const timeline = await page.locator('#versions li[data-version="2"]').textContent();
-  check(timeline.includes('SOURCE_UPDATED'), 'timeline names the upstream changes: ' + timeline);
+  check(timeline.includes('8 PanelApp updates taken'), 'timeline names the upstream changes: ' + timeline);
   check(timeline.includes('uk-277@1.3') && timeline.includes('uk-277@1.4'), 'comment names the move: ' + timeline);
   await page.locator('#upstream-notice').waitFor({ state: 'detached' });
   const changes = await graphql(

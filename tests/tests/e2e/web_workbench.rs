@@ -32,3 +32,23 @@ async fn browser_guards_staged_edits_and_deletes_only_when_confirmed() {
     )
     .await;
 }
+
+/// Issue 17.9 (part): R-codes, selected tabs and toggles that look selected, a read-only notice
+/// for a VIEW recipient.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shows_codes_selection_and_read_only_state() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::web(Some(mock.urls())).await;
+    app.create_user("olga", shared::Role::User).await;
+    app.create_user("viktor", shared::Role::User).await;
+    tests::browser::run_script(
+        "small_items.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "olga"),
+            ("RECIPIENT_UNDER_TEST", "viktor"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+        ],
+    )
+    .await;
+}

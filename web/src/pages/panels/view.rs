@@ -52,6 +52,15 @@ pub fn PanelViewPage() -> impl IntoView {
     }
 }
 
+/// A Genomic Medicine Service test-directory code such as "R59" or "R135".
+fn is_r_code(text: &str) -> bool {
+    let text = text.trim();
+    text.len() >= 2
+        && text.len() <= 5
+        && text.starts_with('R')
+        && text[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum SortBy {
     Symbol,
@@ -169,8 +178,36 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
             </button>
         }
     };
+    // Test-directory codes ("R59") first: the lab looks panels up by them.
+    let codes: Vec<String> = panel
+        .relevant_disorders
+        .iter()
+        .filter(|d| is_r_code(d))
+        .cloned()
+        .collect();
+    let codes = (!codes.is_empty()).then(|| {
+        view! {
+            <p id="panel-codes">
+                {format!(
+                    "{} {}",
+                    if codes.len() == 1 { "Test code" } else { "Test codes" },
+                    codes.join(", "),
+                )}
+            </p>
+        }
+    });
+    let disorders: Vec<String> = panel
+        .relevant_disorders
+        .iter()
+        .filter(|d| !is_r_code(d))
+        .cloned()
+        .collect();
+    let disorders = (!disorders.is_empty())
+        .then(|| view! { <p class="muted" id="panel-disorders">{format!("Relevant disorders: {}", disorders.join("; "))}</p> });
     view! {
         <h1 id="panel-name">{panel.name.clone()}</h1>
+        {codes}
+        {disorders}
         <p class="muted" id="panel-facts">
             {format!(
                 "{} panel {} · version {} · {} green, {} amber, {} red, {} grey",

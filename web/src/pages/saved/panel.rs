@@ -106,6 +106,20 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         </p>
         {(!tags.is_empty()).then(|| view! { <p class="tags">{format!("Tags: {tags}")}</p> })}
         {old_notice}
+        {(!panel.can_edit)
+            .then(|| {
+                let what = if panel.can_comment {
+                    "You can view this panel and comment on it, but not change it"
+                } else {
+                    "You can view this panel, but not change it"
+                };
+                let owner = panel.owner.clone().unwrap_or_else(|| "its owner".to_owned());
+                view! {
+                    <p class="notice" role="status" id="read-only-notice">
+                        {format!("Read-only: {what}. Ask {owner} for edit access to make changes.")}
+                    </p>
+                }
+            })}
         <UpstreamNotice panel_id=panel.id.clone() current can_edit=panel.can_edit reload />
         <div class="actions">{share} {status}</div>
         <ExportButtons panel_id=panel.id.clone() version=Some(shown) />

@@ -265,7 +265,7 @@ pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
         version_created: None,
         disease_group: None,
         disease_sub_group: None,
-        relevant_disorders: Vec::new(),
+        relevant_disorders: panel.relevant_disorders,
         types: Vec::new(),
         description: None,
         signed_off: None,
@@ -345,6 +345,7 @@ mod tests {
             id: 402,
             name: "Early onset or syndromic epilepsy".to_owned(),
             version: "8.125".to_owned(),
+            relevant_disorders: vec!["R59".to_owned()],
             counts: PanelDetailPanelCounts {
                 green: 2,
                 amber: 1,

@@ -54,12 +54,12 @@ await run(async (browser, errors) => {
   await page.locator('#edit-comment').fill('Cardiac genes only');
   const pending = page.locator('#pending-changes');
   await page.waitForFunction(() =>
-    document.querySelector('#pending-changes')?.textContent?.includes('1 added, 1 removed, 1 changed'),
+    document.querySelector('#pending-changes')?.textContent?.includes('Pending: 1 gene added, 1 gene removed, 1 rating changed'),
   );
   const pendingText = await pending.textContent();
   check(pendingText.includes('+ KCNQ1'), 'pending shows KCNQ1 added: ' + pendingText);
   check(pendingText.includes('− TP53'), 'pending shows TP53 removed: ' + pendingText);
-  check(/MYH7 customConfidence: — → GREEN/.test(pendingText), 'pending shows MYH7 rating: ' + pendingText);
+  check(pendingText.includes('MYH7: none → Green (custom rating)'), 'pending shows MYH7 rating: ' + pendingText);
   await page.locator('#save-changes').click();
   await page.waitForFunction(() =>
     document.querySelector('#panel-facts')?.textContent?.includes('Version 2 · 3 genes'),

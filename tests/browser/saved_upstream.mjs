@@ -49,7 +49,7 @@ await run(async (browser, errors) => {
   const diff = await page.locator('#upstream-diff').textContent();
   check(diff.includes('+ KCNH2'), 'upstream adds KCNH2: ' + diff);
   check(diff.includes('− KCNJ8'), 'upstream removes KCNJ8: ' + diff);
-  check(/SCN5A confidence: AMBER → GREEN/.test(diff), 'upstream re-rates SCN5A: ' + diff);
+  check(diff.includes('SCN5A: PanelApp rating Amber → Green'), 'upstream re-rates SCN5A: ' + diff);
 
   // Apply it: version 2 with the upstream genes, made of SOURCE_UPDATED changes; no more notice.
   await page.locator('#apply-upstream').click();
@@ -62,7 +62,7 @@ await run(async (browser, errors) => {
   );
   check((await page.locator('tr[data-symbol="SCN5A"]').textContent()).includes('Green'), 'SCN5A green');
   const timeline = await page.locator('#versions li[data-version="2"]').textContent();
-  check(timeline.includes('SOURCE_UPDATED'), 'timeline names the upstream changes: ' + timeline);
+  check(timeline.includes('8 PanelApp updates taken'), 'timeline names the upstream changes: ' + timeline);
   check(timeline.includes('uk-277@1.3') && timeline.includes('uk-277@1.4'), 'comment names the move: ' + timeline);
   await page.locator('#upstream-notice').waitFor({ state: 'detached' });
   const changes = await graphql(

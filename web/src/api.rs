@@ -53,6 +53,48 @@ fn status_line(status: u16, status_text: &str) -> String {
     }
 }
 
+/// The first request of a page load goes out alone. A browser without the anonymous visitor
+/// cookie is given one by the server's answer; requests sent at the same time would each be
+/// given a different visitor id, and whichever answer came last would set the cookie — an
+/// upload stored under an earlier id then vanished from the workbench on the next page load.
+mod first_request {
+    use std::cell::{Cell, RefCell};
+
+    use futures::channel::oneshot;
+
+    thread_local! {
+        static STARTED: Cell<bool> = const { Cell::new(false) };
+        static OPEN: Cell<bool> = const { Cell::new(false) };
+        static WAITING: RefCell<Vec<oneshot::Sender<()>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Held by the first request; lets the others go when it is done (or dropped).
+    pub struct First;
+
+    impl Drop for First {
+        fn drop(&mut self) {
+            OPEN.with(|o| o.set(true));
+            for waiter in WAITING.with(|w| w.take()) {
+                let _ = waiter.send(());
+            }
+        }
+    }
+
+    /// Waits until the first request is answered; the first request itself gets [`First`].
+    pub async fn pass() -> Option<First> {
+        if OPEN.with(Cell::get) {
+            return None;
+        }
+        if !STARTED.with(|s| s.replace(true)) {
+            return Some(First);
+        }
+        let (tx, rx) = oneshot::channel();
+        WAITING.with(|w| w.borrow_mut().push(tx));
+        let _ = rx.await;
+        None
+    }
+}
+
 /// Runs the GraphQL operation `Q` with `variables` against the server.
 pub async fn graphql<Q: GraphQLQuery>(
     variables: Q::Variables,
@@ -66,6 +108,7 @@ pub async fn graphql<Q: GraphQLQuery>(
             controller.abort();
         }
     });
+    let _first = first_request::pass().await;
 
     let body = serde_json::to_string(&Q::build_query(variables))
         .map_err(|err| ApiError::Request(err.to_string()))?;
@@ -96,6 +139,7 @@ pub async fn graphql_upload<Q: GraphQLQuery>(
     variable: &str,
     file: &web_sys::File,
 ) -> Result<Q::ResponseData, ApiError> {
+    let _first = first_request::pass().await;
     let request = |err: wasm_bindgen::JsValue| ApiError::Request(format!("{err:?}"));
     let operations = serde_json::to_string(&Q::build_query(variables))
         .map_err(|err| ApiError::Request(err.to_string()))?;

@@ -30,6 +30,7 @@ pub fn App() -> impl IntoView {
     let server = ServerInfoResource::provide();
     CurrentUser::provide();
     crate::pages::workbench::Workbench::provide();
+    crate::leave_guard::install();
 
     // The server facts double as a connectivity probe: when they can not be fetched at all,
     // every page says so, not only the pages that happen to show them.

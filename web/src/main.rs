@@ -4,6 +4,7 @@ mod api;
 mod app;
 mod auth;
 mod components;
+mod leave_guard;
 mod pages;
 mod panelapp_status;
 mod queries;

@@ -21,4 +21,5 @@ mod upload_limits;
 mod web_accounts;
 mod web_panelapp;
 mod web_saved;
+mod web_workbench;
 mod websocket_auth;

@@ -106,7 +106,11 @@ fn GeneHits(hits: Vec<panels_by_gene::PanelsByGenePanelsByGene>) -> impl IntoVie
         .find(|h| h.data_origin.is_stale())
         .and_then(|h| results_notice(h.data_origin, None))
         .map(|n| view! { <p class="notice" role="status">{n}</p> });
-    let total = format!("{} panels", hits.len());
+    let total = format!(
+        "{} {}",
+        hits.len(),
+        if hits.len() == 1 { "panel" } else { "panels" }
+    );
     let rows = hits
         .into_iter()
         .map(|h| {

@@ -172,7 +172,11 @@ pub fn PanelSearchPage() -> impl IntoView {
                             view! {
                                 {notice}
                                 <p class="muted" id="panel-total">
-                                    {format!("{} panels", connection.total_count)}
+                                    {format!(
+                                        "{} {}",
+                                        connection.total_count,
+                                        if connection.total_count == 1 { "panel" } else { "panels" },
+                                    )}
                                 </p>
                                 <ul class="result-list" id="panel-results">{items}</ul>
                                 <Pager pages next />

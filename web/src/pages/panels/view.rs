@@ -1,5 +1,6 @@
 //! `/panels/:source/:id` — one PanelApp panel: its counts and entities (sortable, filterable by
-//! evidence and type; STRs and regions included), and "add to workbench".
+//! evidence and type; STRs and regions included), and "add to workbench". The evidence and type
+//! choices are one row that is both the table's filter and what "Add to workbench" takes.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -11,6 +12,7 @@ use crate::components::Loaded;
 use crate::pages::saved::common::{confidence_badge, entity_label};
 use crate::pages::workbench::ops::{PanelDetail, panel_detail};
 use crate::pages::workbench::state::{panel_data, use_workbench};
+use shared::merge::SelectionFilter;
 
 type Panel = panel_detail::PanelDetailPanel;
 
@@ -48,6 +50,15 @@ pub fn PanelViewPage() -> impl IntoView {
             }
         />
     }
+}
+
+/// A Genomic Medicine Service test-directory code such as "R59" or "R135".
+fn is_r_code(text: &str) -> bool {
+    let text = text.trim();
+    text.len() >= 2
+        && text.len() <= 5
+        && text.starts_with('R')
+        && text[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -110,6 +121,27 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
             })
             .collect_view()
     };
+    let choice = move || {
+        let types = kind
+            .get()
+            .map_or_else(|| EntityType::ALL.to_vec(), |k| vec![k]);
+        levels.with(|l| SelectionFilter::new(l, &types))
+    };
+    let chosen_count = move || {
+        let filter = choice();
+        entities.with_value(|all| {
+            all.iter()
+                .filter(|e| filter.confidence.contains(&e.confidence))
+                .filter(|e| filter.types.contains(&e.type_))
+                .count()
+        })
+    };
+    let level_count = move |level: Confidence| {
+        entities.with_value(|all| all.iter().filter(|e| e.confidence == level).count())
+    };
+    let type_count = move |kind: EntityType| {
+        entities.with_value(|all| all.iter().filter(|e| e.type_ == kind).count())
+    };
     let level_boxes = Confidence::ALL
         .iter()
         .map(|&level| {
@@ -129,7 +161,7 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
                             });
                         }
                     />
-                    {level.label()}
+                    {format!("{} ({})", level.label(), level_count(level))}
                 </label>
             }
         })
@@ -146,8 +178,36 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
             </button>
         }
     };
+    // Test-directory codes ("R59") first: the lab looks panels up by them.
+    let codes: Vec<String> = panel
+        .relevant_disorders
+        .iter()
+        .filter(|d| is_r_code(d))
+        .cloned()
+        .collect();
+    let codes = (!codes.is_empty()).then(|| {
+        view! {
+            <p id="panel-codes">
+                {format!(
+                    "{} {}",
+                    if codes.len() == 1 { "Test code" } else { "Test codes" },
+                    codes.join(", "),
+                )}
+            </p>
+        }
+    });
+    let disorders: Vec<String> = panel
+        .relevant_disorders
+        .iter()
+        .filter(|d| !is_r_code(d))
+        .cloned()
+        .collect();
+    let disorders = (!disorders.is_empty())
+        .then(|| view! { <p class="muted" id="panel-disorders">{format!("Relevant disorders: {}", disorders.join("; "))}</p> });
     view! {
         <h1 id="panel-name">{panel.name.clone()}</h1>
+        {codes}
+        {disorders}
         <p class="muted" id="panel-facts">
             {format!(
                 "{} panel {} · version {} · {} green, {} amber, {} red, {} grey",
@@ -160,44 +220,57 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
                 counts.grey,
             )}
         </p>
-        <p>
+        <form
+            class="add-choice"
+            id="add-choice"
+            aria-label="What to add to the workbench"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if levels.with(Vec::is_empty) {
+                    return;
+                }
+                workbench.add_panel_with(panel_data(whole.get_value()), choice());
+                added.set(true);
+            }
+        >
+            <span class="choice-label">"Take"</span>
+            <div class="checks" role="group" aria-label="Evidence">{level_boxes}</div>
+            <label class="inline">
+                <span class="visually-hidden">"Entity type"</span>
+                <select
+                    id="entity-type"
+                    on:change=move |ev| kind.set(event_target_value(&ev).parse::<EntityType>().ok())
+                >
+                    <option value="">"All types"</option>
+                    <option value="GENE">{format!("Genes ({})", type_count(EntityType::Gene))}</option>
+                    <option value="STR">{format!("STRs ({})", type_count(EntityType::Str))}</option>
+                    <option value="REGION">{format!("Regions ({})", type_count(EntityType::Region))}</option>
+                </select>
+            </label>
             <button
-                type="button"
+                type="submit"
                 class="button button-primary"
                 id="add-to-workbench"
-                on:click=move |_| {
-                    workbench.add_panel(panel_data(whole.get_value()));
-                    added.set(true);
-                }
+                disabled=move || chosen_count() == 0
             >
-                "Add to workbench"
+                {move || {
+                    let n = chosen_count();
+                    format!("Add {n} {} to workbench", if n == 1 { "entity" } else { "entities" })
+                }}
             </button>
             <Show when=move || added.get()>
-                " " <a href="/workbench">"Added — open the workbench"</a>
+                <a href="/workbench" id="added-link">"Added — open the workbench"</a>
             </Show>
-        </p>
+        </form>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                "Find "
+                "Find in the table "
                 <input
                     type="search"
                     id="entity-filter"
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))
                 />
-            </label>
-            <div class="checks">{level_boxes}</div>
-            <label>
-                "Type "
-                <select
-                    id="entity-type"
-                    on:change=move |ev| kind.set(event_target_value(&ev).parse::<EntityType>().ok())
-                >
-                    <option value="">"All"</option>
-                    <option value="GENE">"Genes"</option>
-                    <option value="STR">"STRs"</option>
-                    <option value="REGION">"Regions"</option>
-                </select>
             </label>
         </form>
         <div class="table-wrap">

@@ -90,12 +90,109 @@ pub fn DiffList(
     let changed = changed
         .into_iter()
         .map(|c| {
-            let old = c.old.unwrap_or_else(|| "—".to_owned());
-            let new = c.new.unwrap_or_else(|| "—".to_owned());
-            view! { <li class="diff-changed">{format!("{} {}: {old} → {new}", c.symbol, c.field)}</li> }
+            view! { <li class="diff-changed">{change_line(&c)}</li> }
         })
         .collect_view();
     view! { <ul class="diff-list">{added}{removed}{changed}</ul> }
+}
+
+/// A field of a gene in words a geneticist uses.
+fn field_words(field: &str) -> &str {
+    match field {
+        "entityType" => "type",
+        "hgncId" => "HGNC id",
+        "geneName" => "gene name",
+        "confidence" => "PanelApp rating",
+        "customConfidence" => "custom rating",
+        "modeOfInheritance" => "mode of inheritance",
+        "phenotypes" => "phenotypes",
+        "evidence" => "evidence",
+        "sources" => "sources",
+        "notes" => "notes",
+        "grch37" => "GRCh37 position",
+        "grch38" => "GRCh38 position",
+        other => other,
+    }
+}
+
+/// A value as shown: ratings by their label ("GREEN" → "Green"), nothing as "none".
+fn value_words(value: Option<&str>) -> String {
+    match value {
+        None => "none".to_owned(),
+        Some(v) => v
+            .parse::<Confidence>()
+            .map_or_else(|_| v.to_owned(), |c| c.label().to_owned()),
+    }
+}
+
+/// The pending-rating fields of [`FieldLine`]: the effective rating before and after, with a
+/// custom rating set ([`RATING_CUSTOM`]) or cleared back to PanelApp's ([`RATING_PANELAPP`]).
+pub const RATING_CUSTOM: &str = "rating:custom";
+pub const RATING_PANELAPP: &str = "rating:panelapp";
+
+/// One change in words: "ABCA2: Amber → Green (custom rating)", "ABCA2: notes none → "x"".
+pub fn change_line(c: &FieldLine) -> String {
+    let old = value_words(c.old.as_deref());
+    let new = value_words(c.new.as_deref());
+    match c.field.as_str() {
+        RATING_CUSTOM => format!("{}: {old} → {new} (custom rating)", c.symbol),
+        RATING_PANELAPP => format!("{}: {old} → {new} (back to PanelApp's rating)", c.symbol),
+        field => format!("{}: {} {old} → {new}", c.symbol, field_words(field)),
+    }
+}
+
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A version's change summary in words: "CONFIDENCE_CHANGED: 1, GENE_ADDED: 2" (as stored)
+/// reads "2 genes added, 1 rating changed". Anything not in that form is shown as it is.
+pub fn summary_in_words(summary: &str) -> String {
+    const ORDER: [(&str, &str, &str); 7] = [
+        ("PANEL_CREATED", "panel created", "panel created"),
+        ("GENE_ADDED", "gene added", "genes added"),
+        ("GENE_REMOVED", "gene removed", "genes removed"),
+        ("CONFIDENCE_CHANGED", "rating changed", "ratings changed"),
+        ("GENE_MODIFIED", "gene edited", "genes edited"),
+        (
+            "METADATA_CHANGED",
+            "panel detail changed",
+            "panel details changed",
+        ),
+        (
+            "SOURCE_UPDATED",
+            "PanelApp update taken",
+            "PanelApp updates taken",
+        ),
+    ];
+    let mut counts = Vec::new();
+    for part in summary.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((kind, n)) = part.split_once(':') else {
+            return summary.to_owned();
+        };
+        let Ok(n) = n.trim().parse::<usize>() else {
+            return summary.to_owned();
+        };
+        counts.push((kind.trim(), n));
+    }
+    let mut words = Vec::new();
+    for (kind, one, many) in ORDER {
+        if let Some((_, n)) = counts.iter().find(|(k, _)| *k == kind) {
+            if kind == "PANEL_CREATED" {
+                words.push("panel created".to_owned());
+            } else {
+                words.push(counted(*n, one, many));
+            }
+        }
+    }
+    if words.len() != counts.len() {
+        return summary.to_owned();
+    }
+    let mut text = words.join(", ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    text
 }
 
 /// A coloured evidence badge ("Green", "Amber" …), or a dash.

@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 use shared::saved::{GeneDiff, GeneField, SavedGene, canonical, diff};
 
 use super::common::{
-    DiffList, FieldLine, GeneParts, SaveError, confidence_badge, entity_label, parse_symbols,
-    to_saved_gene,
+    DiffList, FieldLine, GeneParts, RATING_CUSTOM, RATING_PANELAPP, SaveError, confidence_badge,
+    entity_label, parse_symbols, to_saved_gene,
 };
 use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
@@ -116,6 +116,18 @@ pub fn GenesSection(
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let pending = Memo::new(move |_| draft.with(|d| base.with_value(|b| diff(b, d))));
+    // Staged edits are not lost by a click on another menu item, a link, a reload or closing
+    // the tab without a question first.
+    Effect::new(move |_| {
+        let question = (editing.get() && !pending.with(GeneDiff::is_empty)).then(|| {
+            format!(
+                "You have unsaved changes to this panel ({}). Leave without saving them?",
+                pending.with(pending_words)
+            )
+        });
+        crate::leave_guard::set_unsaved(question);
+    });
+    on_cleanup(|| crate::leave_guard::set_unsaved(None));
 
     let add = move |_| {
         let (symbols, invalid) = parse_symbols(&add_text.get_untracked());
@@ -218,7 +230,7 @@ pub fn GenesSection(
                     </button>
                     {move || add_error.get().map(|e| view! { <p class="form-error">{e}</p> })}
                 </div>
-                <PendingChanges pending />
+                <PendingChanges pending base />
                 <div class="save-bar">
                     <label>
                         "Comment"
@@ -359,20 +371,52 @@ fn gene_row(gene: SavedGene, edit: bool, draft: RwSignal<Vec<SavedGene>>) -> imp
     }
 }
 
-/// The pending changes, as the shared diff sees them.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "2 genes added, 1 rating changed".
+fn pending_words(d: &GeneDiff) -> String {
+    let rated = d
+        .changed
+        .iter()
+        .filter(|c| c.field == GeneField::CustomConfidence)
+        .count();
+    let other = d
+        .changed_genes
+        .iter()
+        .filter(|g| {
+            d.changed
+                .iter()
+                .any(|c| c.symbol == g.symbol && c.field != GeneField::CustomConfidence)
+        })
+        .count();
+    let mut words = Vec::new();
+    if !d.added.is_empty() {
+        words.push(counted(d.added.len(), "gene added", "genes added"));
+    }
+    if !d.removed.is_empty() {
+        words.push(counted(d.removed.len(), "gene removed", "genes removed"));
+    }
+    if rated > 0 {
+        words.push(counted(rated, "rating changed", "ratings changed"));
+    }
+    if other > 0 {
+        words.push(counted(other, "gene edited", "genes edited"));
+    }
+    words.join(", ")
+}
+
+/// The pending changes, as the shared diff sees them, in a geneticist's words: a rating change
+/// shows the rating in effect before and after ("ABCA2: Amber → Green (custom rating)").
 #[component]
-fn PendingChanges(pending: Memo<GeneDiff>) -> impl IntoView {
+fn PendingChanges(pending: Memo<GeneDiff>, base: StoredValue<Vec<SavedGene>>) -> impl IntoView {
     let summary = move || {
         pending.with(|d| {
             if d.is_empty() {
                 "No changes yet.".to_owned()
             } else {
-                format!(
-                    "Pending: {} added, {} removed, {} changed",
-                    d.added.len(),
-                    d.removed.len(),
-                    d.changed_genes.len()
-                )
+                format!("Pending: {}", pending_words(d))
             }
         })
     };
@@ -380,14 +424,38 @@ fn PendingChanges(pending: Memo<GeneDiff>) -> impl IntoView {
         pending.with(|d| {
             let symbols =
                 |genes: &[SavedGene]| genes.iter().map(|g| g.symbol.as_str().to_owned()).collect();
+            let rating = |g: Option<&SavedGene>| {
+                g.and_then(SavedGene::effective_confidence)
+                    .map(|c| c.as_str().to_owned())
+            };
             let changed = d
                 .changed
                 .iter()
-                .map(|c| FieldLine {
-                    symbol: c.symbol.as_str().to_owned(),
-                    field: c.field.as_str().to_owned(),
-                    old: c.old.clone(),
-                    new: c.new.clone(),
+                .map(|c| {
+                    if c.field == GeneField::CustomConfidence {
+                        let before =
+                            base.with_value(|b| rating(b.iter().find(|g| g.symbol == c.symbol)));
+                        let after_gene = d.changed_genes.iter().find(|g| g.symbol == c.symbol);
+                        let cleared = after_gene.is_some_and(|g| g.custom_confidence.is_none());
+                        FieldLine {
+                            symbol: c.symbol.as_str().to_owned(),
+                            field: if cleared {
+                                RATING_PANELAPP
+                            } else {
+                                RATING_CUSTOM
+                            }
+                            .to_owned(),
+                            old: before,
+                            new: rating(after_gene),
+                        }
+                    } else {
+                        FieldLine {
+                            symbol: c.symbol.as_str().to_owned(),
+                            field: c.field.as_str().to_owned(),
+                            old: c.old.clone(),
+                            new: c.new.clone(),
+                        }
+                    }
                 })
                 .collect();
             view! { <DiffList added=symbols(&d.added) removed=symbols(&d.removed) changed /> }

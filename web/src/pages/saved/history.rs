@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::{confidence_badge, error_message};
+use super::common::{confidence_badge, error_message, summary_in_words};
 use super::ops::{RestoreVersion, SavedPanelDiff, restore_version, saved_panel, saved_panel_diff};
 use crate::api::graphql;
 use crate::components::Loaded;
@@ -71,7 +71,9 @@ pub fn VersionTimeline(
                     {version.comment.map(|c| view! { <p class="timeline-comment">{c}</p> })}
                     {version
                         .changes_summary
-                        .map(|s| view! { <p class="muted">{s}</p> })}
+                        .map(|s| {
+                            view! { <p class="muted version-summary">{summary_in_words(&s)}</p> }
+                        })}
                     <p class="timeline-actions">
                         <button
                             type="button"

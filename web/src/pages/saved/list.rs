@@ -230,8 +230,9 @@ fn PanelGrid(nodes: Vec<Node>) -> impl IntoView {
                     <p>{node.description.clone().unwrap_or_default()}</p>
                     <p class="muted">
                         {format!(
-                            "{} genes · version {} · updated ",
+                            "{} {} · version {} · updated ",
                             node.gene_count,
+                            if node.gene_count == 1 { "gene" } else { "genes" },
                             node.current_version,
                         )}
                         <Time at=node.updated_at.clone() />

@@ -69,9 +69,16 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
             </div>
         }
     });
-    let status = panel
-        .is_owner
-        .then(|| view! { <StatusControl panel_id=panel.id.clone() status=panel.status reload /> });
+    let status = panel.is_owner.then(|| {
+        view! {
+            <StatusControl
+                panel_id=panel.id.clone()
+                name=panel.name.clone()
+                status=panel.status
+                reload
+            />
+        }
+    });
     let share = panel
         .can_share
         .then(|| view! { <ShareDialog panel_id=panel.id.clone() /> });
@@ -99,6 +106,20 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         </p>
         {(!tags.is_empty()).then(|| view! { <p class="tags">{format!("Tags: {tags}")}</p> })}
         {old_notice}
+        {(!panel.can_edit)
+            .then(|| {
+                let what = if panel.can_comment {
+                    "You can view this panel and comment on it, but not change it"
+                } else {
+                    "You can view this panel, but not change it"
+                };
+                let owner = panel.owner.clone().unwrap_or_else(|| "its owner".to_owned());
+                view! {
+                    <p class="notice" role="status" id="read-only-notice">
+                        {format!("Read-only: {what}. Ask {owner} for edit access to make changes.")}
+                    </p>
+                }
+            })}
         <UpstreamNotice panel_id=panel.id.clone() current can_edit=panel.can_edit reload />
         <div class="actions">{share} {status}</div>
         <ExportButtons panel_id=panel.id.clone() version=Some(shown) />
@@ -124,45 +145,103 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
     }
 }
 
-/// Archive, delete (soft), draft or reactivate — for the owner.
+/// Active, draft or archived from a list; "Delete" is a button that asks first and says how to
+/// undo; a deleted panel says so at the top with "Restore" — for the owner.
 #[component]
-fn StatusControl(panel_id: String, status: PanelStatus, reload: Callback<()>) -> impl IntoView {
+fn StatusControl(
+    panel_id: String,
+    name: String,
+    status: PanelStatus,
+    reload: Callback<()>,
+) -> impl IntoView {
     let panel_id = StoredValue::new(panel_id);
     let error = RwSignal::new(None::<String>);
-    let options = PanelStatus::ALL
-        .iter()
-        .map(|s| {
-            view! {
-                <option value=s.as_str() selected=*s == status>
-                    {status_label(*s)}
-                </option>
+    let set_status = move |status: PanelStatus| {
+        let variables = set_saved_panel_status::Variables {
+            id: panel_id.get_value(),
+            status,
+        };
+        spawn_local(async move {
+            match graphql::<SetSavedPanelStatus>(variables).await {
+                Ok(_) => reload.run(()),
+                Err(err) => error.set(Some(error_message(&err))),
             }
-        })
-        .collect_view();
+        });
+    };
+    let error_view = move || {
+        error
+            .get()
+            .map(|e| view! { <p class="form-error" role="alert">{e}</p> })
+    };
+    if status == PanelStatus::Deleted {
+        return view! {
+            <div class="notice" role="status" id="deleted-notice">
+                <p>
+                    "This panel is deleted: it is hidden from your lists and from everyone it \
+                     was shared with. Restoring it brings it back as it was."
+                </p>
+                <button
+                    type="button"
+                    class="button button-primary"
+                    id="restore-panel"
+                    on:click=move |_| set_status(PanelStatus::Active)
+                >
+                    "Restore"
+                </button>
+            </div>
+            {error_view}
+        }
+        .into_any();
+    }
+    let options = [
+        PanelStatus::Active,
+        PanelStatus::Draft,
+        PanelStatus::Archived,
+    ]
+    .iter()
+    .map(|s| {
+        view! {
+            <option value=s.as_str() selected=*s == status>
+                {status_label(*s)}
+            </option>
+        }
+    })
+    .collect_view();
+    let question = format!(
+        "Delete \u{201c}{name}\u{201d}? It disappears from your lists and from everyone it is \
+         shared with. You can undo this: choose \u{201c}Deleted\u{201d} in the status filter of \
+         Saved panels, open the panel and press \u{201c}Restore\u{201d}."
+    );
     view! {
         <label>
             "Status "
             <select
                 id="panel-status-select"
                 on:change=move |ev| {
-                    let Ok(status) = event_target_value(&ev).parse::<PanelStatus>() else {
-                        return;
-                    };
-                    let variables = set_saved_panel_status::Variables {
-                        id: panel_id.get_value(),
-                        status,
-                    };
-                    spawn_local(async move {
-                        match graphql::<SetSavedPanelStatus>(variables).await {
-                            Ok(_) => reload.run(()),
-                            Err(err) => error.set(Some(error_message(&err))),
-                        }
-                    });
+                    if let Ok(status) = event_target_value(&ev).parse::<PanelStatus>() {
+                        set_status(status);
+                    }
                 }
             >
                 {options}
             </select>
         </label>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        <button
+            type="button"
+            class="button button-danger"
+            id="delete-panel"
+            on:click=move |_| {
+                let sure = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&question).ok())
+                    .unwrap_or(false);
+                if sure {
+                    set_status(PanelStatus::Deleted);
+                }
+            }
+        >
+            "Delete…"
+        </button>
+        {error_view}
     }
+    .into_any()
 }

@@ -6,6 +6,7 @@ pub mod inputs;
 pub mod merged;
 pub mod ops;
 pub mod panels;
+pub mod persist;
 pub mod state;
 pub mod uploads;
 pub mod venn;
@@ -33,7 +34,9 @@ pub fn WorkbenchPage() -> impl IntoView {
                 workbench.uploads.update(|chosen| {
                     for upload in data.uploads {
                         if !chosen.iter().any(|c| c.list.id == upload.id) {
-                            chosen.push(from_listed_upload(upload));
+                            let mut upload = from_listed_upload(upload);
+                            upload.included = !Workbench::left_out_earlier(&upload.list.id);
+                            chosen.push(upload);
                         }
                     }
                 });

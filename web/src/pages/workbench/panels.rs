@@ -263,9 +263,56 @@ pub fn PanelChoices() -> impl IntoView {
             })
             .collect_view()
     };
+    let unrestored = move || {
+        workbench
+            .unrestored
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(index, (stored, reason))| {
+                view! {
+                    <li class="form-error unrestored-panel" role="alert">
+                        {format!(
+                            "{} was on your workbench but could not be loaded again: {reason}. It stays remembered. ",
+                            stored.label(),
+                        )}
+                        <button
+                            type="button"
+                            class="button button-small"
+                            on:click=move |_| {
+                                if let Some(window) = web_sys::window() {
+                                    let _ = window.location().reload();
+                                }
+                            }
+                        >
+                            "Try again"
+                        </button>
+                        " "
+                        <button
+                            type="button"
+                            class="button button-small"
+                            on:click=move |_| workbench.unrestored.update(|u| {
+                                if index < u.len() {
+                                    u.remove(index);
+                                }
+                            })
+                        >
+                            "Forget it"
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
     view! {
+        <ul class="chosen-list" id="unrestored-panels">{unrestored}</ul>
         <ul class="chosen-list" id="chosen-panels">{cards}</ul>
-        <Show when=move || workbench.panels.with(Vec::is_empty)>
+        <Show when=move || workbench.restoring.get()>
+            <p class="muted" role="status" id="restoring-panels">
+                "Loading the panels from your last visit…"
+            </p>
+        </Show>
+        <Show when=move || workbench.panels.with(Vec::is_empty) && !workbench.restoring.get()>
             <p class="muted">"No panels yet."</p>
         </Show>
     }

@@ -5,13 +5,16 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use shared::merge::{OwnedMergeResult, PanelSelection, SelectionFilter, merge};
 use shared::upload::{GeneList, ListGene};
 use shared::{
     EntityDetails, EntityType, GeneSymbol, HgncId, Locus, PanelData, PanelEntity, PanelVersion,
 };
 
-use super::ops::{panel_detail, upload_gene_list, uploads};
+use super::ops::{PanelDetail, panel_detail, upload_gene_list, uploads};
+use super::persist::{self, StoredPanel};
+use crate::api::graphql;
 
 /// One panel on the workbench and what to take from it.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,18 +51,97 @@ pub struct Workbench {
     pub uploads: RwSignal<Vec<ChosenUpload>>,
     /// Whether the visitor's earlier uploads were loaded from the server yet.
     pub uploads_loaded: RwSignal<bool>,
+    /// Whether the panels remembered from an earlier visit are still being read again.
+    pub restoring: RwSignal<bool>,
+    /// Remembered panels that could not be read again, with the reason; they stay remembered
+    /// until the visitor forgets them.
+    pub unrestored: RwSignal<Vec<(StoredPanel, String)>>,
 }
 
 impl Workbench {
-    /// Creates the (empty) workbench and provides it to every page.
+    /// Creates the workbench, provides it to every page, brings back the panels remembered
+    /// from an earlier visit (reload, another tab, a typed URL) and remembers every change.
     pub fn provide() -> Self {
+        let stored = persist::load();
         let workbench = Self {
             panels: RwSignal::new(Vec::new()),
             uploads: RwSignal::new(Vec::new()),
             uploads_loaded: RwSignal::new(false),
+            restoring: RwSignal::new(!stored.panels.is_empty()),
+            unrestored: RwSignal::new(Vec::new()),
         };
         provide_context(workbench);
+        if !stored.panels.is_empty() {
+            spawn_local(workbench.restore(stored.panels));
+        }
+        Effect::new(move |_| {
+            let mut panels: Vec<StoredPanel> = workbench
+                .panels
+                .with(|p| p.iter().map(StoredPanel::of).collect());
+            workbench
+                .unrestored
+                .with(|u| panels.extend(u.iter().map(|(p, _)| p.clone())));
+            let uploads: Vec<(String, bool)> = workbench
+                .uploads
+                .with(|u| u.iter().map(|u| (u.list.id.clone(), u.included)).collect());
+            if workbench.restoring.get() {
+                return;
+            }
+            persist::update(|stored| {
+                stored.panels = panels;
+                for (id, included) in uploads {
+                    stored.left_out.retain(|x| *x != id);
+                    if !included {
+                        stored.left_out.push(id);
+                    }
+                }
+            });
+        });
         workbench
+    }
+
+    /// Reads the remembered panels again, by their exact version, with their choices.
+    async fn restore(self, panels: Vec<StoredPanel>) {
+        for stored in panels {
+            let variables = panel_detail::Variables {
+                source: stored.source,
+                id: i64::from(stored.id),
+                version: Some(stored.version.clone()),
+            };
+            match graphql::<PanelDetail>(variables).await {
+                Ok(data) => match data.panel {
+                    Some(panel) => {
+                        let filter = stored.filter();
+                        self.panels.update(|panels| {
+                            let data = panel_data(panel);
+                            let exists = panels.iter().any(|p| {
+                                p.data.source == data.source
+                                    && p.data.id == data.id
+                                    && p.data.version == data.version
+                            });
+                            if !exists {
+                                panels.push(ChosenPanel {
+                                    data: Arc::new(data),
+                                    filter,
+                                });
+                            }
+                        });
+                    }
+                    None => self.unrestored.update(|u| {
+                        u.push((stored, "PanelApp does not list it any more".to_owned()));
+                    }),
+                },
+                Err(err) => self
+                    .unrestored
+                    .update(|u| u.push((stored, err.to_string()))),
+            }
+        }
+        self.restoring.set(false);
+    }
+
+    /// Whether an upload was left out of the merge on an earlier visit.
+    pub fn left_out_earlier(id: &str) -> bool {
+        persist::load().left_out.iter().any(|x| x == id)
     }
 
     /// Adds a panel with the "Green" preset; the same panel version is not added twice.
@@ -75,6 +157,25 @@ impl Workbench {
                     data: Arc::new(data),
                     filter: SelectionFilter::green(),
                 });
+            }
+        });
+    }
+
+    /// Adds a panel taking what `filter` chooses; a panel version already on the workbench takes
+    /// the new choice instead of being added twice.
+    pub fn add_panel_with(&self, data: PanelData, filter: SelectionFilter) {
+        self.panels.update(|panels| {
+            let existing = panels.iter_mut().find(|p| {
+                p.data.source == data.source
+                    && p.data.id == data.id
+                    && p.data.version == data.version
+            });
+            match existing {
+                Some(panel) => panel.filter = filter,
+                None => panels.push(ChosenPanel {
+                    data: Arc::new(data),
+                    filter,
+                }),
             }
         });
     }
@@ -164,7 +265,7 @@ pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
         version_created: None,
         disease_group: None,
         disease_sub_group: None,
-        relevant_disorders: Vec::new(),
+        relevant_disorders: panel.relevant_disorders,
         types: Vec::new(),
         description: None,
         signed_off: None,
@@ -244,6 +345,7 @@ mod tests {
             id: 402,
             name: "Early onset or syndromic epilepsy".to_owned(),
             version: "8.125".to_owned(),
+            relevant_disorders: vec!["R59".to_owned()],
             counts: PanelDetailPanelCounts {
                 green: 2,
                 amber: 1,

@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
 use super::ops::{RemoveUpload, UploadGeneList, remove_upload, upload_gene_list};
+use super::persist::{self, StoredDigest};
 use super::state::{from_upload, use_workbench};
 use crate::api::{graphql, graphql_upload};
 
@@ -16,23 +17,52 @@ pub fn UploadZone() -> impl IntoView {
     let column = RwSignal::new(String::new());
     let sheet = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let hover = RwSignal::new(false);
 
     let upload = move |file: File| {
         busy.set(true);
         error.set(None);
+        notice.set(None);
         let variables = upload_gene_list::Variables {
             file: None,
             column: Some(column.get_untracked().trim().to_owned()).filter(|c| !c.is_empty()),
             sheet: Some(sheet.get_untracked().trim().to_owned()).filter(|s| !s.is_empty()),
         };
         spawn_local(async move {
+            let filename = file.name();
+            let digest = file_digest(&file).await;
+            if let Some(digest) = &digest
+                && let Some(earlier) = identical_upload(workbench, &filename, digest)
+                && !confirm(&format!(
+                    "\u{201c}{filename}\u{201d} is already on the workbench as \u{201c}{earlier}\u{201d}, \
+                     with exactly the same content. Add another copy anyway?"
+                ))
+            {
+                notice.set(Some(format!(
+                    "{filename} was not added again: it is identical to \u{201c}{earlier}\u{201d}."
+                )));
+                busy.set(false);
+                return;
+            }
             match graphql_upload::<UploadGeneList>(variables, "file", &file).await {
-                Ok(data) => workbench
-                    .uploads
-                    .update(|u| u.push(from_upload(data.upload_gene_list))),
-                Err(err) => error.set(Some(format!("{}: {err}", file.name()))),
+                Ok(data) => {
+                    let upload = from_upload(data.upload_gene_list);
+                    if let Some(digest) = digest {
+                        let id = upload.list.id.clone();
+                        persist::update(|stored| {
+                            stored.digests.retain(|d| d.upload != id);
+                            stored.digests.push(StoredDigest {
+                                upload: id,
+                                filename: filename.clone(),
+                                digest,
+                            });
+                        });
+                    }
+                    workbench.uploads.update(|u| u.push(upload));
+                }
+                Err(err) => error.set(Some(format!("{filename}: {err}"))),
             }
             busy.set(false);
         });
@@ -115,8 +145,42 @@ pub fn UploadZone() -> impl IntoView {
             {move || {
                 error.get().map(|e| view! { <p class="form-error" role="alert" id="upload-error">{e}</p> })
             }}
+            {move || notice.get().map(|n| view! { <p class="notice" role="status" id="upload-notice">{n}</p> })}
         </div>
     }
+}
+
+/// The digest of a file's content; `None` when the browser can not read it.
+async fn file_digest(file: &File) -> Option<String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()?;
+    Some(persist::digest(&js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+/// The name of an upload on the workbench with the same file name and content, if any.
+fn identical_upload(
+    workbench: super::state::Workbench,
+    filename: &str,
+    digest: &str,
+) -> Option<String> {
+    let stored = persist::load();
+    workbench.uploads.with_untracked(|uploads| {
+        uploads.iter().find_map(|u| {
+            stored
+                .digests
+                .iter()
+                .any(|d| d.upload == u.list.id && d.filename == filename && d.digest == digest)
+                .then(|| u.list.name.clone())
+        })
+    })
+}
+
+/// Asks the visitor (the browser's own dialog); `false` when it can not be shown.
+fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
 }
 
 /// The uploaded lists, each with "use it", "remove" and its diagnostics.

@@ -268,10 +268,13 @@ pub fn to_merge(
             ));
         }
         rows.push(MergedGene {
-            key: gene.merge_key.clone().unwrap_or_else(|| match gene.hgnc_id {
-                Some(h) => GeneKey::Hgnc(h),
-                None => GeneKey::Symbol(gene.symbol.clone()),
-            }),
+            key: gene
+                .merge_key
+                .clone()
+                .unwrap_or_else(|| match gene.hgnc_id {
+                    Some(h) => GeneKey::Hgnc(h),
+                    None => GeneKey::Symbol(gene.symbol.clone()),
+                }),
             symbol: gene.shown_symbol().to_owned(),
             hgnc_id: gene.hgnc_id,
             entity_type: gene.entity_type,

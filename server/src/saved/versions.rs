@@ -360,7 +360,9 @@ pub(super) async fn commit_version(
         }
     }
     let pool = source_pool(state, panel.id, pool, &genes).await?;
-    let name = meta.as_ref().map_or(panel.name.as_str(), |m| m.name.as_str());
+    let name = meta
+        .as_ref()
+        .map_or(panel.name.as_str(), |m| m.name.as_str());
     let new_sources = version_sources(&genes, &pool, name, based_on + 1);
     let current = current.genes;
     let gene_diff = diff(&current, &genes);

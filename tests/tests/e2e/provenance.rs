@@ -224,11 +224,7 @@ async fn a_saved_merge_exports_exactly_what_the_merge_exported() {
                                 })
                                 .collect()
                         };
-                        assert_eq!(
-                            mask(&rows_a[1..]),
-                            mask(&rows_b[1..rows_a.len()]),
-                            "{name}"
-                        );
+                        assert_eq!(mask(&rows_a[1..]), mask(&rows_b[1..rows_a.len()]), "{name}");
                         let origins = |rows: &[Vec<String>]| -> Vec<String> {
                             rows[6..9].iter().map(|r| r[origin].clone()).collect()
                         };
@@ -486,8 +482,9 @@ async fn panel_names_with_slashes_keep_their_words_in_file_names() {
     let rows = app.audit_rows(None).await;
     for name in ["R15-trio panel v3.csv", "R15-trio panel v3 v1.xlsx"] {
         assert!(
-            rows.iter().any(|r| r.resource_id.as_deref() == Some(name)
-                || r.action_description.contains(name)),
+            rows.iter()
+                .any(|r| r.resource_id.as_deref() == Some(name)
+                    || r.action_description.contains(name)),
             "no audit row names {name}: {:?}",
             rows.iter()
                 .map(|r| (&r.action_description, &r.resource_id))

@@ -112,10 +112,11 @@ pub(crate) fn combined_row_with_lab(
     lab: &[super::LabDecision],
 ) -> [String; 13] {
     let mut out: [String; 13] = Default::default();
-    for (slot, value) in out
-        .iter_mut()
-        .zip(combined_row(result, gene).into_iter().chain(lab_cells(lab, gene)))
-    {
+    for (slot, value) in out.iter_mut().zip(
+        combined_row(result, gene)
+            .into_iter()
+            .chain(lab_cells(lab, gene)),
+    ) {
         *slot = value;
     }
     out

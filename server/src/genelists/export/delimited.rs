@@ -3,7 +3,9 @@
 
 use shared::merge::MergeResult;
 
-use super::cells::{combined_header, combined_header_with_lab, combined_row, lab_cells, neutralise};
+use super::cells::{
+    combined_header, combined_header_with_lab, combined_row, lab_cells, neutralise,
+};
 use super::{ExportError, LabDecision};
 
 /// The header and rows: the combined list, then the lab's columns when there are any.
@@ -25,7 +27,10 @@ fn table<'r>(
     (header, rows)
 }
 
-pub(crate) fn csv(result: &MergeResult, lab: Option<&[LabDecision]>) -> Result<Vec<u8>, ExportError> {
+pub(crate) fn csv(
+    result: &MergeResult,
+    lab: Option<&[LabDecision]>,
+) -> Result<Vec<u8>, ExportError> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(result.genes.len() * 96));

@@ -253,7 +253,9 @@ pub fn sanitize_filename(
             '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*' => Some('-'),
             c if c.is_control() => Some(' '),
             // Bidirectional overrides and other invisible formatting characters.
-            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+            '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
             | '\u{FEFF}' => None,
             c if c.is_whitespace() => Some(' '),
             c => Some(c),
@@ -291,7 +293,12 @@ pub fn sanitize_filename(
     if stem.is_empty() || !stem.chars().any(char::is_alphanumeric) {
         return format!("panelmerge_gene_list_{}.{ext}", at.format("%Y-%m-%d"));
     }
-    let base = stem.split('.').next().unwrap_or("").trim().to_ascii_uppercase();
+    let base = stem
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_uppercase();
     if RESERVED_NAMES.contains(&base.as_str()) {
         stem = format!("_{stem}");
     }

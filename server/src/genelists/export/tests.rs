@@ -365,10 +365,7 @@ fn filenames_are_sanitised_and_get_the_format_extension() {
         "C-x-genes.xlsx"
     );
     // Reserved and control characters; invisible bidirectional overrides are dropped.
-    assert_eq!(
-        f(Some("a\r\nb\"c|d?*<>"), ExportFormat::Csv),
-        "a b-c-d.csv"
-    );
+    assert_eq!(f(Some("a\r\nb\"c|d?*<>"), ExportFormat::Csv), "a b-c-d.csv");
     assert_eq!(
         f(Some("gene\u{202E}vsc.exe"), ExportFormat::Csv),
         "genevsc.exe.csv"

@@ -8,8 +8,8 @@ use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook, Work
 use shared::merge::MergeResult;
 
 use super::cells::{
-    SOURCE_HEADER, combined_header, combined_header_with_lab, combined_row,
-    combined_row_with_lab, neutralise, source_row,
+    SOURCE_HEADER, combined_header, combined_header_with_lab, combined_row, combined_row_with_lab,
+    neutralise, source_row,
 };
 use super::{ExportError, ExportRequest, Provenance};
 
@@ -173,10 +173,7 @@ fn provenance_sheet(
             ("Saved panel", format!("{} (id {})", saved.name, saved.id)),
             ("Saved panel version", saved.version.to_string()),
             ("Version saved at (UTC)", saved.saved_at.clone()),
-            (
-                "Version SHA-256",
-                saved.sha256.clone().unwrap_or_default(),
-            ),
+            ("Version SHA-256", saved.sha256.clone().unwrap_or_default()),
         ];
         for (row, (key, value)) in facts.iter().enumerate() {
             sheet.write_string_with_format(below + row as u32, 0, *key, &styles.header)?;

@@ -49,7 +49,12 @@ impl PanelGene {
     /// The genes of a version with their sources numbered as the version's export numbers
     /// them (`sources` are the version's recorded sources; `name` and `version` label genes
     /// saved before sources were recorded).
-    pub fn list(genes: &[SavedGene], sources: &[SavedSource], name: &str, version: i32) -> Vec<Self> {
+    pub fn list(
+        genes: &[SavedGene],
+        sources: &[SavedSource],
+        name: &str,
+        version: i32,
+    ) -> Vec<Self> {
         let genes = shared::saved::canonical(genes);
         let (merge, _) = to_merge(&genes, sources, name, u32::try_from(version).unwrap_or(0));
         genes
@@ -86,7 +91,12 @@ pub async fn version_genes(
     number: i32,
 ) -> Result<Vec<PanelGene>, AppError> {
     let (_, snapshot) = saved::versions::load_snapshot(ctx.state(), panel_id, number).await?;
-    Ok(PanelGene::list(&snapshot.genes, &snapshot.sources, name, number))
+    Ok(PanelGene::list(
+        &snapshot.genes,
+        &snapshot.sources,
+        name,
+        number,
+    ))
 }
 
 impl From<&SavedGene> for PanelGene {

@@ -15,8 +15,48 @@ use crate::api::{ApiError, graphql};
 
 pub type Gene = saved_panel::SavedPanelSavedPanelGenes;
 
+/// Where the gene came from, one line per source ("GB Early onset or syndromic epilepsy
+/// (v8.125, Green, MONOALLELIC…)", "in-house (row 3)", "Added by alice"), then each conflict
+/// between the sources ("Conflict: sources give 2 modes of inheritance").
+fn described_sources(gene: &Gene) -> Vec<String> {
+    if gene.source_details.is_empty() {
+        return gene.sources.clone();
+    }
+    let mut out: Vec<String> = gene
+        .source_details
+        .iter()
+        .map(|s| {
+            let mut parts = Vec::new();
+            if let Some(v) = &s.version {
+                parts.push(format!("v{v}"));
+            }
+            if let Some(row) = s.upload_row {
+                parts.push(format!("row {row}"));
+            }
+            if let Some(c) = s.confidence {
+                parts.push(c.label().to_owned());
+            }
+            if let Some(m) = &s.mode_of_inheritance {
+                parts.push(m.clone());
+            }
+            if parts.is_empty() {
+                s.label.clone()
+            } else {
+                format!("{} ({})", s.label, parts.join(", "))
+            }
+        })
+        .collect();
+    out.extend(
+        gene.conflicts
+            .iter()
+            .map(|c| format!("Conflict: {}", c.message)),
+    );
+    out
+}
+
 /// The API gene as a record of the shared diff.
 pub fn convert(gene: Gene) -> Option<SavedGene> {
+    let sources = described_sources(&gene);
     to_saved_gene(GeneParts {
         symbol: gene.symbol,
         entity_type: gene.entity_type,
@@ -27,7 +67,7 @@ pub fn convert(gene: Gene) -> Option<SavedGene> {
         mode_of_inheritance: gene.mode_of_inheritance,
         phenotypes: gene.phenotypes,
         evidence: gene.evidence,
-        sources: gene.sources,
+        sources,
         notes: gene.notes,
     })
 }
@@ -364,7 +404,7 @@ fn gene_row(gene: SavedGene, edit: bool, draft: RwSignal<Vec<SavedGene>>) -> imp
             <td>{gene.hgnc_id.map(|h| h.to_string()).unwrap_or_default()}</td>
             <td>{rating}</td>
             <td>{gene.mode_of_inheritance.clone().unwrap_or_default()}</td>
-            <td>{gene.sources.join(", ")}</td>
+            <td class="gene-sources">{gene.sources.join("; ")}</td>
             <td>{notes}</td>
             {remove}
         </tr>

@@ -65,9 +65,10 @@ struct GuardExtension {
     /// built) and subscriptions (long-lived streams) are not.
     counting: AtomicBool,
     resolved: AtomicUsize,
-    /// Required variables the request left out, per named operation of a multi-operation
-    /// document (checked once the operation to run is known).
-    missing: std::sync::Mutex<Vec<(Name, ServerError)>>,
+    /// Required variables the request left out: of a single-operation document (`None`,
+    /// refused once the document validated, so validation errors come first), or per named
+    /// operation of a multi-operation document (refused once the operation to run is known).
+    missing: std::sync::Mutex<Vec<(Option<Name>, ServerError)>>,
 }
 
 fn coded(message: impl Into<String>, code: ErrorCode, limit: Option<&str>) -> ServerError {
@@ -180,6 +181,10 @@ pub fn too_expensive(found: usize, max: usize) -> String {
 }
 
 impl GuardExtension {
+    fn missing_lock(&self) -> std::sync::MutexGuard<'_, Vec<(Option<Name>, ServerError)>> {
+        self.missing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn inspect(&self, doc: &ExecutableDocument, transport: Transport) -> ServerResult<()> {
         let operations: Vec<_> = match &doc.operations {
             DocumentOperations::Single(op) => vec![op],
@@ -266,10 +271,9 @@ impl Extension for GuardExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let missing = operation_name.and_then(|name| {
-            let missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
-            missing
+            self.missing_lock()
                 .iter()
-                .find(|(op, _)| op.as_str() == name)
+                .find(|(op, _)| op.as_ref().is_some_and(|op| op.as_str() == name))
                 .map(|(_, error)| error.clone())
         });
         match missing {
@@ -312,14 +316,14 @@ impl Extension for GuardExtension {
         match &doc.operations {
             DocumentOperations::Single(op) => {
                 if let Some(error) = missing_variables(op, variables) {
-                    return Err(error);
+                    self.missing_lock().push((None, error));
                 }
             }
             DocumentOperations::Multiple(map) => {
-                let mut missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+                let mut missing = self.missing_lock();
                 for (name, op) in map {
                     if let Some(error) = missing_variables(op, variables) {
-                        missing.push((name.clone(), error));
+                        missing.push((Some(name.clone()), error));
                     }
                 }
             }
@@ -339,7 +343,13 @@ impl Extension for GuardExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await;
+        if result.is_ok()
+            && let Some((_, error)) = self.missing_lock().iter().find(|(op, _)| op.is_none())
+        {
+            return Err(vec![error.clone()]);
+        }
+        result.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| match e.message.as_str() {

@@ -22,6 +22,7 @@ mod m20261122_000007_api_tokens;
 mod m20261122_000008_uploads;
 mod m20261122_000009_account_security;
 mod m20261122_000010_panel_comments;
+mod m20261206_000019_flask_import;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_uploads::Migration),
             Box::new(m20261122_000009_account_security::Migration),
             Box::new(m20261122_000010_panel_comments::Migration),
+            Box::new(m20261206_000019_flask_import::Migration),
         ]
     }
 }

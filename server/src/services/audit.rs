@@ -74,6 +74,8 @@ pub struct AuditRecord {
     pub old_values: Option<Value>,
     pub new_values: Option<Value>,
     pub duration_ms: Option<i32>,
+    /// When it happened, if not now (rows imported from the Flask version).
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl AuditRecord {
@@ -89,6 +91,7 @@ impl AuditRecord {
             old_values: None,
             new_values: None,
             duration_ms: None,
+            at: None,
         }
     }
 
@@ -160,7 +163,7 @@ impl Audit {
         actor: &Actor,
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
-        let now = Utc::now();
+        let now = record.at.unwrap_or_else(Utc::now);
         let row = audit_log::ActiveModel {
             user_id: Set(actor.user_id),
             username: Set(actor.username.clone()),

@@ -92,7 +92,10 @@ pub async fn login(
         return Err(locked(until));
     }
     match (found, ok) {
-        (Some(user), true) if user.is_active => succeed(state, actor, ip, user, started).await,
+        (Some(user), true) if user.is_active => {
+            let user = super::werkzeug::upgrade(state, user, password).await?;
+            succeed(state, actor, ip, user, started).await
+        }
         (Some(user), true) => {
             let record = AuditRecord::new(AuditAction::Login, "login refused: account deactivated")
                 .resource("user", user.id)

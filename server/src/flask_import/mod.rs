@@ -126,7 +126,7 @@ const NOT_IMPORTED: &[(&str, &str)] = &[
     ),
     (
         "panel_version_tags",
-        "PanelMerge has no version tags; the tags are listed below",
+        "PanelMerge has no version tags; each tag is listed",
     ),
     ("panel_retention_policies", "PanelMerge keeps every version"),
     ("panel_version_branches", "no branches in PanelMerge"),
@@ -329,8 +329,10 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
                 .push(format!("{table}: {n} row(s) not imported — {why}"));
         }
     }
+    version_tags(&mut ctx, &source).await?;
     let Ctx { txn, report, .. } = ctx;
-    if options.dry_run {
+    if options.dry_run || report.total() == 0 {
+        // A dry run, or a re-run with nothing new: leave the target exactly as it was.
         txn.rollback().await?;
         return Ok(report);
     }
@@ -693,6 +695,20 @@ async fn panels(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
             .collect();
         if ctx.done("saved_panels", panel.id) {
             ctx.report.skip_existing("saved_panels");
+            for (table, rows) in [("panel_versions", &pversions), ("panel_genes", &pgenes)] {
+                for r in rows.iter() {
+                    if ctx.done(table, r.id) {
+                        ctx.report.skip_existing(table);
+                    } else {
+                        ctx.report.notes.push(format!(
+                            "{table} row {}: added in Flask after panel {name:?} was imported; \
+                             not imported (re-import into an empty database to take it)",
+                            r.id,
+                            name = panel.text("name").unwrap_or("?")
+                        ));
+                    }
+                }
+            }
             continue;
         }
         let name = panel.req("name")?.to_owned();
@@ -857,6 +873,26 @@ async fn panels(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
     }
     changes(ctx, source).await?;
     shares(ctx, source).await
+}
+
+/// Flask version tags have no counterpart: each is named in the report.
+async fn version_tags(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
+    let cols = &["version_id", "tag_name", "tag_type", "is_protected"];
+    let Some(rows) = source.rows("panel_version_tags", cols).await? else {
+        return Ok(());
+    };
+    for row in rows {
+        ctx.report.notes.push(format!(
+            "panel_version_tags row {}: tag {:?} ({}) on Flask version id {} not imported \
+             (the version itself is; protected = {})",
+            row.id,
+            row.text("tag_name").unwrap_or(""),
+            row.text("tag_type").unwrap_or(""),
+            row.text("version_id").unwrap_or("?"),
+            row.text("is_protected").unwrap_or("?"),
+        ));
+    }
+    Ok(())
 }
 
 async fn changes(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {

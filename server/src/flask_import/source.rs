@@ -212,17 +212,20 @@ impl Source {
             existing.iter().any(|c| c == "id"),
             "source table {table} has no id column"
         );
-        let select: Vec<String> = std::iter::once(&"id")
-            .chain(wanted.iter())
-            .map(|c| {
+        // The id is read as `src_id` so ORDER BY sees the numeric column, not a text alias.
+        let select: Vec<String> = std::iter::once("CAST(t.\"id\" AS TEXT) AS \"src_id\"".to_owned())
+            .chain(wanted.iter().map(|c| {
                 if existing.iter().any(|e| e == c) {
-                    format!("CAST(\"{c}\" AS TEXT) AS \"{c}\"")
+                    format!("CAST(t.\"{c}\" AS TEXT) AS \"{c}\"")
                 } else {
                     format!("CAST(NULL AS TEXT) AS \"{c}\"")
                 }
-            })
+            }))
             .collect();
-        let sql = format!("SELECT {} FROM \"{table}\" ORDER BY id", select.join(", "));
+        let sql = format!(
+            "SELECT {} FROM \"{table}\" t ORDER BY t.\"id\"",
+            select.join(", ")
+        );
         let rows = self
             .db
             .query_all_raw(Statement::from_string(self.backend(), sql))
@@ -231,7 +234,7 @@ impl Source {
         let mut out = Vec::with_capacity(rows.len());
         for (n, r) in rows.iter().enumerate() {
             let id_text: Option<String> = r
-                .try_get("", "id")
+                .try_get("", "src_id")
                 .map_err(|e| anyhow::anyhow!("source table {table}, row {}: {e}", n + 1))?;
             let id = id_text
                 .as_deref()

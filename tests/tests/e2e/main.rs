@@ -5,6 +5,7 @@
 mod accounts;
 mod backends;
 mod cli;
+mod flask_import;
 mod foundation;
 mod genelists;
 mod live;

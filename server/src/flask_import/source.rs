@@ -213,15 +213,16 @@ impl Source {
             "source table {table} has no id column"
         );
         // The id is read as `src_id` so ORDER BY sees the numeric column, not a text alias.
-        let select: Vec<String> = std::iter::once("CAST(t.\"id\" AS TEXT) AS \"src_id\"".to_owned())
-            .chain(wanted.iter().map(|c| {
-                if existing.iter().any(|e| e == c) {
-                    format!("CAST(t.\"{c}\" AS TEXT) AS \"{c}\"")
-                } else {
-                    format!("CAST(NULL AS TEXT) AS \"{c}\"")
-                }
-            }))
-            .collect();
+        let select: Vec<String> =
+            std::iter::once("CAST(t.\"id\" AS TEXT) AS \"src_id\"".to_owned())
+                .chain(wanted.iter().map(|c| {
+                    if existing.iter().any(|e| e == c) {
+                        format!("CAST(t.\"{c}\" AS TEXT) AS \"{c}\"")
+                    } else {
+                        format!("CAST(NULL AS TEXT) AS \"{c}\"")
+                    }
+                }))
+                .collect();
         let sql = format!(
             "SELECT {} FROM \"{table}\" t ORDER BY t.\"id\"",
             select.join(", ")

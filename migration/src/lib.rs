@@ -24,6 +24,7 @@ mod m20261122_000009_account_security;
 mod m20261122_000010_panel_comments;
 mod m20261206_000013_one_active_share;
 mod m20261206_000015_audit_chain;
+mod m20261206_000019_flask_import;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_panel_comments::Migration),
             Box::new(m20261206_000013_one_active_share::Migration),
             Box::new(m20261206_000015_audit_chain::Migration),
+            Box::new(m20261206_000019_flask_import::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod failpoint;
+pub mod flask_import;
 pub mod genelists;
 pub mod graphql;
 pub mod http;

@@ -68,6 +68,8 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Import a Flask PanelMerge (v1.4, v1.4.1, v1.5) database into this one.
+    ImportFlask(crate::flask_import::cli::Args),
     /// PanelApp cache and snapshots.
     Panelapp {
         #[command(subcommand)]
@@ -210,6 +212,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             action: AuditCommand::Verify,
         } => audit::verify(load_settings()?).await,
         Command::Panelapp { action } => panelapp::run(load_settings()?, action).await,
+        Command::ImportFlask(args) => crate::flask_import::cli::run(load_settings()?, args).await,
         Command::GenerateKey => {
             println!("{}", config::EncryptionKey::generate().to_base64().expose());
             Ok(ExitCode::SUCCESS)

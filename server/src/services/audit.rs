@@ -80,6 +80,8 @@ pub struct AuditRecord {
     pub old_values: Option<Value>,
     pub new_values: Option<Value>,
     pub duration_ms: Option<i32>,
+    /// When it happened, if not now (rows imported from the Flask version).
+    pub at: Option<DateTime<Utc>>,
 }
 
 impl AuditRecord {
@@ -95,6 +97,7 @@ impl AuditRecord {
             old_values: None,
             new_values: None,
             duration_ms: None,
+            at: None,
         }
     }
 
@@ -269,7 +272,7 @@ impl Audit {
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
         // Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
-        let now = Utc::now().trunc_subsecs(6);
+        let now = record.at.unwrap_or_else(Utc::now).trunc_subsecs(6);
         let entry_uid = uuid::Uuid::new_v4().to_string();
         let seal = |column: &str, value: &Option<Value>| -> AppResult<Option<String>> {
             value

@@ -137,6 +137,7 @@ pub async fn login(
     match (found, ok) {
         (Some(user), true) if user.is_active => {
             attempt.succeeded(state).await?;
+            let user = super::werkzeug::upgrade(state, user, password).await?;
             succeed(state, actor, ip, user, started).await
         }
         (Some(user), true) => {

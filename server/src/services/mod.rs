@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod rotation;
 pub mod teams;
 pub mod uploads;
+pub mod werkzeug;
 
 /// Who a request acts for: a logged-in user, else an anonymous visitor (by cookie).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

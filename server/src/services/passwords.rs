@@ -75,6 +75,11 @@ fn hash_blocking(password: &str) -> AppResult<String> {
 }
 
 fn verify_blocking(password: &str, hash: &str) -> AppResult<bool> {
+    if super::werkzeug::is_werkzeug(hash) {
+        return super::werkzeug::verify(password, hash).map_err(|e| {
+            AppError::internal(format!("stored Werkzeug password hash unusable: {e}"))
+        });
+    }
     match argon2()?.verify_password(password.as_bytes(), hash) {
         Ok(()) => Ok(true),
         Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),

@@ -8,6 +8,7 @@ mod authorization;
 mod backends;
 mod cli;
 mod credentials;
+mod flask_import;
 mod foundation;
 mod genelists;
 mod live;

@@ -12,6 +12,7 @@ use gloo_net::websocket::futures::WebSocket;
 use graphql_client::GraphQLQuery;
 use leptos::prelude::on_cleanup;
 use serde_json::{Value, json};
+use shared::ErrorCode;
 
 use crate::api::{ApiError, interpret};
 
@@ -148,15 +149,21 @@ async fn connect<T: serde::de::DeserializeOwned>(
             },
             "error" => {
                 let first = &message["payload"][0];
+                let code: Option<ErrorCode> = first["extensions"]["code"]
+                    .as_str()
+                    .and_then(|code| code.parse().ok());
                 listener(LiveEvent::Failed(ApiError::Graphql {
-                    code: first["extensions"]["code"]
-                        .as_str()
-                        .and_then(|code| code.parse().ok()),
+                    code,
                     message: first["message"]
                         .as_str()
                         .unwrap_or("The subscription was refused.")
                         .to_owned(),
                 }));
+                // The socket's identity ended (logout, a revoked session): the server closes it
+                // with 4401; a new socket carries whoever is logged in now (or nobody).
+                if code == Some(ErrorCode::Unauthenticated) {
+                    return Ended::Dropped;
+                }
                 return Ended::Done;
             }
             "complete" => return Ended::Done,

@@ -90,6 +90,7 @@ fn bench(c: &mut Criterion) {
                 genes: list.clone(),
                 source_type: "merge",
                 sources: serde_json::json!([]),
+                version_sources: Vec::new(),
             };
             black_box(
                 runtime
@@ -108,6 +109,7 @@ fn bench(c: &mut Criterion) {
                 genes: list.clone(),
                 source_type: "merge",
                 sources: serde_json::json!([]),
+                version_sources: Vec::new(),
             },
         ))
         .unwrap();

@@ -99,6 +99,20 @@ impl TestApp {
         .await
     }
 
+    /// A server on `backend` with extra environment-style variables (`None` as for
+    /// [`Self::postgres_redis`] when the services are missing outside CI).
+    pub async fn with_vars(backend: Backend, vars: &[(&str, &str)]) -> Option<Self> {
+        Self::spawn(TestConfig {
+            backend: Some(backend),
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..TestConfig::default()
+        })
+        .await
+    }
+
     pub async fn spawn(config: TestConfig) -> Option<Self> {
         server::install_crypto_provider();
         let backend = config.backend.unwrap_or(Backend::Sqlite);

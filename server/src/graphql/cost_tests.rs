@@ -10,8 +10,6 @@ use async_graphql::extensions::{
 };
 use async_graphql::{Request, Response, ServerError, ValidationResult};
 
-use crate::config::GraphqlLimits;
-
 /// Records the validation result and stops before anything runs.
 #[derive(Clone, Default)]
 struct Probe(Arc<Mutex<Option<ValidationResult>>>);
@@ -67,24 +65,10 @@ fn web_operations() -> Vec<PathBuf> {
     found
 }
 
-pub(crate) fn default_limits() -> GraphqlLimits {
-    GraphqlLimits {
-        max_depth: 12,
-        max_complexity: 1000,
-        max_aliases: 50,
-        max_batch: 10,
-        max_page_size: 100,
-        max_expensive: 3,
-        max_values: 200_000,
-        introspection: true,
-        graphiql: false,
-    }
-}
-
 #[tokio::test]
 async fn every_web_operation_fits_the_default_limits() {
     let probe = Probe::default();
-    let schema = super::schema_builder(&default_limits())
+    let schema = super::schema_builder(&super::default_limits())
         .extension(probe.clone())
         .finish();
     let operations = web_operations();

@@ -98,9 +98,9 @@ pub fn build_schema(state: AppState) -> AppSchema {
         .finish()
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
-pub fn sdl() -> String {
-    let limits = GraphqlLimits {
+/// The documented default limits (what `schema.graphql` and the web app are checked against).
+pub(crate) fn default_limits() -> GraphqlLimits {
+    GraphqlLimits {
         max_depth: 12,
         max_complexity: 1000,
         max_aliases: 50,
@@ -110,6 +110,10 @@ pub fn sdl() -> String {
         max_values: 200_000,
         introspection: true,
         graphiql: false,
-    };
-    schema_builder(&limits).finish().sdl()
+    }
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder(&default_limits()).finish().sdl()
 }

@@ -100,12 +100,14 @@ async fn sync_genes<C: ConnectionTrait>(
     Ok(())
 }
 
+/// A version's complete contents: its genes and the sources they came from.
+type Contents<'a> = (&'a [SavedGene], &'a [SavedSource]);
+
 async fn insert_version(
     txn: &DatabaseTransaction,
     panel_id: i32,
     number: i32,
-    genes: &[SavedGene],
-    sources: &[SavedSource],
+    (genes, sources): Contents<'_>,
     comment: Option<String>,
     summary: &str,
     user_id: Option<i32>,
@@ -275,8 +277,10 @@ pub async fn create(
         &txn,
         panel.id,
         1,
-        &genes,
-        &version_sources(&genes, &new.version_sources, &meta.name, 1),
+        (
+            &genes,
+            &version_sources(&genes, &new.version_sources, &meta.name, 1),
+        ),
         Some("Created".into()),
         &summary,
         Some(owner_id),
@@ -423,8 +427,7 @@ pub(super) async fn commit_version(
         &txn,
         panel.id,
         number,
-        &genes,
-        &new_sources,
+        (&genes, &new_sources),
         comment.clone(),
         &summary,
         user_id,

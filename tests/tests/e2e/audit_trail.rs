@@ -2,8 +2,6 @@
 //! AUDIT_RETENTION_DAYS, a hash chain `panelmerge audit verify` checks, downloads audited once as
 //! FILE_ACCESS naming the user, and a writer for every action that is not Flask-only.
 
-use std::collections::BTreeMap;
-
 use entity::audit_log;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
@@ -14,16 +12,7 @@ use tests::client::error_code;
 use tests::{GraphqlClient, MockPanelApp, TestApp, TestConfig, on_both_backends, run_cli};
 
 async fn app_with(backend: tests::Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
-    let vars: BTreeMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).into(), (*v).into()))
-        .collect();
-    TestApp::spawn(TestConfig {
-        backend: Some(backend),
-        vars,
-        ..TestConfig::default()
-    })
-    .await
+    TestApp::with_vars(backend, vars).await
 }
 
 /// Runs `sql` as the database owner would, inside the audit maintenance window (an attacker

@@ -2,13 +2,11 @@
 //! current-password check as a counted attempt; lockout and IP blocks under parallel
 //! attempts; and what failures, registration and people lookups reveal about other accounts.
 
-use std::collections::BTreeMap;
-
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shared::{AuditAction, Role};
 use tests::client::error_code;
-use tests::{GraphqlClient, PASSWORD, TestApp, TestConfig, on_both_backends};
+use tests::{GraphqlClient, PASSWORD, TestApp, on_both_backends};
 
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { user { username } } }";
 const ME: &str = "{ me { username } }";
@@ -29,16 +27,7 @@ fn change_vars(current: &str, new: &str) -> Value {
 async fn restart_with(app: TestApp, vars: &[(&str, &str)]) -> Option<TestApp> {
     let backend = app.backend;
     drop(app);
-    let vars: BTreeMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).into(), (*v).into()))
-        .collect();
-    TestApp::spawn(TestConfig {
-        backend: Some(backend),
-        vars,
-        ..TestConfig::default()
-    })
-    .await
+    TestApp::with_vars(backend, vars).await
 }
 
 async fn new_token(client: &GraphqlClient, name: &str) -> (String, i32) {

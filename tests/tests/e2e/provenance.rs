@@ -229,7 +229,7 @@ async fn a_saved_merge_exports_exactly_what_the_merge_exported() {
                             rows[6..9].iter().map(|r| r[origin].clone()).collect()
                         };
                         assert_eq!(origins(rows_a), ["cache", "cache", "upload"]);
-                        assert_eq!(origins(&rows_b), ["live", "live", "upload"]);
+                        assert_eq!(origins(rows_b), ["live", "live", "upload"]);
                         let extra: Vec<&str> = rows_b[rows_a.len()..]
                             .iter()
                             .filter(|r| !r[0].is_empty())

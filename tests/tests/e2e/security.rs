@@ -1,6 +1,5 @@
 //! Abuse resistance, CSRF, GraphQL hardening, audit coverage and encryption.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -16,16 +15,7 @@ fn login_vars(login: &str, password: &str) -> Value {
 }
 
 async fn app_with(vars: &[(&str, &str)], backend: tests::Backend) -> Option<TestApp> {
-    let vars: BTreeMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).into(), (*v).into()))
-        .collect();
-    TestApp::spawn(TestConfig {
-        backend: Some(backend),
-        vars,
-        ..TestConfig::default()
-    })
-    .await
+    TestApp::with_vars(backend, vars).await
 }
 
 async fn lockout_then_unlock(app: TestApp) {

@@ -86,6 +86,7 @@ mod tests {
                 "RATE_LIMITED",
                 "ACCOUNT_LOCKED",
                 "PAYLOAD_TOO_LARGE",
+                "TIMEOUT",
                 "UPSTREAM_UNAVAILABLE",
                 "INTERNAL",
                 "SERVICE_UNAVAILABLE"

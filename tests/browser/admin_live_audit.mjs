@@ -28,7 +28,7 @@ await run(async (browser, errors) => {
 
   const csv = await otherPage.request.get(BASE_URL + '/admin/audit.csv');
   check(csv.status() === 403, `a non-admin may not export the audit log (HTTP ${csv.status()})`);
-  const denied = adminPage.locator('#live-feed li.live-event.security[data-action="ACCESS_DENIED"]', { hasText: other });
+  const denied = adminPage.locator('#live-feed li.live-event.security[data-action="PRIVILEGE_ESCALATION"]', { hasText: other });
   await denied.waitFor();
 
   // Paused, the feed holds new events back until resumed.
@@ -63,17 +63,17 @@ await run(async (browser, errors) => {
   // The audit viewer lists the same event, filtered by user and action.
   await adminPage.goto(BASE_URL + '/admin/audit');
   await adminPage.fill('#audit-usernames', other);
-  await adminPage.selectOption('#audit-actions', ['ACCESS_DENIED']);
+  await adminPage.selectOption('#audit-actions', ['PRIVILEGE_ESCALATION']);
   await adminPage.getByRole('button', { name: 'Apply filters' }).click();
   await adminPage.waitForFunction(
     () => document.querySelectorAll('#audit-log tr.audit-row').length === 1,
   );
   const href = await adminPage.locator('#audit-csv').getAttribute('href');
-  check(href === `/admin/audit.csv?usernames=${other}&actions=ACCESS_DENIED`, `CSV link keeps the filters: ${href}`);
+  check(href === `/admin/audit.csv?usernames=${other}&actions=PRIVILEGE_ESCALATION`, `CSV link keeps the filters: ${href}`);
   const exported = await adminPage.request.get(BASE_URL + href);
   check(exported.status() === 200, `the admin may export (HTTP ${exported.status()})`);
   const body = await exported.text();
-  check(body.includes('ACCESS_DENIED') && body.includes(other), `CSV holds the event: ${body}`);
+  check(body.includes('PRIVILEGE_ESCALATION') && body.includes(other), `CSV holds the event: ${body}`);
 
   // Users page: reset eve's password; the temporary password works once and forces a change.
   await adminPage.goto(BASE_URL + '/admin/users');

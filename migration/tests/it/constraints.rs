@@ -54,6 +54,10 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("audit_maintenance", &["reason"]),
     (
+        "flask_import_rows",
+        &["source_table", "source_id", "target_id", "imported_at"],
+    ),
+    (
         "panel_changes",
         &[
             "panel_id",

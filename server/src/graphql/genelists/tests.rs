@@ -253,7 +253,8 @@ async fn exports_are_served_once_signed_audited_and_logged() {
     )
     .await;
     let download = &body["data"]["exportMerge"];
-    assert_eq!(download["filename"], "Epilepsy.GRCh38.bed", "{body}");
+    // The path is neutralised, the words kept: no separator and no "..".
+    assert_eq!(download["filename"], "x-Epilepsy.GRCh38.bed", "{body}");
     let missing: Vec<&str> = download["withoutCoordinates"]
         .as_array()
         .unwrap()

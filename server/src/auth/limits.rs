@@ -156,7 +156,7 @@ pub async fn reserve(
     if hit.count > u64::from(s.max_login_attempts) {
         counters.release(&key).await?;
         counters.release(&ip_key).await?;
-        return Ok(Err(Refusal::Locked(s.lockout_duration)));
+        return Ok(Err(Refusal::Locked(hit.resets_in)));
     }
     Ok(Ok(Attempt {
         ip,

@@ -999,7 +999,10 @@ async fn shares(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
             shared_with_team_id: Set(None),
             permission_level: Set(parse_enum::<SharePermission>(&row, "permission_level")?),
             can_reshare: Set(row.bool("can_reshare")?.unwrap_or(false)),
-            share_token: Set(row.text("share_token").map(str::to_owned)),
+            // Stored as their digest, like every share token: imported links keep working.
+            share_token: Set(row
+                .text("share_token")
+                .map(|token| crate::saved::access::token_digest(ctx.state, token))),
             expires_at: Set(ctx.time(&row, "expires_at")?),
             access_count: Set(row.int32("access_count")?.unwrap_or(0)),
             last_accessed_at: Set(ctx.time(&row, "last_accessed_at")?),

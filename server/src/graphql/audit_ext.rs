@@ -104,12 +104,11 @@ fn code_of(error: &async_graphql::ServerError) -> Option<ErrorCode> {
 
 /// Whether a FORBIDDEN error is the refusal of an admin-only field.
 fn needs_admin(error: &async_graphql::ServerError) -> bool {
-    let marked = error
+    error
         .extensions
         .as_ref()
         .and_then(|ext| ext.get("requiredRole"))
-        .is_some_and(|v| matches!(v, Value::String(s) if s == "ADMIN"));
-    marked || error.message.contains("ADMIN role")
+        .is_some_and(|v| matches!(v, Value::String(s) if s == "ADMIN"))
 }
 
 async fn write(state: &AppState, request: &RequestContext, record: AuditRecord, what: &str) {
@@ -169,7 +168,7 @@ impl AuditExtension {
             "panels" => {
                 let term = text(self.argument(info, "search")).filter(|t| !t.is_empty())?;
                 Some((
-                    format!("search:{user_id}"),
+                    format!("search:{user_id}:panels:{term}"),
                     AuditRecord::new(AuditAction::Search, format!("searched panels for {term:?}"))
                         .resource("panel_search", "panels")
                         .details(serde_json::json!({ "field": "panels", "search": term })),
@@ -178,7 +177,7 @@ impl AuditExtension {
             "panelsByGene" => {
                 let symbol = text(self.argument(info, "symbol")).filter(|t| !t.is_empty())?;
                 Some((
-                    format!("search:{user_id}"),
+                    format!("search:{user_id}:gene:{symbol}"),
                     AuditRecord::new(
                         AuditAction::Search,
                         format!("searched panels listing gene {symbol}"),

@@ -9,8 +9,7 @@ use async_graphql::extensions::{
     NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-    SelectionSet,
+    ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult};
 use async_graphql::{Name, Positioned};
@@ -144,12 +143,8 @@ fn walk(doc: &ExecutableDocument, set: &SelectionSet, level: Level, depth: usize
 }
 
 fn census(doc: &ExecutableDocument) -> Census {
-    let operations: Vec<_> = match &doc.operations {
-        DocumentOperations::Single(op) => vec![op],
-        DocumentOperations::Multiple(map) => map.values().collect(),
-    };
     let mut census = Census::default();
-    for op in operations {
+    for (_, op) in doc.operations.iter() {
         let level = if op.node.ty == OperationType::Mutation {
             Level::MutationRoot
         } else {
@@ -186,14 +181,11 @@ impl GuardExtension {
     }
 
     fn inspect(&self, doc: &ExecutableDocument, transport: Transport) -> ServerResult<()> {
-        let operations: Vec<_> = match &doc.operations {
-            DocumentOperations::Single(op) => vec![op],
-            DocumentOperations::Multiple(map) => map.values().collect(),
-        };
         if transport == Transport::Get
-            && operations
+            && doc
+                .operations
                 .iter()
-                .any(|op| op.node.ty != OperationType::Query)
+                .any(|(_, op)| op.node.ty != OperationType::Query)
         {
             return Err(coded(
                 "only queries are allowed over GET; send mutations as a JSON POST",
@@ -313,27 +305,15 @@ impl Extension for GuardExtension {
             e
         })?;
         self.inspect(&doc, transport)?;
-        match &doc.operations {
-            DocumentOperations::Single(op) => {
-                if let Some(error) = missing_variables(op, variables) {
-                    self.missing_lock().push((None, error));
-                }
-            }
-            DocumentOperations::Multiple(map) => {
-                let mut missing = self.missing_lock();
-                for (name, op) in map {
-                    if let Some(error) = missing_variables(op, variables) {
-                        missing.push((Some(name.clone()), error));
-                    }
-                }
-            }
-        }
-        let queries_only = match &doc.operations {
-            DocumentOperations::Single(op) => op.node.ty == OperationType::Query,
-            DocumentOperations::Multiple(map) => {
-                map.values().all(|op| op.node.ty == OperationType::Query)
-            }
-        };
+        // A single operation is unnamed here (`None`); several are told apart by name.
+        self.missing_lock()
+            .extend(doc.operations.iter().filter_map(|(name, op)| {
+                missing_variables(op, variables).map(|error| (name.cloned(), error))
+            }));
+        let queries_only = doc
+            .operations
+            .iter()
+            .all(|(_, op)| op.node.ty == OperationType::Query);
         self.counting.store(queries_only, Ordering::Relaxed);
         Ok(doc)
     }
@@ -380,7 +360,7 @@ fn missing_variables(
     op: &Positioned<OperationDefinition>,
     variables: &Variables,
 ) -> Option<ServerError> {
-    let missing: Vec<_> = op
+    let (names, missing): (Vec<Value>, Vec<String>) = op
         .node
         .variable_definitions
         .iter()
@@ -390,15 +370,14 @@ fn missing_variables(
                 .get(&def.node.name.node)
                 .is_none_or(|v| *v == Value::Null)
         })
-        .collect();
-    let names: Vec<Value> = missing
-        .iter()
-        .map(|def| Value::from(def.node.name.node.as_str()))
-        .collect();
-    let missing: Vec<String> = missing
-        .iter()
-        .map(|def| format!("${} ({})", def.node.name.node, def.node.var_type.node))
-        .collect();
+        .map(|def| {
+            let name = def.node.name.node.as_str();
+            (
+                Value::from(name),
+                format!("${name} ({})", def.node.var_type.node),
+            )
+        })
+        .unzip();
     if missing.is_empty() {
         return None;
     }

@@ -37,8 +37,8 @@ use super::HttpState;
 use crate::auth::{CurrentUser, limits};
 use crate::error::{AppError, AppResult};
 use crate::events::{Channel, Received};
+use crate::graphql::RequestContext;
 use crate::graphql::live::refresh_identity;
-use crate::graphql::{RequestContext, request_census};
 use crate::services::admin::AccountChanged;
 use crate::state::AppState;
 
@@ -152,15 +152,7 @@ impl Connection {
 
     /// Admits one operation as an HTTP request would be: rate limits of the address, the
     /// identity re-validated, the user's rate limits. The result is the operation's context.
-    async fn admit(&mut self, request: &async_graphql::Request) -> Result<RequestContext, Refusal> {
-        if request_census(&request.query).0 > 1 {
-            return Err(Refusal::Operation(
-                AppError::validation(
-                    "login, register and changePassword may appear only once per request",
-                )
-                .with("limit", "sensitive"),
-            ));
-        }
+    async fn admit(&mut self) -> Result<RequestContext, Refusal> {
         limits::check_request(&self.app, self.client_ip(), None)
             .await
             .map_err(Refusal::Operation)?;
@@ -402,7 +394,7 @@ async fn client_message(
                 .with("limit", "ws_operations");
                 return Next::Refuse(id, error);
             }
-            match conn.admit(&payload).await {
+            match conn.admit().await {
                 Ok(ctx) => {
                     conn.running.insert(id.clone());
                     Next::Forward(Box::new(Ok(ClientMessage::Start {

@@ -130,11 +130,6 @@ impl Access {
             ))),
         }
     }
-
-    /// FORBIDDEN unless the viewer may share the panel.
-    pub fn require_share(&self) -> AppResult<()> {
-        self.require(Action::SharePanel)
-    }
 }
 
 fn live(share: &panel_shares::Model) -> bool {

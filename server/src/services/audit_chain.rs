@@ -30,14 +30,6 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The advisory lock key writers take on PostgreSQL ("PMAUDIT\0").
 const LOCK_KEY: i64 = 0x504d_4155_4449_5400;
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
-
 /// The hash of a row given its predecessor's hash. `id`, `prev_hash` and `hash` of `row` are
 /// ignored (the predecessor is `prev`).
 pub fn hash_of(prev: &str, row: &audit_log::Model) -> String {
@@ -63,7 +55,7 @@ pub fn hash_of(prev: &str, row: &audit_log::Model) -> String {
         row.timestamp.timestamp_micros(),
         row.created_at.timestamp_micros(),
     ]);
-    hex(ring::digest::digest(&ring::digest::SHA256, canonical.to_string().as_bytes()).as_ref())
+    crate::crypto::sha256_hex(canonical.to_string().as_bytes())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -233,6 +225,11 @@ pub async fn verify<C: ConnectionTrait>(conn: &C) -> AppResult<Verification> {
 /// maintenance window; refuses when the chain does not verify first.
 pub async fn rechain<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
     let report = walk(conn, true).await?;
+    if let Some((row, problem)) = report.problem {
+        return Err(AppError::internal(format!(
+            "the audit chain could not be relinked at row {row}: {problem}"
+        )));
+    }
     Ok(report.checked)
 }
 

@@ -12,8 +12,10 @@ use crate::state::AppState;
 
 /// Longest derived key accepted (Werkzeug writes 64 bytes for scrypt, 32 for pbkdf2-sha256).
 const MAX_DKLEN: usize = 256;
-/// Work limits so a hostile stored hash can not stall the server.
-const MAX_SCRYPT_LOG_N: u8 = 20;
+/// Work limits so a hostile stored hash can not stall the server: scrypt needs 128·r·N bytes
+/// (Werkzeug's default 32768/8/1 needs 32 MiB) and p times that work.
+const MAX_SCRYPT_MEMORY: u64 = 64 << 20;
+const MAX_SCRYPT_P: u32 = 4;
 const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 
 /// Whether `hash` is in one of Werkzeug's formats (and not an argon2 PHC string).
@@ -43,7 +45,8 @@ pub fn verify(password: &str, hash: &str) -> Result<bool, String> {
                 return Err("scrypt N is not a power of two".into());
             }
             let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| "scrypt N too large")?;
-            if log_n > MAX_SCRYPT_LOG_N || r == 0 || r > 32 || p == 0 || p > 16 {
+            let memory = 128 * u64::from(r) * n;
+            if r == 0 || p == 0 || p > MAX_SCRYPT_P || memory > MAX_SCRYPT_MEMORY {
                 return Err("scrypt parameters out of range".into());
             }
             let params =

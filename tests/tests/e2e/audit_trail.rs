@@ -403,7 +403,7 @@ on_both_backends!(
 );
 
 #[tokio::test]
-async fn panel_searches_by_logged_in_users_are_audited_once_a_minute() {
+async fn panel_searches_by_logged_in_users_are_audited_once_a_minute_per_search() {
     let mock = MockPanelApp::start().await;
     let app = TestApp::spawn(TestConfig {
         panelapp: Some(mock.urls()),
@@ -429,6 +429,15 @@ async fn panel_searches_by_logged_in_users_are_audited_once_a_minute() {
     assert_eq!(searches.len(), 1, "{searches:#?}");
     assert_eq!(searches[0].username.as_deref(), Some("ada"));
     assert!(searches[0].action_description.contains("epilepsy"));
+    // A different search in the same minute is its own row.
+    ada.data(
+        "{ panels(search: \"cardiomyopathy\", source: UK, first: 5) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    let searches = app.audit_rows(Some(AuditAction::Search)).await;
+    assert_eq!(searches.len(), 2, "{searches:#?}");
+    assert!(searches[1].action_description.contains("cardiomyopathy"));
     let rows = audit_log::Entity::find().all(&app.state.db).await.unwrap();
     assert!(rows.iter().all(|row| row.hash.is_some()));
 }

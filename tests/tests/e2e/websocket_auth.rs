@@ -10,24 +10,12 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use shared::{AuditAction, Role};
 use tests::ws::WsClient;
-use tests::{Backend, GraphqlClient, PASSWORD, TestApp, TestConfig};
+use tests::{Backend, GraphqlClient, PASSWORD, TestApp};
 
 const WAIT: Duration = Duration::from_secs(10);
 const BANNERS: &str = "subscription { adminMessages { change } }";
 const FEED: &str = "subscription { auditEvents { action } }";
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { user { username } } }";
-
-async fn spawn(backend: Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
-    TestApp::spawn(TestConfig {
-        backend: Some(backend),
-        vars: vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        ..TestConfig::default()
-    })
-    .await
-}
 
 /// Runs the body on SQLite and on PostgreSQL + Redis, with extra settings.
 macro_rules! on_both {
@@ -38,13 +26,13 @@ macro_rules! on_both {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = spawn(Backend::Sqlite, $vars).await.unwrap();
+                let app = TestApp::with_vars(Backend::Sqlite, $vars).await.unwrap();
                 ($body)(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres_redis() {
-                let Some(app) = spawn(Backend::PostgresRedis, $vars).await else {
+                let Some(app) = TestApp::with_vars(Backend::PostgresRedis, $vars).await else {
                     return;
                 };
                 ($body)(app).await;
@@ -414,7 +402,7 @@ on_both!(
             assert_eq!(row.ip_address.as_deref(), Some("203.0.113.9"));
         }
         // A client talking to the server directly can not claim any address.
-        let direct = spawn(app.backend, &[]).await.unwrap();
+        let direct = TestApp::with_vars(app.backend, &[]).await.unwrap();
         direct
             .client
             .post_raw_with_headers(

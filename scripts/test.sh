@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite, as CI runs it. Installs what is missing (wasm target, trunk,
-# wasm-bindgen-cli, wasm-opt, Chromium, playwright-core, PostgreSQL and Redis servers) and
-# starts throwaway PostgreSQL/Redis on free ports unless TEST_DATABASE_URL/TEST_REDIS_URL are
-# given. Under CI=true nothing may be skipped.
+# wasm-bindgen-cli, wasm-opt, Chromium, playwright-core, nginx, systemd-analyze, PostgreSQL and
+# Redis servers) and starts throwaway PostgreSQL/Redis on free ports unless
+# TEST_DATABASE_URL/TEST_REDIS_URL are given. Under CI=true nothing may be skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,22 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   else
     echo "error: Chromium missing; install it (apt-get install chromium) or set CHROMIUM_PATH" >&2
     exit 1
+  fi
+fi
+# The deployment test runs a real nginx and checks the systemd unit with systemd-analyze.
+missing=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing ${missing[*]} (apt)..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif [ "${CI:-}" = true ]; then
+    echo "error: ${missing[*]} missing; install (apt-get install ${missing[*]})" >&2
+    exit 1
+  else
+    echo "notice: ${missing[*]} missing; the deployment tests will say they did not run" >&2
   fi
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)

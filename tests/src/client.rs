@@ -15,8 +15,13 @@ pub struct GraphqlClient {
 
 impl GraphqlClient {
     pub fn new(base: &str) -> Self {
+        Self::with_builder(base, reqwest::Client::builder())
+    }
+
+    /// A client for `base` built from `builder` (TLS roots, local address) plus a cookie jar.
+    pub fn with_builder(base: &str, builder: reqwest::ClientBuilder) -> Self {
         let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
+        let http = builder
             .cookie_provider(jar.clone())
             .build()
             .expect("http client");

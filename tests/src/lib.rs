@@ -1,12 +1,15 @@
 //! The end-to-end harness every test uses: the real server on port 0 against a temporary
 //! SQLite file, or a fresh PostgreSQL database plus a Redis key prefix; a GraphQL client with
-//! a cookie jar; a WebSocket subscription client; a mock PanelApp serving real fixtures; and
-//! a headless-Chromium runner.
+//! a cookie jar; a WebSocket subscription client; a mock PanelApp serving real fixtures; a
+//! headless-Chromium runner; and, for the deployment test, a real nginx running the shipped site
+//! in front of `panelmerge serve` processes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod browser;
 pub mod client;
 pub mod mock_panelapp;
+pub mod nginx;
+pub mod serve;
 pub mod services;
 pub mod ws;
 

@@ -9,7 +9,8 @@ pub enum Backend {
     PostgresRedis,
 }
 
-fn ci() -> bool {
+/// Whether this is a CI run (`CI=true`), where nothing may be skipped.
+pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 

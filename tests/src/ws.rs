@@ -28,26 +28,48 @@ pub struct Closed {
 impl WsClient {
     /// Opens the socket with optional extra headers (`Cookie`, `Origin`), without `connection_init`.
     pub async fn open(url: &str, headers: &[(&str, &str)]) -> Result<Self, String> {
-        let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
-        for (k, v) in headers {
-            let name: tokio_tungstenite::tungstenite::http::HeaderName =
-                k.parse().map_err(|_| format!("bad header name {k}"))?;
-            request
-                .headers_mut()
-                .insert(name, HeaderValue::from_str(v).map_err(|e| e.to_string())?);
-        }
-        let (socket, _) = tokio_tungstenite::connect_async(request)
+        let (socket, _) = tokio_tungstenite::connect_async(request(url, headers)?)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Self {
+        Ok(Self::from_socket(socket))
+    }
+
+    /// Opens a `wss://` socket over `stream` (already connected, e.g. from a chosen local
+    /// address) trusting only the roots of `tls`, and completes `connection_init`.
+    pub async fn connect_tls(
+        url: &str,
+        headers: &[(&str, &str)],
+        payload: Value,
+        stream: tokio::net::TcpStream,
+        tls: std::sync::Arc<rustls::ClientConfig>,
+    ) -> Result<Self, String> {
+        let (socket, _) = tokio_tungstenite::client_async_tls_with_config(
+            request(url, headers)?,
+            stream,
+            None,
+            Some(tokio_tungstenite::Connector::Rustls(tls)),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Self::from_socket(socket).init(payload).await
+    }
+
+    fn from_socket(socket: Socket) -> Self {
+        Self {
             socket,
             next_id: 1,
             close: None,
-        })
+        }
+    }
+
+    /// Sends `connection_init` with `payload` and waits for the `connection_ack`.
+    async fn init(mut self, payload: Value) -> Result<Self, String> {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        match self.next_json(Duration::from_secs(10)).await {
+            Some(m) if m["type"] == "connection_ack" => Ok(self),
+            other => Err(format!("no connection_ack: {other:?}")),
+        }
     }
 
     /// Opens the socket and completes `connection_init` with `payload`.
@@ -56,14 +78,7 @@ impl WsClient {
         headers: &[(&str, &str)],
         payload: Value,
     ) -> Result<Self, String> {
-        let mut client = Self::open(url, headers).await?;
-        client
-            .send(json!({ "type": "connection_init", "payload": payload }))
-            .await;
-        match client.next_json(Duration::from_secs(10)).await {
-            Some(m) if m["type"] == "connection_ack" => Ok(client),
-            other => Err(format!("no connection_ack: {other:?}")),
-        }
+        Self::open(url, headers).await?.init(payload).await
     }
 
     pub async fn send(&mut self, message: Value) {
@@ -177,6 +192,26 @@ impl WsClient {
             }
         }
     }
+}
+
+/// The upgrade request for `url`: the graphql-transport-ws protocol plus `headers`.
+fn request(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request, String> {
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    for (k, v) in headers {
+        let name: tokio_tungstenite::tungstenite::http::HeaderName =
+            k.parse().map_err(|_| format!("bad header name {k}"))?;
+        request
+            .headers_mut()
+            .insert(name, HeaderValue::from_str(v).map_err(|e| e.to_string())?);
+    }
+    Ok(request)
 }
 
 fn closed_from(frame: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> Closed {

@@ -8,6 +8,7 @@ mod authorization;
 mod backends;
 mod cli;
 mod credentials;
+mod deploy;
 mod flask_import;
 mod foundation;
 mod genelists;

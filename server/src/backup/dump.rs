@@ -185,13 +185,20 @@ impl<'a> Pages<'a> {
         })
     }
 
-    async fn next(&mut self, txn: &DatabaseTransaction) -> anyhow::Result<Option<Vec<QueryResult>>> {
+    async fn next(
+        &mut self,
+        txn: &DatabaseTransaction,
+    ) -> anyhow::Result<Option<Vec<QueryResult>>> {
         if self.done {
             return Ok(None);
         }
         let columns: Vec<String> = self.table.columns.iter().map(|c| quote(&c.name)).collect();
         let keys: Vec<String> = self.key.iter().map(|&i| columns[i].clone()).collect();
-        let mut sql = format!("SELECT {} FROM {}", columns.join(", "), quote(&self.table.name));
+        let mut sql = format!(
+            "SELECT {} FROM {}",
+            columns.join(", "),
+            quote(&self.table.name)
+        );
         let params = self.after.take().unwrap_or_default();
         if !params.is_empty() {
             let marks: Vec<String> = (1..=params.len())
@@ -200,7 +207,11 @@ impl<'a> Pages<'a> {
                     _ => "?".to_owned(),
                 })
                 .collect();
-            sql.push_str(&format!(" WHERE ({}) > ({})", keys.join(", "), marks.join(", ")));
+            sql.push_str(&format!(
+                " WHERE ({}) > ({})",
+                keys.join(", "),
+                marks.join(", ")
+            ));
         }
         if keys.is_empty() {
             // No primary key: read whole, in a stable order.

@@ -227,7 +227,8 @@ impl<R: Read> Reader<R> {
 
 fn parse(bytes: &[u8], line: u64) -> anyhow::Result<Line> {
     let damaged = |what: &str| anyhow::anyhow!("line {line} is damaged: {what}");
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| damaged(&format!("not valid JSON ({e})")))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| damaged(&format!("not valid JSON ({e})")))?;
     Ok(match value {
         Value::Array(values) => Line::Row(values),
         Value::Object(mut map) if map.len() == 1 => {
@@ -241,10 +242,16 @@ fn parse(bytes: &[u8], line: u64) -> anyhow::Result<Line> {
                         .map_err(|e| damaged(&format!("the trailer is incomplete ({e})")))?,
                 )
             } else {
-                return Err(damaged("neither a row, a table start, a header nor the trailer"));
+                return Err(damaged(
+                    "neither a row, a table start, a header nor the trailer",
+                ));
             }
         }
-        _ => return Err(damaged("neither a row, a table start, a header nor the trailer")),
+        _ => {
+            return Err(damaged(
+                "neither a row, a table start, a header nor the trailer",
+            ));
+        }
     })
 }
 

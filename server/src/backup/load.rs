@@ -7,10 +7,10 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::format::{Header, Line, Reader, Trailer, read_header};
-use super::schema::{Kind, Table, quote};
+use super::schema::{Kind, Table};
 use super::{dump, key_probe_binding, values};
 use crate::crypto::{CryptoError, Encryptor};
 
@@ -73,7 +73,11 @@ impl Walker {
             };
             let (name, rows, width) = (table.name.clone(), table.rows, table.columns.len());
             if !self.started {
-                match self.reader.next_line().with_context(|| format!("before table {name}"))? {
+                match self
+                    .reader
+                    .next_line()
+                    .with_context(|| format!("before table {name}"))?
+                {
                     Some(Line::Table(found)) if found == name => self.started = true,
                     Some(_) => bail!(
                         "line {}: expected the start of table {name} (table {} of {} in the header)",
@@ -171,7 +175,11 @@ pub fn check(path: &Path, crypto: &Encryptor, migrations: &[String]) -> anyhow::
         .map(|t| t.columns.iter().map(|c| c.kind).collect())
         .collect();
     while let Some((table, row)) = walker.next_row().context(DAMAGED)? {
-        for ((value, kind), column) in row.iter().zip(&kinds[table]).zip(&walker.header.tables[table].columns) {
+        for ((value, kind), column) in row
+            .iter()
+            .zip(&kinds[table])
+            .zip(&walker.header.tables[table].columns)
+        {
             values::bind(value, *kind, *kind)
                 .with_context(|| format!("{}, column {}", walker.place(), column.name))
                 .context(DAMAGED)?;
@@ -255,7 +263,10 @@ pub async fn write(
                 .iter()
                 .find(|c| c.name == column.name)
                 .with_context(|| {
-                    format!("column {}.{} of the backup does not exist here", table.name, column.name)
+                    format!(
+                        "column {}.{} of the backup does not exist here",
+                        table.name, column.name
+                    )
                 })?;
             kinds.push((column.kind, ours.kind));
         }
@@ -330,57 +341,6 @@ async fn insert(
     Ok(())
 }
 
-/// Removes every row of `tables` (children first), inside the audit maintenance window.
-pub async fn clear(txn: &DatabaseTransaction, tables: &[Table]) -> anyhow::Result<()> {
-    crate::services::audit_chain::begin_maintenance(txn, "restore from backup")
-        .await
-        .map_err(|e| anyhow::anyhow!(e.describe()))?;
-    for table in tables.iter().rev() {
-        txn.execute_unprepared(&format!("DELETE FROM {}", quote(&table.name)))
-            .await
-            .with_context(|| format!("emptying {}", table.name))?;
-    }
-    crate::services::audit_chain::end_maintenance(txn)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.describe()))?;
-    Ok(())
-}
-
-/// PostgreSQL: every serial column's sequence continues after the restored ids.
-pub async fn reset_sequences(txn: &DatabaseTransaction, tables: &[Table]) -> anyhow::Result<()> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    for table in tables {
-        for column in &table.columns {
-            if !matches!(column.kind, Kind::Int | Kind::BigInt) {
-                continue;
-            }
-            let sequence = txn
-                .query_one_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_get_serial_sequence($1, $2) AS s",
-                    [quote(&table.name).into(), column.name.clone().into()],
-                ))
-                .await?
-                .and_then(|r| r.try_get::<Option<String>>("", "s").ok().flatten());
-            let Some(sequence) = sequence else { continue };
-            txn.query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                &format!(
-                    "SELECT setval($1, COALESCE((SELECT MAX({}) FROM {}), 0) + 1, false)",
-                    quote(&column.name),
-                    quote(&table.name)
-                ),
-                [sequence.into()],
-            ))
-            .await
-            .with_context(|| format!("resetting the sequence of {}.{}", table.name, column.name))?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -395,7 +355,11 @@ mod tests {
         let ours = names(&["m1", "m2"]);
         assert!(check_schema(&names(&["m1", "m2"]), &ours).is_ok());
         let newer = check_schema(&names(&["m1", "m2", "m3"]), &ours).unwrap_err();
-        assert!(newer.to_string().contains("newer than this PanelMerge: it includes migration m3"));
+        assert!(
+            newer
+                .to_string()
+                .contains("newer than this PanelMerge: it includes migration m3")
+        );
         let older = check_schema(&names(&["m1"]), &ours).unwrap_err();
         assert!(older.to_string().contains("older"), "{older}");
     }

@@ -12,6 +12,7 @@ mod dump;
 pub mod format;
 mod load;
 pub mod schema;
+mod target;
 mod values;
 
 use std::path::Path;
@@ -19,7 +20,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::json;
 use shared::AuditAction;
 
@@ -132,34 +133,6 @@ pub fn check(path: &Path, crypto: &Encryptor) -> anyhow::Result<Checked> {
         .with_context(|| format!("{} can not be restored", path.display()))
 }
 
-/// Tables of the target that hold rows (a migration's own seed rows do not count).
-async fn occupied(db: &DatabaseConnection) -> anyhow::Result<Vec<(String, i64)>> {
-    let mut found = Vec::new();
-    for table in schema::tables(db).await? {
-        // The chain head's one row is created by its migration; it counts once it points at
-        // a row.
-        let filter = if table.name == "audit_chain_head" {
-            " WHERE last_id IS NOT NULL"
-        } else {
-            ""
-        };
-        let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                format!(
-                    "SELECT COUNT(*) AS n FROM {}{filter}",
-                    schema::quote(&table.name)
-                ),
-            ))
-            .await?;
-        let n = row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0);
-        if n > 0 {
-            found.push((table.name, n));
-        }
-    }
-    Ok(found)
-}
-
 /// Restores a checked backup into the database of `state`: migrations first (on an empty
 /// target), then every row in one transaction, with the audit chain verified and a restore row
 /// appended before it commits. A non-empty target is refused unless `force` (which replaces
@@ -180,7 +153,7 @@ pub async fn restore(
              know: it belongs to a newer version"
         );
     }
-    let rows = occupied(db).await?;
+    let rows = target::occupied(db).await?;
     if !rows.is_empty() && !force {
         let list: Vec<String> = rows.iter().map(|(t, n)| format!("{t} ({n})")).collect();
         bail!(
@@ -189,25 +162,33 @@ pub async fn restore(
             list.join(", ")
         );
     }
-    crate::db::migrate(db).await.context("migrating the target")?;
+    crate::db::migrate(db)
+        .await
+        .context("migrating the target")?;
     let tables = schema::tables(db).await?;
 
     let txn = db.begin().await?;
-    load::clear(&txn, &tables).await?;
+    target::clear(&txn, &tables).await?;
     load::write(&txn, path, checked, &tables).await?;
-    load::reset_sequences(&txn, &tables).await?;
+    target::reset_sequences(&txn, &tables).await?;
     let chain = crate::services::audit_chain::verify(&txn)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     if let Some((row, problem)) = chain.problem {
-        bail!("the restored audit trail does not verify at row {row}: {problem}; nothing was restored");
+        bail!(
+            "the restored audit trail does not verify at row {row}: {problem}; nothing was restored"
+        );
     }
     let header = &checked.header;
     let summary = Summary {
         created_at: header.created_at,
         source: header.source.clone(),
         schema: header.schema.last().cloned().unwrap_or_default(),
-        tables: header.tables.iter().map(|t| (t.name.clone(), t.rows)).collect(),
+        tables: header
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.rows))
+            .collect(),
         rows: checked.trailer.rows,
         sha256: checked.trailer.sha256.clone(),
     };

@@ -53,7 +53,10 @@ impl Kind {
             Self::Text
         } else if t == "blob" || t == "bytea" {
             Self::Bytes
-        } else if matches!(t.as_str(), "double precision" | "double" | "float8" | "real") {
+        } else if matches!(
+            t.as_str(),
+            "double precision" | "double" | "float8" | "real"
+        ) {
             Self::Float
         } else {
             return None;
@@ -62,7 +65,11 @@ impl Kind {
 
     /// Whether a value written as `self` can be stored in a column of kind `target`.
     pub fn fits(self, target: Self) -> bool {
-        self == target || matches!((self, target), (Self::Int | Self::BigInt, Self::Int | Self::BigInt))
+        self == target
+            || matches!(
+                (self, target),
+                (Self::Int | Self::BigInt, Self::Int | Self::BigInt)
+            )
     }
 }
 
@@ -180,10 +187,7 @@ async fn describe<C: ConnectionTrait>(
                  carry between SQLite and PostgreSQL"
             );
         };
-        columns.push(Column {
-            name: column,
-            kind,
-        });
+        columns.push(Column { name: column, kind });
     }
     let key: Vec<String> = strings(conn, key_sql, arg())
         .await?
@@ -256,7 +260,10 @@ mod tests {
         ])
         .unwrap();
         let names: Vec<_> = order.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["user", "audit_log", "saved_panels", "panel_versions"]);
+        assert_eq!(
+            names,
+            ["user", "audit_log", "saved_panels", "panel_versions"]
+        );
         assert!(dependency_order(vec![table("a", &["b"]), table("b", &["a"])]).is_err());
     }
 

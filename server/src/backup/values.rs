@@ -11,7 +11,12 @@ use serde_json::Value as Json;
 use super::schema::Kind;
 
 /// Column `index` of `row` as it goes into the file.
-pub fn read(row: &QueryResult, index: usize, kind: Kind, backend: DbBackend) -> anyhow::Result<Json> {
+pub fn read(
+    row: &QueryResult,
+    index: usize,
+    kind: Kind,
+    backend: DbBackend,
+) -> anyhow::Result<Json> {
     let sqlite = backend == DbBackend::Sqlite;
     Ok(match kind {
         // PostgreSQL keeps `integer` as 32 bits and will not decode it as 64; SQLite integers
@@ -19,7 +24,9 @@ pub fn read(row: &QueryResult, index: usize, kind: Kind, backend: DbBackend) -> 
         Kind::Int if !sqlite => row.try_get_by_index::<Option<i32>>(index)?.map(Json::from),
         Kind::Int | Kind::BigInt => row.try_get_by_index::<Option<i64>>(index)?.map(Json::from),
         Kind::Bool => row.try_get_by_index::<Option<bool>>(index)?.map(Json::from),
-        Kind::Text => row.try_get_by_index::<Option<String>>(index)?.map(Json::from),
+        Kind::Text => row
+            .try_get_by_index::<Option<String>>(index)?
+            .map(Json::from),
         Kind::Timestamp => row
             .try_get_by_index::<Option<DateTime<Utc>>>(index)?
             .map(|t| Json::from(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))),
@@ -94,8 +101,12 @@ mod tests {
 
     #[test]
     fn values_bind_by_kind_and_keep_every_digit() {
-        let t = bind(&Json::from("2026-12-06T10:00:00.123456789Z"), Kind::Timestamp, Kind::Timestamp)
-            .unwrap();
+        let t = bind(
+            &Json::from("2026-12-06T10:00:00.123456789Z"),
+            Kind::Timestamp,
+            Kind::Timestamp,
+        )
+        .unwrap();
         let sea_orm::Value::ChronoDateTimeUtc(Some(t)) = t else {
             panic!("timestamp")
         };

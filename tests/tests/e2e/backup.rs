@@ -115,7 +115,11 @@ async fn populate(app: &TestApp) {
         )
         .await;
     let genes = |list: &[(&str, &str)]| -> Value {
-        json!(list.iter().map(|(s, c)| json!({ "symbol": s, "confidence": c, "sources": ["uk-635@2.18"] })).collect::<Vec<_>>())
+        json!(
+            list.iter()
+                .map(|(s, c)| json!({ "symbol": s, "confidence": c, "sources": ["uk-635@2.18"] }))
+                .collect::<Vec<_>>()
+        )
     };
     let id = alice
         .data(CREATE, json!({ "i": { "name": "Cardiac", "tags": ["heart", "NHS"], "description": "first", "genes": genes(&[("MYH7", "GREEN"), ("MYBPC3", "GREEN"), ("TTN", "AMBER")]) } }))
@@ -131,23 +135,38 @@ async fn populate(app: &TestApp) {
         .await;
     assert_eq!(v2["updateSavedPanel"]["currentVersion"], 2);
     alice
-        .data(EDIT, json!({ "id": id, "i": { "basedOnVersion": 2, "comment": "description",
-            "metadata": { "description": "after review" } } }))
+        .data(
+            EDIT,
+            json!({ "id": id, "i": { "basedOnVersion": 2, "comment": "description",
+            "metadata": { "description": "after review" } } }),
+        )
         .await;
     alice
-        .data(CREATE, json!({ "i": { "name": "Epilepsy", "genes": genes(&[("SCN1A", "GREEN")]) } }))
+        .data(
+            CREATE,
+            json!({ "i": { "name": "Epilepsy", "genes": genes(&[("SCN1A", "GREEN")]) } }),
+        )
         .await;
     alice
         .data(SHARE, json!({ "i": { "panelId": id, "userId": bob_id.to_string(), "permission": "COMMENT" } }))
         .await;
     alice
-        .data(SHARE, json!({ "i": { "panelId": id, "link": true, "permission": "VIEW" } }))
+        .data(
+            SHARE,
+            json!({ "i": { "panelId": id, "link": true, "permission": "VIEW" } }),
+        )
         .await;
     alice
-        .data(COMMENT, json!({ "id": id, "g": "MYH7", "b": "Segregation data pending" }))
+        .data(
+            COMMENT,
+            json!({ "id": id, "g": "MYH7", "b": "Segregation data pending" }),
+        )
         .await;
-    bob.data(COMMENT, json!({ "id": id, "g": null, "b": "Looks good — ship it" }))
-        .await;
+    bob.data(
+        COMMENT,
+        json!({ "id": id, "g": null, "b": "Looks good — ship it" }),
+    )
+    .await;
     let refused = app
         .new_client()
         .query(
@@ -229,26 +248,14 @@ macro_rules! rows {
 /// row, which follows the backed-up rows (and `source` has its backup row there).
 async fn assert_same(source: &DatabaseConnection, restored: &DatabaseConnection) {
     assert_eq!(rows!(source, user), rows!(restored, user));
-    assert_eq!(
-        rows!(source, saved_panels),
-        rows!(restored, saved_panels)
-    );
+    assert_eq!(rows!(source, saved_panels), rows!(restored, saved_panels));
     assert_eq!(
         rows!(source, panel_versions),
         rows!(restored, panel_versions)
     );
-    assert_eq!(
-        rows!(source, panel_genes),
-        rows!(restored, panel_genes)
-    );
-    assert_eq!(
-        rows!(source, panel_changes),
-        rows!(restored, panel_changes)
-    );
-    assert_eq!(
-        rows!(source, panel_shares),
-        rows!(restored, panel_shares)
-    );
+    assert_eq!(rows!(source, panel_genes), rows!(restored, panel_genes));
+    assert_eq!(rows!(source, panel_changes), rows!(restored, panel_changes));
+    assert_eq!(rows!(source, panel_shares), rows!(restored, panel_shares));
     assert_eq!(
         rows!(source, panel_comments),
         rows!(restored, panel_comments)
@@ -257,7 +264,10 @@ async fn assert_same(source: &DatabaseConnection, restored: &DatabaseConnection)
     let theirs = audit(restored).await;
     let at = theirs
         .iter()
-        .rposition(|r| r.action_description.starts_with("database restored from a backup"))
+        .rposition(|r| {
+            r.action_description
+                .starts_with("database restored from a backup")
+        })
         .expect("the restore wrote its audit row");
     assert_eq!(at, theirs.len() - 1, "the restore's row is the newest");
     assert!(at > 10, "the audit log was restored ({at} rows)");
@@ -274,7 +284,10 @@ async fn assert_same(source: &DatabaseConnection, restored: &DatabaseConnection)
     );
     assert_eq!(ours[at].username.as_deref(), Some("system:backup"));
     assert_eq!(theirs[at].username.as_deref(), Some("system:restore"));
-    assert_eq!(theirs[at].resource_id, ours[at].resource_id, "the same file's checksum");
+    assert_eq!(
+        theirs[at].resource_id, ours[at].resource_id,
+        "the same file's checksum"
+    );
 }
 
 async fn audit(db: &DatabaseConnection) -> Vec<audit_log::Model> {
@@ -308,9 +321,15 @@ async fn assert_usable(store: &Store, app: &TestApp) {
     let refused = db
         .execute_unprepared("UPDATE audit_log SET username = 'mallory'")
         .await;
-    assert!(refused.is_err(), "audit_log stays append-only after a restore");
+    assert!(
+        refused.is_err(),
+        "audit_log stays append-only after a restore"
+    );
     let refused = db.execute_unprepared("DELETE FROM audit_log").await;
-    assert!(refused.is_err(), "audit_log stays append-only after a restore");
+    assert!(
+        refused.is_err(),
+        "audit_log stays append-only after a restore"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -434,14 +453,32 @@ async fn damaged_files_occupied_targets_and_the_wrong_key_are_refused() {
         (&flipped_path, "damaged"),
         (&truncated_path, "truncated"),
         (&changed, "the checksum does not match"),
-        (&newer_schema, "schema is newer than this PanelMerge: it includes migration m20991231_000099_from_the_future"),
-        (&newer_format, "format version 2, newer than this PanelMerge reads"),
+        (
+            &newer_schema,
+            "schema is newer than this PanelMerge: it includes migration m20991231_000099_from_the_future",
+        ),
+        (
+            &newer_format,
+            "format version 2, newer than this PanelMerge reads",
+        ),
     ] {
         let (code, out) = target.cli(&["restore", "--force", file.to_str().unwrap()]);
         assert_ne!(code, 0, "{}: {out}", file.display());
-        assert!(out.contains(expected), "{}: expected {expected:?} in {out}", file.display());
-        assert!(out.contains(file.to_str().unwrap()), "names the file: {out}");
-        assert_eq!(usernames(&target).await, before, "{} left the target unchanged", file.display());
+        assert!(
+            out.contains(expected),
+            "{}: expected {expected:?} in {out}",
+            file.display()
+        );
+        assert!(
+            out.contains(file.to_str().unwrap()),
+            "names the file: {out}"
+        );
+        assert_eq!(
+            usernames(&target).await,
+            before,
+            "{} left the target unchanged",
+            file.display()
+        );
     }
 
     // An empty target with another key: refused before the database is even created.
@@ -455,7 +492,10 @@ async fn damaged_files_occupied_targets_and_the_wrong_key_are_refused() {
     let (code, out) = keyless.cli(&["restore", good.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert!(out.contains("can not read this backup"), "{out}");
-    assert!(out.contains("Set ENCRYPTION_KEY to the key of the server"), "{out}");
+    assert!(
+        out.contains("Set ENCRYPTION_KEY to the key of the server"),
+        "{out}"
+    );
     assert!(!keyless.dir.path().join("restored.db").exists());
 
     // --force replaces the occupied target's contents; the chain verifies.
@@ -467,5 +507,9 @@ async fn damaged_files_occupied_targets_and_the_wrong_key_are_refused() {
     let rows = audit(&target.connect().await).await;
     let last = rows.last().unwrap();
     assert_eq!(last.username.as_deref(), Some("system:restore"));
-    assert!(last.action_description.contains("replacing the previous contents"), "{last:?}");
+    assert!(
+        last.action_description
+            .contains("replacing the previous contents"),
+        "{last:?}"
+    );
 }

@@ -90,7 +90,10 @@ async fn migrating_md_runs_as_written_against_the_flask_fixture() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "MIGRATING.md failed:\n{script}\n---\n{out}");
+    assert!(
+        output.status.success(),
+        "MIGRATING.md failed:\n{script}\n---\n{out}"
+    );
 
     for expected in [
         "configuration is valid",
@@ -110,7 +113,11 @@ async fn migrating_md_runs_as_written_against_the_flask_fixture() {
         out.contains(&format!("    {:<24} {:>8}", "user", 7)),
         "the after-import backup lists 7 users:\n{out}"
     );
-    assert!(dir("backups").join("panelmerge-after-import.pmbak").exists());
+    assert!(
+        dir("backups")
+            .join("panelmerge-after-import.pmbak")
+            .exists()
+    );
     // The Flask database was only read and is as the fixture.
     assert_eq!(sha256(&flask_db), sha256(&fixture));
 

@@ -76,6 +76,11 @@ impl Encryptor {
         }
     }
 
+    /// Whether values sealed with key `id` can be decrypted (the current or a previous key).
+    pub fn knows_key(&self, id: &str) -> bool {
+        self.keys.contains_key(id)
+    }
+
     /// Id of the key new values are encrypted with.
     pub fn current_key_id(&self) -> &str {
         &self.current.0

@@ -1,6 +1,8 @@
-//! The `panelmerge` command line: serve, migrate, check, config validate, create-admin, schema.
+//! The `panelmerge` command line: serve, migrate, check, config validate, create-admin, schema,
+//! backup, restore.
 
 mod audit;
+mod backup;
 mod check;
 mod panelapp;
 
@@ -68,6 +70,13 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Write a consistent backup of the whole database while the server runs (portable between
+    /// SQLite and PostgreSQL). Restoring it needs the same ENCRYPTION_KEY.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into the configured database (SQLite or PostgreSQL): checked whole
+    /// first, then written in one transaction. Needs the ENCRYPTION_KEY of the server that
+    /// made it; stop the server first.
+    Restore(backup::RestoreArgs),
     /// Import a Flask PanelMerge (v1.4, v1.4.1, v1.5) database into this one.
     ImportFlask(crate::flask_import::cli::Args),
     /// PanelApp cache and snapshots.
@@ -212,6 +221,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             action: AuditCommand::Verify,
         } => audit::verify(load_settings()?).await,
         Command::Panelapp { action } => panelapp::run(load_settings()?, action).await,
+        Command::Backup(args) => backup::backup(load_settings()?, args).await,
+        Command::Restore(args) => backup::restore(load_settings()?, args).await,
         Command::ImportFlask(args) => crate::flask_import::cli::run(load_settings()?, args).await,
         Command::GenerateKey => {
             println!("{}", config::EncryptionKey::generate().to_base64().expose());

@@ -22,6 +22,8 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   fi
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
+# docs/API.md's Python examples use requests.
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet requests
 
 step "format"
 cargo fmt --all --check

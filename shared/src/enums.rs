@@ -236,6 +236,20 @@ impl std::str::FromStr for TimeFormat {
 }
 
 closed_enum! {
+    /// What an API token may be used for. A token holds a set of them; no token holds more
+    /// than its owner's role allows.
+    #[derive(PartialOrd, Ord)]
+    pub enum TokenScope ("token scope") {
+        /// Queries and subscriptions: read what the owner can read.
+        Read = "READ",
+        /// Mutations: change what the owner can change (uploads, saved panels, shares…).
+        Write = "WRITE",
+        /// The site administration operations (needs the ADMIN role; mutations also need WRITE).
+        Admin = "ADMIN",
+    }
+}
+
+closed_enum! {
     /// The 40 audited actions of the Flask version.
     pub enum AuditAction ("audit action") {
         Login = "LOGIN",

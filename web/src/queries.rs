@@ -5,7 +5,7 @@
 use graphql_client::GraphQLQuery;
 
 // Closed sets shared with the server: the generated code uses these instead of its own copies.
-pub use shared::{AuditAction, MessageType, Role};
+pub use shared::{AuditAction, MessageType, Role, TokenScope};
 
 pub use crate::panelapp_status::DataOrigin;
 /// `PanelSource` is the shared `Source`.
@@ -128,7 +128,7 @@ pub struct RevokeSession;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "graphql/api_tokens.graphql",
-    extern_enums("Role", "MessageType", "AuditAction"),
+    extern_enums("Role", "MessageType", "AuditAction", "TokenScope"),
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]
@@ -139,7 +139,7 @@ pub struct ApiTokens;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "graphql/create_api_token.graphql",
-    extern_enums("Role", "MessageType", "AuditAction"),
+    extern_enums("Role", "MessageType", "AuditAction", "TokenScope"),
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]

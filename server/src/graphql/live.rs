@@ -112,7 +112,7 @@ pub async fn refresh_identity(
                 return ended("session_ended", "your session has ended; log in again");
             }
         }
-        AuthVia::Token { id } => {
+        AuthVia::Token { id, .. } => {
             let token = api_tokens::Entity::find_by_id(*id).one(&state.db).await?;
             let live = token.is_some_and(|t| {
                 t.user_id == user.id

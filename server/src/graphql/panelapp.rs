@@ -309,9 +309,7 @@ impl PanelAppQuery {
         after: Option<String>,
     ) -> Result<Connection<String, PanelSummary, PanelPageInfo, EmptyFields>> {
         let state = ctx.state();
-        let first = usize::try_from(first.unwrap_or(20).max(1))
-            .unwrap_or(20)
-            .min(MAX_PAGE);
+        let first = super::paging::page_size(first, 20, MAX_PAGE)?;
         let offset = match after {
             Some(c) => {
                 c.parse::<usize>()

@@ -376,8 +376,14 @@ pub async fn restore(
     viewer: &Viewer,
     id: i32,
     version: i32,
+    based_on: Option<i32>,
 ) -> AppResult<saved_panels::Model> {
     let (panel, _) = open(state, viewer, id, Action::EditSavedPanel).await?;
+    if let Some(based_on) = based_on
+        && based_on != panel.current_version
+    {
+        return Err(versions::stale(panel.current_version, based_on));
+    }
     if version == panel.current_version {
         return Err(AppError::invalid_field(
             "version",
@@ -386,7 +392,7 @@ pub async fn restore(
     }
     let genes = load_version_genes(state, panel.id, version).await?;
     let comment = Some(format!("Restored version {version}"));
-    let current = panel.current_version;
+    let current = based_on.unwrap_or(panel.current_version);
     versions::commit_version(
         state,
         actor,

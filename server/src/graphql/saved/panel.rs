@@ -153,7 +153,7 @@ impl SavedPanel {
                 .ok_or_else(|| AppError::not_found(format!("version {n}")))?;
             query = query.filter(panel_changes::Column::VersionId.eq(v.id));
         }
-        let limit = usize::try_from(first.unwrap_or(500).clamp(1, 5000)).unwrap_or(500);
+        let limit = crate::graphql::paging::page_size(first, 500, 5000)?;
         let rows = sea_orm::QuerySelect::limit(query, limit as u64)
             .all(&state.db)
             .await

@@ -114,7 +114,10 @@ async fn every_web_operation_fits_the_default_limits() {
 /// query over the limit is told its cost and the limit.
 #[tokio::test]
 async fn the_largest_page_of_the_web_panels_operation_fits_and_refusals_say_the_cost() {
-    let schema = super::schema_builder(&super::default_limits()).finish();
+    // The probe stops each request after validation: nothing runs.
+    let schema = super::schema_builder(&super::default_limits())
+        .extension(Probe::default())
+        .finish();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/graphql/panels/panels.graphql");
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let max = super::default_limits().max_page_size;
@@ -140,7 +143,11 @@ async fn the_largest_page_of_the_web_panels_operation_fits_and_refusals_say_the_
         max_complexity: 500,
         ..super::default_limits()
     };
-    let response = super::schema_builder(&lean).finish().execute(request).await;
+    let response = super::schema_builder(&lean)
+        .extension(Probe::default())
+        .finish()
+        .execute(request)
+        .await;
     let error = response.errors.first().expect("refused");
     let ext = error.extensions.as_ref().expect("extensions");
     assert_eq!(ext.get("code"), Some(&async_graphql::Value::from("VALIDATION")));

@@ -13,6 +13,8 @@ pub type PanelSource = shared::Source;
 
 /// The `DateTime` scalar: an RFC 3339 instant in UTC, formatted for people by [`crate::time`].
 pub type DateTime = String;
+/// The `Date` scalar (`YYYY-MM-DD`).
+pub type Date = String;
 
 /// `query ServerInfo` — version and backends of the server (home page, footer).
 #[derive(GraphQLQuery)]

@@ -14,6 +14,7 @@ pub mod live;
 pub mod messages;
 pub mod panelapp;
 pub mod paging;
+pub mod scalars;
 pub mod saved;
 pub mod system;
 pub mod teams;
@@ -69,6 +70,8 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
         Mutation::default(),
         Subscription::default(),
     )
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(scalars::DATE_TIME_DESCRIPTION)
+    .override_input_type_description::<chrono::DateTime<chrono::Utc>>(scalars::DATE_TIME_DESCRIPTION)
     .limit_recursive_depth(64)
     .limit_directives(16)
     .extension(guard::RequestGuard {

@@ -1,5 +1,6 @@
 //! Comments on a version or a gene (COMMENT access and above).
 
+use shared::SavedPanelChangeKind;
 use chrono::Utc;
 use entity::panel_comments;
 use sea_orm::{
@@ -70,7 +71,7 @@ pub async fn add(
             .details(json!({ "comment": row.id, "version": version, "gene": row.gene_symbol })),
         )
         .await?;
-    super::versions::publish(state, panel.id, panel.current_version, "comment").await;
+    super::versions::publish(state, panel.id, panel.current_version, SavedPanelChangeKind::Comment).await;
     Ok(row)
 }
 

@@ -11,6 +11,7 @@ pub mod snapshot;
 pub mod upstream;
 pub mod versions;
 
+use shared::SavedPanelChangeKind;
 use chrono::Utc;
 use entity::{panel_versions, saved_panels};
 use sea_orm::{
@@ -40,8 +41,7 @@ pub const MAX_COMMENT_LEN: usize = 2000;
 pub struct PanelEvent {
     pub panel_id: i32,
     pub version: i32,
-    /// "created", "version", "status", "shared", "comment".
-    pub kind: String,
+    pub kind: shared::SavedPanelChangeKind,
 }
 
 /// A panel's descriptive fields.
@@ -475,6 +475,6 @@ pub async fn set_status(
                 ),
         )
         .await?;
-    versions::publish(state, id, saved.current_version, "status").await;
+    versions::publish(state, id, saved.current_version, SavedPanelChangeKind::Status).await;
     Ok(saved)
 }

@@ -1,6 +1,7 @@
 //! Sharing a panel with a user, a team or a link (an unguessable, revocable token with an
 //! optional expiry). Only the owner, site admins and ADMIN shares with re-sharing may share.
 
+use shared::SavedPanelChangeKind;
 use chrono::{DateTime, Utc};
 use entity::{panel_shares, saved_panels, teams, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -296,7 +297,7 @@ pub async fn share(
         record
     };
     state.audit.commit(txn, actor, record).await?;
-    super::versions::publish(state, panel.id, panel.current_version, "shared").await;
+    super::versions::publish(state, panel.id, panel.current_version, SavedPanelChangeKind::Shared).await;
     Ok(Shared {
         share,
         link_token,
@@ -376,7 +377,7 @@ pub async fn revoke(
             })),
         )
         .await?;
-    super::versions::publish(state, panel.id, panel.current_version, "shared").await;
+    super::versions::publish(state, panel.id, panel.current_version, SavedPanelChangeKind::Shared).await;
     Ok(())
 }
 

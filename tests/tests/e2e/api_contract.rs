@@ -362,3 +362,84 @@ on_both_backends!(
         assert_eq!(row.resource_type.as_deref(), Some("panel_share"));
     }
 );
+
+on_both_backends!(
+    closed_sets_are_enums_and_dates_are_dates,
+    |app: TestApp| async move {
+        let owner = app.logged_in("owner", Role::User).await;
+        let id = new_panel(&owner, "Typed").await;
+        let panel = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { sourceType sources { label } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(panel["savedPanel"]["sourceType"], "MANUAL");
+        assert_eq!(panel["savedPanel"]["sources"], json!([]));
+
+        // Live changes name their kind with the enum.
+        let mut ws = WsClient::connect(
+            &app.ws_url(),
+            &[("cookie", owner.cookie_header().as_str())],
+            json!({}),
+        )
+        .await
+        .unwrap();
+        let sub = ws
+            .subscribe(
+                "subscription($id: ID!) { savedPanelChanged(id: $id) { panelId version kind } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let mut kinds = Vec::new();
+        for _ in 0..50 {
+            owner
+                .query(
+                    "mutation($p: ID!) { commentOnPanel(panelId: $p, body: \"looks right\") { id } }",
+                    json!({ "p": id }),
+                )
+                .await;
+            if let Some(m) = ws.next_data(&sub, Duration::from_millis(200)).await {
+                kinds.push(m["data"]["savedPanelChanged"]["kind"].clone());
+                break;
+            }
+        }
+        assert_eq!(kinds, [json!("COMMENT")], "the subscription delivered the comment");
+
+        // Dates from PanelApp are typed: the schema says so.
+        let schema = app
+            .new_client()
+            .data(
+                "{ a: __type(name: \"PanelSummary\") { fields { name type { name ofType { name } } } }
+                   b: __type(name: \"PanelAppStatus\") { fields { name type { name } } } }",
+                json!({}),
+            )
+            .await;
+        let type_of = |t: &str, field: &str| -> String {
+            let f = schema[t]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["name"] == field)
+                .unwrap_or_else(|| panic!("{field} on {t}"))
+                .clone();
+            f["type"]["name"]
+                .as_str()
+                .or(f["type"]["ofType"]["name"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(type_of("a", "versionCreated"), "DateTime");
+        assert_eq!(type_of("a", "signedOffDate"), "Date");
+        assert_eq!(type_of("b", "snapshotDate"), "Date");
+        let status = app
+            .new_client()
+            .data("{ panelAppStatus { source snapshotDate } }", json!({}))
+            .await;
+        let date = status["panelAppStatus"][0]["snapshotDate"].as_str().unwrap_or_default();
+        assert!(
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+            "a YYYY-MM-DD date: {status}"
+        );
+    }
+);

@@ -581,7 +581,7 @@ on_both_backends!(
         .await;
         let panel = &created["createSavedPanel"];
         assert_eq!(panel["geneCount"], 2);
-        assert_eq!(panel["sourceType"], "upload");
+        assert_eq!(panel["sourceType"], "UPLOAD");
         assert_eq!(panel["sources"][0]["name"], "lab list");
         let id = panel["id"].clone();
         let genes = owner

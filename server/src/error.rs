@@ -183,7 +183,11 @@ impl IntoResponse for AppError {
                 set("ratelimit-remaining", "0".to_owned());
                 set("ratelimit-reset", secs.to_string());
             }
-            if let Some(policy) = self.extensions.get("rateLimitPolicy").and_then(Value::as_str) {
+            if let Some(policy) = self
+                .extensions
+                .get("rateLimitPolicy")
+                .and_then(Value::as_str)
+            {
                 set("ratelimit-policy", policy.to_owned());
             }
         }

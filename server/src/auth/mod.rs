@@ -82,13 +82,11 @@ impl CurrentUser {
     /// every scope their role allows).
     pub fn require_scope(&self, scope: TokenScope) -> AppResult<()> {
         match &self.via {
-            AuthVia::Token { scopes, .. } if !scopes.contains(scope) => {
-                Err(AppError::forbidden(format!(
-                    "this API token lacks the {scope} scope; create a token with it"
-                ))
-                .with("reason", "token_scope")
-                .with("requiredScope", scope.as_str()))
-            }
+            AuthVia::Token { scopes, .. } if !scopes.contains(scope) => Err(AppError::forbidden(
+                format!("this API token lacks the {scope} scope; create a token with it"),
+            )
+            .with("reason", "token_scope")
+            .with("requiredScope", scope.as_str())),
             _ => Ok(()),
         }
     }

@@ -399,9 +399,13 @@ pub fn markdown() -> String {
     out.push_str("\n## API token scopes\n\n");
     out.push_str("A request made with an API token (`Authorization: Bearer pmt_…`) may do what its owner's role allows, limited by the token's scopes. Browser sessions hold every scope. A refusal is `FORBIDDEN` with `reason: token_scope` and `requiredScope`.\n\n");
     out.push_str("| scope | allows |\n|---|---|\n");
-    out.push_str("| READ | queries and subscriptions of every action except administering the site |\n");
+    out.push_str(
+        "| READ | queries and subscriptions of every action except administering the site |\n",
+    );
     out.push_str("| WRITE | mutations (every mutation needs it, whatever its action) |\n");
-    out.push_str("| ADMIN | administer the site (needs the ADMIN role; its mutations also need WRITE) |\n\n");
+    out.push_str(
+        "| ADMIN | administer the site (needs the ADMIN role; its mutations also need WRITE) |\n\n",
+    );
     out.push_str("New tokens get READ and WRITE unless others are named, and expire after 90 days unless told otherwise (1 to 3650). A token used to create a token can not give it a scope it lacks or a later expiry than its own.\n");
     out.push_str("\n## Rules that are not a table cell\n\n");
     for rule in RULES {

@@ -132,7 +132,10 @@ pub fn mutation_resource(field: &str) -> Option<(&'static str, &'static str)> {
         "updateAdminMessage" | "setAdminMessageActive" | "deleteAdminMessage" => {
             ("admin_message", "id")
         }
-        "updateSavedPanel" | "applyUpstreamUpdate" | "restoreVersion" | "setSavedPanelStatus"
+        "updateSavedPanel"
+        | "applyUpstreamUpdate"
+        | "restoreVersion"
+        | "setSavedPanelStatus"
         | "exportSavedPanel" => ("saved_panel", "id"),
         "sharePanel" => ("saved_panel", "input.panelId"),
         "commentOnPanel" => ("saved_panel", "panelId"),

@@ -317,7 +317,9 @@ impl Extension for GuardExtension {
             e
         })?;
         self.inspect(&doc, transport)?;
-        let user = ctx.data_opt::<RequestContext>().and_then(|r| r.user.as_ref());
+        let user = ctx
+            .data_opt::<RequestContext>()
+            .and_then(|r| r.user.as_ref());
         // A single operation is unnamed here (`None`); several are told apart by name.
         self.missing_lock()
             .extend(doc.operations.iter().filter_map(|(name, op)| {

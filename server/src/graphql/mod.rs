@@ -12,10 +12,10 @@ pub mod genelists;
 mod guard;
 pub mod live;
 pub mod messages;
-pub mod panelapp;
 pub mod paging;
-pub mod scalars;
+pub mod panelapp;
 pub mod saved;
+pub mod scalars;
 pub mod system;
 pub mod teams;
 
@@ -70,8 +70,12 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
         Mutation::default(),
         Subscription::default(),
     )
-    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(scalars::DATE_TIME_DESCRIPTION)
-    .override_input_type_description::<chrono::DateTime<chrono::Utc>>(scalars::DATE_TIME_DESCRIPTION)
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+        scalars::DATE_TIME_DESCRIPTION,
+    )
+    .override_input_type_description::<chrono::DateTime<chrono::Utc>>(
+        scalars::DATE_TIME_DESCRIPTION,
+    )
     .limit_recursive_depth(64)
     .limit_directives(16)
     .extension(guard::RequestGuard {

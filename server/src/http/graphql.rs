@@ -354,7 +354,10 @@ fn respond(response: BatchResponse, ctx: &RequestContext, request_headers: &Head
     let headers = http.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if graphql_media {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPHQL_RESPONSE));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(GRAPHQL_RESPONSE),
+        );
     }
     if status == http::StatusCode::METHOD_NOT_ALLOWED {
         headers.insert(header::ALLOW, HeaderValue::from_static("GET, POST"));

@@ -308,7 +308,9 @@ mod tests {
                     .any(|d| tokens(&d.to_lowercase()).any(|t| t == wanted))
                     || p.id.to_string() == wanted),
                 "{code} matches only panels listing it: {:?}",
-                hits.iter().map(|p| (p.id, &p.relevant_disorders)).collect::<Vec<_>>()
+                hits.iter()
+                    .map(|p| (p.id, &p.relevant_disorders))
+                    .collect::<Vec<_>>()
             );
         }
         let by_id = index.search(Some("402"), &f);

@@ -11,7 +11,6 @@ pub mod snapshot;
 pub mod upstream;
 pub mod versions;
 
-use shared::SavedPanelChangeKind;
 use chrono::Utc;
 use entity::{panel_versions, saved_panels};
 use sea_orm::{
@@ -20,6 +19,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::SavedPanelChangeKind;
 use shared::saved::{GeneDiff, SavedGene, diff};
 use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
 
@@ -475,6 +475,12 @@ pub async fn set_status(
                 ),
         )
         .await?;
-    versions::publish(state, id, saved.current_version, SavedPanelChangeKind::Status).await;
+    versions::publish(
+        state,
+        id,
+        saved.current_version,
+        SavedPanelChangeKind::Status,
+    )
+    .await;
     Ok(saved)
 }

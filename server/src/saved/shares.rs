@@ -1,7 +1,6 @@
 //! Sharing a panel with a user, a team or a link (an unguessable, revocable token with an
 //! optional expiry). Only the owner, site admins and ADMIN shares with re-sharing may share.
 
-use shared::SavedPanelChangeKind;
 use chrono::{DateTime, Utc};
 use entity::{panel_shares, saved_panels, teams, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -10,6 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
+use shared::SavedPanelChangeKind;
 use shared::{AuditAction, SharePermission, Visibility};
 
 use super::access::{self, Viewer};
@@ -297,7 +297,13 @@ pub async fn share(
         record
     };
     state.audit.commit(txn, actor, record).await?;
-    super::versions::publish(state, panel.id, panel.current_version, SavedPanelChangeKind::Shared).await;
+    super::versions::publish(
+        state,
+        panel.id,
+        panel.current_version,
+        SavedPanelChangeKind::Shared,
+    )
+    .await;
     Ok(Shared {
         share,
         link_token,
@@ -377,7 +383,13 @@ pub async fn revoke(
             })),
         )
         .await?;
-    super::versions::publish(state, panel.id, panel.current_version, SavedPanelChangeKind::Shared).await;
+    super::versions::publish(
+        state,
+        panel.id,
+        panel.current_version,
+        SavedPanelChangeKind::Shared,
+    )
+    .await;
     Ok(())
 }
 

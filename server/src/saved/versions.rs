@@ -463,7 +463,13 @@ pub(super) async fn commit_version(
             .details(json!({ "version": number, "summary": summary, "comment": comment })),
         )
         .await?;
-    publish(state, panel.id, number, shared::SavedPanelChangeKind::Version).await;
+    publish(
+        state,
+        panel.id,
+        number,
+        shared::SavedPanelChangeKind::Version,
+    )
+    .await;
     super::load(state, panel.id).await
 }
 

@@ -15,13 +15,18 @@ use tests::{GraphqlClient, TestApp, on_both_backends};
 const CREATE_TOKEN: &str = "mutation($n: String!, $s: [TokenScope!], $d: Int) {
     createApiToken(name: $n, scopes: $s, expiresInDays: $d) { id secret token { scopes expiresAt } } }";
 const TOKENS: &str = "{ apiTokens { id name scopes } }";
-const CREATE_PANEL: &str = "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id currentVersion } }";
+const CREATE_PANEL: &str =
+    "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id currentVersion } }";
 const SHARE: &str = "mutation($i: SharePanelInput!) { sharePanel(input: $i) {
     updated linkToken share { id permission expiresAt canReshare } } }";
-const SHARES: &str =
-    "query($id: ID!) { savedPanel(id: $id) { shares { id username permission expiresAt canReshare active } } }";
+const SHARES: &str = "query($id: ID!) { savedPanel(id: $id) { shares { id username permission expiresAt canReshare active } } }";
 
-async fn token(client: &GraphqlClient, name: &str, scopes: Option<Value>, days: Option<i64>) -> Value {
+async fn token(
+    client: &GraphqlClient,
+    name: &str,
+    scopes: Option<Value>,
+    days: Option<i64>,
+) -> Value {
     client
         .query(CREATE_TOKEN, json!({ "n": name, "s": scopes, "d": days }))
         .await
@@ -90,10 +95,15 @@ on_both_backends!(
         assert_eq!(reason(&refused), Some("scope_exceeds_role"));
 
         // A READ token reads and changes nothing.
-        let reader = ada.with_bearer(&secret(&token(&ada, "reader", Some(json!(["READ"])), Some(10)).await));
+        let reader = ada.with_bearer(&secret(
+            &token(&ada, "reader", Some(json!(["READ"])), Some(10)).await,
+        ));
         let me = reader.data("{ me { username } }", json!({})).await;
         assert_eq!(me["me"]["username"], "ada");
-        let before = ada.data(TOKENS, json!({})).await["apiTokens"].as_array().unwrap().len();
+        let before = ada.data(TOKENS, json!({})).await["apiTokens"]
+            .as_array()
+            .unwrap()
+            .len();
         let refused = token(&reader, "child", Some(json!(["READ"])), Some(1)).await;
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused:#}");
         assert_eq!(reason(&refused), Some("token_scope"));
@@ -102,7 +112,10 @@ on_both_backends!(
             .query(CREATE_PANEL, json!({ "i": { "name": "x", "genes": [] } }))
             .await;
         assert_eq!(reason(&refused), Some("token_scope"), "{refused:#}");
-        let after = ada.data(TOKENS, json!({})).await["apiTokens"].as_array().unwrap().len();
+        let after = ada.data(TOKENS, json!({})).await["apiTokens"]
+            .as_array()
+            .unwrap()
+            .len();
         assert_eq!(before, after, "a READ token created nothing");
 
         // A token mints only narrower, shorter-lived tokens.
@@ -110,9 +123,17 @@ on_both_backends!(
             &token(&ada, "writer", Some(json!(["READ", "WRITE"])), Some(10)).await,
         ));
         let child = token(&writer, "child", Some(json!(["READ"])), Some(5)).await;
-        assert_eq!(child["data"]["createApiToken"]["token"]["scopes"], json!(["READ"]), "{child:#}");
+        assert_eq!(
+            child["data"]["createApiToken"]["token"]["scopes"],
+            json!(["READ"]),
+            "{child:#}"
+        );
         let refused = token(&writer, "longer", Some(json!(["READ"])), Some(30)).await;
-        assert_eq!(reason(&refused), Some("exceeds_token_expiry"), "{refused:#}");
+        assert_eq!(
+            reason(&refused),
+            Some("exceeds_token_expiry"),
+            "{refused:#}"
+        );
 
         // An admin's token without ADMIN can not administer, nor mint a token that can.
         let root = app.logged_in("root", Role::Admin).await;
@@ -120,7 +141,13 @@ on_both_backends!(
         let refused = plain.query("{ auditLog { totalCount } }", json!({})).await;
         assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused:#}");
         assert_eq!(refused["errors"][0]["extensions"]["requiredScope"], "ADMIN");
-        let refused = token(&plain, "wider", Some(json!(["READ", "WRITE", "ADMIN"])), Some(1)).await;
+        let refused = token(
+            &plain,
+            "wider",
+            Some(json!(["READ", "WRITE", "ADMIN"])),
+            Some(1),
+        )
+        .await;
         assert_eq!(reason(&refused), Some("exceeds_token_scope"), "{refused:#}");
         let admin = root.with_bearer(&secret(
             &token(&root, "admin", Some(json!(["READ", "ADMIN"])), Some(10)).await,
@@ -141,7 +168,11 @@ on_both_backends!(
                 .unwrap();
             assert_eq!(response.status().as_u16(), 401, "{header}");
             let body: Value = response.json().await.unwrap();
-            assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{header}: {body:#}");
+            assert_eq!(
+                error_code(&body),
+                Some("UNAUTHENTICATED"),
+                "{header}: {body:#}"
+            );
             assert_eq!(reason(&body), Some("malformed_authorization"), "{header}");
         }
     }
@@ -156,53 +187,91 @@ on_both_backends!(
         let until = (Utc::now() + chrono::TimeDelta::days(30))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let first = owner
-            .data(SHARE, json!({ "i": { "panelId": id, "username": "bob", "permission": "VIEW",
-                "expiresAt": until, "canReshare": false } }))
+            .data(
+                SHARE,
+                json!({ "i": { "panelId": id, "username": "bob", "permission": "VIEW",
+                "expiresAt": until, "canReshare": false } }),
+            )
             .await;
         assert_eq!(first["sharePanel"]["updated"], false);
 
         // Again with another permission only: the expiry stays.
         let again = owner
-            .data(SHARE, json!({ "i": { "panelId": id, "username": "bob", "permission": "COMMENT" } }))
+            .data(
+                SHARE,
+                json!({ "i": { "panelId": id, "username": "bob", "permission": "COMMENT" } }),
+            )
             .await;
         assert_eq!(again["sharePanel"]["updated"], true, "{again:#}");
-        assert_eq!(again["sharePanel"]["share"]["id"], first["sharePanel"]["share"]["id"]);
+        assert_eq!(
+            again["sharePanel"]["share"]["id"],
+            first["sharePanel"]["share"]["id"]
+        );
         let shares = owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"].clone();
-        let active: Vec<&Value> = shares.as_array().unwrap().iter().filter(|s| s["active"] == true).collect();
+        let active: Vec<&Value> = shares
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["active"] == true)
+            .collect();
         assert_eq!(active.len(), 1, "{shares:#}");
         assert_eq!(active[0]["permission"], "COMMENT");
         let kept: DateTime<Utc> = active[0]["expiresAt"].as_str().unwrap().parse().unwrap();
-        assert_eq!(kept.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), until);
+        assert_eq!(
+            kept.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            until
+        );
 
         // `expiresAt: null` removes the expiry explicitly.
         owner
             .data(SHARE, json!({ "i": { "panelId": id, "username": "bob", "permission": "COMMENT", "expiresAt": null } }))
             .await;
         let shares = owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"].clone();
-        let bob = shares.as_array().unwrap().iter().find(|s| s["active"] == true).unwrap();
+        let bob = shares
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["active"] == true)
+            .unwrap();
         assert!(bob["expiresAt"].is_null(), "{shares:#}");
 
         // The audit row of the change says before and after.
         let rows = audit(&app, "PANEL_SHARE").await;
         let changed = &rows[1];
         assert!(
-            changed["description"].as_str().unwrap().contains("changed the existing share"),
+            changed["description"]
+                .as_str()
+                .unwrap()
+                .contains("changed the existing share"),
             "{changed}"
         );
         assert_eq!(changed["oldValues"]["permission"], "VIEW", "{changed}");
         assert_eq!(changed["newValues"]["permission"], "COMMENT");
-        assert!(changed["newValues"]["expiresAt"].is_string(), "expiry kept: {changed}");
+        assert!(
+            changed["newValues"]["expiresAt"].is_string(),
+            "expiry kept: {changed}"
+        );
 
         // A link grants VIEW or COMMENT only; nothing is made for EDIT.
         let refused = owner
-            .query(SHARE, json!({ "i": { "panelId": id, "link": true, "permission": "EDIT" } }))
+            .query(
+                SHARE,
+                json!({ "i": { "panelId": id, "link": true, "permission": "EDIT" } }),
+            )
             .await;
         assert_eq!(error_code(&refused), Some("VALIDATION"), "{refused:#}");
         assert_eq!(refused["errors"][0]["extensions"]["field"], "permission");
         let shares = owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"].clone();
-        assert_eq!(shares.as_array().unwrap().len(), 1, "no link share was made: {shares:#}");
+        assert_eq!(
+            shares.as_array().unwrap().len(),
+            1,
+            "no link share was made: {shares:#}"
+        );
         let link = owner
-            .data(SHARE, json!({ "i": { "panelId": id, "link": true, "permission": "COMMENT" } }))
+            .data(
+                SHARE,
+                json!({ "i": { "panelId": id, "link": true, "permission": "COMMENT" } }),
+            )
             .await;
         assert!(link["sharePanel"]["linkToken"].is_string());
     }
@@ -224,7 +293,10 @@ on_both_backends!(
         assert_eq!(error_code(&stale), Some("CONFLICT"), "{stale:#}");
         assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 2);
         let panel = owner
-            .data("query($id: ID!) { savedPanel(id: $id) { currentVersion versions { number } } }", json!({ "id": id }))
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { currentVersion versions { number } } }",
+                json!({ "id": id }),
+            )
             .await;
         assert_eq!(panel["savedPanel"]["currentVersion"], 2, "nothing changed");
         assert_eq!(panel["savedPanel"]["versions"].as_array().unwrap().len(), 2);
@@ -236,7 +308,9 @@ on_both_backends!(
 
 #[tokio::test]
 async fn transport_follows_graphql_over_http() {
-    let Some(app) = TestApp::with_vars(tests::Backend::Sqlite, &[("RATE_LIMIT_PER_MINUTE", "6")]).await else {
+    let Some(app) =
+        TestApp::with_vars(tests::Backend::Sqlite, &[("RATE_LIMIT_PER_MINUTE", "6")]).await
+    else {
         return;
     };
     let client = app.new_client();
@@ -253,19 +327,36 @@ async fn transport_follows_graphql_over_http() {
     let ok = post("application/json", "{ __typename }").await.unwrap();
     assert_eq!(ok.status().as_u16(), 200);
     let header = |r: &reqwest::Response, name: &str| {
-        r.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
     };
     assert_eq!(header(&ok, "ratelimit-limit").as_deref(), Some("6"));
     assert_eq!(header(&ok, "ratelimit-remaining").as_deref(), Some("5"));
-    assert!(header(&ok, "ratelimit-policy").unwrap().starts_with("6;w=60"));
-    assert!(header(&ok, "content-type").unwrap().starts_with("application/json"));
+    assert!(
+        header(&ok, "ratelimit-policy")
+            .unwrap()
+            .starts_with("6;w=60")
+    );
+    assert!(
+        header(&ok, "content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
 
     // 2: the GraphQL-over-HTTP media type, and 400 for a request error with it.
-    let typed = post("application/graphql-response+json", "{ __typename }").await.unwrap();
+    let typed = post("application/graphql-response+json", "{ __typename }")
+        .await
+        .unwrap();
     assert_eq!(typed.status().as_u16(), 200);
-    assert_eq!(header(&typed, "content-type").as_deref(), Some("application/graphql-response+json"));
+    assert_eq!(
+        header(&typed, "content-type").as_deref(),
+        Some("application/graphql-response+json")
+    );
     assert_eq!(header(&typed, "ratelimit-remaining").as_deref(), Some("4"));
-    let bad = post("application/graphql-response+json", "{ nosuchfield }").await.unwrap();
+    let bad = post("application/graphql-response+json", "{ nosuchfield }")
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(error_code(&body), Some("VALIDATION"), "{body:#}");
@@ -290,8 +381,17 @@ async fn transport_follows_graphql_over_http() {
     post("application/json", "{ __typename }").await.unwrap();
     let limited = post("application/json", "{ __typename }").await.unwrap();
     assert_eq!(limited.status().as_u16(), 429);
-    assert!(header(&limited, "retry-after").unwrap().parse::<u64>().unwrap() >= 1);
-    assert_eq!(header(&limited, "ratelimit-remaining").as_deref(), Some("0"));
+    assert!(
+        header(&limited, "retry-after")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        header(&limited, "ratelimit-remaining").as_deref(),
+        Some("0")
+    );
     assert_eq!(header(&limited, "ratelimit-limit").as_deref(), Some("6"));
 }
 
@@ -404,7 +504,11 @@ on_both_backends!(
                 break;
             }
         }
-        assert_eq!(kinds, [json!("COMMENT")], "the subscription delivered the comment");
+        assert_eq!(
+            kinds,
+            [json!("COMMENT")],
+            "the subscription delivered the comment"
+        );
 
         // Dates from PanelApp are typed: the schema says so.
         let schema = app
@@ -436,7 +540,9 @@ on_both_backends!(
             .new_client()
             .data("{ panelAppStatus { source snapshotDate } }", json!({}))
             .await;
-        let date = status["panelAppStatus"][0]["snapshotDate"].as_str().unwrap_or_default();
+        let date = status["panelAppStatus"][0]["snapshotDate"]
+            .as_str()
+            .unwrap_or_default();
         assert!(
             chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
             "a YYYY-MM-DD date: {status}"

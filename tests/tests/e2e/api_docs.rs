@@ -87,7 +87,10 @@ async fn the_api_guide_runs_as_written() {
     assert!(out.contains("\"id\":402"), "{out}");
 
     let python = blocks(&guide, "python");
-    assert!(python.len() >= 6, "token, search, merge, upload, saved panels, shares");
+    assert!(
+        python.len() >= 6,
+        "token, search, merge, upload, saved panels, shares"
+    );
     std::fs::write(dir.path().join("guide.py"), python.concat()).unwrap();
     let out = run("python3", &["guide.py"], dir.path(), &env);
     for expected in [

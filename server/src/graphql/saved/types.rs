@@ -546,8 +546,14 @@ impl From<&crate::saved::upstream::UpstreamStatus> for UpstreamSource {
             label: s.remembered.label.clone(),
             saved_version: s.remembered.version.as_ref().map(ToString::to_string),
             latest_version: s.latest_version.as_ref().map(ToString::to_string),
-            latest_created: s.latest_created.as_deref().and_then(crate::graphql::scalars::parse_instant),
-            origin: s.origin.as_deref().and_then(crate::panelapp::DataOrigin::from_label),
+            latest_created: s
+                .latest_created
+                .as_deref()
+                .and_then(crate::graphql::scalars::parse_instant),
+            origin: s
+                .origin
+                .as_deref()
+                .and_then(crate::panelapp::DataOrigin::from_label),
             origin_detail: s.origin.clone(),
             behind: s.behind(),
             error: s.error.clone(),

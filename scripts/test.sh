@@ -38,6 +38,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
+# docs/API.md's Python examples use requests.
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet requests
 
 step "format"
 cargo fmt --all --check

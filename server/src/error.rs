@@ -170,12 +170,26 @@ impl IntoResponse for AppError {
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = self.extensions.get("retryAfter").and_then(Value::as_u64);
         let mut response = (status, Json(self.to_graphql_body())).into_response();
-        if let Some(secs) = retry_after
-            && let Ok(value) = http::HeaderValue::from_str(&secs.to_string())
-        {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, value);
+        let headers = response.headers_mut();
+        if let Some(secs) = retry_after {
+            let mut set = |name: &'static str, value: String| {
+                if let Ok(value) = http::HeaderValue::from_str(&value) {
+                    headers.insert(name, value);
+                }
+            };
+            set("retry-after", secs.to_string());
+            if let Some(limit) = self.extensions.get("rateLimit").and_then(Value::as_u64) {
+                set("ratelimit-limit", limit.to_string());
+                set("ratelimit-remaining", "0".to_owned());
+                set("ratelimit-reset", secs.to_string());
+            }
+            if let Some(policy) = self
+                .extensions
+                .get("rateLimitPolicy")
+                .and_then(Value::as_str)
+            {
+                set("ratelimit-policy", policy.to_owned());
+            }
         }
         response
     }

@@ -236,6 +236,68 @@ impl std::str::FromStr for TimeFormat {
 }
 
 closed_enum! {
+    /// What happened to a saved panel, as `savedPanelChanged` tells its viewers.
+    pub enum SavedPanelChangeKind ("saved panel change") {
+        /// The panel was created (version 1).
+        Created = "CREATED",
+        /// A new version was saved (an edit, a restore, an upstream update).
+        Version = "VERSION",
+        /// Its status changed (active, draft, archived, deleted).
+        Status = "STATUS",
+        /// A share was made, changed or revoked.
+        Shared = "SHARED",
+        /// Someone commented.
+        Comment = "COMMENT",
+    }
+}
+
+closed_enum! {
+    /// What a saved panel was built from.
+    pub enum SavedPanelSourceType ("saved panel source type") {
+        /// A merge of PanelApp panels (exact versions recorded) and uploads.
+        Merge = "MERGE",
+        /// One uploaded list.
+        Upload = "UPLOAD",
+        /// Genes given by hand.
+        Manual = "MANUAL",
+        /// Nothing yet.
+        Empty = "EMPTY",
+        /// Imported from the Flask version: built there from PanelApp panels.
+        PanelApp = "PANELAPP",
+        /// Imported from the Flask version with a value this version does not know.
+        Other = "OTHER",
+    }
+}
+
+impl SavedPanelSourceType {
+    /// The value stored in `saved_panels.source_type` (this version's, or the Flask version's).
+    pub fn from_stored(stored: &str) -> Self {
+        match stored.trim().to_ascii_lowercase().as_str() {
+            "merge" => Self::Merge,
+            "upload" => Self::Upload,
+            "genes" | "manual" => Self::Manual,
+            "empty" => Self::Empty,
+            "panelapp" => Self::PanelApp,
+            _ => Self::Other,
+        }
+    }
+}
+
+closed_enum! {
+    /// What an API token may be used for. A token holds a set of them; no token holds more
+    /// than its owner's role allows.
+    #[derive(PartialOrd, Ord)]
+    pub enum TokenScope ("token scope") {
+        /// Queries and subscriptions: read what the owner can read.
+        Read = "READ",
+        /// Mutations: change what the owner can change (uploads, saved panels, shares…).
+        Write = "WRITE",
+        /// The site administration operations (needs the ADMIN role; mutations also need WRITE).
+        Admin = "ADMIN",
+    }
+}
+
+closed_enum! {
     /// The 40 audited actions of the Flask version.
     pub enum AuditAction ("audit action") {
         Login = "LOGIN",

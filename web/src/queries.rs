@@ -5,7 +5,7 @@
 use graphql_client::GraphQLQuery;
 
 // Closed sets shared with the server: the generated code uses these instead of its own copies.
-pub use shared::{AuditAction, MessageType, Role};
+pub use shared::{AuditAction, MessageType, Role, TokenScope};
 
 pub use crate::panelapp_status::DataOrigin;
 /// `PanelSource` is the shared `Source`.
@@ -13,6 +13,8 @@ pub type PanelSource = shared::Source;
 
 /// The `DateTime` scalar: an RFC 3339 instant in UTC, formatted for people by [`crate::time`].
 pub type DateTime = String;
+/// The `Date` scalar (`YYYY-MM-DD`).
+pub type Date = String;
 
 /// `query ServerInfo` — version and backends of the server (home page, footer).
 #[derive(GraphQLQuery)]
@@ -128,7 +130,7 @@ pub struct RevokeSession;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "graphql/api_tokens.graphql",
-    extern_enums("Role", "MessageType", "AuditAction"),
+    extern_enums("Role", "MessageType", "AuditAction", "TokenScope"),
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]
@@ -139,7 +141,7 @@ pub struct ApiTokens;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "graphql/create_api_token.graphql",
-    extern_enums("Role", "MessageType", "AuditAction"),
+    extern_enums("Role", "MessageType", "AuditAction", "TokenScope"),
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone"
 )]

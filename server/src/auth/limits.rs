@@ -12,35 +12,77 @@ const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86400);
 
+/// Where a client stands against its request limits: the window closest to being used up.
+/// Sent on every HTTP answer as `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`
+/// (seconds) and `RateLimit-Policy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset: Duration,
+    /// Every window, as `LIMIT;w=SECONDS` items.
+    pub policy: String,
+}
+
+impl Quota {
+    /// The tighter of two quotas (fewer requests left; the sooner reset on a tie).
+    pub fn tighter(self, other: Self) -> Self {
+        if (other.remaining, other.reset) < (self.remaining, self.reset) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 /// Counts one request against the per-minute, per-hour and per-day limits of the client's IP;
 /// RATE_LIMITED with the time until the window resets.
-pub async fn check_request(state: &AppState, ip: IpAddr, _user: Option<i32>) -> AppResult<()> {
+pub async fn check_request(state: &AppState, ip: IpAddr) -> AppResult<Quota> {
     check_scope(state, &format!("ip:{ip}")).await
 }
 
 /// The same limits per user, wherever the user's requests come from.
-pub async fn check_request_user(state: &AppState, user_id: i32) -> AppResult<()> {
+pub async fn check_request_user(state: &AppState, user_id: i32) -> AppResult<Quota> {
     check_scope(state, &format!("user:{user_id}")).await
 }
 
-async fn check_scope(state: &AppState, scope: &str) -> AppResult<()> {
+async fn check_scope(state: &AppState, scope: &str) -> AppResult<Quota> {
     let s = &state.settings.security;
     let windows = [
         ("m", MINUTE, s.rate_limit_per_minute),
         ("h", HOUR, s.rate_limit_per_hour),
         ("d", DAY, s.rate_limit_per_day),
     ];
+    let policy = windows
+        .iter()
+        .map(|(_, window, limit)| format!("{limit};w={}", window.as_secs()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut tightest: Option<Quota> = None;
     for (name, window, limit) in windows {
         let hit = state
             .backends
             .counters
             .hit(&format!("rl:{scope}:{name}"), window)
             .await?;
-        if hit.count > u64::from(limit) {
-            return Err(AppError::rate_limited(hit.resets_in));
+        let limit = u64::from(limit);
+        if hit.count > limit {
+            return Err(AppError::rate_limited(hit.resets_in)
+                .with("rateLimit", limit)
+                .with("rateLimitPolicy", policy));
         }
+        let quota = Quota {
+            limit,
+            remaining: limit - hit.count,
+            reset: hit.resets_in,
+            policy: policy.clone(),
+        };
+        tightest = Some(match tightest {
+            Some(t) => t.tighter(quota),
+            None => quota,
+        });
     }
-    Ok(())
+    tightest.ok_or_else(|| AppError::internal("no rate-limit windows"))
 }
 
 fn ip_block_key(ip: IpAddr) -> String {

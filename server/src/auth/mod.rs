@@ -10,7 +10,7 @@ pub mod tokens;
 use entity::user;
 use http::HeaderMap;
 use sea_orm::EntityTrait;
-use shared::Role;
+use shared::{Role, TokenScope};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -22,8 +22,12 @@ pub use sessions::SessionRecord;
 pub enum AuthVia {
     /// A browser session; `key` is the stored digest of the cookie (never the cookie itself).
     Session { key: String },
-    /// An API token, by id.
-    Token { id: i32 },
+    /// An API token, by id, with its scopes and expiry (a token mints nothing broader).
+    Token {
+        id: i32,
+        scopes: tokens::Scopes,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// The authenticated user of a request, loaded fresh from the database each request so role
@@ -66,9 +70,25 @@ impl CurrentUser {
         Ok(AdminCap { user_id: self.id })
     }
 
-    /// The role check of [`permissions::check`] for this user.
+    /// The role check of [`permissions::check`] for this user, and for an API token the
+    /// scope the action needs.
     pub fn require(&self, action: permissions::Action) -> AppResult<permissions::Permit> {
-        permissions::check(Some((self.id, self.role)), action)
+        let permit = permissions::check(Some((self.id, self.role)), action)?;
+        self.require_scope(action.scope())?;
+        Ok(permit)
+    }
+
+    /// FORBIDDEN when the caller is an API token without `scope` (browser sessions hold
+    /// every scope their role allows).
+    pub fn require_scope(&self, scope: TokenScope) -> AppResult<()> {
+        match &self.via {
+            AuthVia::Token { scopes, .. } if !scopes.contains(scope) => Err(AppError::forbidden(
+                format!("this API token lacks the {scope} scope; create a token with it"),
+            )
+            .with("reason", "token_scope")
+            .with("requiredScope", scope.as_str())),
+            _ => Ok(()),
+        }
     }
 
     /// FORBIDDEN unless the user has at least `role`.
@@ -102,7 +122,16 @@ fn current(user: &user::Model, via: AuthVia) -> CurrentUser {
 /// error (scripts must learn their token is wrong); a stale session cookie is not (the
 /// browser is simply logged out).
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Option<CurrentUser>> {
-    if let Some(secret) = bearer(headers) {
+    if headers.contains_key(http::header::AUTHORIZATION) {
+        // A script that sends an Authorization header means to authenticate: a value that is
+        // not `Bearer <token>` is its mistake to hear about, not an anonymous request.
+        let secret = bearer(headers).ok_or_else(|| {
+            AppError::new(
+                shared::ErrorCode::Unauthenticated,
+                "the Authorization header must be `Bearer <API token>`",
+            )
+            .with("reason", "malformed_authorization")
+        })?;
         let token = tokens::verify(state, &secret).await?;
         let user = active_user(state, token.user_id).await?.ok_or_else(|| {
             AppError::new(
@@ -110,7 +139,12 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Op
                 "the API token's account is deactivated",
             )
         })?;
-        return Ok(Some(current(&user, AuthVia::Token { id: token.id })));
+        let via = AuthVia::Token {
+            id: token.id,
+            scopes: tokens::Scopes::parse(&token.scopes),
+            expires_at: token.expires_at,
+        };
+        return Ok(Some(current(&user, via)));
     }
     let Some(cookie) = cookies::read(headers, cookies::SESSION) else {
         return Ok(None);
@@ -128,12 +162,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Op
     }
 }
 
-/// The `Authorization: Bearer <token>` value, if any.
+/// The `Authorization: Bearer <token>` value, if the header is one (one token, no spaces).
 pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-        .filter(|t| !t.is_empty())
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then(|| token.to_owned())
 }

@@ -12,7 +12,7 @@
 //! merge, upload ephemeral lists and download. A share never grants more than the recipient's
 //! role allows: the effective level on a panel is `min(share, role_cap(role))`.
 
-use shared::{Role, SharePermission};
+use shared::{Role, SharePermission, TokenScope};
 
 use crate::error::{AppError, AppResult};
 
@@ -158,6 +158,14 @@ impl Action {
             Self::AdministerSite => {
                 "`users`, `setUserRole`, `setUserActive`, `unlockUser`, `resetUserPassword`, `unblockIp`, announcements, `auditLog`, `purgeAuditLog`, `auditEvents`, `refreshPanelApp`"
             }
+        }
+    }
+
+    /// The scope an API token needs for the action (on top of WRITE for any mutation).
+    pub const fn scope(self) -> TokenScope {
+        match self {
+            Self::AdministerSite => TokenScope::Admin,
+            _ => TokenScope::Read,
         }
     }
 
@@ -388,6 +396,17 @@ pub fn markdown() -> String {
     ] {
         out.push_str(&format!("| {name} | {} |\n", role_cap(role)));
     }
+    out.push_str("\n## API token scopes\n\n");
+    out.push_str("A request made with an API token (`Authorization: Bearer pmt_…`) may do what its owner's role allows, limited by the token's scopes. Browser sessions hold every scope. A refusal is `FORBIDDEN` with `reason: token_scope` and `requiredScope`.\n\n");
+    out.push_str("| scope | allows |\n|---|---|\n");
+    out.push_str(
+        "| READ | queries and subscriptions of every action except administering the site |\n",
+    );
+    out.push_str("| WRITE | mutations (every mutation needs it, whatever its action) |\n");
+    out.push_str(
+        "| ADMIN | administer the site (needs the ADMIN role; its mutations also need WRITE) |\n\n",
+    );
+    out.push_str("New tokens get READ and WRITE unless others are named, and expire after 90 days unless told otherwise (1 to 3650). A token used to create a token can not give it a scope it lacks or a later expiry than its own.\n");
     out.push_str("\n## Rules that are not a table cell\n\n");
     for rule in RULES {
         out.push_str(&format!("- {rule}\n"));
@@ -399,7 +418,7 @@ pub fn markdown() -> String {
 pub const RULES: &[&str] = &[
     "Visibility PRIVATE ↔ SHARED and creating or changing shares need the owner, a site ADMIN, or an ADMIN share with re-sharing; PUBLIC additionally needs the EDITOR role or higher. An EDIT share can not change visibility.",
     "No one extends their own access: a share can not target the person making it (nor the panel's owner); a re-sharer grants at most the level they hold and an expiry no later than their own (a re-sharer whose access expires must set one).",
-    "One active share per (panel, user) and per (panel, team), enforced by the service inside a transaction and by partial unique indexes. Sharing again with the same target updates that share (the audit row says so); two simultaneous shares to one target end with one active share. Link shares are separate links, each with its own token.",
+    "One active share per (panel, user) and per (panel, team), enforced by the service inside a transaction and by partial unique indexes. Sharing again with the same target changes that share only as asked: the permission given, and the expiry and re-sharing only when given (`expiresAt: null` removes an expiry); the answer says `updated` and the audit row records before and after. Two simultaneous shares to one target end with one active share. Link shares are separate links, each with its own token, and grant VIEW or COMMENT only.",
     "Deleting and undeleting a panel is for its owner (and site admins) only; an EDITOR may archive or reactivate anyone's PUBLIC panel.",
     "A share made by someone can be revoked by them, the owner, a site ADMIN or an ADMIN share with re-sharing.",
 ];

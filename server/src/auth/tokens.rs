@@ -5,7 +5,7 @@ use entity::api_tokens;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
-use shared::ErrorCode;
+use shared::{ErrorCode, TokenScope};
 
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::state::AppState;
@@ -13,6 +13,66 @@ use crate::state::AppState;
 /// Every token starts with this, so secret scanners can recognise leaked ones.
 pub const PREFIX: &str = "pmt_";
 pub const MAX_NAME_LEN: usize = 100;
+
+/// The scopes a token holds (a small set of [`TokenScope`]), stored as `READ,WRITE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    /// What a token gets when its creator names no scopes.
+    pub const DEFAULT: Self = Self(0b011);
+
+    const fn bit(scope: TokenScope) -> u8 {
+        match scope {
+            TokenScope::Read => 1,
+            TokenScope::Write => 2,
+            TokenScope::Admin => 4,
+        }
+    }
+
+    pub fn of(scopes: &[TokenScope]) -> Self {
+        Self(scopes.iter().fold(0, |bits, s| bits | Self::bit(*s)))
+    }
+
+    /// The stored form; values this version does not know grant nothing.
+    pub fn parse(stored: &str) -> Self {
+        Self::of(
+            &stored
+                .split(',')
+                .filter_map(|s| s.parse().ok())
+                .collect::<Vec<TokenScope>>(),
+        )
+    }
+
+    pub const fn contains(self, scope: TokenScope) -> bool {
+        self.0 & Self::bit(scope) != 0
+    }
+
+    /// Whether every scope of `other` is one of these.
+    pub const fn covers(self, other: Self) -> bool {
+        other.0 & !self.0 == 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn list(self) -> Vec<TokenScope> {
+        TokenScope::ALL
+            .iter()
+            .copied()
+            .filter(|s| self.contains(*s))
+            .collect()
+    }
+
+    pub fn stored(self) -> String {
+        self.list()
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
 
 fn digest(state: &AppState, secret: &str) -> String {
     state.signer.digest_hex(&format!("api-token:{secret}"))
@@ -24,6 +84,7 @@ pub async fn create(
     conn: &impl sea_orm::ConnectionTrait,
     user_id: i32,
     name: &str,
+    scopes: Scopes,
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<(api_tokens::Model, String)> {
     let name = name.trim();
@@ -44,6 +105,7 @@ pub async fn create(
         token_hash: Set(digest(state, &secret)),
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
+        scopes: Set(scopes.stored()),
         ..Default::default()
     }
     .insert(conn)

@@ -93,6 +93,9 @@ pub struct SecuritySettings {
     pub ws_idle_timeout: Duration,
     /// Longest time an HTTP request may take until its response starts.
     pub request_timeout: Duration,
+    /// API_ACCESS rows of successful read requests made with an API token are sampled: one
+    /// per token in this window (zero: one per request). Writes and failures always get one.
+    pub api_access_audit_window: Duration,
 }
 
 /// Addresses and networks of reverse proxies whose `X-Forwarded-For` entries are believed.
@@ -409,6 +412,10 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "WS_IDLE_TIMEOUT",
         "seconds a WebSocket without operations or client messages stays open (default 300)",
+    ),
+    (
+        "API_ACCESS_AUDIT_WINDOW",
+        "seconds per API token between API_ACCESS rows of successful reads (default 60; 0: every request)",
     ),
     (
         "PASSWORD_HASH_CONCURRENCY",

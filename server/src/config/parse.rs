@@ -399,7 +399,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
 
     let graphql = GraphqlLimits {
         max_depth: v.number("GRAPHQL_MAX_DEPTH", 12, 2, 64) as usize,
-        max_complexity: v.number("GRAPHQL_MAX_COMPLEXITY", 1000, 10, 1_000_000) as usize,
+        max_complexity: v.number("GRAPHQL_MAX_COMPLEXITY", 2500, 10, 1_000_000) as usize,
         max_aliases: v.number("GRAPHQL_MAX_ALIASES", 50, 0, 10_000) as usize,
         max_batch: v.number("GRAPHQL_MAX_BATCH", 10, 1, 1000) as usize,
         max_page_size: v.number("GRAPHQL_MAX_PAGE_SIZE", 100, 1, 10_000) as usize,
@@ -442,6 +442,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         ws_recheck_interval: v.seconds("WS_RECHECK_INTERVAL", 15, 1, 3600),
         ws_idle_timeout: v.seconds("WS_IDLE_TIMEOUT", 300, 1, 7 * 86400),
         request_timeout: v.seconds("REQUEST_TIMEOUT", 60, 1, 3600),
+        api_access_audit_window: v.seconds("API_ACCESS_AUDIT_WINDOW", 60, 0, 86400),
     };
     let panelapp = PanelAppSettings {
         uk_url: v.url("PANELAPP_UK_URL", DEFAULT_UK_URL),

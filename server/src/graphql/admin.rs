@@ -29,9 +29,7 @@ impl AdminQuery {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let first = usize::try_from(first.unwrap_or(50).max(1))
-            .unwrap_or(50)
-            .min(max);
+        let first = super::paging::page_size(first, 50, max)?;
         let after_id = match after {
             Some(c) => Some(
                 c.parse::<i32>()

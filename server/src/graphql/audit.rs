@@ -133,9 +133,7 @@ impl AuditQueryRoot {
         let (_, admin) = ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let first = usize::try_from(first.unwrap_or(50).max(1))
-            .unwrap_or(50)
-            .min(max);
+        let first = super::paging::page_size(first, 50, max)?;
         let query = filter.unwrap_or_default().into_query()?;
         let before_id = match after {
             Some(cursor) => Some(cursor.parse::<i32>().map_err(|_| {

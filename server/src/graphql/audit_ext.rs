@@ -121,7 +121,52 @@ async fn write(state: &AppState, request: &RequestContext, record: AuditRecord, 
     }
 }
 
+/// What a mutation acts on, as (resource type, argument that names it; `a.b` for a field of
+/// an input object), so a failed mutation's row names its resource too.
+pub fn mutation_resource(field: &str) -> Option<(&'static str, &'static str)> {
+    Some(match field {
+        "revokeSession" => ("session", "id"),
+        "revokeApiToken" => ("api_token", "id"),
+        "unlockUser" | "setUserRole" | "setUserActive" | "resetUserPassword" => ("user", "id"),
+        "unblockIp" => ("ip", "ip"),
+        "updateAdminMessage" | "setAdminMessageActive" | "deleteAdminMessage" => {
+            ("admin_message", "id")
+        }
+        "updateSavedPanel"
+        | "applyUpstreamUpdate"
+        | "restoreVersion"
+        | "setSavedPanelStatus"
+        | "exportSavedPanel" => ("saved_panel", "id"),
+        "sharePanel" => ("saved_panel", "input.panelId"),
+        "commentOnPanel" => ("saved_panel", "panelId"),
+        "revokeShare" => ("panel_share", "id"),
+        "addTeamMember" | "removeTeamMember" | "deleteTeam" => ("team", "teamId"),
+        "removeUpload" => ("upload", "id"),
+        "login" => ("user", "input.login"),
+        _ => return None,
+    })
+}
+
 impl AuditExtension {
+    /// The resource a mutation names in its arguments, as (type, id), if any.
+    fn mutation_target(&self, info: &ResolveInfo<'_>) -> Option<(&'static str, String)> {
+        let (kind, path) = mutation_resource(info.name)?;
+        let mut parts = path.split('.');
+        let mut value = self.argument(info, parts.next()?)?;
+        for key in parts {
+            value = match value {
+                Value::Object(mut map) => map.shift_remove(key)?,
+                _ => return None,
+            };
+        }
+        let id = match value {
+            Value::String(s) => s.chars().take(200).collect(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        Some((kind, id))
+    }
+
     /// The value of argument `name` of the current field, variables resolved.
     fn argument(&self, info: &ResolveInfo<'_>, name: &str) -> Option<Value> {
         let (_, value) = info
@@ -303,6 +348,11 @@ impl Extension for AuditExtension {
             (Some(user), false) => self.read_record(&info, user.id),
             _ => None,
         };
+        let target = if is_mutation {
+            self.mutation_target(&info)
+        } else {
+            None
+        };
         let before = request.audit_counter.get();
         let result = next.run(ctx, info).await;
         let wrote_own_row = request.audit_counter.get() > before;
@@ -328,11 +378,13 @@ impl Extension for AuditExtension {
                     ),
                     // Recorded once per request as ERROR by `execute`.
                     Some(ErrorCode::Internal) => {}
-                    _ if is_mutation && !wrote_own_row => records.push(
-                        AuditRecord::new(mutation_action(&field), format!("{field} failed"))
-                            .failed(e.message.clone())
-                            .details(serde_json::json!({ "field": field, "code": code.map(|c| c.as_str()) })),
-                    ),
+                    _ if is_mutation && !wrote_own_row => {
+                        records.push(
+                            AuditRecord::new(mutation_action(&field), format!("{field} failed"))
+                                .failed(e.message.clone())
+                                .details(serde_json::json!({ "field": field, "code": code.map(|c| c.as_str()) })),
+                        );
+                    }
                     _ => {}
                 }
                 if PROBED_FIELDS.contains(&field.as_str())
@@ -378,7 +430,12 @@ impl Extension for AuditExtension {
                 }
             }
         }
-        for record in records {
+        for mut record in records {
+            // A refused or failed mutation names what it was aimed at.
+            if let (Err(_), Some((kind, id)), None) = (&result, &target, &record.resource_type) {
+                record.resource_type = Some((*kind).to_owned());
+                record.resource_id = Some(id.clone());
+            }
             write(state, request, record, &field).await;
         }
         result

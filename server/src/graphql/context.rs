@@ -31,10 +31,14 @@ pub struct RequestContext {
     pub user: Option<CurrentUser>,
     /// The anonymous visitor id (cookie), so visitors' uploads survive page loads.
     pub visitor_id: Option<String>,
+    /// Where the caller stands against the request limits (for the `RateLimit` headers).
+    pub quota: Option<crate::auth::limits::Quota>,
     /// `Set-Cookie` values resolvers want on the response (login, logout).
     pub set_cookies: Arc<Mutex<Vec<HeaderValue>>>,
     /// Audit rows committed for this request.
     pub audit_counter: AuditCounter,
+    /// Set when the request holds a mutation (the API_ACCESS audit samples only reads).
+    pub writes: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RequestContext {
@@ -45,8 +49,10 @@ impl RequestContext {
             user_agent,
             user: None,
             visitor_id: None,
+            quota: None,
             set_cookies: Arc::default(),
             audit_counter: AuditCounter::default(),
+            writes: Arc::default(),
         }
     }
 
@@ -134,6 +140,9 @@ pub trait ContextExt {
         let permit = permissions::check(user.map(|u| (u.id, u.role)), action)?;
         if !action.rule().anonymous {
             self.require_user()?;
+        }
+        if let Some(user) = user {
+            user.require_scope(action.scope())?;
         }
         Ok(permit)
     }

@@ -109,3 +109,64 @@ async fn every_web_operation_fits_the_default_limits() {
         eprintln!("{line:?}");
     }
 }
+
+/// The documented maximum page size is reachable with the fields the web app asks for, and a
+/// query over the limit is told its cost and the limit.
+#[tokio::test]
+async fn the_largest_page_of_the_web_panels_operation_fits_and_refusals_say_the_cost() {
+    // The probe stops each request after validation: nothing runs.
+    let schema = super::schema_builder(&super::default_limits())
+        .extension(Probe::default())
+        .finish();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/graphql/panels/panels.graphql");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let max = super::default_limits().max_page_size;
+    let request = Request::new(text.clone()).variables(async_graphql::Variables::from_json(
+        serde_json::json!({ "first": max }),
+    ));
+    let response = schema.execute(request).await;
+    let refusals: Vec<_> = response
+        .errors
+        .iter()
+        .filter(|e| e.extensions.as_ref().and_then(|x| x.get("limit")).is_some())
+        .collect();
+    assert!(refusals.is_empty(), "first: {max} is refused: {refusals:?}");
+
+    let heavy = text.replace(
+        "nodes {",
+        "a: nodes { id name } b: nodes { id name } nodes {",
+    );
+    let request = Request::new(heavy).variables(async_graphql::Variables::from_json(
+        serde_json::json!({ "first": max }),
+    ));
+    let lean = super::GraphqlLimits {
+        max_complexity: 500,
+        ..super::default_limits()
+    };
+    let response = super::schema_builder(&lean)
+        .extension(Probe::default())
+        .finish()
+        .execute(request)
+        .await;
+    let error = response.errors.first().expect("refused");
+    let ext = error.extensions.as_ref().expect("extensions");
+    assert_eq!(
+        ext.get("code"),
+        Some(&async_graphql::Value::from("VALIDATION"))
+    );
+    assert_eq!(
+        ext.get("limit"),
+        Some(&async_graphql::Value::from("complexity"))
+    );
+    assert_eq!(ext.get("max"), Some(&async_graphql::Value::from(500)));
+    let cost = match ext.get("cost") {
+        Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap_or(0),
+        other => panic!("no cost: {other:?}"),
+    };
+    assert!(cost > 500, "cost {cost}");
+    assert!(
+        error.message.contains(&cost.to_string()),
+        "{}",
+        error.message
+    );
+}

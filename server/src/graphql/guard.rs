@@ -12,9 +12,11 @@ use async_graphql::parser::types::{
     ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult};
-use async_graphql::{Name, Positioned};
+use async_graphql::{Name, Pos, Positioned};
 use async_graphql::{Value, Variables};
-use shared::ErrorCode;
+use shared::{ErrorCode, TokenScope};
+
+use crate::auth::CurrentUser;
 
 use super::context::{RequestContext, Transport};
 
@@ -35,6 +37,8 @@ pub const EXPENSIVE: &[&str] = &[
 ];
 
 pub struct RequestGuard {
+    pub max_depth: usize,
+    pub max_complexity: usize,
     pub max_aliases: usize,
     pub max_expensive: usize,
     /// Values (fields resolved, list items included) one query may answer with: the
@@ -45,6 +49,8 @@ pub struct RequestGuard {
 impl ExtensionFactory for RequestGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(GuardExtension {
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
             max_aliases: self.max_aliases,
             max_expensive: self.max_expensive,
             max_values: self.max_values,
@@ -57,6 +63,8 @@ impl ExtensionFactory for RequestGuard {
 
 /// One per request (async-graphql creates extensions per execution).
 struct GuardExtension {
+    max_depth: usize,
+    max_complexity: usize,
     max_aliases: usize,
     max_expensive: usize,
     max_values: usize,
@@ -187,11 +195,15 @@ impl GuardExtension {
                 .iter()
                 .any(|(_, op)| op.node.ty != OperationType::Query)
         {
-            return Err(coded(
+            let mut error = coded(
                 "only queries are allowed over GET; send mutations as a JSON POST",
                 ErrorCode::Forbidden,
                 None,
-            ));
+            );
+            if let Some(ext) = error.extensions.as_mut() {
+                ext.set("reason", "method_not_allowed");
+            }
+            return Err(error);
         }
         let census = census(doc);
         if census.visited > MAX_VISITS {
@@ -305,16 +317,29 @@ impl Extension for GuardExtension {
             e
         })?;
         self.inspect(&doc, transport)?;
+        let user = ctx
+            .data_opt::<RequestContext>()
+            .and_then(|r| r.user.as_ref());
         // A single operation is unnamed here (`None`); several are told apart by name.
         self.missing_lock()
             .extend(doc.operations.iter().filter_map(|(name, op)| {
-                missing_variables(op, variables).map(|error| (name.cloned(), error))
+                missing_variables(op, variables)
+                    .or_else(|| scope_refusal(user, op.node.ty))
+                    .map(|error| (name.cloned(), error))
             }));
         let queries_only = doc
             .operations
             .iter()
             .all(|(_, op)| op.node.ty == OperationType::Query);
         self.counting.store(queries_only, Ordering::Relaxed);
+        if let Some(request) = ctx.data_opt::<RequestContext>()
+            && doc
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty == OperationType::Mutation)
+        {
+            request.writes.store(true, Ordering::Relaxed);
+        }
         Ok(doc)
     }
 
@@ -329,29 +354,62 @@ impl Extension for GuardExtension {
         {
             return Err(vec![error.clone()]);
         }
-        result.map_err(|errors| {
+        let result = result.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| match e.message.as_str() {
-                    "Query is nested too deep." => coded(
-                        "the query is nested deeper than allowed",
-                        ErrorCode::Validation,
-                        Some("depth"),
-                    ),
-                    "Query is too complex." => coded(
-                        "the query is more complex than allowed",
-                        ErrorCode::Validation,
-                        Some("complexity"),
-                    ),
-                    _ => {
-                        let mut e = e;
-                        ensure_code(&mut e);
-                        e
-                    }
+                .map(|mut e| {
+                    ensure_code(&mut e);
+                    e
                 })
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        // Checked here rather than by the schema so the error can say the cost and the limit.
+        if result.depth > self.max_depth {
+            let mut error = coded(
+                format!(
+                    "the query is nested {} levels deep; at most {} are allowed",
+                    result.depth, self.max_depth
+                ),
+                ErrorCode::Validation,
+                Some("depth"),
+            );
+            if let Some(ext) = error.extensions.as_mut() {
+                ext.set("cost", result.depth);
+                ext.set("max", self.max_depth);
+            }
+            return Err(vec![error]);
+        }
+        if result.complexity > self.max_complexity {
+            let mut error = coded(
+                format!(
+                    "the query costs {}; at most {} is allowed (each field costs 1, and a list \
+                     with `first: N` costs N times its fields): ask for fewer fields or a \
+                     smaller page",
+                    result.complexity, self.max_complexity
+                ),
+                ErrorCode::Validation,
+                Some("complexity"),
+            );
+            if let Some(ext) = error.extensions.as_mut() {
+                ext.set("cost", result.complexity);
+                ext.set("max", self.max_complexity);
+            }
+            return Err(vec![error]);
+        }
+        Ok(result)
     }
+}
+
+/// FORBIDDEN for an API token without the scope an operation of type `ty` needs: WRITE for a
+/// mutation, READ for a query or subscription.
+fn scope_refusal(user: Option<&CurrentUser>, ty: OperationType) -> Option<ServerError> {
+    let scope = if ty == OperationType::Mutation {
+        TokenScope::Write
+    } else {
+        TokenScope::Read
+    };
+    let refusal = user?.require_scope(scope).err()?;
+    Some(async_graphql::Error::from(refusal).into_server_error(Pos::default()))
 }
 
 /// The error for required variables (non-null, no default) the request did not give, if any:

@@ -51,10 +51,19 @@ pub struct AuditEvent {
     pub user_id: Option<ID>,
     pub username: Option<String>,
     /// `type:id` of what it concerned, when anything.
+    #[graphql(deprecation = "use resourceType and resourceId (as on AuditEntry)")]
     pub resource: Option<String>,
+    /// What kind of thing it concerned (`saved_panel`, `user`, `api_token`, …), as on
+    /// `AuditEntry`.
+    pub resource_type: Option<String>,
+    /// Which one.
+    pub resource_id: Option<String>,
     pub description: String,
     pub success: bool,
+    #[graphql(deprecation = "use ipAddress (as on AuditEntry)")]
     pub ip: Option<String>,
+    /// The client's address.
+    pub ip_address: Option<String>,
     pub at: DateTime<Utc>,
     pub security_event: bool,
     /// Events this subscriber missed just before this one because it read too slowly.
@@ -74,8 +83,11 @@ impl AuditEvent {
             user_id: e.user_id.map(|u| ID(u.to_string())),
             username: e.username,
             resource,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
             description: e.description,
             success: e.success,
+            ip_address: e.ip.clone(),
             ip: e.ip,
             at: e.at,
             security_event: e.action.is_security_event(),
@@ -112,7 +124,7 @@ pub async fn refresh_identity(
                 return ended("session_ended", "your session has ended; log in again");
             }
         }
-        AuthVia::Token { id } => {
+        AuthVia::Token { id, .. } => {
             let token = api_tokens::Entity::find_by_id(*id).one(&state.db).await?;
             let live = token.is_some_and(|t| {
                 t.user_id == user.id

@@ -12,8 +12,10 @@ pub mod genelists;
 mod guard;
 pub mod live;
 pub mod messages;
+pub mod paging;
 pub mod panelapp;
 pub mod saved;
+pub mod scalars;
 pub mod system;
 pub mod teams;
 
@@ -68,11 +70,17 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
         Mutation::default(),
         Subscription::default(),
     )
-    .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+        scalars::DATE_TIME_DESCRIPTION,
+    )
+    .override_input_type_description::<chrono::DateTime<chrono::Utc>>(
+        scalars::DATE_TIME_DESCRIPTION,
+    )
     .limit_recursive_depth(64)
     .limit_directives(16)
     .extension(guard::RequestGuard {
+        max_depth: limits.max_depth,
+        max_complexity: limits.max_complexity,
         max_aliases: limits.max_aliases,
         max_expensive: limits.max_expensive,
         max_values: limits.max_values,
@@ -102,7 +110,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
 pub(crate) fn default_limits() -> GraphqlLimits {
     GraphqlLimits {
         max_depth: 12,
-        max_complexity: 1000,
+        max_complexity: 2500,
         max_aliases: 50,
         max_batch: 10,
         max_page_size: 100,

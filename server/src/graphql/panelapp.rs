@@ -1,5 +1,6 @@
 //! PanelApp: `panels`, `panel`, `panelsByGene`, `geneSuggestions`, `refreshPanelApp`.
 
+use super::scalars::{Date, parse_date, parse_instant};
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
@@ -24,7 +25,8 @@ pub struct PanelSummary {
     pub id: i32,
     pub name: String,
     pub version: String,
-    pub version_created: Option<String>,
+    /// When this version was created in PanelApp.
+    pub version_created: Option<DateTime<Utc>>,
     pub disease_group: Option<String>,
     pub disease_sub_group: Option<String>,
     pub relevant_disorders: Vec<String>,
@@ -37,8 +39,8 @@ pub struct PanelSummary {
     pub region_count: i32,
     /// Whether the current version is signed off.
     pub signed_off: bool,
-    /// When it was signed off (YYYY-MM-DD).
-    pub signed_off_date: Option<String>,
+    /// When it was signed off.
+    pub signed_off_date: Option<Date>,
     /// Entities per evidence level, once this server has loaded that version's details
     /// (null before: listing never fetches details).
     pub counts: Option<ConfidenceCountsOut>,
@@ -63,7 +65,7 @@ impl PanelSummary {
             id: int(p.id),
             name: p.name.clone(),
             version: p.version.to_string(),
-            version_created: p.version_created.clone(),
+            version_created: p.version_created.as_deref().and_then(parse_instant),
             disease_group: p.disease_group.clone(),
             disease_sub_group: p.disease_sub_group.clone(),
             relevant_disorders: p.relevant_disorders.clone(),
@@ -73,7 +75,7 @@ impl PanelSummary {
             str_count: int(p.strs),
             region_count: int(p.regions),
             signed_off: p.signed_off.is_some(),
-            signed_off_date: p.signed_off.clone(),
+            signed_off_date: p.signed_off.as_deref().and_then(parse_date),
             counts: counts.map(Into::into),
             data_origin: origin,
             data_date: date,
@@ -172,14 +174,16 @@ pub struct PanelDetail {
     pub id: i32,
     pub name: String,
     pub version: String,
-    pub version_created: Option<String>,
+    /// When this version was created in PanelApp.
+    pub version_created: Option<DateTime<Utc>>,
     pub disease_group: Option<String>,
     pub disease_sub_group: Option<String>,
     pub relevant_disorders: Vec<String>,
     pub description: Option<String>,
     pub types: Vec<String>,
     pub signed_off: bool,
-    pub signed_off_date: Option<String>,
+    /// When this version was signed off.
+    pub signed_off_date: Option<Date>,
     /// Where this answer came from and when that data was fetched (or captured).
     pub data_origin: DataOrigin,
     pub data_date: DateTime<Utc>,
@@ -269,7 +273,7 @@ pub struct PanelAppStatusOut {
     pub data_date: Option<DateTime<Utc>>,
     pub panel_count: i32,
     /// Capture date of the snapshot this server falls back to.
-    pub snapshot_date: Option<String>,
+    pub snapshot_date: Option<Date>,
     /// Date of the catalogue whose every panel the gene directory holds (a complete
     /// `panelmerge panelapp sync`, or a complete snapshot); `null` when it holds only some.
     /// Uploads flag unknown symbols only when both instances have one.
@@ -283,7 +287,7 @@ impl From<SourceStatus> for PanelAppStatusOut {
             data_origin: s.origin,
             data_date: s.data_date,
             panel_count: i32::try_from(s.panel_count).unwrap_or(i32::MAX),
-            snapshot_date: s.snapshot_date,
+            snapshot_date: s.snapshot_date.as_deref().and_then(parse_date),
             genes_complete_date: s.genes_complete_date,
         }
     }
@@ -309,9 +313,7 @@ impl PanelAppQuery {
         after: Option<String>,
     ) -> Result<Connection<String, PanelSummary, PanelPageInfo, EmptyFields>> {
         let state = ctx.state();
-        let first = usize::try_from(first.unwrap_or(20).max(1))
-            .unwrap_or(20)
-            .min(MAX_PAGE);
+        let first = super::paging::page_size(first, 20, MAX_PAGE)?;
         let offset = match after {
             Some(c) => {
                 c.parse::<usize>()
@@ -381,14 +383,14 @@ impl PanelAppQuery {
             id: int(d.id),
             name: d.name.clone(),
             version: d.version.to_string(),
-            version_created: d.version_created.clone(),
+            version_created: d.version_created.as_deref().and_then(parse_instant),
             disease_group: d.disease_group.clone(),
             disease_sub_group: d.disease_sub_group.clone(),
             relevant_disorders: d.relevant_disorders.clone(),
             description: d.description.clone(),
             types: d.types.clone(),
             signed_off: d.signed_off.is_some(),
-            signed_off_date: d.signed_off.clone(),
+            signed_off_date: d.signed_off.as_deref().and_then(parse_date),
             data_origin: r.origin,
             data_date: r.data_date,
             data: r.data.clone(),

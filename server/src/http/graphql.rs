@@ -73,15 +73,18 @@ pub(super) async fn prepare(
 ) -> Result<RequestContext, AppError> {
     let mut ctx = base_context(state, transport, headers, peer);
     let app = &state.app;
-    limits::check_request(app, ctx.client_ip(), None).await?;
+    let mut quota = limits::check_request(app, ctx.client_ip()).await?;
     ctx.user = auth::authenticate(app, headers).await?;
     if let Some(user) = &ctx.user {
-        limits::check_request_user(app, user.id).await?;
+        quota = quota.tighter(limits::check_request_user(app, user.id).await?);
     }
+    ctx.quota = Some(quota);
     Ok(ctx)
 }
 
-/// Scripts using API tokens leave an API_ACCESS row per request.
+/// Scripts using API tokens leave API_ACCESS rows: one per request that changes something or
+/// fails, and for successful reads one per token and `API_ACCESS_AUDIT_WINDOW` (a sample, shared
+/// by every instance through the counters backend; its details say how it was sampled).
 async fn audit_api_access(
     state: &HttpState,
     ctx: &RequestContext,
@@ -89,21 +92,45 @@ async fn audit_api_access(
     ok: bool,
 ) {
     let Some(user) = &ctx.user else { return };
-    let crate::auth::AuthVia::Token { id } = user.via else {
+    let crate::auth::AuthVia::Token { id, .. } = user.via else {
         return;
     };
-    let mut record = AuditRecord::new(AuditAction::ApiAccess, "API token used")
+    let app = &state.app;
+    let writes = ctx.writes.load(std::sync::atomic::Ordering::Relaxed);
+    let window = app.settings.security.api_access_audit_window;
+    let sampled = ok && !writes && !window.is_zero();
+    if sampled {
+        match app
+            .backends
+            .counters
+            .hit(&format!("audit:api:{id}"), window)
+            .await
+        {
+            Ok(hit) if hit.count > 1 => return,
+            Ok(_) => {}
+            // Better one row too many than a request without a trace.
+            Err(e) => tracing::warn!(error = %e, "API access sampling unavailable"),
+        }
+    }
+    let mut details = serde_json::json!({ "operations": operations, "writes": writes });
+    if sampled {
+        details["sampledPerSeconds"] = window.as_secs().into();
+    }
+    let description = if sampled {
+        format!(
+            "API token used (reads: one row per token every {} s)",
+            window.as_secs()
+        )
+    } else {
+        "API token used".to_owned()
+    };
+    let mut record = AuditRecord::new(AuditAction::ApiAccess, description)
         .resource("api_token", id)
-        .details(serde_json::json!({ "operations": operations }));
+        .details(details);
     if !ok {
         record = record.failed("the request had errors");
     }
-    if let Err(e) = state
-        .app
-        .audit
-        .record(&state.app.db, &ctx.actor(), record)
-        .await
-    {
+    if let Err(e) = app.audit.record(&app.db, &ctx.actor(), record).await {
         tracing::error!(error = %e.message, "API access not audited");
     }
 }
@@ -193,7 +220,7 @@ pub async fn post(
     let batch = batch.data(ctx.clone());
     let response = state.schema.execute_batch(batch).await;
     audit_api_access(&state, &ctx, operations, response.is_ok()).await;
-    respond(response, &ctx)
+    respond(response, &ctx, &headers)
 }
 
 async fn read_batch(
@@ -259,10 +286,85 @@ async fn drain(body: Body) {
     while let Some(Ok(_)) = stream.next().await {}
 }
 
-fn respond(response: BatchResponse, ctx: &RequestContext) -> Response {
-    let mut http = axum::Json(&response).into_response();
+/// The media type of GraphQL answers per the GraphQL-over-HTTP specification.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Whether the client asked for `application/graphql-response+json` (the GraphQL-over-HTTP
+/// media type) rather than plain `application/json`.
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            accept.split(',').any(|item| {
+                item.split(';')
+                    .next()
+                    .is_some_and(|media| media.trim().eq_ignore_ascii_case(GRAPHQL_RESPONSE))
+            })
+        })
+}
+
+/// Whether an answer is a request error (parse, validation, a refused operation): no data and
+/// no error that a field raised.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn has_reason(response: &async_graphql::Response, reason: &str) -> bool {
+    response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("reason"))
+            .is_some_and(|v| *v == async_graphql::Value::from(reason))
+    })
+}
+
+/// `RateLimit-*` headers for where the caller stands.
+pub(super) fn rate_limit_headers(headers: &mut HeaderMap, quota: &limits::Quota) {
+    let pairs = [
+        ("ratelimit-limit", quota.limit.to_string()),
+        ("ratelimit-remaining", quota.remaining.to_string()),
+        ("ratelimit-reset", quota.reset.as_secs().max(1).to_string()),
+        ("ratelimit-policy", quota.policy.clone()),
+    ];
+    for (name, value) in pairs {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+/// The HTTP answer to a GraphQL response. With `Accept: application/graphql-response+json` it
+/// is sent as that type and a request error is HTTP 400 (the GraphQL-over-HTTP specification);
+/// a mutation sent over GET is 405 either way.
+fn respond(response: BatchResponse, ctx: &RequestContext, request_headers: &HeaderMap) -> Response {
+    let graphql_media = wants_graphql_response(request_headers);
+    let status = match &response {
+        BatchResponse::Single(r) if has_reason(r, "method_not_allowed") => {
+            http::StatusCode::METHOD_NOT_ALLOWED
+        }
+        BatchResponse::Single(r) if graphql_media && is_request_error(r) => {
+            http::StatusCode::BAD_REQUEST
+        }
+        _ => http::StatusCode::OK,
+    };
+    let mut http = (status, axum::Json(&response)).into_response();
     let headers = http.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if graphql_media {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(GRAPHQL_RESPONSE),
+        );
+    }
+    if status == http::StatusCode::METHOD_NOT_ALLOWED {
+        headers.insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    }
+    if let Some(quota) = &ctx.quota {
+        rate_limit_headers(headers, quota);
+    }
     for cookie in ctx
         .set_cookies
         .lock()
@@ -327,5 +429,5 @@ pub async fn get(
     ];
     let response = state.schema.execute(request.data(ctx.clone())).await;
     audit_api_access(&state, &ctx, operations, response.is_ok()).await;
-    respond(BatchResponse::Single(response), &ctx)
+    respond(BatchResponse::Single(response), &ctx, &headers)
 }

@@ -44,6 +44,7 @@ use crate::state::AppState;
 
 /// graphql-ws close codes.
 const CLOSE_UNAUTHENTICATED: u16 = 4401;
+const CLOSE_FORBIDDEN: u16 = 4403;
 const CLOSE_DUPLICATE_ID: u16 = 4409;
 const CLOSE_INIT_TIMEOUT: u16 = 4408;
 const CLOSE_TOO_BIG: u16 = 1009;
@@ -153,7 +154,7 @@ impl Connection {
     /// Admits one operation as an HTTP request would be: rate limits of the address, the
     /// identity re-validated, the user's rate limits. The result is the operation's context.
     async fn admit(&mut self) -> Result<RequestContext, Refusal> {
-        limits::check_request(&self.app, self.client_ip(), None)
+        limits::check_request(&self.app, self.client_ip())
             .await
             .map_err(Refusal::Operation)?;
         let user = self.refresh().await?;
@@ -370,6 +371,10 @@ async fn client_message(
                     conn.identity = Some(user);
                     Ok(())
                 }
+                Err(e) if conn.protocol == Protocols::GraphQLWS => {
+                    // graphql-ws: a refused connection_init closes with 4403 and the reason.
+                    return Next::Close(CLOSE_FORBIDDEN, e);
+                }
                 Err(e) => Err(async_graphql::Error::from(e)),
             };
             *init_outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
@@ -461,22 +466,24 @@ async fn authenticate_init(
     user: Option<CurrentUser>,
     payload: &serde_json::Value,
 ) -> AppResult<Option<CurrentUser>> {
-    let token = payload
-        .get("token")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .or_else(|| {
-            let auth = payload
-                .get("Authorization")
-                .or_else(|| payload.get("authorization"))?;
-            auth.as_str()?.strip_prefix("Bearer ").map(str::to_owned)
-        });
-    let Some(secret) = token else {
-        return Ok(user);
+    let header_value = match (
+        payload.get("token"),
+        payload
+            .get("Authorization")
+            .or_else(|| payload.get("authorization")),
+    ) {
+        (Some(token), _) => format!("Bearer {}", token.as_str().unwrap_or_default()),
+        (None, Some(auth)) => auth.as_str().unwrap_or_default().to_owned(),
+        (None, None) => return Ok(user),
     };
     let mut headers = HeaderMap::new();
-    let value = http::HeaderValue::from_str(&format!("Bearer {secret}"))
-        .map_err(|_| AppError::validation("malformed token"))?;
+    let value = http::HeaderValue::from_str(&header_value).map_err(|_| {
+        AppError::new(
+            shared::ErrorCode::Unauthenticated,
+            "the token in connection_init is not a valid header value",
+        )
+        .with("reason", "malformed_authorization")
+    })?;
     headers.insert(header::AUTHORIZATION, value);
     crate::auth::authenticate(app, &headers).await
 }

@@ -65,7 +65,10 @@ impl UpstreamError {
 impl From<UpstreamError> for AppError {
     fn from(e: UpstreamError) -> Self {
         match &e {
-            UpstreamError::NotFound { .. } => AppError::not_found(e.to_string()),
+            // "PanelApp UK has no panel 402 version 8.124", said once.
+            UpstreamError::NotFound { .. } => {
+                AppError::new(shared::ErrorCode::NotFound, e.to_string())
+            }
             _ => {
                 let instance = e.instance();
                 let message = e.to_string();

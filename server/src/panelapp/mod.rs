@@ -45,6 +45,15 @@ impl DataOrigin {
             Self::Snapshot => "snapshot",
         }
     }
+
+    /// The origin a provenance label (`"live"`, `"stale cache"`, `"snapshot 2026-03-01"`)
+    /// starts with.
+    pub fn from_label(label: &str) -> Option<Self> {
+        let label = label.trim();
+        [Self::StaleCache, Self::Live, Self::Cache, Self::Snapshot]
+            .into_iter()
+            .find(|o| label.starts_with(o.as_str()))
+    }
 }
 
 /// A panel of a catalogue.

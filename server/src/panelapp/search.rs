@@ -41,6 +41,27 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty())
 }
 
+/// Whether a (lower-cased) query word is an identifier — an R-code (`r135`), an HPO or HGNC id
+/// (`hp:0001250`, `hgnc:1100`) or a panel id (`402`) — which matches exactly, never by prefix,
+/// substring or typo (`R135` is not `R13`, `R1350` or `R175`).
+fn is_identifier(word: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(word)
+        || word.strip_prefix('r').is_some_and(digits)
+        || word.strip_prefix("hp:").is_some_and(digits)
+        || word.strip_prefix("hgnc:").is_some_and(digits)
+}
+
+impl Doc {
+    /// Whether the document holds `word` as a whole token (or as its id or a disorder entry).
+    fn has_token(&self, word: &str) -> bool {
+        self.exact.iter().any(|e| e == word)
+            || std::iter::once(&self.name)
+                .chain(self.fields.iter())
+                .any(|text| tokens(text).any(|t| t == word))
+    }
+}
+
 impl SearchIndex {
     pub fn build(panels: impl IntoIterator<Item = Arc<PanelSummary>>) -> Self {
         let mut docs: Vec<Doc> = Vec::new();
@@ -130,11 +151,16 @@ impl SearchIndex {
             return all.into_iter().map(|d| d.panel.clone()).collect();
         };
         let words: Vec<&str> = tokens(&query).collect();
-        // Typo-tolerant candidates: documents holding a token close to each query word.
+        if !words.is_empty() && words.iter().all(|w| is_identifier(w)) {
+            return self.identifiers(&words, filter);
+        }
+        // Typo-tolerant candidates: documents holding a token close to each query word
+        // (identifiers only exactly).
         let fuzzy: Vec<Vec<u32>> = words
             .iter()
             .map(|w| {
                 let max = match w.chars().count() {
+                    _ if is_identifier(w) => 0,
                     0..=3 => 0,
                     4..=7 => 1,
                     _ => 2,
@@ -169,6 +195,9 @@ impl SearchIndex {
                 2000
             } else if !words.is_empty()
                 && words.iter().enumerate().all(|(w, word)| {
+                    if is_identifier(word) {
+                        return doc.has_token(word);
+                    }
                     doc.name.contains(word)
                         || doc.fields.iter().any(|f| f.contains(word))
                         || fuzzy[w].binary_search(&(i as u32)).is_ok()
@@ -188,6 +217,24 @@ impl SearchIndex {
                 .then((a.panel.source, &a.name).cmp(&(b.panel.source, &b.name)))
         });
         scored.into_iter().map(|(_, d)| d.panel.clone()).collect()
+    }
+}
+
+impl SearchIndex {
+    /// Panels holding every identifier of `words` exactly: the panel with that id first, then
+    /// panels listing the R-code or HPO id, by source and name.
+    fn identifiers(&self, words: &[&str], filter: &SearchFilter) -> Vec<Arc<PanelSummary>> {
+        let mut hits: Vec<(bool, &Doc)> = self
+            .docs
+            .iter()
+            .filter(|d| Self::passes(d, filter) && words.iter().all(|w| d.has_token(w)))
+            .map(|d| (words.len() == 1 && d.panel.id.to_string() == words[0], d))
+            .collect();
+        hits.sort_by(|(ida, a), (idb, b)| {
+            idb.cmp(ida)
+                .then((a.panel.source, &a.name).cmp(&(b.panel.source, &b.name)))
+        });
+        hits.into_iter().map(|(_, d)| d.panel.clone()).collect()
     }
 }
 
@@ -251,6 +298,23 @@ mod tests {
         assert!(typo.iter().any(|p| p.id == 402), "typo tolerated");
         let r = index.search(Some("R59"), &f);
         assert_eq!(r[0].id, 402, "an R-code finds its panel first");
+        for code in ["R135", "r59", "R13"] {
+            let hits = index.search(Some(code), &f);
+            let wanted = code.to_lowercase();
+            assert!(
+                hits.iter().all(|p| p
+                    .relevant_disorders
+                    .iter()
+                    .any(|d| tokens(&d.to_lowercase()).any(|t| t == wanted))
+                    || p.id.to_string() == wanted),
+                "{code} matches only panels listing it: {:?}",
+                hits.iter()
+                    .map(|p| (p.id, &p.relevant_disorders))
+                    .collect::<Vec<_>>()
+            );
+        }
+        let by_id = index.search(Some("402"), &f);
+        assert_eq!(by_id[0].id, 402, "a panel id finds that panel first");
         let au = index.search(
             Some("achromatopsia"),
             &SearchFilter {

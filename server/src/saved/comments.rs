@@ -7,6 +7,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::json;
+use shared::SavedPanelChangeKind;
 use shared::{AuditAction, GeneSymbol};
 
 use super::access::Viewer;
@@ -70,7 +71,13 @@ pub async fn add(
             .details(json!({ "comment": row.id, "version": version, "gene": row.gene_symbol })),
         )
         .await?;
-    super::versions::publish(state, panel.id, panel.current_version, "comment").await;
+    super::versions::publish(
+        state,
+        panel.id,
+        panel.current_version,
+        SavedPanelChangeKind::Comment,
+    )
+    .await;
     Ok(row)
 }
 

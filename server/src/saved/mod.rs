@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::SavedPanelChangeKind;
 use shared::saved::{GeneDiff, SavedGene, diff};
 use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
 
@@ -40,8 +41,7 @@ pub const MAX_COMMENT_LEN: usize = 2000;
 pub struct PanelEvent {
     pub panel_id: i32,
     pub version: i32,
-    /// "created", "version", "status", "shared", "comment".
-    pub kind: String,
+    pub kind: shared::SavedPanelChangeKind,
 }
 
 /// A panel's descriptive fields.
@@ -376,8 +376,14 @@ pub async fn restore(
     viewer: &Viewer,
     id: i32,
     version: i32,
+    based_on: Option<i32>,
 ) -> AppResult<saved_panels::Model> {
     let (panel, _) = open(state, viewer, id, Action::EditSavedPanel).await?;
+    if let Some(based_on) = based_on
+        && based_on != panel.current_version
+    {
+        return Err(versions::stale(panel.current_version, based_on));
+    }
     if version == panel.current_version {
         return Err(AppError::invalid_field(
             "version",
@@ -386,7 +392,7 @@ pub async fn restore(
     }
     let genes = load_version_genes(state, panel.id, version).await?;
     let comment = Some(format!("Restored version {version}"));
-    let current = panel.current_version;
+    let current = based_on.unwrap_or(panel.current_version);
     versions::commit_version(
         state,
         actor,
@@ -469,6 +475,12 @@ pub async fn set_status(
                 ),
         )
         .await?;
-    versions::publish(state, id, saved.current_version, "status").await;
+    versions::publish(
+        state,
+        id,
+        saved.current_version,
+        SavedPanelChangeKind::Status,
+    )
+    .await;
     Ok(saved)
 }

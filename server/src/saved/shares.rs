@@ -9,6 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
+use shared::SavedPanelChangeKind;
 use shared::{AuditAction, SharePermission, Visibility};
 
 use super::access::{self, Viewer};
@@ -26,14 +27,19 @@ pub struct ShareRequest {
     pub team_id: Option<i32>,
     pub link: bool,
     pub permission: SharePermission,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub can_reshare: bool,
+    /// `None`: not given (no expiry for a new share, the existing share's expiry kept);
+    /// `Some(None)`: no expiry.
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    /// `None`: not given (false for a new share, the existing share's setting kept).
+    pub can_reshare: Option<bool>,
 }
 
 /// A new or updated share; `link_token` is the secret part of a link, shown once.
 pub struct Shared {
     pub share: panel_shares::Model,
     pub link_token: Option<String>,
+    /// Whether an existing share of the same recipient was changed (not a new share).
+    pub updated: bool,
 }
 
 /// Who a share is for, in words: a username, a team name or "link".
@@ -99,10 +105,20 @@ pub async fn share(
             "share with exactly one of: a user, a team, or a link",
         ));
     }
-    if req.expires_at.is_some_and(|t| t <= Utc::now()) {
+    if req.expires_at.flatten().is_some_and(|t| t <= Utc::now()) {
         return Err(AppError::invalid_field(
             "expiresAt",
             "must be in the future",
+        ));
+    }
+    if req.link && req.permission > SharePermission::Comment {
+        return Err(AppError::invalid_field(
+            "permission",
+            format!(
+                "a link share grants VIEW or COMMENT, not {}; share with a user or a team to \
+                 let them edit",
+                req.permission
+            ),
         ));
     }
     let recipient = if let Some(uid) = req.user_id {
@@ -139,25 +155,15 @@ pub async fn share(
     } else {
         Recipient::Link
     };
-    if let Some(held) = access.resharer {
-        if req.permission > held.level {
-            return Err(AppError::forbidden(format!(
-                "you hold {} access to this panel and can not grant {}",
-                held.level, req.permission
-            ))
-            .with("field", "permission")
-            .with("reason", "exceeds_own_access"));
-        }
-        if let Some(mine) = held.expires_at
-            && req.expires_at.is_none_or(|t| t > mine)
-        {
-            return Err(AppError::forbidden(format!(
-                "your own access ends at {}; a share you make must end by then",
-                mine.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ))
-            .with("field", "expiresAt")
-            .with("reason", "exceeds_own_expiry"));
-        }
+    if let Some(held) = &access.resharer
+        && req.permission > held.level
+    {
+        return Err(AppError::forbidden(format!(
+            "you hold {} access to this panel and can not grant {}",
+            held.level, req.permission
+        ))
+        .with("field", "permission")
+        .with("reason", "exceeds_own_access"));
     }
     let now = Utc::now();
     let txn = state.db.begin().await?;
@@ -187,6 +193,24 @@ pub async fn share(
         }
         None => None,
     };
+    // What is not given stays as it was (a new share: no expiry, no re-sharing).
+    let expires_at = req
+        .expires_at
+        .unwrap_or_else(|| previous.as_ref().and_then(|p| p.expires_at));
+    let can_reshare = req
+        .can_reshare
+        .unwrap_or_else(|| previous.as_ref().is_some_and(|p| p.can_reshare));
+    if let Some(held) = &access.resharer
+        && let Some(mine) = held.expires_at
+        && expires_at.is_none_or(|t| t > mine)
+    {
+        return Err(AppError::forbidden(format!(
+            "your own access ends at {}; a share you make must end by then",
+            mine.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))
+        .with("field", "expiresAt")
+        .with("reason", "exceeds_own_expiry"));
+    }
     let before = previous
         .as_ref()
         .map(|p| json!({ "permission": p.permission_level, "expiresAt": p.expires_at, "canReshare": p.can_reshare }));
@@ -195,8 +219,8 @@ pub async fn share(
         Some(row) => {
             let mut update: panel_shares::ActiveModel = row.into();
             update.permission_level = Set(req.permission);
-            update.can_reshare = Set(req.can_reshare);
-            update.expires_at = Set(req.expires_at);
+            update.can_reshare = Set(can_reshare);
+            update.expires_at = Set(expires_at);
             update.shared_by_id = Set(actor.user_id);
             update.updated_at = Set(now);
             update.update(&txn).await?
@@ -215,9 +239,9 @@ pub async fn share(
                 shared_with_user_id: Set(req.user_id),
                 shared_with_team_id: Set(req.team_id),
                 permission_level: Set(req.permission),
-                can_reshare: Set(req.can_reshare),
+                can_reshare: Set(can_reshare),
                 share_token: Set(token),
-                expires_at: Set(req.expires_at),
+                expires_at: Set(expires_at),
                 access_count: Set(0),
                 is_active: Set(true),
                 created_at: Set(now),
@@ -248,9 +272,9 @@ pub async fn share(
         panel.name,
         recipient.describe(),
         req.permission,
-        expiry_words(req.expires_at),
+        expiry_words(expires_at),
     );
-    if req.can_reshare {
+    if can_reshare {
         description.push_str(", may re-share");
     }
     if updated {
@@ -261,20 +285,30 @@ pub async fn share(
         .details(json!({
             "share": share.id, "userId": req.user_id, "teamId": req.team_id, "link": req.link,
             "recipientType": recipient.kind(), "recipient": recipient.name(),
-            "permission": req.permission, "expiresAt": req.expires_at, "canReshare": req.can_reshare,
+            "permission": req.permission, "expiresAt": expires_at, "canReshare": can_reshare,
             "updated": updated,
         }));
     let record = if updated {
         record.change(
             before,
-            Some(json!({ "permission": req.permission, "expiresAt": req.expires_at, "canReshare": req.can_reshare })),
+            Some(json!({ "permission": req.permission, "expiresAt": expires_at, "canReshare": can_reshare })),
         )
     } else {
         record
     };
     state.audit.commit(txn, actor, record).await?;
-    super::versions::publish(state, panel.id, panel.current_version, "shared").await;
-    Ok(Shared { share, link_token })
+    super::versions::publish(
+        state,
+        panel.id,
+        panel.current_version,
+        SavedPanelChangeKind::Shared,
+    )
+    .await;
+    Ok(Shared {
+        share,
+        link_token,
+        updated,
+    })
 }
 
 /// The recipient of one stored share, in words.
@@ -349,7 +383,13 @@ pub async fn revoke(
             })),
         )
         .await?;
-    super::versions::publish(state, panel.id, panel.current_version, "shared").await;
+    super::versions::publish(
+        state,
+        panel.id,
+        panel.current_version,
+        SavedPanelChangeKind::Shared,
+    )
+    .await;
     Ok(())
 }
 

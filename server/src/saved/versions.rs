@@ -313,15 +313,20 @@ pub async fn create(
             ),
         )
         .await?;
-    publish(state, panel.id, 1, "created").await;
+    publish(state, panel.id, 1, shared::SavedPanelChangeKind::Created).await;
     Ok(panel)
 }
 
-pub(super) async fn publish(state: &AppState, panel_id: i32, version: i32, kind: &str) {
+pub(super) async fn publish(
+    state: &AppState,
+    panel_id: i32,
+    version: i32,
+    kind: shared::SavedPanelChangeKind,
+) {
     let event = PanelEvent {
         panel_id,
         version,
-        kind: kind.to_owned(),
+        kind,
     };
     state.events.publish(Channel::SavedPanels, &event).await;
 }
@@ -458,7 +463,13 @@ pub(super) async fn commit_version(
             .details(json!({ "version": number, "summary": summary, "comment": comment })),
         )
         .await?;
-    publish(state, panel.id, number, "version").await;
+    publish(
+        state,
+        panel.id,
+        number,
+        shared::SavedPanelChangeKind::Version,
+    )
+    .await;
     super::load(state, panel.id).await
 }
 

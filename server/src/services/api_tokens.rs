@@ -5,33 +5,82 @@ use chrono::Utc;
 use entity::api_tokens;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
 use serde_json::json;
-use shared::AuditAction;
+use shared::{AuditAction, Role, TokenScope};
 
 use super::audit::{Actor, AuditRecord};
-use crate::auth::{CurrentUser, tokens};
+use crate::auth::tokens::Scopes;
+use crate::auth::{AuthVia, CurrentUser, tokens};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// Creates an API token; the secret is returned once.
+/// How long a token lives when its creator does not say.
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+/// The longest a token may live.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// Creates an API token; the secret is returned once. Without `scopes` it may read and write
+/// (not administer); without `expires_in_days` it lives [`DEFAULT_TOKEN_DAYS`]. A token used
+/// to create another can not give it more scopes or a longer life than it has itself.
 pub async fn create_token(
     state: &AppState,
     actor: &Actor,
     user: &CurrentUser,
     name: &str,
+    scopes: Option<&[TokenScope]>,
     expires_in_days: Option<u32>,
 ) -> AppResult<(api_tokens::Model, String)> {
-    let expires_at = match expires_in_days {
-        Some(0) | None => None,
-        Some(days) if days > 3650 => {
-            return Err(AppError::invalid_field(
-                "expiresInDays",
-                "must be at most 3650",
-            ));
+    let days = expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        return Err(AppError::invalid_field(
+            "expiresInDays",
+            format!("must be between 1 and {MAX_TOKEN_DAYS} days"),
+        ));
+    }
+    let expires_at = Utc::now() + chrono::TimeDelta::days(i64::from(days));
+    let scopes = scopes.map_or(Scopes::DEFAULT, Scopes::of);
+    if scopes.is_empty() {
+        return Err(AppError::invalid_field(
+            "scopes",
+            "name at least one of READ, WRITE, ADMIN",
+        ));
+    }
+    if scopes.contains(TokenScope::Admin) && user.role != Role::Admin {
+        return Err(AppError::forbidden(format!(
+            "the ADMIN scope needs the ADMIN role; your role is {}",
+            user.role
+        ))
+        .with("field", "scopes")
+        .with("reason", "scope_exceeds_role"));
+    }
+    if let AuthVia::Token {
+        scopes: held,
+        expires_at: held_until,
+        ..
+    } = &user.via
+    {
+        if !held.covers(scopes) {
+            return Err(AppError::forbidden(format!(
+                "this API token holds {} and can not create a token with {}",
+                held.stored(),
+                scopes.stored()
+            ))
+            .with("field", "scopes")
+            .with("reason", "exceeds_token_scope"));
         }
-        Some(days) => Some(Utc::now() + chrono::TimeDelta::days(i64::from(days))),
-    };
+        if let Some(until) = held_until
+            && expires_at > *until
+        {
+            return Err(AppError::forbidden(format!(
+                "this API token expires at {}; a token it creates must expire by then",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ))
+            .with("field", "expiresInDays")
+            .with("reason", "exceeds_token_expiry"));
+        }
+    }
     let txn = state.db.begin().await?;
-    let (row, secret) = tokens::create(state, &txn, user.id, name, expires_at).await?;
+    let (row, secret) =
+        tokens::create(state, &txn, user.id, name, scopes, Some(expires_at)).await?;
     state
         .audit
         .commit(
@@ -43,7 +92,7 @@ pub async fn create_token(
             )
             .resource("api_token", row.id)
             .details(
-                json!({ "name": row.name, "prefix": row.token_prefix, "expiresAt": expires_at }),
+                json!({ "name": row.name, "prefix": row.token_prefix, "expiresAt": expires_at, "scopes": scopes.list() }),
             ),
         )
         .await?;

@@ -336,7 +336,7 @@ async fn scripts_subscribe_with_an_api_token_in_connection_init() {
     let admin = app.logged_in("root", Role::Admin).await;
     let token = admin
         .data(
-            "mutation { createApiToken(name: \"feed\") { secret } }",
+            "mutation { createApiToken(name: \"feed\", scopes: [READ, ADMIN]) { secret } }",
             json!({}),
         )
         .await;

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod api_contract;
+mod api_docs;
 mod audit_trail;
 mod authorization;
 mod backends;

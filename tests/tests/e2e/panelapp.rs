@@ -513,12 +513,10 @@ async fn a_cold_sync_uses_bounded_concurrency() {
     assert_eq!(report.details, 16);
     assert_eq!(report.failed.len(), 423);
     assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 439);
+    // The bound is proved by the mock's own count of requests in flight, not by a wall-clock
+    // time (which a loaded machine stretches).
     assert_eq!(mock.max_in_flight(), 8, "concurrency is used and bounded");
     let serial = Duration::from_millis(50 * (439 + 6));
-    assert!(
-        elapsed < serial / 3,
-        "{elapsed:?} vs {serial:?} one at a time"
-    );
     println!(
         "cold UK sync with 50 ms latency, concurrency 8: {elapsed:?} (serial would be {serial:?})"
     );

@@ -367,7 +367,7 @@ on_both_backends!(
         let shared = owner
         .data(
             "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id permission } linkToken linkPath } }",
-            json!({ "i": { "panelId": id, "link": true, "permission": "EDIT", "expiresAt": "2999-01-01T00:00:00Z" } }),
+            json!({ "i": { "panelId": id, "link": true, "permission": "COMMENT", "expiresAt": "2999-01-01T00:00:00Z" } }),
         )
         .await;
         let token = shared["sharePanel"]["linkToken"]
@@ -581,7 +581,7 @@ on_both_backends!(
         .await;
         let panel = &created["createSavedPanel"];
         assert_eq!(panel["geneCount"], 2);
-        assert_eq!(panel["sourceType"], "upload");
+        assert_eq!(panel["sourceType"], "UPLOAD");
         assert_eq!(panel["sources"][0]["name"], "lab list");
         let id = panel["id"].clone();
         let genes = owner

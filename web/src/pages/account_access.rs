@@ -6,7 +6,7 @@ use super::profile::outcome;
 use crate::api::{ApiError, graphql};
 use crate::components::{Loaded, Table};
 use crate::queries::{
-    ApiTokens, CreateApiToken, MySessions, RevokeApiToken, RevokeSession, api_tokens,
+    ApiTokens, CreateApiToken, MySessions, RevokeApiToken, RevokeSession, TokenScope, api_tokens,
     create_api_token, my_sessions, revoke_api_token, revoke_session,
 };
 use crate::time::{MaybeTime, Time};
@@ -73,6 +73,22 @@ pub fn SessionsSection() -> impl IntoView {
     }
 }
 
+fn scope_label(scope: TokenScope) -> &'static str {
+    match scope {
+        TokenScope::Read => "Read",
+        TokenScope::Write => "Write",
+        TokenScope::Admin => "Admin",
+    }
+}
+
+fn scope_words(scopes: &[TokenScope]) -> String {
+    scopes
+        .iter()
+        .map(|s| scope_label(*s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Personal API tokens: the secret of a new one is shown once.
 #[component]
 pub fn ApiTokensSection() -> impl IntoView {
@@ -85,9 +101,11 @@ pub fn ApiTokensSection() -> impl IntoView {
     let days = RwSignal::new(String::new());
     let secret = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<Result<String, ApiError>>);
+    let chosen = RwSignal::new(vec![TokenScope::Read, TokenScope::Write]);
     let create = Action::new_local(move |(name, days): &(String, Option<i64>)| {
         let variables = create_api_token::Variables {
             name: name.clone(),
+            scopes: Some(chosen.get_untracked()),
             expires_in_days: *days,
         };
         async move {
@@ -125,6 +143,7 @@ pub fn ApiTokensSection() -> impl IntoView {
                         <td><Time at=token.created_at /></td>
                         <td><MaybeTime at=token.last_used_at none="never" /></td>
                         <td><MaybeTime at=token.expires_at none="never" /></td>
+                        <td class="token-scopes">{scope_words(&token.scopes)}</td>
                         <td>{if token.active { "active" } else { "revoked" }}</td>
                         <td>{action}</td>
                     </tr>
@@ -146,7 +165,8 @@ pub fn ApiTokensSection() -> impl IntoView {
             <h2 id="tokens-heading">"API tokens"</h2>
             <p class="muted">
                 "Scripts send a token as " <code>"Authorization: Bearer <token>"</code>
-                " and act with your role."
+                " and act with your role, limited to the token's scopes: Read (queries), Write \
+                 (changes) and Admin (site administration, for administrators)."
             </p>
             <form
                 class="form form-row"
@@ -159,9 +179,36 @@ pub fn ApiTokensSection() -> impl IntoView {
             >
                 <label>"Name" <input id="token-name" required bind:value=name /></label>
                 <label>
-                    "Expires after (days, optional)"
-                    <input id="token-days" type="number" min="1" bind:value=days />
+                    "Expires after (days; 90 if empty)"
+                    <input id="token-days" type="number" min="1" max="3650" bind:value=days />
                 </label>
+                <fieldset class="token-scope-choice">
+                    <legend>"Scopes"</legend>
+                    {TokenScope::ALL
+                        .iter()
+                        .copied()
+                        .map(|scope| view! {
+                            <label class="inline">
+                                <input
+                                    type="checkbox"
+                                    data-scope=scope.as_str()
+                                    prop:checked=move || chosen.with(|c| c.contains(&scope))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen.update(|c| {
+                                            c.retain(|s| *s != scope);
+                                            if on {
+                                                c.push(scope);
+                                                c.sort();
+                                            }
+                                        });
+                                    }
+                                />
+                                {scope_label(scope)}
+                            </label>
+                        })
+                        .collect_view()}
+                </fieldset>
                 <button type="submit" class="button" disabled=move || create.pending().get()>
                     "Create token"
                 </button>
@@ -176,7 +223,7 @@ pub fn ApiTokensSection() -> impl IntoView {
                     view! { <p class="muted">"No tokens yet."</p> }.into_any()
                 } else {
                     view! {
-                        <Table id="tokens" headers=&["Name", "Starts with", "Created", "Last used", "Expires", "State", ""]>
+                        <Table id="tokens" headers=&["Name", "Starts with", "Created", "Last used", "Expires", "Scopes", "State", ""]>
                             {rows(list)}
                         </Table>
                     }.into_any()

@@ -9,7 +9,7 @@ use crate::auth::{cookies, sessions};
 use crate::graphql::ContextExt;
 use crate::services::accounts::{self, NewUser, ProfileChanges};
 use crate::services::{api_tokens, auth};
-use shared::Role;
+use shared::{Role, TokenScope};
 
 #[derive(Default)]
 pub struct AccountsMutation;
@@ -136,17 +136,26 @@ impl AccountsMutation {
     }
 
     /// Creates a personal API token for scripts (`Authorization: Bearer <secret>`). The
-    /// secret is shown only in this answer.
+    /// secret is shown only in this answer. `scopes` defaults to READ and WRITE (ADMIN needs
+    /// the ADMIN role); `expiresInDays` (1 to 3650) to 90. A token can not create a token
+    /// with more scopes or a longer life than its own.
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
         name: String,
+        scopes: Option<Vec<TokenScope>>,
         expires_in_days: Option<u32>,
     ) -> Result<CreatedApiToken> {
         let user = ctx.require_user()?;
-        let (row, secret) =
-            api_tokens::create_token(ctx.state(), &ctx.actor(), user, &name, expires_in_days)
-                .await?;
+        let (row, secret) = api_tokens::create_token(
+            ctx.state(),
+            &ctx.actor(),
+            user,
+            &name,
+            scopes.as_deref(),
+            expires_in_days,
+        )
+        .await?;
         Ok(CreatedApiToken {
             id: ID(row.id.to_string()),
             secret,

@@ -134,6 +134,8 @@ pub struct ApiToken {
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub active: bool,
+    /// What the token may be used for.
+    pub scopes: Vec<shared::TokenScope>,
 }
 
 impl From<api_tokens::Model> for ApiToken {
@@ -148,6 +150,7 @@ impl From<api_tokens::Model> for ApiToken {
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
             active,
+            scopes: crate::auth::tokens::Scopes::parse(&row.scopes).list(),
         }
     }
 }

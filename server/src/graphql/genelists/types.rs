@@ -264,7 +264,7 @@ pub struct MergeSourceOut {
     pub panel_id: Option<i32>,
     pub version: Option<String>,
     /// When the panel version was created upstream.
-    pub version_created: Option<String>,
+    pub version_created: Option<DateTime<Utc>>,
     pub upload_id: Option<ID>,
     pub confidence: Vec<Confidence>,
     pub types: Vec<EntityType>,
@@ -289,7 +289,10 @@ impl From<&SourceSummary> for MergeSourceOut {
             source: s.source,
             panel_id: s.panel_id.map(|id| i32::try_from(id).unwrap_or(i32::MAX)),
             version: s.version.map(|v| v.to_string()),
-            version_created: s.version_created.clone(),
+            version_created: s
+                .version_created
+                .as_deref()
+                .and_then(crate::graphql::scalars::parse_instant),
             upload_id: s.upload_id.clone().map(ID),
             confidence: s.confidence.clone(),
             types: s.types.clone(),

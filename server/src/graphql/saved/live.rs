@@ -16,8 +16,8 @@ pub struct SavedPanelChange {
     pub panel_id: ID,
     /// The panel's current version after the change.
     pub version: i32,
-    /// "created", "version", "status", "shared" or "comment".
-    pub kind: String,
+    /// What happened.
+    pub kind: shared::SavedPanelChangeKind,
 }
 
 #[derive(Default)]

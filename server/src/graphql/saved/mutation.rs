@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use shared::{PanelStatus, SharePermission, Visibility};
 
@@ -41,16 +41,23 @@ pub struct SharePanelInput {
     /// Share with whoever holds a link.
     #[graphql(default)]
     pub link: bool,
+    /// For links VIEW or COMMENT only. Sharing again with the same user or team changes
+    /// their share to this permission.
     pub permission: SharePermission,
-    pub expires_at: Option<DateTime<Utc>>,
-    #[graphql(default)]
-    pub can_reshare: bool,
+    /// When the share ends. Leave it out to keep an existing share's expiry (a new share
+    /// then never expires); `null` removes an expiry.
+    pub expires_at: MaybeUndefined<DateTime<Utc>>,
+    /// Whether the recipient may share further (needs ADMIN). Leave it out to keep an
+    /// existing share's setting (a new share: false).
+    pub can_reshare: Option<bool>,
 }
 
 /// A share; the link token (for link shares) is shown only here.
 #[derive(SimpleObject)]
 pub struct SharePayload {
     pub share: Share,
+    /// Whether this changed the recipient's existing share instead of making a new one.
+    pub updated: bool,
     pub link_token: Option<String>,
     /// The web address the link opens.
     pub link_path: Option<String>,
@@ -236,7 +243,17 @@ impl SavedPanelMutation {
     }
 
     /// Makes a new version equal to an older one.
-    async fn restore_version(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<SavedPanel> {
+    ///
+    /// `basedOnVersion`, when given, must be the current version (as for
+    /// `updateSavedPanel`): if someone saved meanwhile the answer is CONFLICT with
+    /// `currentVersion`, and nothing changes.
+    async fn restore_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        based_on_version: Option<i32>,
+    ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
         let row = saved::restore(
             ctx.state(),
@@ -244,6 +261,7 @@ impl SavedPanelMutation {
             &viewer(ctx),
             int_id(&id, "saved panel")?,
             version,
+            based_on_version,
         )
         .await?;
         Ok(wrap(ctx, row).await?)
@@ -291,7 +309,11 @@ impl SavedPanelMutation {
             team_id: input.team_id.map(|id| int_id(&id, "team")).transpose()?,
             link: input.link,
             permission: input.permission,
-            expires_at: input.expires_at,
+            expires_at: match input.expires_at {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(t) => Some(Some(t)),
+            },
             can_reshare: input.can_reshare,
         };
         let shared = shares::share(state, &ctx.actor(), &viewer(ctx), request).await?;
@@ -302,6 +324,7 @@ impl SavedPanelMutation {
             .ok_or_else(|| AppError::internal("a new share went missing"))?;
         Ok(SharePayload {
             share,
+            updated: shared.updated,
             link_token: shared.link_token,
             link_path,
         })

@@ -56,12 +56,29 @@ impl SavedPanel {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row.updated_at
     }
-    /// "merge", "upload" or "empty".
-    async fn source_type(&self) -> Option<&str> {
-        self.row.source_type.as_deref()
+    /// What it was built from.
+    async fn source_type(&self) -> Option<shared::SavedPanelSourceType> {
+        self.row
+            .source_type
+            .as_deref()
+            .map(shared::SavedPanelSourceType::from_stored)
     }
-    /// The sources it was built from (PanelApp references with versions and filters, uploads).
-    async fn sources(&self) -> Option<Json<serde_json::Value>> {
+    /// The sources it was built from: PanelApp panels with their exact versions and filters,
+    /// and uploads (empty for panels of genes entered by hand).
+    async fn sources(&self) -> Vec<crate::graphql::genelists::types::MergeSourceOut> {
+        self.row
+            .source_reference
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Vec<shared::merge::SourceSummary>>(s).ok())
+            .unwrap_or_default()
+            .iter()
+            .map(Into::into)
+            .collect()
+    }
+    /// The stored source reference as it was written, for panels imported from the Flask
+    /// version whose references are not merge sources.
+    #[graphql(deprecation = "use sources; this is the raw stored form")]
+    async fn sources_json(&self) -> Option<Json<serde_json::Value>> {
         sources_json(&self.row)
     }
     /// What the caller may do: VIEW, COMMENT, EDIT or ADMIN.
@@ -153,7 +170,7 @@ impl SavedPanel {
                 .ok_or_else(|| AppError::not_found(format!("version {n}")))?;
             query = query.filter(panel_changes::Column::VersionId.eq(v.id));
         }
-        let limit = usize::try_from(first.unwrap_or(500).clamp(1, 5000)).unwrap_or(500);
+        let limit = crate::graphql::paging::page_size(first, 500, 5000)?;
         let rows = sea_orm::QuerySelect::limit(query, limit as u64)
             .all(&state.db)
             .await

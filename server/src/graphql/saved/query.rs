@@ -85,9 +85,7 @@ impl SavedPanelQuery {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let first = usize::try_from(first.unwrap_or(20).max(1))
-            .unwrap_or(20)
-            .min(max);
+        let first = crate::graphql::paging::page_size(first, 20, max)?;
         let offset = match after {
             Some(c) => {
                 c.parse::<u64>()

@@ -249,11 +249,16 @@ pub struct PanelEditInput {
     pub metadata: Option<PanelMetadataInput>,
 }
 
+/// One field of one gene that differs between two versions.
 #[derive(SimpleObject)]
-pub struct FieldChangeOut {
+pub struct FieldChange {
+    /// The gene's symbol.
     pub symbol: String,
+    /// The field, in camelCase (`customConfidence`, `modeOfInheritance`, `sources`, …).
     pub field: String,
+    /// The value before, as text (`null`: empty).
     pub old: Option<String>,
+    /// The value after, as text (`null`: empty).
     pub new: Option<String>,
 }
 
@@ -262,7 +267,7 @@ pub struct FieldChangeOut {
 pub struct PanelDiff {
     pub added: Vec<PanelGene>,
     pub removed: Vec<PanelGene>,
-    pub changed: Vec<FieldChangeOut>,
+    pub changed: Vec<FieldChange>,
 }
 
 impl From<GeneDiff> for PanelDiff {
@@ -273,7 +278,7 @@ impl From<GeneDiff> for PanelDiff {
             changed: d
                 .changed
                 .into_iter()
-                .map(|c| FieldChangeOut {
+                .map(|c| FieldChange {
                     symbol: c.symbol.into_string(),
                     field: c.field.as_str().to_owned(),
                     old: c.old,
@@ -517,9 +522,12 @@ pub struct UpstreamSource {
     /// The version PanelApp has now (null when it could not be checked).
     pub latest_version: Option<String>,
     /// When the latest version was created upstream.
-    pub latest_created: Option<String>,
-    /// How the latest data was obtained ("live", "cache", "snapshot …").
-    pub origin: Option<String>,
+    pub latest_created: Option<DateTime<Utc>>,
+    /// Where the latest data came from (null when it could not be checked).
+    pub origin: Option<crate::panelapp::DataOrigin>,
+    /// The same in words, with the snapshot's date when it came from one
+    /// ("snapshot 2026-03-01").
+    pub origin_detail: Option<String>,
     /// True when PanelApp has moved on since the panel was built or last updated.
     pub behind: bool,
     /// Why this source could not be checked.
@@ -538,8 +546,15 @@ impl From<&crate::saved::upstream::UpstreamStatus> for UpstreamSource {
             label: s.remembered.label.clone(),
             saved_version: s.remembered.version.as_ref().map(ToString::to_string),
             latest_version: s.latest_version.as_ref().map(ToString::to_string),
-            latest_created: s.latest_created.clone(),
-            origin: s.origin.clone(),
+            latest_created: s
+                .latest_created
+                .as_deref()
+                .and_then(crate::graphql::scalars::parse_instant),
+            origin: s
+                .origin
+                .as_deref()
+                .and_then(crate::panelapp::DataOrigin::from_label),
+            origin_detail: s.origin.clone(),
             behind: s.behind(),
             error: s.error.clone(),
             confidence: s.remembered.confidence.clone(),

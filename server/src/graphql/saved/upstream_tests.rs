@@ -102,7 +102,11 @@ async fn user(state: &AppState, name: &str) -> CurrentUser {
         username: row.username,
         role: Role::User,
         must_change_password: false,
-        via: AuthVia::Token { id: 0 },
+        via: AuthVia::Token {
+            id: 0,
+            scopes: crate::auth::tokens::Scopes::DEFAULT,
+            expires_at: None,
+        },
     }
 }
 

@@ -226,7 +226,10 @@ impl PanelAppService {
             None => format!("panels/{id}/"),
         };
         let url = client.url(&path).map_err(AppError::from)?;
-        let what = format!("panel {id}");
+        let what = match version {
+            Some(v) => format!("panel {id} version {v}"),
+            None => format!("panel {id}"),
+        };
         let body = client
             .get_bytes(&url, &what)
             .await

@@ -136,9 +136,15 @@ pub fn AdminLivePage() -> impl IntoView {
                         {user_link(event.user_id, event.username, only_user)}
                         " — "
                         <span>{event.description}</span>
-                        {event.resource.map(|resource| view! { " " <code>{resource}</code> })}
+                        {event.resource_type.map(|kind| {
+                            let resource = match event.resource_id {
+                                Some(id) => format!("{kind}:{id}"),
+                                None => kind,
+                            };
+                            view! { " " <code>{resource}</code> }
+                        })}
                         {(!event.success).then(|| view! { " " <span class="tag tag-error">"failed"</span> })}
-                        {event.ip.map(|ip| view! { " " <span class="muted">{ip}</span> })}
+                        {event.ip_address.map(|ip| view! { " " <span class="muted">{ip}</span> })}
                     </li>
                 }
             })

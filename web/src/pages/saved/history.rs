@@ -37,6 +37,7 @@ pub fn VersionTimeline(
                             let variables = restore_version::Variables {
                                 id: panel_id.get_value(),
                                 version: number,
+                                based_on_version: Some(current),
                             };
                             spawn_local(async move {
                                 match graphql::<RestoreVersion>(variables).await {

@@ -6,7 +6,8 @@
 use graphql_client::GraphQLQuery;
 
 pub use shared::{
-    Confidence, EntityType, ExportFormat, PanelStatus, SharePermission, TeamRole, Visibility,
+    Confidence, EntityType, ExportFormat, PanelStatus, SavedPanelSourceType, SharePermission,
+    TeamRole, Visibility,
 };
 
 /// Which saved panels a listing covers.
@@ -73,6 +74,7 @@ pub struct SavedPanels;
     variables_derives = "Debug, Clone",
     skip_serializing_none,
     extern_enums(
+        "SavedPanelSourceType",
         "Confidence",
         "EntityType",
         "ExportFormat",

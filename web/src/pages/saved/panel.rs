@@ -11,7 +11,8 @@ use super::export::ExportButtons;
 use super::genes::GenesSection;
 use super::history::{DiffSection, VersionTimeline};
 use super::ops::{
-    PanelStatus, SavedPanel, SetSavedPanelStatus, saved_panel, set_saved_panel_status,
+    PanelStatus, SavedPanel, SavedPanelSourceType, SetSavedPanelStatus, saved_panel,
+    set_saved_panel_status,
 };
 use super::share::ShareDialog;
 use super::upstream::UpstreamNotice;
@@ -82,10 +83,17 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
     let share = panel
         .can_share
         .then(|| view! { <ShareDialog panel_id=panel.id.clone() /> });
-    let source = panel
-        .source_type
-        .clone()
-        .map(|s| format!(" · built from {s}"));
+    let source = panel.source_type.map(|s| {
+        let what = match s {
+            SavedPanelSourceType::Merge => "a merge",
+            SavedPanelSourceType::Upload => "an upload",
+            SavedPanelSourceType::Manual => "genes entered by hand",
+            SavedPanelSourceType::Empty => "nothing yet",
+            SavedPanelSourceType::PanelApp => "PanelApp panels (imported)",
+            SavedPanelSourceType::Other => "an imported list",
+        };
+        format!(" · built from {what}")
+    });
     view! {
         <section class="page-head">
             <h1 id="panel-name">{panel.name.clone()}</h1>

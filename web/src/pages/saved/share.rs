@@ -137,7 +137,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
             link: target == ShareTarget::Link,
             permission: permission.get_untracked(),
             expires_at,
-            can_reshare: can_reshare.get_untracked(),
+            can_reshare: Some(can_reshare.get_untracked()),
         };
         spawn_local(async move {
             match graphql::<SharePanel>(share_panel::Variables { input }).await {
@@ -176,7 +176,15 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                                     name="share-target"
                                     value=target_label(t)
                                     prop:checked=move || target.get() == t
-                                    on:change=move |_| target.set(t)
+                                    on:change=move |_| {
+                                        target.set(t);
+                                        // A link grants VIEW or COMMENT only.
+                                        if t == ShareTarget::Link
+                                            && permission.get_untracked() > SharePermission::Comment
+                                        {
+                                            permission.set(SharePermission::View);
+                                        }
+                                    }
                                 />
                                 {target_label(t)}
                             </label>
@@ -209,10 +217,21 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                         }
                     }
                 >
-                    {SharePermission::ALL
-                        .iter()
-                        .map(|p| view! { <option value=p.as_str()>{permission_label(*p)}</option> })
-                        .collect_view()}
+                    {move || {
+                        let link = target.get() == ShareTarget::Link;
+                        SharePermission::ALL
+                            .iter()
+                            .copied()
+                            .filter(|p| !link || *p <= SharePermission::Comment)
+                            .map(|p| {
+                                view! {
+                                    <option value=p.as_str() selected=move || permission.get() == p>
+                                        {permission_label(p)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </select>
             </label>
             <label>

@@ -6,7 +6,8 @@
 use graphql_client::GraphQLQuery;
 
 pub use shared::{
-    Confidence, EntityType, ExportFormat, PanelStatus, SharePermission, TeamRole, Visibility,
+    Confidence, EntityType, ExportFormat, PanelStatus, SharePermission, TeamRole, UnverifiedReason,
+    VerificationStatus, Visibility,
 };
 
 /// Which saved panels a listing covers.
@@ -51,6 +52,8 @@ pub type DateTime = String;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -74,6 +77,8 @@ pub struct SavedPanels;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -97,6 +102,8 @@ pub struct SavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -120,6 +127,8 @@ pub struct SavedPanelShares;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -143,6 +152,8 @@ pub struct SavedPanelDiff;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -166,6 +177,8 @@ pub struct SharedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -189,6 +202,8 @@ pub struct CreateSavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -212,6 +227,8 @@ pub struct UpdateSavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -235,6 +252,8 @@ pub struct RestoreVersion;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -258,6 +277,8 @@ pub struct SetSavedPanelStatus;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -281,6 +302,8 @@ pub struct SharePanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -304,6 +327,8 @@ pub struct RevokeShare;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -327,6 +352,8 @@ pub struct ShareableUsers;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -350,6 +377,8 @@ pub struct ExportSavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -373,6 +402,8 @@ pub struct MyTeams;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -396,6 +427,8 @@ pub struct CreateTeam;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -419,6 +452,8 @@ pub struct AddTeamMember;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -442,6 +477,8 @@ pub struct RemoveTeamMember;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -465,6 +502,8 @@ pub struct DeleteTeam;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -488,6 +527,8 @@ pub struct SavedPanelUpstream;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -511,6 +552,8 @@ pub struct ApplyUpstreamUpdate;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -534,6 +577,8 @@ pub struct SavedPanelComments;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",

@@ -53,7 +53,6 @@ fn PanelLoader() -> impl IntoView {
     }
 }
 
-#[component]
 /// The notice at the top of a panel with genes whose symbol is not verified.
 fn unverified_notice(genes: &[super::genes::Gene]) -> Option<AnyView> {
     let unverified: Vec<&str> = genes
@@ -84,6 +83,7 @@ fn unverified_notice(genes: &[super::genes::Gene]) -> Option<AnyView> {
     )
 }
 
+#[component]
 fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>) -> impl IntoView {
     let current = panel.current_version;
     let shown = viewing.get_untracked().unwrap_or(current);

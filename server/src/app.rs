@@ -63,6 +63,8 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
+        // The gene directory fills itself while the server serves (never blocking a request).
+        self.state.panelapp.spawn_directory_sync(shutdown.clone());
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

@@ -159,6 +159,126 @@ impl<'de> Deserialize<'de> for HgncId {
     }
 }
 
+closed_enum! {
+    /// Whether a gene symbol is confirmed as a current HGNC symbol: the same three words in
+    /// uploads, merges, saved panels, exports, the API and the browser.
+    pub enum VerificationStatus ("verification status") {
+        /// A current HGNC symbol: listed by a PanelApp panel, or found in the gene directory.
+        Verified = "VERIFIED",
+        /// An alias or previous symbol, replaced by the current HGNC symbol (the note says
+        /// which, e.g. `MLL2 → KMT2D (previous symbol)`).
+        AliasMapped = "ALIAS_MAPPED",
+        /// Not confirmed: unknown to HGNC as far as the complete gene directory knows, or not
+        /// (yet) in an incomplete one. Check it before using the list.
+        Unverified = "UNVERIFIED",
+    }
+}
+
+closed_enum! {
+    /// Why a symbol is [`VerificationStatus::Unverified`].
+    pub enum UnverifiedReason ("unverified reason") {
+        /// The gene directory holds every panel of every PanelApp instance and does not know
+        /// the symbol as a current symbol, alias or previous symbol.
+        UnknownToHgnc = "UNKNOWN_TO_HGNC",
+        /// The gene directory does not hold every panel yet (the background sync has not
+        /// finished): the symbol may be real.
+        DirectoryIncomplete = "DIRECTORY_INCOMPLETE",
+    }
+}
+
+impl UnverifiedReason {
+    /// The reason in words, for notes and exports.
+    pub fn describe(self, symbol: &str) -> String {
+        match self {
+            Self::UnknownToHgnc => format!(
+                "{symbol} is not a known HGNC symbol, alias or previous symbol (the gene \
+                 directory is complete)"
+            ),
+            Self::DirectoryIncomplete => format!(
+                "{symbol} is not in the gene directory, which does not hold every PanelApp \
+                 panel yet; it may be real"
+            ),
+        }
+    }
+}
+
+/// How a symbol was checked against the gene directory, kept with the gene wherever it goes
+/// (upload, merge, saved panel version, export).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Verification {
+    pub status: VerificationStatus,
+    /// Set for [`VerificationStatus::Unverified`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UnverifiedReason>,
+    /// What was done or found, in words: `MLL2 → KMT2D (previous symbol)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Verification {
+    pub const fn verified() -> Self {
+        Self {
+            status: VerificationStatus::Verified,
+            reason: None,
+            note: None,
+        }
+    }
+
+    /// `written` replaced by `current`; `previous` tells a previous symbol from an alias.
+    pub fn mapped(written: &str, current: &str, previous: bool) -> Self {
+        let what = if previous { "previous symbol" } else { "alias" };
+        Self {
+            status: VerificationStatus::AliasMapped,
+            reason: None,
+            note: Some(format!("{written} → {current} ({what})")),
+        }
+    }
+
+    pub fn unverified(symbol: &str, reason: UnverifiedReason) -> Self {
+        Self {
+            status: VerificationStatus::Unverified,
+            reason: Some(reason),
+            note: Some(reason.describe(symbol)),
+        }
+    }
+
+    /// For records made before verification was kept: an HGNC id means the symbol was
+    /// resolved.
+    pub fn inferred(hgnc_known: bool) -> Self {
+        if hgnc_known {
+            Self::verified()
+        } else {
+            Self {
+                status: VerificationStatus::Unverified,
+                reason: None,
+                note: Some("not checked against the gene directory".to_owned()),
+            }
+        }
+    }
+
+    /// `VERIFIED`, or the status with its note, as exports write it.
+    pub fn export_text(&self) -> String {
+        match (&self.status, &self.note) {
+            (VerificationStatus::Verified, _) | (_, None) => self.status.as_str().to_owned(),
+            (status, Some(note)) => format!("{status}: {note}"),
+        }
+    }
+
+    /// The better of two: verified before mapped before unverified.
+    pub fn best(self, other: Self) -> Self {
+        let rank = |v: &Self| match v.status {
+            VerificationStatus::Verified => 0,
+            VerificationStatus::AliasMapped => 1,
+            VerificationStatus::Unverified => 2,
+        };
+        if rank(&other) < rank(&self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,9 @@ pub struct PanelEntity {
     pub gene_name: Option<String>,
     /// HGNC aliases and previous symbols PanelApp lists for the gene.
     pub aliases: Vec<String>,
+    /// Those of `aliases` that are previous symbols (`MLL2` of `KMT2D`).
+    #[serde(default)]
+    pub previous_symbols: Vec<String>,
     pub omim: Vec<String>,
     pub confidence: Confidence,
     pub mode_of_inheritance: Option<String>,

@@ -56,6 +56,10 @@ pub struct SavedGene {
     /// Where the sources disagree (two modes of inheritance, different ratings, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
+    /// How the symbol was checked against the gene directory when it was added (kept with
+    /// the version). `None` for genes saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::Verification>,
 }
 
 /// What kind of source a saved gene came from.
@@ -189,7 +193,20 @@ impl SavedGene {
             merge_key: None,
             origins: Vec::new(),
             conflicts: Vec::new(),
+            verification: None,
         }
+    }
+
+    /// How the symbol was checked: as recorded, else verified when a PanelApp panel listed
+    /// it or an HGNC id is known.
+    pub fn verification(&self) -> crate::Verification {
+        if let Some(v) = &self.verification {
+            return v.clone();
+        }
+        let from_panel = self.confidence.is_some()
+            || self.entity_type != EntityType::Gene
+            || self.origins.iter().any(|o| o.kind == OriginKind::Panel);
+        crate::Verification::inferred(from_panel || self.hgnc_id.is_some())
     }
 
     /// The symbol as shown: the sources' spelling where recorded.

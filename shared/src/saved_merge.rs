@@ -76,6 +76,7 @@ fn saved_gene(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> Option<SavedGe
     }
     out.merge_key = Some(gene.key.clone());
     out.conflicts = gene.conflicts.clone();
+    out.verification = Some(gene.verification.clone());
     let mut phenotypes = BTreeSet::new();
     let mut evidence = BTreeSet::new();
     let mut sources = BTreeSet::new();
@@ -282,6 +283,7 @@ pub fn to_merge(
             conflicts: gene.conflicts.clone(),
             grch37: gene.grch37.clone(),
             grch38: gene.grch38.clone(),
+            verification: gene.verification(),
         });
     }
     // Sources no gene names any more are left out; the others are numbered in order (the

@@ -148,6 +148,7 @@ fn entity(e: &Value) -> PanelEntity {
             .and_then(|s| HgncId::parse(s).ok()),
         gene_name: text(&gene_data["gene_name"]),
         aliases: strings(&gene_data["alias"]),
+        previous_symbols: strings(&gene_data["hgnc_previous_symbols"]),
         omim: strings(&gene_data["omim_gene"]),
         confidence: Confidence::from_panelapp(e["confidence_level"].as_str().unwrap_or(""))
             .expect("confidence level"),

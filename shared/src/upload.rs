@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{GeneSymbol, HgncId};
+use crate::{GeneSymbol, HgncId, UnverifiedReason, Verification};
 
 /// The "List type(s)" wording of an uploaded list in exports. The Flask version labelled every
 /// gene of an uploaded file `User upload` (and used the file's name as the panel name), so
@@ -19,6 +19,10 @@ pub struct ListGene {
     pub hgnc_id: Option<HgncId>,
     /// 1-based row of the file the gene was read from (the first occurrence).
     pub row: Option<u32>,
+    /// How the symbol was checked; `None` in lists stored before it was kept (then an HGNC
+    /// id means verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 impl ListGene {
@@ -27,7 +31,15 @@ impl ListGene {
             symbol,
             hgnc_id,
             row: None,
+            verification: None,
         }
+    }
+
+    /// How the symbol was checked (inferred from the HGNC id for older lists).
+    pub fn verification(&self) -> Verification {
+        self.verification
+            .clone()
+            .unwrap_or_else(|| Verification::inferred(self.hgnc_id.is_some()))
     }
 }
 
@@ -50,8 +62,12 @@ closed_enum! {
         Alias = "ALIAS",
         /// The gene was already listed on an earlier row; kept once.
         Duplicate = "DUPLICATE",
-        /// Not a known HGNC symbol, alias or previous symbol; kept, but check it.
+        /// Not a known HGNC symbol, alias or previous symbol; kept, but check it. No longer
+        /// produced (see `UNVERIFIED`); kept for uploads read before.
         UnknownSymbol = "UNKNOWN_SYMBOL",
+        /// The symbol could not be verified against the gene directory: `reason` says whether
+        /// it is unknown to HGNC or the directory is still incomplete. Kept, but check it.
+        Unverified = "UNVERIFIED",
         /// Excel turned a gene symbol into a date (`SEPT2` → `2-Sep`); the probable gene is
         /// suggested.
         ExcelDate = "EXCEL_DATE",
@@ -69,7 +85,8 @@ closed_enum! {
         FormatMismatch = "FORMAT_MISMATCH",
         /// Blank rows were skipped.
         BlankRows = "BLANK_ROWS",
-        /// Symbols were not checked against HGNC (no gene index was available).
+        /// Symbols were not checked against HGNC. No longer produced (uploads are always
+        /// checked against the gene directory); kept for uploads read before.
         Unchecked = "UNCHECKED",
         /// More diagnostics than are kept; the rest are summarised.
         Truncated = "TRUNCATED",
@@ -98,6 +115,9 @@ pub struct Diagnostic {
     pub message: String,
     /// The probable intended gene or the fix, when there is one.
     pub suggestion: Option<String>,
+    /// `UNVERIFIED`: why the symbol could not be verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UnverifiedReason>,
 }
 
 closed_enum! {

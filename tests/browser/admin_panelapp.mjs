@@ -26,8 +26,9 @@ await run(async (browser, errors) => {
   const ukOrigin = await uk.locator('.panelapp-origin').textContent();
   check(fresh.includes(ukOrigin), `UK data is fresh: ${ukOrigin}`);
   check((await uk.locator('time').count()) === 1, 'the fetch date is shown');
-  check((await uk.textContent()).includes('not yet (run a full sync)'),
-    'the gene directory is not complete without a sync');
+  check((await uk.locator('.panelapp-directory').textContent())
+    .includes('incomplete: automatic sync is off'),
+    'the gene directory is not complete, and says why');
 
   // Both at once.
   await page.click('#panelapp-refresh-all');

@@ -189,6 +189,9 @@ impl TestApp {
         set("PANELAPP_AU_URL", au);
         set("PANELAPP_TIMEOUT", "5".into());
         set("PANELAPP_MAX_RETRIES", "1".into());
+        // Tests count PanelApp calls: the background gene directory sync runs only in the
+        // tests that turn it on.
+        set("GENE_DIRECTORY_SYNC_INTERVAL", "off".into());
         vars.extend(config.vars.clone());
         let (settings, _) = Settings::from_vars_generating_keys(&vars)
             .unwrap_or_else(|report| panic!("test settings invalid:\n{report}"));

@@ -13,6 +13,8 @@ pub enum DataOrigin {
     Cache,
     StaleCache,
     Snapshot,
+    /// No answer: PanelApp could not be reached and nothing was cached.
+    Unavailable,
 }
 
 impl DataOrigin {
@@ -23,6 +25,7 @@ impl DataOrigin {
             Self::Cache => "cache, fresh",
             Self::StaleCache => "cache, past its time to live",
             Self::Snapshot => "snapshot",
+            Self::Unavailable => "unavailable",
         }
     }
 

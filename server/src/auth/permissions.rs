@@ -126,7 +126,7 @@ impl Action {
     pub const fn operations(self) -> &'static str {
         match self {
             Self::BrowseCatalogue => {
-                "`panels`, `panel`, `panelsByGene`, `geneSuggestions`, `panelAppStatus`, `serverInfo`, `adminMessages`, `timezones`"
+                "`panels`, `panel`, `panelsByGene`, `geneLookup`, `geneSuggestions`, `panelAppStatus`, `serverInfo`, `adminMessages`, `timezones`"
             }
             Self::UseWorkbench => "`mergePreview`, `uploads`, `removeUpload`",
             Self::DownloadMerge => "`exportMerge`",

@@ -163,6 +163,12 @@ pub struct PanelAppSettings {
     pub timeout: Duration,
     pub concurrency: usize,
     pub max_retries: u32,
+    /// How often the server reads every panel of both instances into the gene directory by
+    /// itself (`GENE_DIRECTORY_SYNC_INTERVAL`, first on start); `None` (`off`) never.
+    pub directory_sync_interval: Option<Duration>,
+    /// Panel details the background sync fetches at the same time
+    /// (`GENE_DIRECTORY_SYNC_CONCURRENCY`).
+    pub directory_sync_concurrency: usize,
 }
 
 /// Redis failure handling and the bounds of in-process caches.
@@ -446,6 +452,15 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "PANELAPP_MAX_RETRIES",
         "retries of a failed PanelApp request (default 4)",
+    ),
+    (
+        "GENE_DIRECTORY_SYNC_INTERVAL",
+        "seconds between background reads of every PanelApp panel into the gene directory, \
+         first on start (default 604800); off to never",
+    ),
+    (
+        "GENE_DIRECTORY_SYNC_CONCURRENCY",
+        "panel details the background gene directory sync fetches at once (default 2)",
     ),
 ];
 

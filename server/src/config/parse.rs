@@ -453,6 +453,15 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         timeout: v.seconds("PANELAPP_TIMEOUT", 30, 1, 600),
         concurrency: v.number("PANELAPP_CONCURRENCY", 4, 1, 64) as usize,
         max_retries: v.number("PANELAPP_MAX_RETRIES", 4, 0, 20) as u32,
+        directory_sync_interval: match v.raw("GENE_DIRECTORY_SYNC_INTERVAL") {
+            Some(off)
+                if ["off", "0", "never", "false"].contains(&off.to_ascii_lowercase().as_str()) =>
+            {
+                None
+            }
+            _ => Some(v.seconds("GENE_DIRECTORY_SYNC_INTERVAL", 7 * 86400, 60, 365 * 86400)),
+        },
+        directory_sync_concurrency: v.number("GENE_DIRECTORY_SYNC_CONCURRENCY", 2, 1, 16) as usize,
     };
     if panelapp.cache_retention < panelapp.cache_ttl {
         v.error(
@@ -610,6 +619,24 @@ mod tests {
         ]));
         assert_eq!(error_vars(&report), ["PANELAPP_CACHE_RETENTION"]);
         assert!(report.errors[0].message.contains("PANELAPP_CACHE_TTL"));
+    }
+
+    #[test]
+    fn the_gene_directory_syncs_weekly_unless_turned_off() {
+        let (partial, _) = Settings::from_vars(&vars(&[])).unwrap();
+        let p = &partial.settings.panelapp;
+        assert_eq!(
+            p.directory_sync_interval,
+            Some(std::time::Duration::from_secs(7 * 86400))
+        );
+        assert_eq!(p.directory_sync_concurrency, 2);
+        for off in ["off", "0", "OFF"] {
+            let (partial, _) =
+                Settings::from_vars(&vars(&[("GENE_DIRECTORY_SYNC_INTERVAL", off)])).unwrap();
+            assert_eq!(partial.settings.panelapp.directory_sync_interval, None);
+        }
+        let report = Settings::validate(&vars(&[("GENE_DIRECTORY_SYNC_INTERVAL", "5")]));
+        assert_eq!(error_vars(&report), ["GENE_DIRECTORY_SYNC_INTERVAL"]);
     }
 
     #[test]

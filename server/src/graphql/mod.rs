@@ -8,6 +8,7 @@ mod audit_ext;
 pub mod context;
 #[cfg(test)]
 mod cost_tests;
+pub mod gene_directory;
 pub mod genelists;
 mod guard;
 pub mod live;
@@ -40,6 +41,7 @@ pub struct Query(
     teams::TeamsQuery,
     genelists::GeneListsQuery,
     panelapp::PanelAppQuery,
+    gene_directory::GeneDirectoryQuery,
 );
 
 #[derive(MergedObject, Default)]

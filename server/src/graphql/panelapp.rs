@@ -263,9 +263,10 @@ impl From<&PanelGeneHit> for PanelGeneHitOut {
     }
 }
 
-/// Where one PanelApp instance's data comes from right now (for the staleness banner).
+/// Where one PanelApp instance's data comes from right now (for the staleness banner), and
+/// how complete its gene directory is.
 #[derive(SimpleObject)]
-#[graphql(name = "PanelAppStatus")]
+#[graphql(name = "PanelAppStatus", complex)]
 pub struct PanelAppStatusOut {
     pub source: Source,
     /// `null` until the catalogue was first needed.
@@ -357,6 +358,8 @@ impl PanelAppQuery {
     }
 
     /// One panel with its entities; the current version unless `version` ("8.125") is given.
+    /// `NOT_FOUND` when PanelApp has no such panel (or version); `UPSTREAM_UNAVAILABLE` (with
+    /// `reason`) when it exists but its details could not be loaded right now — retry later.
     async fn panel(
         &self,
         ctx: &Context<'_>,
@@ -372,11 +375,11 @@ impl PanelAppQuery {
             .map(|v| PanelVersion::parse(&v))
             .transpose()
             .map_err(|e| AppError::invalid_field("version", e.to_string()))?;
-        let r = match ctx.state().panelapp.panel(source, id, version).await {
-            Ok(r) => r,
-            Err(e) if e.code == shared::ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+        let r = ctx
+            .state()
+            .panelapp
+            .panel_or_why(source, id, version)
+            .await?;
         let d = &r.data;
         Ok(Some(PanelDetail {
             source: d.source,
@@ -398,7 +401,7 @@ impl PanelAppQuery {
     }
 
     /// Panels of both instances listing a gene (its current symbol, an alias or a previous
-    /// symbol).
+    /// symbol). An empty list does not say whether an instance answered: `geneLookup` does.
     async fn panels_by_gene(
         &self,
         ctx: &Context<'_>,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shared::{EntityType, GeneSymbol, HgncId, PanelData, Source};
+use shared::{EntityType, GeneSymbol, HgncId, Locus, PanelData, Source};
 
 use super::models::parse_panel;
 use super::snapshot::Snapshot;
@@ -23,6 +23,10 @@ struct Inner {
     current: HashMap<String, (GeneSymbol, HgncId)>,
     /// Upper-cased alias or previous symbol → (symbol, id), when unambiguous.
     aliases: HashMap<String, Option<(GeneSymbol, HgncId)>>,
+    /// Upper-cased previous symbols (the others of `aliases` are aliases).
+    previous: std::collections::HashSet<String>,
+    /// Coordinates on GRCh37 and GRCh38 by HGNC id, where a panel gave them.
+    loci: HashMap<HgncId, (Option<Locus>, Option<Locus>)>,
     /// Upper-cased suggestion → shown text; current symbols sort before aliases.
     suggestions: BTreeMap<String, (bool, String)>,
 }
@@ -37,6 +41,14 @@ pub struct GeneEntry {
     pub hgnc_id: HgncId,
     #[serde(rename = "a", default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// Those of `aliases` that are previous symbols.
+    #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<String>,
+    /// Coordinates, where a panel gave them (filled into BED exports of uploaded genes).
+    #[serde(rename = "g37", default, skip_serializing_if = "Option::is_none")]
+    pub grch37: Option<Locus>,
+    #[serde(rename = "g38", default, skip_serializing_if = "Option::is_none")]
+    pub grch38: Option<Locus>,
 }
 
 /// The genes of every panel of one catalogue, as `panelmerge panelapp sync` records them.
@@ -74,11 +86,23 @@ impl GeneIndex {
                     .entry(e.symbol.as_str().to_owned())
                     .or_insert_with(|| GeneEntry {
                         aliases: Vec::new(),
+                        previous: Vec::new(),
                         ..e.clone()
                     });
+                if slot.grch37.is_none() {
+                    slot.grch37 = e.grch37.clone();
+                }
+                if slot.grch38.is_none() {
+                    slot.grch38 = e.grch38.clone();
+                }
                 for a in e.aliases {
                     if !slot.aliases.contains(&a) {
                         slot.aliases.push(a);
+                    }
+                }
+                for p in e.previous {
+                    if !slot.previous.contains(&p) {
+                        slot.previous.push(p);
                     }
                 }
             }
@@ -103,6 +127,9 @@ fn entries_of(panel: &PanelData) -> impl Iterator<Item = GeneEntry> + '_ {
             symbol: e.symbol.clone()?,
             hgnc_id: e.hgnc_id?,
             aliases: e.aliases.clone(),
+            previous: e.previous_symbols.clone(),
+            grch37: e.grch37.clone(),
+            grch38: e.grch38.clone(),
         })
     })
 }
@@ -205,6 +232,13 @@ impl GeneDirectory {
         self.len() == 0
     }
 
+    /// The GRCh37 and GRCh38 coordinates a panel gave for the gene `id`.
+    pub fn loci(&self, id: HgncId) -> Option<(Option<Locus>, Option<Locus>)> {
+        self.ensure_seeded();
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        inner.loci.get(&id).cloned()
+    }
+
     /// Symbols and aliases starting with `prefix` (case-insensitive): current symbols first,
     /// shorter first.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<String> {
@@ -240,6 +274,15 @@ impl Inner {
         self.suggestions
             .insert(key.clone(), (true, symbol.as_str().to_owned()));
         self.current.insert(key, (symbol.clone(), id));
+        if e.grch37.is_some() || e.grch38.is_some() {
+            let slot = self.loci.entry(id).or_default();
+            if slot.0.is_none() {
+                slot.0 = e.grch37.clone();
+            }
+            if slot.1.is_none() {
+                slot.1 = e.grch38.clone();
+            }
+        }
         for alias in &e.aliases {
             let a = alias.trim().to_ascii_uppercase();
             if a.is_empty() || a == symbol.as_str() {
@@ -248,9 +291,15 @@ impl Inner {
             self.suggestions
                 .entry(a.clone())
                 .or_insert((false, alias.trim().to_owned()));
-            let slot = self.aliases.entry(a).or_insert(Some((symbol.clone(), id)));
+            let slot = self
+                .aliases
+                .entry(a.clone())
+                .or_insert(Some((symbol.clone(), id)));
             if slot.as_ref().is_some_and(|(_, known)| *known != id) {
                 *slot = None;
+            }
+            if e.previous.iter().any(|p| p.trim().eq_ignore_ascii_case(&a)) {
+                self.previous.insert(a);
             }
         }
     }
@@ -274,6 +323,13 @@ impl SymbolResolver for GeneDirectory {
             return Some(hit.clone());
         }
         inner.aliases.get(&key).cloned().flatten()
+    }
+
+    fn is_previous(&self, symbol: &str) -> bool {
+        self.ensure_seeded();
+        let key = symbol.trim().to_ascii_uppercase();
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        inner.previous.contains(&key)
     }
 }
 
@@ -338,6 +394,35 @@ mod tests {
         dir.add_index(&back);
         assert_eq!(dir.resolve("AlaRS").unwrap().0.as_str(), "AARS");
         assert!(dir.is_complete());
+    }
+
+    #[test]
+    fn previous_symbols_are_told_from_aliases_and_coordinates_are_kept() {
+        let mut p = shared::testing::fixture_panel("uk_panel_398_v8.78.json", Source::Uk);
+        let kmt2d = p
+            .entities
+            .iter_mut()
+            .find(|e| e.symbol.as_ref().is_some_and(|s| s.as_str() == "KMT2D"))
+            .unwrap();
+        kmt2d.aliases.push("MLL2".into());
+        kmt2d.previous_symbols.push("MLL2".into());
+        let check = |dir: &GeneDirectory| {
+            assert_eq!(dir.resolve("mll2").unwrap().0.as_str(), "KMT2D");
+            assert!(dir.is_previous("mll2"));
+            assert!(!dir.is_previous("ALR"), "an alias");
+            let id = dir.resolve("KMT2D").unwrap().1;
+            let (g37, g38) = dir.loci(id).unwrap();
+            assert!(g37.is_some() || g38.is_some());
+        };
+        let dir = GeneDirectory::default();
+        dir.add(&p);
+        check(&dir);
+        // Through a gene index (what a sync stores) too.
+        let text = serde_json::to_string(&index(Source::Uk, &[&p], 1)).unwrap();
+        let back: GeneIndex = serde_json::from_str(&text).unwrap();
+        let dir = GeneDirectory::new(vec![Source::Uk]);
+        dir.add_index(&back);
+        check(&dir);
     }
 
     #[test]

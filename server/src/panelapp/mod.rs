@@ -14,7 +14,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use shared::{PanelData, PanelVersion, Source};
 
-pub use service::{PanelAppService, PanelGeneHit, SourceStatus, SyncReport};
+pub use service::{
+    DirectoryProgress, GeneLookup, PanelAppService, PanelGeneHit, SourceAnswer, SourceStatus,
+    SyncReport,
+};
 
 use models::RawSummary;
 
@@ -34,6 +37,9 @@ pub enum DataOrigin {
     /// From a snapshot (the bundled one, or `PANELAPP_SNAPSHOT`).
     #[graphql(name = "SNAPSHOT")]
     Snapshot,
+    /// No answer: PanelApp could not be reached and nothing was cached.
+    #[graphql(name = "UNAVAILABLE")]
+    Unavailable,
 }
 
 impl DataOrigin {
@@ -43,6 +49,7 @@ impl DataOrigin {
             Self::Cache => "cache",
             Self::StaleCache => "stale cache",
             Self::Snapshot => "snapshot",
+            Self::Unavailable => "unavailable",
         }
     }
 

@@ -290,6 +290,7 @@ impl RawEntity {
             symbol,
             gene_name: gene.gene_name,
             aliases,
+            previous_symbols: gene.hgnc_previous_symbols.clone(),
             omim: gene.omim_gene,
             confidence,
             mode_of_inheritance: self.mode_of_inheritance,

@@ -106,7 +106,18 @@ pub async fn run(
         .iter()
         .map(|(loaded, filter)| PanelSelection::new(&loaded.data, filter))
         .collect();
-    let result = merge(&selections, &lists).into_owned();
+    let mut result = merge(&selections, &lists).into_owned();
+    // Genes only in uploads get the coordinates the gene directory holds (BED exports).
+    let directory = state.panelapp.genes();
+    for gene in &mut result.genes {
+        if (gene.grch37.is_none() || gene.grch38.is_none())
+            && let Some(id) = gene.hgnc_id
+            && let Some((g37, g38)) = directory.loci(id)
+        {
+            gene.grch37 = gene.grch37.take().or(g37);
+            gene.grch38 = gene.grch38.take().or(g38);
+        }
+    }
     let mut provenance = Provenance::from_merge(&result, Utc::now(), crate::VERSION);
     for (index, source) in result.sources.iter().enumerate() {
         let origin = panels.iter().find(|(loaded, _)| {

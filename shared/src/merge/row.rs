@@ -68,6 +68,8 @@ pub(super) struct RowAcc<'a> {
     hgnc_id: Option<HgncId>,
     grch37: Option<&'a Locus>,
     grch38: Option<&'a Locus>,
+    /// The best verification among the sources (a panel's entity is verified).
+    verification: Option<crate::Verification>,
 }
 
 fn trimmed(text: Option<&str>) -> Option<&str> {
@@ -98,6 +100,14 @@ impl<'a> RowAcc<'a> {
         if self.hgnc_id.is_none() {
             self.hgnc_id = entry.hgnc_id();
         }
+        let verification = match entry.item {
+            Item::Panel(_) => crate::Verification::verified(),
+            Item::Upload(g) => g.verification(),
+        };
+        self.verification = Some(match self.verification.take() {
+            Some(v) => v.best(verification),
+            None => verification,
+        });
         match entry.item {
             Item::Panel(e) => {
                 if let Some(symbol) = e.symbol.as_ref().map(GeneSymbol::as_str) {
@@ -233,6 +243,9 @@ impl<'a> RowAcc<'a> {
             conflicts,
             grch37: self.grch37.cloned(),
             grch38: self.grch38.cloned(),
+            verification: self
+                .verification
+                .unwrap_or_else(crate::Verification::verified),
         }
     }
 }

@@ -20,6 +20,7 @@ pub(super) fn gene(symbol: &str, hgnc: Option<u32>, confidence: Confidence) -> P
         hgnc_id: hgnc.map(|n| HgncId::parse(&n.to_string()).unwrap()),
         gene_name: None,
         aliases: Vec::new(),
+        previous_symbols: Vec::new(),
         omim: Vec::new(),
         confidence,
         mode_of_inheritance: None,

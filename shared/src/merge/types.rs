@@ -250,6 +250,10 @@ pub struct MergedGene<'a> {
     pub conflicts: Vec<Conflict>,
     pub grch37: Option<Locus>,
     pub grch38: Option<Locus>,
+    /// Whether the symbol is a verified HGNC symbol: genes of PanelApp panels are; genes
+    /// only in uploads (or added by hand) are as their lists say.
+    #[serde(default = "crate::Verification::verified")]
+    pub verification: crate::Verification,
 }
 
 impl MergedGene<'_> {
@@ -272,6 +276,7 @@ impl MergedGene<'_> {
             conflicts: self.conflicts,
             grch37: self.grch37,
             grch38: self.grch38,
+            verification: self.verification,
         }
     }
 }

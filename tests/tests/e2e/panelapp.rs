@@ -188,9 +188,17 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
     );
 
     let old = c
-        .data(PANEL, json!({ "src": "UK", "id": 402, "v": "8.124" }))
+        .query(PANEL, json!({ "src": "UK", "id": 402, "v": "8.124" }))
         .await;
-    assert_eq!(old["panel"], Value::Null, "an unknown version is not found");
+    assert_eq!(
+        tests::client::error_code(&old),
+        Some("NOT_FOUND"),
+        "an unknown version is not found: {old}"
+    );
+    assert_eq!(
+        old["errors"][0]["message"],
+        "PanelApp UK panel 402 version 8.124 not found"
+    );
     let au = c.data(PANEL, json!({ "src": "AU", "id": 3149 })).await;
     // The AU capture was trimmed upstream: its stats say 8 genes, the body lists 5.
     assert_eq!(au["panel"]["entities"].as_array().unwrap().len(), 5);

@@ -24,7 +24,7 @@ const PANELS: &str = "query($s: String) { panels(search: $s, first: 5) {
 const BY_GENE: &str =
     "query($s: String!) { panelsByGene(symbol: $s) { source panelId symbol dataOrigin } }";
 const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { \
-    genes { symbol } diagnostics { value kind } } }";
+    genes { symbol } diagnostics { value kind reason } } }";
 
 fn redis_url() -> Option<String> {
     tests::services::required_services().map(|(_, redis)| redis)
@@ -445,14 +445,14 @@ async fn redis_going_down_mid_way_falls_back_to_memory_and_panelapp() {
 
 /// A PanelApp that serves a snapshot directory in the API's own layout (one page per list),
 /// counting requests.
-struct SnapshotPanelApp {
+pub(crate) struct SnapshotPanelApp {
     base: String,
     calls: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl SnapshotPanelApp {
-    async fn start(dir: PathBuf) -> Self {
+    pub(crate) async fn start(dir: PathBuf) -> Self {
         use axum::extract::{Path as UrlPath, State};
         use axum::http::StatusCode;
         use axum::response::IntoResponse;
@@ -501,7 +501,7 @@ impl SnapshotPanelApp {
         Self { base, calls, task }
     }
 
-    fn urls(&self) -> (String, String) {
+    pub(crate) fn urls(&self) -> (String, String) {
         (
             format!("{}/uk/api/v1/", self.base),
             format!("{}/au/api/v1/", self.base),
@@ -512,7 +512,7 @@ impl SnapshotPanelApp {
         self.calls.lock().unwrap().len()
     }
 
-    fn calls_to(&self, needle: &str) -> usize {
+    pub(crate) fn calls_to(&self, needle: &str) -> usize {
         self.calls
             .lock()
             .unwrap()
@@ -560,7 +560,7 @@ fn gene_search(dir: &Path, symbol: &str) -> Value {
 
 /// A snapshot holding both catalogues in full: the bundled catalogues cut down to the panels
 /// whose details the bundled snapshot has.
-fn complete_snapshot(dir: &Path) {
+pub(crate) fn complete_snapshot(dir: &Path) {
     let b = Snapshot::bundled();
     let dumps: Vec<SourceDump> = Source::ALL
         .iter()
@@ -588,6 +588,15 @@ fn complete_snapshot(dir: &Path) {
     server::panelapp::snapshot::write(dir, &dumps).unwrap();
 }
 
+/// The values diagnosed UNVERIFIED.
+fn unverified(kinds: &[(String, String)]) -> Vec<&str> {
+    kinds
+        .iter()
+        .filter(|(k, _)| k.starts_with("UNVERIFIED"))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 async fn upload_kinds(app: &TestApp, text: &str) -> Vec<(String, String)> {
     let (status, body) = app
         .client
@@ -603,10 +612,13 @@ async fn upload_kinds(app: &TestApp, text: &str) -> Vec<(String, String)> {
         .unwrap_or_else(|| panic!("{body}"))
         .iter()
         .map(|d| {
-            (
-                d["kind"].as_str().unwrap().to_owned(),
-                d["value"].as_str().unwrap_or_default().to_owned(),
-            )
+            // `UNVERIFIED:<reason>` for unverified symbols.
+            let kind = d["kind"].as_str().unwrap();
+            let kind = match d["reason"].as_str() {
+                Some(reason) => format!("{kind}:{reason}"),
+                None => kind.to_owned(),
+            };
+            (kind, d["value"].as_str().unwrap_or_default().to_owned())
         })
         .collect()
 }
@@ -636,12 +648,20 @@ async fn a_complete_sync_lets_uploads_flag_unknown_symbols_and_survives_a_restar
     .unwrap();
     a.state.panelapp.started().await;
     let list = "BRCA1\nNOTAGENE9\n";
-    // Before a sync only the bundled snapshot's few panels are known: nothing is flagged.
+    // Before a sync only the bundled snapshot's few panels are known: an unknown symbol is
+    // UNVERIFIED because the directory is incomplete, not "unknown to HGNC".
     let kinds = upload_kinds(&a, list).await;
-    assert!(kinds.iter().any(|(k, _)| k == "UNCHECKED"), "{kinds:?}");
     assert!(
-        !kinds.iter().any(|(k, _)| k == "UNKNOWN_SYMBOL"),
+        kinds.contains(&(
+            "UNVERIFIED:DIRECTORY_INCOMPLETE".to_owned(),
+            "NOTAGENE9".to_owned()
+        )),
         "{kinds:?}"
+    );
+    assert_eq!(
+        unverified(&kinds),
+        ["NOTAGENE9"],
+        "BRCA1 is in the bundled panels: {kinds:?}"
     );
     const STATUS: &str = "{ serverInfo { panelApp { source genesCompleteDate } } }";
     let status = a.client.data(STATUS, json!({})).await;
@@ -670,10 +690,13 @@ async fn a_complete_sync_lets_uploads_flag_unknown_symbols_and_survives_a_restar
     assert!(service.genes().is_complete());
     let kinds = upload_kinds(&a, list).await;
     assert!(
-        kinds.contains(&("UNKNOWN_SYMBOL".to_owned(), "NOTAGENE9".to_owned())),
+        kinds.contains(&(
+            "UNVERIFIED:UNKNOWN_TO_HGNC".to_owned(),
+            "NOTAGENE9".to_owned()
+        )),
         "{kinds:?}"
     );
-    assert!(!kinds.iter().any(|(k, _)| k == "UNCHECKED"), "{kinds:?}");
+    assert_eq!(unverified(&kinds), ["NOTAGENE9"], "{kinds:?}");
     let status = a.client.data(STATUS, json!({})).await;
     for s in status["serverInfo"]["panelApp"].as_array().unwrap() {
         assert!(s["genesCompleteDate"].is_string(), "{status}");
@@ -698,7 +721,10 @@ async fn a_complete_sync_lets_uploads_flag_unknown_symbols_and_survives_a_restar
     assert!(b.state.panelapp.genes().is_complete());
     let kinds = upload_kinds(&b, list).await;
     assert!(
-        kinds.contains(&("UNKNOWN_SYMBOL".to_owned(), "NOTAGENE9".to_owned())),
+        kinds.contains(&(
+            "UNVERIFIED:UNKNOWN_TO_HGNC".to_owned(),
+            "NOTAGENE9".to_owned()
+        )),
         "{kinds:?}"
     );
     let panel = b
@@ -754,12 +780,22 @@ async fn a_complete_snapshot_flags_unknown_symbols_and_the_bundled_one_does_not(
     .unwrap();
     let kinds = upload_kinds(&app, "BRCA1\nNOTAGENE9\n").await;
     assert!(
-        kinds.contains(&("UNKNOWN_SYMBOL".to_owned(), "NOTAGENE9".to_owned())),
+        kinds.contains(&(
+            "UNVERIFIED:UNKNOWN_TO_HGNC".to_owned(),
+            "NOTAGENE9".to_owned()
+        )),
         "{kinds:?}"
     );
     let bundled = TestApp::sqlite().await;
     let kinds = upload_kinds(&bundled, "BRCA1\nNOTAGENE9\n").await;
-    assert!(kinds.iter().any(|(k, _)| k == "UNCHECKED"), "{kinds:?}");
+    assert!(
+        kinds.contains(&(
+            "UNVERIFIED:DIRECTORY_INCOMPLETE".to_owned(),
+            "NOTAGENE9".to_owned()
+        )),
+        "{kinds:?}"
+    );
+    assert_eq!(unverified(&kinds), ["NOTAGENE9"], "{kinds:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

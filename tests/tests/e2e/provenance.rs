@@ -59,7 +59,7 @@ fn gene<'a>(genes: &'a Value, symbol: &str) -> &'a Value {
 }
 
 /// The records of a CSV (RFC 4180 quoting).
-fn csv_records(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn csv_records(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -337,15 +337,16 @@ async fn a_saved_merge_exports_exactly_what_the_merge_exported() {
     assert!(
         v2_csv.starts_with(
             "GeneSymbol,Panel(s),List type(s),HGNC ID,Entity type,Confidence level(s),\
-             Mode(s) of inheritance,Panel version(s),Sources,Conflicts,Lab rating,\
-             Lab mode of inheritance,Lab notes"
+             Mode(s) of inheritance,Panel version(s),Sources,Conflicts,Verification,\
+             Lab rating,Lab mode of inheritance,Lab notes"
         ),
         "{v2_csv}"
     );
     let row = csv_row(&v2_csv, "CREBBP");
     assert_eq!(row[7], "8.78, 8.125, n/a");
     assert!(row[9].contains("MODE_OF_INHERITANCE"));
-    assert_eq!(row[10..], ["Amber", "", "reviewed"]);
+    assert_eq!(row[10], "VERIFIED");
+    assert_eq!(row[11..], ["Amber", "", "reviewed"]);
     let row = csv_row(&v2_csv, "ZNF99");
     assert_eq!(row[1..3], ["Added by scientist", "Added by hand"]);
 

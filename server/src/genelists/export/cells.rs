@@ -16,7 +16,7 @@ pub fn neutralise(value: &str) -> Cow<'_, str> {
 }
 
 /// The combined sheet's header: the Flask version's three columns, then ours.
-pub fn combined_header() -> [&'static str; 10] {
+pub fn combined_header() -> [&'static str; 11] {
     [
         "GeneSymbol",
         "Panel(s)",
@@ -28,6 +28,7 @@ pub fn combined_header() -> [&'static str; 10] {
         "Panel version(s)",
         "Sources",
         "Conflicts",
+        "Verification",
     ]
 }
 
@@ -42,7 +43,7 @@ pub(crate) fn entity_type_name(t: EntityType) -> &'static str {
 }
 
 /// One combined row, not yet neutralised (writers neutralise each cell).
-pub(crate) fn combined_row(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> [String; 10] {
+pub(crate) fn combined_row(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> [String; 11] {
     let join = |f: &dyn Fn(&GeneSource<'_>) -> String| {
         gene.sources.iter().map(f).collect::<Vec<_>>().join(", ")
     };
@@ -79,6 +80,7 @@ pub(crate) fn combined_row(result: &MergeResult<'_>, gene: &MergedGene<'_>) -> [
             .map(|c| format!("{}: {}", c.kind, c.message))
             .collect::<Vec<_>>()
             .join("; "),
+        gene.verification.export_text(),
     ]
 }
 
@@ -98,10 +100,10 @@ pub(crate) fn lab_cells(lab: &[super::LabDecision], gene: &MergedGene<'_>) -> [S
 }
 
 /// The combined header followed by the lab's columns.
-pub(crate) fn combined_header_with_lab() -> [&'static str; 13] {
-    let mut out = [""; 13];
-    out[..10].copy_from_slice(&combined_header());
-    out[10..].copy_from_slice(&LAB_HEADER);
+pub(crate) fn combined_header_with_lab() -> [&'static str; 14] {
+    let mut out = [""; 14];
+    out[..11].copy_from_slice(&combined_header());
+    out[11..].copy_from_slice(&LAB_HEADER);
     out
 }
 
@@ -110,8 +112,8 @@ pub(crate) fn combined_row_with_lab(
     result: &MergeResult<'_>,
     gene: &MergedGene<'_>,
     lab: &[super::LabDecision],
-) -> [String; 13] {
-    let mut out: [String; 13] = Default::default();
+) -> [String; 14] {
+    let mut out: [String; 14] = Default::default();
     for (slot, value) in out.iter_mut().zip(
         combined_row(result, gene)
             .into_iter()

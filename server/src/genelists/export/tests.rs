@@ -180,7 +180,7 @@ fn csv_and_tsv_carry_the_combined_rows_with_formulas_neutralised() {
     let text = String::from_utf8(tsv.bytes).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), result.total + 1);
-    assert!(lines.iter().all(|l| l.split('\t').count() == 10));
+    assert!(lines.iter().all(|l| l.split('\t').count() == 11));
     assert!(
         lines
             .iter()

@@ -145,6 +145,7 @@ pub(crate) fn picked(
                 "rows {first}–{last} above the header row were skipped (titles or notes)"
             ),
             suggestion: None,
+            reason: None,
         });
     }
     Ok(Picked {

@@ -40,6 +40,12 @@ pub trait SymbolResolver: Send + Sync {
     fn is_complete(&self) -> bool {
         true
     }
+
+    /// Whether `symbol` (which [`Self::resolve`] maps to another symbol) is a previous
+    /// symbol rather than an alias.
+    fn is_previous(&self, _symbol: &str) -> bool {
+        false
+    }
 }
 
 impl<F> SymbolResolver for F
@@ -284,5 +290,6 @@ fn file_note(kind: DiagnosticKind, message: &str) -> Diagnostic {
         kind,
         message: message.to_owned(),
         suggestion: None,
+        reason: None,
     }
 }

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use shared::GeneSymbol;
 use shared::upload::{Diagnostic, DiagnosticKind, ListGene};
+use shared::{GeneSymbol, UnverifiedReason, Verification};
 
 use super::SymbolResolver;
 use super::excel_names::{MonthGene, month_gene, month_name, serial_date, text_date};
@@ -33,6 +33,18 @@ impl Collector<'_> {
         message: String,
         suggestion: Option<String>,
     ) {
+        self.note_why(row, value, kind, message, suggestion, None);
+    }
+
+    fn note_why(
+        &mut self,
+        row: u32,
+        value: &str,
+        kind: DiagnosticKind,
+        message: String,
+        suggestion: Option<String>,
+        reason: Option<UnverifiedReason>,
+    ) {
         if self.diagnostics.len() >= self.max {
             self.dropped += 1;
             return;
@@ -43,38 +55,52 @@ impl Collector<'_> {
             kind,
             message,
             suggestion,
+            reason,
         });
     }
 
     /// Adds a parsed symbol: resolves it, then keeps it unless it repeats an earlier row.
     fn add(&mut self, row: u32, raw: &str, symbol: GeneSymbol) {
-        let (symbol, hgnc_id) = match self.resolver {
-            None => (symbol, None),
+        let (symbol, hgnc_id, verification) = match self.resolver {
+            None => (symbol, None, None),
             Some(resolver) => match resolver.resolve(symbol.as_str()) {
-                Some((current, id)) => {
-                    if current != symbol {
-                        self.note(
-                            row,
-                            raw,
-                            DiagnosticKind::Alias,
-                            format!("{symbol} is an alias or previous symbol of {current}"),
-                            Some(current.to_string()),
-                        );
-                    }
-                    (current, Some(id))
+                Some((current, id)) if current == symbol => {
+                    (current, Some(id), Some(Verification::verified()))
                 }
-                None => {
+                Some((current, id)) => {
+                    let mapped = Verification::mapped(
+                        symbol.as_str(),
+                        current.as_str(),
+                        resolver.is_previous(symbol.as_str()),
+                    );
                     self.note(
                         row,
                         raw,
-                        DiagnosticKind::UnknownSymbol,
+                        DiagnosticKind::Alias,
+                        mapped.note.clone().unwrap_or_default(),
+                        Some(current.to_string()),
+                    );
+                    (current, Some(id), Some(mapped))
+                }
+                None => {
+                    let reason = if resolver.is_complete() {
+                        UnverifiedReason::UnknownToHgnc
+                    } else {
+                        UnverifiedReason::DirectoryIncomplete
+                    };
+                    let unverified = Verification::unverified(symbol.as_str(), reason);
+                    self.note_why(
+                        row,
+                        raw,
+                        DiagnosticKind::Unverified,
                         format!(
-                            "{symbol} is not a known HGNC symbol, alias or previous symbol; it \
-                             was kept"
+                            "UNVERIFIED: {}; it was kept",
+                            unverified.note.clone().unwrap_or_default()
                         ),
                         None,
+                        Some(reason),
                     );
-                    (symbol, None)
+                    (symbol, None, Some(unverified))
                 }
             },
         };
@@ -94,6 +120,7 @@ impl Collector<'_> {
             symbol,
             hgnc_id,
             row: Some(row),
+            verification,
         });
     }
 
@@ -329,5 +356,6 @@ fn file_note(kind: DiagnosticKind, message: String) -> Diagnostic {
         kind,
         message,
         suggestion: None,
+        reason: None,
     }
 }

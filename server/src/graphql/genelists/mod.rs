@@ -30,9 +30,7 @@ use crate::services::merge::PanelLoader;
 use crate::services::{downloads, merge, uploads};
 
 fn resolver(ctx: &Context<'_>) -> Option<Arc<dyn SymbolResolver>> {
-    ctx.data_opt::<Arc<dyn SymbolResolver>>()
-        .filter(|r| r.is_complete())
-        .cloned()
+    ctx.data_opt::<Arc<dyn SymbolResolver>>().cloned()
 }
 
 fn loader<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn PanelLoader> {

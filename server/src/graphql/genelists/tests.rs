@@ -123,7 +123,7 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
         .collect();
     assert_eq!(
         kinds,
-        ["UNKNOWN_SYMBOL", "NORMALISED", "ALIAS", "UNKNOWN_SYMBOL"],
+        ["UNVERIFIED", "NORMALISED", "ALIAS", "UNVERIFIED"],
         "{body}"
     );
     let id = list["id"].as_str().unwrap().to_owned();

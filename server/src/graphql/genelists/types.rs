@@ -8,7 +8,10 @@ use shared::merge::{
     SourceSummary,
 };
 use shared::upload::{Diagnostic, DiagnosticKind, ListGene};
-use shared::{Confidence, ConfidenceCounts, EntityType, Locus, Source};
+use shared::{
+    Confidence, ConfidenceCounts, EntityType, Locus, Source, UnverifiedReason, Verification,
+    VerificationStatus,
+};
 
 use crate::services::downloads::Download;
 use crate::services::uploads::UploadView;
@@ -28,6 +31,30 @@ pub struct UploadDiagnostic {
     pub message: String,
     /// The probable intended gene, or how to fix the value.
     pub suggestion: Option<String>,
+    /// `UNVERIFIED`: whether the symbol is unknown to HGNC or the gene directory is still
+    /// incomplete.
+    pub reason: Option<UnverifiedReason>,
+}
+
+/// How a gene symbol was checked against the gene directory (the genes of every PanelApp
+/// panel the server has read, with their aliases and previous symbols).
+#[derive(SimpleObject, Clone)]
+pub struct GeneVerification {
+    pub status: VerificationStatus,
+    /// Set when `status` is `UNVERIFIED`.
+    pub reason: Option<UnverifiedReason>,
+    /// In words: `MLL2 → KMT2D (previous symbol)`, or why the symbol is unverified.
+    pub note: Option<String>,
+}
+
+impl From<&Verification> for GeneVerification {
+    fn from(v: &Verification) -> Self {
+        Self {
+            status: v.status,
+            reason: v.reason,
+            note: v.note.clone(),
+        }
+    }
 }
 
 impl From<&Diagnostic> for UploadDiagnostic {
@@ -38,6 +65,7 @@ impl From<&Diagnostic> for UploadDiagnostic {
             kind: d.kind,
             message: d.message.clone(),
             suggestion: d.suggestion.clone(),
+            reason: d.reason,
         }
     }
 }
@@ -48,6 +76,9 @@ pub struct UploadedGene {
     pub symbol: String,
     pub hgnc_id: Option<String>,
     pub row: Option<i32>,
+    /// Whether the symbol is a verified HGNC symbol, was mapped from an alias or previous
+    /// symbol, or is unverified.
+    pub verification: GeneVerification,
 }
 
 impl From<&ListGene> for UploadedGene {
@@ -56,6 +87,7 @@ impl From<&ListGene> for UploadedGene {
             symbol: g.symbol.to_string(),
             hgnc_id: g.hgnc_id.map(|h| h.to_string()),
             row: g.row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+            verification: GeneVerification::from(&g.verification()),
         }
     }
 }
@@ -191,6 +223,9 @@ pub struct MergedGeneOut {
     pub conflicts: Vec<ConflictOut>,
     pub grch37: Option<LocusOut>,
     pub grch38: Option<LocusOut>,
+    /// Whether the symbol is verified: genes of PanelApp panels are; genes only in uploads
+    /// are as the upload's check found (`UNVERIFIED` ones need checking).
+    pub verification: GeneVerification,
 }
 
 pub(crate) fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneSourceOut {
@@ -227,6 +262,7 @@ fn merged_gene(result: &MergeResult<'_>, g: &MergedGene<'_>) -> MergedGeneOut {
         conflicts: g.conflicts.iter().map(ConflictOut::from).collect(),
         grch37: g.grch37.as_ref().map(LocusOut::from),
         grch38: g.grch38.as_ref().map(LocusOut::from),
+        verification: GeneVerification::from(&g.verification),
     }
 }
 

@@ -146,6 +146,7 @@ impl SavedPanelMutation {
                     .into_iter()
                     .map(|g| g.into_added_gene("genes", &user.username))
                     .collect::<Result<Vec<_>, _>>()?;
+                let genes = verified(ctx, genes);
                 let kind = if genes.is_empty() { "empty" } else { "genes" };
                 (genes, kind, serde_json::json!([]), Vec::new())
             }
@@ -183,6 +184,7 @@ impl SavedPanelMutation {
             .into_iter()
             .map(|g| g.into_added_gene("addGenes", &user.username))
             .collect::<Result<Vec<_>, _>>()?;
+        let add = verified(ctx, add);
         let metadata = input.metadata.unwrap_or_default();
         let edit = Edit {
             based_on: input.based_on_version,
@@ -407,4 +409,17 @@ impl SavedPanelMutation {
         .await?;
         Ok(row.into())
     }
+}
+
+/// Genes added by hand, checked against the gene directory (aliases mapped, unknown symbols
+/// marked UNVERIFIED).
+fn verified(
+    ctx: &Context<'_>,
+    mut genes: Vec<shared::saved::SavedGene>,
+) -> Vec<shared::saved::SavedGene> {
+    let resolver = ctx.data_opt::<std::sync::Arc<dyn crate::genelists::upload::SymbolResolver>>();
+    for gene in &mut genes {
+        crate::genelists::verify::verify_added(gene, resolver.map(|r| r.as_ref()));
+    }
+    genes
 }

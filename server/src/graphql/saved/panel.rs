@@ -136,6 +136,22 @@ impl SavedPanel {
         Ok(super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?)
     }
 
+    /// Genes of a version (default: the current one) whose symbol is `UNVERIFIED`: unknown
+    /// to HGNC or not in the gene directory when they were added. A panel with any says so
+    /// at the top.
+    async fn unverified_genes(
+        &self,
+        ctx: &Context<'_>,
+        version: Option<i32>,
+    ) -> Result<Vec<PanelGene>> {
+        let number = version.unwrap_or(self.row.current_version);
+        let genes = super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?;
+        Ok(genes
+            .into_iter()
+            .filter(|g| g.verification.status == shared::VerificationStatus::Unverified)
+            .collect())
+    }
+
     /// What changed between two versions (either order).
     async fn diff(&self, ctx: &Context<'_>, from: i32, to: i32) -> Result<PanelDiff> {
         Ok(saved::version_diff(ctx.state(), self.row.id, from, to)

@@ -12,7 +12,7 @@ use shared::{ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermis
 
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, gene_source};
+use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, GeneVerification, gene_source};
 use crate::saved::{self, access::Access, changes};
 
 /// A gene of a saved panel version.
@@ -43,6 +43,9 @@ pub struct PanelGene {
     pub conflicts: Vec<ConflictOut>,
     /// False for genes saved before their sources were recorded.
     pub sources_recorded: bool,
+    /// How the symbol was checked against the gene directory when it was added, kept with
+    /// the version (`UNVERIFIED` genes need checking before the panel is used).
+    pub verification: GeneVerification,
 }
 
 impl PanelGene {
@@ -117,6 +120,7 @@ impl From<&SavedGene> for PanelGene {
             source_details: Vec::new(),
             conflicts: g.conflicts.iter().map(ConflictOut::from).collect(),
             sources_recorded: g.has_provenance(),
+            verification: GeneVerification::from(&g.verification()),
         }
     }
 }

@@ -24,6 +24,19 @@ fn genes_key(source: Source, symbol: &str) -> String {
     format!("{PREFIX}genes:{}:{symbol}", source.prefix())
 }
 
+/// PanelApp's hits, plus the cached panels' hits for panels PanelApp's answer lacks (a
+/// cached gene search older than a panel read since).
+fn with_local(mut remote: Vec<PanelGeneHit>, local: Vec<PanelGeneHit>) -> Vec<PanelGeneHit> {
+    for hit in local {
+        // The snapshot's panels may be old versions; PanelApp's answer is newer.
+        if hit.origin != DataOrigin::Snapshot && !remote.iter().any(|r| r.panel_id == hit.panel_id)
+        {
+            remote.push(hit);
+        }
+    }
+    remote
+}
+
 fn with_origin(mut hits: Vec<PanelGeneHit>, origin: DataOrigin) -> Vec<PanelGeneHit> {
     for h in &mut hits {
         h.origin = origin;
@@ -31,11 +44,41 @@ fn with_origin(mut hits: Vec<PanelGeneHit>, origin: DataOrigin) -> Vec<PanelGene
     hits
 }
 
+/// How one instance answered a gene look-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceAnswer {
+    pub source: Source,
+    /// Where the answer came from; `Unavailable` when there was none.
+    pub origin: DataOrigin,
+    /// Whether the answer covers every panel of the instance (PanelApp's gene search, fresh
+    /// or cached, or a complete gene directory); false when only some cached panels were
+    /// searched.
+    pub complete: bool,
+    /// Why the answer is partial or missing, in words.
+    pub reason: Option<String>,
+}
+
+/// A gene look-up: the panels found and how each instance answered.
+#[derive(Debug, Clone)]
+pub struct GeneLookup {
+    /// The current symbol looked up (an alias or previous symbol is mapped first).
+    pub symbol: String,
+    pub hits: Vec<PanelGeneHit>,
+    pub answers: Vec<SourceAnswer>,
+}
+
 impl PanelAppService {
     // ---- genes ----
 
     /// Panels listing `symbol` (a current symbol, alias or previous symbol) in both instances.
     pub async fn panels_by_gene(self: &Arc<Self>, symbol: &str) -> AppResult<Vec<PanelGeneHit>> {
+        Ok(self.gene_lookup(symbol).await?.hits)
+    }
+
+    /// Panels listing `symbol` in both instances, and per instance whether it answered and
+    /// from where. The gene directory of cached panels is searched first; PanelApp's gene
+    /// search (cached, or asked) adds the panels not cached here.
+    pub async fn gene_lookup(self: &Arc<Self>, symbol: &str) -> AppResult<GeneLookup> {
         use crate::genelists::upload::SymbolResolver;
         let wanted = symbol.trim().to_ascii_uppercase();
         if wanted.is_empty()
@@ -50,30 +93,91 @@ impl PanelAppService {
             .genes
             .resolve(&wanted)
             .map_or_else(|| wanted.clone(), |(s, _)| s.as_str().to_owned());
-        let mut all = Vec::new();
+        let mut hits = Vec::new();
+        let mut answers = Vec::new();
         for source in Source::ALL {
-            all.extend(
-                self.gene_hits_of(*source, &current, &wanted)
-                    .await?
-                    .iter()
-                    .cloned(),
-            );
+            let (found, answer) = self.gene_hits_of(*source, &current, &wanted).await;
+            hits.extend(found);
+            answers.push(answer);
         }
-        Ok(all)
+        Ok(GeneLookup {
+            symbol: current,
+            hits,
+            answers,
+        })
     }
 
-    /// PanelApp's answer for `current` in one instance, through the shared cache (fresh:
-    /// served; stale: served and refreshed in the background; absent: fetched). Without
-    /// PanelApp or a cached answer: what the cached panels and the snapshot say.
+    /// One instance's answer: the cached panels' hits, with PanelApp's gene search for
+    /// `current` (through the shared cache: fresh served; stale served and refreshed in the
+    /// background; absent asked) adding the panels not cached here.
     async fn gene_hits_of(
         self: &Arc<Self>,
         source: Source,
         current: &str,
         asked: &str,
-    ) -> AppResult<Arc<Vec<PanelGeneHit>>> {
+    ) -> (Vec<PanelGeneHit>, SourceAnswer) {
+        let local = self.local_hits(source, current, asked);
+        let directory_complete = self.genes.complete_since(source).is_some();
+        let answer = |origin, complete, reason: Option<String>| SourceAnswer {
+            source,
+            origin,
+            complete,
+            reason,
+        };
         if self.snapshot_only {
-            return Ok(Arc::new(self.local_hits(source, current, asked)));
+            return (
+                local,
+                answer(DataOrigin::Snapshot, directory_complete, None),
+            );
         }
+        let upstream = self.upstream_hits(source, current, asked).await;
+        match upstream {
+            Ok((remote, origin)) => (with_local(remote, local), answer(origin, true, None)),
+            Err(e) if local.is_empty() && !directory_complete => (
+                Vec::new(),
+                answer(
+                    DataOrigin::Unavailable,
+                    false,
+                    Some(format!(
+                        "{} unreachable, no cached answer ({})",
+                        source.display_name(),
+                        e.message
+                    )),
+                ),
+            ),
+            Err(e) => {
+                let origin = if local.iter().all(|h| h.origin == DataOrigin::Snapshot) {
+                    DataOrigin::Snapshot
+                } else {
+                    DataOrigin::StaleCache
+                };
+                let reason = if directory_complete {
+                    format!(
+                        "{} unreachable ({}); answered from the gene directory, which holds \
+                         every panel",
+                        source.display_name(),
+                        e.message
+                    )
+                } else {
+                    format!(
+                        "{} unreachable ({}); answered from the cached panels only, other \
+                         panels may list the gene",
+                        source.display_name(),
+                        e.message
+                    )
+                };
+                (local, answer(origin, directory_complete, Some(reason)))
+            }
+        }
+    }
+
+    /// PanelApp's gene search for `current`: cached (fresh or stale) or asked now.
+    async fn upstream_hits(
+        self: &Arc<Self>,
+        source: Source,
+        current: &str,
+        asked: &str,
+    ) -> AppResult<(Vec<PanelGeneHit>, DataOrigin)> {
         self.follow_invalidation(source).await;
         let key = genes_key(source, current);
         if let Some(cached) = self
@@ -104,17 +208,17 @@ impl PanelAppService {
             } else {
                 DataOrigin::StaleCache
             };
-            return Ok(Arc::new(with_origin(cached.hits, origin)));
+            return Ok((with_origin(cached.hits, origin), origin));
         }
         match self
             .fetch_gene_hits(source, current.to_owned(), asked.to_owned())
             .await
         {
-            Ok(h) => Ok(h),
-            Err(e) if e.code == shared::ErrorCode::NotFound => Ok(Arc::default()),
+            Ok(h) => Ok((h.as_ref().clone(), DataOrigin::Live)),
+            Err(e) if e.code == shared::ErrorCode::NotFound => Ok((Vec::new(), DataOrigin::Live)),
             Err(e) => {
                 tracing::warn!(error = %e.message, "PanelApp gene search failed; answering from cached panels");
-                Ok(Arc::new(self.local_hits(source, current, asked)))
+                Err(e)
             }
         }
     }

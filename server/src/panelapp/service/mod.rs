@@ -27,6 +27,7 @@ use shared::{Confidence, EntityType, PanelData, PanelVersion, Source};
 
 mod catalogue;
 mod counts;
+mod directory;
 mod gene_search;
 mod panels;
 mod store;
@@ -41,6 +42,8 @@ use crate::backend::Cache;
 use crate::backend::bounded::BoundedLru;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
+pub use directory::DirectoryProgress;
+pub use gene_search::{GeneLookup, SourceAnswer};
 use store::{Lease, PREFIX, Store};
 
 /// After a failed refresh, background refreshes of that source wait this long.
@@ -155,6 +158,12 @@ pub struct PanelAppService {
     snapshot_counts: std::sync::OnceLock<counts::SnapshotCounts>,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
     started: tokio::sync::watch::Sender<bool>,
+    /// `GENE_DIRECTORY_SYNC_INTERVAL` (`None`: no background sync).
+    directory_sync_interval: Option<Duration>,
+    /// `GENE_DIRECTORY_SYNC_CONCURRENCY`.
+    directory_sync_concurrency: usize,
+    /// This instance's view of the background sync, per source.
+    directory: Mutex<HashMap<Source, DirectoryProgress>>,
 }
 
 /// A value and when it was fetched.
@@ -256,6 +265,9 @@ impl PanelAppService {
             counts_wake: Arc::default(),
             snapshot_counts: std::sync::OnceLock::new(),
             started: tokio::sync::watch::Sender::new(false),
+            directory_sync_interval: p.directory_sync_interval,
+            directory_sync_concurrency: p.directory_sync_concurrency,
+            directory: Mutex::default(),
         });
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
@@ -533,6 +545,7 @@ impl crate::services::merge::PanelLoader for Arc<PanelAppService> {
             DataOrigin::Cache => "cache".to_owned(),
             DataOrigin::StaleCache => format!("stale cache {}", r.data_date.format("%Y-%m-%d")),
             DataOrigin::Snapshot => format!("snapshot {}", r.data_date.format("%Y-%m-%d")),
+            DataOrigin::Unavailable => "unavailable".to_owned(),
         };
         Ok(crate::services::merge::LoadedPanel {
             data: r.data,

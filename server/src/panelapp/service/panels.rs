@@ -76,6 +76,47 @@ impl PanelAppService {
         }
     }
 
+    /// [`Self::panel`] for the API: "not there" is `NOT_FOUND` naming the panel and version,
+    /// but a panel the catalogue lists whose details could not be loaded is
+    /// `UPSTREAM_UNAVAILABLE` with the reason, never "no such panel".
+    pub async fn panel_or_why(
+        self: &Arc<Self>,
+        source: Source,
+        id: u32,
+        version: Option<PanelVersion>,
+    ) -> AppResult<PanelResult> {
+        let what = match version {
+            Some(v) => format!("{} panel {id} version {v}", source.display_name()),
+            None => format!("{} panel {id}", source.display_name()),
+        };
+        match self.panel(source, id, version).await {
+            Ok(r) => Ok(r),
+            Err(e) if e.code == shared::ErrorCode::NotFound => {
+                let listed = self
+                    .catalogue(source)
+                    .await
+                    .ok()
+                    .and_then(|(c, _)| c.get(id).map(|p| p.version));
+                match listed {
+                    Some(listed) if version.is_none_or(|v| v == listed) => Err(AppError::upstream(
+                        instance_name(source),
+                        format!(
+                            "panel {id} is listed in the catalogue, but its details could not \
+                             be loaded (PanelApp answered: {}); retry later",
+                            e.message
+                        ),
+                    )
+                    .with("reason", e.message)),
+                    _ => Err(AppError::not_found(what)),
+                }
+            }
+            Err(e) => {
+                let reason = e.message.clone();
+                Err(e.with("reason", reason))
+            }
+        }
+    }
+
     /// The current version of a panel as last learnt: this process's copy when fresh,
     /// otherwise the cache's (another instance may have checked since), whichever is newer.
     async fn current_of(&self, source: Source, id: u32) -> Option<Current> {
@@ -99,7 +140,7 @@ impl PanelAppService {
     }
 
     /// A parsed panel version: this process's copy, or the cache's.
-    async fn cached_version(
+    pub(super) async fn cached_version(
         &self,
         source: Source,
         id: u32,

@@ -1,6 +1,7 @@
 //! `/admin/panelapp`: where each PanelApp instance's data comes from right now (live, cache,
-//! stale cache or snapshot, with dates), whether the gene directory holds every panel (so uploads
-//! can flag unknown symbols), and refreshing an instance's cached data.
+//! stale cache or snapshot, with dates), how complete the gene directory is (the background
+//! sync's progress: panels read of the catalogue, running or not, last complete sync), and
+//! refreshing an instance's cached data.
 
 use leptos::prelude::*;
 use shared::Source;
@@ -15,6 +16,37 @@ use crate::queries::{
 use crate::time::MaybeTime;
 
 type InstanceRow = panel_app_admin_status::PanelAppAdminStatusPanelAppStatus;
+type DirectoryStatus = panel_app_admin_status::PanelAppAdminStatusPanelAppStatusGeneDirectory;
+
+/// The gene directory's state in words: complete or not, and the sync's progress.
+fn directory_progress(d: &DirectoryStatus) -> String {
+    let progress = if d.running {
+        format!(
+            "syncing: {} of {} panels read",
+            d.panels_read,
+            if d.panels_total > 0 {
+                d.panels_total.to_string()
+            } else {
+                "?".to_owned()
+            }
+        )
+    } else if d.complete {
+        "complete".to_owned()
+    } else if d.panels_total > 0 {
+        format!(
+            "incomplete: {} of {} panels read",
+            d.panels_read, d.panels_total
+        )
+    } else if d.automatic {
+        "incomplete: the first sync has not run yet".to_owned()
+    } else {
+        "incomplete: automatic sync is off (GENE_DIRECTORY_SYNC_INTERVAL)".to_owned()
+    };
+    match &d.last_error {
+        Some(error) if !d.running => format!("{progress} (last run stopped: {error})"),
+        _ => progress,
+    }
+}
 
 /// What a refresh of `source` (both instances when `None`) did, in words.
 fn refreshed(source: Option<Source>) -> String {
@@ -46,6 +78,13 @@ pub fn AdminPanelAppPage() -> impl IntoView {
     });
     let row = move |instance: InstanceRow| {
         let source = instance.source;
+        let directory = instance.gene_directory;
+        let progress_text = directory_progress(&directory);
+        let (read, total) = (directory.panels_read, directory.panels_total.max(1));
+        let running = directory.running.then(|| {
+            view! { <progress max=total.to_string() value=read.to_string()></progress> }
+        });
+        let last_complete = directory.last_complete_sync;
         view! {
             <tr class="panelapp-row" data-source=source.as_str()>
                 <th scope="row">{source.display_name()}</th>
@@ -55,7 +94,13 @@ pub fn AdminPanelAppPage() -> impl IntoView {
                 <td><MaybeTime at=instance.data_date none="—" /></td>
                 <td class="panelapp-count">{instance.panel_count}</td>
                 <td>{instance.snapshot_date.unwrap_or_else(|| "—".to_owned())}</td>
-                <td><MaybeTime at=instance.genes_complete_date none="not yet (run a full sync)" /></td>
+                <td class="panelapp-directory">
+                    <span class="panelapp-directory-progress">{progress_text}</span>
+                    {running}
+                </td>
+                <td class="panelapp-directory-complete">
+                    <MaybeTime at=last_complete none="not yet" />
+                </td>
                 <td class="actions">
                     <button
                         type="button"
@@ -75,9 +120,11 @@ pub fn AdminPanelAppPage() -> impl IntoView {
         <p class="muted">
             "Panels are cached and re-read from PanelApp when their time to live has passed. "
             "Refreshing marks an instance's cached data stale and fetches its catalogue now; if "
-            "PanelApp can not be reached, the cached data keeps being served. Uploaded gene lists are "
-            "checked against every gene in PanelApp once the gene directory is complete: run "
-            <code>"panelmerge panelapp sync"</code> " on the server to fill it."
+            "PanelApp can not be reached, the cached data keeps being served. The server reads every "
+            "panel into its gene directory by itself, on start and then on a schedule "
+            "(GENE_DIRECTORY_SYNC_INTERVAL), a few panels at a time. Uploaded and hand-added "
+            "symbols are checked against it; until it is complete, a symbol it does not know is "
+            "marked UNVERIFIED (directory incomplete) rather than unknown to HGNC."
         </p>
         {outcome(result)}
         <Loaded
@@ -94,7 +141,7 @@ pub fn AdminPanelAppPage() -> impl IntoView {
                     })}
                     <Table
                         id="panelapp-status"
-                        headers=&["Instance", "Data from", "Fetched", "Panels", "Fallback snapshot", "Gene directory complete", "Actions"]
+                        headers=&["Instance", "Data from", "Fetched", "Panels", "Fallback snapshot", "Gene directory", "Last complete sync", "Actions"]
                     >
                         {data.panel_app_status.into_iter().map(row).collect_view()}
                     </Table>

@@ -8,9 +8,7 @@ use super::panel_href;
 use crate::api::graphql;
 use crate::components::Loaded;
 use crate::pages::saved::common::confidence_badge;
-use crate::pages::workbench::ops::{
-    GeneSuggestions, PanelsByGene, gene_suggestions, panels_by_gene,
-};
+use crate::pages::workbench::ops::{GeneLookup, GeneSuggestions, gene_lookup, gene_suggestions};
 use crate::panelapp_status::results_notice;
 
 /// Suggestions asked for once the prefix has this many characters.
@@ -42,9 +40,9 @@ pub fn GeneSearch() -> impl IntoView {
         let symbol = symbol.get();
         async move {
             match symbol {
-                Some(symbol) => graphql::<PanelsByGene>(panels_by_gene::Variables { symbol })
+                Some(symbol) => graphql::<GeneLookup>(gene_lookup::Variables { symbol })
                     .await
-                    .map(|d| Some(d.panels_by_gene)),
+                    .map(|d| Some(d.gene_lookup)),
                 None => Ok(None),
             }
         }
@@ -89,17 +87,57 @@ pub fn GeneSearch() -> impl IntoView {
                 resource=hits
                 loading="Finding panels…"
                 error="The panels listing this gene could not be found."
-                view=move |hits| hits.map(|hits| view! { <GeneHits hits /> })
+                view=move |found| found.map(|found| view! { <GeneHits found /> })
             />
         </section>
     }
 }
 
+/// What the look-up could not say, in words: one sentence per instance that did not answer
+/// ("the gene look-up is unavailable right now (PanelApp UK unreachable, no cached answer)") or
+/// answered from some cached panels only.
+fn unanswered(sources: &[gene_lookup::GeneLookupGeneLookupSources]) -> Vec<String> {
+    sources
+        .iter()
+        .filter_map(|s| {
+            let name = s.source.display_name();
+            if !s.answered {
+                Some(format!(
+                    "The gene look-up is unavailable right now ({name} unreachable, no cached \
+                     answer)."
+                ))
+            } else if !s.complete {
+                Some(format!(
+                    "{name} could not be asked; only the panels cached here were searched, \
+                     other panels may list this gene."
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 #[component]
-fn GeneHits(hits: Vec<panels_by_gene::PanelsByGenePanelsByGene>) -> impl IntoView {
+fn GeneHits(found: gene_lookup::GeneLookupGeneLookup) -> impl IntoView {
+    let missing = unanswered(&found.sources);
+    let all_answered = found.sources.iter().all(|s| s.answered);
+    let warnings = (!missing.is_empty()).then(|| {
+        let items = missing
+            .into_iter()
+            .map(|m| view! { <li>{m}</li> })
+            .collect_view();
+        view! {
+            <ul class="notice" role="status" id="gene-hits-unavailable">{items}</ul>
+        }
+    });
+    let hits = found.hits;
     if hits.is_empty() {
-        return view! { <p class="muted" id="gene-hits-none">"No panel lists this gene."</p> }
-            .into_any();
+        // "No panel lists this gene" only when every instance answered.
+        let none = all_answered.then(|| {
+            view! { <p class="muted" id="gene-hits-none">"No panel lists this gene."</p> }
+        });
+        return view! { {warnings} {none} }.into_any();
     }
     let notice = hits
         .iter()
@@ -136,6 +174,7 @@ fn GeneHits(hits: Vec<panels_by_gene::PanelsByGenePanelsByGene>) -> impl IntoVie
         })
         .collect_view();
     view! {
+        {warnings}
         {notice}
         <p class="muted" id="gene-hits-total">{total}</p>
         <div class="table-wrap">

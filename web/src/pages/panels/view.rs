@@ -7,11 +7,12 @@ use leptos_router::hooks::use_params_map;
 use shared::{Confidence, EntityType};
 
 use super::source_from_path;
-use crate::api::graphql;
+use crate::api::{ApiError, graphql};
 use crate::components::Loaded;
 use crate::pages::saved::common::{confidence_badge, entity_label};
 use crate::pages::workbench::ops::{PanelDetail, panel_detail};
 use crate::pages::workbench::state::{panel_data, use_workbench};
+use shared::ErrorCode;
 use shared::merge::SelectionFilter;
 
 type Panel = panel_detail::PanelDetailPanel;
@@ -28,13 +29,22 @@ pub fn PanelViewPage() -> impl IntoView {
         let id = params.read().get("id").and_then(|i| i.parse::<i64>().ok());
         async move {
             match (source, id) {
-                (Some(source), Some(id)) => graphql::<PanelDetail>(panel_detail::Variables {
+                (Some(source), Some(id)) => match graphql::<PanelDetail>(panel_detail::Variables {
                     source,
                     id,
                     version: None,
                 })
                 .await
-                .map(|d| d.panel),
+                {
+                    Ok(d) => Ok(d.panel),
+                    // Only a panel PanelApp does not have is "no such panel"; one whose
+                    // details could not be loaded is an error with its reason and a retry.
+                    Err(ApiError::Graphql {
+                        code: Some(ErrorCode::NotFound),
+                        ..
+                    }) => Ok(None),
+                    Err(e) => Err(e),
+                },
                 _ => Ok(None),
             }
         }
@@ -43,7 +53,7 @@ pub fn PanelViewPage() -> impl IntoView {
         <Loaded
             resource=panel
             loading="Loading the panel…"
-            error="The panel could not be loaded."
+            error="This panel could not be loaded — retry."
             view=move |panel| match panel {
                 Some(panel) => view! { <PanelEntities panel /> }.into_any(),
                 None => view! { <p>"There is no such panel."</p> }.into_any(),

@@ -206,6 +206,39 @@ pub fn confidence_badge(confidence: Option<Confidence>) -> AnyView {
     }
 }
 
+/// How a gene symbol was checked, as a badge: `UNVERIFIED` (with why) and `ALIAS_MAPPED`
+/// (with the mapping, e.g. "MLL2 → KMT2D (previous symbol)") are shown; verified symbols get
+/// nothing.
+pub fn verification_badge(
+    status: shared::VerificationStatus,
+    note: Option<String>,
+) -> Option<AnyView> {
+    match status {
+        shared::VerificationStatus::Verified => None,
+        shared::VerificationStatus::AliasMapped => Some(
+            view! {
+                <span class="verification verification-mapped" data-status=status.as_str()>
+                    {note.unwrap_or_else(|| "alias mapped".to_owned())}
+                </span>
+            }
+            .into_any(),
+        ),
+        shared::VerificationStatus::Unverified => Some(
+            view! {
+                <span
+                    class="verification verification-unverified"
+                    data-status=status.as_str()
+                    title=note.clone().unwrap_or_default()
+                >
+                    "UNVERIFIED"
+                </span>
+                {note.map(|n| view! { <small class="verification-note">{n}</small> })}
+            }
+            .into_any(),
+        ),
+    }
+}
+
 pub fn status_label(status: PanelStatus) -> &'static str {
     match status {
         PanelStatus::Active => "Active",

@@ -8,7 +8,7 @@ use shared::saved::{GeneDiff, GeneField, SavedGene, canonical, diff};
 
 use super::common::{
     DiffList, FieldLine, GeneParts, RATING_CUSTOM, RATING_PANELAPP, SaveError, confidence_badge,
-    entity_label, parse_symbols, to_saved_gene,
+    entity_label, parse_symbols, to_saved_gene, verification_badge,
 };
 use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
@@ -57,6 +57,11 @@ fn described_sources(gene: &Gene) -> Vec<String> {
 /// The API gene as a record of the shared diff.
 pub fn convert(gene: Gene) -> Option<SavedGene> {
     let sources = described_sources(&gene);
+    let verification = shared::Verification {
+        status: gene.verification.status,
+        reason: gene.verification.reason,
+        note: gene.verification.note.clone(),
+    };
     to_saved_gene(GeneParts {
         symbol: gene.symbol,
         entity_type: gene.entity_type,
@@ -69,6 +74,10 @@ pub fn convert(gene: Gene) -> Option<SavedGene> {
         evidence: gene.evidence,
         sources,
         notes: gene.notes,
+    })
+    .map(|mut g| {
+        g.verification = Some(verification);
+        g
     })
 }
 
@@ -397,9 +406,14 @@ fn gene_row(gene: SavedGene, edit: bool, draft: RwSignal<Vec<SavedGene>>) -> imp
             </td>
         }
     });
+    let verification = gene
+        .verification
+        .clone()
+        .and_then(|v| verification_badge(v.status, v.note));
+    let status = gene.verification.as_ref().map_or("", |v| v.status.as_str());
     view! {
-        <tr data-symbol=gene.symbol.to_string()>
-            <th scope="row">{gene.symbol.to_string()}</th>
+        <tr data-symbol=gene.symbol.to_string() data-verification=status>
+            <th scope="row">{gene.symbol.to_string()} {verification}</th>
             <td>{entity_label(gene.entity_type)}</td>
             <td>{gene.hgnc_id.map(|h| h.to_string()).unwrap_or_default()}</td>
             <td>{rating}</td>

@@ -7,7 +7,7 @@ use graphql_client::GraphQLQuery;
 
 pub use shared::{
     Confidence, EntityType, ExportFormat, PanelStatus, SavedPanelSourceType, SharePermission,
-    TeamRole, Visibility,
+    TeamRole, UnverifiedReason, VerificationStatus, Visibility,
 };
 
 /// Which saved panels a listing covers.
@@ -52,6 +52,8 @@ pub type DateTime = String;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -76,6 +78,8 @@ pub struct SavedPanels;
     extern_enums(
         "SavedPanelSourceType",
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -99,6 +103,8 @@ pub struct SavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -122,6 +128,8 @@ pub struct SavedPanelShares;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -145,6 +153,8 @@ pub struct SavedPanelDiff;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -168,6 +178,8 @@ pub struct SharedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -191,6 +203,8 @@ pub struct CreateSavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -214,6 +228,8 @@ pub struct UpdateSavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -237,6 +253,8 @@ pub struct RestoreVersion;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -260,6 +278,8 @@ pub struct SetSavedPanelStatus;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -283,6 +303,8 @@ pub struct SharePanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -306,6 +328,8 @@ pub struct RevokeShare;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -329,6 +353,8 @@ pub struct ShareableUsers;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -352,6 +378,8 @@ pub struct ExportSavedPanel;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -375,6 +403,8 @@ pub struct MyTeams;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -398,6 +428,8 @@ pub struct CreateTeam;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -421,6 +453,8 @@ pub struct AddTeamMember;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -444,6 +478,8 @@ pub struct RemoveTeamMember;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -467,6 +503,8 @@ pub struct DeleteTeam;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -490,6 +528,8 @@ pub struct SavedPanelUpstream;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -513,6 +553,8 @@ pub struct ApplyUpstreamUpdate;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",
@@ -536,6 +578,8 @@ pub struct SavedPanelComments;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "EntityType",
         "ExportFormat",
         "PanelStatus",

@@ -54,12 +54,43 @@ fn PanelLoader() -> impl IntoView {
     }
 }
 
+/// The notice at the top of a panel with genes whose symbol is not verified.
+fn unverified_notice(genes: &[super::genes::Gene]) -> Option<AnyView> {
+    let unverified: Vec<&str> = genes
+        .iter()
+        .filter(|g| g.verification.status == shared::VerificationStatus::Unverified)
+        .map(|g| g.symbol.as_str())
+        .collect();
+    if unverified.is_empty() {
+        return None;
+    }
+    let (count, verb) = if unverified.len() == 1 {
+        ("1 gene".to_owned(), "is")
+    } else {
+        (format!("{} genes", unverified.len()), "are")
+    };
+    Some(
+        view! {
+            <p class="notice" role="alert" id="unverified-notice">
+                {format!(
+                    "This panel has UNVERIFIED gene symbols: {count} {verb} not a known HGNC \
+                     symbol, or not in the gene directory when added ({}). Check them before \
+                     using the panel.",
+                    unverified.join(", ")
+                )}
+            </p>
+        }
+        .into_any(),
+    )
+}
+
 #[component]
 fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>) -> impl IntoView {
     let current = panel.current_version;
     let shown = viewing.get_untracked().unwrap_or(current);
     let is_current = shown == current;
     let tags = panel.tags.join(", ");
+    let unverified = unverified_notice(&panel.genes);
     let old_notice = (!is_current).then(|| {
         view! {
             <div class="notice" role="status" id="old-version-notice">
@@ -112,6 +143,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
             <Time at=panel.updated_at.clone() />
             {source}
         </p>
+        {unverified}
         {(!tags.is_empty()).then(|| view! { <p class="tags">{format!("Tags: {tags}")}</p> })}
         {old_notice}
         {(!panel.can_edit)

@@ -14,7 +14,7 @@ use super::ops::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge}
 use super::state::use_workbench;
 use super::venn::{Venn, region_counts};
 use crate::api::{ApiError, graphql};
-use crate::pages::saved::common::{confidence_badge, navigate_to};
+use crate::pages::saved::common::{confidence_badge, navigate_to, verification_badge};
 use crate::pages::saved::export::format_label;
 
 /// Rows shown in the table (the downloads have every row).
@@ -120,9 +120,14 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                         .map(|c| c.message.clone())
                         .collect::<Vec<_>>()
                         .join("; ");
+                    let verification =
+                        verification_badge(g.verification.status, g.verification.note.clone());
                     view! {
-                        <tr data-symbol=g.symbol.clone()>
-                            <th scope="row">{g.symbol.clone()}</th>
+                        <tr
+                            data-symbol=g.symbol.clone()
+                            data-verification=g.verification.status.as_str()
+                        >
+                            <th scope="row">{g.symbol.clone()} {verification}</th>
                             <td>{g.hgnc_id.map(|h| h.to_string()).unwrap_or_default()}</td>
                             <td>
                                 <ul class="plain">{sources}</ul>
@@ -174,6 +179,30 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                 </div>
             </div>
             <div class="table-wrap">
+                {move || {
+                    let unverified = merged
+                        .with(|m| {
+                            m.genes
+                                .iter()
+                                .filter(|g| {
+                                    g.verification.status
+                                        == shared::VerificationStatus::Unverified
+                                })
+                                .count()
+                        });
+                    (unverified > 0)
+                        .then(|| {
+                            view! {
+                                <p class="notice" role="status" id="merged-unverified">
+                                    {format!(
+                                        "{unverified} {} UNVERIFIED: not a known HGNC symbol, or \
+                                         not in the gene directory yet. Check before using the list.",
+                                        if unverified == 1 { "gene is" } else { "genes are" },
+                                    )}
+                                </p>
+                            }
+                        })
+                }}
                 <table class="data-table" id="merged-table">
                     <thead>
                         <tr>

@@ -4,7 +4,10 @@
 use graphql_client::GraphQLQuery;
 
 pub use shared::upload::DiagnosticKind;
-pub use shared::{Confidence, EntityType, ExportFormat, PanelStatus, Visibility};
+pub use shared::{
+    Confidence, EntityType, ExportFormat, PanelStatus, UnverifiedReason, VerificationStatus,
+    Visibility,
+};
 
 /// `PanelSource` is the shared `Source`.
 pub type PanelSource = shared::Source;
@@ -24,6 +27,8 @@ pub type DateTime = String;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -45,6 +50,8 @@ pub struct PanelDetail;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -66,6 +73,8 @@ pub struct Uploads;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -87,6 +96,8 @@ pub struct UploadGeneList;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -108,6 +119,8 @@ pub struct RemoveUpload;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -129,6 +142,8 @@ pub struct ExportMerge;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -150,6 +165,8 @@ pub struct SaveMerge;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -161,16 +178,18 @@ pub struct SaveMerge;
 )]
 pub struct Panels;
 
-/// `query PanelsByGene` — the panels listing a gene.
+/// `query GeneLookup` — the panels listing a gene, and how each instance answered.
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../schema.graphql",
-    query_path = "graphql/panels/panels_by_gene.graphql",
+    query_path = "graphql/panels/gene_lookup.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone",
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",
@@ -180,7 +199,7 @@ pub struct Panels;
         "Visibility"
     )
 )]
-pub struct PanelsByGene;
+pub struct GeneLookup;
 
 /// `query GeneSuggestions` — gene symbols for the autocomplete.
 #[derive(GraphQLQuery)]
@@ -192,6 +211,8 @@ pub struct PanelsByGene;
     skip_serializing_none,
     extern_enums(
         "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
         "DataOrigin",
         "DiagnosticKind",
         "EntityType",

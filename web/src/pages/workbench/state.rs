@@ -235,6 +235,7 @@ pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
                 hgnc_id: e.hgnc_id.as_deref().and_then(|h| HgncId::parse(h).ok()),
                 gene_name: None,
                 aliases: Vec::new(),
+                previous_symbols: Vec::new(),
                 omim: Vec::new(),
                 confidence: e.confidence,
                 mode_of_inheritance: e.mode_of_inheritance,
@@ -285,6 +286,11 @@ macro_rules! upload_from {
                     let hgnc = g.hgnc_id.as_deref().and_then(|h| HgncId::parse(h).ok());
                     let mut gene = ListGene::new(symbol, hgnc);
                     gene.row = g.row.and_then(|r| u32::try_from(r).ok());
+                    gene.verification = Some(shared::Verification {
+                        status: g.verification.status,
+                        reason: g.verification.reason,
+                        note: g.verification.note.clone(),
+                    });
                     Some(gene)
                 })
                 .collect();

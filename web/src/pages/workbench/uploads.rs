@@ -201,7 +201,7 @@ pub fn UploadList() -> impl IntoView {
                         .iter()
                         .map(|d| {
                             view! {
-                                <tr>
+                                <tr data-kind=d.kind.clone() data-value=d.value.clone()>
                                     <td>{d.row.map(|r| r.to_string()).unwrap_or_default()}</td>
                                     <td>{d.value.clone()}</td>
                                     <td>{d.kind.clone()}</td>

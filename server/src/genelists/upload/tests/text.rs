@@ -145,7 +145,21 @@ fn the_resolver_maps_aliases_and_flags_unknown_symbols() {
     assert_eq!(p.genes[2].hgnc_id, None);
     let alias = find(&p, DiagnosticKind::Alias);
     assert_eq!(alias[0].suggestion.as_deref(), Some("AARS1"));
-    assert_eq!(find(&p, DiagnosticKind::UnknownSymbol)[0].value, "FOO1");
+    let unverified = find(&p, DiagnosticKind::Unverified);
+    assert_eq!(unverified[0].value, "FOO1");
+    assert_eq!(
+        unverified[0].reason,
+        Some(shared::UnverifiedReason::UnknownToHgnc),
+        "a resolver is complete unless it says otherwise"
+    );
+    assert_eq!(
+        p.genes[2].verification().status,
+        shared::VerificationStatus::Unverified
+    );
+    assert_eq!(
+        alias[0].message, "AARS → AARS1 (alias)",
+        "the mapping and its reason"
+    );
     assert_eq!(
         find(&p, DiagnosticKind::Duplicate)[0].row,
         Some(6),

@@ -89,6 +89,7 @@ async fn post(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flask_env_file_configures_panelmerge() {
+    server::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let text = flask_env();
     std::fs::write(dir.path().join(".env"), &text).unwrap();

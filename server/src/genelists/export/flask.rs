@@ -112,16 +112,17 @@ fn upload_name(label: &str) -> String {
 }
 
 /// The `Combined list` rows: entity name → (panels, list types).
-fn combined_rows(result: &MergeResult<'_>) -> Vec<[String; 3]> {
-    // (uploads after panels, source index) → (panel, list type), per entity name.
-    let mut by_name: BTreeMap<&str, Vec<((bool, usize), usize)>> = BTreeMap::new();
+/// `order` is the source indices in Flask's order (panels by slot, then uploads).
+fn combined_rows(result: &MergeResult<'_>, order: &[usize]) -> Vec<[String; 3]> {
+    let rank = |index: usize| order.iter().position(|i| *i == index).unwrap_or(usize::MAX);
+    // (rank, source index) per entity name.
+    let mut by_name: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
     for gene in &result.genes {
         for s in &gene.sources {
-            let upload = s.kind == SourceKind::Upload;
             by_name
                 .entry(s.entity_name.as_ref())
                 .or_default()
-                .push(((upload, s.source_index), s.source_index));
+                .push((rank(s.source_index), s.source_index));
         }
     }
     let names: Vec<(String, String)> = result.sources.iter().map(flask_source).collect();
@@ -210,6 +211,38 @@ fn source_row(s: &GeneSource<'_>) -> [String; 7] {
     ]
 }
 
+/// The panel sources in the order they were selected (Flask's slots): the order of the loaded
+/// panels when the request carries them (the merge keeps its sources in a canonical order),
+/// else the merge's order (saved panels do not keep the selection order).
+fn panel_order<'a>(request: &'a ExportRequest) -> Vec<&'a SourceSummary> {
+    let panels = || {
+        request
+            .merge
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Panel)
+    };
+    let mut out: Vec<&SourceSummary> = Vec::new();
+    for loaded in &request.original_panels {
+        let found = panels().find(|s| {
+            Some(loaded.source) == s.source
+                && Some(loaded.id) == s.panel_id
+                && Some(loaded.version) == s.version
+        });
+        if let Some(s) = found
+            && !out.iter().any(|o| o.index == s.index)
+        {
+            out.push(s);
+        }
+    }
+    for s in panels() {
+        if !out.iter().any(|o| o.index == s.index) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// The loaded panel version behind a panel source, if the request carries it.
 fn original<'a>(request: &'a ExportRequest, summary: &SourceSummary) -> Option<&'a PanelData> {
     request
@@ -276,17 +309,20 @@ pub(crate) fn write(request: &ExportRequest) -> Result<(Vec<u8>, usize), ExportE
     let mut book = Workbook::new();
     let mut used: HashSet<String> = HashSet::from([COMBINED_SHEET.to_lowercase()]);
     let combined = book.add_worksheet().set_name(COMBINED_SHEET)?;
-    let rows = combined_rows(result);
+    let panels = panel_order(request);
+    let uploads: Vec<&SourceSummary> = result
+        .sources
+        .iter()
+        .filter(|s| s.kind == SourceKind::Upload)
+        .collect();
+    let order: Vec<usize> = panels.iter().chain(&uploads).map(|s| s.index).collect();
+    let rows = combined_rows(result, &order);
     let combined_len = rows.len();
     write_table(combined, &styles, COMBINED_HEADER, rows.into_iter())?;
     if !request.per_source_sheets {
         return Ok((book.save_to_buffer()?, combined_len));
     }
-    let panels = result
-        .sources
-        .iter()
-        .filter(|s| s.kind == SourceKind::Panel);
-    for (n, summary) in panels.enumerate() {
+    for (n, summary) in panels.into_iter().enumerate() {
         let rows: Vec<[String; 7]> = match original(request, summary) {
             Some(panel) => panel
                 .entities
@@ -310,11 +346,7 @@ pub(crate) fn write(request: &ExportRequest) -> Result<(Vec<u8>, usize), ExportE
         let sheet = book.add_worksheet().set_name(name)?;
         write_table(sheet, &styles, PANEL_HEADER, rows.into_iter())?;
     }
-    for summary in result
-        .sources
-        .iter()
-        .filter(|s| s.kind == SourceKind::Upload)
-    {
+    for summary in uploads {
         let mut genes: Vec<(u32, String)> = result
             .genes
             .iter()

@@ -142,9 +142,9 @@ pub struct ExportRequest {
     pub chr_prefix: bool,
     pub merge: OwnedMergeResult,
     pub provenance: Provenance,
-    /// The panel versions merged, whole (XLSX_FLASK's original-panel sheets list every gene
-    /// of each, as Flask's did). Empty for saved panels: their sheets list the genes the
-    /// version kept from each panel.
+    /// The panel versions merged, whole, in the order they were selected (XLSX_FLASK's
+    /// original-panel sheets list every gene of each, as Flask's did, in Flask's slot order).
+    /// Empty for saved panels: their sheets list the genes the version kept from each panel.
     pub original_panels: Vec<Arc<PanelData>>,
 }
 

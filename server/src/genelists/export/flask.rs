@@ -214,7 +214,7 @@ fn source_row(s: &GeneSource<'_>) -> [String; 7] {
 /// The panel sources in the order they were selected (Flask's slots): the order of the loaded
 /// panels when the request carries them (the merge keeps its sources in a canonical order),
 /// else the merge's order (saved panels do not keep the selection order).
-fn panel_order<'a>(request: &'a ExportRequest) -> Vec<&'a SourceSummary> {
+fn panel_order(request: &ExportRequest) -> Vec<&SourceSummary> {
     let panels = || {
         request
             .merge

@@ -52,6 +52,7 @@ fn bench_xlsx_export(c: &mut Criterion) {
         chr_prefix: true,
         merge: result,
         provenance,
+        original_panels: Vec::new(),
     };
     let cells = request.merge.total * server::genelists::export::combined_header().len();
     eprintln!("xlsx export: {cells} cells in the combined sheet");

@@ -4,6 +4,9 @@ closed_enum! {
     /// What a merged list can be downloaded as.
     pub enum ExportFormat ("export format") {
         Xlsx = "XLSX",
+        /// The workbook of the Flask version's "Generate" (v1.5): its `Combined list` and
+        /// "original panels" sheets, nothing more, for scripts that read those files.
+        XlsxFlask = "XLSX_FLASK",
         Csv = "CSV",
         Tsv = "TSV",
         Json = "JSON",
@@ -32,7 +35,7 @@ impl ExportFormat {
     /// File extension, without the dot (BED files name their assembly: `GRCh38.bed`).
     pub const fn extension(self) -> &'static str {
         match self {
-            Self::Xlsx => "xlsx",
+            Self::Xlsx | Self::XlsxFlask => "xlsx",
             Self::Csv => "csv",
             Self::Tsv => "tsv",
             Self::Json => "json",
@@ -44,7 +47,9 @@ impl ExportFormat {
     /// The `Content-Type` of the download.
     pub const fn content_type(self) -> &'static str {
         match self {
-            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Xlsx | Self::XlsxFlask => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
             Self::Csv => "text/csv; charset=utf-8",
             Self::Tsv => "text/tab-separated-values; charset=utf-8",
             Self::Json => "application/json",
@@ -71,7 +76,15 @@ mod tests {
         let names: Vec<_> = ExportFormat::ALL.iter().map(|f| f.as_str()).collect();
         assert_eq!(
             names,
-            ["XLSX", "CSV", "TSV", "JSON", "BED_GRCH37", "BED_GRCH38"]
+            [
+                "XLSX",
+                "XLSX_FLASK",
+                "CSV",
+                "TSV",
+                "JSON",
+                "BED_GRCH37",
+                "BED_GRCH38"
+            ]
         );
         assert_eq!(ExportFormat::BedGrch38.extension(), "GRCh38.bed");
         assert_eq!(ExportFormat::BedGrch37.assembly(), Some(Assembly::GRCh37));

@@ -48,6 +48,9 @@ pub async fn check_request_user(state: &AppState, user_id: i32) -> AppResult<Quo
 
 async fn check_scope(state: &AppState, scope: &str) -> AppResult<Quota> {
     let s = &state.settings.security;
+    if !s.rate_limits {
+        return Ok(());
+    }
     let windows = [
         ("m", MINUTE, s.rate_limit_per_minute),
         ("h", HOUR, s.rate_limit_per_hour),
@@ -89,8 +92,12 @@ fn ip_block_key(ip: IpAddr) -> String {
     format!("block:ip:{ip}")
 }
 
-/// How long the IP stays blocked after too many failed logins, if it is.
+/// How long the IP stays blocked after too many failed logins, if it is (never with
+/// `IP_BLOCKING_ENABLED=false`).
 pub async fn ip_block(state: &AppState, ip: IpAddr) -> AppResult<Option<Duration>> {
+    if !state.settings.security.ip_blocking {
+        return Ok(None);
+    }
     Ok(state.backends.cache.ttl(&ip_block_key(ip)).await?)
 }
 
@@ -153,7 +160,8 @@ pub enum Refusal {
 pub struct Attempt {
     ip: IpAddr,
     subject: Subject,
-    ip_count: u64,
+    /// Failures counted against the IP, this one included; `None` without IP blocking.
+    ip_count: Option<u64>,
     subject_count: u64,
 }
 
@@ -188,22 +196,29 @@ pub async fn reserve(
         return Ok(Err(Refusal::Locked(wait)));
     }
     let ip_key = ip_fail_key(ip);
-    let ip_hit = counters.hit(&ip_key, s.brute_force_block).await?;
-    if ip_hit.count > u64::from(s.brute_force_threshold) {
-        counters.release(&ip_key).await?;
-        return Ok(Err(Refusal::IpBlocked(ip_hit.resets_in)));
-    }
+    let ip_count = if s.ip_blocking {
+        let ip_hit = counters.hit(&ip_key, s.brute_force_block).await?;
+        if ip_hit.count > u64::from(s.brute_force_threshold) {
+            counters.release(&ip_key).await?;
+            return Ok(Err(Refusal::IpBlocked(ip_hit.resets_in)));
+        }
+        Some(ip_hit.count)
+    } else {
+        None
+    };
     let key = subject_key(state, subject);
     let hit = counters.hit(&key, s.lockout_duration).await?;
     if hit.count > u64::from(s.max_login_attempts) {
         counters.release(&key).await?;
-        counters.release(&ip_key).await?;
+        if ip_count.is_some() {
+            counters.release(&ip_key).await?;
+        }
         return Ok(Err(Refusal::Locked(hit.resets_in)));
     }
     Ok(Ok(Attempt {
         ip,
         subject: subject.clone(),
-        ip_count: ip_hit.count,
+        ip_count,
         subject_count: hit.count,
     }))
 }
@@ -232,11 +247,13 @@ impl Attempt {
             .counters
             .reset(&subject_key(state, &self.subject))
             .await?;
-        state
-            .backends
-            .counters
-            .release(&ip_fail_key(self.ip))
-            .await?;
+        if self.ip_count.is_some() {
+            state
+                .backends
+                .counters
+                .release(&ip_fail_key(self.ip))
+                .await?;
+        }
         Ok(())
     }
 
@@ -245,7 +262,9 @@ impl Attempt {
     pub async fn abandoned(self, state: &AppState) -> AppResult<()> {
         let counters = &state.backends.counters;
         counters.release(&subject_key(state, &self.subject)).await?;
-        counters.release(&ip_fail_key(self.ip)).await?;
+        if self.ip_count.is_some() {
+            counters.release(&ip_fail_key(self.ip)).await?;
+        }
         Ok(())
     }
 
@@ -258,7 +277,7 @@ impl Attempt {
             account_failures: self.subject_count,
             ..FailureOutcome::default()
         };
-        if self.ip_count == u64::from(s.brute_force_threshold) {
+        if self.ip_count == Some(u64::from(s.brute_force_threshold)) {
             state
                 .backends
                 .cache
@@ -286,6 +305,9 @@ impl Attempt {
 /// blocked the IP.
 pub async fn count_ip_failure(state: &AppState, ip: IpAddr) -> AppResult<bool> {
     let s = &state.settings.security;
+    if !s.ip_blocking {
+        return Ok(false);
+    }
     let hit = state
         .backends
         .counters

@@ -175,9 +175,15 @@ pub fn run() -> ExitCode {
 }
 
 fn load_settings() -> anyhow::Result<Settings> {
-    let settings =
+    let (settings, report) =
         Settings::load().map_err(|report| anyhow::anyhow!("invalid configuration:\n{report}"))?;
     crate::logging::init(&settings.log)?;
+    for w in &report.warnings {
+        // Generated keys are reported below with their directory.
+        if !settings.generated_keys.contains(&w.variable.as_str()) {
+            tracing::warn!(variable = %w.variable, "{}", w.message);
+        }
+    }
     for key in &settings.generated_keys {
         tracing::warn!(
             variable = key,
@@ -262,14 +268,11 @@ fn validate_config() -> ExitCode {
         }
     };
     let mut report = Settings::validate(&vars);
+    // Flask variables are named (with why they do nothing, when they do) by the report.
     for key in dotenv_keys(dotenv) {
-        let known = config::KNOWN_VARIABLES.iter().any(|(k, _)| *k == key);
-        if config::FLASK_ONLY_VARIABLES.contains(&key.as_str()) {
-            report.warnings.push(config::ConfigIssue {
-                variable: key,
-                message: "used only by the Flask version; ignored".to_owned(),
-            });
-        } else if !known {
+        let known = config::KNOWN_VARIABLES.iter().any(|(k, _)| *k == key)
+            || config::flask_variable(&key).is_some();
+        if !known {
             report.warnings.push(config::ConfigIssue {
                 variable: key,
                 message: "unknown variable in .env; ignored (check the spelling)".to_owned(),

@@ -3,6 +3,7 @@
 //! Variable names are the Flask version's, so existing `.env` files keep working. Loading is a
 //! pure function of a variable map ([`Settings::from_vars`]); nothing here calls `env::set_var`.
 
+mod flask;
 mod parse;
 mod secret;
 
@@ -11,6 +12,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use flask::{FLASK_VARIABLES, FlaskVariable, flask_variable};
 pub use parse::{ConfigIssue, ConfigReport};
 pub use secret::{EncryptionKey, Secret};
 
@@ -67,6 +69,12 @@ pub struct SecuritySettings {
     pub lockout_duration: Duration,
     pub brute_force_threshold: u32,
     pub brute_force_block: Duration,
+    /// Block an IP after BRUTE_FORCE_THRESHOLD failures (Flask's IP_BLOCKING_ENABLED); off,
+    /// failures still count toward each account's lockout.
+    pub ip_blocking: bool,
+    /// Enforce the per-minute, per-hour and per-day request limits (Flask's
+    /// RATE_LIMIT_ENABLED).
+    pub rate_limits: bool,
     pub rate_limit_per_minute: u32,
     pub rate_limit_per_hour: u32,
     pub rate_limit_per_day: u32,
@@ -212,6 +220,9 @@ pub struct Settings {
     pub encryption_key: EncryptionKey,
     /// Older keys still accepted for decryption (after `rotate-key`).
     pub previous_encryption_keys: Vec<EncryptionKey>,
+    /// The Flask site's ENCRYPTION_MASTER_KEY, for `import-flask` (its default
+    /// `--flask-encryption-key`).
+    pub flask_encryption_key: Option<Secret>,
     pub audit_retention_days: u32,
     pub upload_ttl: Duration,
     /// Anonymous uploads one client address may make per `upload_ttl` (whatever its cookies).
@@ -280,6 +291,10 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
         "url-safe base64 of 32 bytes (AES-256-GCM key for sensitive values)",
     ),
     (
+        "FLASK_ENCRYPTION_KEY",
+        "the Flask site's ENCRYPTION_MASTER_KEY, read by import-flask (also read as ENCRYPTION_MASTER_KEY)",
+    ),
+    (
         "PREVIOUS_ENCRYPTION_KEYS",
         "comma-separated older ENCRYPTION_KEYs, for decryption only",
     ),
@@ -306,6 +321,14 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "BRUTE_FORCE_BLOCK_DURATION",
         "IP block in seconds (default 3600)",
+    ),
+    (
+        "IP_BLOCKING_ENABLED",
+        "block an IP after BRUTE_FORCE_THRESHOLD failed logins (default true)",
+    ),
+    (
+        "RATE_LIMIT_ENABLED",
+        "enforce the RATE_LIMIT_PER_* request limits (default true)",
     ),
     (
         "RATE_LIMIT_PER_MINUTE",
@@ -464,33 +487,19 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Flask-only variables an existing `.env` may carry; accepted and ignored, with a note.
-pub const FLASK_ONLY_VARIABLES: &[&str] = &[
-    "FLASK_APP",
-    "FLASK_DEBUG",
-    "SQLALCHEMY_DATABASE_URI",
-    "SQLALCHEMY_TRACK_MODIFICATIONS",
-    "CACHE_TYPE",
-    "CACHE_DEFAULT_TIMEOUT",
-    "CACHE_REDIS_URL",
-    "WTF_CSRF_ENABLED",
-    "SESSION_TYPE",
-    "PERMANENT_SESSION_LIFETIME",
-];
-
 pub const DEFAULT_UK_URL: &str = "https://panelapp.genomicsengland.co.uk/api/v1/";
 pub const DEFAULT_AU_URL: &str = "https://panelapp-aus.org/api/v1/";
 
 impl Settings {
-    /// Loads settings from `.env` in the working directory (if any) and the environment.
-    /// In development, missing keys are generated once and kept in the data directory.
-    pub fn load() -> Result<Self, ConfigReport> {
+    /// Loads settings from `.env` in the working directory (if any) and the environment, with
+    /// the warnings (Flask variables that do nothing here, among others). In development,
+    /// missing keys are generated once and kept in the data directory.
+    pub fn load() -> Result<(Self, ConfigReport), ConfigReport> {
         let vars = collect_vars(Path::new(".env")).map_err(|issue| ConfigReport {
             errors: vec![issue],
             warnings: Vec::new(),
         })?;
-        let (settings, _) = Self::from_vars_generating_keys(&vars)?;
-        Ok(settings)
+        Self::from_vars_generating_keys(&vars)
     }
 
     /// Parses and validates without side effects. Missing keys are errors in production and

@@ -87,6 +87,29 @@ impl<'a> Vars<'a> {
         });
     }
 
+    /// Which of `names` (one setting: ours first, then the Flask names) to read: the first
+    /// one set. Others set to a different value are named as ignored.
+    fn pick(&mut self, names: &[&'static str]) -> &'static str {
+        let set: Vec<&'static str> = names
+            .iter()
+            .copied()
+            .filter(|n| self.raw(n).is_some())
+            .collect();
+        let Some(chosen) = set.first().copied() else {
+            return names[0];
+        };
+        let value = self.raw(chosen);
+        for other in &set[1..] {
+            if self.raw(other) != value {
+                self.warn(
+                    other,
+                    format!("ignored: {chosen} is also set and is the same setting here"),
+                );
+            }
+        }
+        chosen
+    }
+
     fn parsed<T: FromStr>(&mut self, name: &str, default: T, what: &str) -> T
     where
         T::Err: fmt::Display,
@@ -250,6 +273,39 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
+/// pg8000's `?unix_sock=/cloudsql/…/.s.PGSQL.5432` (the Cloud SQL guide's form, often with an
+/// empty host) as libpq's `host=/cloudsql/…` (the socket's directory), which sqlx reads.
+fn unix_socket_to_host(rest: &str) -> String {
+    let Some((base, query)) = rest.split_once('?') else {
+        return rest.to_owned();
+    };
+    let mut socket = None;
+    let mut params = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if key == "unix_sock" {
+            socket = Some(value.into_owned());
+        } else {
+            params.append_pair(&key, &value);
+        }
+    }
+    let Some(socket) = socket else {
+        return rest.to_owned();
+    };
+    let dir = match socket.rsplit_once('/') {
+        Some((dir, file)) if file.starts_with(".s.PGSQL.") => dir.to_owned(),
+        _ => socket.clone(),
+    };
+    params.append_pair("host", &dir);
+    // `user:pass@/db`: the host is the socket, but the URL still needs one.
+    let base = match base.split_once('/') {
+        Some((authority, path)) if authority.is_empty() || authority.ends_with('@') => {
+            format!("{authority}localhost/{path}")
+        }
+        _ => base.to_owned(),
+    };
+    format!("{base}?{}", params.finish())
+}
+
 /// Converts SQLAlchemy-style URLs of Flask `.env` files into sqlx URLs.
 pub(crate) fn normalise_database_url(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
@@ -262,7 +318,7 @@ pub(crate) fn normalise_database_url(raw: &str) -> Result<String, String> {
         .unwrap_or(scheme)
         .to_ascii_lowercase();
     match scheme.as_str() {
-        "postgres" | "postgresql" => Ok(format!("postgres://{rest}")),
+        "postgres" | "postgresql" => Ok(format!("postgres://{}", unix_socket_to_host(rest))),
         "sqlite" => {
             // SQLAlchemy: sqlite:///relative.db and sqlite:////absolute.db
             let path = rest.strip_prefix('/').unwrap_or(rest);
@@ -282,15 +338,151 @@ pub(crate) fn normalise_database_url(raw: &str) -> Result<String, String> {
     }
 }
 
+/// The Flask-side parts of a PostgreSQL address (the Cloud SQL guide's DB_HOST, DB_PORT, DB_NAME,
+/// DB_USER, DB_PASS or DB_PASSWORD, DB_SSLMODE, DB_SSLCERT, DB_SSLKEY, DB_SSLROOTCERT).
+const DB_PARTS: [&str; 10] = [
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "DB_USER",
+    "DB_PASS",
+    "DB_PASSWORD",
+    "DB_SSLMODE",
+    "DB_SSLCERT",
+    "DB_SSLKEY",
+    "DB_SSLROOTCERT",
+];
+
+/// The database: DATABASE_URL (or SQLAlchemy's SQLALCHEMY_DATABASE_URI) in any form Flask
+/// accepted; else SQLITE_DB_PATH; else a PostgreSQL URL made of the DB_* parts; else `None`
+/// (the default SQLite file).
+fn database_url(v: &mut Vars<'_>) -> Option<String> {
+    let name = v.pick(&["DATABASE_URL", "SQLALCHEMY_DATABASE_URI"]);
+    if let Some(raw) = v.raw(name) {
+        for part in DB_PARTS.iter().chain(&["SQLITE_DB_PATH"]) {
+            if v.raw(part).is_some() {
+                v.warn(
+                    part,
+                    format!("ignored: {name} is set and names the database"),
+                );
+            }
+        }
+        return match normalise_database_url(raw) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                v.error(name, e);
+                None
+            }
+        };
+    }
+    if let Some(path) = v.raw("SQLITE_DB_PATH") {
+        for part in DB_PARTS {
+            if v.raw(part).is_some() {
+                v.warn(
+                    part,
+                    "ignored: SQLITE_DB_PATH is set and names the database",
+                );
+            }
+        }
+        return Some(format!("sqlite://{path}?mode=rwc"));
+    }
+    let host = v.raw("DB_HOST")?;
+    let Some(name) = v.raw("DB_NAME") else {
+        v.error(
+            "DB_NAME",
+            "missing: DB_HOST is set, so the database name is needed too",
+        );
+        return None;
+    };
+    let port = v.number("DB_PORT", 5432, 1, 65535);
+    let mut url = match url::Url::parse(&format!("postgres://{host}:{port}/")) {
+        Ok(url) => url,
+        Err(e) => {
+            v.error(
+                "DB_HOST",
+                format!("{host:?} is not a host name or address: {e}"),
+            );
+            return None;
+        }
+    };
+    url.set_path(name);
+    if let Some(user) = v.raw("DB_USER") {
+        // Only fails for URLs without a host, and this one has one.
+        let _ = url.set_username(user);
+    }
+    let password = v.pick(&["DB_PASS", "DB_PASSWORD"]);
+    if let Some(password) = v.raw(password) {
+        let _ = url.set_password(Some(password));
+    }
+    for (var, param) in [
+        ("DB_SSLMODE", "sslmode"),
+        ("DB_SSLCERT", "sslcert"),
+        ("DB_SSLKEY", "sslkey"),
+        ("DB_SSLROOTCERT", "sslrootcert"),
+    ] {
+        if let Some(value) = v.raw(var) {
+            url.query_pairs_mut().append_pair(param, value);
+        }
+    }
+    Some(url.to_string())
+}
+
+/// REDIS_URL (or Flask-Caching's CACHE_REDIS_URL), with REDIS_PASSWORD filled in when the URL
+/// has none and REDIS_SSL=True making it `rediss://`.
+fn redis_url(v: &mut Vars<'_>) -> Option<Secret> {
+    let name = v.pick(&["REDIS_URL", "CACHE_REDIS_URL"]);
+    let Some(raw) = v.raw(name) else {
+        for part in ["REDIS_PASSWORD", "REDIS_SSL"] {
+            if v.raw(part).is_some() {
+                v.warn(part, "ignored: no REDIS_URL is set");
+            }
+        }
+        return None;
+    };
+    let mut url = match url::Url::parse(raw) {
+        Ok(u) if matches!(u.scheme(), "redis" | "rediss") => u,
+        _ => {
+            v.error(name, "must be a redis:// or rediss:// URL");
+            return None;
+        }
+    };
+    if let Some(password) = v.raw("REDIS_PASSWORD") {
+        if url.password().is_some() {
+            v.warn("REDIS_PASSWORD", format!("ignored: {name} has a password"));
+        } else if url.set_password(Some(password)).is_err() {
+            v.error("REDIS_PASSWORD", format!("can not be added to {name}"));
+        }
+    }
+    if v.flag("REDIS_SSL", false) && url.scheme() == "redis" {
+        // `redis` and `rediss` are both non-special schemes, so this can not fail.
+        let _ = url.set_scheme("rediss");
+    }
+    Some(Secret::new(url.to_string()))
+}
+
+/// Python's level names (`WARNING`, `CRITICAL`, `FATAL`, `NOTSET`, any case) as tracing's;
+/// anything else is kept (a tracing level or filter).
+fn python_log_level(raw: &str) -> String {
+    let lower = raw.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "warning" => "warn".to_owned(),
+        "critical" | "fatal" => "error".to_owned(),
+        "notset" => "trace".to_owned(),
+        _ => lower,
+    }
+}
+
 pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
-    let environment = match v.raw("APP_ENV").or_else(|| v.raw("FLASK_ENV")) {
+    let env_name = v.pick(&["APP_ENV", "FLASK_ENV", "FLASK_CONFIG"]);
+    let environment = match v.raw(env_name) {
         None => Environment::Development,
         Some(raw) => match raw.to_ascii_lowercase().as_str() {
             "production" | "prod" => Environment::Production,
-            "development" | "dev" | "testing" | "test" => Environment::Development,
+            // FLASK_CONFIG's "default" was the development configuration.
+            "development" | "dev" | "testing" | "test" | "default" => Environment::Development,
             other => {
                 v.error(
-                    "APP_ENV",
+                    env_name,
                     format!("{other:?} is not development or production"),
                 );
                 Environment::Development
@@ -307,34 +499,31 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         "sqlite://{}?mode=rwc",
         data_dir.join("panelmerge.db").display()
     );
-    let database_url = match v.raw("DATABASE_URL") {
-        None => default_db,
-        Some(raw) => normalise_database_url(raw).unwrap_or_else(|e| {
-            v.error("DATABASE_URL", e);
-            default_db
-        }),
-    };
-    let redis_url = match v.raw("REDIS_URL") {
-        None => None,
-        Some(raw) => match url::Url::parse(raw) {
-            Ok(u) if matches!(u.scheme(), "redis" | "rediss") => Some(Secret::new(raw.to_owned())),
-            _ => {
-                v.error("REDIS_URL", "must be a redis:// or rediss:// URL");
-                None
+    let database_url = database_url(v).unwrap_or(default_db);
+    let redis_url = redis_url(v);
+    let prefix_name = v.pick(&["REDIS_KEY_PREFIX", "SESSION_KEY_PREFIX"]);
+    let redis_key_prefix = v.raw(prefix_name).unwrap_or("panelmerge:").to_owned();
+    let redis_command_timeout = match v.pick(&[
+        "REDIS_COMMAND_TIMEOUT_MS",
+        "REDIS_SOCKET_TIMEOUT",
+        "REDIS_SOCKET_CONNECT_TIMEOUT",
+    ]) {
+        "REDIS_COMMAND_TIMEOUT_MS" => {
+            Duration::from_millis(v.number("REDIS_COMMAND_TIMEOUT_MS", 500, 10, 60_000))
+        }
+        // Flask (redis-py) gave these in seconds, fractions allowed.
+        flask => {
+            let secs: f64 = v.parsed(flask, 0.5, "a number of seconds");
+            if !(0.01..=60.0).contains(&secs) {
+                v.error(flask, format!("{secs} s is out of range (0.01 to 60)"));
+                Duration::from_millis(500)
+            } else {
+                Duration::from_secs_f64(secs)
             }
-        },
+        }
     };
-    let redis_key_prefix = v
-        .raw("REDIS_KEY_PREFIX")
-        .unwrap_or("panelmerge:")
-        .to_owned();
     let caches = CacheLimits {
-        redis_command_timeout: Duration::from_millis(v.number(
-            "REDIS_COMMAND_TIMEOUT_MS",
-            500,
-            10,
-            60_000,
-        )),
+        redis_command_timeout,
         memory_cache_bytes: v.number("MEMORY_CACHE_MAX_BYTES", 256 << 20, 1 << 20, 1 << 40)
             as usize,
         memory_entries: v.number("MEMORY_MAX_ENTRIES", 100_000, 100, 100_000_000) as usize,
@@ -408,24 +597,42 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         introspection: v.flag("GRAPHQL_INTROSPECTION", dev),
         graphiql: v.flag("GRAPHIQL", dev),
     };
+    let upload_size = v.pick(&["MAX_UPLOAD_SIZE", "MAX_CONTENT_LENGTH"]);
     let body = BodyLimits {
         max_json_bytes: v.number("MAX_BODY_SIZE", 1 << 20, 1024, 1 << 30) as usize,
-        max_upload_bytes: v.number("MAX_UPLOAD_SIZE", 10 << 20, 1024, 1 << 30) as usize,
+        max_upload_bytes: v.number(upload_size, 10 << 20, 1024, 1 << 30) as usize,
     };
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2) as u64;
+    let lifetime = v.pick(&["SESSION_MAX_LIFETIME", "PERMANENT_SESSION_LIFETIME"]);
+    let block = v.pick(&["BRUTE_FORCE_BLOCK_DURATION", "IP_BLOCK_DURATION"]);
+    let per_minute = v.pick(&[
+        "RATE_LIMIT_PER_MINUTE",
+        "RATE_LIMIT_REQUESTS_PER_MINUTE",
+        "API_RATE_LIMIT_PER_MINUTE",
+    ]);
+    let per_hour = v.pick(&["RATE_LIMIT_PER_HOUR", "API_RATE_LIMIT_PER_HOUR"]);
+    let limits_on = v.pick(&[
+        "RATE_LIMIT_ENABLED",
+        "RATELIMIT_ENABLED",
+        "RATE_LIMITING_ENABLED",
+        "API_RATE_LIMIT_ENABLED",
+    ]);
+    let secure = v.pick(&["COOKIE_SECURE", "SESSION_COOKIE_SECURE"]);
     let security = SecuritySettings {
         session_idle_timeout: v.seconds("SESSION_TIMEOUT", 3600, 1, 30 * 86400),
-        session_absolute_lifetime: v.seconds("SESSION_MAX_LIFETIME", 86400, 1, 365 * 86400),
+        session_absolute_lifetime: v.seconds(lifetime, 86400, 1, 365 * 86400),
         max_login_attempts: v.number("MAX_LOGIN_ATTEMPTS", 5, 1, 1000) as u32,
         lockout_duration: v.seconds("LOCKOUT_DURATION", 900, 1, 30 * 86400),
         brute_force_threshold: v.number("BRUTE_FORCE_THRESHOLD", 20, 1, 100_000) as u32,
-        brute_force_block: v.seconds("BRUTE_FORCE_BLOCK_DURATION", 3600, 1, 30 * 86400),
-        rate_limit_per_minute: v.number("RATE_LIMIT_PER_MINUTE", 300, 1, 10_000_000) as u32,
-        rate_limit_per_hour: v.number("RATE_LIMIT_PER_HOUR", 5000, 1, 10_000_000) as u32,
+        brute_force_block: v.seconds(block, 3600, 1, 30 * 86400),
+        ip_blocking: v.flag("IP_BLOCKING_ENABLED", true),
+        rate_limits: v.flag(limits_on, true),
+        rate_limit_per_minute: v.number(per_minute, 300, 1, 10_000_000) as u32,
+        rate_limit_per_hour: v.number(per_hour, 5000, 1, 10_000_000) as u32,
         rate_limit_per_day: v.number("RATE_LIMIT_PER_DAY", 50_000, 1, 100_000_000) as u32,
-        secure_cookies: v.flag("COOKIE_SECURE", !host.is_loopback()),
+        secure_cookies: v.flag(secure, !host.is_loopback()),
         allowed_origins: v
             .raw("CORS_ORIGINS")
             .map(|raw| {
@@ -444,15 +651,35 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         request_timeout: v.seconds("REQUEST_TIMEOUT", 60, 1, 3600),
         api_access_audit_window: v.seconds("API_ACCESS_AUDIT_WINDOW", 60, 0, 86400),
     };
+    let uk_url = v.pick(&["PANELAPP_UK_URL", "PANELAPP_UK_BASE_URL"]);
+    let au_url = v.pick(&["PANELAPP_AU_URL", "PANELAPP_AUS_BASE_URL"]);
+    let ttl = v.pick(&[
+        "PANELAPP_CACHE_TTL",
+        "CACHE_PANEL_TIMEOUT",
+        "PANELAPP_UK_CACHE_TIMEOUT",
+        "PANELAPP_AUS_CACHE_TIMEOUT",
+    ]);
+    let timeout = v.pick(&[
+        "PANELAPP_TIMEOUT",
+        "PANELAPP_UK_TIMEOUT",
+        "PANELAPP_AUS_TIMEOUT",
+        "API_TIMEOUT",
+    ]);
+    let retries = v.pick(&[
+        "PANELAPP_MAX_RETRIES",
+        "PANELAPP_UK_RETRY_ATTEMPTS",
+        "PANELAPP_AUS_RETRY_ATTEMPTS",
+        "API_RETRY_ATTEMPTS",
+    ]);
     let panelapp = PanelAppSettings {
-        uk_url: v.url("PANELAPP_UK_URL", DEFAULT_UK_URL),
-        au_url: v.url("PANELAPP_AU_URL", DEFAULT_AU_URL),
+        uk_url: v.url(uk_url, DEFAULT_UK_URL),
+        au_url: v.url(au_url, DEFAULT_AU_URL),
         snapshot_dir: v.raw("PANELAPP_SNAPSHOT").map(PathBuf::from),
-        cache_ttl: v.seconds("PANELAPP_CACHE_TTL", 86400, 1, 365 * 86400),
+        cache_ttl: v.seconds(ttl, 86400, 1, 365 * 86400),
         cache_retention: v.seconds("PANELAPP_CACHE_RETENTION", 7 * 86400, 1, 365 * 86400),
-        timeout: v.seconds("PANELAPP_TIMEOUT", 30, 1, 600),
+        timeout: v.seconds(timeout, 30, 1, 600),
         concurrency: v.number("PANELAPP_CONCURRENCY", 4, 1, 64) as usize,
-        max_retries: v.number("PANELAPP_MAX_RETRIES", 4, 0, 20) as u32,
+        max_retries: v.number(retries, 4, 0, 20) as u32,
         directory_sync_interval: match v.raw("GENE_DIRECTORY_SYNC_INTERVAL") {
             Some(off)
                 if ["off", "0", "never", "false"].contains(&off.to_ascii_lowercase().as_str()) =>
@@ -467,8 +694,8 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
         v.error(
             "PANELAPP_CACHE_RETENTION",
             format!(
-                "{} s is shorter than PANELAPP_CACHE_TTL ({} s): data must be kept at least as \
-                 long as it stays fresh",
+                "{} s is shorter than {ttl} ({} s): data must be kept at least as long as it \
+                 stays fresh",
                 panelapp.cache_retention.as_secs(),
                 panelapp.cache_ttl.as_secs()
             ),
@@ -482,7 +709,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
             format!("{} is not a directory", dir.display()),
         );
     }
-    let level = v.raw("LOG_LEVEL").unwrap_or("info").to_ascii_lowercase();
+    let level = python_log_level(v.raw("LOG_LEVEL").unwrap_or("info"));
     if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
         v.error(
             "LOG_LEVEL",
@@ -508,6 +735,18 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
     let anon_uploads_per_ip = v.number("ANON_UPLOADS_PER_IP", 200, 1, 1_000_000) as u32;
     let download_link_ttl = v.seconds("DOWNLOAD_LINK_TTL", 300, 10, 86400);
 
+    let flask_key = v.pick(&["FLASK_ENCRYPTION_KEY", "ENCRYPTION_MASTER_KEY"]);
+    let flask_encryption_key = v.raw(flask_key).map(|k| Secret::new(k.to_owned()));
+    let vars = v.vars;
+    for name in vars.keys() {
+        if let Some(message) = super::flask::ignored_message(name) {
+            v.report.warnings.push(ConfigIssue {
+                variable: name.clone(),
+                message,
+            });
+        }
+    }
+
     let missing_secret_key = secret_key.is_none();
     let missing_encryption_key = encryption_key.is_none();
     PartialSettings {
@@ -524,6 +763,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
             secret_key: secret_key.unwrap_or_else(|| Secret::new(String::new())),
             encryption_key: encryption_key.unwrap_or_else(EncryptionKey::generate),
             previous_encryption_keys,
+            flask_encryption_key,
             audit_retention_days,
             upload_ttl,
             anon_uploads_per_ip,
@@ -721,5 +961,188 @@ mod tests {
         let s = Settings::for_tests(std::path::Path::new("/tmp/x"));
         let text = format!("{s:?}");
         assert!(!text.contains("test-secret-key"), "{text}");
+    }
+
+    #[test]
+    fn flask_names_take_effect_with_flask_values() {
+        let secret = "k".repeat(32);
+        let (partial, report) = Settings::from_vars(&vars(&[
+            ("FLASK_CONFIG", "production"),
+            ("SECRET_KEY", secret.as_str()),
+            (
+                "ENCRYPTION_KEY",
+                "YvW-91ndtlQG2NV9IH2YiZkeaN31W0EgM9ClDsuzrgU=",
+            ),
+            ("IP_BLOCKING_ENABLED", "False"),
+            ("RATELIMIT_ENABLED", "0"),
+            ("PERMANENT_SESSION_LIFETIME", "1800"),
+            ("IP_BLOCK_DURATION", "120"),
+            ("RATE_LIMIT_REQUESTS_PER_MINUTE", "100"),
+            ("SESSION_COOKIE_SECURE", "True"),
+            ("MAX_CONTENT_LENGTH", "16777216"),
+            ("PANELAPP_UK_BASE_URL", "https://panelapp.example/api/v1"),
+            (
+                "PANELAPP_AUS_BASE_URL",
+                "https://panelapp-aus.example/api/v1",
+            ),
+            ("CACHE_PANEL_TIMEOUT", "1800"),
+            ("API_TIMEOUT", "12"),
+            ("API_RETRY_ATTEMPTS", "3"),
+            ("LOG_LEVEL", "WARNING"),
+            ("SESSION_KEY_PREFIX", "panelmerge_"),
+            ("REDIS_URL", "redis://cache:6379/0"),
+            ("REDIS_PASSWORD", "s3cret"),
+            ("REDIS_SSL", "True"),
+            ("REDIS_SOCKET_TIMEOUT", "5"),
+            (
+                "ENCRYPTION_MASTER_KEY",
+                "QnU2V1pMVGt6dHFtNTl4QzkwYUJxT1hMZTByeGhqM0Q5SU9CQmtfdTlLbz0=",
+            ),
+        ]))
+        .unwrap();
+        assert!(report.warnings.is_empty(), "{report}");
+        let s = partial.settings;
+        assert_eq!(s.environment, Environment::Production);
+        assert!(!s.security.ip_blocking);
+        assert!(!s.security.rate_limits);
+        assert_eq!(
+            s.security.session_absolute_lifetime,
+            Duration::from_secs(1800)
+        );
+        assert_eq!(s.security.brute_force_block, Duration::from_secs(120));
+        assert_eq!(s.security.rate_limit_per_minute, 100);
+        assert!(s.security.secure_cookies);
+        assert_eq!(s.body.max_upload_bytes, 16 << 20);
+        assert_eq!(s.panelapp.uk_url, "https://panelapp.example/api/v1/");
+        assert_eq!(s.panelapp.au_url, "https://panelapp-aus.example/api/v1/");
+        assert_eq!(s.panelapp.cache_ttl, Duration::from_secs(1800));
+        assert_eq!(s.panelapp.timeout, Duration::from_secs(12));
+        assert_eq!(s.panelapp.max_retries, 3);
+        assert_eq!(s.log.level, "warn");
+        assert_eq!(s.redis_key_prefix, "panelmerge_");
+        assert_eq!(
+            s.redis_url
+                .as_ref()
+                .map(|u| u.expose().to_owned())
+                .as_deref(),
+            Some("rediss://:s3cret@cache:6379/0")
+        );
+        assert_eq!(s.caches.redis_command_timeout, Duration::from_secs(5));
+        assert!(s.flask_encryption_key.is_some());
+        let (partial, _) = Settings::from_vars(&vars(&[])).unwrap();
+        assert!(partial.settings.security.ip_blocking && partial.settings.security.rate_limits);
+    }
+
+    #[test]
+    fn ours_win_over_flask_names_and_differing_ones_are_named() {
+        let (partial, report) = Settings::from_vars(&vars(&[
+            ("RATE_LIMIT_PER_MINUTE", "50"),
+            ("RATE_LIMIT_REQUESTS_PER_MINUTE", "100"),
+            ("PANELAPP_UK_TIMEOUT", "30"),
+            ("PANELAPP_AUS_TIMEOUT", "30"),
+        ]))
+        .unwrap();
+        assert_eq!(partial.settings.security.rate_limit_per_minute, 50);
+        let named: Vec<_> = report
+            .warnings
+            .iter()
+            .filter(|w| w.variable.starts_with("RATE") || w.variable.starts_with("PANELAPP"))
+            .map(|w| (w.variable.as_str(), w.message.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [(
+                "RATE_LIMIT_REQUESTS_PER_MINUTE",
+                "ignored: RATE_LIMIT_PER_MINUTE is also set and is the same setting here"
+            )]
+        );
+    }
+
+    #[test]
+    fn flask_database_settings_become_one_url() {
+        let url = |pairs: &[(&str, &str)]| {
+            Settings::from_vars(&vars(pairs))
+                .unwrap()
+                .0
+                .settings
+                .database_url
+                .expose()
+                .to_owned()
+        };
+        assert_eq!(
+            url(&[
+                ("DB_HOST", "35.228.157.4"),
+                ("DB_PORT", "5432"),
+                ("DB_NAME", "genepanel-userdb"),
+                ("DB_USER", "genepanel_app"),
+                ("DB_PASSWORD", "p@ss word"),
+                ("DB_SSLMODE", "require"),
+                ("DB_SSLROOTCERT", "server-ca.pem"),
+            ]),
+            "postgres://genepanel_app:p%40ss%20word@35.228.157.4:5432/genepanel-userdb\
+             ?sslmode=require&sslrootcert=server-ca.pem"
+        );
+        assert_eq!(
+            url(&[("SQLITE_DB_PATH", "instance/gene_panel.db")]),
+            "sqlite://instance/gene_panel.db?mode=rwc"
+        );
+        assert_eq!(
+            url(&[("SQLALCHEMY_DATABASE_URI", "postgresql+pg8000://u:p@db/pm")]),
+            "postgres://u:p@db/pm"
+        );
+        let (_, report) = Settings::from_vars(&vars(&[
+            ("DATABASE_URL", "postgresql://u:p@localhost:5432/pm"),
+            ("DB_HOST", "localhost"),
+        ]))
+        .unwrap();
+        assert_eq!(report.warnings[0].variable, "DB_HOST");
+        assert!(report.warnings[0].message.contains("DATABASE_URL is set"));
+        let report = Settings::validate(&vars(&[("DB_HOST", "db")]));
+        assert_eq!(error_vars(&report), ["DB_NAME"]);
+    }
+
+    #[test]
+    fn the_cloud_sql_unix_socket_form_is_understood() {
+        assert_eq!(
+            normalise_database_url(
+                "postgresql+pg8000://postgres:password@/panelmerge?unix_sock=/cloudsql/p:r:i/.s.PGSQL.5432"
+            )
+            .unwrap(),
+            "postgres://postgres:password@localhost/panelmerge?host=%2Fcloudsql%2Fp%3Ar%3Ai"
+        );
+        assert_eq!(
+            normalise_database_url("postgresql://u:p@db:5432/pm?sslmode=require").unwrap(),
+            "postgres://u:p@db:5432/pm?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn flask_variables_without_meaning_are_named_with_why() {
+        let report = Settings::validate(&vars(&[
+            ("MAIL_SERVER", "smtp.example.org"),
+            ("SECURITY_MONITORING_ENABLED", "True"),
+            ("IP_BLOCKING_ENABLED", "True"),
+        ]));
+        let named: Vec<_> = report
+            .warnings
+            .iter()
+            .filter(|w| !w.variable.ends_with("_KEY"))
+            .map(|w| w.variable.as_str())
+            .collect();
+        assert_eq!(named, ["MAIL_SERVER", "SECURITY_MONITORING_ENABLED"]);
+        assert!(
+            report
+                .warnings
+                .iter()
+                .all(|w| !w.message.contains("spelling"))
+        );
+    }
+
+    #[test]
+    fn python_log_levels_are_understood() {
+        assert_eq!(python_log_level("WARNING"), "warn");
+        assert_eq!(python_log_level("CRITICAL"), "error");
+        assert_eq!(python_log_level("INFO"), "info");
+        assert_eq!(python_log_level("server=debug"), "server=debug");
     }
 }

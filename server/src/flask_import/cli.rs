@@ -12,7 +12,8 @@ pub struct Args {
     #[arg(long)]
     pub from: String,
     /// The Flask ENCRYPTION_MASTER_KEY (or the Fernet key itself), to decrypt profile fields,
-    /// audit details and panel changes.
+    /// audit details and panel changes. Without it, ENCRYPTION_MASTER_KEY of the `.env` or
+    /// environment (the Flask site's own variable) is used.
     #[arg(long, env = "FLASK_ENCRYPTION_KEY", hide_env_values = true)]
     pub flask_encryption_key: Option<String>,
     /// The zone of Flask's naive timestamps (IANA name).
@@ -39,7 +40,12 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
         })?;
     let options = super::Options {
         from: args.from,
-        key: args.flask_encryption_key,
+        key: args.flask_encryption_key.or_else(|| {
+            settings
+                .flask_encryption_key
+                .as_ref()
+                .map(|k| k.expose().to_owned())
+        }),
         zone,
         dry_run: args.dry_run,
     };

@@ -113,5 +113,6 @@ pub async fn request(
         chr_prefix: options.chr_prefix,
         merge,
         provenance,
+        original_panels: Vec::new(),
     })
 }

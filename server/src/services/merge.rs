@@ -63,6 +63,8 @@ pub struct MergeRequest {
 pub struct Merged {
     pub result: OwnedMergeResult,
     pub provenance: Provenance,
+    /// The panel versions merged, whole, in selection order.
+    pub panels: Vec<Arc<PanelData>>,
 }
 
 /// Loads every source and merges them. Uploads must be the caller's; panels come from
@@ -135,5 +137,10 @@ pub async fn run(
             provenance.set_data_date(index, view.created_at.to_rfc3339());
         }
     }
-    Ok(Merged { result, provenance })
+    let panels = panels.into_iter().map(|(loaded, _)| loaded.data).collect();
+    Ok(Merged {
+        result,
+        provenance,
+        panels,
+    })
 }

@@ -4,15 +4,18 @@
 mod bed;
 mod cells;
 mod delimited;
+mod flask;
 mod xlsx;
 
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use shared::merge::{MergeResult, OwnedMergeResult, SourceKind};
-use shared::{Confidence, EntityType, ExportFormat, Source};
+use shared::{Confidence, EntityType, ExportFormat, PanelData, Source};
 
 pub use cells::{combined_header, neutralise};
 
@@ -132,12 +135,17 @@ pub struct ExportRequest {
     pub format: ExportFormat,
     /// The caller's filename (sanitised; the format's extension is enforced).
     pub filename: Option<String>,
-    /// XLSX: one extra sheet per source with its entities.
+    /// XLSX: one extra sheet per source with its entities; XLSX_FLASK: Flask's "original
+    /// panels" sheets.
     pub per_source_sheets: bool,
     /// BED: `chr1` rather than `1` (and `chrM` for `MT`).
     pub chr_prefix: bool,
     pub merge: OwnedMergeResult,
     pub provenance: Provenance,
+    /// The panel versions merged, whole, in the order they were selected (XLSX_FLASK's
+    /// original-panel sheets list every gene of each, as Flask's did, in Flask's slot order).
+    /// Empty for saved panels: their sheets list the genes the version kept from each panel.
+    pub original_panels: Vec<Arc<PanelData>>,
 }
 
 /// Facts about a written export that the caller must see.
@@ -184,6 +192,11 @@ pub fn render(request: &ExportRequest) -> Result<Rendered, ExportError> {
     };
     let bytes = match format {
         ExportFormat::Xlsx => xlsx::write(request)?,
+        ExportFormat::XlsxFlask => {
+            let (bytes, rows) = flask::write(request)?;
+            report.rows = rows;
+            bytes
+        }
         ExportFormat::Csv => delimited::csv(&request.merge, lab(request))?,
         ExportFormat::Tsv => delimited::tsv(&request.merge, lab(request)),
         ExportFormat::Json => json(request)?,

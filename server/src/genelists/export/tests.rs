@@ -51,6 +51,7 @@ fn request(format: ExportFormat, result: OwnedMergeResult) -> ExportRequest {
         chr_prefix: true,
         merge: result,
         provenance,
+        original_panels: Vec::new(),
     }
 }
 
@@ -421,5 +422,67 @@ fn neutralise_prefixes_only_formula_starts() {
     }
     for fine in ["BRCA1", "a=b", "", "GB Clefting"] {
         assert_eq!(neutralise(fine), fine);
+    }
+}
+
+/// The Flask layout of UK 635 + 402 + 398 (green and amber genes, through the real PanelApp
+/// parser) against the workbook Flask's Generate wrote from the same fixtures, cell for cell
+/// (the e2e test does the same through the server).
+#[test]
+fn the_flask_layout_matches_the_workbook_flask_wrote() {
+    let panel = |file: &str| {
+        let bytes = std::fs::read(fixture_dir().join(file)).unwrap();
+        std::sync::Arc::new(crate::panelapp::models::parse_panel(&bytes, Source::Uk).unwrap())
+    };
+    let panels = [
+        panel("uk_panel_635_v2.18.json"),
+        panel("uk_panel_402_v8.125.json"),
+        panel("uk_panel_398_v8.78.json"),
+    ];
+    let filter = SelectionFilter::green_and_amber();
+    let selections: Vec<_> = panels
+        .iter()
+        .map(|p| PanelSelection::new(p, &filter))
+        .collect();
+    let result = merge(&selections, &[]).into_owned();
+    let mut request = request(ExportFormat::XlsxFlask, result);
+    request.original_panels = panels.to_vec();
+    let rendered = render(&request).unwrap();
+    assert_eq!(rendered.report.rows, 1240);
+    let read = |bytes: Vec<u8>| -> Vec<(String, Vec<Vec<String>>)> {
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        book.sheet_names()
+            .into_iter()
+            .map(|name| {
+                let range = book.worksheet_range(&name).unwrap();
+                let rows = range
+                    .rows()
+                    .map(|r| {
+                        let mut row: Vec<String> = r.iter().map(text).collect();
+                        while row.last().is_some_and(String::is_empty) {
+                            row.pop();
+                        }
+                        row
+                    })
+                    .collect();
+                (name, rows)
+            })
+            .collect()
+    };
+    let flask = read(
+        std::fs::read(
+            fixture_dir().join("../flask-v1.5/generate_uk635_uk402_uk398_green_amber.xlsx"),
+        )
+        .unwrap(),
+    );
+    let ours = read(rendered.bytes);
+    let names =
+        |s: &[(String, Vec<Vec<String>>)]| s.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ours), names(&flask));
+    for ((name, a), (_, b)) in ours.iter().zip(&flask) {
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert_eq!(x, y, "{name} row {}", i + 1);
+        }
+        assert_eq!(a.len(), b.len(), "rows of {name}");
     }
 }

@@ -114,8 +114,9 @@ impl GeneListsMutation {
     }
 
     /// Prepares a download of the merged list and returns a short-lived signed link to it.
-    /// `perSourceSheets` (XLSX) adds one sheet per source; `chrPrefix` (BED, default true)
-    /// writes `chr1` rather than `1`.
+    /// `perSourceSheets` adds one sheet per source (XLSX, default false) or Flask's "original
+    /// panels" sheets (XLSX_FLASK, default true, as Flask's "Include original panels");
+    /// `chrPrefix` (BED, default true) writes `chr1` rather than `1`.
     async fn export_merge(
         &self,
         ctx: &Context<'_>,
@@ -133,10 +134,11 @@ impl GeneListsMutation {
         let export = ExportRequest {
             format,
             filename,
-            per_source_sheets: per_source_sheets.unwrap_or(false),
+            per_source_sheets: per_source_sheets.unwrap_or(format == ExportFormat::XlsxFlask),
             chr_prefix: chr_prefix.unwrap_or(true),
             merge: merged.result,
             provenance: merged.provenance,
+            original_panels: merged.panels,
         };
         let download = downloads::prepare_download(state, &caller, export).await?;
         Ok(DownloadOut::from(download))

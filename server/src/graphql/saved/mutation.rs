@@ -335,8 +335,9 @@ impl SavedPanelMutation {
     /// A download link for any version in every export format; re-exporting a version gives
     /// the same bytes apart from the generated-at line. Every gene carries its sources
     /// (PanelApp panel and version, rating, inheritance, upload and row, or who added it) and
-    /// conflicts, as the merge's export did; `perSourceSheets` (XLSX) adds one sheet per
-    /// source.
+    /// conflicts, as the merge's export did; `perSourceSheets` adds one sheet per source
+    /// (XLSX, default false) or Flask's "original panels" sheets with the genes the version
+    /// kept from each panel (XLSX_FLASK, default true).
     #[allow(clippy::too_many_arguments)]
     async fn export_saved_panel(
         &self,
@@ -364,7 +365,8 @@ impl SavedPanelMutation {
         let options = saved::export::ExportOptions {
             format,
             filename,
-            per_source_sheets: per_source_sheets.unwrap_or(false),
+            per_source_sheets: per_source_sheets
+                .unwrap_or(format == shared::ExportFormat::XlsxFlask),
             chr_prefix: chr_prefix.unwrap_or(true),
         };
         let export = saved::export::request(state, &row, number, options).await?;

@@ -12,6 +12,7 @@ use crate::api::graphql;
 pub fn format_label(format: ExportFormat) -> &'static str {
     match format {
         ExportFormat::Xlsx => "Excel (XLSX)",
+        ExportFormat::XlsxFlask => "Excel, Flask layout (XLSX)",
         ExportFormat::Csv => "CSV",
         ExportFormat::Tsv => "TSV",
         ExportFormat::Json => "JSON",

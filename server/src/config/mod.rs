@@ -443,6 +443,14 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
         "seconds a WebSocket without operations or client messages stays open (default 300)",
     ),
     (
+        "WS_INIT_TIMEOUT",
+        "seconds a new WebSocket has to send connection_init (default 10)",
+    ),
+    (
+        "WS_PING_INTERVAL",
+        "seconds between the server's WebSocket pings (default 15)",
+    ),
+    (
         "API_ACCESS_AUDIT_WINDOW",
         "seconds per API token between API_ACCESS rows of successful reads (default 60; 0: every request)",
     ),

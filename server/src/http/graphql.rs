@@ -75,10 +75,15 @@ pub(super) async fn prepare(
     let app = &state.app;
     let mut quota = limits::check_request(app, ctx.client_ip()).await?;
     ctx.user = auth::authenticate(app, headers).await?;
-    if let Some(user) = &ctx.user {
-        quota = quota.tighter(limits::check_request_user(app, user.id).await?);
+    if let Some(user) = &ctx.user
+        && let Some(mine) = limits::check_request_user(app, user.id).await?
+    {
+        quota = Some(match quota {
+            Some(q) => q.tighter(mine),
+            None => mine,
+        });
     }
-    ctx.quota = Some(quota);
+    ctx.quota = quota;
     Ok(ctx)
 }
 

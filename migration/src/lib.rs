@@ -25,6 +25,7 @@ mod m20261122_000010_panel_comments;
 mod m20261206_000013_one_active_share;
 mod m20261206_000015_audit_chain;
 mod m20261206_000019_flask_import;
+mod m20261206_000023_workbench;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_one_active_share::Migration),
             Box::new(m20261206_000015_audit_chain::Migration),
             Box::new(m20261206_000019_flask_import::Migration),
+            Box::new(m20261206_000023_workbench::Migration),
         ]
     }
 }

@@ -83,6 +83,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261206_000013_one_active_share",
             "m20261206_000015_audit_chain",
             "m20261206_000019_flask_import",
+            "m20261206_000023_workbench",
         ]
     );
 }

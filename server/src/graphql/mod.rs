@@ -16,6 +16,7 @@ pub mod panelapp;
 pub mod saved;
 pub mod system;
 pub mod teams;
+pub mod workbench;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -38,6 +39,7 @@ pub struct Query(
     teams::TeamsQuery,
     genelists::GeneListsQuery,
     panelapp::PanelAppQuery,
+    workbench::WorkbenchQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,6 +52,7 @@ pub struct Mutation(
     teams::TeamsMutation,
     genelists::GeneListsMutation,
     panelapp::PanelAppMutation,
+    workbench::WorkbenchMutation,
 );
 
 #[derive(MergedSubscription, Default)]

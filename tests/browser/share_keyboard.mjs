@@ -6,7 +6,7 @@ import { BASE_URL, check, graphql, newPage, run } from './lib.mjs';
 
 const OWNER = process.env.USERNAME_UNDER_TEST;
 const PASSWORD = process.env.PASSWORD_UNDER_TEST;
-// Two colleagues whose names start alike ("erin", "erik") and one typed exactly ("bo").
+// Two colleagues whose names start alike ("erin", "erik") and one typed exactly ("bea").
 const [FIRST, SECOND, EXACT] = process.env.RECIPIENTS_UNDER_TEST.split(',');
 
 async function login(page, username) {

@@ -40,7 +40,7 @@ pub struct LoggedIn {
 /// up so nobody is told to come back too early.
 pub fn duration_words(wait: Duration) -> String {
     let secs = wait.as_secs().max(1);
-    let (count, unit) = if secs >= 3600 && secs % 3600 == 0 {
+    let (count, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
         (secs / 3600, "hour")
     } else if secs >= 120 {
         (secs.div_ceil(60), "minute")

@@ -436,9 +436,9 @@ on_both_backends!(
         assert_eq!(kept["leftOutUploads"], json!(["u-1"]));
 
         // Another account sees only its own.
-        let bo = app.logged_in("bo", shared::Role::User).await;
+        let bob = app.logged_in("bob", shared::Role::User).await;
         assert_eq!(
-            bo.data(WORKBENCH, json!({})).await["workbench"],
+            bob.data(WORKBENCH, json!({})).await["workbench"],
             Value::Null
         );
 

@@ -85,7 +85,7 @@ async fn browser_shows_and_applies_an_upstream_update() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_shares_from_the_keyboard_and_reissues_a_link() {
     let app = tests::TestApp::web(None).await;
-    for name in ["kim", "erin", "erik", "bo"] {
+    for name in ["kim", "erin", "erik", "bea"] {
         app.create_user(name, shared::Role::User).await;
     }
     tests::browser::run_script(
@@ -94,7 +94,7 @@ async fn browser_shares_from_the_keyboard_and_reissues_a_link() {
         &[
             ("USERNAME_UNDER_TEST", "kim"),
             ("PASSWORD_UNDER_TEST", tests::PASSWORD),
-            ("RECIPIENTS_UNDER_TEST", "erin,erik,bo"),
+            ("RECIPIENTS_UNDER_TEST", "erin,erik,bea"),
         ],
     )
     .await;
@@ -113,7 +113,7 @@ async fn browser_shares_from_the_keyboard_and_reissues_a_link() {
     assert!(
         descriptions
             .iter()
-            .any(|d| d.contains("shared with user bo at COMMENT")),
+            .any(|d| d.contains("shared with user bea at COMMENT")),
         "{descriptions:?}"
     );
 }

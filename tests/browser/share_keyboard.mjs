@@ -86,7 +86,11 @@ await run(async (browser, errors) => {
   await page.locator('#share-permission').selectOption('COMMENT');
   await page.locator('#share-submit').click();
   const row = page.locator('#shares-table tbody tr').filter({ hasText: EXACT });
-  await row.waitFor();
+  await row.or(page.locator('#share-form [role="alert"]')).first().waitFor();
+  check(
+    (await page.locator('#share-form [role="alert"]').count()) === 0,
+    'the typed name is accepted: ' + (await page.locator('#share-form').innerText()),
+  );
   check((await row.textContent()).includes('Comment'), 'shared with the typed name: ' + (await row.textContent()));
   // A name nobody has says so.
   await box.fill('no-such-person');

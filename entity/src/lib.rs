@@ -18,6 +18,7 @@ pub mod team_members;
 pub mod teams;
 pub mod uploads;
 pub mod user;
+pub mod workbenches;
 
 /// The entities under short names: `use entity::prelude::*;` then `User::find()`.
 pub mod prelude {
@@ -35,4 +36,5 @@ pub mod prelude {
     pub use super::teams::Entity as Teams;
     pub use super::uploads::Entity as Uploads;
     pub use super::user::Entity as User;
+    pub use super::workbenches::Entity as Workbenches;
 }

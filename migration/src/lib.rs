@@ -26,6 +26,7 @@ mod m20261206_000013_one_active_share;
 mod m20261206_000015_audit_chain;
 mod m20261206_000019_flask_import;
 mod m20261206_000021_token_scopes;
+mod m20261206_000023_workbench;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_audit_chain::Migration),
             Box::new(m20261206_000019_flask_import::Migration),
             Box::new(m20261206_000021_token_scopes::Migration),
+            Box::new(m20261206_000023_workbench::Migration),
         ]
     }
 }

@@ -375,7 +375,9 @@ impl AuditAction {
             Self::Logout => "a sign-out",
             Self::Register => "a new account registered",
             Self::PasswordChange => "a user changed their password",
-            Self::ProfileUpdate => "a user changed their profile",
+            Self::ProfileUpdate => {
+                "a user changed their profile or kept their workbench in the account"
+            }
             Self::PanelDownload => "Flask only: downloads are FILE_ACCESS here",
             Self::PanelUpload => "a gene list uploaded",
             Self::PanelDelete => "a saved panel (or an uploaded gene list) deleted",
@@ -383,7 +385,7 @@ impl AuditAction {
             Self::PanelUpdate => {
                 "a saved panel edited, updated from upstream, re-statused or commented"
             }
-            Self::PanelShare => "a saved panel shared or a share revoked",
+            Self::PanelShare => "a saved panel shared, a share revoked or given a new link",
             Self::PanelList => "a logged-in user listed saved panels (at most one row a minute)",
             Self::PanelExportTemplateCreate
             | Self::PanelExportTemplateUpdate

@@ -34,7 +34,7 @@ await run(async (browser, errors) => {
   // Paused, the feed holds new events back until resumed.
   await adminPage.click('#live-pause');
   await otherPage.click('#logout');
-  await adminPage.getByText(/Paused; [1-9]\d* new event\(s\) waiting\./).waitFor();
+  await adminPage.getByText(/Paused; ([1-9]\d* new events|1 new event) waiting\./).waitFor();
   const logout = adminPage.locator('#live-feed li.live-event[data-action="LOGOUT"]', { hasText: other });
   check((await logout.count()) === 0, 'a paused feed does not show new events');
   await adminPage.click('#live-pause');

@@ -121,7 +121,7 @@ await run(async (browser, errors) => {
   await page.locator('#share-submit').click();
   const link = await page.locator('#share-link').inputValue();
   check(link.startsWith(BASE_URL + '/shared/'), 'share link: ' + link);
-  await page.locator('#shares-table').getByText('Link').waitFor();
+  await page.locator('#shares-table').getByRole('cell', { name: 'Link', exact: true }).waitFor();
 
   // My panels lists it.
   await page.goto(BASE_URL + '/saved');

@@ -78,10 +78,10 @@ await run(async (browser, errors) => {
   await page.locator('#share-user-none').waitFor();
   await page.locator('#share-user').fill(RECIPIENT.slice(0, 3));
   await page.locator('#share-user-options').waitFor();
-  const offered = await page.$$eval('#share-user-options button', (b) => b.map((x) => x.dataset.username));
+  const offered = await page.$$eval('#share-user-options [role="option"]', (b) => b.map((x) => x.dataset.username));
   check(offered.includes(RECIPIENT), 'the recipient is offered: ' + offered);
   check(!offered.includes(OWNER), 'the owner is not offered: ' + offered);
-  await page.locator(`#share-user-options button[data-username="${RECIPIENT}"]`).click();
+  await page.locator(`#share-user-options [role="option"][data-username="${RECIPIENT}"]`).click();
   check((await page.locator('#share-user-chosen').textContent()).includes(RECIPIENT), 'chosen');
   check((await page.locator('#share-user-options').count()) === 0, 'the list closes');
   check(

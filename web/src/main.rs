@@ -10,6 +10,7 @@ mod panelapp_status;
 mod queries;
 mod server_info;
 mod time;
+mod words;
 mod ws;
 
 fn main() {

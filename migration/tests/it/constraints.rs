@@ -141,6 +141,7 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
             "updated_at",
         ],
     ),
+    ("workbenches", &["user_id", "content", "updated_at"]),
 ];
 
 async fn every_table_and_key_column(db: &DatabaseConnection) {

@@ -141,7 +141,7 @@ impl Action {
             }
             Self::DeleteSavedPanel => "`setSavedPanelStatus` (DELETED, and back)",
             Self::SharePanel => {
-                "`sharePanel`, `revokeShare`, `shareableUsers`, `SavedPanel.shares`, visibility PRIVATE/SHARED"
+                "`sharePanel`, `revokeShare`, `reissueShareLink`, `shareableUsers`, `SavedPanel.shares`, visibility PRIVATE/SHARED"
             }
             Self::PublishPanel => "visibility PUBLIC (`createSavedPanel`, `updateSavedPanel`)",
             Self::ModeratePublicPanels => {
@@ -153,7 +153,7 @@ impl Action {
             }
             Self::ManageExportTemplates => "— (reserved; no export templates yet)",
             Self::ManageOwnAccount => {
-                "`me`, `updateProfile`, `changePassword`, `logout`, `mySessions`, `revokeSession`, `apiTokens`, `createApiToken`, `revokeApiToken`"
+                "`me`, `updateProfile`, `changePassword`, `logout`, `mySessions`, `revokeSession`, `apiTokens`, `createApiToken`, `revokeApiToken`, `workbench`, `saveWorkbench`"
             }
             Self::AdministerSite => {
                 "`users`, `setUserRole`, `setUserActive`, `unlockUser`, `resetUserPassword`, `unblockIp`, announcements, `auditLog`, `purgeAuditLog`, `auditEvents`, `refreshPanelApp`"

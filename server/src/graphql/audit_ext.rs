@@ -36,7 +36,7 @@ pub fn mutation_action(field: &str) -> AuditAction {
         "logout" => A::Logout,
         "register" => A::Register,
         "changePassword" => A::PasswordChange,
-        "updateProfile" => A::ProfileUpdate,
+        "updateProfile" | "saveWorkbench" => A::ProfileUpdate,
         "revokeSession" | "createApiToken" | "revokeApiToken" => A::SessionManagement,
         "refreshPanelApp" => A::CacheClear,
         "uploadGeneList" => A::PanelUpload,
@@ -47,7 +47,7 @@ pub fn mutation_action(field: &str) -> AuditAction {
             A::PanelUpdate
         }
         "deleteSavedPanel" => A::PanelDelete,
-        "sharePanel" | "revokeShare" => A::PanelShare,
+        "sharePanel" | "revokeShare" | "reissueShareLink" => A::PanelShare,
         "createTeam" | "addTeamMember" | "removeTeamMember" | "deleteTeam" => A::AdminAction,
         "purgeAuditLog" => A::ComplianceEvent,
         "setUserRole" => A::RoleChange,
@@ -74,6 +74,7 @@ const PROBED_FIELDS: &[&str] = &[
     "sharePanel",
     "exportSavedPanel",
     "revokeShare",
+    "reissueShareLink",
     "commentOnPanel",
 ];
 

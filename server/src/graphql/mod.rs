@@ -19,6 +19,7 @@ pub mod saved;
 pub mod scalars;
 pub mod system;
 pub mod teams;
+pub mod workbench;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -42,6 +43,7 @@ pub struct Query(
     genelists::GeneListsQuery,
     panelapp::PanelAppQuery,
     gene_directory::GeneDirectoryQuery,
+    workbench::WorkbenchQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,6 +56,7 @@ pub struct Mutation(
     teams::TeamsMutation,
     genelists::GeneListsMutation,
     panelapp::PanelAppMutation,
+    workbench::WorkbenchMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -393,6 +393,75 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Gives a link share a new link and returns it with the share; the old link stops working
+/// at once. The server keeps only a digest of a link, so a link can not be shown again after
+/// it was made: whoever may revoke the share (the owner, a sharer of the panel, or whoever
+/// made it) re-issues it instead. Permission, expiry and the open count stay.
+pub async fn reissue_link(
+    state: &AppState,
+    actor: &Actor,
+    viewer: &Viewer,
+    share_id: i32,
+) -> AppResult<(panel_shares::Model, String)> {
+    let row = panel_shares::Entity::find_by_id(share_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("share"))?;
+    let panel = load(state, row.panel_id).await?;
+    let access = access::resolve(state, &panel, viewer).await?;
+    let made_it = row.shared_by_id.is_some() && row.shared_by_id == viewer.user_id();
+    if !made_it {
+        access.require(Action::SharePanel)?;
+    }
+    if row.share_token.is_none() {
+        return Err(AppError::invalid_field(
+            "id",
+            "this share is with a person or a team, not a link",
+        ));
+    }
+    if !row.is_active {
+        return Err(AppError::invalid_field(
+            "id",
+            "this link was revoked; share the panel by link again for a new one",
+        ));
+    }
+    if row.expires_at.is_some_and(|t| t <= Utc::now()) {
+        return Err(AppError::invalid_field(
+            "id",
+            "this link has expired; share the panel by link again for a new one",
+        ));
+    }
+    let token = crate::crypto::random_token(24).or_internal("share token")?;
+    let txn = state.db.begin().await?;
+    let mut update: panel_shares::ActiveModel = row.clone().into();
+    update.share_token = Set(Some(access::token_digest(state, &token)));
+    update.updated_at = Set(Utc::now());
+    let share = update.update(&txn).await?;
+    state
+        .audit
+        .commit(
+            txn,
+            actor,
+            AuditRecord::new(
+                AuditAction::PanelShare,
+                format!(
+                    "link share {share_id} of saved panel {} {:?} at {} given a new link; the \
+                     previous link no longer works",
+                    panel.id, panel.name, row.permission_level
+                ),
+            )
+            .resource("saved_panel", panel.id)
+            .details(json!({
+                "share": share_id, "reissued": true, "recipientType": "link",
+                "recipient": "link", "permission": row.permission_level,
+                "expiresAt": row.expires_at,
+            })),
+        )
+        .await?;
+    super::versions::publish(state, panel.id, panel.current_version, "shared").await;
+    Ok((share, token))
+}
+
 /// Every share of a panel, newest first.
 pub async fn list(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_shares::Model>> {
     Ok(panel_shares::Entity::find()

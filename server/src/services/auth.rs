@@ -29,11 +29,6 @@ async fn account_changed(state: &AppState, user_id: i32, reason: &str) {
     state.events.publish(Channel::Accounts, &event).await;
 }
 
-/// The one answer for an unknown user and a wrong password, so neither reveals the other.
-pub fn invalid_credentials() -> AppError {
-    AppError::new(ErrorCode::Unauthenticated, "invalid login or password")
-}
-
 /// A successful login: the account and the new session's cookie value.
 pub struct LoggedIn {
     pub user: user::Model,
@@ -41,12 +36,55 @@ pub struct LoggedIn {
     pub session_key: String,
 }
 
+/// "15 minutes", "1 hour", "45 seconds": a wait in the largest whole unit that fits, rounded
+/// up so nobody is told to come back too early.
+pub fn duration_words(wait: Duration) -> String {
+    let secs = wait.as_secs().max(1);
+    let (count, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
+        (secs / 3600, "hour")
+    } else if secs >= 120 {
+        (secs.div_ceil(60), "minute")
+    } else {
+        (secs, "second")
+    };
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
+}
+
+/// The answer to a wrong password (or unknown name) that did not lock the account yet: the
+/// same for both, and it says how many attempts are left before the lock and how long the
+/// lock lasts (`attemptsLeft`, `lockoutSeconds`), so the last attempt is never a surprise.
+/// Unknown names are counted and locked like accounts, so this reveals nothing either.
+pub fn wrong_credentials(attempts_left: u64, lockout: Duration) -> AppError {
+    let attempts = if attempts_left == 1 {
+        "1 attempt is left".to_owned()
+    } else {
+        format!("{attempts_left} attempts are left")
+    };
+    AppError::new(
+        ErrorCode::Unauthenticated,
+        format!(
+            "invalid login or password; {attempts} before this account is locked for {}",
+            duration_words(lockout)
+        ),
+    )
+    .with("attemptsLeft", attempts_left)
+    .with("lockoutSeconds", lockout.as_secs())
+}
+
 /// The one answer for a locked account and a locked unknown name, so a lockout does not
-/// reveal which names exist.
+/// reveal which names exist; it says how long is left (`retryAfter`, in seconds).
 pub fn locked(wait: Duration) -> AppError {
     AppError::new(
         ErrorCode::AccountLocked,
-        "this account is locked after too many failed logins; try again later or ask an admin",
+        format!(
+            "this account is locked after too many failed logins; try again in {}, or ask an \
+             admin to unlock it",
+            duration_words(wait)
+        ),
     )
     .with("retryAfter", wait.as_secs().max(1))
 }
@@ -158,8 +196,11 @@ pub async fn login(
                 .failed("invalid credentials")
                 .duration(started.elapsed());
             match failed_check(state, actor, ip, login, attempt, user.as_ref(), record).await? {
-                Some(wait) => Err(locked(wait)),
-                None => Err(invalid_credentials()),
+                Checked::Locked(wait) => Err(locked(wait)),
+                Checked::AttemptsLeft(left) => Err(wrong_credentials(
+                    left,
+                    state.settings.security.lockout_duration,
+                )),
             }
         }
     }
@@ -212,7 +253,7 @@ async fn succeed(
 /// Records a failed credential check (a wrong password at login or at a password change):
 /// the counters, the account row, `record` plus ACCOUNT_LOCKOUT and BRUTE_FORCE_ATTEMPT rows
 /// when this failure reached a limit, in one transaction. Returns how long the account (or
-/// unknown name) is now locked, if this failure locked it.
+/// unknown name) is now locked, if this failure locked it, or how many attempts are left.
 async fn failed_check(
     state: &AppState,
     actor: &Actor,
@@ -221,7 +262,7 @@ async fn failed_check(
     attempt: Attempt,
     user: Option<&user::Model>,
     mut record: AuditRecord,
-) -> AppResult<Option<Duration>> {
+) -> AppResult<Checked> {
     let outcome = attempt.failed(state).await?;
     let lockout = state.settings.security.lockout_duration;
     let mut events = Vec::new();
@@ -265,7 +306,18 @@ async fn failed_check(
     }
     txn.commit().await?;
     state.audit.publish(events).await;
-    Ok(outcome.account_locked.then_some(lockout))
+    Ok(if outcome.account_locked {
+        Checked::Locked(lockout)
+    } else {
+        let max = u64::from(state.settings.security.max_login_attempts);
+        Checked::AttemptsLeft(max.saturating_sub(outcome.account_failures).max(1))
+    })
+}
+
+/// What a failed credential check left: a lock of this long, or this many attempts.
+enum Checked {
+    Locked(Duration),
+    AttemptsLeft(u64),
 }
 
 /// Ends the caller's session.
@@ -326,8 +378,16 @@ pub async fn change_password(
         .failed("invalid credentials");
         let lock = failed_check(state, actor, ip, &row.username, attempt, Some(&row), record);
         return Err(match lock.await? {
-            Some(wait) => locked(wait),
-            None => AppError::invalid_field("currentPassword", "is not your current password"),
+            Checked::Locked(wait) => locked(wait),
+            Checked::AttemptsLeft(left) => AppError::invalid_field(
+                "currentPassword",
+                format!(
+                    "is not your current password; {left} more wrong {} the account for {}",
+                    if left == 1 { "one locks" } else { "ones lock" },
+                    duration_words(state.settings.security.lockout_duration)
+                ),
+            )
+            .with("attemptsLeft", left),
         });
     }
     attempt.succeeded(state).await?;

@@ -15,6 +15,7 @@ pub mod rotation;
 pub mod teams;
 pub mod uploads;
 pub mod werkzeug;
+pub mod workbench;
 
 /// Who a request acts for: a logged-in user, else an anonymous visitor (by cookie).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -401,3 +401,124 @@ async fn uploads_with_a_mixed_case_boundary_are_read() {
     let uploads = app.client.query(UPLOADS, json!({})).await;
     assert_eq!(uploads["data"]["uploads"][0]["geneCount"], 2, "{uploads}");
 }
+
+const WORKBENCH: &str = "{ workbench { panels { source panelId version confidence types } \
+    leftOutUploads updatedAt } }";
+const SAVE_WORKBENCH: &str = "mutation($i: WorkbenchInput!) { saveWorkbench(input: $i) { \
+    panels { panelId version confidence } leftOutUploads updatedAt } }";
+
+fn bench_panel(id: u32, version: &str, levels: &[&str]) -> Value {
+    json!({ "source": "UK", "panelId": id, "version": version, "confidence": levels,
+            "types": ["GENE"] })
+}
+
+on_both_backends!(
+    the_workbench_is_kept_in_the_account_bounded_and_audited,
+    |app: TestApp| async move {
+        // Visitors have no account to keep it in.
+        let body = app.client.query(WORKBENCH, json!({})).await;
+        assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+
+        let ada = app.logged_in("ada", shared::Role::User).await;
+        assert_eq!(
+            ada.data(WORKBENCH, json!({})).await["workbench"],
+            Value::Null
+        );
+        let input = json!({ "i": {
+            "panels": [bench_panel(402, "8.125", &["GREEN", "AMBER"]), bench_panel(398, "8.78", &["GREEN"])],
+            "leftOutUploads": ["u-1"],
+        } });
+        ada.data(SAVE_WORKBENCH, input).await;
+        let kept = &ada.data(WORKBENCH, json!({})).await["workbench"];
+        assert_eq!(kept["panels"][0]["panelId"], 402);
+        assert_eq!(kept["panels"][0]["version"], "8.125");
+        assert_eq!(kept["panels"][0]["confidence"], json!(["GREEN", "AMBER"]));
+        assert_eq!(kept["leftOutUploads"], json!(["u-1"]));
+
+        // Another account sees only its own.
+        let bob = app.logged_in("bob", shared::Role::User).await;
+        assert_eq!(
+            bob.data(WORKBENCH, json!({})).await["workbench"],
+            Value::Null
+        );
+
+        // A save replaces the workbench (one row per user) and the audit row says what changed.
+        let input = json!({ "i": {
+            "panels": [bench_panel(402, "8.125", &["GREEN"]), bench_panel(635, "1.0", &["GREEN"])],
+            "leftOutUploads": [],
+        } });
+        ada.data(SAVE_WORKBENCH, input).await;
+        let kept = &ada.data(WORKBENCH, json!({})).await["workbench"];
+        assert_eq!(kept["panels"].as_array().unwrap().len(), 2);
+        assert_eq!(kept["panels"][1]["panelId"], 635);
+        assert_eq!(
+            entity::workbenches::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+            1
+        );
+        let rows = app.audit_rows(Some(AuditAction::ProfileUpdate)).await;
+        let last = rows.last().unwrap();
+        assert_eq!(last.username.as_deref(), Some("ada"));
+        assert_eq!(last.resource_type.as_deref(), Some("workbench"));
+        assert!(
+            last.action_description
+                .contains("2 panels, 0 uploads left out")
+                && last
+                    .action_description
+                    .contains("added: PanelApp UK panel 635 v1.0")
+                && last
+                    .action_description
+                    .contains("removed: PanelApp UK panel 398 v8.78")
+                && last
+                    .action_description
+                    .contains("choices changed: PanelApp UK panel 402 v8.125"),
+            "{}",
+            last.action_description
+        );
+
+        // Bad input is refused with the entry named, and nothing kept is lost.
+        let twice = json!({ "i": {
+            "panels": [bench_panel(402, "8.125", &["GREEN"]), bench_panel(402, "8.125", &["AMBER"])],
+            "leftOutUploads": [],
+        } });
+        let body = ada.query(SAVE_WORKBENCH, twice).await;
+        assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "panels[1]",
+            "{body}"
+        );
+        let not_a_version = json!({ "i": {
+            "panels": [bench_panel(402, "latest", &["GREEN"])], "leftOutUploads": [],
+        } });
+        let body = ada.query(SAVE_WORKBENCH, not_a_version).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["field"], "panels[0]",
+            "{body}"
+        );
+        let too_many: Vec<Value> = (0..101)
+            .map(|i| bench_panel(i, "1.0", &["GREEN"]))
+            .collect();
+        let body = ada
+            .query(
+                SAVE_WORKBENCH,
+                json!({ "i": { "panels": too_many, "leftOutUploads": [] } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most 100 panels, not 101"),
+            "{body}"
+        );
+        let kept = &ada.data(WORKBENCH, json!({})).await["workbench"];
+        assert_eq!(
+            kept["panels"].as_array().unwrap().len(),
+            2,
+            "kept as it was"
+        );
+    }
+);

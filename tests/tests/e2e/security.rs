@@ -36,7 +36,33 @@ async fn lockout_then_unlock(app: TestApp) {
             Some(expected),
             "attempt {attempt}: {body}"
         );
+        // Before the lock: how many attempts are left and how long the lock would last
+        // (issue 17.9); at the lock: how long it lasts.
+        let error = &body["errors"][0];
+        let message = error["message"].as_str().unwrap();
+        if attempt < 3 {
+            assert_eq!(error["extensions"]["attemptsLeft"], 3 - attempt, "{body}");
+            assert_eq!(error["extensions"]["lockoutSeconds"], 900, "{body}");
+            let left = if attempt == 2 {
+                "1 attempt is left"
+            } else {
+                "2 attempts are left"
+            };
+            assert!(
+                message.contains(left) && message.contains("locked for 15 minutes"),
+                "{message}"
+            );
+        } else {
+            assert_eq!(error["extensions"]["retryAfter"], 900, "{body}");
+            assert!(message.contains("try again in 15 minutes"), "{message}");
+        }
     }
+    // An unknown name is answered alike: nothing tells it from a real account.
+    let body = app
+        .new_client()
+        .query(LOGIN, login_vars("nobody-here", "wrong password here"))
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["attemptsLeft"], 2, "{body}");
     // Even the right password is refused while locked.
     let body = attacker.query(LOGIN, login_vars("ada", PASSWORD)).await;
     assert_eq!(error_code(&body), Some("ACCOUNT_LOCKED"));

@@ -154,3 +154,26 @@ async fn browser_admin_message_banner_appears_and_disappears_live() {
         "both created and both hidden by the admin"
     );
 }
+
+/// Issue 17.9: wrong passwords say how many attempts are left and for how long the lock will
+/// last; the locking attempt says how long it lasts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_warns_before_the_lock_and_says_how_long_it_lasts() {
+    let app = tests::TestApp::web(None).await;
+    app.create_user("lena", Role::User).await;
+    tests::browser::run_script(
+        "login_lockout.mjs",
+        &app.address,
+        &[("USERNAME_UNDER_TEST", "lena")],
+    )
+    .await;
+    let lena = user(&app, "lena").await.unwrap();
+    assert_eq!(lena.failed_login_attempts, 5);
+    assert!(lena.locked_until.is_some(), "locked in the database");
+    assert_eq!(
+        app.audit_rows(Some(AuditAction::AccountLockout))
+            .await
+            .len(),
+        1
+    );
+}

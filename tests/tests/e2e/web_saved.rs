@@ -79,3 +79,41 @@ async fn browser_shows_and_applies_an_upstream_update() {
         mock.all_calls()
     );
 }
+
+/// Issue 17.9: the share picker from the keyboard (ARIA combobox) and by an exactly typed
+/// username; a share link with a Copy button, replaced by a new one when lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_shares_from_the_keyboard_and_reissues_a_link() {
+    let app = tests::TestApp::web(None).await;
+    for name in ["kim", "erin", "erik", "bea"] {
+        app.create_user(name, shared::Role::User).await;
+    }
+    tests::browser::run_script(
+        "share_keyboard.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "kim"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+            ("RECIPIENTS_UNDER_TEST", "erin,erik,bea"),
+        ],
+    )
+    .await;
+    // The share rows as stored: the re-issued link is one share (its digest replaced), audited.
+    let shares = app.audit_rows(Some(shared::AuditAction::PanelShare)).await;
+    let descriptions: Vec<&str> = shares
+        .iter()
+        .map(|r| r.action_description.as_str())
+        .collect();
+    assert!(
+        descriptions
+            .iter()
+            .any(|d| d.contains("given a new link; the previous link no longer works")),
+        "{descriptions:?}"
+    );
+    assert!(
+        descriptions
+            .iter()
+            .any(|d| d.contains("shared with user bea at COMMENT")),
+        "{descriptions:?}"
+    );
+}

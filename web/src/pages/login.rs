@@ -18,6 +18,19 @@ fn form_error(error: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// The server's message as a sentence: a capital first letter and a full stop.
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
 /// `/login?next=/path` — log in, then go back to `next`.
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -54,12 +67,14 @@ pub fn LoginPage() -> impl IntoView {
             navigate(&to, Default::default());
         }
     });
+    // A wrong password says how many attempts are left before the lock and how long it lasts;
+    // a locked account says how long is left (both from the server's answer).
     let error = Signal::derive(move || {
         submit
             .value()
             .get()
             .and_then(Result::err)
-            .map(|e| e.to_string())
+            .map(|e| sentence(&e.to_string()))
     });
 
     view! {
@@ -93,7 +108,7 @@ pub fn LoginPage() -> impl IntoView {
                         bind:value=password
                     />
                 </label>
-                {form_error(error)}
+                <div id="login-error">{form_error(error)}</div>
                 <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
                     "Log in"
                 </button>
@@ -191,5 +206,20 @@ pub fn RegisterPage() -> impl IntoView {
             </form>
             <p>"Already registered? " <A href="/login">"Log in"</A></p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(
+            sentence("invalid login or password; 1 attempt is left"),
+            "Invalid login or password; 1 attempt is left."
+        );
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence(""), "");
     }
 }

@@ -224,8 +224,8 @@ fn PasswordForm() -> impl IntoView {
             }
             result.set(Some(ended.map(|data| {
                 format!(
-                    "Password changed. {} other session(s) ended.",
-                    data.change_password
+                    "Password changed. {} ended.",
+                    crate::words::counted(data.change_password, "other session", "other sessions")
                 )
             })));
         }

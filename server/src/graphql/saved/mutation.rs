@@ -52,6 +52,15 @@ pub struct SharePanelInput {
     pub can_reshare: Option<bool>,
 }
 
+/// A link share with its new link, shown only here.
+#[derive(SimpleObject)]
+pub struct ReissuedLink {
+    pub share: Share,
+    pub link_token: String,
+    /// The web address the new link opens.
+    pub link_path: String,
+}
+
 /// A share; the link token (for link shares) is shown only here.
 #[derive(SimpleObject)]
 pub struct SharePayload {
@@ -386,6 +395,25 @@ impl SavedPanelMutation {
         )
         .await?;
         Ok(true)
+    }
+
+    /// Gives a link share a new link (shown only in this answer) and ends the old one. The
+    /// server keeps only a digest of each link, so a lost link can not be shown again; this is
+    /// how its owner gets a working one. Permission, expiry and the open count stay.
+    async fn reissue_share_link(&self, ctx: &Context<'_>, id: ID) -> Result<ReissuedLink> {
+        ctx.require(Action::SharePanel)?;
+        let state = ctx.state();
+        let (row, token) =
+            shares::reissue_link(state, &ctx.actor(), &viewer(ctx), int_id(&id, "share")?).await?;
+        let share = Share::named(state, vec![row])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("a re-issued share went missing"))?;
+        Ok(ReissuedLink {
+            share,
+            link_path: format!("/shared/{token}"),
+            link_token: token,
+        })
     }
 
     /// Comments on the panel, a version or a gene (COMMENT access and above).

@@ -11,6 +11,7 @@ use crate::components::{Loaded, Pager, Pages, Table};
 use crate::pages::profile::outcome;
 use crate::queries::{AuditLog, PurgeAuditLog, audit_log, purge_audit_log};
 use crate::time::Time;
+use crate::words::counted;
 
 /// The filters as entered.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -244,7 +245,7 @@ pub fn AuditBrowser(
             view=move |page| {
                 let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
                 view! {
-                    <p class="muted">{format!("{} matching entries", page.total_count)}</p>
+                    <p class="muted">{counted(page.total_count, "matching entry", "matching entries")}</p>
                     <Table id="audit-log" headers=&["When", "Action", "User", "Description", "Resource", "Outcome", "IP"]>
                         {page.nodes.into_iter().map(row).collect_view()}
                     </Table>
@@ -276,7 +277,12 @@ fn PurgeForm() -> impl IntoView {
         async move {
             let done = graphql::<PurgeAuditLog>(purge_audit_log::Variables { older_than_days })
                 .await
-                .map(|data| format!("{} entries deleted.", data.purge_audit_log));
+                .map(|data| {
+                    format!(
+                        "{} deleted.",
+                        counted(data.purge_audit_log, "entry", "entries")
+                    )
+                });
             result.set(Some(done));
         }
     });

@@ -103,7 +103,10 @@ pub fn AdminLivePage() -> impl IntoView {
         Status::Connecting => ("status", "Connecting…".to_owned()),
         Status::Live if paused.get() => (
             "status paused",
-            format!("Paused; {} new event(s) waiting.", held.with(Vec::len)),
+            format!(
+                "Paused; {} waiting.",
+                crate::words::counted_len(held.with(Vec::len), "new event", "new events")
+            ),
         ),
         Status::Live => ("status live", "Live".to_owned()),
         Status::Reconnecting => ("status", "Connection lost; reconnecting…".to_owned()),
@@ -198,7 +201,12 @@ pub fn AdminLivePage() -> impl IntoView {
         {move || {
             let missed = missed.get();
             (missed > 0).then(|| view! {
-                <p class="form-error">{format!("{missed} event(s) were dropped because this page read too slowly.")}</p>
+                <p class="form-error">
+                    {format!(
+                        "{} dropped because this page read too slowly.",
+                        if missed == 1 { "1 event was".to_owned() } else { format!("{missed} events were") },
+                    )}
+                </p>
             })
         }}
         <ol class="live-feed" id="live-feed" aria-live="polite">{rows}</ol>

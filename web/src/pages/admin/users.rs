@@ -12,6 +12,7 @@ use crate::queries::{
     set_user_active, set_user_role, unlock_user, users,
 };
 use crate::time::{MaybeTime, Time};
+use crate::words::counted;
 
 type UserRow = users::UsersUsersNodes;
 
@@ -191,7 +192,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             view=move |page| {
                 let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
                 view! {
-                    <p class="muted">{format!("{} account(s)", page.total_count)}</p>
+                    <p class="muted">{counted(page.total_count, "account", "accounts")}</p>
                     <Table id="users" headers=&["Username", "E-mail", "Role", "State", "Locked until", "Last login", "Created", "Actions"]>
                         {page.nodes.into_iter().map(row).collect_view()}
                     </Table>

@@ -6,6 +6,7 @@ use shared::saved::SavedGene;
 use shared::{Confidence, EntityType, ErrorCode, GeneSymbol, HgncId, PanelStatus, Visibility};
 
 use crate::api::ApiError;
+use crate::words::counted_len as counted;
 
 /// A readable message for a failed call; a stale edit gets its own explanation.
 pub fn error_message(error: &ApiError) -> String {
@@ -139,10 +140,6 @@ pub fn change_line(c: &FieldLine) -> String {
         RATING_PANELAPP => format!("{}: {old} → {new} (back to PanelApp's rating)", c.symbol),
         field => format!("{}: {} {old} → {new}", c.symbol, field_words(field)),
     }
-}
-
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A version's change summary in words: "CONFIDENCE_CHANGED: 1, GENE_ADDED: 2" (as stored)

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_navigate;
 use super::common::{error_message, parse_symbols};
 use super::ops::{CreateSavedPanel, Visibility, create_saved_panel};
 use crate::api::graphql;
+use crate::words::counted_len;
 
 /// `/saved/new`.
 #[component]
@@ -151,7 +152,7 @@ fn NewPanelForm() -> impl IntoView {
             <p class="muted" role="status">
                 {move || {
                     let (symbols, invalid) = parsed.get();
-                    let mut text = format!("{} genes", symbols.len());
+                    let mut text = counted_len(symbols.len(), "gene", "genes");
                     if !invalid.is_empty() {
                         text.push_str(&format!(" · not symbols: {}", invalid.join(", ")));
                     }

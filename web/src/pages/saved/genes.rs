@@ -12,6 +12,7 @@ use super::common::{
 };
 use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
+use crate::words::counted_len as counted;
 
 pub type Gene = saved_panel::SavedPanelSavedPanelGenes;
 
@@ -423,10 +424,6 @@ fn gene_row(gene: SavedGene, edit: bool, draft: RwSignal<Vec<SavedGene>>) -> imp
             {remove}
         </tr>
     }
-}
-
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "2 genes added, 1 rating changed".

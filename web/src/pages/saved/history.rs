@@ -8,6 +8,7 @@ use super::ops::{RestoreVersion, SavedPanelDiff, restore_version, saved_panel, s
 use crate::api::graphql;
 use crate::components::Loaded;
 use crate::time::Time;
+use crate::words::counted;
 
 pub type Version = saved_panel::SavedPanelSavedPanelVersions;
 
@@ -66,7 +67,7 @@ pub fn VersionTimeline(
                         <span class="muted">
                             " · "
                             <Time at=version.created_at.clone() />
-                            {format!(" · {} genes", version.gene_count)}
+                            {format!(" · {}", counted(version.gene_count, "gene", "genes"))}
                         </span>
                     </p>
                     {version.comment.map(|c| view! { <p class="timeline-comment">{c}</p> })}

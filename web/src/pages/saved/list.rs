@@ -9,6 +9,7 @@ use super::ops::{PanelScope, PanelSort, PanelStatus, SavedPanels, saved_panels};
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::time::Time;
+use crate::words::counted;
 
 /// Panels per page.
 const PAGE_SIZE: i64 = 24;
@@ -189,7 +190,7 @@ fn PanelList() -> impl IntoView {
                             };
                             view! {
                                 <p class="muted" id="saved-total">
-                                    {format!("{total} panel{}", if total == 1 { "" } else { "s" })}
+                                    {counted(total, "panel", "panels")}
                                 </p>
                                 {body}
                                 <Pager pages next />

@@ -318,6 +318,29 @@ pub struct SharePanel;
 )]
 pub struct RevokeShare;
 
+/// `mutation ReissueShareLink`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/reissue_share_link.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct ReissueShareLink;
+
 /// `query ShareableUsers` — the share dialog's person picker.
 #[derive(GraphQLQuery)]
 #[graphql(

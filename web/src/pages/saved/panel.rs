@@ -136,8 +136,8 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         <p class="lead">{panel.description.clone().unwrap_or_default()}</p>
         <p class="muted" id="panel-facts">
             {format!(
-                "Version {current} · {} genes · owner {} · updated ",
-                panel.gene_count,
+                "Version {current} · {} · owner {} · updated ",
+                crate::words::counted(panel.gene_count, "gene", "genes"),
                 panel.owner.clone().unwrap_or_default(),
             )}
             <Time at=panel.updated_at.clone() />

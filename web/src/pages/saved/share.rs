@@ -3,13 +3,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::ErrorCode;
 
 use super::common::error_message;
 use super::ops::{
-    MyTeams, RevokeShare, SavedPanelShares, SharePanel, SharePermission, ShareTarget,
-    ShareableUsers, my_teams, revoke_share, saved_panel_shares, share_panel, shareable_users,
+    MyTeams, ReissueShareLink, RevokeShare, SavedPanelShares, SharePanel, SharePermission,
+    ShareTarget, ShareableUsers, my_teams, reissue_share_link, revoke_share, saved_panel_shares,
+    share_panel, shareable_users,
 };
-use crate::api::graphql;
+use crate::api::{ApiError, graphql};
 use crate::components::Loaded;
 use crate::time::{MaybeTime, end_of_day_in_zone, reader_zone};
 
@@ -77,12 +79,16 @@ fn ShareForm(panel_id: String) -> impl IntoView {
     let panel_id = StoredValue::new(panel_id);
     let target = RwSignal::new(ShareTarget::Link);
     let picked = RwSignal::new(None::<(String, String)>);
+    // What was typed in the person picker: an exact username is accepted without choosing.
+    let typed = RwSignal::new(String::new());
     let team_id = RwSignal::new(String::new());
     let permission = RwSignal::new(SharePermission::View);
     let expires = RwSignal::new(String::new());
     let can_reshare = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<String>);
+    // Whether the link shown replaced an earlier one (a re-issued link).
+    let reissued = RwSignal::new(false);
     let zone = reader_zone();
 
     let shares = LocalResource::new(move || {
@@ -106,15 +112,20 @@ fn ShareForm(panel_id: String) -> impl IntoView {
         let expires = expires.get_untracked();
         error.set(None);
         link.set(None);
-        let user_id = match (target, picked.get_untracked()) {
-            (ShareTarget::User, Some((id, _))) => Some(id),
+        reissued.set(false);
+        let typed_name = typed.get_untracked().trim().to_owned();
+        let (user_id, username) = match (target, picked.get_untracked()) {
+            (ShareTarget::User, Some((id, _))) => (Some(id), None),
+            // A username typed exactly is as good as one chosen from the list.
+            (ShareTarget::User, None) if !typed_name.is_empty() => (None, Some(typed_name)),
             (ShareTarget::User, None) => {
                 error.set(Some(
-                    "Choose the person to share with from the list.".to_owned(),
+                    "Type the username of the person to share with, or choose them from the list."
+                        .to_owned(),
                 ));
                 return;
             }
-            _ => None,
+            _ => (None, None),
         };
         // The chosen day ends at 23:59:59 in the reader's own zone.
         let expires_at = if expires.is_empty() {
@@ -132,7 +143,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
         let input = share_panel::SharePanelInput {
             panel_id: panel_id.get_value(),
             user_id,
-            username: None,
+            username: username.clone(),
             team_id: (target == ShareTarget::Team).then(|| team_id.get_untracked()),
             link: target == ShareTarget::Link,
             permission: permission.get_untracked(),
@@ -148,7 +159,19 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                     }
                     shares.refetch();
                 }
-                Err(err) => error.set(Some(error_message(&err))),
+                Err(err) => error.set(Some(match (&err, &username) {
+                    (
+                        ApiError::Graphql {
+                            code: Some(ErrorCode::NotFound),
+                            ..
+                        },
+                        Some(name),
+                    ) => format!(
+                        "Nobody has the username \u{201c}{name}\u{201d}. Usernames must match \
+                         exactly (capitals too); choose the person from the list to be sure."
+                    ),
+                    _ => error_message(&err),
+                })),
             }
         });
     };
@@ -193,7 +216,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <Show when=move || target.get() == ShareTarget::User>
-                <PersonPicker picked />
+                <PersonPicker picked typed />
             </Show>
             <Show when=move || target.get() == ShareTarget::Team>
                 <label>
@@ -262,17 +285,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                 "Share"
             </button>
         </form>
-        {move || {
-            link.get()
-                .map(|url| {
-                    view! {
-                        <label class="share-link">
-                            "Anyone with this link can open the panel:"
-                            <input type="text" id="share-link" readonly prop:value=url />
-                        </label>
-                    }
-                })
-        }}
+        {move || link.get().map(|url| view! { <ShareLink url reissued=reissued.get() /> })}
         <h3>"Current shares"</h3>
         <Loaded
             resource=shares
@@ -308,7 +321,45 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                             ShareTarget::Link => "Link".to_owned(),
                         };
                         let id = share.id.clone();
+                        let reissue_id = share.id.clone();
                         let usable = share.usable;
+                        let is_link = share.target == ShareTarget::Link;
+                        let new_link = (usable && is_link).then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button button-small share-new-link"
+                                    title="Make a new link for this share; the current link stops working"
+                                    on:click=move |_| {
+                                        let question = "PanelMerge keeps only a fingerprint of each link, so the \
+                                            current link can not be shown again. Make a new link instead? \
+                                            The current link stops working at once.";
+                                        if !confirm(question) {
+                                            return;
+                                        }
+                                        let id = reissue_id.clone();
+                                        spawn_local(async move {
+                                            match graphql::<ReissueShareLink>(reissue_share_link::Variables {
+                                                    id,
+                                                })
+                                                .await
+                                            {
+                                                Ok(data) => {
+                                                    let origin = window().location().origin().unwrap_or_default();
+                                                    link.set(Some(format!("{origin}{}", data.reissue_share_link.link_path)));
+                                                    reissued.set(true);
+                                                    shares.refetch();
+                                                }
+                                                Err(err) => error.set(Some(error_message(&err))),
+                                            }
+                                        });
+                                    }
+                                >
+                                    "New link"
+                                </button>
+                                " "
+                            }
+                        });
                         view! {
                             <tr>
                                 <td>{who}</td>
@@ -319,6 +370,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
                                 </td>
                                 <td>{share.access_count}</td>
                                 <td>
+                                    {new_link}
                                     {if usable {
                                         view! {
                                             <button
@@ -374,17 +426,104 @@ fn ShareForm(panel_id: String) -> impl IntoView {
     }
 }
 
-/// A type-ahead person picker: matching people (by username, or a whole e-mail address) are
-/// listed as you type; choosing one sets `picked`.
+/// Asks the visitor (the browser's own dialog); `false` when it can not be shown.
+fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}
+
+/// Puts `text` on the clipboard (`navigator.clipboard.writeText`); an error when the browser
+/// has no clipboard or refuses.
+async fn copy_to_clipboard(text: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let navigator = js_sys::Reflect::get(&window(), &"navigator".into())
+        .map_err(|_| "this browser offers no clipboard here")?;
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .ok()
+        .filter(|c| !c.is_undefined())
+        .ok_or("this browser offers no clipboard here")?;
+    let write = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("this browser offers no clipboard here")?;
+    let promise = write
+        .call1(&clipboard, &text.into())
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+        .ok_or("the clipboard could not be written")?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| "the browser did not allow it".to_owned())
+}
+
+/// A share link with its Copy button and what to do when it is lost.
 #[component]
-fn PersonPicker(picked: RwSignal<Picked>) -> impl IntoView {
-    let text = RwSignal::new(
-        picked
-            .get_untracked()
-            .map(|(_, name)| name)
-            .unwrap_or_default(),
-    );
+fn ShareLink(url: String, reissued: bool) -> impl IntoView {
+    let copied = RwSignal::new(None::<String>);
+    let value = StoredValue::new(url.clone());
+    let copy = move |_| {
+        let url = value.get_value();
+        spawn_local(async move {
+            let said = match copy_to_clipboard(&url).await {
+                Ok(()) => "Copied.".to_owned(),
+                Err(why) => format!("Could not copy ({why}); select the link and copy it."),
+            };
+            copied.set(Some(said));
+        });
+    };
+    let note = if reissued {
+        "This new link replaces the old one, which no longer works. Copy it now: PanelMerge \
+         keeps only a fingerprint of each link, so it can not show it again (\u{201c}New link\u{201d} \
+         makes another)."
+    } else {
+        "Copy it now: PanelMerge keeps only a fingerprint of each link, so it can not show it \
+         again. If it is lost, \u{201c}New link\u{201d} in the list below makes a new one (the old \
+         one then stops working)."
+    };
+    view! {
+        <div class="share-link">
+            <label for="share-link">"Anyone with this link can open the panel:"</label>
+            <div class="share-link-row">
+                <input
+                    type="text"
+                    id="share-link"
+                    readonly
+                    prop:value=url
+                    on:focus=|ev| {
+                        use wasm_bindgen::JsCast;
+                        if let Some(input) = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        {
+                            input.select();
+                        }
+                    }
+                />
+                <button type="button" class="button" id="share-link-copy" on:click=copy>
+                    "Copy"
+                </button>
+            </div>
+            <p class="muted" id="share-link-note">{note}</p>
+            <p role="status" id="share-link-copied">{move || copied.get()}</p>
+        </div>
+    }
+}
+
+/// A type-ahead person picker, an ARIA 1.2 combobox: matching people (by username, or a whole
+/// e-mail address) are listed as you type; Down / Up move through them, Enter chooses, Escape
+/// closes the list (and clears the text when it is closed). Choosing sets `picked`; `typed` is
+/// the text, and a username typed exactly is accepted without choosing.
+#[component]
+fn PersonPicker(picked: RwSignal<Picked>, typed: RwSignal<String>) -> impl IntoView {
+    let text = typed;
+    if let Some((_, name)) = picked.get_untracked() {
+        text.set(name);
+    }
     let open = RwSignal::new(false);
+    // The option the arrows are on (an index into the matches).
+    let active = RwSignal::new(None::<usize>);
     let matches = LocalResource::new(move || {
         let query = text.get().trim().to_owned();
         async move {
@@ -399,6 +538,58 @@ fn PersonPicker(picked: RwSignal<Picked>) -> impl IntoView {
             .map(|d| d.shareable_users)
         }
     });
+    let people = move || matches.get().and_then(Result::ok).unwrap_or_default();
+    let choose = move |person: &shareable_users::ShareableUsersShareableUsers| {
+        text.set(person.username.clone());
+        picked.set(Some((person.id.clone(), person.username.clone())));
+        open.set(false);
+        active.set(None);
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let list = people();
+        match ev.key().as_str() {
+            "ArrowDown" | "ArrowUp" => {
+                ev.prevent_default();
+                if !open.get_untracked() {
+                    open.set(true);
+                }
+                if list.is_empty() {
+                    return;
+                }
+                let last = list.len() - 1;
+                let next = match (ev.key().as_str(), active.get_untracked()) {
+                    ("ArrowDown", Some(i)) if i < last => i + 1,
+                    ("ArrowDown", _) => 0,
+                    (_, Some(i)) if i > 0 => i - 1,
+                    _ => last,
+                };
+                active.set(Some(next));
+            }
+            "Enter" => {
+                if let (true, Some(i)) = (open.get_untracked(), active.get_untracked())
+                    && let Some(person) = list.get(i)
+                {
+                    // Choosing from the list does not submit the form.
+                    ev.prevent_default();
+                    choose(person);
+                }
+            }
+            "Escape" => {
+                ev.prevent_default();
+                // Inside the share dialog, Escape closes the list first.
+                ev.stop_propagation();
+                if open.get_untracked() {
+                    open.set(false);
+                    active.set(None);
+                } else {
+                    text.set(String::new());
+                    picked.set(None);
+                }
+            }
+            _ => {}
+        }
+    };
+    let option_id = |i: usize| format!("share-user-option-{i}");
     let options = move || {
         if !open.get() {
             return None;
@@ -416,29 +607,27 @@ fn PersonPicker(picked: RwSignal<Picked>) -> impl IntoView {
                 view! { <p class="muted" id="share-user-none">{note}</p> }.into_any()
             }
             Ok(list) => view! {
-                <ul class="picker-options" id="share-user-options" role="listbox">
+                <ul class="picker-options" id="share-user-options" role="listbox" aria-label="People">
                     {list
                         .into_iter()
-                        .map(|person| {
+                        .enumerate()
+                        .map(|(i, person)| {
                             let label = match &person.display_name {
                                 Some(name) => format!("{} ({name})", person.username),
                                 None => person.username.clone(),
                             };
-                            let choice = (person.id.clone(), person.username.clone());
                             view! {
-                                <li role="option" aria-selected="false">
-                                    <button
-                                        type="button"
-                                        class="picker-option"
-                                        data-username=person.username.clone()
-                                        on:click=move |_| {
-                                            text.set(choice.1.clone());
-                                            picked.set(Some(choice.clone()));
-                                            open.set(false);
-                                        }
-                                    >
-                                        {label}
-                                    </button>
+                                <li
+                                    role="option"
+                                    class="picker-option"
+                                    id=option_id(i)
+                                    data-username=person.username.clone()
+                                    aria-selected=move || (active.get() == Some(i)).to_string()
+                                    // Keep the focus in the text box while choosing with the mouse.
+                                    on:mousedown=|ev| ev.prevent_default()
+                                    on:click=move |_| choose(&person)
+                                >
+                                    {label}
                                 </li>
                             }
                         })
@@ -461,15 +650,26 @@ fn PersonPicker(picked: RwSignal<Picked>) -> impl IntoView {
                     aria-autocomplete="list"
                     aria-controls="share-user-options"
                     aria-expanded=move || open.get().to_string()
+                    aria-activedescendant=move || active.get().map(option_id)
+                    aria-describedby="share-user-hint"
                     placeholder="Username or e-mail address"
                     prop:value=move || text.get()
                     on:input=move |ev| {
                         text.set(event_target_value(&ev));
                         picked.set(None);
+                        active.set(None);
                         open.set(true);
+                    }
+                    on:keydown=on_key
+                    on:blur=move |_| {
+                        open.set(false);
+                        active.set(None);
                     }
                 />
             </label>
+            <p class="muted" id="share-user-hint">
+                "Type a username exactly, or choose from the list (Down and Up to move, Enter to choose)."
+            </p>
             {options}
             {move || {
                 picked

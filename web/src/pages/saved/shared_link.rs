@@ -61,9 +61,9 @@ pub fn SharedPanelPage() -> impl IntoView {
                                 <p class="lead">{panel.description.unwrap_or_default()}</p>
                                 <p class="muted" id="panel-facts">
                                     {format!(
-                                        "Version {} · {} genes · owner {} · updated ",
+                                        "Version {} · {} · owner {} · updated ",
                                         panel.current_version,
-                                        panel.gene_count,
+                                        crate::words::counted(panel.gene_count, "gene", "genes"),
                                         panel.owner.unwrap_or_default(),
                                     )}
                                     <Time at=panel.updated_at.clone() />

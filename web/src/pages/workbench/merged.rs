@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use shared::ErrorCode;
 use shared::merge::OwnedMergeResult;
+use shared::upload::DiagnosticKind;
 
 use super::inputs::{export_input, save_input};
 use super::ops::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge};
@@ -16,26 +17,80 @@ use super::venn::{Venn, region_counts};
 use crate::api::{ApiError, graphql};
 use crate::pages::saved::common::{confidence_badge, navigate_to, verification_badge};
 use crate::pages::saved::export::format_label;
+use crate::words::counted_len;
 
 /// Rows shown in the table (the downloads have every row).
 const SHOWN_ROWS: usize = 500;
 
+/// "1 gene", "12 genes".
+pub fn genes_word(n: usize) -> String {
+    counted_len(n, "gene", "genes")
+}
+
+/// A region of the overlap in words: "only in A", "in A and B (and no other source)".
+pub fn region_words(labels: &[String], region: &[usize]) -> String {
+    let names: Vec<&str> = region
+        .iter()
+        .filter_map(|i| labels.get(*i).map(String::as_str))
+        .collect();
+    match names.as_slice() {
+        [one] => format!("only in {one}"),
+        [first @ .., last] if labels.len() == region.len() => {
+            format!("in all of {} and {last}", first.join(", "))
+        }
+        [first @ .., last] => format!(
+            "in {} and {last} (and in no other source)",
+            first.join(", ")
+        ),
+        [] => "in no source".to_owned(),
+    }
+}
+
 /// The merged list, per-source counts and the overlap.
 #[component]
 pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
+    let workbench = use_workbench();
     let filter = RwSignal::new(String::new());
+    // The region of the overlap the list is narrowed to (source indices, ascending), if any.
+    let region = RwSignal::new(None::<Vec<usize>>);
+    // Other sources mean other indices: a region chosen before no longer means the same.
+    let labels = Memo::new(move |_| {
+        merged.with(|m| {
+            m.sources
+                .iter()
+                .map(|s| s.label.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    Effect::new(move |_| {
+        labels.track();
+        region.set(None);
+    });
+    let pick = Callback::new(move |sources: Vec<usize>| region.set(Some(sources)));
     let sources = move || {
         merged.with(|m| {
             m.sources
                 .iter()
                 .map(|s| {
+                    // An upload's repeats were kept once by the reader (its DUPLICATE
+                    // diagnostics); a panel's by the merge.
+                    let read_twice = s.upload_id.as_ref().map_or(0, |id| {
+                        workbench.uploads.with(|uploads| {
+                            uploads
+                                .iter()
+                                .filter(|u| &u.list.id == id)
+                                .flat_map(|u| &u.diagnostics)
+                                .filter(|d| d.kind == DiagnosticKind::Duplicate.as_str())
+                                .count()
+                        })
+                    });
                     view! {
-                        <tr>
+                        <tr data-source=s.label.clone()>
                             <th scope="row">{s.label.clone()}</th>
                             <td>{s.entities}</td>
                             <td>{s.genes}</td>
                             <td>{s.unique}</td>
-                            <td>{s.duplicates}</td>
+                            <td class="duplicates">{s.duplicates + read_twice}</td>
                         </tr>
                     }
                 })
@@ -68,11 +123,28 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                         label
                     };
                     let width = format!("width: {}%", set.count * 100 / largest);
+                    let chosen = set.sources.clone();
+                    let selected = set.sources.clone();
+                    let count = set.count;
                     view! {
                         <li>
-                            <span class="bar-label">{label}</span>
-                            <span class="bar" style=width></span>
-                            <span class="bar-count">{set.count}</span>
+                            <button
+                                type="button"
+                                class="upset-row"
+                                aria-pressed=move || {
+                                    region.with(|r| r.as_ref() == Some(&selected)).to_string()
+                                }
+                                title="Show only these genes in the merged list"
+                                on:click=move |_| pick.run(chosen.clone())
+                            >
+                                <span class="bar-label">{label}</span>
+                                " "
+                                <span class="bar-track">
+                                    <span class="bar" style=width></span>
+                                </span>
+                                " "
+                                <span class="bar-count">{genes_word(count)}</span>
+                            </button>
                         </li>
                     }
                 })
@@ -91,13 +163,46 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
     let venn = move || {
         venn_shown
             .get()
-            .map(|(labels, counts)| view! { <Venn labels counts /> })
+            .map(|(labels, counts)| view! { <Venn labels counts pick selected=region /> })
+    };
+    let in_region = move |g: &shared::merge::MergedGene<'static>| {
+        region.with(|r| r.as_ref().is_none_or(|r| g.source_indices() == *r))
+    };
+    let region_notice = move || {
+        let chosen = region.get()?;
+        let (labels, shown, total) = merged.with(|m| {
+            let labels: Vec<String> = m.sources.iter().map(|s| s.label.clone()).collect();
+            let shown = m
+                .genes
+                .iter()
+                .filter(|g| g.source_indices() == chosen)
+                .count();
+            (labels, shown, m.total)
+        });
+        Some(view! {
+            <p class="notice" role="status" id="region-filter">
+                {format!(
+                    "Showing {} of {total}: the genes {}. ",
+                    genes_word(shown),
+                    region_words(&labels, &chosen),
+                )}
+                <button
+                    type="button"
+                    class="button button-small"
+                    id="region-clear"
+                    on:click=move |_| region.set(None)
+                >
+                    "Show all genes"
+                </button>
+            </p>
+        })
     };
     let rows = move || {
         let query = filter.get().trim().to_uppercase();
         merged.with(|m| {
             m.genes
                 .iter()
+                .filter(|g| in_region(g))
                 .filter(|g| query.is_empty() || g.symbol.to_uppercase().contains(&query))
                 .take(SHOWN_ROWS)
                 .map(|g| {
@@ -144,7 +249,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
             <div class="section-head">
                 <h2 id="merged-heading">
                     "Merged list: " <span id="merged-count">{move || merged.with(|m| m.total)}</span>
-                    " genes"
+                    {move || if merged.with(|m| m.total) == 1 { " gene" } else { " genes" }}
                 </h2>
                 <input
                     type="search"
@@ -176,8 +281,10 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                     <Show when=move || venn_shown.get().is_none()>
                         <ul class="upset" id="overlap">{overlap}</ul>
                     </Show>
+                    <p class="muted">"Choose a region to list only its genes."</p>
                 </div>
             </div>
+            {region_notice}
             <div class="table-wrap">
                 {move || {
                     let unverified = merged

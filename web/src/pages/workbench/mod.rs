@@ -8,6 +8,7 @@ pub mod ops;
 pub mod panels;
 pub mod persist;
 pub mod state;
+pub mod sync;
 pub mod uploads;
 pub mod venn;
 
@@ -31,6 +32,9 @@ pub fn WorkbenchPage() -> impl IntoView {
         workbench.uploads_loaded.set(true);
         spawn_local(async move {
             if let Ok(data) = graphql::<Uploads>(uploads_op::Variables).await {
+                // What this browser remembers about uploads that are gone is forgotten.
+                let live: Vec<String> = data.uploads.iter().map(|u| u.id.clone()).collect();
+                persist::prune(&live);
                 workbench.uploads.update(|chosen| {
                     for upload in data.uploads {
                         if !chosen.iter().any(|c| c.list.id == upload.id) {
@@ -50,6 +54,12 @@ pub fn WorkbenchPage() -> impl IntoView {
             "Add PanelApp panels and your own gene lists, choose the evidence levels to take from "
             "each panel, and download the merged list or keep it as a saved panel."
         </p>
+        {move || {
+            workbench
+                .account_note
+                .get()
+                .map(|note| view! { <p class="muted" role="status" id="workbench-account">{note}</p> })
+        }}
         <div class="two-columns">
             <section class="card" aria-labelledby="wb-panels-heading">
                 <h2 id="wb-panels-heading">"Panels"</h2>

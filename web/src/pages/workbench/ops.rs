@@ -223,3 +223,45 @@ pub struct GeneLookup;
     )
 )]
 pub struct GeneSuggestions;
+
+/// `query AccountWorkbench` — the workbench kept in the account.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/workbench.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DataOrigin",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct AccountWorkbench;
+
+/// `mutation SaveWorkbench` — keeps the workbench in the account.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/workbench/save_workbench.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "DataOrigin",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct SaveWorkbench;

@@ -56,6 +56,10 @@ pub struct Workbench {
     /// Remembered panels that could not be read again, with the reason; they stay remembered
     /// until the visitor forgets them.
     pub unrestored: RwSignal<Vec<(StoredPanel, String)>>,
+    /// What the account sync last said (kept, brought back, could not be kept).
+    pub account_note: RwSignal<Option<String>>,
+    /// Whether the account's copy was merged in since login (saving starts then).
+    pub merged_in: RwSignal<bool>,
 }
 
 impl Workbench {
@@ -69,8 +73,11 @@ impl Workbench {
             uploads_loaded: RwSignal::new(false),
             restoring: RwSignal::new(!stored.panels.is_empty()),
             unrestored: RwSignal::new(Vec::new()),
+            account_note: RwSignal::new(None),
+            merged_in: RwSignal::new(false),
         };
         provide_context(workbench);
+        super::sync::install(workbench);
         if !stored.panels.is_empty() {
             spawn_local(workbench.restore(stored.panels));
         }
@@ -101,7 +108,7 @@ impl Workbench {
     }
 
     /// Reads the remembered panels again, by their exact version, with their choices.
-    async fn restore(self, panels: Vec<StoredPanel>) {
+    pub(super) async fn restore(self, panels: Vec<StoredPanel>) {
         for stored in panels {
             let variables = panel_detail::Variables {
                 source: stored.source,

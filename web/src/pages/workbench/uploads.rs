@@ -214,7 +214,7 @@ pub fn UploadList() -> impl IntoView {
                     view! {
                         <details open>
                             <summary>
-                                {format!("{} diagnostics", upload.diagnostics.len())}
+                                {crate::words::counted_len(upload.diagnostics.len(), "diagnostic", "diagnostics")}
                             </summary>
                             <div class="table-wrap">
                                 <table class="data-table diagnostics">
@@ -253,11 +253,11 @@ pub fn UploadList() -> impl IntoView {
                             </label>
                             <span class="muted">
                                 {format!(
-                                    "{} · {} · {} genes from {} rows",
+                                    "{} · {} · {} from {}",
                                     upload.filename,
                                     upload.format,
-                                    upload.list.genes.len(),
-                                    upload.row_count,
+                                    crate::words::counted_len(upload.list.genes.len(), "gene", "genes"),
+                                    crate::words::counted(upload.row_count, "row", "rows"),
                                 )}
                             </span>
                             <button

@@ -1,6 +1,7 @@
 //! The overlap of two or three sources as a Venn diagram (SVG). The circles are the same size
 //! whatever the counts (an area-proportional layout misleads more than it helps with three
-//! sets); each region shows how many merged rows are listed by exactly those sources.
+//! sets); each region shows how many merged rows are listed by exactly those sources, and
+//! choosing a region (click, or Enter / Space on it) narrows the merged list to its rows.
 
 use leptos::prelude::*;
 use shared::merge::OverlapSet;
@@ -78,9 +79,22 @@ pub fn short_label(label: &str) -> String {
     }
 }
 
-/// The diagram for 2 or 3 sources (`labels` and `counts` from [`region_counts`]).
+/// The sources of a region's bit mask, ascending.
+pub fn mask_sources(mask: usize) -> Vec<usize> {
+    (0..usize::BITS as usize)
+        .filter(|i| mask & (1 << i) != 0)
+        .collect()
+}
+
+/// The diagram for 2 or 3 sources (`labels` and `counts` from [`region_counts`]); `pick` is
+/// called with the sources of a chosen region, `selected` is the chosen one.
 #[component]
-pub fn Venn(labels: Vec<String>, counts: Vec<usize>) -> impl IntoView {
+pub fn Venn(
+    labels: Vec<String>,
+    counts: Vec<usize>,
+    pick: Callback<Vec<usize>>,
+    selected: RwSignal<Option<Vec<usize>>>,
+) -> impl IntoView {
     let three = labels.len() == 3;
     let (centres, radius, spots): (&[Point], f64, &[Point]) = if three {
         (&CIRCLES_3, RADIUS_3, &SPOTS_3)
@@ -108,10 +122,50 @@ pub fn Venn(labels: Vec<String>, counts: Vec<usize>) -> impl IntoView {
     let numbers = (1..counts.len())
         .map(|mask| {
             let (x, y) = spots[mask];
+            let sources = mask_sources(mask);
+            let chosen = sources.clone();
+            let names: Vec<String> = sources.iter().map(|i| labels[*i].clone()).collect();
+            let what = if names.len() == 1 {
+                format!("only in {}", names[0])
+            } else {
+                format!("in {}", names.join(" and "))
+            };
+            let count = counts[mask];
+            let noun = if count == 1 { "gene" } else { "genes" };
+            let label = format!("Show the {count} {noun} {what}");
+            let on_key = {
+                let sources = sources.clone();
+                move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" || ev.key() == " " {
+                        ev.prevent_default();
+                        pick.run(sources.clone());
+                    }
+                }
+            };
             view! {
-                <text x=x y=y text-anchor="middle" class="venn-count" data-mask=mask>
-                    {counts[mask]}
-                </text>
+                <g
+                    class="venn-region"
+                    class:venn-selected=move || selected.with(|s| s.as_ref() == Some(&chosen))
+                    role="button"
+                    tabindex="0"
+                    data-mask=mask
+                    aria-label=label
+                    on:click=move |_| pick.run(sources.clone())
+                    on:keydown=on_key
+                >
+                    <title>{format!("Show these genes ({what})")}</title>
+                    <rect
+                        x={x - 22.0}
+                        y={y - 20.0}
+                        width="44"
+                        height="28"
+                        rx="6"
+                        class="venn-hit"
+                    />
+                    <text x=x y=y text-anchor="middle" class="venn-count" data-mask=mask>
+                        {count}
+                    </text>
+                </g>
             }
         })
         .collect_view();
@@ -141,7 +195,7 @@ pub fn Venn(labels: Vec<String>, counts: Vec<usize>) -> impl IntoView {
             viewBox="0 0 300 270"
             width="300"
             height="270"
-            role="img"
+            role="group"
             aria-label=description
         >
             {circles}
@@ -169,6 +223,13 @@ mod tests {
         assert_eq!(region_counts(2, &[set(&[1], 3)]), Some(vec![0, 0, 3, 0]));
         assert_eq!(region_counts(1, &[]), None);
         assert_eq!(region_counts(4, &[]), None);
+    }
+
+    #[test]
+    fn masks_name_their_sources() {
+        assert_eq!(mask_sources(1), [0]);
+        assert_eq!(mask_sources(6), [1, 2]);
+        assert_eq!(mask_sources(7), [0, 1, 2]);
     }
 
     #[test]

@@ -458,7 +458,13 @@ pub async fn reissue_link(
             })),
         )
         .await?;
-    super::versions::publish(state, panel.id, panel.current_version, "shared").await;
+    super::versions::publish(
+        state,
+        panel.id,
+        panel.current_version,
+        SavedPanelChangeKind::Shared,
+    )
+    .await;
     Ok((share, token))
 }
 

@@ -245,11 +245,17 @@ async fn login_can_not_be_multiplied_by_aliases_or_batches() {
 async fn complexity_attacks_are_refused_with_their_code() {
     let app = TestApp::sqlite().await;
     let admin = app.logged_in("root", Role::Admin).await;
-    let heavy = "{ auditLog(first: 100) { edges { cursor node { id action username description \
-                 resourceType resourceId success at ipAddress userAgent details } } } }";
+    // Two pages of 100 with a dozen fields each: over the default cost limit (2500).
+    let page = "auditLog(first: 100) { edges { cursor node { id action username description \
+                resourceType resourceId success at ipAddress userAgent details } } }";
+    let heavy = format!("{{ a: {page} b: {page} }}");
+    let heavy = heavy.as_str();
     let body = admin.query(heavy, json!({})).await;
     assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "complexity");
+    let cost = body["errors"][0]["extensions"]["cost"].as_u64().unwrap_or(0);
+    assert!(cost > 2500, "the refusal says the cost: {body}");
+    assert_eq!(body["errors"][0]["extensions"]["max"], 2500);
     let light = "{ auditLog(first: 10) { edges { node { id action } } } }";
     assert!(admin.query(light, json!({})).await.get("errors").is_none());
 }

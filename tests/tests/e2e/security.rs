@@ -253,7 +253,9 @@ async fn complexity_attacks_are_refused_with_their_code() {
     let body = admin.query(heavy, json!({})).await;
     assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "complexity");
-    let cost = body["errors"][0]["extensions"]["cost"].as_u64().unwrap_or(0);
+    let cost = body["errors"][0]["extensions"]["cost"]
+        .as_u64()
+        .unwrap_or(0);
     assert!(cost > 2500, "the refusal says the cost: {body}");
     assert_eq!(body["errors"][0]["extensions"]["max"], 2500);
     let light = "{ auditLog(first: 10) { edges { node { id action } } } }";

@@ -110,7 +110,17 @@ await run(async (browser, errors) => {
   check((await page.locator('#panel-status').textContent()) === 'Deleted', 'deleted');
   await page.locator('#restore-panel').click();
   await page.waitForFunction(() => document.querySelector('#panel-status')?.textContent === 'Active');
-  check(JSON.stringify(await rowSymbols(page)) === JSON.stringify(['ABCA2', 'GBA1', 'NPC1', 'NPC2']), 'restored as it was');
+  // The gene table reloads after the status change: wait for it before comparing.
+  const want = JSON.stringify(['ABCA2', 'GBA1', 'NPC1', 'NPC2']);
+  await page
+    .waitForFunction(
+      (w) => JSON.stringify([...document.querySelectorAll('#genes-table tbody tr')].map((r) => r.dataset.symbol)) === w,
+      want,
+      { timeout: 10000 },
+    )
+    .catch(() => {});
+  const got = JSON.stringify(await rowSymbols(page));
+  check(got === want, 'restored as it was: ' + got);
 
   check(errors.length === 0, 'no console errors: ' + errors.join('; '));
 });

@@ -85,7 +85,12 @@ async fn until_complete(app: &TestApp) -> Value {
     loop {
         let status = app.client.data(STATUS, json!({})).await;
         let all = status["panelAppStatus"].as_array().unwrap();
-        if all.iter().all(|s| s["geneDirectory"]["complete"] == true) {
+        // Complete and no sync still running (a complete snapshot index can say "complete"
+        // before the first sync has read anything).
+        if all.iter().all(|s| {
+            let d = &s["geneDirectory"];
+            d["complete"] == true && d["running"] == false && d["panelsRead"] == d["panelsTotal"]
+        }) {
             return status;
         }
         assert!(Instant::now() < deadline, "never complete: {status}");

@@ -55,17 +55,25 @@ async fn the_uk_catalogue_loads_all_pages_and_search_ranks_it() {
     let c = &app.client;
     let body = c
         .data(
-            "{ panels(source: UK, first: 500) { totalCount pageInfo { endCursor } \
+            "{ panels(source: UK, first: 100) { totalCount pageInfo { endCursor } \
              nodes { id dataOrigin } } }",
             json!({}),
         )
         .await;
     assert_eq!(body["panels"]["totalCount"], 439, "{body}");
+    assert_eq!(body["panels"]["nodes"].as_array().unwrap().len(), 100);
+    // More than the largest page is a client mistake, not silently capped.
+    let over = c
+        .query(
+            "{ panels(source: UK, first: 500) { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(
-        body["panels"]["nodes"].as_array().unwrap().len(),
-        100,
-        "first is capped"
+        over["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{over}"
     );
+    assert_eq!(over["errors"][0]["extensions"]["field"], "first");
     assert_eq!(body["panels"]["nodes"][0]["dataOrigin"], "LIVE");
     for page in 2..=5 {
         assert_eq!(mock.calls(&format!("/uk/api/v1/panels/?page={page}")), 1);

@@ -575,7 +575,7 @@ on_both_backends!(
         assert!(!upload.is_null(), "{uploaded}");
         let created = owner
         .data(
-            "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id geneCount sourceType sources } }",
+            "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id geneCount sourceType sources { name } } }",
             json!({ "i": { "name": "From upload", "uploadId": upload } }),
         )
         .await;

@@ -136,7 +136,7 @@ fn symbols(list: &Value) -> Vec<String> {
     out
 }
 
-const UPSTREAM: &str = "query($id: ID!) { savedPanel(id: $id) { currentVersion sources \
+const UPSTREAM: &str = "query($id: ID!) { savedPanel(id: $id) { currentVersion sources { label } \
     upstream { source panelId label savedVersion latestVersion behind error confidence \
     diff { added { symbol } removed { symbol } changed { symbol field old new } } } } }";
 

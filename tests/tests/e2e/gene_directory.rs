@@ -89,7 +89,10 @@ async fn until_complete(app: &TestApp) -> Value {
         // before the first sync has read anything).
         if all.iter().all(|s| {
             let d = &s["geneDirectory"];
-            d["complete"] == true && d["running"] == false && d["panelsRead"] == d["panelsTotal"]
+            d["complete"] == true
+                && d["running"] == false
+                && d["panelsRead"] == d["panelsTotal"]
+                && s["genesCompleteDate"].is_string()
         }) {
             return status;
         }

@@ -20,7 +20,8 @@ await run(async (browser, errors) => {
   await upload(page, 'repeats.csv', WITH_REPEAT);
   await page.waitForFunction(() => document.querySelector('#merged-count')?.textContent === '3');
   const source = page.locator('#merge-sources tr[data-source="repeats"]');
-  check((await source.locator('td.duplicates').textContent()) === '1', 'TP53 twice: 1 duplicate');
+  const duplicates = await source.locator('td.duplicates').textContent();
+  check(duplicates === '1', 'TP53 twice: 1 duplicate, not ' + duplicates);
 
   // One source: bars, each row readable ("only repeats 3 genes"), never glued together.
   const bar = page.locator('#overlap li').first();

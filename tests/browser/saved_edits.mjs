@@ -23,7 +23,7 @@ await run(async (browser, errors) => {
         name: 'Lysosomal lab panel',
         genes: [
           { symbol: 'ABCA2', confidence: 'AMBER' },
-          { symbol: 'GBA1', confidence: 'GREEN' },
+          { symbol: 'SMPD1', confidence: 'GREEN' },
         ],
       },
     },
@@ -111,7 +111,7 @@ await run(async (browser, errors) => {
   await page.locator('#restore-panel').click();
   await page.waitForFunction(() => document.querySelector('#panel-status')?.textContent === 'Active');
   // The gene table reloads after the status change: wait for it before comparing.
-  const want = JSON.stringify(['ABCA2', 'GBA1', 'NPC1', 'NPC2']);
+  const want = JSON.stringify(['ABCA2', 'NPC1', 'NPC2', 'SMPD1']);
   await page
     .waitForFunction(
       (w) => JSON.stringify([...document.querySelectorAll('#genes-table tbody tr')].map((r) => r.dataset.symbol)) === w,

@@ -90,7 +90,8 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                             <td>{s.entities}</td>
                             <td>{s.genes}</td>
                             <td>{s.unique}</td>
-                            <td class="duplicates">{s.duplicates + read_twice}</td>
+                            // The same repeat must not count twice when the merge saw it too.
+                            <td class="duplicates">{s.duplicates.max(read_twice as i64)}</td>
                         </tr>
                     }
                 })

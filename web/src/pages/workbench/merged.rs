@@ -91,7 +91,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                             <td>{s.genes}</td>
                             <td>{s.unique}</td>
                             // The same repeat must not count twice when the merge saw it too.
-                            <td class="duplicates">{s.duplicates.max(read_twice as i64)}</td>
+                            <td class="duplicates">{s.duplicates.max(read_twice)}</td>
                         </tr>
                     }
                 })

@@ -140,7 +140,7 @@ pub fn mutation_resource(field: &str) -> Option<(&'static str, &'static str)> {
         | "exportSavedPanel" => ("saved_panel", "id"),
         "sharePanel" => ("saved_panel", "input.panelId"),
         "commentOnPanel" => ("saved_panel", "panelId"),
-        "revokeShare" => ("panel_share", "id"),
+        "revokeShare" | "reissueShareLink" => ("panel_share", "id"),
         "addTeamMember" | "removeTeamMember" | "deleteTeam" => ("team", "teamId"),
         "removeUpload" => ("upload", "id"),
         "login" => ("user", "input.login"),

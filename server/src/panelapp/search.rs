@@ -52,16 +52,6 @@ fn is_identifier(word: &str) -> bool {
         || word.strip_prefix("hgnc:").is_some_and(digits)
 }
 
-impl Doc {
-    /// Whether the document holds `word` as a whole token (or as its id or a disorder entry).
-    fn has_token(&self, word: &str) -> bool {
-        self.exact.iter().any(|e| e == word)
-            || std::iter::once(&self.name)
-                .chain(self.fields.iter())
-                .any(|text| tokens(text).any(|t| t == word))
-    }
-}
-
 impl SearchIndex {
     pub fn build(panels: impl IntoIterator<Item = Arc<PanelSummary>>) -> Self {
         let mut docs: Vec<Doc> = Vec::new();
@@ -196,7 +186,7 @@ impl SearchIndex {
             } else if !words.is_empty()
                 && words.iter().enumerate().all(|(w, word)| {
                     if is_identifier(word) {
-                        return doc.has_token(word);
+                        return self.holds(i as u32, doc, word);
                     }
                     doc.name.contains(word)
                         || doc.fields.iter().any(|f| f.contains(word))
@@ -221,14 +211,26 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
+    /// Whether document `i` holds `word` as a whole token (from the index's vocabulary, whose
+    /// postings are in document order), as its id or as a disorder entry.
+    fn holds(&self, i: u32, doc: &Doc, word: &str) -> bool {
+        self.vocabulary
+            .get(word)
+            .is_some_and(|postings| postings.binary_search(&i).is_ok())
+            || doc.exact.iter().any(|e| e == word)
+    }
+
     /// Panels holding every identifier of `words` exactly: the panel with that id first, then
     /// panels listing the R-code or HPO id, by source and name.
     fn identifiers(&self, words: &[&str], filter: &SearchFilter) -> Vec<Arc<PanelSummary>> {
         let mut hits: Vec<(bool, &Doc)> = self
             .docs
             .iter()
-            .filter(|d| Self::passes(d, filter) && words.iter().all(|w| d.has_token(w)))
-            .map(|d| (words.len() == 1 && d.panel.id.to_string() == words[0], d))
+            .enumerate()
+            .filter(|(i, d)| {
+                Self::passes(d, filter) && words.iter().all(|w| self.holds(*i as u32, d, w))
+            })
+            .map(|(_, d)| (words.len() == 1 && d.panel.id.to_string() == words[0], d))
             .collect();
         hits.sort_by(|(ida, a), (idb, b)| {
             idb.cmp(ida)

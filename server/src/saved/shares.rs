@@ -227,9 +227,9 @@ pub async fn share(
         }
         None => {
             let token = if req.link {
-                let t = crate::crypto::random_token(24).or_internal("share token")?;
-                link_token = Some(t.clone());
-                Some(access::token_digest(state, &t))
+                let (secret, digest) = new_link_token(state)?;
+                link_token = Some(secret);
+                Some(digest)
             } else {
                 None
             };
@@ -331,6 +331,34 @@ async fn recipient_of(state: &AppState, row: &panel_shares::Model) -> AppResult<
     })
 }
 
+/// A new link secret (shown once) and the digest that is stored.
+fn new_link_token(state: &AppState) -> AppResult<(String, String)> {
+    let secret = crate::crypto::random_token(24).or_internal("share token")?;
+    let digest = access::token_digest(state, &secret);
+    Ok((secret, digest))
+}
+
+/// A share and its panel, for a change by whoever may revoke it: the owner, a sharer of the
+/// panel, or whoever made the share.
+async fn open_share(
+    state: &AppState,
+    viewer: &Viewer,
+    share_id: i32,
+) -> AppResult<(panel_shares::Model, saved_panels::Model)> {
+    let row = panel_shares::Entity::find_by_id(share_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("share"))?;
+    let panel = load(state, row.panel_id).await?;
+    let made_it = row.shared_by_id.is_some() && row.shared_by_id == viewer.user_id();
+    if !made_it {
+        access::resolve(state, &panel, viewer)
+            .await?
+            .require(Action::SharePanel)?;
+    }
+    Ok((row, panel))
+}
+
 /// Ends a share (the owner, a sharer of the panel, or whoever made the share).
 pub async fn revoke(
     state: &AppState,
@@ -338,16 +366,7 @@ pub async fn revoke(
     viewer: &Viewer,
     share_id: i32,
 ) -> AppResult<()> {
-    let row = panel_shares::Entity::find_by_id(share_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("share"))?;
-    let panel = load(state, row.panel_id).await?;
-    let access = access::resolve(state, &panel, viewer).await?;
-    let made_it = row.shared_by_id.is_some() && row.shared_by_id == viewer.user_id();
-    if !made_it {
-        access.require(Action::SharePanel)?;
-    }
+    let (row, panel) = open_share(state, viewer, share_id).await?;
     let recipient = recipient_of(state, &row).await?;
     if !row.is_active {
         return Err(AppError::invalid_field(
@@ -403,16 +422,7 @@ pub async fn reissue_link(
     viewer: &Viewer,
     share_id: i32,
 ) -> AppResult<(panel_shares::Model, String)> {
-    let row = panel_shares::Entity::find_by_id(share_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("share"))?;
-    let panel = load(state, row.panel_id).await?;
-    let access = access::resolve(state, &panel, viewer).await?;
-    let made_it = row.shared_by_id.is_some() && row.shared_by_id == viewer.user_id();
-    if !made_it {
-        access.require(Action::SharePanel)?;
-    }
+    let (row, panel) = open_share(state, viewer, share_id).await?;
     if row.share_token.is_none() {
         return Err(AppError::invalid_field(
             "id",
@@ -431,10 +441,10 @@ pub async fn reissue_link(
             "this link has expired; share the panel by link again for a new one",
         ));
     }
-    let token = crate::crypto::random_token(24).or_internal("share token")?;
+    let (token, digest) = new_link_token(state)?;
     let txn = state.db.begin().await?;
     let mut update: panel_shares::ActiveModel = row.clone().into();
-    update.share_token = Set(Some(access::token_digest(state, &token)));
+    update.share_token = Set(Some(digest));
     update.updated_at = Set(Utc::now());
     let share = update.update(&txn).await?;
     state

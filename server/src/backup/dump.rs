@@ -136,18 +136,7 @@ pub async fn backup(
     txn.commit().await?;
     std::fs::rename(&partial, out)
         .with_context(|| format!("can not rename {} to {}", partial.display(), out.display()))?;
-    Ok(Summary {
-        created_at: header.created_at,
-        source: header.source,
-        schema: header.schema.last().cloned().unwrap_or_default(),
-        tables: header
-            .tables
-            .iter()
-            .map(|t| (t.name.clone(), t.rows))
-            .collect(),
-        rows: total,
-        sha256,
-    })
+    Ok(Summary::of(&header, total, sha256))
 }
 
 /// Rows this many at a time: a big audit log is never held in memory whole.

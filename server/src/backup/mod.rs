@@ -45,6 +45,24 @@ pub struct Summary {
     pub sha256: String,
 }
 
+impl Summary {
+    /// The summary of a backup with `header`, `rows` rows in all and checksum `sha256`.
+    pub(crate) fn of(header: &format::Header, rows: u64, sha256: String) -> Self {
+        Self {
+            created_at: header.created_at,
+            source: header.source.clone(),
+            schema: header.schema.last().cloned().unwrap_or_default(),
+            tables: header
+                .tables
+                .iter()
+                .map(|t| (t.name.clone(), t.rows))
+                .collect(),
+            rows,
+            sha256,
+        }
+    }
+}
+
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "  made           {}", self.created_at.to_rfc3339())?;
@@ -180,18 +198,7 @@ pub async fn restore(
         );
     }
     let header = &checked.header;
-    let summary = Summary {
-        created_at: header.created_at,
-        source: header.source.clone(),
-        schema: header.schema.last().cloned().unwrap_or_default(),
-        tables: header
-            .tables
-            .iter()
-            .map(|t| (t.name.clone(), t.rows))
-            .collect(),
-        rows: checked.trailer.rows,
-        sha256: checked.trailer.sha256.clone(),
-    };
+    let summary = Summary::of(header, checked.trailer.rows, checked.trailer.sha256.clone());
     let record = AuditRecord::new(
         AuditAction::AdminAction,
         format!(

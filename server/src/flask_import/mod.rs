@@ -286,9 +286,8 @@ fn parse_enum<T: std::str::FromStr>(row: &Row, col: &str) -> anyhow::Result<T> {
         .map_err(|_| row.err(format!("{col} = {raw:?} is not a known value")))
 }
 
-/// Imports (or, with `dry_run`, rehearses and rolls back) the whole source. On any error
-/// nothing is written.
-pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> {
+/// The Flask database and its encryption key, as `options` name them.
+pub(super) async fn open_source(options: &Options) -> anyhow::Result<(Source, Option<FernetKey>)> {
     let source = Source::open(&options.from).await?;
     let key = options
         .key
@@ -296,6 +295,13 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
         .map(FernetKey::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!(e))?;
+    Ok((source, key))
+}
+
+/// Imports (or, with `dry_run`, rehearses and rolls back) the whole source. On any error
+/// nothing is written.
+pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> {
+    let (source, key) = open_source(options).await?;
     let txn = state.db.begin().await?;
     let ledger = load_ledger(&txn).await?;
     let mut ctx = Ctx {

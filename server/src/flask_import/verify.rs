@@ -8,20 +8,13 @@ use entity::{
 };
 use sea_orm::EntityTrait;
 
-use super::fernet::FernetKey;
-use super::source::{Row, Source};
+use super::source::Row;
 use super::{Options, TABLES, load_ledger};
 use crate::state::AppState;
 
 /// The mismatches found (empty = the target matches the source).
 pub async fn verify(state: &AppState, options: &Options) -> anyhow::Result<Vec<String>> {
-    let source = Source::open(&options.from).await?;
-    let key = options
-        .key
-        .as_deref()
-        .map(FernetKey::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let (source, key) = super::open_source(options).await?;
     let ledger = load_ledger(&state.db).await?;
     let zone = options.zone;
     let mut bad = Vec::new();

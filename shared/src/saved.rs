@@ -275,21 +275,47 @@ impl SavedGene {
     }
 }
 
-/// A field of a saved gene, as named in diffs and change records.
+/// A field of a saved gene, as named in diffs and change records. Stored and serialised in
+/// camelCase (`customConfidence`); the GraphQL form (`CUSTOM_CONFIDENCE`) is read too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "camelCase")]
 pub enum GeneField {
+    /// Gene, STR or region.
+    #[serde(alias = "ENTITY_TYPE")]
     EntityType,
+    /// The HGNC id (`HGNC:1100`).
+    #[serde(alias = "HGNC_ID")]
     HgncId,
+    /// The approved gene name.
+    #[serde(alias = "GENE_NAME")]
     GeneName,
+    /// The rating from the sources (green, amber, red, grey).
+    #[serde(alias = "CONFIDENCE")]
     Confidence,
+    /// A rating set on the saved panel, overriding the sources'.
+    #[serde(alias = "CUSTOM_CONFIDENCE")]
     CustomConfidence,
+    /// Mode of inheritance.
+    #[serde(alias = "MODE_OF_INHERITANCE")]
     ModeOfInheritance,
+    /// Phenotypes.
+    #[serde(alias = "PHENOTYPES")]
     Phenotypes,
+    /// Evidence.
+    #[serde(alias = "EVIDENCE")]
     Evidence,
+    /// The sources listing the gene (panels with versions, uploads).
+    #[serde(alias = "SOURCES")]
     Sources,
+    /// Free-text notes on the saved panel.
+    #[serde(alias = "NOTES")]
     Notes,
+    /// GRCh37 coordinates.
+    #[serde(alias = "GRCH37")]
     Grch37,
+    /// GRCh38 coordinates.
+    #[serde(alias = "GRCH38")]
     Grch38,
 }
 

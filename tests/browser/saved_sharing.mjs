@@ -64,10 +64,10 @@ await run(async (browser, errors) => {
   check((await page.locator('tr[data-symbol="MYH7"]').textContent()).includes('Green'), 'MYH7 back to green');
   const v2 = await graphql(
     page,
-    'query($id: ID!) { savedPanel(id: $id) { genes(version: 2) { symbol customConfidence } } }',
+    'query($id: ID!) { savedPanel(id: $id) { genes(version: 2) { nodes { symbol customConfidence } } } }',
     { id },
   );
-  const myh7 = v2.data.savedPanel.genes.find((g) => g.symbol === 'MYH7');
+  const myh7 = v2.data.savedPanel.genes.nodes.find((g) => g.symbol === 'MYH7');
   check(myh7 && myh7.customConfidence === null, 'version 2 has no custom rating: ' + JSON.stringify(v2));
 
   // Share with a colleague picked by name.

@@ -67,10 +67,10 @@ await run(async (browser, errors) => {
   await page.locator('#upstream-notice').waitFor({ state: 'detached' });
   const changes = await graphql(
     page,
-    'query($id: ID!) { savedPanel(id: $id) { changes(version: 2) { changeType target } } }',
+    'query($id: ID!) { savedPanel(id: $id) { changes(version: 2) { nodes { changeType target } } } }',
     { id },
   );
-  const rows = changes.data.savedPanel.changes;
+  const rows = changes.data.savedPanel.changes.nodes;
   check(rows.length >= 4 && rows.every((c) => c.changeType === 'SOURCE_UPDATED'), 'changes: ' + JSON.stringify(rows));
   for (const target of ['KCNH2', 'KCNJ8', 'SCN5A', 'uk-277']) {
     check(rows.some((c) => c.target === target), `a change for ${target}: ` + JSON.stringify(rows));

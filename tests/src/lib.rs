@@ -407,3 +407,12 @@ impl GraphqlClient {
         .await
     }
 }
+
+/// The row number behind a global id (`node(id:)` ids), or the number itself when the text is
+/// one; panics on anything else.
+pub fn db_id(id: &str) -> i32 {
+    server::graphql::node::parse_global(id)
+        .map_or_else(|| id.to_owned(), |(_, key)| key)
+        .parse()
+        .unwrap_or_else(|_| panic!("{id:?} is not an id of a row"))
+}

@@ -1,15 +1,14 @@
 //! Account administration: `users`, `unlockUser`, `setUserRole`, `setUserActive`,
 //! `resetUserPassword` (admins only).
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use shared::Role;
 
 use super::ContextExt;
-use super::accounts::int_id;
 use super::accounts::types::User;
-use super::audit::TotalCount;
+use super::paging::{Page, PageArgs};
 use crate::error::AppError;
+use crate::graphql::node::{Kind, int_id};
 use crate::services::{accounts, admin};
 
 #[derive(Default)]
@@ -17,40 +16,33 @@ pub struct AdminQuery;
 
 #[Object]
 impl AdminQuery {
-    /// Accounts, by id, optionally filtered by username or e-mail (admins only).
-    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    /// Accounts, by id, optionally filtered by username or e-mail (admins only; 50 per page
+    /// unless `first`/`last` say otherwise, at most GRAPHQL_MAX_PAGE_SIZE).
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(50).clamp(1, 100) as usize * child_complexity"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Part of a username or e-mail address (case-insensitive).")]
         search: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, User, TotalCount, EmptyFields>> {
+        #[graphql(desc = "Accounts from the start (lowest id).")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Accounts from the end (highest id).")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<User>> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let first = super::paging::page_size(first, 50, max)?;
-        let after_id = match after {
-            Some(c) => Some(
-                c.parse::<i32>()
-                    .map_err(|_| AppError::invalid_field("after", "is not a cursor"))?,
-            ),
-            None => None,
-        };
-        let (rows, more, total) =
-            admin::list_users(state, cap, search.as_deref(), after_id, first as u64).await?;
-        let mut connection = Connection::with_additional_fields(
-            after_id.is_some(),
-            more,
-            TotalCount { total_count: total },
-        );
-        for row in rows {
-            let profile = accounts::profile(state, &row)?;
-            connection
-                .edges
-                .push(Edge::new(row.id.to_string(), User::from_row(&row, profile)));
-        }
-        Ok(connection)
+        let args = PageArgs::new(first, after, last, before);
+        let query = admin::users_query(cap, search.as_deref());
+        let (window, rows) =
+            super::paging::select_page(&state.db, query, &args, "users", 50.min(max), max).await?;
+        let users = rows
+            .iter()
+            .map(|row| Ok(User::from_row(row, accounts::profile(state, row)?)))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(window.connection(users))
     }
 }
 
@@ -71,7 +63,7 @@ impl AdminMutation {
     async fn unlock_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::unlock(state, cap, &ctx.actor(), int_id(&id, "user")?).await?;
+        let row = admin::unlock(state, cap, &ctx.actor(), int_id(&id, Kind::User)?).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -79,7 +71,7 @@ impl AdminMutation {
     async fn set_user_role(&self, ctx: &Context<'_>, id: ID, role: Role) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::set_role(state, cap, &ctx.actor(), int_id(&id, "user")?, role).await?;
+        let row = admin::set_role(state, cap, &ctx.actor(), int_id(&id, Kind::User)?, role).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -88,7 +80,8 @@ impl AdminMutation {
     async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::set_active(state, cap, &ctx.actor(), int_id(&id, "user")?, active).await?;
+        let row =
+            admin::set_active(state, cap, &ctx.actor(), int_id(&id, Kind::User)?, active).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -105,7 +98,7 @@ impl AdminMutation {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let (row, temporary_password) =
-            admin::reset_password(state, cap, &ctx.actor(), int_id(&id, "user")?).await?;
+            admin::reset_password(state, cap, &ctx.actor(), int_id(&id, Kind::User)?).await?;
         Ok(PasswordReset {
             user: User::from_row(&row, accounts::profile(state, &row)?),
             temporary_password,

@@ -1,12 +1,13 @@
 //! The audit trail for admins: `auditLog` (filters, cursor pages) and `purgeAuditLog`.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use shared::AuditAction;
 
 use super::ContextExt;
+use super::node::{Kind, global_id, int_id};
+use super::paging::{Page, PageArgs};
 use crate::error::AppError;
 use crate::services::audit_log::{self as trail, AuditQuery};
 
@@ -36,7 +37,7 @@ impl AuditFilter {
             .unwrap_or_default()
             .iter()
             .map(|id| {
-                id.parse::<i32>().map_err(|_| {
+                int_id(id, Kind::User).map_err(|_| {
                     AppError::invalid_field(
                         "userIds",
                         format!("{:?} is not a user id", id.as_str()),
@@ -65,8 +66,13 @@ impl AuditFilter {
 /// One audit row; details and old/new values decrypted.
 #[derive(SimpleObject)]
 pub struct AuditEntry {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
+    /// The entry's number in the trail (ascending with time).
+    pub database_id: i32,
     pub action: AuditAction,
+    /// The global id of the account that acted.
     pub user_id: Option<ID>,
     pub username: Option<String>,
     pub description: String,
@@ -88,9 +94,10 @@ pub struct AuditEntry {
 impl AuditEntry {
     fn new(row: entity::audit_log::Model, [details, old, new]: [Option<Value>; 3]) -> Self {
         Self {
-            id: ID(row.id.to_string()),
+            id: global_id(Kind::AuditEntry, row.id),
+            database_id: row.id,
             action: row.action_type,
-            user_id: row.user_id.map(|id| ID(id.to_string())),
+            user_id: row.user_id.map(|id| global_id(Kind::User, id)),
             username: row.username,
             description: row.action_description,
             resource_type: row.resource_type,
@@ -109,11 +116,13 @@ impl AuditEntry {
     }
 }
 
-/// Extra fields of a connection.
-#[derive(SimpleObject)]
-pub struct TotalCount {
-    /// Items matching the filter, over all pages.
-    pub total_count: u64,
+/// `node(id:)` for an `AuditEntry`: admins only.
+pub async fn entry_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AuditEntry> {
+    let (_, admin) = ctx.require_admin()?;
+    let state = ctx.state();
+    let row = trail::entry(state, admin, id).await?;
+    let opened = state.audit.open(&row)?;
+    Ok(AuditEntry::new(row, opened))
 }
 
 #[derive(Default)]
@@ -121,42 +130,38 @@ pub struct AuditQueryRoot;
 
 #[Object]
 impl AuditQueryRoot {
-    /// The audit trail, newest first (admins only). `after` is the `cursor` of the last edge.
-    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    /// The audit trail, newest first (admins only; 50 per page unless `first`/`last` say
+    /// otherwise, at most GRAPHQL_MAX_PAGE_SIZE). Pages are read by entry, so they stay put
+    /// while new entries arrive.
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(50).clamp(1, 100) as usize * child_complexity"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AuditFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Which entries; every field narrows.")] filter: Option<AuditFilter>,
+        #[graphql(desc = "Entries from the newest (or after `after`).")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to continue after (older entries).")]
         after: Option<String>,
-    ) -> Result<Connection<String, AuditEntry, TotalCount, EmptyFields>> {
+        #[graphql(desc = "Entries from the oldest (or before `before`).")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to continue before (newer entries).")]
+        before: Option<String>,
+    ) -> Result<Page<AuditEntry>> {
         let (_, admin) = ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let first = super::paging::page_size(first, 50, max)?;
+        let page =
+            PageArgs::new(first, after, last, before).keyset("auditLog", 50.min(max), max)?;
         let query = filter.unwrap_or_default().into_query()?;
-        let before_id = match after {
-            Some(cursor) => Some(cursor.parse::<i32>().map_err(|_| {
-                AppError::invalid_field("after", "is not a cursor from this connection")
-            })?),
-            None => None,
-        };
-        let page = trail::page(state, admin, &query, before_id, first as u64).await?;
-        let mut connection = Connection::with_additional_fields(
-            before_id.is_some(),
-            page.has_next,
-            TotalCount {
-                total_count: page.total,
-            },
-        );
-        for row in page.rows {
-            let opened = state.audit.open(&row)?;
-            let cursor = row.id.to_string();
-            connection
-                .edges
-                .push(Edge::new(cursor, AuditEntry::new(row, opened)));
-        }
-        Ok(connection)
+        let (rows, more, total) = trail::page(state, admin, &query, &page).await?;
+        let entries = rows
+            .into_iter()
+            .map(|row| {
+                let opened = state.audit.open(&row)?;
+                Ok((row.id, AuditEntry::new(row, opened)))
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(page.connection(entries, more, total))
     }
 }
 

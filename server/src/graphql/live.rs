@@ -35,8 +35,10 @@ impl AuditEventFilter {
     fn matches(&self, e: &Event) -> bool {
         self.actions.as_ref().is_none_or(|a| a.contains(&e.action))
             && self.user_ids.as_ref().is_none_or(|ids| {
-                e.user_id
-                    .is_some_and(|u| ids.iter().any(|i| i.as_str() == u.to_string()))
+                e.user_id.is_some_and(|u| {
+                    ids.iter()
+                        .any(|i| super::node::int_id(i, super::node::Kind::User).ok() == Some(u))
+                })
             })
             && self.success.is_none_or(|s| s == e.success)
             && (!self.security_only || e.action.is_security_event())
@@ -46,6 +48,7 @@ impl AuditEventFilter {
 /// One live audit event.
 #[derive(SimpleObject)]
 pub struct AuditEvent {
+    /// The global id of the audit entry it was recorded as (see `Node`).
     pub id: ID,
     pub action: AuditAction,
     pub user_id: Option<ID>,
@@ -78,9 +81,11 @@ impl AuditEvent {
             _ => None,
         };
         Self {
-            id: ID(e.id.to_string()),
+            id: super::node::global_id(super::node::Kind::AuditEntry, e.id),
             action: e.action,
-            user_id: e.user_id.map(|u| ID(u.to_string())),
+            user_id: e
+                .user_id
+                .map(|u| super::node::global_id(super::node::Kind::User, u)),
             username: e.username,
             resource,
             resource_type: e.resource_type,

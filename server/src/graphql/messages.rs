@@ -18,6 +18,8 @@ use crate::state::AppState;
 /// A site announcement.
 #[derive(SimpleObject, Clone)]
 pub struct AdminMessage {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
     pub title: String,
     pub message: String,
@@ -36,7 +38,7 @@ impl From<admin_message::Model> for AdminMessage {
     fn from(row: admin_message::Model) -> Self {
         let visible = row.is_active && row.expires_at.is_none_or(|t| t > Utc::now());
         Self {
-            id: ID(row.id.to_string()),
+            id: super::node::global_id(super::node::Kind::AdminMessage, row.id),
             title: row.title,
             message: row.message,
             message_type: row.message_type,
@@ -70,6 +72,19 @@ impl From<AdminMessageInput> for MessageDraft {
             expires_at: i.expires_at,
         }
     }
+}
+
+/// `node(id:)` for an `AdminMessage`: any one for admins, the visible ones for everyone.
+pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AdminMessage> {
+    let state = ctx.state();
+    let rows = match ctx.require_admin() {
+        Ok((_, cap)) => messages::all(state, cap).await?,
+        Err(_) => messages::visible(state).await?,
+    };
+    rows.into_iter()
+        .find(|m| m.id == id)
+        .map(AdminMessage::from)
+        .ok_or_else(|| crate::error::AppError::not_found("admin message"))
 }
 
 #[derive(Default)]
@@ -122,7 +137,7 @@ impl MessagesMutation {
         input: AdminMessageInput,
     ) -> Result<AdminMessage> {
         let (_, cap) = ctx.require_admin()?;
-        let id = int_id(&id, "admin message")?;
+        let id = int_id(&id, super::node::Kind::AdminMessage)?;
         Ok(
             messages::update(ctx.state(), cap, &ctx.actor(), id, input.into())
                 .await?
@@ -138,7 +153,7 @@ impl MessagesMutation {
         active: bool,
     ) -> Result<AdminMessage> {
         let (_, cap) = ctx.require_admin()?;
-        let id = int_id(&id, "admin message")?;
+        let id = int_id(&id, super::node::Kind::AdminMessage)?;
         Ok(
             messages::set_active(ctx.state(), cap, &ctx.actor(), id, active)
                 .await?
@@ -148,7 +163,7 @@ impl MessagesMutation {
 
     async fn delete_admin_message(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let (_, cap) = ctx.require_admin()?;
-        let id = int_id(&id, "admin message")?;
+        let id = int_id(&id, super::node::Kind::AdminMessage)?;
         messages::delete(ctx.state(), cap, &ctx.actor(), id).await?;
         Ok(true)
     }
@@ -186,7 +201,7 @@ async fn snapshot(state: &AppState, change: BannerChange, id: Option<i32>) -> Ba
     };
     BannerUpdate {
         change,
-        message_id: id.map(|i| ID(i.to_string())),
+        message_id: id.map(|i| super::node::global_id(super::node::Kind::AdminMessage, i)),
         visible,
     }
 }
@@ -242,7 +257,7 @@ impl MessagesSubscription {
                     },
                     () = tokio::time::sleep(wait) => {
                         let Some((_, id)) = expiry.take() else { continue };
-                        current = snapshot(&state, BannerChange::Expired, id.parse().ok()).await;
+                        current = snapshot(&state, BannerChange::Expired, int_id(&id, super::node::Kind::AdminMessage).ok()).await;
                     }
                 }
                 expiry = next_expiry(&current);

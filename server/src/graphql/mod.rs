@@ -13,6 +13,7 @@ pub mod genelists;
 mod guard;
 pub mod live;
 pub mod messages;
+pub mod node;
 pub mod paging;
 pub mod panelapp;
 pub mod saved;
@@ -44,6 +45,7 @@ pub struct Query(
     panelapp::PanelAppQuery,
     gene_directory::GeneDirectoryQuery,
     workbench::WorkbenchQuery,
+    node::NodeQuery,
 );
 
 #[derive(MergedObject, Default)]

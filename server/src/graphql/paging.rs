@@ -1,25 +1,356 @@
-//! Page sizes of list fields: `first` outside `1..=max` is a client mistake (VALIDATION naming
-//! the field and the range), never silently clamped.
+//! Relay connections: `first`/`after`/`last`/`before` with opaque cursors, and `totalCount`.
+//!
+//! A cursor names its list and a position in it (`base64url("versions:3")`), so a cursor of
+//! another list, or text that is not a cursor, is a client mistake (`VALIDATION` naming the
+//! argument) and never a silent first page. `first`/`last` outside `1..=max` are `VALIDATION`
+//! too, naming the range — never silently clamped.
+//!
+//! Two kinds of list use them:
+//! - positional ([`Window`]): lists whose length is known (in memory, or counted first);
+//!   cursors are positions in the list's order;
+//! - keyset ([`Keyset`]): long tables read newest first by id (the audit log, accounts), where
+//!   a cursor is the row id and pages stay stable while rows are added.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{OutputType, SimpleObject};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{AppError, AppResult};
+
+/// Extra fields of a connection.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct TotalCount {
+    /// Items matching the filter, over all pages.
+    pub total_count: u64,
+}
+
+/// A connection as every list field answers it.
+pub type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
+
+/// Most items of a list read from the database per page (`versions`, `comments`, `shares`,
+/// `changes`, `uploads`).
+pub const MAX_ROWS: usize = 500;
+/// Items of such a list per page when neither `first` nor `last` is given.
+pub const DEFAULT_ROWS: usize = 100;
+/// Most items per page of a list already in memory (a version's genes, a merge's genes, a
+/// panel's entities): by default all of them.
+pub const MAX_IN_MEMORY: usize = 50_000;
+
+/// The complexity multiplier of a database list: one per started hundred of rows asked.
+pub fn hundreds(first: Option<i32>, last: Option<i32>) -> usize {
+    let n = first
+        .or(last)
+        .unwrap_or(DEFAULT_ROWS as i32)
+        .clamp(1, MAX_ROWS as i32) as usize;
+    n.div_ceil(100)
+}
 
 /// The page size for `first` (or `default` when not given).
 pub fn page_size(first: Option<i32>, default: usize, max: usize) -> AppResult<usize> {
     match first {
         None => Ok(default.min(max)),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| {
-                AppError::invalid_field("first", format!("must be between 1 and {max}; got {n}"))
-                    .with("max", max)
-            }),
+        Some(n) => count("first", n, max),
     }
+}
+
+fn count(argument: &str, n: i32, max: usize) -> AppResult<usize> {
+    usize::try_from(n)
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            AppError::invalid_field(argument, format!("must be between 1 and {max}; got {n}"))
+                .with("max", max)
+        })
+}
+
+/// An opaque cursor: the list's name and a position or row id.
+pub fn cursor(list: &str, position: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{list}:{position}"))
+}
+
+fn decode_cursor(argument: &str, list: &str, text: &str) -> AppResult<u64> {
+    let refuse = || AppError::invalid_field(argument, format!("is not a cursor of `{list}`"));
+    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| refuse())?;
+    let text = String::from_utf8(bytes).map_err(|_| refuse())?;
+    let (name, position) = text.split_once(':').ok_or_else(refuse)?;
+    if name != list {
+        return Err(refuse());
+    }
+    position.parse().map_err(|_| refuse())
+}
+
+/// The Relay arguments of one list field.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        Self {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+
+    fn sizes(&self, default: usize, max: usize) -> AppResult<(Option<usize>, Option<usize>)> {
+        let first = self.first.map(|n| count("first", n, max)).transpose()?;
+        let last = self.last.map(|n| count("last", n, max)).transpose()?;
+        if first.is_some() && last.is_some() {
+            return Err(AppError::invalid_field(
+                "last",
+                "give `first` (forwards) or `last` (backwards), not both",
+            ));
+        }
+        if first.is_none() && last.is_none() {
+            return Ok(if self.before.is_some() {
+                (None, Some(default.min(max)))
+            } else {
+                (Some(default.min(max)), None)
+            });
+        }
+        Ok((first, last))
+    }
+
+    /// The window of a list of `total` items in a known order.
+    pub fn window(
+        &self,
+        list: &'static str,
+        total: usize,
+        default: usize,
+        max: usize,
+    ) -> AppResult<Window> {
+        let (first, last) = self.sizes(default, max)?;
+        let position = |argument: &str, text: &Option<String>| -> AppResult<Option<usize>> {
+            text.as_deref()
+                .map(|t| {
+                    decode_cursor(argument, list, t)
+                        .map(|p| usize::try_from(p).unwrap_or(usize::MAX))
+                })
+                .transpose()
+        };
+        let after = position("after", &self.after)?;
+        let before = position("before", &self.before)?;
+        let mut start = after.map_or(0, |a| a.saturating_add(1)).min(total);
+        let mut end = before.map_or(total, |b| b.min(total)).max(start);
+        if let Some(n) = first {
+            end = end.min(start.saturating_add(n));
+        }
+        if let Some(n) = last {
+            start = start.max(end.saturating_sub(n));
+        }
+        Ok(Window {
+            list,
+            start,
+            end,
+            total,
+        })
+    }
+
+    /// The direction, row id and size of a page of a table read newest first by id.
+    pub fn keyset(&self, list: &'static str, default: usize, max: usize) -> AppResult<Keyset> {
+        let (first, last) = self.sizes(default, max)?;
+        let id = |argument: &str, text: &Option<String>| -> AppResult<Option<i32>> {
+            text.as_deref()
+                .map(|t| {
+                    decode_cursor(argument, list, t).and_then(|p| {
+                        i32::try_from(p).map_err(|_| {
+                            AppError::invalid_field(
+                                argument,
+                                format!("is not a cursor of `{list}`"),
+                            )
+                        })
+                    })
+                })
+                .transpose()
+        };
+        Ok(Keyset {
+            list,
+            after: id("after", &self.after)?,
+            before: id("before", &self.before)?,
+            backwards: last.is_some(),
+            limit: first.or(last).unwrap_or(default) as u64,
+        })
+    }
+}
+
+/// One page of an ordered query: the rows are counted, the window worked out, and only the
+/// window's rows read.
+pub async fn select_page<E: sea_orm::EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    select: sea_orm::Select<E>,
+    args: &PageArgs,
+    list: &'static str,
+    default: usize,
+    max: usize,
+) -> AppResult<(Window, Vec<E::Model>)>
+where
+    E::Model: Sync,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let total = select.clone().count(db).await?;
+    let window = args.window(
+        list,
+        usize::try_from(total).unwrap_or(usize::MAX),
+        default,
+        max,
+    )?;
+    if window.is_empty() {
+        return Ok((window, Vec::new()));
+    }
+    let rows = select
+        .offset(window.start as u64)
+        .limit(window.len() as u64)
+        .all(db)
+        .await?;
+    Ok((window, rows))
+}
+
+/// A positional page: items `start..end` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    list: &'static str,
+    pub start: usize,
+    pub end: usize,
+    pub total: usize,
+}
+
+impl Window {
+    /// Items on the page.
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The page's items out of the whole list.
+    pub fn slice<'a, T>(&self, all: &'a [T]) -> &'a [T] {
+        &all[self.start.min(all.len())..self.end.min(all.len())]
+    }
+
+    /// The connection of the page, given exactly the page's items in order.
+    pub fn connection<T: OutputType>(&self, items: impl IntoIterator<Item = T>) -> Page<T> {
+        let mut connection = Connection::with_additional_fields(
+            self.start > 0,
+            self.end < self.total,
+            TotalCount {
+                total_count: self.total as u64,
+            },
+        );
+        connection.edges.extend(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| Edge::new(cursor(self.list, (self.start + i) as u64), item)),
+        );
+        connection
+    }
+}
+
+/// A keyset page of a table read newest first by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    list: &'static str,
+    /// Rows older than this id (`after`).
+    pub after: Option<i32>,
+    /// Rows newer than this id (`before`).
+    pub before: Option<i32>,
+    /// `last`: the page ends at `before` (or the oldest row) and is read upwards.
+    pub backwards: bool,
+    pub limit: u64,
+}
+
+impl Keyset {
+    /// The connection of the page. `rows` are newest first with their ids; `more` says whether
+    /// rows exist beyond the page in the direction read.
+    pub fn connection<T: OutputType>(
+        &self,
+        rows: impl IntoIterator<Item = (i32, T)>,
+        more: bool,
+        total: u64,
+    ) -> Page<T> {
+        let (has_previous, has_next) = if self.backwards {
+            (more, self.before.is_some())
+        } else {
+            (self.after.is_some(), more)
+        };
+        let mut connection = Connection::with_additional_fields(
+            has_previous,
+            has_next,
+            TotalCount { total_count: total },
+        );
+        connection.edges.extend(
+            rows.into_iter().map(|(id, item)| {
+                Edge::new(cursor(self.list, u64::try_from(id).unwrap_or(0)), item)
+            }),
+        );
+        connection
+    }
+}
+
+/// What a [`Keyset`] page asks of a table ordered by `id` descending: the id bounds, the
+/// read direction and how many rows (one more than the page, to know whether more exist).
+pub fn keyset_query<Q, C>(query: Q, column: C, page: &Keyset) -> Q
+where
+    Q: sea_orm::QueryFilter + sea_orm::QueryOrder + sea_orm::QuerySelect,
+    C: sea_orm::ColumnTrait,
+{
+    use sea_orm::Order;
+    let mut query = query;
+    if let Some(after) = page.after {
+        query = query.filter(column.lt(after));
+    }
+    if let Some(before) = page.before {
+        query = query.filter(column.gt(before));
+    }
+    let order = if page.backwards {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
+    query.order_by(column, order).limit(page.limit + 1)
+}
+
+/// Rows of a [`keyset_query`], newest first, cut to the page; and whether more exist.
+pub fn keyset_rows<T>(page: &Keyset, mut rows: Vec<T>) -> (Vec<T>, bool) {
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
+    if page.backwards {
+        rows.reverse();
+    }
+    (rows, more)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn args(
+        first: Option<i32>,
+        after: Option<u64>,
+        last: Option<i32>,
+        before: Option<u64>,
+    ) -> PageArgs {
+        PageArgs::new(
+            first,
+            after.map(|p| cursor("l", p)),
+            last,
+            before.map(|p| cursor("l", p)),
+        )
+    }
 
     #[test]
     fn first_must_be_in_range() {
@@ -29,6 +360,62 @@ mod tests {
         for bad in [0, -1, 101, i32::MIN] {
             let error = page_size(Some(bad), 20, 100).err().map(|e| e.code);
             assert_eq!(error, Some(shared::ErrorCode::Validation), "{bad}");
+            let error = args(None, None, Some(bad), None)
+                .window("l", 5, 20, 100)
+                .err();
+            assert_eq!(
+                error.map(|e| e.code),
+                Some(shared::ErrorCode::Validation),
+                "{bad}"
+            );
         }
+    }
+
+    #[test]
+    fn windows_follow_the_relay_algorithm() {
+        let w = |a: PageArgs| a.window("l", 10, 3, 100).map(|w| (w.start, w.end)).ok();
+        assert_eq!(w(args(None, None, None, None)), Some((0, 3)));
+        assert_eq!(w(args(Some(4), Some(2), None, None)), Some((3, 7)));
+        assert_eq!(w(args(None, None, Some(4), None)), Some((6, 10)));
+        assert_eq!(w(args(None, None, Some(4), Some(5))), Some((1, 5)));
+        assert_eq!(w(args(None, None, None, Some(5))), Some((2, 5)));
+        assert_eq!(w(args(Some(9), Some(7), None, None)), Some((8, 10)));
+        assert_eq!(w(args(Some(2), Some(20), None, None)), Some((10, 10)));
+        assert_eq!(w(args(None, Some(2), Some(10), Some(6))), Some((3, 6)));
+        assert!(w(args(Some(1), None, Some(1), None)).is_none());
+    }
+
+    #[test]
+    fn cursors_are_opaque_and_belong_to_one_list() {
+        let c = cursor("versions", 3);
+        assert!(!c.contains('3') || !c.contains("versions"));
+        assert_eq!(decode_cursor("after", "versions", &c).ok(), Some(3));
+        for bad in [
+            cursor("comments", 3),
+            "3".to_owned(),
+            "!!".to_owned(),
+            String::new(),
+        ] {
+            let error = decode_cursor("after", "versions", &bad).err();
+            assert_eq!(
+                error.map(|e| e.code),
+                Some(shared::ErrorCode::Validation),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn keyset_pages_both_ways() {
+        let page = args(None, None, Some(2), Some(10))
+            .keyset("l", 5, 100)
+            .unwrap();
+        assert_eq!(
+            (page.before, page.backwards, page.limit),
+            (Some(10), true, 2)
+        );
+        // Read upwards (11, 12, 13), cut to two and put newest first.
+        let (rows, more) = keyset_rows(&page, vec![11, 12, 13]);
+        assert_eq!((rows, more), (vec![12, 11], true));
     }
 }

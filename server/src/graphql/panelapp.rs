@@ -193,13 +193,24 @@ pub struct PanelDetail {
 
 #[ComplexObject]
 impl PanelDetail {
-    /// Entities, optionally only some evidence levels and types (all by default).
+    /// Entities in PanelApp's order, optionally only some evidence levels and types; all of
+    /// them unless `first`/`last` ask for a page.
+    #[allow(clippy::too_many_arguments)]
     async fn entities(
         &self,
-        confidence: Option<Vec<Confidence>>,
-        types: Option<Vec<EntityType>>,
-    ) -> Vec<PanelEntityOut> {
-        self.data
+        #[graphql(desc = "Only these evidence levels (all when omitted).")] confidence: Option<
+            Vec<Confidence>,
+        >,
+        #[graphql(desc = "Only these entity types (all when omitted).")] types: Option<
+            Vec<EntityType>,
+        >,
+        #[graphql(desc = "Entities from the start, 1 to 50000.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Entities from the end, 1 to 50000.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<super::paging::Page<PanelEntityOut>> {
+        let chosen: Vec<_> = self
+            .data
             .entities
             .iter()
             .filter(|e| {
@@ -208,8 +219,19 @@ impl PanelDetail {
                     .is_none_or(|c| c.contains(&e.confidence))
             })
             .filter(|e| types.as_ref().is_none_or(|t| t.contains(&e.entity_type)))
-            .map(PanelEntityOut::from)
-            .collect()
+            .collect();
+        let window = super::paging::PageArgs::new(first, after, last, before).window(
+            "entities",
+            chosen.len(),
+            super::paging::MAX_IN_MEMORY,
+            super::paging::MAX_IN_MEMORY,
+        )?;
+        Ok(window.connection(
+            window
+                .slice(&chosen)
+                .iter()
+                .map(|e| PanelEntityOut::from(*e)),
+        ))
     }
 
     /// Entities per evidence level (genes, STRs and regions together).
@@ -301,7 +323,9 @@ pub struct PanelAppQuery;
 impl PanelAppQuery {
     /// PanelApp panels of both instances (or one), searched by name, disease group,
     /// disorders (R-codes, HPO ids), description and types; best match first.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn panels(
         &self,
@@ -310,33 +334,30 @@ impl PanelAppQuery {
         source: Option<Source>,
         signed_off: Option<bool>,
         panel_type: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Panels from the best match on.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Panels from the end of the ranking.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Connection<String, PanelSummary, PanelPageInfo, EmptyFields>> {
         let state = ctx.state();
-        let first = super::paging::page_size(first, 20, MAX_PAGE)?;
-        let offset = match after {
-            Some(c) => {
-                c.parse::<usize>()
-                    .map_err(|_| AppError::invalid_field("after", "is not a cursor"))?
-                    + 1
-            }
-            None => 0,
-        };
+        let args = super::paging::PageArgs::new(first, after, last, before);
+        // Refuse bad page arguments before searching.
+        args.window("panels", 0, 20, MAX_PAGE)?;
         let filter = SearchFilter {
             source,
             panel_type,
             signed_off,
         };
         let (hits, loaded) = state.panelapp.search(search.as_deref(), &filter).await?;
+        let window = args.window("panels", hits.len(), 20, MAX_PAGE)?;
         let mut connection = Connection::with_additional_fields(
-            offset > 0,
-            offset + first < hits.len(),
+            window.start > 0,
+            window.end < hits.len(),
             PanelPageInfo {
                 total_count: i32::try_from(hits.len()).unwrap_or(i32::MAX),
             },
         );
-        for (i, p) in hits.iter().enumerate().skip(offset).take(first) {
+        for (i, p) in hits.iter().enumerate().take(window.end).skip(window.start) {
             let (origin, date) = loaded
                 .iter()
                 .find(|(c, _)| c.source == p.source)
@@ -350,7 +371,7 @@ impl PanelAppQuery {
                 origin == DataOrigin::Snapshot,
             );
             connection.edges.push(Edge::new(
-                i.to_string(),
+                super::paging::cursor("panels", i as u64),
                 PanelSummary::new(p, counts, origin, date),
             ));
         }

@@ -5,13 +5,18 @@ use chrono::{DateTime, Utc};
 use shared::TeamRole;
 
 use super::ContextExt;
-use super::accounts::int_id;
+use super::saved::types::Person;
 use crate::auth::permissions::Action;
+use crate::graphql::node::{Kind, global_id, int_id};
 use crate::services::teams;
 
+/// One member of a team.
 #[derive(SimpleObject)]
 pub struct TeamMember {
+    /// The member's global user id.
     pub user_id: ID,
+    /// The member.
+    pub user: Person,
     pub username: Option<String>,
     pub role: TeamRole,
     pub since: DateTime<Utc>,
@@ -19,7 +24,11 @@ pub struct TeamMember {
 
 #[derive(SimpleObject)]
 pub struct Team {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
+    /// The team's number in this server's database.
+    pub database_id: i32,
     pub name: String,
     pub description: Option<String>,
     /// The caller's role in the team (null for site admins outside it).
@@ -28,14 +37,15 @@ pub struct Team {
     pub created_at: DateTime<Utc>,
 }
 
-async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> Result<Team> {
+async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::AppResult<Team> {
     let state = ctx.state();
     let me = ctx.current_user().map(|u| u.id);
     let members: Vec<TeamMember> = teams::members(state, row.id)
         .await?
         .into_iter()
         .map(|(m, u)| TeamMember {
-            user_id: ID(m.user_id.to_string()),
+            user_id: global_id(Kind::User, m.user_id),
+            user: Person::new(m.user_id, u.as_ref().map_or("", |u| u.username.as_str())),
             username: u.map(|u| u.username),
             role: m.role,
             since: m.created_at,
@@ -43,16 +53,25 @@ async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> Result<Team> {
         .collect();
     let my_role = members
         .iter()
-        .find(|m| Some(m.user_id.as_str()) == me.map(|i| i.to_string()).as_deref())
+        .find(|m| Some(m.user.database_id) == me)
         .map(|m| m.role);
     Ok(Team {
-        id: ID(row.id.to_string()),
+        id: global_id(Kind::Team, row.id),
+        database_id: row.id,
         name: row.name,
         description: row.description,
         my_role,
         members,
         created_at: row.created_at,
     })
+}
+
+/// `node(id:)` for a `Team`: as `team(id:)`.
+pub async fn team_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<Team> {
+    ctx.require(Action::ViewTeams)?;
+    let user = ctx.require_user()?;
+    let row = teams::visible(ctx.state(), user, id).await?;
+    team(ctx, row).await
 }
 
 #[derive(Default)]
@@ -74,8 +93,8 @@ impl TeamsQuery {
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
         ctx.require(Action::ViewTeams)?;
         let user = ctx.require_user()?;
-        let row = teams::visible(ctx.state(), user, int_id(&id, "team")?).await?;
-        team(ctx, row).await
+        let row = teams::visible(ctx.state(), user, int_id(&id, Kind::Team)?).await?;
+        Ok(team(ctx, row).await?)
     }
 }
 
@@ -94,7 +113,7 @@ impl TeamsMutation {
         ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
         let row = teams::create(ctx.state(), &ctx.actor(), user, &name, description).await?;
-        team(ctx, row).await
+        Ok(team(ctx, row).await?)
     }
 
     /// Adds a member (or changes their role). Team admins only.
@@ -107,18 +126,18 @@ impl TeamsMutation {
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
-        let tid = int_id(&team_id, "team")?;
+        let tid = int_id(&team_id, Kind::Team)?;
         teams::add_member(
             ctx.state(),
             &ctx.actor(),
             user,
             tid,
-            int_id(&user_id, "user")?,
+            int_id(&user_id, Kind::User)?,
             role.unwrap_or(TeamRole::Member),
         )
         .await?;
         let row = teams::visible(ctx.state(), user, tid).await?;
-        team(ctx, row).await
+        Ok(team(ctx, row).await?)
     }
 
     /// Removes a member (team admins), or leaves the team (yourself).
@@ -140,8 +159,8 @@ impl TeamsMutation {
             ctx.state(),
             &ctx.actor(),
             user,
-            int_id(&team_id, "team")?,
-            int_id(&user_id, "user")?,
+            int_id(&team_id, Kind::Team)?,
+            int_id(&user_id, Kind::User)?,
         )
         .await?;
         Ok(true)
@@ -151,7 +170,13 @@ impl TeamsMutation {
     async fn delete_team(&self, ctx: &Context<'_>, team_id: ID) -> Result<bool> {
         ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
-        teams::delete(ctx.state(), &ctx.actor(), user, int_id(&team_id, "team")?).await?;
+        teams::delete(
+            ctx.state(),
+            &ctx.actor(),
+            user,
+            int_id(&team_id, Kind::Team)?,
+        )
+        .await?;
         Ok(true)
     }
 }

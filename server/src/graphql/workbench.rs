@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use shared::{Confidence, EntityType, Source};
 
 use super::ContextExt;
+use super::node::{Kind, global_id, key_id};
 use crate::services::workbench::{self, Content, StoredPanel};
 
 /// One panel on the workbench: which exact version, and what is taken from it.
@@ -58,7 +59,7 @@ impl From<workbench::Stored> for Workbench {
                 .content
                 .left_out_uploads
                 .into_iter()
-                .map(ID)
+                .map(|key| global_id(Kind::UploadedList, key))
                 .collect(),
             updated_at: stored.updated_at,
         }
@@ -100,7 +101,11 @@ impl WorkbenchMutation {
                     types: p.types,
                 })
                 .collect(),
-            left_out_uploads: input.left_out_uploads.into_iter().map(|id| id.0).collect(),
+            left_out_uploads: input
+                .left_out_uploads
+                .iter()
+                .map(|id| key_id(id, Kind::UploadedList))
+                .collect::<Result<_, _>>()?,
         };
         let stored = workbench::save(ctx.state(), &ctx.actor(), user.id, content).await?;
         Ok(stored.into())

@@ -159,6 +159,14 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// The stored values of a change row, decrypted.
+/// One recorded change by id.
+pub async fn by_id(state: &crate::state::AppState, id: i32) -> AppResult<panel_changes::Model> {
+    panel_changes::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("change"))
+}
+
 pub fn open(
     crypto: &Encryptor,
     row: &panel_changes::Model,

@@ -82,10 +82,23 @@ pub async fn add(
 }
 
 pub async fn list(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_comments::Model>> {
-    Ok(panel_comments::Entity::find()
+    Ok(list_query(panel_id).all(&state.db).await?)
+}
+
+/// The comments on a panel, oldest first.
+pub fn list_query(panel_id: i32) -> sea_orm::Select<panel_comments::Entity> {
+    panel_comments::Entity::find()
         .filter(panel_comments::Column::PanelId.eq(panel_id))
         .filter(panel_comments::Column::IsDeleted.eq(false))
         .order_by_asc(panel_comments::Column::CreatedAt)
-        .all(&state.db)
-        .await?)
+        .order_by_asc(panel_comments::Column::Id)
+}
+
+/// One comment (not deleted) by id.
+pub async fn by_id(state: &AppState, id: i32) -> AppResult<panel_comments::Model> {
+    panel_comments::Entity::find_by_id(id)
+        .filter(panel_comments::Column::IsDeleted.eq(false))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("comment"))
 }

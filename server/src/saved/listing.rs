@@ -163,14 +163,15 @@ pub async fn page(
     state: &AppState,
     viewer: &Viewer,
     filter: &Filter,
-    offset: u64,
-    limit: u64,
+    window: impl FnOnce(u64) -> AppResult<(u64, u64)>,
 ) -> AppResult<Page> {
     let cond = condition(viewer, filter);
     let total = saved_panels::Entity::find()
         .filter(cond.clone())
         .count(&state.db)
         .await?;
+    // The page is worked out from the total (`last` counts from the end).
+    let (offset, limit) = window(total)?;
     let mut query = saved_panels::Entity::find().filter(cond);
     query = match filter.sort {
         Sort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),

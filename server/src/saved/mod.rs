@@ -178,11 +178,22 @@ pub async fn load_version_genes(
 }
 
 pub async fn versions(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_versions::Model>> {
-    Ok(panel_versions::Entity::find()
+    Ok(versions_query(panel_id).all(&state.db).await?)
+}
+
+/// The versions of a panel, newest first.
+pub fn versions_query(panel_id: i32) -> sea_orm::Select<panel_versions::Entity> {
+    panel_versions::Entity::find()
         .filter(panel_versions::Column::PanelId.eq(panel_id))
         .order_by_desc(panel_versions::Column::VersionNumber)
-        .all(&state.db)
-        .await?)
+}
+
+/// One version by its row id, with the panel it belongs to.
+pub async fn version_by_id(state: &AppState, id: i32) -> AppResult<panel_versions::Model> {
+    panel_versions::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("saved panel version"))
 }
 
 /// The diff between two versions of one panel.

@@ -480,11 +480,23 @@ pub async fn reissue_link(
 
 /// Every share of a panel, newest first.
 pub async fn list(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_shares::Model>> {
-    Ok(panel_shares::Entity::find()
+    Ok(list_query(panel_id).all(&state.db).await?)
+}
+
+/// The shares of a panel, newest first.
+pub fn list_query(panel_id: i32) -> sea_orm::Select<panel_shares::Entity> {
+    panel_shares::Entity::find()
         .filter(panel_shares::Column::PanelId.eq(panel_id))
         .order_by_desc(panel_shares::Column::CreatedAt)
-        .all(&state.db)
-        .await?)
+        .order_by_desc(panel_shares::Column::Id)
+}
+
+/// One share by id.
+pub async fn by_id(state: &AppState, id: i32) -> AppResult<panel_shares::Model> {
+    panel_shares::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("share"))
 }
 
 /// The panel a link opens; refuses (and records) revoked or expired links.

@@ -266,6 +266,46 @@ pub fn profile(state: &AppState, user: &user::Model) -> AppResult<Profile> {
     })
 }
 
+/// The username of an account (`None`: no such account).
+pub async fn username(state: &AppState, id: i32) -> AppResult<Option<String>> {
+    Ok(user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(|u| u.username))
+}
+
+/// The first and last name of `person` as `viewer` may see it: the person themselves, their
+/// team mates and admins see it; everyone else (and visitors) gets `None`.
+pub async fn display_name(
+    state: &AppState,
+    viewer: Option<(i32, Role)>,
+    person: i32,
+) -> AppResult<Option<String>> {
+    let Some((viewer, role)) = viewer else {
+        return Ok(None);
+    };
+    let allowed = viewer == person
+        || role == Role::Admin
+        || team_mates(state, viewer, &[person])
+            .await?
+            .contains(&person);
+    if !allowed {
+        return Ok(None);
+    }
+    let Some(row) = user::Entity::find_by_id(person).one(&state.db).await? else {
+        return Ok(None);
+    };
+    let profile = profile(state, &row)?;
+    let name = [profile.first_name, profile.last_name]
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((!name.is_empty()).then_some(name))
+}
+
 /// The accounts among `others` that are in a team with `viewer`: the people whose names
 /// (first and last, decrypted) `viewer` may see. Everyone else is shown by username only.
 pub async fn team_mates(

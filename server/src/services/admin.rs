@@ -4,8 +4,8 @@
 use chrono::Utc;
 use entity::user;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -32,13 +32,8 @@ async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
 }
 
 /// A page of accounts matching `search` (username or e-mail), by id.
-pub async fn list_users(
-    state: &AppState,
-    _admin: AdminCap,
-    search: Option<&str>,
-    after_id: Option<i32>,
-    limit: u64,
-) -> AppResult<(Vec<user::Model>, bool, u64)> {
+/// Accounts by id, optionally those whose username or e-mail contains `search`.
+pub fn users_query(_admin: AdminCap, search: Option<&str>) -> sea_orm::Select<user::Entity> {
     let mut condition = Condition::all();
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", term.to_lowercase().replace(['%', '_'], ""));
@@ -48,22 +43,9 @@ pub async fn list_users(
                 .add(user::Column::Email.like(pattern)),
         );
     }
-    let total = user::Entity::find()
-        .filter(condition.clone())
-        .count(&state.db)
-        .await?;
-    if let Some(after) = after_id {
-        condition = condition.add(user::Column::Id.gt(after));
-    }
-    let mut rows = user::Entity::find()
+    user::Entity::find()
         .filter(condition)
         .order_by_asc(user::Column::Id)
-        .limit(limit + 1)
-        .all(&state.db)
-        .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok((rows, more, total))
 }
 
 async fn save_with_audit(

@@ -13,6 +13,7 @@ use super::audit::{Actor, AuditRecord};
 use super::audit_chain;
 use crate::auth::AdminCap;
 use crate::error::{AppError, AppResult};
+use crate::graphql::paging::{Keyset, keyset_query, keyset_rows};
 use crate::state::AppState;
 
 /// Which rows to show. Empty lists mean "any".
@@ -59,42 +60,32 @@ impl AuditQuery {
     }
 }
 
-/// One page, newest first: rows with id below `before_id`, up to `limit`, plus whether more
-/// exist and the total matching the filter.
-pub struct AuditPage {
-    pub rows: Vec<audit_log::Model>,
-    pub has_next: bool,
-    pub total: u64,
-}
-
+/// One keyset page of the filtered trail, newest first; whether more rows exist in the
+/// direction read; and the total matching the filter.
 pub async fn page(
     state: &AppState,
     _admin: AdminCap,
     query: &AuditQuery,
-    before_id: Option<i32>,
-    limit: u64,
-) -> AppResult<AuditPage> {
+    page: &Keyset,
+) -> AppResult<(Vec<audit_log::Model>, bool, u64)> {
     let total = audit_log::Entity::find()
         .filter(query.condition())
         .count(&state.db)
         .await?;
-    let mut condition = query.condition();
-    if let Some(before) = before_id {
-        condition = condition.add(audit_log::Column::Id.lt(before));
-    }
-    let mut rows = audit_log::Entity::find()
-        .filter(condition)
-        .order_by_desc(audit_log::Column::Id)
-        .limit(limit + 1)
+    let select = audit_log::Entity::find().filter(query.condition());
+    let rows = keyset_query(select, audit_log::Column::Id, page)
         .all(&state.db)
         .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok(AuditPage {
-        rows,
-        has_next,
-        total,
-    })
+    let (rows, more) = keyset_rows(page, rows);
+    Ok((rows, more, total))
+}
+
+/// One entry of the trail by id.
+pub async fn entry(state: &AppState, _admin: AdminCap, id: i32) -> AppResult<audit_log::Model> {
+    audit_log::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("audit entry"))
 }
 
 /// Most rows one CSV export may hold.

@@ -45,7 +45,7 @@ pub struct UploadView {
     pub id: String,
     pub name: String,
     pub filename: String,
-    pub format: String,
+    pub format: shared::upload::UploadFormat,
     pub sheet: Option<String>,
     pub column: Option<String>,
     pub row_count: i32,
@@ -56,14 +56,14 @@ pub struct UploadView {
 }
 
 impl UploadView {
-    fn from_model(m: uploads::Model) -> AppResult<Self> {
+    pub fn from_model(m: uploads::Model) -> AppResult<Self> {
         let content: StoredContent =
             serde_json::from_str(&m.content).or_internal("stored upload content")?;
         Ok(Self {
             id: m.id,
             name: m.name,
             filename: m.original_filename,
-            format: m.format,
+            format: m.format.parse().or_internal("stored upload format")?,
             sheet: m.sheet,
             column: m.column_name,
             row_count: m.row_count,
@@ -318,18 +318,29 @@ async fn insert(
 
 /// The caller's uploads, oldest first.
 pub async fn list(state: &AppState, caller: &Caller) -> AppResult<Vec<UploadView>> {
-    if !caller.is_known() {
+    let Some(query) = list_query(caller)? else {
         return Ok(Vec::new());
-    }
-    uploads::Entity::find()
-        .filter(owned_by(caller, Utc::now())?)
-        .order_by_asc(uploads::Column::CreatedAt)
-        .order_by_asc(uploads::Column::Id)
+    };
+    query
         .all(&state.db)
         .await?
         .into_iter()
         .map(UploadView::from_model)
         .collect()
+}
+
+/// The caller's uploads, oldest first (`None`: a caller with no uploads, neither signed in
+/// nor a known visitor).
+pub fn list_query(caller: &Caller) -> AppResult<Option<sea_orm::Select<uploads::Entity>>> {
+    if !caller.is_known() {
+        return Ok(None);
+    }
+    Ok(Some(
+        uploads::Entity::find()
+            .filter(owned_by(caller, Utc::now())?)
+            .order_by_asc(uploads::Column::CreatedAt)
+            .order_by_asc(uploads::Column::Id),
+    ))
 }
 
 /// The caller's uploads with these ids, in the given order; any that is missing (not theirs,

@@ -19,7 +19,7 @@ const CREATE_PANEL: &str =
     "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id currentVersion } }";
 const SHARE: &str = "mutation($i: SharePanelInput!) { sharePanel(input: $i) {
     updated linkToken share { id permission expiresAt canReshare } } }";
-const SHARES: &str = "query($id: ID!) { savedPanel(id: $id) { shares { id username permission expiresAt canReshare active } } }";
+const SHARES: &str = "query($id: ID!) { savedPanel(id: $id) { shares { nodes { id username permission expiresAt canReshare active } } } }";
 
 async fn token(
     client: &GraphqlClient,
@@ -207,7 +207,8 @@ on_both_backends!(
             again["sharePanel"]["share"]["id"],
             first["sharePanel"]["share"]["id"]
         );
-        let shares = owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"].clone();
+        let shares =
+            owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"]["nodes"].clone();
         let active: Vec<&Value> = shares
             .as_array()
             .unwrap()
@@ -226,7 +227,8 @@ on_both_backends!(
         owner
             .data(SHARE, json!({ "i": { "panelId": id, "username": "bob", "permission": "COMMENT", "expiresAt": null } }))
             .await;
-        let shares = owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"].clone();
+        let shares =
+            owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"]["nodes"].clone();
         let bob = shares
             .as_array()
             .unwrap()
@@ -261,7 +263,8 @@ on_both_backends!(
             .await;
         assert_eq!(error_code(&refused), Some("VALIDATION"), "{refused:#}");
         assert_eq!(refused["errors"][0]["extensions"]["field"], "permission");
-        let shares = owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"].clone();
+        let shares =
+            owner.data(SHARES, json!({ "id": id })).await["savedPanel"]["shares"]["nodes"].clone();
         assert_eq!(
             shares.as_array().unwrap().len(),
             1,
@@ -294,12 +297,18 @@ on_both_backends!(
         assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 2);
         let panel = owner
             .data(
-                "query($id: ID!) { savedPanel(id: $id) { currentVersion versions { number } } }",
+                "query($id: ID!) { savedPanel(id: $id) { currentVersion versions { nodes { number } } } }",
                 json!({ "id": id }),
             )
             .await;
         assert_eq!(panel["savedPanel"]["currentVersion"], 2, "nothing changed");
-        assert_eq!(panel["savedPanel"]["versions"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            panel["savedPanel"]["versions"]["nodes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
         let restored = owner.data(RESTORE, json!({ "id": id, "b": 2 })).await;
         assert_eq!(restored["restoreVersion"]["currentVersion"], 3);
         assert_eq!(restored["restoreVersion"]["geneCount"], 2);

@@ -335,7 +335,10 @@ on_both_backends!(
         }
         let views = app.audit_rows(Some(AuditAction::View)).await;
         assert_eq!(views.len(), 1);
-        assert_eq!(views[0].resource_id.as_deref(), Some(id.as_str()));
+        assert_eq!(
+            views[0].resource_id.as_deref(),
+            Some(tests::db_id(&id).to_string().as_str())
+        );
         assert_eq!(views[0].username.as_deref(), Some("ada"));
         assert_eq!(count(&app, AuditAction::PanelList).await, 1);
         // Anonymous reads are not recorded.

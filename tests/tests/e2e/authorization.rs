@@ -54,7 +54,7 @@ async fn active_shares(
     user_id: i32,
 ) -> Vec<entity::panel_shares::Model> {
     entity::panel_shares::Entity::find()
-        .filter(entity::panel_shares::Column::PanelId.eq(panel.parse::<i32>().unwrap()))
+        .filter(entity::panel_shares::Column::PanelId.eq(tests::db_id(panel)))
         .filter(entity::panel_shares::Column::SharedWithUserId.eq(user_id))
         .filter(entity::panel_shares::Column::IsActive.eq(true))
         .all(&app.state.db)
@@ -178,7 +178,7 @@ on_both_backends!(
             listed["savedPanels"]["edges"][0]["node"]["myPermission"],
             "COMMENT"
         );
-        vera.data("{ myTeams { id } uploads { id } }", json!({}))
+        vera.data("{ myTeams { id } uploads { nodes { id } } }", json!({}))
             .await;
 
         // Anonymous visitors keep their ephemeral uploads.
@@ -464,7 +464,10 @@ on_both_backends!(
                 json!({ "i": { "panelId": panel, "userId": bob.id.to_string(), "permission": "COMMENT" } }),
             )
             .await;
-        assert_eq!(again["sharePanel"]["share"]["id"], active[0].id.to_string());
+        assert_eq!(
+            tests::db_id(again["sharePanel"]["share"]["id"].as_str().unwrap()),
+            active[0].id
+        );
         assert_eq!(active_shares(&app, &panel, bob.id).await.len(), 1);
     }
 );

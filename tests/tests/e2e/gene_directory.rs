@@ -19,15 +19,15 @@ use crate::panelapp_shared::{SnapshotPanelApp, complete_snapshot};
 const STATUS: &str = "{ panelAppStatus { source genesCompleteDate geneDirectory { automatic \
     running panelsRead panelsTotal failed complete lastCompleteSync lastError } } }";
 const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { id \
-    genes { symbol hgncId row verification { status reason note } } \
+    genes { nodes { symbol hgncId row verification { status reason note } } } \
     diagnostics { row value kind reason message suggestion } } }";
 const MERGE: &str = "query($input: MergeInput!) { mergePreview(input: $input) { \
-    genes { symbol hgncId grch38 { chrom start } verification { status reason note } } } }";
+    genes { nodes { symbol hgncId grch38 { chrom start } verification { status reason note } } } } }";
 const CREATE: &str = "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id } }";
 const EDIT: &str = "mutation($id: ID!, $i: PanelEditInput!) { updateSavedPanel(id: $id, input: $i) \
     { currentVersion } }";
 const SAVED: &str = "query($id: ID!, $v: Int) { savedPanel(id: $id) { \
-    genes(version: $v) { symbol hgncId verification { status reason note } } \
+    genes(version: $v) { nodes { symbol hgncId verification { status reason note } } } \
     unverifiedGenes(version: $v) { symbol } } }";
 const EXPORT_MERGE: &str = "mutation($input: MergeInput!, $format: ExportFormat!) { \
     exportMerge(input: $input, format: $format, filename: \"Lab panel\") { url } }";
@@ -285,7 +285,7 @@ async fn unverified_symbols_are_marked_from_upload_to_export() {
         assert_eq!(mll2["kind"], "ALIAS");
         assert_eq!(mll2["message"], "MLL2 → KMT2D (previous symbol)");
         assert_eq!(mll2["suggestion"], "KMT2D");
-        let genes = &list["genes"];
+        let genes = &list["genes"]["nodes"];
         assert_eq!(
             by_symbol(genes, "FAKEGENE7")["verification"]["status"],
             "UNVERIFIED"
@@ -306,7 +306,7 @@ async fn unverified_symbols_are_marked_from_upload_to_export() {
             "uploads": [upload_id]
         });
         let merged = lab.data(MERGE, json!({ "input": input })).await;
-        let genes = &merged["mergePreview"]["genes"];
+        let genes = &merged["mergePreview"]["genes"]["nodes"];
         let fake = by_symbol(genes, "FAKEGENE7");
         assert_eq!(fake["verification"]["status"], "UNVERIFIED");
         assert_eq!(fake["verification"]["reason"], "UNKNOWN_TO_HGNC");
@@ -336,7 +336,7 @@ async fn unverified_symbols_are_marked_from_upload_to_export() {
             .await;
         assert_eq!(edited["updateSavedPanel"]["currentVersion"], 2);
         let v2 = lab.data(SAVED, json!({ "id": id, "v": 2 })).await;
-        let genes = &v2["savedPanel"]["genes"];
+        let genes = &v2["savedPanel"]["genes"]["nodes"];
         assert_eq!(
             by_symbol(genes, "NOTREAL99")["verification"],
             json!({ "status": "UNVERIFIED", "reason": "UNKNOWN_TO_HGNC",
@@ -401,7 +401,7 @@ async fn unverified_symbols_are_marked_from_upload_to_export() {
         // the gene directory; FAKEGENE7 has none and is listed as missing.
         let upload_only = json!({ "panels": [], "uploads": [upload_id] });
         let merged = lab.data(MERGE, json!({ "input": upload_only })).await;
-        let brca1 = by_symbol(&merged["mergePreview"]["genes"], "BRCA1");
+        let brca1 = by_symbol(&merged["mergePreview"]["genes"]["nodes"], "BRCA1");
         assert_eq!(brca1["grch38"]["chrom"], "17", "{brca1}");
         let link = lab
             .data(

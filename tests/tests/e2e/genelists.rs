@@ -14,8 +14,8 @@ use tests::{GraphqlClient, TestApp, on_both_backends};
 
 const UPLOAD: &str = "mutation($file: Upload!, $column: String, $sheet: String) { \
     uploadGeneList(file: $file, column: $column, sheet: $sheet) { id name format geneCount \
-    genes { symbol } diagnostics { row value kind message suggestion } } }";
-const UPLOADS: &str = "{ uploads { id name geneCount } }";
+    genes { nodes { symbol } } diagnostics { row value kind message suggestion } } }";
+const UPLOADS: &str = "{ uploads { nodes { id name geneCount } } }";
 
 async fn upload(client: &GraphqlClient, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     upload_with(client, name, bytes, json!({ "file": null })).await
@@ -42,7 +42,7 @@ fn kinds(list: &Value) -> Vec<String> {
 }
 
 fn symbols(list: &Value) -> Vec<&str> {
-    list["genes"]
+    list["genes"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -156,7 +156,7 @@ on_both_backends!(
 
         // Every good upload is still there, in order; the bad ones changed nothing.
         let listed = client.data(UPLOADS, json!({})).await;
-        let names: Vec<&str> = listed["uploads"]
+        let names: Vec<&str> = listed["uploads"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
@@ -173,7 +173,10 @@ on_both_backends!(
 
         // Another browser sees none of them.
         let other = app.new_client();
-        assert_eq!(other.data(UPLOADS, json!({})).await["uploads"], json!([]));
+        assert_eq!(
+            other.data(UPLOADS, json!({})).await["uploads"]["nodes"],
+            json!([])
+        );
     }
 );
 
@@ -203,7 +206,7 @@ on_both_backends!(
         let preview = client
             .data(
                 "query($input: MergeInput!) { mergePreview(input: $input) { total \
-                 genes { symbol sources { label listType } } \
+                 genes { nodes { symbol sources { label listType } } } \
                  overlap { pairwise combinations { sources count } } } }",
                 json!({ "input": input }),
             )
@@ -211,7 +214,7 @@ on_both_backends!(
         let merged = &preview["mergePreview"];
         assert_eq!(merged["total"], 3, "{preview}");
         assert_eq!(merged["overlap"]["pairwise"], json!([[2, 1], [1, 2]]));
-        let tp53 = &merged["genes"][2];
+        let tp53 = &merged["genes"]["nodes"][2];
         assert_eq!(tp53["symbol"], "TP53");
         assert_eq!(
             tp53["sources"],
@@ -410,7 +413,10 @@ async fn uploads_with_a_mixed_case_boundary_are_read() {
     assert_eq!(list["name"], "lab", "{answer}");
     assert_eq!(symbols(list), ["BRCA1", "TP53"]);
     let uploads = app.client.query(UPLOADS, json!({})).await;
-    assert_eq!(uploads["data"]["uploads"][0]["geneCount"], 2, "{uploads}");
+    assert_eq!(
+        uploads["data"]["uploads"]["nodes"][0]["geneCount"], 2,
+        "{uploads}"
+    );
 }
 
 const WORKBENCH: &str = "{ workbench { panels { source panelId version confidence types } \

@@ -24,6 +24,7 @@ mod panelapp;
 mod panelapp_shared;
 mod provenance;
 mod redis_outage;
+mod relay;
 mod saved;
 mod security;
 mod upload_limits;

@@ -35,8 +35,8 @@ const PANEL: &str = "query($src: PanelSource!, $id: Int!, $v: String, $c: [Confi
     panel(source: $src, id: $id, version: $v) {
         source id name version dataOrigin dataDate signedOff
         counts { green amber red grey }
-        entities(confidence: $c, types: $t) { type symbol hgncId confidence modeOfInheritance
-            phenotypes evidence grch37 { chrom start end ensemblId } grch38 { chrom start end ensemblId } }
+        entities(confidence: $c, types: $t) { nodes { type symbol hgncId confidence modeOfInheritance
+            phenotypes evidence grch37 { chrom start end ensemblId } grch38 { chrom start end ensemblId } } }
     } }";
 
 fn ids(body: &Value) -> Vec<i64> {
@@ -147,7 +147,7 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
     assert_eq!(p["name"], "Early onset or syndromic epilepsy");
     assert_eq!(p["version"], "8.125");
     assert_eq!(p["dataOrigin"], "LIVE");
-    let entities = p["entities"].as_array().unwrap();
+    let entities = p["entities"]["nodes"].as_array().unwrap();
     let count = |t: &str| entities.iter().filter(|e| e["type"] == t).count();
     assert_eq!((count("GENE"), count("STR"), count("REGION")), (892, 4, 19));
     let aars = entities.iter().find(|e| e["symbol"] == "AARS").unwrap();
@@ -176,7 +176,7 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
             json!({ "src": "UK", "id": 402, "t": ["STR"], "c": ["GREEN"] }),
         )
         .await;
-    let strs = strs["panel"]["entities"].as_array().unwrap();
+    let strs = strs["panel"]["entities"]["nodes"].as_array().unwrap();
     assert!(
         !strs.is_empty()
             && strs
@@ -189,7 +189,7 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
     assert_eq!(mock.calls("/uk/api/v1/panels/402/"), 1);
 
     let empty = c.data(PANEL, json!({ "src": "UK", "id": 82 })).await;
-    assert_eq!(empty["panel"]["entities"], json!([]));
+    assert_eq!(empty["panel"]["entities"]["nodes"], json!([]));
     assert_eq!(
         empty["panel"]["counts"],
         json!({ "green": 0, "amber": 0, "red": 0, "grey": 0 })
@@ -209,7 +209,10 @@ async fn panel_details_carry_every_entity_and_the_empty_panel_works() {
     );
     let au = c.data(PANEL, json!({ "src": "AU", "id": 3149 })).await;
     // The AU capture was trimmed upstream: its stats say 8 genes, the body lists 5.
-    assert_eq!(au["panel"]["entities"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        au["panel"]["entities"]["nodes"].as_array().unwrap().len(),
+        5
+    );
 }
 
 #[tokio::test]
@@ -229,7 +232,10 @@ async fn a_429_with_retry_after_is_waited_out() {
         .data(PANEL, json!({ "src": "UK", "id": 635 }))
         .await;
     assert_eq!(body["panel"]["dataOrigin"], "LIVE", "{body}");
-    assert_eq!(body["panel"]["entities"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        body["panel"]["entities"]["nodes"].as_array().unwrap().len(),
+        8
+    );
     assert_eq!(mock.calls("/uk/api/v1/panels/635/"), 2);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -270,7 +276,13 @@ async fn a_hung_upstream_times_out_while_cached_data_is_served() {
     assert_eq!(search["panels"]["nodes"][0]["dataOrigin"], "STALE_CACHE");
     let panel = admin.data(PANEL, json!({ "src": "UK", "id": 402 })).await;
     assert_eq!(panel["panel"]["dataOrigin"], "STALE_CACHE");
-    assert_eq!(panel["panel"]["entities"].as_array().unwrap().len(), 915);
+    assert_eq!(
+        panel["panel"]["entities"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        915
+    );
     // Nothing cached and not in the snapshot: the timeout reaches the caller.
     let missing = admin.query(PANEL, json!({ "src": "UK", "id": 3 })).await;
     assert_eq!(
@@ -390,7 +402,13 @@ async fn a_written_snapshot_is_served_with_panelapp_gone() {
         .data(PANEL, json!({ "src": "UK", "id": 402 }))
         .await;
     assert_eq!(panel["panel"]["dataOrigin"], "SNAPSHOT");
-    assert_eq!(panel["panel"]["entities"].as_array().unwrap().len(), 915);
+    assert_eq!(
+        panel["panel"]["entities"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        915
+    );
     let info = app
         .client
         .data(
@@ -475,7 +493,7 @@ async fn merge_preview_uses_real_panelapp_data() {
         .client
         .data(
             "query($input: MergeInput!) { mergePreview(input: $input) { total \
-             genes { symbol sources { label listType } } } }",
+             genes { nodes { symbol sources { label listType } } } } }",
             json!({ "input": { "panels": [
                 { "source": "UK", "id": 635, "confidence": ["GREEN"] },
                 { "source": "UK", "id": 402, "confidence": ["GREEN"] }
@@ -483,7 +501,7 @@ async fn merge_preview_uses_real_panelapp_data() {
         )
         .await;
     let merged = &body["mergePreview"];
-    let genes = merged["genes"].as_array().unwrap();
+    let genes = merged["genes"]["nodes"].as_array().unwrap();
     assert!(
         merged["total"].as_i64().unwrap() > 600,
         "{}",

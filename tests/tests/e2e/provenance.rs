@@ -17,11 +17,11 @@ const EXPORT_MERGE: &str = "mutation($input: MergeInput!, $format: ExportFormat!
 const EXPORT_SAVED: &str = "mutation($id: ID!, $version: Int, $format: ExportFormat!, $filename: String) { \
     exportSavedPanel(id: $id, version: $version, format: $format, filename: $filename, perSourceSheets: true) \
     { url filename rows } }";
-const GENES: &str = "query($id: ID!, $v: Int) { savedPanel(id: $id) { genes(version: $v) { symbol \
+const GENES: &str = "query($id: ID!, $v: Int) { savedPanel(id: $id) { genes(version: $v) { nodes { symbol \
     customConfidence sourcesRecorded \
     sourceDetails { sourceIndex label kind source panelId version name confidence listType \
       modeOfInheritance uploadRow addedBy } \
-    conflicts { kind message values } } } }";
+    conflicts { kind message values } } } } }";
 
 async fn download(app: &TestApp, link: &Value) -> (String, Vec<u8>) {
     let url = format!("{}{}", app.address, link["url"].as_str().unwrap());
@@ -150,7 +150,7 @@ async fn a_saved_merge_exports_exactly_what_the_merge_exported() {
     let id = created["id"].clone();
 
     // The API: every gene's sources and conflicts, typed.
-    let genes = lab.data(GENES, json!({ "id": id })).await["savedPanel"]["genes"].clone();
+    let genes = lab.data(GENES, json!({ "id": id })).await["savedPanel"]["genes"]["nodes"].clone();
     let crebbp = gene(&genes, "CREBBP");
     assert_eq!(crebbp["sourcesRecorded"], true);
     let details = crebbp["sourceDetails"].as_array().unwrap();
@@ -319,7 +319,8 @@ async fn a_saved_merge_exports_exactly_what_the_merge_exported() {
             "updateGenes": [{ "symbol": "CREBBP", "customConfidence": "AMBER", "notes": "reviewed" }] } }),
     )
     .await;
-    let v2 = lab.data(GENES, json!({ "id": id, "v": 2 })).await["savedPanel"]["genes"].clone();
+    let v2 =
+        lab.data(GENES, json!({ "id": id, "v": 2 })).await["savedPanel"]["genes"]["nodes"].clone();
     let crebbp2 = gene(&v2, "CREBBP");
     assert_eq!(crebbp2["sourceDetails"], crebbp["sourceDetails"]);
     assert_eq!(crebbp2["conflicts"], crebbp["conflicts"]);
@@ -413,7 +414,7 @@ async fn versions_saved_without_sources_still_export_labelled_as_the_saved_panel
     update.snapshot_format = Set(1);
     update.update(&app.state.db).await.unwrap();
 
-    let genes = lab.data(GENES, json!({ "id": id })).await["savedPanel"]["genes"].clone();
+    let genes = lab.data(GENES, json!({ "id": id })).await["savedPanel"]["genes"]["nodes"].clone();
     let brca1 = gene(&genes, "BRCA1");
     assert_eq!(brca1["sourcesRecorded"], false);
     assert_eq!(

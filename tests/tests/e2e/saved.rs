@@ -10,7 +10,7 @@ use tests::{GraphqlClient, PASSWORD, TestApp, on_both_backends};
 const CREATE: &str = "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id currentVersion geneCount } }";
 const EDIT: &str = "mutation($id: ID!, $i: PanelEditInput!) { updateSavedPanel(id: $id, input: $i) { currentVersion geneCount } }";
 const PANEL: &str = "query($id: ID!) { savedPanel(id: $id) { id name currentVersion myPermission
-    versions { number comment geneCount hash } genes { symbol confidence customConfidence effectiveConfidence } } }";
+    versions { nodes { number comment geneCount hash } } genes { nodes { symbol confidence customConfidence effectiveConfidence } } } }";
 
 fn genes(list: &[(&str, &str)]) -> Value {
     json!(
@@ -44,27 +44,27 @@ on_both_backends!(
         assert_eq!(data["updateSavedPanel"]["currentVersion"], 2);
         assert_eq!(data["updateSavedPanel"]["geneCount"], 3);
         let panel = owner.data(PANEL, json!({ "id": id })).await["savedPanel"].clone();
-        let symbols: Vec<_> = panel["genes"]
+        let symbols: Vec<_> = panel["genes"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
             .map(|g| g["symbol"].as_str().unwrap())
             .collect();
         assert_eq!(symbols, ["ATM", "BRCA1", "PALB2"]);
-        let brca1 = &panel["genes"][1];
+        let brca1 = &panel["genes"]["nodes"][1];
         assert_eq!(brca1["effectiveConfidence"], "AMBER");
-        assert_eq!(panel["versions"][0]["comment"], "lab review");
-        assert_eq!(panel["versions"][1]["geneCount"], 3);
+        assert_eq!(panel["versions"]["nodes"][0]["comment"], "lab review");
+        assert_eq!(panel["versions"]["nodes"][1]["geneCount"], 3);
 
         let history = owner
         .data(
-            "query($id: ID!) { savedPanel(id: $id) { changes(version: 2) { changeType target targetType old new }
-              genes(version: 1) { symbol } diff(from: 1, to: 2) { added { symbol } removed { symbol } changed { symbol field old new } } } }",
+            "query($id: ID!) { savedPanel(id: $id) { changes(version: 2) { nodes { changeType target targetType old new } }
+              genes(version: 1) { nodes { symbol } } diff(from: 1, to: 2) { added { symbol } removed { symbol } changed { symbol field old new } } } }",
             json!({ "id": id }),
         )
         .await;
         let p = &history["savedPanel"];
-        let types: std::collections::BTreeSet<_> = p["changes"]
+        let types: std::collections::BTreeSet<_> = p["changes"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
@@ -80,7 +80,7 @@ on_both_backends!(
                 "METADATA_CHANGED"
             ]
         );
-        let confidence = p["changes"]
+        let confidence = p["changes"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
@@ -90,11 +90,11 @@ on_both_backends!(
         assert_eq!(confidence["new"], "AMBER");
         assert!(confidence["old"].is_null());
         assert_eq!(
-            p["genes"].as_array().unwrap().len(),
+            p["genes"]["nodes"].as_array().unwrap().len(),
             3,
             "version 1 kept its genes"
         );
-        assert!(p["genes"].to_string().contains("TP53"));
+        assert!(p["genes"]["nodes"].to_string().contains("TP53"));
         assert_eq!(p["diff"]["added"][0]["symbol"], "ATM");
         assert_eq!(p["diff"]["removed"][0]["symbol"], "TP53");
         assert!(
@@ -126,7 +126,13 @@ on_both_backends!(
         assert_eq!(error_code(&stale), Some("CONFLICT"));
         assert_eq!(stale["errors"][0]["extensions"]["currentVersion"], 2);
         let after = owner.data(PANEL, json!({ "id": id })).await;
-        assert_eq!(after["savedPanel"]["versions"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            after["savedPanel"]["versions"]["nodes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
 
         // Restore version 1: a new version equal to it, hash and all.
         let restored = owner
@@ -137,7 +143,7 @@ on_both_backends!(
             .await;
         assert_eq!(restored["restoreVersion"]["currentVersion"], 3);
         let panel = owner.data(PANEL, json!({ "id": id })).await["savedPanel"].clone();
-        let versions = panel["versions"].as_array().unwrap();
+        let versions = panel["versions"]["nodes"].as_array().unwrap();
         assert_eq!(versions[0]["number"], 3);
         assert_eq!(
             versions[0]["hash"], versions[2]["hash"],
@@ -217,8 +223,20 @@ async fn concurrent_edits_one_wins_one_conflicts() {
     );
     let panel = owner.data(PANEL, json!({ "id": id })).await;
     assert_eq!(panel["savedPanel"]["currentVersion"], 2);
-    assert_eq!(panel["savedPanel"]["versions"].as_array().unwrap().len(), 2);
-    assert_eq!(panel["savedPanel"]["genes"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        panel["savedPanel"]["versions"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        panel["savedPanel"]["genes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 /// What one person could do: (view, comment, edit, share, delete).
@@ -377,14 +395,20 @@ on_both_backends!(
         assert!(token.len() >= 32, "unguessable");
         assert_eq!(shared["sharePanel"]["linkPath"], format!("/shared/{token}"));
         let stranger = app.new_client();
-        let open = "query($t: String!) { sharedPanel(token: $t) { name myPermission canEdit genes { symbol } } }";
+        let open = "query($t: String!) { sharedPanel(token: $t) { name myPermission canEdit genes { nodes { symbol } } } }";
         let seen = stranger.data(open, json!({ "t": token })).await;
         assert_eq!(seen["sharedPanel"]["name"], "Linked");
         assert_eq!(
             seen["sharedPanel"]["myPermission"], "VIEW",
             "anonymous link holders only view"
         );
-        assert_eq!(seen["sharedPanel"]["genes"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            seen["sharedPanel"]["genes"]["nodes"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
         assert_eq!(
             error_code(&stranger.query(PANEL, json!({ "id": id })).await),
             Some("FORBIDDEN")
@@ -446,7 +470,7 @@ async fn a_page_of_saved_panels_costs_a_fixed_number_of_statements() {
     }
     let list =
         "query($n: Int!) { savedPanels(first: $n, filter: { tag: \"bulk\", sort: NAME_ASC }) {
-        totalCount nodes { id name owner myPermission geneCount } pageInfo { hasNextPage } } }";
+        totalCount nodes { id name owner { username } myPermission geneCount } pageInfo { hasNextPage } } }";
     // The first listing in a minute also writes its PANEL_LIST audit row: not the page's cost.
     owner.data(list, json!({ "n": 1 })).await;
     let mut costs = Vec::new();
@@ -456,7 +480,10 @@ async fn a_page_of_saved_panels_costs_a_fixed_number_of_statements() {
         costs.push(app.state.statements.load(Ordering::SeqCst) - before);
         assert_eq!(data["savedPanels"]["totalCount"], 30);
         assert_eq!(data["savedPanels"]["nodes"].as_array().unwrap().len(), n);
-        assert_eq!(data["savedPanels"]["nodes"][0]["owner"], "owner1");
+        assert_eq!(
+            data["savedPanels"]["nodes"][0]["owner"]["username"],
+            "owner1"
+        );
         assert_eq!(data["savedPanels"]["nodes"][0]["myPermission"], "ADMIN");
     }
     // One statement authenticates the caller; the page itself is count + rows + owners + shares.
@@ -528,8 +555,8 @@ async fn a_server_killed_while_saving_leaves_no_partial_version() {
     );
     let panel = app.client.data(PANEL, json!({ "id": id })).await["savedPanel"].clone();
     assert_eq!(panel["currentVersion"], 1);
-    assert_eq!(panel["versions"].as_array().unwrap().len(), 1);
-    assert!(panel["genes"].to_string().contains("TP53"));
+    assert_eq!(panel["versions"]["nodes"].as_array().unwrap().len(), 1);
+    assert!(panel["genes"]["nodes"].to_string().contains("TP53"));
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let versions = entity::panel_versions::Entity::find()
         .count(&app.state.db)
@@ -586,13 +613,13 @@ on_both_backends!(
         let id = panel["id"].clone();
         let genes = owner
             .data(
-                "query($id: ID!) { savedPanel(id: $id) { genes { symbol sources } } }",
+                "query($id: ID!) { savedPanel(id: $id) { genes { nodes { symbol sources } } } }",
                 json!({ "id": id }),
             )
             .await;
-        assert_eq!(genes["savedPanel"]["genes"][0]["symbol"], "BRCA1");
+        assert_eq!(genes["savedPanel"]["genes"]["nodes"][0]["symbol"], "BRCA1");
         assert_eq!(
-            genes["savedPanel"]["genes"][0]["sources"][0],
+            genes["savedPanel"]["genes"]["nodes"][0]["sources"][0],
             "upload:lab list"
         );
         let mut bodies = Vec::new();
@@ -643,7 +670,7 @@ on_both_backends!(
     }
 );
 
-const LOOKUP: &str = "query($q: String!, $n: Int) { shareableUsers(query: $q, limit: $n) { id username displayName } }";
+const LOOKUP: &str = "query($q: String!, $n: Int) { shareableUsers(query: $q, limit: $n) { id databaseId username displayName } }";
 
 fn usernames(data: &Value) -> Vec<&str> {
     data["shareableUsers"]
@@ -683,7 +710,7 @@ on_both_backends!(
         // Prefix of a username, any case, by username; disabled accounts are left out.
         let found = owner.data(LOOKUP, json!({ "q": "BOB" })).await;
         assert_eq!(usernames(&found), ["Bobbie", "bobby"]);
-        assert_eq!(found["shareableUsers"][0]["id"], bobbie.id.to_string());
+        assert_eq!(found["shareableUsers"][0]["databaseId"], bobbie.id);
         assert!(found["shareableUsers"][0]["displayName"].is_null());
         // Names only for team mates (credentials.rs covers that); alice and bobby share no team.
         assert!(found["shareableUsers"][1]["displayName"].is_null());
@@ -745,12 +772,12 @@ on_both_backends!(
         assert_eq!(shared["sharePanel"]["share"]["username"], "bobby");
         let listed = owner
             .data(
-                "query($id: ID!) { savedPanel(id: $id) { shares { target username teamName } } }",
+                "query($id: ID!) { savedPanel(id: $id) { shares { nodes { target username teamName } } } }",
                 json!({ "id": id }),
             )
             .await;
         assert_eq!(
-            listed["savedPanel"]["shares"],
+            listed["savedPanel"]["shares"]["nodes"],
             json!([{ "target": "USER", "username": "bobby", "teamName": null }])
         );
         // Team shares carry the team's name.
@@ -845,21 +872,21 @@ on_both_backends!(
         let p = owner
             .data(
                 "query($id: ID!) { savedPanel(id: $id) {
-                  genes(version: 3) { symbol confidence customConfidence effectiveConfidence }
-                  changes(version: 3) { changeType targetType target old new }
+                  genes(version: 3) { nodes { symbol confidence customConfidence effectiveConfidence } }
+                  changes(version: 3) { nodes { changeType targetType target old new } }
                   diff(from: 2, to: 3) { added { symbol } removed { symbol } changed { symbol field old new } } } }",
                 json!({ "id": id }),
             )
             .await["savedPanel"]
             .clone();
-        let genes = p["genes"].as_array().unwrap();
+        let genes = p["genes"]["nodes"].as_array().unwrap();
         let brca1 = genes.iter().find(|g| g["symbol"] == "BRCA1").unwrap();
         assert!(brca1["customConfidence"].is_null(), "{brca1}");
         assert_eq!(brca1["effectiveConfidence"], "GREEN");
         let palb2 = genes.iter().find(|g| g["symbol"] == "PALB2").unwrap();
         assert!(palb2["customConfidence"].is_null(), "{palb2}");
         assert_eq!(palb2["effectiveConfidence"], "AMBER");
-        let mut changes = p["changes"].as_array().unwrap().clone();
+        let mut changes = p["changes"]["nodes"].as_array().unwrap().clone();
         changes.sort_by_key(|c| c["target"].as_str().unwrap().to_owned());
         assert_eq!(
             changes,
@@ -953,14 +980,14 @@ async fn a_panel_merged_from_panelapp_notices_and_applies_a_newer_version() {
     assert_eq!(applied["applyUpstreamUpdate"]["currentVersion"], 2);
     let p = owner
         .data(
-            "query($id: ID!) { savedPanel(id: $id) { genes { symbol confidence sources }
-              changes(version: 2) { changeType target }
+            "query($id: ID!) { savedPanel(id: $id) { genes { nodes { symbol confidence sources } }
+              changes(version: 2) { nodes { changeType target } }
               upstream { behind latestVersion savedVersion } } }",
             json!({ "id": id }),
         )
         .await["savedPanel"]
         .clone();
-    let genes: Vec<_> = p["genes"]
+    let genes: Vec<_> = p["genes"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -975,8 +1002,8 @@ async fn a_panel_merged_from_panelapp_notices_and_applies_a_newer_version() {
         genes,
         [("KCNH2", "GREEN"), ("RYR2", "GREEN"), ("SCN5A", "GREEN")]
     );
-    assert_eq!(p["genes"][0]["sources"], json!(["uk-277@1.4"]));
-    let changes = p["changes"].as_array().unwrap();
+    assert_eq!(p["genes"]["nodes"][0]["sources"], json!(["uk-277@1.4"]));
+    let changes = p["changes"]["nodes"].as_array().unwrap();
     assert!(
         changes.iter().all(|c| c["changeType"] == "SOURCE_UPDATED"),
         "{changes:?}"

@@ -11,7 +11,7 @@ use tests::client::error_code;
 use tests::{Backend, GraphqlClient, TestApp, TestConfig, on_both_backends};
 
 const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { id format \
-    genes { symbol } } }";
+    genes { nodes { symbol } } } }";
 
 async fn upload(client: &GraphqlClient, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     client
@@ -89,7 +89,7 @@ on_both_backends!(
         let list = &body["data"]["uploadGeneList"];
         assert_eq!(list["format"], "CSV", "{body}");
         assert_eq!(
-            list["genes"],
+            list["genes"]["nodes"],
             json!([{ "symbol": "BRCA1" }, { "symbol": "TP53" }])
         );
         let xls = test_support::xls(
@@ -103,7 +103,7 @@ on_both_backends!(
         let (_, body) = upload(&client, "genes.xls", xls).await;
         let list = &body["data"]["uploadGeneList"];
         assert_eq!(list["format"], "XLS", "{body}");
-        assert_eq!(list["genes"], json!([{ "symbol": "PKD1" }]));
+        assert_eq!(list["genes"]["nodes"], json!([{ "symbol": "PKD1" }]));
         assert_eq!(
             uploads::Entity::find().count(&app.state.db).await.unwrap(),
             2

@@ -7,11 +7,39 @@ pub mod types;
 pub use mutation::AccountsMutation;
 pub use query::AccountsQuery;
 
-use async_graphql::ID;
+use async_graphql::Context;
+use entity::user;
+use sea_orm::EntityTrait;
 
+use super::ContextExt;
+pub use super::node::int_id;
 use crate::error::{AppError, AppResult};
+use crate::services::accounts;
 
-/// Parses a numeric id argument.
-pub fn int_id(id: &ID, what: &str) -> AppResult<i32> {
-    id.parse::<i32>().map_err(|_| AppError::not_found(what))
+/// `node(id:)` for a `User`: yourself, or anyone for an admin; others see a `Person`.
+pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
+    let me = ctx.require_user()?;
+    if me.id != id {
+        me.admin().map_err(|_| {
+            AppError::forbidden("only admins see other accounts; ask for the Person instead")
+        })?;
+    }
+    let state = ctx.state();
+    let row = user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    let profile = accounts::profile(state, &row)?;
+    Ok(types::User::from_row(&row, profile))
+}
+
+/// `node(id:)` for an `ApiToken`: one of your own.
+pub async fn token_node(ctx: &Context<'_>, id: i32) -> AppResult<types::ApiToken> {
+    let me = ctx.require_user()?;
+    crate::auth::tokens::list(ctx.state(), me.id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .map(types::ApiToken::from)
+        .ok_or_else(|| AppError::not_found("API token"))
 }

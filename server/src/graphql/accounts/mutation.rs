@@ -157,7 +157,7 @@ impl AccountsMutation {
         )
         .await?;
         Ok(CreatedApiToken {
-            id: ID(row.id.to_string()),
+            id: crate::graphql::node::global_id(crate::graphql::node::Kind::ApiToken, row.id),
             secret,
             token: row.into(),
         })
@@ -166,7 +166,7 @@ impl AccountsMutation {
     /// Revokes one of your API tokens.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let user = ctx.require_user()?;
-        let id = int_id(&id, "API token")?;
+        let id = int_id(&id, crate::graphql::node::Kind::ApiToken)?;
         api_tokens::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
         Ok(true)
     }

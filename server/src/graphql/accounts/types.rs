@@ -6,12 +6,17 @@ use entity::{api_tokens, user};
 use shared::{Role, TimeFormat};
 
 use crate::auth::SessionRecord;
+use crate::graphql::node::{Kind, global_id};
 use crate::services::accounts::Profile;
 
 /// An account. Personal fields are decrypted for the owner and for admins.
 #[derive(SimpleObject, Clone)]
 pub struct User {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
+    /// The account's number in this server's database.
+    pub database_id: i32,
     pub username: String,
     pub email: String,
     pub role: Role,
@@ -33,7 +38,8 @@ pub struct User {
 impl User {
     pub fn from_row(row: &user::Model, profile: Profile) -> Self {
         Self {
-            id: ID(row.id.to_string()),
+            id: global_id(Kind::User, row.id),
+            database_id: row.id,
             username: row.username.clone(),
             email: row.email.clone(),
             role: row.role,
@@ -125,6 +131,8 @@ impl Session {
 /// A personal access token (never its secret).
 #[derive(SimpleObject)]
 pub struct ApiToken {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
     pub name: String,
     /// The first characters of the secret, to recognise it.
@@ -142,7 +150,7 @@ impl From<api_tokens::Model> for ApiToken {
     fn from(row: api_tokens::Model) -> Self {
         let active = row.revoked_at.is_none() && row.expires_at.is_none_or(|e| e > Utc::now());
         Self {
-            id: ID(row.id.to_string()),
+            id: global_id(Kind::ApiToken, row.id),
             name: row.name,
             prefix: row.token_prefix,
             created_at: row.created_at,

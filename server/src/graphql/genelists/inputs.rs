@@ -73,9 +73,9 @@ impl MergeInput {
         let uploads = self
             .uploads
             .unwrap_or_default()
-            .into_iter()
-            .map(|id| id.0.trim().to_owned())
-            .collect();
+            .iter()
+            .map(|id| crate::graphql::node::key_id(id, crate::graphql::node::Kind::UploadedList))
+            .collect::<AppResult<Vec<_>>>()?;
         Ok(MergeRequest { panels, uploads })
     }
 }

@@ -22,6 +22,8 @@ pub use inputs::{MergeInput, PanelSelection};
 pub use types::{DownloadOut, MergeResultOut, UploadedList};
 
 use super::context::ContextExt;
+use super::node::{Kind, key_id};
+use super::paging::{self, Page, PageArgs};
 use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::genelists::export::ExportRequest;
@@ -37,16 +39,52 @@ fn loader<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn PanelLoader> {
     ctx.data_opt::<Arc<dyn PanelLoader>>().map(|l| l.as_ref())
 }
 
+/// `node(id:)` for an `UploadedList`: one of the caller's own.
+pub async fn upload_node(ctx: &Context<'_>, key: &str) -> crate::error::AppResult<UploadedList> {
+    ctx.require(Action::UseWorkbench)?;
+    let mut found = uploads::lists(ctx.state(), &ctx.caller(), &[key.to_owned()]).await?;
+    found
+        .pop()
+        .map(UploadedList::from)
+        .ok_or_else(|| AppError::not_found("upload"))
+}
+
 #[derive(Default)]
 pub struct GeneListsQuery;
 
 #[Object]
 impl GeneListsQuery {
-    /// Your uploaded gene lists (an anonymous visitor's are kept for `UPLOAD_TTL`).
-    async fn uploads(&self, ctx: &Context<'_>) -> Result<Vec<UploadedList>> {
+    /// Your uploaded gene lists, oldest first (an anonymous visitor's are kept for
+    /// `UPLOAD_TTL`; 100 per page unless `first`/`last` say otherwise, at most 500).
+    #[graphql(complexity = "paging::hundreds(first, last) * child_complexity")]
+    async fn uploads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Uploads from the start (oldest first), 1 to 500.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Uploads from the end (newest), 1 to 500.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<UploadedList>> {
         ctx.require(Action::UseWorkbench)?;
-        let views = uploads::list(ctx.state(), &ctx.caller()).await?;
-        Ok(views.into_iter().map(UploadedList::from).collect())
+        let args = PageArgs::new(first, after, last, before);
+        let Some(query) = uploads::list_query(&ctx.caller())? else {
+            let window = args.window("uploads", 0, paging::DEFAULT_ROWS, paging::MAX_ROWS)?;
+            return Ok(window.connection(Vec::new()));
+        };
+        let (window, rows) = paging::select_page(
+            &ctx.state().db,
+            query,
+            &args,
+            "uploads",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )
+        .await?;
+        let lists = rows
+            .into_iter()
+            .map(|row| uploads::UploadView::from_model(row).map(UploadedList::from))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(window.connection(lists))
     }
 
     /// The merged list of panel selections and your uploads, with provenance and overlap.
@@ -110,7 +148,8 @@ impl GeneListsMutation {
     async fn remove_upload(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         ctx.require(Action::UseWorkbench)?;
         let actor = ctx.request().actor();
-        Ok(uploads::remove(ctx.state(), &ctx.caller(), &actor, id.trim()).await?)
+        let key = key_id(&id, Kind::UploadedList)?;
+        Ok(uploads::remove(ctx.state(), &ctx.caller(), &actor, &key).await?)
     }
 
     /// Prepares a download of the merged list and returns a short-lived signed link to it.

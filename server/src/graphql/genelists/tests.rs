@@ -72,7 +72,7 @@ async fn run(schema: &AppSchema, who: &str, query: &str, vars: Value) -> Value {
 }
 
 const UPLOAD: &str = "mutation($file: Upload!) { uploadGeneList(file: $file) { id name geneCount \
-                      genes { symbol hgncId } diagnostics { row value kind suggestion } } }";
+                      genes { nodes { symbol hgncId } } diagnostics { row value kind suggestion } } }";
 
 async fn upload(schema: &AppSchema, who: &str, name: &str, content: &[u8]) -> Value {
     let mut file = tempfile::tempfile().unwrap();
@@ -94,8 +94,8 @@ async fn upload(schema: &AppSchema, who: &str, name: &str, content: &[u8]) -> Va
 
 const PREVIEW: &str = "query($input: MergeInput!) { mergePreview(input: $input) { total \
     sources { label kind entities genes unique version } \
-    genes { symbol hgncId sources { label source panelId version confidence listType } \
-    conflicts { kind } } overlap { pairwise combinations { sources count } } } }";
+    genes { nodes { symbol hgncId sources { label source panelId version confidence listType } \
+    conflicts { kind } } } overlap { pairwise combinations { sources count } } } }";
 
 #[tokio::test]
 async fn uploads_merge_with_fixture_panels_into_one_list() {
@@ -112,7 +112,7 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
     assert_eq!(list["name"], "lab list");
     assert_eq!(list["geneCount"], 3);
     assert_eq!(
-        list["genes"][1],
+        list["genes"]["nodes"][1],
         json!({ "symbol": "AARS1", "hgncId": "HGNC:20" })
     );
     let kinds: Vec<&str> = list["diagnostics"]
@@ -152,7 +152,7 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
             "lab list"
         ]
     );
-    let brca1 = merged["genes"]
+    let brca1 = merged["genes"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -167,7 +167,7 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
               "confidence": null, "listType": "User upload" }
         ])
     );
-    let aars = merged["genes"]
+    let aars = merged["genes"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -187,8 +187,14 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
     assert_eq!(sum, total);
 
     // Another visitor can neither see nor merge this upload.
-    let other = run(&schema, "visitor-b", "{ uploads { id } }", json!({})).await;
-    assert_eq!(other["data"]["uploads"], json!([]));
+    let other = run(
+        &schema,
+        "visitor-b",
+        "{ uploads { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(other["data"]["uploads"]["nodes"], json!([]));
     let body = run(&schema, "visitor-b", PREVIEW, input).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "NOT_FOUND",
@@ -336,11 +342,11 @@ async fn removing_uploads_and_claiming_them_at_login() {
     let listed = run(
         &schema,
         "visitor-a",
-        "{ uploads { id name expiresAt } }",
+        "{ uploads { nodes { id name expiresAt } } }",
         json!({}),
     )
     .await;
-    let ids: Vec<String> = listed["data"]["uploads"]
+    let ids: Vec<String> = listed["data"]["uploads"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -348,7 +354,7 @@ async fn removing_uploads_and_claiming_them_at_login() {
         .collect();
     assert_eq!(ids.len(), 2);
     assert!(
-        !listed["data"]["uploads"][0]["expiresAt"].is_null(),
+        !listed["data"]["uploads"]["nodes"][0]["expiresAt"].is_null(),
         "anonymous uploads expire"
     );
     let remove = "mutation($id: ID!) { removeUpload(id: $id) }";

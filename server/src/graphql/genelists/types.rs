@@ -13,6 +13,8 @@ use shared::{
     VerificationStatus,
 };
 
+use crate::graphql::node::{Kind, global_id};
+use crate::graphql::paging::{self, Page, PageArgs};
 use crate::services::downloads::Download;
 use crate::services::uploads::UploadView;
 
@@ -71,7 +73,7 @@ impl From<&Diagnostic> for UploadDiagnostic {
 }
 
 /// One gene of an uploaded list.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct UploadedGene {
     pub symbol: String,
     pub hgnc_id: Option<String>,
@@ -94,13 +96,16 @@ impl From<&ListGene> for UploadedGene {
 
 /// An uploaded gene list.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct UploadedList {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
     /// The file name without extension: the list's label in merges and exports.
     pub name: String,
     pub filename: String,
-    /// CSV, TSV, TEXT, XLSX or XLS — read from the content, not the extension.
-    pub format: String,
+    /// The file's format, read from the content, not the extension.
+    pub format: shared::upload::UploadFormat,
     pub sheet: Option<String>,
     /// Every sheet of the workbook.
     pub sheets: Vec<String>,
@@ -109,6 +114,7 @@ pub struct UploadedList {
     pub columns: Vec<String>,
     pub row_count: i32,
     pub gene_count: i32,
+    #[graphql(skip)]
     pub genes: Vec<UploadedGene>,
     pub diagnostics: Vec<UploadDiagnostic>,
     pub created_at: DateTime<Utc>,
@@ -116,10 +122,30 @@ pub struct UploadedList {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+#[async_graphql::ComplexObject]
+impl UploadedList {
+    /// The genes read, in file order; all of them unless `first`/`last` ask for a page.
+    async fn genes(
+        &self,
+        #[graphql(desc = "Genes from the start (file order), 1 to 50000.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<UploadedGene>> {
+        let window = PageArgs::new(first, after, last, before).window(
+            "uploadGenes",
+            self.genes.len(),
+            paging::MAX_IN_MEMORY,
+            paging::MAX_IN_MEMORY,
+        )?;
+        Ok(window.connection(window.slice(&self.genes).iter().cloned()))
+    }
+}
+
 impl From<UploadView> for UploadedList {
     fn from(v: UploadView) -> Self {
         Self {
-            id: ID(v.id),
+            id: global_id(Kind::UploadedList, &v.id),
             name: v.name,
             filename: v.filename,
             format: v.format,
@@ -143,7 +169,7 @@ impl From<UploadView> for UploadedList {
 }
 
 /// A genomic interval, 1-based inclusive as PanelApp gives it.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(name = "Locus")]
 pub struct LocusOut {
     pub chrom: String,
@@ -211,7 +237,7 @@ impl From<&Conflict> for ConflictOut {
 }
 
 /// One row of a merged list.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(name = "MergedGene")]
 pub struct MergedGeneOut {
     /// `HGNC:1100`, `symbol:FOO1`, `str:FXN_GAA` or `region:ISCA-37404-Loss`.
@@ -239,7 +265,9 @@ pub(crate) fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneS
             .and_then(|x| x.panel_id)
             .map(|id| i32::try_from(id).unwrap_or(i32::MAX)),
         version: summary.and_then(|x| x.version).map(|v| v.to_string()),
-        upload_id: summary.and_then(|x| x.upload_id.clone()).map(ID),
+        upload_id: summary
+            .and_then(|x| x.upload_id.as_deref())
+            .map(|key| global_id(Kind::UploadedList, key)),
         entity_name: s.entity_name.to_string(),
         confidence: s.confidence,
         list_type: s.list_type.to_string(),
@@ -329,7 +357,10 @@ impl From<&SourceSummary> for MergeSourceOut {
                 .version_created
                 .as_deref()
                 .and_then(crate::graphql::scalars::parse_instant),
-            upload_id: s.upload_id.clone().map(ID),
+            upload_id: s
+                .upload_id
+                .as_deref()
+                .map(|key| global_id(Kind::UploadedList, key)),
             confidence: s.confidence.clone(),
             types: s.types.clone(),
             entities: int(s.entities),
@@ -381,12 +412,33 @@ impl From<&Overlap> for OverlapOut {
 
 /// A merged list: one row per gene with every source, conflicts, counts and overlap.
 #[derive(SimpleObject)]
-#[graphql(name = "MergeResult")]
+#[graphql(name = "MergeResult", complex)]
 pub struct MergeResultOut {
     pub total: i32,
     pub sources: Vec<MergeSourceOut>,
+    #[graphql(skip)]
     pub genes: Vec<MergedGeneOut>,
     pub overlap: OverlapOut,
+}
+
+#[async_graphql::ComplexObject]
+impl MergeResultOut {
+    /// The merged genes by symbol; all of them unless `first`/`last` ask for a page.
+    async fn genes(
+        &self,
+        #[graphql(desc = "Genes from the start (by symbol), 1 to 50000.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<MergedGeneOut>> {
+        let window = PageArgs::new(first, after, last, before).window(
+            "mergedGenes",
+            self.genes.len(),
+            paging::MAX_IN_MEMORY,
+            paging::MAX_IN_MEMORY,
+        )?;
+        Ok(window.connection(window.slice(&self.genes).iter().cloned()))
+    }
 }
 
 impl From<&MergeResult<'_>> for MergeResultOut {

@@ -8,11 +8,12 @@ use super::viewer;
 use crate::auth::permissions::Action;
 use crate::events::{Channel, Received};
 use crate::graphql::ContextExt;
-use crate::graphql::accounts::int_id;
+use crate::graphql::node::{Kind, global_id, int_id};
 use crate::saved::{self, PanelEvent};
 
 #[derive(SimpleObject)]
 pub struct SavedPanelChange {
+    /// The panel's global id.
     pub panel_id: ID,
     /// The panel's current version after the change.
     pub version: i32,
@@ -33,7 +34,7 @@ impl SavedPanelSubscription {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state().clone();
         let who = viewer(ctx);
-        let panel_id = int_id(&id, "saved panel")?;
+        let panel_id = int_id(&id, Kind::SavedPanel)?;
         saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
         let events = state
             .events
@@ -51,7 +52,7 @@ impl SavedPanelSubscription {
                     yield Err(err.into());
                     break;
                 }
-                yield Ok(SavedPanelChange { panel_id: ID(e.panel_id.to_string()), version: e.version, kind: e.kind });
+                yield Ok(SavedPanelChange { panel_id: global_id(Kind::SavedPanel, e.panel_id), version: e.version, kind: e.kind });
             }
         };
         // Rights can change (a revoked share, a lost role, a logout): re-checked whenever the

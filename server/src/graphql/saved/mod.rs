@@ -16,7 +16,76 @@ pub use query::SavedPanelQuery;
 use async_graphql::Context;
 
 use super::ContextExt;
+use crate::auth::permissions::Action;
+use crate::error::{AppError, AppResult};
 use crate::saved::access::Viewer;
+use crate::saved::{self, comments, shares};
+use shared::SharePermission;
+use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
+
+/// `node(id:)` for a `SavedPanel`: as `savedPanel(id:)`.
+pub async fn saved_panel_node(ctx: &Context<'_>, id: i32) -> AppResult<SavedPanel> {
+    ctx.require(Action::ViewSavedPanel)?;
+    let state = ctx.state();
+    let (row, access) = saved::open(state, &viewer(ctx), id, SharePermission::View).await?;
+    let owner = query::owner_name(state, row.owner_id).await?;
+    Ok(SavedPanel { row, access, owner })
+}
+
+/// `node(id:)` for a `PanelVersion`: whoever may view its panel.
+pub async fn version_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelVersion> {
+    ctx.require(Action::ViewSavedPanel)?;
+    let state = ctx.state();
+    let version = saved::version_by_id(state, id).await?;
+    saved::open(state, &viewer(ctx), version.panel_id, SharePermission::View).await?;
+    Ok(version.into())
+}
+
+/// `node(id:)` for a `PanelChange`: whoever may view its panel.
+pub async fn change_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelChange> {
+    ctx.require(Action::ViewSavedPanel)?;
+    let state = ctx.state();
+    let row = saved::changes::by_id(state, id).await?;
+    saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    let version = match row.version_id {
+        Some(v) => Some(saved::version_by_id(state, v).await?.version_number),
+        None => None,
+    };
+    PanelChange::open(state, row, version)
+}
+
+/// `node(id:)` for a `PanelComment`: whoever may view its panel.
+pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment> {
+    ctx.require(Action::ViewSavedPanel)?;
+    let state = ctx.state();
+    let row = comments::by_id(state, id).await?;
+    saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    Ok(row.into())
+}
+
+/// `node(id:)` for a `Share`: whoever may share its panel (as `SavedPanel.shares`).
+pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
+    ctx.require(Action::ViewSavedPanel)?;
+    let state = ctx.state();
+    let row = shares::by_id(state, id).await?;
+    let (_, access) = saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    if !access.can_share {
+        return Err(AppError::forbidden(
+            "only those who may share a panel see its shares",
+        ));
+    }
+    let mut named = Share::named(state, vec![row]).await?;
+    named.pop().ok_or_else(|| AppError::not_found("share"))
+}
+
+/// `node(id:)` for a `Person`: any signed-in caller may see an active account's public face.
+pub async fn person_node(ctx: &Context<'_>, id: i32) -> AppResult<Person> {
+    ctx.require_user()?;
+    let name = crate::services::accounts::username(ctx.state(), id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    Ok(Person::new(id, &name))
+}
 
 /// The caller as a saved-panel viewer.
 pub fn viewer(ctx: &Context<'_>) -> Viewer {

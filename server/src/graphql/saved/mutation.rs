@@ -8,7 +8,7 @@ use super::viewer;
 use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::graphql::accounts::int_id;
+use crate::graphql::node::{Kind, int_id};
 use crate::saved::shares::{self, ShareRequest};
 use crate::saved::versions::{self, NewPanel};
 use crate::saved::{self, Edit, PanelMeta, comments};
@@ -111,7 +111,7 @@ impl SavedPanelMutation {
             (Some(merge), _) => Some(merge.parse()?),
             (_, Some(upload)) => Some(crate::services::merge::MergeRequest {
                 panels: Vec::new(),
-                uploads: vec![upload.to_string()],
+                uploads: vec![crate::graphql::node::key_id(&upload, Kind::UploadedList)?],
             }),
             _ => None,
         };
@@ -219,7 +219,7 @@ impl SavedPanelMutation {
             ctx.state(),
             &ctx.actor(),
             &viewer(ctx),
-            int_id(&id, "saved panel")?,
+            int_id(&id, Kind::SavedPanel)?,
             edit,
         )
         .await?;
@@ -245,7 +245,7 @@ impl SavedPanelMutation {
             &ctx.actor(),
             &viewer(ctx),
             loader.as_ref(),
-            int_id(&id, "saved panel")?,
+            int_id(&id, Kind::SavedPanel)?,
             based_on_version,
             comment,
         )
@@ -270,7 +270,7 @@ impl SavedPanelMutation {
             ctx.state(),
             &ctx.actor(),
             &viewer(ctx),
-            int_id(&id, "saved panel")?,
+            int_id(&id, Kind::SavedPanel)?,
             version,
             based_on_version,
         )
@@ -295,7 +295,7 @@ impl SavedPanelMutation {
             ctx.state(),
             &ctx.actor(),
             &viewer(ctx),
-            int_id(&id, "saved panel")?,
+            int_id(&id, Kind::SavedPanel)?,
             status,
         )
         .await?;
@@ -310,14 +310,17 @@ impl SavedPanelMutation {
             (Some(_), Some(_)) => {
                 return Err(AppError::validation("give userId or username, not both").into());
             }
-            (Some(id), None) => Some(int_id(&id, "user")?),
+            (Some(id), None) => Some(int_id(&id, Kind::User)?),
             (None, Some(name)) => Some(shares::user_id_by_username(state, &name).await?),
             (None, None) => None,
         };
         let request = ShareRequest {
-            panel_id: int_id(&input.panel_id, "saved panel")?,
+            panel_id: int_id(&input.panel_id, Kind::SavedPanel)?,
             user_id,
-            team_id: input.team_id.map(|id| int_id(&id, "team")).transpose()?,
+            team_id: input
+                .team_id
+                .map(|id| int_id(&id, Kind::Team))
+                .transpose()?,
             link: input.link,
             permission: input.permission,
             expires_at: match input.expires_at {
@@ -366,7 +369,7 @@ impl SavedPanelMutation {
         let (row, _) = saved::open(
             state,
             &who,
-            int_id(&id, "saved panel")?,
+            int_id(&id, Kind::SavedPanel)?,
             SharePermission::View,
         )
         .await?;
@@ -391,7 +394,7 @@ impl SavedPanelMutation {
             ctx.state(),
             &ctx.actor(),
             &viewer(ctx),
-            int_id(&id, "share")?,
+            int_id(&id, Kind::Share)?,
         )
         .await?;
         Ok(true)
@@ -404,7 +407,8 @@ impl SavedPanelMutation {
         ctx.require(Action::SharePanel)?;
         let state = ctx.state();
         let (row, token) =
-            shares::reissue_link(state, &ctx.actor(), &viewer(ctx), int_id(&id, "share")?).await?;
+            shares::reissue_link(state, &ctx.actor(), &viewer(ctx), int_id(&id, Kind::Share)?)
+                .await?;
         let share = Share::named(state, vec![row])
             .await?
             .pop()
@@ -426,7 +430,7 @@ impl SavedPanelMutation {
         body: String,
     ) -> Result<PanelComment> {
         ctx.require(Action::CommentOnPanel)?;
-        let id = int_id(&panel_id, "saved panel")?;
+        let id = int_id(&panel_id, Kind::SavedPanel)?;
         let row = comments::add(
             ctx.state(),
             &ctx.actor(),

@@ -7,17 +7,24 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use shared::{PanelStatus, SharePermission, Visibility};
 
 use super::types::{
-    PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, SavedPanel, Share,
+    PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, Person, SavedPanel, Share,
     UpstreamSource, sources_json,
 };
 use crate::error::AppError;
 use crate::graphql::ContextExt;
+use crate::graphql::node::{Kind, global_id};
+use crate::graphql::paging::{self, Page, PageArgs};
 use crate::saved::{self, comments, shares};
 
 #[Object]
 impl SavedPanel {
-    async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
+    /// The global id (see `Node`).
+    pub async fn id(&self) -> ID {
+        global_id(Kind::SavedPanel, self.row.id)
+    }
+    /// The panel's number in this server's database.
+    async fn database_id(&self) -> i32 {
+        self.row.id
     }
     async fn name(&self) -> &str {
         &self.row.name
@@ -34,12 +41,17 @@ impl SavedPanel {
     async fn visibility(&self) -> Visibility {
         self.row.visibility
     }
+    /// The owner's global user id.
+    #[graphql(deprecation = "use owner { id }")]
     async fn owner_id(&self) -> ID {
-        ID(self.row.owner_id.to_string())
+        global_id(Kind::User, self.row.owner_id)
     }
-    /// The owner's username.
-    async fn owner(&self) -> Option<&str> {
-        self.owner.as_deref()
+    /// The owner.
+    async fn owner(&self) -> Person {
+        match &self.owner {
+            Some(name) => Person::new(self.row.owner_id, name),
+            None => Person::lazy(self.row.owner_id),
+        }
     }
     async fn current_version(&self) -> i32 {
         self.row.current_version
@@ -114,13 +126,31 @@ impl SavedPanel {
             .collect()
     }
 
-    /// Every version, newest first.
-    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<PanelVersion>> {
-        Ok(saved::versions(ctx.state(), self.row.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    /// The versions, newest first (100 per page unless `first`/`last` say otherwise, at
+    /// most 500).
+    #[graphql(complexity = "paging::hundreds(first, last) * child_complexity")]
+    async fn versions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Versions from the start of the list (newest first), 1 to 500.")]
+        first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Versions from the end of the list (oldest), 1 to 500.")] last: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<PanelVersion>> {
+        let args = PageArgs::new(first, after, last, before);
+        let (window, rows) = paging::select_page(
+            &ctx.state().db,
+            saved::versions_query(self.row.id),
+            &args,
+            "versions",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )
+        .await?;
+        Ok(window.connection(rows.into_iter().map(PanelVersion::from)))
     }
 
     /// One version.
@@ -130,10 +160,28 @@ impl SavedPanel {
             .into())
     }
 
-    /// The genes of a version (default: the current one).
-    async fn genes(&self, ctx: &Context<'_>, version: Option<i32>) -> Result<Vec<PanelGene>> {
+    /// The genes of a version (default: the current one), by symbol; all of them unless
+    /// `first`/`last` ask for a page.
+    async fn genes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The version number (default: the current version).")] version: Option<
+            i32,
+        >,
+        #[graphql(desc = "Genes from the start (by symbol), 1 to 50000.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<PanelGene>> {
         let number = version.unwrap_or(self.row.current_version);
-        Ok(super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?)
+        let genes = super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?;
+        let window = PageArgs::new(first, after, last, before).window(
+            "genes",
+            genes.len(),
+            paging::MAX_IN_MEMORY,
+            paging::MAX_IN_MEMORY,
+        )?;
+        Ok(window.connection(window.slice(&genes).iter().cloned()))
     }
 
     /// Genes of a version (default: the current one) whose symbol is `UNVERIFIED`: unknown
@@ -159,13 +207,18 @@ impl SavedPanel {
             .into())
     }
 
-    /// Recorded changes, newest first; optionally of one version.
+    /// Recorded changes, newest first; optionally of one version (100 per page unless
+    /// `first`/`last` say otherwise, at most 500).
+    #[graphql(complexity = "paging::hundreds(first, last) * child_complexity")]
     async fn changes(
         &self,
         ctx: &Context<'_>,
-        version: Option<i32>,
-        first: Option<i32>,
-    ) -> Result<Vec<PanelChange>> {
+        #[graphql(desc = "Only the changes that produced this version.")] version: Option<i32>,
+        #[graphql(desc = "Changes from the start (newest first), 1 to 500.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Changes from the end (oldest), 1 to 500.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<PanelChange>> {
         let state = ctx.state();
         let versions = saved::versions(state, self.row.id).await?;
         let number_of = |id: Option<i32>| {
@@ -176,9 +229,8 @@ impl SavedPanel {
                     .map(|v| v.version_number)
             })
         };
-        let mut query = panel_changes::Entity::find()
-            .filter(panel_changes::Column::PanelId.eq(self.row.id))
-            .order_by_desc(panel_changes::Column::Id);
+        let mut query =
+            panel_changes::Entity::find().filter(panel_changes::Column::PanelId.eq(self.row.id));
         if let Some(n) = version {
             let v = versions
                 .iter()
@@ -186,33 +238,76 @@ impl SavedPanel {
                 .ok_or_else(|| AppError::not_found(format!("version {n}")))?;
             query = query.filter(panel_changes::Column::VersionId.eq(v.id));
         }
-        let limit = crate::graphql::paging::page_size(first, 500, 5000)?;
-        let rows = sea_orm::QuerySelect::limit(query, limit as u64)
-            .all(&state.db)
-            .await
-            .map_err(AppError::from)?;
-        rows.into_iter()
+        let args = PageArgs::new(first, after, last, before);
+        let (window, rows) = paging::select_page(
+            &state.db,
+            query.order_by_desc(panel_changes::Column::Id),
+            &args,
+            "changes",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )
+        .await?;
+        let changes = rows
+            .into_iter()
             .map(|row| {
                 let number = number_of(row.version_id);
-                PanelChange::open(state, row, number).map_err(Into::into)
+                PanelChange::open(state, row, number)
             })
-            .collect()
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(window.connection(changes))
     }
 
-    /// Shares of this panel (for those who may share it).
-    async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<Share>> {
+    /// Shares of this panel, newest first, for those who may share it (empty for others;
+    /// 100 per page unless `first`/`last` say otherwise, at most 500).
+    #[graphql(complexity = "paging::hundreds(first, last) * child_complexity")]
+    async fn shares(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Shares from the start (newest first), 1 to 500.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Shares from the end (oldest), 1 to 500.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<Share>> {
+        let args = PageArgs::new(first, after, last, before);
         if !self.access.can_share {
-            return Ok(Vec::new());
+            let window = args.window("shares", 0, paging::DEFAULT_ROWS, paging::MAX_ROWS)?;
+            return Ok(window.connection(Vec::new()));
         }
         let state = ctx.state();
-        Ok(Share::named(state, shares::list(state, self.row.id).await?).await?)
+        let (window, rows) = paging::select_page(
+            &state.db,
+            shares::list_query(self.row.id),
+            &args,
+            "shares",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )
+        .await?;
+        Ok(window.connection(Share::named(state, rows).await?))
     }
 
-    async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<PanelComment>> {
-        Ok(comments::list(ctx.state(), self.row.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    /// Comments on this panel, oldest first (100 per page unless `first`/`last` say
+    /// otherwise, at most 500).
+    #[graphql(complexity = "paging::hundreds(first, last) * child_complexity")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Comments from the start (oldest first), 1 to 500.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Comments from the end (newest), 1 to 500.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<PanelComment>> {
+        let args = PageArgs::new(first, after, last, before);
+        let (window, rows) = paging::select_page(
+            &ctx.state().db,
+            comments::list_query(self.row.id),
+            &args,
+            "comments",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )
+        .await?;
+        Ok(window.connection(rows.into_iter().map(PanelComment::from)))
     }
 }

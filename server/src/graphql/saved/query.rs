@@ -1,14 +1,13 @@
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use shared::{PanelStatus, Visibility};
 
-use super::types::{SavedPanel, ShareableUser};
+use super::types::{Person, SavedPanel};
 use super::viewer;
 use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::graphql::accounts::int_id;
-use crate::graphql::audit::TotalCount;
+use crate::graphql::node::{Kind, int_id};
+use crate::graphql::paging::{Page, PageArgs};
 use crate::saved::listing::{self, Filter, Scope, Sort};
 use crate::saved::{self, shares};
 
@@ -56,7 +55,10 @@ impl SavedPanelFilter {
             statuses: self.statuses.unwrap_or_default(),
             visibility: self.visibility,
             tag: self.tag,
-            owner_id: self.owner_id.map(|id| int_id(&id, "owner")).transpose()?,
+            owner_id: self
+                .owner_id
+                .map(|id| int_id(&id, Kind::User))
+                .transpose()?,
             text: self.search,
             sort: match self.sort.unwrap_or_default() {
                 PanelSort::UpdatedDesc => Sort::UpdatedDesc,
@@ -74,52 +76,49 @@ pub struct SavedPanelQuery;
 #[Object]
 impl SavedPanelQuery {
     /// Saved panels you may see: yours, shared with you (directly or via a team), public.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+    )]
     async fn saved_panels(
         &self,
         ctx: &Context<'_>,
-        filter: Option<SavedPanelFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, SavedPanel, TotalCount, EmptyFields>> {
+        #[graphql(desc = "Which panels and in which order.")] filter: Option<SavedPanelFilter>,
+        #[graphql(desc = "Panels from the start of the order.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Panels from the end of the order.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<SavedPanel>> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let first = crate::graphql::paging::page_size(first, 20, max)?;
-        let offset = match after {
-            Some(c) => {
-                c.parse::<u64>()
-                    .map_err(|_| AppError::invalid_field("after", "is not a cursor"))?
-                    + 1
-            }
-            None => 0,
-        };
+        let args = PageArgs::new(first, after, last, before);
         let filter = filter.unwrap_or_default().into_filter()?;
-        let page = listing::page(state, &viewer(ctx), &filter, offset, first as u64).await?;
-        let mut connection = Connection::with_additional_fields(
-            offset > 0,
-            page.has_next,
-            TotalCount {
-                total_count: page.total,
-            },
-        );
-        for (i, item) in page.items.into_iter().enumerate() {
+        let mut window = None;
+        let page = listing::page(state, &viewer(ctx), &filter, |total| {
+            let w = args.window(
+                "savedPanels",
+                usize::try_from(total).unwrap_or(usize::MAX),
+                20.min(max),
+                max,
+            )?;
+            window = Some(w);
+            Ok((w.start as u64, w.len() as u64))
+        })
+        .await?;
+        let window = window.ok_or_else(|| AppError::internal("saved-panel page not worked out"))?;
+        let me = ctx.current_user();
+        Ok(window.connection(page.items.into_iter().map(|item| {
             let access = saved::access::Access::listed(
                 item.level,
-                item.panel.owner_id == ctx.current_user().map_or(-1, |u| u.id),
-                ctx.current_user().map(|u| u.role),
+                item.panel.owner_id == me.map_or(-1, |u| u.id),
+                me.map(|u| u.role),
             );
-            let cursor = (offset + i as u64).to_string();
-            connection.edges.push(Edge::new(
-                cursor,
-                SavedPanel {
-                    row: item.panel,
-                    access,
-                    owner: item.owner,
-                },
-            ));
-        }
-        Ok(connection)
+            SavedPanel {
+                row: item.panel,
+                access,
+                owner: item.owner,
+            }
+        })))
     }
 
     /// One saved panel (VIEW access needed).
@@ -129,7 +128,7 @@ impl SavedPanelQuery {
         let (row, access) = saved::open(
             state,
             &viewer(ctx),
-            int_id(&id, "saved panel")?,
+            int_id(&id, Kind::SavedPanel)?,
             shared::SharePermission::View,
         )
         .await?;
@@ -146,7 +145,7 @@ impl SavedPanelQuery {
         ctx: &Context<'_>,
         query: String,
         limit: Option<i32>,
-    ) -> Result<Vec<ShareableUser>> {
+    ) -> Result<Vec<Person>> {
         ctx.require(Action::SharePanel)?;
         let caller = ctx.require_user()?;
         let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);

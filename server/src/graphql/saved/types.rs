@@ -13,6 +13,8 @@ use shared::{ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermis
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, GeneVerification, gene_source};
+use crate::graphql::node::{Kind, global_id};
+use crate::graphql::paging::{self, Page, PageArgs};
 use crate::saved::{self, access::Access, changes};
 
 /// A gene of a saved panel version.
@@ -258,8 +260,8 @@ pub struct PanelEditInput {
 pub struct FieldChange {
     /// The gene's symbol.
     pub symbol: String,
-    /// The field, in camelCase (`customConfidence`, `modeOfInheritance`, `sources`, …).
-    pub field: String,
+    /// The field that differs.
+    pub field: shared::saved::GeneField,
     /// The value before, as text (`null`: empty).
     pub old: Option<String>,
     /// The value after, as text (`null`: empty).
@@ -284,7 +286,7 @@ impl From<GeneDiff> for PanelDiff {
                 .into_iter()
                 .map(|c| FieldChange {
                     symbol: c.symbol.into_string(),
-                    field: c.field.as_str().to_owned(),
+                    field: c.field,
                     old: c.old,
                     new: c.new,
                 })
@@ -297,10 +299,17 @@ impl From<GeneDiff> for PanelDiff {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct PanelVersion {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
+    pub id: ID,
     pub number: i32,
     pub comment: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The global id of who saved it (null: an account since deleted, or the server).
+    #[graphql(deprecation = "use createdBy { id }")]
     pub created_by_id: Option<ID>,
+    /// Who saved it (null: an account since deleted, or the server).
+    pub created_by: Option<Person>,
     pub gene_count: i32,
     /// SHA-256 of the version's canonical gene list.
     pub hash: Option<String>,
@@ -312,10 +321,12 @@ pub struct PanelVersion {
 impl From<panel_versions::Model> for PanelVersion {
     fn from(v: panel_versions::Model) -> Self {
         Self {
+            id: global_id(Kind::PanelVersion, v.id),
             number: v.version_number,
             comment: v.comment,
             created_at: v.created_at,
-            created_by_id: v.created_by_id.map(|i| ID(i.to_string())),
+            created_by_id: v.created_by_id.map(|i| global_id(Kind::User, i)),
+            created_by: v.created_by_id.map(Person::lazy),
             gene_count: v.gene_count,
             hash: v.snapshot_hash,
             changes_summary: v.changes_summary,
@@ -326,24 +337,58 @@ impl From<panel_versions::Model> for PanelVersion {
 
 #[ComplexObject]
 impl PanelVersion {
-    /// This version's complete gene list.
-    async fn genes(&self, ctx: &Context<'_>) -> Result<Vec<PanelGene>> {
+    /// This version's genes by symbol; all of them unless `first`/`last` ask for a page.
+    async fn genes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Genes from the start (by symbol), 1 to 50000.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<PanelGene>> {
         let panel = saved::load(ctx.state(), self.panel_id).await?;
-        Ok(version_genes(ctx, self.panel_id, &panel.name, self.number).await?)
+        let genes = version_genes(ctx, self.panel_id, &panel.name, self.number).await?;
+        let window = PageArgs::new(first, after, last, before).window(
+            "genes",
+            genes.len(),
+            paging::MAX_IN_MEMORY,
+            paging::MAX_IN_MEMORY,
+        )?;
+        Ok(window.connection(window.slice(&genes).iter().cloned()))
     }
 }
 
 /// One recorded change.
 #[derive(SimpleObject)]
 pub struct PanelChange {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
     pub change_type: ChangeType,
+    /// What was changed: `gene`, `gene.<field>`, `metadata.<field>`, `panel` or `source`.
     pub target_type: Option<String>,
+    /// The gene symbol, metadata field or source it concerns.
     pub target: Option<String>,
+    /// The value before as stored (a gene as JSON for added and removed genes).
+    #[graphql(deprecation = "use gene, field, oldValue and newValue")]
     pub old: Option<String>,
+    /// The value after as stored (a gene as JSON for added and removed genes).
+    #[graphql(deprecation = "use gene, field, oldValue and newValue")]
     pub new: Option<String>,
+    /// The gene added or removed (GENE_ADDED, GENE_REMOVED and their SOURCE_UPDATED rows).
+    pub gene: Option<PanelGene>,
+    /// The gene field changed (`gene.<field>` changes).
+    pub field: Option<shared::saved::GeneField>,
+    /// The value before, as text, for field, metadata and status changes (null: empty).
+    pub old_value: Option<String>,
+    /// The value after, as text, for field, metadata and status changes (null: empty).
+    pub new_value: Option<String>,
     pub reason: Option<String>,
+    /// The global id of who made it.
+    #[graphql(deprecation = "use changedBy { id }")]
     pub changed_by_id: Option<ID>,
+    /// Who made it (null: an account since deleted, or the server).
+    pub changed_by: Option<Person>,
     pub at: DateTime<Utc>,
     /// The version it produced (null for status changes).
     pub version: Option<i32>,
@@ -355,15 +400,41 @@ impl PanelChange {
         version: Option<i32>,
         values: (Option<String>, Option<String>),
     ) -> Self {
+        let target = row.target_type.as_deref().unwrap_or_default();
+        let as_gene = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|json| serde_json::from_str::<SavedGene>(json).ok())
+                .map(|g| PanelGene::from(&g))
+        };
+        let (gene, old_value, new_value) = if target == "gene" {
+            (
+                as_gene(&values.1).or_else(|| as_gene(&values.0)),
+                None,
+                None,
+            )
+        } else {
+            (None, values.0.clone(), values.1.clone())
+        };
+        let field = target.strip_prefix("gene.").and_then(|name| {
+            serde_json::from_value::<shared::saved::GeneField>(serde_json::Value::String(
+                name.to_owned(),
+            ))
+            .ok()
+        });
         Self {
-            id: ID(row.id.to_string()),
+            id: global_id(Kind::PanelChange, row.id),
             change_type: row.change_type,
+            gene,
+            field,
+            old_value,
+            new_value,
             target_type: row.target_type,
             target: row.target_id,
             old: values.0,
             new: values.1,
             reason: row.change_reason,
-            changed_by_id: row.changed_by_id.map(|i| ID(i.to_string())),
+            changed_by_id: row.changed_by_id.map(|i| global_id(Kind::User, i)),
+            changed_by: row.changed_by_id.map(Person::lazy),
             at: row.changed_at,
             version,
         }
@@ -389,11 +460,17 @@ pub enum ShareTarget {
 
 #[derive(SimpleObject)]
 pub struct Share {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
     pub target: ShareTarget,
+    /// The global id of the person it is shared with.
     pub user_id: Option<ID>,
+    /// The person it is shared with (`USER` shares).
+    pub user: Option<Person>,
     /// The username of the person it is shared with.
     pub username: Option<String>,
+    /// The global id of the team it is shared with.
     pub team_id: Option<ID>,
     /// The name of the team it is shared with.
     pub team_name: Option<String>,
@@ -418,11 +495,12 @@ impl From<panel_shares::Model> for Share {
             ShareTarget::Link
         };
         Self {
-            id: ID(s.id.to_string()),
+            id: global_id(Kind::Share, s.id),
             target,
-            user_id: s.shared_with_user_id.map(|i| ID(i.to_string())),
+            user_id: s.shared_with_user_id.map(|i| global_id(Kind::User, i)),
+            user: s.shared_with_user_id.map(Person::lazy),
             username: None,
-            team_id: s.shared_with_team_id.map(|i| ID(i.to_string())),
+            team_id: s.shared_with_team_id.map(|i| global_id(Kind::Team, i)),
             team_name: None,
             permission: s.permission_level,
             can_reshare: s.can_reshare,
@@ -448,7 +526,12 @@ impl Share {
             .map(|row| {
                 let username = row.shared_with_user_id.and_then(|i| users.get(&i).cloned());
                 let team_name = row.shared_with_team_id.and_then(|i| teams.get(&i).cloned());
+                let user = row
+                    .shared_with_user_id
+                    .zip(username.as_deref())
+                    .map(|(id, name)| Person::new(id, name));
                 Self {
+                    user,
                     username,
                     team_name,
                     ..Share::from(row)
@@ -458,31 +541,92 @@ impl Share {
     }
 }
 
-/// Someone a panel can be shared with (no e-mail address: lookups do not reveal them).
-#[derive(SimpleObject)]
-pub struct ShareableUser {
-    pub id: ID,
-    pub username: String,
-    /// First and last name, when the person gave them.
-    pub display_name: Option<String>,
+/// Someone with an account as other people see them: owners, authors, share recipients,
+/// team members. Never their e-mail address; their name only to themselves, their team
+/// mates and admins.
+#[derive(Clone)]
+pub struct Person {
+    pub database_id: i32,
+    /// Loaded with the person, or looked up when asked.
+    username: Option<String>,
+    /// Worked out for this caller already (shareable-user lookups), or when asked.
+    display_name: Option<Option<String>>,
 }
 
-impl From<saved::shares::ShareableUser> for ShareableUser {
-    fn from(u: saved::shares::ShareableUser) -> Self {
+impl Person {
+    pub fn new(id: i32, username: &str) -> Self {
         Self {
-            id: ID(u.id.to_string()),
-            username: u.username,
-            display_name: u.display_name,
+            database_id: id,
+            username: Some(username.to_owned()),
+            display_name: None,
+        }
+    }
+
+    /// A person known by id only; the username is read when asked.
+    pub fn lazy(id: i32) -> Self {
+        Self {
+            database_id: id,
+            username: None,
+            display_name: None,
         }
     }
 }
 
+#[async_graphql::Object]
+impl Person {
+    /// The global id (see `Node`); arguments that take a user id accept it.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Person, self.database_id)
+    }
+    /// The account's number in this server's database.
+    async fn database_id(&self) -> i32 {
+        self.database_id
+    }
+    /// The username (empty for an account since deleted).
+    async fn username(&self, ctx: &Context<'_>) -> Result<String> {
+        if let Some(name) = &self.username {
+            return Ok(name.clone());
+        }
+        Ok(
+            crate::services::accounts::username(ctx.state(), self.database_id)
+                .await?
+                .unwrap_or_default(),
+        )
+    }
+    /// First and last name, when the person gave them and the caller may see them (the
+    /// person themselves, their team mates and admins); null otherwise.
+    async fn display_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if let Some(name) = &self.display_name {
+            return Ok(name.clone());
+        }
+        let viewer = ctx.current_user().map(|u| (u.id, u.role));
+        Ok(crate::services::accounts::display_name(ctx.state(), viewer, self.database_id).await?)
+    }
+}
+
+impl From<saved::shares::ShareableUser> for Person {
+    fn from(u: saved::shares::ShareableUser) -> Self {
+        Self {
+            database_id: u.id,
+            username: Some(u.username),
+            display_name: Some(u.display_name),
+        }
+    }
+}
+
+/// A comment on a saved panel, a version of it or one of its genes.
 #[derive(SimpleObject)]
 pub struct PanelComment {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
     pub id: ID,
     pub version: Option<i32>,
     pub gene_symbol: Option<String>,
+    /// The global id of its author.
+    #[graphql(deprecation = "use author { id }")]
     pub author_id: Option<ID>,
+    /// Who wrote it (null: an account since deleted).
+    pub author: Option<Person>,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
@@ -490,10 +634,11 @@ pub struct PanelComment {
 impl From<panel_comments::Model> for PanelComment {
     fn from(c: panel_comments::Model) -> Self {
         Self {
-            id: ID(c.id.to_string()),
+            id: global_id(Kind::PanelComment, c.id),
             version: c.version_number,
             gene_symbol: c.gene_symbol,
-            author_id: c.author_id.map(|i| ID(i.to_string())),
+            author_id: c.author_id.map(|i| global_id(Kind::User, i)),
+            author: c.author_id.map(Person::lazy),
             body: c.body,
             created_at: c.created_at,
         }
@@ -504,6 +649,7 @@ impl From<panel_comments::Model> for PanelComment {
 pub struct SavedPanel {
     pub row: saved_panels::Model,
     pub access: Access,
+    /// The owner's username, when loaded with the panel.
     pub owner: Option<String>,
 }
 

@@ -141,7 +141,7 @@ const UPSTREAM: &str = "query($id: ID!) { savedPanel(id: $id) { currentVersion s
     diff { added { symbol } removed { symbol } changed { symbol field old new } } } } }";
 
 const APPLY: &str = "mutation($id: ID!, $v: Int!) { applyUpstreamUpdate(id: $id, \
-    basedOnVersion: $v) { currentVersion genes { symbol confidence notes sources } } }";
+    basedOnVersion: $v) { currentVersion genes { nodes { symbol confidence notes sources } } } }";
 
 #[tokio::test]
 async fn a_newer_panelapp_version_is_noticed_diffed_and_applied_as_one_version() {
@@ -221,8 +221,8 @@ async fn a_newer_panelapp_version_is_noticed_diffed_and_applied_as_one_version()
     let applied = run(&schema, &owner, APPLY, json!({ "id": id, "v": 2 })).await;
     let panel = &applied["data"]["applyUpstreamUpdate"];
     assert_eq!(panel["currentVersion"], 3, "{applied}");
-    let genes = panel["genes"].as_array().unwrap();
-    let names = symbols(&panel["genes"]);
+    let genes = panel["genes"]["nodes"].as_array().unwrap();
+    let names = symbols(&panel["genes"]["nodes"]);
     assert_eq!(
         names,
         [

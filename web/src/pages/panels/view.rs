@@ -91,7 +91,7 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
     let sort = RwSignal::new(SortBy::Symbol);
     let added = RwSignal::new(false);
     let counts = panel.counts.clone();
-    let entities = StoredValue::new(panel.entities.clone());
+    let entities = StoredValue::new(panel.entities.nodes.clone());
     let whole = StoredValue::new(panel.clone());
     let rows = move || {
         let query = text.get().trim().to_uppercase();

@@ -10,7 +10,7 @@ use crate::api::graphql;
 use crate::components::Loaded;
 use crate::time::Time;
 
-type Comment = saved_panel_comments::SavedPanelCommentsSavedPanelComments;
+type Comment = saved_panel_comments::SavedPanelCommentsSavedPanelCommentsNodes;
 
 /// What a comment is about: "Version 2 · MYH7", or nothing for the whole panel.
 pub fn comment_subject(version: Option<i64>, gene: Option<&str>) -> Option<String> {
@@ -33,7 +33,7 @@ pub fn CommentsSection(
     let comments = LocalResource::new(move || async move {
         graphql::<SavedPanelComments>(saved_panel_comments::Variables { id: id.get_value() })
             .await
-            .map(|d| d.saved_panel.comments)
+            .map(|d| d.saved_panel.comments.nodes)
     });
     let refetch = Callback::new(move |()| comments.refetch());
     let form =

@@ -14,7 +14,7 @@ use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
 use crate::words::counted_len as counted;
 
-pub type Gene = saved_panel::SavedPanelSavedPanelGenes;
+pub type Gene = saved_panel::SavedPanelSavedPanelGenesNodes;
 
 /// Where the gene came from, one line per source ("GB Early onset or syndromic epilepsy
 /// (v8.125, Green, MONOALLELIC…)", "in-house (row 3)", "Added by alice"), then each conflict

@@ -10,7 +10,7 @@ use crate::components::Loaded;
 use crate::time::Time;
 use crate::words::counted;
 
-pub type Version = saved_panel::SavedPanelSavedPanelVersions;
+pub type Version = saved_panel::SavedPanelSavedPanelVersionsNodes;
 
 /// Every version, newest first, with "view" and "restore".
 #[component]
@@ -203,7 +203,7 @@ fn DiffView(diff: saved_panel_diff::SavedPanelDiffSavedPanelDiff) -> impl IntoVi
             view! {
                 <tr class="diff-changed">
                     <th scope="row">{c.symbol}</th>
-                    <td>{c.field}</td>
+                    <td>{c.field.as_str()}</td>
                     <td>{c.old.unwrap_or_else(|| "—".to_owned())}</td>
                     <td>{c.new.unwrap_or_else(|| "—".to_owned())}</td>
                 </tr>

@@ -204,7 +204,7 @@ fn PanelList() -> impl IntoView {
 
 fn badges(node: &Node) -> impl IntoView + use<> {
     let shared = (!node.is_owner).then(|| {
-        let by = node.owner.clone().unwrap_or_default();
+        let by = node.owner.username.clone();
         view! { <span class="badge">{format!("Shared by {by}")}</span> }
     });
     view! {
@@ -261,7 +261,7 @@ fn PanelTable(nodes: Vec<Node>) -> impl IntoView {
                     <td>{node.gene_count}</td>
                     <td>{node.current_version}</td>
                     <td>{badges}</td>
-                    <td>{node.owner.clone().unwrap_or_default()}</td>
+                    <td>{node.owner.username.clone()}</td>
                     <td><Time at=node.updated_at.clone() /></td>
                 </tr>
             }

@@ -5,6 +5,7 @@
 
 use graphql_client::GraphQLQuery;
 
+pub use shared::saved::GeneField;
 pub use shared::{
     Confidence, EntityType, ExportFormat, PanelStatus, SavedPanelSourceType, SharePermission,
     TeamRole, UnverifiedReason, VerificationStatus, Visibility,
@@ -127,6 +128,7 @@ pub struct SavedPanelShares;
     variables_derives = "Debug, Clone",
     skip_serializing_none,
     extern_enums(
+        "GeneField",
         "Confidence",
         "UnverifiedReason",
         "VerificationStatus",
@@ -525,6 +527,7 @@ pub struct DeleteTeam;
     variables_derives = "Debug, Clone",
     skip_serializing_none,
     extern_enums(
+        "GeneField",
         "Confidence",
         "UnverifiedReason",
         "VerificationStatus",

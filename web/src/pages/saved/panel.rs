@@ -90,7 +90,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
     let shown = viewing.get_untracked().unwrap_or(current);
     let is_current = shown == current;
     let tags = panel.tags.join(", ");
-    let unverified = unverified_notice(&panel.genes);
+    let unverified = unverified_notice(&panel.genes.nodes);
     let old_notice = (!is_current).then(|| {
         view! {
             <div class="notice" role="status" id="old-version-notice">
@@ -138,7 +138,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
             {format!(
                 "Version {current} · {} · owner {} · updated ",
                 crate::words::counted(panel.gene_count, "gene", "genes"),
-                panel.owner.clone().unwrap_or_default(),
+                panel.owner.username.clone(),
             )}
             <Time at=panel.updated_at.clone() />
             {source}
@@ -153,7 +153,9 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
                 } else {
                     "You can view this panel, but not change it"
                 };
-                let owner = panel.owner.clone().unwrap_or_else(|| "its owner".to_owned());
+                let owner = Some(panel.owner.username.clone())
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| "its owner".to_owned());
                 view! {
                     <p class="notice" role="status" id="read-only-notice">
                         {format!("Read-only: {what}. Ask {owner} for edit access to make changes.")}
@@ -165,7 +167,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         <ExportButtons panel_id=panel.id.clone() version=Some(shown) />
         <GenesSection
             panel_id=panel.id.clone()
-            genes=panel.genes
+            genes=panel.genes.nodes
             editable=panel.can_edit && is_current
             based_on=current
             reload
@@ -173,7 +175,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
         <div class="two-columns">
             <VersionTimeline
                 panel_id=panel.id.clone()
-                versions=panel.versions
+                versions=panel.versions.nodes
                 current
                 can_edit=panel.can_edit
                 viewing

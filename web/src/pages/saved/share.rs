@@ -96,7 +96,7 @@ fn ShareForm(panel_id: String) -> impl IntoView {
         async move {
             graphql::<SavedPanelShares>(saved_panel_shares::Variables { id })
                 .await
-                .map(|d| d.saved_panel.shares)
+                .map(|d| d.saved_panel.shares.nodes)
         }
     });
     let teams = LocalResource::new(|| async {

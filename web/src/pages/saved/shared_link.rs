@@ -39,6 +39,7 @@ pub fn SharedPanelPage() -> impl IntoView {
                         .map(|panel| {
                             let rows = panel
                                 .genes
+                                .nodes
                                 .into_iter()
                                 .map(|g| {
                                     let symbol = g.symbol.clone();
@@ -64,7 +65,7 @@ pub fn SharedPanelPage() -> impl IntoView {
                                         "Version {} · {} · owner {} · updated ",
                                         panel.current_version,
                                         crate::words::counted(panel.gene_count, "gene", "genes"),
-                                        panel.owner.unwrap_or_default(),
+                                        panel.owner.username,
                                     )}
                                     <Time at=panel.updated_at.clone() />
                                 </p>

@@ -148,7 +148,7 @@ fn UpstreamDiff(diff: Diff) -> impl IntoView {
         .into_iter()
         .map(|c| FieldLine {
             symbol: c.symbol,
-            field: c.field,
+            field: c.field.as_str().to_owned(),
             old: c.old,
             new: c.new,
         })
@@ -227,7 +227,7 @@ mod tests {
                 removed: vec![],
                 changed: vec![Changed {
                     symbol: "MYH7".into(),
-                    field: "confidence".into(),
+                    field: shared::saved::GeneField::Confidence,
                     old: Some("AMBER".into()),
                     new: Some("GREEN".into()),
                 }],

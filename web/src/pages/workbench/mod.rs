@@ -33,10 +33,10 @@ pub fn WorkbenchPage() -> impl IntoView {
         spawn_local(async move {
             if let Ok(data) = graphql::<Uploads>(uploads_op::Variables).await {
                 // What this browser remembers about uploads that are gone is forgotten.
-                let live: Vec<String> = data.uploads.iter().map(|u| u.id.clone()).collect();
+                let live: Vec<String> = data.uploads.nodes.iter().map(|u| u.id.clone()).collect();
                 persist::prune(&live);
                 workbench.uploads.update(|chosen| {
-                    for upload in data.uploads {
+                    for upload in data.uploads.nodes {
                         if !chosen.iter().any(|c| c.list.id == upload.id) {
                             let mut upload = from_listed_upload(upload);
                             upload.included = !Workbench::left_out_earlier(&upload.list.id);

@@ -3,7 +3,7 @@
 
 use graphql_client::GraphQLQuery;
 
-pub use shared::upload::DiagnosticKind;
+pub use shared::upload::{DiagnosticKind, UploadFormat};
 pub use shared::{
     Confidence, EntityType, ExportFormat, PanelStatus, UnverifiedReason, VerificationStatus,
     Visibility,
@@ -58,7 +58,8 @@ pub struct PanelDetail;
         "ExportFormat",
         "PanelSource",
         "PanelStatus",
-        "Visibility"
+        "Visibility",
+        "UploadFormat"
     )
 )]
 pub struct Uploads;
@@ -81,7 +82,8 @@ pub struct Uploads;
         "ExportFormat",
         "PanelSource",
         "PanelStatus",
-        "Visibility"
+        "Visibility",
+        "UploadFormat"
     )
 )]
 pub struct UploadGeneList;

@@ -228,6 +228,7 @@ fn locus(chrom: String, start: i64, end: i64, ensembl_id: Option<String>) -> Loc
 pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
     let entities = panel
         .entities
+        .nodes
         .into_iter()
         .map(|e| {
             let name = e.name.clone();
@@ -287,6 +288,7 @@ macro_rules! upload_from {
         pub fn $name(upload: $module::$ty) -> ChosenUpload {
             let genes = upload
                 .genes
+                .nodes
                 .iter()
                 .filter_map(|g| {
                     let symbol = GeneSymbol::parse(&g.symbol).ok()?;
@@ -308,7 +310,7 @@ macro_rules! upload_from {
                     genes,
                 },
                 filename: upload.filename,
-                format: upload.format,
+                format: upload.format.as_str().to_owned(),
                 row_count: upload.row_count,
                 diagnostics: upload
                     .diagnostics
@@ -328,16 +330,23 @@ macro_rules! upload_from {
 }
 
 upload_from!(from_upload, upload_gene_list, UploadGeneListUploadGeneList);
-upload_from!(from_listed_upload, uploads, UploadsUploads);
+upload_from!(from_listed_upload, uploads, UploadsUploadsNodes);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use panel_detail::{PanelDetailPanel, PanelDetailPanelCounts, PanelDetailPanelEntities};
+    use panel_detail::{
+        PanelDetailPanel, PanelDetailPanelCounts, PanelDetailPanelEntities,
+        PanelDetailPanelEntitiesNodes,
+    };
     use shared::Confidence;
 
-    fn entity(kind: EntityType, symbol: &str, confidence: Confidence) -> PanelDetailPanelEntities {
-        PanelDetailPanelEntities {
+    fn entity(
+        kind: EntityType,
+        symbol: &str,
+        confidence: Confidence,
+    ) -> PanelDetailPanelEntitiesNodes {
+        PanelDetailPanelEntitiesNodes {
             type_: kind,
             symbol: symbol.to_owned(),
             name: symbol.to_owned(),
@@ -365,12 +374,14 @@ mod tests {
                 red: 0,
                 grey: 0,
             },
-            entities: vec![
-                entity(EntityType::Gene, "SCN1A", Confidence::Green),
-                entity(EntityType::Gene, "scn2a", Confidence::Green),
-                entity(EntityType::Gene, "KCNQ2", Confidence::Amber),
-                entity(EntityType::Str, "FXN_GAA", Confidence::Green),
-            ],
+            entities: PanelDetailPanelEntities {
+                nodes: vec![
+                    entity(EntityType::Gene, "SCN1A", Confidence::Green),
+                    entity(EntityType::Gene, "scn2a", Confidence::Green),
+                    entity(EntityType::Gene, "KCNQ2", Confidence::Amber),
+                    entity(EntityType::Str, "FXN_GAA", Confidence::Green),
+                ],
+            },
         };
         let data = panel_data(panel);
         assert_eq!(data.version, PanelVersion::new(8, 125));

@@ -237,9 +237,9 @@ async fn merge_in(
     }
     // The account's uploads (this visitor's were claimed at login), with what is left out.
     if let Ok(data) = graphql::<Uploads>(super::ops::uploads::Variables).await {
-        let live: Vec<String> = data.uploads.iter().map(|u| u.id.clone()).collect();
+        let live: Vec<String> = data.uploads.nodes.iter().map(|u| u.id.clone()).collect();
         workbench.uploads.update(|chosen| {
-            for upload in data.uploads {
+            for upload in data.uploads.nodes {
                 if !chosen.iter().any(|c| c.list.id == upload.id) {
                     chosen.push(from_listed_upload(upload));
                 }

@@ -14,26 +14,35 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::saved::{self, comments, shares};
 
+/// A lab's own gene panel: a named, versioned gene list with its provenance, shares and
+/// comments. Fields reflect what the caller may do with it.
 #[Object]
 impl SavedPanel {
+    /// Numeric saved-panel id.
     async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
+    /// The name, unique among its owner's panels (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.row.name
     }
+    /// Free-text description; null when none.
     async fn description(&self) -> Option<&str> {
         self.row.description.as_deref()
     }
+    /// Tags, lower-case and sorted.
     async fn tags(&self) -> Vec<String> {
         saved::tags(&self.row)
     }
+    /// Life-cycle state (ACTIVE, DRAFT, ARCHIVED or DELETED).
     async fn status(&self) -> PanelStatus {
         self.row.status
     }
+    /// Who can see it without a share.
     async fn visibility(&self) -> Visibility {
         self.row.visibility
     }
+    /// The owner's account id.
     async fn owner_id(&self) -> ID {
         ID(self.row.owner_id.to_string())
     }
@@ -41,18 +50,23 @@ impl SavedPanel {
     async fn owner(&self) -> Option<&str> {
         self.owner.as_deref()
     }
+    /// The number of the current version (pass it as `basedOnVersion` when editing).
     async fn current_version(&self) -> i32 {
         self.row.current_version
     }
+    /// How many versions it has.
     async fn version_count(&self) -> i32 {
         self.row.version_count
     }
+    /// Entities in the current version.
     async fn gene_count(&self) -> i32 {
         self.row.gene_count
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
+    /// When it last changed (a new version, metadata, status).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row.updated_at
     }
@@ -85,15 +99,20 @@ impl SavedPanel {
     async fn my_permission(&self) -> Option<SharePermission> {
         self.access.level
     }
+    /// Whether the caller owns it.
     async fn is_owner(&self) -> bool {
         self.access.is_owner
     }
+    /// Whether the caller may edit it (EDIT access or more).
     async fn can_edit(&self) -> bool {
         self.access.level.is_some_and(SharePermission::can_edit)
     }
+    /// Whether the caller may comment (COMMENT access or more).
     async fn can_comment(&self) -> bool {
         self.access.level.is_some_and(SharePermission::can_comment)
     }
+    /// Whether the caller may share it and see its shares (the owner, a site admin, or an ADMIN
+    /// share with re-sharing).
     async fn can_share(&self) -> bool {
         self.access.can_share
     }
@@ -124,14 +143,28 @@ impl SavedPanel {
     }
 
     /// One version.
-    async fn version(&self, ctx: &Context<'_>, number: i32) -> Result<PanelVersion> {
+    async fn version(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The version number; NOT_FOUND (`field: version`) when there is no such version."
+        )]
+        number: i32,
+    ) -> Result<PanelVersion> {
         Ok(saved::version_row(ctx.state(), self.row.id, number)
             .await?
             .into())
     }
 
     /// The genes of a version (default: the current one).
-    async fn genes(&self, ctx: &Context<'_>, version: Option<i32>) -> Result<Vec<PanelGene>> {
+    async fn genes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The version number; absent: the current version. NOT_FOUND when there is no such version."
+        )]
+        version: Option<i32>,
+    ) -> Result<Vec<PanelGene>> {
         let number = version.unwrap_or(self.row.current_version);
         Ok(super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?)
     }
@@ -142,6 +175,9 @@ impl SavedPanel {
     async fn unverified_genes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The version number; absent: the current version. NOT_FOUND when there is no such version."
+        )]
         version: Option<i32>,
     ) -> Result<Vec<PanelGene>> {
         let number = version.unwrap_or(self.row.current_version);
@@ -153,7 +189,15 @@ impl SavedPanel {
     }
 
     /// What changed between two versions (either order).
-    async fn diff(&self, ctx: &Context<'_>, from: i32, to: i32) -> Result<PanelDiff> {
+    async fn diff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One version number; NOT_FOUND when there is no such version.")] from: i32,
+        #[graphql(
+            desc = "The other version number; `added` and `removed` are relative to going from `from` to `to`."
+        )]
+        to: i32,
+    ) -> Result<PanelDiff> {
         Ok(saved::version_diff(ctx.state(), self.row.id, from, to)
             .await?
             .into())
@@ -163,7 +207,13 @@ impl SavedPanel {
     async fn changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only the changes that produced this version; NOT_FOUND when there is no such version. Absent: every change, status changes included."
+        )]
         version: Option<i32>,
+        #[graphql(
+            desc = "At most this many changes, 1 to 5000; default 500. VALIDATION (`field: first`) outside that range."
+        )]
         first: Option<i32>,
     ) -> Result<Vec<PanelChange>> {
         let state = ctx.state();
@@ -208,6 +258,7 @@ impl SavedPanel {
         Ok(Share::named(state, shares::list(state, self.row.id).await?).await?)
     }
 
+    /// Every comment on the panel, its versions and genes.
     async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<PanelComment>> {
         Ok(comments::list(ctx.state(), self.row.id)
             .await?

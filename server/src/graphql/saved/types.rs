@@ -18,9 +18,13 @@ use crate::saved::{self, access::Access, changes};
 /// A gene of a saved panel version.
 #[derive(SimpleObject, Clone)]
 pub struct PanelGene {
+    /// The HGNC symbol (upper-case), or the STR / region name.
     pub symbol: String,
+    /// Gene, STR or region.
     pub entity_type: EntityType,
+    /// HGNC id (`HGNC:1100`); null when not known.
     pub hgnc_id: Option<String>,
+    /// The gene's full name ("BRCA1 DNA repair associated"); null when not known.
     pub gene_name: Option<String>,
     /// The PanelApp rating it came with.
     pub confidence: Option<Confidence>,
@@ -28,11 +32,15 @@ pub struct PanelGene {
     pub custom_confidence: Option<Confidence>,
     /// The rating that applies (custom, else PanelApp's).
     pub effective_confidence: Option<Confidence>,
+    /// Mode of inheritance (PanelApp's wording, or the lab's); null when not given.
     pub mode_of_inheritance: Option<String>,
+    /// Phenotypes, from the sources or the lab.
     pub phenotypes: Vec<String>,
+    /// Evidence sources, as PanelApp lists them.
     pub evidence: Vec<String>,
     /// Source references (`uk-402@8.125`, `upload:<name>`).
     pub sources: Vec<String>,
+    /// The lab's notes on the gene; null when none.
     pub notes: Option<String>,
     /// What every source said about the gene, as the merge showed it: PanelApp instance,
     /// panel, version, rating, inheritance; upload name and row; or who added it by hand.
@@ -125,19 +133,32 @@ impl From<&SavedGene> for PanelGene {
     }
 }
 
-/// A gene to add.
+/// A gene to add by hand (`createSavedPanel(genes)`, `PanelEditInput.addGenes`); it is checked
+/// against the gene directory and recorded as added by you.
 #[derive(InputObject, Clone)]
 pub struct GeneInput {
+    /// The gene symbol (case-insensitive; stored upper-case). VALIDATION when it is not a valid
+    /// symbol, or (when editing) already in the panel.
     pub symbol: String,
+    /// Default GENE.
     pub entity_type: Option<EntityType>,
+    /// HGNC id: `HGNC:1100`, `hgnc:1100` or `1100`; VALIDATION otherwise.
     pub hgnc_id: Option<String>,
+    /// The gene's full name.
     pub gene_name: Option<String>,
+    /// The PanelApp rating to record, if any.
     pub confidence: Option<Confidence>,
+    /// The lab's own rating, overriding PanelApp's.
     pub custom_confidence: Option<Confidence>,
+    /// Mode of inheritance, free text (PanelApp's wording is best for exports).
     pub mode_of_inheritance: Option<String>,
+    /// Phenotypes (blank entries dropped).
     pub phenotypes: Option<Vec<String>>,
+    /// Evidence sources (blank entries dropped).
     pub evidence: Option<Vec<String>>,
+    /// Source references (`uk-402@8.125`, `upload:<name>`); blank entries dropped.
     pub sources: Option<Vec<String>>,
+    /// The lab's notes.
     pub notes: Option<String>,
 }
 
@@ -184,7 +205,9 @@ impl GeneInput {
 /// Changes to one gene; absent fields stay, `null` clears.
 #[derive(InputObject)]
 pub struct GeneUpdateInput {
+    /// The symbol of a gene in the panel; VALIDATION (`field: updateGenes`) when it is not there.
     pub symbol: String,
+    /// The PanelApp rating recorded for the gene; `null` clears it.
     pub confidence: MaybeUndefined<Confidence>,
     /// The lab's own rating; `null` (or `clearCustomConfidence`) goes back to PanelApp's.
     pub custom_confidence: MaybeUndefined<Confidence>,
@@ -192,8 +215,11 @@ pub struct GeneUpdateInput {
     /// `customConfidence: null`; not together with a `customConfidence` value).
     #[graphql(default)]
     pub clear_custom_confidence: bool,
+    /// Mode of inheritance; `null` (or blank) clears it.
     pub mode_of_inheritance: MaybeUndefined<String>,
+    /// Replaces the phenotypes (blank entries dropped); absent: unchanged.
     pub phenotypes: Option<Vec<String>>,
+    /// The lab's notes; `null` (or blank) clears them.
     pub notes: MaybeUndefined<String>,
 }
 
@@ -233,11 +259,17 @@ impl TryFrom<GeneUpdateInput> for saved::GeneUpdate {
     }
 }
 
+/// Changes to a panel's metadata; absent fields stay as they are.
 #[derive(InputObject, Default)]
 pub struct PanelMetadataInput {
+    /// 1 to 200 characters; CONFLICT when you already have a panel of that name.
     pub name: Option<String>,
+    /// At most 5000 characters; `null` clears it.
     pub description: MaybeUndefined<String>,
+    /// Replaces the tags: at most 20, each at most 50 characters (stored lower-case, sorted, each
+    /// once).
     pub tags: Option<Vec<String>>,
+    /// Who can see it; changing it needs the right to share (PUBLIC needs the EDITOR role).
     pub visibility: Option<Visibility>,
 }
 
@@ -246,10 +278,16 @@ pub struct PanelMetadataInput {
 pub struct PanelEditInput {
     /// The version these changes were made against; a stale edit gets CONFLICT.
     pub based_on_version: i32,
+    /// Why (at most 2000 characters): the version's comment, and the `reason` of its changes.
     pub comment: Option<String>,
+    /// Genes to add; VALIDATION (`field: addGenes`) for one already in the panel.
     pub add_genes: Option<Vec<GeneInput>>,
+    /// Symbols to remove; VALIDATION (`field: removeGenes`) for one not in the panel.
     pub remove_genes: Option<Vec<String>>,
+    /// Changes to genes in the panel.
     pub update_genes: Option<Vec<GeneUpdateInput>>,
+    /// Name, description, tags and visibility. An edit that changes nothing is VALIDATION ("nothing
+    /// changed").
     pub metadata: Option<PanelMetadataInput>,
 }
 
@@ -269,8 +307,11 @@ pub struct FieldChange {
 /// Added, removed and changed genes between two versions.
 #[derive(SimpleObject)]
 pub struct PanelDiff {
+    /// Genes in the later version only.
     pub added: Vec<PanelGene>,
+    /// Genes in the earlier version only.
     pub removed: Vec<PanelGene>,
+    /// Fields that differ for genes in both, one entry per gene and field.
     pub changed: Vec<FieldChange>,
 }
 
@@ -297,13 +338,22 @@ impl From<GeneDiff> for PanelDiff {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct PanelVersion {
+    /// The version number: 1 for the first, then 2, 3, … without gaps.
     pub number: i32,
+    /// Why it was made (the edit's comment, or a generated one such as "Updated from PanelApp: …");
+    /// null when none was given.
     pub comment: Option<String>,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
+    /// The account that made it; null when it no longer exists or for imported versions without
+    /// one.
     pub created_by_id: Option<ID>,
+    /// Entities in this version.
     pub gene_count: i32,
     /// SHA-256 of the version's canonical gene list.
     pub hash: Option<String>,
+    /// Counts of its recorded changes per kind ("GENE_ADDED: 3, GENE_REMOVED: 1"); null for
+    /// imported versions without one.
     pub changes_summary: Option<String>,
     #[graphql(skip)]
     pub panel_id: i32,
@@ -336,14 +386,24 @@ impl PanelVersion {
 /// One recorded change.
 #[derive(SimpleObject)]
 pub struct PanelChange {
+    /// Numeric change id; later changes have larger ids.
     pub id: ID,
+    /// What kind of change.
     pub change_type: ChangeType,
+    /// What it changed: `gene` (added or removed), `gene.<field>` (`gene.modeOfInheritance`, …),
+    /// `metadata.<field>` (`metadata.name`, `metadata.status`, …), `panel` or `source`.
     pub target_type: Option<String>,
+    /// Which one: the gene symbol, the saved panel's id, or the PanelApp panel (`uk-402`).
     pub target: Option<String>,
+    /// The value before, as text (a whole gene as JSON for removals); null when there was none.
     pub old: Option<String>,
+    /// The value after, as text (a whole gene as JSON for additions); null when there is none.
     pub new: Option<String>,
+    /// The comment of the edit that made it; null when none was given.
     pub reason: Option<String>,
+    /// The account that made it; null for changes without one (imported, or made by the server).
     pub changed_by_id: Option<ID>,
+    /// When it was made.
     pub at: DateTime<Utc>,
     /// The version it produced (null for status changes).
     pub version: Option<i32>,
@@ -382,29 +442,45 @@ impl PanelChange {
 /// Who a share is for.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ShareTarget {
+    /// One account.
     User,
+    /// Every member of a team.
     Team,
+    /// Whoever holds a link (anonymous visitors included; VIEW or COMMENT only).
     Link,
 }
 
+/// A grant of access to a saved panel (to a user, a team or a link).
 #[derive(SimpleObject)]
 pub struct Share {
+    /// Numeric share id, for `revokeShare` and `reissueShareLink`.
     pub id: ID,
+    /// Who it is for.
     pub target: ShareTarget,
+    /// The account it is shared with (USER shares only).
     pub user_id: Option<ID>,
     /// The username of the person it is shared with.
     pub username: Option<String>,
+    /// The team it is shared with (TEAM shares only).
     pub team_id: Option<ID>,
     /// The name of the team it is shared with.
     pub team_name: Option<String>,
+    /// What it grants (never more than the recipient's role allows: a VIEWER gets at most COMMENT,
+    /// an anonymous link holder VIEW).
     pub permission: SharePermission,
+    /// Whether the recipient may share the panel further (only with an ADMIN share).
     pub can_reshare: bool,
+    /// When it ends; null: it does not expire.
     pub expires_at: Option<DateTime<Utc>>,
+    /// False once revoked.
     pub active: bool,
-    /// Revoked or past its expiry.
+    /// Whether it works now: active and not past its expiry.
     pub usable: bool,
+    /// How many times the panel was opened through it.
     pub access_count: i32,
+    /// When it was last used to open the panel; null if never.
     pub last_accessed_at: Option<DateTime<Utc>>,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
 }
 
@@ -461,7 +537,9 @@ impl Share {
 /// Someone a panel can be shared with (no e-mail address: lookups do not reveal them).
 #[derive(SimpleObject)]
 pub struct ShareableUser {
+    /// The account id, for `SharePanelInput.userId`.
     pub id: ID,
+    /// The username.
     pub username: String,
     /// First and last name, when the person gave them.
     pub display_name: Option<String>,
@@ -477,13 +555,20 @@ impl From<saved::shares::ShareableUser> for ShareableUser {
     }
 }
 
+/// A comment on a saved panel, one of its versions or one of its genes.
 #[derive(SimpleObject)]
 pub struct PanelComment {
+    /// Numeric comment id.
     pub id: ID,
+    /// The version it is about; null for the panel as a whole.
     pub version: Option<i32>,
+    /// The gene it is about; null when not about one gene.
     pub gene_symbol: Option<String>,
+    /// The author's account id; null when the account no longer exists.
     pub author_id: Option<ID>,
+    /// The text, 1 to 2000 characters.
     pub body: String,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
@@ -517,7 +602,9 @@ pub fn sources_json(row: &saved_panels::Model) -> Option<Json<serde_json::Value>
 /// Where one PanelApp source of a saved panel stands upstream.
 #[derive(SimpleObject)]
 pub struct UpstreamSource {
+    /// The PanelApp instance.
     pub source: shared::Source,
+    /// The panel's id in that instance.
     pub panel_id: i32,
     /// `GB <panel name>` / `AUS <panel name>`, as the panel remembers it.
     pub label: String,

@@ -8,7 +8,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 WEB_TOOLS := source scripts/ensure-web-tools.sh >/dev/null
 
-.PHONY: run test web web-tools server schema schema-check fmt lint bench bench-wasm clean
+.PHONY: run test web web-tools server schema schema-check schema-lint fmt lint bench bench-wasm clean
 
 run: web
 	$(CARGO) run --release -p server --bin panelmerge -- serve
@@ -32,6 +32,11 @@ schema:
 schema-check:
 	$(CARGO) run -q -p server --bin panelmerge -- schema | diff -u schema.graphql - \
 		|| (echo "schema.graphql is stale: run 'make schema'" >&2; exit 1)
+
+# Every type, field, argument and enum value of the committed schema described
+# (.graphql-schema-linterrc; needs `npm ci` in tests/browser).
+schema-lint:
+	tests/browser/node_modules/.bin/graphql-schema-linter schema.graphql
 
 fmt:
 	$(CARGO) fmt --all

@@ -62,6 +62,10 @@ step "schema drift"
 "$PANELMERGE_BIN" schema | diff -u schema.graphql - \
   || { echo "schema.graphql is stale: run 'make schema'" >&2; exit 1; }
 
+step "schema lint"
+# Every type, field, argument and enum value described; rules in .graphql-schema-linterrc.
+tests/browser/node_modules/.bin/graphql-schema-linter schema.graphql
+
 step "services"
 source scripts/test-services.sh
 

@@ -4,9 +4,17 @@ closed_enum! {
     /// What an account may do. Ordered: `Viewer < User < Editor < Admin`.
     #[derive(PartialOrd, Ord)]
     pub enum Role ("role") {
+        /// Browses, merges and downloads; reads what is shared with it and comments where a share
+        /// allows (a share gives a VIEWER at most COMMENT). Can not upload, create saved panels,
+        /// share or run teams.
         Viewer = "VIEWER",
+        /// VIEWER plus uploads, saved panels, shares and teams of its own.
         User = "USER",
+        /// USER plus moderation: makes panels PUBLIC and archives or reactivates others' PUBLIC
+        /// panels.
         Editor = "EDITOR",
+        /// Runs the site: users, roles, announcements, the audit trail, PanelApp refreshes; holds
+        /// every permission on every saved panel.
         Admin = "ADMIN",
     }
 }
@@ -16,7 +24,9 @@ closed_enum! {
     #[derive(PartialOrd, Ord)]
     #[cfg_attr(feature = "graphql", graphql(name = "PanelSource"))]
     pub enum Source ("panel source") {
+        /// PanelApp UK (Genomics England).
         Uk = "UK",
+        /// PanelApp Australia.
         Au = "AU",
     }
 }
@@ -50,9 +60,14 @@ impl Source {
 closed_enum! {
     /// Evidence level of a PanelApp entity: PanelApp's `confidence_level` "3"/"2"/"1"/"0".
     pub enum Confidence ("confidence") {
+        /// Green (PanelApp level 3): diagnostic grade, enough evidence to use the gene in
+        /// diagnostic reporting for the panel's disorder.
         Green = "GREEN",
+        /// Amber (level 2): moderate evidence; not (yet) enough for diagnostic reporting.
         Amber = "AMBER",
+        /// Red (level 1): low evidence; not suitable for diagnostic reporting.
         Red = "RED",
+        /// Grey (level 0): not rated (yet), or too little information to rate.
         Grey = "GREY",
     }
 }
@@ -97,8 +112,12 @@ impl Confidence {
 closed_enum! {
     /// Kind of PanelApp entity.
     pub enum EntityType ("entity type") {
+        /// A gene, named by its HGNC symbol.
         Gene = "GENE",
+        /// A short tandem repeat (repeat expansion) locus, with normal and pathogenic repeat
+        /// counts.
         Str = "STR",
+        /// A genomic region (for example a copy-number variant region), given by coordinates.
         Region = "REGION",
     }
 }
@@ -113,9 +132,14 @@ impl EntityType {
 closed_enum! {
     /// Life-cycle state of a saved panel. `Deleted` is a soft delete that can be undone.
     pub enum PanelStatus ("panel status") {
+        /// In use (the default state).
         Active = "ACTIVE",
+        /// Put away but kept: still listed and readable; set it ACTIVE again to reactivate it.
         Archived = "ARCHIVED",
+        /// Soft-deleted: hidden from everyone but its owner and admins until the owner undeletes
+        /// it.
         Deleted = "DELETED",
+        /// Work in progress, not meant for use yet.
         Draft = "DRAFT",
     }
 }
@@ -123,8 +147,13 @@ closed_enum! {
 closed_enum! {
     /// Who can see a saved panel without an explicit share.
     pub enum Visibility ("visibility") {
+        /// Only the owner, site admins and those it is explicitly shared with.
         Private = "PRIVATE",
+        /// Shared with someone (set when the first share is made); still only the owner, site
+        /// admins and holders of a live share can open it.
         Shared = "SHARED",
+        /// Readable by anyone, anonymous visitors included (as VIEW). Making a panel PUBLIC needs
+        /// the EDITOR role.
         Public = "PUBLIC",
     }
 }
@@ -133,9 +162,15 @@ closed_enum! {
     /// What a share grants. Ordered: `View < Comment < Edit < Admin`; COMMENT can not edit.
     #[derive(PartialOrd, Ord)]
     pub enum SharePermission ("share permission") {
+        /// Read the panel, its versions, changes and comments; export it; follow it live.
         View = "VIEW",
+        /// VIEW plus commenting on the panel, a version or a gene; can not edit.
         Comment = "COMMENT",
+        /// COMMENT plus editing genes and metadata, restoring versions, applying PanelApp updates
+        /// and setting the status (not deleting).
         Edit = "EDIT",
+        /// EDIT plus sharing further (with re-sharing allowed on the share) and changing or
+        /// revoking shares.
         Admin = "ADMIN",
     }
 }
@@ -160,12 +195,20 @@ impl SharePermission {
 closed_enum! {
     /// One recorded change of a saved panel. Every kind is actually recorded.
     pub enum ChangeType ("change type") {
+        /// The panel was created (version 1).
         PanelCreated = "PANEL_CREATED",
+        /// An entity was added.
         GeneAdded = "GENE_ADDED",
+        /// An entity was removed.
         GeneRemoved = "GENE_REMOVED",
+        /// An entity's details (mode of inheritance, phenotypes, evidence, notes, …) changed.
         GeneModified = "GENE_MODIFIED",
+        /// The panel's name, description, tags, visibility or status changed.
         MetadataChanged = "METADATA_CHANGED",
+        /// An entity's rating (green/amber/red/grey) changed.
         ConfidenceChanged = "CONFIDENCE_CHANGED",
+        /// A PanelApp update applied: one row per source moved to a newer version (target `source`)
+        /// and one per entity that update added, removed or changed.
         SourceUpdated = "SOURCE_UPDATED",
     }
 }
@@ -173,9 +216,14 @@ closed_enum! {
 closed_enum! {
     /// Severity of an admin announcement.
     pub enum MessageType ("message type") {
+        /// Neutral information.
         Info = "INFO",
+        /// Good news (for example: maintenance finished).
         Success = "SUCCESS",
+        /// Something to expect or act on (for example: planned downtime); announced to screen
+        /// readers as an alert.
         Warning = "WARNING",
+        /// Something is wrong right now; announced to screen readers as an alert.
         Error = "ERROR",
     }
 }
@@ -184,7 +232,9 @@ closed_enum! {
     /// Role of a member inside a team.
     #[derive(PartialOrd, Ord)]
     pub enum TeamRole ("team role") {
+        /// Sees what is shared with the team.
         Member = "MEMBER",
+        /// A member who also adds, changes and removes members and may delete the team.
         Admin = "ADMIN",
     }
 }
@@ -200,10 +250,12 @@ closed_enum! {
 #[cfg_attr(feature = "sea-orm", sea_orm(rs_type = "String", db_type = "Text"))]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum TimeFormat {
+    /// 24-hour clock (14:05); the default.
     #[default]
     #[serde(rename = "24h")]
     #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "24h"))]
     H24,
+    /// 12-hour clock (2:05 PM).
     #[serde(rename = "12h")]
     #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "12h"))]
     H12,
@@ -300,45 +352,93 @@ closed_enum! {
 closed_enum! {
     /// The 40 audited actions of the Flask version.
     pub enum AuditAction ("audit action") {
+        /// A sign-in attempt (failed ones too).
         Login = "LOGIN",
+        /// A sign-out.
         Logout = "LOGOUT",
+        /// A new account registered.
         Register = "REGISTER",
+        /// A user changed their password.
         PasswordChange = "PASSWORD_CHANGE",
+        /// A user changed their profile or kept their workbench in the account.
         ProfileUpdate = "PROFILE_UPDATE",
+        /// Flask only (never written by PanelMerge; only in rows imported from Flask): downloads
+        /// are FILE_ACCESS here.
         PanelDownload = "PANEL_DOWNLOAD",
+        /// A gene list uploaded.
         PanelUpload = "PANEL_UPLOAD",
+        /// A saved panel (or an uploaded gene list) deleted.
         PanelDelete = "PANEL_DELETE",
+        /// A saved panel created (or a version restored).
         PanelCreate = "PANEL_CREATE",
+        /// A saved panel edited, updated from upstream, re-statused or commented.
         PanelUpdate = "PANEL_UPDATE",
+        /// A saved panel shared, a share revoked or given a new link.
         PanelShare = "PANEL_SHARE",
+        /// A logged-in user listed saved panels (at most one row a minute).
         PanelList = "PANEL_LIST",
+        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there are
+        /// no export templates.
         PanelExportTemplateCreate = "PANEL_EXPORT_TEMPLATE_CREATE",
+        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there are
+        /// no export templates.
         PanelExportTemplateUpdate = "PANEL_EXPORT_TEMPLATE_UPDATE",
+        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there are
+        /// no export templates.
         PanelExportTemplateDelete = "PANEL_EXPORT_TEMPLATE_DELETE",
+        /// A logged-in user searched panels by name or gene (at most one row a minute).
         Search = "SEARCH",
+        /// A logged-in user opened a saved panel (once a minute per panel).
         View = "VIEW",
+        /// The PanelApp cache refreshed.
         CacheClear = "CACHE_CLEAR",
+        /// Another administrative change (teams, announcements, IP blocks).
         AdminAction = "ADMIN_ACTION",
+        /// An account created by an administrator or the command line.
         UserCreate = "USER_CREATE",
+        /// An account activated, deactivated or unlocked.
         UserUpdate = "USER_UPDATE",
+        /// Flask only (never written by PanelMerge; only in rows imported from Flask): accounts
+        /// are deactivated, never deleted.
         UserDelete = "USER_DELETE",
+        /// A user's role changed.
         RoleChange = "ROLE_CHANGE",
+        /// The audit trail exported as CSV.
         DataExport = "DATA_EXPORT",
+        /// The encryption key rotated.
         ConfigChange = "CONFIG_CHANGE",
+        /// A session revoked or an API token created or revoked.
         SessionManagement = "SESSION_MANAGEMENT",
+        /// An internal error while serving a request.
         Error = "ERROR",
+        /// A forged or expired download link, or a mutation sent over GET. A security event.
         SecurityViolation = "SECURITY_VIOLATION",
+        /// A request refused for lack of permission. A security event.
         AccessDenied = "ACCESS_DENIED",
+        /// A non-admin called an admin-only operation. A security event.
         PrivilegeEscalation = "PRIVILEGE_ESCALATION",
+        /// One caller got many refused or unknown saved-panel answers within a minute. A security
+        /// event.
         SuspiciousActivity = "SUSPICIOUS_ACTIVITY",
+        /// An address blocked after repeated failed sign-ins. A security event.
         BruteForceAttempt = "BRUTE_FORCE_ATTEMPT",
+        /// An account locked after repeated failed sign-ins. A security event.
         AccountLockout = "ACCOUNT_LOCKOUT",
+        /// An administrator reset a password.
         PasswordReset = "PASSWORD_RESET",
+        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there is no
+        /// multi-factor authentication.
         MfaEvent = "MFA_EVENT",
+        /// An API token used.
         ApiAccess = "API_ACCESS",
+        /// A file downloaded (one row per download, naming the user).
         FileAccess = "FILE_ACCESS",
+        /// Sustained probing of saved panels by one caller (three times the suspicious rate). A
+        /// security event.
         DataBreachAttempt = "DATA_BREACH_ATTEMPT",
+        /// The audit trail purged under the retention rule.
         ComplianceEvent = "COMPLIANCE_EVENT",
+        /// `panelmerge check` ran. A security event.
         SystemSecurity = "SYSTEM_SECURITY",
     }
 }

@@ -3,14 +3,28 @@
 closed_enum! {
     /// What a merged list can be downloaded as.
     pub enum ExportFormat ("export format") {
+        /// Excel workbook: the `Combined list` (one row per gene by HGNC id, with HGNC id, entity
+        /// type, ratings, modes of inheritance, panel versions, sources and conflicts), optional
+        /// per-source sheets, and a `Provenance` sheet (every source's instance, id, version, data
+        /// date and origin).
         Xlsx = "XLSX",
         /// The workbook of the Flask version's "Generate" (v1.5): its `Combined list` and
         /// "original panels" sheets, nothing more, for scripts that read those files.
         XlsxFlask = "XLSX_FLASK",
+        /// The combined list as CSV (RFC 4180 quoting, UTF-8), formula-like cells prefixed with
+        /// `'`.
         Csv = "CSV",
+        /// The combined list as tab-separated text (tabs and line breaks inside values become
+        /// spaces).
         Tsv = "TSV",
+        /// The whole merge result as JSON (`total`, `sources`, `genes` with every source and
+        /// conflict, `overlap`) plus `provenance`.
         Json = "JSON",
+        /// BED of GRCh37 coordinates: 0-based half-open, sorted by chromosome then start; entities
+        /// without GRCh37 coordinates are listed in `#` header lines (and in
+        /// `Download.withoutCoordinates`).
         BedGrch37 = "BED_GRCH37",
+        /// BED of GRCh38 coordinates, as BED_GRCH37.
         BedGrch38 = "BED_GRCH38",
     }
 }

@@ -175,7 +175,7 @@ closed_enum! {
 }
 
 closed_enum! {
-    /// Why a symbol is [`VerificationStatus::Unverified`].
+    /// Why a symbol is UNVERIFIED.
     pub enum UnverifiedReason ("unverified reason") {
         /// The gene directory holds every panel of every PanelApp instance and does not know
         /// the symbol as a current symbol, alias or previous symbol.

@@ -123,10 +123,15 @@ pub struct Diagnostic {
 closed_enum! {
     /// File formats an upload can have (decided by content, not by extension).
     pub enum UploadFormat ("upload format") {
+        /// Comma-separated values with a header row.
         Csv = "CSV",
+        /// Tab-separated values with a header row.
         Tsv = "TSV",
+        /// Plain text: one symbol per line.
         Text = "TEXT",
+        /// An Excel workbook (Office Open XML, `.xlsx`).
         Xlsx = "XLSX",
+        /// A legacy Excel workbook (BIFF, `.xls`).
         Xls = "XLS",
     }
 }

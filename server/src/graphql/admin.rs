@@ -24,11 +24,15 @@ impl AdminQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Part of a username or e-mail address (case-insensitive).")]
+        #[graphql(desc = "Part of a username or e-mail address; absent or blank: every account.")]
         search: Option<String>,
-        #[graphql(desc = "Accounts from the start (lowest id).")] first: Option<i32>,
+        #[graphql(
+            desc = "Accounts from the start (lowest id), 1 to the maximum page size (100 by default); default 50."
+        )]
+        first: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
-        #[graphql(desc = "Accounts from the end (highest id).")] last: Option<i32>,
+        #[graphql(desc = "Accounts from the end (highest id), 1 to the maximum page size.")]
+        last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<User>> {
         let (_, cap) = ctx.require_admin()?;
@@ -49,6 +53,7 @@ impl AdminQuery {
 /// A reset password, shown to the admin once.
 #[derive(SimpleObject)]
 pub struct PasswordReset {
+    /// The account, as it is now.
     pub user: User,
     /// Give this to the user; they must change it at their next login.
     pub temporary_password: String,
@@ -60,7 +65,11 @@ pub struct AdminMutation;
 #[Object]
 impl AdminMutation {
     /// Lifts a login lockout.
-    async fn unlock_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+    async fn unlock_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id; NOT_FOUND when there is no such user.")] id: ID,
+    ) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let row = admin::unlock(state, cap, &ctx.actor(), int_id(&id, Kind::User)?).await?;
@@ -68,7 +77,13 @@ impl AdminMutation {
     }
 
     /// Changes a user's role.
-    async fn set_user_role(&self, ctx: &Context<'_>, id: ID, role: Role) -> Result<User> {
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id; NOT_FOUND when there is no such user.")] id: ID,
+        #[graphql(desc = "The new role. Admins can not remove their own ADMIN role (FORBIDDEN).")]
+        role: Role,
+    ) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let row = admin::set_role(state, cap, &ctx.actor(), int_id(&id, Kind::User)?, role).await?;
@@ -77,7 +92,15 @@ impl AdminMutation {
 
     /// Activates or deactivates an account; deactivation ends its sessions and revokes its API
     /// tokens (reactivation does not bring them back).
-    async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> Result<User> {
+    async fn set_user_active(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id; NOT_FOUND when there is no such user.")] id: ID,
+        #[graphql(
+            desc = "True to activate, false to deactivate. Admins can not deactivate themselves (FORBIDDEN)."
+        )]
+        active: bool,
+    ) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let row =
@@ -86,7 +109,14 @@ impl AdminMutation {
     }
 
     /// Lifts a brute-force block on an IP address (see security events).
-    async fn unblock_ip(&self, ctx: &Context<'_>, ip: String) -> Result<bool> {
+    async fn unblock_ip(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "An IPv4 or IPv6 address as text; VALIDATION (`field: ip`) for anything else. Unblocking an address that is not blocked succeeds."
+        )]
+        ip: String,
+    ) -> Result<bool> {
         let (_, cap) = ctx.require_admin()?;
         admin::unblock_ip(ctx.state(), cap, &ctx.actor(), &ip).await?;
         Ok(true)
@@ -94,7 +124,11 @@ impl AdminMutation {
 
     /// Sets a temporary password the user must change at their next login; ends their sessions
     /// and revokes their API tokens.
-    async fn reset_user_password(&self, ctx: &Context<'_>, id: ID) -> Result<PasswordReset> {
+    async fn reset_user_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id; NOT_FOUND when there is no such user.")] id: ID,
+    ) -> Result<PasswordReset> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let (row, temporary_password) =

@@ -14,7 +14,10 @@ use crate::services::audit_log::{self as trail, AuditQuery};
 /// Which audit rows to show; every field narrows the result.
 #[derive(InputObject, Default)]
 pub struct AuditFilter {
+    /// Rows of these accounts (user ids: global or the plain number); VALIDATION
+    /// (`field: userIds`) for an id that is neither.
     pub user_ids: Option<Vec<ID>>,
+    /// Rows recorded under these usernames (exact; `system:<job>` for the server's own jobs).
     pub usernames: Option<Vec<String>>,
     /// Any of these actions. PANEL_DOWNLOAD, PANEL_EXPORT_TEMPLATE_CREATE/UPDATE/DELETE,
     /// USER_DELETE and MFA_EVENT are Flask-only (features PanelMerge does not have): they are
@@ -25,8 +28,12 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// Until this instant (exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only successful (true) or only failed (false) actions.
     pub success: Option<bool>,
+    /// Rows about this kind of thing: `saved_panel`, `user`, `upload`, `api_token`, `session`,
+    /// `team`, `admin_message`, `ip`, `download`, `panelapp`, `audit_log`, …
     pub resource_type: Option<String>,
+    /// Rows about this one (with `resourceType`): the saved panel's, user's, … id as text.
     pub resource_id: Option<String>,
 }
 
@@ -69,25 +76,45 @@ pub struct AuditEntry {
     /// The global id (see `Node`).
     #[graphql(owned)]
     pub id: ID,
-    /// The entry's number in the trail (ascending with time).
+    /// The row number; numbers grow with time, so a larger one is a later row.
     pub database_id: i32,
+    /// What kind of action it was.
     pub action: AuditAction,
-    /// The global id of the account that acted.
+    /// The global id of the account that acted; null for anonymous visitors and the server's own jobs.
     pub user_id: Option<ID>,
+    /// The username at the time (`system:<job>` for the server's own jobs); null for anonymous
+    /// visitors.
     pub username: Option<String>,
+    /// What happened, in words.
     pub description: String,
+    /// What kind of thing it concerned (`saved_panel`, `user`, `upload`, `api_token`, …); null when
+    /// nothing in particular.
     pub resource_type: Option<String>,
+    /// Which one (the id as text); null when nothing in particular.
     pub resource_id: Option<String>,
+    /// False for refused or failed actions.
     pub success: bool,
+    /// Why it failed; null for successful actions.
     pub error_message: Option<String>,
+    /// The client's address (behind `TRUSTED_PROXIES`, the forwarded one); null for the server's
+    /// own jobs.
     pub ip_address: Option<String>,
+    /// The client's `User-Agent`; null when none was sent.
     pub user_agent: Option<String>,
+    /// How long the action took, in milliseconds; recorded for logins and uploads only, null
+    /// otherwise.
     pub duration_ms: Option<i32>,
     /// When it happened (UTC; the web app shows it in the user's zone).
     pub at: DateTime<Utc>,
+    /// Whether the action is a security event (see `AuditAction`); such rows are highlighted.
     pub security_event: bool,
+    /// Structured details (decrypted), depending on the action: the upload's counts, a share's
+    /// permission, the fields a query touched, …; null when none.
     pub details: Option<Json<Value>>,
+    /// What a change replaced (decrypted), for changes that record it (a role, a status, …); null
+    /// otherwise.
     pub old_values: Option<Json<Value>>,
+    /// What a change set (decrypted); null when not recorded.
     pub new_values: Option<Json<Value>>,
 }
 
@@ -139,8 +166,11 @@ impl AuditQueryRoot {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Which entries; every field narrows.")] filter: Option<AuditFilter>,
-        #[graphql(desc = "Entries from the newest (or after `after`).")] first: Option<i32>,
+        #[graphql(desc = "Which rows; absent: every row.")] filter: Option<AuditFilter>,
+        #[graphql(
+            desc = "Entries from the newest (or after `after`), 1 to the maximum page size (100 by default); default 50."
+        )]
+        first: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to continue after (older entries).")]
         after: Option<String>,
         #[graphql(desc = "Entries from the oldest (or before `before`).")] last: Option<i32>,
@@ -177,6 +207,9 @@ impl AuditMutation {
     async fn purge_audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Age in days of the rows to delete; default and minimum `AUDIT_RETENTION_DAYS` (VALIDATION naming the minimum when lower or negative)."
+        )]
         older_than_days: Option<i32>,
     ) -> Result<i32> {
         let (_, admin) = ctx.require_admin()?;

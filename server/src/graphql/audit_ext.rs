@@ -122,6 +122,11 @@ async fn write(state: &AppState, request: &RequestContext, record: AuditRecord, 
     }
 }
 
+/// Audit rows name rows by their number or key, whichever form of id the request used.
+fn row_key(id: String) -> String {
+    super::node::parse_global(&id).map_or(id, |(_, key)| key)
+}
+
 /// What a mutation acts on, as (resource type, argument that names it; `a.b` for a field of
 /// an input object), so a failed mutation's row names its resource too.
 pub fn mutation_resource(field: &str) -> Option<(&'static str, &'static str)> {
@@ -161,7 +166,7 @@ impl AuditExtension {
             };
         }
         let id = match value {
-            Value::String(s) => s.chars().take(200).collect(),
+            Value::String(s) => row_key(s.chars().take(200).collect()),
             Value::Number(n) => n.to_string(),
             _ => return None,
         };
@@ -199,7 +204,7 @@ impl AuditExtension {
         };
         match info.name {
             "savedPanel" => {
-                let id = text(self.argument(info, "id"))?;
+                let id = row_key(text(self.argument(info, "id"))?);
                 Some((
                     format!("view:{user_id}:{id}"),
                     AuditRecord::new(AuditAction::View, format!("opened saved panel {id}"))

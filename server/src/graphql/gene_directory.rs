@@ -17,6 +17,7 @@ fn int(n: usize) -> i32 {
 /// How one PanelApp instance answered a gene look-up.
 #[derive(SimpleObject)]
 pub struct GeneLookupSource {
+    /// The PanelApp instance.
     pub source: Source,
     /// Where the answer came from; `UNAVAILABLE` when the instance could not be asked and
     /// nothing was cached: then no hit of that instance means nothing.
@@ -47,6 +48,8 @@ impl From<&SourceAnswer> for GeneLookupSource {
 pub struct GeneLookup {
     /// The current symbol looked up (an alias or previous symbol asked for is mapped).
     pub symbol: String,
+    /// Every panel (of either instance) listing the gene, with its rating there. Empty means "no
+    /// panel lists it" only when every entry of `sources` is `complete`.
     pub hits: Vec<PanelGeneHitOut>,
     /// One per instance, UK first.
     pub sources: Vec<GeneLookupSource>,
@@ -70,9 +73,11 @@ pub struct GeneDirectoryStatus {
     pub complete: bool,
     /// When the last complete sync ended (or the catalogue it read was fetched).
     pub last_complete_sync: Option<DateTime<Utc>>,
+    /// When the current (or last) run started; null when no run has started yet.
     pub started_at: Option<DateTime<Utc>>,
     /// Why the last run ended early.
     pub last_error: Option<String>,
+    /// When the next automatic run is due; null when none is scheduled.
     pub next_sync: Option<DateTime<Utc>>,
 }
 
@@ -114,7 +119,14 @@ impl GeneDirectoryQuery {
     /// Panels of both instances listing a gene (its current symbol, an alias or a previous
     /// symbol), and per instance whether it answered and from where. The gene directory of
     /// cached panels is searched first; PanelApp's gene search adds panels not cached.
-    async fn gene_lookup(&self, ctx: &Context<'_>, symbol: String) -> Result<GeneLookup> {
+    async fn gene_lookup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A gene symbol (case-insensitive): the current HGNC symbol, an alias or a previous symbol."
+        )]
+        symbol: String,
+    ) -> Result<GeneLookup> {
         let found = ctx.state().panelapp.gene_lookup(&symbol).await?;
         Ok(GeneLookup {
             symbol: found.symbol,

@@ -23,8 +23,11 @@ use crate::state::AppState;
 /// Which live events to receive; every field narrows.
 #[derive(InputObject, Default, Clone)]
 pub struct AuditEventFilter {
+    /// Only these actions.
     pub actions: Option<Vec<AuditAction>>,
+    /// Only actions of these accounts (user ids: global or the plain number).
     pub user_ids: Option<Vec<ID>>,
+    /// Only successful (true) or only failed (false) actions.
     pub success: Option<bool>,
     /// Only security events (lockouts, IP blocks, denied access, ...).
     #[graphql(default)]
@@ -48,10 +51,14 @@ impl AuditEventFilter {
 /// One live audit event.
 #[derive(SimpleObject)]
 pub struct AuditEvent {
-    /// The global id of the audit entry it was recorded as (see `Node`).
+    /// The global id of the audit entry it was recorded as (the `id` of that `AuditEntry` in
+    /// `auditLog`; see `Node`).
     pub id: ID,
+    /// What kind of action it was.
     pub action: AuditAction,
+    /// The account that acted; null for anonymous visitors and the server's own jobs.
     pub user_id: Option<ID>,
+    /// The username at the time; null for anonymous visitors.
     pub username: Option<String>,
     /// `type:id` of what it concerned, when anything.
     #[graphql(deprecation = "use resourceType and resourceId (as on AuditEntry)")]
@@ -61,13 +68,18 @@ pub struct AuditEvent {
     pub resource_type: Option<String>,
     /// Which one.
     pub resource_id: Option<String>,
+    /// What happened, in words.
     pub description: String,
+    /// False for refused or failed actions.
     pub success: bool,
+    /// The client's address.
     #[graphql(deprecation = "use ipAddress (as on AuditEntry)")]
     pub ip: Option<String>,
     /// The client's address.
     pub ip_address: Option<String>,
+    /// When it happened.
     pub at: DateTime<Utc>,
+    /// Whether the action is a security event (see `AuditAction`).
     pub security_event: bool,
     /// Events this subscriber missed just before this one because it read too slowly.
     pub missed_before: u64,
@@ -280,7 +292,9 @@ impl LiveSubscription {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AuditEventFilter>,
+        #[graphql(desc = "Which events to receive; absent: every event.")] filter: Option<
+            AuditEventFilter,
+        >,
     ) -> Result<impl Stream<Item = Result<AuditEvent>> + use<>> {
         ctx.require_admin()?;
         let filter = filter.unwrap_or_default();

@@ -18,17 +18,24 @@ use crate::state::AppState;
 /// A site announcement.
 #[derive(SimpleObject, Clone)]
 pub struct AdminMessage {
-    /// The global id (see `Node`).
+    /// The global id (see `Node`), for `updateAdminMessage`, `setAdminMessageActive` and
+    /// `deleteAdminMessage`.
     #[graphql(owned)]
     pub id: ID,
+    /// Short heading, 1 to 200 characters.
     pub title: String,
+    /// The text, 1 to 5000 characters.
     pub message: String,
+    /// Severity: how the banner looks.
     #[graphql(name = "type")]
     pub message_type: MessageType,
+    /// Switched on by an admin (it may still have expired; see `visible`).
     pub active: bool,
     /// Shown until then (UTC); null: until switched off.
     pub expires_at: Option<DateTime<Utc>>,
+    /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it was last changed (created, edited, switched on or off).
     pub updated_at: DateTime<Utc>,
     /// Active and not expired: shown as a banner right now.
     pub visible: bool,
@@ -51,14 +58,21 @@ impl From<admin_message::Model> for AdminMessage {
     }
 }
 
+/// An announcement to create, or to replace an existing one with.
 #[derive(InputObject)]
 pub struct AdminMessageInput {
+    /// Short heading, 1 to 200 characters (VALIDATION otherwise).
     pub title: String,
+    /// The text, 1 to 5000 characters (VALIDATION otherwise).
     pub message: String,
+    /// Severity: how the banner looks.
     #[graphql(name = "type")]
     pub message_type: MessageType,
+    /// Shown at once (default) or kept switched off.
     #[graphql(default = true)]
     pub active: bool,
+    /// When it stops being shown; must be in the future (VALIDATION otherwise). Null: until
+    /// switched off.
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -117,10 +131,12 @@ pub struct MessagesMutation;
 
 #[Object]
 impl MessagesMutation {
+    /// Creates an announcement; when active it is shown to everyone at once (`adminMessages`
+    /// subscription). Admins only.
     async fn create_admin_message(
         &self,
         ctx: &Context<'_>,
-        input: AdminMessageInput,
+        #[graphql(desc = "The announcement.")] input: AdminMessageInput,
     ) -> Result<AdminMessage> {
         let (_, cap) = ctx.require_admin()?;
         Ok(
@@ -130,11 +146,12 @@ impl MessagesMutation {
         )
     }
 
+    /// Replaces an announcement's title, text, type, activity and expiry. Admins only.
     async fn update_admin_message(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: AdminMessageInput,
+        #[graphql(desc = "The message's id; NOT_FOUND when there is no such message.")] id: ID,
+        #[graphql(desc = "Everything the message should now say.")] input: AdminMessageInput,
     ) -> Result<AdminMessage> {
         let (_, cap) = ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
@@ -149,8 +166,8 @@ impl MessagesMutation {
     async fn set_admin_message_active(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        active: bool,
+        #[graphql(desc = "The message's id; NOT_FOUND when there is no such message.")] id: ID,
+        #[graphql(desc = "True to show it, false to hide it.")] active: bool,
     ) -> Result<AdminMessage> {
         let (_, cap) = ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
@@ -161,7 +178,13 @@ impl MessagesMutation {
         )
     }
 
-    async fn delete_admin_message(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    /// Deletes an announcement for good (hiding it with `setAdminMessageActive` keeps it). Admins
+    /// only.
+    async fn delete_admin_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The message's id; NOT_FOUND when there is no such message.")] id: ID,
+    ) -> Result<bool> {
         let (_, cap) = ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
         messages::delete(ctx.state(), cap, &ctx.actor(), id).await?;
@@ -174,8 +197,12 @@ impl MessagesMutation {
 pub enum BannerChange {
     /// The list when the subscription starts.
     Initial,
+    /// A message was created.
     Created,
+    /// A message was changed (or switched on or off), or the subscriber missed events and gets the
+    /// current list.
     Updated,
+    /// A message was deleted.
     Deleted,
     /// A message reached its expiry time.
     Expired,
@@ -184,6 +211,7 @@ pub enum BannerChange {
 /// The banners to show now, and what changed.
 #[derive(SimpleObject)]
 pub struct BannerUpdate {
+    /// Why this update was sent.
     pub change: BannerChange,
     /// The message that changed (null for the initial list).
     pub message_id: Option<ID>,

@@ -32,6 +32,8 @@ pub use audit_ext::{AUDITED_ON_FETCH, mutation_action};
 pub use context::{ContextExt, RequestContext, Transport};
 pub use guard::{request_census, too_expensive};
 
+/// Everything that can be read: PanelApp panels and genes, merges, uploads, saved panels,
+/// teams, the account, and (for admins) users and the audit trail.
 #[derive(MergedObject, Default)]
 pub struct Query(
     system::SystemQuery,
@@ -48,6 +50,8 @@ pub struct Query(
     node::NodeQuery,
 );
 
+/// Everything that changes something: accounts and tokens, uploads and exports, saved panels,
+/// shares and comments, teams, and site administration. Each is audited.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     accounts::AccountsMutation,
@@ -61,6 +65,8 @@ pub struct Mutation(
     workbench::WorkbenchMutation,
 );
 
+/// Live updates over the WebSocket (`graphql-transport-ws`): banners, saved-panel changes and
+/// (for admins) the audit feed.
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     messages::MessagesSubscription,
@@ -72,11 +78,11 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with its limits and extensions, without runtime data.
 pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
-    let mut builder = Schema::build(
+    let mut builder = paging::describe_connections(Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
-    )
+    ))
     .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
         scalars::DATE_TIME_DESCRIPTION,
     )

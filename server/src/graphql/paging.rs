@@ -12,10 +12,11 @@
 //!   a cursor is the row id and pages stay stable while rows are added.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::{OutputType, SchemaBuilder, SimpleObject};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::{Mutation, Query, Subscription, accounts, audit, panelapp, saved};
 use crate::error::{AppError, AppResult};
 
 /// Extra fields of a connection.
@@ -332,6 +333,60 @@ pub fn keyset_rows<T>(page: &Keyset, mut rows: Vec<T>) -> (Vec<T>, bool) {
         rows.reverse();
     }
     (rows, more)
+}
+
+/// Descriptions of the connection types, which async-graphql's `Connection` leaves empty.
+pub fn describe_connections(
+    builder: SchemaBuilder<Query, Mutation, Subscription>,
+) -> SchemaBuilder<Query, Mutation, Subscription> {
+    use super::genelists::types::{MergedGeneOut, UploadedGene};
+    use super::saved::types::{PanelChange, PanelComment, PanelGene, PanelVersion, Share};
+    builder
+        .override_output_type_description::<Page<audit::AuditEntry>>(
+            "A page of audit rows, newest first, with how many match the filter.",
+        )
+        .override_output_type_description::<Page<accounts::types::User>>(
+            "A page of accounts, by id, with how many match the search.",
+        )
+        .override_output_type_description::<Connection<
+            String,
+            panelapp::PanelSummary,
+            panelapp::PanelPageInfo,
+            EmptyFields,
+        >>(
+            "A page of PanelApp panels (best match first; by instance and name without a \
+             search), with how many match.",
+        )
+        .override_output_type_description::<Page<saved::types::SavedPanel>>(
+            "A page of saved panels in the order asked for, with how many match the filter.",
+        )
+        .override_output_type_description::<Page<PanelVersion>>(
+            "A page of a saved panel's versions, newest first.",
+        )
+        .override_output_type_description::<Page<PanelGene>>(
+            "A page of a saved panel version's genes, by symbol.",
+        )
+        .override_output_type_description::<Page<PanelChange>>(
+            "A page of a saved panel's recorded changes, newest first.",
+        )
+        .override_output_type_description::<Page<Share>>(
+            "A page of a saved panel's shares, newest first.",
+        )
+        .override_output_type_description::<Page<PanelComment>>(
+            "A page of the comments on a saved panel, oldest first.",
+        )
+        .override_output_type_description::<Page<super::genelists::UploadedList>>(
+            "A page of the caller's uploaded gene lists, oldest first.",
+        )
+        .override_output_type_description::<Page<UploadedGene>>(
+            "A page of an uploaded list's genes, in file order.",
+        )
+        .override_output_type_description::<Page<panelapp::PanelEntityOut>>(
+            "A page of a PanelApp panel's entities, in PanelApp's order.",
+        )
+        .override_output_type_description::<Page<MergedGeneOut>>(
+            "A page of a merged list's genes, by symbol.",
+        )
 }
 
 #[cfg(test)]

@@ -21,21 +21,35 @@ pub const MAX_PAGE: usize = 100;
 /// A panel of a PanelApp catalogue.
 #[derive(SimpleObject)]
 pub struct PanelSummary {
+    /// The PanelApp instance.
     pub source: Source,
+    /// The panel's id in its instance (ids are per instance: UK 402 and AU 402 are different
+    /// panels).
     pub id: i32,
+    /// The panel's name in PanelApp.
     pub name: String,
+    /// The current version, `major.minor` as PanelApp writes it ("8.125"; "3.10" is later than
+    /// "3.9").
     pub version: String,
     /// When this version was created in PanelApp.
     pub version_created: Option<DateTime<Utc>>,
+    /// PanelApp's disease group ("Neurology and neurodevelopmental disorders"); null when not
+    /// given.
     pub disease_group: Option<String>,
+    /// PanelApp's disease sub-group; null when not given.
     pub disease_sub_group: Option<String>,
+    /// Relevant disorders as PanelApp lists them: disorder names, R-codes of the NHS test directory
+    /// ("R59"), HPO ids ("HP:0001250").
     pub relevant_disorders: Vec<String>,
     /// Australia only.
     pub description: Option<String>,
     /// Panel type names.
     pub types: Vec<String>,
+    /// Genes in the current version (all ratings), from PanelApp's statistics.
     pub gene_count: i32,
+    /// Short tandem repeats in the current version.
     pub str_count: i32,
+    /// Regions in the current version.
     pub region_count: i32,
     /// Whether the current version is signed off.
     pub signed_off: bool,
@@ -46,6 +60,7 @@ pub struct PanelSummary {
     pub counts: Option<ConfidenceCountsOut>,
     /// Where the catalogue answer came from, and its date.
     pub data_origin: DataOrigin,
+    /// When the catalogue was fetched from PanelApp (or captured, for a snapshot).
     pub data_date: DateTime<Utc>,
 }
 
@@ -94,29 +109,49 @@ pub struct PanelPageInfo {
 #[derive(SimpleObject)]
 #[graphql(name = "PanelEntity")]
 pub struct PanelEntityOut {
+    /// Gene, STR or region.
     #[graphql(name = "type")]
     pub entity_type: EntityType,
     /// The current HGNC symbol; the entity name for regions and STRs without a gene.
     pub symbol: String,
     /// `entity_name` as PanelApp gives it.
     pub name: String,
+    /// HGNC id as `HGNC:1234`; null for regions and entities PanelApp gives none for.
     pub hgnc_id: Option<String>,
+    /// The rating in this panel version: GREEN is diagnostic grade, AMBER and RED are not.
     pub confidence: Confidence,
+    /// Mode of inheritance exactly as PanelApp words it ("BIALLELIC, autosomal or pseudoautosomal",
+    /// "X-LINKED: hemizygous mutation in males, biallelic mutations in females", …); null when not
+    /// given.
     pub mode_of_inheritance: Option<String>,
+    /// PanelApp's mode of pathogenicity (for example that loss-of-function variants do not cause
+    /// the phenotype); null when not given.
     pub mode_of_pathogenicity: Option<String>,
+    /// Phenotypes as PanelApp lists them, often with OMIM or HPO ids.
     pub phenotypes: Vec<String>,
+    /// Evidence sources ("Expert Review Green", "Radboud University Medical Center, Nijmegen", …).
     pub evidence: Vec<String>,
+    /// Publications, mostly PubMed ids, as PanelApp lists them.
     pub publications: Vec<String>,
+    /// Transcripts PanelApp names for the entity (often empty).
     pub transcripts: Vec<String>,
+    /// Curators' tags ("founder-variant", "new-gene-name", …).
     pub tags: Vec<String>,
+    /// HGNC aliases and previous symbols of the gene, as PanelApp lists them.
     pub aliases: Vec<String>,
+    /// Position on GRCh37; null when PanelApp gives none.
     pub grch37: Option<LocusOut>,
+    /// Position on GRCh38; null when PanelApp gives none.
     pub grch38: Option<LocusOut>,
     /// Regions: the long name.
     pub verbose_name: Option<String>,
     /// STRs: the repeat and its thresholds.
     pub repeated_sequence: Option<String>,
+    /// STRs: the largest repeat count that is normal; null for genes and regions, or when not
+    /// given.
     pub normal_repeats: Option<i32>,
+    /// STRs: the smallest repeat count that is pathogenic; null for genes and regions, or when not
+    /// given.
     pub pathogenic_repeats: Option<i32>,
 }
 
@@ -170,22 +205,34 @@ impl From<&PanelEntity> for PanelEntityOut {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct PanelDetail {
+    /// The PanelApp instance.
     pub source: Source,
+    /// The panel's id in its instance.
     pub id: i32,
+    /// The panel's name in this version.
     pub name: String,
+    /// This version, `major.minor` ("8.125").
     pub version: String,
     /// When this version was created in PanelApp.
     pub version_created: Option<DateTime<Utc>>,
+    /// PanelApp's disease group; null when not given.
     pub disease_group: Option<String>,
+    /// PanelApp's disease sub-group; null when not given.
     pub disease_sub_group: Option<String>,
+    /// Relevant disorders: names, R-codes ("R59"), HPO ids.
     pub relevant_disorders: Vec<String>,
+    /// The panel's description (PanelApp Australia only; null for UK panels).
     pub description: Option<String>,
+    /// Panel type names ("GMS Rare Disease Virtual", …).
     pub types: Vec<String>,
+    /// Whether this version is signed off (approved for use in the NHS Genomic Medicine Service,
+    /// for UK panels).
     pub signed_off: bool,
     /// When this version was signed off.
     pub signed_off_date: Option<Date>,
     /// Where this answer came from and when that data was fetched (or captured).
     pub data_origin: DataOrigin,
+    /// When that data was fetched from PanelApp (or captured, for a snapshot).
     pub data_date: DateTime<Utc>,
     #[graphql(skip)]
     pub data: Arc<PanelData>,
@@ -198,12 +245,10 @@ impl PanelDetail {
     #[allow(clippy::too_many_arguments)]
     async fn entities(
         &self,
-        #[graphql(desc = "Only these evidence levels (all when omitted).")] confidence: Option<
-            Vec<Confidence>,
-        >,
-        #[graphql(desc = "Only these entity types (all when omitted).")] types: Option<
-            Vec<EntityType>,
-        >,
+        #[graphql(desc = "Only entities rated one of these; absent: every rating.")]
+        confidence: Option<Vec<Confidence>>,
+        #[graphql(desc = "Only these kinds of entity; absent: genes, STRs and regions.")]
+        types: Option<Vec<EntityType>>,
         #[graphql(desc = "Entities from the start, 1 to 50000.")] first: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
         #[graphql(desc = "Entities from the end, 1 to 50000.")] last: Option<i32>,
@@ -239,6 +284,7 @@ impl PanelDetail {
         self.data.counts().into()
     }
 
+    /// Genes in this version (all ratings; STRs and regions not counted).
     async fn gene_count(&self) -> i32 {
         let n = self
             .data
@@ -254,16 +300,27 @@ impl PanelDetail {
 #[derive(SimpleObject)]
 #[graphql(name = "PanelGeneHit")]
 pub struct PanelGeneHitOut {
+    /// The PanelApp instance.
     pub source: Source,
+    /// The panel's id in that instance.
     pub panel_id: i32,
+    /// The panel's name.
     pub panel_name: String,
+    /// The panel version the hit was read from ("8.125"); null when the answer did not say.
     pub panel_version: Option<String>,
+    /// Gene or STR (an STR names the gene it lies in).
     pub entity_type: EntityType,
+    /// `entity_name` as PanelApp gives it (a symbol, or an STR name such as `FXN_GAA`).
     pub entity_name: String,
+    /// The gene's HGNC symbol in that panel; null when PanelApp gives none.
     pub symbol: Option<String>,
+    /// The gene's rating in that panel.
     pub confidence: Confidence,
+    /// Mode of inheritance as PanelApp words it; null when not given.
     pub mode_of_inheritance: Option<String>,
+    /// Phenotypes for the gene in that panel.
     pub phenotypes: Vec<String>,
+    /// Where this hit came from (the gene directory of cached panels, or PanelApp's gene search).
     pub data_origin: DataOrigin,
 }
 
@@ -290,10 +347,13 @@ impl From<&PanelGeneHit> for PanelGeneHitOut {
 #[derive(SimpleObject)]
 #[graphql(name = "PanelAppStatus", complex)]
 pub struct PanelAppStatusOut {
+    /// The PanelApp instance.
     pub source: Source,
     /// `null` until the catalogue was first needed.
     pub data_origin: Option<DataOrigin>,
+    /// When the catalogue served now was fetched (or captured); null until it was first needed.
     pub data_date: Option<DateTime<Utc>>,
+    /// Panels in that catalogue (0 until it was first needed).
     pub panel_count: i32,
     /// Capture date of the snapshot this server falls back to.
     pub snapshot_date: Option<Date>,
@@ -330,13 +390,27 @@ impl PanelAppQuery {
     async fn panels(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Words to search for (case-insensitive; typos tolerated in words of 4 or more letters). Identifiers — a panel id, an R-code (\"R135\"), an HPO id (\"HP:0001250\"), an HGNC id — match only exactly and rank first. Absent or blank: every panel, by instance then name."
+        )]
         search: Option<String>,
-        source: Option<Source>,
+        #[graphql(desc = "Only this instance; absent: both.")] source: Option<Source>,
+        #[graphql(
+            desc = "True: only panels whose current version is signed off; false: only those not signed off."
+        )]
         signed_off: Option<bool>,
+        #[graphql(
+            desc = "Only panels of this type: a type name or slug (\"GMS Rare Disease Virtual\", \"gms-rare-disease-virtual\"), case-insensitive."
+        )]
         panel_type: Option<String>,
-        #[graphql(desc = "Panels from the best match on.")] first: Option<i32>,
-        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
-        #[graphql(desc = "Panels from the end of the ranking.")] last: Option<i32>,
+        #[graphql(desc = "Panels from the best match on, 1 to 100; default 20.")] first: Option<
+            i32,
+        >,
+        #[graphql(
+            desc = "The `cursor` of the edge to start after. Cursors hold only while the catalogue does not change."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Panels from the end of the ranking, 1 to 100.")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Connection<String, PanelSummary, PanelPageInfo, EmptyFields>> {
         let state = ctx.state();
@@ -384,8 +458,14 @@ impl PanelAppQuery {
     async fn panel(
         &self,
         ctx: &Context<'_>,
-        source: Source,
+        #[graphql(desc = "The PanelApp instance.")] source: Source,
+        #[graphql(
+            desc = "The panel's id in that instance; VALIDATION (`field: id`) when not a positive number."
+        )]
         id: i32,
+        #[graphql(
+            desc = "An exact version, `major.minor` (\"8.125\"); VALIDATION (`field: version`) when not of that form, NOT_FOUND naming panel and version when PanelApp has no such version. Absent: the current version."
+        )]
         version: Option<String>,
     ) -> Result<Option<PanelDetail>> {
         let id = u32::try_from(id)
@@ -426,6 +506,9 @@ impl PanelAppQuery {
     async fn panels_by_gene(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A gene symbol (case-insensitive): current HGNC symbol, alias or previous symbol."
+        )]
         symbol: String,
     ) -> Result<Vec<PanelGeneHitOut>> {
         let hits = ctx.state().panelapp.panels_by_gene(&symbol).await?;
@@ -437,7 +520,10 @@ impl PanelAppQuery {
     async fn gene_suggestions(
         &self,
         ctx: &Context<'_>,
-        prefix: String,
+        #[graphql(desc = "The start of a symbol or alias (case-insensitive).")] prefix: String,
+        #[graphql(
+            desc = "How many suggestions at most: default 10; values outside 1..50 are brought into that range."
+        )]
         limit: Option<i32>,
     ) -> Vec<String> {
         let limit = usize::try_from(limit.unwrap_or(10).clamp(1, 50)).unwrap_or(10);
@@ -462,7 +548,11 @@ pub struct PanelAppMutation;
 impl PanelAppMutation {
     /// Marks cached PanelApp data of one instance (or both) stale and fetches the catalogues
     /// again (admins only). Cached data stays servable if PanelApp is down.
-    async fn refresh_panel_app(&self, ctx: &Context<'_>, source: Option<Source>) -> Result<bool> {
+    async fn refresh_panel_app(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this instance; absent: both.")] source: Option<Source>,
+    ) -> Result<bool> {
         let (_, _admin) = ctx.require_admin()?;
         let state = ctx.state();
         let panels = state.panelapp.refresh(source).await?;

@@ -17,23 +17,31 @@ pub struct TeamMember {
     pub user_id: ID,
     /// The member.
     pub user: Person,
+    /// The member's username; null if the account no longer exists.
     pub username: Option<String>,
+    /// Member or team admin.
     pub role: TeamRole,
+    /// When they joined.
     pub since: DateTime<Utc>,
 }
 
+/// A group of users that saved panels can be shared with as one.
 #[derive(SimpleObject)]
 pub struct Team {
-    /// The global id (see `Node`).
+    /// The global id (see `Node`), for `team`, `addTeamMember`, `sharePanel(teamId)` …
     #[graphql(owned)]
     pub id: ID,
     /// The team's number in this server's database.
     pub database_id: i32,
+    /// The team's name, unique on the server (1 to 100 characters).
     pub name: String,
+    /// What the team is for; null when not given.
     pub description: Option<String>,
     /// The caller's role in the team (null for site admins outside it).
     pub my_role: Option<TeamRole>,
+    /// Every member with their role.
     pub members: Vec<TeamMember>,
+    /// When the team was created.
     pub created_at: DateTime<Utc>,
 }
 
@@ -90,7 +98,13 @@ impl TeamsQuery {
         Ok(out)
     }
 
-    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
+    /// One team; FORBIDDEN when you are not in it (site admins see every team), NOT_FOUND when
+    /// there is no such team.
+    async fn team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The team's id.")] id: ID,
+    ) -> Result<Team> {
         ctx.require(Action::ViewTeams)?;
         let user = ctx.require_user()?;
         let row = teams::visible(ctx.state(), user, int_id(&id, Kind::Team)?).await?;
@@ -107,8 +121,9 @@ impl TeamsMutation {
     async fn create_team(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "1 to 100 characters, unique (CONFLICT with `field: name` when taken).")]
         name: String,
-        description: Option<String>,
+        #[graphql(desc = "What the team is for.")] description: Option<String>,
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
@@ -120,9 +135,10 @@ impl TeamsMutation {
     async fn add_team_member(
         &self,
         ctx: &Context<'_>,
-        team_id: ID,
+        #[graphql(desc = "The team's id; FORBIDDEN unless you are one of its admins.")] team_id: ID,
+        #[graphql(desc = "The account to add; NOT_FOUND (`field: userId`) when there is none.")]
         user_id: ID,
-        role: Option<TeamRole>,
+        #[graphql(desc = "MEMBER (default) or ADMIN.")] role: Option<TeamRole>,
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
@@ -144,7 +160,10 @@ impl TeamsMutation {
     async fn remove_team_member(
         &self,
         ctx: &Context<'_>,
-        team_id: ID,
+        #[graphql(desc = "The team's id.")] team_id: ID,
+        #[graphql(
+            desc = "The member to remove (your own id to leave). The last admin can not be removed (VALIDATION: make someone else admin first); NOT_FOUND when not a member."
+        )]
         user_id: ID,
     ) -> Result<bool> {
         let user = ctx.require_user()?;
@@ -167,7 +186,11 @@ impl TeamsMutation {
     }
 
     /// Deletes a team; its shares end with it. Team admins only.
-    async fn delete_team(&self, ctx: &Context<'_>, team_id: ID) -> Result<bool> {
+    async fn delete_team(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The team's id; FORBIDDEN unless you are one of its admins.")] team_id: ID,
+    ) -> Result<bool> {
         ctx.require(Action::ManageTeams)?;
         let user = ctx.require_user()?;
         teams::delete(

@@ -12,7 +12,9 @@ use crate::services::workbench::{self, Content, StoredPanel};
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "WorkbenchPanelInput")]
 pub struct WorkbenchPanel {
+    /// The PanelApp instance.
     pub source: Source,
+    /// The panel's id in that instance.
     pub panel_id: u32,
     /// The exact version, such as "8.125".
     pub version: String,
@@ -25,9 +27,11 @@ pub struct WorkbenchPanel {
 /// The workbench kept in the caller's account.
 #[derive(SimpleObject)]
 pub struct Workbench {
+    /// The panels on the workbench, in the order they were added.
     pub panels: Vec<WorkbenchPanel>,
     /// Uploads (of the caller's `uploads`) left out of the merge.
     pub left_out_uploads: Vec<ID>,
+    /// When it was last saved.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -87,7 +91,14 @@ pub struct WorkbenchMutation;
 impl WorkbenchMutation {
     /// Keeps the workbench in your account (replacing what was kept), so it comes back after
     /// login in another browser. Bounded: at most 100 panels and 500 left-out uploads.
-    async fn save_workbench(&self, ctx: &Context<'_>, input: WorkbenchInput) -> Result<Workbench> {
+    async fn save_workbench(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The whole workbench. VALIDATION naming `panels[i]` for a version that is not like \"8.125\" or a panel version listed twice, `leftOutUploads[i]` for a malformed id."
+        )]
+        input: WorkbenchInput,
+    ) -> Result<Workbench> {
         let user = ctx.require_user()?;
         let content = Content {
             panels: input

@@ -136,7 +136,9 @@ closed_enum! {
     /// Where a merged source came from.
     #[cfg_attr(feature = "graphql", graphql(name = "MergeSourceKind"))]
     pub enum SourceKind ("merge source kind") {
+        /// A version of a PanelApp panel.
         Panel = "PANEL",
+        /// An uploaded gene list.
         Upload = "UPLOAD",
     }
 }

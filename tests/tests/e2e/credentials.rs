@@ -42,11 +42,7 @@ async fn new_token(client: &GraphqlClient, name: &str) -> (String, i32) {
             .as_str()
             .unwrap()
             .to_owned(),
-        created["createApiToken"]["id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap(),
+        tests::db_id(created["createApiToken"]["id"].as_str().unwrap()),
     )
 }
 

@@ -450,7 +450,15 @@ on_both_backends!(
         assert_eq!(kept["panels"][0]["panelId"], 402);
         assert_eq!(kept["panels"][0]["version"], "8.125");
         assert_eq!(kept["panels"][0]["confidence"], json!(["GREEN", "AMBER"]));
-        assert_eq!(kept["leftOutUploads"], json!(["u-1"]));
+        // Given as the bare key, given back as the upload's global id.
+        assert_eq!(
+            kept["leftOutUploads"],
+            json!([server::graphql::node::global_id(
+                server::graphql::node::Kind::UploadedList,
+                "u-1"
+            )
+            .0])
+        );
 
         // Another account sees only its own.
         let bob = app.logged_in("bob", shared::Role::User).await;

@@ -18,7 +18,7 @@ use tests::mock_panelapp::FaultKind;
 use tests::{Backend, MockPanelApp, TestApp, TestConfig};
 
 const PANEL: &str = "query($src: PanelSource!, $id: Int!) {
-    panel(source: $src, id: $id) { id version dataOrigin entities { symbol } } }";
+    panel(source: $src, id: $id) { id version dataOrigin entities { nodes { symbol } } } }";
 const PANELS: &str = "query($s: String) { panels(search: $s, first: 5) {
     totalCount nodes { id dataOrigin } } }";
 const BY_GENE: &str =

@@ -102,7 +102,7 @@ on_both_backends!(
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|c| c["symbol"] == "BRCA1" && c["field"] == "customConfidence")
+                .any(|c| c["symbol"] == "BRCA1" && c["field"] == "CUSTOM_CONFIDENCE")
         );
 
         // Old and new values are encrypted at rest.
@@ -417,11 +417,7 @@ on_both_backends!(
         assert_eq!(error_code(&bogus), Some("FORBIDDEN"));
         // Expired.
         use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-        let share_id: i32 = shared["sharePanel"]["share"]["id"]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let share_id: i32 = tests::db_id(shared["sharePanel"]["share"]["id"].as_str().unwrap());
         let row = entity::panel_shares::Entity::find_by_id(share_id)
             .one(&app.state.db)
             .await
@@ -813,7 +809,8 @@ on_both_backends!(
             .await;
         assert_eq!(
             by_name["sharePanel"]["share"],
-            json!({ "userId": bobbie.id.to_string(), "username": "Bobbie", "permission": "COMMENT" })
+            json!({ "userId": server::graphql::node::global_id(server::graphql::node::Kind::User, bobbie.id).0,
+                    "username": "Bobbie", "permission": "COMMENT" })
         );
         let unknown = owner
             .query(
@@ -900,8 +897,8 @@ on_both_backends!(
         assert_eq!(
             p["diff"],
             json!({ "added": [], "removed": [], "changed": [
-                { "symbol": "BRCA1", "field": "customConfidence", "old": "AMBER", "new": null },
-                { "symbol": "PALB2", "field": "customConfidence", "old": "GREEN", "new": null },
+                { "symbol": "BRCA1", "field": "CUSTOM_CONFIDENCE", "old": "AMBER", "new": null },
+                { "symbol": "PALB2", "field": "CUSTOM_CONFIDENCE", "old": "GREEN", "new": null },
             ] })
         );
         // The flag and a value together are refused, changing nothing.
@@ -968,7 +965,7 @@ async fn a_panel_merged_from_panelapp_notices_and_applies_a_newer_version() {
     assert_eq!(
         source["diff"],
         json!({ "added": [{ "symbol": "KCNH2" }], "removed": [], "changed": [
-            { "symbol": "SCN5A", "field": "confidence", "old": "AMBER", "new": "GREEN" }
+            { "symbol": "SCN5A", "field": "CONFIDENCE", "old": "AMBER", "new": "GREEN" }
         ] })
     );
     let applied = owner

@@ -33,7 +33,12 @@ impl AccountsMutation {
     /// Creates an account (role USER) and logs it in. A taken username is said; a taken
     /// e-mail address is not (the answer does not tell whether an address has an account),
     /// and either counts toward the IP's brute-force block.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's username, e-mail, password and time zone.")]
+        input: RegisterInput,
+    ) -> Result<AuthPayload> {
         let state = ctx.state();
         let request = ctx.request();
         let new = NewUser {
@@ -60,7 +65,14 @@ impl AccountsMutation {
     }
 
     /// Logs in by username or e-mail; starts a new session (the old one, if any, ends).
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Username or e-mail and password. A wrong pair is UNAUTHENTICATED with `attemptsLeft` and `lockoutSeconds`; a locked account is ACCOUNT_LOCKED with `retryAfter` (seconds)."
+        )]
+        input: LoginInput,
+    ) -> Result<AuthPayload> {
         let state = ctx.state();
         let request = ctx.request();
         let logged = auth::login(
@@ -98,7 +110,14 @@ impl AccountsMutation {
     /// Changes the password; every other session and every API token of the account ends.
     /// Returns how many sessions ended. A wrong current password counts toward the lockout
     /// like a failed login (ACCOUNT_LOCKED after `MAX_LOGIN_ATTEMPTS`).
-    async fn change_password(&self, ctx: &Context<'_>, input: ChangePasswordInput) -> Result<i32> {
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The current password and the new one. A wrong current password is VALIDATION (`field: currentPassword`, `attemptsLeft`) and counts toward the lockout; a new one breaking the rules is VALIDATION (`field: password`), one equal to the current VALIDATION (`field: newPassword`)."
+        )]
+        input: ChangePasswordInput,
+    ) -> Result<i32> {
         let user = ctx.require_login()?;
         let ended = auth::change_password(
             ctx.state(),
@@ -113,7 +132,12 @@ impl AccountsMutation {
     }
 
     /// Updates names, organisation (encrypted at rest), time zone and time format.
-    async fn update_profile(&self, ctx: &Context<'_>, input: ProfileInput) -> Result<User> {
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to change; absent ones stay as they are.")]
+        input: ProfileInput,
+    ) -> Result<User> {
         let user = ctx.require_user()?;
         let state = ctx.state();
         let changes = ProfileChanges {
@@ -129,7 +153,14 @@ impl AccountsMutation {
     }
 
     /// Ends one of your sessions (another browser, say).
-    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The session's `id` from `mySessions`; NOT_FOUND when it is not one of yours."
+        )]
+        id: ID,
+    ) -> Result<bool> {
         let user = ctx.require_user()?;
         auth::revoke_session(ctx.state(), &ctx.actor(), user, id.as_str()).await?;
         Ok(true)
@@ -142,8 +173,14 @@ impl AccountsMutation {
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
-        name: String,
+        #[graphql(desc = "A name to recognise the token by (1 to 100 characters).")] name: String,
+        #[graphql(
+            desc = "What the token may do; default READ and WRITE. ADMIN needs the ADMIN role (FORBIDDEN, `reason: scope_exceeds_role`); a token creating a token can not add scopes (`reason: exceeds_token_scope`)."
+        )]
         scopes: Option<Vec<TokenScope>>,
+        #[graphql(
+            desc = "Lifetime in days, 1 to 3650 (VALIDATION otherwise); default 90. A token creating a token can not outlive itself (FORBIDDEN, `reason: exceeds_token_expiry`)."
+        )]
         expires_in_days: Option<u32>,
     ) -> Result<CreatedApiToken> {
         let user = ctx.require_user()?;
@@ -164,7 +201,14 @@ impl AccountsMutation {
     }
 
     /// Revokes one of your API tokens.
-    async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_api_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The token's `id` from `apiTokens`; NOT_FOUND when it is not one of yours."
+        )]
+        id: ID,
+    ) -> Result<bool> {
         let user = ctx.require_user()?;
         let id = int_id(&id, crate::graphql::node::Kind::ApiToken)?;
         api_tokens::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;

@@ -10,7 +10,9 @@ use crate::services::merge::{MergeRequest, PanelRequest};
 /// One panel of a merge and what to take from it.
 #[derive(InputObject)]
 pub struct PanelSelection {
+    /// The PanelApp instance.
     pub source: Source,
+    /// The panel's id in that instance; VALIDATION (`field: panels[i].id`) when not positive.
     pub id: i32,
     /// "major.minor"; the current version when omitted.
     pub version: Option<String>,
@@ -23,7 +25,10 @@ pub struct PanelSelection {
 /// What to merge: panel selections and the caller's uploads (by id).
 #[derive(InputObject)]
 pub struct MergeInput {
+    /// The panels to merge, each with what to take from it (at most 50).
     pub panels: Vec<PanelSelection>,
+    /// Ids of your uploads to merge (at most 50); NOT_FOUND (`upload`) for an id that is not one of
+    /// yours.
     pub uploads: Option<Vec<ID>>,
 }
 

@@ -88,7 +88,14 @@ impl GeneListsQuery {
     }
 
     /// The merged list of panel selections and your uploads, with provenance and overlap.
-    async fn merge_preview(&self, ctx: &Context<'_>, input: MergeInput) -> Result<MergeResultOut> {
+    async fn merge_preview(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The panels and uploads to merge. NOT_FOUND names a panel (and version) or upload that does not exist; UPSTREAM_UNAVAILABLE when a panel can not be loaded right now."
+        )]
+        input: MergeInput,
+    ) -> Result<MergeResultOut> {
         ctx.require(Action::UseWorkbench)?;
         let request = input.parse()?;
         let merged = merge::run(ctx.state(), &ctx.caller(), &request, loader(ctx)).await?;
@@ -107,8 +114,17 @@ impl GeneListsMutation {
     async fn upload_gene_list(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The file (GraphQL multipart request; send the `apollo-require-preflight` header). Refusals carry `reason` (an `UploadRejection` value such as NO_GENE_COLUMN or UNKNOWN_SHEET) and, when known, `columns`, `sheets`, `row` and `limit`: PAYLOAD_TOO_LARGE for FILE_TOO_LARGE, ZIP_BOMB and SHEET_TOO_LARGE (the limit is `MAX_UPLOAD_SIZE`), VALIDATION otherwise."
+        )]
         file: Upload,
+        #[graphql(
+            desc = "The column holding the gene symbols, by header (case and spacing ignored) or 1-based number, when it is not recognised by itself; VALIDATION with `reason: UNKNOWN_COLUMN` and the `columns` when there is no such column."
+        )]
         column: Option<String>,
+        #[graphql(
+            desc = "The workbook sheet to read, by name (case-insensitive); VALIDATION with `reason: UNKNOWN_SHEET` and the `sheets` when there is none. Absent: the first sheet whose gene column is recognised by its header, else the first whose lone column holds symbols."
+        )]
         sheet: Option<String>,
     ) -> Result<UploadedList> {
         ctx.require(Action::UploadGeneList)?;
@@ -145,7 +161,11 @@ impl GeneListsMutation {
     }
 
     /// Removes one of your uploads.
-    async fn remove_upload(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn remove_upload(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The upload's id; NOT_FOUND when it is not one of yours.")] id: ID,
+    ) -> Result<bool> {
         ctx.require(Action::UseWorkbench)?;
         let actor = ctx.request().actor();
         let key = key_id(&id, Kind::UploadedList)?;
@@ -159,10 +179,17 @@ impl GeneListsMutation {
     async fn export_merge(
         &self,
         ctx: &Context<'_>,
-        input: MergeInput,
-        format: ExportFormat,
+        #[graphql(desc = "What to merge, as for `mergePreview`.")] input: MergeInput,
+        #[graphql(desc = "The file format.")] format: ExportFormat,
+        #[graphql(
+            desc = "The file name wanted (without extension): made safe (path separators and reserved characters become `-`, at most 120 characters) and given the format's extension. Absent: `panelmerge_gene_list_<YYYY-MM-DD>`."
+        )]
         filename: Option<String>,
+        #[graphql(
+            desc = "XLSX: add one sheet per source (default false). XLSX_FLASK: add Flask's \"original panels\" sheets (default true). Ignored by other formats."
+        )]
         per_source_sheets: Option<bool>,
+        #[graphql(desc = "BED: write `chr1` (default true) or `1`. Ignored by other formats.")]
         chr_prefix: Option<bool>,
     ) -> Result<DownloadOut> {
         ctx.require(Action::DownloadMerge)?;

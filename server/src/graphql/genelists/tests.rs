@@ -379,7 +379,10 @@ async fn removing_uploads_and_claiming_them_at_login() {
     );
     let mine = uploads::list(&state, &Caller::user(user.id)).await.unwrap();
     assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].id, ids[1]);
+    assert_eq!(
+        crate::graphql::node::global_id(crate::graphql::node::Kind::UploadedList, &mine[0].id).0,
+        ids[1]
+    );
     assert!(
         mine[0].expires_at.is_none(),
         "an account's uploads are kept"

@@ -28,8 +28,11 @@ fn int(n: usize) -> i32 {
 pub struct UploadDiagnostic {
     /// 1-based row of the file; null for the whole file.
     pub row: Option<i32>,
+    /// The cell's text as read.
     pub value: String,
+    /// What was observed.
     pub kind: DiagnosticKind,
+    /// What it means, in words.
     pub message: String,
     /// The probable intended gene, or how to fix the value.
     pub suggestion: Option<String>,
@@ -42,6 +45,7 @@ pub struct UploadDiagnostic {
 /// panel the server has read, with their aliases and previous symbols).
 #[derive(SimpleObject, Clone)]
 pub struct GeneVerification {
+    /// VERIFIED, ALIAS_MAPPED or UNVERIFIED.
     pub status: VerificationStatus,
     /// Set when `status` is `UNVERIFIED`.
     pub reason: Option<UnverifiedReason>,
@@ -75,8 +79,11 @@ impl From<&Diagnostic> for UploadDiagnostic {
 /// One gene of an uploaded list.
 #[derive(SimpleObject, Clone)]
 pub struct UploadedGene {
+    /// The symbol as kept: upper-cased, an alias or previous symbol mapped to the current one.
     pub symbol: String,
+    /// HGNC id (`HGNC:1234`), from the file or the gene directory; null when unknown.
     pub hgnc_id: Option<String>,
+    /// The 1-based row of the file it was read from; null when not known.
     pub row: Option<i32>,
     /// Whether the symbol is a verified HGNC symbol, was mapped from an alias or previous
     /// symbol, or is unverified.
@@ -98,25 +105,33 @@ impl From<&ListGene> for UploadedGene {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct UploadedList {
-    /// The global id (see `Node`).
+    /// The global id (see `Node`), for `MergeInput.uploads`, `removeUpload` and
+    /// `createSavedPanel(uploadId)`.
     #[graphql(owned)]
     pub id: ID,
     /// The file name without extension: the list's label in merges and exports.
     pub name: String,
+    /// The file name as uploaded.
     pub filename: String,
     /// The file's format, read from the content, not the extension.
     pub format: shared::upload::UploadFormat,
+    /// The workbook sheet the genes were read from; null for text files.
     pub sheet: Option<String>,
     /// Every sheet of the workbook.
     pub sheets: Vec<String>,
+    /// The header of the column the genes were read from; null when the file has no header row.
     pub column: Option<String>,
     /// The headers of the table read.
     pub columns: Vec<String>,
+    /// Data rows in the file (the header not counted).
     pub row_count: i32,
+    /// Distinct genes read.
     pub gene_count: i32,
     #[graphql(skip)]
     pub genes: Vec<UploadedGene>,
+    /// Everything the reader noticed: skipped rows, duplicates, mapped aliases, unverified symbols.
     pub diagnostics: Vec<UploadDiagnostic>,
+    /// When it was uploaded.
     pub created_at: DateTime<Utc>,
     /// When an anonymous visitor's upload is deleted; null for accounts.
     pub expires_at: Option<DateTime<Utc>>,
@@ -172,9 +187,13 @@ impl From<UploadView> for UploadedList {
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "Locus")]
 pub struct LocusOut {
+    /// Chromosome without a `chr` prefix: "1" to "22", "X", "Y", "MT".
     pub chrom: String,
+    /// First base, 1-based (BED exports write `start - 1`).
     pub start: i64,
+    /// Last base, inclusive.
     pub end: i64,
+    /// Ensembl gene id (`ENSG…`) for genes; null for regions and STRs without one.
     pub ensembl_id: Option<String>,
 }
 
@@ -195,19 +214,30 @@ impl From<&Locus> for LocusOut {
 pub struct GeneSourceOut {
     /// Position of the source in `MergeResult.sources`.
     pub source_index: i32,
+    /// The source's label: `GB <panel name>`, `AUS <panel name>` or the upload's name.
     pub label: String,
+    /// A PanelApp panel or an upload.
     pub kind: SourceKind,
     /// The PanelApp instance (panels only).
     pub source: Option<Source>,
+    /// The panel's id (panels only; null for uploads).
     pub panel_id: Option<i32>,
+    /// The exact panel version merged ("8.125"; panels only).
     pub version: Option<String>,
+    /// The upload's id (uploads only; null for panels).
     pub upload_id: Option<ID>,
+    /// The entity name as the source wrote it (an alias here shows what the source called the
+    /// gene).
     pub entity_name: String,
+    /// The gene's rating in that panel; null for uploads.
     pub confidence: Option<Confidence>,
     /// "Green", "Amber", "Red", "Grey", or "User upload" — the Flask exports' wording.
     pub list_type: String,
+    /// Mode of inheritance as the panel words it; null for uploads or when not given.
     pub mode_of_inheritance: Option<String>,
+    /// Phenotypes the panel lists for the gene (empty for uploads).
     pub phenotypes: Vec<String>,
+    /// Evidence sources the panel lists for the gene (empty for uploads).
     pub evidence: Vec<String>,
     /// The panel's or the upload's name.
     pub name: Option<String>,
@@ -221,8 +251,11 @@ pub struct GeneSourceOut {
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "Conflict")]
 pub struct ConflictOut {
+    /// What disagrees.
     pub kind: ConflictKind,
+    /// The disagreement in words ("Sources give different modes of inheritance: …").
     pub message: String,
+    /// The differing values, each once.
     pub values: Vec<String>,
 }
 
@@ -242,12 +275,19 @@ impl From<&Conflict> for ConflictOut {
 pub struct MergedGeneOut {
     /// `HGNC:1100`, `symbol:FOO1`, `str:FXN_GAA` or `region:ISCA-37404-Loss`.
     pub key: String,
+    /// The current HGNC symbol (aliases and renamed symbols are one row), or the STR / region name.
     pub symbol: String,
+    /// HGNC id (`HGNC:1100`); null when no source gives one.
     pub hgnc_id: Option<String>,
+    /// Gene, STR or region.
     pub entity_type: EntityType,
+    /// Every source that lists it, in source order (the provenance of the row).
     pub sources: Vec<GeneSourceOut>,
+    /// Where the sources disagree (inheritance, rating, symbol or HGNC id); empty when they agree.
     pub conflicts: Vec<ConflictOut>,
+    /// Position on GRCh37 (from a panel, else the gene directory); null when unknown.
     pub grch37: Option<LocusOut>,
+    /// Position on GRCh38 (from a panel, else the gene directory); null when unknown.
     pub grch38: Option<LocusOut>,
     /// Whether the symbol is verified: genes of PanelApp panels are; genes only in uploads
     /// are as the upload's check found (`UNVERIFIED` ones need checking).
@@ -298,9 +338,13 @@ fn merged_gene(result: &MergeResult<'_>, g: &MergedGene<'_>) -> MergedGeneOut {
 #[derive(SimpleObject)]
 #[graphql(name = "ConfidenceCounts")]
 pub struct ConfidenceCountsOut {
+    /// Rated green (diagnostic grade).
     pub green: i32,
+    /// Rated amber.
     pub amber: i32,
+    /// Rated red.
     pub red: i32,
+    /// Rated grey (not rated).
     pub grey: i32,
 }
 
@@ -320,17 +364,29 @@ impl From<ConfidenceCounts> for ConfidenceCountsOut {
 #[derive(SimpleObject)]
 #[graphql(name = "MergeSource")]
 pub struct MergeSourceOut {
+    /// Position in `MergeResult.sources` (`GeneSource.sourceIndex` and `OverlapSet.sources` point
+    /// here).
     pub index: i32,
+    /// `GB <panel name>`, `AUS <panel name>` or the upload's name; labels that would repeat get
+    /// ` v8.125` (two versions of one panel) or ` (2)` (two uploads of one name).
     pub label: String,
+    /// A PanelApp panel or an upload.
     pub kind: SourceKind,
+    /// The panel's or the upload's name.
     pub name: String,
+    /// The PanelApp instance (panels only; null for uploads).
     pub source: Option<Source>,
+    /// The panel's id (panels only).
     pub panel_id: Option<i32>,
+    /// The exact panel version merged ("8.125"; panels only).
     pub version: Option<String>,
     /// When the panel version was created upstream.
     pub version_created: Option<DateTime<Utc>>,
+    /// The upload's id (uploads only).
     pub upload_id: Option<ID>,
+    /// The evidence levels selected, green first (panels only; empty for uploads).
     pub confidence: Vec<Confidence>,
+    /// The entity types selected (panels only; empty for uploads).
     pub types: Vec<EntityType>,
     /// Entities taken after the filters.
     pub entities: i32,
@@ -340,6 +396,7 @@ pub struct MergeSourceOut {
     pub genes: i32,
     /// Merged rows only this source contributes to.
     pub unique: i32,
+    /// Contributed rows per rating in this source (panels only; zeros for uploads).
     pub by_confidence: ConfidenceCountsOut,
 }
 
@@ -376,7 +433,9 @@ impl From<&SourceSummary> for MergeSourceOut {
 #[derive(SimpleObject)]
 #[graphql(name = "OverlapSet")]
 pub struct OverlapSetOut {
+    /// The `MergeSource.index` of each source of the combination, ascending.
     pub sources: Vec<i32>,
+    /// Rows listed by exactly these sources and no other.
     pub count: i32,
 }
 
@@ -414,10 +473,15 @@ impl From<&Overlap> for OverlapOut {
 #[derive(SimpleObject)]
 #[graphql(name = "MergeResult", complex)]
 pub struct MergeResultOut {
+    /// Number of merged rows.
     pub total: i32,
+    /// Every source with what it contributed, in a fixed order: panels by instance (UK first), id
+    /// and version (a panel version selected twice is one source taking what either selection
+    /// takes), then uploads by name.
     pub sources: Vec<MergeSourceOut>,
     #[graphql(skip)]
     pub genes: Vec<MergedGeneOut>,
+    /// How the sources overlap.
     pub overlap: OverlapOut,
 }
 
@@ -458,7 +522,10 @@ impl From<&MergeResult<'_>> for MergeResultOut {
 pub struct DownloadOut {
     /// Path on this server (`/download/…`); a plain GET downloads the file.
     pub url: String,
+    /// The file's name: the requested name made safe (or `panelmerge_gene_list_<date>`), with the
+    /// format's extension.
     pub filename: String,
+    /// When the link stops working (`DOWNLOAD_LINK_TTL` after it was made, 5 minutes by default).
     pub expires_at: DateTime<Utc>,
     /// Rows written to the file.
     pub rows: i32,

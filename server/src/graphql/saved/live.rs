@@ -11,9 +11,10 @@ use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, global_id, int_id};
 use crate::saved::{self, PanelEvent};
 
+/// Something happened to a saved panel you follow.
 #[derive(SimpleObject)]
 pub struct SavedPanelChange {
-    /// The panel's global id.
+    /// The saved panel's global id.
     pub panel_id: ID,
     /// The panel's current version after the change.
     pub version: i32,
@@ -26,9 +27,15 @@ pub struct SavedPanelSubscription;
 
 #[Subscription]
 impl SavedPanelSubscription {
+    /// New versions, status changes, shares and comments of one saved panel, as they happen. Needs
+    /// VIEW access, re-checked before every event: the subscription ends with an error when access
+    /// is lost (a revoked share, a logout).
     async fn saved_panel_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The saved panel's id; NOT_FOUND when there is none, FORBIDDEN without VIEW access."
+        )]
         id: ID,
     ) -> Result<impl Stream<Item = Result<SavedPanelChange>> + use<>> {
         ctx.require(Action::ViewSavedPanel)?;

@@ -13,10 +13,15 @@ use crate::saved::shares::{self, ShareRequest};
 use crate::saved::versions::{self, NewPanel};
 use crate::saved::{self, Edit, PanelMeta, comments};
 
+/// A new saved panel: its metadata and at most one of `genes`, `merge` and `uploadId` (VALIDATION
+/// when more are given; none: an empty panel).
 #[derive(InputObject)]
 pub struct CreateSavedPanelInput {
+    /// 1 to 200 characters; CONFLICT when you already have a panel of that name.
     pub name: String,
+    /// At most 5000 characters.
     pub description: Option<String>,
+    /// At most 20 tags of at most 50 characters (stored lower-case, each once).
     pub tags: Option<Vec<String>>,
     /// Default PRIVATE.
     pub visibility: Option<Visibility>,
@@ -30,13 +35,19 @@ pub struct CreateSavedPanelInput {
     pub upload_id: Option<ID>,
 }
 
+/// A share to make or change: exactly one of `userId`/`username`, `teamId` and `link` (VALIDATION
+/// otherwise).
 #[derive(InputObject)]
 pub struct SharePanelInput {
+    /// The saved panel's id; you need to own it or hold an ADMIN share with re-sharing.
     pub panel_id: ID,
+    /// Share with this account (not yourself: FORBIDDEN, `reason: self_share`; not the owner or a
+    /// disabled account: VALIDATION; NOT_FOUND when there is none).
     pub user_id: Option<ID>,
     /// Share with the person of this exact username (instead of `userId`; see
     /// `shareableUsers` to find it).
     pub username: Option<String>,
+    /// Share with every member of this team; NOT_FOUND (`field: teamId`) when there is none.
     pub team_id: Option<ID>,
     /// Share with whoever holds a link.
     #[graphql(default)]
@@ -55,7 +66,9 @@ pub struct SharePanelInput {
 /// A link share with its new link, shown only here.
 #[derive(SimpleObject)]
 pub struct ReissuedLink {
+    /// The link share, with its unchanged permission, expiry and open count.
     pub share: Share,
+    /// The new link token: shown only here (the server keeps a digest).
     pub link_token: String,
     /// The web address the new link opens.
     pub link_path: String,
@@ -64,9 +77,12 @@ pub struct ReissuedLink {
 /// A share; the link token (for link shares) is shown only here.
 #[derive(SimpleObject)]
 pub struct SharePayload {
+    /// The share as it is now.
     pub share: Share,
     /// Whether this changed the recipient's existing share instead of making a new one.
     pub updated: bool,
+    /// Link shares: the link token, shown only here (the server keeps a digest); null for user and
+    /// team shares.
     pub link_token: Option<String>,
     /// The web address the link opens.
     pub link_path: Option<String>,
@@ -91,6 +107,9 @@ impl SavedPanelMutation {
     async fn create_saved_panel(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The panel's metadata and where its genes come from. A merge fails as `mergePreview` does (NOT_FOUND naming a panel, version or upload; UPSTREAM_UNAVAILABLE); PUBLIC needs the EDITOR role (FORBIDDEN)."
+        )]
         input: CreateSavedPanelInput,
     ) -> Result<SavedPanel> {
         ctx.require(Action::CreateSavedPanel)?;
@@ -182,7 +201,13 @@ impl SavedPanelMutation {
     async fn update_saved_panel(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The saved panel's id; NOT_FOUND when there is none, FORBIDDEN without EDIT access."
+        )]
         id: ID,
+        #[graphql(
+            desc = "The changes, based on the current version: CONFLICT with `currentVersion` when someone saved a newer version meanwhile (nothing changes; reload and apply again)."
+        )]
         input: PanelEditInput,
     ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
@@ -232,8 +257,14 @@ impl SavedPanelMutation {
     async fn apply_upstream_update(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The saved panel's id.")] id: ID,
+        #[graphql(
+            desc = "The current version number; CONFLICT with `currentVersion` when the panel has moved on."
+        )]
         based_on_version: i32,
+        #[graphql(
+            desc = "Why (at most 2000 characters); absent: \"Updated from PanelApp: <old> → <new>, …\"."
+        )]
         comment: Option<String>,
     ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
@@ -261,8 +292,14 @@ impl SavedPanelMutation {
     async fn restore_version(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The saved panel's id.")] id: ID,
+        #[graphql(
+            desc = "The version to restore; NOT_FOUND when there is none, VALIDATION when it is the current one."
+        )]
         version: i32,
+        #[graphql(
+            desc = "The version you were looking at (should be the current one); CONFLICT with `currentVersion` when it is not."
+        )]
         based_on_version: Option<i32>,
     ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
@@ -282,7 +319,10 @@ impl SavedPanelMutation {
     async fn set_saved_panel_status(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The saved panel's id.")] id: ID,
+        #[graphql(
+            desc = "The new status. DELETED and undeleting need the owner (or a site admin); the rest EDIT access, or the EDITOR role for ARCHIVED/ACTIVE on someone else's PUBLIC panel. Setting the status it already has changes nothing."
+        )]
         status: PanelStatus,
     ) -> Result<SavedPanel> {
         // Undeleting (ACTIVE on a deleted panel) and moderation are decided by the service.
@@ -303,7 +343,14 @@ impl SavedPanelMutation {
     }
 
     /// Shares a panel with a user, a team or a link.
-    async fn share_panel(&self, ctx: &Context<'_>, input: SharePanelInput) -> Result<SharePayload> {
+    async fn share_panel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Who gets what. Sharing again with the same user or team changes their share (only what is given); re-sharing can not grant more than your own share."
+        )]
+        input: SharePanelInput,
+    ) -> Result<SharePayload> {
         ctx.require(Action::SharePanel)?;
         let state = ctx.state();
         let user_id = match (input.user_id, input.username) {
@@ -354,12 +401,26 @@ impl SavedPanelMutation {
     async fn export_saved_panel(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The saved panel's id; VIEW access needed (or a link token).")] id: ID,
+        #[graphql(
+            desc = "The version to export; absent: the current one. NOT_FOUND when there is no such version."
+        )]
         version: Option<i32>,
-        format: shared::ExportFormat,
+        #[graphql(desc = "The file format.")] format: shared::ExportFormat,
+        #[graphql(
+            desc = "The file name wanted (without extension), made safe as for `exportMerge`."
+        )]
         filename: Option<String>,
+        #[graphql(desc = "BED: write `chr1` (default true) or `1`. Ignored by other formats.")]
         chr_prefix: Option<bool>,
-        #[graphql(secret)] link_token: Option<String>,
+        #[graphql(
+            secret,
+            desc = "A share link's token, for exporting a panel opened through a link without an account."
+        )]
+        link_token: Option<String>,
+        #[graphql(
+            desc = "XLSX: one sheet per source (default false). XLSX_FLASK: Flask's \"original panels\" sheets (default true). Ignored by other formats."
+        )]
         per_source_sheets: Option<bool>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         ctx.require(Action::ViewSavedPanel)?;
@@ -388,7 +449,14 @@ impl SavedPanelMutation {
     }
 
     /// Ends a share at once; links stop working.
-    async fn revoke_share(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn revoke_share(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The share's id; NOT_FOUND when there is none, VALIDATION when it is already revoked."
+        )]
+        id: ID,
+    ) -> Result<bool> {
         ctx.require(Action::SharePanel)?;
         shares::revoke(
             ctx.state(),
@@ -403,7 +471,14 @@ impl SavedPanelMutation {
     /// Gives a link share a new link (shown only in this answer) and ends the old one. The
     /// server keeps only a digest of each link, so a lost link can not be shown again; this is
     /// how its owner gets a working one. Permission, expiry and the open count stay.
-    async fn reissue_share_link(&self, ctx: &Context<'_>, id: ID) -> Result<ReissuedLink> {
+    async fn reissue_share_link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The link share's id; VALIDATION when it is not a link share, or is revoked or expired (share the panel by link again instead)."
+        )]
+        id: ID,
+    ) -> Result<ReissuedLink> {
         ctx.require(Action::SharePanel)?;
         let state = ctx.state();
         let (row, token) =
@@ -424,10 +499,14 @@ impl SavedPanelMutation {
     async fn comment_on_panel(
         &self,
         ctx: &Context<'_>,
-        panel_id: ID,
+        #[graphql(desc = "The saved panel's id; COMMENT access needed.")] panel_id: ID,
+        #[graphql(
+            desc = "The version the comment is about; NOT_FOUND when there is no such version. Absent: the panel as a whole."
+        )]
         version: Option<i32>,
+        #[graphql(desc = "The gene the comment is about (a valid symbol; VALIDATION otherwise).")]
         gene_symbol: Option<String>,
-        body: String,
+        #[graphql(desc = "The text, 1 to 2000 characters (VALIDATION otherwise).")] body: String,
     ) -> Result<PanelComment> {
         ctx.require(Action::CommentOnPanel)?;
         let id = int_id(&panel_id, Kind::SavedPanel)?;

@@ -16,6 +16,8 @@ use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
 use crate::saved::{self, comments, shares};
 
+/// A lab's own gene panel: a named, versioned gene list with its provenance, shares and
+/// comments. Fields reflect what the caller may do with it.
 #[Object]
 impl SavedPanel {
     /// The global id (see `Node`).
@@ -26,18 +28,23 @@ impl SavedPanel {
     async fn database_id(&self) -> i32 {
         self.row.id
     }
+    /// The name, unique among its owner's panels (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.row.name
     }
+    /// Free-text description; null when none.
     async fn description(&self) -> Option<&str> {
         self.row.description.as_deref()
     }
+    /// Tags, lower-case and sorted.
     async fn tags(&self) -> Vec<String> {
         saved::tags(&self.row)
     }
+    /// Life-cycle state (ACTIVE, DRAFT, ARCHIVED or DELETED).
     async fn status(&self) -> PanelStatus {
         self.row.status
     }
+    /// Who can see it without a share.
     async fn visibility(&self) -> Visibility {
         self.row.visibility
     }
@@ -53,18 +60,23 @@ impl SavedPanel {
             None => Person::lazy(self.row.owner_id),
         }
     }
+    /// The number of the current version (pass it as `basedOnVersion` when editing).
     async fn current_version(&self) -> i32 {
         self.row.current_version
     }
+    /// How many versions it has.
     async fn version_count(&self) -> i32 {
         self.row.version_count
     }
+    /// Entities in the current version.
     async fn gene_count(&self) -> i32 {
         self.row.gene_count
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
+    /// When it last changed (a new version, metadata, status).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row.updated_at
     }
@@ -97,15 +109,20 @@ impl SavedPanel {
     async fn my_permission(&self) -> Option<SharePermission> {
         self.access.level
     }
+    /// Whether the caller owns it.
     async fn is_owner(&self) -> bool {
         self.access.is_owner
     }
+    /// Whether the caller may edit it (EDIT access or more).
     async fn can_edit(&self) -> bool {
         self.access.level.is_some_and(SharePermission::can_edit)
     }
+    /// Whether the caller may comment (COMMENT access or more).
     async fn can_comment(&self) -> bool {
         self.access.level.is_some_and(SharePermission::can_comment)
     }
+    /// Whether the caller may share it and see its shares (the owner, a site admin, or an ADMIN
+    /// share with re-sharing).
     async fn can_share(&self) -> bool {
         self.access.can_share
     }
@@ -154,7 +171,14 @@ impl SavedPanel {
     }
 
     /// One version.
-    async fn version(&self, ctx: &Context<'_>, number: i32) -> Result<PanelVersion> {
+    async fn version(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The version number; NOT_FOUND (`field: version`) when there is no such version."
+        )]
+        number: i32,
+    ) -> Result<PanelVersion> {
         Ok(saved::version_row(ctx.state(), self.row.id, number)
             .await?
             .into())
@@ -165,9 +189,10 @@ impl SavedPanel {
     async fn genes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The version number (default: the current version).")] version: Option<
-            i32,
-        >,
+        #[graphql(
+            desc = "The version number; absent: the current version. NOT_FOUND when there is no such version."
+        )]
+        version: Option<i32>,
         #[graphql(desc = "Genes from the start (by symbol), 1 to 50000.")] first: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
         #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
@@ -190,6 +215,9 @@ impl SavedPanel {
     async fn unverified_genes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The version number; absent: the current version. NOT_FOUND when there is no such version."
+        )]
         version: Option<i32>,
     ) -> Result<Vec<PanelGene>> {
         let number = version.unwrap_or(self.row.current_version);
@@ -201,7 +229,15 @@ impl SavedPanel {
     }
 
     /// What changed between two versions (either order).
-    async fn diff(&self, ctx: &Context<'_>, from: i32, to: i32) -> Result<PanelDiff> {
+    async fn diff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One version number; NOT_FOUND when there is no such version.")] from: i32,
+        #[graphql(
+            desc = "The other version number; `added` and `removed` are relative to going from `from` to `to`."
+        )]
+        to: i32,
+    ) -> Result<PanelDiff> {
         Ok(saved::version_diff(ctx.state(), self.row.id, from, to)
             .await?
             .into())
@@ -213,7 +249,10 @@ impl SavedPanel {
     async fn changes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only the changes that produced this version.")] version: Option<i32>,
+        #[graphql(
+            desc = "Only the changes that produced this version; NOT_FOUND when there is no such version. Absent: every change, status changes included."
+        )]
+        version: Option<i32>,
         #[graphql(desc = "Changes from the start (newest first), 1 to 500.")] first: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
         #[graphql(desc = "Changes from the end (oldest), 1 to 500.")] last: Option<i32>,

@@ -11,35 +11,51 @@ use crate::graphql::paging::{Page, PageArgs};
 use crate::saved::listing::{self, Filter, Scope, Sort};
 use crate::saved::{self, shares};
 
+/// Which saved panels a list covers.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum PanelScope {
     /// Everything you may see.
     #[default]
     All,
+    /// Panels you own.
     Mine,
+    /// Panels others shared with you, directly or through a team (live shares only).
     SharedWithMe,
+    /// PUBLIC panels, anyone's.
     Public,
 }
 
+/// Order of a saved-panel list.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
 pub enum PanelSort {
     #[default]
+    /// Most recently changed first (the default).
     UpdatedDesc,
+    /// Most recently created first.
     CreatedDesc,
+    /// By name, A to Z.
     NameAsc,
+    /// Largest first.
     GeneCountDesc,
 }
 
+/// Which saved panels to list; every field narrows the result.
 #[derive(InputObject, Default)]
 pub struct SavedPanelFilter {
+    /// Whose panels; default ALL (everything you may see). MINE and SHARED_WITH_ME need an account
+    /// (anonymous callers get an empty list).
     pub scope: Option<PanelScope>,
     /// Default: everything but DELETED.
     pub statuses: Option<Vec<PanelStatus>>,
+    /// Only panels of this visibility.
     pub visibility: Option<Visibility>,
+    /// Only panels carrying this tag.
     pub tag: Option<String>,
+    /// Only panels of this owner (a user id: global or the plain number).
     pub owner_id: Option<ID>,
     /// Words in the name or description.
     pub search: Option<String>,
+    /// Order; default UPDATED_DESC.
     pub sort: Option<PanelSort>,
 }
 
@@ -82,10 +98,17 @@ impl SavedPanelQuery {
     async fn saved_panels(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Which panels and in which order.")] filter: Option<SavedPanelFilter>,
-        #[graphql(desc = "Panels from the start of the order.")] first: Option<i32>,
+        #[graphql(
+            desc = "Which panels and in which order; absent: everything you may see but DELETED ones."
+        )]
+        filter: Option<SavedPanelFilter>,
+        #[graphql(
+            desc = "Panels from the start of the order, 1 to the maximum page size (100 by default); default 20."
+        )]
+        first: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
-        #[graphql(desc = "Panels from the end of the order.")] last: Option<i32>,
+        #[graphql(desc = "Panels from the end of the order, 1 to the maximum page size.")]
+        last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<SavedPanel>> {
         ctx.require(Action::ViewSavedPanel)?;
@@ -122,7 +145,14 @@ impl SavedPanelQuery {
     }
 
     /// One saved panel (VIEW access needed).
-    async fn saved_panel(&self, ctx: &Context<'_>, id: ID) -> Result<SavedPanel> {
+    async fn saved_panel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The saved panel's id. NOT_FOUND when there is no such panel; FORBIDDEN without VIEW access."
+        )]
+        id: ID,
+    ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let (row, access) = saved::open(
@@ -143,7 +173,11 @@ impl SavedPanelQuery {
     async fn shareable_users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "At least two characters of the start of a username, or a whole e-mail address (VALIDATION otherwise)."
+        )]
         query: String,
+        #[graphql(desc = "How many at most, 1 to 20 (VALIDATION otherwise); default 8.")]
         limit: Option<i32>,
     ) -> Result<Vec<Person>> {
         ctx.require(Action::SharePanel)?;
@@ -162,7 +196,11 @@ impl SavedPanelQuery {
     async fn shared_panel(
         &self,
         ctx: &Context<'_>,
-        #[graphql(secret)] token: String,
+        #[graphql(
+            secret,
+            desc = "The link token (the last part of `/shared/<token>`). FORBIDDEN with `reason` `is_not_valid`, `was_revoked` or `has_expired` for a link that does not open the panel; NOT_FOUND when its panel is gone."
+        )]
+        token: String,
     ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();

@@ -20,9 +20,13 @@ use crate::saved::{self, access::Access, changes};
 /// A gene of a saved panel version.
 #[derive(SimpleObject, Clone)]
 pub struct PanelGene {
+    /// The HGNC symbol (upper-case), or the STR / region name.
     pub symbol: String,
+    /// Gene, STR or region.
     pub entity_type: EntityType,
+    /// HGNC id (`HGNC:1100`); null when not known.
     pub hgnc_id: Option<String>,
+    /// The gene's full name ("BRCA1 DNA repair associated"); null when not known.
     pub gene_name: Option<String>,
     /// The PanelApp rating it came with.
     pub confidence: Option<Confidence>,
@@ -30,11 +34,15 @@ pub struct PanelGene {
     pub custom_confidence: Option<Confidence>,
     /// The rating that applies (custom, else PanelApp's).
     pub effective_confidence: Option<Confidence>,
+    /// Mode of inheritance (PanelApp's wording, or the lab's); null when not given.
     pub mode_of_inheritance: Option<String>,
+    /// Phenotypes, from the sources or the lab.
     pub phenotypes: Vec<String>,
+    /// Evidence sources, as PanelApp lists them.
     pub evidence: Vec<String>,
     /// Source references (`uk-402@8.125`, `upload:<name>`).
     pub sources: Vec<String>,
+    /// The lab's notes on the gene; null when none.
     pub notes: Option<String>,
     /// What every source said about the gene, as the merge showed it: PanelApp instance,
     /// panel, version, rating, inheritance; upload name and row; or who added it by hand.
@@ -127,19 +135,32 @@ impl From<&SavedGene> for PanelGene {
     }
 }
 
-/// A gene to add.
+/// A gene to add by hand (`createSavedPanel(genes)`, `PanelEditInput.addGenes`); it is checked
+/// against the gene directory and recorded as added by you.
 #[derive(InputObject, Clone)]
 pub struct GeneInput {
+    /// The gene symbol (case-insensitive; stored upper-case). VALIDATION when it is not a valid
+    /// symbol, or (when editing) already in the panel.
     pub symbol: String,
+    /// Default GENE.
     pub entity_type: Option<EntityType>,
+    /// HGNC id: `HGNC:1100`, `hgnc:1100` or `1100`; VALIDATION otherwise.
     pub hgnc_id: Option<String>,
+    /// The gene's full name.
     pub gene_name: Option<String>,
+    /// The PanelApp rating to record, if any.
     pub confidence: Option<Confidence>,
+    /// The lab's own rating, overriding PanelApp's.
     pub custom_confidence: Option<Confidence>,
+    /// Mode of inheritance, free text (PanelApp's wording is best for exports).
     pub mode_of_inheritance: Option<String>,
+    /// Phenotypes (blank entries dropped).
     pub phenotypes: Option<Vec<String>>,
+    /// Evidence sources (blank entries dropped).
     pub evidence: Option<Vec<String>>,
+    /// Source references (`uk-402@8.125`, `upload:<name>`); blank entries dropped.
     pub sources: Option<Vec<String>>,
+    /// The lab's notes.
     pub notes: Option<String>,
 }
 
@@ -186,7 +207,9 @@ impl GeneInput {
 /// Changes to one gene; absent fields stay, `null` clears.
 #[derive(InputObject)]
 pub struct GeneUpdateInput {
+    /// The symbol of a gene in the panel; VALIDATION (`field: updateGenes`) when it is not there.
     pub symbol: String,
+    /// The PanelApp rating recorded for the gene; `null` clears it.
     pub confidence: MaybeUndefined<Confidence>,
     /// The lab's own rating; `null` (or `clearCustomConfidence`) goes back to PanelApp's.
     pub custom_confidence: MaybeUndefined<Confidence>,
@@ -194,8 +217,11 @@ pub struct GeneUpdateInput {
     /// `customConfidence: null`; not together with a `customConfidence` value).
     #[graphql(default)]
     pub clear_custom_confidence: bool,
+    /// Mode of inheritance; `null` (or blank) clears it.
     pub mode_of_inheritance: MaybeUndefined<String>,
+    /// Replaces the phenotypes (blank entries dropped); absent: unchanged.
     pub phenotypes: Option<Vec<String>>,
+    /// The lab's notes; `null` (or blank) clears them.
     pub notes: MaybeUndefined<String>,
 }
 
@@ -235,11 +261,17 @@ impl TryFrom<GeneUpdateInput> for saved::GeneUpdate {
     }
 }
 
+/// Changes to a panel's metadata; absent fields stay as they are.
 #[derive(InputObject, Default)]
 pub struct PanelMetadataInput {
+    /// 1 to 200 characters; CONFLICT when you already have a panel of that name.
     pub name: Option<String>,
+    /// At most 5000 characters; `null` clears it.
     pub description: MaybeUndefined<String>,
+    /// Replaces the tags: at most 20, each at most 50 characters (stored lower-case, sorted, each
+    /// once).
     pub tags: Option<Vec<String>>,
+    /// Who can see it; changing it needs the right to share (PUBLIC needs the EDITOR role).
     pub visibility: Option<Visibility>,
 }
 
@@ -248,10 +280,16 @@ pub struct PanelMetadataInput {
 pub struct PanelEditInput {
     /// The version these changes were made against; a stale edit gets CONFLICT.
     pub based_on_version: i32,
+    /// Why (at most 2000 characters): the version's comment, and the `reason` of its changes.
     pub comment: Option<String>,
+    /// Genes to add; VALIDATION (`field: addGenes`) for one already in the panel.
     pub add_genes: Option<Vec<GeneInput>>,
+    /// Symbols to remove; VALIDATION (`field: removeGenes`) for one not in the panel.
     pub remove_genes: Option<Vec<String>>,
+    /// Changes to genes in the panel.
     pub update_genes: Option<Vec<GeneUpdateInput>>,
+    /// Name, description, tags and visibility. An edit that changes nothing is VALIDATION ("nothing
+    /// changed").
     pub metadata: Option<PanelMetadataInput>,
 }
 
@@ -271,8 +309,11 @@ pub struct FieldChange {
 /// Added, removed and changed genes between two versions.
 #[derive(SimpleObject)]
 pub struct PanelDiff {
+    /// Genes in the later version only.
     pub added: Vec<PanelGene>,
+    /// Genes in the earlier version only.
     pub removed: Vec<PanelGene>,
+    /// Fields that differ for genes in both, one entry per gene and field.
     pub changed: Vec<FieldChange>,
 }
 
@@ -302,17 +343,26 @@ pub struct PanelVersion {
     /// The global id (see `Node`).
     #[graphql(owned)]
     pub id: ID,
+    /// The version number: 1 for the first, then 2, 3, … without gaps.
     pub number: i32,
+    /// Why it was made (the edit's comment, or a generated one such as "Updated from PanelApp: …");
+    /// null when none was given.
     pub comment: Option<String>,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
-    /// The global id of who saved it (null: an account since deleted, or the server).
+    /// The global id of the account that saved it; null when it no longer exists or for
+    /// imported versions without one.
     #[graphql(deprecation = "use createdBy { id }")]
     pub created_by_id: Option<ID>,
-    /// Who saved it (null: an account since deleted, or the server).
+    /// Who saved it; null when the account no longer exists or for imported versions without
+    /// one.
     pub created_by: Option<Person>,
+    /// Entities in this version.
     pub gene_count: i32,
     /// SHA-256 of the version's canonical gene list.
     pub hash: Option<String>,
+    /// Counts of its recorded changes per kind ("GENE_ADDED: 3, GENE_REMOVED: 1"); null for
+    /// imported versions without one.
     pub changes_summary: Option<String>,
     #[graphql(skip)]
     pub panel_id: i32,
@@ -361,18 +411,20 @@ impl PanelVersion {
 /// One recorded change.
 #[derive(SimpleObject)]
 pub struct PanelChange {
-    /// The global id (see `Node`).
+    /// The global id (see `Node`); later changes have larger `databaseId`s.
     #[graphql(owned)]
     pub id: ID,
+    /// What kind of change.
     pub change_type: ChangeType,
-    /// What was changed: `gene`, `gene.<field>`, `metadata.<field>`, `panel` or `source`.
+    /// What it changed: `gene` (added or removed), `gene.<field>` (`gene.modeOfInheritance`, …),
+    /// `metadata.<field>` (`metadata.name`, `metadata.status`, …), `panel` or `source`.
     pub target_type: Option<String>,
-    /// The gene symbol, metadata field or source it concerns.
+    /// Which one: the gene symbol, the saved panel's id, or the PanelApp panel (`uk-402`).
     pub target: Option<String>,
-    /// The value before as stored (a gene as JSON for added and removed genes).
+    /// The value before as stored: text, or a whole gene as JSON for removals.
     #[graphql(deprecation = "use gene, field, oldValue and newValue")]
     pub old: Option<String>,
-    /// The value after as stored (a gene as JSON for added and removed genes).
+    /// The value after as stored: text, or a whole gene as JSON for additions.
     #[graphql(deprecation = "use gene, field, oldValue and newValue")]
     pub new: Option<String>,
     /// The gene added or removed (GENE_ADDED, GENE_REMOVED and their SOURCE_UPDATED rows).
@@ -383,12 +435,14 @@ pub struct PanelChange {
     pub old_value: Option<String>,
     /// The value after, as text, for field, metadata and status changes (null: empty).
     pub new_value: Option<String>,
+    /// The comment of the edit that made it; null when none was given.
     pub reason: Option<String>,
-    /// The global id of who made it.
+    /// The global id of the account that made it.
     #[graphql(deprecation = "use changedBy { id }")]
     pub changed_by_id: Option<ID>,
-    /// Who made it (null: an account since deleted, or the server).
+    /// Who made it; null for changes without one (imported, or made by the server).
     pub changed_by: Option<Person>,
+    /// When it was made.
     pub at: DateTime<Utc>,
     /// The version it produced (null for status changes).
     pub version: Option<i32>,
@@ -453,35 +507,48 @@ impl PanelChange {
 /// Who a share is for.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ShareTarget {
+    /// One account.
     User,
+    /// Every member of a team.
     Team,
+    /// Whoever holds a link (anonymous visitors included; VIEW or COMMENT only).
     Link,
 }
 
+/// A grant of access to a saved panel (to a user, a team or a link).
 #[derive(SimpleObject)]
 pub struct Share {
-    /// The global id (see `Node`).
+    /// The global id (see `Node`), for `revokeShare` and `reissueShareLink`.
     #[graphql(owned)]
     pub id: ID,
+    /// Who it is for.
     pub target: ShareTarget,
-    /// The global id of the person it is shared with.
+    /// The global id of the account it is shared with (USER shares only).
     pub user_id: Option<ID>,
     /// The person it is shared with (`USER` shares).
     pub user: Option<Person>,
     /// The username of the person it is shared with.
     pub username: Option<String>,
-    /// The global id of the team it is shared with.
+    /// The global id of the team it is shared with (TEAM shares only).
     pub team_id: Option<ID>,
     /// The name of the team it is shared with.
     pub team_name: Option<String>,
+    /// What it grants (never more than the recipient's role allows: a VIEWER gets at most COMMENT,
+    /// an anonymous link holder VIEW).
     pub permission: SharePermission,
+    /// Whether the recipient may share the panel further (only with an ADMIN share).
     pub can_reshare: bool,
+    /// When it ends; null: it does not expire.
     pub expires_at: Option<DateTime<Utc>>,
+    /// False once revoked.
     pub active: bool,
-    /// Revoked or past its expiry.
+    /// Whether it works now: active and not past its expiry.
     pub usable: bool,
+    /// How many times the panel was opened through it.
     pub access_count: i32,
+    /// When it was last used to open the panel; null if never.
     pub last_accessed_at: Option<DateTime<Utc>>,
+    /// When it was made.
     pub created_at: DateTime<Utc>,
 }
 
@@ -572,6 +639,9 @@ impl Person {
     }
 }
 
+/// Someone with an account as other people see them: owners, authors, share recipients and
+/// team members. Never their e-mail address; their name only to themselves, their team mates
+/// and admins.
 #[async_graphql::Object]
 impl Person {
     /// The global id (see `Node`); arguments that take a user id accept it.
@@ -620,14 +690,18 @@ pub struct PanelComment {
     /// The global id (see `Node`).
     #[graphql(owned)]
     pub id: ID,
+    /// The version it is about; null for the panel as a whole.
     pub version: Option<i32>,
+    /// The gene it is about; null when not about one gene.
     pub gene_symbol: Option<String>,
-    /// The global id of its author.
+    /// The global id of its author; null when the account no longer exists.
     #[graphql(deprecation = "use author { id }")]
     pub author_id: Option<ID>,
-    /// Who wrote it (null: an account since deleted).
+    /// Who wrote it; null when the account no longer exists.
     pub author: Option<Person>,
+    /// The text, 1 to 2000 characters.
     pub body: String,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
@@ -663,7 +737,9 @@ pub fn sources_json(row: &saved_panels::Model) -> Option<Json<serde_json::Value>
 /// Where one PanelApp source of a saved panel stands upstream.
 #[derive(SimpleObject)]
 pub struct UpstreamSource {
+    /// The PanelApp instance.
     pub source: shared::Source,
+    /// The panel's id in that instance.
     pub panel_id: i32,
     /// `GB <panel name>` / `AUS <panel name>`, as the panel remembers it.
     pub label: String,

@@ -205,7 +205,7 @@ async fn a_newer_panelapp_version_is_noticed_diffed_and_applied_as_one_version()
     assert!(
         changed
             .iter()
-            .any(|c| c["symbol"] == "BRCA2" && c["field"] == "modeOfInheritance"),
+            .any(|c| c["symbol"] == "BRCA2" && c["field"] == "MODE_OF_INHERITANCE"),
         "{changed:?}"
     );
 

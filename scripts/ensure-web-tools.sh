@@ -11,6 +11,9 @@
 #                                                 wasm that renders a blank page)
 #   - the crates of the workspace (cargo fetch), because Trunk.toml builds offline
 #
+# Node.js itself (checked below) also runs Trunk's post_build hook, scripts/precompress.mjs, which
+# writes the .br and .gz files the server sends with Node's own zlib: nothing more to install.
+#
 # Idempotent: run it as often as you like. Needs Rust (rustup), Node/npm and access to the
 # crates.io and npm registries.
 #
@@ -34,6 +37,7 @@ _ensure_web_tools_main() {
 
     command -v cargo >/dev/null || { say "cargo not found; install Rust with rustup first"; exit 1; }
     command -v npm >/dev/null || { say "npm not found; install Node.js first"; exit 1; }
+    command -v node >/dev/null || { say "node not found; install Node.js first"; exit 1; }
 
     # 1. The wasm32 target (rust-toolchain.toml also asks for it; rustup may not have run yet).
     local targets

@@ -31,5 +31,6 @@ mod web_accounts;
 mod web_gene_directory;
 mod web_panelapp;
 mod web_saved;
+mod web_size;
 mod web_workbench;
 mod websocket_auth;

@@ -5,7 +5,8 @@
 # from the bundled snapshot (server/snapshot; nothing leaves the machine).
 #
 #   trunk build --release && cargo build --release -p server --bin panelmerge
-#   scripts/web-timing.sh              # ROUNDS=5 by default; PANELMERGE_BIN to pick the binary
+#   scripts/web-timing.sh              # ROUNDS=5 by default; PANELMERGE_BIN to pick the binary,
+#                                      # WEB_DIST another built web app (default dist/)
 #
 # Needs Chromium (CHROMIUM_PATH or /usr/bin/chromium) and tests/browser/node_modules
 # (`cd tests/browser && npm ci`).
@@ -15,11 +16,12 @@ root="$PWD"
 bin="${PANELMERGE_BIN:-${CARGO_TARGET_DIR:-target}/release/panelmerge}"
 case "$bin" in /*) ;; *) bin="$root/$bin" ;; esac
 [[ -x "$bin" ]] || { echo "no panelmerge binary at $bin (set PANELMERGE_BIN)" >&2; exit 1; }
-[[ -f dist/index.html ]] || { echo "dist/ is not built: trunk build --release" >&2; exit 1; }
+dist="${WEB_DIST:-$root/dist}"
+[[ -f "$dist/index.html" ]] || { echo "$dist is not built: trunk build --release" >&2; exit 1; }
 
 data="$(mktemp -d)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-env DATA_DIR="$data" HOST=127.0.0.1 PORT="$port" STATIC_DIR="$root/dist" \
+env DATA_DIR="$data" HOST=127.0.0.1 PORT="$port" STATIC_DIR="$dist" \
     PANELAPP_SNAPSHOT="$root/server/snapshot" GENE_DIRECTORY_SYNC_INTERVAL=off LOG_LEVEL=error \
     "$bin" serve >"$data/server.log" 2>&1 &
 server=$!

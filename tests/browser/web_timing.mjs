@@ -10,21 +10,18 @@ import { BASE_URL, launch } from './lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS || 5);
 
-/** Milliseconds from the navigation's start until `condition` holds in the page (polled on
- * every animation frame; the time is read in the page when it first holds). */
+/** Milliseconds from the navigation's start until `condition` holds in the page: it is polled
+ * on every animation frame and answers `performance.now()` when it first holds. */
 async function timeTo(page, path, condition) {
   await page.goto(BASE_URL + path, { waitUntil: 'commit' });
-  const handle = await page.waitForFunction(`(${condition})() ? performance.now() : false`, null, {
-    timeout: 30000,
-    polling: 'raf',
-  });
+  const handle = await page.waitForFunction(condition, null, { timeout: 30000, polling: 'raf' });
   return handle.jsonValue();
 }
 
-const facts = () => document.querySelector('#server-facts') !== null;
+const facts = () => document.querySelector('#server-facts') !== null && performance.now();
 const merged = () => {
   const n = document.querySelector('#merged-count')?.textContent?.trim();
-  return n !== undefined && n !== '' && Number(n) > 0;
+  return n !== undefined && n !== '' && Number(n) > 0 && performance.now();
 };
 
 /** Transferred bytes (encoded bodies) of the page load so far, by content encoding. */

@@ -48,7 +48,11 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
     let files = ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(ServeFile::new(index).precompressed_br().precompressed_gzip());
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let service = ServiceExt::<Request<Body>>::map_response(
         files,
         |response: http::Response<ServeFileSystemResponseBody>| {

@@ -11,6 +11,11 @@
 #                                                 wasm that renders a blank page)
 #   - the crates of the workspace (cargo fetch), because Trunk.toml builds offline
 #
+#   - zopfli (Debian's package, when running as root with apt-get; otherwise a notice): the gzip
+#     files of the web app. Trunk's post_build hook (scripts/precompress.mjs, run by Node) writes
+#     the .br and .gz files the server sends; without zopfli it uses `gzip -9` (about 5 % larger)
+#
+
 # Idempotent: run it as often as you like. Needs Rust (rustup), Node/npm and access to the
 # crates.io and npm registries.
 #
@@ -34,6 +39,7 @@ _ensure_web_tools_main() {
 
     command -v cargo >/dev/null || { say "cargo not found; install Rust with rustup first"; exit 1; }
     command -v npm >/dev/null || { say "npm not found; install Node.js first"; exit 1; }
+    command -v node >/dev/null || { say "node not found; install Node.js first"; exit 1; }
 
     # 1. The wasm32 target (rust-toolchain.toml also asks for it; rustup may not have run yet).
     local targets
@@ -99,7 +105,18 @@ _ensure_web_tools_main() {
         fi
     fi
 
-    # 5. Crates for the offline wasm build (Trunk.toml: offline = true -> cargo --offline).
+    # 5. zopfli for the precompressed .gz files (optional: gzip -9 otherwise).
+    if command -v zopfli >/dev/null; then
+        say "zopfli: present"
+    elif [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+        say "installing zopfli (apt)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zopfli >&2 \
+            || say "could not install zopfli; the .gz files will be made by gzip -9"
+    else
+        say "zopfli not found (apt-get install zopfli): the .gz files will be made by gzip -9"
+    fi
+
+    # 6. Crates for the offline wasm build (Trunk.toml: offline = true -> cargo --offline).
     say "fetching crates for the wasm build"
     (cd "$root" && cargo fetch --target wasm32-unknown-unknown >&2)
 

@@ -96,9 +96,19 @@ mod first_request {
 }
 
 /// Runs the GraphQL operation `Q` with `variables` against the server.
+///
+/// Only the (de)serialisation depends on `Q`: the request itself is [`post`], one copy in the
+/// wasm rather than one per operation.
 pub async fn graphql<Q: GraphQLQuery>(
     variables: Q::Variables,
 ) -> Result<Q::ResponseData, ApiError> {
+    let body = serde_json::to_string(&Q::build_query(variables))
+        .map_err(|err| ApiError::Request(err.to_string()))?;
+    decode(post(body).await?)
+}
+
+/// Sends one GraphQL request body and returns the answer's `data`.
+async fn post(body: String) -> Result<serde_json::Value, ApiError> {
     // Abort the fetch when the reactive owner that started it is cleaned up (page left,
     // resource refetched). `AbortController` is not `Send`; the browser is single-threaded.
     let abort = SendWrapper::new(web_sys::AbortController::new().ok());
@@ -110,8 +120,6 @@ pub async fn graphql<Q: GraphQLQuery>(
     });
     let _first = first_request::pass().await;
 
-    let body = serde_json::to_string(&Q::build_query(variables))
-        .map_err(|err| ApiError::Request(err.to_string()))?;
     let response = gloo_net::http::Request::post(ENDPOINT)
         .header("content-type", "application/json")
         .header("accept", "application/json")
@@ -128,7 +136,7 @@ pub async fn graphql<Q: GraphQLQuery>(
         .text()
         .await
         .map_err(|err| ApiError::Network(err.to_string()))?;
-    interpret(status, &status_text, &text)
+    interpret_data(status, &status_text, &text)
 }
 
 /// Runs the GraphQL operation `Q` as a multipart request (the GraphQL multipart request spec)
@@ -189,7 +197,7 @@ pub async fn graphql_upload<Q: GraphQLQuery>(
         .text()
         .await
         .map_err(|err| ApiError::Network(err.to_string()))?;
-    interpret(status, &status_text, &text)
+    decode(interpret_data(status, &status_text, &text)?)
 }
 
 /// Turns an HTTP answer into the operation's data or an [`ApiError`].
@@ -202,6 +210,21 @@ pub(crate) fn interpret<T: DeserializeOwned>(
     status_text: &str,
     body: &str,
 ) -> Result<T, ApiError> {
+    decode(interpret_data(status, status_text, body)?)
+}
+
+/// The operation's data as decoded into its generated type.
+fn decode<T: DeserializeOwned>(data: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(data).map_err(|err| ApiError::Decode(err.to_string()))
+}
+
+/// [`interpret`] up to the answer's `data` (not yet decoded): the part that is the same for
+/// every operation.
+fn interpret_data(
+    status: u16,
+    status_text: &str,
+    body: &str,
+) -> Result<serde_json::Value, ApiError> {
     let is_success = (200..300).contains(&status);
     let http_error = || ApiError::Http {
         status,
@@ -228,9 +251,7 @@ pub(crate) fn interpret<T: DeserializeOwned>(
     }
 
     match response.data {
-        Some(data) if !data.is_null() => {
-            serde_json::from_value(data).map_err(|err| ApiError::Decode(err.to_string()))
-        }
+        Some(data) if !data.is_null() => Ok(data),
         _ if !is_success => Err(http_error()),
         _ => Err(ApiError::Decode(
             "the response has neither data nor errors".to_owned(),

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, DefaultPredicate, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -68,7 +68,8 @@ pub fn build_router(app: AppState, schema: AppSchema) -> Router {
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(cors)
-        .layer(CompressionLayer::new())
+        // The web app's files are compressed at build time and sent as they are.
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(web::NotTheWebApp)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
         }))

@@ -1,4 +1,9 @@
 //! The built web app (Trunk's `dist/`), with SPA fallback to `index.html`.
+//!
+//! Release builds carry `<file>.br` and `<file>.gz` next to each asset (Trunk's post_build hook
+//! runs `scripts/precompress.mjs`); they are sent as files with `Content-Encoding` when the
+//! client accepts them. The web app is never compressed per request ([`NotTheWebApp`] keeps
+//! the router's compression layer off these responses).
 
 use std::convert::Infallible;
 use std::path::Path;
@@ -8,8 +13,26 @@ use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderValue, Request, StatusCode, header};
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
+use tower_http::compression::Predicate;
 use tower_http::services::fs::ServeFileSystemResponseBody;
 use tower_http::services::{ServeDir, ServeFile};
+
+/// Marks a response of the web app (an extension on the response).
+#[derive(Clone, Copy, Debug)]
+struct WebAppFile;
+
+/// A compression predicate: anything but a web app file (those are precompressed at build time).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NotTheWebApp;
+
+impl Predicate for NotTheWebApp {
+    fn should_compress<B>(&self, response: &http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        response.extensions().get::<WebAppFile>().is_none()
+    }
+}
 
 /// Serves files from `dir`; unknown paths get `index.html` so client-side routes work.
 pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infallible> {
@@ -22,7 +45,14 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
             async move { Ok(not_built(&missing)) }
         }));
     }
-    let files = ServeDir::new(dir).fallback(ServeFile::new(index));
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let service = ServiceExt::<Request<Body>>::map_response(
         files,
         |response: http::Response<ServeFileSystemResponseBody>| {
@@ -38,9 +68,11 @@ pub fn service(dir: &Path) -> BoxCloneSyncService<Request<Body>, Response, Infal
             } else {
                 "public, max-age=31536000, immutable"
             };
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            // The same URL answers brotli, gzip or plain bytes by Accept-Encoding.
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            response.extensions_mut().insert(WebAppFile);
             response
         },
     );

@@ -32,5 +32,6 @@ mod web_accounts;
 mod web_gene_directory;
 mod web_panelapp;
 mod web_saved;
+mod web_size;
 mod web_workbench;
 mod websocket_auth;

@@ -12,6 +12,7 @@ pub mod gene_directory;
 pub mod genelists;
 mod guard;
 pub mod live;
+pub mod mail;
 pub mod messages;
 pub mod paging;
 pub mod panelapp;
@@ -44,6 +45,7 @@ pub struct Query(
     panelapp::PanelAppQuery,
     gene_directory::GeneDirectoryQuery,
     workbench::WorkbenchQuery,
+    mail::MailQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -57,6 +59,7 @@ pub struct Mutation(
     genelists::GeneListsMutation,
     panelapp::PanelAppMutation,
     workbench::WorkbenchMutation,
+    mail::MailMutation,
 );
 
 #[derive(MergedSubscription, Default)]

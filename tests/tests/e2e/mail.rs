@@ -409,6 +409,7 @@ async fn a_relay_refusing_the_password_is_a_visible_failed_send_and_is_retried()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_relay_mail_goes_to_the_outbox_directory_and_the_log_says_where() {
+    server::install_crypto_provider();
     let data = tempfile::tempdir().unwrap();
     let mut env = std::collections::BTreeMap::new();
     for (k, v) in [

@@ -57,8 +57,8 @@ pub fn mutation_action(field: &str) -> AuditAction {
         | "verifyEmail"
         | "requestEmailChange"
         | "confirmEmailChange"
+        | "undoEmailChange"
         | "updateMailPreferences" => A::ProfileUpdate,
-        "undoEmailChange" => A::SecurityViolation,
         "setUserVerified" => A::UserUpdate,
         "deleteUser" => A::UserDelete,
         _ => A::AdminAction,

@@ -7,6 +7,8 @@
 pub mod admin_message;
 pub mod api_tokens;
 pub mod audit_log;
+pub mod mail_outbox;
+pub mod mail_tokens;
 pub mod panel_changes;
 pub mod panel_comments;
 pub mod panel_download;
@@ -25,6 +27,8 @@ pub mod prelude {
     pub use super::admin_message::Entity as AdminMessage;
     pub use super::api_tokens::Entity as ApiTokens;
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::mail_outbox::Entity as MailOutbox;
+    pub use super::mail_tokens::Entity as MailTokens;
     pub use super::panel_changes::Entity as PanelChanges;
     pub use super::panel_comments::Entity as PanelComments;
     pub use super::panel_download::Entity as PanelDownload;

@@ -40,6 +40,13 @@ pub struct Model {
     pub time_format_preference: TimeFormat,
     pub must_change_password: bool,
     pub deactivated_at: Option<DateTimeUtc>,
+    /// When an admin-set temporary password stops working (`None`: the password is the
+    /// user's own).
+    pub temp_password_expires_at: Option<DateTimeUtc>,
+    /// Security notices by e-mail (suspicious activity, new admins; admins only).
+    pub notify_security: bool,
+    /// A notice by e-mail when a panel is shared with this user.
+    pub notify_shares: bool,
 }
 
 impl std::fmt::Debug for Model {

@@ -33,6 +33,10 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| anyhow::anyhow!("can not listen on {address}: {e}"))?;
+        if let Ok(bound) = listener.local_addr() {
+            // Links in e-mail point here unless PUBLIC_URL says otherwise.
+            state.mailer.set_listen_url(format!("http://{bound}/"));
+        }
         Ok(Self {
             listener,
             router,
@@ -65,6 +69,8 @@ impl Application {
         let shutdown = self.state.shutdown.clone();
         // The gene directory fills itself while the server serves (never blocking a request).
         self.state.panelapp.spawn_directory_sync(shutdown.clone());
+        // Queued e-mail is sent off the request path, retried with backoff.
+        crate::mail::worker::spawn(self.state.clone(), shutdown.clone());
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

@@ -17,6 +17,7 @@ pub mod genelists;
 pub mod graphql;
 pub mod http;
 pub mod logging;
+pub mod mail;
 pub mod panelapp;
 pub mod saved;
 pub mod services;

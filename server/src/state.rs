@@ -10,6 +10,7 @@ use crate::backend::Backends;
 use crate::config::Settings;
 use crate::crypto::{Encryptor, Signer};
 use crate::events::Events;
+use crate::mail::Mailer;
 use crate::panelapp::PanelAppService;
 use crate::services::audit::Audit;
 use crate::services::passwords::Passwords;
@@ -28,6 +29,8 @@ pub struct StateInner {
     pub events: Events,
     pub audit: Audit,
     pub passwords: Passwords,
+    /// E-mail: the transport, link base and the queue worker's wake-up call.
+    pub mailer: Arc<Mailer>,
     /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
     pub panelapp: Arc<PanelAppService>,
     pub started_at: DateTime<Utc>,
@@ -88,6 +91,7 @@ impl AppState {
         let audit = Audit::new(crypto.clone(), events.clone());
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
+        let mailer = Arc::new(Mailer::new(&settings)?);
         let panelapp =
             PanelAppService::new(&settings, backends.cache.clone(), backends.kind == "redis")?;
         Ok(Self(Arc::new(StateInner {
@@ -99,6 +103,7 @@ impl AppState {
             events,
             audit,
             passwords,
+            mailer,
             panelapp,
             started_at: Utc::now(),
             shutdown: Shutdown::default(),

@@ -350,6 +350,35 @@ closed_enum! {
 }
 
 closed_enum! {
+    /// Where a queued e-mail stands.
+    pub enum MailStatus ("mail status") {
+        /// Waiting for its (next) attempt.
+        Pending = "PENDING",
+        /// Being handed to the relay now.
+        Sending = "SENDING",
+        /// Accepted by the relay (or written to the outbox directory).
+        Sent = "SENT",
+        /// Given up after the last attempt; an admin may retry it.
+        Failed = "FAILED",
+    }
+}
+
+closed_enum! {
+    /// What an e-mail is about (its template).
+    pub enum MailKind ("mail kind") {
+        PasswordReset = "PASSWORD_RESET",
+        VerifyEmail = "VERIFY_EMAIL",
+        ConfirmEmailChange = "CONFIRM_EMAIL_CHANGE",
+        EmailChanged = "EMAIL_CHANGED",
+        TemporaryPassword = "TEMPORARY_PASSWORD",
+        AccountLocked = "ACCOUNT_LOCKED",
+        SuspiciousActivity = "SUSPICIOUS_ACTIVITY",
+        NewAdmin = "NEW_ADMIN",
+        PanelShared = "PANEL_SHARED",
+    }
+}
+
+closed_enum! {
     /// The 40 audited actions of the Flask version.
     pub enum AuditAction ("audit action") {
         /// A sign-in attempt (failed ones too).

@@ -19,6 +19,11 @@ closed_enum! {
         /// A store the operation needs (Redis: sessions, logins, shared state) does not
         /// answer; retry shortly.
         ServiceUnavailable = "SERVICE_UNAVAILABLE",
+        /// The password was right, but the account's e-mail address is not confirmed yet and
+        /// `REQUIRE_EMAIL_VERIFICATION` is on.
+        EmailNotVerified = "EMAIL_NOT_VERIFIED",
+        /// The password was an admin-set temporary one whose time ran out.
+        PasswordExpired = "PASSWORD_EXPIRED",
     }
 }
 
@@ -38,6 +43,8 @@ impl ErrorCode {
             Self::UpstreamUnavailable => 502,
             Self::Internal => 500,
             Self::ServiceUnavailable => 503,
+            Self::EmailNotVerified => 403,
+            Self::PasswordExpired => 401,
         }
     }
 }

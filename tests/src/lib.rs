@@ -11,6 +11,7 @@ pub mod mock_panelapp;
 pub mod nginx;
 pub mod serve;
 pub mod services;
+pub mod smtp;
 pub mod ws;
 
 use std::collections::BTreeMap;

@@ -10,10 +10,11 @@ use web_sys::{HtmlElement, MouseEvent};
 use crate::auth::{CurrentUser, RequireUser};
 use crate::components::{Banner, BannerArea, Banners, Footer, Header, LiveAdminMessages};
 use crate::pages::{
-    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminPanelAppPage, AdminSecurityPage,
-    AdminUsersPage, HomePage, LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage,
-    PanelViewPage, ProfilePage, RegisterPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage,
-    TeamsPage, WorkbenchPage,
+    AdminAuditPage, AdminLivePage, AdminMailPage, AdminMessagesPage, AdminPanelAppPage,
+    AdminSecurityPage, AdminUsersPage, ConfirmEmailPage, ForgotPasswordPage, HomePage, LoginPage,
+    NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage, ProfilePage, RegisterPage,
+    ResetPasswordPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage,
+    UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
 };
 use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;
@@ -91,6 +92,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/register") view=RegisterPage />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=ResetPasswordPage />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage />
+                    <Route path=path!("/confirm-email") view=ConfirmEmailPage />
+                    <Route path=path!("/undo-email-change") view=UndoEmailChangePage />
                     <Route
                         path=path!("/profile")
                         view=|| view! { <RequireUser><ProfilePage /></RequireUser> }
@@ -118,6 +124,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/admin/security")
                         view=|| view! { <RequireUser admin=true><AdminSecurityPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/admin/mail")
+                        view=|| view! { <RequireUser admin=true><AdminMailPage /></RequireUser> }
                     />
                     <Route
                         path=path!("/admin/panelapp")

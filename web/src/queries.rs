@@ -5,7 +5,7 @@
 use graphql_client::GraphQLQuery;
 
 // Closed sets shared with the server: the generated code uses these instead of its own copies.
-pub use shared::{AuditAction, MessageType, Role, TokenScope};
+pub use shared::{AuditAction, MailKind, MailStatus, MessageType, Role, TokenScope};
 
 pub use crate::panelapp_status::DataOrigin;
 /// `PanelSource` is the shared `Source`.
@@ -344,3 +344,124 @@ pub struct AuditEvents;
     variables_derives = "Debug, Clone"
 )]
 pub struct AdminMessagesLive;
+
+/// `mutation RequestPasswordReset` — sends a reset link, if the account exists.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/request_password_reset.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RequestPasswordReset;
+
+/// `mutation ResetPassword` — a new password with an e-mailed link.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/reset_password.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ResetPassword;
+
+/// `mutation VerifyEmail` — confirms an address with its link.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/verify_email.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct VerifyEmail;
+
+/// `mutation RequestEmailVerification` — a new verification link.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/request_email_verification.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RequestEmailVerification;
+
+/// `mutation RequestEmailChange` — a confirmation link to a new address.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/request_email_change.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RequestEmailChange;
+
+/// `mutation ConfirmEmailChange` — the new address is in force.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/confirm_email_change.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ConfirmEmailChange;
+
+/// `mutation UndoEmailChange` — the old address is back.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/undo_email_change.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct UndoEmailChange;
+
+/// `mutation UpdateMailPreferences` — which notices come by e-mail.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/update_mail_preferences.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct UpdateMailPreferences;
+
+/// `mutation SetUserVerified` — an address marked confirmed or not (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/set_user_verified.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SetUserVerified;
+
+/// `mutation RetryMail` — sends a failed e-mail again (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/retry_mail.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RetryMail;
+
+/// `query MailOutbox` — the e-mail queue and how mail leaves (admins).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/mail_outbox.graphql",
+    extern_enums("Role", "MessageType", "AuditAction", "MailKind", "MailStatus"),
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone"
+)]
+pub struct MailOutbox;

@@ -58,6 +58,20 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
         &["source_table", "source_id", "target_id", "imported_at"],
     ),
     (
+        "mail_outbox",
+        &[
+            "recipient",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+        ],
+    ),
+    (
+        "mail_tokens",
+        &["user_id", "purpose", "token_hash", "expires_at", "used_at"],
+    ),
+    (
         "panel_changes",
         &[
             "panel_id",
@@ -137,6 +151,9 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
             "time_format_preference",
             "must_change_password",
             "deactivated_at",
+            "temp_password_expires_at",
+            "notify_security",
+            "notify_shares",
             "created_at",
             "updated_at",
         ],

@@ -343,3 +343,30 @@ pub async fn clear_ip_block(state: &AppState, ip: IpAddr) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// A client IP may make this many times `MAIL_REQUESTS_PER_HOUR` e-mailing requests (people
+/// behind one address share it).
+pub const MAIL_IP_FACTOR: u64 = 4;
+
+/// Counts one e-mailing request (password reset, verification, change of address) against
+/// `MAIL_REQUESTS_PER_HOUR` for the address or name asked about (digested: the store never
+/// holds what people typed) and [`MAIL_IP_FACTOR`] times that for the client IP. Unknown names count like accounts,
+/// so the answer is the same for both; RATE_LIMITED with the wait once either is used up.
+pub async fn check_mail_request(state: &AppState, ip: IpAddr, about: &str) -> AppResult<()> {
+    let per_address = u64::from(state.settings.mail.requests_per_hour);
+    let about = state
+        .signer
+        .digest_hex(&format!("mail-about:{}", about.trim().to_lowercase()));
+    for (key, limit) in [
+        (format!("mailreq:ip:{ip}"), per_address * MAIL_IP_FACTOR),
+        (format!("mailreq:to:{about}"), per_address),
+    ] {
+        let hit = state.backends.counters.hit(&key, HOUR).await?;
+        if hit.count > limit {
+            return Err(AppError::rate_limited(hit.resets_in)
+                .with("reason", "mail_requests")
+                .with("rateLimit", limit));
+        }
+    }
+    Ok(())
+}

@@ -153,10 +153,10 @@ impl Action {
             }
             Self::ManageExportTemplates => "— (reserved; no export templates yet)",
             Self::ManageOwnAccount => {
-                "`me`, `updateProfile`, `changePassword`, `logout`, `mySessions`, `revokeSession`, `apiTokens`, `createApiToken`, `revokeApiToken`, `workbench`, `saveWorkbench`"
+                "`me`, `updateProfile`, `changePassword`, `logout`, `mySessions`, `revokeSession`, `apiTokens`, `createApiToken`, `revokeApiToken`, `workbench`, `saveWorkbench`, `requestEmailVerification`, `requestEmailChange`, `updateMailPreferences`"
             }
             Self::AdministerSite => {
-                "`users`, `setUserRole`, `setUserActive`, `unlockUser`, `resetUserPassword`, `unblockIp`, announcements, `auditLog`, `purgeAuditLog`, `auditEvents`, `refreshPanelApp`"
+                "`users`, `setUserRole`, `setUserActive`, `unlockUser`, `resetUserPassword`, `setUserVerified`, `unblockIp`, announcements, `auditLog`, `purgeAuditLog`, `auditEvents`, `refreshPanelApp`, `mailOutbox`, `mailTransport`, `retryMail`"
             }
         }
     }

@@ -324,8 +324,20 @@ async fn create_admin(username: String, email: String) -> anyhow::Result<ExitCod
         role: Role::Admin,
         timezone: None,
     };
-    match accounts::create_user(&state, &Actor::system("cli"), new).await {
+    let actor = Actor::system("cli");
+    match accounts::create_user(&state, &actor, new).await {
         Ok(user) => {
+            // The operator at the shell vouches for the address, so the first admin can log
+            // in with REQUIRE_EMAIL_VERIFICATION on.
+            crate::services::email_address::set_verified(
+                &state,
+                crate::auth::AdminCap::command_line(),
+                &actor,
+                user.id,
+                true,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.describe()))?;
             println!("created admin {} (id {})", user.username, user.id);
             Ok(ExitCode::SUCCESS)
         }

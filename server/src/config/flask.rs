@@ -17,8 +17,8 @@ pub enum FlaskVariable {
 
 const SAME: &str = "the same setting";
 
-const NO_EMAIL: &str = "PanelMerge sends no e-mail yet (no verification, reset or notification \
-                        mails); the variable will be read when e-mail support comes";
+const MAIL_POOL: &str = "the SMTP transport keeps and reuses its own connections; \
+                         there is no per-connection message cap";
 const CLOUD_SQL: &str = "the Google Cloud SQL Python connector of the Flask version; run the \
                          Cloud SQL Auth Proxy and set DATABASE_URL (or DB_HOST, DB_NAME, DB_USER, \
                          DB_PASS)";
@@ -60,11 +60,9 @@ const AUDIT_FIXED: &str = "sensitive audit details are always encrypted and rows
 const DB_POOL: &str = "connection pools are sized by the server";
 const ONE_PROCESS: &str = "PanelMerge is one asynchronous process per instance; run more \
                            instances behind the proxy to scale";
-const RESET_LOCKOUT: &str = "this is the lockout of e-mailed password resets, which PanelMerge \
-                             does not offer yet (admins reset passwords); the login lockout is \
+const RESET_LOCKOUT: &str = "e-mailed password resets are limited per address and per client \
+                             IP by MAIL_REQUESTS_PER_HOUR; the login lockout is \
                              MAX_LOGIN_ATTEMPTS / LOCKOUT_DURATION";
-const TEMP_PASSWORDS: &str = "an admin-set temporary password here does not expire; it must be \
-                              changed at the next login";
 const PASSWORD_HISTORY: &str = "PanelMerge does not keep a password history yet";
 const IP_LISTS: &str = "allow and deny lists belong to the firewall or the reverse proxy; admins \
                         lift IP blocks in the admin page";
@@ -75,8 +73,8 @@ const ENCRYPT_ALWAYS: &str = "sensitive fields are always encrypted (AES-256-GCM
 pub const FLASK_VARIABLES: &[(&str, FlaskVariable)] = {
     use FlaskVariable::{NoMeaning as No, NotYetUsed as NotYet, Read};
     &[
-        ("ACCOUNT_LOCKOUT_DURATION", NotYet(RESET_LOCKOUT)),
-        ("ACCOUNT_LOCKOUT_THRESHOLD", NotYet(RESET_LOCKOUT)),
+        ("ACCOUNT_LOCKOUT_DURATION", No(RESET_LOCKOUT)),
+        ("ACCOUNT_LOCKOUT_THRESHOLD", No(RESET_LOCKOUT)),
         ("ALLOWED_EXTENSIONS", No(UPLOADS)),
         ("ALLOW_FAST_FORWARD_MERGE", No(VERSIONS)),
         (
@@ -192,15 +190,15 @@ pub const FLASK_VARIABLES: &[(&str, FlaskVariable)] = {
         ("LOG_BACKUP_COUNT", Read(SAME)),
         ("LOG_FILE", Read(SAME)),
         ("LOG_LEVEL", Read(SAME)),
-        ("MAIL_DEFAULT_SENDER", NotYet(NO_EMAIL)),
-        ("MAIL_MAX_EMAILS", NotYet(NO_EMAIL)),
-        ("MAIL_PASSWORD", NotYet(NO_EMAIL)),
-        ("MAIL_PORT", NotYet(NO_EMAIL)),
-        ("MAIL_SERVER", NotYet(NO_EMAIL)),
-        ("MAIL_SUPPRESS_SEND", NotYet(NO_EMAIL)),
-        ("MAIL_USERNAME", NotYet(NO_EMAIL)),
-        ("MAIL_USE_SSL", NotYet(NO_EMAIL)),
-        ("MAIL_USE_TLS", NotYet(NO_EMAIL)),
+        ("MAIL_DEFAULT_SENDER", Read(SAME)),
+        ("MAIL_MAX_EMAILS", No(MAIL_POOL)),
+        ("MAIL_PASSWORD", Read(SAME)),
+        ("MAIL_PORT", Read(SAME)),
+        ("MAIL_SERVER", Read(SAME)),
+        ("MAIL_SUPPRESS_SEND", Read(SAME)),
+        ("MAIL_USERNAME", Read(SAME)),
+        ("MAIL_USE_SSL", Read(SAME)),
+        ("MAIL_USE_TLS", Read(SAME)),
         ("MAX_BRANCHES_PER_PANEL", No(VERSIONS)),
         ("MAX_CONCURRENT_SESSIONS", No(SESSIONS)),
         ("MAX_CONTENT_LENGTH", Read("MAX_UPLOAD_SIZE")),
@@ -225,7 +223,7 @@ pub const FLASK_VARIABLES: &[(&str, FlaskVariable)] = {
         ("PASSWORD_REQUIRE_NUMBERS", No(PASSWORDS)),
         ("PASSWORD_REQUIRE_SPECIAL", No(PASSWORDS)),
         ("PASSWORD_REQUIRE_UPPERCASE", No(PASSWORDS)),
-        ("PASSWORD_RESET_TOKEN_MAX_AGE", NotYet(NO_EMAIL)),
+        ("PASSWORD_RESET_TOKEN_MAX_AGE", Read(SAME)),
         ("PERMANENT_SESSION_LIFETIME", Read("SESSION_MAX_LIFETIME")),
         ("PORT", Read(SAME)),
         ("PRIMARY_STORAGE_BACKEND", No(GCS)),
@@ -341,12 +339,12 @@ pub const FLASK_VARIABLES: &[(&str, FlaskVariable)] = {
         ),
         ("SUSPICIOUS_ACTIVITY_TIME_WINDOW", No(MONITORING)),
         ("TAG_NAMING_PATTERN", No(VERSIONS)),
-        ("TEMP_PASSWORD_EXPIRATION_HOURS", No(TEMP_PASSWORDS)),
+        ("TEMP_PASSWORD_EXPIRATION_HOURS", Read(SAME)),
         ("TESTING", No(FLASK_RUNTIME)),
         ("THREAT_DETECTION_SENSITIVITY", No(MONITORING)),
         ("UPLOAD_FOLDER", No(UPLOADS)),
         ("UPLOAD_RATE_LIMIT", No(LIMITS_FIXED)),
-        ("VERIFICATION_TOKEN_MAX_AGE", NotYet(NO_EMAIL)),
+        ("VERIFICATION_TOKEN_MAX_AGE", Read(SAME)),
         ("VERSION_CONTROL_AUTO_CLEANUP_ENABLED", No(VERSIONS)),
         ("VERSION_CONTROL_BRANCH_ENABLED", No(VERSIONS)),
         ("VERSION_CONTROL_BRANCH_LIMIT", No(VERSIONS)),
@@ -440,10 +438,11 @@ mod tests {
     #[test]
     fn messages_say_why() {
         assert_eq!(ignored_message("IP_BLOCKING_ENABLED"), None);
-        let mail = ignored_message("MAIL_SERVER").unwrap();
+        assert_eq!(ignored_message("MAIL_SERVER"), None);
+        let history = ignored_message("PASSWORD_HISTORY_LENGTH").unwrap();
         assert!(
-            mail.contains("not yet used here") && mail.contains("e-mail"),
-            "{mail}"
+            history.contains("not yet used here") && history.contains("history"),
+            "{history}"
         );
         let hsts = ignored_message("HSTS_MAX_AGE").unwrap();
         assert!(

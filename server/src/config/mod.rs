@@ -4,6 +4,7 @@
 //! pure function of a variable map ([`Settings::from_vars`]); nothing here calls `env::set_var`.
 
 mod flask;
+mod mail;
 mod parse;
 mod secret;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use flask::{FLASK_VARIABLES, FlaskVariable, flask_variable};
+pub use mail::{MailSettings, SmtpSecurity, SmtpSettings};
 pub use parse::{ConfigIssue, ConfigReport};
 pub use secret::{EncryptionKey, Secret};
 
@@ -233,6 +235,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub panelapp: PanelAppSettings,
     pub log: LogSettings,
+    pub mail: MailSettings,
     /// Keys that were generated because they were missing (development only).
     pub generated_keys: Vec<&'static str>,
 }
@@ -492,6 +495,74 @@ pub const KNOWN_VARIABLES: &[(&str, &str)] = &[
     (
         "GENE_DIRECTORY_SYNC_CONCURRENCY",
         "panel details the background gene directory sync fetches at once (default 2)",
+    ),
+    (
+        "MAIL_SERVER",
+        "SMTP relay host; without it e-mail is written to DATA_DIR/outbox/",
+    ),
+    (
+        "MAIL_PORT",
+        "SMTP port (default 25; 587 with MAIL_USE_TLS, 465 with MAIL_USE_SSL)",
+    ),
+    ("MAIL_USE_TLS", "require STARTTLS (default false)"),
+    (
+        "MAIL_USE_SSL",
+        "implicit TLS from the first byte (default false)",
+    ),
+    ("MAIL_USERNAME", "SMTP login (with MAIL_PASSWORD)"),
+    ("MAIL_PASSWORD", "SMTP password"),
+    (
+        "MAIL_DEFAULT_SENDER",
+        "From address (default PanelMerge <noreply@localhost>)",
+    ),
+    (
+        "MAIL_SUPPRESS_SEND",
+        "write e-mail to DATA_DIR/outbox/ even when MAIL_SERVER is set (default false)",
+    ),
+    (
+        "MAIL_CA_FILE",
+        "extra trusted CA certificates (PEM) for the SMTP relay",
+    ),
+    ("MAIL_TIMEOUT", "seconds per SMTP conversation (default 30)"),
+    (
+        "MAIL_MAX_ATTEMPTS",
+        "sends of one message before it is marked failed (default 8)",
+    ),
+    (
+        "MAIL_RETRY_DELAY",
+        "seconds before the first retry of a failed send, doubling each time (default 30)",
+    ),
+    (
+        "MAIL_REQUESTS_PER_HOUR",
+        "password-reset and verification mails per address and per client IP per hour (default 5)",
+    ),
+    (
+        "PUBLIC_URL",
+        "the address users reach the server at, for links in e-mail (default http://HOST:PORT/)",
+    ),
+    (
+        "SITE_NAME",
+        "the server's name in e-mail (default PanelMerge)",
+    ),
+    (
+        "PASSWORD_RESET_TOKEN_MAX_AGE",
+        "seconds a password-reset link works (default 3600)",
+    ),
+    (
+        "VERIFICATION_TOKEN_MAX_AGE",
+        "seconds an address verification or change link works (default 86400)",
+    ),
+    (
+        "TEMP_PASSWORD_EXPIRATION_HOURS",
+        "hours an admin-set temporary password works (default 24)",
+    ),
+    (
+        "TEMP_PASSWORD_TTL",
+        "the same in seconds (overrides TEMP_PASSWORD_EXPIRATION_HOURS)",
+    ),
+    (
+        "REQUIRE_EMAIL_VERIFICATION",
+        "unconfirmed accounts may not log in; each refusal mails a new link (default false)",
     ),
 ];
 

@@ -66,21 +66,21 @@ impl<'a> Vars<'a> {
         self.report
     }
 
-    fn raw(&self, name: &str) -> Option<&'a str> {
+    pub(super) fn raw(&self, name: &str) -> Option<&'a str> {
         self.vars
             .get(name)
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
     }
 
-    fn error(&mut self, name: &str, message: impl Into<String>) {
+    pub(super) fn error(&mut self, name: &str, message: impl Into<String>) {
         self.report.errors.push(ConfigIssue {
             variable: name.to_owned(),
             message: message.into(),
         });
     }
 
-    fn warn(&mut self, name: &str, message: impl Into<String>) {
+    pub(super) fn warn(&mut self, name: &str, message: impl Into<String>) {
         self.report.warnings.push(ConfigIssue {
             variable: name.to_owned(),
             message: message.into(),
@@ -126,7 +126,7 @@ impl<'a> Vars<'a> {
         }
     }
 
-    fn number(&mut self, name: &str, default: u64, min: u64, max: u64) -> u64 {
+    pub(super) fn number(&mut self, name: &str, default: u64, min: u64, max: u64) -> u64 {
         let value = self.parsed(name, default, "a whole number");
         if value < min || value > max {
             self.error(name, format!("{value} is out of range ({min} to {max})"));
@@ -135,11 +135,11 @@ impl<'a> Vars<'a> {
         value
     }
 
-    fn seconds(&mut self, name: &str, default: u64, min: u64, max: u64) -> Duration {
+    pub(super) fn seconds(&mut self, name: &str, default: u64, min: u64, max: u64) -> Duration {
         Duration::from_secs(self.number(name, default, min, max))
     }
 
-    fn flag(&mut self, name: &str, default: bool) -> bool {
+    pub(super) fn flag(&mut self, name: &str, default: bool) -> bool {
         match self.raw(name).map(str::to_ascii_lowercase).as_deref() {
             None => default,
             Some("1" | "true" | "yes" | "on") => true,
@@ -151,7 +151,7 @@ impl<'a> Vars<'a> {
         }
     }
 
-    fn url(&mut self, name: &str, default: &str) -> String {
+    pub(super) fn url(&mut self, name: &str, default: &str) -> String {
         let value = self.raw(name).unwrap_or(default);
         match url::Url::parse(value) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {
@@ -730,6 +730,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
             }
         },
     };
+    let mail = super::mail::parse(v, dev, host, port);
     let audit_retention_days = v.number("AUDIT_RETENTION_DAYS", 365, 1, 36_500) as u32;
     let upload_ttl = v.seconds("UPLOAD_TTL", 86400, 60, 365 * 86400);
     let anon_uploads_per_ip = v.number("ANON_UPLOADS_PER_IP", 200, 1, 1_000_000) as u32;
@@ -773,6 +774,7 @@ pub(super) fn parse_settings(v: &mut Vars<'_>) -> PartialSettings {
             security,
             panelapp,
             log,
+            mail,
             generated_keys: Vec::new(),
         },
         missing_secret_key,
@@ -1119,7 +1121,7 @@ mod tests {
     #[test]
     fn flask_variables_without_meaning_are_named_with_why() {
         let report = Settings::validate(&vars(&[
-            ("MAIL_SERVER", "smtp.example.org"),
+            ("MAIL_MAX_EMAILS", "50"),
             ("SECURITY_MONITORING_ENABLED", "True"),
             ("IP_BLOCKING_ENABLED", "True"),
         ]));
@@ -1129,7 +1131,7 @@ mod tests {
             .filter(|w| !w.variable.ends_with("_KEY"))
             .map(|w| w.variable.as_str())
             .collect();
-        assert_eq!(named, ["MAIL_SERVER", "SECURITY_MONITORING_ENABLED"]);
+        assert_eq!(named, ["MAIL_MAX_EMAILS", "SECURITY_MONITORING_ENABLED"]);
         assert!(
             report
                 .warnings

@@ -55,8 +55,12 @@ impl AdminQuery {
 pub struct PasswordReset {
     /// The account, as it is now.
     pub user: User,
-    /// Give this to the user; they must change it at their next login.
+    /// Give this to the user; they must change it at their next login, before it expires.
     pub temporary_password: String,
+    /// When the temporary password stops working (`TEMP_PASSWORD_EXPIRATION_HOURS`).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Whether it was also queued to the user's address (only with an SMTP relay configured).
+    pub mailed: bool,
 }
 
 #[derive(Default)]
@@ -134,6 +138,10 @@ impl AdminMutation {
         let (row, temporary_password) =
             admin::reset_password(state, cap, &ctx.actor(), int_id(&id, Kind::User)?).await?;
         Ok(PasswordReset {
+            expires_at: row
+                .temp_password_expires_at
+                .unwrap_or_else(chrono::Utc::now),
+            mailed: state.settings.mail.delivers(),
             user: User::from_row(&row, accounts::profile(state, &row)?),
             temporary_password,
         })

@@ -52,7 +52,14 @@ pub fn mutation_action(field: &str) -> AuditAction {
         "purgeAuditLog" => A::ComplianceEvent,
         "setUserRole" => A::RoleChange,
         "setUserActive" | "unlockUser" | "createUser" => A::UserUpdate,
-        "resetUserPassword" => A::PasswordReset,
+        "resetUserPassword" | "requestPasswordReset" | "resetPassword" => A::PasswordReset,
+        "requestEmailVerification"
+        | "verifyEmail"
+        | "requestEmailChange"
+        | "confirmEmailChange"
+        | "undoEmailChange"
+        | "updateMailPreferences" => A::ProfileUpdate,
+        "setUserVerified" => A::UserUpdate,
         "deleteUser" => A::UserDelete,
         _ => A::AdminAction,
     }

@@ -12,6 +12,7 @@ pub mod gene_directory;
 pub mod genelists;
 mod guard;
 pub mod live;
+pub mod mail;
 pub mod messages;
 pub mod node;
 pub mod paging;
@@ -48,6 +49,7 @@ pub struct Query(
     gene_directory::GeneDirectoryQuery,
     workbench::WorkbenchQuery,
     node::NodeQuery,
+    mail::MailQuery,
 );
 
 /// Everything that changes something: accounts and tokens, uploads and exports, saved panels,
@@ -63,6 +65,7 @@ pub struct Mutation(
     genelists::GeneListsMutation,
     panelapp::PanelAppMutation,
     workbench::WorkbenchMutation,
+    mail::MailMutation,
 );
 
 /// Live updates over the WebSocket (`graphql-transport-ws`): banners, saved-panel changes and

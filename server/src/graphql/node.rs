@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::accounts::types::{ApiToken, User};
 use super::audit::AuditEntry;
 use super::genelists::UploadedList;
+use super::mail::MailMessage;
 use super::messages::AdminMessage;
 use super::saved::types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 use super::teams::Team;
@@ -33,9 +34,10 @@ pub enum Kind {
     AuditEntry,
     ApiToken,
     AdminMessage,
+    MailMessage,
 }
 
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 13] = [
     Kind::User,
     Kind::Person,
     Kind::Team,
@@ -48,6 +50,7 @@ const KINDS: [Kind; 12] = [
     Kind::AuditEntry,
     Kind::ApiToken,
     Kind::AdminMessage,
+    Kind::MailMessage,
 ];
 
 impl Kind {
@@ -66,6 +69,7 @@ impl Kind {
             Kind::AuditEntry => "AuditEntry",
             Kind::ApiToken => "ApiToken",
             Kind::AdminMessage => "AdminMessage",
+            Kind::MailMessage => "MailMessage",
         }
     }
 
@@ -83,6 +87,7 @@ impl Kind {
             Kind::AuditEntry => "audit entry",
             Kind::ApiToken => "API token",
             Kind::AdminMessage => "admin message",
+            Kind::MailMessage => "e-mail",
         }
     }
 
@@ -162,6 +167,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     ApiToken(ApiToken),
     AdminMessage(AdminMessage),
+    MailMessage(MailMessage),
 }
 
 #[derive(Default)]
@@ -223,6 +229,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> AppResult<Node> {
         Kind::AdminMessage => {
             Node::AdminMessage(super::messages::message_node(ctx, number()?).await?)
         }
+        Kind::MailMessage => Node::MailMessage(super::mail::message_node(ctx, number()?).await?),
     })
 }
 

@@ -296,7 +296,27 @@ pub async fn share(
     } else {
         record
     };
+    // A new share with a person tells them by e-mail (unless they turned that off).
+    let notify = match (req.user_id, updated) {
+        (Some(uid), false) => {
+            let by = actor.username.clone().unwrap_or_else(|| "someone".into());
+            crate::services::notices::panel_shared(
+                &txn,
+                state,
+                uid,
+                &by,
+                &panel.name,
+                req.permission.as_str(),
+            )
+            .await?;
+            true
+        }
+        _ => false,
+    };
     state.audit.commit(txn, actor, record).await?;
+    if notify {
+        state.mailer.wake();
+    }
     super::versions::publish(
         state,
         panel.id,

@@ -216,6 +216,12 @@ pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppRe
         username: actor.username.clone().or(Some(username.clone())),
         ..actor.clone()
     };
+    // Someone signing up gets a link to confirm the address, queued with the account.
+    let verification = if action == AuditAction::Register {
+        Some(super::email_address::queue_verification(&txn, state, &model).await?)
+    } else {
+        None
+    };
     state
         .audit
         .commit(
@@ -226,9 +232,13 @@ pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppRe
                 .change(
                     None,
                     Some(json!({ "username": username, "email": email, "role": new.role })),
-                ),
+                )
+                .details(json!({ "verificationMail": verification })),
         )
         .await?;
+    if verification.is_some() {
+        state.mailer.wake();
+    }
     Ok(model)
 }
 

@@ -129,7 +129,17 @@ pub async fn set_role(
         Some(json!({ "role": row.role })),
         Some(json!({ "role": role })),
     );
-    let saved = save_with_audit(state, actor, update, record).await?;
+    let txn = state.db.begin().await?;
+    let saved = update.update(&txn).await?;
+    let promoted = role == Role::Admin && row.role != Role::Admin;
+    if promoted {
+        let by = actor.username.clone().unwrap_or_else(|| "an admin".into());
+        super::notices::new_admin(&txn, state, &row.username, &by).await?;
+    }
+    state.audit.commit(txn, actor, record).await?;
+    if promoted {
+        state.mailer.wake();
+    }
     state
         .events
         .publish(
@@ -195,19 +205,61 @@ pub async fn reset_password(
     let row = load(state, id).await?;
     let temporary = crate::crypto::random_token(12).or_internal("temporary password")?;
     let hash = state.passwords.hash(&temporary).await?;
+    let ttl = state.settings.mail.temp_password_ttl;
+    let now = Utc::now();
+    let expires = now + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::hours(24));
     let mut update: user::ActiveModel = row.clone().into();
     update.password_hash = Set(hash);
     update.must_change_password = Set(true);
-    update.password_changed_at = Set(Some(Utc::now()));
+    update.temp_password_expires_at = Set(Some(expires));
+    update.password_changed_at = Set(Some(now));
     update.locked_until = Set(None);
     update.failed_login_attempts = Set(0);
-    update.updated_at = Set(Utc::now());
+    update.updated_at = Set(now);
+    // Mailed only when it leaves the machine: an outbox file would be one more copy of it.
+    let mailed = state.settings.mail.delivers();
+    let txn = state.db.begin().await?;
+    let saved = update.update(&txn).await?;
+    let revoked = tokens::revoke_all(&txn, saved.id, now).await?;
+    let mail_id = if mailed {
+        let rendered = crate::mail::templates::temporary_password(
+            super::recovery::site(state),
+            &row.username,
+            &temporary,
+            ttl,
+        );
+        Some(
+            crate::mail::enqueue(
+                &txn,
+                &state.mailer,
+                &state.crypto,
+                crate::mail::Outgoing {
+                    user_id: Some(row.id),
+                    to: row.email.clone(),
+                    kind: shared::MailKind::TemporaryPassword,
+                    rendered,
+                },
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let record = AuditRecord::new(
         AuditAction::PasswordReset,
         format!("password of {} reset", row.username),
     )
-    .resource("user", id);
-    let saved = save_revoking_credentials(state, actor, update, record).await?;
+    .resource("user", id)
+    .details(json!({
+        "tokensRevoked": revoked,
+        "expiresAt": expires,
+        "mail": mail_id,
+    }));
+    state.audit.commit(txn, actor, record).await?;
+    sessions::revoke_all(state, saved.id, None).await?;
+    if mailed {
+        state.mailer.wake();
+    }
     limits::clear_account_failures(state, id).await?;
     state
         .events

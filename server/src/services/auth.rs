@@ -174,6 +174,31 @@ pub async fn login(
         .await?;
     match (found, ok) {
         (Some(user), true) if user.is_active => {
+            if let Some(refusal) = entry_refused(state, &user) {
+                attempt.abandoned(state).await?;
+                let mut record = AuditRecord::new(AuditAction::Login, "login refused")
+                    .resource("user", user.id)
+                    .failed(refusal.message.clone());
+                let txn = state.db.begin().await?;
+                // The right password of an unconfirmed account: a fresh link goes out (within
+                // the mail limits), so nobody is shut out for good.
+                let resend = refusal.code == ErrorCode::EmailNotVerified
+                    && limits::check_mail_request(state, ip, &user.email)
+                        .await
+                        .is_ok();
+                if resend {
+                    let mail = super::email_address::queue_verification(&txn, state, &user).await?;
+                    record = record.details(json!({ "verificationMail": mail }));
+                }
+                state
+                    .audit
+                    .commit(txn, &acting_as(actor, Some(&user)), record)
+                    .await?;
+                if resend {
+                    state.mailer.wake();
+                }
+                return Err(refusal);
+            }
             attempt.succeeded(state).await?;
             let user = super::werkzeug::upgrade(state, user, password).await?;
             succeed(state, actor, ip, user, started).await
@@ -204,6 +229,34 @@ pub async fn login(
             }
         }
     }
+}
+
+/// Why a right password still does not let `user` in: an admin-set temporary password whose
+/// time ran out (PASSWORD_EXPIRED), or an unconfirmed address while
+/// `REQUIRE_EMAIL_VERIFICATION` is on (EMAIL_NOT_VERIFIED).
+fn entry_refused(state: &AppState, user: &user::Model) -> Option<AppError> {
+    if user.must_change_password
+        && user
+            .temp_password_expires_at
+            .is_some_and(|until| until <= Utc::now())
+    {
+        return Some(AppError::new(
+            ErrorCode::PasswordExpired,
+            "this temporary password has expired; use \"Forgot password?\" or ask an admin \
+             for a new one",
+        ));
+    }
+    if state.settings.mail.require_verification && !user.is_verified {
+        return Some(
+            AppError::new(
+                ErrorCode::EmailNotVerified,
+                "confirm your e-mail address first: follow the link we sent you, or ask for a \
+                 new one",
+            )
+            .with("email", user.email.clone()),
+        );
+    }
+    None
 }
 
 async fn succeed(
@@ -297,15 +350,27 @@ async fn failed_check(
             record = record.resource("user", id);
         }
         events.push(state.audit.write(&txn, &acting, record).await?);
+        if let Some(u) = user {
+            super::notices::account_locked(&txn, state, u, outcome.account_failures, lockout)
+                .await?;
+        }
     }
     if outcome.ip_blocked {
         let record = AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
             .resource("ip", ip)
             .details(json!({ "threshold": state.settings.security.brute_force_threshold }));
         events.push(state.audit.write(&txn, &acting, record).await?);
+        let what = format!(
+            "IP {ip} was blocked after {} failed logins",
+            state.settings.security.brute_force_threshold
+        );
+        super::notices::security(&txn, state, &what).await?;
     }
     txn.commit().await?;
     state.audit.publish(events).await;
+    if outcome.account_locked || outcome.ip_blocked {
+        state.mailer.wake();
+    }
     Ok(if outcome.account_locked {
         Checked::Locked(lockout)
     } else {
@@ -405,6 +470,7 @@ pub async fn change_password(
     update.password_hash = Set(hash);
     update.password_changed_at = Set(Some(now));
     update.must_change_password = Set(false);
+    update.temp_password_expires_at = Set(None);
     update.failed_login_attempts = Set(0);
     update.locked_until = Set(None);
     update.updated_at = Set(now);

@@ -118,7 +118,9 @@ async fn a_flask_env_file_configures_panelmerge() {
         }
     }
     assert!(
-        out.contains("warning: MAIL_SERVER: a Flask variable not yet used here: PanelMerge sends no e-mail yet"),
+        out.contains(
+            "warning: MAIL_MAX_EMAILS: a Flask variable with no meaning here: the SMTP transport"
+        ),
         "{out}"
     );
     assert!(

@@ -19,6 +19,7 @@ mod foundation;
 mod gene_directory;
 mod genelists;
 mod live;
+mod mail;
 mod migrating;
 mod panelapp;
 mod panelapp_shared;

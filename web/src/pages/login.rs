@@ -113,6 +113,7 @@ pub fn LoginPage() -> impl IntoView {
                     "Log in"
                 </button>
             </form>
+            <p><A href="/forgot-password">"Forgot password?"</A></p>
             <p>"No account yet? " <A href=register_href>"Create one"</A></p>
         </section>
     }

@@ -4,17 +4,22 @@
 
 pub mod account_access;
 pub mod admin;
+pub mod email;
 pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod panels;
 pub mod profile;
+pub mod profile_mail;
 pub mod saved;
 pub mod workbench;
 
 pub use admin::{
-    AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminPanelAppPage, AdminSecurityPage,
-    AdminUsersPage,
+    AdminAuditPage, AdminLivePage, AdminMailPage, AdminMessagesPage, AdminPanelAppPage,
+    AdminSecurityPage, AdminUsersPage,
+};
+pub use email::{
+    ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, UndoEmailChangePage, VerifyEmailPage,
 };
 pub use home::HomePage;
 pub use login::{LoginPage, RegisterPage};

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::account_access::{ApiTokensSection, SessionsSection};
+use super::profile_mail::MailSection;
 use crate::api::{ApiError, graphql};
 use crate::auth::{MeUser, use_current_user};
 use crate::queries::me::TimeFormat;
@@ -48,7 +49,8 @@ pub fn ProfilePage() -> impl IntoView {
             let initial = user.me_untracked();
             view! {
                 <h1>"Your account"</h1>
-                {initial.map(|me| view! { <ProfileForm me /> })}
+                {initial.clone().map(|me| view! { <ProfileForm me /> })}
+                {initial.map(|me| view! { <MailSection me /> })}
                 <PasswordForm />
                 <SessionsSection />
                 <ApiTokensSection />

@@ -52,6 +52,14 @@ pub struct User {
     /// Until when a login lockout lasts; null when the account is not locked (`unlockUser` lifts
     /// it).
     pub locked_until: Option<DateTime<Utc>>,
+    /// The e-mail address is confirmed (by its link, a password reset, or an admin).
+    pub is_verified: bool,
+    /// When the admin-set temporary password stops working, while one is in force.
+    pub temporary_password_expires_at: Option<DateTime<Utc>>,
+    /// E-mail notices of security events (for admins: suspicious activity, new admins).
+    pub notify_security: bool,
+    /// An e-mail when a panel is shared with this user.
+    pub notify_shares: bool,
 }
 
 impl User {
@@ -74,6 +82,12 @@ impl User {
             login_count: row.login_count,
             failed_login_attempts: row.failed_login_attempts,
             locked_until: row.locked_until.filter(|t| *t > Utc::now()),
+            is_verified: row.is_verified,
+            temporary_password_expires_at: row
+                .temp_password_expires_at
+                .filter(|_| row.must_change_password),
+            notify_security: row.notify_security,
+            notify_shares: row.notify_shares,
         }
     }
 }

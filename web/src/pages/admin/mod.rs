@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod live;
+pub mod mail;
 pub mod messages;
 pub mod panelapp;
 pub mod security;
@@ -12,6 +13,7 @@ use leptos_router::components::A;
 
 pub use audit::AdminAuditPage;
 pub use live::AdminLivePage;
+pub use mail::AdminMailPage;
 pub use messages::AdminMessagesPage;
 pub use panelapp::AdminPanelAppPage;
 pub use security::AdminSecurityPage;
@@ -28,6 +30,7 @@ pub fn AdminNav() -> impl IntoView {
                 <li><A href="/admin/audit">"Audit log"</A></li>
                 <li><A href="/admin/live">"Live feed"</A></li>
                 <li><A href="/admin/security">"Security"</A></li>
+                <li><A href="/admin/mail">"E-mail"</A></li>
                 <li><A href="/admin/panelapp">"PanelApp"</A></li>
             </ul>
         </nav>

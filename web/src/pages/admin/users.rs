@@ -8,8 +8,8 @@ use crate::api::{ApiError, graphql};
 use crate::components::{Loaded, Pager, Pages, Table};
 use crate::pages::profile::outcome;
 use crate::queries::{
-    ResetUserPassword, SetUserActive, SetUserRole, UnlockUser, Users, reset_user_password,
-    set_user_active, set_user_role, unlock_user, users,
+    ResetUserPassword, SetUserActive, SetUserRole, SetUserVerified, UnlockUser, Users,
+    reset_user_password, set_user_active, set_user_role, set_user_verified, unlock_user, users,
 };
 use crate::time::{MaybeTime, Time};
 use crate::words::counted;
@@ -23,6 +23,7 @@ enum UserAction {
     Active(String, bool),
     Unlock(String),
     ResetPassword(String, String),
+    Verified(String, bool),
 }
 
 async fn perform(action: UserAction) -> Result<String, ApiError> {
@@ -45,10 +46,30 @@ async fn perform(action: UserAction) -> Result<String, ApiError> {
         }
         UserAction::ResetPassword(id, username) => {
             let reset = graphql::<ResetUserPassword>(reset_user_password::Variables { id }).await?;
+            let reset = reset.reset_user_password;
+            let mailed = if reset.mailed {
+                " It was also e-mailed to them."
+            } else {
+                ""
+            };
             format!(
-                "Temporary password for {username}: {} (they must change it at their next login).",
-                reset.reset_user_password.temporary_password
+                "Temporary password for {username}: {} (they must change it at their next login; \
+                 it stops working at {} UTC).{mailed}",
+                reset.temporary_password,
+                reset
+                    .expires_at
+                    .get(..16)
+                    .unwrap_or(&reset.expires_at)
+                    .replace('T', " ")
             )
+        }
+        UserAction::Verified(id, verified) => {
+            graphql::<SetUserVerified>(set_user_verified::Variables { id, verified }).await?;
+            if verified {
+                "Address marked confirmed.".to_owned()
+            } else {
+                "Address marked unconfirmed.".to_owned()
+            }
         }
     })
 }
@@ -153,10 +174,28 @@ pub fn AdminUsersPage() -> impl IntoView {
                 </button>
             }
         };
+        let verified = user.is_verified;
+        let verify = {
+            let id = id.clone();
+            view! {
+                <button
+                    type="button"
+                    class="button button-small"
+                    on:click=move |_| {
+                        act.dispatch(UserAction::Verified(id.clone(), !verified));
+                    }
+                >
+                    {if verified { "Mark unconfirmed" } else { "Mark confirmed" }}
+                </button>
+            }
+        };
         view! {
             <tr class="user-row" data-username=user.username.clone()>
                 <td>{user.username.clone()}</td>
-                <td>{user.email}</td>
+                <td>
+                    {user.email}
+                    {if verified { " (confirmed)" } else { " (unconfirmed)" }}
+                </td>
                 <td>{role_select}</td>
                 <td>{if user.is_active { "active" } else { "deactivated" }}</td>
                 <td>
@@ -165,7 +204,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                 </td>
                 <td><MaybeTime at=user.last_login none="never" /></td>
                 <td><Time at=user.created_at /></td>
-                <td class="actions">{toggle}{unlock}{reset}</td>
+                <td class="actions">{toggle}{unlock}{reset}{verify}</td>
             </tr>
         }
     };

@@ -1,0 +1,251 @@
+//! E-mail: forgotten passwords, address verification and changes, notice preferences, and
+//! the admins' view of the outbox.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::mail_outbox;
+use shared::{MailKind, MailStatus};
+
+use super::ContextExt;
+use super::accounts::types::User;
+use super::node::{Kind, global_id, int_id};
+use super::paging::{Page, PageArgs};
+use crate::services::{accounts, email_address, outbox, recovery};
+
+/// A queued e-mail, as admins see it (never its content: it may hold a single-use link).
+#[derive(SimpleObject)]
+pub struct MailMessage {
+    /// The global id (see `Node`), for `retryMail`.
+    #[graphql(owned)]
+    pub id: ID,
+    pub kind: MailKind,
+    pub recipient: String,
+    pub subject: String,
+    pub status: MailStatus,
+    /// Sends tried so far.
+    pub attempts: i32,
+    /// The relay's (or the outbox directory's) answer to the last failed try.
+    pub last_error: Option<String>,
+    /// When the next try is due (PENDING), or until when a SENDING claim holds.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<mail_outbox::Model> for MailMessage {
+    fn from(row: mail_outbox::Model) -> Self {
+        let waiting = matches!(row.status, MailStatus::Pending | MailStatus::Sending);
+        Self {
+            id: global_id(Kind::MailMessage, row.id),
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            status: row.status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            next_attempt_at: waiting.then_some(row.next_attempt_at),
+            sent_at: row.sent_at,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// How the server sends e-mail (admins only).
+#[derive(SimpleObject)]
+pub struct MailTransportInfo {
+    /// "SMTP mail.example.org:587 (STARTTLS)" or "outbox directory data/outbox".
+    pub transport: String,
+    /// Messages leave the machine (an SMTP relay is configured and not suppressed).
+    pub delivers: bool,
+    /// The start of every link in e-mail.
+    pub public_url: String,
+    pub require_email_verification: bool,
+}
+
+/// `node(id:)` for a `MailMessage`: admins only.
+pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<MailMessage> {
+    let (_, cap) = ctx.require_admin()?;
+    Ok(outbox::get(ctx.state(), cap, id).await?.into())
+}
+
+#[derive(Default)]
+pub struct MailQuery;
+
+#[Object]
+impl MailQuery {
+    /// Queued, sent and failed e-mail, newest first (admins only).
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(50).clamp(1, 100) as usize * child_complexity"
+    )]
+    async fn mail_outbox(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only messages in this state; absent: all.")] status: Option<MailStatus>,
+        #[graphql(desc = "Messages from the newest, 1 to the maximum page size; default 50.")]
+        first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to continue after (older messages).")]
+        after: Option<String>,
+        #[graphql(desc = "Messages from the oldest, 1 to the maximum page size.")] last: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `cursor` of the edge to continue before (newer messages).")]
+        before: Option<String>,
+    ) -> Result<Page<MailMessage>> {
+        let (_, cap) = ctx.require_admin()?;
+        let state = ctx.state();
+        let max = state.settings.graphql.max_page_size;
+        let page = PageArgs::new(first, after, last, before).keyset("mailOutbox", 50.min(max), max)?;
+        let (rows, more, total) = outbox::list(state, cap, status, &page).await?;
+        Ok(page.connection(
+            rows.into_iter().map(|row| (row.id, MailMessage::from(row))),
+            more,
+            total,
+        ))
+    }
+
+    /// How e-mail leaves this server (admins only).
+    async fn mail_transport(&self, ctx: &Context<'_>) -> Result<MailTransportInfo> {
+        ctx.require_admin()?;
+        let state = ctx.state();
+        Ok(MailTransportInfo {
+            transport: state.mailer.transport.describe(),
+            delivers: state.settings.mail.delivers(),
+            public_url: state.mailer.public_url().to_owned(),
+            require_email_verification: state.settings.mail.require_verification,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token from the e-mailed link (after `#token=`).
+    #[graphql(secret)]
+    pub token: String,
+    #[graphql(secret)]
+    pub new_password: String,
+}
+
+#[derive(InputObject)]
+pub struct EmailChangeInput {
+    pub new_email: String,
+    #[graphql(secret)]
+    pub current_password: String,
+}
+
+#[derive(Default)]
+pub struct MailMutation;
+
+#[Object]
+impl MailMutation {
+    /// Sends a password-reset link to the account with this username or e-mail address, if
+    /// there is an active one. The answer is `true` either way (it does not tell whether the
+    /// account exists); RATE_LIMITED after `MAIL_REQUESTS_PER_HOUR` requests for one address
+    /// or from one client.
+    async fn request_password_reset(&self, ctx: &Context<'_>, login: String) -> Result<bool> {
+        let request = ctx.request();
+        recovery::request_reset(ctx.state(), &ctx.actor(), request.client_ip(), &login).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token of a reset link. The link works once; every session
+    /// and API token of the account ends. VALIDATION on `token` with `reason` `expired`,
+    /// `used` or `unknown` when the link does not work.
+    async fn reset_password(&self, ctx: &Context<'_>, input: ResetPasswordInput) -> Result<bool> {
+        let request = ctx.request();
+        recovery::reset_password(
+            ctx.state(),
+            &ctx.actor(),
+            request.client_ip(),
+            &input.token,
+            &input.new_password,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Sends a new link to confirm your e-mail address.
+    async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
+        let user = ctx.require_login()?;
+        let ip = ctx.request().client_ip();
+        email_address::request_verification(ctx.state(), &ctx.actor(), ip, user).await?;
+        Ok(true)
+    }
+
+    /// Confirms an e-mail address with the token of its link (no login needed).
+    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        email_address::verify(ctx.state(), &ctx.actor(), &token).await?;
+        Ok(true)
+    }
+
+    /// Starts a change of your address: a confirmation link goes to the new address; the old
+    /// one stays in force until it is followed.
+    async fn request_email_change(
+        &self,
+        ctx: &Context<'_>,
+        input: EmailChangeInput,
+    ) -> Result<bool> {
+        let user = ctx.require_user()?;
+        let ip = ctx.request().client_ip();
+        email_address::request_change(
+            ctx.state(),
+            &ctx.actor(),
+            ip,
+            user,
+            &input.new_email,
+            &input.current_password,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Confirms a change of address with the token sent to the new address; the old address
+    /// gets a notice with an undo link.
+    async fn confirm_email_change(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        email_address::confirm_change(ctx.state(), &ctx.actor(), &token).await?;
+        Ok(true)
+    }
+
+    /// Undoes a change of address with the token sent to the old address: the old address is
+    /// back, and every session and API token of the account ends.
+    async fn undo_email_change(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        email_address::undo_change(ctx.state(), &ctx.actor(), &token).await?;
+        Ok(true)
+    }
+
+    /// Chooses which notices you get by e-mail (absent: unchanged).
+    async fn update_mail_preferences(
+        &self,
+        ctx: &Context<'_>,
+        notify_security: Option<bool>,
+        notify_shares: Option<bool>,
+    ) -> Result<User> {
+        let user = ctx.require_user()?;
+        let state = ctx.state();
+        let row = email_address::set_preferences(
+            state,
+            &ctx.actor(),
+            user,
+            notify_security,
+            notify_shares,
+        )
+        .await?;
+        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+    }
+
+    /// Marks a user's address confirmed or not (admins only).
+    async fn set_user_verified(&self, ctx: &Context<'_>, id: ID, verified: bool) -> Result<User> {
+        let (_, cap) = ctx.require_admin()?;
+        let state = ctx.state();
+        let id = int_id(&id, Kind::User)?;
+        let row = email_address::set_verified(state, cap, &ctx.actor(), id, verified).await?;
+        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+    }
+
+    /// Sends a failed (or waiting) e-mail again now (admins only).
+    async fn retry_mail(&self, ctx: &Context<'_>, id: ID) -> Result<MailMessage> {
+        let (_, cap) = ctx.require_admin()?;
+        let id = int_id(&id, Kind::MailMessage)?;
+        let row = outbox::retry(ctx.state(), cap, &ctx.actor(), id).await?;
+        Ok(row.into())
+    }
+}

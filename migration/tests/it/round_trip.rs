@@ -10,7 +10,7 @@ use crate::common::{assert_same_schema, describe, sqlite, tables, with_postgres}
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 15);
+    assert_eq!(migrations.len(), 16);
 
     for migration in &migrations {
         let name = migration.name();

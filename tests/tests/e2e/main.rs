@@ -22,6 +22,7 @@ mod live;
 mod migrating;
 mod panelapp;
 mod panelapp_shared;
+mod perf_cache;
 mod provenance;
 mod redis_outage;
 mod saved;

@@ -10,7 +10,11 @@ pub struct Migration;
 
 /// (index, table, columns).
 const INDEXES: [(&str, &str, &str); 11] = [
-    ("idx_audit_log_action_type_id", "audit_log", "action_type, id"),
+    (
+        "idx_audit_log_action_type_id",
+        "audit_log",
+        "action_type, id",
+    ),
     ("idx_audit_log_user_id_id", "audit_log", "user_id, id"),
     ("idx_audit_log_username_id", "audit_log", "username, id"),
     ("idx_audit_log_success_id", "audit_log", "success, id"),
@@ -39,7 +43,11 @@ const INDEXES: [(&str, &str, &str); 11] = [
         "saved_panels",
         "visibility, created_at, id",
     ),
-    ("idx_saved_panels_created_at", "saved_panels", "created_at, id"),
+    (
+        "idx_saved_panels_created_at",
+        "saved_panels",
+        "created_at, id",
+    ),
     ("idx_saved_panels_name", "saved_panels", "name, id"),
 ];
 

@@ -2,11 +2,11 @@
 //! backup, restore.
 
 mod audit;
-#[cfg(feature = "test-support")]
-mod seed;
 mod backup;
 mod check;
 mod panelapp;
+#[cfg(feature = "test-support")]
+mod seed;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};

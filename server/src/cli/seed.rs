@@ -64,9 +64,17 @@ pub async fn run(settings: Settings, args: SeedArgs) -> anyhow::Result<ExitCode>
     let state = AppState::connect(settings).await?;
     let started = std::time::Instant::now();
     let users = seed_users(&state, args.users).await?;
-    println!("users: {} ({:.1} s)", users.len(), started.elapsed().as_secs_f64());
+    println!(
+        "users: {} ({:.1} s)",
+        users.len(),
+        started.elapsed().as_secs_f64()
+    );
     seed_panels(&state, &users, &args).await?;
-    println!("saved panels: {} ({:.1} s)", args.panels, started.elapsed().as_secs_f64());
+    println!(
+        "saved panels: {} ({:.1} s)",
+        args.panels,
+        started.elapsed().as_secs_f64()
+    );
     let written = seed_audit(&state, &users, args.audit).await?;
     println!(
         "audit rows: {written} added ({:.1} s)",
@@ -224,7 +232,8 @@ async fn seed_audit(
                 if i % 10 == 9 {
                     record = record.failed("seeded failure");
                 }
-                record.at = Some(start + Duration::microseconds(step_us * i64::try_from(i).unwrap_or(0)));
+                record.at =
+                    Some(start + Duration::microseconds(step_us * i64::try_from(i).unwrap_or(0)));
                 let actor = Actor {
                     user_id: Some(*id),
                     username: Some(name.clone()),

@@ -65,7 +65,9 @@ mod tests {
         assert!(!public("{ ... on Query { savedPanels { totalCount } } }"));
         assert!(!public("mutation { logout }"));
         assert!(!public("subscription { adminMessages { id } }"));
-        assert!(!public("query A { panels { totalCount } } query B { uploads { id } }"));
+        assert!(!public(
+            "query A { panels { totalCount } } query B { uploads { id } }"
+        ));
         assert!(!public("{ panels { "));
         assert!(!public("fragment F on Query { panels { totalCount } }"));
     }

@@ -534,7 +534,11 @@ const PUBLIC_MAX_AGE: &str = "max-age=30";
 /// A GET of public catalogue data: with an `ETag` and `Cache-Control` (`public` unless the
 /// answer sets a cookie or the caller is logged in), and `304 Not Modified` without a body
 /// when `If-None-Match` names the answer.
-fn finish_public_get(answer: Cached, ctx: &RequestContext, request_headers: &HeaderMap) -> Response {
+fn finish_public_get(
+    answer: Cached,
+    ctx: &RequestContext,
+    request_headers: &HeaderMap,
+) -> Response {
     let shared = ctx.user.is_none()
         && ctx
             .set_cookies

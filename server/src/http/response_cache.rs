@@ -95,7 +95,13 @@ impl ResponseCache {
     }
 
     /// Keeps `body` as the answer to `request`, made in `generation`; returns its entry.
-    pub fn put(&self, transport: Transport, request: Bytes, generation: u64, body: Bytes) -> Cached {
+    pub fn put(
+        &self,
+        transport: Transport,
+        request: Bytes,
+        generation: u64,
+        body: Bytes,
+    ) -> Cached {
         let answer = Cached {
             etag: etag_of(&body),
             body,
@@ -115,7 +121,9 @@ impl ResponseCache {
             answer: answer.clone(),
         };
         if let Some(old) = entries.maps[slot(transport)].insert(request.clone(), entry) {
-            entries.bytes = entries.bytes.saturating_sub(old.answer.body.len() + request.len());
+            entries.bytes = entries
+                .bytes
+                .saturating_sub(old.answer.body.len() + request.len());
         }
         entries.bytes += size;
         answer

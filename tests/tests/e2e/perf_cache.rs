@@ -93,7 +93,10 @@ async fn public_gets_carry_an_etag_and_answer_304() {
     );
 
     // Anything not purely catalogue data: no tag, never stored.
-    for query in ["{ me { username } }", "{ panels(first: 1) { totalCount } me { id } }"] {
+    for query in [
+        "{ me { username } }",
+        "{ panels(first: 1) { totalCount } me { id } }",
+    ] {
         let (status, headers, body) = get(&ada, query, &[("if-none-match", "*")]).await;
         assert_eq!(status, 200, "{body}");
         assert!(headers.get("etag").is_none(), "{query}");
@@ -114,7 +117,10 @@ async fn public_gets_carry_an_etag_and_answer_304() {
         .send()
         .await
         .unwrap();
-    assert_eq!(header(response.headers(), "cache-control"), Some("no-store"));
+    assert_eq!(
+        header(response.headers(), "cache-control"),
+        Some("no-store")
+    );
     assert!(response.headers().get("etag").is_none());
 }
 
@@ -260,5 +266,8 @@ fn seed_scale_writes_a_verifiable_audit_chain() {
     assert!(out.contains("audit rows: 1190 added"), "{out}");
     let (code, out) = tests::run_cli(&["audit", "verify"], &vars, dir.path(), None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("audit chain OK: 1200 row(s) verified"), "{out}");
+    assert!(
+        out.contains("audit chain OK: 1200 row(s) verified"),
+        "{out}"
+    );
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tests::MockPanelApp;
+use tests::{GraphqlClient, MockPanelApp};
 
 use super::{Server, arg, ms, percentile};
 
@@ -90,7 +90,10 @@ fn request(client: &reqwest::Client, base: &str, shot: &Shot, n: u64) -> reqwest
 /// Sends `shot` once and returns the status and the JSON body (Null when empty).
 pub async fn once(base: &str, shot: &Shot) -> (u16, Value, reqwest::header::HeaderMap) {
     let c = client(None);
-    let r = request(&c, base, shot, 0).send().await.expect("request sent");
+    let r = request(&c, base, shot, 0)
+        .send()
+        .await
+        .expect("request sent");
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     let text = r.text().await.expect("body");
@@ -227,7 +230,7 @@ pub async fn catalogue() {
         url_encode(&web),
         url_encode(&json!({ "first": 25 }).to_string())
     );
-    let merge_input = json!({ "input": { "panels": [
+    let merge_input: Value = json!({ "input": { "panels": [
         { "source": "UK", "id": 402, "confidence": ["GREEN", "AMBER"] },
         { "source": "UK", "id": 398, "confidence": ["GREEN", "AMBER"] },
         { "source": "UK", "id": 635, "confidence": ["GREEN", "AMBER"] }
@@ -394,7 +397,10 @@ pub async fn catalogue() {
         }
     }
     let whole = once(&base, &rows[12].shot).await.1;
-    assert_eq!(whole["data"]["panels"]["nodes"].as_array().map(Vec::len), Some(439));
+    assert_eq!(
+        whole["data"]["panels"]["nodes"].as_array().map(Vec::len),
+        Some(439)
+    );
 
     println!(
         "### Catalogue reads ({connections} connections, {seconds} s per row, {} CPUs, load \
@@ -404,8 +410,16 @@ pub async fn catalogue() {
             .unwrap_or(0)
     );
     println!("| request | req/s | p50 | p99 | / `healthz` | failed |\n|---|---|---|---|---|---|");
+    // `--only TEXT`: /healthz and the rows whose name contains TEXT (for profiling one row).
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
     let mut healthz = None;
     for row in rows.drain(..) {
+        if let Some(only) = &only
+            && healthz.is_some()
+            && !row.name.contains(only.as_str())
+        {
+            continue;
+        }
         let out = run(&base, &row, connections, seconds, None).await;
         let reference = *healthz.get_or_insert(out.per_second);
         println!(
@@ -418,10 +432,52 @@ pub async fn catalogue() {
             out.failures
         );
     }
+    if only.is_none() {
+        exports(&base, &merge_input).await;
+    }
     println!(
         "\nServer memory after the run: {} MiB.",
         server.rss_kib() / 1024
     );
     drop(server);
     mock.stop();
+}
+
+/// `exportMerge` of 635 + 402 + 398 green + amber, one at a time: the request renders the
+/// workbook (and stores it for its download link), so its time is the export's server time
+/// plus one loopback round trip.
+async fn exports(base: &str, merge: &Value) {
+    const MUTATION: &str = "mutation($input: MergeInput!, $format: ExportFormat!, \
+        $sheets: Boolean) { exportMerge(input: $input, format: $format, \
+        perSourceSheets: $sheets) { url rows } }";
+    let client = GraphqlClient::new(base);
+    println!(
+        "\n| export of 635 + 402 + 398 green + amber (`exportMerge`, 30 in a row) | rows | p50 \
+         | p90 |\n|---|---|---|---|"
+    );
+    for (format, sheets) in [
+        ("XLSX", false),
+        ("XLSX", true),
+        ("XLSX_FLASK", false),
+        ("XLSX_FLASK", true),
+    ] {
+        let variables = json!({ "input": merge["input"], "format": format, "sheets": sheets });
+        let mut times = Vec::new();
+        let mut rows = Value::Null;
+        for i in 0..33 {
+            let t = Instant::now();
+            let body = client.data(MUTATION, variables.clone()).await;
+            if i >= 3 {
+                times.push(t.elapsed());
+            }
+            rows = body["exportMerge"]["rows"].clone();
+        }
+        times.sort();
+        println!(
+            "| {format}{} | {rows} | {} | {} |",
+            if sheets { ", per-source sheets" } else { "" },
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.9))
+        );
+    }
 }

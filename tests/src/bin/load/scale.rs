@@ -72,8 +72,14 @@ pub async fn scale() {
         ("RATE_LIMIT_PER_DAY", "10000000000".to_owned()),
         ("LOG_LEVEL", "error".to_owned()),
         // Nothing PanelApp-related is timed here.
-        ("PANELAPP_UK_URL", "http://127.0.0.1:9/uk/api/v1/".to_owned()),
-        ("PANELAPP_AU_URL", "http://127.0.0.1:9/au/api/v1/".to_owned()),
+        (
+            "PANELAPP_UK_URL",
+            "http://127.0.0.1:9/uk/api/v1/".to_owned(),
+        ),
+        (
+            "PANELAPP_AU_URL",
+            "http://127.0.0.1:9/au/api/v1/".to_owned(),
+        ),
     ];
     let cli = |args: &[&str]| {
         let out = Command::new(binary())
@@ -133,7 +139,10 @@ pub async fn scale() {
     let audit_filters = [
         ("none", json!({})),
         ("action LOGIN", json!({ "actions": ["LOGIN"] })),
-        ("action PASSWORD_RESET (rare)", json!({ "actions": ["PASSWORD_RESET"] })),
+        (
+            "action PASSWORD_RESET (rare)",
+            json!({ "actions": ["PASSWORD_RESET"] }),
+        ),
         ("user", json!({ "userIds": ["500"] })),
         ("username", json!({ "usernames": ["scale-user-77"] })),
         ("failed", json!({ "success": false })),
@@ -158,7 +167,12 @@ pub async fn scale() {
         });
     }
     let scopes = ["ALL", "MINE", "PUBLIC", "SHARED_WITH_ME"];
-    let sorts = ["UPDATED_DESC", "CREATED_DESC", "NAME_ASC", "GENE_COUNT_DESC"];
+    let sorts = [
+        "UPDATED_DESC",
+        "CREATED_DESC",
+        "NAME_ASC",
+        "GENE_COUNT_DESC",
+    ];
     for scope in scopes {
         for sort in sorts {
             rows.push(Row {
@@ -371,7 +385,10 @@ async fn explain(database_url: &str) {
         ("saved panel versions", "SELECT * FROM panel_versions WHERE panel_id = 1 ORDER BY version_number DESC".to_owned()),
         ("live shares of a panel", format!("SELECT * FROM panel_shares WHERE panel_id = 1 AND is_active = {t}")),
     ];
-    println!("#### Query plans ({})\n", if pg { "PostgreSQL" } else { "SQLite" });
+    println!(
+        "#### Query plans ({})\n",
+        if pg { "PostgreSQL" } else { "SQLite" }
+    );
     for (name, sql) in queries {
         let explain = if pg {
             format!("EXPLAIN {sql}")

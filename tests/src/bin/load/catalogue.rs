@@ -209,9 +209,9 @@ pub async fn catalogue() {
         ),
         ("PANELAPP_UK_URL", uk),
         ("PANELAPP_AU_URL", au),
-        ("RATE_LIMIT_PER_MINUTE", "100000000".to_owned()),
-        ("RATE_LIMIT_PER_HOUR", "1000000000".to_owned()),
-        ("RATE_LIMIT_PER_DAY", "10000000000".to_owned()),
+        ("RATE_LIMIT_PER_MINUTE", "10000000".to_owned()),
+        ("RATE_LIMIT_PER_HOUR", "10000000".to_owned()),
+        ("RATE_LIMIT_PER_DAY", "100000000".to_owned()),
         // Only for the whole-list row (439 panels in one page).
         ("GRAPHQL_MAX_PAGE_SIZE", "500".to_owned()),
         ("GRAPHQL_MAX_COMPLEXITY", "100000".to_owned()),

@@ -67,9 +67,9 @@ pub async fn scale() {
             "load-test-secret-key-with-32-characters!".to_owned(),
         ),
         ("ENCRYPTION_KEY", key),
-        ("RATE_LIMIT_PER_MINUTE", "100000000".to_owned()),
-        ("RATE_LIMIT_PER_HOUR", "1000000000".to_owned()),
-        ("RATE_LIMIT_PER_DAY", "10000000000".to_owned()),
+        ("RATE_LIMIT_PER_MINUTE", "10000000".to_owned()),
+        ("RATE_LIMIT_PER_HOUR", "10000000".to_owned()),
+        ("RATE_LIMIT_PER_DAY", "100000000".to_owned()),
         ("LOG_LEVEL", "error".to_owned()),
         // Nothing PanelApp-related is timed here.
         (

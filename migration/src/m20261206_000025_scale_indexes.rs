@@ -8,8 +8,10 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// (index, table, columns).
-const INDEXES: [(&str, &str, &str); 11] = [
+/// (index, table, columns). Sort columns carry the direction the pages read them in, so a
+/// page is read in index order (`ORDER BY updated_at DESC, id ASC` walks
+/// `(…, updated_at DESC, id)` forwards) and stops after the page.
+const INDEXES: [(&str, &str, &str); 16] = [
     (
         "idx_audit_log_action_type_id",
         "audit_log",
@@ -26,29 +28,55 @@ const INDEXES: [(&str, &str, &str); 11] = [
     (
         "idx_saved_panels_owner_updated",
         "saved_panels",
-        "owner_id, updated_at, id",
+        "owner_id, updated_at DESC, id",
     ),
     (
         "idx_saved_panels_owner_created",
         "saved_panels",
-        "owner_id, created_at, id",
+        "owner_id, created_at DESC, id",
+    ),
+    (
+        "idx_saved_panels_owner_name",
+        "saved_panels",
+        "owner_id, name, id",
     ),
     (
         "idx_saved_panels_visibility_updated",
         "saved_panels",
-        "visibility, updated_at, id",
+        "visibility, updated_at DESC, id",
     ),
     (
         "idx_saved_panels_visibility_created",
         "saved_panels",
-        "visibility, created_at, id",
+        "visibility, created_at DESC, id",
     ),
     (
-        "idx_saved_panels_created_at",
+        "idx_saved_panels_visibility_name",
         "saved_panels",
-        "created_at, id",
+        "visibility, name, id",
     ),
-    ("idx_saved_panels_name", "saved_panels", "name, id"),
+    (
+        "idx_saved_panels_visibility_genes",
+        "saved_panels",
+        "visibility, gene_count DESC, id",
+    ),
+    (
+        "idx_saved_panels_updated_id",
+        "saved_panels",
+        "updated_at DESC, id",
+    ),
+    (
+        "idx_saved_panels_created_id",
+        "saved_panels",
+        "created_at DESC, id",
+    ),
+    ("idx_saved_panels_name_id", "saved_panels", "name, id"),
+    (
+        "idx_saved_panels_genes_id",
+        "saved_panels",
+        "gene_count DESC, id",
+    ),
+    ("idx_audit_log_timestamp_id", "audit_log", "timestamp, id"),
 ];
 
 #[async_trait::async_trait]

@@ -186,7 +186,10 @@ async fn seed_panels(
                 let edit = Edit {
                     based_on: i32::try_from(v).unwrap_or(i32::MAX),
                     comment: Some(format!("seeded version {}", v + 1)),
-                    add: genes(n * 100 + v, 1),
+                    add: GeneSymbol::parse(&format!("SGV{n}V{v}"))
+                        .map(SavedGene::new)
+                        .into_iter()
+                        .collect(),
                     remove: Vec::new(),
                     update: Vec::new(),
                     name: None,

@@ -76,7 +76,6 @@ const INDEXES: [(&str, &str, &str); 16] = [
         "saved_panels",
         "gene_count DESC, id",
     ),
-    ("idx_audit_log_timestamp_id", "audit_log", "timestamp, id"),
 ];
 
 #[async_trait::async_trait]

@@ -202,7 +202,7 @@ async fn seed_panels(
                     .map_err(describe)?;
             }
         }
-        if (n + 1) % 1000 == 0 {
+        if (n + 1).is_multiple_of(1000) {
             println!("  {} panels", n + 1);
         }
     }
@@ -255,7 +255,7 @@ async fn seed_audit(
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         txn.commit().await?;
         written += batch;
-        if written % 100_000 == 0 {
+        if written.is_multiple_of(100_000) {
             println!("  {written} audit rows");
         }
     }

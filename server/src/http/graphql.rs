@@ -192,7 +192,7 @@ pub async fn post(
     };
     let generation = state.app.panelapp.generation();
     let (batch, raw) = match read_batch(&state, &headers, body).await {
-        Ok(Received::Multipart(batch)) => (batch, None),
+        Ok(Received::Multipart(batch)) => (*batch, None),
         Ok(Received::Json(raw)) => {
             // An anonymous repeat of a public catalogue query: the answer made a moment ago.
             if ctx.user.is_none()
@@ -262,7 +262,7 @@ pub async fn post(
 /// upload, already parsed.
 enum Received {
     Json(bytes::Bytes),
-    Multipart(BatchRequest),
+    Multipart(Box<BatchRequest>),
 }
 
 fn parse_json_batch(bytes: &[u8]) -> Result<BatchRequest, AppError> {
@@ -300,7 +300,7 @@ async fn read_batch(
             .max_num_files(10);
         return async_graphql::http::receive_batch_body(Some(raw_type), reader, options)
             .await
-            .map(Received::Multipart)
+            .map(|batch| Received::Multipart(Box::new(batch)))
             .map_err(|e| match e {
                 async_graphql::ParseRequestError::PayloadTooLarge => {
                     AppError::payload_too_large(limits.max_upload_bytes)

@@ -382,7 +382,7 @@ pub async fn catalogue() {
         Row {
             name: "`mergePreview` 402 + 398 + 635 green + amber".into(),
             shot: Shot::Post {
-                body: gql(MERGE, merge_input),
+                body: gql(MERGE, merge_input.clone()),
                 vary: false,
             },
             status: 200,

@@ -34,7 +34,6 @@ pub struct Row {
 }
 
 pub struct Outcome {
-    pub requests: usize,
     pub failures: usize,
     pub per_second: f64,
     pub p50: Duration,
@@ -158,7 +157,6 @@ pub async fn run(
     let elapsed = started.elapsed().as_secs_f64();
     all.sort();
     Outcome {
-        requests: all.len(),
         failures,
         per_second: all.len() as f64 / elapsed,
         p50: percentile(&all, 0.5),

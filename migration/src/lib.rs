@@ -28,6 +28,7 @@ mod m20261206_000019_flask_import;
 mod m20261206_000021_token_scopes;
 mod m20261206_000023_workbench;
 mod m20261206_000024_mail;
+mod m20261206_000025_scale_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_token_scopes::Migration),
             Box::new(m20261206_000023_workbench::Migration),
             Box::new(m20261206_000024_mail::Migration),
+            Box::new(m20261206_000025_scale_indexes::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! Gene-list benchmarks (results in BENCHMARKS.md, "Gene lists"):
 //! - merge of ≈ 60,000 entities (the bundled UK fixture panels repeated), target ≤ 100 ms;
 //! - XLSX export of 200,000 cells (20,000 rows × 10 columns), target ≤ 0.6 s;
-//! - reading a 20,000-row XLSX upload, target ≤ 1 s.
+//! - reading a 20,000-row XLSX upload, target ≤ 1 s;
+//! - the Combined-list workbook of UK panels 635 + 402 + 398, green + amber, without and with
+//!   per-source sheets, target ≤ 20 ms (issue 18).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -65,6 +67,47 @@ fn bench_xlsx_export(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_combined_workbook(c: &mut Criterion) {
+    use shared::{Confidence, EntityType, Source};
+    let panels: Vec<_> = [
+        "uk_panel_635_v2.18.json",
+        "uk_panel_402_v8.125.json",
+        "uk_panel_398_v8.78.json",
+    ]
+    .iter()
+    .map(|f| std::sync::Arc::new(shared::testing::fixture_panel(f, Source::Uk)))
+    .collect();
+    let filter = SelectionFilter::new(&[Confidence::Green, Confidence::Amber], EntityType::ALL);
+    let selections: Vec<_> = panels
+        .iter()
+        .map(|p| PanelSelection::new(p, &filter))
+        .collect();
+    let merged = || merge(&selections, &[]).into_owned();
+    let request = |per_source_sheets| {
+        let result = merged();
+        ExportRequest {
+            format: ExportFormat::Xlsx,
+            filename: None,
+            per_source_sheets,
+            chr_prefix: true,
+            provenance: Provenance::from_merge(&result, Utc::now(), "bench"),
+            merge: result,
+            original_panels: panels.clone(),
+        }
+    };
+    let plain = request(false);
+    let sheets = request(true);
+    eprintln!("combined workbook: {} rows", plain.merge.total);
+    let mut group = c.benchmark_group("combined_635_402_398");
+    group.sample_size(20);
+    group.bench_function("merge_only", |b| b.iter(merged));
+    group.bench_function("xlsx", |b| b.iter(|| render(black_box(&plain)).unwrap()));
+    group.bench_function("xlsx_per_source_sheets", |b| {
+        b.iter(|| render(black_box(&sheets)).unwrap())
+    });
+    group.finish();
+}
+
 fn sample_upload(rows: u32) -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -97,5 +140,11 @@ fn bench_xlsx_upload(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_merge, bench_xlsx_export, bench_xlsx_upload);
+criterion_group!(
+    benches,
+    bench_merge,
+    bench_xlsx_export,
+    bench_xlsx_upload,
+    bench_combined_workbook
+);
 criterion_main!(benches);

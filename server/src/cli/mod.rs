@@ -5,6 +5,8 @@ mod audit;
 mod backup;
 mod check;
 mod panelapp;
+#[cfg(feature = "test-support")]
+mod seed;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
@@ -84,6 +86,10 @@ enum Command {
         #[command(subcommand)]
         action: PanelappCommand,
     },
+    /// Fill the database with years of data for the scale benchmarks (test builds only).
+    #[cfg(feature = "test-support")]
+    #[command(hide = true)]
+    SeedScale(seed::SeedArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,6 +221,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             action: ConfigAction::Validate,
         } => Ok(validate_config()),
         Command::CreateAdmin { username, email } => create_admin(username, email).await,
+        #[cfg(feature = "test-support")]
+        Command::SeedScale(args) => seed::run(load_settings()?, args).await,
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(ExitCode::SUCCESS)

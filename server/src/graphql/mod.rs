@@ -17,6 +17,7 @@ pub mod messages;
 pub mod node;
 pub mod paging;
 pub mod panelapp;
+mod public;
 pub mod saved;
 pub mod scalars;
 pub mod system;
@@ -32,6 +33,7 @@ pub use crate::services::Caller;
 pub use audit_ext::{AUDITED_ON_FETCH, mutation_action};
 pub use context::{ContextExt, RequestContext, Transport};
 pub use guard::{request_census, too_expensive};
+pub use public::is_public_catalogue_query;
 
 /// Everything that can be read: PanelApp panels and genes, merges, uploads, saved panels,
 /// teams, the account, and (for admins) users and the audit trail.
@@ -101,8 +103,10 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
         max_expensive: limits.max_expensive,
         max_values: limits.max_values,
     })
-    .extension(audit_ext::AuditEveryOperation)
-    .extension(async_graphql::extensions::Tracing);
+    // No `async_graphql::extensions::Tracing`: it opens a span around every field, which
+    // cost more than resolving the fields of a catalogue page (BENCHMARKS.md, issue 18); each
+    // request has its `http` span (router), and errors are logged where they are coded.
+    .extension(audit_ext::AuditEveryOperation);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }

@@ -1,5 +1,6 @@
 //! `GET /admin/audit.csv`: the filtered audit trail as CSV, for admins (session cookie or API
-//! token). A plain GET so browsers download it natively; audited DATA_EXPORT.
+//! token). A plain GET so browsers download it natively; audited DATA_EXPORT. The body streams
+//! (batches of rows read by id), so exporting a trail of millions of rows keeps memory flat.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -69,7 +70,7 @@ pub async fn audit_csv(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     match build(&state, &headers, peer, &params).await {
-        Ok(bytes) => {
+        Ok(stream) => {
             let name = format!(
                 "panelmerge-audit-{}.csv",
                 Utc::now().format("%Y%m%dT%H%M%SZ")
@@ -85,7 +86,7 @@ pub async fn audit_csv(
                     (header::CONTENT_DISPOSITION, disposition),
                     (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
                 ],
-                bytes,
+                axum::body::Body::from_stream(stream),
             )
                 .into_response()
         }
@@ -98,7 +99,7 @@ async fn build(
     headers: &HeaderMap,
     peer: SocketAddr,
     params: &HashMap<String, String>,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<impl futures::Stream<Item = audit_log::CsvChunk> + Send + 'static, AppError> {
     let ctx = prepare(state, Transport::Get, headers, peer).await?;
     let user = ctx.user.as_ref().ok_or_else(AppError::unauthenticated)?;
     let admin = match user.admin() {

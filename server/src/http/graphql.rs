@@ -15,6 +15,7 @@ use shared::AuditAction;
 
 use super::HttpState;
 use super::client::client_ip;
+use super::response_cache::{self, Cached, etag_of};
 use crate::auth::{self, limits};
 use crate::error::AppError;
 use crate::graphql::{RequestContext, Transport, request_census, too_expensive};
@@ -189,8 +190,21 @@ pub async fn post(
         Ok(ctx) => ctx,
         Err(e) => return e.into_response(),
     };
-    let batch = match read_batch(&state, &headers, body).await {
-        Ok(batch) => batch,
+    let generation = state.app.panelapp.generation();
+    let (batch, raw) = match read_batch(&state, &headers, body).await {
+        Ok(Received::Multipart(batch)) => (*batch, None),
+        Ok(Received::Json(raw)) => {
+            // An anonymous repeat of a public catalogue query: the answer made a moment ago.
+            if ctx.user.is_none()
+                && let Some(hit) = state.responses.get(Transport::Post, &raw, generation)
+            {
+                return finish(http::StatusCode::OK, hit.body, &ctx, &headers);
+            }
+            match parse_json_batch(&raw) {
+                Ok(batch) => (batch, Some(raw)),
+                Err(e) => return e.into_response(),
+            }
+        }
         Err(e) => return e.into_response(),
     };
     let (sensitive, expensive) = batch
@@ -222,17 +236,45 @@ pub async fn post(
         .into_response();
     }
     let operations = operation_names(&batch);
+    // Whether this answer may be kept for the next anonymous caller asking the same.
+    let cacheable = match (&batch, &raw) {
+        (BatchRequest::Single(request), Some(_)) if ctx.user.is_none() => {
+            crate::graphql::is_public_catalogue_query(&request.query)
+        }
+        _ => false,
+    };
     let batch = batch.data(ctx.clone());
     let response = state.schema.execute_batch(batch).await;
     audit_api_access(&state, &ctx, operations, response.is_ok()).await;
-    respond(response, &ctx, &headers)
+    let (status, body) = serialise(&response, &headers);
+    if let (true, Some(raw), BatchResponse::Single(r)) = (cacheable, raw, &response)
+        && status == http::StatusCode::OK
+        && r.errors.is_empty()
+    {
+        state
+            .responses
+            .put(Transport::Post, raw, generation, body.clone());
+    }
+    finish(status, body, &ctx, &headers)
+}
+
+/// What a POST body held: JSON text (parsed once the cache has been asked), or a multipart
+/// upload, already parsed.
+enum Received {
+    Json(bytes::Bytes),
+    Multipart(Box<BatchRequest>),
+}
+
+fn parse_json_batch(bytes: &[u8]) -> Result<BatchRequest, AppError> {
+    serde_json::from_slice::<BatchRequest>(bytes)
+        .map_err(|e| AppError::validation(format!("the body is not a GraphQL request: {e}")))
 }
 
 async fn read_batch(
     state: &HttpState,
     headers: &HeaderMap,
     body: Body,
-) -> Result<BatchRequest, AppError> {
+) -> Result<Received, AppError> {
     let (raw_type, media) = content_type(headers);
     let limits = &state.app.settings.body;
     if media == "multipart/form-data" {
@@ -258,6 +300,7 @@ async fn read_batch(
             .max_num_files(10);
         return async_graphql::http::receive_batch_body(Some(raw_type), reader, options)
             .await
+            .map(|batch| Received::Multipart(Box::new(batch)))
             .map_err(|e| match e {
                 async_graphql::ParseRequestError::PayloadTooLarge => {
                     AppError::payload_too_large(limits.max_upload_bytes)
@@ -276,11 +319,10 @@ async fn read_batch(
     if declared_length(headers).is_some_and(|n| n > limit) {
         return Err(AppError::payload_too_large(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit)
+    axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| AppError::payload_too_large(limit))?;
-    serde_json::from_slice::<BatchRequest>(&bytes)
-        .map_err(|e| AppError::validation(format!("the body is not a GraphQL request: {e}")))
+        .map(Received::Json)
+        .map_err(|_| AppError::payload_too_large(limit))
 }
 
 /// Reads and discards a refused upload, so a client that is still sending receives the 413
@@ -341,12 +383,15 @@ pub(super) fn rate_limit_headers(headers: &mut HeaderMap, quota: &limits::Quota)
     }
 }
 
-/// The HTTP answer to a GraphQL response. With `Accept: application/graphql-response+json` it
-/// is sent as that type and a request error is HTTP 400 (the GraphQL-over-HTTP specification);
-/// a mutation sent over GET is 405 either way.
-fn respond(response: BatchResponse, ctx: &RequestContext, request_headers: &HeaderMap) -> Response {
+/// The HTTP status and JSON body of a GraphQL response. With `Accept:
+/// application/graphql-response+json` a request error is HTTP 400 (the GraphQL-over-HTTP
+/// specification); a mutation sent over GET is 405 either way.
+fn serialise(
+    response: &BatchResponse,
+    request_headers: &HeaderMap,
+) -> (http::StatusCode, bytes::Bytes) {
     let graphql_media = wants_graphql_response(request_headers);
-    let status = match &response {
+    let status = match response {
         BatchResponse::Single(r) if has_reason(r, "method_not_allowed") => {
             http::StatusCode::METHOD_NOT_ALLOWED
         }
@@ -355,15 +400,38 @@ fn respond(response: BatchResponse, ctx: &RequestContext, request_headers: &Head
         }
         _ => http::StatusCode::OK,
     };
-    let mut http = (status, axum::Json(&response)).into_response();
-    let headers = http.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if graphql_media {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(GRAPHQL_RESPONSE),
-        );
+    match serde_json::to_vec(response) {
+        Ok(body) => (status, body.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "GraphQL response not serialisable");
+            (
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                bytes::Bytes::from_static(
+                    br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#,
+                ),
+            )
+        }
     }
+}
+
+/// The HTTP answer: the body as JSON (as `application/graphql-response+json` when asked for),
+/// `Cache-Control: no-store`, the rate-limit headers and the cookies resolvers set.
+fn finish(
+    status: http::StatusCode,
+    body: bytes::Bytes,
+    ctx: &RequestContext,
+    request_headers: &HeaderMap,
+) -> Response {
+    let graphql_media = wants_graphql_response(request_headers);
+    let mut http = (status, body).into_response();
+    let headers = http.headers_mut();
+    let media = if graphql_media {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if status == http::StatusCode::METHOD_NOT_ALLOWED {
         headers.insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
     }
@@ -415,6 +483,18 @@ pub async fn get(
         }
         return AppError::not_found("GraphiQL (disabled on this server)").into_response();
     }
+    let ctx = match prepare(&state, Transport::Get, &headers, peer).await {
+        Ok(ctx) => ctx,
+        Err(e) => return e.into_response(),
+    };
+    let generation = state.app.panelapp.generation();
+    if ctx.user.is_none()
+        && let Some(hit) = state
+            .responses
+            .get(Transport::Get, query.as_bytes(), generation)
+    {
+        return finish_public_get(hit, &ctx, &headers);
+    }
     let request = match async_graphql::http::parse_query_string(query) {
         Ok(r) => r,
         Err(e) => {
@@ -422,10 +502,7 @@ pub async fn get(
                 .into_response();
         }
     };
-    let ctx = match prepare(&state, Transport::Get, &headers, peer).await {
-        Ok(ctx) => ctx,
-        Err(e) => return e.into_response(),
-    };
+    let public = crate::graphql::is_public_catalogue_query(&request.query);
     let operations = vec![
         request
             .operation_name
@@ -434,5 +511,62 @@ pub async fn get(
     ];
     let response = state.schema.execute(request.data(ctx.clone())).await;
     audit_api_access(&state, &ctx, operations, response.is_ok()).await;
-    respond(BatchResponse::Single(response), &ctx, &headers)
+    let ok = response.errors.is_empty();
+    let (status, body) = serialise(&BatchResponse::Single(response), &headers);
+    if public && ok && status == http::StatusCode::OK {
+        let answer = if ctx.user.is_none() {
+            let raw = bytes::Bytes::copy_from_slice(query.as_bytes());
+            state.responses.put(Transport::Get, raw, generation, body)
+        } else {
+            Cached {
+                etag: etag_of(&body),
+                body,
+            }
+        };
+        return finish_public_get(answer, &ctx, &headers);
+    }
+    finish(status, body, &ctx, &headers)
+}
+
+/// How long browsers and shared caches may reuse a public catalogue answer without asking.
+const PUBLIC_MAX_AGE: &str = "max-age=30";
+
+/// A GET of public catalogue data: with an `ETag` and `Cache-Control` (`public` unless the
+/// answer sets a cookie or the caller is logged in), and `304 Not Modified` without a body
+/// when `If-None-Match` names the answer.
+fn finish_public_get(
+    answer: Cached,
+    ctx: &RequestContext,
+    request_headers: &HeaderMap,
+) -> Response {
+    let shared = ctx.user.is_none()
+        && ctx
+            .set_cookies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty();
+    let not_modified = request_headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| response_cache::matches(v, &answer.etag));
+    let (status, body) = if not_modified {
+        (http::StatusCode::NOT_MODIFIED, bytes::Bytes::new())
+    } else {
+        (http::StatusCode::OK, answer.body)
+    };
+    let mut http = finish(status, body, ctx, request_headers);
+    let headers = http.headers_mut();
+    let policy = if shared {
+        format!("public, {PUBLIC_MAX_AGE}")
+    } else {
+        format!("private, {PUBLIC_MAX_AGE}")
+    };
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CACHE_CONTROL, policy);
+    }
+    headers.insert(header::ETAG, answer.etag);
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    if not_modified {
+        headers.remove(header::CONTENT_TYPE);
+    }
+    http
 }

@@ -5,6 +5,7 @@ mod client;
 mod download;
 mod graphql;
 mod health;
+pub mod response_cache;
 pub mod visitor;
 mod web;
 pub mod ws;
@@ -34,6 +35,8 @@ pub use client::client_ip;
 pub struct HttpState {
     pub app: AppState,
     pub schema: AppSchema,
+    /// Answers to anonymous public catalogue queries, served again for a moment.
+    pub responses: std::sync::Arc<response_cache::ResponseCache>,
 }
 
 /// The whole router: API routes, then the web app with SPA fallback.
@@ -43,7 +46,11 @@ pub fn build_router(app: AppState, schema: AppSchema) -> Router {
     let cors = cors_layer(&settings.security.allowed_origins);
     let static_dir = settings.static_dir.clone();
     let request_timeout = settings.security.request_timeout;
-    let state = HttpState { app, schema };
+    let state = HttpState {
+        app,
+        schema,
+        responses: std::sync::Arc::default(),
+    };
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/download/{token}", get(download::get))

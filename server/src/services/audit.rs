@@ -14,7 +14,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::AuditAction;
@@ -263,14 +263,8 @@ impl Audit {
         }
     }
 
-    /// Writes one row inside the caller's transaction. Publish the returned event after
-    /// commit with [`Self::publish`].
-    pub async fn write<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        record: AuditRecord,
-    ) -> AppResult<AuditEvent> {
+    /// The row `record` by `actor` becomes, its values sealed, not yet chained.
+    fn sealed_row(&self, actor: &Actor, record: &AuditRecord) -> AppResult<audit_log::Model> {
         // Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
         let now = record.at.unwrap_or_else(Utc::now).trunc_subsecs(6);
         let entry_uid = uuid::Uuid::new_v4().to_string();
@@ -289,7 +283,7 @@ impl Audit {
                 })
                 .transpose()
         };
-        let mut row = audit_log::Model {
+        Ok(audit_log::Model {
             id: 0,
             user_id: actor.user_id,
             username: actor.username.clone(),
@@ -308,10 +302,22 @@ impl Audit {
             duration_ms: record.duration_ms,
             timestamp: now,
             created_at: now,
-            entry_uid: Some(entry_uid.clone()),
+            entry_uid: Some(entry_uid),
             prev_hash: None,
             hash: None,
-        };
+        })
+    }
+
+    /// Writes one row inside the caller's transaction. Publish the returned event after
+    /// commit with [`Self::publish`].
+    pub async fn write<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        record: AuditRecord,
+    ) -> AppResult<AuditEvent> {
+        let mut row = self.sealed_row(actor, &record)?;
+        let now = row.timestamp;
         // Serialised from here to the caller's commit: one chain across writers and instances.
         let prev = audit_chain::lock(conn).await?;
         let hash = audit_chain::hash_of(&prev, &row);
@@ -333,6 +339,40 @@ impl Audit {
             at: now,
             counter: actor.counter.clone(),
         })
+    }
+
+    /// Writes `rows` in order inside the caller's transaction, sealed and chained exactly as
+    /// [`Self::write`] does, with multi-row inserts (bulk loads such as `seed-scale`). Nothing
+    /// is published. Returns how many rows were written.
+    pub async fn write_many<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        rows: &[(Actor, AuditRecord)],
+    ) -> AppResult<usize> {
+        /// Rows per INSERT: 21 columns each stays under SQLite's bound on variables.
+        const PER_INSERT: usize = 500;
+        let Some(_) = rows.first() else {
+            return Ok(0);
+        };
+        let mut prev = audit_chain::lock(conn).await?;
+        for chunk in rows.chunks(PER_INSERT) {
+            let mut models = Vec::with_capacity(chunk.len());
+            for (actor, record) in chunk {
+                let mut row = self.sealed_row(actor, record)?;
+                let hash = audit_chain::hash_of(&prev, &row);
+                row.prev_hash = Some(std::mem::replace(&mut prev, hash.clone()));
+                row.hash = Some(hash);
+                models.push(insertable(row));
+            }
+            audit_log::Entity::insert_many(models).exec(conn).await?;
+        }
+        let last = audit_log::Entity::find()
+            .order_by_desc(audit_log::Column::Id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| AppError::internal("audit rows vanished during a bulk write"))?;
+        audit_chain::advance(conn, last.id, &prev).await?;
+        Ok(rows.len())
     }
 
     /// Publishes committed audit events to live subscribers on every instance.

@@ -88,43 +88,88 @@ pub async fn entry(state: &AppState, _admin: AdminCap, id: i32) -> AppResult<aud
         .ok_or_else(|| AppError::not_found("audit entry"))
 }
 
-/// Most rows one CSV export may hold.
-pub const CSV_MAX_ROWS: u64 = 100_000;
+/// Rows read per query while a CSV export streams (memory stays flat whatever the trail's
+/// size).
+const CSV_BATCH: u64 = 1000;
 
-/// The filtered trail as CSV (newest first), decrypted details included. Audited DATA_EXPORT.
+const CSV_HEADER: [&str; 16] = [
+    "id",
+    "timestamp_utc",
+    "action",
+    "success",
+    "user_id",
+    "username",
+    "resource_type",
+    "resource_id",
+    "description",
+    "ip_address",
+    "user_agent",
+    "duration_ms",
+    "error",
+    "details",
+    "old_values",
+    "new_values",
+];
+
+/// A chunk of the CSV body.
+pub type CsvChunk = Result<bytes::Bytes, std::io::Error>;
+
+/// The filtered trail as CSV (newest first), decrypted details included, streamed in batches
+/// of [`CSV_BATCH`] rows read by id (keyset), so the export of any number of rows holds one
+/// batch in memory. It holds the rows that existed when it started. Audited DATA_EXPORT (with
+/// the number of rows) before the first byte is sent.
 pub async fn csv(
     state: &AppState,
     _admin: AdminCap,
     actor: &Actor,
     query: &AuditQuery,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<impl futures::Stream<Item = CsvChunk> + Send + use<>> {
+    let newest: Option<i32> = audit_log::Entity::find()
+        .select_only()
+        .column_as(audit_log::Column::Id.max(), "newest")
+        .into_tuple::<Option<i32>>()
+        .one(&state.db)
+        .await?
+        .flatten();
+    let upto = newest.unwrap_or(0);
     let rows = audit_log::Entity::find()
-        .filter(query.condition())
-        .order_by_desc(audit_log::Column::Id)
-        .limit(CSV_MAX_ROWS)
-        .all(&state.db)
+        .filter(query.condition().add(audit_log::Column::Id.lte(upto)))
+        .count(&state.db)
         .await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "id",
-        "timestamp_utc",
-        "action",
-        "success",
-        "user_id",
-        "username",
-        "resource_type",
-        "resource_id",
-        "description",
-        "ip_address",
-        "user_agent",
-        "duration_ms",
-        "error",
-        "details",
-        "old_values",
-        "new_values",
-    ];
-    out.write_record(header).map_err(AppError::internal)?;
-    for row in &rows {
+    let record = AuditRecord::new(AuditAction::DataExport, "audit log exported as CSV")
+        .resource("audit_log", "csv")
+        .details(json!({ "rows": rows }));
+    state.audit.record(&state.db, actor, record).await?;
+    let (state, query) = (state.clone(), query.clone());
+    let failed = |e: AppError| std::io::Error::other(e.message);
+    Ok(async_stream::try_stream! {
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header.write_record(CSV_HEADER).map_err(std::io::Error::other)?;
+        yield bytes::Bytes::from(header.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?);
+        let mut before = upto.checked_add(1).filter(|_| newest.is_some());
+        while let Some(below) = before {
+            let batch = audit_log::Entity::find()
+                .filter(query.condition().add(audit_log::Column::Id.lt(below)))
+                .order_by_desc(audit_log::Column::Id)
+                .limit(CSV_BATCH)
+                .all(&state.db)
+                .await
+                .map_err(|e| failed(e.into()))?;
+            before = match batch.last() {
+                Some(last) if batch.len() as u64 == CSV_BATCH => Some(last.id),
+                _ => None,
+            };
+            let chunk = csv_rows(&state, &batch).map_err(failed)?;
+            if !chunk.is_empty() {
+                yield bytes::Bytes::from(chunk);
+            }
+        }
+    })
+}
+
+fn csv_rows(state: &AppState, rows: &[audit_log::Model]) -> AppResult<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
+    for row in rows {
         let [details, old, new] = state.audit.open(row)?;
         let text = |v: Option<Value>| v.map(|v| v.to_string()).unwrap_or_default();
         let record = [
@@ -148,12 +193,8 @@ pub async fn csv(
         out.write_record(record.iter().map(|cell| neutralise(cell)))
             .map_err(AppError::internal)?;
     }
-    let bytes = out.into_inner().map_err(AppError::internal)?;
-    let record = AuditRecord::new(AuditAction::DataExport, "audit log exported as CSV")
-        .resource("audit_log", "csv")
-        .details(json!({ "rows": rows.len() }));
-    state.audit.record(&state.db, actor, record).await?;
-    Ok(bytes)
+    out.into_inner()
+        .map_err(|e| AppError::internal(e.to_string()))
 }
 
 /// Cells a spreadsheet would run as formulas get a leading apostrophe.

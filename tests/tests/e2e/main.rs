@@ -23,6 +23,7 @@ mod mail;
 mod migrating;
 mod panelapp;
 mod panelapp_shared;
+mod perf_cache;
 mod provenance;
 mod redis_outage;
 mod relay;

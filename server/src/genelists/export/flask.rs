@@ -307,6 +307,7 @@ pub(crate) fn write(request: &ExportRequest) -> Result<(Vec<u8>, usize), ExportE
         cell: Format::new().set_border(FormatBorder::Thin),
     };
     let mut book = Workbook::new();
+    book.set_zip_compression_level(super::xlsx::ZIP_LEVEL);
     let mut used: HashSet<String> = HashSet::from([COMBINED_SHEET.to_lowercase()]);
     let combined = book.add_worksheet().set_name(COMBINED_SHEET)?;
     let panels = panel_order(request);

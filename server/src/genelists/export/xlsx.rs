@@ -20,6 +20,10 @@ const HEADER_FILL: u32 = 0xDEEAF6;
 const MAX_WIDTH: usize = 60;
 /// Rows sampled for column widths (the Flask version looked at the first row only).
 const WIDTH_SAMPLE: usize = 200;
+/// Zip compression of the workbooks (1–9; rust_xlsxwriter's default is 6). Compressing the
+/// sheet XML was most of an export's time; level 2 saves in ~0.6 of the time for files ~10 %
+/// larger (BENCHMARKS.md, issue 18).
+pub(crate) const ZIP_LEVEL: u8 = 2;
 
 struct Styles {
     header: Format,
@@ -198,6 +202,7 @@ pub(crate) fn write(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
     let result = &request.merge;
     let styles = Styles::new();
     let mut book = Workbook::new();
+    book.set_zip_compression_level(ZIP_LEVEL);
     book.set_properties(
         &DocProperties::new()
             .set_title("PanelMerge gene list")

@@ -132,6 +132,7 @@ impl PanelAppService {
         if let Ok(mut slot) = self.index.write() {
             *slot = index;
         }
+        self.bump_generation();
     }
 
     /// In the background: a fresher copy from the cache (another instance refreshed it), or

@@ -91,6 +91,7 @@ impl PanelAppService {
             entry,
         );
         if added {
+            self.bump_generation();
             lock(&self.counts_dirty).insert(data.source);
             self.counts_wake.notify_one();
         }
@@ -148,8 +149,12 @@ impl PanelAppService {
     fn absorb_counts(&self, source: Source, stored: CountsIndex) -> CountsIndex {
         let mut all = lock(&self.counts);
         let here = all.entry(source).or_default();
+        let mut changed = false;
         for (id, entry) in stored {
-            merge_entry(here, id, entry);
+            changed |= merge_entry(here, id, entry);
+        }
+        if changed {
+            self.bump_generation();
         }
         here.clone()
     }

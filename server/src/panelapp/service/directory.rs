@@ -232,6 +232,7 @@ impl PanelAppService {
                     self.store.put(&gene_index_key(source), &bytes).await;
                 }
                 self.genes.add_index(&index);
+                self.bump_generation();
                 lock(&self.gene_index_loaded).insert(source, index.catalogue_date);
                 if complete {
                     progress.last_complete = self.genes.complete_since(source);

@@ -164,6 +164,10 @@ pub struct PanelAppService {
     directory_sync_concurrency: usize,
     /// This instance's view of the background sync, per source.
     directory: Mutex<HashMap<Source, DirectoryProgress>>,
+    /// Bumped whenever what a listing or a panel answer shows may have changed here (a
+    /// catalogue installed, counts learnt, data invalidated): answers cached by the HTTP
+    /// layer (`http::response_cache`) are valid only for the generation they were made in.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// A value and when it was fetched.
@@ -268,6 +272,7 @@ impl PanelAppService {
             directory_sync_interval: p.directory_sync_interval,
             directory_sync_concurrency: p.directory_sync_concurrency,
             directory: Mutex::default(),
+            generation: std::sync::atomic::AtomicU64::new(0),
         });
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
@@ -322,6 +327,18 @@ impl PanelAppService {
         (parsed.len(), parsed.weight(), parsed.max_weight())
     }
 
+    /// The data generation (see the field): equal generations mean equal catalogue answers,
+    /// apart from the passing of time (freshness), which callers bound themselves.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Marks every answer cached so far as outdated.
+    pub(super) fn bump_generation(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// The symbol resolver and autocomplete source.
     pub fn genes(&self) -> Arc<GeneDirectory> {
         self.genes.clone()
@@ -361,6 +378,7 @@ impl PanelAppService {
     async fn invalidate(&self, source: Source) {
         let now = Utc::now();
         lock(&self.invalidated).insert(source, now);
+        self.bump_generation();
         self.store
             .put_memory_only(&invalidated_key(source), now.to_rfc3339().as_bytes())
             .await;
@@ -393,8 +411,10 @@ impl PanelAppService {
         };
         let at = at.with_timezone(&Utc);
         let mut invalidated = lock(&self.invalidated);
-        let slot = invalidated.entry(source).or_insert(at);
-        *slot = (*slot).max(at);
+        if invalidated.get(&source).is_none_or(|held| at > *held) {
+            invalidated.insert(source, at);
+            self.bump_generation();
+        }
     }
 
     fn is_fresh(&self, source: Source, fetched_at: DateTime<Utc>) -> bool {

@@ -77,6 +77,7 @@ impl PanelAppService {
             self.store.put(&gene_index_key(source), &bytes).await;
         }
         self.genes.add_index(&index);
+        self.bump_generation();
         lock(&self.gene_index_loaded).insert(source, index.catalogue_date);
         // Written now, not in the background: the CLI exits after a sync.
         self.flush_counts(source).await;
@@ -106,6 +107,7 @@ impl PanelAppService {
             loaded.insert(source, index.catalogue_date);
         }
         self.genes.add_index(&index);
+        self.bump_generation();
         tracing::info!(
             source = source.display_name(),
             genes = index.genes.len(),

@@ -4,7 +4,13 @@
 //!
 //!   load login-flood [--attackers 16] [--seconds 20]
 //!   load subscribers [--count 1000] [--events 100]     (needs TEST_DATABASE_URL, TEST_REDIS_URL)
+//!   load catalogue [--connections 32] [--seconds 5] [--only TEXT]  (issue 18: catalogue reads)
+//!   load scale [--backend sqlite|postgres] [--audit 1000000] [--panels 10000] [--users 1000]
+//!              (issue 18: pages with years of data; needs a test-support build)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod catalogue;
+mod scale;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -398,6 +404,8 @@ async fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("login-flood") => login_flood().await,
         Some("subscribers") => subscribers().await,
-        _ => eprintln!("usage: load login-flood|subscribers [options]"),
+        Some("catalogue") => catalogue::catalogue().await,
+        Some("scale") => scale::scale().await,
+        _ => eprintln!("usage: load login-flood|subscribers|catalogue|scale [options]"),
     }
 }

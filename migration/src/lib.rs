@@ -27,6 +27,7 @@ mod m20261206_000015_audit_chain;
 mod m20261206_000019_flask_import;
 mod m20261206_000021_token_scopes;
 mod m20261206_000023_workbench;
+mod m20261206_000026_library;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_flask_import::Migration),
             Box::new(m20261206_000021_token_scopes::Migration),
             Box::new(m20261206_000023_workbench::Migration),
+            Box::new(m20261206_000026_library::Migration),
         ]
     }
 }

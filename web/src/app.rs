@@ -11,9 +11,9 @@ use crate::auth::{CurrentUser, RequireUser};
 use crate::components::{Banner, BannerArea, Banners, Footer, Header, LiveAdminMessages};
 use crate::pages::{
     AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminPanelAppPage, AdminSecurityPage,
-    AdminUsersPage, HomePage, LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage,
-    PanelViewPage, ProfilePage, RegisterPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage,
-    TeamsPage, WorkbenchPage,
+    AdminServerPage, AdminUsersPage, HomePage, LoginPage, NewSavedPanelPage, NotFoundPage,
+    PanelSearchPage, PanelViewPage, ProfilePage, RegisterPage, SavedPanelPage, SavedPanelsPage,
+    SharedPanelPage, TeamPage, TeamsPage, WorkbenchPage,
 };
 use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;
@@ -124,6 +124,10 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <RequireUser admin=true><AdminPanelAppPage /></RequireUser> }
                     />
                     <Route
+                        path=path!("/admin/server")
+                        view=|| view! { <RequireUser admin=true><AdminServerPage /></RequireUser> }
+                    />
+                    <Route
                         path=path!("/saved")
                         view=|| view! { <RequireUser><SavedPanelsPage /></RequireUser> }
                     />
@@ -139,6 +143,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/teams")
                         view=|| view! { <RequireUser><TeamsPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/teams/:id")
+                        view=|| view! { <RequireUser><TeamPage /></RequireUser> }
                     />
                     <Route path=path!("/workbench") view=WorkbenchPage />
                     <Route path=path!("/panels") view=PanelSearchPage />

@@ -10,7 +10,7 @@ use crate::common::{assert_same_schema, describe, sqlite, tables, with_postgres}
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 15);
+    assert_eq!(migrations.len(), 16);
 
     for migration in &migrations {
         let name = migration.name();
@@ -85,6 +85,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261206_000019_flask_import",
             "m20261206_000021_token_scopes",
             "m20261206_000023_workbench",
+            "m20261206_000026_library",
         ]
     );
 }

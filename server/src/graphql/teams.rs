@@ -17,6 +17,18 @@ pub struct TeamMember {
     pub since: DateTime<Utc>,
 }
 
+/// A saved panel shared with a team (the team page lists them).
+#[derive(SimpleObject)]
+pub struct TeamPanel {
+    pub id: ID,
+    pub name: String,
+    /// What the share grants the team's members.
+    pub permission: shared::SharePermission,
+    pub current_version: i32,
+    pub gene_count: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
 #[derive(SimpleObject)]
 pub struct Team {
     pub id: ID,
@@ -25,7 +37,43 @@ pub struct Team {
     /// The caller's role in the team (null for site admins outside it).
     pub my_role: Option<TeamRole>,
     pub members: Vec<TeamMember>,
+    /// The saved panels shared with the team (live shares, panels not deleted), by name.
+    pub panels: Vec<TeamPanel>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The panels shared with team `team_id` through a live share, not deleted, by name.
+async fn team_panels(ctx: &Context<'_>, team_id: i32) -> Result<Vec<TeamPanel>> {
+    use entity::{panel_shares, saved_panels};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+    let now = Utc::now();
+    let rows = panel_shares::Entity::find()
+        .filter(panel_shares::Column::SharedWithTeamId.eq(team_id))
+        .filter(panel_shares::Column::IsActive.eq(true))
+        .filter(
+            Condition::any()
+                .add(panel_shares::Column::ExpiresAt.is_null())
+                .add(panel_shares::Column::ExpiresAt.gt(now)),
+        )
+        .find_also_related(saved_panels::Entity)
+        .filter(saved_panels::Column::Status.ne(shared::PanelStatus::Deleted))
+        .order_by_asc(saved_panels::Column::Name)
+        .order_by_asc(saved_panels::Column::Id)
+        .all(&ctx.state().db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(share, panel)| {
+            panel.map(|p| TeamPanel {
+                id: ID(p.id.to_string()),
+                name: p.name,
+                permission: share.permission_level,
+                current_version: p.current_version,
+                gene_count: p.gene_count,
+                updated_at: p.updated_at,
+            })
+        })
+        .collect())
 }
 
 async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> Result<Team> {
@@ -45,12 +93,14 @@ async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> Result<Team> {
         .iter()
         .find(|m| Some(m.user_id.as_str()) == me.map(|i| i.to_string()).as_deref())
         .map(|m| m.role);
+    let panels = team_panels(ctx, row.id).await?;
     Ok(Team {
         id: ID(row.id.to_string()),
         name: row.name,
         description: row.description,
         my_role,
         members,
+        panels,
         created_at: row.created_at,
     })
 }

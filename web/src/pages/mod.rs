@@ -14,12 +14,14 @@ pub mod workbench;
 
 pub use admin::{
     AdminAuditPage, AdminLivePage, AdminMessagesPage, AdminPanelAppPage, AdminSecurityPage,
-    AdminUsersPage,
+    AdminServerPage, AdminUsersPage,
 };
 pub use home::HomePage;
 pub use login::{LoginPage, RegisterPage};
 pub use not_found::NotFoundPage;
 pub use panels::{PanelSearchPage, PanelViewPage};
 pub use profile::ProfilePage;
-pub use saved::{NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage};
+pub use saved::{
+    NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamPage, TeamsPage,
+};
 pub use workbench::WorkbenchPage;

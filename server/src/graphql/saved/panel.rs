@@ -14,6 +14,35 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::saved::{self, comments, shares};
 
+/// A lab's label on a saved-panel version.
+#[derive(async_graphql::SimpleObject)]
+pub struct VersionLabel {
+    pub id: ID,
+    pub version: i32,
+    /// "validated", "in clinical use".
+    pub label: String,
+    /// "since 2026-03-01", who approved it, …
+    pub note: Option<String>,
+    /// Keeps the panel from being deleted while the label stands; only the owner removes it.
+    pub protected: bool,
+    pub created_by_id: Option<ID>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::version_labels::Model> for VersionLabel {
+    fn from(row: entity::version_labels::Model) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            version: row.version_number,
+            label: row.label,
+            note: row.note,
+            protected: row.protected,
+            created_by_id: row.created_by_id.map(|id| ID(id.to_string())),
+            created_at: row.created_at,
+        }
+    }
+}
+
 #[Object]
 impl SavedPanel {
     async fn id(&self) -> ID {
@@ -112,6 +141,16 @@ impl SavedPanel {
             .iter()
             .map(UpstreamSource::from)
             .collect()
+    }
+
+    /// The lab's labels on its versions ("validated", "in clinical use since …"), newest
+    /// version first. While a protected label stands, the panel can not be deleted.
+    async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<VersionLabel>> {
+        Ok(saved::labels::list(&ctx.state().db, self.row.id)
+            .await?
+            .into_iter()
+            .map(VersionLabel::from)
+            .collect())
     }
 
     /// Every version, newest first.

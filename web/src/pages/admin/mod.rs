@@ -5,6 +5,7 @@ pub mod live;
 pub mod messages;
 pub mod panelapp;
 pub mod security;
+pub mod server;
 pub mod users;
 
 use leptos::prelude::*;
@@ -15,6 +16,7 @@ pub use live::AdminLivePage;
 pub use messages::AdminMessagesPage;
 pub use panelapp::AdminPanelAppPage;
 pub use security::AdminSecurityPage;
+pub use server::AdminServerPage;
 pub use users::AdminUsersPage;
 
 /// The admin console's own navigation, above each admin page.
@@ -29,6 +31,7 @@ pub fn AdminNav() -> impl IntoView {
                 <li><A href="/admin/live">"Live feed"</A></li>
                 <li><A href="/admin/security">"Security"</A></li>
                 <li><A href="/admin/panelapp">"PanelApp"</A></li>
+                <li><A href="/admin/server">"Server"</A></li>
             </ul>
         </nav>
     }

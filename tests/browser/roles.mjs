@@ -36,8 +36,8 @@ await run(async (browser, errors) => {
 
   // The USER is offered everything.
   await user.goto(BASE_URL + '/workbench');
+  await user.locator('#save-merge-form').waitFor();
   await user.locator('#upload-input').waitFor({ state: 'attached' });
-  check((await user.locator('#save-merge-form').count()) === 1, 'USER: save as panel');
   check((await user.locator('#upload-refused').count()) === 0, 'USER: no refusal');
   await user.goto(`${BASE_URL}/saved/${id}`);
   await user.locator('#share-button').waitFor();

@@ -82,17 +82,20 @@ pub fn IfAllowed(
 ) -> impl leptos::IntoView {
     use leptos::prelude::*;
     let user = crate::auth::use_current_user();
-    move || match may(user.me().map(|m| m.role), act) {
-        Ok(()) => children().into_any(),
-        Err(why) => {
-            let visitor = user.me().is_none();
-            view! {
-                <p class="notice role-notice" role="note" id=id>
-                    {why}
-                    {visitor.then(|| view! { " " <a href="/login">"Log in"</a> })}
-                </p>
-            }
-            .into_any()
+    let refusal = Memo::new(move |_| may(user.me().map(|m| m.role), act).err());
+    let fallback = move || {
+        view! {
+            <p class="notice role-notice" role="note" id=id>
+                {move || refusal.get().unwrap_or_default()}
+                {move || {
+                    user.me().is_none().then(|| view! { " " <a href="/login">"Log in"</a> })
+                }}
+            </p>
         }
+    };
+    view! {
+        <Show when=move || refusal.get().is_none() fallback=fallback>
+            {children()}
+        </Show>
     }
 }

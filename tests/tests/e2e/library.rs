@@ -18,9 +18,10 @@ fn entries(bytes: &[u8]) -> Vec<(String, String)> {
     (0..archive.len())
         .map(|i| {
             let mut file = archive.by_index(i).unwrap();
+            let name = file.name().unwrap().into_owned();
             let mut text = String::new();
             file.read_to_string(&mut text).unwrap();
-            (file.name().to_owned(), text)
+            (name, text)
         })
         .collect()
 }
@@ -31,9 +32,10 @@ on_both_backends!(
         let owner = app.logged_in("libby", Role::User).await;
         let mut ids: Vec<Value> = Vec::new();
         for (name, genes) in [
-            ("Cardiac core", vec!["MYH7", "TNNT2"]),
+            ("Cardiac: core", vec!["MYH7", "TNNT2"]),
             ("Breast cancer", vec!["BRCA1", "BRCA2", "PALB2"]),
-            ("Cardiac core", vec!["KCNQ1"]),
+            // Another name that makes the same file name.
+            ("Cardiac? core", vec!["KCNQ1"]),
         ] {
             let genes: Vec<Value> = genes.iter().map(|g| json!({ "symbol": g })).collect();
             let created = owner
@@ -70,9 +72,9 @@ on_both_backends!(
         assert_eq!(
             names,
             [
-                "Cardiac core v1.csv",
+                "Cardiac- core v1.csv",
                 "Breast cancer v1.csv",
-                "Cardiac core v1 (2).csv"
+                "Cardiac- core v1 (2).csv"
             ],
             "one file per panel, names unique"
         );

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::error_message;
+use super::common::refusal_message;
 use super::ops::{
     LabelVersion, RemoveVersionLabel, VersionLabels, label_version, remove_version_label,
     version_labels,
@@ -55,7 +55,7 @@ pub fn VersionLabelsSection(
                     error.set(None);
                     labels.refetch();
                 }
-                Err(e) => error.set(Some(error_message(&e))),
+                Err(e) => error.set(Some(refusal_message(&e))),
             }
         });
     };
@@ -66,13 +66,13 @@ pub fn VersionLabelsSection(
                     error.set(None);
                     labels.refetch();
                 }
-                Err(e) => error.set(Some(error_message(&e))),
+                Err(e) => error.set(Some(refusal_message(&e))),
             }
         });
     };
     let list = move || {
         labels.get().map(|answer| match answer {
-            Err(e) => view! { <p class="form-error" role="alert">{error_message(&e)}</p> }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{refusal_message(&e)}</p> }.into_any(),
             Ok(list) if list.is_empty() => {
                 view! { <p class="muted" id="labels-empty">"No version is labelled yet."</p> }.into_any()
             }

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use super::common::{status_label, visibility_label};
 use leptos::task::spawn_local;
 
-use super::common::{error_message, navigate_to};
+use super::common::{error_message, navigate_to, refusal_message};
 use super::export::format_label;
 use super::ops::{
     ExportFormat, ExportSavedPanels, PanelScope, PanelSort, PanelStatus, SavedPanels,
@@ -382,7 +382,7 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
                 };
                 match graphql::<SetSavedPanelStatus>(variables).await {
                     Ok(_) => done += 1,
-                    Err(e) => failures.push(format!("{}: {}", node.name, error_message(&e))),
+                    Err(e) => failures.push(format!("{}: {}", node.name, refusal_message(&e))),
                 }
             }
             outcome.set(Some(bulk_outcome(done, verb, &failures)));

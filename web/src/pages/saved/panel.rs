@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use super::comments::CommentsSection;
-use super::common::{error_message, status_label, visibility_label};
+use super::common::{refusal_message, status_label, visibility_label};
 use super::export::ExportButtons;
 use super::genes::GenesSection;
 use super::history::{DiffSection, VersionTimeline};
@@ -361,7 +361,7 @@ fn StatusControl(
         spawn_local(async move {
             match graphql::<SetSavedPanelStatus>(variables).await {
                 Ok(_) => reload.run(()),
-                Err(err) => error.set(Some(error_message(&err))),
+                Err(err) => error.set(Some(refusal_message(&err))),
             }
         });
     };

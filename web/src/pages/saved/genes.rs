@@ -329,7 +329,7 @@ pub fn GenesSection(
                 </div>
                 <SaveError id="save-error" error reload />
             </Show>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data-table genes-table" id="genes-table">
                     <thead>
                         <tr>

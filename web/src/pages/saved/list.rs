@@ -311,7 +311,7 @@ fn PanelTable(nodes: Vec<Node>, selected: RwSignal<Vec<Node>>) -> impl IntoView 
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
         <table class="data-table" id="saved-panels">
             <thead>
                 <tr>

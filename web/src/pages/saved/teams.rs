@@ -281,7 +281,7 @@ pub fn TeamPage() -> impl IntoView {
                     <p class="lead">{t.description.clone().unwrap_or_default()}</p>
                     <section class="card" aria-labelledby="team-members-heading">
                         <h2 id="team-members-heading">{format!("Members ({})", t.members.len())}</h2>
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0">
                             <table class="data-table" id="team-members">
                                 <thead>
                                     <tr>

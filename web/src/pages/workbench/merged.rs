@@ -302,7 +302,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                 </div>
             </div>
             {region_notice}
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 {move || {
                     let unverified = merged
                         .with(|m| {

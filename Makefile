@@ -8,7 +8,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 WEB_TOOLS := source scripts/ensure-web-tools.sh >/dev/null
 
-.PHONY: run test web web-tools server schema schema-check schema-lint fmt lint bench bench-wasm clean
+.PHONY: run test web web-tools server schema schema-check schema-lint fmt lint bench bench-wasm clean screenshots
 
 run: web
 	$(CARGO) run --release -p server --bin panelmerge -- serve
@@ -24,6 +24,13 @@ web:
 
 server:
 	$(CARGO) build --release -p server --bin panelmerge
+
+# Refresh docs/screenshots/ (the main pages at 1280 px, headless Chromium, mock PanelApp).
+screenshots: web
+	$(CARGO) build -p server --bin panelmerge --features server/test-support
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	UPDATE_SCREENSHOTS=1 PANELMERGE_BIN="$${CARGO_TARGET_DIR:-$$PWD/target}/debug/panelmerge" \
+		$(CARGO) test -p tests --test e2e -- browser_screenshots_of_the_main_pages
 
 # Regenerate the committed GraphQL schema from the code.
 schema:

@@ -20,6 +20,7 @@ pub mod team_members;
 pub mod teams;
 pub mod uploads;
 pub mod user;
+pub mod version_labels;
 pub mod workbenches;
 
 /// The entities under short names: `use entity::prelude::*;` then `User::find()`.
@@ -40,5 +41,6 @@ pub mod prelude {
     pub use super::teams::Entity as Teams;
     pub use super::uploads::Entity as Uploads;
     pub use super::user::Entity as User;
+    pub use super::version_labels::Entity as VersionLabels;
     pub use super::workbenches::Entity as Workbenches;
 }

@@ -29,6 +29,7 @@ mod m20261206_000021_token_scopes;
 mod m20261206_000023_workbench;
 mod m20261206_000024_mail;
 mod m20261206_000025_scale_indexes;
+mod m20261206_000026_library;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_workbench::Migration),
             Box::new(m20261206_000024_mail::Migration),
             Box::new(m20261206_000025_scale_indexes::Migration),
+            Box::new(m20261206_000026_library::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ const text = 'PanelApp data refresh from 22:00 UTC.';
 await run(async (browser, errors) => {
   const visitor = await newPage(browser, errors);
   await visitor.goto(BASE_URL + '/');
-  await visitor.locator('#server-facts').waitFor();
+  await visitor.locator('#start-gene-list').waitFor();
   check((await visitor.locator('.banner', { hasText: title }).count()) === 0, 'no banner yet');
 
   const adminPage = await newPage(browser, errors);

@@ -86,3 +86,36 @@ export async function logIn(page, login, password, next) {
 /** The gene symbols of the saved panel's genes table, in display order. */
 export const rowSymbols = (page) =>
   page.$$eval('#genes-table tbody tr', (rows) => rows.map((r) => r.dataset.symbol));
+
+/**
+ * Runs axe-core (issue 14.6) on `page` and fails on any serious or critical violation, naming
+ * the rule, the page and the first offending elements. Returns the number of checks passed.
+ */
+export async function checkAccessibility(page, label) {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { readFile } = await import('node:fs/promises');
+  const source = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.evaluate(source);
+  }
+  const results = await page.evaluate(async () =>
+    window.axe.run(document, {
+      resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    }),
+  );
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) {
+    const lines = bad.map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help}\n    ` +
+        v.nodes
+          .slice(0, 5)
+          .map((n) => `${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1, 3).join(' ')}`)
+          .join('\n    '),
+    );
+    throw new Error(`axe-core on ${label} (${page.url()}):\n  ${lines.join('\n  ')}`);
+  }
+  return results.passes?.length ?? 0;
+}

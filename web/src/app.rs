@@ -11,10 +11,10 @@ use crate::auth::{CurrentUser, RequireUser};
 use crate::components::{Banner, BannerArea, Banners, Footer, Header, LiveAdminMessages};
 use crate::pages::{
     AdminAuditPage, AdminLivePage, AdminMailPage, AdminMessagesPage, AdminPanelAppPage,
-    AdminSecurityPage, AdminUsersPage, ConfirmEmailPage, ForgotPasswordPage, HomePage, LoginPage,
-    NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage, ProfilePage, RegisterPage,
-    ResetPasswordPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage,
-    UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
+    AdminSecurityPage, AdminServerPage, AdminUsersPage, ConfirmEmailPage, ForgotPasswordPage,
+    HomePage, LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage,
+    ProfilePage, RegisterPage, ResetPasswordPage, SavedPanelPage, SavedPanelsPage,
+    SharedPanelPage, TeamPage, TeamsPage, UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
 };
 use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;
@@ -134,6 +134,10 @@ pub fn App() -> impl IntoView {
                         view=|| view! { <RequireUser admin=true><AdminPanelAppPage /></RequireUser> }
                     />
                     <Route
+                        path=path!("/admin/server")
+                        view=|| view! { <RequireUser admin=true><AdminServerPage /></RequireUser> }
+                    />
+                    <Route
                         path=path!("/saved")
                         view=|| view! { <RequireUser><SavedPanelsPage /></RequireUser> }
                     />
@@ -149,6 +153,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/teams")
                         view=|| view! { <RequireUser><TeamsPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/teams/:id")
+                        view=|| view! { <RequireUser><TeamPage /></RequireUser> }
                     />
                     <Route path=path!("/workbench") view=WorkbenchPage />
                     <Route path=path!("/panels") view=PanelSearchPage />

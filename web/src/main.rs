@@ -8,6 +8,7 @@ mod leave_guard;
 mod pages;
 mod panelapp_status;
 mod queries;
+mod roles;
 mod server_info;
 mod time;
 mod words;

@@ -158,6 +158,10 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
             "updated_at",
         ],
     ),
+    (
+        "version_labels",
+        &["panel_id", "version_number", "label", "protected"],
+    ),
     ("workbenches", &["user_id", "content", "updated_at"]),
 ];
 

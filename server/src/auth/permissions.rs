@@ -132,12 +132,12 @@ impl Action {
             Self::DownloadMerge => "`exportMerge`",
             Self::UploadGeneList => "`uploadGeneList`",
             Self::ViewSavedPanel => {
-                "`savedPanels`, `savedPanel`, `sharedPanel`, `exportSavedPanel`, `savedPanelChanged`"
+                "`savedPanels`, `savedPanel`, `sharedPanel`, `exportSavedPanel`, `exportSavedPanels`, `savedPanelChanged`"
             }
             Self::CommentOnPanel => "`commentOnPanel`",
             Self::CreateSavedPanel => "`createSavedPanel`",
             Self::EditSavedPanel => {
-                "`updateSavedPanel`, `restoreVersion`, `applyUpstreamUpdate`, `setSavedPanelStatus` (ACTIVE/DRAFT/ARCHIVED)"
+                "`updateSavedPanel`, `restoreVersion`, `applyUpstreamUpdate`, `setSavedPanelStatus` (ACTIVE/DRAFT/ARCHIVED), `labelVersion`, `removeVersionLabel`"
             }
             Self::DeleteSavedPanel => "`setSavedPanelStatus` (DELETED, and back)",
             Self::SharePanel => {

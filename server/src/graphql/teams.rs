@@ -25,6 +25,19 @@ pub struct TeamMember {
     pub since: DateTime<Utc>,
 }
 
+/// A saved panel shared with a team (the team page lists them).
+#[derive(SimpleObject)]
+pub struct TeamPanel {
+    /// The saved panel's global id.
+    pub id: ID,
+    pub name: String,
+    /// What the share grants the team's members.
+    pub permission: shared::SharePermission,
+    pub current_version: i32,
+    pub gene_count: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A group of users that saved panels can be shared with as one.
 #[derive(SimpleObject)]
 pub struct Team {
@@ -41,8 +54,44 @@ pub struct Team {
     pub my_role: Option<TeamRole>,
     /// Every member with their role.
     pub members: Vec<TeamMember>,
+    /// The saved panels shared with the team (live shares, panels not deleted), by name.
+    pub panels: Vec<TeamPanel>,
     /// When the team was created.
     pub created_at: DateTime<Utc>,
+}
+
+/// The panels shared with team `team_id` through a live share, not deleted, by name.
+async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult<Vec<TeamPanel>> {
+    use entity::{panel_shares, saved_panels};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+    let now = Utc::now();
+    let rows = panel_shares::Entity::find()
+        .filter(panel_shares::Column::SharedWithTeamId.eq(team_id))
+        .filter(panel_shares::Column::IsActive.eq(true))
+        .filter(
+            Condition::any()
+                .add(panel_shares::Column::ExpiresAt.is_null())
+                .add(panel_shares::Column::ExpiresAt.gt(now)),
+        )
+        .find_also_related(saved_panels::Entity)
+        .filter(saved_panels::Column::Status.ne(shared::PanelStatus::Deleted))
+        .order_by_asc(saved_panels::Column::Name)
+        .order_by_asc(saved_panels::Column::Id)
+        .all(&ctx.state().db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(share, panel)| {
+            panel.map(|p| TeamPanel {
+                id: ID(p.id.to_string()),
+                name: p.name,
+                permission: share.permission_level,
+                current_version: p.current_version,
+                gene_count: p.gene_count,
+                updated_at: p.updated_at,
+            })
+        })
+        .collect())
 }
 
 async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::AppResult<Team> {
@@ -63,6 +112,7 @@ async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::App
         .iter()
         .find(|m| Some(m.user.database_id) == me)
         .map(|m| m.role);
+    let panels = team_panels(ctx, row.id).await?;
     Ok(Team {
         id: global_id(Kind::Team, row.id),
         database_id: row.id,
@@ -70,6 +120,7 @@ async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::App
         description: row.description,
         my_role,
         members,
+        panels,
         created_at: row.created_at,
     })
 }

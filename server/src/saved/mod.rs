@@ -5,6 +5,7 @@ pub mod access;
 pub mod changes;
 pub mod comments;
 pub mod export;
+pub mod labels;
 pub mod listing;
 pub mod shares;
 pub mod snapshot;
@@ -445,6 +446,16 @@ pub async fn set_status(
     access.require(action)?;
     if panel.status == status {
         return Ok(panel);
+    }
+    if status == PanelStatus::Deleted
+        && let Some(label) = labels::protecting(&state.db, panel.id).await?
+    {
+        return Err(AppError::conflict(format!(
+            "version {} is labelled \u{201c}{}\u{201d} and protected: remove the protection \
+             before deleting the panel",
+            label.version_number, label.label
+        ))
+        .with("reason", "protected_label"));
     }
     let txn = state.db.begin().await?;
     let mut update: saved_panels::ActiveModel = panel.clone().into();

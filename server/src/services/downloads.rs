@@ -131,9 +131,104 @@ pub async fn prepare_download(
         genes,
         rows: rendered.report.rows,
     };
+    store(state, envelope, rendered.bytes, rendered.report).await
+}
+
+/// Renders every request and returns one signed link to a zip archive holding one file per
+/// request (issue 14.5: bulk export of saved panels). File names are made unique within the
+/// archive ("name (2).csv"); the download is audited and logged once, naming every source.
+#[tracing::instrument(skip_all, fields(files = requests.len()))]
+pub async fn prepare_bundle(
+    state: &AppState,
+    caller: &Caller,
+    requests: Vec<ExportRequest>,
+    filename: &str,
+) -> AppResult<Download> {
+    let described: Vec<(String, String)> = requests.iter().map(describe_sources).collect();
+    let genes = requests.iter().map(|r| r.merge.total).sum();
+    let format = requests
+        .first()
+        .map(|r| r.format.as_str().to_owned())
+        .unwrap_or_default();
+    let (bytes, rows) = tokio::task::spawn_blocking(move || bundle(&requests))
+        .await
+        .or_internal("export task")??;
+    let envelope = Envelope {
+        filename: filename.to_owned(),
+        content_type: "application/zip".to_owned(),
+        format: format!("ZIP of {format}"),
+        user_id: caller.user_id,
+        visitor_id: caller.visitor_id.clone(),
+        panel_ids: described
+            .iter()
+            .map(|d| d.0.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        list_types: described
+            .iter()
+            .map(|d| d.1.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        genes,
+        rows,
+    };
+    let report = ExportReport {
+        rows,
+        without_coordinates: Vec::new(),
+    };
+    store(state, envelope, bytes, report).await
+}
+
+/// The zip of every request's rendered file, and the rows written in all.
+fn bundle(requests: &[ExportRequest]) -> AppResult<(Vec<u8>, usize)> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut names: Vec<String> = Vec::new();
+    let mut rows = 0;
+    for request in requests {
+        let rendered = render(request).or_internal("export")?;
+        rows += rendered.report.rows;
+        let name = unique_name(&names, &rendered.filename);
+        zip.start_file(name.as_str(), options)
+            .or_internal("zip entry")?;
+        zip.write_all(&rendered.bytes).or_internal("zip entry")?;
+        names.push(name);
+    }
+    zip.finish().or_internal("zip archive")?;
+    Ok((out.into_inner(), rows))
+}
+
+/// `name` if unused in `taken`, else "stem (2).ext", "stem (3).ext", …
+fn unique_name(taken: &[String], name: &str) -> String {
+    if !taken.iter().any(|t| t == name) {
+        return name.to_owned();
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (2..)
+        .map(|n| {
+            if ext.is_empty() {
+                format!("{stem} ({n})")
+            } else {
+                format!("{stem} ({n}).{ext}")
+            }
+        })
+        .find(|candidate| !taken.iter().any(|t| t == candidate))
+        .unwrap_or_else(|| name.to_owned())
+}
+
+/// Keeps `bytes` in the shared cache and signs a link to them.
+async fn store(
+    state: &AppState,
+    envelope: Envelope,
+    bytes: Vec<u8>,
+    report: ExportReport,
+) -> AppResult<Download> {
     let ttl = state.settings.download_link_ttl.max(Duration::from_secs(1));
     let key = random_token(24).or_internal("download key")?;
-    let stored = pack(&envelope, &rendered.bytes)?;
+    let stored = pack(&envelope, &bytes)?;
     state
         .backends
         .cache
@@ -144,9 +239,9 @@ pub async fn prepare_download(
     let signature = state.signer.sign(&signed_message(&key, expires));
     Ok(Download {
         url: format!("/download/{key}.{expires}.{signature}"),
-        filename: rendered.filename,
+        filename: envelope.filename,
         expires_at: Utc.timestamp_opt(expires, 0).single().unwrap_or(expires_at),
-        report: rendered.report,
+        report,
     })
 }
 
@@ -273,6 +368,15 @@ async fn fetch(state: &AppState, key: &str, actor: Actor) -> AppResult<Served> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bundle_names_are_unique() {
+        let taken = vec!["a.csv".to_owned(), "a (2).csv".to_owned()];
+        assert_eq!(unique_name(&taken, "b.csv"), "b.csv");
+        assert_eq!(unique_name(&taken, "a.csv"), "a (3).csv");
+        assert_eq!(unique_name(&[], "x"), "x");
+        assert_eq!(unique_name(&["x".to_owned()], "x"), "x (2)");
+    }
 
     #[test]
     fn envelopes_pack_and_unpack() {

@@ -11,6 +11,15 @@ async fn browser_adds_what_the_panel_page_chooses() {
     tests::browser::run_script("panel_choice.mjs", &app.address, &[]).await;
 }
 
+/// Issue 14.1: the workbench's picker finds "epilepsy" by name over both instances and adds
+/// it with the keyboard alone (ARIA 1.2 combobox); the merged count is the server's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_workbench_picker_adds_a_panel_by_name() {
+    let mock = tests::mock_panelapp::MockPanelApp::start().await;
+    let app = tests::TestApp::web(Some(mock.urls())).await;
+    tests::browser::run_script("workbench_picker.mjs", &app.address, &[]).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_workbench_survives_reload_and_new_tab_and_asks_before_a_copy() {
     let mock = tests::mock_panelapp::MockPanelApp::start().await;

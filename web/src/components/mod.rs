@@ -8,6 +8,7 @@ pub mod header;
 pub mod loaded;
 pub mod loading;
 pub mod pager;
+pub mod rows;
 
 pub use admin_messages::LiveAdminMessages;
 pub use banner::{Banner, BannerArea, Banners};
@@ -17,3 +18,4 @@ pub use header::Header;
 pub use loaded::{Loaded, Table};
 pub use loading::Loading;
 pub use pager::{Pager, Pages};
+pub use rows::{RowPage, RowPager};

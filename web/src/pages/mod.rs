@@ -16,7 +16,7 @@ pub mod workbench;
 
 pub use admin::{
     AdminAuditPage, AdminLivePage, AdminMailPage, AdminMessagesPage, AdminPanelAppPage,
-    AdminSecurityPage, AdminUsersPage,
+    AdminSecurityPage, AdminServerPage, AdminUsersPage,
 };
 pub use email::{
     ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, UndoEmailChangePage, VerifyEmailPage,
@@ -26,5 +26,7 @@ pub use login::{LoginPage, RegisterPage};
 pub use not_found::NotFoundPage;
 pub use panels::{PanelSearchPage, PanelViewPage};
 pub use profile::ProfilePage;
-pub use saved::{NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamsPage};
+pub use saved::{
+    NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamPage, TeamsPage,
+};
 pub use workbench::WorkbenchPage;

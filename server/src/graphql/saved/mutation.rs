@@ -448,6 +448,111 @@ impl SavedPanelMutation {
         Ok(download.into())
     }
 
+    /// Labels a version ("validated", "in clinical use" with a note such as "since
+    /// 2026-03-01"); `protected` keeps the panel from being deleted while the label stands.
+    /// EDIT access; CONFLICT when the version already has that label.
+    async fn label_version(
+        &self,
+        ctx: &Context<'_>,
+        panel_id: ID,
+        version: i32,
+        label: String,
+        note: Option<String>,
+        protected: Option<bool>,
+    ) -> Result<super::panel::VersionLabel> {
+        ctx.require(Action::EditSavedPanel)?;
+        let row = saved::labels::add(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            int_id(&panel_id, "saved panel")?,
+            saved::labels::NewLabel {
+                version,
+                label,
+                note,
+                protected: protected.unwrap_or(false),
+            },
+        )
+        .await?;
+        Ok(row.into())
+    }
+
+    /// Removes a version label (EDIT access; a protected label only by the panel's owner).
+    async fn remove_version_label(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        ctx.require(Action::EditSavedPanel)?;
+        saved::labels::remove(
+            ctx.state(),
+            &ctx.actor(),
+            &viewer(ctx),
+            int_id(&id, "version label")?,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// One download of several saved panels (issue 14.5, the library's bulk export): a zip
+    /// archive with one file per panel (its current version) in `format`. At most
+    /// 100 panels; each must be readable by the caller (NOT_FOUND / FORBIDDEN name the first
+    /// that is not). Repeated ids count once.
+    async fn export_saved_panels(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+        format: shared::ExportFormat,
+        filename: Option<String>,
+    ) -> Result<crate::graphql::genelists::DownloadOut> {
+        const MOST: usize = 100;
+        ctx.require(Action::ViewSavedPanel)?;
+        let state = ctx.state();
+        let mut unique: Vec<i32> = Vec::new();
+        for id in &ids {
+            let id = int_id(id, "saved panel")?;
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        if unique.is_empty() {
+            return Err(AppError::invalid_field("ids", "choose at least one saved panel").into());
+        }
+        if unique.len() > MOST {
+            return Err(AppError::invalid_field(
+                "ids",
+                format!(
+                    "at most {MOST} panels in one export ({} chosen)",
+                    unique.len()
+                ),
+            )
+            .into());
+        }
+        let who = viewer(ctx);
+        let mut requests = Vec::with_capacity(unique.len());
+        for id in unique {
+            let (row, _) = saved::open(state, &who, id, SharePermission::View).await?;
+            let options = saved::export::ExportOptions {
+                format,
+                filename: None,
+                per_source_sheets: format == shared::ExportFormat::XlsxFlask,
+                chr_prefix: true,
+            };
+            requests.push(saved::export::request(state, &row, row.current_version, options).await?);
+        }
+        let stem = filename
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .unwrap_or("saved panels");
+        let name =
+            crate::genelists::export::sanitize_filename(Some(stem), format, chrono::Utc::now());
+        let name = match name.rsplit_once('.') {
+            Some((stem, _)) => format!("{stem}.zip"),
+            None => format!("{name}.zip"),
+        };
+        let download =
+            crate::services::downloads::prepare_bundle(state, &ctx.caller(), requests, &name)
+                .await?;
+        Ok(download.into())
+    }
+
     /// Ends a share at once; links stop working.
     async fn revoke_share(
         &self,

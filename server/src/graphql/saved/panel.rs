@@ -16,6 +16,39 @@ use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
 use crate::saved::{self, comments, shares};
 
+/// A lab's label on a saved-panel version.
+#[derive(async_graphql::SimpleObject)]
+pub struct VersionLabel {
+    /// The label's number, for `removeVersionLabel`.
+    pub id: ID,
+    /// The version it labels.
+    pub version: i32,
+    /// "validated", "in clinical use".
+    pub label: String,
+    /// "since 2026-03-01", who approved it, …
+    pub note: Option<String>,
+    /// Keeps the panel from being deleted while the label stands; only the owner removes it.
+    pub protected: bool,
+    /// The global id of the account that set it.
+    pub created_by_id: Option<ID>,
+    /// When it was set.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<entity::version_labels::Model> for VersionLabel {
+    fn from(row: entity::version_labels::Model) -> Self {
+        Self {
+            id: ID(row.id.to_string()),
+            version: row.version_number,
+            label: row.label,
+            note: row.note,
+            protected: row.protected,
+            created_by_id: row.created_by_id.map(|id| global_id(Kind::User, id)),
+            created_at: row.created_at,
+        }
+    }
+}
+
 /// A lab's own gene panel: a named, versioned gene list with its provenance, shares and
 /// comments. Fields reflect what the caller may do with it.
 #[Object]
@@ -141,6 +174,16 @@ impl SavedPanel {
             .iter()
             .map(UpstreamSource::from)
             .collect()
+    }
+
+    /// The lab's labels on its versions ("validated", "in clinical use since …"), newest
+    /// version first. While a protected label stands, the panel can not be deleted.
+    async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<VersionLabel>> {
+        Ok(saved::labels::list(&ctx.state().db, self.row.id)
+            .await?
+            .into_iter()
+            .map(VersionLabel::from)
+            .collect())
     }
 
     /// The versions, newest first (100 per page unless `first`/`last` say otherwise, at

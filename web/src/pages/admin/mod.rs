@@ -6,6 +6,7 @@ pub mod mail;
 pub mod messages;
 pub mod panelapp;
 pub mod security;
+pub mod server;
 pub mod users;
 
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ pub use mail::AdminMailPage;
 pub use messages::AdminMessagesPage;
 pub use panelapp::AdminPanelAppPage;
 pub use security::AdminSecurityPage;
+pub use server::AdminServerPage;
 pub use users::AdminUsersPage;
 
 /// The admin console's own navigation, above each admin page.
@@ -32,6 +34,7 @@ pub fn AdminNav() -> impl IntoView {
                 <li><A href="/admin/security">"Security"</A></li>
                 <li><A href="/admin/mail">"E-mail"</A></li>
                 <li><A href="/admin/panelapp">"PanelApp"</A></li>
+                <li><A href="/admin/server">"Server"</A></li>
             </ul>
         </nav>
     }

@@ -177,7 +177,7 @@ fn GeneHits(found: gene_lookup::GeneLookupGeneLookup) -> impl IntoView {
         {warnings}
         {notice}
         <p class="muted" id="gene-hits-total">{total}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data-table" id="gene-hits">
                 <thead>
                     <tr>

@@ -283,7 +283,7 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
                 />
             </label>
         </form>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data-table" id="entities-table">
                 <thead>
                     <tr>

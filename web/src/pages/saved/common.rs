@@ -27,6 +27,19 @@ pub fn error_message(error: &ApiError) -> String {
     }
 }
 
+/// A readable message for a failed call that is not an edit of the genes (status, labels):
+/// a `CONFLICT` there is a rule of the panel (a protected label, a label given twice), said as
+/// the server says it.
+pub fn refusal_message(error: &ApiError) -> String {
+    match error {
+        ApiError::Graphql {
+            code: Some(ErrorCode::Conflict),
+            message,
+        } => format!("Refused: {message}."),
+        other => error_message(other),
+    }
+}
+
 /// True when a failed call was refused as stale (`CONFLICT`): the page offers a reload.
 pub fn is_conflict(error: &ApiError) -> bool {
     matches!(

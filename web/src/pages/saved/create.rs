@@ -15,7 +15,9 @@ use crate::words::counted_len;
 pub fn NewSavedPanelPage() -> impl IntoView {
     view! {
         <h1>"New saved panel"</h1>
-        <NewPanelForm />
+        <crate::roles::IfAllowed act=crate::roles::Act::CreatePanel id="new-panel-refused">
+            <NewPanelForm />
+        </crate::roles::IfAllowed>
     }
 }
 

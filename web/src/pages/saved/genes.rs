@@ -12,6 +12,8 @@ use super::common::{
 };
 use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
+use crate::components::rows::ROWS_PER_PAGE;
+use crate::components::{RowPage, RowPager};
 use crate::words::counted_len as counted;
 
 pub type Gene = saved_panel::SavedPanelSavedPanelGenesNodes;
@@ -159,6 +161,10 @@ pub fn GenesSection(
     let panel_id = StoredValue::new(panel_id);
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(base.get_value());
+    // The panel page's live updates must not overwrite staged edits (issue 14.4).
+    if let Some(live) = use_context::<super::panel::PanelLive>() {
+        Effect::new(move |_| live.editing.set(editing.get()));
+    }
     let filter = RwSignal::new(String::new());
     let add_text = RwSignal::new(String::new());
     let add_error = RwSignal::new(None::<String>);
@@ -223,13 +229,26 @@ pub fn GenesSection(
         });
     };
 
+    let page = RowPage::new();
+    let shown = Memo::new(move |_| {
+        let query = filter.get().trim().to_uppercase();
+        draft.with(|genes| {
+            genes
+                .iter()
+                .filter(|g| query.is_empty() || g.symbol.as_str().contains(&query))
+                .count()
+        })
+    });
     let rows = move || {
         let query = filter.get().trim().to_uppercase();
         let edit = editing.get();
+        let skip = page.skip(shown.get());
         draft
             .get()
             .into_iter()
             .filter(|g| query.is_empty() || g.symbol.as_str().contains(&query))
+            .skip(skip)
+            .take(ROWS_PER_PAGE)
             .map(|gene| gene_row(gene, edit, draft))
             .collect_view()
     };
@@ -245,7 +264,10 @@ pub fn GenesSection(
                     placeholder="Filter genes"
                     aria-label="Filter genes"
                     prop:value=move || filter.get()
-                    on:input=move |ev| filter.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        filter.set(event_target_value(&ev));
+                        page.reset();
+                    }
                 />
                 {editable
                     .then(|| {
@@ -307,8 +329,8 @@ pub fn GenesSection(
                 </div>
                 <SaveError id="save-error" error reload />
             </Show>
-            <div class="table-wrap">
-                <table class="data-table" id="genes-table">
+            <div class="table-wrap" tabindex="0">
+                <table class="data-table genes-table" id="genes-table">
                     <thead>
                         <tr>
                             <th scope="col">"Symbol"</th>
@@ -328,6 +350,7 @@ pub fn GenesSection(
                     <tbody>{rows}</tbody>
                 </table>
             </div>
+            <RowPager rows=page total=shown id="genes-pager" />
         </section>
     }
 }

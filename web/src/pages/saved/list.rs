@@ -5,9 +5,18 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::common::{status_label, visibility_label};
-use super::ops::{PanelScope, PanelSort, PanelStatus, SavedPanels, saved_panels};
+use leptos::task::spawn_local;
+
+use super::common::{error_message, navigate_to, refusal_message};
+use super::export::format_label;
+use super::ops::{
+    ExportFormat, ExportSavedPanels, PanelScope, PanelSort, PanelStatus, SavedPanels,
+    SetSavedPanelStatus, UpdateSavedPanel, export_saved_panels, saved_panels,
+    set_saved_panel_status, update_saved_panel,
+};
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::roles::{Act, IfAllowed};
 use crate::time::Time;
 use crate::words::counted;
 
@@ -22,9 +31,11 @@ pub fn SavedPanelsPage() -> impl IntoView {
     view! {
         <section class="page-head">
             <h1>"My panels"</h1>
-            <A href="/saved/new" attr:class="button button-primary">
-                "New panel"
-            </A>
+            <IfAllowed act=Act::CreatePanel id="new-panel-refused">
+                <A href="/saved/new" attr:class="button button-primary">
+                    "New panel"
+                </A>
+            </IfAllowed>
             <A href="/teams" attr:class="button">
                 "Teams"
             </A>
@@ -60,6 +71,7 @@ fn PanelList() -> impl IntoView {
     let grid = RwSignal::new(true);
     let pages = Pages::new();
     let reset_paging = move || pages.reset();
+    let selected = RwSignal::new(Vec::<Node>::new());
 
     let panels = LocalResource::new(move || {
         let filter = saved_panels::SavedPanelFilter {
@@ -155,6 +167,7 @@ fn PanelList() -> impl IntoView {
                 </button>
             </div>
         </form>
+        <BulkBar selected reload=Callback::new(move |()| panels.refetch()) />
         <Transition fallback=|| view! { <Loading label="Loading your panels…" /> }>
             <ErrorBoundary fallback=move |errors| {
                 view! {
@@ -184,9 +197,9 @@ fn PanelList() -> impl IntoView {
                                 }
                                     .into_any()
                             } else if grid.get() {
-                                view! { <PanelGrid nodes /> }.into_any()
+                                view! { <PanelGrid nodes selected /> }.into_any()
                             } else {
-                                view! { <PanelTable nodes /> }.into_any()
+                                view! { <PanelTable nodes selected /> }.into_any()
                             };
                             view! {
                                 <p class="muted" id="saved-total">
@@ -214,17 +227,45 @@ fn badges(node: &Node) -> impl IntoView + use<> {
     }
 }
 
+/// The "select this panel" box of a card or row.
+fn select_box(node: &Node, selected: RwSignal<Vec<Node>>) -> impl IntoView + use<> {
+    let id = node.id.clone();
+    let id_checked = id.clone();
+    let whole = node.clone();
+    view! {
+        <input
+            type="checkbox"
+            class="bulk-check"
+            data-id=id.clone()
+            aria-label=format!("Select {}", node.name)
+            prop:checked=move || selected.with(|s| s.iter().any(|n| n.id == id_checked))
+            on:change=move |ev| {
+                let on = event_target_checked(&ev);
+                selected.update(|s| {
+                    s.retain(|n| n.id != id);
+                    if on {
+                        s.push(whole.clone());
+                    }
+                });
+            }
+        />
+    }
+}
+
 #[component]
-fn PanelGrid(nodes: Vec<Node>) -> impl IntoView {
+fn PanelGrid(nodes: Vec<Node>, selected: RwSignal<Vec<Node>>) -> impl IntoView {
     let cards = nodes
         .into_iter()
         .map(|node| {
             let href = format!("/saved/{}", node.id);
             let tags = node.tags.join(", ");
             let badges = badges(&node);
+            let check = select_box(&node, selected);
             view! {
                 <li class="card panel-card">
                     <h2>
+                        {check}
+                        " "
                         <A href=href>{node.name.clone()}</A>
                     </h2>
                     <p class="badges">{badges}</p>
@@ -247,14 +288,16 @@ fn PanelGrid(nodes: Vec<Node>) -> impl IntoView {
 }
 
 #[component]
-fn PanelTable(nodes: Vec<Node>) -> impl IntoView {
+fn PanelTable(nodes: Vec<Node>, selected: RwSignal<Vec<Node>>) -> impl IntoView {
     let rows = nodes
         .into_iter()
         .map(|node| {
             let href = format!("/saved/{}", node.id);
             let badges = badges(&node);
+            let check = select_box(&node, selected);
             view! {
                 <tr>
+                    <td>{check}</td>
                     <td>
                         <A href=href>{node.name.clone()}</A>
                     </td>
@@ -268,9 +311,11 @@ fn PanelTable(nodes: Vec<Node>) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <div class="table-wrap" tabindex="0">
         <table class="data-table" id="saved-panels">
             <thead>
                 <tr>
+                    <th scope="col"><span class="visually-hidden">"Selected"</span></th>
                     <th scope="col">"Name"</th>
                     <th scope="col">"Genes"</th>
                     <th scope="col">"Version"</th>
@@ -281,5 +326,208 @@ fn PanelTable(nodes: Vec<Node>) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
+    }
+}
+
+/// What a bulk action did: "3 archived", or which panels failed and why.
+fn bulk_outcome(done: usize, verb: &str, failures: &[String]) -> (String, bool) {
+    let mut text = format!(
+        "{} {verb}.",
+        counted(i64::try_from(done).unwrap_or(i64::MAX), "panel", "panels")
+    );
+    if !failures.is_empty() {
+        text.push_str(&format!(" Not done: {}.", failures.join("; ")));
+    }
+    (text, failures.is_empty())
+}
+
+/// The bulk actions on the selected panels (issue 14.5): one zip export, archive, delete, tag.
+#[component]
+fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView {
+    let format = RwSignal::new(ExportFormat::Csv);
+    let tag = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<(String, bool)>);
+    let export = move |_| {
+        let ids: Vec<String> =
+            selected.with_untracked(|s| s.iter().map(|n| n.id.clone()).collect());
+        let variables = export_saved_panels::Variables {
+            ids,
+            format: format.get_untracked(),
+            filename: None,
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match graphql::<ExportSavedPanels>(variables).await {
+                Ok(data) => {
+                    outcome.set(None);
+                    navigate_to(&data.export_saved_panels.url);
+                }
+                Err(e) => outcome.set(Some((error_message(&e), false))),
+            }
+            busy.set(false);
+        });
+    };
+    let set_status = move |status: PanelStatus, verb: &'static str| {
+        let chosen = selected.get_untracked();
+        busy.set(true);
+        spawn_local(async move {
+            let mut done = 0;
+            let mut failures = Vec::new();
+            for node in &chosen {
+                let variables = set_saved_panel_status::Variables {
+                    id: node.id.clone(),
+                    status,
+                };
+                match graphql::<SetSavedPanelStatus>(variables).await {
+                    Ok(_) => done += 1,
+                    Err(e) => failures.push(format!("{}: {}", node.name, refusal_message(&e))),
+                }
+            }
+            outcome.set(Some(bulk_outcome(done, verb, &failures)));
+            selected.set(Vec::new());
+            busy.set(false);
+            reload.run(());
+        });
+    };
+    let add_tag = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new_tag = tag.get_untracked().trim().to_owned();
+        if new_tag.is_empty() {
+            outcome.set(Some(("Type the tag to add first.".to_owned(), false)));
+            return;
+        }
+        let chosen = selected.get_untracked();
+        busy.set(true);
+        spawn_local(async move {
+            let mut done = 0;
+            let mut failures = Vec::new();
+            for node in &chosen {
+                if node.tags.iter().any(|t| t.eq_ignore_ascii_case(&new_tag)) {
+                    done += 1;
+                    continue;
+                }
+                let mut tags = node.tags.clone();
+                tags.push(new_tag.clone());
+                let variables = update_saved_panel::Variables {
+                    id: node.id.clone(),
+                    input: update_saved_panel::PanelEditInput {
+                        based_on_version: node.current_version,
+                        comment: Some(format!("Tagged \u{201c}{new_tag}\u{201d}")),
+                        add_genes: None,
+                        remove_genes: None,
+                        update_genes: None,
+                        metadata: Some(update_saved_panel::PanelMetadataInput {
+                            name: None,
+                            description: None,
+                            tags: Some(tags),
+                            visibility: None,
+                        }),
+                    },
+                };
+                match graphql::<UpdateSavedPanel>(variables).await {
+                    Ok(_) => done += 1,
+                    Err(e) => failures.push(format!("{}: {}", node.name, error_message(&e))),
+                }
+            }
+            outcome.set(Some(bulk_outcome(done, "tagged", &failures)));
+            tag.set(String::new());
+            selected.set(Vec::new());
+            busy.set(false);
+            reload.run(());
+        });
+    };
+    let formats = || {
+        ExportFormat::ALL
+            .iter()
+            .map(|f| view! { <option value=f.as_str()>{format_label(*f)}</option> })
+            .collect_view()
+    };
+    view! {
+        <Show when=move || !selected.with(Vec::is_empty)>
+            <section class="bulk-bar" id="bulk-bar" aria-label="Selected panels">
+                <strong id="bulk-count">
+                    {move || format!("{} selected", selected.with(Vec::len))}
+                </strong>
+                <label>
+                    <span class="visually-hidden">"Export format"</span>
+                    <select
+                        id="bulk-format"
+                        on:change=move |ev| {
+                            if let Ok(f) = event_target_value(&ev).parse::<ExportFormat>() {
+                                format.set(f);
+                            }
+                        }
+                    >
+                        {formats()}
+                    </select>
+                </label>
+                <button type="button" class="button button-primary" id="bulk-export" disabled=move || busy.get() on:click=export>
+                    "Download as one zip"
+                </button>
+                <button
+                    type="button"
+                    class="button"
+                    id="bulk-archive"
+                    disabled=move || busy.get()
+                    on:click=move |_| set_status(PanelStatus::Archived, "archived")
+                >
+                    "Archive"
+                </button>
+                <button
+                    type="button"
+                    class="button button-danger"
+                    id="bulk-delete"
+                    disabled=move || busy.get()
+                    on:click=move |_| {
+                        let n = selected.with_untracked(Vec::len);
+                        let question = format!(
+                            "Delete {}? They disappear from your lists and from everyone they are \
+                             shared with. You can undo this: choose \u{201c}Deleted\u{201d} in the \
+                             status filter, open a panel and press \u{201c}Restore\u{201d}.",
+                            counted(i64::try_from(n).unwrap_or(i64::MAX), "panel", "panels")
+                        );
+                        let sure = web_sys::window()
+                            .and_then(|w| w.confirm_with_message(&question).ok())
+                            .unwrap_or(false);
+                        if sure {
+                            set_status(PanelStatus::Deleted, "deleted");
+                        }
+                    }
+                >
+                    "Delete…"
+                </button>
+                <form class="inline-form" id="bulk-tag-form" on:submit=add_tag>
+                    <label>
+                        <span class="visually-hidden">"Tag to add"</span>
+                        <input
+                            type="text"
+                            id="bulk-tag"
+                            placeholder="Tag"
+                            prop:value=move || tag.get()
+                            on:input=move |ev| tag.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button type="submit" class="button" disabled=move || busy.get()>
+                        "Add tag"
+                    </button>
+                </form>
+                <button type="button" class="link-button" on:click=move |_| selected.set(Vec::new())>
+                    "Clear selection"
+                </button>
+            </section>
+        </Show>
+        {move || {
+            outcome
+                .get()
+                .map(|(text, ok)| {
+                    view! {
+                        <p class={if ok { "form-ok" } else { "form-error" }} role="status" id="bulk-outcome">
+                            {text}
+                        </p>
+                    }
+                })
+        }}
     }
 }

@@ -7,8 +7,8 @@ use graphql_client::GraphQLQuery;
 
 pub use shared::saved::GeneField;
 pub use shared::{
-    Confidence, EntityType, ExportFormat, PanelStatus, SavedPanelSourceType, SharePermission,
-    TeamRole, UnverifiedReason, VerificationStatus, Visibility,
+    Confidence, EntityType, ExportFormat, PanelStatus, SavedPanelChangeKind, SavedPanelSourceType,
+    SharePermission, TeamRole, UnverifiedReason, VerificationStatus, Visibility,
 };
 
 /// Which saved panels a listing covers.
@@ -618,3 +618,181 @@ pub struct SavedPanelComments;
     )
 )]
 pub struct CommentOnPanel;
+
+/// `subscription SavedPanelChanged` — a saved panel's changes, live.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel_changed.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "SavedPanelSourceType",
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget",
+        "SavedPanelChangeKind"
+    )
+)]
+pub struct SavedPanelChanged;
+
+/// `query SavedPanelVersionAuthor` — who saved one version.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/saved_panel_version_author.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "SavedPanelSourceType",
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct SavedPanelVersionAuthor;
+
+/// `mutation ExportSavedPanels` — one zip of several panels (bulk export).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/export_saved_panels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct ExportSavedPanels;
+
+/// `query Team` — one team's members and panels (the team page).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/team.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct Team;
+
+/// `query VersionLabels` — a panel's version labels.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/version_labels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct VersionLabels;
+
+/// `mutation LabelVersion`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/label_version.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct LabelVersion;
+
+/// `mutation RemoveVersionLabel`.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/remove_version_label.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "EntityType",
+        "ExportFormat",
+        "PanelStatus",
+        "SharePermission",
+        "TeamRole",
+        "Visibility",
+        "PanelScope",
+        "PanelSort",
+        "ShareTarget"
+    )
+)]
+pub struct RemoveVersionLabel;

@@ -6,12 +6,14 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 
 use super::comments::CommentsSection;
-use super::common::{error_message, status_label, visibility_label};
+use super::common::{refusal_message, status_label, visibility_label};
 use super::export::ExportButtons;
 use super::genes::GenesSection;
 use super::history::{DiffSection, VersionTimeline};
+use super::labels::VersionLabelsSection;
 use super::ops::{
-    PanelStatus, SavedPanel, SavedPanelSourceType, SetSavedPanelStatus, saved_panel,
+    PanelStatus, SavedPanel, SavedPanelChanged, SavedPanelSourceType, SavedPanelVersionAuthor,
+    SetSavedPanelStatus, saved_panel, saved_panel_changed, saved_panel_version_author,
     set_saved_panel_status,
 };
 use super::share::ShareDialog;
@@ -19,6 +21,40 @@ use super::upstream::UpstreamNotice;
 use crate::api::graphql;
 use crate::components::Loaded;
 use crate::time::Time;
+use crate::ws::{LiveEvent, use_subscription};
+
+use super::ops::SavedPanelChangeKind;
+
+/// What the live notice says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LiveNotice {
+    /// A co-editor's version was loaded.
+    Updated(i64),
+    /// A co-editor saved while this page has edits staged.
+    WhileEditing(i64),
+}
+
+/// What the live updates need to know of the page: the current version it shows and whether
+/// gene edits are staged. Provided by the panel page, kept up to date by its sections.
+#[derive(Debug, Clone, Copy)]
+pub struct PanelLive {
+    pub current: RwSignal<i64>,
+    pub editing: RwSignal<bool>,
+    /// The subscription is connected.
+    pub following: RwSignal<bool>,
+}
+
+impl PanelLive {
+    fn provide() -> Self {
+        let live = Self {
+            current: RwSignal::new(0),
+            editing: RwSignal::new(false),
+            following: RwSignal::new(false),
+        };
+        provide_context(live);
+        live
+    }
+}
 
 type Panel = saved_panel::SavedPanelSavedPanel;
 
@@ -44,7 +80,109 @@ fn PanelLoader() -> impl IntoView {
         }
     });
     let reload = Callback::new(move |()| panel.refetch());
+    let live = PanelLive::provide();
+    let notice = RwSignal::new(None::<LiveNotice>);
+    let user = crate::auth::use_current_user();
+    // Follow the panel live: a co-editor's new version reloads the page with a notice, or,
+    // while this page has edits staged, only says so (the staged edits are never overwritten;
+    // saving them is refused as stale until the new version is loaded).
+    Effect::new(move |_| {
+        let id = params.read().get("id").unwrap_or_default();
+        let variables = saved_panel_changed::Variables { id: id.clone() };
+        use_subscription::<SavedPanelChanged>(variables, move |event| {
+            let data = match event {
+                LiveEvent::Data(data) => data,
+                LiveEvent::Connected => {
+                    live.following.set(true);
+                    return;
+                }
+                LiveEvent::Reconnecting | LiveEvent::Failed(_) => {
+                    live.following.set(false);
+                    return;
+                }
+            };
+            let change = data.saved_panel_changed;
+            let known = live.current.get_untracked();
+            if change.kind != SavedPanelChangeKind::Version || change.version <= known {
+                if change.kind == SavedPanelChangeKind::Status && !live.editing.get_untracked() {
+                    panel.refetch();
+                }
+                return;
+            }
+            let id = id.clone();
+            let me = user.me_untracked().map(|m| m.id);
+            spawn_local(async move {
+                let variables = saved_panel_version_author::Variables {
+                    id,
+                    number: change.version,
+                };
+                let author = graphql::<SavedPanelVersionAuthor>(variables)
+                    .await
+                    .ok()
+                    .and_then(|d| d.saved_panel.version.created_by_id);
+                let own = author.is_some() && author == me;
+                if live.editing.get_untracked() {
+                    if !own {
+                        notice.set(Some(LiveNotice::WhileEditing(change.version)));
+                    }
+                } else {
+                    if !own {
+                        notice.set(Some(LiveNotice::Updated(change.version)));
+                    }
+                    viewing.set(None);
+                    panel.refetch();
+                }
+            });
+        });
+    });
+    let notice_view = move || {
+        notice.get().map(|n| match n {
+            LiveNotice::Updated(version) => view! {
+                <div class="notice live-notice" role="status" id="live-notice" data-version=version>
+                    <p>
+                        {format!(
+                            "Updated live: a co-editor saved version {version}; the page now shows it."
+                        )}
+                    </p>
+                    <button type="button" class="button button-small" on:click=move |_| notice.set(None)>
+                        "OK"
+                    </button>
+                </div>
+            }
+            .into_any(),
+            LiveNotice::WhileEditing(version) => view! {
+                <div class="notice live-notice" role="alert" id="live-notice" data-version=version>
+                    <p>
+                        {format!(
+                            "A co-editor saved version {version} while you were editing. Your \
+                             changes are not saved and were not overwritten; saving them now \
+                             would be refused because they are based on an older version. Copy \
+                             what you need, then load version {version}."
+                        )}
+                    </p>
+                    <button
+                        type="button"
+                        class="button button-small"
+                        id="live-load"
+                        on:click=move |_| {
+                            notice.set(None);
+                            live.editing.set(false);
+                            viewing.set(None);
+                            panel.refetch();
+                        }
+                    >
+                        {format!("Load version {version} (drops your changes)")}
+                    </button>
+                </div>
+            }
+            .into_any(),
+        })
+    };
     view! {
+        {notice_view}
+        <Show when=move || live.following.get()>
+            <p class="visually-hidden" id="live-following">"This page follows changes live."</p>
+        </Show>
         <Loaded
             resource=panel
             loading="Loading the panel…"
@@ -87,6 +225,9 @@ fn unverified_notice(genes: &[super::genes::Gene]) -> Option<AnyView> {
 #[component]
 fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>) -> impl IntoView {
     let current = panel.current_version;
+    if let Some(live) = use_context::<PanelLive>() {
+        live.current.set(current);
+    }
     let shown = viewing.get_untracked().unwrap_or(current);
     let is_current = shown == current;
     let tags = panel.tags.join(", ");
@@ -156,9 +297,19 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
                 let owner = Some(panel.owner.username.clone())
                     .filter(|name| !name.is_empty())
                     .unwrap_or_else(|| "its owner".to_owned());
+                let viewer_role = crate::auth::use_current_user()
+                    .me_untracked()
+                    .is_some_and(|m| m.role == shared::Role::Viewer);
+                let how = if viewer_role {
+                    "Your account has the Viewer role, which reads and comments but never edits, \
+                     whatever a share grants; ask an administrator for the User role."
+                        .to_owned()
+                } else {
+                    format!("Ask {owner} for edit access to make changes.")
+                };
                 view! {
                     <p class="notice" role="status" id="read-only-notice">
-                        {format!("Read-only: {what}. Ask {owner} for edit access to make changes.")}
+                        {format!("Read-only: {what}. {how}")}
                     </p>
                 }
             })}
@@ -172,7 +323,7 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
             based_on=current
             reload
         />
-        <div class="two-columns">
+        <div class="stack">
             <VersionTimeline
                 panel_id=panel.id.clone()
                 versions=panel.versions.nodes
@@ -180,6 +331,12 @@ fn PanelView(panel: Panel, viewing: RwSignal<Option<i64>>, reload: Callback<()>)
                 can_edit=panel.can_edit
                 viewing
                 reload
+            />
+            <VersionLabelsSection
+                panel_id=panel.id.clone()
+                current
+                can_edit=panel.can_edit
+                is_owner=panel.is_owner
             />
             <DiffSection panel_id=panel.id.clone() current />
         </div>
@@ -206,7 +363,7 @@ fn StatusControl(
         spawn_local(async move {
             match graphql::<SetSavedPanelStatus>(variables).await {
                 Ok(_) => reload.run(()),
-                Err(err) => error.set(Some(error_message(&err))),
+                Err(err) => error.set(Some(refusal_message(&err))),
             }
         });
     };

@@ -21,7 +21,7 @@ const MIN_LOOKUP: usize = 2;
 /// A person picked to share with: (user id, username).
 type Picked = Option<(String, String)>;
 
-fn permission_label(permission: SharePermission) -> &'static str {
+pub fn permission_label(permission: SharePermission) -> &'static str {
     match permission {
         SharePermission::View => "View",
         SharePermission::Comment => "Comment",

@@ -74,7 +74,7 @@ pub fn SharedPanelPage() -> impl IntoView {
                                     version=None
                                     link_token=token()
                                 />
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0">
                                     <table class="data-table" id="genes-table">
                                         <thead>
                                             <tr>

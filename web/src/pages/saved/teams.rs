@@ -10,6 +10,7 @@ use super::ops::{
 };
 use crate::api::graphql;
 use crate::components::Loaded;
+use crate::roles::{Act, IfAllowed};
 
 type Team = my_teams::MyTeamsMyTeams;
 
@@ -53,6 +54,7 @@ fn TeamsList() -> impl IntoView {
         });
     };
     view! {
+        <IfAllowed act=Act::ManageTeams id="new-team-refused">
         <form class="card form" id="new-team-form" on:submit=create>
             <h2>"New team"</h2>
             <label>
@@ -77,6 +79,7 @@ fn TeamsList() -> impl IntoView {
                 "Create team"
             </button>
         </form>
+        </IfAllowed>
         <Loaded
             resource=teams
             loading="Loading your teams…"
@@ -206,11 +209,118 @@ fn TeamCard(team: Team, reload: Callback<()>) -> impl IntoView {
     });
     view! {
         <section class="card team-card">
-            <h2>{team.name}</h2>
+            <h2>
+                <leptos_router::components::A href=format!("/teams/{}", team.id)>{team.name}</leptos_router::components::A>
+            </h2>
             <p>{team.description.unwrap_or_default()}</p>
             <ul>{members}</ul>
             {admin_tools}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>
+    }
+}
+
+/// `/teams/:id` — a team's page: its members and the saved panels shared with it.
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    use leptos_router::components::A;
+    use leptos_router::hooks::use_params_map;
+
+    use super::ops::{Team as TeamQuery, team};
+    use crate::time::Time;
+
+    let params = use_params_map();
+    let resource = LocalResource::new(move || {
+        let id = params.read().get("id").unwrap_or_default();
+        async move {
+            graphql::<TeamQuery>(team::Variables { id })
+                .await
+                .map(|d| d.team)
+        }
+    });
+    view! {
+        <p><A href="/teams">"All teams"</A></p>
+        <Loaded
+            resource
+            loading="Loading the team…"
+            error="The team could not be loaded."
+            view=move |t: team::TeamTeam| {
+                let members = t
+                    .members
+                    .clone()
+                    .into_iter()
+                    .map(|m| {
+                        view! {
+                            <tr>
+                                <th scope="row">{m.username.clone().unwrap_or_else(|| "(deleted account)".to_owned())}</th>
+                                <td>{team_role_label(m.role)}</td>
+                                <td><Time at=m.since.clone() /></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                let panels = t
+                    .panels
+                    .clone()
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <tr>
+                                <th scope="row"><A href=format!("/saved/{}", p.id)>{p.name.clone()}</A></th>
+                                <td>{super::share::permission_label(p.permission)}</td>
+                                <td>{p.gene_count}</td>
+                                <td>{p.current_version}</td>
+                                <td><Time at=p.updated_at.clone() /></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                let no_panels = t.panels.is_empty();
+                view! {
+                    <h1 id="team-name">{t.name.clone()}</h1>
+                    <p class="lead">{t.description.clone().unwrap_or_default()}</p>
+                    <section class="card" aria-labelledby="team-members-heading">
+                        <h2 id="team-members-heading">{format!("Members ({})", t.members.len())}</h2>
+                        <div class="table-wrap" tabindex="0">
+                            <table class="data-table" id="team-members">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Member"</th>
+                                        <th scope="col">"Role"</th>
+                                        <th scope="col">"Since"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{members}</tbody>
+                            </table>
+                        </div>
+                    </section>
+                    <section class="card" aria-labelledby="team-panels-heading">
+                        <h2 id="team-panels-heading">{format!("Panels shared with the team ({})", t.panels.len())}</h2>
+                        {no_panels.then(|| view! { <p class="muted">"No panel is shared with this team yet."</p> })}
+                        <div class="table-wrap" hidden=no_panels>
+                            <table class="data-table" id="team-panels">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Panel"</th>
+                                        <th scope="col">"Members may"</th>
+                                        <th scope="col">"Genes"</th>
+                                        <th scope="col">"Version"</th>
+                                        <th scope="col">"Updated"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{panels}</tbody>
+                            </table>
+                        </div>
+                    </section>
+                }
+            }
+        />
+    }
+}
+
+fn team_role_label(role: super::ops::TeamRole) -> &'static str {
+    match role {
+        super::ops::TeamRole::Admin => "Team admin",
+        super::ops::TeamRole::Member => "Member",
     }
 }

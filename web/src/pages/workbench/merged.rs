@@ -15,12 +15,12 @@ use super::ops::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge}
 use super::state::use_workbench;
 use super::venn::{Venn, region_counts};
 use crate::api::{ApiError, graphql};
+use crate::components::rows::ROWS_PER_PAGE;
+use crate::components::{RowPage, RowPager};
 use crate::pages::saved::common::{confidence_badge, navigate_to, verification_badge};
 use crate::pages::saved::export::format_label;
+use crate::roles::{Act, IfAllowed};
 use crate::words::counted_len;
-
-/// Rows shown in the table (the downloads have every row).
-const SHOWN_ROWS: usize = 500;
 
 /// "1 gene", "12 genes".
 pub fn genes_word(n: usize) -> String {
@@ -198,14 +198,27 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
             </p>
         })
     };
-    let rows = move || {
+    let page = RowPage::new();
+    let shown = Memo::new(move |_| {
         let query = filter.get().trim().to_uppercase();
         merged.with(|m| {
             m.genes
                 .iter()
                 .filter(|g| in_region(g))
                 .filter(|g| query.is_empty() || g.symbol.to_uppercase().contains(&query))
-                .take(SHOWN_ROWS)
+                .count()
+        })
+    });
+    let rows = move || {
+        let query = filter.get().trim().to_uppercase();
+        let skip = page.skip(shown.get());
+        merged.with(|m| {
+            m.genes
+                .iter()
+                .filter(|g| in_region(g))
+                .filter(|g| query.is_empty() || g.symbol.to_uppercase().contains(&query))
+                .skip(skip)
+                .take(ROWS_PER_PAGE)
                 .map(|g| {
                     let sources = g
                         .sources
@@ -257,7 +270,10 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                     placeholder="Filter genes"
                     aria-label="Filter merged genes"
                     prop:value=move || filter.get()
-                    on:input=move |ev| filter.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        filter.set(event_target_value(&ev));
+                        page.reset();
+                    }
                 />
             </div>
             <div class="two-columns">
@@ -286,7 +302,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                 </div>
             </div>
             {region_notice}
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 {move || {
                     let unverified = merged
                         .with(|m| {
@@ -323,11 +339,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            <Show when=move || merged.with(|m| m.total > SHOWN_ROWS)>
-                <p class="muted">
-                    {format!("The first {SHOWN_ROWS} rows are shown; downloads have every row.")}
-                </p>
-            </Show>
+            <RowPager rows=page total=shown id="merged-pager" />
         </section>
     }
 }
@@ -441,7 +453,8 @@ pub fn SaveAsPanel() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="save-heading">
             <h2 id="save-heading">"Save as panel"</h2>
-            <form class="inline-form" id="save-merge-form" on:submit=submit>
+            <IfAllowed act=Act::CreatePanel id="save-refused">
+            <form class="inline-form" id="save-merge-form" on:submit=submit.clone()>
                 <label>
                     "Name "
                     <input
@@ -456,6 +469,7 @@ pub fn SaveAsPanel() -> impl IntoView {
                     "Save as panel"
                 </button>
             </form>
+            </IfAllowed>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <Show when=move || needs_login.get()>
                 <p>

@@ -7,6 +7,7 @@ pub mod merged;
 pub mod ops;
 pub mod panels;
 pub mod persist;
+pub mod picker;
 pub mod state;
 pub mod sync;
 pub mod uploads;
@@ -16,9 +17,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::graphql;
+use crate::roles::{Act, IfAllowed};
 use merged::{Downloads, MergedView, SaveAsPanel};
 use ops::{Uploads, uploads as uploads_op};
 use panels::{AddPanel, PanelChoices};
+use picker::PanelPicker;
 use state::{from_listed_upload, use_workbench};
 use uploads::{UploadList, UploadZone};
 
@@ -63,12 +66,18 @@ pub fn WorkbenchPage() -> impl IntoView {
         <div class="two-columns">
             <section class="card" aria-labelledby="wb-panels-heading">
                 <h2 id="wb-panels-heading">"Panels"</h2>
-                <AddPanel />
+                <PanelPicker />
+                <details class="add-by-id" open>
+                    <summary>"Or add a panel by its id"</summary>
+                    <AddPanel />
+                </details>
                 <PanelChoices />
             </section>
             <section class="card" aria-labelledby="wb-uploads-heading">
                 <h2 id="wb-uploads-heading">"Your gene lists"</h2>
-                <UploadZone />
+                <IfAllowed act=Act::Upload id="upload-refused">
+                    <UploadZone />
+                </IfAllowed>
                 <UploadList />
             </section>
         </div>

@@ -203,6 +203,29 @@ pub struct Panels;
 )]
 pub struct GeneLookup;
 
+/// `query PanelsByGene` — the panels of both instances listing a gene (the picker).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/panels/panels_by_gene.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none,
+    extern_enums(
+        "Confidence",
+        "UnverifiedReason",
+        "VerificationStatus",
+        "DataOrigin",
+        "DiagnosticKind",
+        "EntityType",
+        "ExportFormat",
+        "PanelSource",
+        "PanelStatus",
+        "Visibility"
+    )
+)]
+pub struct PanelsByGene;
+
 /// `query GeneSuggestions` — gene symbols for the autocomplete.
 #[derive(GraphQLQuery)]
 #[graphql(

@@ -216,7 +216,7 @@ pub fn UploadList() -> impl IntoView {
                             <summary>
                                 {crate::words::counted_len(upload.diagnostics.len(), "diagnostic", "diagnostics")}
                             </summary>
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0">
                                 <table class="data-table diagnostics">
                                     <thead>
                                         <tr>

@@ -68,17 +68,6 @@ pub fn describe(labels: &[String], counts: &[usize]) -> String {
     format!("{}.", parts.join(", "))
 }
 
-/// A source name short enough to sit above its circle ("GB Cardiomyopathy_Paedi…").
-pub fn short_label(label: &str) -> String {
-    const MAX: usize = 24;
-    if label.chars().count() <= MAX {
-        label.to_owned()
-    } else {
-        let kept: String = label.chars().take(MAX - 1).collect();
-        format!("{kept}…")
-    }
-}
-
 /// The sources of a region's bit mask, ascending.
 pub fn mask_sources(mask: usize) -> Vec<usize> {
     (0..usize::BITS as usize)
@@ -169,40 +158,65 @@ pub fn Venn(
             }
         })
         .collect_view();
-    // Names above the upper circles, and below the third.
-    let names = labels
-        .into_iter()
+    // The sources' names are a legend under the picture (never drawn over each other however
+    // long they are); each circle carries its legend's letter.
+    let letters = centres
+        .iter()
         .enumerate()
         .zip(COLOURS)
-        .map(|((i, label), colour)| {
+        .map(|((i, &(cx, cy)), colour)| {
+            // Outside each circle, away from the others: left, right, below.
             let (x, y) = match (three, i) {
-                (_, 0) => (centres[0].0 - 30.0, 18.0),
-                (_, 1) => (centres[1].0 + 30.0, 18.0),
-                _ => (150.0, 262.0),
+                (_, 0) => (cx - radius + 8.0, cy - radius + 14.0),
+                (_, 1) => (cx + radius - 8.0, cy - radius + 14.0),
+                _ => (cx, cy + radius + 16.0),
             };
             view! {
-                <text x=x y=y text-anchor="middle" fill=colour class="venn-label">
-                    <title>{label.clone()}</title>
-                    {short_label(&label)}
+                <text x=x y=y text-anchor="middle" fill=colour class="venn-letter" aria-hidden="true">
+                    {letter(i).to_string()}
                 </text>
             }
         })
         .collect_view();
+    let legend = labels
+        .iter()
+        .enumerate()
+        .zip(COLOURS)
+        .map(|((i, label), colour)| {
+            view! {
+                <li class="venn-label" data-source=i>
+                    <span class="venn-swatch" style=format!("background:{colour}") aria-hidden="true"></span>
+                    <strong aria-hidden="true">{format!("{} ", letter(i))}</strong>
+                    {label.clone()}
+                </li>
+            }
+        })
+        .collect_view();
     view! {
-        <svg
-            class="venn"
-            id="overlap-venn"
-            viewBox="0 0 300 270"
-            width="300"
-            height="270"
-            role="group"
-            aria-label=description
-        >
-            {circles}
-            {numbers}
-            {names}
-        </svg>
+        <figure class="venn-figure">
+            <svg
+                class="venn"
+                id="overlap-venn"
+                viewBox="0 0 300 270"
+                width="300"
+                height="270"
+                role="group"
+                aria-label=description
+            >
+                {circles}
+                {numbers}
+                {letters}
+            </svg>
+            <figcaption>
+                <ul class="venn-legend" id="overlap-legend" aria-label="Sources">{legend}</ul>
+            </figcaption>
+        </figure>
     }
+}
+
+/// "A", "B", "C": the letter of source `i` in the picture and its legend.
+fn letter(i: usize) -> char {
+    char::from(b'A' + u8::try_from(i % 26).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -230,15 +244,6 @@ mod tests {
         assert_eq!(mask_sources(1), [0]);
         assert_eq!(mask_sources(6), [1, 2]);
         assert_eq!(mask_sources(7), [0, 1, 2]);
-    }
-
-    #[test]
-    fn long_names_are_shortened() {
-        assert_eq!(short_label("more"), "more");
-        assert_eq!(
-            short_label("GB Cardiomyopathy_Paediatric"),
-            "GB Cardiomyopathy_Paedi…"
-        );
     }
 
     #[test]

@@ -1,0 +1,354 @@
+//! The saved-panel library (issue 14.5) against a real server: one zip download of several
+//! panels, one file per panel, each as its single export reads; only panels the caller may
+//! read; at least one and at most 100 panels; the download logged and audited once.
+
+use std::io::Read;
+
+use serde_json::{Value, json};
+use shared::{AuditAction, Role};
+use tests::client::error_code;
+use tests::{TestApp, on_both_backends};
+
+const CREATE: &str = "mutation($i: CreateSavedPanelInput!) { createSavedPanel(input: $i) { id } }";
+const BULK: &str = "mutation($ids: [ID!]!, $f: ExportFormat!, $n: String) { exportSavedPanels(ids: $ids, format: $f, filename: $n) { url filename rows } }";
+
+/// The archive's entries: name and text.
+fn entries(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip archive");
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let name = file.name().unwrap().into_owned();
+            let mut text = String::new();
+            file.read_to_string(&mut text).unwrap();
+            (name, text)
+        })
+        .collect()
+}
+
+on_both_backends!(
+    bulk_export_is_one_zip_with_one_file_per_readable_panel,
+    |app: TestApp| async move {
+        let owner = app.logged_in("libby", Role::User).await;
+        let mut ids: Vec<Value> = Vec::new();
+        for (name, genes) in [
+            ("Cardiac: core", vec!["MYH7", "TNNT2"]),
+            ("Breast cancer", vec!["BRCA1", "BRCA2", "PALB2"]),
+            // Another name that makes the same file name.
+            ("Cardiac? core", vec!["KCNQ1"]),
+        ] {
+            let genes: Vec<Value> = genes.iter().map(|g| json!({ "symbol": g })).collect();
+            let created = owner
+                .data(CREATE, json!({ "i": { "name": name, "genes": genes } }))
+                .await;
+            ids.push(created["createSavedPanel"]["id"].clone());
+        }
+        // The first id twice: it counts once.
+        let mut asked = ids.clone();
+        asked.push(ids[0].clone());
+        let link = owner
+            .data(
+                BULK,
+                json!({ "ids": asked, "f": "CSV", "n": "Library / March" }),
+            )
+            .await;
+        let download = &link["exportSavedPanels"];
+        assert_eq!(download["filename"], "Library - March.zip", "{link}");
+        assert_eq!(download["rows"], 6, "2 + 3 + 1 genes: {link}");
+        let response = owner
+            .http
+            .get(owner.url(download["url"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            "application/zip"
+        );
+        let bytes = response.bytes().await.unwrap();
+        let files = entries(&bytes);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Cardiac- core v1.csv",
+                "Breast cancer v1.csv",
+                "Cardiac- core v1 (2).csv"
+            ],
+            "one file per panel, names unique"
+        );
+        assert!(
+            files[0].1.contains("MYH7") && files[0].1.contains("TNNT2"),
+            "{}",
+            files[0].1
+        );
+        assert!(files[1].1.contains("PALB2") && !files[1].1.contains("MYH7"));
+        assert!(files[2].1.contains("KCNQ1"));
+        // Each file reads as the panel's single export does (apart from the generated-at line).
+        let single = owner
+            .data(
+                "mutation($id: ID!) { exportSavedPanel(id: $id, format: CSV) { url } }",
+                json!({ "id": ids[1] }),
+            )
+            .await;
+        let alone = owner
+            .http
+            .get(owner.url(single["exportSavedPanel"]["url"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let strip = |t: &str| {
+            t.lines()
+                .filter(|l| !l.to_lowercase().contains("generated"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip(&files[1].1), strip(&alone));
+        // Logged and audited once, naming the download.
+        let audits = app.audit_rows(Some(AuditAction::FileAccess)).await;
+        let zip_rows: Vec<_> = audits
+            .iter()
+            .filter(|a| a.resource_id.as_deref() == Some("Library - March.zip"))
+            .collect();
+        assert_eq!(zip_rows.len(), 1, "one FILE_ACCESS row for the zip");
+        assert_eq!(zip_rows[0].username.as_deref(), Some("libby"));
+        assert!(
+            zip_rows[0].action_description.contains("ZIP of CSV"),
+            "{}",
+            zip_rows[0].action_description
+        );
+
+        // Somebody else's private panel: refused, nothing exported.
+        let stranger = app.logged_in("stan", Role::User).await;
+        let refused = stranger
+            .query(BULK, json!({ "ids": [ids[0]], "f": "CSV" }))
+            .await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+        // Nothing chosen, or too many: a specific error on `ids`.
+        let empty = owner.query(BULK, json!({ "ids": [], "f": "CSV" })).await;
+        assert_eq!(error_code(&empty), Some("VALIDATION"), "{empty}");
+        assert_eq!(empty["errors"][0]["extensions"]["field"], "ids", "{empty}");
+        let many: Vec<String> = (1..=101).map(|n| n.to_string()).collect();
+        let too_many = owner.query(BULK, json!({ "ids": many, "f": "CSV" })).await;
+        assert_eq!(error_code(&too_many), Some("VALIDATION"), "{too_many}");
+        assert!(
+            too_many["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most 100"),
+            "{too_many}"
+        );
+        // A visitor may not (saved panels need an account unless public).
+        let visitor = app.new_client();
+        let anonymous = visitor
+            .query(BULK, json!({ "ids": [ids[0]], "f": "CSV" }))
+            .await;
+        assert!(
+            matches!(
+                error_code(&anonymous),
+                Some("FORBIDDEN" | "UNAUTHENTICATED" | "NOT_FOUND")
+            ),
+            "{anonymous}"
+        );
+    }
+);
+
+const TEAM: &str = "query($id: ID!) { team(id: $id) { name members { username role } panels { name permission geneCount } } }";
+
+// The team page's data: its members and the saved panels shared with it through live shares
+// (a revoked share and a deleted panel drop out); outsiders may not read it.
+on_both_backends!(
+    a_team_lists_its_members_and_the_panels_shared_with_it,
+    |app: TestApp| async move {
+        let owner = app.logged_in("tess", Role::User).await;
+        let member = app.logged_in("theo", Role::User).await;
+        let outsider = app.logged_in("otto", Role::User).await;
+        let theo = member.data("{ me { id } }", json!({})).await["me"]["id"].clone();
+        let team = owner
+            .data(
+                "mutation { createTeam(name: \"Cardio lab\") { id } }",
+                json!({}),
+            )
+            .await["createTeam"]["id"]
+            .clone();
+        owner
+            .data(
+                "mutation($t: ID!, $u: ID!) { addTeamMember(teamId: $t, userId: $u) { id } }",
+                json!({ "t": team, "u": theo }),
+            )
+            .await;
+        let mut shares = Vec::new();
+        for name in ["Long QT", "Brugada", "Gone soon"] {
+            let id = owner
+                .data(
+                    CREATE,
+                    json!({ "i": { "name": name, "genes": [{ "symbol": "KCNQ1" }] } }),
+                )
+                .await["createSavedPanel"]["id"]
+                .clone();
+            let share = owner
+                .data(
+                    "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+                    json!({ "i": { "panelId": id, "teamId": team, "permission": if name == "Brugada" { "EDIT" } else { "VIEW" } } }),
+                )
+                .await;
+            shares.push((id, share));
+        }
+        // "Gone soon" is deleted.
+        owner
+            .data(
+                "mutation($id: ID!) { setSavedPanelStatus(id: $id, status: DELETED) { id } }",
+                json!({ "id": shares[2].0 }),
+            )
+            .await;
+        let seen = member.data(TEAM, json!({ "id": team })).await;
+        let page = &seen["team"];
+        assert_eq!(page["name"], "Cardio lab");
+        let members: Vec<(&str, &str)> = page["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["username"].as_str().unwrap(), m["role"].as_str().unwrap()))
+            .collect();
+        assert!(
+            members.contains(&("tess", "ADMIN")) && members.contains(&("theo", "MEMBER")),
+            "{members:?}"
+        );
+        assert_eq!(
+            page["panels"],
+            json!([
+                { "name": "Brugada", "permission": "EDIT", "geneCount": 1 },
+                { "name": "Long QT", "permission": "VIEW", "geneCount": 1 },
+            ]),
+            "live shares of panels not deleted, by name"
+        );
+        let refused = outsider.query(TEAM, json!({ "id": team })).await;
+        assert!(
+            matches!(error_code(&refused), Some("FORBIDDEN" | "NOT_FOUND")),
+            "{refused}"
+        );
+    }
+);
+
+const LABEL: &str = "mutation($p: ID!, $v: Int!, $l: String!, $n: String, $x: Boolean) { labelVersion(panelId: $p, version: $v, label: $l, note: $n, protected: $x) { id version label note protected } }";
+const STATUS: &str =
+    "mutation($id: ID!, $s: PanelStatus!) { setSavedPanelStatus(id: $id, status: $s) { status } }";
+const UNLABEL: &str = "mutation($id: ID!) { removeVersionLabel(id: $id) }";
+
+// Version labels: EDIT access labels a version; a version has each label once; a protected
+// label keeps the panel from being deleted and only the owner removes it; each change is
+// audited; a VIEW recipient may not label.
+on_both_backends!(
+    version_labels_protect_a_panel_from_deletion,
+    |app: TestApp| async move {
+        let owner = app.logged_in("olive", Role::User).await;
+        let editor = app.logged_in("eddie", Role::User).await;
+        let reader = app.logged_in("rhea", Role::User).await;
+        let id = owner
+            .data(
+                CREATE,
+                json!({ "i": { "name": "Validated cardiac", "genes": [{ "symbol": "MYH7" }] } }),
+            )
+            .await["createSavedPanel"]["id"]
+            .clone();
+        for (name, level) in [("eddie", "EDIT"), ("rhea", "VIEW")] {
+            owner
+                .data(
+                    "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+                    json!({ "i": { "panelId": id, "username": name, "permission": level } }),
+                )
+                .await;
+        }
+        let validated = owner
+            .data(
+                LABEL,
+                json!({ "p": id, "v": 1, "l": " validated ", "n": "in clinical use since 2026-03-01", "x": true }),
+            )
+            .await["labelVersion"]
+            .clone();
+        assert_eq!(validated["label"], "validated", "trimmed");
+        assert_eq!(validated["protected"], true);
+        // Each label once per version.
+        let again = editor
+            .query(LABEL, json!({ "p": id, "v": 1, "l": "validated" }))
+            .await;
+        assert_eq!(error_code(&again), Some("CONFLICT"), "{again}");
+        // Bad input names its field; an unknown version is NOT_FOUND.
+        let empty = editor
+            .query(LABEL, json!({ "p": id, "v": 1, "l": "  " }))
+            .await;
+        assert_eq!(
+            empty["errors"][0]["extensions"]["field"], "label",
+            "{empty}"
+        );
+        let missing = editor
+            .query(LABEL, json!({ "p": id, "v": 9, "l": "x" }))
+            .await;
+        assert_eq!(error_code(&missing), Some("NOT_FOUND"), "{missing}");
+        // A VIEW recipient may not label.
+        let refused = reader
+            .query(LABEL, json!({ "p": id, "v": 1, "l": "mine" }))
+            .await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+        // An editor labels (unprotected) and removes their label.
+        let draft = editor
+            .data(LABEL, json!({ "p": id, "v": 1, "l": "draft review" }))
+            .await["labelVersion"]["id"]
+            .clone();
+        // Deleting is refused while the protected label stands, and nothing changes.
+        let blocked = owner
+            .query(STATUS, json!({ "id": id, "s": "DELETED" }))
+            .await;
+        assert_eq!(error_code(&blocked), Some("CONFLICT"), "{blocked}");
+        assert_eq!(
+            blocked["errors"][0]["extensions"]["reason"],
+            "protected_label"
+        );
+        assert!(
+            blocked["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("validated"),
+            "{blocked}"
+        );
+        let labels = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { status labels { label version } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(labels["savedPanel"]["status"], "ACTIVE");
+        assert_eq!(labels["savedPanel"]["labels"].as_array().unwrap().len(), 2);
+        // Only the owner removes a protected label; the editor may remove the other one.
+        let not_yours = editor
+            .query(UNLABEL, json!({ "id": validated["id"] }))
+            .await;
+        assert_eq!(error_code(&not_yours), Some("FORBIDDEN"), "{not_yours}");
+        assert_eq!(
+            editor.data(UNLABEL, json!({ "id": draft })).await["removeVersionLabel"],
+            true
+        );
+        assert_eq!(
+            owner.data(UNLABEL, json!({ "id": validated["id"] })).await["removeVersionLabel"],
+            true
+        );
+        assert_eq!(
+            owner
+                .data(STATUS, json!({ "id": id, "s": "DELETED" }))
+                .await["setSavedPanelStatus"]["status"],
+            "DELETED"
+        );
+        // Audited: two labels added, two removed (PANEL_UPDATE on the panel).
+        let audits = app.audit_rows(Some(AuditAction::PanelUpdate)).await;
+        let about: Vec<&str> = audits
+            .iter()
+            .filter(|a| a.action_description.contains("label"))
+            .map(|a| a.action_description.as_str())
+            .collect();
+        assert_eq!(about.len(), 4, "{about:?}");
+    }
+);

@@ -366,14 +366,23 @@ closed_enum! {
 closed_enum! {
     /// What an e-mail is about (its template).
     pub enum MailKind ("mail kind") {
+        /// A single-use link to set a new password (forgot password).
         PasswordReset = "PASSWORD_RESET",
+        /// A link to confirm the account's e-mail address.
         VerifyEmail = "VERIFY_EMAIL",
+        /// To the new address: a link to confirm a change of address.
         ConfirmEmailChange = "CONFIRM_EMAIL_CHANGE",
+        /// To the old address: the address was changed, with a link to undo it.
         EmailChanged = "EMAIL_CHANGED",
+        /// An admin reset the password: the temporary one, valid for a limited time.
         TemporaryPassword = "TEMPORARY_PASSWORD",
+        /// To the user: the account is locked after failed logins.
         AccountLocked = "ACCOUNT_LOCKED",
+        /// To admins: suspicious activity (an address blocked after failed logins).
         SuspiciousActivity = "SUSPICIOUS_ACTIVITY",
+        /// To admins: an account became an admin.
         NewAdmin = "NEW_ADMIN",
+        /// To the recipient: a saved panel was shared with them.
         PanelShared = "PANEL_SHARED",
     }
 }

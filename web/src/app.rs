@@ -13,8 +13,8 @@ use crate::pages::{
     AdminAuditPage, AdminLivePage, AdminMailPage, AdminMessagesPage, AdminPanelAppPage,
     AdminSecurityPage, AdminServerPage, AdminUsersPage, ConfirmEmailPage, ForgotPasswordPage,
     HomePage, LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage,
-    ProfilePage, RegisterPage, ResetPasswordPage, SavedPanelPage, SavedPanelsPage,
-    SharedPanelPage, TeamPage, TeamsPage, UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
+    ProfilePage, RegisterPage, ResetPasswordPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage,
+    TeamPage, TeamsPage, UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
 };
 use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;

@@ -18,9 +18,13 @@ pub struct MailMessage {
     /// The global id (see `Node`), for `retryMail`.
     #[graphql(owned)]
     pub id: ID,
+    /// What the message is about.
     pub kind: MailKind,
+    /// The address it is for.
     pub recipient: String,
+    /// The subject line.
     pub subject: String,
+    /// Waiting, being sent, sent or given up.
     pub status: MailStatus,
     /// Sends tried so far.
     pub attempts: i32,
@@ -28,7 +32,9 @@ pub struct MailMessage {
     pub last_error: Option<String>,
     /// When the next try is due (PENDING), or until when a SENDING claim holds.
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When the relay (or the outbox directory) took it; null until then.
     pub sent_at: Option<DateTime<Utc>>,
+    /// When it was queued.
     pub created_at: DateTime<Utc>,
 }
 
@@ -59,6 +65,8 @@ pub struct MailTransportInfo {
     pub delivers: bool,
     /// The start of every link in e-mail.
     pub public_url: String,
+    /// Whether accounts must confirm their address before they can log in
+    /// (`REQUIRE_EMAIL_VERIFICATION`).
     pub require_email_verification: bool,
 }
 
@@ -94,7 +102,8 @@ impl MailQuery {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let page = PageArgs::new(first, after, last, before).keyset("mailOutbox", 50.min(max), max)?;
+        let page =
+            PageArgs::new(first, after, last, before).keyset("mailOutbox", 50.min(max), max)?;
         let (rows, more, total) = outbox::list(state, cap, status, &page).await?;
         Ok(page.connection(
             rows.into_iter().map(|row| (row.id, MailMessage::from(row))),
@@ -116,18 +125,23 @@ impl MailQuery {
     }
 }
 
+/// A new password set with the token of a reset link.
 #[derive(InputObject)]
 pub struct ResetPasswordInput {
     /// The token from the e-mailed link (after `#token=`).
     #[graphql(secret)]
     pub token: String,
+    /// The new password (the password rules apply: VALIDATION naming the rule).
     #[graphql(secret)]
     pub new_password: String,
 }
 
+/// A change of e-mail address, confirmed from the new address before it takes effect.
 #[derive(InputObject)]
 pub struct EmailChangeInput {
+    /// The new address; it stays unconfirmed until the link mailed to it is opened.
     pub new_email: String,
+    /// The account's current password.
     #[graphql(secret)]
     pub current_password: String,
 }
@@ -141,7 +155,11 @@ impl MailMutation {
     /// there is an active one. The answer is `true` either way (it does not tell whether the
     /// account exists); RATE_LIMITED after `MAIL_REQUESTS_PER_HOUR` requests for one address
     /// or from one client.
-    async fn request_password_reset(&self, ctx: &Context<'_>, login: String) -> Result<bool> {
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A username or an e-mail address.")] login: String,
+    ) -> Result<bool> {
         let request = ctx.request();
         recovery::request_reset(ctx.state(), &ctx.actor(), request.client_ip(), &login).await?;
         Ok(true)
@@ -150,7 +168,12 @@ impl MailMutation {
     /// Sets a new password with the token of a reset link. The link works once; every session
     /// and API token of the account ends. VALIDATION on `token` with `reason` `expired`,
     /// `used` or `unknown` when the link does not work.
-    async fn reset_password(&self, ctx: &Context<'_>, input: ResetPasswordInput) -> Result<bool> {
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token from the link and the new password.")]
+        input: ResetPasswordInput,
+    ) -> Result<bool> {
         let request = ctx.request();
         recovery::reset_password(
             ctx.state(),
@@ -172,7 +195,11 @@ impl MailMutation {
     }
 
     /// Confirms an e-mail address with the token of its link (no login needed).
-    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret, desc = "The token from the confirmation link.")] token: String,
+    ) -> Result<bool> {
         email_address::verify(ctx.state(), &ctx.actor(), &token).await?;
         Ok(true)
     }
@@ -182,7 +209,7 @@ impl MailMutation {
     async fn request_email_change(
         &self,
         ctx: &Context<'_>,
-        input: EmailChangeInput,
+        #[graphql(desc = "The new address and the current password.")] input: EmailChangeInput,
     ) -> Result<bool> {
         let user = ctx.require_user()?;
         let ip = ctx.request().client_ip();
@@ -200,14 +227,24 @@ impl MailMutation {
 
     /// Confirms a change of address with the token sent to the new address; the old address
     /// gets a notice with an undo link.
-    async fn confirm_email_change(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+    async fn confirm_email_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret, desc = "The token from the link mailed to the new address.")]
+        token: String,
+    ) -> Result<bool> {
         email_address::confirm_change(ctx.state(), &ctx.actor(), &token).await?;
         Ok(true)
     }
 
     /// Undoes a change of address with the token sent to the old address: the old address is
     /// back, and every session and API token of the account ends.
-    async fn undo_email_change(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+    async fn undo_email_change(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret, desc = "The token from the notice mailed to the old address.")]
+        token: String,
+    ) -> Result<bool> {
         email_address::undo_change(ctx.state(), &ctx.actor(), &token).await?;
         Ok(true)
     }
@@ -216,7 +253,11 @@ impl MailMutation {
     async fn update_mail_preferences(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Security notices for admins (IP blocks, new admins); absent: unchanged."
+        )]
         notify_security: Option<bool>,
+        #[graphql(desc = "A notice when a panel is shared with you; absent: unchanged.")]
         notify_shares: Option<bool>,
     ) -> Result<User> {
         let user = ctx.require_user()?;
@@ -233,7 +274,12 @@ impl MailMutation {
     }
 
     /// Marks a user's address confirmed or not (admins only).
-    async fn set_user_verified(&self, ctx: &Context<'_>, id: ID, verified: bool) -> Result<User> {
+    async fn set_user_verified(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id (global or the plain number).")] id: ID,
+        #[graphql(desc = "Confirmed (true) or not (false).")] verified: bool,
+    ) -> Result<User> {
         let (_, cap) = ctx.require_admin()?;
         let state = ctx.state();
         let id = int_id(&id, Kind::User)?;
@@ -242,7 +288,11 @@ impl MailMutation {
     }
 
     /// Sends a failed (or waiting) e-mail again now (admins only).
-    async fn retry_mail(&self, ctx: &Context<'_>, id: ID) -> Result<MailMessage> {
+    async fn retry_mail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The message's id (`MailMessage.id`).")] id: ID,
+    ) -> Result<MailMessage> {
         let (_, cap) = ctx.require_admin()?;
         let id = int_id(&id, Kind::MailMessage)?;
         let row = outbox::retry(ctx.state(), cap, &ctx.actor(), id).await?;

@@ -15,6 +15,7 @@ use super::audit::AuditEntry;
 use super::genelists::UploadedList;
 use super::mail::MailMessage;
 use super::messages::AdminMessage;
+use super::saved::panel::VersionLabel;
 use super::saved::types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 use super::teams::Team;
 use crate::error::{AppError, AppResult};
@@ -35,9 +36,10 @@ pub enum Kind {
     ApiToken,
     AdminMessage,
     MailMessage,
+    VersionLabel,
 }
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::User,
     Kind::Person,
     Kind::Team,
@@ -51,6 +53,7 @@ const KINDS: [Kind; 13] = [
     Kind::ApiToken,
     Kind::AdminMessage,
     Kind::MailMessage,
+    Kind::VersionLabel,
 ];
 
 impl Kind {
@@ -70,6 +73,7 @@ impl Kind {
             Kind::ApiToken => "ApiToken",
             Kind::AdminMessage => "AdminMessage",
             Kind::MailMessage => "MailMessage",
+            Kind::VersionLabel => "VersionLabel",
         }
     }
 
@@ -88,6 +92,7 @@ impl Kind {
             Kind::ApiToken => "API token",
             Kind::AdminMessage => "admin message",
             Kind::MailMessage => "e-mail",
+            Kind::VersionLabel => "version label",
         }
     }
 
@@ -168,6 +173,7 @@ pub enum Node {
     ApiToken(ApiToken),
     AdminMessage(AdminMessage),
     MailMessage(MailMessage),
+    VersionLabel(VersionLabel),
 }
 
 #[derive(Default)]
@@ -230,6 +236,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> AppResult<Node> {
             Node::AdminMessage(super::messages::message_node(ctx, number()?).await?)
         }
         Kind::MailMessage => Node::MailMessage(super::mail::message_node(ctx, number()?).await?),
+        Kind::VersionLabel => Node::VersionLabel(super::saved::label_node(ctx, number()?).await?),
     })
 }
 

@@ -387,6 +387,9 @@ pub fn describe_connections(
         .override_output_type_description::<Page<MergedGeneOut>>(
             "A page of a merged list's genes, by symbol.",
         )
+        .override_output_type_description::<Page<super::mail::MailMessage>>(
+            "A page of queued, sent and failed e-mail, newest first.",
+        )
 }
 
 #[cfg(test)]

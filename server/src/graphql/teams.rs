@@ -30,11 +30,15 @@ pub struct TeamMember {
 pub struct TeamPanel {
     /// The saved panel's global id.
     pub id: ID,
+    /// The panel's name.
     pub name: String,
     /// What the share grants the team's members.
     pub permission: shared::SharePermission,
+    /// Its current version.
     pub current_version: i32,
+    /// Genes in its current version.
     pub gene_count: i32,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 

@@ -24,6 +24,14 @@ pub const MAX_LABEL_LEN: usize = 60;
 /// Longest note ("since 2026-03-01, approved by …").
 pub const MAX_NOTE_LEN: usize = 300;
 
+/// One label by id.
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> AppResult<version_labels::Model> {
+    version_labels::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("version label"))
+}
+
 /// The labels of a panel, by version (newest first), then by when they were added.
 pub async fn list(
     db: &impl ConnectionTrait,

@@ -5,15 +5,15 @@ use chrono::Utc;
 use entity::mail_outbox;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 use shared::{AuditAction, MailStatus};
 
 use super::audit::{Actor, AuditRecord};
-use crate::graphql::paging::{Keyset, keyset_query, keyset_rows};
 use crate::auth::AdminCap;
 use crate::error::{AppError, AppResult};
+use crate::graphql::paging::{Keyset, keyset_query, keyset_rows};
 use crate::state::AppState;
 
 /// A page of queued messages, newest first, optionally of one status.

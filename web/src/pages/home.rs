@@ -228,7 +228,7 @@ fn panel_item(p: Node) -> impl IntoView {
                     p.current_version
                 )}
                 <Time at=p.updated_at.clone() />
-                {(!p.is_owner).then(|| format!(" · from {}", p.owner.clone().unwrap_or_default()))}
+                {(!p.is_owner).then(|| format!(" · from {}", p.owner.username.clone()))}
             </span>
         </li>
     }

@@ -3,7 +3,7 @@
 
 mod live;
 mod mutation;
-mod panel;
+pub(crate) mod panel;
 mod query;
 pub mod types;
 #[cfg(test)]
@@ -76,6 +76,15 @@ pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
     }
     let mut named = Share::named(state, vec![row]).await?;
     named.pop().ok_or_else(|| AppError::not_found("share"))
+}
+
+/// `node(id:)` for a `VersionLabel`: whoever may view its panel.
+pub async fn label_node(ctx: &Context<'_>, id: i32) -> AppResult<panel::VersionLabel> {
+    ctx.require(Action::ViewSavedPanel)?;
+    let state = ctx.state();
+    let row = saved::labels::by_id(&state.db, id).await?;
+    saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    Ok(row.into())
 }
 
 /// `node(id:)` for a `Person`: any signed-in caller may see an active account's public face.

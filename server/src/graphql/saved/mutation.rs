@@ -454,10 +454,16 @@ impl SavedPanelMutation {
     async fn label_version(
         &self,
         ctx: &Context<'_>,
-        panel_id: ID,
-        version: i32,
+        #[graphql(desc = "The saved panel's id (global or the plain number).")] panel_id: ID,
+        #[graphql(desc = "The version to label.")] version: i32,
+        #[graphql(desc = "The label, 1 to 60 characters (\"validated\", \"in clinical use\").")]
         label: String,
-        note: Option<String>,
+        #[graphql(desc = "A note, at most 300 characters (\"since 2026-03-01\").")] note: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Keep the panel from being deleted while the label stands (default false)."
+        )]
         protected: Option<bool>,
     ) -> Result<super::panel::VersionLabel> {
         ctx.require(Action::EditSavedPanel)?;
@@ -465,7 +471,7 @@ impl SavedPanelMutation {
             ctx.state(),
             &ctx.actor(),
             &viewer(ctx),
-            int_id(&panel_id, "saved panel")?,
+            int_id(&panel_id, Kind::SavedPanel)?,
             saved::labels::NewLabel {
                 version,
                 label,
@@ -478,13 +484,17 @@ impl SavedPanelMutation {
     }
 
     /// Removes a version label (EDIT access; a protected label only by the panel's owner).
-    async fn remove_version_label(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+    async fn remove_version_label(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The label's id (`VersionLabel.id`).")] id: ID,
+    ) -> Result<bool> {
         ctx.require(Action::EditSavedPanel)?;
         saved::labels::remove(
             ctx.state(),
             &ctx.actor(),
             &viewer(ctx),
-            int_id(&id, "version label")?,
+            int_id(&id, Kind::VersionLabel)?,
         )
         .await?;
         Ok(true)
@@ -497,8 +507,10 @@ impl SavedPanelMutation {
     async fn export_saved_panels(
         &self,
         ctx: &Context<'_>,
-        ids: Vec<ID>,
+        #[graphql(desc = "The saved panels' ids, 1 to 100.")] ids: Vec<ID>,
+        #[graphql(desc = "The format of each panel's file in the archive.")]
         format: shared::ExportFormat,
+        #[graphql(desc = "The archive's name without `.zip`; default `saved-panels`.")]
         filename: Option<String>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         const MOST: usize = 100;
@@ -506,7 +518,7 @@ impl SavedPanelMutation {
         let state = ctx.state();
         let mut unique: Vec<i32> = Vec::new();
         for id in &ids {
-            let id = int_id(id, "saved panel")?;
+            let id = int_id(id, Kind::SavedPanel)?;
             if !unique.contains(&id) {
                 unique.push(id);
             }

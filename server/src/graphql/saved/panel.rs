@@ -19,7 +19,8 @@ use crate::saved::{self, comments, shares};
 /// A lab's label on a saved-panel version.
 #[derive(async_graphql::SimpleObject)]
 pub struct VersionLabel {
-    /// The label's number, for `removeVersionLabel`.
+    /// The global id (see `Node`), for `removeVersionLabel`.
+    #[graphql(owned)]
     pub id: ID,
     /// The version it labels.
     pub version: i32,
@@ -38,7 +39,7 @@ pub struct VersionLabel {
 impl From<entity::version_labels::Model> for VersionLabel {
     fn from(row: entity::version_labels::Model) -> Self {
         Self {
-            id: ID(row.id.to_string()),
+            id: global_id(Kind::VersionLabel, row.id),
             version: row.version_number,
             label: row.label,
             note: row.note,

@@ -110,7 +110,7 @@ fn PanelLoader() -> impl IntoView {
                 return;
             }
             let id = id.clone();
-            let me = user.me_untracked().map(|m| m.id);
+            let me = user.me_untracked().map(|m| m.username);
             spawn_local(async move {
                 let variables = saved_panel_version_author::Variables {
                     id,
@@ -119,7 +119,7 @@ fn PanelLoader() -> impl IntoView {
                 let author = graphql::<SavedPanelVersionAuthor>(variables)
                     .await
                     .ok()
-                    .and_then(|d| d.saved_panel.version.created_by_id);
+                    .and_then(|d| d.saved_panel.version.created_by.map(|p| p.username));
                 let own = author.is_some() && author == me;
                 if live.editing.get_untracked() {
                     if !own {

@@ -62,8 +62,8 @@ await run(async (browser, errors) => {
   );
 
   // A gene symbol finds the panels listing it, too (here: a gene of panel 402).
-  const symbol = await graphql(page, `{ panel(source: UK, id: 402) { entities { symbol type confidence } } }`);
-  const gene = symbol.data.panel.entities.find((e) => e.type === 'GENE' && e.confidence === 'GREEN').symbol;
+  const symbol = await graphql(page, `{ panel(source: UK, id: 402) { entities { nodes { symbol type confidence } } } }`);
+  const gene = symbol.data.panel.entities.nodes.find((e) => e.type === 'GENE' && e.confidence === 'GREEN').symbol;
   await box.fill(gene);
   await page.waitForFunction(() => document.querySelector('#panel-picker')?.getAttribute('aria-expanded') === 'true');
   await page.locator('#panel-picker-list [data-panel="uk-402"]').waitFor();

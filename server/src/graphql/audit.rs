@@ -82,6 +82,9 @@ pub struct AuditEntry {
     pub action: AuditAction,
     /// The global id of the account that acted; null for anonymous visitors and the server's own jobs.
     pub user_id: Option<ID>,
+    /// The account that acted, as it is now; null for anonymous visitors and the server's own
+    /// jobs.
+    pub user: Option<super::saved::types::Person>,
     /// The username at the time (`system:<job>` for the server's own jobs); null for anonymous
     /// visitors.
     pub username: Option<String>,
@@ -125,6 +128,7 @@ impl AuditEntry {
             database_id: row.id,
             action: row.action_type,
             user_id: row.user_id.map(|id| global_id(Kind::User, id)),
+            user: row.user_id.map(super::saved::types::Person::lazy),
             username: row.username,
             description: row.action_description,
             resource_type: row.resource_type,

@@ -390,6 +390,43 @@ on_both_backends!(
             .query(NODE, json!({ "id": ids[5].0 }))
             .await;
         assert_eq!(error_code(&visitor), Some("UNAUTHENTICATED"), "{visitor}");
+        // Relationships are objects: the team of a team share, the account of an audit entry.
+        let team = owner
+            .data(
+                "mutation { createTeam(name: \"Node team\") { id } }",
+                json!({}),
+            )
+            .await["createTeam"]["id"]
+            .clone();
+        owner
+            .data(
+                SHARE,
+                json!({ "i": { "panelId": id, "teamId": team, "permission": "VIEW" } }),
+            )
+            .await;
+        let shares = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { shares { nodes { target user { username } team { id name } } } } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let shares = shares["savedPanel"]["shares"]["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let to_team = shares.iter().find(|s| s["target"] == "TEAM").unwrap();
+        assert_eq!(to_team["team"], json!({ "id": team, "name": "Node team" }));
+        assert!(to_team["user"].is_null());
+        let to_user = shares.iter().find(|s| s["target"] == "USER").unwrap();
+        assert!(to_user["team"].is_null() && to_user["user"]["username"].is_string());
+        let acted = admin
+            .data(
+                "{ auditLog(first: 1, filter: { usernames: [\"noder\"] }) { nodes { username user { username } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(acted["auditLog"]["nodes"][0]["user"]["username"], "noder");
+
         // Audit entries: admins only.
         let audit = admin
             .data(

@@ -517,6 +517,7 @@ pub enum ShareTarget {
 
 /// A grant of access to a saved panel (to a user, a team or a link).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Share {
     /// The global id (see `Node`), for `revokeShare` and `reissueShareLink`.
     #[graphql(owned)]
@@ -550,6 +551,19 @@ pub struct Share {
     pub last_accessed_at: Option<DateTime<Utc>>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Share {
+    /// The team it is shared with (TEAM shares), when the caller may see the team (its
+    /// members and site admins); null otherwise.
+    async fn team(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::teams::Team>> {
+        let Some(id) = &self.team_id else {
+            return Ok(None);
+        };
+        let id = crate::graphql::node::int_id(id, Kind::Team)?;
+        Ok(crate::graphql::teams::team_node(ctx, id).await.ok())
+    }
 }
 
 impl From<panel_shares::Model> for Share {

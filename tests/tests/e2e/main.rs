@@ -30,6 +30,7 @@ mod security;
 mod upload_limits;
 mod web_accounts;
 mod web_gene_directory;
+mod web_mail;
 mod web_panelapp;
 mod web_saved;
 mod web_workbench;

@@ -34,6 +34,7 @@ mod upload_limits;
 mod web_accounts;
 mod web_gene_directory;
 mod web_layout;
+mod web_mail;
 mod web_panelapp;
 mod web_saved;
 mod web_size;

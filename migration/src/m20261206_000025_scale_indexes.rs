@@ -103,23 +103,21 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared(
-            "CREATE INDEX IF NOT EXISTS idx_audit_log_action_type ON audit_log (action_type)",
-        )
-        .await?;
-        db.execute_unprepared(
-            "CREATE INDEX IF NOT EXISTS idx_audit_log_user_id ON audit_log (user_id)",
-        )
-        .await?;
-        db.execute_unprepared(
-            "CREATE INDEX IF NOT EXISTS idx_audit_log_success ON audit_log (success)",
-        )
-        .await?;
-        db.execute_unprepared(
-            "CREATE INDEX IF NOT EXISTS idx_audit_log_resource ON audit_log \
-             (resource_type, resource_id)",
-        )
-        .await?;
+        // Quoted as the first migration wrote them, so the schema is the same after a down.
+        for (index, columns) in [
+            ("idx_audit_log_action_type", "\"action_type\""),
+            ("idx_audit_log_user_id", "\"user_id\""),
+            ("idx_audit_log_success", "\"success\""),
+            (
+                "idx_audit_log_resource",
+                "\"resource_type\", \"resource_id\"",
+            ),
+        ] {
+            db.execute_unprepared(&format!(
+                "CREATE INDEX IF NOT EXISTS \"{index}\" ON \"audit_log\" ({columns})"
+            ))
+            .await?;
+        }
         for (index, _, _) in INDEXES {
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS {index}"))
                 .await?;

@@ -96,7 +96,9 @@ mod tests {
                 "TIMEOUT",
                 "UPSTREAM_UNAVAILABLE",
                 "INTERNAL",
-                "SERVICE_UNAVAILABLE"
+                "SERVICE_UNAVAILABLE",
+                "EMAIL_NOT_VERIFIED",
+                "PASSWORD_EXPIRED"
             ]
         );
     }

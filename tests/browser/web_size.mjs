@@ -13,7 +13,7 @@ await run(async (browser, errors) => {
   page.on('response', (response) => responses.push(response));
 
   await page.goto(BASE_URL + '/');
-  await page.locator('#server-facts').waitFor();
+  await page.locator('#start-gene-list').waitFor();
   const firstPage = [...responses];
 
   let total = 0;

@@ -18,7 +18,8 @@ async function timeTo(page, path, condition) {
   return handle.jsonValue();
 }
 
-const facts = () => document.querySelector('#server-facts') !== null && performance.now();
+// The home page is interactive once its "Start a gene list" path is rendered.
+const facts = () => document.querySelector('#start-gene-list') !== null && performance.now();
 const merged = () => {
   const n = document.querySelector('#merged-count')?.textContent?.trim();
   return n !== undefined && n !== '' && Number(n) > 0 && performance.now();

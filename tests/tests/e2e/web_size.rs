@@ -14,10 +14,12 @@ use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_
 
 /// Gzip bytes of `index.html` and every file it names (wasm, its JS module, boot.js, CSS, icon),
 /// which is all a visitor downloads before the first page is interactive (the first GraphQL
-/// answers aside, a few hundred bytes). Issue 18 asks for 300 KB; this build is 687 KiB (brotli:
-/// 522 KiB) and the budget keeps it from growing unnoticed. BENCHMARKS.md ("Web app download")
-/// says what the wasm is made of and why 300 KB needs code splitting, which Trunk 0.21 lacks.
-const GZIP_BUDGET: u64 = 720 * 1024;
+/// answers aside, a few hundred bytes). Issue 18 asks for 300 KB; the size work brought the app to
+/// 687 KiB (brotli: 522 KiB), and the e-mail pages, the library and the layouts of issues 14 and
+/// 15 then added 85 KiB (772 KiB gzip). The budget keeps it from growing unnoticed.
+/// BENCHMARKS.md ("Web app download") says what the wasm is made of and why 300 KB needs code
+/// splitting, which Trunk 0.21 lacks.
+const GZIP_BUDGET: u64 = 800 * 1024;
 
 /// The files `index.html` names: attribute values that are paths of files in `dist`.
 fn assets_of(index: &str, dist: &Path) -> Vec<String> {

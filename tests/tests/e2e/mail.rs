@@ -724,4 +724,50 @@ on_both!(notices_reach_the_right_people, |backend| async move {
     told.sort_unstable();
     assert_eq!(told, ["ada@example.org", "root@example.org"]);
     assert!(mail[1].text().contains("ada is now an administrator"));
+
+    // A panel shared with you: told, unless you opted out (carol did; her share is made first,
+    // so a notice for her would have been queued before bob's).
+    let bob = app.create_user("bob", Role::User).await;
+    let carol = app.logged_in("carol", Role::User).await;
+    carol
+        .data(
+            "mutation { updateMailPreferences(notifyShares: false) { notifyShares } }",
+            json!({}),
+        )
+        .await;
+    let panel = root
+        .data(
+            "mutation { createSavedPanel(input: { name: \"Cardiac\", genes: [{ symbol: \"MYH7\" }] }) { id } }",
+            json!({}),
+        )
+        .await["createSavedPanel"]["id"]
+        .clone();
+    for who in ["carol", bob.username.as_str()] {
+        root.data(
+            "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+            json!({ "i": { "panelId": panel, "username": who, "permission": "VIEW" } }),
+        )
+        .await;
+    }
+    let mail = smtp.wait_for(4).await;
+    assert_eq!(to(&mail[3]), "bob@example.org");
+    assert!(
+        mail[3]
+            .text()
+            .contains("root shared the panel \"Cardiac\" with you"),
+        "{}",
+        mail[3].text()
+    );
+    assert!(mail.iter().all(|m| to(m) != "carol@example.org"));
+    let queued = outbox(&root, None).await;
+    assert!(
+        queued
+            .iter()
+            .any(|m| m["recipient"] == "bob@example.org" && m["kind"] == "PANEL_SHARED"),
+        "{queued:#?}"
+    );
+    assert!(
+        queued.iter().all(|m| m["recipient"] != "carol@example.org"),
+        "no notice queued for carol: {queued:#?}"
+    );
 });

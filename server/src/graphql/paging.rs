@@ -47,14 +47,6 @@ pub fn hundreds(first: Option<i32>, last: Option<i32>) -> usize {
     n.div_ceil(100)
 }
 
-/// The page size for `first` (or `default` when not given).
-pub fn page_size(first: Option<i32>, default: usize, max: usize) -> AppResult<usize> {
-    match first {
-        None => Ok(default.min(max)),
-        Some(n) => count("first", n, max),
-    }
-}
-
 fn count(argument: &str, n: i32, max: usize) -> AppResult<usize> {
     usize::try_from(n)
         .ok()
@@ -411,22 +403,30 @@ mod tests {
     }
 
     #[test]
-    fn first_must_be_in_range() {
-        assert_eq!(page_size(None, 20, 100).ok(), Some(20));
-        assert_eq!(page_size(Some(100), 20, 100).ok(), Some(100));
-        assert_eq!(page_size(Some(1), 20, 100).ok(), Some(1));
+    fn first_and_last_must_be_in_range() {
         for bad in [0, -1, 101, i32::MIN] {
-            let error = page_size(Some(bad), 20, 100).err().map(|e| e.code);
-            assert_eq!(error, Some(shared::ErrorCode::Validation), "{bad}");
-            let error = args(None, None, Some(bad), None)
-                .window("l", 5, 20, 100)
-                .err();
-            assert_eq!(
-                error.map(|e| e.code),
-                Some(shared::ErrorCode::Validation),
-                "{bad}"
-            );
+            for args in [
+                args(Some(bad), None, None, None),
+                args(None, None, Some(bad), None),
+            ] {
+                let error = args.window("l", 5, 20, 100).err();
+                assert_eq!(
+                    error.map(|e| e.code),
+                    Some(shared::ErrorCode::Validation),
+                    "{bad}"
+                );
+            }
         }
+        assert!(
+            args(Some(100), None, None, None)
+                .window("l", 5, 20, 100)
+                .is_ok()
+        );
+        assert!(
+            args(None, None, Some(1), None)
+                .window("l", 5, 20, 100)
+                .is_ok()
+        );
     }
 
     #[test]

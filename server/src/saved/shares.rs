@@ -626,22 +626,15 @@ pub async fn shareable_users(
     let mates = crate::services::accounts::team_mates(state, caller_id, &ids).await?;
     rows.iter()
         .map(|u| {
-            let profile = if mates.contains(&u.id) {
-                crate::services::accounts::profile(state, u)?
+            let display_name = if mates.contains(&u.id) {
+                crate::services::accounts::profile(state, u)?.display_name()
             } else {
-                crate::services::accounts::Profile::default()
+                None
             };
-            let name = [profile.first_name, profile.last_name]
-                .into_iter()
-                .flatten()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
             Ok(ShareableUser {
                 id: u.id,
                 username: u.username.clone(),
-                display_name: (!name.is_empty()).then_some(name),
+                display_name,
             })
         })
         .collect()

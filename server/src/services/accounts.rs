@@ -250,6 +250,20 @@ pub struct Profile {
     pub organization: Option<String>,
 }
 
+impl Profile {
+    /// First and last name as one ("Bobby Tables"); `None` when neither was given.
+    pub fn display_name(self) -> Option<String> {
+        let name = [self.first_name, self.last_name]
+            .into_iter()
+            .flatten()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!name.is_empty()).then_some(name)
+    }
+}
+
 const PROFILE_FIELDS: [&str; 3] = ["first_name", "last_name", "organization"];
 
 fn binding<'a>(column: &'a str, row: &'a str) -> Binding<'a> {
@@ -305,15 +319,7 @@ pub async fn display_name(
     let Some(row) = user::Entity::find_by_id(person).one(&state.db).await? else {
         return Ok(None);
     };
-    let profile = profile(state, &row)?;
-    let name = [profile.first_name, profile.last_name]
-        .into_iter()
-        .flatten()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Ok((!name.is_empty()).then_some(name))
+    Ok(profile(state, &row)?.display_name())
 }
 
 /// The accounts among `others` that are in a team with `viewer`: the people whose names

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use server::saved::access::Viewer;
+use server::auth::Principal;
 use server::saved::versions::NewPanel;
 use server::saved::{self, Edit, PanelMeta};
-use server::services::accounts::{NewUser, create_user};
-use server::services::audit::Actor;
+use server::services::accounts::{self, NewUser};
+use server::services::auth;
 use server::{AppState, Settings};
 use shared::saved::{SavedGene, diff};
 use shared::{Confidence, GeneSymbol, PanelStatus, Role, Visibility};
@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings::for_tests(dir.path());
-    let (state, owner) = runtime.block_on(async {
+    let (state, owner, principal) = runtime.block_on(async {
         let state = AppState::connect(settings).await.unwrap();
         server::db::migrate(&state.db).await.unwrap();
         let new = NewUser {
@@ -62,20 +62,25 @@ fn bench(c: &mut Criterion) {
             role: Role::User,
             timezone: None,
         };
-        let owner = create_user(&state, &Actor::system("bench"), new)
+        // The owner signs up and logs in as a person would; the benches act as them.
+        let visitor = Principal::visitor(None);
+        let ip = std::net::IpAddr::from([127, 0, 0, 1]);
+        let owner = accounts::register(&state, &visitor, ip, new).await.unwrap();
+        let logged = auth::login(&state, &visitor, ip, "bench", "a long bench passphrase")
             .await
             .unwrap();
-        (state, owner)
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            format!("{}={}", server::auth::cookies::SESSION, logged.cookie)
+                .parse()
+                .unwrap(),
+        );
+        let principal = server::auth::authenticate(&state, &headers, &visitor)
+            .await
+            .unwrap();
+        (state, owner, principal)
     });
-    let actor = Actor {
-        user_id: Some(owner.id),
-        username: Some("bench".into()),
-        ..Actor::default()
-    };
-    let viewer = Viewer {
-        user: Some((owner.id, Role::User)),
-        link_token: None,
-    };
     let list = genes(5_000, 0);
     let counter = AtomicU32::new(0);
     let mut group = c.benchmark_group("saved_panels_5000_genes");
@@ -94,7 +99,7 @@ fn bench(c: &mut Criterion) {
             };
             black_box(
                 runtime
-                    .block_on(saved::versions::create(&state, &actor, owner.id, new))
+                    .block_on(saved::versions::create(&state, &principal, owner.id, new))
                     .unwrap(),
             );
         })
@@ -102,7 +107,7 @@ fn bench(c: &mut Criterion) {
     let panel = runtime
         .block_on(saved::versions::create(
             &state,
-            &actor,
+            &principal,
             owner.id,
             NewPanel {
                 meta: meta("edited".into()),
@@ -127,7 +132,7 @@ fn bench(c: &mut Criterion) {
             };
             black_box(
                 runtime
-                    .block_on(saved::edit(&state, &actor, &viewer, panel.id, edit))
+                    .block_on(saved::edit(&state, &principal, panel.id, edit))
                     .unwrap(),
             );
         })

@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod http;
 pub mod logging;
 pub mod mail;
+pub mod paging;
 pub mod panelapp;
 pub mod saved;
 pub mod services;

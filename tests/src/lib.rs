@@ -369,7 +369,7 @@ impl TestApp {
             role,
             timezone: None,
         };
-        let actor = server::services::audit::Actor::system("test");
+        let actor = server::auth::Principal::test_harness("test");
         server::services::accounts::create_user(&self.state, &actor, new)
             .await
             .unwrap_or_else(|e| panic!("create {username}: {}", e.describe()))

@@ -4,17 +4,19 @@
 pub mod cookies;
 pub mod limits;
 pub mod permissions;
+pub mod principal;
 pub mod sessions;
 pub mod tokens;
 
-use entity::user;
+use chrono::Utc;
+use entity::{api_tokens, user};
 use http::HeaderMap;
 use sea_orm::EntityTrait;
-use shared::{Role, TokenScope};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+pub use principal::{Account, AuditCounter, Principal};
 pub use sessions::SessionRecord;
 
 /// How the caller proved who they are.
@@ -30,98 +32,28 @@ pub enum AuthVia {
     },
 }
 
-/// The authenticated user of a request, loaded fresh from the database each request so role
-/// changes and deactivation take effect at once.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub id: i32,
-    pub username: String,
-    pub role: Role,
-    pub must_change_password: bool,
-    pub via: AuthVia,
-}
-
-impl CurrentUser {
-    pub fn session_key(&self) -> Option<&str> {
-        match &self.via {
-            AuthVia::Session { key } => Some(key),
-            AuthVia::Token { .. } => None,
-        }
-    }
-}
-
-/// Proof of admin rights, required by admin-only services.
-#[derive(Debug, Clone, Copy)]
-pub struct AdminCap {
-    pub user_id: i32,
-}
-
-impl AdminCap {
-    /// The capability of the server's own command line (an operator with shell access).
-    pub(crate) fn command_line() -> Self {
-        Self { user_id: 0 }
-    }
-}
-
-impl CurrentUser {
-    /// The admin capability, or FORBIDDEN.
-    pub fn admin(&self) -> AppResult<AdminCap> {
-        self.require(permissions::Action::AdministerSite)?;
-        Ok(AdminCap { user_id: self.id })
-    }
-
-    /// The role check of [`permissions::check`] for this user, and for an API token the
-    /// scope the action needs.
-    pub fn require(&self, action: permissions::Action) -> AppResult<permissions::Permit> {
-        let permit = permissions::check(Some((self.id, self.role)), action)?;
-        self.require_scope(action.scope())?;
-        Ok(permit)
-    }
-
-    /// FORBIDDEN when the caller is an API token without `scope` (browser sessions hold
-    /// every scope their role allows).
-    pub fn require_scope(&self, scope: TokenScope) -> AppResult<()> {
-        match &self.via {
-            AuthVia::Token { scopes, .. } if !scopes.contains(scope) => Err(AppError::forbidden(
-                format!("this API token lacks the {scope} scope; create a token with it"),
-            )
-            .with("reason", "token_scope")
-            .with("requiredScope", scope.as_str())),
-            _ => Ok(()),
-        }
-    }
-
-    /// FORBIDDEN unless the user has at least `role`.
-    pub fn at_least(&self, role: Role) -> AppResult<()> {
-        if self.role >= role {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(format!(
-                "this needs the {role} role or higher"
-            )))
-        }
-    }
-}
-
 async fn active_user(state: &AppState, id: i32) -> AppResult<Option<user::Model>> {
     let found = user::Entity::find_by_id(id).one(&state.db).await?;
     Ok(found.filter(|u| u.is_active))
 }
 
-fn current(user: &user::Model, via: AuthVia) -> CurrentUser {
-    CurrentUser {
-        id: user.id,
-        username: user.username.clone(),
-        role: user.role,
-        must_change_password: user.must_change_password,
-        via,
-    }
-}
-
 /// Resolves the caller from the request headers. A bearer token that is not valid is an
 /// error (scripts must learn their token is wrong); a stale session cookie is not (the
 /// browser is simply logged out).
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Option<CurrentUser>> {
+/// `visitor` is the anonymous principal of the request (its origin and visitor cookie); the
+/// answer is that principal signed in, or unchanged.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    visitor: &Principal,
+) -> AppResult<Principal> {
+    Ok(match account(state, headers).await? {
+        Some(account) => visitor.with_account(Some(account)),
+        None => visitor.clone(),
+    })
+}
+
+async fn account(state: &AppState, headers: &HeaderMap) -> AppResult<Option<Account>> {
     if headers.contains_key(http::header::AUTHORIZATION) {
         // A script that sends an Authorization header means to authenticate: a value that is
         // not `Bearer <token>` is its mistake to hear about, not an anonymous request.
@@ -144,7 +76,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Op
             scopes: tokens::Scopes::parse(&token.scopes),
             expires_at: token.expires_at,
         };
-        return Ok(Some(current(&user, via)));
+        return Ok(Some(Account::new(&user, via)));
     }
     let Some(cookie) = cookies::read(headers, cookies::SESSION) else {
         return Ok(None);
@@ -153,7 +85,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Op
         return Ok(None);
     };
     match active_user(state, record.user_id).await? {
-        Some(user) => Ok(Some(current(&user, AuthVia::Session { key }))),
+        Some(user) => Ok(Some(Account::new(&user, AuthVia::Session { key }))),
         None => {
             // Deactivated or deleted since login: the session is void.
             sessions::revoke(state, &key, record.user_id).await?;
@@ -169,4 +101,60 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
         .then(|| token.to_owned())
+}
+
+/// Checks that a principal's identity still holds: the session (or API token) is alive and the
+/// account active. The result is the principal as the account stands now (role,
+/// `must_change_password`), or UNAUTHENTICATED naming why (`reason`: `session_ended`,
+/// `token_revoked`, `deactivated`). A visitor stays a visitor. The outer error is trouble
+/// reaching the stores, which proves nothing either way.
+pub async fn refresh(
+    state: &AppState,
+    principal: &Principal,
+) -> AppResult<Result<Principal, AppError>> {
+    let Some(account) = principal.signed_in() else {
+        return Ok(Ok(principal.clone()));
+    };
+    let ended = |reason: &str, message: &str| {
+        Ok(Err(AppError::new(
+            shared::ErrorCode::Unauthenticated,
+            message,
+        )
+        .with("reason", reason)))
+    };
+    match account.via() {
+        AuthVia::Session { key } => {
+            let record = state
+                .backends
+                .sessions
+                .get(key)
+                .await?
+                .and_then(|bytes| serde_json::from_slice::<SessionRecord>(&bytes).ok());
+            let live =
+                record.is_some_and(|r| r.user_id == account.id() && r.expires_at > Utc::now());
+            if !live {
+                return ended("session_ended", "your session has ended; log in again");
+            }
+        }
+        AuthVia::Token { id, .. } => {
+            let token = api_tokens::Entity::find_by_id(*id).one(&state.db).await?;
+            let live = token.is_some_and(|t| {
+                t.user_id == account.id()
+                    && t.revoked_at.is_none()
+                    && t.expires_at.is_none_or(|e| e > Utc::now())
+            });
+            if !live {
+                return ended(
+                    "token_revoked",
+                    "the API token is invalid, expired or revoked",
+                );
+            }
+        }
+    }
+    match active_user(state, account.id()).await? {
+        Some(row) => Ok(Ok(
+            principal.with_account(Some(Account::new(&row, account.via().clone())))
+        )),
+        None => ended("deactivated", "the account is deactivated"),
+    }
 }

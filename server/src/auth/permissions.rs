@@ -275,12 +275,16 @@ impl Holding {
 /// the saved-panel services with the same action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Permit {
-    pub action: Action,
+    action: Action,
     /// The caller's account id and role; `None` for anonymous visitors.
-    pub user: Option<(i32, Role)>,
+    user: Option<(i32, Role)>,
 }
 
 impl Permit {
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
     pub fn user_id(&self) -> Option<i32> {
         self.user.map(|(id, _)| id)
     }
@@ -303,7 +307,7 @@ pub fn refusal(action: Action, role: Option<Role>) -> AppError {
 }
 
 /// May a caller of `role` (`None` = anonymous) perform `action`? The one role check.
-pub fn check(user: Option<(i32, Role)>, action: Action) -> AppResult<Permit> {
+pub(super) fn check(user: Option<(i32, Role)>, action: Action) -> AppResult<Permit> {
     let role = user.map(|(_, r)| r);
     if action.rule().allows(role) {
         Ok(Permit { action, user })

@@ -24,8 +24,9 @@ use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::json;
 use shared::AuditAction;
 
+use crate::auth::Principal;
 use crate::crypto::{Binding, Encryptor};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 pub use load::Checked;
@@ -138,7 +139,7 @@ pub async fn backup(state: &AppState, out: &Path) -> anyhow::Result<Summary> {
     }));
     state
         .audit
-        .record(&state.db, &Actor::system("backup"), record)
+        .record(&state.db, &Principal::system("backup"), record)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     Ok(summary)
@@ -220,7 +221,7 @@ pub async fn restore(
     }));
     let event = state
         .audit
-        .write(&txn, &Actor::system("restore"), record)
+        .write(&txn, &Principal::system("restore"), record)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     txn.commit().await?;

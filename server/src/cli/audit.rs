@@ -2,9 +2,8 @@
 
 use std::process::ExitCode;
 
-use crate::auth::AdminCap;
+use crate::auth::Principal;
 use crate::config::Settings;
-use crate::services::audit::Actor;
 use crate::services::{audit_chain, audit_log};
 use crate::state::AppState;
 
@@ -13,14 +12,7 @@ use crate::state::AppState;
 pub async fn purge(settings: Settings, days: Option<u32>) -> anyhow::Result<ExitCode> {
     let days = days.unwrap_or(settings.audit_retention_days);
     let state = AppState::connect(settings).await?;
-    match audit_log::purge(
-        &state,
-        AdminCap::command_line(),
-        &Actor::system("cli"),
-        days,
-    )
-    .await
-    {
+    match audit_log::purge(&state, &Principal::system("cli"), days).await {
         Ok(deleted) => {
             println!("deleted {deleted} audit row(s) older than {days} days");
             Ok(ExitCode::SUCCESS)

@@ -8,10 +8,11 @@ use sea_orm::ConnectionTrait;
 use serde_json::json;
 use shared::AuditAction;
 
+use crate::auth::Principal;
 use crate::backend::Backends;
 use crate::config::Settings;
 use crate::crypto::{Binding, CryptoError, Encryptor};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 struct Report {
@@ -144,7 +145,7 @@ async fn audit_round_trip(state: &AppState) -> Result<String, String> {
         .details(json!({ "check": "audit write" }));
     let event = state
         .audit
-        .record(&state.db, &Actor::system("check"), record)
+        .record(&state.db, &Principal::system("check"), record)
         .await
         .map_err(|e| e.message)?;
     let row = state

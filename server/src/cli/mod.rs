@@ -16,9 +16,9 @@ use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use shared::Role;
 
+use crate::auth::Principal;
 use crate::config::{self, Settings};
 use crate::services::accounts::{self, NewUser};
-use crate::services::audit::Actor;
 use crate::state::AppState;
 
 #[derive(Parser, Debug)]
@@ -332,20 +332,14 @@ async fn create_admin(username: String, email: String) -> anyhow::Result<ExitCod
         role: Role::Admin,
         timezone: None,
     };
-    let actor = Actor::system("cli");
-    match accounts::create_user(&state, &actor, new).await {
+    let principal = Principal::system("cli");
+    match accounts::create_user(&state, &principal, new).await {
         Ok(user) => {
             // The operator at the shell vouches for the address, so the first admin can log
             // in with REQUIRE_EMAIL_VERIFICATION on.
-            crate::services::email_address::set_verified(
-                &state,
-                crate::auth::AdminCap::command_line(),
-                &actor,
-                user.id,
-                true,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.describe()))?;
+            crate::services::email_address::set_verified(&state, &principal, user.id, true)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.describe()))?;
             println!("created admin {} (id {})", user.username, user.id);
             Ok(ExitCode::SUCCESS)
         }
@@ -387,7 +381,7 @@ async fn rotate_key(new_key: Option<String>) -> anyhow::Result<ExitCode> {
     // Written with the old key's encryptor but without sealed fields, so it reads under both.
     state
         .audit
-        .record(&state.db, &Actor::system("rotate-key"), record)
+        .record(&state.db, &Principal::system("rotate-key"), record)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     println!("re-encrypted {count} value(s) with key {}", new.id());

@@ -17,11 +17,11 @@ use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
 use shared::saved::SavedGene;
 use shared::{AuditAction, GeneSymbol, PanelStatus, Role, TimeFormat, Visibility};
 
+use crate::auth::Principal;
 use crate::config::Settings;
-use crate::saved::access::Viewer;
 use crate::saved::versions::{self, NewPanel};
 use crate::saved::{Edit, PanelMeta};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::{AuditOrigin, AuditRecord};
 use crate::state::AppState;
 
 /// The password of every seeded account.
@@ -83,7 +83,7 @@ pub async fn run(settings: Settings, args: SeedArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-async fn seed_users(state: &AppState, count: u32) -> anyhow::Result<Vec<(i32, String, Role)>> {
+async fn seed_users(state: &AppState, count: u32) -> anyhow::Result<Vec<user::Model>> {
     let hash = state
         .passwords
         .hash(SEED_PASSWORD)
@@ -127,7 +127,6 @@ async fn seed_users(state: &AppState, count: u32) -> anyhow::Result<Vec<(i32, St
     Ok(all
         .into_iter()
         .filter(|u| u.username.starts_with("scale-user-"))
-        .map(|u| (u.id, u.username, u.role))
         .collect())
 }
 
@@ -140,12 +139,14 @@ fn genes(seed: u32, count: u32) -> Vec<SavedGene> {
 
 async fn seed_panels(
     state: &AppState,
-    users: &[(i32, String, Role)],
+    users: &[user::Model],
     args: &SeedArgs,
 ) -> anyhow::Result<()> {
     let describe = |e: crate::error::AppError| anyhow::anyhow!(e.describe());
     for n in 0..args.panels {
-        let (owner, username, role) = &users[n as usize % users.len()];
+        let owner = &users[n as usize % users.len()];
+        // The operator seeds as each account, with its own rights.
+        let principal = Principal::command_line_as(owner);
         let visibility = match n % 5 {
             0 => Visibility::Public,
             1 => Visibility::Shared,
@@ -155,11 +156,6 @@ async fn seed_panels(
             0 => PanelStatus::Archived,
             1 => PanelStatus::Draft,
             _ => PanelStatus::Active,
-        };
-        let actor = Actor {
-            user_id: Some(*owner),
-            username: Some(username.clone()),
-            ..Actor::default()
         };
         let new = NewPanel {
             meta: PanelMeta {
@@ -174,14 +170,10 @@ async fn seed_panels(
             sources: serde_json::json!([]),
             version_sources: Vec::new(),
         };
-        let panel = versions::create(state, &actor, *owner, new)
+        let panel = versions::create(state, &principal, owner.id, new)
             .await
             .map_err(describe)?;
         if n < args.versioned {
-            let viewer = Viewer {
-                user: Some((*owner, *role)),
-                link_token: None,
-            };
             for v in 1..args.versions {
                 let edit = Edit {
                     based_on: i32::try_from(v).unwrap_or(i32::MAX),
@@ -197,7 +189,7 @@ async fn seed_panels(
                     tags: None,
                     visibility: None,
                 };
-                crate::saved::edit(state, &actor, &viewer, panel.id, edit)
+                crate::saved::edit(state, &principal, panel.id, edit)
                     .await
                     .map_err(describe)?;
             }
@@ -211,11 +203,7 @@ async fn seed_panels(
 
 /// Adds audit rows until the table holds `total`, spread over the last three years (oldest
 /// first: among the seeded rows, ids and timestamps rise together as they do live).
-async fn seed_audit(
-    state: &AppState,
-    users: &[(i32, String, Role)],
-    total: u64,
-) -> anyhow::Result<u64> {
+async fn seed_audit(state: &AppState, users: &[user::Model], total: u64) -> anyhow::Result<u64> {
     let held = entity::audit_log::Entity::find().count(&state.db).await?;
     let missing = total.saturating_sub(held);
     let span = Duration::days(3 * 365);
@@ -225,9 +213,9 @@ async fn seed_audit(
     let mut written = 0u64;
     while written < missing {
         let batch = PER_TRANSACTION.min(missing - written);
-        let rows: Vec<(Actor, AuditRecord)> = (written..written + batch)
+        let rows: Vec<(AuditOrigin, AuditRecord)> = (written..written + batch)
             .map(|i| {
-                let (id, name, _) = &users[(i as usize * 7919) % users.len()];
+                let user = &users[(i as usize * 7919) % users.len()];
                 let action = ACTIONS[(i % ACTIONS.len() as u64) as usize];
                 let mut record = AuditRecord::new(action, format!("seeded {}", action.as_str()))
                     .resource("saved_panel", (i % 10_000) + 1)
@@ -237,14 +225,14 @@ async fn seed_audit(
                 }
                 record.at =
                     Some(start + Duration::microseconds(step_us * i64::try_from(i).unwrap_or(0)));
-                let actor = Actor {
-                    user_id: Some(*id),
-                    username: Some(name.clone()),
+                let origin = AuditOrigin {
+                    user_id: Some(user.id),
+                    username: Some(user.username.clone()),
                     ip: Some(format!("10.0.{}.{}", (i / 250) % 250, i % 250)),
                     user_agent: Some("seed-scale".to_owned()),
-                    ..Actor::default()
+                    session_id: None,
                 };
-                (actor, record)
+                (origin, record)
             })
             .collect();
         let txn = state.db.begin().await?;

@@ -31,8 +31,9 @@ use shared::{
 
 use self::fernet::FernetKey;
 use self::source::{Row, Source};
+use crate::auth::Principal;
 use crate::crypto::Binding;
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::{AuditOrigin, AuditRecord};
 use crate::state::AppState;
 
 pub use verify::verify;
@@ -359,7 +360,7 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
     }));
     state
         .audit
-        .commit(txn, &Actor::system("import-flask"), record)
+        .commit(txn, &Principal::system("import-flask"), record)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
     Ok(report)
@@ -1112,13 +1113,13 @@ async fn audit(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
             continue;
         }
         let action: AuditAction = parse_enum(&row, "action_type")?;
-        let actor = Actor {
+        // The row keeps the Flask version's user, address and session.
+        let origin = AuditOrigin {
             user_id: ctx.map(&row, "user_id", "user")?,
             username: row.text("username").map(str::to_owned),
             ip: row.text("ip_address").map(str::to_owned),
             user_agent: row.text("user_agent").map(str::to_owned),
             session_id: row.text("session_id").map(str::to_owned),
-            counter: None,
         };
         let mut record = AuditRecord::new(action, row.req("action_description")?);
         record.resource_type = row.text("resource_type").map(str::to_owned);
@@ -1133,7 +1134,7 @@ async fn audit(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
         let event = ctx
             .state
             .audit
-            .write(&ctx.txn, &actor, record)
+            .write_as(&ctx.txn, &origin, record)
             .await
             .map_err(|e| row.err(format!("insert: {}", e.describe())))?;
         remember(&ctx.txn, &mut ctx.ledger, "audit_log", row.id, event.id).await?;

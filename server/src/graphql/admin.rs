@@ -35,11 +35,11 @@ impl AdminQuery {
         last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<User>> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
         let args = PageArgs::new(first, after, last, before);
-        let query = admin::users_query(cap, search.as_deref());
+        let query = admin::users_query(ctx.principal(), search.as_deref())?;
         let (window, rows) =
             super::paging::select_page(&state.db, query, &args, "users", 50.min(max), max).await?;
         let users = rows
@@ -74,9 +74,9 @@ impl AdminMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The user's id; NOT_FOUND when there is no such user.")] id: ID,
     ) -> Result<User> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::unlock(state, cap, &ctx.actor(), int_id(&id, Kind::User)?).await?;
+        let row = admin::unlock(state, ctx.principal(), int_id(&id, Kind::User)?).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -88,9 +88,9 @@ impl AdminMutation {
         #[graphql(desc = "The new role. Admins can not remove their own ADMIN role (FORBIDDEN).")]
         role: Role,
     ) -> Result<User> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::set_role(state, cap, &ctx.actor(), int_id(&id, Kind::User)?, role).await?;
+        let row = admin::set_role(state, ctx.principal(), int_id(&id, Kind::User)?, role).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -105,10 +105,10 @@ impl AdminMutation {
         )]
         active: bool,
     ) -> Result<User> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let row =
-            admin::set_active(state, cap, &ctx.actor(), int_id(&id, Kind::User)?, active).await?;
+            admin::set_active(state, ctx.principal(), int_id(&id, Kind::User)?, active).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -121,8 +121,8 @@ impl AdminMutation {
         )]
         ip: String,
     ) -> Result<bool> {
-        let (_, cap) = ctx.require_admin()?;
-        admin::unblock_ip(ctx.state(), cap, &ctx.actor(), &ip).await?;
+        ctx.require_admin()?;
+        admin::unblock_ip(ctx.state(), ctx.principal(), &ip).await?;
         Ok(true)
     }
 
@@ -133,10 +133,10 @@ impl AdminMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The user's id; NOT_FOUND when there is no such user.")] id: ID,
     ) -> Result<PasswordReset> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let (row, temporary_password) =
-            admin::reset_password(state, cap, &ctx.actor(), int_id(&id, Kind::User)?).await?;
+            admin::reset_password(state, ctx.principal(), int_id(&id, Kind::User)?).await?;
         Ok(PasswordReset {
             expires_at: row
                 .temp_password_expires_at

@@ -149,9 +149,9 @@ impl AuditEntry {
 
 /// `node(id:)` for an `AuditEntry`: admins only.
 pub async fn entry_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AuditEntry> {
-    let (_, admin) = ctx.require_admin()?;
+    ctx.require_admin()?;
     let state = ctx.state();
-    let row = trail::entry(state, admin, id).await?;
+    let row = trail::entry(state, ctx.principal(), id).await?;
     let opened = state.audit.open(&row)?;
     Ok(AuditEntry::new(row, opened))
 }
@@ -181,13 +181,13 @@ impl AuditQueryRoot {
         #[graphql(desc = "The `cursor` of the edge to continue before (newer entries).")]
         before: Option<String>,
     ) -> Result<Page<AuditEntry>> {
-        let (_, admin) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
         let page =
             PageArgs::new(first, after, last, before).keyset("auditLog", 50.min(max), max)?;
         let query = filter.unwrap_or_default().into_query()?;
-        let (rows, more, total) = trail::page(state, admin, &query, &page).await?;
+        let (rows, more, total) = trail::page(state, ctx.principal(), &query, &page).await?;
         let entries = rows
             .into_iter()
             .map(|row| {
@@ -216,14 +216,14 @@ impl AuditMutation {
         )]
         older_than_days: Option<i32>,
     ) -> Result<i32> {
-        let (_, admin) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let days = match older_than_days {
             Some(d) => u32::try_from(d)
                 .map_err(|_| AppError::invalid_field("olderThanDays", "must be positive"))?,
             None => state.settings.audit_retention_days,
         };
-        let deleted = trail::purge(state, admin, &ctx.actor(), days).await?;
+        let deleted = trail::purge(state, ctx.principal(), days).await?;
         Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
     }
 }

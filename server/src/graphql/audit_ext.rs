@@ -122,7 +122,7 @@ fn needs_admin(error: &async_graphql::ServerError) -> bool {
 async fn write(state: &AppState, request: &RequestContext, record: AuditRecord, what: &str) {
     if let Err(e) = state
         .audit
-        .record(&state.db, &request.actor(), record)
+        .record(&state.db, request.principal(), record)
         .await
     {
         tracing::error!(%what, error = %e.message, "audit row not written");
@@ -357,8 +357,8 @@ impl Extension for AuditExtension {
         };
         let field = info.name.to_owned();
         let is_mutation = info.parent_type == "Mutation";
-        let read = match (&request.user, is_mutation) {
-            (Some(user), false) => self.read_record(&info, user.id),
+        let read = match (&request.account(), is_mutation) {
+            (Some(user), false) => self.read_record(&info, user.id()),
             _ => None,
         };
         let target = if is_mutation {
@@ -366,15 +366,15 @@ impl Extension for AuditExtension {
         } else {
             None
         };
-        let before = request.audit_counter.get();
+        let before = request.audit_rows();
         let result = next.run(ctx, info).await;
-        let wrote_own_row = request.audit_counter.get() > before;
+        let wrote_own_row = request.audit_rows() > before;
         let mut records = Vec::new();
         match &result {
             Err(e) => {
                 let code = code_of(e);
                 match code {
-                    Some(ErrorCode::Forbidden) if request.user.is_some() && needs_admin(e) => {
+                    Some(ErrorCode::Forbidden) if request.account().is_some() && needs_admin(e) => {
                         records.push(
                             AuditRecord::new(
                                 AuditAction::PrivilegeEscalation,
@@ -403,8 +403,8 @@ impl Extension for AuditExtension {
                 if PROBED_FIELDS.contains(&field.as_str())
                     && matches!(code, Some(ErrorCode::Forbidden | ErrorCode::NotFound))
                 {
-                    let who = match &request.user {
-                        Some(user) => format!("user:{}", user.id),
+                    let who = match &request.account() {
+                        Some(user) => format!("user:{}", user.id()),
                         None => format!("ip:{}", request.client_ip()),
                     };
                     if let Some((action, count)) = state.audit.probe(&who) {

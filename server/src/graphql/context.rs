@@ -6,11 +6,9 @@ use std::sync::{Arc, Mutex};
 use async_graphql::Context;
 use http::HeaderValue;
 
-use crate::auth::permissions::{self, Action, Permit};
-use crate::auth::{AdminCap, CurrentUser};
-use crate::error::{AppError, AppResult};
-use crate::services::Caller;
-use crate::services::audit::{Actor, AuditCounter};
+use crate::auth::permissions::{Action, Permit};
+use crate::auth::{Account, AuditCounter, Principal};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 /// How the operation arrived; mutations are refused over GET.
@@ -25,40 +23,57 @@ pub enum Transport {
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub transport: Transport,
-    pub ip: Option<IpAddr>,
-    pub user_agent: Option<String>,
-    /// The logged-in user (session cookie or API token), if any.
-    pub user: Option<CurrentUser>,
-    /// The anonymous visitor id (cookie), so visitors' uploads survive page loads.
-    pub visitor_id: Option<String>,
+    /// Who is calling, from where (an account, or an anonymous visitor by cookie).
+    pub principal: Principal,
     /// Where the caller stands against the request limits (for the `RateLimit` headers).
     pub quota: Option<crate::auth::limits::Quota>,
     /// `Set-Cookie` values resolvers want on the response (login, logout).
     pub set_cookies: Arc<Mutex<Vec<HeaderValue>>>,
-    /// Audit rows committed for this request.
-    pub audit_counter: AuditCounter,
     /// Set when the request holds a mutation (the API_ACCESS audit samples only reads).
     pub writes: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RequestContext {
+    /// The context of an anonymous request from `ip` (the visitor cookie, if any, given
+    /// later with [`Self::with_visitor`]; the account once authenticated).
     pub fn new(transport: Transport, ip: Option<IpAddr>, user_agent: Option<String>) -> Self {
         Self {
             transport,
-            ip,
-            user_agent,
-            user: None,
-            visitor_id: None,
+            principal: Principal::visitor(None).from_request(
+                ip,
+                user_agent,
+                AuditCounter::default(),
+            ),
             quota: None,
             set_cookies: Arc::default(),
-            audit_counter: AuditCounter::default(),
+            writes: Arc::default(),
+        }
+    }
+
+    /// The context of one operation on a WebSocket: `principal` as it stands now, with a
+    /// fresh audit counter.
+    pub fn for_operation(transport: Transport, principal: &Principal) -> Self {
+        Self {
+            transport,
+            principal: principal.clone().from_request(
+                principal.ip(),
+                principal.user_agent().map(str::to_owned),
+                AuditCounter::default(),
+            ),
+            quota: None,
+            set_cookies: Arc::default(),
             writes: Arc::default(),
         }
     }
 
     /// The same context for a known anonymous visitor.
     pub fn with_visitor(mut self, visitor_id: Option<String>) -> Self {
-        self.visitor_id = visitor_id;
+        let origin = &self.principal;
+        self.principal = Principal::visitor(visitor_id).from_request(
+            origin.ip(),
+            origin.user_agent().map(str::to_owned),
+            origin.counter().cloned().unwrap_or_default(),
+        );
         self
     }
 
@@ -70,87 +85,58 @@ impl RequestContext {
             .push(value);
     }
 
-    /// The actor for audit rows written on behalf of this request.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: self.user.as_ref().map(|u| u.id),
-            username: self.user.as_ref().map(|u| u.username.clone()),
-            ip: self.ip.map(|ip| ip.to_string()),
-            user_agent: self.user_agent.clone(),
-            session_id: self
-                .user
-                .as_ref()
-                .and_then(|u| u.session_key())
-                .map(|k| k.chars().take(16).collect()),
-            counter: Some(self.audit_counter.clone()),
-        }
+    /// Who is calling.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
     }
 
-    pub fn caller(&self) -> Caller {
-        Caller {
-            user_id: self.user.as_ref().map(|u| u.id),
-            visitor_id: self.visitor_id.clone(),
-        }
+    /// The signed-in account, if any.
+    pub fn account(&self) -> Option<&Account> {
+        self.principal.signed_in()
+    }
+
+    /// The audit rows committed for this request so far.
+    pub fn audit_rows(&self) -> usize {
+        self.principal.counter().map_or(0, AuditCounter::get)
     }
 
     /// The client address; loopback when unknown (in-process calls).
     pub fn client_ip(&self) -> IpAddr {
-        self.ip.unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        self.principal.ip().unwrap_or(IpAddr::from([127, 0, 0, 1]))
     }
 }
 
-/// Typed access to the state, the request and the caller's capabilities from a resolver.
+/// Typed access to the state, the request and its [`Principal`] from a resolver. The checks
+/// are the principal's own ([`Principal::require`] and friends).
 pub trait ContextExt {
     fn state(&self) -> &AppState;
     fn request(&self) -> &RequestContext;
 
-    fn actor(&self) -> Actor {
-        self.request().actor()
+    /// Who is calling.
+    fn principal(&self) -> &Principal {
+        &self.request().principal
     }
 
-    fn caller(&self) -> Caller {
-        self.request().caller()
+    /// The signed-in account, or UNAUTHENTICATED; FORBIDDEN while a password change is due.
+    fn require_user(&self) -> AppResult<&Account> {
+        self.principal().require_user()
     }
 
-    fn current_user(&self) -> Option<&CurrentUser> {
-        self.request().user.as_ref()
+    /// The signed-in account even while a password change is due (for `me`,
+    /// `changePassword`, `logout`).
+    fn require_login(&self) -> AppResult<&Account> {
+        self.principal().require_login()
     }
 
-    /// The logged-in user, or UNAUTHENTICATED; FORBIDDEN while a password change is due.
-    fn require_user(&self) -> AppResult<&CurrentUser> {
-        let user = self.require_login()?;
-        if user.must_change_password {
-            return Err(AppError::forbidden("change your password first")
-                .with("reason", "password_change_required"));
-        }
-        Ok(user)
-    }
-
-    /// The logged-in user even while a password change is due (for `me`, `changePassword`,
-    /// `logout`).
-    fn require_login(&self) -> AppResult<&CurrentUser> {
-        self.current_user().ok_or_else(AppError::unauthenticated)
-    }
-
-    /// The role check of the permission table (`auth::permissions`) for `action`:
-    /// UNAUTHENTICATED for anonymous callers of account-only actions, FORBIDDEN naming the role
-    /// needed otherwise, and FORBIDDEN while a password change is due.
+    /// The role check of the permission table (`auth::permissions`) for `action`.
     fn require(&self, action: Action) -> AppResult<Permit> {
-        let user = self.current_user();
-        let permit = permissions::check(user.map(|u| (u.id, u.role)), action)?;
-        if !action.rule().anonymous {
-            self.require_user()?;
-        }
-        if let Some(user) = user {
-            user.require_scope(action.scope())?;
-        }
-        Ok(permit)
+        self.principal().require(action)
     }
 
-    /// The admin capability, or UNAUTHENTICATED / FORBIDDEN.
-    fn require_admin(&self) -> AppResult<(&CurrentUser, AdminCap)> {
-        let user = self.require_user()?;
-        Ok((user, user.admin()?))
+    /// Site administration, or UNAUTHENTICATED / FORBIDDEN.
+    fn require_admin(&self) -> AppResult<&Account> {
+        self.principal().require_admin()?;
+        self.principal().require_user()
     }
 }
 

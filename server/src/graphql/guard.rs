@@ -16,7 +16,7 @@ use async_graphql::{Name, Pos, Positioned};
 use async_graphql::{Value, Variables};
 use shared::{ErrorCode, TokenScope};
 
-use crate::auth::CurrentUser;
+use crate::auth::Account;
 
 use super::context::{RequestContext, Transport};
 
@@ -319,7 +319,7 @@ impl Extension for GuardExtension {
         self.inspect(&doc, transport)?;
         let user = ctx
             .data_opt::<RequestContext>()
-            .and_then(|r| r.user.as_ref());
+            .and_then(RequestContext::account);
         // A single operation is unnamed here (`None`); several are told apart by name.
         self.missing_lock()
             .extend(doc.operations.iter().filter_map(|(name, op)| {
@@ -402,7 +402,7 @@ impl Extension for GuardExtension {
 
 /// FORBIDDEN for an API token without the scope an operation of type `ty` needs: WRITE for a
 /// mutation, READ for a query or subscription.
-fn scope_refusal(user: Option<&CurrentUser>, ty: OperationType) -> Option<ServerError> {
+fn scope_refusal(user: Option<&Account>, ty: OperationType) -> Option<ServerError> {
     let scope = if ty == OperationType::Mutation {
         TokenScope::Write
     } else {

@@ -1,20 +1,20 @@
 //! Live subscriptions: [`guarded`], the one loop every subscription runs in (it ends the
 //! subscription with an error when the caller's session ends, the account is deactivated or
-//! its rights no longer allow it), [`refresh_identity`], shared with the WebSocket layer, and
+//! its rights no longer allow it), and
 //! `auditEvents`, the live audit feed for admins, fanned out across instances (a subscriber
 //! too slow to keep up is told how many events it missed).
 
 use async_graphql::{Context, ID, InputObject, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use entity::{api_tokens, user};
+
 use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
-use sea_orm::EntityTrait;
+
 use shared::{AuditAction, Role};
 
 use super::ContextExt;
-use crate::auth::{AuthVia, CurrentUser, SessionRecord};
-use crate::error::{AppError, AppResult};
+use crate::auth::Principal;
+use crate::error::AppResult;
 use crate::events::{Channel, Received};
 use crate::services::admin::AccountChanged;
 use crate::services::audit::AuditEvent as Event;
@@ -113,66 +113,11 @@ impl AuditEvent {
     }
 }
 
-/// Checks that an identity still holds: the session (or API token) is alive and the account
-/// active. The result is the user as stored now (role, `must_change_password`), or
-/// UNAUTHENTICATED naming why (`reason`: `session_ended`, `token_revoked`, `deactivated`).
-/// The outer error is trouble reaching the stores, which proves nothing either way.
-pub async fn refresh_identity(
-    state: &AppState,
-    user: &CurrentUser,
-) -> AppResult<Result<CurrentUser, AppError>> {
-    let ended = |reason: &str, message: &str| {
-        Ok(Err(AppError::new(
-            shared::ErrorCode::Unauthenticated,
-            message,
-        )
-        .with("reason", reason)))
-    };
-    match &user.via {
-        AuthVia::Session { key } => {
-            let record = state
-                .backends
-                .sessions
-                .get(key)
-                .await?
-                .and_then(|bytes| serde_json::from_slice::<SessionRecord>(&bytes).ok());
-            let live = record.is_some_and(|r| r.user_id == user.id && r.expires_at > Utc::now());
-            if !live {
-                return ended("session_ended", "your session has ended; log in again");
-            }
-        }
-        AuthVia::Token { id, .. } => {
-            let token = api_tokens::Entity::find_by_id(*id).one(&state.db).await?;
-            let live = token.is_some_and(|t| {
-                t.user_id == user.id
-                    && t.revoked_at.is_none()
-                    && t.expires_at.is_none_or(|e| e > Utc::now())
-            });
-            if !live {
-                return ended(
-                    "token_revoked",
-                    "the API token is invalid, expired or revoked",
-                );
-            }
-        }
-    }
-    match user::Entity::find_by_id(user.id).one(&state.db).await? {
-        Some(row) if row.is_active => Ok(Ok(CurrentUser {
-            id: row.id,
-            username: row.username,
-            role: row.role,
-            must_change_password: row.must_change_password,
-            via: user.via.clone(),
-        })),
-        _ => ended("deactivated", "the account is deactivated"),
-    }
-}
-
 /// What a live subscription checks again whenever its caller's account changes and every
-/// `WS_RECHECK_INTERVAL`: given the caller as stored now (`None` for an anonymous visitor),
-/// whether they may still receive it.
+/// `WS_RECHECK_INTERVAL`: given the caller as their account stands now, whether they may
+/// still receive it.
 pub type Authorise =
-    Box<dyn Fn(AppState, Option<CurrentUser>) -> BoxFuture<'static, AppResult<()>> + Send + Sync>;
+    Box<dyn Fn(AppState, Principal) -> BoxFuture<'static, AppResult<()>> + Send + Sync>;
 
 /// A subscription that anyone may hear; only the caller's identity is re-checked.
 pub fn anyone() -> Authorise {
@@ -181,14 +126,11 @@ pub fn anyone() -> Authorise {
 
 /// A subscription for one role and above.
 pub fn role_at_least(role: Role) -> Authorise {
-    Box::new(move |_, user| {
+    Box::new(move |_, principal| {
         Box::pin(async move {
-            let user = user.ok_or_else(AppError::unauthenticated)?;
-            if user.must_change_password {
-                return Err(AppError::forbidden("change your password first")
-                    .with("reason", "password_change_required"));
-            }
-            user.at_least(role)
+            principal.require_user()?;
+            principal
+                .at_least(role)
                 .map_err(|e| e.with("reason", "role_lost"))
         })
     })
@@ -197,7 +139,7 @@ pub fn role_at_least(role: Role) -> Authorise {
 /// The one loop every subscription runs in: relays `events` while the caller may listen.
 /// Whenever the caller's account changes (logout, password change or reset, deactivation,
 /// role change: [`AccountChanged`]) and every `WS_RECHECK_INTERVAL`, the identity is checked
-/// again ([`refresh_identity`]) and then `authorise`d; the first failure is sent as the
+/// again ([`crate::auth::refresh`]) and then `authorise`d; the first failure is sent as the
 /// subscription's last item and ends it. Trouble reaching the stores ends nothing (the next
 /// check decides).
 pub async fn guarded<T, S>(
@@ -210,9 +152,9 @@ where
     S: Stream<Item = Result<T>> + Send + 'static,
 {
     let state = ctx.state().clone();
-    let mut user = ctx.current_user().cloned();
-    authorise(state.clone(), user.clone()).await?;
-    let accounts = match &user {
+    let mut principal = ctx.principal().clone();
+    authorise(state.clone(), principal.clone()).await?;
+    let accounts = match principal.user_id() {
         Some(_) => Some(
             state
                 .events
@@ -247,7 +189,7 @@ where
                         None => std::future::pending().await,
                     }
                 } => match change {
-                    Some(Received::Event(c)) => user.as_ref().is_some_and(|u| u.id == c.user_id),
+                    Some(Received::Event(c)) => principal.user_id() == Some(c.user_id),
                     Some(Received::Lagged(_)) => true,
                     None => {
                         accounts = None;
@@ -259,25 +201,22 @@ where
             if !check {
                 continue;
             }
-            let fresh = match &user {
-                Some(u) => match refresh_identity(&state, u).await {
-                    Ok(Ok(fresh)) => Some(fresh),
-                    Ok(Err(ended)) => {
-                        yield Err(ended.into());
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e.message, "subscription re-check postponed");
-                        continue;
-                    }
-                },
-                None => None,
+            let fresh = match crate::auth::refresh(&state, &principal).await {
+                Ok(Ok(fresh)) => fresh,
+                Ok(Err(ended)) => {
+                    yield Err(ended.into());
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e.message, "subscription re-check postponed");
+                    continue;
+                }
             };
             if let Err(e) = authorise(state.clone(), fresh.clone()).await {
                 yield Err(e.into());
                 break;
             }
-            user = fresh;
+            principal = fresh;
         }
     })
 }

@@ -72,8 +72,8 @@ pub struct MailTransportInfo {
 
 /// `node(id:)` for a `MailMessage`: admins only.
 pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<MailMessage> {
-    let (_, cap) = ctx.require_admin()?;
-    Ok(outbox::get(ctx.state(), cap, id).await?.into())
+    ctx.require_admin()?;
+    Ok(outbox::get(ctx.state(), ctx.principal(), id).await?.into())
 }
 
 #[derive(Default)]
@@ -99,12 +99,12 @@ impl MailQuery {
         #[graphql(desc = "The `cursor` of the edge to continue before (newer messages).")]
         before: Option<String>,
     ) -> Result<Page<MailMessage>> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
         let page =
             PageArgs::new(first, after, last, before).keyset("mailOutbox", 50.min(max), max)?;
-        let (rows, more, total) = outbox::list(state, cap, status, &page).await?;
+        let (rows, more, total) = outbox::list(state, ctx.principal(), status, &page).await?;
         Ok(page.connection(
             rows.into_iter().map(|row| (row.id, MailMessage::from(row))),
             more,
@@ -161,7 +161,7 @@ impl MailMutation {
         #[graphql(desc = "A username or an e-mail address.")] login: String,
     ) -> Result<bool> {
         let request = ctx.request();
-        recovery::request_reset(ctx.state(), &ctx.actor(), request.client_ip(), &login).await?;
+        recovery::request_reset(ctx.state(), ctx.principal(), request.client_ip(), &login).await?;
         Ok(true)
     }
 
@@ -177,7 +177,7 @@ impl MailMutation {
         let request = ctx.request();
         recovery::reset_password(
             ctx.state(),
-            &ctx.actor(),
+            ctx.principal(),
             request.client_ip(),
             &input.token,
             &input.new_password,
@@ -188,9 +188,9 @@ impl MailMutation {
 
     /// Sends a new link to confirm your e-mail address.
     async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
-        let user = ctx.require_login()?;
+        ctx.require_login()?;
         let ip = ctx.request().client_ip();
-        email_address::request_verification(ctx.state(), &ctx.actor(), ip, user).await?;
+        email_address::request_verification(ctx.state(), ctx.principal(), ip).await?;
         Ok(true)
     }
 
@@ -200,7 +200,7 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(secret, desc = "The token from the confirmation link.")] token: String,
     ) -> Result<bool> {
-        email_address::verify(ctx.state(), &ctx.actor(), &token).await?;
+        email_address::verify(ctx.state(), ctx.principal(), &token).await?;
         Ok(true)
     }
 
@@ -211,13 +211,12 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new address and the current password.")] input: EmailChangeInput,
     ) -> Result<bool> {
-        let user = ctx.require_user()?;
+        ctx.require_user()?;
         let ip = ctx.request().client_ip();
         email_address::request_change(
             ctx.state(),
-            &ctx.actor(),
+            ctx.principal(),
             ip,
-            user,
             &input.new_email,
             &input.current_password,
         )
@@ -233,7 +232,7 @@ impl MailMutation {
         #[graphql(secret, desc = "The token from the link mailed to the new address.")]
         token: String,
     ) -> Result<bool> {
-        email_address::confirm_change(ctx.state(), &ctx.actor(), &token).await?;
+        email_address::confirm_change(ctx.state(), ctx.principal(), &token).await?;
         Ok(true)
     }
 
@@ -245,7 +244,7 @@ impl MailMutation {
         #[graphql(secret, desc = "The token from the notice mailed to the old address.")]
         token: String,
     ) -> Result<bool> {
-        email_address::undo_change(ctx.state(), &ctx.actor(), &token).await?;
+        email_address::undo_change(ctx.state(), ctx.principal(), &token).await?;
         Ok(true)
     }
 
@@ -260,16 +259,11 @@ impl MailMutation {
         #[graphql(desc = "A notice when a panel is shared with you; absent: unchanged.")]
         notify_shares: Option<bool>,
     ) -> Result<User> {
-        let user = ctx.require_user()?;
+        ctx.require_user()?;
         let state = ctx.state();
-        let row = email_address::set_preferences(
-            state,
-            &ctx.actor(),
-            user,
-            notify_security,
-            notify_shares,
-        )
-        .await?;
+        let row =
+            email_address::set_preferences(state, ctx.principal(), notify_security, notify_shares)
+                .await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -280,10 +274,10 @@ impl MailMutation {
         #[graphql(desc = "The user's id (global or the plain number).")] id: ID,
         #[graphql(desc = "Confirmed (true) or not (false).")] verified: bool,
     ) -> Result<User> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let id = int_id(&id, Kind::User)?;
-        let row = email_address::set_verified(state, cap, &ctx.actor(), id, verified).await?;
+        let row = email_address::set_verified(state, ctx.principal(), id, verified).await?;
         Ok(User::from_row(&row, accounts::profile(state, &row)?))
     }
 
@@ -293,9 +287,9 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The message's id (`MailMessage.id`).")] id: ID,
     ) -> Result<MailMessage> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let id = int_id(&id, Kind::MailMessage)?;
-        let row = outbox::retry(ctx.state(), cap, &ctx.actor(), id).await?;
+        let row = outbox::retry(ctx.state(), ctx.principal(), id).await?;
         Ok(row.into())
     }
 }

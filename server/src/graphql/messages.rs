@@ -92,7 +92,7 @@ impl From<AdminMessageInput> for MessageDraft {
 pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AdminMessage> {
     let state = ctx.state();
     let rows = match ctx.require_admin() {
-        Ok((_, cap)) => messages::all(state, cap).await?,
+        Ok(_) => messages::all(state, ctx.principal()).await?,
         Err(_) => messages::visible(state).await?,
     };
     rows.into_iter()
@@ -117,8 +117,8 @@ impl MessagesQuery {
 
     /// Every announcement, including inactive and expired ones (admins only).
     async fn all_admin_messages(&self, ctx: &Context<'_>) -> Result<Vec<AdminMessage>> {
-        let (_, cap) = ctx.require_admin()?;
-        Ok(messages::all(ctx.state(), cap)
+        ctx.require_admin()?;
+        Ok(messages::all(ctx.state(), ctx.principal())
             .await?
             .into_iter()
             .map(Into::into)
@@ -138,12 +138,10 @@ impl MessagesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The announcement.")] input: AdminMessageInput,
     ) -> Result<AdminMessage> {
-        let (_, cap) = ctx.require_admin()?;
-        Ok(
-            messages::create(ctx.state(), cap, &ctx.actor(), input.into())
-                .await?
-                .into(),
-        )
+        ctx.require_admin()?;
+        Ok(messages::create(ctx.state(), ctx.principal(), input.into())
+            .await?
+            .into())
     }
 
     /// Replaces an announcement's title, text, type, activity and expiry. Admins only.
@@ -153,10 +151,10 @@ impl MessagesMutation {
         #[graphql(desc = "The message's id; NOT_FOUND when there is no such message.")] id: ID,
         #[graphql(desc = "Everything the message should now say.")] input: AdminMessageInput,
     ) -> Result<AdminMessage> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
         Ok(
-            messages::update(ctx.state(), cap, &ctx.actor(), id, input.into())
+            messages::update(ctx.state(), ctx.principal(), id, input.into())
                 .await?
                 .into(),
         )
@@ -169,10 +167,10 @@ impl MessagesMutation {
         #[graphql(desc = "The message's id; NOT_FOUND when there is no such message.")] id: ID,
         #[graphql(desc = "True to show it, false to hide it.")] active: bool,
     ) -> Result<AdminMessage> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
         Ok(
-            messages::set_active(ctx.state(), cap, &ctx.actor(), id, active)
+            messages::set_active(ctx.state(), ctx.principal(), id, active)
                 .await?
                 .into(),
         )
@@ -185,9 +183,9 @@ impl MessagesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The message's id; NOT_FOUND when there is no such message.")] id: ID,
     ) -> Result<bool> {
-        let (_, cap) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
-        messages::delete(ctx.state(), cap, &ctx.actor(), id).await?;
+        messages::delete(ctx.state(), ctx.principal(), id).await?;
         Ok(true)
     }
 }

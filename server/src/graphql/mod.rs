@@ -29,7 +29,6 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::config::GraphqlLimits;
 use crate::state::AppState;
 
-pub use crate::services::Caller;
 pub use audit_ext::{AUDITED_ON_FETCH, mutation_action};
 pub use context::{ContextExt, RequestContext, Transport};
 pub use guard::{request_census, too_expensive};

@@ -18,6 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{Mutation, Query, Subscription, accounts, audit, panelapp, saved};
 use crate::error::{AppError, AppResult};
+pub use crate::paging::{Keyset, keyset_query, keyset_rows};
 
 /// Extra fields of a connection.
 #[derive(SimpleObject, Clone, Copy)]
@@ -253,19 +254,6 @@ impl Window {
     }
 }
 
-/// A keyset page of a table read newest first by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keyset {
-    list: &'static str,
-    /// Rows older than this id (`after`).
-    pub after: Option<i32>,
-    /// Rows newer than this id (`before`).
-    pub before: Option<i32>,
-    /// `last`: the page ends at `before` (or the oldest row) and is read upwards.
-    pub backwards: bool,
-    pub limit: u64,
-}
-
 impl Keyset {
     /// The connection of the page. `rows` are newest first with their ids; `more` says whether
     /// rows exist beyond the page in the direction read.
@@ -292,39 +280,6 @@ impl Keyset {
         );
         connection
     }
-}
-
-/// What a [`Keyset`] page asks of a table ordered by `id` descending: the id bounds, the
-/// read direction and how many rows (one more than the page, to know whether more exist).
-pub fn keyset_query<Q, C>(query: Q, column: C, page: &Keyset) -> Q
-where
-    Q: sea_orm::QueryFilter + sea_orm::QueryOrder + sea_orm::QuerySelect,
-    C: sea_orm::ColumnTrait,
-{
-    use sea_orm::Order;
-    let mut query = query;
-    if let Some(after) = page.after {
-        query = query.filter(column.lt(after));
-    }
-    if let Some(before) = page.before {
-        query = query.filter(column.gt(before));
-    }
-    let order = if page.backwards {
-        Order::Asc
-    } else {
-        Order::Desc
-    };
-    query.order_by(column, order).limit(page.limit + 1)
-}
-
-/// Rows of a [`keyset_query`], newest first, cut to the page; and whether more exist.
-pub fn keyset_rows<T>(page: &Keyset, mut rows: Vec<T>) -> (Vec<T>, bool) {
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
-    if page.backwards {
-        rows.reverse();
-    }
-    (rows, more)
 }
 
 /// Descriptions of the connection types, which async-graphql's `Connection` leaves empty.
@@ -368,7 +323,7 @@ pub fn describe_connections(
             "A page of the comments on a saved panel, oldest first.",
         )
         .override_output_type_description::<Page<super::genelists::UploadedList>>(
-            "A page of the caller's uploaded gene lists, oldest first.",
+            "A page of the principal's uploaded gene lists, oldest first.",
         )
         .override_output_type_description::<Page<UploadedGene>>(
             "A page of an uploaded list's genes, in file order.",

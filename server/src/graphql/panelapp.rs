@@ -553,7 +553,7 @@ impl PanelAppMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Only this instance; absent: both.")] source: Option<Source>,
     ) -> Result<bool> {
-        let (_, _admin) = ctx.require_admin()?;
+        ctx.require_admin()?;
         let state = ctx.state();
         let panels = state.panelapp.refresh(source).await?;
         let which = source.map_or("both instances", Source::display_name);
@@ -563,7 +563,10 @@ impl PanelAppMutation {
         )
         .resource("panelapp", source.map_or("all", Source::prefix))
         .details(serde_json::json!({ "panels": panels }));
-        state.audit.record(&state.db, &ctx.actor(), record).await?;
+        state
+            .audit
+            .record(&state.db, ctx.principal(), record)
+            .await?;
         Ok(true)
     }
 }

@@ -66,23 +66,7 @@ pub struct Team {
 
 /// The panels shared with team `team_id` through a live share, not deleted, by name.
 async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult<Vec<TeamPanel>> {
-    use entity::{panel_shares, saved_panels};
-    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
-    let now = Utc::now();
-    let rows = panel_shares::Entity::find()
-        .filter(panel_shares::Column::SharedWithTeamId.eq(team_id))
-        .filter(panel_shares::Column::IsActive.eq(true))
-        .filter(
-            Condition::any()
-                .add(panel_shares::Column::ExpiresAt.is_null())
-                .add(panel_shares::Column::ExpiresAt.gt(now)),
-        )
-        .find_also_related(saved_panels::Entity)
-        .filter(saved_panels::Column::Status.ne(shared::PanelStatus::Deleted))
-        .order_by_asc(saved_panels::Column::Name)
-        .order_by_asc(saved_panels::Column::Id)
-        .all(&ctx.state().db)
-        .await?;
+    let rows = teams::shared_panels(ctx.state(), team_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(share, panel)| {
@@ -100,7 +84,7 @@ async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult
 
 async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::AppResult<Team> {
     let state = ctx.state();
-    let me = ctx.current_user().map(|u| u.id);
+    let me = ctx.principal().signed_in().map(|u| u.id());
     let members: Vec<TeamMember> = teams::members(state, row.id)
         .await?
         .into_iter()
@@ -132,8 +116,8 @@ async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::App
 /// `node(id:)` for a `Team`: as `team(id:)`.
 pub async fn team_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<Team> {
     ctx.require(Action::ViewTeams)?;
-    let user = ctx.require_user()?;
-    let row = teams::visible(ctx.state(), user, id).await?;
+    ctx.require_user()?;
+    let row = teams::visible(ctx.state(), ctx.principal(), id).await?;
     team(ctx, row).await
 }
 
@@ -147,7 +131,7 @@ impl TeamsQuery {
         ctx.require(Action::ViewTeams)?;
         let user = ctx.require_user()?;
         let mut out = Vec::new();
-        for (row, _) in teams::mine(ctx.state(), user.id).await? {
+        for (row, _) in teams::mine(ctx.state(), user.id()).await? {
             out.push(team(ctx, row).await?);
         }
         Ok(out)
@@ -161,8 +145,8 @@ impl TeamsQuery {
         #[graphql(desc = "The team's id.")] id: ID,
     ) -> Result<Team> {
         ctx.require(Action::ViewTeams)?;
-        let user = ctx.require_user()?;
-        let row = teams::visible(ctx.state(), user, int_id(&id, Kind::Team)?).await?;
+        ctx.require_user()?;
+        let row = teams::visible(ctx.state(), ctx.principal(), int_id(&id, Kind::Team)?).await?;
         Ok(team(ctx, row).await?)
     }
 }
@@ -181,8 +165,8 @@ impl TeamsMutation {
         #[graphql(desc = "What the team is for.")] description: Option<String>,
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
-        let user = ctx.require_user()?;
-        let row = teams::create(ctx.state(), &ctx.actor(), user, &name, description).await?;
+        ctx.require_user()?;
+        let row = teams::create(ctx.state(), ctx.principal(), &name, description).await?;
         Ok(team(ctx, row).await?)
     }
 
@@ -196,18 +180,17 @@ impl TeamsMutation {
         #[graphql(desc = "MEMBER (default) or ADMIN.")] role: Option<TeamRole>,
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
-        let user = ctx.require_user()?;
+        ctx.require_user()?;
         let tid = int_id(&team_id, Kind::Team)?;
         teams::add_member(
             ctx.state(),
-            &ctx.actor(),
-            user,
+            ctx.principal(),
             tid,
             int_id(&user_id, Kind::User)?,
             role.unwrap_or(TeamRole::Member),
         )
         .await?;
-        let row = teams::visible(ctx.state(), user, tid).await?;
+        let row = teams::visible(ctx.state(), ctx.principal(), tid).await?;
         Ok(team(ctx, row).await?)
     }
 
@@ -221,9 +204,10 @@ impl TeamsMutation {
         )]
         user_id: ID,
     ) -> Result<bool> {
-        let user = ctx.require_user()?;
+        ctx.require_user()?;
         // Leaving is for every member; removing someone else is team management.
-        let leaving = ctx.current_user().map(|u| u.id.to_string()) == Some(user_id.to_string());
+        let leaving =
+            ctx.principal().signed_in().map(|u| u.id().to_string()) == Some(user_id.to_string());
         ctx.require(if leaving {
             Action::ViewTeams
         } else {
@@ -231,8 +215,7 @@ impl TeamsMutation {
         })?;
         teams::remove_member(
             ctx.state(),
-            &ctx.actor(),
-            user,
+            ctx.principal(),
             int_id(&team_id, Kind::Team)?,
             int_id(&user_id, Kind::User)?,
         )
@@ -247,14 +230,8 @@ impl TeamsMutation {
         #[graphql(desc = "The team's id; FORBIDDEN unless you are one of its admins.")] team_id: ID,
     ) -> Result<bool> {
         ctx.require(Action::ManageTeams)?;
-        let user = ctx.require_user()?;
-        teams::delete(
-            ctx.state(),
-            &ctx.actor(),
-            user,
-            int_id(&team_id, Kind::Team)?,
-        )
-        .await?;
+        ctx.require_user()?;
+        teams::delete(ctx.state(), ctx.principal(), int_id(&team_id, Kind::Team)?).await?;
         Ok(true)
     }
 }

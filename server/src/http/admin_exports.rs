@@ -101,10 +101,9 @@ async fn build(
     params: &HashMap<String, String>,
 ) -> Result<impl futures::Stream<Item = audit_log::CsvChunk> + Send + 'static, AppError> {
     let ctx = prepare(state, Transport::Get, headers, peer).await?;
-    let user = ctx.user.as_ref().ok_or_else(AppError::unauthenticated)?;
-    let admin = match user.admin() {
-        Ok(cap) => cap,
-        Err(e) => {
+    ctx.principal().require_login()?;
+    if let Err(e) = ctx.principal().require_admin() {
+        {
             let record = crate::services::audit::AuditRecord::new(
                 AuditAction::PrivilegeEscalation,
                 "audit CSV refused: it needs the ADMIN role",
@@ -113,11 +112,11 @@ async fn build(
             state
                 .app
                 .audit
-                .record(&state.app.db, &ctx.actor(), record)
+                .record(&state.app.db, ctx.principal(), record)
                 .await?;
             return Err(e);
         }
-    };
+    }
     let query = query_of(params)?;
-    audit_log::csv(&state.app, admin, &ctx.actor(), &query).await
+    audit_log::csv(&state.app, ctx.principal(), &query).await
 }

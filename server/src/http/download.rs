@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::HttpState;
 use super::client::client_ip;
-use crate::services::audit::Actor;
+use crate::auth::{AuditCounter, Principal};
 use crate::services::downloads;
 
 /// `attachment; filename="…"; filename*=UTF-8''…` for a sanitised filename (the ASCII
@@ -26,15 +26,20 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Response {
     let app = &state.app;
-    let actor = Actor {
-        ip: Some(client_ip(&headers, peer, &app.settings.security.trusted_proxies).to_string()),
-        user_agent: headers
+    // Whoever holds the link: no account is needed (the link is the credential).
+    let principal = Principal::visitor(None).from_request(
+        Some(client_ip(
+            &headers,
+            peer,
+            &app.settings.security.trusted_proxies,
+        )),
+        headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(512).collect()),
-        ..Actor::default()
-    };
-    match downloads::serve(app, &token, actor).await {
+        AuditCounter::default(),
+    );
+    match downloads::serve(app, &token, principal).await {
         Ok(served) => {
             let content_type = HeaderValue::from_str(&served.envelope.content_type)
                 .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));

@@ -11,15 +11,13 @@ use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, header};
 use tokio_util_compat::into_async_read;
 
-use shared::AuditAction;
-
 use super::HttpState;
 use super::client::client_ip;
 use super::response_cache::{self, Cached, etag_of};
 use crate::auth::{self, limits};
 use crate::error::AppError;
 use crate::graphql::{RequestContext, Transport, request_census, too_expensive};
-use crate::services::audit::AuditRecord;
+use crate::services::api_tokens;
 
 mod tokio_util_compat {
     //! Adapts an axum body into the `futures::AsyncRead` that async-graphql's multipart
@@ -75,9 +73,9 @@ pub(super) async fn prepare(
     let mut ctx = base_context(state, transport, headers, peer);
     let app = &state.app;
     let mut quota = limits::check_request(app, ctx.client_ip()).await?;
-    ctx.user = auth::authenticate(app, headers).await?;
-    if let Some(user) = &ctx.user
-        && let Some(mine) = limits::check_request_user(app, user.id).await?
+    ctx.principal = auth::authenticate(app, headers, &ctx.principal).await?;
+    if let Some(id) = ctx.principal.user_id()
+        && let Some(mine) = limits::check_request_user(app, id).await?
     {
         quota = Some(match quota {
             Some(q) => q.tighter(mine),
@@ -88,57 +86,15 @@ pub(super) async fn prepare(
     Ok(ctx)
 }
 
-/// Scripts using API tokens leave API_ACCESS rows: one per request that changes something or
-/// fails, and for successful reads one per token and `API_ACCESS_AUDIT_WINDOW` (a sample, shared
-/// by every instance through the counters backend; its details say how it was sampled).
+/// The API_ACCESS row of a request made with an API token (see [`api_tokens::audit_use`]).
 async fn audit_api_access(
     state: &HttpState,
     ctx: &RequestContext,
     operations: Vec<String>,
     ok: bool,
 ) {
-    let Some(user) = &ctx.user else { return };
-    let crate::auth::AuthVia::Token { id, .. } = user.via else {
-        return;
-    };
-    let app = &state.app;
     let writes = ctx.writes.load(std::sync::atomic::Ordering::Relaxed);
-    let window = app.settings.security.api_access_audit_window;
-    let sampled = ok && !writes && !window.is_zero();
-    if sampled {
-        match app
-            .backends
-            .counters
-            .hit(&format!("audit:api:{id}"), window)
-            .await
-        {
-            Ok(hit) if hit.count > 1 => return,
-            Ok(_) => {}
-            // Better one row too many than a request without a trace.
-            Err(e) => tracing::warn!(error = %e, "API access sampling unavailable"),
-        }
-    }
-    let mut details = serde_json::json!({ "operations": operations, "writes": writes });
-    if sampled {
-        details["sampledPerSeconds"] = window.as_secs().into();
-    }
-    let description = if sampled {
-        format!(
-            "API token used (reads: one row per token every {} s)",
-            window.as_secs()
-        )
-    } else {
-        "API token used".to_owned()
-    };
-    let mut record = AuditRecord::new(AuditAction::ApiAccess, description)
-        .resource("api_token", id)
-        .details(details);
-    if !ok {
-        record = record.failed("the request had errors");
-    }
-    if let Err(e) = app.audit.record(&app.db, &ctx.actor(), record).await {
-        tracing::error!(error = %e.message, "API access not audited");
-    }
+    api_tokens::audit_use(&state.app, ctx.principal(), operations, writes, ok).await;
 }
 
 fn operation_names(batch: &BatchRequest) -> Vec<String> {
@@ -195,7 +151,7 @@ pub async fn post(
         Ok(Received::Multipart(batch)) => (*batch, None),
         Ok(Received::Json(raw)) => {
             // An anonymous repeat of a public catalogue query: the answer made a moment ago.
-            if ctx.user.is_none()
+            if ctx.account().is_none()
                 && let Some(hit) = state.responses.get(Transport::Post, &raw, generation)
             {
                 return finish(http::StatusCode::OK, hit.body, &ctx, &headers);
@@ -238,7 +194,7 @@ pub async fn post(
     let operations = operation_names(&batch);
     // Whether this answer may be kept for the next anonymous caller asking the same.
     let cacheable = match (&batch, &raw) {
-        (BatchRequest::Single(request), Some(_)) if ctx.user.is_none() => {
+        (BatchRequest::Single(request), Some(_)) if ctx.account().is_none() => {
             crate::graphql::is_public_catalogue_query(&request.query)
         }
         _ => false,
@@ -488,7 +444,7 @@ pub async fn get(
         Err(e) => return e.into_response(),
     };
     let generation = state.app.panelapp.generation();
-    if ctx.user.is_none()
+    if ctx.account().is_none()
         && let Some(hit) = state
             .responses
             .get(Transport::Get, query.as_bytes(), generation)
@@ -514,7 +470,7 @@ pub async fn get(
     let ok = response.errors.is_empty();
     let (status, body) = serialise(&BatchResponse::Single(response), &headers);
     if public && ok && status == http::StatusCode::OK {
-        let answer = if ctx.user.is_none() {
+        let answer = if ctx.account().is_none() {
             let raw = bytes::Bytes::copy_from_slice(query.as_bytes());
             state.responses.put(Transport::Get, raw, generation, body)
         } else {
@@ -539,7 +495,7 @@ fn finish_public_get(
     ctx: &RequestContext,
     request_headers: &HeaderMap,
 ) -> Response {
-    let shared = ctx.user.is_none()
+    let shared = ctx.account().is_none()
         && ctx
             .set_cookies
             .lock()

@@ -34,11 +34,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::HttpState;
-use crate::auth::{CurrentUser, limits};
+use crate::auth::{Account, Principal, limits};
 use crate::error::{AppError, AppResult};
 use crate::events::{Channel, Received};
 use crate::graphql::RequestContext;
-use crate::graphql::live::refresh_identity;
 use crate::services::admin::AccountChanged;
 use crate::state::AppState;
 
@@ -119,8 +118,8 @@ struct Connection {
     protocol: Protocols,
     /// The facts of the upgrade request (address, user agent, visitor).
     base: RequestContext,
-    /// Set once `connection_init` was accepted: the identity, if any.
-    identity: Option<Option<CurrentUser>>,
+    /// Set once `connection_init` was accepted: who the socket speaks for.
+    identity: Option<Principal>,
     /// Ids of the operations started and not yet completed.
     running: HashSet<String>,
 }
@@ -128,8 +127,8 @@ struct Connection {
 type AccountEvents = Pin<Box<dyn Stream<Item = Received<AccountChanged>> + Send>>;
 
 impl Connection {
-    fn user(&self) -> Option<&CurrentUser> {
-        self.identity.as_ref().and_then(Option::as_ref)
+    fn user(&self) -> Option<&Account> {
+        self.identity.as_ref().and_then(Principal::signed_in)
     }
 
     fn client_ip(&self) -> IpAddr {
@@ -137,14 +136,14 @@ impl Connection {
     }
 
     /// The identity as stored now; `Err(Identity)` when it no longer holds.
-    async fn refresh(&mut self) -> Result<Option<CurrentUser>, Refusal> {
-        let Some(user) = self.user() else {
-            return Ok(None);
+    async fn refresh(&mut self) -> Result<Principal, Refusal> {
+        let Some(principal) = &self.identity else {
+            return Ok(self.base.principal.clone());
         };
-        match refresh_identity(&self.app, user).await {
+        match crate::auth::refresh(&self.app, principal).await {
             Ok(Ok(fresh)) => {
-                self.identity = Some(Some(fresh.clone()));
-                Ok(Some(fresh))
+                self.identity = Some(fresh.clone());
+                Ok(fresh)
             }
             Ok(Err(ended)) => Err(Refusal::Identity(ended)),
             Err(trouble) => Err(Refusal::Operation(trouble)),
@@ -157,20 +156,16 @@ impl Connection {
         limits::check_request(&self.app, self.client_ip())
             .await
             .map_err(Refusal::Operation)?;
-        let user = self.refresh().await?;
-        if let Some(user) = &user {
-            limits::check_request_user(&self.app, user.id)
+        let principal = self.refresh().await?;
+        if let Some(id) = principal.user_id() {
+            limits::check_request_user(&self.app, id)
                 .await
                 .map_err(Refusal::Operation)?;
         }
-        let mut ctx = RequestContext::new(
+        Ok(RequestContext::for_operation(
             self.base.transport,
-            self.base.ip,
-            self.base.user_agent.clone(),
-        )
-        .with_visitor(self.base.visitor_id.clone());
-        ctx.user = user;
-        Ok(ctx)
+            &principal,
+        ))
     }
 
     /// The protocol's error message for operation `id`.
@@ -287,7 +282,7 @@ pub(super) async fn serve(
                 }
             } => {
                 let concerns_us = match change {
-                    Some(Received::Event(c)) => conn.user().is_some_and(|u| u.id == c.user_id),
+                    Some(Received::Event(c)) => conn.user().is_some_and(|u| u.id() == c.user_id),
                     Some(Received::Lagged(_)) => true,
                     None => {
                         accounts = None;
@@ -365,10 +360,9 @@ async fn client_message(
     match message {
         ClientMessage::ConnectionInit { payload } if conn.identity.is_none() => {
             let payload = payload.unwrap_or_default();
-            let outcome = match authenticate_init(&conn.app, conn.base.user.clone(), &payload).await
-            {
-                Ok(user) => {
-                    conn.identity = Some(user);
+            let outcome = match authenticate_init(&conn.app, &conn.base.principal, &payload).await {
+                Ok(principal) => {
+                    conn.identity = Some(principal);
                     Ok(())
                 }
                 Err(e) if conn.protocol == Protocols::GraphQLWS => {
@@ -460,12 +454,12 @@ fn completed_id(text: &str) -> Option<String> {
 
 /// `connection_init` may carry an API token (`{"token": "pmt_..."}` or
 /// `{"Authorization": "Bearer pmt_..."}`); otherwise the session cookie of the upgrade
-/// request (already resolved into `user`) identifies the user.
+/// request (already resolved into `upgrade`) identifies the user.
 async fn authenticate_init(
     app: &AppState,
-    user: Option<CurrentUser>,
+    upgrade: &Principal,
     payload: &serde_json::Value,
-) -> AppResult<Option<CurrentUser>> {
+) -> AppResult<Principal> {
     let header_value = match (
         payload.get("token"),
         payload
@@ -474,7 +468,7 @@ async fn authenticate_init(
     ) {
         (Some(token), _) => format!("Bearer {}", token.as_str().unwrap_or_default()),
         (None, Some(auth)) => auth.as_str().unwrap_or_default().to_owned(),
-        (None, None) => return Ok(user),
+        (None, None) => return Ok(upgrade.clone()),
     };
     let mut headers = HeaderMap::new();
     let value = http::HeaderValue::from_str(&header_value).map_err(|_| {
@@ -485,7 +479,7 @@ async fn authenticate_init(
         .with("reason", "malformed_authorization")
     })?;
     headers.insert(header::AUTHORIZATION, value);
-    crate::auth::authenticate(app, &headers).await
+    crate::auth::authenticate(app, &headers, upgrade).await
 }
 
 #[cfg(test)]

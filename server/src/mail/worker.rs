@@ -17,8 +17,9 @@ use serde_json::json;
 use shared::{AuditAction, MailStatus};
 
 use super::binding;
+use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
 
@@ -161,7 +162,7 @@ async fn attempt(state: &AppState, row: mail_outbox::Model) -> AppResult<()> {
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
-    let actor = Actor::system("mail");
+    let principal = Principal::system("mail");
     let now = Utc::now();
     match outcome {
         Ok(path) => {
@@ -184,7 +185,7 @@ async fn attempt(state: &AppState, row: mail_outbox::Model) -> AppResult<()> {
                 updated_at: sea_orm::ActiveValue::Set(now),
                 ..Default::default()
             };
-            save(state, &actor, update, None).await
+            save(state, &principal, update, None).await
         }
         Err(error) => {
             let give_up = attempts >= state.settings.mail.max_attempts;
@@ -227,14 +228,14 @@ async fn attempt(state: &AppState, row: mail_outbox::Model) -> AppResult<()> {
                 .resource("mail", row.id)
                 .failed(error)
                 .details(json!({ "kind": row.kind, "attempt": attempts, "gaveUp": give_up }));
-            save(state, &actor, update, Some(record)).await
+            save(state, &principal, update, Some(record)).await
         }
     }
 }
 
 async fn save(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     update: mail_outbox::ActiveModel,
     record: Option<AuditRecord>,
 ) -> AppResult<()> {
@@ -243,7 +244,7 @@ async fn save(
     update.update(&txn).await?;
     match record {
         Some(record) => {
-            state.audit.commit(txn, actor, record).await?;
+            state.audit.commit(txn, principal, record).await?;
         }
         None => txn.commit().await?,
     }

@@ -6,23 +6,10 @@ use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use shared::{PanelStatus, Role, SharePermission, Visibility};
 
+use crate::auth::Principal;
 use crate::auth::permissions::{self, Action, PanelRule};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-
-/// The person (or link holder) asking.
-#[derive(Debug, Clone, Default)]
-pub struct Viewer {
-    pub user: Option<(i32, Role)>,
-    /// A share-link token presented with the request.
-    pub link_token: Option<String>,
-}
-
-impl Viewer {
-    pub fn user_id(&self) -> Option<i32> {
-        self.user.map(|(id, _)| id)
-    }
-}
 
 /// What the viewer may do with one panel, after the role caps of the permission table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,14 +127,14 @@ fn live(share: &panel_shares::Model) -> bool {
 pub async fn resolve(
     state: &AppState,
     panel: &saved_panels::Model,
-    viewer: &Viewer,
+    principal: &Principal,
 ) -> AppResult<Access> {
-    let role = viewer.user.map(|(_, r)| r);
+    let role = principal.role();
     let cap = permissions::role_cap(role);
     let public = panel.visibility == Visibility::Public;
     let may_share = Action::SharePanel.rule().allows(role);
     let mut access = Access::none(role, public);
-    if let Some((id, role)) = viewer.user {
+    if let Some((id, role)) = principal.account_role() {
         if role == Role::Admin {
             return Ok(Access {
                 level: Some(SharePermission::Admin),
@@ -173,7 +160,7 @@ pub async fn resolve(
     }
     let mut best: Option<SharePermission> = public.then_some(SharePermission::View);
     let mut targets = Condition::any();
-    if let Some(user_id) = viewer.user_id() {
+    if let Some(user_id) = principal.user_id() {
         let teams: Vec<i32> = team_members::Entity::find()
             .filter(team_members::Column::UserId.eq(user_id))
             .all(&state.db)
@@ -186,7 +173,7 @@ pub async fn resolve(
             targets = targets.add(panel_shares::Column::SharedWithTeamId.is_in(teams));
         }
     }
-    if let Some(token) = &viewer.link_token {
+    if let Some(token) = principal.link_token() {
         targets = targets.add(panel_shares::Column::ShareToken.eq(token_digest(state, token)));
     }
     if !targets.is_empty() {

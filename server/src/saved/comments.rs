@@ -10,24 +10,23 @@ use serde_json::json;
 use shared::SavedPanelChangeKind;
 use shared::{AuditAction, GeneSymbol};
 
-use super::access::Viewer;
 use super::{MAX_COMMENT_LEN, open, version_row};
+use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 pub async fn add(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     panel_id: i32,
     version: Option<i32>,
     gene: Option<String>,
     body: &str,
 ) -> AppResult<panel_comments::Model> {
-    let (panel, _) = open(state, viewer, panel_id, Action::CommentOnPanel).await?;
-    let author = viewer.user_id().ok_or_else(AppError::unauthenticated)?;
+    let (panel, _) = open(state, principal, panel_id, Action::CommentOnPanel).await?;
+    let author = principal.user_id().ok_or_else(AppError::unauthenticated)?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > MAX_COMMENT_LEN {
         return Err(AppError::invalid_field(
@@ -62,7 +61,7 @@ pub async fn add(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelUpdate,
                 format!("comment on saved panel {}", panel.id),

@@ -12,11 +12,11 @@ use sea_orm::{
 use serde_json::json;
 use shared::AuditAction;
 
-use super::access::Viewer;
 use super::{open, version_row};
+use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 /// Longest label ("validated", "in clinical use").
@@ -69,12 +69,11 @@ pub struct NewLabel {
 /// Labels version `new.version` of panel `panel_id`.
 pub async fn add(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     panel_id: i32,
     new: NewLabel,
 ) -> AppResult<version_labels::Model> {
-    let (panel, _) = open(state, viewer, panel_id, Action::EditSavedPanel).await?;
+    let (panel, _) = open(state, principal, panel_id, Action::EditSavedPanel).await?;
     let label = new.label.trim();
     if label.is_empty() || label.chars().count() > MAX_LABEL_LEN {
         return Err(AppError::invalid_field(
@@ -118,7 +117,7 @@ pub async fn add(
         label: Set(label.to_owned()),
         note: Set(note),
         protected: Set(new.protected),
-        created_by_id: Set(viewer.user_id()),
+        created_by_id: Set(principal.user_id()),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -128,7 +127,7 @@ pub async fn add(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelUpdate,
                 format!(
@@ -151,17 +150,12 @@ pub async fn add(
 
 /// Removes label `label_id`; a protected one only by the panel's owner (or a site admin).
 /// Returns the panel's id.
-pub async fn remove(
-    state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
-    label_id: i32,
-) -> AppResult<i32> {
+pub async fn remove(state: &AppState, principal: &Principal, label_id: i32) -> AppResult<i32> {
     let row = version_labels::Entity::find_by_id(label_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("version label {label_id}")))?;
-    let (panel, access) = open(state, viewer, row.panel_id, Action::EditSavedPanel).await?;
+    let (panel, access) = open(state, principal, row.panel_id, Action::EditSavedPanel).await?;
     if row.protected && !access.allows(Action::DeleteSavedPanel) {
         return Err(AppError::forbidden(format!(
             "\u{201c}{}\u{201d} is a protected label: only the panel's owner may remove it",
@@ -176,7 +170,7 @@ pub async fn remove(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelUpdate,
                 format!(

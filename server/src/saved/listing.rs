@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use shared::{PanelStatus, Role, SharePermission, Visibility};
 
-use super::access::Viewer;
+use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -91,9 +91,11 @@ fn shared_with(user_id: i32) -> Condition {
     Condition::all().add(saved_panels::Column::Id.in_subquery(shares))
 }
 
-fn condition(viewer: &Viewer, f: &Filter) -> Condition {
-    let me = viewer.user_id();
-    let site_admin = viewer.user.is_some_and(|(_, r)| r == Role::Admin);
+fn condition(principal: &Principal, f: &Filter) -> Condition {
+    let me = principal.user_id();
+    let site_admin = principal
+        .account_role()
+        .is_some_and(|(_, r)| r == Role::Admin);
     let public = Condition::all().add(saved_panels::Column::Visibility.eq(Visibility::Public));
     let mine = |id: i32| Condition::all().add(saved_panels::Column::OwnerId.eq(id));
     let mut c = Condition::all();
@@ -161,11 +163,11 @@ fn condition(viewer: &Viewer, f: &Filter) -> Condition {
 
 pub async fn page(
     state: &AppState,
-    viewer: &Viewer,
+    principal: &Principal,
     filter: &Filter,
     window: impl FnOnce(u64) -> AppResult<(u64, u64)>,
 ) -> AppResult<Page> {
-    let cond = condition(viewer, filter);
+    let cond = condition(principal, filter);
     let total = saved_panels::Entity::find()
         .filter(cond.clone())
         .count(&state.db)
@@ -201,7 +203,7 @@ pub async fn page(
         .into_iter()
         .map(|u| (u.id, u.username))
         .collect();
-    let levels = levels(state, viewer, &panels).await?;
+    let levels = levels(state, principal, &panels).await?;
     let items = panels
         .into_iter()
         .map(|panel| {
@@ -223,11 +225,11 @@ pub async fn page(
 /// The caller's level on each panel, with one query for all of them.
 async fn levels(
     state: &AppState,
-    viewer: &Viewer,
+    principal: &Principal,
     panels: &[saved_panels::Model],
 ) -> AppResult<HashMap<i32, Option<SharePermission>>> {
     let mut out: HashMap<i32, Option<SharePermission>> = HashMap::new();
-    let Some((me, role)) = viewer.user else {
+    let Some((me, role)) = principal.account_role() else {
         for p in panels {
             out.insert(
                 p.id,

@@ -24,11 +24,12 @@ use shared::SavedPanelChangeKind;
 use shared::saved::{GeneDiff, SavedGene, diff};
 use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
 
-use self::access::{Access, Viewer};
+use self::access::Access;
 use self::changes::Change;
+use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 pub const MAX_NAME_LEN: usize = 200;
@@ -139,12 +140,12 @@ pub async fn load(state: &AppState, id: i32) -> AppResult<saved_panels::Model> {
 /// stands for its action); FORBIDDEN otherwise.
 pub async fn open(
     state: &AppState,
-    viewer: &Viewer,
+    principal: &Principal,
     id: i32,
     action: impl Into<Action>,
 ) -> AppResult<(saved_panels::Model, Access)> {
     let panel = load(state, id).await?;
-    let access = access::resolve(state, &panel, viewer).await?;
+    let access = access::resolve(state, &panel, principal).await?;
     access.require(action)?;
     Ok((panel, access))
 }
@@ -187,6 +188,21 @@ pub fn versions_query(panel_id: i32) -> sea_orm::Select<panel_versions::Entity> 
     panel_versions::Entity::find()
         .filter(panel_versions::Column::PanelId.eq(panel_id))
         .order_by_desc(panel_versions::Column::VersionNumber)
+}
+
+/// The recorded changes of a panel, newest first; with `version_id`, only those that
+/// produced that version.
+pub fn changes_query(
+    panel_id: i32,
+    version_id: Option<i32>,
+) -> sea_orm::Select<entity::panel_changes::Entity> {
+    use entity::panel_changes;
+    let mut query =
+        panel_changes::Entity::find().filter(panel_changes::Column::PanelId.eq(panel_id));
+    if let Some(id) = version_id {
+        query = query.filter(panel_changes::Column::VersionId.eq(id));
+    }
+    query.order_by_desc(panel_changes::Column::Id)
 }
 
 /// One version by its row id, with the panel it belongs to.
@@ -306,12 +322,11 @@ fn comment_of(raw: Option<String>) -> AppResult<Option<String>> {
 /// Applies an edit as exactly one new version (EDIT access required).
 pub async fn edit(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     id: i32,
     edit: Edit,
 ) -> AppResult<saved_panels::Model> {
-    let (panel, access) = open(state, viewer, id, Action::EditSavedPanel).await?;
+    let (panel, access) = open(state, principal, id, Action::EditSavedPanel).await?;
     if edit.based_on != panel.current_version {
         return Err(versions::stale(panel.current_version, edit.based_on));
     }
@@ -368,7 +383,7 @@ pub async fn edit(
     let meta = (after != before).then_some(after);
     versions::commit_version(
         state,
-        actor,
+        principal,
         &panel,
         edit.based_on,
         genes,
@@ -384,13 +399,12 @@ pub async fn edit(
 /// Makes a new version equal to an old one (EDIT access required).
 pub async fn restore(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     id: i32,
     version: i32,
     based_on: Option<i32>,
 ) -> AppResult<saved_panels::Model> {
-    let (panel, _) = open(state, viewer, id, Action::EditSavedPanel).await?;
+    let (panel, _) = open(state, principal, id, Action::EditSavedPanel).await?;
     if let Some(based_on) = based_on
         && based_on != panel.current_version
     {
@@ -407,7 +421,7 @@ pub async fn restore(
     let current = based_on.unwrap_or(panel.current_version);
     versions::commit_version(
         state,
-        actor,
+        principal,
         &panel,
         current,
         genes,
@@ -425,13 +439,12 @@ pub async fn restore(
 /// reactivate anyone's PUBLIC panel (moderation).
 pub async fn set_status(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     id: i32,
     status: PanelStatus,
 ) -> AppResult<saved_panels::Model> {
     let panel = load(state, id).await?;
-    let access = access::resolve(state, &panel, viewer).await?;
+    let access = access::resolve(state, &panel, principal).await?;
     let action = if status == PanelStatus::Deleted || panel.status == PanelStatus::Deleted {
         Action::DeleteSavedPanel
     } else if !access.allows(Action::EditSavedPanel)
@@ -474,7 +487,7 @@ pub async fn set_status(
         &state.crypto,
         id,
         None,
-        actor.user_id,
+        principal.user_id(),
         None,
         &[change],
     )
@@ -488,7 +501,7 @@ pub async fn set_status(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(action, format!("saved panel {id} is now {status}"))
                 .resource("saved_panel", id)
                 .change(

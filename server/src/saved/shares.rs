@@ -12,11 +12,12 @@ use serde_json::json;
 use shared::SavedPanelChangeKind;
 use shared::{AuditAction, SharePermission, Visibility};
 
-use super::access::{self, Viewer};
+use super::access;
 use super::{load, open};
+use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult, OrInternal};
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 /// Whom to share with (exactly one of user, team, link).
@@ -92,11 +93,10 @@ fn expiry_words(expires_at: Option<DateTime<Utc>>) -> String {
 /// grants at most what they hold, for no longer than they hold it, and never to themselves.
 pub async fn share(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     req: ShareRequest,
 ) -> AppResult<Shared> {
-    let (panel, access) = open(state, viewer, req.panel_id, Action::SharePanel).await?;
+    let (panel, access) = open(state, principal, req.panel_id, Action::SharePanel).await?;
     let targets = usize::from(req.user_id.is_some())
         + usize::from(req.team_id.is_some())
         + usize::from(req.link);
@@ -122,7 +122,7 @@ pub async fn share(
         ));
     }
     let recipient = if let Some(uid) = req.user_id {
-        if Some(uid) == viewer.user_id() {
+        if Some(uid) == principal.user_id() {
             return Err(AppError::forbidden(
                 "you can not share a panel with yourself: no one extends their own access",
             )
@@ -221,7 +221,7 @@ pub async fn share(
             update.permission_level = Set(req.permission);
             update.can_reshare = Set(can_reshare);
             update.expires_at = Set(expires_at);
-            update.shared_by_id = Set(actor.user_id);
+            update.shared_by_id = Set(principal.user_id());
             update.updated_at = Set(now);
             update.update(&txn).await?
         }
@@ -235,7 +235,7 @@ pub async fn share(
             };
             panel_shares::ActiveModel {
                 panel_id: Set(panel.id),
-                shared_by_id: Set(actor.user_id),
+                shared_by_id: Set(principal.user_id()),
                 shared_with_user_id: Set(req.user_id),
                 shared_with_team_id: Set(req.team_id),
                 permission_level: Set(req.permission),
@@ -299,7 +299,7 @@ pub async fn share(
     // A new share with a person tells them by e-mail (unless they turned that off).
     let notify = match (req.user_id, updated) {
         (Some(uid), false) => {
-            let by = actor.username.clone().unwrap_or_else(|| "someone".into());
+            let by = principal.audit_user().1.unwrap_or_else(|| "someone".into());
             crate::services::notices::panel_shared(
                 &txn,
                 state,
@@ -313,7 +313,7 @@ pub async fn share(
         }
         _ => false,
     };
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     if notify {
         state.mailer.wake();
     }
@@ -362,7 +362,7 @@ fn new_link_token(state: &AppState) -> AppResult<(String, String)> {
 /// panel, or whoever made the share.
 async fn open_share(
     state: &AppState,
-    viewer: &Viewer,
+    principal: &Principal,
     share_id: i32,
 ) -> AppResult<(panel_shares::Model, saved_panels::Model)> {
     let row = panel_shares::Entity::find_by_id(share_id)
@@ -370,9 +370,9 @@ async fn open_share(
         .await?
         .ok_or_else(|| AppError::not_found("share"))?;
     let panel = load(state, row.panel_id).await?;
-    let made_it = row.shared_by_id.is_some() && row.shared_by_id == viewer.user_id();
+    let made_it = row.shared_by_id.is_some() && row.shared_by_id == principal.user_id();
     if !made_it {
-        access::resolve(state, &panel, viewer)
+        access::resolve(state, &panel, principal)
             .await?
             .require(Action::SharePanel)?;
     }
@@ -380,13 +380,8 @@ async fn open_share(
 }
 
 /// Ends a share (the owner, a sharer of the panel, or whoever made the share).
-pub async fn revoke(
-    state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
-    share_id: i32,
-) -> AppResult<()> {
-    let (row, panel) = open_share(state, viewer, share_id).await?;
+pub async fn revoke(state: &AppState, principal: &Principal, share_id: i32) -> AppResult<()> {
+    let (row, panel) = open_share(state, principal, share_id).await?;
     let recipient = recipient_of(state, &row).await?;
     if !row.is_active {
         return Err(AppError::invalid_field(
@@ -403,7 +398,7 @@ pub async fn revoke(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelShare,
                 format!(
@@ -438,11 +433,10 @@ pub async fn revoke(
 /// made it) re-issues it instead. Permission, expiry and the open count stay.
 pub async fn reissue_link(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     share_id: i32,
 ) -> AppResult<(panel_shares::Model, String)> {
-    let (row, panel) = open_share(state, viewer, share_id).await?;
+    let (row, panel) = open_share(state, principal, share_id).await?;
     if row.share_token.is_none() {
         return Err(AppError::invalid_field(
             "id",
@@ -471,7 +465,7 @@ pub async fn reissue_link(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelShare,
                 format!(
@@ -522,7 +516,7 @@ pub async fn by_id(state: &AppState, id: i32) -> AppResult<panel_shares::Model> 
 /// The panel a link opens; refuses (and records) revoked or expired links.
 pub async fn follow_link(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     token: &str,
 ) -> AppResult<(saved_panels::Model, panel_shares::Model)> {
     let digest = access::token_digest(state, token);
@@ -550,7 +544,7 @@ pub async fn follow_link(
     update.access_count = Set(row.access_count + 1);
     update.last_accessed_at = Set(Some(Utc::now()));
     let row = update.update(&state.db).await?;
-    let _ = actor;
+    let _ = principal;
     Ok((panel, row))
 }
 

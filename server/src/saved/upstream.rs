@@ -8,11 +8,10 @@ use shared::saved::{GeneDiff, SavedGene, diff};
 use shared::saved_merge::{UpstreamMove, apply_upstream, source_reference, upstream_genes};
 use shared::{ChangeType, PanelVersion, SharePermission, Source};
 
-use super::access::Viewer;
 use super::changes::Change;
 use super::{load_version_genes, open, versions};
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::services::audit::Actor;
 use crate::services::merge::PanelLoader;
 use crate::state::AppState;
 use entity::saved_panels;
@@ -127,14 +126,13 @@ async fn fill(loader: &dyn PanelLoader, status: &mut UpstreamStatus) -> AppResul
 /// behind could not be loaded or when nothing is pending.
 pub async fn apply(
     state: &AppState,
-    actor: &Actor,
-    viewer: &Viewer,
+    principal: &Principal,
     loader: &dyn PanelLoader,
     id: i32,
     based_on: i32,
     comment: Option<String>,
 ) -> AppResult<saved_panels::Model> {
-    let (panel, _) = open(state, viewer, id, SharePermission::Edit).await?;
+    let (panel, _) = open(state, principal, id, SharePermission::Edit).await?;
     if based_on != panel.current_version {
         return Err(versions::stale(panel.current_version, based_on));
     }
@@ -196,7 +194,7 @@ pub async fn apply(
         .or_else(|| Some(format!("Updated from PanelApp: {}", described.join(", "))));
     versions::commit_version(
         state,
-        actor,
+        principal,
         &panel,
         based_on,
         genes,

@@ -19,9 +19,10 @@ use shared::{AuditAction, ChangeType, GeneSymbol};
 
 use super::changes::{self, Change};
 use super::{PanelEvent, snapshot};
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
-use crate::services::audit::{Actor, AuditRecord};
+use crate::services::audit::AuditRecord;
 use crate::state::AppState;
 
 /// Most genes a saved panel may hold.
@@ -228,7 +229,7 @@ pub async fn load_snapshot(
 /// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).
 pub async fn create(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     owner_id: i32,
     new: NewPanel,
 ) -> AppResult<saved_panels::Model> {
@@ -302,7 +303,7 @@ pub async fn create(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelCreate,
                 format!("saved panel {:?} created", panel.name),
@@ -336,7 +337,7 @@ pub(super) async fn publish(
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn commit_version(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     panel: &saved_panels::Model,
     based_on: i32,
     genes: Vec<SavedGene>,
@@ -382,7 +383,7 @@ pub(super) async fn commit_version(
             "nothing changed: no new version was made",
         ));
     }
-    let user_id = actor.user_id;
+    let user_id = principal.user_id();
     let number = based_on + 1;
     let txn = state.db.begin().await?;
     // Optimistic concurrency: only one edit based on this version can move the panel on.
@@ -454,7 +455,7 @@ pub(super) async fn commit_version(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PanelUpdate,
                 format!("saved panel {} version {number}", panel.id),

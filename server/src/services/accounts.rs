@@ -13,8 +13,9 @@ use sea_orm::{
 use serde_json::json;
 use shared::{AuditAction, ErrorCode, Role, TimeFormat};
 
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
 use super::passwords;
+use crate::auth::Principal;
 use crate::auth::limits;
 use crate::crypto::Binding;
 use crate::error::{AppError, AppResult, OrInternal};
@@ -124,17 +125,17 @@ fn email_unavailable() -> AppError {
 /// login, so addresses can not be probed in bulk.
 pub async fn register(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
     new: NewUser,
 ) -> AppResult<user::Model> {
     if let Some(wait) = limits::ip_block(state, ip).await? {
         let record = AuditRecord::new(AuditAction::Register, "registration refused: IP blocked")
             .failed("ip blocked");
-        state.audit.record(&state.db, actor, record).await?;
+        state.audit.record(&state.db, principal, record).await?;
         return Err(AppError::rate_limited(wait).with("reason", "ip_blocked"));
     }
-    let error = match create_user(state, actor, new).await {
+    let error = match create_user(state, principal, new).await {
         Err(e) if e.code == ErrorCode::Conflict => e,
         other => return other,
     };
@@ -145,7 +146,7 @@ pub async fn register(
             .audit
             .write(
                 &txn,
-                actor,
+                principal,
                 AuditRecord::new(AuditAction::Register, "registration refused: name taken")
                     .failed(error.message.clone()),
             )
@@ -155,7 +156,7 @@ pub async fn register(
         let record = AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
             .resource("ip", ip)
             .details(json!({ "threshold": state.settings.security.brute_force_threshold }));
-        events.push(state.audit.write(&txn, actor, record).await?);
+        events.push(state.audit.write(&txn, principal, record).await?);
     }
     txn.commit().await?;
     state.audit.publish(events).await;
@@ -163,7 +164,11 @@ pub async fn register(
 }
 
 /// Creates an account and writes its audit row in one transaction.
-pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppResult<user::Model> {
+pub async fn create_user(
+    state: &AppState,
+    principal: &Principal,
+    new: NewUser,
+) -> AppResult<user::Model> {
     let username = parse_username(&new.username)?;
     let email = parse_email(&new.email)?;
     passwords::check_policy(&new.password, &username, &email)?;
@@ -206,15 +211,16 @@ pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser) -> AppRe
     .insert(&txn)
     .await?;
     // Someone (an admin or the CLI) creating an account is USER_CREATE; signing up is REGISTER.
-    let action = if actor.user_id.is_some() || actor.username.is_some() {
-        AuditAction::UserCreate
-    } else {
+    let signing_up = principal.user_id().is_none() && !principal.is_system();
+    let action = if signing_up {
         AuditAction::Register
+    } else {
+        AuditAction::UserCreate
     };
-    let acting = Actor {
-        user_id: actor.user_id.or(Some(model.id)),
-        username: actor.username.clone().or(Some(username.clone())),
-        ..actor.clone()
+    let acting = if signing_up {
+        principal.claimant(&model)
+    } else {
+        principal.clone()
     };
     // Someone signing up gets a link to confirm the address, queued with the account.
     let verification = if action == AuditAction::Register {
@@ -291,6 +297,11 @@ pub fn profile(state: &AppState, user: &user::Model) -> AppResult<Profile> {
 }
 
 /// The username of an account (`None`: no such account).
+/// The account `id`, if it exists (callers decide who may see it).
+pub async fn find(state: &AppState, id: i32) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(&state.db).await?)
+}
+
 pub async fn username(state: &AppState, id: i32) -> AppResult<Option<String>> {
     Ok(user::Entity::find_by_id(id)
         .one(&state.db)
@@ -379,7 +390,7 @@ fn clean_field(field: &str, value: Option<String>) -> AppResult<Option<String>> 
 /// Updates the profile (personal fields encrypted at rest) with one audit row.
 pub async fn update_profile(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     user_id: i32,
     changes: ProfileChanges,
 ) -> AppResult<user::Model> {
@@ -454,7 +465,7 @@ pub async fn update_profile(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(AuditAction::ProfileUpdate, "profile updated")
                 .resource("user", user_id)
                 .details(json!({ "changed": changed })),

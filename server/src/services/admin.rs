@@ -1,5 +1,5 @@
 //! Admin actions on accounts: unlock, role change, (de)activation, password reset. Each takes
-//! the [`AdminCap`] and writes its audit row in the same transaction as the change.
+//! the caller's [`Principal`] (ADMIN, checked here) and writes its audit row in the same transaction as the change.
 
 use chrono::Utc;
 use entity::user;
@@ -11,8 +11,9 @@ use serde::Serialize;
 use serde_json::json;
 use shared::{AuditAction, Role};
 
-use super::audit::{Actor, AuditRecord};
-use crate::auth::{AdminCap, limits, sessions, tokens};
+use super::audit::AuditRecord;
+use crate::auth::Principal;
+use crate::auth::{limits, sessions, tokens};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::Channel;
 use crate::state::AppState;
@@ -33,7 +34,11 @@ async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
 
 /// A page of accounts matching `search` (username or e-mail), by id.
 /// Accounts by id, optionally those whose username or e-mail contains `search`.
-pub fn users_query(_admin: AdminCap, search: Option<&str>) -> sea_orm::Select<user::Entity> {
+pub fn users_query(
+    principal: &Principal,
+    search: Option<&str>,
+) -> AppResult<sea_orm::Select<user::Entity>> {
+    principal.require_admin()?;
     let mut condition = Condition::all();
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", term.to_lowercase().replace(['%', '_'], ""));
@@ -43,20 +48,20 @@ pub fn users_query(_admin: AdminCap, search: Option<&str>) -> sea_orm::Select<us
                 .add(user::Column::Email.like(pattern)),
         );
     }
-    user::Entity::find()
+    Ok(user::Entity::find()
         .filter(condition)
-        .order_by_asc(user::Column::Id)
+        .order_by_asc(user::Column::Id))
 }
 
 async fn save_with_audit(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     update: user::ActiveModel,
     record: AuditRecord,
 ) -> AppResult<user::Model> {
     let txn = state.db.begin().await?;
     let saved = update.update(&txn).await?;
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     Ok(saved)
 }
 
@@ -65,7 +70,7 @@ async fn save_with_audit(
 /// ends once it has committed.
 async fn save_revoking_credentials(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     update: user::ActiveModel,
     record: AuditRecord,
 ) -> AppResult<user::Model> {
@@ -73,18 +78,14 @@ async fn save_revoking_credentials(
     let saved = update.update(&txn).await?;
     let revoked = tokens::revoke_all(&txn, saved.id, Utc::now()).await?;
     let record = record.details(json!({ "tokensRevoked": revoked }));
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     sessions::revoke_all(state, saved.id, None).await?;
     Ok(saved)
 }
 
 /// Lifts a lockout and forgets the failed logins.
-pub async fn unlock(
-    state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
-    id: i32,
-) -> AppResult<user::Model> {
+pub async fn unlock(state: &AppState, principal: &Principal, id: i32) -> AppResult<user::Model> {
+    principal.require_admin()?;
     let row = load(state, id).await?;
     limits::clear_account_failures(state, id).await?;
     let mut update: user::ActiveModel = row.clone().into();
@@ -100,18 +101,18 @@ pub async fn unlock(
         Some(json!({ "lockedUntil": row.locked_until })),
         Some(json!({ "lockedUntil": null })),
     );
-    save_with_audit(state, actor, update, record).await
+    save_with_audit(state, principal, update, record).await
 }
 
 /// Changes a role. An admin can not demote themselves (there must be someone left to undo it).
 pub async fn set_role(
     state: &AppState,
-    admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
     role: Role,
 ) -> AppResult<user::Model> {
-    if id == admin.user_id && role != Role::Admin {
+    principal.require_admin()?;
+    if Some(id) == principal.user_id() && role != Role::Admin {
         return Err(AppError::forbidden(
             "admins can not remove their own ADMIN role",
         ));
@@ -133,10 +134,13 @@ pub async fn set_role(
     let saved = update.update(&txn).await?;
     let promoted = role == Role::Admin && row.role != Role::Admin;
     if promoted {
-        let by = actor.username.clone().unwrap_or_else(|| "an admin".into());
+        let by = principal
+            .audit_user()
+            .1
+            .unwrap_or_else(|| "an admin".into());
         super::notices::new_admin(&txn, state, &row.username, &by).await?;
     }
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     if promoted {
         state.mailer.wake();
     }
@@ -157,12 +161,12 @@ pub async fn set_role(
 /// API token at once (reactivation does not bring them back).
 pub async fn set_active(
     state: &AppState,
-    admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
     active: bool,
 ) -> AppResult<user::Model> {
-    if id == admin.user_id && !active {
+    principal.require_admin()?;
+    if Some(id) == principal.user_id() && !active {
         return Err(AppError::forbidden("admins can not deactivate themselves"));
     }
     let row = load(state, id).await?;
@@ -178,9 +182,9 @@ pub async fn set_active(
             Some(json!({ "isActive": active })),
         );
     if active {
-        return save_with_audit(state, actor, update, record).await;
+        return save_with_audit(state, principal, update, record).await;
     }
-    let saved = save_revoking_credentials(state, actor, update, record).await?;
+    let saved = save_revoking_credentials(state, principal, update, record).await?;
     state
         .events
         .publish(
@@ -198,10 +202,10 @@ pub async fn set_active(
 /// the account ends and every API token is revoked. Returns the temporary password (shown to the admin once).
 pub async fn reset_password(
     state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
 ) -> AppResult<(user::Model, String)> {
+    principal.require_admin()?;
     let row = load(state, id).await?;
     let temporary = crate::crypto::random_token(12).or_internal("temporary password")?;
     let hash = state.passwords.hash(&temporary).await?;
@@ -255,7 +259,7 @@ pub async fn reset_password(
         "expiresAt": expires,
         "mail": mail_id,
     }));
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     sessions::revoke_all(state, saved.id, None).await?;
     if mailed {
         state.mailer.wake();
@@ -275,12 +279,8 @@ pub async fn reset_password(
 }
 
 /// Lifts a brute-force block on an IP address.
-pub async fn unblock_ip(
-    state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
-    ip: &str,
-) -> AppResult<()> {
+pub async fn unblock_ip(state: &AppState, principal: &Principal, ip: &str) -> AppResult<()> {
+    principal.require_admin()?;
     let ip: std::net::IpAddr = ip
         .trim()
         .parse()
@@ -290,6 +290,6 @@ pub async fn unblock_ip(
     let record = AuditRecord::new(AuditAction::AdminAction, format!("IP {ip} unblocked"))
         .resource("ip", ip)
         .details(json!({ "wasBlocked": was_blocked }));
-    state.audit.record(&state.db, actor, record).await?;
+    state.audit.record(&state.db, principal, record).await?;
     Ok(())
 }

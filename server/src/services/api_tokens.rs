@@ -7,9 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query
 use serde_json::json;
 use shared::{AuditAction, Role, TokenScope};
 
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
+use crate::auth::Principal;
 use crate::auth::tokens::Scopes;
-use crate::auth::{AuthVia, CurrentUser, tokens};
+use crate::auth::{AuthVia, tokens};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -23,12 +24,12 @@ pub const MAX_TOKEN_DAYS: u32 = 3650;
 /// to create another can not give it more scopes or a longer life than it has itself.
 pub async fn create_token(
     state: &AppState,
-    actor: &Actor,
-    user: &CurrentUser,
+    principal: &Principal,
     name: &str,
     scopes: Option<&[TokenScope]>,
     expires_in_days: Option<u32>,
 ) -> AppResult<(api_tokens::Model, String)> {
+    let user = principal.require_user()?;
     let days = expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
         return Err(AppError::invalid_field(
@@ -44,10 +45,10 @@ pub async fn create_token(
             "name at least one of READ, WRITE, ADMIN",
         ));
     }
-    if scopes.contains(TokenScope::Admin) && user.role != Role::Admin {
+    if scopes.contains(TokenScope::Admin) && user.role() != Role::Admin {
         return Err(AppError::forbidden(format!(
             "the ADMIN scope needs the ADMIN role; your role is {}",
-            user.role
+            user.role()
         ))
         .with("field", "scopes")
         .with("reason", "scope_exceeds_role"));
@@ -56,7 +57,7 @@ pub async fn create_token(
         scopes: held,
         expires_at: held_until,
         ..
-    } = &user.via
+    } = user.via()
     {
         if !held.covers(scopes) {
             return Err(AppError::forbidden(format!(
@@ -80,12 +81,12 @@ pub async fn create_token(
     }
     let txn = state.db.begin().await?;
     let (row, secret) =
-        tokens::create(state, &txn, user.id, name, scopes, Some(expires_at)).await?;
+        tokens::create(state, &txn, user.id(), name, scopes, Some(expires_at)).await?;
     state
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::SessionManagement,
                 format!("API token {:?} created", row.name),
@@ -100,17 +101,13 @@ pub async fn create_token(
 }
 
 /// Revokes one of the caller's tokens.
-pub async fn revoke_token(
-    state: &AppState,
-    actor: &Actor,
-    user: &CurrentUser,
-    id: i32,
-) -> AppResult<()> {
+pub async fn revoke_token(state: &AppState, principal: &Principal, id: i32) -> AppResult<()> {
+    let user = principal.require_user()?;
     let txn = state.db.begin().await?;
     let updated = api_tokens::Entity::update_many()
         .col_expr(api_tokens::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_tokens::Column::Id.eq(id))
-        .filter(api_tokens::Column::UserId.eq(user.id))
+        .filter(api_tokens::Column::UserId.eq(user.id()))
         .filter(api_tokens::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
@@ -121,10 +118,62 @@ pub async fn revoke_token(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(AuditAction::SessionManagement, "API token revoked")
                 .resource("api_token", id),
         )
         .await?;
     Ok(())
+}
+
+/// Scripts using API tokens leave API_ACCESS rows: one per request that changes something
+/// (`writes`) or fails, and for successful reads one per token and `API_ACCESS_AUDIT_WINDOW`
+/// (a sample, shared by every instance through the counters backend; its details say how it
+/// was sampled). Requests not made with a token leave nothing here.
+pub async fn audit_use(
+    state: &AppState,
+    principal: &Principal,
+    operations: Vec<String>,
+    writes: bool,
+    ok: bool,
+) {
+    let Some(id) = principal.signed_in().and_then(|a| a.token_id()) else {
+        return;
+    };
+    let window = state.settings.security.api_access_audit_window;
+    let sampled = ok && !writes && !window.is_zero();
+    if sampled {
+        match state
+            .backends
+            .counters
+            .hit(&format!("audit:api:{id}"), window)
+            .await
+        {
+            Ok(hit) if hit.count > 1 => return,
+            Ok(_) => {}
+            // Better one row too many than a request without a trace.
+            Err(e) => tracing::warn!(error = %e, "API access sampling unavailable"),
+        }
+    }
+    let mut details = serde_json::json!({ "operations": operations, "writes": writes });
+    if sampled {
+        details["sampledPerSeconds"] = window.as_secs().into();
+    }
+    let description = if sampled {
+        format!(
+            "API token used (reads: one row per token every {} s)",
+            window.as_secs()
+        )
+    } else {
+        "API token used".to_owned()
+    };
+    let mut record = AuditRecord::new(AuditAction::ApiAccess, description)
+        .resource("api_token", id)
+        .details(details);
+    if !ok {
+        record = record.failed("the request had errors");
+    }
+    if let Err(e) = state.audit.record(&state.db, principal, record).await {
+        tracing::error!(error = %e.message, "API access not audited");
+    }
 }

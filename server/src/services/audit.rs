@@ -6,7 +6,6 @@
 //! event is published only after it commits.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,45 +23,29 @@ use crate::crypto::{Binding, Encryptor};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::{Channel, Events};
 
-/// Counts the audit rows committed on behalf of one request, so the GraphQL layer knows
-/// whether a failed operation still needs its own failure row.
+pub use crate::auth::{AuditCounter, Principal};
+
+/// Who an audit row names and from where: taken from the [`Principal`] of a live request, or
+/// given as recorded elsewhere (rows imported from the Flask version, generated scale data).
+/// Plain data, not a capability: it authorises nothing.
 #[derive(Debug, Clone, Default)]
-pub struct AuditCounter(Arc<AtomicUsize>);
-
-impl AuditCounter {
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-
-    fn add(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl PartialEq for AuditCounter {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-/// Who did it and from where.
-#[derive(Debug, Clone, Default)]
-pub struct Actor {
+pub struct AuditOrigin {
     pub user_id: Option<i32>,
     pub username: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub session_id: Option<String>,
-    /// The request this actor acts in, if any.
-    pub counter: Option<AuditCounter>,
 }
 
-impl Actor {
-    /// The server itself (CLI commands, scheduled jobs).
-    pub fn system(what: &str) -> Self {
+impl From<&Principal> for AuditOrigin {
+    fn from(principal: &Principal) -> Self {
+        let (user_id, username) = principal.audit_user();
         Self {
-            username: Some(format!("system:{what}")),
-            ..Self::default()
+            user_id,
+            username,
+            ip: principal.ip().map(|ip| ip.to_string()),
+            user_agent: principal.user_agent().map(str::to_owned),
+            session_id: principal.audit_session(),
         }
     }
 }
@@ -263,8 +246,12 @@ impl Audit {
         }
     }
 
-    /// The row `record` by `actor` becomes, its values sealed, not yet chained.
-    fn sealed_row(&self, actor: &Actor, record: &AuditRecord) -> AppResult<audit_log::Model> {
+    /// The row `record` by `origin` becomes, its values sealed, not yet chained.
+    fn sealed_row(
+        &self,
+        origin: &AuditOrigin,
+        record: &AuditRecord,
+    ) -> AppResult<audit_log::Model> {
         // Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
         let now = record.at.unwrap_or_else(Utc::now).trunc_subsecs(6);
         let entry_uid = uuid::Uuid::new_v4().to_string();
@@ -285,15 +272,15 @@ impl Audit {
         };
         Ok(audit_log::Model {
             id: 0,
-            user_id: actor.user_id,
-            username: actor.username.clone(),
+            user_id: origin.user_id,
+            username: origin.username.clone(),
             action_type: record.action,
             action_description: record.description.clone(),
             resource_type: record.resource_type.clone(),
             resource_id: record.resource_id.clone(),
-            ip_address: actor.ip.clone(),
-            user_agent: actor.user_agent.clone(),
-            session_id: actor.session_id.clone(),
+            ip_address: origin.ip.clone(),
+            user_agent: origin.user_agent.clone(),
+            session_id: origin.session_id.clone(),
             details: seal("details", &record.details)?,
             old_values: seal("old_values", &record.old_values)?,
             new_values: seal("new_values", &record.new_values)?,
@@ -313,10 +300,25 @@ impl Audit {
     pub async fn write<C: ConnectionTrait>(
         &self,
         conn: &C,
-        actor: &Actor,
+        principal: &Principal,
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
-        let mut row = self.sealed_row(actor, &record)?;
+        let mut event = self
+            .write_as(conn, &AuditOrigin::from(principal), record)
+            .await?;
+        event.counter = principal.counter().cloned();
+        Ok(event)
+    }
+
+    /// [`Self::write`] for a row that names someone other than a live principal (rows imported
+    /// from the Flask version keep their original user, address and session).
+    pub async fn write_as<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        origin: &AuditOrigin,
+        record: AuditRecord,
+    ) -> AppResult<AuditEvent> {
+        let mut row = self.sealed_row(origin, &record)?;
         let now = row.timestamp;
         // Serialised from here to the caller's commit: one chain across writers and instances.
         let prev = audit_chain::lock(conn).await?;
@@ -329,15 +331,15 @@ impl Audit {
         Ok(AuditEvent {
             id,
             action: record.action,
-            user_id: actor.user_id,
-            username: actor.username.clone(),
+            user_id: origin.user_id,
+            username: origin.username.clone(),
             resource_type: record.resource_type,
             resource_id: record.resource_id,
             description: record.description,
             success: record.success,
-            ip: actor.ip.clone(),
+            ip: origin.ip.clone(),
             at: now,
-            counter: actor.counter.clone(),
+            counter: None,
         })
     }
 
@@ -347,7 +349,7 @@ impl Audit {
     pub async fn write_many<C: ConnectionTrait>(
         &self,
         conn: &C,
-        rows: &[(Actor, AuditRecord)],
+        rows: &[(AuditOrigin, AuditRecord)],
     ) -> AppResult<usize> {
         /// Rows per INSERT: 21 columns each stays under SQLite's bound on variables.
         const PER_INSERT: usize = 500;
@@ -357,8 +359,8 @@ impl Audit {
         let mut prev = audit_chain::lock(conn).await?;
         for chunk in rows.chunks(PER_INSERT) {
             let mut models = Vec::with_capacity(chunk.len());
-            for (actor, record) in chunk {
-                let mut row = self.sealed_row(actor, record)?;
+            for (origin, record) in chunk {
+                let mut row = self.sealed_row(origin, record)?;
                 let hash = audit_chain::hash_of(&prev, &row);
                 row.prev_hash = Some(std::mem::replace(&mut prev, hash.clone()));
                 row.hash = Some(hash);
@@ -390,10 +392,10 @@ impl Audit {
     pub async fn commit(
         &self,
         txn: sea_orm::DatabaseTransaction,
-        actor: &Actor,
+        principal: &Principal,
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
-        let event = self.write(&txn, actor, record).await?;
+        let event = self.write(&txn, principal, record).await?;
         txn.commit().await?;
         self.publish([event.clone()]).await;
         Ok(event)
@@ -403,10 +405,10 @@ impl Audit {
     pub async fn record(
         &self,
         db: &DatabaseConnection,
-        actor: &Actor,
+        principal: &Principal,
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
-        self.commit(db.begin().await?, actor, record).await
+        self.commit(db.begin().await?, principal, record).await
     }
 
     /// Decrypts the sealed JSON columns of a row: (details, old values, new values).

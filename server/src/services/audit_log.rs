@@ -9,11 +9,11 @@ use sea_orm::{
 use serde_json::{Value, json};
 use shared::AuditAction;
 
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
 use super::audit_chain;
-use crate::auth::AdminCap;
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::graphql::paging::{Keyset, keyset_query, keyset_rows};
+use crate::paging::{Keyset, keyset_query, keyset_rows};
 use crate::state::AppState;
 
 /// Which rows to show. Empty lists mean "any".
@@ -64,10 +64,11 @@ impl AuditQuery {
 /// direction read; and the total matching the filter.
 pub async fn page(
     state: &AppState,
-    _admin: AdminCap,
+    principal: &Principal,
     query: &AuditQuery,
     page: &Keyset,
 ) -> AppResult<(Vec<audit_log::Model>, bool, u64)> {
+    principal.require_admin()?;
     let total = audit_log::Entity::find()
         .filter(query.condition())
         .count(&state.db)
@@ -81,7 +82,12 @@ pub async fn page(
 }
 
 /// One entry of the trail by id.
-pub async fn entry(state: &AppState, _admin: AdminCap, id: i32) -> AppResult<audit_log::Model> {
+pub async fn entry(
+    state: &AppState,
+    principal: &Principal,
+    id: i32,
+) -> AppResult<audit_log::Model> {
+    principal.require_admin()?;
     audit_log::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -120,10 +126,10 @@ pub type CsvChunk = Result<bytes::Bytes, std::io::Error>;
 /// the number of rows) before the first byte is sent.
 pub async fn csv(
     state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     query: &AuditQuery,
 ) -> AppResult<impl futures::Stream<Item = CsvChunk> + Send + use<>> {
+    principal.require_admin()?;
     let newest: Option<i32> = audit_log::Entity::find()
         .select_only()
         .column_as(audit_log::Column::Id.max(), "newest")
@@ -139,7 +145,7 @@ pub async fn csv(
     let record = AuditRecord::new(AuditAction::DataExport, "audit log exported as CSV")
         .resource("audit_log", "csv")
         .details(json!({ "rows": rows }));
-    state.audit.record(&state.db, actor, record).await?;
+    state.audit.record(&state.db, principal, record).await?;
     let (state, query) = (state.clone(), query.clone());
     let failed = |e: AppError| std::io::Error::other(e.message);
     Ok(async_stream::try_stream! {
@@ -210,7 +216,8 @@ fn neutralise(cell: &str) -> String {
 /// first one inside the retention period), inside the triggers' maintenance window, and an
 /// anchor records where the chain now starts. The purge itself is audited in the same
 /// transaction, so its row survives. Returns how many rows were deleted.
-pub async fn purge(state: &AppState, _admin: AdminCap, actor: &Actor, days: u32) -> AppResult<u64> {
+pub async fn purge(state: &AppState, principal: &Principal, days: u32) -> AppResult<u64> {
+    principal.require_admin()?;
     let minimum = state.settings.audit_retention_days;
     if days < minimum {
         return Err(AppError::invalid_field(
@@ -256,7 +263,7 @@ pub async fn purge(state: &AppState, _admin: AdminCap, actor: &Actor, days: u32)
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::ComplianceEvent,
                 format!("audit rows older than {days} days purged"),

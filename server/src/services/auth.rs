@@ -11,10 +11,11 @@ use serde_json::json;
 use shared::{AuditAction, ErrorCode};
 
 use super::accounts::find_by_login;
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
 use super::passwords;
+use crate::auth::Principal;
 use crate::auth::limits::{Attempt, Refusal, Subject};
-use crate::auth::{CurrentUser, limits, sessions, tokens};
+use crate::auth::{limits, sessions, tokens};
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::admin::AccountChanged;
@@ -94,14 +95,10 @@ fn ip_blocked(wait: Duration) -> AppError {
 }
 
 /// The actor of a credential check: the account it is about, if any.
-fn acting_as(actor: &Actor, user: Option<&user::Model>) -> Actor {
+fn acting_as(principal: &Principal, user: Option<&user::Model>) -> Principal {
     match user {
-        Some(u) => Actor {
-            user_id: Some(u.id),
-            username: Some(u.username.clone()),
-            ..actor.clone()
-        },
-        None => actor.clone(),
+        Some(u) => principal.claimant(u),
+        None => principal.clone(),
     }
 }
 
@@ -109,7 +106,7 @@ fn acting_as(actor: &Actor, user: Option<&user::Model>) -> Actor {
 /// error (RATE_LIMITED for a blocked IP, ACCOUNT_LOCKED for a locked account or name).
 async fn refuse(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     action: AuditAction,
     what: &str,
     login: &str,
@@ -128,7 +125,7 @@ async fn refuse(
     }
     match state
         .audit
-        .record(&state.db, &acting_as(actor, user), record)
+        .record(&state.db, &acting_as(principal, user), record)
         .await
     {
         Ok(_) => error,
@@ -143,7 +140,7 @@ async fn refuse(
 /// takes as long as a wrong password.
 pub async fn login(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
     login: &str,
     password: &str,
@@ -157,7 +154,7 @@ pub async fn login(
         Err(refusal) => {
             let error = refuse(
                 state,
-                actor,
+                principal,
                 AuditAction::Login,
                 "login",
                 login,
@@ -192,7 +189,7 @@ pub async fn login(
                 }
                 state
                     .audit
-                    .commit(txn, &acting_as(actor, Some(&user)), record)
+                    .commit(txn, &acting_as(principal, Some(&user)), record)
                     .await?;
                 if resend {
                     state.mailer.wake();
@@ -201,7 +198,7 @@ pub async fn login(
             }
             attempt.succeeded(state).await?;
             let user = super::werkzeug::upgrade(state, user, password).await?;
-            succeed(state, actor, ip, user, started).await
+            succeed(state, principal, ip, user, started).await
         }
         (Some(user), true) => {
             attempt.abandoned(state).await?;
@@ -210,7 +207,7 @@ pub async fn login(
                 .failed("account deactivated");
             state
                 .audit
-                .record(&state.db, &acting_as(actor, Some(&user)), record)
+                .record(&state.db, &acting_as(principal, Some(&user)), record)
                 .await?;
             Err(AppError::forbidden(
                 "this account is deactivated; ask an admin",
@@ -220,7 +217,7 @@ pub async fn login(
             let record = AuditRecord::new(AuditAction::Login, "login failed")
                 .failed("invalid credentials")
                 .duration(started.elapsed());
-            match failed_check(state, actor, ip, login, attempt, user.as_ref(), record).await? {
+            match failed_check(state, principal, ip, login, attempt, user.as_ref(), record).await? {
                 Checked::Locked(wait) => Err(locked(wait)),
                 Checked::AttemptsLeft(left) => Err(wrong_credentials(
                     left,
@@ -261,7 +258,7 @@ fn entry_refused(state: &AppState, user: &user::Model) -> Option<AppError> {
 
 async fn succeed(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
     user: user::Model,
     started: Instant,
@@ -270,7 +267,7 @@ async fn succeed(
         state,
         user.id,
         Some(ip.to_string()),
-        actor.user_agent.clone(),
+        principal.user_agent().map(str::to_owned),
     )
     .await?;
     let txn = state.db.begin().await?;
@@ -280,12 +277,7 @@ async fn succeed(
     update.failed_login_attempts = Set(0);
     update.locked_until = Set(None);
     let user = update.update(&txn).await?;
-    let acting = Actor {
-        user_id: Some(user.id),
-        username: Some(user.username.clone()),
-        session_id: Some(session_key.chars().take(16).collect()),
-        ..actor.clone()
-    };
+    let acting = principal.logged_in(&user, &session_key);
     state
         .audit
         .commit(
@@ -309,7 +301,7 @@ async fn succeed(
 /// unknown name) is now locked, if this failure locked it, or how many attempts are left.
 async fn failed_check(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
     login: &str,
     attempt: Attempt,
@@ -320,7 +312,7 @@ async fn failed_check(
     let lockout = state.settings.security.lockout_duration;
     let mut events = Vec::new();
     let txn = state.db.begin().await?;
-    let acting = acting_as(actor, user);
+    let acting = acting_as(principal, user);
     if let Some(u) = user {
         let mut update: user::ActiveModel = u.clone().into();
         update.failed_login_attempts =
@@ -386,14 +378,18 @@ enum Checked {
 }
 
 /// Ends the caller's session.
-pub async fn logout(state: &AppState, actor: &Actor, user: &CurrentUser) -> AppResult<()> {
+pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
+    let user = principal.require_login()?;
     if let Some(key) = user.session_key() {
-        sessions::revoke(state, key, user.id).await?;
+        sessions::revoke(state, key, user.id()).await?;
     }
-    let record = AuditRecord::new(AuditAction::Logout, format!("{} logged out", user.username))
-        .resource("user", user.id);
-    state.audit.record(&state.db, actor, record).await?;
-    account_changed(state, user.id, "logout").await;
+    let record = AuditRecord::new(
+        AuditAction::Logout,
+        format!("{} logged out", user.username()),
+    )
+    .resource("user", user.id());
+    state.audit.record(&state.db, principal, record).await?;
+    account_changed(state, user.id(), "logout").await;
     Ok(())
 }
 
@@ -404,13 +400,13 @@ pub async fn logout(state: &AppState, actor: &Actor, user: &CurrentUser) -> AppR
 /// lockout and the IP's block, and a locked account or blocked IP is refused unverified.
 pub async fn change_password(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
-    user: &CurrentUser,
     current: &str,
     new: &str,
 ) -> AppResult<u64> {
-    let row = user::Entity::find_by_id(user.id)
+    let me = principal.require_login()?;
+    let row = user::Entity::find_by_id(me.id())
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
@@ -420,7 +416,7 @@ pub async fn change_password(
         Err(refusal) => {
             let error = refuse(
                 state,
-                actor,
+                principal,
                 AuditAction::PasswordChange,
                 "password change",
                 &row.username,
@@ -441,7 +437,15 @@ pub async fn change_password(
             "password change refused: wrong current password",
         )
         .failed("invalid credentials");
-        let lock = failed_check(state, actor, ip, &row.username, attempt, Some(&row), record);
+        let lock = failed_check(
+            state,
+            principal,
+            ip,
+            &row.username,
+            attempt,
+            Some(&row),
+            record,
+        );
         return Err(match lock.await? {
             Checked::Locked(wait) => locked(wait),
             Checked::AttemptsLeft(left) => AppError::invalid_field(
@@ -475,40 +479,36 @@ pub async fn change_password(
     update.locked_until = Set(None);
     update.updated_at = Set(now);
     update.update(&txn).await?;
-    let tokens_revoked = tokens::revoke_all(&txn, user.id, now).await?;
+    let tokens_revoked = tokens::revoke_all(&txn, me.id(), now).await?;
     state
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::PasswordChange,
                 "password changed; other sessions and all API tokens ended",
             )
-            .resource("user", user.id)
+            .resource("user", me.id())
             .details(json!({ "tokensRevoked": tokens_revoked })),
         )
         .await?;
-    let ended = sessions::revoke_all(state, user.id, user.session_key()).await?;
-    account_changed(state, user.id, "password changed").await;
+    let ended = sessions::revoke_all(state, me.id(), me.session_key()).await?;
+    account_changed(state, me.id(), "password changed").await;
     Ok(ended)
 }
 
 /// Ends one of the caller's own sessions.
-pub async fn revoke_session(
-    state: &AppState,
-    actor: &Actor,
-    user: &CurrentUser,
-    key: &str,
-) -> AppResult<()> {
-    let mine = sessions::list(state, user.id).await?;
+pub async fn revoke_session(state: &AppState, principal: &Principal, key: &str) -> AppResult<()> {
+    let user = principal.require_user()?;
+    let mine = sessions::list(state, user.id()).await?;
     if !mine.iter().any(|(k, _)| k == key) {
         return Err(AppError::not_found("session"));
     }
-    sessions::revoke(state, key, user.id).await?;
+    sessions::revoke(state, key, user.id()).await?;
     let record = AuditRecord::new(AuditAction::SessionManagement, "session revoked")
         .resource("session", key.chars().take(16).collect::<String>());
-    state.audit.record(&state.db, actor, record).await?;
-    account_changed(state, user.id, "session revoked").await;
+    state.audit.record(&state.db, principal, record).await?;
+    account_changed(state, user.id(), "session revoked").await;
     Ok(())
 }

@@ -15,8 +15,8 @@ use serde_json::json;
 use shared::merge::SourceKind;
 use shared::{AuditAction, ErrorCode};
 
-use super::Caller;
-use super::audit::{Actor, AuditRecord};
+use super::audit::{AuditOrigin, AuditRecord};
+use crate::auth::Principal;
 use crate::crypto::random_token;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::export::{ExportReport, ExportRequest, render};
@@ -110,7 +110,7 @@ fn describe_sources(request: &ExportRequest) -> (String, String) {
 #[tracing::instrument(skip_all, fields(format = %request.format, rows = request.merge.total))]
 pub async fn prepare_download(
     state: &AppState,
-    caller: &Caller,
+    principal: &Principal,
     request: ExportRequest,
 ) -> AppResult<Download> {
     let (panel_ids, list_types) = describe_sources(&request);
@@ -124,8 +124,8 @@ pub async fn prepare_download(
         filename: rendered.filename.clone(),
         content_type: rendered.content_type.to_owned(),
         format: format.as_str().to_owned(),
-        user_id: caller.user_id,
-        visitor_id: caller.visitor_id.clone(),
+        user_id: principal.user_id(),
+        visitor_id: principal.visitor_id().map(str::to_owned),
         panel_ids,
         list_types,
         genes,
@@ -140,7 +140,7 @@ pub async fn prepare_download(
 #[tracing::instrument(skip_all, fields(files = requests.len()))]
 pub async fn prepare_bundle(
     state: &AppState,
-    caller: &Caller,
+    principal: &Principal,
     requests: Vec<ExportRequest>,
     filename: &str,
 ) -> AppResult<Download> {
@@ -157,8 +157,8 @@ pub async fn prepare_bundle(
         filename: filename.to_owned(),
         content_type: "application/zip".to_owned(),
         format: format!("ZIP of {format}"),
-        user_id: caller.user_id,
-        visitor_id: caller.visitor_id.clone(),
+        user_id: principal.user_id(),
+        visitor_id: principal.visitor_id().map(str::to_owned),
         panel_ids: described
             .iter()
             .map(|d| d.0.as_str())
@@ -255,12 +255,12 @@ pub struct Served {
 /// Checks a link token (signature, expiry), fetches the content, and audits and logs the
 /// download in one transaction.
 #[tracing::instrument(skip_all)]
-pub async fn serve(state: &AppState, token: &str, actor: Actor) -> AppResult<Served> {
+pub async fn serve(state: &AppState, token: &str, principal: Principal) -> AppResult<Served> {
     match check_link(state, token) {
-        Ok(key) => fetch(state, key, actor).await,
+        Ok(key) => fetch(state, key, principal).await,
         Err((e, reason)) => {
             // Forged or replayed-after-expiry links are security events (throttled per address).
-            let ip = actor.ip.clone().unwrap_or_default();
+            let ip = principal.ip().map(|ip| ip.to_string()).unwrap_or_default();
             if state.audit.first_in_window(&format!("download-link:{ip}")) {
                 let record = AuditRecord::new(
                     AuditAction::SecurityViolation,
@@ -269,7 +269,7 @@ pub async fn serve(state: &AppState, token: &str, actor: Actor) -> AppResult<Ser
                 .resource("download", "link")
                 .failed(e.message.clone())
                 .details(json!({ "reason": reason }));
-                if let Err(write) = state.audit.record(&state.db, &actor, record).await {
+                if let Err(write) = state.audit.record(&state.db, &principal, record).await {
                     tracing::error!(error = %write.message, "download refusal not audited");
                 }
             }
@@ -313,7 +313,7 @@ fn check_link<'t>(state: &AppState, token: &'t str) -> Result<&'t str, (AppError
 
 /// Serves a checked link: one FILE_ACCESS row naming the user who prepared the export (the
 /// link is theirs), logged in `panel_download` in the same transaction.
-async fn fetch(state: &AppState, key: &str, actor: Actor) -> AppResult<Served> {
+async fn fetch(state: &AppState, key: &str, principal: Principal) -> AppResult<Served> {
     let stored = state
         .backends
         .cache
@@ -328,16 +328,17 @@ async fn fetch(state: &AppState, key: &str, actor: Actor) -> AppResult<Served> {
             .map(|user| user.username),
         None => None,
     };
-    let actor = Actor {
+    // The link is the preparer's: the row names them, from the downloader's address.
+    let origin = AuditOrigin {
         user_id: envelope.user_id,
         username,
-        ..actor
+        ..AuditOrigin::from(&principal)
     };
     let now = Utc::now();
     let txn = state.db.begin().await?;
     panel_download::ActiveModel {
         user_id: Set(envelope.user_id),
-        ip_address: Set(actor.ip.clone()),
+        ip_address: Set(origin.ip.clone()),
         download_date: Set(now),
         panel_ids: Set(envelope.panel_ids.clone()),
         list_types: Set(envelope.list_types.clone()),
@@ -361,7 +362,10 @@ async fn fetch(state: &AppState, key: &str, actor: Actor) -> AppResult<Served> {
         "list_types": envelope.list_types,
         "visitor": envelope.visitor_id.is_some(),
     }));
-    state.audit.commit(txn, &actor, record).await?;
+    let mut event = state.audit.write_as(&txn, &origin, record).await?;
+    event.counter = principal.counter().cloned();
+    txn.commit().await?;
+    state.audit.publish([event]).await;
     Ok(Served { envelope, bytes })
 }
 

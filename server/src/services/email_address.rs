@@ -11,9 +11,10 @@ use serde_json::json;
 use shared::{AuditAction, MailKind};
 
 use super::accounts::{find_by_login, parse_email};
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
 use super::recovery::site;
-use crate::auth::{AdminCap, CurrentUser, limits, sessions, tokens as api_tokens};
+use crate::auth::Principal;
+use crate::auth::{limits, sessions, tokens as api_tokens};
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::mail::tokens::{self, Purpose};
@@ -28,12 +29,8 @@ async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
         .ok_or_else(|| AppError::not_found(format!("user {id}")))
 }
 
-fn acting(actor: &Actor, user: &user::Model) -> Actor {
-    Actor {
-        user_id: Some(user.id),
-        username: Some(user.username.clone()),
-        ..actor.clone()
-    }
+fn acting(principal: &Principal, user: &user::Model) -> Principal {
+    principal.claimant(user)
 }
 
 async fn publish(state: &AppState, user_id: i32, reason: &str) {
@@ -78,11 +75,10 @@ pub async fn queue_verification<C: ConnectionTrait>(
 /// Sends a new verification link to the caller's address.
 pub async fn request_verification(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
-    caller: &CurrentUser,
 ) -> AppResult<()> {
-    let row = load(state, caller.id).await?;
+    let row = load(state, principal.require_user()?.id()).await?;
     if row.is_verified {
         return Err(AppError::conflict(
             "your e-mail address is already confirmed",
@@ -94,7 +90,7 @@ pub async fn request_verification(
     let record = AuditRecord::new(AuditAction::ProfileUpdate, "verification link queued")
         .resource("user", row.id)
         .details(json!({ "mail": mail_id }));
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     state.mailer.wake();
     Ok(())
 }
@@ -108,25 +104,29 @@ fn reason_of(e: &AppError) -> String {
 }
 
 /// Audits a refused link and hands its error back.
-async fn refused(state: &AppState, actor: &Actor, what: &str, e: AppError) -> AppError {
+async fn refused(state: &AppState, principal: &Principal, what: &str, e: AppError) -> AppError {
     let reason = reason_of(&e);
     let record = AuditRecord::new(AuditAction::ProfileUpdate, format!("{what} link refused"))
         .failed(reason.clone())
         .details(json!({ "reason": reason }));
-    match state.audit.record(&state.db, actor, record).await {
+    match state.audit.record(&state.db, principal, record).await {
         Ok(_) => e,
         Err(failure) => failure,
     }
 }
 
 /// Confirms an address with its verification link (no login needed: the link is the proof).
-pub async fn verify(state: &AppState, actor: &Actor, token: &str) -> AppResult<user::Model> {
+pub async fn verify(
+    state: &AppState,
+    principal: &Principal,
+    token: &str,
+) -> AppResult<user::Model> {
     let txn = state.db.begin().await?;
     let row = match tokens::consume(&txn, &state.signer, Purpose::VerifyEmail, token).await {
         Ok(row) => row,
         Err(e) => {
             drop(txn);
-            return Err(refused(state, actor, "verification", e).await);
+            return Err(refused(state, principal, "verification", e).await);
         }
     };
     let account = user::Entity::find_by_id(row.user_id)
@@ -136,7 +136,7 @@ pub async fn verify(state: &AppState, actor: &Actor, token: &str) -> AppResult<u
     if row.email.as_deref() != Some(account.email.as_str()) {
         // The address changed since the link was sent.
         drop(txn);
-        return Err(refused(state, actor, "verification", tokens::refused("used")).await);
+        return Err(refused(state, principal, "verification", tokens::refused("used")).await);
     }
     let mut update: user::ActiveModel = account.clone().into();
     update.is_verified = Set(true);
@@ -153,7 +153,7 @@ pub async fn verify(state: &AppState, actor: &Actor, token: &str) -> AppResult<u
     );
     state
         .audit
-        .commit(txn, &acting(actor, &account), record)
+        .commit(txn, &acting(principal, &account), record)
         .await?;
     publish(state, account.id, "address verified").await;
     Ok(saved)
@@ -162,11 +162,11 @@ pub async fn verify(state: &AppState, actor: &Actor, token: &str) -> AppResult<u
 /// An admin marks an address confirmed or not.
 pub async fn set_verified(
     state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
     verified: bool,
 ) -> AppResult<user::Model> {
+    principal.require_admin()?;
     let row = load(state, id).await?;
     let txn = state.db.begin().await?;
     let mut update: user::ActiveModel = row.clone().into();
@@ -183,7 +183,7 @@ pub async fn set_verified(
         Some(json!({ "isVerified": row.is_verified })),
         Some(json!({ "isVerified": verified })),
     );
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     publish(state, id, "verification changed").await;
     Ok(saved)
 }
@@ -193,13 +193,12 @@ pub async fn set_verified(
 /// caller learns nothing about other accounts).
 pub async fn request_change(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
-    caller: &CurrentUser,
     new_email: &str,
     current_password: &str,
 ) -> AppResult<()> {
-    let row = load(state, caller.id).await?;
+    let row = load(state, principal.require_user()?.id()).await?;
     let new_email = parse_email(new_email).map_err(|e| e.with("field", "newEmail"))?;
     if new_email == row.email {
         return Err(AppError::invalid_field(
@@ -219,7 +218,7 @@ pub async fn request_change(
         )
         .resource("user", row.id)
         .failed("invalid credentials");
-        state.audit.record(&state.db, actor, record).await?;
+        state.audit.record(&state.db, principal, record).await?;
         return Err(AppError::invalid_field(
             "currentPassword",
             "is not your current password",
@@ -261,7 +260,7 @@ pub async fn request_change(
     .resource("user", row.id)
     .details(details)
     .change(None, Some(json!({ "requestedEmail": new_email })));
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     state.mailer.wake();
     Ok(())
 }
@@ -270,7 +269,7 @@ pub async fn request_change(
 /// force (and confirmed), and the old one gets a notice with an undo link.
 pub async fn confirm_change(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     token: &str,
 ) -> AppResult<user::Model> {
     let txn = state.db.begin().await?;
@@ -278,7 +277,7 @@ pub async fn confirm_change(
         Ok(row) => row,
         Err(e) => {
             drop(txn);
-            return Err(refused(state, actor, "change-of-address", e).await);
+            return Err(refused(state, principal, "change-of-address", e).await);
         }
     };
     let account = user::Entity::find_by_id(row.user_id)
@@ -339,7 +338,7 @@ pub async fn confirm_change(
     .details(json!({ "noticeToOldAddress": mail_id }));
     state
         .audit
-        .commit(txn, &acting(actor, &account), record)
+        .commit(txn, &acting(principal, &account), record)
         .await?;
     state.mailer.wake();
     publish(state, account.id, "address changed").await;
@@ -349,13 +348,17 @@ pub async fn confirm_change(
 /// Undoes a change of address from the notice sent to the old one: the old address is back
 /// (and confirmed), every session ends and every API token is revoked, since whoever made the
 /// change may hold them.
-pub async fn undo_change(state: &AppState, actor: &Actor, token: &str) -> AppResult<user::Model> {
+pub async fn undo_change(
+    state: &AppState,
+    principal: &Principal,
+    token: &str,
+) -> AppResult<user::Model> {
     let txn = state.db.begin().await?;
     let row = match tokens::consume(&txn, &state.signer, Purpose::UndoEmailChange, token).await {
         Ok(row) => row,
         Err(e) => {
             drop(txn);
-            return Err(refused(state, actor, "undo", e).await);
+            return Err(refused(state, principal, "undo", e).await);
         }
     };
     let account = user::Entity::find_by_id(row.user_id)
@@ -390,7 +393,7 @@ pub async fn undo_change(state: &AppState, actor: &Actor, token: &str) -> AppRes
     .details(json!({ "tokensRevoked": revoked }));
     state
         .audit
-        .commit(txn, &acting(actor, &account), record)
+        .commit(txn, &acting(principal, &account), record)
         .await?;
     sessions::revoke_all(state, account.id, None).await?;
     publish(state, account.id, "address change undone").await;
@@ -400,12 +403,11 @@ pub async fn undo_change(state: &AppState, actor: &Actor, token: &str) -> AppRes
 /// The caller's choice of notices by e-mail.
 pub async fn set_preferences(
     state: &AppState,
-    actor: &Actor,
-    caller: &CurrentUser,
+    principal: &Principal,
     security: Option<bool>,
     shares: Option<bool>,
 ) -> AppResult<user::Model> {
-    let row = load(state, caller.id).await?;
+    let row = load(state, principal.require_user()?.id()).await?;
     let txn = state.db.begin().await?;
     let mut update: user::ActiveModel = row.clone().into();
     if let Some(v) = security {
@@ -422,6 +424,6 @@ pub async fn set_preferences(
             Some(json!({ "notifySecurity": row.notify_security, "notifyShares": row.notify_shares })),
             Some(json!({ "notifySecurity": saved.notify_security, "notifyShares": saved.notify_shares })),
         );
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     Ok(saved)
 }

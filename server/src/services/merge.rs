@@ -9,8 +9,8 @@ use chrono::Utc;
 use shared::merge::{OwnedMergeResult, PanelSelection, SelectionFilter, merge};
 use shared::{PanelData, PanelVersion, Source};
 
-use super::Caller;
 use super::uploads;
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::genelists::export::Provenance;
 use crate::state::AppState;
@@ -72,7 +72,7 @@ pub struct Merged {
 #[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]
 pub async fn run(
     state: &AppState,
-    caller: &Caller,
+    principal: &Principal,
     request: &MergeRequest,
     loader: Option<&dyn PanelLoader>,
 ) -> AppResult<Merged> {
@@ -102,7 +102,7 @@ pub async fn run(
             panels.push((loaded, p.filter.clone()));
         }
     }
-    let views = uploads::lists(state, caller, &request.uploads).await?;
+    let views = uploads::lists(state, principal, &request.uploads).await?;
     let lists: Vec<_> = views.iter().map(uploads::UploadView::gene_list).collect();
     let selections: Vec<PanelSelection<'_>> = panels
         .iter()

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::{AuditAction, MessageType};
 
-use super::audit::{Actor, AuditRecord};
-use crate::auth::AdminCap;
+use super::audit::AuditRecord;
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::state::AppState;
@@ -84,7 +84,8 @@ pub async fn visible(state: &AppState) -> AppResult<Vec<admin_message::Model>> {
 }
 
 /// Every message, for the admin page.
-pub async fn all(state: &AppState, _admin: AdminCap) -> AppResult<Vec<admin_message::Model>> {
+pub async fn all(state: &AppState, principal: &Principal) -> AppResult<Vec<admin_message::Model>> {
+    principal.require_admin()?;
     Ok(admin_message::Entity::find()
         .order_by_desc(admin_message::Column::CreatedAt)
         .all(&state.db)
@@ -100,10 +101,10 @@ async fn publish(state: &AppState, change: MessageChange, id: i32) {
 
 pub async fn create(
     state: &AppState,
-    admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     draft: MessageDraft,
 ) -> AppResult<admin_message::Model> {
+    principal.require_admin()?;
     let (title, message) = validate(&draft)?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
@@ -112,7 +113,7 @@ pub async fn create(
         message: Set(message),
         message_type: Set(draft.message_type),
         is_active: Set(draft.is_active),
-        created_by_id: Set(Some(admin.user_id)),
+        created_by_id: Set(principal.user_id()),
         created_at: Set(now),
         updated_at: Set(now),
         expires_at: Set(draft.expires_at),
@@ -124,7 +125,7 @@ pub async fn create(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::AdminAction,
                 format!("admin message {:?} created", row.title),
@@ -154,11 +155,11 @@ async fn load(state: &AppState, id: i32) -> AppResult<admin_message::Model> {
 /// Replaces a message's fields (also how it is switched on or off).
 pub async fn update(
     state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
     draft: MessageDraft,
 ) -> AppResult<admin_message::Model> {
+    principal.require_admin()?;
     let (title, message) = validate(&draft)?;
     let current = load(state, id).await?;
     let txn = state.db.begin().await?;
@@ -174,7 +175,7 @@ pub async fn update(
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::AdminAction,
                 format!("admin message {id} updated"),
@@ -189,11 +190,11 @@ pub async fn update(
 
 pub async fn set_active(
     state: &AppState,
-    admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
     active: bool,
 ) -> AppResult<admin_message::Model> {
+    principal.require_admin()?;
     let current = load(state, id).await?;
     let draft = MessageDraft {
         title: current.title,
@@ -204,10 +205,11 @@ pub async fn set_active(
         // switching off.
         expires_at: current.expires_at.filter(|t| !active || *t > Utc::now()),
     };
-    update(state, admin, actor, id, draft).await
+    update(state, principal, id, draft).await
 }
 
-pub async fn delete(state: &AppState, _admin: AdminCap, actor: &Actor, id: i32) -> AppResult<()> {
+pub async fn delete(state: &AppState, principal: &Principal, id: i32) -> AppResult<()> {
+    principal.require_admin()?;
     let current = load(state, id).await?;
     let txn = state.db.begin().await?;
     admin_message::Entity::delete_by_id(id).exec(&txn).await?;
@@ -215,7 +217,7 @@ pub async fn delete(state: &AppState, _admin: AdminCap, actor: &Actor, id: i32) 
         .audit
         .commit(
             txn,
-            actor,
+            principal,
             AuditRecord::new(
                 AuditAction::AdminAction,
                 format!("admin message {id} deleted"),

@@ -10,19 +10,20 @@ use sea_orm::{
 use serde_json::json;
 use shared::{AuditAction, MailStatus};
 
-use super::audit::{Actor, AuditRecord};
-use crate::auth::AdminCap;
+use super::audit::AuditRecord;
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::graphql::paging::{Keyset, keyset_query, keyset_rows};
+use crate::paging::{Keyset, keyset_query, keyset_rows};
 use crate::state::AppState;
 
 /// A page of queued messages, newest first, optionally of one status.
 pub async fn list(
     state: &AppState,
-    _admin: AdminCap,
+    principal: &Principal,
     status: Option<MailStatus>,
     page: &Keyset,
 ) -> AppResult<(Vec<mail_outbox::Model>, bool, u64)> {
+    principal.require_admin()?;
     let mut condition = Condition::all();
     if let Some(status) = status {
         condition = condition.add(mail_outbox::Column::Status.eq(status));
@@ -40,7 +41,12 @@ pub async fn list(
 }
 
 /// One queued message by id (admins only).
-pub async fn get(state: &AppState, _admin: AdminCap, id: i32) -> AppResult<mail_outbox::Model> {
+pub async fn get(
+    state: &AppState,
+    principal: &Principal,
+    id: i32,
+) -> AppResult<mail_outbox::Model> {
+    principal.require_admin()?;
     mail_outbox::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -50,10 +56,10 @@ pub async fn get(state: &AppState, _admin: AdminCap, id: i32) -> AppResult<mail_
 /// Sends a FAILED (or waiting) message again now, with a fresh count of attempts.
 pub async fn retry(
     state: &AppState,
-    _admin: AdminCap,
-    actor: &Actor,
+    principal: &Principal,
     id: i32,
 ) -> AppResult<mail_outbox::Model> {
+    principal.require_admin()?;
     let row = mail_outbox::Entity::find_by_id(id)
         .one(&state.db)
         .await?
@@ -86,7 +92,7 @@ pub async fn retry(
     )
     .resource("mail", id)
     .details(json!({ "previousStatus": row.status, "attempts": row.attempts, "lastError": row.last_error }));
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     state.mailer.wake();
     Ok(saved)
 }

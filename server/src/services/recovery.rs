@@ -12,8 +12,9 @@ use serde_json::json;
 use shared::{AuditAction, MailKind};
 
 use super::accounts::find_by_login;
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
 use super::passwords;
+use crate::auth::Principal;
 use crate::auth::{limits, sessions, tokens as api_tokens};
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
@@ -34,7 +35,7 @@ pub fn site(state: &AppState) -> templates::Site<'_> {
 /// active one. The answer is `Ok` either way.
 pub async fn request_reset(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
     login: &str,
 ) -> AppResult<()> {
@@ -48,7 +49,7 @@ pub async fn request_reset(
     if let Err(e) = limits::check_mail_request(state, ip, login).await {
         let record = AuditRecord::new(AuditAction::PasswordReset, "reset request refused: limit")
             .failed("rate limited");
-        state.audit.record(&state.db, actor, record).await?;
+        state.audit.record(&state.db, principal, record).await?;
         return Err(e);
     }
     let found = find_by_login(&state.db, login)
@@ -62,7 +63,7 @@ pub async fn request_reset(
         )
         .failed("no such active account")
         .details(json!({ "knownUser": false }));
-        state.audit.commit(txn, actor, record).await?;
+        state.audit.commit(txn, principal, record).await?;
         return Ok(());
     };
     let ttl = state.settings.mail.reset_ttl;
@@ -89,11 +90,7 @@ pub async fn request_reset(
         },
     )
     .await?;
-    let acting = Actor {
-        user_id: Some(user.id),
-        username: Some(user.username.clone()),
-        ..actor.clone()
-    };
+    let acting = principal.claimant(&user);
     let record = AuditRecord::new(
         AuditAction::PasswordReset,
         format!("reset link for {} queued", user.username),
@@ -110,7 +107,7 @@ pub async fn request_reset(
 /// reached it).
 pub async fn reset_password(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     ip: IpAddr,
     token: &str,
     new_password: &str,
@@ -130,7 +127,7 @@ pub async fn reset_password(
             let record = AuditRecord::new(AuditAction::PasswordReset, "reset link refused")
                 .failed(reason.clone())
                 .details(json!({ "reason": reason }));
-            state.audit.record(&state.db, actor, record).await?;
+            state.audit.record(&state.db, principal, record).await?;
             return Err(e);
         }
     };
@@ -158,11 +155,7 @@ pub async fn reset_password(
     update.updated_at = Set(now);
     let saved = update.update(&txn).await?;
     let revoked = api_tokens::revoke_all(&txn, account.id, now).await?;
-    let acting = Actor {
-        user_id: Some(account.id),
-        username: Some(account.username.clone()),
-        ..actor.clone()
-    };
+    let acting = principal.claimant(&account);
     let record = AuditRecord::new(
         AuditAction::PasswordReset,
         format!(

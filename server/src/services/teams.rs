@@ -10,8 +10,8 @@ use sea_orm::{
 use serde_json::json;
 use shared::{AuditAction, Role, TeamRole};
 
-use super::audit::{Actor, AuditRecord};
-use crate::auth::CurrentUser;
+use super::audit::AuditRecord;
+use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -41,17 +41,18 @@ pub async fn members(
 /// they must be one of its admins (or a site admin).
 async fn require_team_admin(
     state: &AppState,
-    who: &CurrentUser,
+    principal: &Principal,
     team_id: i32,
 ) -> AppResult<teams::Model> {
-    who.require(Action::ManageTeams)?;
+    let who = principal.require_user()?;
+    principal.require(Action::ManageTeams)?;
     let team = load(state, team_id).await?;
-    if who.role == Role::Admin {
+    if who.role() == Role::Admin {
         return Ok(team);
     }
     let membership = team_members::Entity::find()
         .filter(team_members::Column::TeamId.eq(team_id))
-        .filter(team_members::Column::UserId.eq(who.id))
+        .filter(team_members::Column::UserId.eq(who.id()))
         .one(&state.db)
         .await?;
     match membership {
@@ -63,7 +64,7 @@ async fn require_team_admin(
 async fn audit(
     state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
-    actor: &Actor,
+    principal: &Principal,
     team: i32,
     what: String,
     details: serde_json::Value,
@@ -72,7 +73,7 @@ async fn audit(
         .audit
         .write(
             txn,
-            actor,
+            principal,
             AuditRecord::new(AuditAction::AdminAction, what)
                 .resource("team", team)
                 .details(details),
@@ -82,12 +83,12 @@ async fn audit(
 
 pub async fn create(
     state: &AppState,
-    actor: &Actor,
-    who: &CurrentUser,
+    principal: &Principal,
     name: &str,
     description: Option<String>,
 ) -> AppResult<teams::Model> {
-    who.require(Action::ManageTeams)?;
+    let who = principal.require_user()?;
+    principal.require(Action::ManageTeams)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
         return Err(AppError::invalid_field(
@@ -102,7 +103,7 @@ pub async fn create(
         description: Set(description
             .map(|d| d.trim().to_owned())
             .filter(|d| !d.is_empty())),
-        created_by_id: Set(Some(who.id)),
+        created_by_id: Set(Some(who.id())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -117,7 +118,7 @@ pub async fn create(
     })?;
     team_members::ActiveModel {
         team_id: Set(team.id),
-        user_id: Set(who.id),
+        user_id: Set(who.id()),
         role: Set(TeamRole::Admin),
         created_at: Set(now),
         updated_at: Set(now),
@@ -128,7 +129,7 @@ pub async fn create(
     let event = audit(
         state,
         &txn,
-        actor,
+        principal,
         team.id,
         format!("team {name:?} created"),
         json!({ "name": name }),
@@ -142,13 +143,12 @@ pub async fn create(
 /// Adds a member (or changes their role when already in the team).
 pub async fn add_member(
     state: &AppState,
-    actor: &Actor,
-    who: &CurrentUser,
+    principal: &Principal,
     team_id: i32,
     user_id: i32,
     role: TeamRole,
 ) -> AppResult<()> {
-    let team = require_team_admin(state, who, team_id).await?;
+    let team = require_team_admin(state, principal, team_id).await?;
     user::Entity::find_by_id(user_id)
         .one(&state.db)
         .await?
@@ -183,7 +183,7 @@ pub async fn add_member(
     let event = audit(
         state,
         &txn,
-        actor,
+        principal,
         team_id,
         format!("member {user_id} in team {:?} as {role}", team.name),
         json!({ "userId": user_id, "role": role }),
@@ -196,16 +196,16 @@ pub async fn add_member(
 
 pub async fn remove_member(
     state: &AppState,
-    actor: &Actor,
-    who: &CurrentUser,
+    principal: &Principal,
     team_id: i32,
     user_id: i32,
 ) -> AppResult<()> {
-    let leaving_self = who.id == user_id;
+    let who = principal.require_user()?;
+    let leaving_self = who.id() == user_id;
     let team = if leaving_self {
         load(state, team_id).await?
     } else {
-        require_team_admin(state, who, team_id).await?
+        require_team_admin(state, principal, team_id).await?
     };
     let all = members(state, team_id).await?;
     let admins = all
@@ -228,7 +228,7 @@ pub async fn remove_member(
     let event = audit(
         state,
         &txn,
-        actor,
+        principal,
         team_id,
         format!("member {user_id} left team {:?}", team.name),
         json!({ "userId": user_id }),
@@ -239,19 +239,14 @@ pub async fn remove_member(
     Ok(())
 }
 
-pub async fn delete(
-    state: &AppState,
-    actor: &Actor,
-    who: &CurrentUser,
-    team_id: i32,
-) -> AppResult<()> {
-    let team = require_team_admin(state, who, team_id).await?;
+pub async fn delete(state: &AppState, principal: &Principal, team_id: i32) -> AppResult<()> {
+    let team = require_team_admin(state, principal, team_id).await?;
     let txn = state.db.begin().await?;
     teams::Entity::delete_by_id(team_id).exec(&txn).await?;
     let event = audit(
         state,
         &txn,
-        actor,
+        principal,
         team_id,
         format!("team {:?} deleted", team.name),
         json!({}),
@@ -276,16 +271,51 @@ pub async fn mine(state: &AppState, user_id: i32) -> AppResult<Vec<(teams::Model
 }
 
 /// A team, if the user is in it (or a site admin).
-pub async fn visible(state: &AppState, who: &CurrentUser, team_id: i32) -> AppResult<teams::Model> {
+pub async fn visible(
+    state: &AppState,
+    principal: &Principal,
+    team_id: i32,
+) -> AppResult<teams::Model> {
+    let who = principal.require_user()?;
     let team = load(state, team_id).await?;
-    if who.role == Role::Admin
+    if who.role() == Role::Admin
         || members(state, team_id)
             .await?
             .iter()
-            .any(|(m, _)| m.user_id == who.id)
+            .any(|(m, _)| m.user_id == who.id())
     {
         Ok(team)
     } else {
         Err(AppError::forbidden("you are not in this team"))
     }
+}
+
+/// The panels shared with team `team_id` through a live share (not deleted), by name, each
+/// with the share that grants it.
+pub async fn shared_panels(
+    state: &AppState,
+    team_id: i32,
+) -> AppResult<
+    Vec<(
+        entity::panel_shares::Model,
+        Option<entity::saved_panels::Model>,
+    )>,
+> {
+    use entity::{panel_shares, saved_panels};
+    use sea_orm::Condition;
+    let now = Utc::now();
+    Ok(panel_shares::Entity::find()
+        .filter(panel_shares::Column::SharedWithTeamId.eq(team_id))
+        .filter(panel_shares::Column::IsActive.eq(true))
+        .filter(
+            Condition::any()
+                .add(panel_shares::Column::ExpiresAt.is_null())
+                .add(panel_shares::Column::ExpiresAt.gt(now)),
+        )
+        .find_also_related(saved_panels::Entity)
+        .filter(saved_panels::Column::Status.ne(shared::PanelStatus::Deleted))
+        .order_by_asc(saved_panels::Column::Name)
+        .order_by_asc(saved_panels::Column::Id)
+        .all(&state.db)
+        .await?)
 }

@@ -16,8 +16,8 @@ use serde_json::json;
 use shared::upload::{Diagnostic, GeneList, ListGene, UploadRejection};
 use shared::{AuditAction, ErrorCode};
 
-use super::Caller;
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
+use crate::auth::Principal;
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::upload::{
@@ -93,12 +93,12 @@ pub struct NewUpload {
 }
 
 /// Rows the caller owns that have not expired.
-fn owned_by(caller: &Caller, now: DateTime<Utc>) -> AppResult<Condition> {
-    let owner = match (caller.user_id, &caller.visitor_id) {
+fn owned_by(principal: &Principal, now: DateTime<Utc>) -> AppResult<Condition> {
+    let owner = match (principal.user_id(), principal.visitor_id()) {
         (Some(user), _) => Condition::all().add(uploads::Column::OwnerUserId.eq(user)),
         (None, Some(visitor)) => Condition::all()
             .add(uploads::Column::OwnerUserId.is_null())
-            .add(uploads::Column::VisitorId.eq(visitor.clone())),
+            .add(uploads::Column::VisitorId.eq(visitor)),
         (None, None) => return Err(AppError::unauthenticated()),
     };
     Ok(owner.add(
@@ -155,8 +155,8 @@ pub fn rejection_error(e: &UploadError) -> AppError {
 /// when configured, so every instance sees the same count): a visitor who drops the cookie
 /// is a new visitor, but not a new address. `RATE_LIMITED` once the address has made
 /// `ANON_UPLOADS_PER_IP` anonymous uploads within `UPLOAD_TTL`.
-async fn anonymous_quota(state: &AppState, actor: &Actor) -> AppResult<()> {
-    let Some(ip) = actor.ip.as_deref() else {
+async fn anonymous_quota(state: &AppState, principal: &Principal) -> AppResult<()> {
+    let Some(ip) = principal.ip() else {
         // In-process callers (CLI, tests of the service) have no address.
         return Ok(());
     };
@@ -188,14 +188,13 @@ async fn anonymous_quota(state: &AppState, actor: &Actor) -> AppResult<()> {
 #[tracing::instrument(skip_all, fields(filename = %upload.filename, bytes = upload.bytes.len()))]
 pub async fn store(
     state: &AppState,
-    caller: &Caller,
-    actor: &Actor,
+    principal: &Principal,
     upload: NewUpload,
     resolver: Option<Arc<dyn SymbolResolver>>,
 ) -> AppResult<UploadView> {
     let started = Instant::now();
     let now = Utc::now();
-    let mine = owned_by(caller, now)?;
+    let mine = owned_by(principal, now)?;
     let count = uploads::Entity::find()
         .filter(mine)
         .count(&state.db)
@@ -208,8 +207,8 @@ pub async fn store(
         .with("reason", UploadRejection::TooManyUploads.as_str())
         .with("limit", MAX_UPLOADS_PER_CALLER));
     }
-    if caller.user_id.is_none() {
-        anonymous_quota(state, actor).await?;
+    if principal.user_id().is_none() {
+        anonymous_quota(state, principal).await?;
     }
     let limits = UploadLimits::with_max_bytes(state.settings.body.max_upload_bytes);
     let NewUpload {
@@ -239,21 +238,17 @@ pub async fn store(
             .details(json!({ "reason": e.reason, "bytes": bytes.len() }))
             .failed(e.message.clone())
             .duration(started.elapsed());
-            state.audit.record(&state.db, actor, record).await?;
+            state.audit.record(&state.db, principal, record).await?;
             return Err(rejection_error(&e));
         }
     };
-    insert(
-        state, caller, actor, &filename, &bytes, parsed, now, started,
-    )
-    .await
+    insert(state, principal, &filename, &bytes, parsed, now, started).await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn insert(
     state: &AppState,
-    caller: &Caller,
-    actor: &Actor,
+    principal: &Principal,
     filename: &str,
     bytes: &[u8],
     parsed: ParsedUpload,
@@ -261,7 +256,7 @@ async fn insert(
     started: Instant,
 ) -> AppResult<UploadView> {
     let id = uuid::Uuid::new_v4().to_string();
-    let anonymous = caller.user_id.is_none();
+    let anonymous = principal.user_id().is_none();
     let expires_at = anonymous
         .then(|| chrono::Duration::from_std(state.settings.upload_ttl).ok())
         .flatten()
@@ -276,8 +271,11 @@ async fn insert(
     let hash = sha256_hex(bytes);
     let row = uploads::ActiveModel {
         id: Set(id.clone()),
-        owner_user_id: Set(caller.user_id),
-        visitor_id: Set(caller.visitor_id.clone().filter(|_| anonymous)),
+        owner_user_id: Set(principal.user_id()),
+        visitor_id: Set(principal
+            .visitor_id()
+            .map(str::to_owned)
+            .filter(|_| anonymous)),
         name: Set(list_name(filename)),
         original_filename: Set(filename.chars().take(255).collect()),
         format: Set(parsed.format.as_str().to_owned()),
@@ -312,13 +310,13 @@ async fn insert(
         "sha256": hash,
     }))
     .duration(started.elapsed());
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     UploadView::from_model(model)
 }
 
 /// The caller's uploads, oldest first.
-pub async fn list(state: &AppState, caller: &Caller) -> AppResult<Vec<UploadView>> {
-    let Some(query) = list_query(caller)? else {
+pub async fn list(state: &AppState, principal: &Principal) -> AppResult<Vec<UploadView>> {
+    let Some(query) = list_query(principal)? else {
         return Ok(Vec::new());
     };
     query
@@ -331,13 +329,13 @@ pub async fn list(state: &AppState, caller: &Caller) -> AppResult<Vec<UploadView
 
 /// The caller's uploads, oldest first (`None`: a caller with no uploads, neither signed in
 /// nor a known visitor).
-pub fn list_query(caller: &Caller) -> AppResult<Option<sea_orm::Select<uploads::Entity>>> {
-    if !caller.is_known() {
+pub fn list_query(principal: &Principal) -> AppResult<Option<sea_orm::Select<uploads::Entity>>> {
+    if !principal.can_own() {
         return Ok(None);
     }
     Ok(Some(
         uploads::Entity::find()
-            .filter(owned_by(caller, Utc::now())?)
+            .filter(owned_by(principal, Utc::now())?)
             .order_by_asc(uploads::Column::CreatedAt)
             .order_by_asc(uploads::Column::Id),
     ))
@@ -347,14 +345,14 @@ pub fn list_query(caller: &Caller) -> AppResult<Option<sea_orm::Select<uploads::
 /// removed or expired) is an error naming it.
 pub async fn lists(
     state: &AppState,
-    caller: &Caller,
+    principal: &Principal,
     ids: &[String],
 ) -> AppResult<Vec<UploadView>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let found = uploads::Entity::find()
-        .filter(owned_by(caller, Utc::now())?)
+        .filter(owned_by(principal, Utc::now())?)
         .filter(uploads::Column::Id.is_in(ids.iter().cloned()))
         .all(&state.db)
         .await?;
@@ -373,10 +371,10 @@ pub async fn lists(
 }
 
 /// Removes one of the caller's uploads (audited); `NOT_FOUND` for anyone else's.
-pub async fn remove(state: &AppState, caller: &Caller, actor: &Actor, id: &str) -> AppResult<bool> {
+pub async fn remove(state: &AppState, principal: &Principal, id: &str) -> AppResult<bool> {
     let txn = state.db.begin().await?;
     let deleted = uploads::Entity::delete_many()
-        .filter(owned_by(caller, Utc::now())?)
+        .filter(owned_by(principal, Utc::now())?)
         .filter(uploads::Column::Id.eq(id))
         .exec(&txn)
         .await?;
@@ -385,7 +383,7 @@ pub async fn remove(state: &AppState, caller: &Caller, actor: &Actor, id: &str) 
     }
     let record = AuditRecord::new(AuditAction::PanelDelete, "removed an uploaded gene list")
         .resource("upload", id);
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     Ok(true)
 }
 

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::{AuditAction, Confidence, EntityType, PanelVersion, Source};
 
-use super::audit::{Actor, AuditRecord};
+use super::audit::AuditRecord;
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::state::AppState;
 
@@ -143,7 +144,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
 /// says what changed, in one transaction.
 pub async fn save(
     state: &AppState,
-    actor: &Actor,
+    principal: &Principal,
     user_id: i32,
     content: Content,
 ) -> AppResult<Stored> {
@@ -216,7 +217,7 @@ pub async fn save(
             "leftOutUploads": content.left_out_uploads.len(),
             "added": added, "removed": removed, "choicesChanged": rechosen,
         }));
-    state.audit.commit(txn, actor, record).await?;
+    state.audit.commit(txn, principal, record).await?;
     Ok(Stored {
         content,
         updated_at: now,

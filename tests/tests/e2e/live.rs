@@ -214,7 +214,7 @@ async fn a_subscriber_that_stops_reading_does_not_stall_the_others() {
         .subscribe(FEED, json!({ "f": { "actions": ["SYSTEM_SECURITY"] } }))
         .await;
     // Subscribing has no acknowledgement: probe until both subscriptions have seen an event.
-    let actor = server::services::audit::Actor::system("test");
+    let actor = server::auth::Principal::test_harness("test");
     let probe = server::services::audit::AuditRecord::new(AuditAction::SystemSecurity, "probe");
     let (mut fast_live, mut slow_live) = (false, false);
     let mut probes = 0u64;
@@ -304,7 +304,7 @@ async fn no_event_escapes_an_aborted_transaction() {
         .await
         .unwrap();
     let mut events = Box::pin(events);
-    let actor = server::services::audit::Actor::system("test");
+    let actor = server::auth::Principal::test_harness("test");
     let txn = app.state.db.begin().await.unwrap();
     let record = server::services::audit::AuditRecord::new(AuditAction::PanelCreate, "rolled back");
     let _unpublished = app.state.audit.write(&txn, &actor, record).await.unwrap();

@@ -8,8 +8,6 @@ pub use mutation::AccountsMutation;
 pub use query::AccountsQuery;
 
 use async_graphql::Context;
-use entity::user;
-use sea_orm::EntityTrait;
 
 use super::ContextExt;
 pub use super::node::int_id;
@@ -19,14 +17,13 @@ use crate::services::accounts;
 /// `node(id:)` for a `User`: yourself, or anyone for an admin; others see a `Person`.
 pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
     let me = ctx.require_user()?;
-    if me.id != id {
-        me.admin().map_err(|_| {
+    if me.id() != id {
+        ctx.principal().require_admin().map_err(|_| {
             AppError::forbidden("only admins see other accounts; ask for the Person instead")
         })?;
     }
     let state = ctx.state();
-    let row = user::Entity::find_by_id(id)
-        .one(&state.db)
+    let row = accounts::find(state, id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     let profile = accounts::profile(state, &row)?;
@@ -36,7 +33,7 @@ pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
 /// `node(id:)` for an `ApiToken`: one of your own.
 pub async fn token_node(ctx: &Context<'_>, id: i32) -> AppResult<types::ApiToken> {
     let me = ctx.require_user()?;
-    crate::auth::tokens::list(ctx.state(), me.id)
+    crate::auth::tokens::list(ctx.state(), me.id())
         .await?
         .into_iter()
         .find(|t| t.id == id)

@@ -16,7 +16,7 @@ pub struct AccountsMutation;
 
 /// Hands the visitor's anonymous uploads to the account that just logged in.
 async fn claim_uploads(ctx: &Context<'_>, user_id: i32) -> Result<()> {
-    if let Some(visitor) = ctx.request().visitor_id.as_deref() {
+    if let Some(visitor) = ctx.principal().visitor_id() {
         crate::services::uploads::claim(ctx.state(), visitor, user_id).await?;
     }
     Ok(())
@@ -48,12 +48,12 @@ impl AccountsMutation {
             role: Role::User,
             timezone: input.timezone,
         };
-        let row = accounts::register(state, &ctx.actor(), request.client_ip(), new).await?;
+        let row = accounts::register(state, ctx.principal(), request.client_ip(), new).await?;
         let (cookie, _) = sessions::create(
             state,
             row.id,
-            request.ip.map(|ip| ip.to_string()),
-            request.user_agent.clone(),
+            ctx.principal().ip().map(|ip| ip.to_string()),
+            ctx.principal().user_agent().map(str::to_owned),
         )
         .await?;
         set_session_cookie(ctx, &cookie);
@@ -77,15 +77,16 @@ impl AccountsMutation {
         let request = ctx.request();
         let logged = auth::login(
             state,
-            &ctx.actor(),
+            ctx.principal(),
             request.client_ip(),
             &input.login,
             &input.password,
         )
         .await?;
         if let Some(previous) = ctx
-            .current_user()
-            .and_then(|u| u.session_key().map(|k| (u.id, k.to_owned())))
+            .principal()
+            .signed_in()
+            .and_then(|u| u.session_key().map(|k| (u.id(), k.to_owned())))
         {
             sessions::revoke(state, &previous.1, previous.0).await?;
         }
@@ -99,8 +100,8 @@ impl AccountsMutation {
 
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
-        let user = ctx.require_login()?;
-        auth::logout(ctx.state(), &ctx.actor(), user).await?;
+        ctx.require_login()?;
+        auth::logout(ctx.state(), ctx.principal()).await?;
         let secure = ctx.state().settings.security.secure_cookies;
         ctx.request()
             .set_cookie(cookies::clear(cookies::SESSION, secure));
@@ -118,12 +119,11 @@ impl AccountsMutation {
         )]
         input: ChangePasswordInput,
     ) -> Result<i32> {
-        let user = ctx.require_login()?;
+        ctx.require_login()?;
         let ended = auth::change_password(
             ctx.state(),
-            &ctx.actor(),
+            ctx.principal(),
             ctx.request().client_ip(),
-            user,
             &input.current_password,
             &input.new_password,
         )
@@ -147,7 +147,7 @@ impl AccountsMutation {
             timezone: input.timezone,
             time_format: input.time_format,
         };
-        let row = accounts::update_profile(state, &ctx.actor(), user.id, changes).await?;
+        let row = accounts::update_profile(state, ctx.principal(), user.id(), changes).await?;
         let profile = accounts::profile(state, &row)?;
         Ok(User::from_row(&row, profile))
     }
@@ -161,8 +161,8 @@ impl AccountsMutation {
         )]
         id: ID,
     ) -> Result<bool> {
-        let user = ctx.require_user()?;
-        auth::revoke_session(ctx.state(), &ctx.actor(), user, id.as_str()).await?;
+        ctx.require_user()?;
+        auth::revoke_session(ctx.state(), ctx.principal(), id.as_str()).await?;
         Ok(true)
     }
 
@@ -183,11 +183,10 @@ impl AccountsMutation {
         )]
         expires_in_days: Option<u32>,
     ) -> Result<CreatedApiToken> {
-        let user = ctx.require_user()?;
+        ctx.require_user()?;
         let (row, secret) = api_tokens::create_token(
             ctx.state(),
-            &ctx.actor(),
-            user,
+            ctx.principal(),
             &name,
             scopes.as_deref(),
             expires_in_days,
@@ -209,9 +208,9 @@ impl AccountsMutation {
         )]
         id: ID,
     ) -> Result<bool> {
-        let user = ctx.require_user()?;
+        ctx.require_user()?;
         let id = int_id(&id, crate::graphql::node::Kind::ApiToken)?;
-        api_tokens::revoke_token(ctx.state(), &ctx.actor(), user, id).await?;
+        api_tokens::revoke_token(ctx.state(), ctx.principal(), id).await?;
         Ok(true)
     }
 }

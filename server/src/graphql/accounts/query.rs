@@ -1,6 +1,4 @@
 use async_graphql::{Context, Object, Result};
-use entity::user;
-use sea_orm::EntityTrait;
 
 use super::types::{ApiToken, Session, User};
 use crate::auth::{sessions, tokens};
@@ -14,15 +12,11 @@ pub struct AccountsQuery;
 impl AccountsQuery {
     /// The logged-in user, or null for a visitor.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(current) = ctx.current_user() else {
+        let Some(current) = ctx.principal().signed_in() else {
             return Ok(None);
         };
         let state = ctx.state();
-        let Some(row) = user::Entity::find_by_id(current.id)
-            .one(&state.db)
-            .await
-            .map_err(crate::error::AppError::from)?
-        else {
+        let Some(row) = accounts::find(state, current.id()).await? else {
             return Ok(None);
         };
         let profile = accounts::profile(state, &row)?;
@@ -33,7 +27,7 @@ impl AccountsQuery {
     async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let user = ctx.require_user()?;
         let current = user.session_key().map(str::to_owned);
-        let list = sessions::list(ctx.state(), user.id).await?;
+        let list = sessions::list(ctx.state(), user.id()).await?;
         Ok(list
             .into_iter()
             .map(|(key, record)| {
@@ -46,7 +40,7 @@ impl AccountsQuery {
     /// The current user's API tokens (never their secrets).
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
         let user = ctx.require_user()?;
-        Ok(tokens::list(ctx.state(), user.id)
+        Ok(tokens::list(ctx.state(), user.id())
             .await?
             .into_iter()
             .map(ApiToken::from)

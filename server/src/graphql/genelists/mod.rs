@@ -42,7 +42,7 @@ fn loader<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn PanelLoader> {
 /// `node(id:)` for an `UploadedList`: one of the caller's own.
 pub async fn upload_node(ctx: &Context<'_>, key: &str) -> crate::error::AppResult<UploadedList> {
     ctx.require(Action::UseWorkbench)?;
-    let mut found = uploads::lists(ctx.state(), &ctx.caller(), &[key.to_owned()]).await?;
+    let mut found = uploads::lists(ctx.state(), ctx.principal(), &[key.to_owned()]).await?;
     found
         .pop()
         .map(UploadedList::from)
@@ -67,7 +67,7 @@ impl GeneListsQuery {
     ) -> Result<Page<UploadedList>> {
         ctx.require(Action::UseWorkbench)?;
         let args = PageArgs::new(first, after, last, before);
-        let Some(query) = uploads::list_query(&ctx.caller())? else {
+        let Some(query) = uploads::list_query(ctx.principal())? else {
             let window = args.window("uploads", 0, paging::DEFAULT_ROWS, paging::MAX_ROWS)?;
             return Ok(window.connection(Vec::new()));
         };
@@ -98,7 +98,7 @@ impl GeneListsQuery {
     ) -> Result<MergeResultOut> {
         ctx.require(Action::UseWorkbench)?;
         let request = input.parse()?;
-        let merged = merge::run(ctx.state(), &ctx.caller(), &request, loader(ctx)).await?;
+        let merged = merge::run(ctx.state(), ctx.principal(), &request, loader(ctx)).await?;
         Ok(MergeResultOut::from(&merged.result))
     }
 }
@@ -129,8 +129,8 @@ impl GeneListsMutation {
     ) -> Result<UploadedList> {
         ctx.require(Action::UploadGeneList)?;
         let state = ctx.state();
-        let caller = ctx.caller();
-        if !caller.is_known() {
+        let principal = ctx.principal();
+        if !principal.can_own() {
             return Err(AppError::unauthenticated().into());
         }
         let value = file.value(ctx)?;
@@ -155,8 +155,8 @@ impl GeneListsMutation {
             bytes,
             options: ParseOptions { column, sheet },
         };
-        let actor = ctx.request().actor();
-        let view = uploads::store(state, &caller, &actor, upload, resolver(ctx)).await?;
+        let principal = ctx.request().principal();
+        let view = uploads::store(state, principal, upload, resolver(ctx)).await?;
         Ok(UploadedList::from(view))
     }
 
@@ -167,9 +167,8 @@ impl GeneListsMutation {
         #[graphql(desc = "The upload's id; NOT_FOUND when it is not one of yours.")] id: ID,
     ) -> Result<bool> {
         ctx.require(Action::UseWorkbench)?;
-        let actor = ctx.request().actor();
         let key = key_id(&id, Kind::UploadedList)?;
-        Ok(uploads::remove(ctx.state(), &ctx.caller(), &actor, &key).await?)
+        Ok(uploads::remove(ctx.state(), ctx.principal(), &key).await?)
     }
 
     /// Prepares a download of the merged list and returns a short-lived signed link to it.
@@ -194,9 +193,9 @@ impl GeneListsMutation {
     ) -> Result<DownloadOut> {
         ctx.require(Action::DownloadMerge)?;
         let state = ctx.state();
-        let caller = ctx.caller();
+        let principal = ctx.principal();
         let request = input.parse()?;
-        let merged = merge::run(state, &caller, &request, loader(ctx)).await?;
+        let merged = merge::run(state, principal, &request, loader(ctx)).await?;
         let export = ExportRequest {
             format,
             filename,
@@ -206,7 +205,7 @@ impl GeneListsMutation {
             provenance: merged.provenance,
             original_panels: merged.panels,
         };
-        let download = downloads::prepare_download(state, &caller, export).await?;
+        let download = downloads::prepare_download(state, principal, export).await?;
         Ok(DownloadOut::from(download))
     }
 }

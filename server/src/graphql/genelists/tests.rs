@@ -11,12 +11,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shared::{AuditAction, GeneSymbol, HgncId, PanelVersion, Source};
 
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::genelists::upload::SymbolResolver;
 use crate::graphql::{AppSchema, RequestContext, Transport, schema_builder};
-use crate::services::audit::Actor;
 use crate::services::merge::{LoadedPanel, PanelLoader};
-use crate::services::{Caller, downloads, uploads};
+use crate::services::{downloads, uploads};
 use crate::state::AppState;
 
 struct Fixtures;
@@ -273,11 +273,12 @@ async fn exports_are_served_once_signed_audited_and_logged() {
     );
     let url = download["url"].as_str().unwrap();
     let token = url.strip_prefix("/download/").unwrap();
-    let actor = Actor {
-        ip: Some("198.51.100.7".into()),
-        ..Actor::default()
-    };
-    let served = downloads::serve(&state, token, actor.clone())
+    let principal = Principal::visitor(None).from_request(
+        Some("198.51.100.7".parse().unwrap()),
+        None,
+        crate::auth::AuditCounter::default(),
+    );
+    let served = downloads::serve(&state, token, principal.clone())
         .await
         .unwrap();
     let text = String::from_utf8(served.bytes).unwrap();
@@ -305,14 +306,14 @@ async fn exports_are_served_once_signed_audited_and_logged() {
         parts[1].parse::<i64>().unwrap() + 60,
         parts[2]
     );
-    let err = downloads::serve(&state, &forged, actor.clone())
+    let err = downloads::serve(&state, &forged, principal.clone())
         .await
         .unwrap_err();
     assert_eq!(err.code.as_str(), "FORBIDDEN");
     let past = chrono::Utc::now().timestamp() - 1;
     let sig = state.signer.sign(&format!("download:{}:{past}", parts[0]));
     let expired = format!("{}.{past}.{sig}", parts[0]);
-    let err = downloads::serve(&state, &expired, actor.clone())
+    let err = downloads::serve(&state, &expired, principal.clone())
         .await
         .unwrap_err();
     assert_eq!(err.http_status, Some(410));
@@ -320,7 +321,9 @@ async fn exports_are_served_once_signed_audited_and_logged() {
     parts[0] = "unknown-key";
     let sig = state.signer.sign(&format!("download:unknown-key:{future}"));
     let unknown = format!("unknown-key.{future}.{sig}");
-    let err = downloads::serve(&state, &unknown, actor).await.unwrap_err();
+    let err = downloads::serve(&state, &unknown, principal)
+        .await
+        .unwrap_err();
     assert_eq!(err.code.as_str(), "NOT_FOUND");
     assert_eq!(
         panel_download::Entity::find()
@@ -370,14 +373,16 @@ async fn removing_uploads_and_claiming_them_at_login() {
         role: shared::Role::User,
         timezone: None,
     };
-    let user = crate::services::accounts::create_user(&state, &Actor::default(), new)
+    let user = crate::services::accounts::create_user(&state, &Principal::system("test"), new)
         .await
         .unwrap();
     assert_eq!(
         uploads::claim(&state, "visitor-a", user.id).await.unwrap(),
         1
     );
-    let mine = uploads::list(&state, &Caller::user(user.id)).await.unwrap();
+    let mine = uploads::list(&state, &Principal::test_account(&user))
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(
         crate::graphql::node::global_id(crate::graphql::node::Kind::UploadedList, &mine[0].id).0,
@@ -388,7 +393,7 @@ async fn removing_uploads_and_claiming_them_at_login() {
         "an account's uploads are kept"
     );
     assert!(
-        uploads::list(&state, &Caller::visitor("visitor-a"))
+        uploads::list(&state, &Principal::visitor(Some("visitor-a".into())))
             .await
             .unwrap()
             .is_empty()

@@ -4,7 +4,6 @@
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use futures::Stream;
 
-use super::viewer;
 use crate::auth::permissions::Action;
 use crate::events::{Channel, Received};
 use crate::graphql::ContextExt;
@@ -40,7 +39,7 @@ impl SavedPanelSubscription {
     ) -> Result<impl Stream<Item = Result<SavedPanelChange>> + use<>> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state().clone();
-        let who = viewer(ctx);
+        let who = ctx.principal().clone();
         let panel_id = int_id(&id, Kind::SavedPanel)?;
         saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
         let events = state
@@ -64,9 +63,8 @@ impl SavedPanelSubscription {
         };
         // Rights can change (a revoked share, a lost role, a logout): re-checked whenever the
         // account changes and periodically.
-        let authorise: crate::graphql::live::Authorise = Box::new(move |state, user| {
-            let mut who = who.clone();
-            who.user = user.map(|u| (u.id, u.role));
+        let authorise: crate::graphql::live::Authorise = Box::new(move |state, principal| {
+            let who = principal.with_link_token(who.link_token().map(str::to_owned));
             Box::pin(async move {
                 saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
                 Ok(())

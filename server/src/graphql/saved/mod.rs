@@ -18,7 +18,6 @@ use async_graphql::Context;
 use super::ContextExt;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::saved::access::Viewer;
 use crate::saved::{self, comments, shares};
 use shared::SharePermission;
 use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
@@ -27,7 +26,7 @@ use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 pub async fn saved_panel_node(ctx: &Context<'_>, id: i32) -> AppResult<SavedPanel> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let (row, access) = saved::open(state, &viewer(ctx), id, SharePermission::View).await?;
+    let (row, access) = saved::open(state, ctx.principal(), id, SharePermission::View).await?;
     let owner = query::owner_name(state, row.owner_id).await?;
     Ok(SavedPanel { row, access, owner })
 }
@@ -37,7 +36,13 @@ pub async fn version_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelVersion>
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
     let version = saved::version_by_id(state, id).await?;
-    saved::open(state, &viewer(ctx), version.panel_id, SharePermission::View).await?;
+    saved::open(
+        state,
+        ctx.principal(),
+        version.panel_id,
+        SharePermission::View,
+    )
+    .await?;
     Ok(version.into())
 }
 
@@ -46,7 +51,7 @@ pub async fn change_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelChange> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
     let row = saved::changes::by_id(state, id).await?;
-    saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
     let version = match row.version_id {
         Some(v) => Some(saved::version_by_id(state, v).await?.version_number),
         None => None,
@@ -59,7 +64,7 @@ pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment>
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
     let row = comments::by_id(state, id).await?;
-    saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
     Ok(row.into())
 }
 
@@ -68,7 +73,8 @@ pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
     let row = shares::by_id(state, id).await?;
-    let (_, access) = saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    let (_, access) =
+        saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
     if !access.can_share {
         return Err(AppError::forbidden(
             "only those who may share a panel see its shares",
@@ -83,7 +89,7 @@ pub async fn label_node(ctx: &Context<'_>, id: i32) -> AppResult<panel::VersionL
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
     let row = saved::labels::by_id(&state.db, id).await?;
-    saved::open(state, &viewer(ctx), row.panel_id, SharePermission::View).await?;
+    saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
     Ok(row.into())
 }
 
@@ -94,12 +100,4 @@ pub async fn person_node(ctx: &Context<'_>, id: i32) -> AppResult<Person> {
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     Ok(Person::new(id, &name))
-}
-
-/// The caller as a saved-panel viewer.
-pub fn viewer(ctx: &Context<'_>) -> Viewer {
-    Viewer {
-        user: ctx.current_user().map(|u| (u.id, u.role)),
-        link_token: None,
-    }
 }

@@ -4,7 +4,6 @@ use shared::{PanelStatus, SharePermission, Visibility};
 
 use super::query::owner_name;
 use super::types::{GeneInput, PanelComment, PanelEditInput, SavedPanel, Share};
-use super::viewer;
 use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -93,7 +92,7 @@ pub(super) async fn wrap(
     row: entity::saved_panels::Model,
 ) -> Result<SavedPanel, AppError> {
     let state = ctx.state();
-    let access = saved::access::resolve(state, &row, &viewer(ctx)).await?;
+    let access = saved::access::resolve(state, &row, ctx.principal()).await?;
     let owner = owner_name(state, row.owner_id).await?;
     Ok(SavedPanel { row, access, owner })
 }
@@ -140,7 +139,7 @@ impl SavedPanelMutation {
                     .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
                     .map(|l| l.as_ref());
                 let merged =
-                    crate::services::merge::run(state, &ctx.caller(), &request, loader).await?;
+                    crate::services::merge::run(state, ctx.principal(), &request, loader).await?;
                 let kind = if request.panels.is_empty() {
                     "upload"
                 } else {
@@ -172,7 +171,7 @@ impl SavedPanelMutation {
                     .genes
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|g| g.into_added_gene("genes", &user.username))
+                    .map(|g| g.into_added_gene("genes", user.username()))
                     .collect::<Result<Vec<_>, _>>()?;
                 let genes = verified(ctx, genes);
                 let kind = if genes.is_empty() { "empty" } else { "genes" };
@@ -193,7 +192,7 @@ impl SavedPanelMutation {
             sources,
             version_sources,
         };
-        let row = versions::create(state, &ctx.actor(), user.id, new).await?;
+        let row = versions::create(state, ctx.principal(), user.id(), new).await?;
         Ok(wrap(ctx, row).await?)
     }
 
@@ -216,7 +215,7 @@ impl SavedPanelMutation {
             .add_genes
             .unwrap_or_default()
             .into_iter()
-            .map(|g| g.into_added_gene("addGenes", &user.username))
+            .map(|g| g.into_added_gene("addGenes", user.username()))
             .collect::<Result<Vec<_>, _>>()?;
         let add = verified(ctx, add);
         let metadata = input.metadata.unwrap_or_default();
@@ -242,8 +241,7 @@ impl SavedPanelMutation {
         };
         let row = saved::edit(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             int_id(&id, Kind::SavedPanel)?,
             edit,
         )
@@ -273,8 +271,7 @@ impl SavedPanelMutation {
             .ok_or_else(|| AppError::upstream("PanelApp", "this server has no PanelApp access"))?;
         let row = saved::upstream::apply(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             loader.as_ref(),
             int_id(&id, Kind::SavedPanel)?,
             based_on_version,
@@ -305,8 +302,7 @@ impl SavedPanelMutation {
         ctx.require(Action::EditSavedPanel)?;
         let row = saved::restore(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             int_id(&id, Kind::SavedPanel)?,
             version,
             based_on_version,
@@ -333,8 +329,7 @@ impl SavedPanelMutation {
         })?;
         let row = saved::set_status(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             int_id(&id, Kind::SavedPanel)?,
             status,
         )
@@ -377,7 +372,7 @@ impl SavedPanelMutation {
             },
             can_reshare: input.can_reshare,
         };
-        let shared = shares::share(state, &ctx.actor(), &viewer(ctx), request).await?;
+        let shared = shares::share(state, ctx.principal(), request).await?;
         let link_path = shared.link_token.as_ref().map(|t| format!("/shared/{t}"));
         let share = Share::named(state, vec![shared.share])
             .await?
@@ -425,8 +420,7 @@ impl SavedPanelMutation {
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
-        let mut who = viewer(ctx);
-        who.link_token = link_token;
+        let who = ctx.principal().with_link_token(link_token);
         let (row, _) = saved::open(
             state,
             &who,
@@ -444,7 +438,7 @@ impl SavedPanelMutation {
         };
         let export = saved::export::request(state, &row, number, options).await?;
         let download =
-            crate::services::downloads::prepare_download(state, &ctx.caller(), export).await?;
+            crate::services::downloads::prepare_download(state, ctx.principal(), export).await?;
         Ok(download.into())
     }
 
@@ -469,8 +463,7 @@ impl SavedPanelMutation {
         ctx.require(Action::EditSavedPanel)?;
         let row = saved::labels::add(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             int_id(&panel_id, Kind::SavedPanel)?,
             saved::labels::NewLabel {
                 version,
@@ -492,8 +485,7 @@ impl SavedPanelMutation {
         ctx.require(Action::EditSavedPanel)?;
         saved::labels::remove(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             int_id(&id, Kind::VersionLabel)?,
         )
         .await?;
@@ -536,7 +528,7 @@ impl SavedPanelMutation {
             )
             .into());
         }
-        let who = viewer(ctx);
+        let who = ctx.principal().clone();
         let mut requests = Vec::with_capacity(unique.len());
         for id in unique {
             let (row, _) = saved::open(state, &who, id, SharePermission::View).await?;
@@ -560,7 +552,7 @@ impl SavedPanelMutation {
             None => format!("{name}.zip"),
         };
         let download =
-            crate::services::downloads::prepare_bundle(state, &ctx.caller(), requests, &name)
+            crate::services::downloads::prepare_bundle(state, ctx.principal(), requests, &name)
                 .await?;
         Ok(download.into())
     }
@@ -575,13 +567,7 @@ impl SavedPanelMutation {
         id: ID,
     ) -> Result<bool> {
         ctx.require(Action::SharePanel)?;
-        shares::revoke(
-            ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
-            int_id(&id, Kind::Share)?,
-        )
-        .await?;
+        shares::revoke(ctx.state(), ctx.principal(), int_id(&id, Kind::Share)?).await?;
         Ok(true)
     }
 
@@ -599,8 +585,7 @@ impl SavedPanelMutation {
         ctx.require(Action::SharePanel)?;
         let state = ctx.state();
         let (row, token) =
-            shares::reissue_link(state, &ctx.actor(), &viewer(ctx), int_id(&id, Kind::Share)?)
-                .await?;
+            shares::reissue_link(state, ctx.principal(), int_id(&id, Kind::Share)?).await?;
         let share = Share::named(state, vec![row])
             .await?
             .pop()
@@ -629,8 +614,7 @@ impl SavedPanelMutation {
         let id = int_id(&panel_id, Kind::SavedPanel)?;
         let row = comments::add(
             ctx.state(),
-            &ctx.actor(),
-            &viewer(ctx),
+            ctx.principal(),
             id,
             version,
             gene_symbol,

@@ -2,8 +2,6 @@
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::panel_changes;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use shared::{PanelStatus, SharePermission, Visibility};
 
 use super::types::{
@@ -312,19 +310,20 @@ impl SavedPanel {
                     .map(|v| v.version_number)
             })
         };
-        let mut query =
-            panel_changes::Entity::find().filter(panel_changes::Column::PanelId.eq(self.row.id));
-        if let Some(n) = version {
-            let v = versions
-                .iter()
-                .find(|v| v.version_number == n)
-                .ok_or_else(|| AppError::not_found(format!("version {n}")))?;
-            query = query.filter(panel_changes::Column::VersionId.eq(v.id));
-        }
+        let version_id = match version {
+            Some(n) => Some(
+                versions
+                    .iter()
+                    .find(|v| v.version_number == n)
+                    .ok_or_else(|| AppError::not_found(format!("version {n}")))?
+                    .id,
+            ),
+            None => None,
+        };
         let args = PageArgs::new(first, after, last, before);
         let (window, rows) = paging::select_page(
             &state.db,
-            query.order_by_desc(panel_changes::Column::Id),
+            saved::changes_query(self.row.id, version_id),
             &args,
             "changes",
             paging::DEFAULT_ROWS,

@@ -2,7 +2,6 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use shared::{PanelStatus, Visibility};
 
 use super::types::{Person, SavedPanel};
-use super::viewer;
 use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -117,7 +116,7 @@ impl SavedPanelQuery {
         let args = PageArgs::new(first, after, last, before);
         let filter = filter.unwrap_or_default().into_filter()?;
         let mut window = None;
-        let page = listing::page(state, &viewer(ctx), &filter, |total| {
+        let page = listing::page(state, ctx.principal(), &filter, |total| {
             let w = args.window(
                 "savedPanels",
                 usize::try_from(total).unwrap_or(usize::MAX),
@@ -129,12 +128,12 @@ impl SavedPanelQuery {
         })
         .await?;
         let window = window.ok_or_else(|| AppError::internal("saved-panel page not worked out"))?;
-        let me = ctx.current_user();
+        let me = ctx.principal().signed_in();
         Ok(window.connection(page.items.into_iter().map(|item| {
             let access = saved::access::Access::listed(
                 item.level,
-                item.panel.owner_id == me.map_or(-1, |u| u.id),
-                me.map(|u| u.role),
+                item.panel.owner_id == me.map_or(-1, |u| u.id()),
+                me.map(|u| u.role()),
             );
             SavedPanel {
                 row: item.panel,
@@ -157,7 +156,7 @@ impl SavedPanelQuery {
         let state = ctx.state();
         let (row, access) = saved::open(
             state,
-            &viewer(ctx),
+            ctx.principal(),
             int_id(&id, Kind::SavedPanel)?,
             shared::SharePermission::View,
         )
@@ -181,10 +180,10 @@ impl SavedPanelQuery {
         limit: Option<i32>,
     ) -> Result<Vec<Person>> {
         ctx.require(Action::SharePanel)?;
-        let caller = ctx.require_user()?;
+        let principal = ctx.require_user()?;
         let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);
         Ok(
-            shares::shareable_users(ctx.state(), caller.id, &query, limit)
+            shares::shareable_users(ctx.state(), principal.id(), &query, limit)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -204,9 +203,8 @@ impl SavedPanelQuery {
     ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
-        let (row, _) = shares::follow_link(state, &ctx.actor(), &token).await?;
-        let mut who = viewer(ctx);
-        who.link_token = Some(token);
+        let (row, _) = shares::follow_link(state, ctx.principal(), &token).await?;
+        let who = ctx.principal().with_link_token(Some(token));
         let access = saved::access::resolve(state, &row, &who).await?;
         access.require(shared::SharePermission::View)?;
         let owner = owner_name(state, row.owner_id).await?;
@@ -218,9 +216,5 @@ pub async fn owner_name(
     state: &crate::state::AppState,
     id: i32,
 ) -> Result<Option<String>, AppError> {
-    use sea_orm::EntityTrait;
-    Ok(entity::user::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .map(|u| u.username))
+    crate::services::accounts::username(state, id).await
 }

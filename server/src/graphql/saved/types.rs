@@ -683,8 +683,11 @@ impl Person {
         if let Some(name) = &self.display_name {
             return Ok(name.clone());
         }
-        let viewer = ctx.current_user().map(|u| (u.id, u.role));
-        Ok(crate::services::accounts::display_name(ctx.state(), viewer, self.database_id).await?)
+        let principal = ctx.principal().signed_in().map(|u| (u.id(), u.role()));
+        Ok(
+            crate::services::accounts::display_name(ctx.state(), principal, self.database_id)
+                .await?,
+        )
     }
 }
 

@@ -12,10 +12,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use shared::{Confidence, GeneSymbol, HgncId, PanelData, PanelVersion, Role, Source};
 
-use crate::auth::{AuthVia, CurrentUser};
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{AppSchema, RequestContext, Transport, schema_builder};
-use crate::services::audit::Actor;
 use crate::services::merge::{LoadedPanel, PanelLoader};
 use crate::state::AppState;
 
@@ -86,7 +85,7 @@ impl PanelLoader for Moving {
     }
 }
 
-async fn user(state: &AppState, name: &str) -> CurrentUser {
+async fn user(state: &AppState, name: &str) -> Principal {
     let new = crate::services::accounts::NewUser {
         username: name.to_owned(),
         email: format!("{name}@example.org"),
@@ -94,25 +93,15 @@ async fn user(state: &AppState, name: &str) -> CurrentUser {
         role: Role::User,
         timezone: None,
     };
-    let row = crate::services::accounts::create_user(state, &Actor::system("test"), new)
+    let row = crate::services::accounts::create_user(state, &Principal::system("test"), new)
         .await
         .unwrap();
-    CurrentUser {
-        id: row.id,
-        username: row.username,
-        role: Role::User,
-        must_change_password: false,
-        via: AuthVia::Token {
-            id: 0,
-            scopes: crate::auth::tokens::Scopes::DEFAULT,
-            expires_at: None,
-        },
-    }
+    Principal::test_account(&row)
 }
 
-async fn run(schema: &AppSchema, who: &CurrentUser, query: &str, vars: Value) -> Value {
+async fn run(schema: &AppSchema, who: &Principal, query: &str, vars: Value) -> Value {
     let mut context = RequestContext::new(Transport::Post, None, None);
-    context.user = Some(who.clone());
+    context.principal = who.clone();
     let request = Request::new(query)
         .variables(Variables::from_json(vars))
         .data(context);

@@ -55,7 +55,8 @@ pub struct MailSettings {
     pub verify_ttl: Duration,
     /// How long an admin-set temporary password works (`TEMP_PASSWORD_EXPIRATION_HOURS`).
     pub temp_password_ttl: Duration,
-    /// Unverified accounts may not log in (`REQUIRE_EMAIL_VERIFICATION`, default off).
+    /// Unverified accounts may not log in (`REQUIRE_EMAIL_VERIFICATION`; by default on in
+    /// production when mail leaves the machine, off otherwise).
     pub require_verification: bool,
     /// Sends of one message before it is marked FAILED (`MAIL_MAX_ATTEMPTS`).
     pub max_attempts: u32,
@@ -75,8 +76,6 @@ impl MailSettings {
 }
 
 pub(super) fn parse(v: &mut Vars<'_>, dev: bool, host: IpAddr, port: u16) -> MailSettings {
-    // REQUIRE_EMAIL_VERIFICATION is off unless set, in production too: the Flask version never
-    // confirmed an address, so every migrated account would be shut out at once.
     let use_tls = v.flag("MAIL_USE_TLS", false);
     let use_ssl = v.flag("MAIL_USE_SSL", false);
     if use_tls && use_ssl {
@@ -162,6 +161,18 @@ pub(super) fn parse(v: &mut Vars<'_>, dev: bool, host: IpAddr, port: u16) -> Mai
             ),
         );
     }
+    // Confirmed addresses are the production default, but only where a confirmation can
+    // arrive: without a relay the links land in DATA_DIR/outbox/ and nobody could log in.
+    // Accounts imported from Flask keep its `is_verified`; `create-admin` accounts count as
+    // confirmed; an unconfirmed login is told so and mailed a fresh link.
+    let require_verification = v.flag("REQUIRE_EMAIL_VERIFICATION", !dev && smtp.is_some());
+    if require_verification && smtp.is_none() {
+        v.warn(
+            "REQUIRE_EMAIL_VERIFICATION",
+            "is on but no SMTP relay is configured (MAIL_SERVER, or MAIL_SUPPRESS_SEND is set): \
+             confirmation links only reach DATA_DIR/outbox/, so new accounts can not log in",
+        );
+    }
     let site_name = v.raw("SITE_NAME").unwrap_or("PanelMerge").to_owned();
     let reset_ttl = v.seconds("PASSWORD_RESET_TOKEN_MAX_AGE", 3600, 1, 7 * 86400);
     let verify_ttl = v.seconds("VERIFICATION_TOKEN_MAX_AGE", 86400, 1, 30 * 86400);
@@ -180,7 +191,7 @@ pub(super) fn parse(v: &mut Vars<'_>, dev: bool, host: IpAddr, port: u16) -> Mai
         reset_ttl,
         verify_ttl,
         temp_password_ttl,
-        require_verification: v.flag("REQUIRE_EMAIL_VERIFICATION", false),
+        require_verification,
         max_attempts: v.number("MAIL_MAX_ATTEMPTS", 8, 1, 100) as u32,
         retry_delay: v.seconds("MAIL_RETRY_DELAY", 30, 1, 3600),
         requests_per_hour: v.number("MAIL_REQUESTS_PER_HOUR", 5, 1, 10_000) as u32,

@@ -1147,4 +1147,50 @@ mod tests {
         assert_eq!(python_log_level("INFO"), "info");
         assert_eq!(python_log_level("server=debug"), "server=debug");
     }
+
+    #[test]
+    fn confirmed_addresses_are_required_in_production_where_mail_can_arrive() {
+        let secret = "k".repeat(32);
+        let base = [
+            ("APP_ENV", "production"),
+            ("SECRET_KEY", secret.as_str()),
+            (
+                "ENCRYPTION_KEY",
+                "YvW-91ndtlQG2NV9IH2YiZkeaN31W0EgM9ClDsuzrgU=",
+            ),
+        ];
+        let require = |extra: &[(&str, &str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            let (partial, report) = Settings::from_vars(&vars(&pairs)).unwrap();
+            let warned = report
+                .warnings
+                .iter()
+                .any(|w| w.variable == "REQUIRE_EMAIL_VERIFICATION");
+            (partial.settings.mail.require_verification, warned)
+        };
+        let relay = ("MAIL_SERVER", "smtp.example.org");
+        assert_eq!(require(&[relay]), (true, false), "production with a relay");
+        assert_eq!(require(&[]), (false, false), "production without a relay");
+        assert_eq!(
+            require(&[relay, ("MAIL_SUPPRESS_SEND", "true")]),
+            (false, false),
+            "sending suppressed"
+        );
+        assert_eq!(
+            require(&[relay, ("REQUIRE_EMAIL_VERIFICATION", "false")]),
+            (false, false),
+            "a site may turn it off"
+        );
+        assert_eq!(
+            require(&[("REQUIRE_EMAIL_VERIFICATION", "true")]),
+            (true, true),
+            "on without a relay is allowed but warned about"
+        );
+        let (partial, _) = Settings::from_vars(&vars(&[relay])).unwrap();
+        assert!(
+            !partial.settings.mail.require_verification,
+            "development lets unconfirmed accounts in"
+        );
+    }
 }

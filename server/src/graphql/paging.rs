@@ -323,7 +323,7 @@ pub fn describe_connections(
             "A page of the comments on a saved panel, oldest first.",
         )
         .override_output_type_description::<Page<super::genelists::UploadedList>>(
-            "A page of the principal's uploaded gene lists, oldest first.",
+            "A page of the caller's uploaded gene lists, oldest first.",
         )
         .override_output_type_description::<Page<UploadedGene>>(
             "A page of an uploaded list's genes, in file order.",

@@ -1,9 +1,9 @@
 //! The sender: takes due messages from `mail_outbox`, claims each (so two instances never send
 //! the same one), hands it to the transport, and records the outcome: SENT (the stored message
 //! is cleared), or another attempt after a doubling delay, or FAILED after `MAIL_MAX_ATTEMPTS`.
-//! Every attempt that fails, and every message given up, is an audit row (SYSTEM_SECURITY);
-//! a message sent is recorded in its row (SENT, `sent_at`) — the change that queued it wrote
-//! its own audit row — and admins see the whole queue in `mailOutbox`.
+//! Every outcome is an audit row (SYSTEM_SECURITY, naming the message and its kind, never the
+//! recipient or the content): a message sent or written to the outbox directory, an attempt
+//! that failed, a message given up. Admins see the whole queue in `mailOutbox`.
 
 use std::time::Duration;
 
@@ -185,7 +185,17 @@ async fn attempt(state: &AppState, row: mail_outbox::Model) -> AppResult<()> {
                 updated_at: sea_orm::ActiveValue::Set(now),
                 ..Default::default()
             };
-            save(state, &principal, update, None).await
+            let (what, delivery) = match &path {
+                Some(_) => ("written to the outbox directory", "outbox"),
+                None => ("sent", "smtp"),
+            };
+            let record = AuditRecord::new(
+                AuditAction::SystemSecurity,
+                format!("e-mail {} ({}) {what}", row.id, row.kind),
+            )
+            .resource("mail", row.id)
+            .details(json!({ "kind": row.kind, "attempt": attempts, "delivery": delivery }));
+            save(state, &principal, update, record).await
         }
         Err(error) => {
             let give_up = attempts >= state.settings.mail.max_attempts;
@@ -228,7 +238,7 @@ async fn attempt(state: &AppState, row: mail_outbox::Model) -> AppResult<()> {
                 .resource("mail", row.id)
                 .failed(error)
                 .details(json!({ "kind": row.kind, "attempt": attempts, "gaveUp": give_up }));
-            save(state, &principal, update, Some(record)).await
+            save(state, &principal, update, record).await
         }
     }
 }
@@ -237,17 +247,12 @@ async fn save(
     state: &AppState,
     principal: &Principal,
     update: mail_outbox::ActiveModel,
-    record: Option<AuditRecord>,
+    record: AuditRecord,
 ) -> AppResult<()> {
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
     update.update(&txn).await?;
-    match record {
-        Some(record) => {
-            state.audit.commit(txn, principal, record).await?;
-        }
-        None => txn.commit().await?,
-    }
+    state.audit.commit(txn, principal, record).await?;
     Ok(())
 }
 

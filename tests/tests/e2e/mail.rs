@@ -239,6 +239,22 @@ on_both!(
             .filter(|r| r.action_description == "reset link refused" && !r.success)
             .count();
         assert_eq!(refused, 2, "the used and the forged link: {described:#?}");
+
+        // The send itself is audited, naming the message and its kind, not the recipient.
+        let audited = &app;
+        eventually("the audit row of the send", move || async move {
+            audited
+                .audit_rows(Some(AuditAction::SystemSecurity))
+                .await
+                .iter()
+                .any(|r| {
+                    r.resource_type.as_deref() == Some("mail")
+                        && r.success
+                        && r.action_description.ends_with("(PASSWORD_RESET) sent")
+                        && !r.action_description.contains("ada@example.org")
+                })
+        })
+        .await;
     }
 );
 

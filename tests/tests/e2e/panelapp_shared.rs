@@ -246,10 +246,13 @@ async fn two_servers_on_one_redis_share_panels_catalogues_and_gene_searches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_redis_entries_are_served_then_revalidated_once_for_every_instance() {
+    const TTL: u64 = 6;
     let Some((redis, mock, prefix, dir)) = on_shared_redis().await else {
         return;
     };
-    let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 2).await;
+    // A TTL long enough that B's fresh copies are still fresh when A reads them, even on a
+    // loaded machine.
+    let a = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), TTL).await;
     let first = a.panel(Source::Uk, 402, None).await.unwrap();
     assert_eq!(first.origin, DataOrigin::Live);
     a.catalogue(Source::Au).await.unwrap();
@@ -262,10 +265,10 @@ async fn stale_redis_entries_are_served_then_revalidated_once_for_every_instance
     );
     assert_eq!(details, 1);
 
-    // Past the TTL (2 s): a second instance serves what Redis holds, marked stale, and
-    // asks PanelApp once in the background.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let b = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), 2).await;
+    // Past the TTL: a second instance serves what Redis holds, marked stale, and asks
+    // PanelApp once in the background.
+    tokio::time::sleep(Duration::from_secs(TTL) + Duration::from_millis(100)).await;
+    let b = service_on_redis(&redis, &prefix, dir.path(), mock.urls(), TTL).await;
     let stale = b.panel(Source::Uk, 402, None).await.unwrap();
     assert_eq!(stale.origin, DataOrigin::StaleCache);
     assert_eq!(stale.data.entities.len(), first.data.entities.len());

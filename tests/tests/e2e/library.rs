@@ -443,6 +443,14 @@ on_both_backends!(
             assert_eq!(stored(&app, id).await.0, "ACTIVE");
         }
         assert_eq!(written(&app).await, nothing, "no change or audit row");
+        // The refusal itself is on the record.
+        let denied = app.audit_rows(Some(AuditAction::AccessDenied)).await;
+        assert!(
+            denied
+                .iter()
+                .any(|r| r.action_description == "archiveSavedPanels refused" && !r.success),
+            "{denied:?}"
+        );
 
         // The caller's own panels (one given twice): both archived, each once, each audited.
         let archived = owner.data(ARCHIVE_MANY, json!({ "ids": [a, b, a] })).await;
@@ -544,6 +552,13 @@ on_both_backends!(
         assert_eq!(stored(&app, &a).await.0, "ARCHIVED");
         assert_eq!(stored(&app, &c).await.0, "ACTIVE");
         assert_eq!(written(&app).await, before);
+        let failed = app.audit_rows(Some(AuditAction::PanelDelete)).await;
+        assert!(
+            failed
+                .iter()
+                .any(|r| r.action_description == "deleteSavedPanels failed" && !r.success),
+            "{failed:?}"
+        );
         let not_owner = owner.query(DELETE_MANY, json!({ "ids": [b, x] })).await;
         assert_eq!(error_code(&not_owner), Some("FORBIDDEN"), "{not_owner}");
         assert_eq!(stored(&app, &b).await.0, "ARCHIVED");

@@ -48,16 +48,8 @@ async fn browser_home_page_is_for_people_and_server_facts_are_for_admins() {
     .await;
 }
 
-/// Issue 14.6: axe-core (npm, pinned in tests/browser) finds no serious or critical violation
-/// on any page: every visitor page (e-mailed links and share links included), a user's pages
-/// (home, library, a saved panel with versions, diff, share dialog and edit mode, teams,
-/// profile, the workbench with panels and a chosen region), every admin page, and the main
-/// pages at 390 px; every finding is reported with its rule, elements and page. The main
-/// workflows also run by keyboard alone: the skip link, the workbench picker (type, arrow,
-/// Enter), evidence boxes (Space), adding by id, an overlap region (Tab, Enter), logging in and
-/// saving the merge as a panel.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_axe_finds_no_serious_violation_on_any_page_and_keys_suffice() {
+/// Runs `accessibility.mjs` for one half of the app (`visitors` or `accounts`).
+async fn axe_over(part: &str) {
     let mock = tests::mock_panelapp::MockPanelApp::start().await;
     let app = tests::TestApp::web(Some(mock.urls())).await;
     app.create_user("ally", shared::Role::User).await;
@@ -66,12 +58,33 @@ async fn browser_axe_finds_no_serious_violation_on_any_page_and_keys_suffice() {
         "accessibility.mjs",
         &app.address,
         &[
+            ("A11Y_PART", part),
             ("USERNAME_UNDER_TEST", "ally"),
             ("ADMIN_UNDER_TEST", "adam"),
             ("PASSWORD_UNDER_TEST", tests::PASSWORD),
         ],
     )
     .await;
+}
+
+/// Issue 14.6: axe-core (npm, pinned in tests/browser) finds no serious or critical violation
+/// on any visitor page (e-mailed links and a bad share link included) nor on the workbench with
+/// the picker open, two panels and a chosen region; every finding is reported with its rule,
+/// elements and page. The main workflows run by keyboard alone: the skip link, the picker
+/// (type, arrow, Enter), evidence boxes (Space), adding by id, an overlap region (Tab, Enter),
+/// logging in and saving the merge as a panel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_axe_finds_no_serious_violation_for_visitors_and_keys_suffice() {
+    axe_over("visitors").await;
+}
+
+/// Issue 14.6: axe-core finds no serious or critical violation on a user's pages (home,
+/// library with its bulk bar, a saved panel with two versions, its diff, share dialog and edit
+/// mode, new panel, teams, a team, profile, the workbench), a panel opened through its share
+/// link, every admin page, and the main pages at 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_axe_finds_no_serious_violation_for_users_and_admins() {
+    axe_over("accounts").await;
 }
 
 /// Issue 14.4: a VIEWER is offered no upload, save, new panel, team creation, edit or share

@@ -2,7 +2,7 @@
 // as the page, shows every column un-clipped (no cell overflows, the table needs no sideways
 // scrolling), keeps its header row in view while scrolling, and draws a 900-gene panel a page
 // of rows at a time; the overlap picture's counts, letters and source names never overlap for
-// 2 and 3 sources, and 4 sources get the UpSet bars; at 390 px no page scrolls sideways.
+// 2 to 5 sources, and 6 sources get the UpSet bars; at 390 px no page scrolls sideways.
 import { BASE_URL, check, graphql, newPage, run } from './lib.mjs';
 
 const USERNAME = process.env.USERNAME_UNDER_TEST;
@@ -10,6 +10,41 @@ const PASSWORD = process.env.PASSWORD_UNDER_TEST;
 
 const INHERITANCE = 'MONOALLELIC, autosomal or pseudoautosomal, imprinted status unknown';
 const SOURCES = ['uk-402@8.125', 'au-3149@1.20', 'upload:Cardiology referral list (March).xlsx'];
+
+/** The page's width and, when it is wider than the viewport, the widest elements that stick
+ * out (innermost first), so a failure says what to fix. */
+const scrollWidth = (page) =>
+  page.evaluate(() => {
+    const width = document.documentElement.scrollWidth;
+    const view = document.documentElement.clientWidth;
+    if (width <= view) return `${width}`;
+    const out = [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > view + 1)
+      .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > view + 1))
+      // What scrolls inside its own frame does not widen the page.
+      .filter((e) => {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') return false;
+        }
+        return true;
+      })
+      .slice(0, 6)
+      .map((e) => {
+        const r = e.getBoundingClientRect();
+        const name = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '');
+        return `${name} [${Math.round(r.left)}–${Math.round(r.right)}]`;
+      });
+    return `${width}: ${out.join(', ')}`;
+  });
+/** Pages that scroll sideways, reported together at the end. */
+const tooWide = [];
+/** Notes `label` when the page needs sideways scrolling at its viewport's width. */
+async function mustFit(page, label) {
+  const fits = await page.evaluate(
+    () => document.documentElement.scrollWidth <= document.documentElement.clientWidth,
+  );
+  if (!fits) tooWide.push(`${label} (width ${await scrollWidth(page)})`);
+}
 
 /** Pairs of elements among `selector`'s matches whose boxes intersect. */
 async function collisions(page, selector) {
@@ -110,7 +145,7 @@ await run(async (browser, errors) => {
   check(header.scrolled > 1000, 'the table scrolls inside its frame');
   check(Math.abs(header.th - header.wrap) <= 2, `the header stays in view (${header.th} vs ${header.wrap})`);
 
-  // The overlap picture: 2 and 3 sources as a Venn whose texts never overlap, 4 as UpSet bars.
+  // The overlap picture: 2 to 5 sources as a Venn whose texts never overlap, 6 as UpSet bars.
   await page.goto(BASE_URL + '/workbench');
   const add = async (source, id) => {
     await page.locator('#add-panel-source').selectOption(source);
@@ -134,21 +169,62 @@ await run(async (browser, errors) => {
   found = await collisions(page, texts);
   check(found.count === 7 + 3 + 3, `3 sources: 7 counts, 3 letters, 3 names (${found.count})`);
   check(found.hits.length === 0, '3 sources: no texts overlap: ' + found.hits.join('; '));
+  // 4 and 5 sources: ellipses, every region's count, letters and names apart.
   await add('UK', 384);
-  await page.locator('#overlap .upset-row').first().waitFor();
-  check((await page.locator('#overlap-venn').count()) === 0, '4 sources: no Venn');
-  found = await collisions(page, '#overlap .upset-row .bar-label');
-  check(found.count >= 4 && found.hits.length === 0, '4 sources: UpSet labels apart: ' + found.hits.join('; '));
-
-  // At 390 px nothing scrolls sideways (tables scroll inside their frames).
+  await page.waitForFunction(() => document.querySelectorAll('#overlap-venn ellipse').length === 4);
+  found = await collisions(page, texts);
+  check(found.count === 15 + 4 + 4, `4 sources: 15 counts, 4 letters, 4 names (${found.count})`);
+  check(found.hits.length === 0, '4 sources: no texts overlap: ' + found.hits.join('; '));
+  await add('UK', 398);
+  await page.waitForFunction(() => document.querySelectorAll('#overlap-venn ellipse').length === 5);
+  found = await collisions(page, texts);
+  check(found.count === 31 + 5 + 5, `5 sources: 31 counts, 5 letters, 5 names (${found.count})`);
+  check(found.hits.length === 0, '5 sources: no texts overlap: ' + found.hits.join('; '));
+  check((await page.locator('#overlap .upset-row').count()) === 0, '5 sources: no UpSet bars');
+  const regions = await page.$$eval('#overlap-venn g.venn-region', (gs) => gs.map((g) => g.dataset.mask));
+  check(regions.length === 31, `31 regions to choose (${regions.length})`);
+  // At a phone's width the picture shrinks to fit, its texts still apart, nothing sideways.
   await page.setViewportSize({ width: 390, height: 844 });
-  // Not yet the workbench: its panel and upload cards are still wider than a phone (427 px).
-  for (const path of ['/', '/panels', `/saved/${id}`, '/saved']) {
+  found = await collisions(page, texts);
+  check(found.hits.length === 0, '5 sources at 390 px: no texts overlap: ' + found.hits.join('; '));
+  await mustFit(page, `the workbench with 5 panels fits 390 px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // Beyond five: the UpSet view.
+  await add('UK', 635);
+  await page.locator('#overlap .upset-row').first().waitFor();
+  check((await page.locator('#overlap-venn').count()) === 0, '6 sources: no Venn');
+  found = await collisions(page, '#overlap .upset-row .bar-label');
+  check(found.count >= 6 && found.hits.length === 0, '6 sources: UpSet labels apart: ' + found.hits.join('; '));
+
+  // At 390 px nothing scrolls sideways (tables scroll inside their frames): the workbench with
+  // six panels and a list of one's own, and the other main pages.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setInputFiles('#upload-input', {
+    name: 'Cardiology referral list (March 2026, second revision).csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('gene\nBRCA1\nMYH7\nKCNQ1\n', 'utf8'),
+  });
+  await page.locator('li.chosen-upload').first().waitFor();
+  await mustFit(page, `the workbench with panels and a list fits 390 px`);
+  await page.goto(BASE_URL + '/workbench');
+  await page.waitForFunction(() => document.querySelectorAll('li.chosen-panel').length === 6);
+  await page.locator('li.chosen-upload').first().waitFor();
+  await mustFit(page, `the workbench, reopened, fits 390 px`);
+  for (const [path, ready] of [
+    ['/', 'main h1'],
+    ['/panels', '#panel-results li'],
+    ['/panels/uk/402', '#entities-table tbody tr'],
+    [`/saved/${id}`, '#genes-table tbody tr'],
+    ['/saved', '#saved-panels'],
+    ['/saved/new', '#new-panel-form'],
+    ['/teams', '#new-team-form'],
+    ['/profile', 'main h1'],
+  ]) {
     await page.goto(BASE_URL + path);
-    await page.locator('main h1').first().waitFor();
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    check(wide <= 391, `${path} fits 390 px (${wide}px wide)`);
+    await page.locator(ready).first().waitFor();
+    await mustFit(page, `${path} fits 390 px`);
   }
 
+  check(tooWide.length === 0, 'pages scroll sideways:\n' + tooWide.join('\n'));
   check(errors.length === 0, 'no console errors: ' + errors.join('; '));
 });

@@ -1,5 +1,6 @@
 // Issue 14.5: the saved-panel library's bulk actions. Select panels in the list, download them
-// as one zip (one file per selected panel), tag them, archive one and delete one (after asking).
+// as one zip (one file per selected panel), tag them, archive one and delete one (after asking);
+// each bulk action is one all-or-nothing request, and a refusal names the panel and why.
 import { readFile } from 'node:fs/promises';
 import { BASE_URL, check, graphql, newPage, run } from './lib.mjs';
 
@@ -115,9 +116,10 @@ await run(async (browser, errors) => {
   await page.getByLabel('Select Cardiomyopathy').check();
   page.once('dialog', (d) => d.accept());
   await page.locator('#bulk-delete').click();
-  const refused = page.locator('#bulk-outcome', { hasText: '0 panels deleted.' });
+  const refused = page.locator('#bulk-outcome', { hasText: 'nothing was deleted' });
   await refused.waitFor();
   check((await refused.textContent()).includes('Cardiomyopathy') && (await refused.textContent()).includes('protected'), 'says why: ' + (await refused.textContent()));
+  check((await page.locator('#bulk-count').textContent()).includes('1 selected'), 'the choice stays after a refusal');
 
   const statuses = await graphql(
     page,

@@ -137,15 +137,17 @@ impl Action {
             Self::CommentOnPanel => "`commentOnPanel`",
             Self::CreateSavedPanel => "`createSavedPanel`",
             Self::EditSavedPanel => {
-                "`updateSavedPanel`, `restoreVersion`, `applyUpstreamUpdate`, `setSavedPanelStatus` (ACTIVE/DRAFT/ARCHIVED), `labelVersion`, `removeVersionLabel`"
+                "`updateSavedPanel`, `restoreVersion`, `applyUpstreamUpdate`, `setSavedPanelStatus` (ACTIVE/DRAFT/ARCHIVED), `archiveSavedPanels`, `tagSavedPanels`, `labelVersion`, `removeVersionLabel`"
             }
-            Self::DeleteSavedPanel => "`setSavedPanelStatus` (DELETED, and back)",
+            Self::DeleteSavedPanel => {
+                "`setSavedPanelStatus` (DELETED, and back), `deleteSavedPanels`"
+            }
             Self::SharePanel => {
                 "`sharePanel`, `revokeShare`, `reissueShareLink`, `shareableUsers`, `SavedPanel.shares`, visibility PRIVATE/SHARED"
             }
             Self::PublishPanel => "visibility PUBLIC (`createSavedPanel`, `updateSavedPanel`)",
             Self::ModeratePublicPanels => {
-                "`setSavedPanelStatus` ARCHIVED/ACTIVE on others' PUBLIC panels"
+                "`setSavedPanelStatus` ARCHIVED/ACTIVE and `archiveSavedPanels` on others' PUBLIC panels"
             }
             Self::ViewTeams => "`myTeams`, `team`, leaving a team",
             Self::ManageTeams => {

@@ -46,7 +46,8 @@ pub fn mutation_action(field: &str) -> AuditAction {
         "updateSavedPanel" | "applyUpstreamUpdate" | "setSavedPanelStatus" | "commentOnPanel" => {
             A::PanelUpdate
         }
-        "deleteSavedPanel" => A::PanelDelete,
+        "archiveSavedPanels" | "tagSavedPanels" => A::PanelUpdate,
+        "deleteSavedPanel" | "deleteSavedPanels" => A::PanelDelete,
         "sharePanel" | "revokeShare" | "reissueShareLink" => A::PanelShare,
         "createTeam" | "addTeamMember" | "removeTeamMember" | "deleteTeam" => A::AdminAction,
         "purgeAuditLog" => A::ComplianceEvent,
@@ -83,6 +84,9 @@ const PROBED_FIELDS: &[&str] = &[
     "revokeShare",
     "reissueShareLink",
     "commentOnPanel",
+    "archiveSavedPanels",
+    "deleteSavedPanels",
+    "tagSavedPanels",
 ];
 
 /// Read fields audited for logged-in users (throttled: one row per user and key a minute).

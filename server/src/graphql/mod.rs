@@ -62,6 +62,7 @@ pub struct Mutation(
     admin::AdminMutation,
     messages::MessagesMutation,
     saved::SavedPanelMutation,
+    saved::SavedPanelBulkMutation,
     teams::TeamsMutation,
     genelists::GeneListsMutation,
     panelapp::PanelAppMutation,

@@ -2,6 +2,7 @@
 //! status, sharing, comments. Every write is one transaction with its change rows and audit row.
 
 pub mod access;
+pub mod bulk;
 pub mod changes;
 pub mod comments;
 pub mod export;
@@ -434,6 +435,23 @@ pub async fn restore(
     .await
 }
 
+/// What moving `panel` to `status` asks of the caller: deleting and undeleting the owner (or
+/// a site admin); moderation of someone else's PUBLIC panel (archive, reactivate) the EDITOR
+/// role; the rest EDIT access.
+pub fn status_action(panel: &saved_panels::Model, access: &Access, status: PanelStatus) -> Action {
+    if status == PanelStatus::Deleted || panel.status == PanelStatus::Deleted {
+        Action::DeleteSavedPanel
+    } else if !access.allows(Action::EditSavedPanel)
+        && access.public
+        && matches!(status, PanelStatus::Archived | PanelStatus::Active)
+        && access.allows(Action::ModeratePublicPanels)
+    {
+        Action::ModeratePublicPanels
+    } else {
+        Action::EditSavedPanel
+    }
+}
+
 /// Archives, soft-deletes, undeletes or (re)activates a panel. Deleting and undeleting need
 /// the owner (or a site admin); the rest EDIT access, except that EDITORs may archive and
 /// reactivate anyone's PUBLIC panel (moderation).
@@ -445,18 +463,7 @@ pub async fn set_status(
 ) -> AppResult<saved_panels::Model> {
     let panel = load(state, id).await?;
     let access = access::resolve(state, &panel, principal).await?;
-    let action = if status == PanelStatus::Deleted || panel.status == PanelStatus::Deleted {
-        Action::DeleteSavedPanel
-    } else if !access.allows(Action::EditSavedPanel)
-        && access.public
-        && matches!(status, PanelStatus::Archived | PanelStatus::Active)
-        && access.allows(Action::ModeratePublicPanels)
-    {
-        Action::ModeratePublicPanels
-    } else {
-        Action::EditSavedPanel
-    };
-    access.require(action)?;
+    access.require(status_action(&panel, &access, status))?;
     if panel.status == status {
         return Ok(panel);
     }

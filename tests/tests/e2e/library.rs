@@ -352,3 +352,355 @@ on_both_backends!(
         assert_eq!(about.len(), 4, "{about:?}");
     }
 );
+
+const ARCHIVE_MANY: &str =
+    "mutation($ids: [ID!]!) { archiveSavedPanels(ids: $ids) { changed panels { id status } } }";
+const DELETE_MANY: &str =
+    "mutation($ids: [ID!]!) { deleteSavedPanels(ids: $ids) { changed panels { id status } } }";
+const TAG_MANY: &str = "mutation($ids: [ID!]!, $t: [String!], $r: [String!]) { tagSavedPanels(ids: $ids, tags: $t, removeTags: $r) { changed panels { id tags } } }";
+
+/// The stored status and tags of saved panel `id`, read from the database.
+async fn stored(app: &TestApp, id: &Value) -> (String, Vec<String>) {
+    use sea_orm::EntityTrait;
+    let row = entity::saved_panels::Entity::find_by_id(tests::db_id(id.as_str().unwrap()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the panel row");
+    let tags = row
+        .tags
+        .as_deref()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .unwrap_or_default();
+    (row.status.to_string(), tags)
+}
+
+/// How many change rows and bulk audit rows there are: what a refused action must not add to.
+async fn written(app: &TestApp) -> (u64, usize) {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let changes = entity::panel_changes::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    let audits = app
+        .audit_rows(None)
+        .await
+        .iter()
+        .filter(|a| a.action_description.contains("(bulk)"))
+        .count();
+    (changes, audits)
+}
+
+// The library's bulk archive, delete and tag: every panel is checked first and one transaction
+// changes all of them, each with its change row and audit row; one refused panel (another's,
+// too little access, a protected label) changes nothing, and the error names it and why.
+on_both_backends!(
+    bulk_archive_delete_and_tag_are_all_or_nothing,
+    |app: TestApp| async move {
+        let owner = app.logged_in("bea", Role::User).await;
+        let other = app.logged_in("carl", Role::User).await;
+        let make = |client: &tests::client::GraphqlClient, name: &'static str| {
+            let client = client.clone();
+            async move {
+                client
+                    .data(
+                        CREATE,
+                        json!({ "i": { "name": name, "genes": [{ "symbol": "MYH7" }] } }),
+                    )
+                    .await["createSavedPanel"]["id"]
+                    .clone()
+            }
+        };
+        let a = make(&owner, "Arrhythmia").await;
+        let b = make(&owner, "Brugada").await;
+        let c = make(&owner, "Cardiomyopathy").await;
+        let x = make(&other, "Carl's exome").await;
+        let nothing = written(&app).await;
+
+        // Somebody else's private panel among them: refused, named, and nothing changes.
+        let refused = owner.query(ARCHIVE_MANY, json!({ "ids": [a, b, x] })).await;
+        assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused}");
+        let error = &refused["errors"][0];
+        let x_number = tests::db_id(x.as_str().unwrap());
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("nothing was archived: saved panel {x_number}:")),
+            "{refused}"
+        );
+        assert!(
+            !error["message"].as_str().unwrap().contains("Carl's exome"),
+            "no name of a panel the caller may not read: {refused}"
+        );
+        assert_eq!(error["extensions"]["panelId"], x, "{refused}");
+        assert_eq!(
+            error["extensions"]["refusals"].as_array().unwrap().len(),
+            1,
+            "{refused}"
+        );
+        for id in [&a, &b, &x] {
+            assert_eq!(stored(&app, id).await.0, "ACTIVE");
+        }
+        assert_eq!(written(&app).await, nothing, "no change or audit row");
+        // The refusal itself is on the record.
+        let denied = app.audit_rows(Some(AuditAction::AccessDenied)).await;
+        assert!(
+            denied
+                .iter()
+                .any(|r| r.action_description == "archiveSavedPanels refused" && !r.success),
+            "{denied:?}"
+        );
+
+        // The caller's own panels (one given twice): both archived, each once, each audited.
+        let archived = owner.data(ARCHIVE_MANY, json!({ "ids": [a, b, a] })).await;
+        assert_eq!(archived["archiveSavedPanels"]["changed"], 2, "{archived}");
+        assert_eq!(
+            archived["archiveSavedPanels"]["panels"],
+            json!([{ "id": a, "status": "ARCHIVED" }, { "id": b, "status": "ARCHIVED" }])
+        );
+        for id in [&a, &b] {
+            assert_eq!(stored(&app, id).await.0, "ARCHIVED");
+        }
+        let (changes, audits) = written(&app).await;
+        assert_eq!((changes, audits), (nothing.0 + 2, nothing.1 + 2));
+        let rows = app.audit_rows(Some(AuditAction::PanelUpdate)).await;
+        let bulk: Vec<_> = rows
+            .iter()
+            .filter(|r| r.action_description.contains("(bulk)"))
+            .collect();
+        assert_eq!(bulk.len(), 2);
+        assert!(bulk.iter().all(|r| r.username.as_deref() == Some("bea")));
+        // Already archived: nothing to do, nothing written.
+        let again = owner.data(ARCHIVE_MANY, json!({ "ids": [a] })).await;
+        assert_eq!(again["archiveSavedPanels"]["changed"], 0, "{again}");
+        assert_eq!(written(&app).await, (changes, audits));
+
+        // Tagging needs EDIT on every panel: with only VIEW on Carl's, nothing is tagged, and
+        // the refusal names his panel (the caller may read it) and the access needed.
+        owner_share(&other, &x, "bea", "VIEW").await;
+        let before = written(&app).await;
+        let view_only = owner
+            .query(TAG_MANY, json!({ "ids": [c, x], "t": ["Cardiac"] }))
+            .await;
+        assert_eq!(error_code(&view_only), Some("FORBIDDEN"), "{view_only}");
+        let message = view_only["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("Carl's exome") && message.contains("EDIT"),
+            "{message}"
+        );
+        assert_eq!(stored(&app, &c).await.1, Vec::<String>::new());
+        assert_eq!(written(&app).await, before);
+        // With EDIT, both are tagged (trimmed, lower-case, once), without a new version.
+        owner_share(&other, &x, "bea", "EDIT").await;
+        let tagged = owner
+            .data(
+                TAG_MANY,
+                json!({ "ids": [c, x], "t": ["Cardiac", " cardiac ", "review"] }),
+            )
+            .await;
+        assert_eq!(tagged["tagSavedPanels"]["changed"], 2, "{tagged}");
+        assert_eq!(stored(&app, &c).await.1, ["cardiac", "review"]);
+        assert_eq!(stored(&app, &x).await.1, ["cardiac", "review"]);
+        let versions = owner
+            .data(
+                "query($id: ID!) { savedPanel(id: $id) { currentVersion } }",
+                json!({ "id": c }),
+            )
+            .await;
+        assert_eq!(versions["savedPanel"]["currentVersion"], 1);
+        let untagged = owner
+            .data(TAG_MANY, json!({ "ids": [c], "r": ["REVIEW"] }))
+            .await;
+        assert_eq!(
+            untagged["tagSavedPanels"]["panels"][0]["tags"],
+            json!(["cardiac"])
+        );
+        // No tag at all, or one both added and removed: a specific error on its field.
+        let empty = owner.query(TAG_MANY, json!({ "ids": [c] })).await;
+        assert_eq!(empty["errors"][0]["extensions"]["field"], "tags", "{empty}");
+        let both = owner
+            .query(TAG_MANY, json!({ "ids": [c], "t": ["x"], "r": ["X"] }))
+            .await;
+        assert_eq!(
+            both["errors"][0]["extensions"]["field"], "removeTags",
+            "{both}"
+        );
+        let none = owner.query(ARCHIVE_MANY, json!({ "ids": [] })).await;
+        assert_eq!(none["errors"][0]["extensions"]["field"], "ids", "{none}");
+
+        // Deleting: a protected label on one panel refuses the lot; only the owner deletes.
+        owner
+            .data(
+                LABEL,
+                json!({ "p": c, "v": 1, "l": "validated", "x": true }),
+            )
+            .await;
+        let before = written(&app).await;
+        let protected = owner.query(DELETE_MANY, json!({ "ids": [a, c] })).await;
+        assert_eq!(error_code(&protected), Some("CONFLICT"), "{protected}");
+        let error = &protected["errors"][0];
+        assert_eq!(error["extensions"]["reason"], "protected_label");
+        assert_eq!(error["extensions"]["panelId"], c);
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("nothing was deleted")
+                && message.contains("Cardiomyopathy")
+                && message.contains("validated"),
+            "{message}"
+        );
+        assert_eq!(stored(&app, &a).await.0, "ARCHIVED");
+        assert_eq!(stored(&app, &c).await.0, "ACTIVE");
+        assert_eq!(written(&app).await, before);
+        let failed = app.audit_rows(Some(AuditAction::PanelDelete)).await;
+        assert!(
+            failed
+                .iter()
+                .any(|r| r.action_description == "deleteSavedPanels failed" && !r.success),
+            "{failed:?}"
+        );
+        let not_owner = owner.query(DELETE_MANY, json!({ "ids": [b, x] })).await;
+        assert_eq!(error_code(&not_owner), Some("FORBIDDEN"), "{not_owner}");
+        assert_eq!(stored(&app, &b).await.0, "ARCHIVED");
+        assert_eq!(stored(&app, &x).await.0, "ACTIVE");
+        assert_eq!(written(&app).await, before);
+        // Every refusal is listed, not only the first.
+        let two = owner.query(DELETE_MANY, json!({ "ids": [x, c] })).await;
+        assert_eq!(
+            error_code(&two),
+            Some("FORBIDDEN"),
+            "the gravest code: {two}"
+        );
+        assert_eq!(
+            two["errors"][0]["extensions"]["refusals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["code"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["FORBIDDEN", "CONFLICT"],
+            "{two}"
+        );
+        // The caller's own unprotected panels: deleted together, PANEL_DELETE each.
+        let deleted = owner.data(DELETE_MANY, json!({ "ids": [a, b] })).await;
+        assert_eq!(deleted["deleteSavedPanels"]["changed"], 2, "{deleted}");
+        for id in [&a, &b] {
+            assert_eq!(stored(&app, id).await.0, "DELETED");
+        }
+        let deletes = app.audit_rows(Some(AuditAction::PanelDelete)).await;
+        assert_eq!(
+            deletes
+                .iter()
+                .filter(|r| r.action_description.contains("(bulk)"))
+                .count(),
+            2
+        );
+        // A visitor may do none of it.
+        let visitor = app.new_client();
+        let anonymous = visitor.query(ARCHIVE_MANY, json!({ "ids": [c] })).await;
+        assert!(
+            matches!(
+                error_code(&anonymous),
+                Some("FORBIDDEN" | "UNAUTHENTICATED")
+            ),
+            "{anonymous}"
+        );
+        assert_eq!(stored(&app, &c).await.0, "ACTIVE");
+    }
+);
+
+/// `client` (the owner) shares panel `id` with `username` at `level`.
+async fn owner_share(
+    client: &tests::client::GraphqlClient,
+    id: &Value,
+    username: &str,
+    level: &str,
+) {
+    client
+        .data(
+            "mutation($i: SharePanelInput!) { sharePanel(input: $i) { share { id } } }",
+            json!({ "i": { "panelId": id, "username": username, "permission": level } }),
+        )
+        .await;
+}
+
+// One transaction: a server killed after writing every panel of a bulk archive, before its
+// commit, leaves every panel as it was, with no change row and no audit row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_a_bulk_archive_changes_no_panel() {
+    let Some(app) = TestApp::postgres_redis().await else {
+        return;
+    };
+    app.create_user("kim", Role::User).await;
+    app.client.login("kim", tests::PASSWORD).await;
+    let mut ids = Vec::new();
+    for name in ["First", "Second", "Third"] {
+        ids.push(
+            app.client
+                .data(
+                    CREATE,
+                    json!({ "i": { "name": name, "genes": [{ "symbol": "MYH7" }] } }),
+                )
+                .await["createSavedPanel"]["id"]
+                .clone(),
+        );
+    }
+    let nothing = written(&app).await;
+    // A second server process on the same database, told to stop just before it commits.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let notify = listener.local_addr().unwrap().to_string();
+    let mut child = std::process::Command::new(tests::panelmerge_bin())
+        .arg("serve")
+        .current_dir(app.data_dir.path())
+        .env("PORT", "0")
+        .stdout(std::process::Stdio::piped())
+        .env("DATABASE_URL", &app.store.database_url)
+        .env("REDIS_URL", app.store.redis_url.clone().unwrap())
+        .env("REDIS_KEY_PREFIX", &app.store.redis_prefix)
+        .env("SECRET_KEY", &app.store.secret_key)
+        .env("ENCRYPTION_KEY", &app.store.encryption_key)
+        .env("DATA_DIR", app.data_dir.path())
+        .env("LOG_LEVEL", "error")
+        .env("PANELMERGE_FAILPOINT", "saved_panel.bulk_before_commit")
+        .env("PANELMERGE_FAILPOINT_NOTIFY", &notify)
+        .spawn()
+        .unwrap();
+    // `serve` prints its address once it listens (migrations done).
+    let stdout = child.stdout.take().unwrap();
+    let address = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))
+    })
+    .await
+    .unwrap()
+    .expect("second server listening");
+    let other = tests::client::GraphqlClient::new(&address);
+    // The session (in Redis) is shared: reuse the logged-in cookie on the second process.
+    let request = other
+        .http
+        .post(other.url("/graphql"))
+        .header("cookie", app.client.cookie_header())
+        .json(&json!({ "query": ARCHIVE_MANY, "variables": { "ids": ids } }))
+        .send();
+    let pending = tokio::spawn(request);
+    let (_conn, _) = tokio::time::timeout(std::time::Duration::from_secs(60), listener.accept())
+        .await
+        .expect("failpoint reached")
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        pending.await.unwrap().is_err(),
+        "the request died with the server"
+    );
+    for id in &ids {
+        assert_eq!(stored(&app, id).await.0, "ACTIVE");
+    }
+    assert_eq!(written(&app).await, nothing, "no change row, no audit row");
+    // And the panels can still be archived together.
+    let archived = app.client.data(ARCHIVE_MANY, json!({ "ids": ids })).await;
+    assert_eq!(archived["archiveSavedPanels"]["changed"], 3, "{archived}");
+}

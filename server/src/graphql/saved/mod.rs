@@ -1,6 +1,7 @@
 //! Saved panels: listing, one panel with versions / genes / diffs / changes / shares, edits,
 //! restore, status, sharing, comments, and the live `savedPanelChanged` subscription.
 
+mod bulk;
 mod live;
 mod mutation;
 pub(crate) mod panel;
@@ -9,6 +10,7 @@ pub mod types;
 #[cfg(test)]
 mod upstream_tests;
 
+pub use bulk::SavedPanelBulkMutation;
 pub use live::SavedPanelSubscription;
 pub use mutation::SavedPanelMutation;
 pub use query::SavedPanelQuery;

@@ -10,11 +10,11 @@ use leptos::task::spawn_local;
 use super::common::{error_message, navigate_to, refusal_message};
 use super::export::format_label;
 use super::ops::{
-    ExportFormat, ExportSavedPanels, PanelScope, PanelSort, PanelStatus, SavedPanels,
-    SetSavedPanelStatus, UpdateSavedPanel, export_saved_panels, saved_panels,
-    set_saved_panel_status, update_saved_panel,
+    ArchiveSavedPanels, DeleteSavedPanels, ExportFormat, ExportSavedPanels, PanelScope, PanelSort,
+    PanelStatus, SavedPanels, TagSavedPanels, archive_saved_panels, delete_saved_panels,
+    export_saved_panels, saved_panels, tag_saved_panels,
 };
-use crate::api::graphql;
+use crate::api::{ApiError, graphql};
 use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::roles::{Act, IfAllowed};
 use crate::time::Time;
@@ -330,30 +330,35 @@ fn PanelTable(nodes: Vec<Node>, selected: RwSignal<Vec<Node>>) -> impl IntoView 
     }
 }
 
-/// What a bulk action did: "3 archived", or which panels failed and why.
-fn bulk_outcome(done: usize, verb: &str, failures: &[String]) -> (String, bool) {
-    let mut text = format!(
-        "{} {verb}.",
-        counted(i64::try_from(done).unwrap_or(i64::MAX), "panel", "panels")
-    );
-    if !failures.is_empty() {
-        text.push_str(&format!(" Not done: {}.", failures.join("; ")));
+/// What a bulk action did: "3 panels archived.", or why nothing was done (the server names
+/// each refused panel and why; a refusal changes none of them).
+fn bulk_outcome(chosen: usize, verb: &str, result: Result<(), ApiError>) -> (String, bool) {
+    match result {
+        Ok(()) => (
+            format!(
+                "{} {verb}.",
+                counted(i64::try_from(chosen).unwrap_or(i64::MAX), "panel", "panels")
+            ),
+            true,
+        ),
+        Err(e) => (refusal_message(&e), false),
     }
-    (text, failures.is_empty())
 }
 
-/// The bulk actions on the selected panels (issue 14.5): one zip export, archive, delete, tag.
+/// The bulk actions on the selected panels (issue 14.5): one zip export, and archive, delete
+/// and tag each in one all-or-nothing request.
 #[component]
 fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView {
     let format = RwSignal::new(ExportFormat::Csv);
     let tag = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let outcome = RwSignal::new(None::<(String, bool)>);
+    let chosen_ids = move || -> Vec<String> {
+        selected.with_untracked(|s| s.iter().map(|n| n.id.clone()).collect())
+    };
     let export = move |_| {
-        let ids: Vec<String> =
-            selected.with_untracked(|s| s.iter().map(|n| n.id.clone()).collect());
         let variables = export_saved_panels::Variables {
-            ids,
+            ids: chosen_ids(),
             format: format.get_untracked(),
             filename: None,
         };
@@ -369,26 +374,32 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
             busy.set(false);
         });
     };
+    // After a bulk action: say what happened; on success the selection is done with.
+    let finish = move |chosen: usize, verb: &'static str, result: Result<(), ApiError>| {
+        let ok = result.is_ok();
+        outcome.set(Some(bulk_outcome(chosen, verb, result)));
+        if ok {
+            selected.set(Vec::new());
+            tag.set(String::new());
+        }
+        busy.set(false);
+        reload.run(());
+    };
     let set_status = move |status: PanelStatus, verb: &'static str| {
-        let chosen = selected.get_untracked();
+        let ids = chosen_ids();
         busy.set(true);
         spawn_local(async move {
-            let mut done = 0;
-            let mut failures = Vec::new();
-            for node in &chosen {
-                let variables = set_saved_panel_status::Variables {
-                    id: node.id.clone(),
-                    status,
-                };
-                match graphql::<SetSavedPanelStatus>(variables).await {
-                    Ok(_) => done += 1,
-                    Err(e) => failures.push(format!("{}: {}", node.name, refusal_message(&e))),
-                }
-            }
-            outcome.set(Some(bulk_outcome(done, verb, &failures)));
-            selected.set(Vec::new());
-            busy.set(false);
-            reload.run(());
+            let chosen = ids.len();
+            let result = if status == PanelStatus::Deleted {
+                graphql::<DeleteSavedPanels>(delete_saved_panels::Variables { ids })
+                    .await
+                    .map(|_| ())
+            } else {
+                graphql::<ArchiveSavedPanels>(archive_saved_panels::Variables { ids })
+                    .await
+                    .map(|_| ())
+            };
+            finish(chosen, verb, result);
         });
     };
     let add_tag = move |ev: leptos::ev::SubmitEvent| {
@@ -398,44 +409,16 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
             outcome.set(Some(("Type the tag to add first.".to_owned(), false)));
             return;
         }
-        let chosen = selected.get_untracked();
+        let ids = chosen_ids();
         busy.set(true);
         spawn_local(async move {
-            let mut done = 0;
-            let mut failures = Vec::new();
-            for node in &chosen {
-                if node.tags.iter().any(|t| t.eq_ignore_ascii_case(&new_tag)) {
-                    done += 1;
-                    continue;
-                }
-                let mut tags = node.tags.clone();
-                tags.push(new_tag.clone());
-                let variables = update_saved_panel::Variables {
-                    id: node.id.clone(),
-                    input: update_saved_panel::PanelEditInput {
-                        based_on_version: node.current_version,
-                        comment: Some(format!("Tagged \u{201c}{new_tag}\u{201d}")),
-                        add_genes: None,
-                        remove_genes: None,
-                        update_genes: None,
-                        metadata: Some(update_saved_panel::PanelMetadataInput {
-                            name: None,
-                            description: None,
-                            tags: Some(tags),
-                            visibility: None,
-                        }),
-                    },
-                };
-                match graphql::<UpdateSavedPanel>(variables).await {
-                    Ok(_) => done += 1,
-                    Err(e) => failures.push(format!("{}: {}", node.name, error_message(&e))),
-                }
-            }
-            outcome.set(Some(bulk_outcome(done, "tagged", &failures)));
-            tag.set(String::new());
-            selected.set(Vec::new());
-            busy.set(false);
-            reload.run(());
+            let chosen = ids.len();
+            let variables = tag_saved_panels::Variables {
+                ids,
+                tags: vec![new_tag],
+            };
+            let result = graphql::<TagSavedPanels>(variables).await.map(|_| ());
+            finish(chosen, "tagged", result);
         });
     };
     let formats = || {

@@ -697,6 +697,39 @@ pub struct SavedPanelVersionAuthor;
 )]
 pub struct ExportSavedPanels;
 
+/// `mutation ArchiveSavedPanels` — bulk archive, all or nothing.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/archive_saved_panels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none
+)]
+pub struct ArchiveSavedPanels;
+
+/// `mutation DeleteSavedPanels` — bulk delete (soft), all or nothing.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/delete_saved_panels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none
+)]
+pub struct DeleteSavedPanels;
+
+/// `mutation TagSavedPanels` — bulk tag, all or nothing.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/saved/tag_saved_panels.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone",
+    skip_serializing_none
+)]
+pub struct TagSavedPanels;
+
 /// `query Team` — one team's members and panels (the team page).
 #[derive(GraphQLQuery)]
 #[graphql(

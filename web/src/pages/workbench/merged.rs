@@ -1,5 +1,5 @@
 //! The merged list (computed in the browser), the overlap between sources (a Venn diagram for
-//! two or three, UpSet-style bars for more), downloads and
+//! two to five, UpSet-style bars for one or more than five), downloads and
 //! "save as panel".
 
 use leptos::prelude::*;
@@ -152,7 +152,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                 .collect_view()
         })
     };
-    // Two or three sources: a Venn diagram; more: the UpSet-style bars.
+    // Two to five sources: a Venn diagram; one or more than five: the UpSet-style bars.
     let venn_shown = Memo::new(move |_| {
         merged.with(|m| {
             region_counts(m.sources.len(), &m.overlap.combinations).map(|counts| {
@@ -279,6 +279,8 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
             <div class="two-columns">
                 <div>
                     <h3>"Sources"</h3>
+                    // A phone scrolls the table inside its frame, never the page.
+                    <div class="table-wrap" tabindex="0">
                     <table class="data-table" id="merge-sources">
                         <thead>
                             <tr>
@@ -291,6 +293,7 @@ pub fn MergedView(merged: Memo<OwnedMergeResult>) -> impl IntoView {
                         </thead>
                         <tbody>{sources}</tbody>
                     </table>
+                    </div>
                 </div>
                 <div>
                     <h3>"Overlap"</h3>

@@ -1,38 +1,193 @@
-//! The overlap of two or three sources as a Venn diagram (SVG). The circles are the same size
-//! whatever the counts (an area-proportional layout misleads more than it helps with three
-//! sets); each region shows how many merged rows are listed by exactly those sources, and
-//! choosing a region (click, or Enter / Space on it) narrows the merged list to its rows.
+//! The overlap of two to five sources as a Venn diagram (SVG): circles for two or three,
+//! the classic ellipses for four, and five congruent ellipses turned 72° apart for five (every
+//! one of the 2^n − 1 regions is present). The shapes are the same size whatever the counts (an
+//! area-proportional layout misleads more than it helps); each region shows how many merged
+//! rows are listed by exactly those sources, at the point deepest inside it, and choosing a
+//! region (click, or Enter / Space on it) narrows the merged list to its rows. The sources'
+//! names are a legend beside the picture, so no label is ever drawn over another. The count
+//! spots of four and five sources are the deepest points of their regions, found by a grid
+//! search once and kept as constants; `no_two_labels_overlap` below re-checks that no two
+//! count boxes (three digits) or letters overlap.
 
 use leptos::prelude::*;
 use shared::merge::OverlapSet;
 
 /// A point of the drawing.
 type Point = (f64, f64);
+/// An ellipse: centre x, centre y, radius along its axis, radius across, rotation in degrees.
+type Ellipse = (f64, f64, f64, f64, f64);
 
-/// Circle centres, radius and the colour of each source, for 2 and 3 sources (viewBox 300×270).
-const CIRCLES_2: [Point; 2] = [(115.0, 135.0), (185.0, 135.0)];
-const CIRCLES_3: [Point; 3] = [(120.0, 110.0), (180.0, 110.0), (150.0, 162.0)];
-const RADIUS_2: f64 = 85.0;
-const RADIUS_3: f64 = 72.0;
-const COLOURS: [&str; 3] = ["#1b6ec2", "#d9822b", "#2e8b57"];
+/// The most sources drawn as a Venn diagram; more get the UpSet bars.
+pub const MOST_IN_VENN: usize = 5;
 
-/// Where each region's count goes, indexed by the bit mask of its sources (bit i = source i).
+/// Source colours (legend swatch, outline and letter); dark enough to read on white.
+const COLOURS: [&str; 5] = ["#1b6ec2", "#b45f06", "#2e7d4f", "#7b3fa0", "#a33b3b"];
+
+/// Two sources (viewBox 300×270): circles, counts at the region centres, letters outside.
+const ELLIPSES_2: [Ellipse; 2] = [
+    (115.0, 135.0, 85.0, 85.0, 0.0),
+    (185.0, 135.0, 85.0, 85.0, 0.0),
+];
 const SPOTS_2: [Point; 4] = [(0.0, 0.0), (75.0, 140.0), (225.0, 140.0), (150.0, 140.0)];
+const LETTERS_2: [Point; 2] = [(38.0, 64.0), (262.0, 64.0)];
+/// Three sources (viewBox 300×270).
+const ELLIPSES_3: [Ellipse; 3] = [
+    (120.0, 110.0, 72.0, 72.0, 0.0),
+    (180.0, 110.0, 72.0, 72.0, 0.0),
+    (150.0, 162.0, 72.0, 72.0, 0.0),
+];
 const SPOTS_3: [Point; 8] = [
     (0.0, 0.0),
     (92.0, 92.0),   // only 0
     (208.0, 92.0),  // only 1
     (150.0, 85.0),  // 0 ∩ 1
     (150.0, 212.0), // only 2
-    (118.0, 152.0), // 0 ∩ 2
-    (182.0, 152.0), // 1 ∩ 2
+    (114.0, 156.0), // 0 ∩ 2
+    (186.0, 156.0), // 1 ∩ 2
     (150.0, 128.0), // all three
 ];
+const LETTERS_3: [Point; 3] = [(56.0, 52.0), (244.0, 52.0), (150.0, 250.0)];
+/// Four sources (viewBox 300×246): two pairs of ellipses turned ±45°.
+const ELLIPSES_4: [Ellipse; 4] = [
+    (117.1, 128.3, 110.0, 44.0, -45.0),
+    (150.1, 117.3, 110.0, 44.0, -45.0),
+    (150.1, 117.3, 110.0, 44.0, 45.0),
+    (183.1, 128.3, 110.0, 44.0, 45.0),
+];
+const SPOTS_4: [Point; 16] = [
+    (0.0, 0.0),
+    (51.6, 197.2),
+    (215.9, 57.3),
+    (96.9, 170.4),
+    (84.3, 57.3),
+    (93.5, 105.9),
+    (149.7, 170.4),
+    (106.1, 121.8),
+    (248.6, 197.2),
+    (149.7, 59.0),
+    (206.6, 105.9),
+    (185.7, 84.9),
+    (203.3, 170.4),
+    (114.5, 84.9),
+    (194.1, 121.8),
+    (149.7, 108.4),
+];
+const LETTERS_4: [Point; 4] = [(29.4, 221.0), (237.8, 34.6), (62.4, 34.6), (270.8, 221.0)];
+/// Five sources (viewBox 495×496): five ellipses turned 72° apart.
+const ELLIPSES_5: [Ellipse; 5] = [
+    (240.3, 205.2, 190.0, 133.0, -54.0),
+    (276.4, 231.4, 190.0, 133.0, 18.0),
+    (262.6, 273.9, 190.0, 133.0, 90.0),
+    (217.9, 273.9, 190.0, 133.0, 162.0),
+    (204.1, 231.4, 190.0, 133.0, 234.0),
+];
+const SPOTS_5: [Point; 32] = [
+    (0.0, 0.0),
+    (328.4, 76.7),
+    (429.7, 278.3),
+    (380.0, 155.3),
+    (269.2, 436.9),
+    (267.1, 93.0),
+    (369.8, 352.1),
+    (312.4, 126.9),
+    (68.7, 333.3),
+    (128.0, 356.2),
+    (395.9, 227.6),
+    (384.3, 194.3),
+    (178.8, 402.8),
+    (148.4, 369.5),
+    (376.9, 278.6),
+    (359.7, 197.2),
+    (105.4, 110.7),
+    (196.0, 85.9),
+    (101.9, 174.1),
+    (148.2, 141.4),
+    (309.2, 387.6),
+    (238.1, 93.0),
+    (335.1, 366.6),
+    (229.7, 118.2),
+    (73.2, 239.4),
+    (111.2, 302.1),
+    (96.2, 195.8),
+    (114.3, 217.4),
+    (252.6, 386.9),
+    (173.0, 357.8),
+    (323.5, 346.3),
+    (239.6, 246.5),
+];
+const LETTERS_5: [Point; 5] = [
+    (360.2, 45.1),
+    (470.4, 299.5),
+    (262.6, 482.9),
+    (23.9, 342.0),
+    (84.2, 71.4),
+];
+
+/// One layout: its shapes, count spots (by region mask), letters, viewBox, the count's font
+/// size (px of the viewBox) and the size of a region's hit area.
+struct Layout {
+    shapes: &'static [Ellipse],
+    spots: &'static [Point],
+    letters: &'static [Point],
+    view: (f64, f64),
+    count_size: f64,
+    hit: (f64, f64),
+}
+
+/// The layout for `sources` sources (2 to 5).
+fn layout(sources: usize) -> Option<Layout> {
+    Some(match sources {
+        2 => Layout {
+            shapes: &ELLIPSES_2,
+            spots: &SPOTS_2,
+            letters: &LETTERS_2,
+            view: (300.0, 270.0),
+            count_size: 16.0,
+            hit: (44.0, 28.0),
+        },
+        3 => Layout {
+            shapes: &ELLIPSES_3,
+            spots: &SPOTS_3,
+            letters: &LETTERS_3,
+            view: (300.0, 270.0),
+            count_size: 16.0,
+            hit: (44.0, 28.0),
+        },
+        4 => Layout {
+            shapes: &ELLIPSES_4,
+            spots: &SPOTS_4,
+            letters: &LETTERS_4,
+            view: (300.0, 246.0),
+            count_size: 13.0,
+            hit: (26.0, 17.0),
+        },
+        5 => Layout {
+            shapes: &ELLIPSES_5,
+            spots: &SPOTS_5,
+            letters: &LETTERS_5,
+            view: (495.0, 496.0),
+            count_size: 11.0,
+            hit: (22.0, 14.0),
+        },
+        _ => return None,
+    })
+}
+
+/// The font size of a count: the layout's, smaller for four digits and more so the count
+/// stays inside the box the layout was checked with (three digits).
+fn count_font(base: f64, count: usize) -> f64 {
+    let digits = count.to_string().len();
+    if digits <= 3 {
+        base
+    } else {
+        base * 3.0 / digits as f64
+    }
+}
 
 /// Rows listed by exactly each combination of `sources` sources, indexed by bit mask
-/// (bit i = source i); `None` unless there are 2 or 3 sources.
+/// (bit i = source i); `None` unless there are 2 to [`MOST_IN_VENN`] sources.
 pub fn region_counts(sources: usize, combinations: &[OverlapSet]) -> Option<Vec<usize>> {
-    if !(2..=3).contains(&sources) {
+    if !(2..=MOST_IN_VENN).contains(&sources) {
         return None;
     }
     let mut counts = vec![0; 1 << sources];
@@ -75,7 +230,7 @@ pub fn mask_sources(mask: usize) -> Vec<usize> {
         .collect()
 }
 
-/// The diagram for 2 or 3 sources (`labels` and `counts` from [`region_counts`]); `pick` is
+/// The diagram for 2 to 5 sources (`labels` and `counts` from [`region_counts`]); `pick` is
 /// called with the sources of a chosen region, `selected` is the chosen one.
 #[component]
 pub fn Venn(
@@ -84,33 +239,50 @@ pub fn Venn(
     pick: Callback<Vec<usize>>,
     selected: RwSignal<Option<Vec<usize>>>,
 ) -> impl IntoView {
-    let three = labels.len() == 3;
-    let (centres, radius, spots): (&[Point], f64, &[Point]) = if three {
-        (&CIRCLES_3, RADIUS_3, &SPOTS_3)
-    } else {
-        (&CIRCLES_2, RADIUS_2, &SPOTS_2)
+    let Some(layout) = layout(labels.len()) else {
+        return ().into_any();
     };
     let description = describe(&labels, &counts);
-    let circles = centres
+    let shapes = layout
+        .shapes
         .iter()
         .zip(COLOURS)
-        .map(|(&(cx, cy), colour)| {
-            view! {
-                <circle
-                    cx=cx
-                    cy=cy
-                    r=radius
-                    fill=colour
-                    fill-opacity="0.22"
-                    stroke=colour
-                    stroke-width="2"
-                />
+        .map(|(&(cx, cy, rx, ry, turn), colour)| {
+            if (rx - ry).abs() < f64::EPSILON {
+                view! {
+                    <circle
+                        cx=cx
+                        cy=cy
+                        r=rx
+                        fill=colour
+                        fill-opacity="0.2"
+                        stroke=colour
+                        stroke-width="2"
+                    />
+                }
+                .into_any()
+            } else {
+                view! {
+                    <ellipse
+                        cx=cx
+                        cy=cy
+                        rx=rx
+                        ry=ry
+                        transform=format!("rotate({turn} {cx} {cy})")
+                        fill=colour
+                        fill-opacity="0.14"
+                        stroke=colour
+                        stroke-width="2"
+                    />
+                }
+                .into_any()
             }
         })
         .collect_view();
+    let (hit_w, hit_h) = layout.hit;
     let numbers = (1..counts.len())
         .map(|mask| {
-            let (x, y) = spots[mask];
+            let (x, y) = layout.spots[mask];
             let sources = mask_sources(mask);
             let chosen = sources.clone();
             let names: Vec<String> = sources.iter().map(|i| labels[*i].clone()).collect();
@@ -122,6 +294,7 @@ pub fn Venn(
             let count = counts[mask];
             let noun = if count == 1 { "gene" } else { "genes" };
             let label = format!("Show the {count} {noun} {what}");
+            let font = format!("font-size:{}px", count_font(layout.count_size, count));
             let on_key = {
                 let sources = sources.clone();
                 move |ev: leptos::ev::KeyboardEvent| {
@@ -144,33 +317,28 @@ pub fn Venn(
                 >
                     <title>{format!("Show these genes ({what})")}</title>
                     <rect
-                        x={x - 22.0}
-                        y={y - 20.0}
-                        width="44"
-                        height="28"
-                        rx="6"
+                        x={x - hit_w / 2.0}
+                        y={y - hit_h * 0.72}
+                        width=hit_w
+                        height=hit_h
+                        rx="4"
                         class="venn-hit"
                     />
-                    <text x=x y=y text-anchor="middle" class="venn-count" data-mask=mask>
+                    <text x=x y=y text-anchor="middle" class="venn-count" style=font data-mask=mask>
                         {count}
                     </text>
                 </g>
             }
         })
         .collect_view();
-    // The sources' names are a legend under the picture (never drawn over each other however
-    // long they are); each circle carries its legend's letter.
-    let letters = centres
+    // The sources' names are a legend beside the picture (never drawn over each other however
+    // long they are); each shape carries its legend's letter, outside the others.
+    let letters = layout
+        .letters
         .iter()
         .enumerate()
         .zip(COLOURS)
-        .map(|((i, &(cx, cy)), colour)| {
-            // Outside each circle, away from the others: left, right, below.
-            let (x, y) = match (three, i) {
-                (_, 0) => (cx - radius + 8.0, cy - radius + 14.0),
-                (_, 1) => (cx + radius - 8.0, cy - radius + 14.0),
-                _ => (cx, cy + radius + 16.0),
-            };
+        .map(|((i, &(x, y)), colour)| {
             view! {
                 <text x=x y=y text-anchor="middle" fill=colour class="venn-letter" aria-hidden="true">
                     {letter(i).to_string()}
@@ -192,18 +360,19 @@ pub fn Venn(
             }
         })
         .collect_view();
+    let (width, height) = layout.view;
     view! {
-        <figure class="venn-figure">
+        <figure class="venn-figure" data-sources=labels.len()>
             <svg
                 class="venn"
                 id="overlap-venn"
-                viewBox="0 0 300 270"
-                width="300"
-                height="270"
+                viewBox=format!("0 0 {width} {height}")
+                width=width
+                height=height
                 role="group"
                 aria-label=description
             >
-                {circles}
+                {shapes}
                 {numbers}
                 {letters}
             </svg>
@@ -212,6 +381,7 @@ pub fn Venn(
             </figcaption>
         </figure>
     }
+    .into_any()
 }
 
 /// "A", "B", "C": the letter of source `i` in the picture and its legend.
@@ -236,7 +406,8 @@ mod tests {
         assert_eq!(counts, Some(vec![0, 4, 0, 2, 0, 0, 0, 1]));
         assert_eq!(region_counts(2, &[set(&[1], 3)]), Some(vec![0, 0, 3, 0]));
         assert_eq!(region_counts(1, &[]), None);
-        assert_eq!(region_counts(4, &[]), None);
+        assert_eq!(region_counts(5, &[]).map(|c| c.len()), Some(32));
+        assert_eq!(region_counts(6, &[]), None);
     }
 
     #[test]
@@ -253,5 +424,79 @@ mod tests {
             describe(&labels, &[0, 3, 1, 5]),
             "A only 3, B only 1, A and B 5."
         );
+    }
+
+    /// The layouts' count boxes (three digits at the layout's size) and letters never overlap,
+    /// and all of them lie inside the viewBox.
+    #[test]
+    fn no_two_labels_overlap() {
+        for sources in 2..=MOST_IN_VENN {
+            let layout = layout(sources).unwrap();
+            assert_eq!(layout.spots.len(), 1 << sources);
+            assert_eq!(layout.shapes.len(), sources);
+            let size = layout.count_size;
+            // A count's box around its baseline point: three digits of ~0.62 em, cap height.
+            let mut boxes: Vec<(String, [f64; 4])> = layout.spots[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, &(x, y))| {
+                    let w = 3.0 * 0.62 * size;
+                    (
+                        format!("count {}", i + 1),
+                        [x - w / 2.0, y - 0.8 * size, x + w / 2.0, y + 0.1 * size],
+                    )
+                })
+                .collect();
+            boxes.extend(layout.letters.iter().enumerate().map(|(i, &(x, y))| {
+                (format!("letter {i}"), [x - 6.0, y - 14.0, x + 6.0, y + 2.0])
+            }));
+            let (width, height) = layout.view;
+            for (name, b) in &boxes {
+                assert!(
+                    b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= width && b[3] <= height,
+                    "{sources} sources: {name} outside the picture"
+                );
+            }
+            for (i, (a, ab)) in boxes.iter().enumerate() {
+                for (b, bb) in &boxes[i + 1..] {
+                    let apart =
+                        ab[2] <= bb[0] || bb[2] <= ab[0] || ab[3] <= bb[1] || bb[3] <= ab[1];
+                    assert!(apart, "{sources} sources: {a} overlaps {b}");
+                }
+            }
+        }
+    }
+
+    /// Each count spot lies inside exactly the shapes of its region.
+    #[test]
+    fn every_count_sits_in_its_region() {
+        for sources in 2..=MOST_IN_VENN {
+            let layout = layout(sources).unwrap();
+            for (mask, &(x, y)) in layout.spots.iter().enumerate().skip(1) {
+                // The count's middle, a little above its baseline.
+                let y = y - 0.35 * layout.count_size;
+                let inside = layout
+                    .shapes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &(cx, cy, rx, ry, turn))| {
+                        let (s, c) = turn.to_radians().sin_cos();
+                        let (dx, dy) = (x - cx, y - cy);
+                        let (u, v) = (dx * c + dy * s, -dx * s + dy * c);
+                        (u / rx).powi(2) + (v / ry).powi(2) <= 1.0
+                    })
+                    .fold(0usize, |m, (i, _)| m | (1 << i));
+                assert_eq!(
+                    inside, mask,
+                    "{sources} sources: the count of region {mask}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_counts_get_smaller() {
+        assert!((count_font(11.0, 999) - 11.0).abs() < 1e-9);
+        assert!((count_font(12.0, 1234) - 9.0).abs() < 1e-9);
     }
 }

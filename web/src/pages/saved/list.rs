@@ -14,6 +14,7 @@ use super::ops::{
     SetSavedPanelStatus, UpdateSavedPanel, export_saved_panels, saved_panels,
     set_saved_panel_status, update_saved_panel,
 };
+use super::templates::TemplatePicker;
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::roles::{Act, IfAllowed};
@@ -38,6 +39,9 @@ pub fn SavedPanelsPage() -> impl IntoView {
             </IfAllowed>
             <A href="/teams" attr:class="button">
                 "Teams"
+            </A>
+            <A href="/templates" attr:class="button">
+                "Export templates"
             </A>
         </section>
         <PanelList />
@@ -349,9 +353,24 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
     let tag = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let outcome = RwSignal::new(None::<(String, bool)>);
+    let template = RwSignal::new(None::<String>);
     let export = move |_| {
         let ids: Vec<String> =
             selected.with_untracked(|s| s.iter().map(|n| n.id.clone()).collect());
+        if let Some(template) = template.get_untracked() {
+            busy.set(true);
+            spawn_local(async move {
+                match super::templates::export_many(ids, template).await {
+                    Ok(url) => {
+                        outcome.set(None);
+                        navigate_to(&url);
+                    }
+                    Err(e) => outcome.set(Some((error_message(&e), false))),
+                }
+                busy.set(false);
+            });
+            return;
+        }
         let variables = export_saved_panels::Variables {
             ids,
             format: format.get_untracked(),
@@ -463,6 +482,7 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
                         {formats()}
                     </select>
                 </label>
+                <TemplatePicker chosen=template id="bulk-template" />
                 <button type="button" class="button button-primary" id="bulk-export" disabled=move || busy.get() on:click=export>
                     "Download as one zip"
                 </button>

@@ -7,6 +7,7 @@
 pub mod admin_message;
 pub mod api_tokens;
 pub mod audit_log;
+pub mod export_templates;
 pub mod mail_outbox;
 pub mod mail_tokens;
 pub mod panel_changes;
@@ -28,6 +29,7 @@ pub mod prelude {
     pub use super::admin_message::Entity as AdminMessage;
     pub use super::api_tokens::Entity as ApiTokens;
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::export_templates::Entity as ExportTemplates;
     pub use super::mail_outbox::Entity as MailOutbox;
     pub use super::mail_tokens::Entity as MailTokens;
     pub use super::panel_changes::Entity as PanelChanges;

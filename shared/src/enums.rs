@@ -415,14 +415,11 @@ closed_enum! {
         PanelShare = "PANEL_SHARE",
         /// A logged-in user listed saved panels (at most one row a minute).
         PanelList = "PANEL_LIST",
-        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there are
-        /// no export templates.
+        /// An export template created.
         PanelExportTemplateCreate = "PANEL_EXPORT_TEMPLATE_CREATE",
-        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there are
-        /// no export templates.
+        /// An export template changed (settings, name, team).
         PanelExportTemplateUpdate = "PANEL_EXPORT_TEMPLATE_UPDATE",
-        /// Flask only (never written by PanelMerge; only in rows imported from Flask): there are
-        /// no export templates.
+        /// An export template deleted.
         PanelExportTemplateDelete = "PANEL_EXPORT_TEMPLATE_DELETE",
         /// A logged-in user searched panels by name or gene (at most one row a minute).
         Search = "SEARCH",
@@ -486,18 +483,12 @@ impl AuditAction {
     /// (rows imported from a Flask database keep them), so the admin security/audit page and the
     /// `auditLog` filter documentation leave them out. This is the one list of them.
     /// * `PANEL_DOWNLOAD`: downloads are recorded as `FILE_ACCESS`.
-    /// * `PANEL_EXPORT_TEMPLATE_*`: there are no export templates.
     /// * `USER_DELETE`: accounts are deactivated, never deleted.
     /// * `MFA_EVENT`: there is no multi-factor authentication.
     pub const fn is_flask_only(self) -> bool {
         matches!(
             self,
-            Self::PanelDownload
-                | Self::PanelExportTemplateCreate
-                | Self::PanelExportTemplateUpdate
-                | Self::PanelExportTemplateDelete
-                | Self::UserDelete
-                | Self::MfaEvent
+            Self::PanelDownload | Self::UserDelete | Self::MfaEvent
         )
     }
 
@@ -525,9 +516,9 @@ impl AuditAction {
             }
             Self::PanelShare => "a saved panel shared, a share revoked or given a new link",
             Self::PanelList => "a logged-in user listed saved panels (at most one row a minute)",
-            Self::PanelExportTemplateCreate
-            | Self::PanelExportTemplateUpdate
-            | Self::PanelExportTemplateDelete => "Flask only: there are no export templates",
+            Self::PanelExportTemplateCreate => "an export template created",
+            Self::PanelExportTemplateUpdate => "an export template changed",
+            Self::PanelExportTemplateDelete => "an export template deleted",
             Self::Search => {
                 "a logged-in user searched panels by name or gene (at most one row a minute)"
             }
@@ -702,18 +693,8 @@ mod tests {
             .filter(|a| a.is_flask_only())
             .map(|a| a.as_str())
             .collect();
-        assert_eq!(
-            flask,
-            [
-                "PANEL_DOWNLOAD",
-                "PANEL_EXPORT_TEMPLATE_CREATE",
-                "PANEL_EXPORT_TEMPLATE_UPDATE",
-                "PANEL_EXPORT_TEMPLATE_DELETE",
-                "USER_DELETE",
-                "MFA_EVENT"
-            ]
-        );
-        assert_eq!(AuditAction::written().count(), 34);
+        assert_eq!(flask, ["PANEL_DOWNLOAD", "USER_DELETE", "MFA_EVENT"]);
+        assert_eq!(AuditAction::written().count(), 37);
         for action in AuditAction::ALL {
             assert_eq!(
                 action.meaning().starts_with("Flask only"),

@@ -21,7 +21,7 @@ pub mod upload;
 
 pub use enums::*;
 pub use error::{ErrorCode, ParseError};
-pub use export::{Assembly, ExportFormat};
+pub use export::{Assembly, ExportColumn, ExportFormat, ExportSettings};
 pub use gene::{GeneSymbol, HgncId, UnverifiedReason, Verification, VerificationStatus};
 pub use panel::{PanelRef, PanelVersion};
 pub use panel_data::{ConfidenceCounts, EntityDetails, Locus, PanelData, PanelEntity};

@@ -14,7 +14,7 @@ use crate::pages::{
     AdminSecurityPage, AdminServerPage, AdminUsersPage, ConfirmEmailPage, ForgotPasswordPage,
     HomePage, LoginPage, NewSavedPanelPage, NotFoundPage, PanelSearchPage, PanelViewPage,
     ProfilePage, RegisterPage, ResetPasswordPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage,
-    TeamPage, TeamsPage, UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
+    TeamPage, TeamsPage, TemplatesPage, UndoEmailChangePage, VerifyEmailPage, WorkbenchPage,
 };
 use crate::panelapp_status::{InstanceStatus, staleness_message};
 use crate::server_info::ServerInfoResource;
@@ -153,6 +153,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/teams")
                         view=|| view! { <RequireUser><TeamsPage /></RequireUser> }
+                    />
+                    <Route
+                        path=path!("/templates")
+                        view=|| view! { <RequireUser><TemplatesPage /></RequireUser> }
                     />
                     <Route
                         path=path!("/teams/:id")

@@ -14,6 +14,8 @@ pub enum Act {
     CreatePanel,
     /// Create teams and manage their members.
     ManageTeams,
+    /// Keep export templates of your own (create, change, delete, share with a team).
+    KeepTemplates,
 }
 
 fn rank(role: Role) -> u8 {
@@ -29,7 +31,7 @@ fn rank(role: Role) -> u8 {
 pub fn may(role: Option<Role>, act: Act) -> Result<(), &'static str> {
     let (anonymous, min) = match act {
         Act::Upload => (true, Role::User),
-        Act::CreatePanel | Act::ManageTeams => (false, Role::User),
+        Act::CreatePanel | Act::ManageTeams | Act::KeepTemplates => (false, Role::User),
     };
     match role {
         None if anonymous => Ok(()),
@@ -47,6 +49,11 @@ pub fn may(role: Option<Role>, act: Act) -> Result<(), &'static str> {
             Act::ManageTeams => {
                 "Your account has the Viewer role: you can see your teams, but not create or \
                  manage them. Ask an administrator for the User role."
+            }
+            Act::KeepTemplates => {
+                "Your account has the Viewer role: you can download with your teams' export \
+                 templates, but not keep templates of your own. Ask an administrator for the \
+                 User role."
             }
         }),
     }
@@ -69,6 +76,8 @@ mod tests {
         assert!(may(Some(Role::Editor), Act::CreatePanel).is_ok());
         assert!(may(Some(Role::Viewer), Act::ManageTeams).is_err());
         assert!(may(Some(Role::Admin), Act::ManageTeams).is_ok());
+        assert!(may(Some(Role::Viewer), Act::KeepTemplates).is_err());
+        assert!(may(Some(Role::User), Act::KeepTemplates).is_ok());
     }
 }
 

@@ -54,6 +54,12 @@ const KEY_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("audit_maintenance", &["reason"]),
     (
+        "export_templates",
+        &[
+            "owner_id", "team_id", "name", "format", "columns", "ratings",
+        ],
+    ),
+    (
         "flask_import_rows",
         &["source_table", "source_id", "target_id", "imported_at"],
     ),

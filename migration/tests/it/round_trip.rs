@@ -10,7 +10,7 @@ use crate::common::{assert_same_schema, describe, sqlite, tables, with_postgres}
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 18);
+    assert_eq!(migrations.len(), 19);
 
     for migration in &migrations {
         let name = migration.name();
@@ -88,6 +88,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261206_000024_mail",
             "m20261206_000025_scale_indexes",
             "m20261206_000026_library",
+            "m20261206_000027_export_templates",
         ]
     );
 }

@@ -50,7 +50,11 @@ pub enum Action {
     ViewTeams,
     /// Create teams; add, change and remove members and delete the teams you administer.
     ManageTeams,
-    /// Manage export templates for everyone (no templates in this version: reserved).
+    /// See the export templates you own or your teams share, and export with them.
+    UseExportTemplates,
+    /// Create export templates, change and delete your own, share them with a team you are in.
+    KeepExportTemplates,
+    /// Change and delete anyone's export templates, list them all.
     ManageExportTemplates,
     /// Your profile, password, sessions and API tokens.
     ManageOwnAccount,
@@ -61,7 +65,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the table lists them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Self::BrowseCatalogue,
         Self::UseWorkbench,
         Self::DownloadMerge,
@@ -76,6 +80,8 @@ impl Action {
         Self::ModeratePublicPanels,
         Self::ViewTeams,
         Self::ManageTeams,
+        Self::UseExportTemplates,
+        Self::KeepExportTemplates,
         Self::ManageExportTemplates,
         Self::ManageOwnAccount,
         Self::AdministerSite,
@@ -91,12 +97,16 @@ impl Action {
             | Self::ViewSavedPanel => (true, Viewer),
             // Anonymous visitors keep their ephemeral uploads; a VIEWER account has none.
             Self::UploadGeneList => (true, User),
-            Self::CommentOnPanel | Self::ViewTeams | Self::ManageOwnAccount => (false, Viewer),
+            Self::CommentOnPanel
+            | Self::ViewTeams
+            | Self::UseExportTemplates
+            | Self::ManageOwnAccount => (false, Viewer),
             Self::CreateSavedPanel
             | Self::EditSavedPanel
             | Self::DeleteSavedPanel
             | Self::SharePanel
-            | Self::ManageTeams => (false, User),
+            | Self::ManageTeams
+            | Self::KeepExportTemplates => (false, User),
             Self::PublishPanel | Self::ModeratePublicPanels | Self::ManageExportTemplates => {
                 (false, Editor)
             }
@@ -153,7 +163,15 @@ impl Action {
             Self::ManageTeams => {
                 "`createTeam`, `addTeamMember`, `removeTeamMember`, `deleteTeam` (team admins)"
             }
-            Self::ManageExportTemplates => "— (reserved; no export templates yet)",
+            Self::UseExportTemplates => {
+                "`exportTemplates`, the `template` argument of `exportMerge`, `exportSavedPanel` and `exportSavedPanels`"
+            }
+            Self::KeepExportTemplates => {
+                "`createExportTemplate`; `updateExportTemplate`, `deleteExportTemplate` of your own templates"
+            }
+            Self::ManageExportTemplates => {
+                "`updateExportTemplate`, `deleteExportTemplate` of anyone's templates, `exportTemplates(everyone: true)`"
+            }
             Self::ManageOwnAccount => {
                 "`me`, `updateProfile`, `changePassword`, `logout`, `mySessions`, `revokeSession`, `apiTokens`, `createApiToken`, `revokeApiToken`, `workbench`, `saveWorkbench`, `requestEmailVerification`, `requestEmailChange`, `updateMailPreferences`"
             }
@@ -188,7 +206,9 @@ impl Action {
             Self::ModeratePublicPanels => "archive someone else's public panel",
             Self::ViewTeams => "see your teams",
             Self::ManageTeams => "create and manage teams",
-            Self::ManageExportTemplates => "manage export templates",
+            Self::UseExportTemplates => "export with a template",
+            Self::KeepExportTemplates => "keep export templates of your own",
+            Self::ManageExportTemplates => "manage everyone's export templates",
             Self::ManageOwnAccount => "manage your account",
             Self::AdministerSite => "administer the site",
         }
@@ -427,6 +447,7 @@ pub const RULES: &[&str] = &[
     "One active share per (panel, user) and per (panel, team), enforced by the service inside a transaction and by partial unique indexes. Sharing again with the same target changes that share only as asked: the permission given, and the expiry and re-sharing only when given (`expiresAt: null` removes an expiry); the answer says `updated` and the audit row records before and after. Two simultaneous shares to one target end with one active share. Link shares are separate links, each with its own token, and grant VIEW or COMMENT only.",
     "Deleting and undeleting a panel is for its owner (and site admins) only; an EDITOR may archive or reactivate anyone's PUBLIC panel.",
     "A share made by someone can be revoked by them, the owner, a site ADMIN or an ADMIN share with re-sharing.",
+    "An export template is seen and applied by its owner, the members of the team it is shared with (one team, one the person sharing is in) and EDITORs and above; only its owner (USER or above) or an EDITOR or above changes or deletes it. Others get NOT_FOUND, team members FORBIDDEN when they try to change it.",
 ];
 
 #[cfg(test)]

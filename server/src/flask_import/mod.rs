@@ -134,7 +134,7 @@ const NOT_IMPORTED: &[(&str, &str)] = &[
     ("panel_version_metadata", "no counterpart"),
     (
         "export_templates",
-        "PanelMerge has no saved export templates",
+        "Flask templates (format, metadata and version switches, filename pattern) do not map onto PanelMerge's (columns, rating filters); recreate them under /templates",
     ),
     (
         "knowhow_articles",

@@ -19,7 +19,7 @@ pub struct AuditFilter {
     pub user_ids: Option<Vec<ID>>,
     /// Rows recorded under these usernames (exact; `system:<job>` for the server's own jobs).
     pub usernames: Option<Vec<String>>,
-    /// Any of these actions. PANEL_DOWNLOAD, PANEL_EXPORT_TEMPLATE_CREATE/UPDATE/DELETE,
+    /// Any of these actions. PANEL_DOWNLOAD,
     /// USER_DELETE and MFA_EVENT are Flask-only (features PanelMerge does not have): they are
     /// never written here and only match rows imported from the Flask version. Downloads are
     /// FILE_ACCESS rows.

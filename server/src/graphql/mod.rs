@@ -8,6 +8,7 @@ mod audit_ext;
 pub mod context;
 #[cfg(test)]
 mod cost_tests;
+pub mod export_templates;
 pub mod gene_directory;
 pub mod genelists;
 mod guard;
@@ -45,6 +46,7 @@ pub struct Query(
     messages::MessagesQuery,
     saved::SavedPanelQuery,
     teams::TeamsQuery,
+    export_templates::ExportTemplatesQuery,
     genelists::GeneListsQuery,
     panelapp::PanelAppQuery,
     gene_directory::GeneDirectoryQuery,
@@ -64,6 +66,7 @@ pub struct Mutation(
     saved::SavedPanelMutation,
     saved::SavedPanelBulkMutation,
     teams::TeamsMutation,
+    export_templates::ExportTemplatesMutation,
     genelists::GeneListsMutation,
     panelapp::PanelAppMutation,
     workbench::WorkbenchMutation,

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::accounts::types::{ApiToken, User};
 use super::audit::AuditEntry;
+use super::export_templates::ExportTemplate;
 use super::genelists::UploadedList;
 use super::mail::MailMessage;
 use super::messages::AdminMessage;
@@ -37,9 +38,10 @@ pub enum Kind {
     AdminMessage,
     MailMessage,
     VersionLabel,
+    ExportTemplate,
 }
 
-const KINDS: [Kind; 14] = [
+const KINDS: [Kind; 15] = [
     Kind::User,
     Kind::Person,
     Kind::Team,
@@ -54,6 +56,7 @@ const KINDS: [Kind; 14] = [
     Kind::AdminMessage,
     Kind::MailMessage,
     Kind::VersionLabel,
+    Kind::ExportTemplate,
 ];
 
 impl Kind {
@@ -74,6 +77,7 @@ impl Kind {
             Kind::AdminMessage => "AdminMessage",
             Kind::MailMessage => "MailMessage",
             Kind::VersionLabel => "VersionLabel",
+            Kind::ExportTemplate => "ExportTemplate",
         }
     }
 
@@ -93,6 +97,7 @@ impl Kind {
             Kind::AdminMessage => "admin message",
             Kind::MailMessage => "e-mail",
             Kind::VersionLabel => "version label",
+            Kind::ExportTemplate => "export template",
         }
     }
 
@@ -174,6 +179,7 @@ pub enum Node {
     AdminMessage(AdminMessage),
     MailMessage(MailMessage),
     VersionLabel(VersionLabel),
+    ExportTemplate(ExportTemplate),
 }
 
 #[derive(Default)]
@@ -237,6 +243,9 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> AppResult<Node> {
         }
         Kind::MailMessage => Node::MailMessage(super::mail::message_node(ctx, number()?).await?),
         Kind::VersionLabel => Node::VersionLabel(super::saved::label_node(ctx, number()?).await?),
+        Kind::ExportTemplate => {
+            Node::ExportTemplate(super::export_templates::template_node(ctx, number()?).await?)
+        }
     })
 }
 

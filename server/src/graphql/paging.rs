@@ -322,6 +322,9 @@ pub fn describe_connections(
         .override_output_type_description::<Page<PanelComment>>(
             "A page of the comments on a saved panel, oldest first.",
         )
+        .override_output_type_description::<Page<super::export_templates::ExportTemplate>>(
+            "A page of export templates, by name, with how many the caller may apply.",
+        )
         .override_output_type_description::<Page<super::genelists::UploadedList>>(
             "A page of the caller's uploaded gene lists, oldest first.",
         )

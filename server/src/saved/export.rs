@@ -111,6 +111,7 @@ pub async fn request(
             .or_else(|| Some(format!("{} v{number}", panel.name))),
         per_source_sheets: options.per_source_sheets,
         chr_prefix: options.chr_prefix,
+        columns: Vec::new(),
         merge,
         provenance,
         original_panels: Vec::new(),

@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod downloads;
 pub mod email_address;
+pub mod export_templates;
 pub mod merge;
 pub mod messages;
 pub mod notices;

@@ -12,6 +12,7 @@ mod backup;
 mod cli;
 mod credentials;
 mod deploy;
+mod export_templates;
 mod flask_env;
 mod flask_import;
 mod flask_workbook;

@@ -117,3 +117,20 @@ async fn browser_shares_from_the_keyboard_and_reissues_a_link() {
         "{descriptions:?}"
     );
 }
+
+/// Export templates (issue 14.5): from the library to `/templates`, a template made with the
+/// form, and a saved panel downloaded with it (its columns, its rating filter).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_creates_an_export_template_and_downloads_with_it() {
+    let app = tests::TestApp::web(None).await;
+    app.create_user("tilda", shared::Role::User).await;
+    tests::browser::run_script(
+        "export_templates.mjs",
+        &app.address,
+        &[
+            ("USERNAME_UNDER_TEST", "tilda"),
+            ("PASSWORD_UNDER_TEST", tests::PASSWORD),
+        ],
+    )
+    .await;
+}

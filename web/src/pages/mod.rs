@@ -28,5 +28,6 @@ pub use panels::{PanelSearchPage, PanelViewPage};
 pub use profile::ProfilePage;
 pub use saved::{
     NewSavedPanelPage, SavedPanelPage, SavedPanelsPage, SharedPanelPage, TeamPage, TeamsPage,
+    TemplatesPage,
 };
 pub use workbench::WorkbenchPage;

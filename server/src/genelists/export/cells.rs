@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use shared::EntityType;
 use shared::merge::{GeneSource, MergeResult, MergedGene};
+use shared::{EntityType, ExportColumn};
 
 /// Neutralises a cell that a spreadsheet would run as a formula: values beginning with `=`,
 /// `+`, `-`, `@`, tab or carriage return get a leading `'` (OWASP's CSV-injection advice).
@@ -157,4 +157,28 @@ pub(crate) fn source_row(gene: &MergedGene<'_>, s: &GeneSource<'_>) -> [String; 
         s.evidence.join("; "),
         s.publications.join("; "),
     ]
+}
+
+/// The header of the chosen columns.
+pub(crate) fn chosen_header(columns: &[ExportColumn]) -> Vec<&'static str> {
+    columns.iter().map(|c| c.header()).collect()
+}
+
+/// The chosen columns of one combined row (lab cells empty where the lab decided nothing or
+/// the export is not of a saved panel).
+pub(crate) fn chosen_row(
+    result: &MergeResult<'_>,
+    gene: &MergedGene<'_>,
+    lab: Option<&[super::LabDecision]>,
+    columns: &[ExportColumn],
+) -> Vec<String> {
+    let mut full = combined_row_with_lab(result, gene, lab.unwrap_or_default());
+    columns
+        .iter()
+        .map(|c| {
+            full.get_mut(c.position())
+                .map(std::mem::take)
+                .unwrap_or_default()
+        })
+        .collect()
 }

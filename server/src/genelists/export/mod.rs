@@ -15,7 +15,9 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use shared::merge::{MergeResult, OwnedMergeResult, SourceKind};
-use shared::{Confidence, EntityType, ExportFormat, PanelData, Source};
+use shared::{
+    Confidence, EntityType, ExportColumn, ExportFormat, ExportSettings, PanelData, Source,
+};
 
 pub use cells::{combined_header, neutralise};
 
@@ -140,12 +142,56 @@ pub struct ExportRequest {
     pub per_source_sheets: bool,
     /// BED: `chr1` rather than `1` (and `chrM` for `MT`).
     pub chr_prefix: bool,
+    /// The combined list's columns, in order (an export template's choice); empty: every
+    /// column, the lab's only when the saved panel has lab decisions.
+    pub columns: Vec<ExportColumn>,
     pub merge: OwnedMergeResult,
     pub provenance: Provenance,
     /// The panel versions merged, whole, in the order they were selected (XLSX_FLASK's
     /// original-panel sheets list every gene of each, as Flask's did, in Flask's slot order).
     /// Empty for saved panels: their sheets list the genes the version kept from each panel.
     pub original_panels: Vec<Arc<PanelData>>,
+}
+
+impl ExportRequest {
+    /// Applies an export template's settings: its format and options, its columns, and its row
+    /// filters (by entity type, and by rating: the lab's own rating of a saved panel's gene,
+    /// else the best rating any source gives). The merge's `total` follows the rows kept;
+    /// its overlap still describes the whole merge.
+    pub fn apply(&mut self, settings: &ExportSettings) {
+        self.format = settings.format;
+        self.per_source_sheets = settings.per_source_sheets;
+        self.chr_prefix = settings.chr_prefix;
+        self.columns = settings.columns.clone();
+        if settings.keeps_everything() {
+            return;
+        }
+        let lab: Vec<(String, Confidence)> = self
+            .provenance
+            .saved_panel
+            .as_ref()
+            .map(|s| {
+                s.lab
+                    .iter()
+                    .filter_map(|d| d.rating.map(|r| (d.symbol.clone(), r)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.merge.genes.retain(|gene| {
+            let rating = lab
+                .iter()
+                .find(|(symbol, _)| *symbol == gene.symbol)
+                .map(|(_, r)| *r)
+                .or_else(|| {
+                    gene.sources
+                        .iter()
+                        .filter_map(|s| s.confidence)
+                        .max_by_key(|c| c.panelapp_level())
+                });
+            settings.keeps(gene.entity_type, rating)
+        });
+        self.merge.total = self.merge.genes.len();
+    }
 }
 
 /// Facts about a written export that the caller must see.
@@ -197,8 +243,8 @@ pub fn render(request: &ExportRequest) -> Result<Rendered, ExportError> {
             report.rows = rows;
             bytes
         }
-        ExportFormat::Csv => delimited::csv(&request.merge, lab(request))?,
-        ExportFormat::Tsv => delimited::tsv(&request.merge, lab(request)),
+        ExportFormat::Csv => delimited::csv(&request.merge, lab(request), &request.columns)?,
+        ExportFormat::Tsv => delimited::tsv(&request.merge, lab(request), &request.columns),
         ExportFormat::Json => json(request)?,
         ExportFormat::BedGrch37 | ExportFormat::BedGrch38 => {
             let assembly = format.assembly().unwrap_or(shared::Assembly::GRCh38);

@@ -49,6 +49,7 @@ fn request(format: ExportFormat, result: OwnedMergeResult) -> ExportRequest {
         filename: Some("My panel".into()),
         per_source_sheets: true,
         chr_prefix: true,
+        columns: Vec::new(),
         merge: result,
         provenance,
         original_panels: Vec::new(),

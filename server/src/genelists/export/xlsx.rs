@@ -8,8 +8,8 @@ use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook, Work
 use shared::merge::MergeResult;
 
 use super::cells::{
-    SOURCE_HEADER, combined_header, combined_header_with_lab, combined_row, combined_row_with_lab,
-    neutralise, source_row,
+    SOURCE_HEADER, chosen_header, chosen_row, combined_header, combined_header_with_lab,
+    combined_row, combined_row_with_lab, neutralise, source_row,
 };
 use super::{ExportError, ExportRequest, Provenance};
 
@@ -43,20 +43,21 @@ impl Styles {
 }
 
 /// Writes a header and rows, sizes the columns, adds the autofilter and freezes the header.
-fn write_table<const N: usize>(
+fn write_table<R: AsRef<[String]>>(
     sheet: &mut Worksheet,
     styles: &Styles,
-    header: [&str; N],
-    rows: impl Iterator<Item = [String; N]>,
+    header: &[&str],
+    rows: impl Iterator<Item = R>,
 ) -> Result<(), ExportError> {
-    let mut widths: [usize; N] = header.map(|h| h.chars().count());
+    let n = header.len().max(1);
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for (col, title) in header.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, *title, &styles.header)?;
     }
     let mut last_row = 0u32;
     for (i, row) in rows.enumerate() {
         let r = i as u32 + 1;
-        for (col, value) in row.iter().enumerate() {
+        for (col, value) in row.as_ref().iter().enumerate().take(widths.len()) {
             let value = neutralise(value);
             if i < WIDTH_SAMPLE {
                 widths[col] = widths[col].max(value.chars().count());
@@ -68,7 +69,7 @@ fn write_table<const N: usize>(
     for (col, width) in widths.iter().enumerate() {
         sheet.set_column_width(col as u16, (width + 2).min(MAX_WIDTH) as f64)?;
     }
-    sheet.autofilter(0, 0, last_row, (N - 1) as u16)?;
+    sheet.autofilter(0, 0, last_row, (n - 1) as u16)?;
     sheet.set_freeze_panes(1, 0)?;
     Ok(())
 }
@@ -214,11 +215,21 @@ pub(crate) fn write(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
         .collect();
 
     let combined = book.add_worksheet().set_name(COMBINED_SHEET)?;
+    let columns = &request.columns;
     match super::lab(request) {
+        _ if !columns.is_empty() => write_table(
+            combined,
+            &styles,
+            &chosen_header(columns),
+            result
+                .genes
+                .iter()
+                .map(|g| chosen_row(result, g, super::lab(request), columns)),
+        )?,
         Some(lab) => write_table(
             combined,
             &styles,
-            combined_header_with_lab(),
+            &combined_header_with_lab(),
             result
                 .genes
                 .iter()
@@ -227,7 +238,7 @@ pub(crate) fn write(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
         None => write_table(
             combined,
             &styles,
-            combined_header(),
+            &combined_header(),
             result.genes.iter().map(|g| combined_row(result, g)),
         )?,
     }
@@ -242,7 +253,7 @@ pub(crate) fn write(request: &ExportRequest) -> Result<Vec<u8>, ExportError> {
                     .find(|s| s.source_index == source.index)
                     .map(|s| source_row(g, s))
             });
-            write_table(sheet, &styles, SOURCE_HEADER, rows)?;
+            write_table(sheet, &styles, &SOURCE_HEADER, rows)?;
         }
     }
 

@@ -174,37 +174,59 @@ impl GeneListsMutation {
     /// Prepares a download of the merged list and returns a short-lived signed link to it.
     /// `perSourceSheets` adds one sheet per source (XLSX, default false) or Flask's "original
     /// panels" sheets (XLSX_FLASK, default true, as Flask's "Include original panels");
-    /// `chrPrefix` (BED, default true) writes `chr1` rather than `1`.
+    /// `chrPrefix` (BED, default true) writes `chr1` rather than `1`. With a `template`, its
+    /// settings (format, columns, row filters, options) apply; `format`, `perSourceSheets` and
+    /// `chrPrefix` given as well override the template's.
+    #[allow(clippy::too_many_arguments)]
     async fn export_merge(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to merge, as for `mergePreview`.")] input: MergeInput,
-        #[graphql(desc = "The file format.")] format: ExportFormat,
+        #[graphql(
+            desc = "The file format; required without a `template` (VALIDATION with `field: format`)."
+        )]
+        format: Option<ExportFormat>,
         #[graphql(
             desc = "The file name wanted (without extension): made safe (path separators and reserved characters become `-`, at most 120 characters) and given the format's extension. Absent: `panelmerge_gene_list_<YYYY-MM-DD>`."
         )]
         filename: Option<String>,
         #[graphql(
-            desc = "XLSX: add one sheet per source (default false). XLSX_FLASK: add Flask's \"original panels\" sheets (default true). Ignored by other formats."
+            desc = "XLSX: add one sheet per source (default false). XLSX_FLASK: add Flask's \"original panels\" sheets (default true). VALIDATION (`field: perSourceSheets`) with a template of another format."
         )]
         per_source_sheets: Option<bool>,
         #[graphql(desc = "BED: write `chr1` (default true) or `1`. Ignored by other formats.")]
         chr_prefix: Option<bool>,
+        #[graphql(
+            desc = "An export template's id (one you may apply; NOT_FOUND with `field: template` otherwise): its settings shape the file."
+        )]
+        template: Option<ID>,
     ) -> Result<DownloadOut> {
         ctx.require(Action::DownloadMerge)?;
+        let (settings, templated) = super::export_templates::export_settings(
+            ctx,
+            template.as_ref(),
+            format,
+            per_source_sheets,
+            chr_prefix,
+        )
+        .await?;
         let state = ctx.state();
         let principal = ctx.principal();
         let request = input.parse()?;
         let merged = merge::run(state, principal, &request, loader(ctx)).await?;
-        let export = ExportRequest {
-            format,
+        let mut export = ExportRequest {
+            format: settings.format,
             filename,
-            per_source_sheets: per_source_sheets.unwrap_or(format == ExportFormat::XlsxFlask),
-            chr_prefix: chr_prefix.unwrap_or(true),
+            per_source_sheets: settings.per_source_sheets,
+            chr_prefix: settings.chr_prefix,
+            columns: Vec::new(),
             merge: merged.result,
             provenance: merged.provenance,
             original_panels: merged.panels,
         };
+        if templated {
+            export.apply(&settings);
+        }
         let download = downloads::prepare_download(state, principal, export).await?;
         Ok(DownloadOut::from(download))
     }

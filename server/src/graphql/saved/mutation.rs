@@ -391,7 +391,8 @@ impl SavedPanelMutation {
     /// (PanelApp panel and version, rating, inheritance, upload and row, or who added it) and
     /// conflicts, as the merge's export did; `perSourceSheets` adds one sheet per source
     /// (XLSX, default false) or Flask's "original panels" sheets with the genes the version
-    /// kept from each panel (XLSX_FLASK, default true).
+    /// kept from each panel (XLSX_FLASK, default true). With a `template`, its settings
+    /// (format, columns, row filters, options) apply; arguments given as well override them.
     #[allow(clippy::too_many_arguments)]
     async fn export_saved_panel(
         &self,
@@ -401,7 +402,10 @@ impl SavedPanelMutation {
             desc = "The version to export; absent: the current one. NOT_FOUND when there is no such version."
         )]
         version: Option<i32>,
-        #[graphql(desc = "The file format.")] format: shared::ExportFormat,
+        #[graphql(
+            desc = "The file format; required without a `template` (VALIDATION with `field: format`)."
+        )]
+        format: Option<shared::ExportFormat>,
         #[graphql(
             desc = "The file name wanted (without extension), made safe as for `exportMerge`."
         )]
@@ -417,8 +421,20 @@ impl SavedPanelMutation {
             desc = "XLSX: one sheet per source (default false). XLSX_FLASK: Flask's \"original panels\" sheets (default true). Ignored by other formats."
         )]
         per_source_sheets: Option<bool>,
+        #[graphql(
+            desc = "An export template's id (one you may apply; NOT_FOUND with `field: template` otherwise): its settings shape the file."
+        )]
+        template: Option<ID>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         ctx.require(Action::ViewSavedPanel)?;
+        let (settings, templated) = crate::graphql::export_templates::export_settings(
+            ctx,
+            template.as_ref(),
+            format,
+            per_source_sheets,
+            chr_prefix,
+        )
+        .await?;
         let state = ctx.state();
         let who = ctx.principal().with_link_token(link_token);
         let (row, _) = saved::open(
@@ -430,13 +446,15 @@ impl SavedPanelMutation {
         .await?;
         let number = version.unwrap_or(row.current_version);
         let options = saved::export::ExportOptions {
-            format,
+            format: settings.format,
             filename,
-            per_source_sheets: per_source_sheets
-                .unwrap_or(format == shared::ExportFormat::XlsxFlask),
-            chr_prefix: chr_prefix.unwrap_or(true),
+            per_source_sheets: settings.per_source_sheets,
+            chr_prefix: settings.chr_prefix,
         };
-        let export = saved::export::request(state, &row, number, options).await?;
+        let mut export = saved::export::request(state, &row, number, options).await?;
+        if templated {
+            export.apply(&settings);
+        }
         let download =
             crate::services::downloads::prepare_download(state, ctx.principal(), export).await?;
         Ok(download.into())
@@ -495,18 +513,34 @@ impl SavedPanelMutation {
     /// One download of several saved panels (issue 14.5, the library's bulk export): a zip
     /// archive with one file per panel (its current version) in `format`. At most
     /// 100 panels; each must be readable by the caller (NOT_FOUND / FORBIDDEN name the first
-    /// that is not). Repeated ids count once.
+    /// that is not). Repeated ids count once. With a `template`, every file follows its
+    /// settings (format, columns, row filters, options); `format` given as well overrides it.
     async fn export_saved_panels(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The saved panels' ids, 1 to 100.")] ids: Vec<ID>,
-        #[graphql(desc = "The format of each panel's file in the archive.")]
-        format: shared::ExportFormat,
+        #[graphql(
+            desc = "The format of each panel's file in the archive; required without a `template` (VALIDATION with `field: format`)."
+        )]
+        format: Option<shared::ExportFormat>,
         #[graphql(desc = "The archive's name without `.zip`; default `saved-panels`.")]
         filename: Option<String>,
+        #[graphql(
+            desc = "An export template's id (one you may apply; NOT_FOUND with `field: template` otherwise): its settings shape every file."
+        )]
+        template: Option<ID>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
         const MOST: usize = 100;
         ctx.require(Action::ViewSavedPanel)?;
+        let (settings, templated) = crate::graphql::export_templates::export_settings(
+            ctx,
+            template.as_ref(),
+            format,
+            None,
+            None,
+        )
+        .await?;
+        let format = settings.format;
         let state = ctx.state();
         let mut unique: Vec<i32> = Vec::new();
         for id in &ids {
@@ -535,10 +569,15 @@ impl SavedPanelMutation {
             let options = saved::export::ExportOptions {
                 format,
                 filename: None,
-                per_source_sheets: format == shared::ExportFormat::XlsxFlask,
-                chr_prefix: true,
+                per_source_sheets: settings.per_source_sheets,
+                chr_prefix: settings.chr_prefix,
             };
-            requests.push(saved::export::request(state, &row, row.current_version, options).await?);
+            let mut request =
+                saved::export::request(state, &row, row.current_version, options).await?;
+            if templated {
+                request.apply(&settings);
+            }
+            requests.push(request);
         }
         let stem = filename
             .as_deref()

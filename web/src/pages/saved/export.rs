@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use super::common::{error_message, navigate_to};
 use super::ops::{ExportFormat, ExportSavedPanel, export_saved_panel};
+use super::templates::TemplateExport;
 use crate::api::graphql;
 
 /// The button label of an export format.
@@ -73,5 +74,6 @@ pub fn ExportButtons(
             {buttons}
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </div>
+        <TemplateExport panel_id version link_token />
     }
 }

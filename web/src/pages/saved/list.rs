@@ -14,6 +14,7 @@ use super::ops::{
     PanelStatus, SavedPanels, TagSavedPanels, archive_saved_panels, delete_saved_panels,
     export_saved_panels, saved_panels, tag_saved_panels,
 };
+use super::templates::TemplatePicker;
 use crate::api::{ApiError, graphql};
 use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::roles::{Act, IfAllowed};
@@ -38,6 +39,9 @@ pub fn SavedPanelsPage() -> impl IntoView {
             </IfAllowed>
             <A href="/teams" attr:class="button">
                 "Teams"
+            </A>
+            <A href="/templates" attr:class="button">
+                "Export templates"
             </A>
         </section>
         <PanelList />
@@ -356,9 +360,25 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
     let chosen_ids = move || -> Vec<String> {
         selected.with_untracked(|s| s.iter().map(|n| n.id.clone()).collect())
     };
+    let template = RwSignal::new(None::<String>);
     let export = move |_| {
+        let ids: Vec<String> = chosen_ids();
+        if let Some(template) = template.get_untracked() {
+            busy.set(true);
+            spawn_local(async move {
+                match super::templates::export_many(ids, template).await {
+                    Ok(url) => {
+                        outcome.set(None);
+                        navigate_to(&url);
+                    }
+                    Err(e) => outcome.set(Some((error_message(&e), false))),
+                }
+                busy.set(false);
+            });
+            return;
+        }
         let variables = export_saved_panels::Variables {
-            ids: chosen_ids(),
+            ids,
             format: format.get_untracked(),
             filename: None,
         };
@@ -446,6 +466,7 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
                         {formats()}
                     </select>
                 </label>
+                <TemplatePicker chosen=template id="bulk-template" />
                 <button type="button" class="button button-primary" id="bulk-export" disabled=move || busy.get() on:click=export>
                     "Download as one zip"
                 </button>

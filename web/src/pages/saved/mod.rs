@@ -14,6 +14,7 @@ pub mod panel;
 pub mod share;
 pub mod shared_link;
 pub mod teams;
+pub mod templates;
 pub mod upstream;
 
 pub use create::NewSavedPanelPage;
@@ -21,3 +22,4 @@ pub use list::SavedPanelsPage;
 pub use panel::SavedPanelPage;
 pub use shared_link::SharedPanelPage;
 pub use teams::{TeamPage, TeamsPage};
+pub use templates::TemplatesPage;

@@ -19,6 +19,7 @@ use crate::components::rows::ROWS_PER_PAGE;
 use crate::components::{RowPage, RowPager};
 use crate::pages::saved::common::{confidence_badge, navigate_to, verification_badge};
 use crate::pages::saved::export::format_label;
+use crate::pages::saved::templates::TemplatePicker;
 use crate::roles::{Act, IfAllowed};
 use crate::words::counted_len;
 
@@ -354,6 +355,31 @@ pub fn Downloads() -> impl IntoView {
     let filename = RwSignal::new("merged_panel".to_owned());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let template = RwSignal::new(None::<String>);
+    let with_template = move |_| {
+        let Some(id) = template.get_untracked() else {
+            return;
+        };
+        let input = workbench
+            .panels
+            .with_untracked(|p| workbench.uploads.with_untracked(|u| export_input(p, u)));
+        let variables = export_merge::Variables {
+            input,
+            format: None,
+            filename: Some(filename.get_untracked()).filter(|f| !f.trim().is_empty()),
+            per_source_sheets: None,
+            template: Some(id),
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match graphql::<ExportMerge>(variables).await {
+                Ok(data) => navigate_to(&data.export_merge.url),
+                Err(err) => error.set(Some(err.to_string())),
+            }
+            busy.set(false);
+        });
+    };
     let buttons = ExportFormat::ALL
         .iter()
         .map(|&format| {
@@ -363,9 +389,10 @@ pub fn Downloads() -> impl IntoView {
                     .with_untracked(|p| workbench.uploads.with_untracked(|u| export_input(p, u)));
                 let variables = export_merge::Variables {
                     input,
-                    format,
+                    format: Some(format),
                     filename: Some(filename.get_untracked()).filter(|f| !f.trim().is_empty()),
                     per_source_sheets: Some(true),
+                    template: None,
                 };
                 busy.set(true);
                 error.set(None);
@@ -403,6 +430,18 @@ pub fn Downloads() -> impl IntoView {
                     />
                 </label>
                 {buttons}
+            </div>
+            <div class="template-export" role="group" aria-label="Download with a template">
+                <TemplatePicker chosen=template id="merge-template" />
+                <button
+                    type="button"
+                    class="button"
+                    id="merge-with-template"
+                    disabled=move || busy.get() || template.get().is_none()
+                    on:click=with_template
+                >
+                    "Download with template"
+                </button>
             </div>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>

@@ -1,0 +1,390 @@
+//! Export templates over GraphQL (issue 14.5): list, create, change, delete; the exports take
+//! a template's id (`template`) and use its settings. See `services::export_templates` for
+//! who may do what.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{export_templates, teams};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use shared::{Confidence, EntityType, ExportColumn, ExportFormat, ExportSettings};
+
+use super::ContextExt;
+use super::node::{Kind, global_id, int_id};
+use super::paging::{self, Page, PageArgs};
+use super::saved::types::Person;
+use crate::auth::permissions::Action;
+use crate::error::{AppError, AppResult};
+use crate::services::export_templates::{self as service, TemplateFields, TemplateUser};
+
+/// The team an export template is shared with.
+#[derive(SimpleObject, Clone)]
+pub struct ExportTemplateTeam {
+    /// The team's global id.
+    pub id: ID,
+    /// The team's name.
+    pub name: String,
+}
+
+/// Saved export settings: the format, the combined list's columns, which rows to keep and the
+/// format's options. Pass its `id` as `template` to `exportMerge`, `exportSavedPanel` or
+/// `exportSavedPanels`.
+#[derive(SimpleObject)]
+pub struct ExportTemplate {
+    /// The global id (see `Node`).
+    #[graphql(owned)]
+    pub id: ID,
+    /// The template's number in this server's database.
+    pub database_id: i32,
+    /// 1 to 100 characters, unique among its owner's templates.
+    pub name: String,
+    /// What the template is for; null when not given.
+    pub description: Option<String>,
+    /// Who owns it.
+    pub owner: Person,
+    /// The team whose members may apply it; null when it is not shared.
+    pub team: Option<ExportTemplateTeam>,
+    /// The file format.
+    pub format: ExportFormat,
+    /// The combined list's columns in order (XLSX, CSV, TSV); empty: every column.
+    pub columns: Vec<ExportColumn>,
+    /// Rows kept by rating (the lab's own rating of a saved panel's gene, else the best
+    /// rating its sources give); empty: every rating.
+    pub ratings: Vec<Confidence>,
+    /// Whether rows no source rates (genes only in uploads or added by hand) are kept.
+    pub include_unrated: bool,
+    /// Rows kept by entity type; empty: every type.
+    pub entity_types: Vec<EntityType>,
+    /// XLSX: one sheet per source; XLSX_FLASK: Flask's "original panels" sheets.
+    pub per_source_sheets: bool,
+    /// BED: `chr1` rather than `1`.
+    pub chr_prefix: bool,
+    /// Whether you may change or delete it (its owner, or an EDITOR and above); team members
+    /// apply it only.
+    pub can_edit: bool,
+    /// When it was created (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new export template.
+#[derive(InputObject)]
+pub struct ExportTemplateInput {
+    /// 1 to 100 characters (VALIDATION); CONFLICT (`field: name`) when you have a template of
+    /// that name.
+    pub name: String,
+    /// At most 255 characters.
+    pub description: Option<String>,
+    /// A team you are in, whose members may then apply the template (VALIDATION with
+    /// `field: teamId` otherwise).
+    pub team_id: Option<ID>,
+    /// The file format.
+    pub format: ExportFormat,
+    /// The combined list's columns in order, for XLSX, CSV and TSV only, each once, with
+    /// GENE_SYMBOL among them (VALIDATION with `field: columns` otherwise). Default: every
+    /// column.
+    #[graphql(default)]
+    pub columns: Vec<ExportColumn>,
+    /// Keep rows of these ratings only. Default: every rating.
+    #[graphql(default)]
+    pub ratings: Vec<Confidence>,
+    /// Keep rows no source rates (default true).
+    #[graphql(default = true)]
+    pub include_unrated: bool,
+    /// Keep rows of these entity types only. Default: every type.
+    #[graphql(default)]
+    pub entity_types: Vec<EntityType>,
+    /// XLSX or XLSX_FLASK only (VALIDATION with `field: perSourceSheets` otherwise). Default:
+    /// true for XLSX_FLASK, else false.
+    pub per_source_sheets: Option<bool>,
+    /// BED: `chr1` rather than `1` (default true).
+    #[graphql(default = true)]
+    pub chr_prefix: bool,
+}
+
+/// Changes to an export template: absent fields stay as they are.
+#[derive(InputObject, Default)]
+pub struct ExportTemplatePatch {
+    /// 1 to 100 characters; CONFLICT when the owner has another template of that name.
+    pub name: Option<String>,
+    /// At most 255 characters; null removes it.
+    pub description: MaybeUndefined<String>,
+    /// A team you are in; null stops sharing.
+    pub team_id: MaybeUndefined<ID>,
+    /// The file format (the other settings are checked against it).
+    pub format: Option<ExportFormat>,
+    /// The combined list's columns in order; empty: every column.
+    pub columns: Option<Vec<ExportColumn>>,
+    /// Keep rows of these ratings only; empty: every rating.
+    pub ratings: Option<Vec<Confidence>>,
+    /// Keep rows no source rates.
+    pub include_unrated: Option<bool>,
+    /// Keep rows of these entity types only; empty: every type.
+    pub entity_types: Option<Vec<EntityType>>,
+    /// XLSX or XLSX_FLASK: per-source sheets.
+    pub per_source_sheets: Option<bool>,
+    /// BED: `chr1` rather than `1`.
+    pub chr_prefix: Option<bool>,
+}
+
+fn user(ctx: &Context<'_>) -> AppResult<TemplateUser> {
+    TemplateUser::of(ctx.principal())
+}
+
+/// The output type of template rows, with their teams' names read in one query.
+async fn outputs(
+    ctx: &Context<'_>,
+    who: TemplateUser,
+    rows: Vec<export_templates::Model>,
+) -> AppResult<Vec<ExportTemplate>> {
+    let ids: Vec<i32> = rows.iter().filter_map(|r| r.team_id).collect();
+    let names: HashMap<i32, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        teams::Entity::find()
+            .filter(teams::Column::Id.is_in(ids))
+            .all(&ctx.state().db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
+    };
+    rows.into_iter()
+        .map(|row| {
+            let settings = service::settings(&row)?;
+            Ok(ExportTemplate {
+                id: global_id(Kind::ExportTemplate, row.id),
+                database_id: row.id,
+                owner: Person::lazy(row.owner_id),
+                team: row.team_id.map(|t| ExportTemplateTeam {
+                    id: global_id(Kind::Team, t),
+                    name: names.get(&t).cloned().unwrap_or_default(),
+                }),
+                can_edit: who.may_change(&row),
+                name: row.name,
+                description: row.description,
+                format: settings.format,
+                columns: settings.columns,
+                ratings: settings.ratings,
+                include_unrated: settings.include_unrated,
+                entity_types: settings.entity_types,
+                per_source_sheets: settings.per_source_sheets,
+                chr_prefix: settings.chr_prefix,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect()
+}
+
+async fn output(
+    ctx: &Context<'_>,
+    who: TemplateUser,
+    row: export_templates::Model,
+) -> AppResult<ExportTemplate> {
+    outputs(ctx, who, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal("an export template went missing"))
+}
+
+/// `node(id:)` for an `ExportTemplate`: one you may apply.
+pub async fn template_node(ctx: &Context<'_>, id: i32) -> AppResult<ExportTemplate> {
+    ctx.require(Action::UseExportTemplates)?;
+    let who = user(ctx)?;
+    let row = service::usable(ctx.state(), ctx.principal(), id).await?;
+    output(ctx, who, row).await
+}
+
+/// The settings of template `id` for an export, with the export's own `format`,
+/// `perSourceSheets` and `chrPrefix` (when given) over the template's, checked together
+/// (VALIDATION naming the field). Without a template: the export's own, `format` required.
+pub async fn export_settings(
+    ctx: &Context<'_>,
+    template: Option<&ID>,
+    format: Option<ExportFormat>,
+    per_source_sheets: Option<bool>,
+    chr_prefix: Option<bool>,
+) -> AppResult<(ExportSettings, bool)> {
+    let Some(template) = template else {
+        let format = format
+            .ok_or_else(|| AppError::invalid_field("format", "choose a format (or a template)"))?;
+        let mut settings = ExportSettings::plain(format);
+        settings.per_source_sheets = per_source_sheets.unwrap_or(settings.per_source_sheets);
+        settings.chr_prefix = chr_prefix.unwrap_or(true);
+        return Ok((settings, false));
+    };
+    ctx.require(Action::UseExportTemplates)?;
+    let id = int_id(template, Kind::ExportTemplate).map_err(|e| e.with("field", "template"))?;
+    let row = service::usable(ctx.state(), ctx.principal(), id)
+        .await
+        .map_err(|e| e.with("field", "template"))?;
+    let mut settings = service::settings(&row)?;
+    if let Some(format) = format {
+        settings.format = format;
+    }
+    if let Some(sheets) = per_source_sheets {
+        settings.per_source_sheets = sheets;
+    }
+    if let Some(prefix) = chr_prefix {
+        settings.chr_prefix = prefix;
+    }
+    service::check_settings(&settings)?;
+    Ok((settings, true))
+}
+
+#[derive(Default)]
+pub struct ExportTemplatesQuery;
+
+#[Object]
+impl ExportTemplatesQuery {
+    /// The export templates you may apply, by name: your own and those shared with your
+    /// teams (`everyone`: every template, EDITOR and above). 100 per page unless
+    /// `first`/`last` say otherwise, at most 500.
+    #[graphql(complexity = "paging::hundreds(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn export_templates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Every template on the server (EDITOR and above; FORBIDDEN otherwise).")]
+        everyone: Option<bool>,
+        #[graphql(desc = "Templates from the start (by name), 1 to 500.")] first: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to start after.")] after: Option<String>,
+        #[graphql(desc = "Templates from the end, 1 to 500.")] last: Option<i32>,
+        #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
+    ) -> Result<Page<ExportTemplate>> {
+        ctx.require(Action::UseExportTemplates)?;
+        let who = user(ctx)?;
+        let args = PageArgs::new(first, after, last, before);
+        let query =
+            service::list_query(ctx.state(), ctx.principal(), everyone.unwrap_or(false)).await?;
+        let (window, rows) = paging::select_page(
+            &ctx.state().db,
+            query,
+            &args,
+            "exportTemplates",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )
+        .await?;
+        Ok(window.connection(outputs(ctx, who, rows).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct ExportTemplatesMutation;
+
+#[Object]
+impl ExportTemplatesMutation {
+    /// Saves export settings as a template of yours (USER and above), optionally shared with
+    /// a team you are in. Settings that do not go together are VALIDATION naming the field.
+    async fn create_export_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template.")] input: ExportTemplateInput,
+    ) -> Result<ExportTemplate> {
+        ctx.require(Action::KeepExportTemplates)?;
+        let who = user(ctx)?;
+        let team_id = match &input.team_id {
+            Some(id) => Some(int_id(id, Kind::Team).map_err(|e| e.with("field", "teamId"))?),
+            None => None,
+        };
+        let fields = TemplateFields {
+            name: input.name,
+            description: input.description,
+            team_id,
+            settings: ExportSettings {
+                format: input.format,
+                columns: input.columns,
+                ratings: input.ratings,
+                include_unrated: input.include_unrated,
+                entity_types: input.entity_types,
+                per_source_sheets: input
+                    .per_source_sheets
+                    .unwrap_or(input.format == ExportFormat::XlsxFlask),
+                chr_prefix: input.chr_prefix,
+            },
+        };
+        let row = service::create(ctx.state(), ctx.principal(), fields).await?;
+        Ok(output(ctx, who, row).await?)
+    }
+
+    /// Changes a template: its owner, or an EDITOR and above (FORBIDDEN for a team's members,
+    /// NOT_FOUND for others).
+    async fn update_export_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's id.")] id: ID,
+        #[graphql(desc = "What to change; absent fields stay.")] patch: ExportTemplatePatch,
+    ) -> Result<ExportTemplate> {
+        ctx.require(Action::UseExportTemplates)?;
+        let who = user(ctx)?;
+        let id = int_id(&id, Kind::ExportTemplate)?;
+        let team_id = match &patch.team_id {
+            MaybeUndefined::Value(team) => MaybeUndefined::Value(
+                int_id(team, Kind::Team).map_err(|e| e.with("field", "teamId"))?,
+            ),
+            MaybeUndefined::Null => MaybeUndefined::Null,
+            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+        };
+        let row = service::update(ctx.state(), ctx.principal(), id, |row| {
+            let mut settings = service::settings(row)?;
+            if let Some(format) = patch.format {
+                settings.format = format;
+            }
+            if let Some(columns) = patch.columns {
+                settings.columns = columns;
+            }
+            if let Some(ratings) = patch.ratings {
+                settings.ratings = ratings;
+            }
+            if let Some(unrated) = patch.include_unrated {
+                settings.include_unrated = unrated;
+            }
+            if let Some(types) = patch.entity_types {
+                settings.entity_types = types;
+            }
+            if let Some(sheets) = patch.per_source_sheets {
+                settings.per_source_sheets = sheets;
+            }
+            if let Some(prefix) = patch.chr_prefix {
+                settings.chr_prefix = prefix;
+            }
+            Ok(TemplateFields {
+                name: patch.name.unwrap_or_else(|| row.name.clone()),
+                description: match patch.description {
+                    MaybeUndefined::Value(d) => Some(d),
+                    MaybeUndefined::Null => None,
+                    MaybeUndefined::Undefined => row.description.clone(),
+                },
+                team_id: match team_id {
+                    MaybeUndefined::Value(t) => Some(t),
+                    MaybeUndefined::Null => None,
+                    MaybeUndefined::Undefined => row.team_id,
+                },
+                settings,
+            })
+        })
+        .await?;
+        Ok(output(ctx, who, row).await?)
+    }
+
+    /// Deletes a template: its owner, or an EDITOR and above (FORBIDDEN for a team's members,
+    /// NOT_FOUND for others).
+    async fn delete_export_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's id.")] id: ID,
+    ) -> Result<bool> {
+        ctx.require(Action::UseExportTemplates)?;
+        service::delete(
+            ctx.state(),
+            ctx.principal(),
+            int_id(&id, Kind::ExportTemplate)?,
+        )
+        .await?;
+        Ok(true)
+    }
+}

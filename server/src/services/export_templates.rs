@@ -1,0 +1,420 @@
+//! Export templates (issue 14.5): saved export settings — format, the combined list's columns,
+//! rating and entity-type filters, per-source sheets, the BED `chr` prefix — that the exports
+//! (`exportMerge`, `exportSavedPanel`, `exportSavedPanels`) apply by id.
+//!
+//! Who may do what (see `auth::permissions`): every account sees and applies its own templates
+//! and those shared with a team it is in; USER and above create templates and change or delete
+//! their own (a team's members apply a team template but do not change it); EDITOR and above
+//! manage every template. Each write is one transaction with its
+//! `PANEL_EXPORT_TEMPLATE_CREATE/UPDATE/DELETE` audit row.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use chrono::Utc;
+use entity::{export_templates, team_members, teams};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    ModelTrait, QueryFilter, QueryOrder, Select, TransactionTrait,
+};
+use serde_json::{Value, json};
+use shared::{AuditAction, ErrorCode, ExportSettings, Role};
+
+use super::audit::AuditRecord;
+use crate::auth::Principal;
+use crate::auth::permissions::Action;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Longest name (as the Flask version's).
+pub const MAX_NAME_LEN: usize = 100;
+/// Longest description (as the Flask version's).
+pub const MAX_DESCRIPTION_LEN: usize = 255;
+
+/// What the signed-in principal may do with templates, read from the permission table once.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateUser {
+    pub id: i32,
+    pub role: Role,
+    /// Manages every template (EDITOR and above).
+    manages_all: bool,
+    /// Keeps templates of their own (USER and above).
+    keeps: bool,
+}
+
+impl TemplateUser {
+    /// The signed-in principal's template rights; UNAUTHENTICATED for visitors.
+    pub fn of(principal: &Principal) -> AppResult<Self> {
+        let account = principal.require_user()?;
+        Ok(Self {
+            id: account.id(),
+            role: account.role(),
+            manages_all: principal.require(Action::ManageExportTemplates).is_ok(),
+            keeps: principal.require(Action::KeepExportTemplates).is_ok(),
+        })
+    }
+
+    /// Whether the role manages every template (EDITOR and above).
+    pub fn manages_all(self) -> bool {
+        self.manages_all
+    }
+
+    /// Whether this user may change or delete `row`.
+    pub fn may_change(self, row: &export_templates::Model) -> bool {
+        self.manages_all || (row.owner_id == self.id && self.keeps)
+    }
+}
+
+/// A new template, or every field of a changed one.
+#[derive(Debug, Clone)]
+pub struct TemplateFields {
+    pub name: String,
+    pub description: Option<String>,
+    pub team_id: Option<i32>,
+    pub settings: ExportSettings,
+}
+
+fn join<T: Display>(values: &[T]) -> String {
+    values
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn split<T: FromStr>(text: &str, what: &str) -> AppResult<Vec<T>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| AppError::internal(format!("export template {what}: {v:?}")))
+        })
+        .collect()
+}
+
+/// The export settings a template row keeps.
+pub fn settings(row: &export_templates::Model) -> AppResult<ExportSettings> {
+    Ok(ExportSettings {
+        format: row.format,
+        columns: split(&row.columns, "column")?,
+        ratings: split(&row.ratings, "rating")?,
+        include_unrated: row.include_unrated,
+        entity_types: split(&row.entity_types, "entity type")?,
+        per_source_sheets: row.per_source_sheets,
+        chr_prefix: row.chr_prefix,
+    })
+}
+
+/// A VALIDATION error naming the setting's field, when the settings do not go together.
+pub fn check_settings(settings: &ExportSettings) -> AppResult<()> {
+    settings
+        .check()
+        .map_err(|e| AppError::invalid_field(e.field, e.message))
+}
+
+/// The ids of the teams `user_id` is in.
+pub async fn team_ids(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Vec<i32>> {
+    Ok(team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect())
+}
+
+/// The templates `who` sees, by name: their own and their teams' (every template with
+/// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
+pub async fn list_query(
+    state: &AppState,
+    principal: &Principal,
+    everyone: bool,
+) -> AppResult<Select<export_templates::Entity>> {
+    let who = TemplateUser::of(principal)?;
+    let query = export_templates::Entity::find()
+        .order_by_asc(export_templates::Column::Name)
+        .order_by_asc(export_templates::Column::Id);
+    if everyone {
+        principal.require(Action::ManageExportTemplates)?;
+        return Ok(query);
+    }
+    let teams = team_ids(&state.db, who.id).await?;
+    let mut visible = Condition::any().add(export_templates::Column::OwnerId.eq(who.id));
+    if !teams.is_empty() {
+        visible = visible.add(export_templates::Column::TeamId.is_in(teams));
+    }
+    Ok(query.filter(visible))
+}
+
+/// Template `id` if `who` may apply it (theirs, their team's, or any for EDITOR and above);
+/// NOT_FOUND otherwise, so others' templates stay unseen.
+pub async fn usable(
+    state: &AppState,
+    principal: &Principal,
+    id: i32,
+) -> AppResult<export_templates::Model> {
+    let who = TemplateUser::of(principal)?;
+    let missing = || AppError::not_found(format!("export template {id}"));
+    let row = export_templates::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(missing)?;
+    if row.owner_id == who.id || who.manages_all() {
+        return Ok(row);
+    }
+    match row.team_id {
+        Some(team) if team_ids(&state.db, who.id).await?.contains(&team) => Ok(row),
+        _ => Err(missing()),
+    }
+}
+
+/// Checks the name, description, team and settings; returns the trimmed name and
+/// description.
+async fn checked(
+    state: &AppState,
+    who: TemplateUser,
+    fields: &TemplateFields,
+) -> AppResult<(String, Option<String>)> {
+    let name = fields.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(AppError::invalid_field(
+            "name",
+            format!("must be 1 to {MAX_NAME_LEN} characters"),
+        ));
+    }
+    let description = fields
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    if description
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN)
+    {
+        return Err(AppError::invalid_field(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
+        ));
+    }
+    if let Some(team) = fields.team_id {
+        if teams::Entity::find_by_id(team)
+            .one(&state.db)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::not_found(format!("team {team}")).with("field", "teamId"));
+        }
+        if who.role != Role::Admin && !team_ids(&state.db, who.id).await?.contains(&team) {
+            return Err(AppError::invalid_field(
+                "teamId",
+                "a template can be shared only with a team you are in",
+            ));
+        }
+    }
+    check_settings(&fields.settings)?;
+    Ok((name.to_owned(), description))
+}
+
+/// What the audit row records of a template.
+fn described(row: &export_templates::Model) -> Value {
+    json!({
+        "name": row.name,
+        "description": row.description,
+        "owner": row.owner_id,
+        "team": row.team_id,
+        "format": row.format,
+        "columns": row.columns,
+        "ratings": row.ratings,
+        "includeUnrated": row.include_unrated,
+        "entityTypes": row.entity_types,
+        "perSourceSheets": row.per_source_sheets,
+        "chrPrefix": row.chr_prefix,
+    })
+}
+
+fn taken(name: &str) -> AppError {
+    AppError::conflict(format!(
+        "you already have an export template named {name:?}"
+    ))
+    .with("field", "name")
+}
+
+/// Whether `owner` has another template named `name` (not `except`).
+async fn name_taken(
+    db: &impl ConnectionTrait,
+    owner: i32,
+    name: &str,
+    except: Option<i32>,
+) -> AppResult<bool> {
+    let mut query = export_templates::Entity::find()
+        .filter(export_templates::Column::OwnerId.eq(owner))
+        .filter(export_templates::Column::Name.eq(name));
+    if let Some(id) = except {
+        query = query.filter(export_templates::Column::Id.ne(id));
+    }
+    Ok(query.one(db).await?.is_some())
+}
+
+fn conflict_on_name(name: &str) -> impl Fn(sea_orm::DbErr) -> AppError + '_ {
+    move |e| match AppError::from(e) {
+        err if err.code == ErrorCode::Conflict => taken(name),
+        err => err,
+    }
+}
+
+/// Creates a template owned by `who`.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    fields: TemplateFields,
+) -> AppResult<export_templates::Model> {
+    let who = TemplateUser::of(principal)?;
+    principal.require(Action::KeepExportTemplates)?;
+    let (name, description) = checked(state, who, &fields).await?;
+    let s = &fields.settings;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    if name_taken(&txn, who.id, &name, None).await? {
+        return Err(taken(&name));
+    }
+    let row = export_templates::ActiveModel {
+        owner_id: Set(who.id),
+        team_id: Set(fields.team_id),
+        name: Set(name.clone()),
+        description: Set(description),
+        format: Set(s.format),
+        columns: Set(join(&s.columns)),
+        ratings: Set(join(&s.ratings)),
+        include_unrated: Set(s.include_unrated),
+        entity_types: Set(join(&s.entity_types)),
+        per_source_sheets: Set(s.per_source_sheets),
+        chr_prefix: Set(s.chr_prefix),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(conflict_on_name(&name))?;
+    state
+        .audit
+        .commit(
+            txn,
+            principal,
+            AuditRecord::new(
+                AuditAction::PanelExportTemplateCreate,
+                format!("export template \u{201c}{}\u{201d} created", row.name),
+            )
+            .resource("export_template", row.id)
+            .change(None, Some(described(&row))),
+        )
+        .await?;
+    Ok(row)
+}
+
+/// The template `id` if `who` may change it: NOT_FOUND when they can not see it, FORBIDDEN
+/// when they may only apply it (a team's member).
+async fn changeable(
+    state: &AppState,
+    principal: &Principal,
+    who: TemplateUser,
+    id: i32,
+) -> AppResult<export_templates::Model> {
+    let row = usable(state, principal, id).await?;
+    if who.may_change(&row) {
+        Ok(row)
+    } else {
+        Err(AppError::forbidden(
+            "only the template's owner (or an EDITOR) changes it; its team's members apply it",
+        )
+        .with("reason", "not_owner"))
+    }
+}
+
+/// Replaces every field of template `id` (the resolver merges what was given with what was).
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: i32,
+    fields: impl FnOnce(&export_templates::Model) -> AppResult<TemplateFields>,
+) -> AppResult<export_templates::Model> {
+    let who = TemplateUser::of(principal)?;
+    let row = changeable(state, principal, who, id).await?;
+    let fields = fields(&row)?;
+    if fields.team_id != row.team_id {
+        checked(state, who, &fields).await?;
+    } else {
+        // The team stays as it was, even for someone who is not in it (an EDITOR).
+        let unchanged_team = TemplateFields {
+            team_id: None,
+            ..fields.clone()
+        };
+        checked(state, who, &unchanged_team).await?;
+    }
+    let name = fields.name.trim().to_owned();
+    let description = fields
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    let s = &fields.settings;
+    let txn = state.db.begin().await?;
+    if name_taken(&txn, row.owner_id, &name, Some(row.id)).await? {
+        return Err(taken(&name));
+    }
+    let before = described(&row);
+    let mut active: export_templates::ActiveModel = row.into();
+    active.name = Set(name.clone());
+    active.description = Set(description);
+    active.team_id = Set(fields.team_id);
+    active.format = Set(s.format);
+    active.columns = Set(join(&s.columns));
+    active.ratings = Set(join(&s.ratings));
+    active.include_unrated = Set(s.include_unrated);
+    active.entity_types = Set(join(&s.entity_types));
+    active.per_source_sheets = Set(s.per_source_sheets);
+    active.chr_prefix = Set(s.chr_prefix);
+    active.updated_at = Set(Utc::now());
+    let row = active.update(&txn).await.map_err(conflict_on_name(&name))?;
+    state
+        .audit
+        .commit(
+            txn,
+            principal,
+            AuditRecord::new(
+                AuditAction::PanelExportTemplateUpdate,
+                format!("export template \u{201c}{}\u{201d} changed", row.name),
+            )
+            .resource("export_template", row.id)
+            .change(Some(before), Some(described(&row))),
+        )
+        .await?;
+    Ok(row)
+}
+
+/// Deletes template `id`.
+pub async fn delete(state: &AppState, principal: &Principal, id: i32) -> AppResult<()> {
+    let who = TemplateUser::of(principal)?;
+    let row = changeable(state, principal, who, id).await?;
+    let before = described(&row);
+    let (id, name) = (row.id, row.name.clone());
+    let txn = state.db.begin().await?;
+    row.delete(&txn).await?;
+    state
+        .audit
+        .commit(
+            txn,
+            principal,
+            AuditRecord::new(
+                AuditAction::PanelExportTemplateDelete,
+                format!("export template \u{201c}{name}\u{201d} deleted"),
+            )
+            .resource("export_template", id)
+            .change(Some(before), None),
+        )
+        .await?;
+    Ok(())
+}

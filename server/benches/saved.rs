@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
             let new = NewPanel {
                 meta: meta(format!("bench {n}")),
                 genes: list.clone(),
-                source_type: "merge",
+                source_type: shared::SavedPanelSourceType::Merge,
                 sources: serde_json::json!([]),
                 version_sources: Vec::new(),
             };
@@ -107,7 +107,7 @@ fn bench(c: &mut Criterion) {
             NewPanel {
                 meta: meta("edited".into()),
                 genes: list.clone(),
-                source_type: "merge",
+                source_type: shared::SavedPanelSourceType::Merge,
                 sources: serde_json::json!([]),
                 version_sources: Vec::new(),
             },

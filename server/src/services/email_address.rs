@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::mail::tokens::{self, Purpose};
 use crate::mail::{self, Outgoing, templates};
-use crate::services::admin::AccountChanged;
+use crate::services::admin::{AccountChangeReason, AccountChanged};
 use crate::state::AppState;
 
 async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
@@ -36,11 +36,8 @@ fn acting(actor: &Actor, user: &user::Model) -> Actor {
     }
 }
 
-async fn publish(state: &AppState, user_id: i32, reason: &str) {
-    let event = AccountChanged {
-        user_id,
-        reason: reason.to_owned(),
-    };
+async fn publish(state: &AppState, user_id: i32, reason: AccountChangeReason) {
+    let event = AccountChanged { user_id, reason };
     state.events.publish(Channel::Accounts, &event).await;
 }
 
@@ -155,7 +152,7 @@ pub async fn verify(state: &AppState, actor: &Actor, token: &str) -> AppResult<u
         .audit
         .commit(txn, &acting(actor, &account), record)
         .await?;
-    publish(state, account.id, "address verified").await;
+    publish(state, account.id, AccountChangeReason::AddressVerified).await;
     Ok(saved)
 }
 
@@ -184,7 +181,7 @@ pub async fn set_verified(
         Some(json!({ "isVerified": verified })),
     );
     state.audit.commit(txn, actor, record).await?;
-    publish(state, id, "verification changed").await;
+    publish(state, id, AccountChangeReason::VerificationChanged).await;
     Ok(saved)
 }
 
@@ -342,7 +339,7 @@ pub async fn confirm_change(
         .commit(txn, &acting(actor, &account), record)
         .await?;
     state.mailer.wake();
-    publish(state, account.id, "address changed").await;
+    publish(state, account.id, AccountChangeReason::AddressChanged).await;
     Ok(saved)
 }
 
@@ -393,7 +390,7 @@ pub async fn undo_change(state: &AppState, actor: &Actor, token: &str) -> AppRes
         .commit(txn, &acting(actor, &account), record)
         .await?;
     sessions::revoke_all(state, account.id, None).await?;
-    publish(state, account.id, "address change undone").await;
+    publish(state, account.id, AccountChangeReason::AddressChangeUndone).await;
     Ok(saved)
 }
 

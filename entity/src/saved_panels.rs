@@ -2,7 +2,7 @@
 //! `panel_genes` (current state) and `panel_versions` (every version's snapshot).
 
 use sea_orm::entity::prelude::*;
-use shared::{PanelStatus, Visibility};
+use shared::{PanelStatus, SavedPanelSourceType, Visibility};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "saved_panels")]
@@ -20,8 +20,8 @@ pub struct Model {
     pub current_version: i32,
     pub version_count: i32,
     pub gene_count: i32,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub source_type: Option<String>,
+    /// What it was built from (null only in rows imported without one).
+    pub source_type: Option<SavedPanelSourceType>,
     /// JSON describing where the panel came from.
     #[sea_orm(column_type = "Text", nullable)]
     pub source_reference: Option<String>,

@@ -31,6 +31,7 @@ mod m20261206_000024_mail;
 mod m20261206_000025_scale_indexes;
 mod m20261206_000026_library;
 mod m20261206_000027_export_templates;
+mod m20261206_000028_source_types;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_scale_indexes::Migration),
             Box::new(m20261206_000026_library::Migration),
             Box::new(m20261206_000027_export_templates::Migration),
+            Box::new(m20261206_000028_source_types::Migration),
         ]
     }
 }

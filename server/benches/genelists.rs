@@ -19,7 +19,8 @@ use shared::upload::{GeneList, ListGene};
 use shared::{ExportFormat, GeneSymbol};
 
 fn bench_merge(c: &mut Criterion) {
-    let panels = shared::testing::repeated(&shared::testing::all_uk_panels(), 60_000);
+    let panels =
+        shared::panelapp::fixtures::repeated(&shared::panelapp::fixtures::all_uk_panels(), 60_000);
     let entities: usize = panels.iter().map(|p| p.entities.len()).sum();
     let filter = SelectionFilter::everything();
     let selections: Vec<_> = panels
@@ -76,7 +77,7 @@ fn bench_combined_workbook(c: &mut Criterion) {
         "uk_panel_398_v8.78.json",
     ]
     .iter()
-    .map(|f| std::sync::Arc::new(shared::testing::fixture_panel(f, Source::Uk)))
+    .map(|f| std::sync::Arc::new(shared::panelapp::fixtures::fixture_panel(f, Source::Uk)))
     .collect();
     let filter = SelectionFilter::new(&[Confidence::Green, Confidence::Amber], EntityType::ALL);
     let selections: Vec<_> = panels

@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
             let new = NewPanel {
                 meta: meta(format!("bench {n}")),
                 genes: list.clone(),
-                source_type: "merge",
+                source_type: shared::SavedPanelSourceType::Merge,
                 sources: serde_json::json!([]),
                 version_sources: Vec::new(),
             };
@@ -112,7 +112,7 @@ fn bench(c: &mut Criterion) {
             NewPanel {
                 meta: meta("edited".into()),
                 genes: list.clone(),
-                source_type: "merge",
+                source_type: shared::SavedPanelSourceType::Merge,
                 sources: serde_json::json!([]),
                 version_sources: Vec::new(),
             },

@@ -95,14 +95,17 @@ pub async fn fresh(db: &DatabaseConnection) -> Result<(), DbErr> {
     result
 }
 
+/// SQLite or PostgreSQL (the only two the configuration accepts).
+pub fn backend(db: &DatabaseConnection) -> shared::DatabaseBackend {
+    match db.get_database_backend() {
+        DbBackend::Postgres => shared::DatabaseBackend::Postgres,
+        _ => shared::DatabaseBackend::Sqlite,
+    }
+}
+
 /// "sqlite" or "postgres".
 pub fn backend_name(db: &DatabaseConnection) -> &'static str {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => "sqlite",
-        DbBackend::Postgres => "postgres",
-        DbBackend::MySql => "mysql",
-        _ => "unknown",
-    }
+    backend(db).name()
 }
 
 /// The file of a `sqlite://FILE?...` URL.

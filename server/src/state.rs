@@ -92,8 +92,11 @@ impl AppState {
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
-        let panelapp =
-            PanelAppService::new(&settings, backends.cache.clone(), backends.kind == "redis")?;
+        let panelapp = PanelAppService::new(
+            &settings,
+            backends.cache.clone(),
+            backends.kind == shared::CacheBackend::Redis,
+        )?;
         Ok(Self(Arc::new(StateInner {
             settings,
             db,

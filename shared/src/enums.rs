@@ -322,7 +322,10 @@ closed_enum! {
 }
 
 impl SavedPanelSourceType {
-    /// The value stored in `saved_panels.source_type` (this version's, or the Flask version's).
+    /// A value as the Flask version stored it (`manual`, `panelapp`), or as PanelMerge did before
+    /// migration `m20261206_000028_source_types` (`merge`, `upload`, `genes`, `empty`); anything
+    /// else is OTHER. The canonical values map to themselves. Migration 28 applies the same map in
+    /// SQL.
     pub fn from_stored(stored: &str) -> Self {
         match stored.trim().to_ascii_lowercase().as_str() {
             "merge" => Self::Merge,
@@ -701,6 +704,25 @@ mod tests {
                 action.is_flask_only(),
                 "{action}"
             );
+        }
+    }
+
+    #[test]
+    fn stored_source_types_map_to_the_closed_set() {
+        use SavedPanelSourceType as T;
+        for (stored, wanted) in [
+            ("merge", T::Merge),
+            ("UPLOAD", T::Upload),
+            ("genes", T::Manual),
+            ("manual", T::Manual),
+            (" Empty ", T::Empty),
+            ("panelapp", T::PanelApp),
+            ("workbook", T::Other),
+        ] {
+            assert_eq!(T::from_stored(stored), wanted, "{stored}");
+        }
+        for value in T::ALL {
+            assert_eq!(T::from_stored(value.as_str()), *value);
         }
     }
 

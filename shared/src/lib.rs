@@ -10,18 +10,21 @@ pub mod enums;
 pub mod error;
 pub mod export;
 pub mod gene;
+pub mod listing;
 pub mod merge;
 pub mod panel;
 pub mod panel_data;
+pub mod panelapp;
 pub mod saved;
 pub mod saved_merge;
-#[cfg(any(test, feature = "test-fixtures"))]
-pub mod testing;
+pub mod server;
 pub mod upload;
 
 pub use enums::*;
 pub use error::{ErrorCode, ParseError};
 pub use export::{Assembly, ExportColumn, ExportFormat, ExportSettings};
 pub use gene::{GeneSymbol, HgncId, UnverifiedReason, Verification, VerificationStatus};
+pub use listing::{PanelScope, PanelSort, ShareTarget};
 pub use panel::{PanelRef, PanelVersion};
 pub use panel_data::{ConfidenceCounts, EntityDetails, Locus, PanelData, PanelEntity};
+pub use server::{CacheBackend, DatabaseBackend, Environment};

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use shared::PanelData;
 use shared::merge::{PanelSelection, SelectionFilter, merge};
-use shared::testing::{panel_from_json, repeated};
+use shared::panelapp::fixtures::repeated;
+use shared::panelapp::parse_panel;
 use wasm_bindgen_test::{Criterion, console_log, wasm_bindgen_bench, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -49,10 +50,7 @@ const UK_PANELS: [&str; 16] = fixtures!(
 fn uk_panels() -> Vec<PanelData> {
     UK_PANELS
         .iter()
-        .map(|text| {
-            let json = serde_json::from_str(text).expect("fixture is JSON");
-            panel_from_json(&json, shared::Source::Uk)
-        })
+        .map(|text| parse_panel(text.as_bytes(), shared::Source::Uk).expect("fixture parses"))
         .collect()
 }
 

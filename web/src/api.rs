@@ -279,15 +279,16 @@ mod tests {
     fn data_is_decoded_into_the_generated_type() {
         let data = server_info_result(
             200,
-            r#"{"data":{"serverInfo":{"version":"0.1.0","database":"sqlite","cache":"memory","environment":"development","panelAppSnapshotOnly":false,"panelApp":[{"source":"UK","dataOrigin":"STALE_CACHE","dataDate":"2026-11-20T08:00:00Z","snapshotDate":null}]}}}"#,
+            r#"{"data":{"serverInfo":{"version":"0.1.0","database":"SQLITE","cache":"MEMORY","environment":"DEVELOPMENT","panelAppSnapshotOnly":false,"panelApp":[{"source":"UK","dataOrigin":"STALE_CACHE","dataDate":"2026-11-20T08:00:00Z","snapshotDate":null}]}}}"#,
         )
         .unwrap();
         assert_eq!(data.server_info.version, "0.1.0");
-        assert_eq!(data.server_info.cache, "memory");
+        assert_eq!(data.server_info.cache, shared::CacheBackend::Memory);
+        assert_eq!(data.server_info.database, shared::DatabaseBackend::Sqlite);
         let uk = &data.server_info.panel_app[0];
         assert_eq!(
             uk.data_origin,
-            Some(crate::panelapp_status::DataOrigin::StaleCache)
+            Some(shared::panelapp::DataOrigin::StaleCache)
         );
     }
 

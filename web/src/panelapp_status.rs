@@ -2,38 +2,9 @@
 //! server says whether an answer was fetched live, cached, cached past its time to live, or
 //! taken from a snapshot; the last two are worth a word to the reader.
 
-use serde::{Deserialize, Serialize};
 use shared::Source;
 
-/// The `DataOrigin` enum of the schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DataOrigin {
-    Live,
-    Cache,
-    StaleCache,
-    Snapshot,
-    /// No answer: PanelApp could not be reached and nothing was cached.
-    Unavailable,
-}
-
-impl DataOrigin {
-    /// Where the data came from, for the admin's PanelApp page.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Live => "PanelApp, just now",
-            Self::Cache => "cache, fresh",
-            Self::StaleCache => "cache, past its time to live",
-            Self::Snapshot => "snapshot",
-            Self::Unavailable => "unavailable",
-        }
-    }
-
-    /// Older than the server would like: a cache past its time to live, or a snapshot.
-    pub fn is_stale(self) -> bool {
-        matches!(self, Self::StaleCache | Self::Snapshot)
-    }
-}
+pub use shared::panelapp::DataOrigin;
 
 /// One PanelApp instance's state as `serverInfo.panelApp` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,19 +71,6 @@ pub fn results_notice(origin: DataOrigin, data_date: Option<&str>) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_origin_is_described_and_only_old_data_is_stale() {
-        let all = [
-            DataOrigin::Live,
-            DataOrigin::Cache,
-            DataOrigin::StaleCache,
-            DataOrigin::Snapshot,
-        ];
-        let described: std::collections::BTreeSet<_> = all.iter().map(|o| o.describe()).collect();
-        assert_eq!(described.len(), all.len(), "each origin reads differently");
-        assert_eq!(all.map(DataOrigin::is_stale), [false, false, true, true]);
-    }
 
     fn instance(source: Source, origin: Option<DataOrigin>) -> InstanceStatus {
         InstanceStatus {

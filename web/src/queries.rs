@@ -5,9 +5,12 @@
 use graphql_client::GraphQLQuery;
 
 // Closed sets shared with the server: the generated code uses these instead of its own copies.
-pub use shared::{AuditAction, MailKind, MailStatus, MessageType, Role, TokenScope};
+pub use shared::{
+    AuditAction, CacheBackend, DatabaseBackend, Environment, MailKind, MailStatus, MessageType,
+    Role, TokenScope,
+};
 
-pub use crate::panelapp_status::DataOrigin;
+pub use shared::panelapp::DataOrigin;
 /// `PanelSource` is the shared `Source`.
 pub type PanelSource = shared::Source;
 
@@ -21,7 +24,13 @@ pub type Date = String;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "graphql/server_info.graphql",
-    extern_enums("DataOrigin", "PanelSource"),
+    extern_enums(
+        "DataOrigin",
+        "PanelSource",
+        "DatabaseBackend",
+        "CacheBackend",
+        "Environment"
+    ),
     response_derives = "Debug, Clone, PartialEq"
 )]
 pub struct ServerInfo;

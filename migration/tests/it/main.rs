@@ -10,5 +10,6 @@ mod constraints;
 mod entities;
 mod round_trip;
 mod share_uniqueness;
+mod source_types_migration;
 mod sql;
 mod teams_migration;

@@ -5,19 +5,25 @@ use sea_orm::DatabaseConnection;
 
 use crate::common::{assert_same_schema, describe, sqlite, tables, with_postgres};
 
+/// Migrations that rewrite values and leave the schema as it was; each has a test of its data
+/// (`source_types_migration`).
+const DATA_ONLY: &[&str] = &["m20261206_000028_source_types"];
+
 /// For each migration in order: describe, up, down, describe again (must be equal), then up
 /// again (must equal the first up). Finally a full `down` leaves only the bookkeeping table.
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 19);
+    assert_eq!(migrations.len(), 20);
 
     for migration in &migrations {
         let name = migration.name();
         let before = describe(&db).await;
         Migrator::up(&db, Some(1)).await.unwrap();
         let after_up = describe(&db).await;
-        assert_ne!(before, after_up, "{name} changed nothing");
+        if !DATA_ONLY.contains(&name) {
+            assert_ne!(before, after_up, "{name} changed nothing");
+        }
 
         Migrator::down(&db, Some(1)).await.unwrap();
         assert_same_schema(
@@ -89,6 +95,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261206_000025_scale_indexes",
             "m20261206_000026_library",
             "m20261206_000027_export_templates",
+            "m20261206_000028_source_types",
         ]
     );
 }

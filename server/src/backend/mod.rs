@@ -136,7 +136,7 @@ pub trait PubSub: Send + Sync {
 /// The four services, from one backend.
 #[derive(Clone)]
 pub struct Backends {
-    pub kind: &'static str,
+    pub kind: shared::CacheBackend,
     pub cache: Arc<dyn Cache>,
     pub counters: Arc<dyn Counters>,
     pub sessions: Arc<dyn SessionStore>,
@@ -149,7 +149,7 @@ pub struct Backends {
 
 impl std::fmt::Debug for Backends {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Backends({})", self.kind)
+        write!(f, "Backends({})", self.kind.name())
     }
 }
 
@@ -163,7 +163,7 @@ impl Backends {
     pub fn memory_with(limits: MemoryLimits) -> Self {
         let m = Arc::new(MemoryBackend::with_limits(limits));
         Self {
-            kind: "memory",
+            kind: shared::CacheBackend::Memory,
             cache: m.clone(),
             counters: m.clone(),
             sessions: m.clone(),
@@ -182,7 +182,7 @@ impl Backends {
     pub async fn redis_with(url: &str, prefix: &str, options: RedisOptions) -> BackendResult<Self> {
         let r = Arc::new(RedisBackend::connect_with(url, prefix, options).await?);
         Ok(Self {
-            kind: "redis",
+            kind: shared::CacheBackend::Redis,
             cache: r.clone(),
             counters: r.clone(),
             sessions: r.clone(),

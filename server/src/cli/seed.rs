@@ -166,7 +166,7 @@ async fn seed_panels(
                 status,
             },
             genes: genes(n, 20 + n % 80),
-            source_type: "genes",
+            source_type: shared::SavedPanelSourceType::Manual,
             sources: serde_json::json!([]),
             version_sources: Vec::new(),
         };

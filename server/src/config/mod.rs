@@ -21,20 +21,7 @@ pub use secret::{EncryptionKey, Secret};
 use parse::Vars;
 
 /// Development (the default) or production. Production refuses to start without real keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Development,
-    Production,
-}
-
-impl Environment {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Development => "development",
-            Self::Production => "production",
-        }
-    }
-}
+pub use shared::Environment;
 
 /// Limits that protect the GraphQL endpoint.
 #[derive(Debug, Clone)]

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use shared::saved::{SavedGene, canonical};
 use shared::{
     AuditAction, ChangeType, Confidence, GeneSymbol, HgncId, MessageType, PanelStatus, Role,
-    SharePermission, TimeFormat, Visibility,
+    SavedPanelSourceType, SharePermission, TimeFormat, Visibility,
 };
 
 use self::fernet::FernetKey;
@@ -744,7 +744,9 @@ async fn panels(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
                 .int32("version_count")?
                 .unwrap_or(i32::try_from(pversions.len()).unwrap_or(i32::MAX))),
             gene_count: Set(panel.int32("gene_count")?.unwrap_or(0)),
-            source_type: Set(panel.text("source_type").map(str::to_owned)),
+            source_type: Set(panel
+                .text("source_type")
+                .map(SavedPanelSourceType::from_stored)),
             source_reference: Set(panel.text("source_reference").map(str::to_owned)),
             tags: Set(Some(serde_json::to_string(&tags)?)),
             created_at: Set(created),

@@ -9,12 +9,12 @@ use super::context::ContextExt;
 pub struct ServerInfo {
     /// Server version (Cargo package version).
     pub version: String,
-    /// Database backend: "sqlite" or "postgres".
-    pub database: String,
-    /// Cache / session / pub-sub backend: "redis" or "memory".
-    pub cache: String,
-    /// "development" or "production".
-    pub environment: String,
+    /// Database backend.
+    pub database: shared::DatabaseBackend,
+    /// Cache / session / pub-sub backend.
+    pub cache: shared::CacheBackend,
+    /// How the server runs (`APP_ENV`).
+    pub environment: shared::Environment,
     /// Where each PanelApp instance's data comes from (origin, data date, snapshot date),
     /// for the staleness banner.
     pub panel_app: Vec<super::panelapp::PanelAppStatusOut>,
@@ -32,9 +32,9 @@ impl SystemQuery {
         let state = ctx.state();
         ServerInfo {
             version: crate::VERSION.to_owned(),
-            database: crate::db::backend_name(&state.db).to_owned(),
-            cache: state.backends.kind.to_owned(),
-            environment: state.settings.environment.as_str().to_owned(),
+            database: crate::db::backend(&state.db),
+            cache: state.backends.kind,
+            environment: state.settings.environment,
             panel_app: state
                 .panelapp
                 .status()

@@ -37,7 +37,7 @@ pub async fn readyz(State(state): State<HttpState>) -> Response {
             (true, false) => "degraded",
         },
         "database": describe(&database),
-        "cache": { "backend": app.backends.kind, "detail": describe(&cache) },
+        "cache": { "backend": app.backends.kind.name(), "detail": describe(&cache) },
     });
     let status = if ready {
         StatusCode::OK

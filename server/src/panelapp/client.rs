@@ -11,9 +11,9 @@ use shared::Source;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::models::Page;
 use crate::config::PanelAppSettings;
 use crate::error::AppError;
+use shared::panelapp::Page;
 
 /// Most pages followed for one listing (a loop guard; PanelApp lists have < 100 pages).
 pub const MAX_PAGES: usize = 500;

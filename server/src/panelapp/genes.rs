@@ -13,9 +13,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::{EntityType, GeneSymbol, HgncId, Locus, PanelData, Source};
 
-use super::models::parse_panel;
 use super::snapshot::Snapshot;
 use crate::genelists::upload::SymbolResolver;
+use shared::panelapp::parse_panel;
 
 #[derive(Default)]
 struct Inner {
@@ -341,7 +341,10 @@ mod tests {
     #[test]
     fn resolves_aliases_and_suggests() {
         let dir = GeneDirectory::default();
-        let p = shared::testing::fixture_panel("uk_panel_402_v8.125.json", shared::Source::Uk);
+        let p = shared::panelapp::fixtures::fixture_panel(
+            "uk_panel_402_v8.125.json",
+            shared::Source::Uk,
+        );
         dir.add(&p);
         let (s, id) = dir.resolve("aars").unwrap();
         assert_eq!((s.as_str(), id.to_string().as_str()), ("AARS", "HGNC:20"));
@@ -358,8 +361,9 @@ mod tests {
 
     #[test]
     fn complete_only_when_every_required_catalogue_was_read() {
-        let p402 = shared::testing::fixture_panel("uk_panel_402_v8.125.json", Source::Uk);
-        let p635 = shared::testing::fixture_panel("uk_panel_635_v2.18.json", Source::Uk);
+        let p402 =
+            shared::panelapp::fixtures::fixture_panel("uk_panel_402_v8.125.json", Source::Uk);
+        let p635 = shared::panelapp::fixtures::fixture_panel("uk_panel_635_v2.18.json", Source::Uk);
         let dir = GeneDirectory::new(vec![Source::Uk, Source::Au]);
         // Two of three panels: the genes are known, "unknown" is not trusted.
         let partial = index(Source::Uk, &[&p402, &p635], 3);
@@ -373,7 +377,7 @@ mod tests {
         dir.add_index(&uk);
         assert!(dir.complete_since(Source::Uk).is_some());
         assert!(!dir.is_complete(), "Australia is still unknown");
-        let au = shared::testing::fixture_panel("aus_panel_3149.json", Source::Au);
+        let au = shared::panelapp::fixtures::fixture_panel("aus_panel_3149.json", Source::Au);
         dir.add_index(&index(Source::Au, &[&au], 1));
         assert!(dir.is_complete());
         // Only UK required (e.g. a snapshot of the UK instance only).
@@ -385,7 +389,8 @@ mod tests {
 
     #[test]
     fn gene_indexes_round_trip_and_resolve_aliases() {
-        let p402 = shared::testing::fixture_panel("uk_panel_402_v8.125.json", Source::Uk);
+        let p402 =
+            shared::panelapp::fixtures::fixture_panel("uk_panel_402_v8.125.json", Source::Uk);
         let idx = index(Source::Uk, &[&p402], 1);
         let text = serde_json::to_string(&idx).unwrap();
         let back: GeneIndex = serde_json::from_str(&text).unwrap();
@@ -398,7 +403,8 @@ mod tests {
 
     #[test]
     fn previous_symbols_are_told_from_aliases_and_coordinates_are_kept() {
-        let mut p = shared::testing::fixture_panel("uk_panel_398_v8.78.json", Source::Uk);
+        let mut p =
+            shared::panelapp::fixtures::fixture_panel("uk_panel_398_v8.78.json", Source::Uk);
         let kmt2d = p
             .entities
             .iter_mut()

@@ -4,7 +4,6 @@
 
 pub mod client;
 pub mod genes;
-pub mod models;
 pub mod search;
 mod service;
 pub mod snapshot;
@@ -12,56 +11,15 @@ pub mod snapshot;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use shared::panelapp::RawSummary;
 use shared::{PanelData, PanelVersion, Source};
 
 pub use service::{
     DirectoryProgress, GeneLookup, PanelAppService, PanelGeneHit, SourceAnswer, SourceStatus,
     SyncReport,
 };
-
-use models::RawSummary;
-
-/// Where an answer's PanelApp data came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, serde::Serialize)]
-pub enum DataOrigin {
-    /// Fetched from PanelApp for this request.
-    #[graphql(name = "LIVE")]
-    Live,
-    /// From the cache, within its time to live.
-    #[graphql(name = "CACHE")]
-    Cache,
-    /// From the cache, older than its time to live (PanelApp could not be asked or is being
-    /// asked in the background).
-    #[graphql(name = "STALE_CACHE")]
-    StaleCache,
-    /// From a snapshot (the bundled one, or `PANELAPP_SNAPSHOT`).
-    #[graphql(name = "SNAPSHOT")]
-    Snapshot,
-    /// No answer: PanelApp could not be reached and nothing was cached.
-    #[graphql(name = "UNAVAILABLE")]
-    Unavailable,
-}
-
-impl DataOrigin {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Live => "live",
-            Self::Cache => "cache",
-            Self::StaleCache => "stale cache",
-            Self::Snapshot => "snapshot",
-            Self::Unavailable => "unavailable",
-        }
-    }
-
-    /// The origin a provenance label (`"live"`, `"stale cache"`, `"snapshot 2026-03-01"`)
-    /// starts with.
-    pub fn from_label(label: &str) -> Option<Self> {
-        let label = label.trim();
-        [Self::StaleCache, Self::Live, Self::Cache, Self::Snapshot]
-            .into_iter()
-            .find(|o| label.starts_with(o.as_str()))
-    }
-}
+/// Where an answer's data came from (defined in `shared`, which the web app uses too).
+pub use shared::panelapp::DataOrigin;
 
 /// A panel of a catalogue.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::json;
 use shared::Source;
 
-use super::models::{Page, RawSummary};
+use shared::panelapp::{Page, RawSummary};
 
 /// One snapshot, in memory (details stay unparsed until asked for).
 #[derive(Debug, Default)]

@@ -10,42 +10,22 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use shared::{PanelStatus, Role, SharePermission, Visibility};
+use shared::{PanelScope, PanelSort, PanelStatus, Role, SharePermission, Visibility};
 
 use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-/// Which panels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Scope {
-    /// Everything the caller may see.
-    #[default]
-    All,
-    Mine,
-    SharedWithMe,
-    Public,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    UpdatedDesc,
-    CreatedDesc,
-    NameAsc,
-    GeneCountDesc,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub scope: Scope,
+    pub scope: PanelScope,
     /// Statuses to show; default: everything but DELETED.
     pub statuses: Vec<PanelStatus>,
     pub visibility: Option<Visibility>,
     pub tag: Option<String>,
     pub owner_id: Option<i32>,
     pub text: Option<String>,
-    pub sort: Sort,
+    pub sort: PanelSort,
 }
 
 /// One listed panel with its owner's name and the caller's level.
@@ -100,19 +80,19 @@ fn condition(principal: &Principal, f: &Filter) -> Condition {
     let mine = |id: i32| Condition::all().add(saved_panels::Column::OwnerId.eq(id));
     let mut c = Condition::all();
     c = match (f.scope, me) {
-        (Scope::Mine, Some(id)) => c.add(mine(id)),
-        (Scope::SharedWithMe, Some(id)) => c
+        (PanelScope::Mine, Some(id)) => c.add(mine(id)),
+        (PanelScope::SharedWithMe, Some(id)) => c
             .add(shared_with(id))
             .add(saved_panels::Column::OwnerId.ne(id)),
-        (Scope::Public, _) => c.add(public),
-        (Scope::All, Some(_)) if site_admin => c,
-        (Scope::All, Some(id)) => c.add(
+        (PanelScope::Public, _) => c.add(public),
+        (PanelScope::All, Some(_)) if site_admin => c,
+        (PanelScope::All, Some(id)) => c.add(
             Condition::any()
                 .add(mine(id))
                 .add(shared_with(id))
                 .add(public),
         ),
-        (Scope::All, None) => c.add(public),
+        (PanelScope::All, None) => c.add(public),
         // Mine / shared-with-me need an account.
         (_, None) => c.add(saved_panels::Column::Id.eq(-1)),
     };
@@ -176,10 +156,10 @@ pub async fn page(
     let (offset, limit) = window(total)?;
     let mut query = saved_panels::Entity::find().filter(cond);
     query = match filter.sort {
-        Sort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),
-        Sort::CreatedDesc => query.order_by_desc(saved_panels::Column::CreatedAt),
-        Sort::NameAsc => query.order_by_asc(saved_panels::Column::Name),
-        Sort::GeneCountDesc => query.order_by_desc(saved_panels::Column::GeneCount),
+        PanelSort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),
+        PanelSort::CreatedDesc => query.order_by_desc(saved_panels::Column::CreatedAt),
+        PanelSort::NameAsc => query.order_by_asc(saved_panels::Column::Name),
+        PanelSort::GeneCountDesc => query.order_by_desc(saved_panels::Column::GeneCount),
     };
     let panels = query
         .order_by_asc(saved_panels::Column::Id)

@@ -150,8 +150,8 @@ fn summarise(changes: &[Change]) -> String {
 pub struct NewPanel {
     pub meta: super::PanelMeta,
     pub genes: Vec<SavedGene>,
-    /// "merge", "upload" or "empty".
-    pub source_type: &'static str,
+    /// What it is built from.
+    pub source_type: shared::SavedPanelSourceType,
     /// The sources it was built from (PanelApp references with versions and filters, uploads).
     pub sources: serde_json::Value,
     /// The same sources as version 1 records them (with how their data was obtained).
@@ -247,7 +247,7 @@ pub async fn create(
         current_version: Set(1),
         version_count: Set(1),
         gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
-        source_type: Set(Some(new.source_type.to_owned())),
+        source_type: Set(Some(new.source_type)),
         source_reference: Set(Some(new.sources.to_string())),
         tags: Set(Some(serde_json::to_string(&meta.tags).unwrap_or_default())),
         created_at: Set(now),

@@ -22,7 +22,44 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct AccountChanged {
     pub user_id: i32,
-    pub reason: String,
+    pub reason: AccountChangeReason,
+}
+
+/// What changed about an account. Every reason makes live connections re-check the same way;
+/// the reason is for logs and tests. The wire words are those of the events published before
+/// this was an enum, so instances of both versions understand each other during an upgrade.
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub enum AccountChangeReason {
+    /// A session logged out.
+    #[serde(rename = "logout")]
+    Logout,
+    /// The user changed their password (every other session ended).
+    #[serde(rename = "password changed")]
+    PasswordChanged,
+    /// The user revoked one of their sessions.
+    #[serde(rename = "session revoked")]
+    SessionRevoked,
+    /// The password was reset, by an admin or through a mailed link.
+    #[serde(rename = "password reset")]
+    PasswordReset,
+    /// An admin changed the role.
+    #[serde(rename = "role")]
+    RoleChanged,
+    /// An admin deactivated the account.
+    #[serde(rename = "deactivated")]
+    Deactivated,
+    /// The user confirmed their address.
+    #[serde(rename = "address verified")]
+    AddressVerified,
+    /// An admin set whether the address counts as confirmed.
+    #[serde(rename = "verification changed")]
+    VerificationChanged,
+    /// The user confirmed a new address.
+    #[serde(rename = "address changed")]
+    AddressChanged,
+    /// The old address undid a change of address.
+    #[serde(rename = "address change undone")]
+    AddressChangeUndone,
 }
 
 async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
@@ -150,7 +187,7 @@ pub async fn set_role(
             Channel::Accounts,
             &AccountChanged {
                 user_id: id,
-                reason: "role".into(),
+                reason: AccountChangeReason::RoleChanged,
             },
         )
         .await;
@@ -191,7 +228,7 @@ pub async fn set_active(
             Channel::Accounts,
             &AccountChanged {
                 user_id: id,
-                reason: "deactivated".into(),
+                reason: AccountChangeReason::Deactivated,
             },
         )
         .await;
@@ -271,7 +308,7 @@ pub async fn reset_password(
             Channel::Accounts,
             &AccountChanged {
                 user_id: id,
-                reason: "password reset".into(),
+                reason: AccountChangeReason::PasswordReset,
             },
         )
         .await;
@@ -292,4 +329,23 @@ pub async fn unblock_ip(state: &AppState, principal: &Principal, ip: &str) -> Ap
         .details(json!({ "wasBlocked": was_blocked }));
     state.audit.record(&state.db, principal, record).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_changes_keep_their_wire_words() {
+        let event = AccountChanged {
+            user_id: 7,
+            reason: AccountChangeReason::PasswordChanged,
+        };
+        let text = serde_json::to_string(&event).unwrap();
+        assert_eq!(text, r#"{"user_id":7,"reason":"password changed"}"#);
+        // An event published by an instance of the previous version still decodes.
+        let old: AccountChanged = serde_json::from_str(r#"{"user_id":7,"reason":"role"}"#).unwrap();
+        assert_eq!(old.reason, AccountChangeReason::RoleChanged);
+        assert!(serde_json::from_str::<AccountChanged>(r#"{"user_id":7,"reason":"x"}"#).is_err());
+    }
 }

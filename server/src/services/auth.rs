@@ -18,15 +18,12 @@ use crate::auth::limits::{Attempt, Refusal, Subject};
 use crate::auth::{limits, sessions, tokens};
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
-use crate::services::admin::AccountChanged;
+use crate::services::admin::{AccountChangeReason, AccountChanged};
 use crate::state::AppState;
 
 /// Tells live connections of `user_id` to re-check their rights now.
-async fn account_changed(state: &AppState, user_id: i32, reason: &str) {
-    let event = AccountChanged {
-        user_id,
-        reason: reason.to_owned(),
-    };
+async fn account_changed(state: &AppState, user_id: i32, reason: AccountChangeReason) {
+    let event = AccountChanged { user_id, reason };
     state.events.publish(Channel::Accounts, &event).await;
 }
 
@@ -389,7 +386,7 @@ pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
     )
     .resource("user", user.id());
     state.audit.record(&state.db, principal, record).await?;
-    account_changed(state, user.id(), "logout").await;
+    account_changed(state, user.id(), AccountChangeReason::Logout).await;
     Ok(())
 }
 
@@ -494,7 +491,7 @@ pub async fn change_password(
         )
         .await?;
     let ended = sessions::revoke_all(state, me.id(), me.session_key()).await?;
-    account_changed(state, me.id(), "password changed").await;
+    account_changed(state, me.id(), AccountChangeReason::PasswordChanged).await;
     Ok(ended)
 }
 
@@ -509,6 +506,6 @@ pub async fn revoke_session(state: &AppState, principal: &Principal, key: &str) 
     let record = AuditRecord::new(AuditAction::SessionManagement, "session revoked")
         .resource("session", key.chars().take(16).collect::<String>());
     state.audit.record(&state.db, principal, record).await?;
-    account_changed(state, user.id(), "session revoked").await;
+    account_changed(state, user.id(), AccountChangeReason::SessionRevoked).await;
     Ok(())
 }

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::mail::tokens::{self, Purpose};
 use crate::mail::{self, Outgoing, templates};
-use crate::services::admin::AccountChanged;
+use crate::services::admin::{AccountChangeReason, AccountChanged};
 use crate::state::AppState;
 
 async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
@@ -33,11 +33,8 @@ fn acting(principal: &Principal, user: &user::Model) -> Principal {
     principal.claimant(user)
 }
 
-async fn publish(state: &AppState, user_id: i32, reason: &str) {
-    let event = AccountChanged {
-        user_id,
-        reason: reason.to_owned(),
-    };
+async fn publish(state: &AppState, user_id: i32, reason: AccountChangeReason) {
+    let event = AccountChanged { user_id, reason };
     state.events.publish(Channel::Accounts, &event).await;
 }
 
@@ -155,7 +152,7 @@ pub async fn verify(
         .audit
         .commit(txn, &acting(principal, &account), record)
         .await?;
-    publish(state, account.id, "address verified").await;
+    publish(state, account.id, AccountChangeReason::AddressVerified).await;
     Ok(saved)
 }
 
@@ -184,7 +181,7 @@ pub async fn set_verified(
         Some(json!({ "isVerified": verified })),
     );
     state.audit.commit(txn, principal, record).await?;
-    publish(state, id, "verification changed").await;
+    publish(state, id, AccountChangeReason::VerificationChanged).await;
     Ok(saved)
 }
 
@@ -341,7 +338,7 @@ pub async fn confirm_change(
         .commit(txn, &acting(principal, &account), record)
         .await?;
     state.mailer.wake();
-    publish(state, account.id, "address changed").await;
+    publish(state, account.id, AccountChangeReason::AddressChanged).await;
     Ok(saved)
 }
 
@@ -396,7 +393,7 @@ pub async fn undo_change(
         .commit(txn, &acting(principal, &account), record)
         .await?;
     sessions::revoke_all(state, account.id, None).await?;
-    publish(state, account.id, "address change undone").await;
+    publish(state, account.id, AccountChangeReason::AddressChangeUndone).await;
     Ok(saved)
 }
 

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::mail::tokens::{self, Purpose};
 use crate::mail::{self, Outgoing, templates};
-use crate::services::admin::AccountChanged;
+use crate::services::admin::{AccountChangeReason, AccountChanged};
 use crate::state::AppState;
 
 /// The site as messages name it.
@@ -170,7 +170,7 @@ pub async fn reset_password(
     limits::clear_account_failures(state, account.id).await?;
     let event = AccountChanged {
         user_id: account.id,
-        reason: "password reset".into(),
+        reason: AccountChangeReason::PasswordReset,
     };
     state.events.publish(Channel::Accounts, &event).await;
     Ok(saved)

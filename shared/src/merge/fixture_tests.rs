@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::tests::{list, merge};
 use super::*;
-use crate::testing::{fixture_dir, fixture_panel};
+use crate::panelapp::fixtures::{fixture_dir, fixture_panel};
 use crate::{Confidence, EntityType, Source};
 
 fn raw(file: &str) -> Value {

@@ -13,15 +13,15 @@ on_both_backends!(
         let data = app.client.data(SERVER_INFO, json!({})).await;
         let info = &data["serverInfo"];
         assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
-        assert_eq!(info["environment"], "development");
+        assert_eq!(info["environment"], "DEVELOPMENT");
         match app.backend {
             tests::Backend::Sqlite => {
-                assert_eq!(info["database"], "sqlite");
-                assert_eq!(info["cache"], "memory");
+                assert_eq!(info["database"], "SQLITE");
+                assert_eq!(info["cache"], "MEMORY");
             }
             tests::Backend::PostgresRedis => {
-                assert_eq!(info["database"], "postgres");
-                assert_eq!(info["cache"], "redis");
+                assert_eq!(info["database"], "POSTGRES");
+                assert_eq!(info["cache"], "REDIS");
             }
         }
     }
@@ -154,7 +154,7 @@ async fn queries_work_over_get_and_graphiql_serves_browsers() {
     let app = tests::TestApp::sqlite().await;
     let (status, body) = app.client.get_query(SERVER_INFO).await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["serverInfo"]["database"], "sqlite");
+    assert_eq!(body["data"]["serverInfo"]["database"], "SQLITE");
 
     let page = app
         .client

@@ -8,7 +8,7 @@ use calamine::{Data, Reader, Xlsx};
 use chrono::TimeZone;
 use serde_json::Value;
 use shared::merge::{OwnedMergeResult, PanelSelection, SelectionFilter, merge};
-use shared::testing::{fixture_dir, fixture_panel};
+use shared::panelapp::fixtures::{fixture_dir, fixture_panel};
 use shared::upload::{GeneList, ListGene};
 use shared::{ExportFormat, GeneSymbol, Source};
 
@@ -433,7 +433,7 @@ fn neutralise_prefixes_only_formula_starts() {
 fn the_flask_layout_matches_the_workbook_flask_wrote() {
     let panel = |file: &str| {
         let bytes = std::fs::read(fixture_dir().join(file)).unwrap();
-        std::sync::Arc::new(crate::panelapp::models::parse_panel(&bytes, Source::Uk).unwrap())
+        std::sync::Arc::new(shared::panelapp::parse_panel(&bytes, Source::Uk).unwrap())
     };
     let panels = [
         panel("uk_panel_635_v2.18.json"),

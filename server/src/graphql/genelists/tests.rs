@@ -40,7 +40,7 @@ impl PanelLoader for Fixtures {
             }
         };
         Ok(LoadedPanel {
-            data: Arc::new(shared::testing::fixture_panel(file, source)),
+            data: Arc::new(shared::panelapp::fixtures::fixture_panel(file, source)),
             origin: "fixture".into(),
         })
     }

@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use shared::{PanelStatus, SharePermission, Visibility};
+use shared::{PanelStatus, SavedPanelSourceType, SharePermission, Visibility};
 
 use super::query::owner_name;
 use super::types::{GeneInput, PanelComment, PanelEditInput, SavedPanel, Share};
@@ -141,9 +141,9 @@ impl SavedPanelMutation {
                 let merged =
                     crate::services::merge::run(state, ctx.principal(), &request, loader).await?;
                 let kind = if request.panels.is_empty() {
-                    "upload"
+                    SavedPanelSourceType::Upload
                 } else {
-                    "merge"
+                    SavedPanelSourceType::Merge
                 };
                 let sources = serde_json::to_value(&merged.result.sources).unwrap_or_default();
                 let recorded = merged
@@ -174,7 +174,11 @@ impl SavedPanelMutation {
                     .map(|g| g.into_added_gene("genes", user.username()))
                     .collect::<Result<Vec<_>, _>>()?;
                 let genes = verified(ctx, genes);
-                let kind = if genes.is_empty() { "empty" } else { "genes" };
+                let kind = if genes.is_empty() {
+                    SavedPanelSourceType::Empty
+                } else {
+                    SavedPanelSourceType::Manual
+                };
                 (genes, kind, serde_json::json!([]), Vec::new())
             }
         };

@@ -114,10 +114,7 @@ impl SavedPanel {
     }
     /// What it was built from.
     async fn source_type(&self) -> Option<shared::SavedPanelSourceType> {
-        self.row
-            .source_type
-            .as_deref()
-            .map(shared::SavedPanelSourceType::from_stored)
+        self.row.source_type
     }
     /// The sources it was built from: PanelApp panels with their exact versions and filters,
     /// and uploads (empty for panels of genes entered by hand).

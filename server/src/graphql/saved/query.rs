@@ -1,5 +1,5 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use shared::{PanelStatus, Visibility};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use shared::{PanelScope, PanelSort, PanelStatus, Visibility};
 
 use super::types::{Person, SavedPanel};
 use crate::auth::permissions::Action;
@@ -7,36 +7,8 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
 use crate::graphql::paging::{Page, PageArgs};
-use crate::saved::listing::{self, Filter, Scope, Sort};
+use crate::saved::listing::{self, Filter};
 use crate::saved::{self, shares};
-
-/// Which saved panels a list covers.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum PanelScope {
-    /// Everything you may see.
-    #[default]
-    All,
-    /// Panels you own.
-    Mine,
-    /// Panels others shared with you, directly or through a team (live shares only).
-    SharedWithMe,
-    /// PUBLIC panels, anyone's.
-    Public,
-}
-
-/// Order of a saved-panel list.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-pub enum PanelSort {
-    #[default]
-    /// Most recently changed first (the default).
-    UpdatedDesc,
-    /// Most recently created first.
-    CreatedDesc,
-    /// By name, A to Z.
-    NameAsc,
-    /// Largest first.
-    GeneCountDesc,
-}
 
 /// Which saved panels to list; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -61,12 +33,7 @@ pub struct SavedPanelFilter {
 impl SavedPanelFilter {
     fn into_filter(self) -> Result<Filter, AppError> {
         Ok(Filter {
-            scope: match self.scope.unwrap_or_default() {
-                PanelScope::All => Scope::All,
-                PanelScope::Mine => Scope::Mine,
-                PanelScope::SharedWithMe => Scope::SharedWithMe,
-                PanelScope::Public => Scope::Public,
-            },
+            scope: self.scope.unwrap_or_default(),
             statuses: self.statuses.unwrap_or_default(),
             visibility: self.visibility,
             tag: self.tag,
@@ -75,12 +42,7 @@ impl SavedPanelFilter {
                 .map(|id| int_id(&id, Kind::User))
                 .transpose()?,
             text: self.search,
-            sort: match self.sort.unwrap_or_default() {
-                PanelSort::UpdatedDesc => Sort::UpdatedDesc,
-                PanelSort::CreatedDesc => Sort::CreatedDesc,
-                PanelSort::NameAsc => Sort::NameAsc,
-                PanelSort::GeneCountDesc => Sort::GeneCountDesc,
-            },
+            sort: self.sort.unwrap_or_default(),
         })
     }
 }

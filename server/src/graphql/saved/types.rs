@@ -1,14 +1,17 @@
 //! Saved-panel types of the API.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, Json, MaybeUndefined, Result, SimpleObject,
+    ComplexObject, Context, ID, InputObject, Json, MaybeUndefined, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
 use entity::{panel_changes, panel_comments, panel_shares, panel_versions, saved_panels};
 use shared::merge::{MergeResult, MergedGene};
 use shared::saved::{GeneDiff, SavedGene};
 use shared::saved_merge::{SavedSource, to_merge};
-use shared::{ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermission, Visibility};
+use shared::{
+    ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermission, ShareTarget,
+    Visibility,
+};
 
 use crate::error::AppError;
 use crate::graphql::ContextExt;
@@ -502,17 +505,6 @@ impl PanelChange {
         let values = changes::open(&state.crypto, &row)?;
         Ok(Self::from_row(row, version, values))
     }
-}
-
-/// Who a share is for.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-pub enum ShareTarget {
-    /// One account.
-    User,
-    /// Every member of a team.
-    Team,
-    /// Whoever holds a link (anonymous visitors included; VIEW or COMMENT only).
-    Link,
 }
 
 /// A grant of access to a saved panel (to a user, a team or a link).

@@ -24,7 +24,7 @@ struct Moving {
 }
 
 fn v218() -> PanelData {
-    shared::testing::fixture_panel("uk_panel_635_v2.18.json", Source::Uk)
+    shared::panelapp::fixtures::fixture_panel("uk_panel_635_v2.18.json", Source::Uk)
 }
 
 /// 2.19: ATM dropped, BARD1 demoted to amber, BRCA2's inheritance changed, TP53 added.

@@ -12,9 +12,9 @@ use shared::{PanelVersion, Source};
 use super::{FlightOut, PanelAppService, catalogue_key, lock};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::client::instance_name;
-use crate::panelapp::models::RawSummary;
 use crate::panelapp::search::SearchFilter;
 use crate::panelapp::{Catalogue, DataOrigin, PanelSummary, parse_date};
+use shared::panelapp::RawSummary;
 
 #[derive(Serialize, Deserialize)]
 struct CachedCatalogue {

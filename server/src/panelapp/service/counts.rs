@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use shared::{ConfidenceCounts, PanelData, PanelVersion, Source};
 
 use super::{INVALIDATION_POLL, PREFIX, PanelAppService, lock};
-use crate::panelapp::models::parse_panel;
+use shared::panelapp::parse_panel;
 
 /// One panel's counts, for one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use shared::{Confidence, EntityType, PanelData, Source};
 use super::{FlightOut, PREFIX, PanelAppService, PanelGeneHit};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::DataOrigin;
-use crate::panelapp::models::{RawEntity, parse_panel};
+use shared::panelapp::{RawEntity, parse_panel};
 
 /// PanelApp's gene search for one symbol in one instance, as cached.
 #[derive(Serialize, Deserialize)]

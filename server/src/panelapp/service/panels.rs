@@ -10,8 +10,8 @@ use shared::{PanelData, PanelVersion, Source};
 use super::{Current, FlightOut, PanelAppService, current_key, lock, panel_key};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::client::instance_name;
-use crate::panelapp::models::{RawSummary, parse_panel};
 use crate::panelapp::{DataOrigin, PanelResult, PanelSummary, parse_date};
+use shared::panelapp::{RawSummary, parse_panel};
 
 impl PanelAppService {
     /// A panel at `version` (the current one when `None`).

@@ -5,9 +5,7 @@ use leptos::prelude::*;
 
 use super::AdminNav;
 use crate::components::{ErrorView, Loading};
-use crate::server_info::{
-    ServerFacts, cache_label, database_label, environment_label, use_server_info,
-};
+use crate::server_info::{ServerFacts, use_server_info};
 
 /// `/admin/server`.
 #[component]
@@ -49,15 +47,15 @@ fn ServerFactsList(facts: ServerFacts) -> impl IntoView {
             </div>
             <div>
                 <dt>"Database"</dt>
-                <dd>{database_label(&facts.database)}</dd>
+                <dd>{facts.database.label()}</dd>
             </div>
             <div>
                 <dt>"Cache and sessions"</dt>
-                <dd>{cache_label(&facts.cache)}</dd>
+                <dd>{facts.cache.label()}</dd>
             </div>
             <div>
                 <dt>"Environment"</dt>
-                <dd>{environment_label(&facts.environment)}</dd>
+                <dd>{facts.environment.label()}</dd>
             </div>
         </dl>
     }

@@ -48,24 +48,6 @@ pub fn SavedPanelsPage() -> impl IntoView {
     }
 }
 
-fn parse_scope(value: &str) -> PanelScope {
-    match value {
-        "MINE" => PanelScope::Mine,
-        "SHARED_WITH_ME" => PanelScope::SharedWithMe,
-        "PUBLIC" => PanelScope::Public,
-        _ => PanelScope::All,
-    }
-}
-
-fn parse_sort(value: &str) -> PanelSort {
-    match value {
-        "CREATED_DESC" => PanelSort::CreatedDesc,
-        "NAME_ASC" => PanelSort::NameAsc,
-        "GENE_COUNT_DESC" => PanelSort::GeneCountDesc,
-        _ => PanelSort::UpdatedDesc,
-    }
-}
-
 #[component]
 fn PanelList() -> impl IntoView {
     let search = RwSignal::new(String::new());
@@ -117,7 +99,7 @@ fn PanelList() -> impl IntoView {
             <label>
                 "Show "
                 <select on:change=move |ev| {
-                    scope.set(parse_scope(&event_target_value(&ev)));
+                    scope.set(event_target_value(&ev).parse().unwrap_or_default());
                     reset_paging();
                 }>
                     <option value="ALL">"All I may see"</option>
@@ -143,7 +125,7 @@ fn PanelList() -> impl IntoView {
             <label>
                 "Sort "
                 <select on:change=move |ev| {
-                    sort.set(parse_sort(&event_target_value(&ev)));
+                    sort.set(event_target_value(&ev).parse().unwrap_or_default());
                     reset_paging();
                 }>
                     <option value="UPDATED_DESC">"Recently updated"</option>

@@ -7,38 +7,10 @@ use graphql_client::GraphQLQuery;
 
 pub use shared::saved::GeneField;
 pub use shared::{
-    Confidence, EntityType, ExportFormat, PanelStatus, SavedPanelChangeKind, SavedPanelSourceType,
-    SharePermission, TeamRole, UnverifiedReason, VerificationStatus, Visibility,
+    Confidence, EntityType, ExportFormat, PanelScope, PanelSort, PanelStatus, SavedPanelChangeKind,
+    SavedPanelSourceType, SharePermission, ShareTarget, TeamRole, UnverifiedReason,
+    VerificationStatus, Visibility,
 };
-
-/// Which saved panels a listing covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PanelScope {
-    All,
-    Mine,
-    SharedWithMe,
-    Public,
-}
-
-/// How a listing is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PanelSort {
-    UpdatedDesc,
-    CreatedDesc,
-    NameAsc,
-    GeneCountDesc,
-}
-
-/// Who a share is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ShareTarget {
-    User,
-    Team,
-    Link,
-}
 
 /// The `DateTime` scalar: an RFC 3339 string.
 pub type DateTime = String;

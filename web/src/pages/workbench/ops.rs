@@ -13,7 +13,7 @@ pub use shared::{
 pub type PanelSource = shared::Source;
 /// The `Upload` scalar: `null` in the operation, the file travels as a multipart part.
 pub type Upload = Option<()>;
-pub use crate::panelapp_status::DataOrigin;
+pub use shared::panelapp::DataOrigin;
 /// The `DateTime` scalar: an RFC 3339 string.
 pub type DateTime = String;
 

@@ -1,15 +1,16 @@
 //! PanelApp API v1 response bodies, read leniently (nulls, missing keys, any key order,
 //! `transcript` as null or a list, `version` as a "major.minor" string), and their
-//! conversion into the shared [`PanelData`].
+//! conversion into [`PanelData`]. The server's PanelApp client, the snapshot reader, the
+//! merge engine's tests and every benchmark parse with this one reader.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
-use shared::{
+use crate::{
     Confidence, EntityDetails, EntityType, GeneSymbol, HgncId, Locus, PanelData, PanelEntity,
     PanelVersion, Source,
 };
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 /// A DRF page: `{count, next, previous, results}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -428,7 +429,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(shared::testing::fixture_dir().join(name)).unwrap()
+        std::fs::read(crate::panelapp::fixtures::fixture_dir().join(name)).unwrap()
     }
 
     #[test]

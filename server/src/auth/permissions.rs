@@ -1,7 +1,7 @@
 //! The authorisation model in one place: every kind of operation is an [`Action`]; which
 //! roles may perform it is [`Action::rule`], and what a share of a saved panel must grant for
-//! it is [`Action::panel_rule`]. Resolvers and subscriptions ask [`check`] (through
-//! `ctx.require(action)`) before anything else; saved-panel services ask
+//! it is [`Action::panel_rule`]. Resolvers, services and subscriptions ask the caller's
+//! [`super::Principal`] (`principal.require(action)`, which uses [`check`]); saved-panel services ask
 //! `saved::access::Access::require` with the same actions. `docs/permissions.md` is rendered
 //! from these tables by [`markdown`] (a unit test keeps it in sync).
 //!

@@ -97,20 +97,9 @@ pub async fn add(
         ));
     }
     version_row(state, panel.id, new.version).await?;
+    // The write comes first in the transaction (the unique index answers "taken"): on SQLite a
+    // transaction that read first can not take the write lock once another connection wrote.
     let txn = state.db.begin().await?;
-    let taken = version_labels::Entity::find()
-        .filter(version_labels::Column::PanelId.eq(panel.id))
-        .filter(version_labels::Column::VersionNumber.eq(new.version))
-        .filter(version_labels::Column::Label.eq(label))
-        .one(&txn)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::conflict(format!(
-            "version {} already has the label \u{201c}{label}\u{201d}",
-            new.version
-        ))
-        .with("field", "label"));
-    }
     let row = version_labels::ActiveModel {
         panel_id: Set(panel.id),
         version_number: Set(new.version),
@@ -122,7 +111,15 @@ pub async fn add(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match AppError::from(e) {
+        err if err.code == shared::ErrorCode::Conflict => AppError::conflict(format!(
+            "version {} already has the label \u{201c}{label}\u{201d}",
+            new.version
+        ))
+        .with("field", "label"),
+        err => err,
+    })?;
     state
         .audit
         .commit(

@@ -206,6 +206,31 @@ impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
     }
 }
 
+/// `value` trimmed, 1 to `max` characters; VALIDATION naming `field` otherwise.
+pub fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(AppError::invalid_field(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// `value` trimmed (blank is none), at most `max` characters; VALIDATION naming `field`
+/// otherwise.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty());
+    if value.is_some_and(|v| v.chars().count() > max) {
+        return Err(AppError::invalid_field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(value.map(str::to_owned))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +261,35 @@ mod tests {
         let body = AppError::payload_too_large(1024).to_graphql_body();
         assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
         assert_eq!(body["errors"][0]["extensions"]["limit"], 1024);
+    }
+
+    #[test]
+    fn text_fields_are_trimmed_bounded_and_named() {
+        assert_eq!(required_text("name", "  Cardiac ", 10).unwrap(), "Cardiac");
+        let blank = required_text("name", "   ", 10).unwrap_err();
+        assert_eq!(blank.code, ErrorCode::Validation);
+        assert_eq!(
+            blank.to_graphql_body()["errors"][0]["extensions"]["field"],
+            "name"
+        );
+        assert!(required_text("name", "abcdefghijk", 10).is_err());
+        assert_eq!(
+            required_text("name", "äöüäöüäöüä", 10)
+                .unwrap()
+                .chars()
+                .count(),
+            10
+        );
+        assert_eq!(optional_text("note", Some("  "), 5).unwrap(), None);
+        assert_eq!(optional_text("note", None, 5).unwrap(), None);
+        assert_eq!(
+            optional_text("note", Some(" ok "), 5).unwrap(),
+            Some("ok".to_owned())
+        );
+        let long = optional_text("note", Some("too long"), 5).unwrap_err();
+        assert_eq!(
+            long.to_graphql_body()["errors"][0]["extensions"]["field"],
+            "note"
+        );
     }
 }

@@ -74,28 +74,8 @@ pub async fn add(
     new: NewLabel,
 ) -> AppResult<version_labels::Model> {
     let (panel, _) = open(state, principal, panel_id, Action::EditSavedPanel).await?;
-    let label = new.label.trim();
-    if label.is_empty() || label.chars().count() > MAX_LABEL_LEN {
-        return Err(AppError::invalid_field(
-            "label",
-            format!("must be 1 to {MAX_LABEL_LEN} characters"),
-        ));
-    }
-    let note = new
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    if note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_LEN)
-    {
-        return Err(AppError::invalid_field(
-            "note",
-            format!("must be at most {MAX_NOTE_LEN} characters"),
-        ));
-    }
+    let label = crate::error::required_text("label", &new.label, MAX_LABEL_LEN)?;
+    let note = crate::error::optional_text("note", new.note.as_deref(), MAX_NOTE_LEN)?;
     version_row(state, panel.id, new.version).await?;
     // The write comes first in the transaction (the unique index answers "taken"): on SQLite a
     // transaction that read first can not take the write lock once another connection wrote.
@@ -103,7 +83,7 @@ pub async fn add(
     let row = version_labels::ActiveModel {
         panel_id: Set(panel.id),
         version_number: Set(new.version),
-        label: Set(label.to_owned()),
+        label: Set(label.clone()),
         note: Set(note),
         protected: Set(new.protected),
         created_by_id: Set(principal.user_id()),

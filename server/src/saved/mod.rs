@@ -60,28 +60,12 @@ pub struct PanelMeta {
 impl PanelMeta {
     /// Trimmed and checked; the error names the field.
     pub fn validated(&self) -> AppResult<Self> {
-        let name = self.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-            return Err(AppError::invalid_field(
-                "name",
-                format!("must be 1 to {MAX_NAME_LEN} characters"),
-            ));
-        }
-        let description = self
-            .description
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned);
-        if description
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN)
-        {
-            return Err(AppError::invalid_field(
-                "description",
-                format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
-            ));
-        }
+        let name = crate::error::required_text("name", &self.name, MAX_NAME_LEN)?;
+        let description = crate::error::optional_text(
+            "description",
+            self.description.as_deref(),
+            MAX_DESCRIPTION_LEN,
+        )?;
         let mut tags: Vec<String> = self
             .tags
             .iter()

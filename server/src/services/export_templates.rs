@@ -176,28 +176,12 @@ async fn checked(
     who: TemplateUser,
     fields: &TemplateFields,
 ) -> AppResult<(String, Option<String>)> {
-    let name = fields.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(AppError::invalid_field(
-            "name",
-            format!("must be 1 to {MAX_NAME_LEN} characters"),
-        ));
-    }
-    let description = fields
-        .description
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned);
-    if description
-        .as_deref()
-        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_LEN)
-    {
-        return Err(AppError::invalid_field(
-            "description",
-            format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
-        ));
-    }
+    let name = crate::error::required_text("name", &fields.name, MAX_NAME_LEN)?;
+    let description = crate::error::optional_text(
+        "description",
+        fields.description.as_deref(),
+        MAX_DESCRIPTION_LEN,
+    )?;
     if let Some(team) = fields.team_id {
         if teams::Entity::find_by_id(team)
             .one(&state.db)
@@ -214,7 +198,7 @@ async fn checked(
         }
     }
     check_settings(&fields.settings)?;
-    Ok((name.to_owned(), description))
+    Ok((name, description))
 }
 
 /// What the audit row records of a template.

@@ -28,10 +28,19 @@ use super::context::{RequestContext, Transport};
 use crate::services::audit::{AuditRecord, PROBE_WINDOW};
 use crate::state::AppState;
 
-/// The audit action recorded for a mutation field.
+/// The audit action recorded for a mutation field. Every mutation of the schema has one (a
+/// unit test walks the schema); an unknown name is logged and recorded as ADMIN_ACTION.
 pub fn mutation_action(field: &str) -> AuditAction {
+    known_mutation_action(field).unwrap_or_else(|| {
+        tracing::warn!(%field, "a mutation without an audit action: recorded as ADMIN_ACTION");
+        AuditAction::AdminAction
+    })
+}
+
+/// The audit action of each mutation field; `None` for a name that is not a mutation.
+fn known_mutation_action(field: &str) -> Option<AuditAction> {
     use AuditAction as A;
-    match field {
+    Some(match field {
         "login" => A::Login,
         "logout" => A::Logout,
         "register" => A::Register,
@@ -41,12 +50,14 @@ pub fn mutation_action(field: &str) -> AuditAction {
         "refreshPanelApp" => A::CacheClear,
         "uploadGeneList" => A::PanelUpload,
         "removeUpload" => A::PanelDelete,
-        "exportMerge" | "exportSavedPanel" => A::DataExport,
+        "exportMerge" | "exportSavedPanel" | "exportSavedPanels" => A::DataExport,
         "createSavedPanel" | "restoreVersion" => A::PanelCreate,
         "updateSavedPanel" | "applyUpstreamUpdate" | "setSavedPanelStatus" | "commentOnPanel" => {
             A::PanelUpdate
         }
-        "archiveSavedPanels" | "tagSavedPanels" => A::PanelUpdate,
+        "archiveSavedPanels" | "tagSavedPanels" | "labelVersion" | "removeVersionLabel" => {
+            A::PanelUpdate
+        }
         "deleteSavedPanel" | "deleteSavedPanels" => A::PanelDelete,
         "sharePanel" | "revokeShare" | "reissueShareLink" => A::PanelShare,
         "createTeam" | "addTeamMember" | "removeTeamMember" | "deleteTeam" => A::AdminAction,
@@ -65,8 +76,15 @@ pub fn mutation_action(field: &str) -> AuditAction {
         | "updateMailPreferences" => A::ProfileUpdate,
         "setUserVerified" => A::UserUpdate,
         "deleteUser" => A::UserDelete,
-        _ => A::AdminAction,
-    }
+        "unblockIp"
+        | "createAdminMessage"
+        | "updateAdminMessage"
+        | "setAdminMessageActive"
+        | "deleteAdminMessage"
+        | "retryMail"
+        | "rotateEncryptionKey" => A::AdminAction,
+        _ => return None,
+    })
 }
 
 /// Mutations whose success is audited when their file is fetched (one FILE_ACCESS row naming the
@@ -84,6 +102,9 @@ const PROBED_FIELDS: &[&str] = &[
     "setSavedPanelStatus",
     "sharePanel",
     "exportSavedPanel",
+    "exportSavedPanels",
+    "labelVersion",
+    "removeVersionLabel",
     "revokeShare",
     "reissueShareLink",
     "commentOnPanel",
@@ -459,5 +480,39 @@ impl Extension for AuditExtension {
             write(state, request, record, &field).await;
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mutation_of_the_schema_has_its_audit_action() {
+        let sdl = crate::graphql::sdl();
+        let start = sdl.find("type Mutation {").expect("a Mutation type");
+        let body = &sdl[start..start + sdl[start..].find("\n}").expect("its end")];
+        // Field names: one tab deep, outside description blocks (arguments are two deep).
+        let mut in_description = false;
+        let mut fields: Vec<&str> = Vec::new();
+        for line in body.lines().skip(1) {
+            if line.trim() == "\"\"\"" {
+                in_description = !in_description;
+            } else if !in_description
+                && let Some(rest) = line.strip_prefix('\t')
+                && rest.starts_with(|c: char| c.is_ascii_lowercase())
+            {
+                fields.extend(rest.split(['(', ':']).next());
+            }
+        }
+        assert!(fields.len() > 40, "{fields:?}");
+        let unknown: Vec<_> = fields
+            .iter()
+            .filter(|f| known_mutation_action(f).is_none())
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "mutations without an audit action: {unknown:?}"
+        );
     }
 }

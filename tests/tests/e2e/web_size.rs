@@ -16,10 +16,11 @@ use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_
 /// which is all a visitor downloads before the first page is interactive (the first GraphQL
 /// answers aside, a few hundred bytes). Issue 18 asks for 300 KB; the size work brought the app to
 /// 687 KiB (brotli: 522 KiB), and the e-mail pages, the library and the layouts of issues 14 and
-/// 15 then added 85 KiB (772 KiB gzip). The budget keeps it from growing unnoticed.
+/// 15 then added 85 KiB (772 KiB gzip), and export templates, the 4–5 source Venn and the
+/// bulk library calls another 31 KiB (803 KiB). The budget keeps it from growing unnoticed.
 /// BENCHMARKS.md ("Web app download") says what the wasm is made of and why 300 KB needs code
 /// splitting, which Trunk 0.21 lacks.
-const GZIP_BUDGET: u64 = 800 * 1024;
+const GZIP_BUDGET: u64 = 830 * 1024;
 
 /// The files `index.html` names: attribute values that are paths of files in `dist`.
 fn assets_of(index: &str, dist: &Path) -> Vec<String> {

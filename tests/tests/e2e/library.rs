@@ -342,14 +342,21 @@ on_both_backends!(
                 .await["setSavedPanelStatus"]["status"],
             "DELETED"
         );
-        // Audited: two labels added, two removed (PANEL_UPDATE on the panel).
+        // Audited: two labels added, two removed (PANEL_UPDATE on the panel); the taken, blank
+        // and unknown-version attempts are failed PANEL_UPDATE rows (the VIEW recipient's is
+        // ACCESS_DENIED).
         let audits = app.audit_rows(Some(AuditAction::PanelUpdate)).await;
         let about: Vec<&str> = audits
             .iter()
-            .filter(|a| a.action_description.contains("label"))
+            .filter(|a| a.success && a.action_description.contains("label"))
             .map(|a| a.action_description.as_str())
             .collect();
         assert_eq!(about.len(), 4, "{about:?}");
+        let refused = audits
+            .iter()
+            .filter(|a| !a.success && a.action_description == "labelVersion failed")
+            .count();
+        assert_eq!(refused, 3, "{audits:?}");
     }
 );
 

@@ -360,6 +360,69 @@ pub fn run_cli(
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
+    /// Sends `query` as this app's logged-in client to a second server process on the same
+    /// database and Redis, told to stop at `failpoint` (just before a commit), and kills it
+    /// there: the request dies with the server, and nothing of it may have been written.
+    pub async fn killed_at_failpoint(
+        &self,
+        failpoint: &str,
+        query: &str,
+        variables: serde_json::Value,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let notify = listener.local_addr().unwrap().to_string();
+        let mut child = std::process::Command::new(panelmerge_bin())
+            .arg("serve")
+            .current_dir(self.data_dir.path())
+            .env("PORT", "0")
+            .stdout(std::process::Stdio::piped())
+            .env("DATABASE_URL", &self.store.database_url)
+            .env("REDIS_URL", self.store.redis_url.clone().unwrap())
+            .env("REDIS_KEY_PREFIX", &self.store.redis_prefix)
+            .env("SECRET_KEY", &self.store.secret_key)
+            .env("ENCRYPTION_KEY", &self.store.encryption_key)
+            .env("DATA_DIR", self.data_dir.path())
+            .env("LOG_LEVEL", "error")
+            .env("PANELMERGE_FAILPOINT", failpoint)
+            .env("PANELMERGE_FAILPOINT_NOTIFY", &notify)
+            .spawn()
+            .unwrap();
+        // `serve` prints its address once it listens (migrations done).
+        let stdout = child.stdout.take().unwrap();
+        let address = tokio::task::spawn_blocking(move || {
+            use std::io::BufRead;
+            std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))
+        })
+        .await
+        .unwrap()
+        .expect("second server listening");
+        let other = GraphqlClient::new(&address);
+        // The session (in Redis) is shared: the logged-in cookie works on the second process.
+        let request = other
+            .http
+            .post(other.url("/graphql"))
+            .header("cookie", self.client.cookie_header())
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send();
+        let pending = tokio::spawn(request);
+        let (_conn, _) =
+            tokio::time::timeout(std::time::Duration::from_secs(60), listener.accept())
+                .await
+                .expect("failpoint reached")
+                .unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            pending.await.unwrap().is_err(),
+            "the request died with the server"
+        );
+    }
+}
+
+impl TestApp {
     /// Creates an account directly through the service (as the CLI would).
     pub async fn create_user(&self, username: &str, role: shared::Role) -> entity::user::Model {
         let new = server::services::accounts::NewUser {

@@ -48,7 +48,7 @@ pub async fn authenticate(
     visitor: &Principal,
 ) -> AppResult<Principal> {
     Ok(match account(state, headers).await? {
-        Some(account) => visitor.with_account(Some(account)),
+        Some(account) => visitor.with_account(account),
         None => visitor.clone(),
     })
 }
@@ -153,7 +153,7 @@ pub async fn refresh(
     }
     match active_user(state, account.id()).await? {
         Some(row) => Ok(Ok(
-            principal.with_account(Some(Account::new(&row, account.via().clone())))
+            principal.with_account(Account::new(&row, account.via().clone()))
         )),
         None => ended("deactivated", "the account is deactivated"),
     }

@@ -245,16 +245,10 @@ impl Principal {
         }
     }
 
-    /// The same principal as the account now stands (re-validated by [`super::refresh`]).
-    pub(super) fn with_account(&self, account: Option<Account>) -> Self {
-        let who = match account {
-            Some(account) => Who::Account(account),
-            None => Who::Visitor {
-                visitor_id: self.visitor_id().map(str::to_owned),
-            },
-        };
+    /// The same request as `account` (authenticated, or re-validated by [`super::refresh`]).
+    pub(super) fn with_account(&self, account: Account) -> Self {
         Self {
-            who,
+            who: Who::Account(account),
             ..self.clone()
         }
     }

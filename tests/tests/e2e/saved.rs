@@ -498,57 +498,12 @@ async fn a_server_killed_while_saving_leaves_no_partial_version() {
     app.create_user("owner1", Role::User).await;
     app.client.login("owner1", PASSWORD).await;
     let id = create(&app.client, "Crash").await;
-    // A second server process on the same database, told to stop just before it commits.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let notify = listener.local_addr().unwrap().to_string();
-    let mut child = std::process::Command::new(tests::panelmerge_bin())
-        .arg("serve")
-        .current_dir(app.data_dir.path())
-        .env("PORT", "0")
-        .stdout(std::process::Stdio::piped())
-        .env("DATABASE_URL", &app.store.database_url)
-        .env("REDIS_URL", app.store.redis_url.clone().unwrap())
-        .env("REDIS_KEY_PREFIX", &app.store.redis_prefix)
-        .env("SECRET_KEY", &app.store.secret_key)
-        .env("ENCRYPTION_KEY", &app.store.encryption_key)
-        .env("DATA_DIR", app.data_dir.path())
-        .env("LOG_LEVEL", "error")
-        .env("PANELMERGE_FAILPOINT", "saved_panel.before_commit")
-        .env("PANELMERGE_FAILPOINT_NOTIFY", &notify)
-        .spawn()
-        .unwrap();
-    // `serve` prints its address once it listens (migrations done).
-    let stdout = child.stdout.take().unwrap();
-    let address = tokio::task::spawn_blocking(move || {
-        use std::io::BufRead;
-        std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))
-    })
-    .await
-    .unwrap()
-    .expect("second server listening");
-    let other = GraphqlClient::new(&address);
-    // The session (in Redis) is shared: reuse the logged-in cookie on the second process.
-    let cookie = app.client.cookie_header();
-    let request = other
-        .http
-        .post(other.url("/graphql"))
-        .header("cookie", cookie)
-        .json(&json!({ "query": EDIT, "variables": { "id": id, "i": { "basedOnVersion": 1, "addGenes": [{ "symbol": "ATM" }], "removeGenes": ["TP53"] } } }))
-        .send();
-    let pending = tokio::spawn(request);
-    let (_conn, _) = tokio::time::timeout(std::time::Duration::from_secs(60), listener.accept())
-        .await
-        .expect("failpoint reached")
-        .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(
-        pending.await.unwrap().is_err(),
-        "the request died with the server"
-    );
+    app.killed_at_failpoint(
+        "saved_panel.before_commit",
+        EDIT,
+        json!({ "id": id, "i": { "basedOnVersion": 1, "addGenes": [{ "symbol": "ATM" }], "removeGenes": ["TP53"] } }),
+    )
+    .await;
     let panel = app.client.data(PANEL, json!({ "id": id })).await["savedPanel"].clone();
     assert_eq!(panel["currentVersion"], 1);
     assert_eq!(panel["versions"]["nodes"].as_array().unwrap().len(), 1);

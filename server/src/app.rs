@@ -22,6 +22,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let state = AppState::connect(settings).await?;
         crate::db::migrate(&state.db).await?;
+        crate::db::optimize(&state.db).await?;
         Self::with_state(state).await
     }
 
@@ -71,6 +72,8 @@ impl Application {
         self.state.panelapp.spawn_directory_sync(shutdown.clone());
         // Queued e-mail is sent off the request path, retried with backoff.
         crate::mail::worker::spawn(self.state.clone(), shutdown.clone());
+        // SQLite's planner statistics follow the data as it grows.
+        crate::db::spawn_optimizer(self.state.db.clone(), shutdown.clone());
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();

@@ -30,6 +30,22 @@ impl Binding<'_> {
     }
 }
 
+/// The `row` of a sealed `panel_changes` value: the change's natural key (panel, version,
+/// change, target), which outlives the row's id in backups and imports. Written by the saved
+/// panels and read back by key rotation.
+pub fn panel_change_row(
+    panel_id: i32,
+    version_id: Option<i32>,
+    change: &str,
+    target_type: &str,
+    target_id: &str,
+) -> String {
+    format!(
+        "{panel_id}/{}/{change}/{target_type}/{target_id}",
+        version_id.unwrap_or(0)
+    )
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CryptoError {
     #[error("the value is not in the encrypted format")]

@@ -91,6 +91,24 @@ pub struct PanelData {
 }
 
 impl PanelData {
+    /// A version of a panel with a name and nothing else: no metadata, no entities.
+    pub fn bare(source: Source, id: u32, name: &str, version: PanelVersion) -> Self {
+        Self {
+            source,
+            id,
+            name: name.to_owned(),
+            version,
+            version_created: None,
+            disease_group: None,
+            disease_sub_group: None,
+            relevant_disorders: Vec::new(),
+            types: Vec::new(),
+            description: None,
+            signed_off: None,
+            entities: Vec::new(),
+        }
+    }
+
     pub fn panel_ref(&self) -> PanelRef {
         PanelRef::new(self.source, self.id)
     }

@@ -308,6 +308,12 @@ impl Principal {
         self.ip
     }
 
+    /// The address rate limits and IP blocks count against: the request's, or loopback when
+    /// there is none (the server itself, the command line).
+    pub fn client_ip(&self) -> IpAddr {
+        self.ip.unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    }
+
     pub fn user_agent(&self) -> Option<&str> {
         self.user_agent.as_deref()
     }

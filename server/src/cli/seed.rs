@@ -80,6 +80,7 @@ pub async fn run(settings: Settings, args: SeedArgs) -> anyhow::Result<ExitCode>
         "audit rows: {written} added ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
+    crate::db::analyze_after_bulk_load(&state.db).await?;
     Ok(ExitCode::SUCCESS)
 }
 

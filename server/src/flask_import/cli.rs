@@ -67,6 +67,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     if options.dry_run {
         println!("dry run: nothing was written; this is what would be imported");
     } else {
+        crate::db::analyze_after_bulk_load(&state.db).await?;
         println!("import complete: {} row(s) imported", report.total());
     }
     print!("{report}");

@@ -932,7 +932,7 @@ async fn changes(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
         let target_id = row.text("target_id").unwrap_or("").to_owned();
         let old = ctx.decrypt(&row, "old_value_encrypted")?;
         let new = ctx.decrypt(&row, "new_value_encrypted")?;
-        let key = crate::saved::changes::binding_row(
+        let key = crate::crypto::panel_change_row(
             panel_id,
             version_id,
             change_type.as_str(),

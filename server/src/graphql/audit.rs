@@ -7,7 +7,7 @@ use shared::AuditAction;
 
 use super::ContextExt;
 use super::node::{Kind, global_id, int_id};
-use super::paging::{Page, PageArgs};
+use super::paging::{BoundedPage, PageArgs};
 use crate::error::AppError;
 use crate::services::audit_log::{self as trail, AuditQuery};
 
@@ -163,7 +163,8 @@ pub struct AuditQueryRoot;
 impl AuditQueryRoot {
     /// The audit trail, newest first (admins only; 50 per page unless `first`/`last` say
     /// otherwise, at most GRAPHQL_MAX_PAGE_SIZE). Pages are read by entry, so they stay put
-    /// while new entries arrive.
+    /// while new entries arrive. `totalCount` counts up to 10,000 matches
+    /// (`totalCountIsExact` says whether there are more).
     #[graphql(
         complexity = "first.or(last).unwrap_or(50).clamp(1, 100) as usize * child_complexity"
     )]
@@ -180,7 +181,7 @@ impl AuditQueryRoot {
         #[graphql(desc = "Entries from the oldest (or before `before`).")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to continue before (newer entries).")]
         before: Option<String>,
-    ) -> Result<Page<AuditEntry>> {
+    ) -> Result<BoundedPage<AuditEntry>> {
         ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
@@ -195,7 +196,7 @@ impl AuditQueryRoot {
                 Ok((row.id, AuditEntry::new(row, opened)))
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(page.connection(entries, more, total))
+        Ok(page.bounded_connection(entries, more, total))
     }
 }
 

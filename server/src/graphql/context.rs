@@ -102,7 +102,7 @@ impl RequestContext {
 
     /// The client address; loopback when unknown (in-process calls).
     pub fn client_ip(&self) -> IpAddr {
-        self.principal.ip().unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        self.principal.client_ip()
     }
 }
 

@@ -2,12 +2,9 @@
 //! a template's id (`template`) and use its settings. See `services::export_templates` for
 //! who may do what.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{export_templates, teams};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::export_templates;
 use shared::{Confidence, EntityType, ExportColumn, ExportFormat, ExportSettings};
 
 use super::ContextExt;
@@ -140,17 +137,7 @@ async fn outputs(
     rows: Vec<export_templates::Model>,
 ) -> AppResult<Vec<ExportTemplate>> {
     let ids: Vec<i32> = rows.iter().filter_map(|r| r.team_id).collect();
-    let names: HashMap<i32, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        teams::Entity::find()
-            .filter(teams::Column::Id.is_in(ids))
-            .all(&ctx.state().db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect()
-    };
+    let names = crate::services::teams::names(ctx.state(), ids).await?;
     rows.into_iter()
         .map(|row| {
             let settings = service::settings(&row)?;

@@ -160,8 +160,7 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "A username or an e-mail address.")] login: String,
     ) -> Result<bool> {
-        let request = ctx.request();
-        recovery::request_reset(ctx.state(), ctx.principal(), request.client_ip(), &login).await?;
+        recovery::request_reset(ctx.state(), ctx.principal(), &login).await?;
         Ok(true)
     }
 
@@ -174,11 +173,9 @@ impl MailMutation {
         #[graphql(desc = "The token from the link and the new password.")]
         input: ResetPasswordInput,
     ) -> Result<bool> {
-        let request = ctx.request();
         recovery::reset_password(
             ctx.state(),
             ctx.principal(),
-            request.client_ip(),
             &input.token,
             &input.new_password,
         )
@@ -189,8 +186,7 @@ impl MailMutation {
     /// Sends a new link to confirm your e-mail address.
     async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
         ctx.require_login()?;
-        let ip = ctx.request().client_ip();
-        email_address::request_verification(ctx.state(), ctx.principal(), ip).await?;
+        email_address::request_verification(ctx.state(), ctx.principal()).await?;
         Ok(true)
     }
 
@@ -212,11 +208,9 @@ impl MailMutation {
         #[graphql(desc = "The new address and the current password.")] input: EmailChangeInput,
     ) -> Result<bool> {
         ctx.require_user()?;
-        let ip = ctx.request().client_ip();
         email_address::request_change(
             ctx.state(),
             ctx.principal(),
-            ip,
             &input.new_email,
             &input.current_password,
         )

@@ -30,6 +30,36 @@ pub struct TotalCount {
 /// A connection as every list field answers it.
 pub type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
 
+/// Extra fields of a connection over a table too large to count on every page (the audit
+/// trail): the matches are counted up to a bound.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct BoundedTotal {
+    /// Items matching the filter over all pages, counted up to 10,000; when there are more,
+    /// this is 10,000 and `totalCountIsExact` is false.
+    pub total_count: u64,
+    /// False when more items match than `totalCount` says (it is then the counting bound).
+    pub total_count_is_exact: bool,
+}
+
+impl From<crate::services::audit_log::Total> for BoundedTotal {
+    fn from(total: crate::services::audit_log::Total) -> Self {
+        use crate::services::audit_log::Total;
+        match total {
+            Total::Exact(n) => Self {
+                total_count: n,
+                total_count_is_exact: true,
+            },
+            Total::MoreThan(n) => Self {
+                total_count: n,
+                total_count_is_exact: false,
+            },
+        }
+    }
+}
+
+/// A connection whose total is counted up to a bound.
+pub type BoundedPage<T> = Connection<String, T, BoundedTotal, EmptyFields>;
+
 /// Most items of a list read from the database per page (`versions`, `comments`, `shares`,
 /// `changes`, `uploads`).
 pub const MAX_ROWS: usize = 500;
@@ -263,16 +293,31 @@ impl Keyset {
         more: bool,
         total: u64,
     ) -> Page<T> {
+        self.connection_with(rows, more, TotalCount { total_count: total })
+    }
+
+    /// The connection of the page, with a bounded total.
+    pub fn bounded_connection<T: OutputType>(
+        &self,
+        rows: impl IntoIterator<Item = (i32, T)>,
+        more: bool,
+        total: impl Into<BoundedTotal>,
+    ) -> BoundedPage<T> {
+        self.connection_with(rows, more, total.into())
+    }
+
+    fn connection_with<T: OutputType, Extra: async_graphql::ObjectType>(
+        &self,
+        rows: impl IntoIterator<Item = (i32, T)>,
+        more: bool,
+        extra: Extra,
+    ) -> Connection<String, T, Extra, EmptyFields> {
         let (has_previous, has_next) = if self.backwards {
             (more, self.before.is_some())
         } else {
             (self.after.is_some(), more)
         };
-        let mut connection = Connection::with_additional_fields(
-            has_previous,
-            has_next,
-            TotalCount { total_count: total },
-        );
+        let mut connection = Connection::with_additional_fields(has_previous, has_next, extra);
         connection.edges.extend(
             rows.into_iter().map(|(id, item)| {
                 Edge::new(cursor(self.list, u64::try_from(id).unwrap_or(0)), item)
@@ -289,8 +334,9 @@ pub fn describe_connections(
     use super::genelists::types::{MergedGeneOut, UploadedGene};
     use super::saved::types::{PanelChange, PanelComment, PanelGene, PanelVersion, Share};
     builder
-        .override_output_type_description::<Page<audit::AuditEntry>>(
-            "A page of audit rows, newest first, with how many match the filter.",
+        .override_output_type_description::<BoundedPage<audit::AuditEntry>>(
+            "A page of audit rows, newest first, with how many match the filter (counted up \
+             to 10,000).",
         )
         .override_output_type_description::<Page<accounts::types::User>>(
             "A page of accounts, by id, with how many match the search.",

@@ -6,17 +6,13 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use shared::{AuditAction, Confidence, EntityType, PanelData, PanelEntity, PanelVersion, Source};
+use shared::{Confidence, EntityType, PanelData, PanelEntity, PanelVersion, Source};
 
 use super::ContextExt;
 use super::genelists::types::{ConfidenceCountsOut, LocusOut};
 use crate::error::AppError;
 use crate::panelapp::search::SearchFilter;
 use crate::panelapp::{DataOrigin, PanelGeneHit, PanelSummary as Summary, SourceStatus};
-use crate::services::audit::AuditRecord;
-
-/// Most panels one page of `panels` returns.
-pub const MAX_PAGE: usize = 100;
 
 /// A panel of a PanelApp catalogue.
 #[derive(SimpleObject)]
@@ -384,7 +380,7 @@ impl PanelAppQuery {
     /// PanelApp panels of both instances (or one), searched by name, disease group,
     /// disorders (R-codes, HPO ids), description and types; best match first.
     #[graphql(
-        complexity = "first.or(last).unwrap_or(20).clamp(1, 100) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(20).clamp(1, 10_000) as usize * child_complexity"
     )]
     #[allow(clippy::too_many_arguments)]
     async fn panels(
@@ -403,27 +399,32 @@ impl PanelAppQuery {
             desc = "Only panels of this type: a type name or slug (\"GMS Rare Disease Virtual\", \"gms-rare-disease-virtual\"), case-insensitive."
         )]
         panel_type: Option<String>,
-        #[graphql(desc = "Panels from the best match on, 1 to 100; default 20.")] first: Option<
-            i32,
-        >,
+        #[graphql(
+            desc = "Panels from the best match on, 1 to GRAPHQL_MAX_PAGE_SIZE (100 by default); default 20."
+        )]
+        first: Option<i32>,
         #[graphql(
             desc = "The `cursor` of the edge to start after. Cursors hold only while the catalogue does not change."
         )]
         after: Option<String>,
-        #[graphql(desc = "Panels from the end of the ranking, 1 to 100.")] last: Option<i32>,
+        #[graphql(
+            desc = "Panels from the end of the ranking, 1 to GRAPHQL_MAX_PAGE_SIZE (100 by default)."
+        )]
+        last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Connection<String, PanelSummary, PanelPageInfo, EmptyFields>> {
         let state = ctx.state();
+        let max = state.settings.graphql.max_page_size;
         let args = super::paging::PageArgs::new(first, after, last, before);
         // Refuse bad page arguments before searching.
-        args.window("panels", 0, 20, MAX_PAGE)?;
+        args.window("panels", 0, 20.min(max), max)?;
         let filter = SearchFilter {
             source,
             panel_type,
             signed_off,
         };
         let (hits, loaded) = state.panelapp.search(search.as_deref(), &filter).await?;
-        let window = args.window("panels", hits.len(), 20, MAX_PAGE)?;
+        let window = args.window("panels", hits.len(), 20.min(max), max)?;
         let mut connection = Connection::with_additional_fields(
             window.start > 0,
             window.end < hits.len(),
@@ -554,19 +555,7 @@ impl PanelAppMutation {
         #[graphql(desc = "Only this instance; absent: both.")] source: Option<Source>,
     ) -> Result<bool> {
         ctx.require_admin()?;
-        let state = ctx.state();
-        let panels = state.panelapp.refresh(source).await?;
-        let which = source.map_or("both instances", Source::display_name);
-        let record = AuditRecord::new(
-            AuditAction::CacheClear,
-            format!("PanelApp cache refreshed ({which})"),
-        )
-        .resource("panelapp", source.map_or("all", Source::prefix))
-        .details(serde_json::json!({ "panels": panels }));
-        state
-            .audit
-            .record(&state.db, ctx.principal(), record)
-            .await?;
+        crate::services::catalogue::refresh(ctx.state(), ctx.principal(), source).await?;
         Ok(true)
     }
 }

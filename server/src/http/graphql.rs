@@ -13,7 +13,7 @@ use tokio_util_compat::into_async_read;
 
 use super::HttpState;
 use super::client::client_ip;
-use super::response_cache::{self, Cached, etag_of};
+use super::response_cache::{self, Cached};
 use crate::auth::{self, limits};
 use crate::error::AppError;
 use crate::graphql::{RequestContext, Transport, request_census, too_expensive};
@@ -154,7 +154,7 @@ pub async fn post(
             if ctx.account().is_none()
                 && let Some(hit) = state.responses.get(Transport::Post, &raw, generation)
             {
-                return finish(http::StatusCode::OK, hit.body, &ctx, &headers);
+                return finish_cached(http::StatusCode::OK, &hit, &ctx, &headers);
             }
             match parse_json_batch(&raw) {
                 Ok(batch) => (batch, Some(raw)),
@@ -207,9 +207,8 @@ pub async fn post(
         && status == http::StatusCode::OK
         && r.errors.is_empty()
     {
-        state
-            .responses
-            .put(Transport::Post, raw, generation, body.clone());
+        let answer = state.responses.put(Transport::Post, raw, generation, body);
+        return finish_cached(status, &answer, &ctx, &headers);
     }
     finish(status, body, &ctx, &headers)
 }
@@ -405,6 +404,27 @@ fn finish(
     http
 }
 
+/// [`finish`] for a cached answer: its gzip copy (made once per entry) when the client accepts
+/// gzip, so the router's compression layer does not compress the same bytes again.
+fn finish_cached(
+    status: http::StatusCode,
+    answer: &Cached,
+    ctx: &RequestContext,
+    request_headers: &HeaderMap,
+) -> Response {
+    let gzip = response_cache::accepts_gzip(request_headers)
+        .then(|| answer.gzipped())
+        .flatten();
+    let Some(gzip) = gzip else {
+        return finish(status, answer.body.clone(), ctx, request_headers);
+    };
+    let mut http = finish(status, gzip, ctx, request_headers);
+    let headers = http.headers_mut();
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    http
+}
+
 /// `GET /graphql`: WebSocket upgrade, GraphiQL for a browser, or a query in the URL.
 pub async fn get(
     State(state): State<HttpState>,
@@ -474,10 +494,7 @@ pub async fn get(
             let raw = bytes::Bytes::copy_from_slice(query.as_bytes());
             state.responses.put(Transport::Get, raw, generation, body)
         } else {
-            Cached {
-                etag: etag_of(&body),
-                body,
-            }
+            Cached::new(body)
         };
         return finish_public_get(answer, &ctx, &headers);
     }
@@ -504,12 +521,16 @@ fn finish_public_get(
     let not_modified = request_headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| response_cache::matches(v, &answer.etag));
-    let (status, body) = if not_modified {
-        (http::StatusCode::NOT_MODIFIED, bytes::Bytes::new())
+    let mut http = if not_modified {
+        finish(
+            http::StatusCode::NOT_MODIFIED,
+            bytes::Bytes::new(),
+            ctx,
+            request_headers,
+        )
     } else {
-        (http::StatusCode::OK, answer.body)
+        finish_cached(http::StatusCode::OK, &answer, ctx, request_headers)
     };
-    let mut http = finish(status, body, ctx, request_headers);
     let headers = http.headers_mut();
     let policy = if shared {
         format!("public, {PUBLIC_MAX_AGE}")
@@ -520,7 +541,7 @@ fn finish_public_get(
         headers.insert(header::CACHE_CONTROL, policy);
     }
     headers.insert(header::ETAG, answer.etag);
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.append(header::VARY, HeaderValue::from_static("Accept"));
     if not_modified {
         headers.remove(header::CONTENT_TYPE);
     }

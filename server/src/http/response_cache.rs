@@ -9,9 +9,15 @@
 //!
 //! Entries live [`TTL`] at most, which also bounds how long a freshness change (cached data
 //! turning stale) or a refresh made on another instance takes to show.
+//!
+//! An entry also keeps its body gzip-compressed, made once on the first request that accepts
+//! gzip: a large answer (the whole UK list is ~170 KB) would otherwise be compressed again for
+//! every request by the router's compression layer, which then costs more than everything
+//! else the cached request does.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -29,11 +35,63 @@ const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Most bytes held over all entries.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
+/// Bodies smaller than this are sent as they are (compression would not pay for itself).
+const MIN_COMPRESSED: usize = 1024;
+
 /// A cached answer: the JSON body and its `ETag`.
 #[derive(Clone)]
 pub struct Cached {
     pub body: Bytes,
     pub etag: HeaderValue,
+    /// The body gzip-compressed, made at most once per entry (shared by its clones).
+    gzip: Arc<OnceLock<Option<Bytes>>>,
+}
+
+impl Cached {
+    /// An answer with its `ETag`.
+    pub fn new(body: Bytes) -> Self {
+        Self {
+            etag: etag_of(&body),
+            body,
+            gzip: Arc::default(),
+        }
+    }
+
+    /// The body gzip-compressed, when it is large enough to be worth it (compressed on the
+    /// first call, then kept).
+    pub fn gzipped(&self) -> Option<Bytes> {
+        if self.body.len() < MIN_COMPRESSED {
+            return None;
+        }
+        self.gzip
+            .get_or_init(|| {
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.body.len() / 4),
+                    flate2::Compression::default(),
+                );
+                encoder.write_all(&self.body).ok()?;
+                encoder.finish().ok().map(Bytes::from)
+            })
+            .clone()
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (`gzip` or `*`, with a quality above 0).
+pub fn accepts_gzip(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let quality = parts
+                .find_map(|p| p.strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && quality > 0.0
+        })
 }
 
 struct Entry {
@@ -102,10 +160,7 @@ impl ResponseCache {
         generation: u64,
         body: Bytes,
     ) -> Cached {
-        let answer = Cached {
-            etag: etag_of(&body),
-            body,
-        };
+        let answer = Cached::new(body);
         if answer.body.len() > MAX_BODY {
             return answer;
         }
@@ -145,6 +200,45 @@ mod tests {
         assert!(cache.get(Transport::Post, b"q", 8).is_none());
         assert!(cache.get(Transport::Get, b"q", 7).is_none());
         assert!(cache.get(Transport::Post, b"q2", 7).is_none());
+    }
+
+    #[test]
+    fn large_answers_are_gzipped_once_and_small_ones_not_at_all() {
+        use std::io::Read as _;
+        let text = format!("{{\"data\":\"{}\"}}", "panel ".repeat(1000));
+        let answer = Cached::new(Bytes::from(text.clone()));
+        let gzip = answer.gzipped().unwrap();
+        assert!(gzip.len() < text.len() / 10, "{} bytes", gzip.len());
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(&gzip[..])
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain, text);
+        let copy = answer.clone();
+        assert_eq!(
+            copy.gzipped().unwrap().as_ptr(),
+            gzip.as_ptr(),
+            "made once, shared"
+        );
+        assert!(Cached::new(Bytes::from_static(b"{}")).gzipped().is_none());
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_its_qualities() {
+        let headers = |v: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert(
+                http::header::ACCEPT_ENCODING,
+                HeaderValue::from_str(v).unwrap(),
+            );
+            h
+        };
+        assert!(accepts_gzip(&headers("gzip, deflate, br")));
+        assert!(accepts_gzip(&headers("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&headers("*")));
+        assert!(!accepts_gzip(&headers("gzip;q=0")));
+        assert!(!accepts_gzip(&headers("br, zstd")));
+        assert!(!accepts_gzip(&http::HeaderMap::new()));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! theirs or a link), or public visibility. Resolved on the server for every operation.
 
 use chrono::{DateTime, Utc};
-use entity::{panel_shares, saved_panels, team_members};
+use entity::{panel_shares, saved_panels};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use shared::{PanelStatus, Role, SharePermission, Visibility};
 
@@ -49,16 +49,6 @@ impl Access {
             role,
             public,
             resharer: None,
-        }
-    }
-
-    /// The access of a listed panel (level already capped; sharing is decided per panel).
-    pub fn listed(level: Option<SharePermission>, is_owner: bool, role: Option<Role>) -> Self {
-        Self {
-            level,
-            is_owner,
-            site_admin: role == Some(Role::Admin),
-            ..Self::none(role, false)
         }
     }
 
@@ -129,45 +119,12 @@ pub async fn resolve(
     panel: &saved_panels::Model,
     principal: &Principal,
 ) -> AppResult<Access> {
-    let role = principal.role();
-    let cap = permissions::role_cap(role);
-    let public = panel.visibility == Visibility::Public;
-    let may_share = Action::SharePanel.rule().allows(role);
-    let mut access = Access::none(role, public);
-    if let Some((id, role)) = principal.account_role() {
-        if role == Role::Admin {
-            return Ok(Access {
-                level: Some(SharePermission::Admin),
-                is_owner: id == panel.owner_id,
-                can_share: true,
-                site_admin: true,
-                ..access
-            });
-        }
-        if id == panel.owner_id {
-            // An owner holds everything their role allows (a demoted owner keeps reading).
-            return Ok(Access {
-                level: Some(cap),
-                is_owner: true,
-                can_share: may_share,
-                ..access
-            });
-        }
+    if decided_without_shares(panel, principal) {
+        return Ok(decide(panel, principal, &[]));
     }
-    // A deleted panel is the owner's (and admins') business only, until undeleted.
-    if panel.status == PanelStatus::Deleted {
-        return Ok(access);
-    }
-    let mut best: Option<SharePermission> = public.then_some(SharePermission::View);
     let mut targets = Condition::any();
     if let Some(user_id) = principal.user_id() {
-        let teams: Vec<i32> = team_members::Entity::find()
-            .filter(team_members::Column::UserId.eq(user_id))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|m| m.team_id)
-            .collect();
+        let teams = crate::services::teams::team_ids(&state.db, user_id).await?;
         targets = targets.add(panel_shares::Column::SharedWithUserId.eq(user_id));
         if !teams.is_empty() {
             targets = targets.add(panel_shares::Column::SharedWithTeamId.is_in(teams));
@@ -176,32 +133,84 @@ pub async fn resolve(
     if let Some(token) = principal.link_token() {
         targets = targets.add(panel_shares::Column::ShareToken.eq(token_digest(state, token)));
     }
-    if !targets.is_empty() {
-        let shares = panel_shares::Entity::find()
+    let shares = if targets.is_empty() {
+        Vec::new()
+    } else {
+        panel_shares::Entity::find()
             .filter(panel_shares::Column::PanelId.eq(panel.id))
             .filter(targets)
             .all(&state.db)
-            .await?;
-        for share in shares.iter().filter(|s| live(s)) {
-            // A share never grants more than the holder's role allows; someone not logged in
-            // holding a link only ever views.
-            let level = share.permission_level.min(cap);
-            best = best.max(Some(level));
-            if level == SharePermission::Admin && share.can_reshare && may_share {
-                access.can_share = true;
-                let until = match access.resharer {
-                    None => share.expires_at,
-                    Some(r) => r.expires_at.zip(share.expires_at).map(|(a, b)| a.max(b)),
-                };
-                access.resharer = Some(Resharer {
-                    level,
-                    expires_at: until,
-                });
-            }
+            .await?
+    };
+    Ok(decide(panel, principal, &shares))
+}
+
+/// Whether the viewer's access to `panel` follows from who they are alone (site admin,
+/// owner, a deleted panel), so its shares need not be read.
+fn decided_without_shares(panel: &saved_panels::Model, principal: &Principal) -> bool {
+    panel.status == PanelStatus::Deleted
+        || principal
+            .account_role()
+            .is_some_and(|(id, role)| role == Role::Admin || id == panel.owner_id)
+}
+
+/// The viewer's access to `panel`, given the shares of it that name the viewer (directly, by
+/// a team of theirs or by the link they hold; expired and revoked ones are ignored here). One
+/// rule for a single panel ([`resolve`]) and for a page of them (the listing).
+pub fn decide(
+    panel: &saved_panels::Model,
+    principal: &Principal,
+    shares: &[panel_shares::Model],
+) -> Access {
+    let role = principal.role();
+    let cap = permissions::role_cap(role);
+    let public = panel.visibility == Visibility::Public;
+    let may_share = Action::SharePanel.rule().allows(role);
+    let mut access = Access::none(role, public);
+    if let Some((id, role)) = principal.account_role() {
+        if role == Role::Admin {
+            return Access {
+                level: Some(SharePermission::Admin),
+                is_owner: id == panel.owner_id,
+                can_share: true,
+                site_admin: true,
+                ..access
+            };
+        }
+        if id == panel.owner_id {
+            // An owner holds everything their role allows (a demoted owner keeps reading).
+            return Access {
+                level: Some(cap),
+                is_owner: true,
+                can_share: may_share,
+                ..access
+            };
+        }
+    }
+    // A deleted panel is the owner's (and admins') business only, until undeleted.
+    if panel.status == PanelStatus::Deleted {
+        return access;
+    }
+    let mut best: Option<SharePermission> = public.then_some(SharePermission::View);
+    for share in shares.iter().filter(|s| s.panel_id == panel.id && live(s)) {
+        // A share never grants more than the holder's role allows; someone not logged in
+        // holding a link only ever views.
+        let level = share.permission_level.min(cap);
+        best = best.max(Some(level));
+        if level == SharePermission::Admin && share.can_reshare && may_share {
+            access.can_share = true;
+            let until = match access.resharer {
+                None => share.expires_at,
+                Some(r) => r.expires_at.zip(share.expires_at).map(|(a, b)| a.max(b)),
+            };
+            access.resharer = Some(Resharer {
+                level,
+                expires_at: until,
+            });
         }
     }
     access.level = best;
-    Ok(access)
+    access
 }
 
 /// The stored form of a share-link token.

@@ -87,20 +87,6 @@ fn field_name(field: GeneField) -> &'static str {
     field.as_str()
 }
 
-/// The encryption binding of a change value.
-pub fn binding_row(
-    panel_id: i32,
-    version_id: Option<i32>,
-    change: &str,
-    target_type: &str,
-    target_id: &str,
-) -> String {
-    format!(
-        "{panel_id}/{}/{change}/{target_type}/{target_id}",
-        version_id.unwrap_or(0)
-    )
-}
-
 const TABLE: &str = "panel_changes";
 
 /// Stores the changes of one version (or of no version, for status changes) in batches.
@@ -116,7 +102,7 @@ pub async fn insert<C: ConnectionTrait>(
     let now = Utc::now();
     let mut rows = Vec::with_capacity(changes.len());
     for c in changes {
-        let row = binding_row(
+        let row = crate::crypto::panel_change_row(
             panel_id,
             version_id,
             c.change_type.as_str(),
@@ -171,7 +157,7 @@ pub fn open(
     crypto: &Encryptor,
     row: &panel_changes::Model,
 ) -> AppResult<(Option<String>, Option<String>)> {
-    let key = binding_row(
+    let key = crate::crypto::panel_change_row(
         row.panel_id,
         row.version_id,
         row.change_type.as_str(),

@@ -10,8 +10,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use shared::{PanelScope, PanelSort, PanelStatus, Role, SharePermission, Visibility};
+use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
+use super::access::{self, Access};
 use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -28,11 +29,11 @@ pub struct Filter {
     pub sort: PanelSort,
 }
 
-/// One listed panel with its owner's name and the caller's level.
+/// One listed panel with its owner's name and what the caller may do with it.
 pub struct Listed {
     pub panel: saved_panels::Model,
     pub owner: Option<String>,
-    pub level: Option<SharePermission>,
+    pub access: Access,
 }
 
 pub struct Page {
@@ -183,16 +184,13 @@ pub async fn page(
         .into_iter()
         .map(|u| (u.id, u.username))
         .collect();
-    let levels = levels(state, principal, &panels).await?;
+    let shares = callers_shares(state, principal, &panels).await?;
     let items = panels
         .into_iter()
-        .map(|panel| {
-            let level = levels.get(&panel.id).copied().flatten();
-            Listed {
-                owner: owners.get(&panel.owner_id).cloned(),
-                level,
-                panel,
-            }
+        .map(|panel| Listed {
+            owner: owners.get(&panel.owner_id).cloned(),
+            access: access::decide(&panel, principal, &shares),
+            panel,
         })
         .collect();
     Ok(Page {
@@ -202,21 +200,15 @@ pub async fn page(
     })
 }
 
-/// The caller's level on each panel, with one query for all of them.
-async fn levels(
+/// The live shares of the page's panels that name the caller (directly or by a team of
+/// theirs), with one query for all of them; none for visitors.
+async fn callers_shares(
     state: &AppState,
     principal: &Principal,
     panels: &[saved_panels::Model],
-) -> AppResult<HashMap<i32, Option<SharePermission>>> {
-    let mut out: HashMap<i32, Option<SharePermission>> = HashMap::new();
-    let Some((me, role)) = principal.account_role() else {
-        for p in panels {
-            out.insert(
-                p.id,
-                (p.visibility == Visibility::Public).then_some(SharePermission::View),
-            );
-        }
-        return Ok(out);
+) -> AppResult<Vec<panel_shares::Model>> {
+    let Some(me) = principal.user_id() else {
+        return Ok(Vec::new());
     };
     let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
     let teams = Query::select()
@@ -224,7 +216,7 @@ async fn levels(
         .from(team_members::Entity)
         .and_where(team_members::Column::UserId.eq(me))
         .to_owned();
-    let shares = panel_shares::Entity::find()
+    Ok(panel_shares::Entity::find()
         .filter(panel_shares::Column::PanelId.is_in(ids))
         .filter(live_share())
         .filter(
@@ -233,24 +225,5 @@ async fn levels(
                 .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams)),
         )
         .all(&state.db)
-        .await?;
-    // The same rule as `access::resolve`: a share (or ownership) never gives more than the
-    // role allows; site admins hold everything.
-    let cap = crate::auth::permissions::role_cap(Some(role));
-    for p in panels {
-        let base = if role == Role::Admin {
-            Some(SharePermission::Admin)
-        } else if p.owner_id == me {
-            Some(cap)
-        } else {
-            (p.visibility == Visibility::Public).then_some(SharePermission::View)
-        };
-        let shared = shares
-            .iter()
-            .filter(|s| s.panel_id == p.id)
-            .map(|s| Ord::min(s.permission_level, cap))
-            .max();
-        out.insert(p.id, Ord::max(base, shared));
-    }
-    Ok(out)
+        .await?)
 }

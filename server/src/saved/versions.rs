@@ -15,7 +15,7 @@ use serde_json::json;
 use shared::merge::SourceSummary;
 use shared::saved::{SavedGene, canonical, diff};
 use shared::saved_merge::{SavedSource, sources_of};
-use shared::{AuditAction, ChangeType, GeneSymbol};
+use shared::{AuditAction, ChangeType, GeneSymbol, SavedPanelSourceType};
 
 use super::changes::{self, Change};
 use super::{PanelEvent, snapshot};
@@ -23,6 +23,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::audit::AuditRecord;
+use crate::services::merge::{MergeRequest, PanelLoader};
 use crate::state::AppState;
 
 /// Most genes a saved panel may hold.
@@ -224,6 +225,72 @@ pub async fn load_snapshot(
     })?;
     let decoded = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
     Ok((row, decoded))
+}
+
+/// Where a new saved panel's genes come from.
+pub enum Origin {
+    /// Genes entered by hand (already checked against the gene directory); none makes an
+    /// empty panel.
+    Genes(Vec<SavedGene>),
+    /// A merge of PanelApp panels and the caller's uploads, run now as `mergePreview` runs it
+    /// (only uploads: a panel made from an upload).
+    Merge(MergeRequest),
+}
+
+/// Creates a panel from `origin`: a merge is run now and every gene keeps its provenance;
+/// the source type, the recorded sources and version 1's sources follow from the origin.
+/// A merge fails as `mergePreview` does (NOT_FOUND naming a panel, version or upload;
+/// UPSTREAM_UNAVAILABLE) and then nothing is written.
+pub async fn create_from(
+    state: &AppState,
+    principal: &Principal,
+    meta: super::PanelMeta,
+    origin: Origin,
+    loader: Option<&dyn PanelLoader>,
+) -> AppResult<saved_panels::Model> {
+    let owner = principal.require_user()?.id();
+    let new = match origin {
+        Origin::Genes(genes) => NewPanel {
+            meta,
+            source_type: if genes.is_empty() {
+                SavedPanelSourceType::Empty
+            } else {
+                SavedPanelSourceType::Manual
+            },
+            genes,
+            sources: json!([]),
+            version_sources: Vec::new(),
+        },
+        Origin::Merge(request) => {
+            let merged = crate::services::merge::run(state, principal, &request, loader).await?;
+            let recorded = merged
+                .result
+                .sources
+                .iter()
+                .map(|summary| {
+                    let provenance = merged.provenance.sources.get(summary.index);
+                    SavedSource {
+                        summary: summary.clone(),
+                        origin: provenance.and_then(|p| p.origin.clone()),
+                        data_date: provenance.and_then(|p| p.data_date.clone()),
+                    }
+                })
+                .collect();
+            NewPanel {
+                meta,
+                genes: shared::saved_merge::from_merge(&merged.result),
+                source_type: if request.panels.is_empty() {
+                    SavedPanelSourceType::Upload
+                } else {
+                    SavedPanelSourceType::Merge
+                },
+                sources: serde_json::to_value(&merged.result.sources)
+                    .map_err(AppError::internal)?,
+                version_sources: recorded,
+            }
+        }
+    };
+    create(state, principal, owner, new).await
 }
 
 /// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).

@@ -1,8 +1,6 @@
 //! User accounts: creation (registration and the first admin) with validated fields, and the
 //! encrypted profile.
 
-use std::net::IpAddr;
-
 use chrono::Utc;
 use entity::user;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -126,9 +124,9 @@ fn email_unavailable() -> AppError {
 pub async fn register(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     new: NewUser,
 ) -> AppResult<user::Model> {
+    let ip = principal.client_ip();
     if let Some(wait) = limits::ip_block(state, ip).await? {
         let record = AuditRecord::new(AuditAction::Register, "registration refused: IP blocked")
             .failed("ip blocked");
@@ -344,13 +342,7 @@ pub async fn team_mates(
     if others.is_empty() {
         return Ok(Default::default());
     }
-    let teams: Vec<i32> = team_members::Entity::find()
-        .filter(team_members::Column::UserId.eq(viewer))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| m.team_id)
-        .collect();
+    let teams = super::teams::team_ids(&state.db, viewer).await?;
     if teams.is_empty() {
         return Ok(Default::default());
     }

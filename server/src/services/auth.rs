@@ -1,7 +1,6 @@
 //! Login, logout, password changes and session management, with lockout, brute-force blocks
 //! and an audit row for every outcome. API tokens are in [`super::api_tokens`].
 
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -138,10 +137,10 @@ async fn refuse(
 pub async fn login(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     login: &str,
     password: &str,
 ) -> AppResult<LoggedIn> {
+    let ip = principal.client_ip();
     let started = Instant::now();
     let found = find_by_login(&state.db, login).await?;
     let subject = Subject::of(found.as_ref().map(|u| u.id), login);
@@ -195,7 +194,7 @@ pub async fn login(
             }
             attempt.succeeded(state).await?;
             let user = super::werkzeug::upgrade(state, user, password).await?;
-            succeed(state, principal, ip, user, started).await
+            succeed(state, principal, user, started).await
         }
         (Some(user), true) => {
             attempt.abandoned(state).await?;
@@ -214,7 +213,7 @@ pub async fn login(
             let record = AuditRecord::new(AuditAction::Login, "login failed")
                 .failed("invalid credentials")
                 .duration(started.elapsed());
-            match failed_check(state, principal, ip, login, attempt, user.as_ref(), record).await? {
+            match failed_check(state, principal, login, attempt, user.as_ref(), record).await? {
                 Checked::Locked(wait) => Err(locked(wait)),
                 Checked::AttemptsLeft(left) => Err(wrong_credentials(
                     left,
@@ -256,10 +255,10 @@ fn entry_refused(state: &AppState, user: &user::Model) -> Option<AppError> {
 async fn succeed(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     user: user::Model,
     started: Instant,
 ) -> AppResult<LoggedIn> {
+    let ip = principal.client_ip();
     let (cookie, session_key) = sessions::create(
         state,
         user.id,
@@ -299,12 +298,12 @@ async fn succeed(
 async fn failed_check(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     login: &str,
     attempt: Attempt,
     user: Option<&user::Model>,
     mut record: AuditRecord,
 ) -> AppResult<Checked> {
+    let ip = principal.client_ip();
     let outcome = attempt.failed(state).await?;
     let lockout = state.settings.security.lockout_duration;
     let mut events = Vec::new();
@@ -398,10 +397,10 @@ pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
 pub async fn change_password(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     current: &str,
     new: &str,
 ) -> AppResult<u64> {
+    let ip = principal.client_ip();
     let me = principal.require_login()?;
     let row = user::Entity::find_by_id(me.id())
         .one(&state.db)
@@ -434,15 +433,7 @@ pub async fn change_password(
             "password change refused: wrong current password",
         )
         .failed("invalid credentials");
-        let lock = failed_check(
-            state,
-            principal,
-            ip,
-            &row.username,
-            attempt,
-            Some(&row),
-            record,
-        );
+        let lock = failed_check(state, principal, &row.username, attempt, Some(&row), record);
         return Err(match lock.await? {
             Checked::Locked(wait) => locked(wait),
             Checked::AttemptsLeft(left) => AppError::invalid_field(

@@ -2,8 +2,6 @@
 //! verified state, and changes of address — confirmed from the new address, with a notice and
 //! an undo link to the old one; until confirmed, the old address stays in force.
 
-use std::net::IpAddr;
-
 use chrono::Utc;
 use entity::user;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
@@ -70,11 +68,8 @@ pub async fn queue_verification<C: ConnectionTrait>(
 }
 
 /// Sends a new verification link to the caller's address.
-pub async fn request_verification(
-    state: &AppState,
-    principal: &Principal,
-    ip: IpAddr,
-) -> AppResult<()> {
+pub async fn request_verification(state: &AppState, principal: &Principal) -> AppResult<()> {
+    let ip = principal.client_ip();
     let row = load(state, principal.require_user()?.id()).await?;
     if row.is_verified {
         return Err(AppError::conflict(
@@ -191,10 +186,10 @@ pub async fn set_verified(
 pub async fn request_change(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     new_email: &str,
     current_password: &str,
 ) -> AppResult<()> {
+    let ip = principal.client_ip();
     let row = load(state, principal.require_user()?.id()).await?;
     let new_email = parse_email(new_email).map_err(|e| e.with("field", "newEmail"))?;
     if new_email == row.email {

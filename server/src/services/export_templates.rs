@@ -12,7 +12,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use chrono::Utc;
-use entity::{export_templates, team_members, teams};
+use entity::{export_templates, teams};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     ModelTrait, QueryFilter, QueryOrder, Select, TransactionTrait,
@@ -113,17 +113,6 @@ pub fn check_settings(settings: &ExportSettings) -> AppResult<()> {
         .map_err(|e| AppError::invalid_field(e.field, e.message))
 }
 
-/// The ids of the teams `user_id` is in.
-pub async fn team_ids(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Vec<i32>> {
-    Ok(team_members::Entity::find()
-        .filter(team_members::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.team_id)
-        .collect())
-}
-
 /// The templates `who` sees, by name: their own and their teams' (every template with
 /// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
 pub async fn list_query(
@@ -139,7 +128,7 @@ pub async fn list_query(
         principal.require(Action::ManageExportTemplates)?;
         return Ok(query);
     }
-    let teams = team_ids(&state.db, who.id).await?;
+    let teams = super::teams::team_ids(&state.db, who.id).await?;
     let mut visible = Condition::any().add(export_templates::Column::OwnerId.eq(who.id));
     if !teams.is_empty() {
         visible = visible.add(export_templates::Column::TeamId.is_in(teams));
@@ -164,7 +153,13 @@ pub async fn usable(
         return Ok(row);
     }
     match row.team_id {
-        Some(team) if team_ids(&state.db, who.id).await?.contains(&team) => Ok(row),
+        Some(team)
+            if super::teams::team_ids(&state.db, who.id)
+                .await?
+                .contains(&team) =>
+        {
+            Ok(row)
+        }
         _ => Err(missing()),
     }
 }
@@ -190,7 +185,11 @@ async fn checked(
         {
             return Err(AppError::not_found(format!("team {team}")).with("field", "teamId"));
         }
-        if who.role != Role::Admin && !team_ids(&state.db, who.id).await?.contains(&team) {
+        if who.role != Role::Admin
+            && !super::teams::team_ids(&state.db, who.id)
+                .await?
+                .contains(&team)
+        {
             return Err(AppError::invalid_field(
                 "teamId",
                 "a template can be shared only with a team you are in",

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_chain;
 pub mod audit_log;
 pub mod auth;
+pub mod catalogue;
 pub mod downloads;
 pub mod email_address;
 pub mod export_templates;

@@ -3,8 +3,6 @@
 //! audit row in one transaction); requests are limited per address and per client IP; every
 //! step writes a PASSWORD_RESET row.
 
-use std::net::IpAddr;
-
 use chrono::Utc;
 use entity::user;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
@@ -33,12 +31,8 @@ pub fn site(state: &AppState) -> templates::Site<'_> {
 
 /// Sends a reset link to the account named `login` (username or address), if there is an
 /// active one. The answer is `Ok` either way.
-pub async fn request_reset(
-    state: &AppState,
-    principal: &Principal,
-    ip: IpAddr,
-    login: &str,
-) -> AppResult<()> {
+pub async fn request_reset(state: &AppState, principal: &Principal, login: &str) -> AppResult<()> {
+    let ip = principal.client_ip();
     let login = login.trim();
     if login.is_empty() {
         return Err(AppError::invalid_field("login", "is empty"));
@@ -108,10 +102,10 @@ pub async fn request_reset(
 pub async fn reset_password(
     state: &AppState,
     principal: &Principal,
-    ip: IpAddr,
     token: &str,
     new_password: &str,
 ) -> AppResult<user::Model> {
+    let ip = principal.client_ip();
     if let Some(wait) = limits::ip_block(state, ip).await? {
         return Err(AppError::rate_limited(wait).with("reason", "ip_blocked"));
     }

@@ -26,7 +26,7 @@ struct Sealed {
     value: String,
 }
 
-/// The binding row of a `panel_changes` value: its natural key (see `saved::changes`).
+/// The binding row of a `panel_changes` value: its natural key (see `crypto::panel_change_row`).
 #[derive(FromQueryResult)]
 struct ChangeKey {
     panel_id: i32,
@@ -55,7 +55,7 @@ async fn change_binding(txn: &impl ConnectionTrait, id: i32) -> AppResult<String
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal(format!("panel change {id} vanished")))?;
-    Ok(crate::saved::changes::binding_row(
+    Ok(crate::crypto::panel_change_row(
         key.panel_id,
         key.version_id,
         &key.change_type,

@@ -1,11 +1,13 @@
 //! Teams: groups of users that panels can be shared with. The creator is the first team
 //! admin; team admins (and site admins) manage members.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{team_members, teams, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use serde_json::json;
 use shared::{AuditAction, Role, TeamRole};
@@ -255,6 +257,31 @@ pub async fn delete(state: &AppState, principal: &Principal, team_id: i32) -> Ap
     txn.commit().await?;
     state.audit.publish([event]).await;
     Ok(())
+}
+
+/// The ids of the teams `user_id` is in.
+pub async fn team_ids(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Vec<i32>> {
+    Ok(team_members::Entity::find()
+        .filter(team_members::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.team_id)
+        .collect())
+}
+
+/// The names of the teams with these ids (one query; none for no ids).
+pub async fn names(state: &AppState, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(teams::Entity::find()
+        .filter(teams::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect())
 }
 
 /// The teams a user belongs to, with their role in each.

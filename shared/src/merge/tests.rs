@@ -39,18 +39,9 @@ pub(super) fn gene(symbol: &str, hgnc: Option<u32>, confidence: Confidence) -> P
 
 pub(super) fn panel(source: Source, id: u32, name: &str, entities: Vec<PanelEntity>) -> PanelData {
     PanelData {
-        source,
-        id,
-        name: name.to_owned(),
-        version: PanelVersion::new(1, 0),
         version_created: Some("2026-01-01T00:00:00Z".to_owned()),
-        disease_group: None,
-        disease_sub_group: None,
-        relevant_disorders: Vec::new(),
-        types: Vec::new(),
-        description: None,
-        signed_off: None,
         entities,
+        ..PanelData::bare(source, id, name, PanelVersion::new(1, 0))
     }
 }
 

@@ -486,3 +486,132 @@ on_both_backends!(
         }
     }
 );
+
+/// Writes `rows` audit rows of `action` dated `at(i)`, in one transaction, as a bulk load does.
+async fn bulk_rows(
+    app: &TestApp,
+    count: usize,
+    action: AuditAction,
+    at: impl Fn(usize) -> chrono::DateTime<chrono::Utc>,
+) {
+    use server::services::audit::{AuditOrigin, AuditRecord};
+    let rows: Vec<_> = (0..count)
+        .map(|i| {
+            let mut record = AuditRecord::new(action, format!("bulk {i}"));
+            record.at = Some(at(i));
+            let origin = AuditOrigin {
+                user_id: None,
+                username: Some("bulk".to_owned()),
+                ip: None,
+                user_agent: None,
+                session_id: None,
+            };
+            (origin, record)
+        })
+        .collect();
+    let txn = app.state.db.begin().await.unwrap();
+    app.state.audit.write_many(&txn, &rows).await.unwrap();
+    txn.commit().await.unwrap();
+}
+
+/// The ids of the rows whose time is in `[from, to)`, newest id first, read from the table.
+async fn ids_between(
+    app: &TestApp,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Vec<i64> {
+    use sea_orm::QueryOrder;
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Timestamp.gte(from))
+        .filter(audit_log::Column::Timestamp.lt(to))
+        .order_by_desc(audit_log::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| i64::from(row.id))
+        .collect()
+}
+
+on_both_backends!(
+    audit_totals_stop_counting_at_ten_thousand_and_time_ranges_find_rows_by_id,
+    |app: TestApp| async move {
+        use chrono::{Duration, TimeZone, Utc};
+        let admin = app.logged_in("root", Role::Admin).await;
+        // 20 recent rows first, then 10,000 rows dated 2020 under higher ids (as rows copied
+        // in from Flask are): ids and times disagree.
+        let now = Utc::now();
+        bulk_rows(&app, 20, AuditAction::DataExport, |i| {
+            now - Duration::hours(30) + Duration::minutes(i as i64)
+        })
+        .await;
+        let old = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
+        bulk_rows(&app, 10_000, AuditAction::CacheClear, |i| {
+            old + Duration::minutes(i as i64)
+        })
+        .await;
+        let page = |filter: serde_json::Value| {
+            let admin = &admin;
+            async move {
+                admin
+                    .data(
+                        "query($f: AuditFilter) { auditLog(filter: $f, first: 100) { \
+                           totalCount totalCountIsExact nodes { id at } } }",
+                        json!({ "f": filter }),
+                    )
+                    .await["auditLog"]
+                    .clone()
+            }
+        };
+        let ids = |log: &serde_json::Value| -> Vec<i64> {
+            log["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| i64::from(tests::db_id(n["id"].as_str().unwrap())))
+                .collect()
+        };
+
+        // More than 10,000 rows: the count stops at the bound and says so.
+        let all = page(json!({})).await;
+        assert_eq!(all["totalCount"], 10_000, "{all}");
+        assert_eq!(all["totalCountIsExact"], false, "{all}");
+        assert_eq!(ids(&all).len(), 100);
+        // Exactly 10,000 matching is still exact.
+        let updates = page(json!({ "actions": ["CACHE_CLEAR"] })).await;
+        assert_eq!(updates["totalCount"], 10_000, "{updates}");
+        assert_eq!(updates["totalCountIsExact"], true, "{updates}");
+        let exports = page(json!({ "actions": ["DATA_EXPORT"] })).await;
+        assert_eq!(exports["totalCount"], 20, "{exports}");
+        assert_eq!(exports["totalCountIsExact"], true);
+
+        // An hour of 2020: its 60 rows, newest id first, and nothing else.
+        let (from, to) = (old, old + Duration::hours(1));
+        let hour = page(json!({ "from": from, "to": to })).await;
+        assert_eq!(hour["totalCount"], 60, "{hour}");
+        assert_eq!(ids(&hour), ids_between(&app, from, to).await);
+        // A range holding old rows under high ids and recent rows under low ids: the page is the
+        // newest ids of exactly the rows in range, and the total counts both kinds.
+        let (from, to) = (old + Duration::minutes(9_990), now + Duration::minutes(1));
+        let mixed = page(json!({ "from": from, "to": to })).await;
+        let expected = ids_between(&app, from, to).await;
+        assert!(
+            expected.len() > 30,
+            "10 old, 20 recent, the logins: {expected:?}"
+        );
+        assert_eq!(mixed["totalCount"], expected.len(), "{mixed}");
+        assert_eq!(ids(&mixed), expected);
+        // Combined with another filter, and a range with no rows at all.
+        let recent_exports =
+            page(json!({ "from": from, "to": to, "actions": ["DATA_EXPORT"] })).await;
+        assert_eq!(recent_exports["totalCount"], 20, "{recent_exports}");
+        let none = page(json!({
+            "from": Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).unwrap(),
+            "to": Utc.with_ymd_and_hms(1999, 2, 1, 0, 0, 0).unwrap(),
+        }))
+        .await;
+        assert_eq!(none["totalCount"], 0, "{none}");
+        assert_eq!(none["totalCountIsExact"], true);
+        assert_eq!(ids(&none), Vec::<i64>::new());
+    }
+);

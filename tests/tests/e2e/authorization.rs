@@ -556,3 +556,72 @@ async fn share_audit_rows_name_the_recipient_permission_and_expiry() {
     assert_eq!(rows[3]["details"]["recipient"], "bob");
     assert_eq!(app.audit_rows(Some(AuditAction::PanelShare)).await.len(), 4);
 }
+
+on_both_backends!(
+    the_saved_panel_list_says_what_each_caller_may_do_as_the_panel_page_does,
+    |app: TestApp| async move {
+        let owner = app.logged_in("lister", Role::User).await;
+        let panel = create_id(&owner, "Listed rights").await;
+        let resharer = app.create_user("resharer", Role::User).await;
+        let reader = app.create_user("reader", Role::User).await;
+        app.create_user("siteadmin", Role::Admin).await;
+        for (user, permission, reshare) in [(&resharer, "ADMIN", true), (&reader, "VIEW", false)] {
+            owner
+                .data(
+                    SHARE,
+                    json!({ "i": { "panelId": panel, "userId": user.id.to_string(),
+                        "permission": permission, "canReshare": reshare } }),
+                )
+                .await;
+        }
+        let fields = "myPermission canEdit canComment canShare";
+        let listed = |client: GraphqlClient| {
+            let panel = panel.clone();
+            async move {
+                let list = client
+                    .data(
+                        &format!("{{ savedPanels(first: 50) {{ nodes {{ id {fields} }} }} }}"),
+                        json!({}),
+                    )
+                    .await;
+                let item = list["savedPanels"]["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|n| n["id"] == panel.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| panic!("{panel} listed: {list}"));
+                let page = client.data(PANEL, json!({ "id": panel })).await["savedPanel"].clone();
+                (item, page)
+            }
+        };
+        let mut seen = Vec::new();
+        for (name, client) in [
+            ("lister", owner.clone()),
+            ("resharer", app.new_client()),
+            ("reader", app.new_client()),
+            ("siteadmin", app.new_client()),
+        ] {
+            if name != "lister" {
+                client.login(name, tests::PASSWORD).await;
+            }
+            let (item, page) = listed(client).await;
+            for field in ["myPermission", "canEdit", "canComment", "canShare"] {
+                assert_eq!(
+                    item[field], page[field],
+                    "{name}: {field} listed {item} vs page {page}"
+                );
+            }
+            seen.push((name, item["myPermission"].clone(), item["canShare"].clone()));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                ("lister", json!("ADMIN"), json!(true)),
+                ("resharer", json!("ADMIN"), json!(true)),
+                ("reader", json!("VIEW"), json!(false)),
+                ("siteadmin", json!("ADMIN"), json!(true)),
+            ]
+        );
+    }
+);

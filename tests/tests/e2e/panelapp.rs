@@ -48,6 +48,44 @@ fn ids(body: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// The panel list's largest page is GRAPHQL_MAX_PAGE_SIZE, as for every other list (it was a
+/// fixed 100 whatever the setting).
+#[tokio::test]
+async fn the_panel_list_pages_up_to_the_configured_page_size() {
+    let mock = MockPanelApp::start().await;
+    let app = app_with(
+        &mock,
+        &[
+            ("GRAPHQL_MAX_PAGE_SIZE", "500"),
+            ("GRAPHQL_MAX_COMPLEXITY", "100000"),
+        ],
+    )
+    .await;
+    let whole = app
+        .client
+        .data(
+            "{ panels(source: UK, first: 439) { totalCount pageInfo { hasNextPage } \
+             nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(whole["panels"]["totalCount"], 439, "{whole}");
+    assert_eq!(whole["panels"]["nodes"].as_array().unwrap().len(), 439);
+    assert_eq!(whole["panels"]["pageInfo"]["hasNextPage"], false);
+    let over = app
+        .client
+        .query(
+            "{ panels(source: UK, first: 501) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        over["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{over}"
+    );
+    assert_eq!(over["errors"][0]["extensions"]["max"], 500, "{over}");
+}
+
 #[tokio::test]
 async fn the_uk_catalogue_loads_all_pages_and_search_ranks_it() {
     let mock = MockPanelApp::start().await;

@@ -271,3 +271,53 @@ fn seed_scale_writes_a_verifiable_audit_chain() {
         "{out}"
     );
 }
+
+/// A cached answer goes out gzip-compressed (compressed once, not per request) to clients that
+/// accept gzip, as itself to those that do not, and is never compressed twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_answers_are_sent_gzipped_once_compressed() {
+    use std::io::Read as _;
+    let mock = MockPanelApp::start().await;
+    let app = app_with(&mock, &[]).await;
+    // No automatic decompression: the test reads the bytes as sent.
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let list = json!({ "query": "{ panels(source: UK, first: 100) { totalCount nodes { id name \
+        diseaseGroup relevantDisorders } } }" });
+    let post = |encoding: Option<&'static str>| {
+        let mut request = raw.post(app.client.url("/graphql")).json(&list);
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let headers = response.headers().clone();
+            (headers, response.bytes().await.unwrap())
+        }
+    };
+    let (_, plain) = post(None).await;
+    let plain: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(plain["data"]["panels"]["totalCount"], 439, "{plain}");
+    for round in 0..2 {
+        let (headers, body) = post(Some("br;q=0, gzip")).await;
+        assert_eq!(
+            header(&headers, "content-encoding"),
+            Some("gzip"),
+            "round {round}"
+        );
+        let vary: Vec<_> = headers.get_all("vary").iter().collect();
+        assert!(
+            vary.iter()
+                .any(|v| v.to_str().unwrap().eq_ignore_ascii_case("accept-encoding")),
+            "{vary:?}"
+        );
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let decoded: Value = serde_json::from_str(&text).expect("one layer of gzip, then JSON");
+        assert_eq!(decoded, plain, "round {round}");
+    }
+    let (headers, body) = post(Some("identity")).await;
+    assert!(headers.get("content-encoding").is_none(), "{headers:?}");
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), plain);
+}

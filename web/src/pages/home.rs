@@ -8,7 +8,7 @@ use leptos_router::components::A;
 
 use crate::api::graphql;
 use crate::auth::use_current_user;
-use crate::pages::saved::ops::{
+use crate::queries::{
     PanelScope, PanelSort, SavedPanelUpstream, SavedPanels, saved_panel_upstream, saved_panels,
 };
 use crate::time::Time;

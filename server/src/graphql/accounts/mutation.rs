@@ -40,7 +40,6 @@ impl AccountsMutation {
         input: RegisterInput,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
-        let request = ctx.request();
         let new = NewUser {
             username: input.username,
             email: input.email,
@@ -48,7 +47,7 @@ impl AccountsMutation {
             role: Role::User,
             timezone: input.timezone,
         };
-        let row = accounts::register(state, ctx.principal(), request.client_ip(), new).await?;
+        let row = accounts::register(state, ctx.principal(), new).await?;
         let (cookie, _) = sessions::create(
             state,
             row.id,
@@ -74,15 +73,7 @@ impl AccountsMutation {
         input: LoginInput,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
-        let request = ctx.request();
-        let logged = auth::login(
-            state,
-            ctx.principal(),
-            request.client_ip(),
-            &input.login,
-            &input.password,
-        )
-        .await?;
+        let logged = auth::login(state, ctx.principal(), &input.login, &input.password).await?;
         if let Some(previous) = ctx
             .principal()
             .signed_in()
@@ -123,7 +114,6 @@ impl AccountsMutation {
         let ended = auth::change_password(
             ctx.state(),
             ctx.principal(),
-            ctx.request().client_ip(),
             &input.current_password,
             &input.new_password,
         )

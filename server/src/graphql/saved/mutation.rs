@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use shared::{PanelStatus, SavedPanelSourceType, SharePermission, Visibility};
+use shared::{PanelStatus, SharePermission, Visibility};
 
 use super::query::owner_name;
 use super::types::{GeneInput, PanelComment, PanelEditInput, SavedPanel, Share};
@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
 use crate::saved::shares::{self, ShareRequest};
-use crate::saved::versions::{self, NewPanel};
+use crate::saved::versions;
 use crate::saved::{self, Edit, PanelMeta, comments};
 
 /// A new saved panel: its metadata and at most one of `genes`, `merge` and `uploadId` (VALIDATION
@@ -125,61 +125,20 @@ impl SavedPanelMutation {
                 AppError::validation("give at most one of genes, merge and uploadId").into(),
             );
         }
-        let request = match (input.merge, input.upload_id) {
-            (Some(merge), _) => Some(merge.parse()?),
-            (_, Some(upload)) => Some(crate::services::merge::MergeRequest {
+        let origin = match (input.merge, input.upload_id) {
+            (Some(merge), _) => versions::Origin::Merge(merge.parse()?),
+            (_, Some(upload)) => versions::Origin::Merge(crate::services::merge::MergeRequest {
                 panels: Vec::new(),
                 uploads: vec![crate::graphql::node::key_id(&upload, Kind::UploadedList)?],
             }),
-            _ => None,
-        };
-        let (genes, source_type, sources, version_sources) = match request {
-            Some(request) => {
-                let loader = ctx
-                    .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
-                    .map(|l| l.as_ref());
-                let merged =
-                    crate::services::merge::run(state, ctx.principal(), &request, loader).await?;
-                let kind = if request.panels.is_empty() {
-                    SavedPanelSourceType::Upload
-                } else {
-                    SavedPanelSourceType::Merge
-                };
-                let sources = serde_json::to_value(&merged.result.sources).unwrap_or_default();
-                let recorded = merged
-                    .result
-                    .sources
-                    .iter()
-                    .map(|summary| {
-                        let p = merged.provenance.sources.get(summary.index);
-                        shared::saved_merge::SavedSource {
-                            summary: summary.clone(),
-                            origin: p.and_then(|p| p.origin.clone()),
-                            data_date: p.and_then(|p| p.data_date.clone()),
-                        }
-                    })
-                    .collect();
-                (
-                    shared::saved_merge::from_merge(&merged.result),
-                    kind,
-                    sources,
-                    recorded,
-                )
-            }
-            None => {
+            _ => {
                 let genes = input
                     .genes
                     .unwrap_or_default()
                     .into_iter()
                     .map(|g| g.into_added_gene("genes", user.username()))
                     .collect::<Result<Vec<_>, _>>()?;
-                let genes = verified(ctx, genes);
-                let kind = if genes.is_empty() {
-                    SavedPanelSourceType::Empty
-                } else {
-                    SavedPanelSourceType::Manual
-                };
-                (genes, kind, serde_json::json!([]), Vec::new())
+                versions::Origin::Genes(verified(ctx, genes))
             }
         };
         let meta = PanelMeta {
@@ -189,14 +148,10 @@ impl SavedPanelMutation {
             visibility: input.visibility.unwrap_or(Visibility::Private),
             status: input.status.unwrap_or(PanelStatus::Active),
         };
-        let new = NewPanel {
-            meta,
-            genes,
-            source_type,
-            sources,
-            version_sources,
-        };
-        let row = versions::create(state, ctx.principal(), user.id(), new).await?;
+        let loader = ctx
+            .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
+            .map(|l| l.as_ref());
+        let row = versions::create_from(state, ctx.principal(), meta, origin, loader).await?;
         Ok(wrap(ctx, row).await?)
     }
 

@@ -90,19 +90,13 @@ impl SavedPanelQuery {
         })
         .await?;
         let window = window.ok_or_else(|| AppError::internal("saved-panel page not worked out"))?;
-        let me = ctx.principal().signed_in();
-        Ok(window.connection(page.items.into_iter().map(|item| {
-            let access = saved::access::Access::listed(
-                item.level,
-                item.panel.owner_id == me.map_or(-1, |u| u.id()),
-                me.map(|u| u.role()),
-            );
-            SavedPanel {
+        Ok(
+            window.connection(page.items.into_iter().map(|item| SavedPanel {
                 row: item.panel,
-                access,
+                access: item.access,
                 owner: item.owner,
-            }
-        })))
+            })),
+        )
     }
 
     /// One saved panel (VIEW access needed).

@@ -6,9 +6,11 @@
 //! Counts are only shown for the version a catalogue lists: an entry for an older version
 //! stays hidden until the new version's detail is read.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
+
+use tokio::sync::Notify;
 
 use serde::{Deserialize, Serialize};
 use shared::{ConfidenceCounts, PanelData, PanelVersion, Source};
@@ -44,6 +46,110 @@ fn merge_entry(index: &mut CountsIndex, id: u32, entry: CountsEntry) -> bool {
     }
 }
 
+/// This process's book of counts: the index per source, which sources have entries the shared
+/// cache has not seen yet, when the shared index was last read, and the snapshot's own counts.
+/// No I/O: [`PanelAppService`] moves entries between it and the shared cache.
+#[derive(Default)]
+pub(super) struct Counts {
+    /// Panel id → counts of the newest version seen, per source.
+    memory: Mutex<HashMap<Source, CountsIndex>>,
+    /// Sources with entries learnt since they were last written to the shared cache.
+    dirty: Mutex<HashSet<Source>>,
+    /// When each source's shared index was last read.
+    read: Mutex<HashMap<Source, Instant>>,
+    /// One write to the shared cache at a time.
+    flush: tokio::sync::Mutex<()>,
+    /// Wakes the background writer.
+    wake: Arc<Notify>,
+    /// Counts of the snapshot's panel details (computed on the first snapshot listing).
+    snapshot: OnceLock<SnapshotCounts>,
+}
+
+impl Counts {
+    /// The counts held for panel `id` of `source` at exactly `version`.
+    pub fn known(
+        &self,
+        source: Source,
+        id: u32,
+        version: PanelVersion,
+    ) -> Option<ConfidenceCounts> {
+        lock(&self.memory)
+            .get(&source)
+            .and_then(|index| index.get(&id))
+            .filter(|e| e.version == version)
+            .map(|e| e.counts)
+    }
+
+    /// The counts of a panel the snapshot holds the detail of, at exactly `version`; the
+    /// snapshot's details are counted with `count` on first use.
+    pub fn in_snapshot(
+        &self,
+        source: Source,
+        id: u32,
+        version: PanelVersion,
+        count: impl FnOnce() -> SnapshotCounts,
+    ) -> Option<ConfidenceCounts> {
+        self.snapshot
+            .get_or_init(count)
+            .get(&(source, id))
+            .filter(|e| e.version == version)
+            .map(|e| e.counts)
+    }
+
+    /// Records the counts of a panel detail just read. True when this is news (a panel not
+    /// held, or a newer version): the source is then marked unwritten and the writer woken.
+    pub fn note(&self, data: &PanelData) -> bool {
+        let entry = CountsEntry {
+            version: data.version,
+            counts: data.counts(),
+        };
+        let added = merge_entry(
+            lock(&self.memory).entry(data.source).or_default(),
+            data.id,
+            entry,
+        );
+        if added {
+            lock(&self.dirty).insert(data.source);
+            self.wake.notify_one();
+        }
+        added
+    }
+
+    /// Merges `stored` entries (the shared index) into the index of `source`. Returns the
+    /// merged index and whether anything was new here.
+    pub fn absorb(&self, source: Source, stored: CountsIndex) -> (CountsIndex, bool) {
+        let mut all = lock(&self.memory);
+        let here = all.entry(source).or_default();
+        let mut changed = false;
+        for (id, entry) in stored {
+            changed |= merge_entry(here, id, entry);
+        }
+        (here.clone(), changed)
+    }
+
+    /// Sources with entries not yet written to the shared cache.
+    pub fn dirty(&self) -> Vec<Source> {
+        lock(&self.dirty).iter().copied().collect()
+    }
+
+    /// Whether the shared index of `source` is due to be read again (never read, or longer
+    /// than `every` ago).
+    pub fn read_due(&self, source: Source, every: std::time::Duration) -> bool {
+        lock(&self.read)
+            .get(&source)
+            .is_none_or(|t| t.elapsed() >= every)
+    }
+
+    fn mark_read(&self, source: Source) {
+        lock(&self.read).insert(source, Instant::now());
+    }
+
+    /// What the background writer waits on.
+    pub fn wake(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+}
+
 impl PanelAppService {
     /// Entities per evidence level of panel `id` at `version`, when its detail was read here,
     /// by another instance, or before a restart (memory only: listing does no I/O for it).
@@ -55,53 +161,30 @@ impl PanelAppService {
         version: PanelVersion,
         from_snapshot: bool,
     ) -> Option<ConfidenceCounts> {
-        let held = lock(&self.counts)
-            .get(&source)
-            .and_then(|index| index.get(&id).copied());
-        if let Some(e) = held
-            && e.version == version
-        {
-            return Some(e.counts);
-        }
-        if from_snapshot {
+        self.counts.known(source, id, version).or_else(|| {
             // Counted on first use: most servers never list from the snapshot.
-            return self
-                .snapshot_counts
-                .get_or_init(|| self.count_snapshot())
-                .get(&(source, id))
-                .filter(|e| e.version == version)
-                .map(|e| e.counts);
-        }
-        None
+            from_snapshot
+                .then(|| {
+                    self.counts
+                        .in_snapshot(source, id, version, || self.count_snapshot())
+                })
+                .flatten()
+        })
     }
 
     /// Records the counts of a panel detail just read; the shared index is updated in the
     /// background.
     pub(super) fn note_counts(&self, data: &PanelData) {
-        if self.snapshot_only {
-            return;
-        }
-        let entry = CountsEntry {
-            version: data.version,
-            counts: data.counts(),
-        };
-        let added = merge_entry(
-            lock(&self.counts).entry(data.source).or_default(),
-            data.id,
-            entry,
-        );
-        if added {
+        if !self.snapshot_only && self.counts.note(data) {
             self.bump_generation();
-            lock(&self.counts_dirty).insert(data.source);
-            self.counts_wake.notify_one();
         }
     }
 
     /// Writes the counts this process learnt since the last write into the shared index
     /// (merged with what other instances wrote, under a lease when Redis is shared).
     pub(super) async fn flush_counts(&self, source: Source) {
-        let _one_writer = self.counts_flush.lock().await;
-        lock(&self.counts_dirty).remove(&source);
+        let _one_writer = self.counts.flush.lock().await;
+        lock(&self.counts.dirty).remove(&source);
         let key = counts_key(source);
         let write = async {
             let stored = self.stored_counts(source).await.unwrap_or_default();
@@ -119,8 +202,7 @@ impl PanelAppService {
 
     /// Writes every source with unwritten counts.
     pub(super) async fn flush_dirty_counts(&self) {
-        let dirty: Vec<Source> = lock(&self.counts_dirty).iter().copied().collect();
-        for source in dirty {
+        for source in self.counts.dirty() {
             self.flush_counts(source).await;
         }
     }
@@ -139,7 +221,7 @@ impl PanelAppService {
     /// Adds the shared index's entries (start-up, a new catalogue, or now and then while
     /// listing: other instances keep adding to it).
     pub(super) async fn load_counts(&self, source: Source) {
-        lock(&self.counts_read).insert(source, Instant::now());
+        self.counts.mark_read(source);
         if let Some(stored) = self.stored_counts(source).await {
             self.absorb_counts(source, stored);
         }
@@ -147,28 +229,17 @@ impl PanelAppService {
 
     /// Merges `stored` entries into this process's index of `source`; returns the result.
     fn absorb_counts(&self, source: Source, stored: CountsIndex) -> CountsIndex {
-        let mut all = lock(&self.counts);
-        let here = all.entry(source).or_default();
-        let mut changed = false;
-        for (id, entry) in stored {
-            changed |= merge_entry(here, id, entry);
-        }
+        let (merged, changed) = self.counts.absorb(source, stored);
         if changed {
             self.bump_generation();
         }
-        here.clone()
+        merged
     }
 
     /// Reads the shared index again when the last read is older than [`INVALIDATION_POLL`]
     /// (one read per source at most that often, whatever the number of listings).
     pub(super) async fn follow_counts(self: &Arc<Self>, source: Source) {
-        if self.snapshot_only {
-            return;
-        }
-        let due = lock(&self.counts_read)
-            .get(&source)
-            .is_none_or(|t| t.elapsed() >= INVALIDATION_POLL);
-        if due {
+        if !self.snapshot_only && self.counts.read_due(source, INVALIDATION_POLL) {
             self.load_counts(source).await;
         }
     }
@@ -218,5 +289,93 @@ mod tests {
             "same: no change"
         );
         assert_eq!(index[&1], entry("1.10", 4));
+    }
+
+    fn panel(id: u32, version: &str) -> PanelData {
+        let version = PanelVersion::parse(version).unwrap_or(PanelVersion::new(0, 0));
+        PanelData::bare(Source::Uk, id, "Counted", version)
+    }
+
+    #[test]
+    fn the_book_holds_the_newest_version_and_marks_news_for_the_writer() {
+        let book = Counts::default();
+        let v = |s: &str| PanelVersion::parse(s).unwrap_or(PanelVersion::new(0, 0));
+        assert_eq!(book.known(Source::Uk, 7, v("1.2")), None);
+        assert!(book.dirty().is_empty());
+        assert!(book.note(&panel(7, "1.2")), "news");
+        assert_eq!(book.dirty(), vec![Source::Uk], "unwritten");
+        assert_eq!(
+            book.known(Source::Uk, 7, v("1.2")),
+            Some(ConfidenceCounts::default())
+        );
+        assert_eq!(
+            book.known(Source::Uk, 7, v("1.3")),
+            None,
+            "only that version"
+        );
+        assert_eq!(
+            book.known(Source::Au, 7, v("1.2")),
+            None,
+            "only that source"
+        );
+        assert!(!book.note(&panel(7, "1.2")), "seen already");
+        assert!(!book.note(&panel(7, "1.1")), "older");
+
+        // The shared index brings a newer version of 7 and panel 8; ours stays for 9.
+        book.note(&panel(9, "2.0"));
+        let mut stored = CountsIndex::new();
+        stored.insert(7, entry("1.3", 5));
+        stored.insert(8, entry("0.4", 1));
+        let (merged, changed) = book.absorb(Source::Uk, stored.clone());
+        assert!(changed);
+        assert_eq!(merged.len(), 3);
+        assert_eq!(
+            book.known(Source::Uk, 7, v("1.3")).map(|c| c.green),
+            Some(5)
+        );
+        assert_eq!(
+            book.known(Source::Uk, 9, v("2.0")),
+            Some(ConfidenceCounts::default())
+        );
+        let (_, again) = book.absorb(Source::Uk, stored);
+        assert!(!again, "nothing new the second time");
+    }
+
+    #[test]
+    fn reads_of_the_shared_index_are_due_once_per_interval() {
+        let book = Counts::default();
+        let every = std::time::Duration::from_secs(3600);
+        assert!(book.read_due(Source::Uk, every), "never read");
+        book.mark_read(Source::Uk);
+        assert!(!book.read_due(Source::Uk, every));
+        assert!(book.read_due(Source::Au, every), "per source");
+        assert!(book.read_due(Source::Uk, std::time::Duration::ZERO));
+    }
+
+    #[test]
+    fn snapshot_counts_are_counted_once() {
+        let book = Counts::default();
+        let mut counted = 0;
+        let v = PanelVersion::new(1, 0);
+        for _ in 0..3 {
+            let found = book.in_snapshot(Source::Uk, 3, v, || {
+                counted += 1;
+                let mut all = SnapshotCounts::new();
+                all.insert(
+                    (Source::Uk, 3),
+                    CountsEntry {
+                        version: v,
+                        counts: ConfidenceCounts::default(),
+                    },
+                );
+                all
+            });
+            assert_eq!(found, Some(ConfidenceCounts::default()));
+        }
+        assert_eq!(counted, 1);
+        assert_eq!(
+            book.in_snapshot(Source::Uk, 4, v, SnapshotCounts::new),
+            None
+        );
     }
 }

@@ -145,17 +145,7 @@ pub struct PanelAppService {
     /// Keys being revalidated in the background (one task per key).
     revalidating: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Entities per evidence level of the panels read, by source (see [`counts`]).
-    counts: Mutex<HashMap<Source, counts::CountsIndex>>,
-    /// Sources whose counts changed since they were last written to the cache.
-    counts_dirty: Mutex<std::collections::HashSet<Source>>,
-    /// When each source's shared counts index was last read.
-    counts_read: Mutex<HashMap<Source, Instant>>,
-    /// One counts write at a time.
-    counts_flush: tokio::sync::Mutex<()>,
-    /// Wakes the background counts writer.
-    counts_wake: Arc<tokio::sync::Notify>,
-    /// Counts of the snapshot's panel details (computed on the first snapshot listing).
-    snapshot_counts: std::sync::OnceLock<counts::SnapshotCounts>,
+    counts: counts::Counts,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
     started: tokio::sync::watch::Sender<bool>,
     /// `GENE_DIRECTORY_SYNC_INTERVAL` (`None`: no background sync).
@@ -262,12 +252,7 @@ impl PanelAppService {
             invalidated: Mutex::default(),
             invalidation_read: Mutex::default(),
             revalidating: Arc::default(),
-            counts: Mutex::default(),
-            counts_dirty: Mutex::default(),
-            counts_read: Mutex::default(),
-            counts_flush: tokio::sync::Mutex::new(()),
-            counts_wake: Arc::default(),
-            snapshot_counts: std::sync::OnceLock::new(),
+            counts: counts::Counts::default(),
             started: tokio::sync::watch::Sender::new(false),
             directory_sync_interval: p.directory_sync_interval,
             directory_sync_concurrency: p.directory_sync_concurrency,
@@ -291,7 +276,7 @@ impl PanelAppService {
                 if !snapshot_only {
                     // Writes new counts to the cache, coalescing bursts (a sync reads hundreds).
                     let weak = Arc::downgrade(&this);
-                    let wake = this.counts_wake.clone();
+                    let wake = this.counts.wake();
                     rt.spawn(async move {
                         loop {
                             wake.notified().await;

@@ -175,13 +175,13 @@ fn web_panels_document() -> String {
 }
 
 const PANEL_DETAIL: &str = "query($id: Int!) { panel(source: UK, id: $id) { source id name \
-    version signedOff dataOrigin counts { green amber red grey } entities { type symbol name \
-    hgncId confidence modeOfInheritance modeOfPathogenicity phenotypes evidence publications \
-    transcripts tags aliases grch37 { chrom start end ensemblId } grch38 { chrom start end \
-    ensemblId } verboseName repeatedSequence normalRepeats pathogenicRepeats } } }";
+    version signedOff dataOrigin counts { green amber red grey } entities { totalCount nodes { type symbol \
+    name hgncId confidence modeOfInheritance modeOfPathogenicity phenotypes evidence \
+    publications transcripts tags aliases grch37 { chrom start end ensemblId } grch38 { chrom \
+    start end ensemblId } verboseName repeatedSequence normalRepeats pathogenicRepeats } } } }";
 
 const MERGE: &str = "query($input: MergeInput!) { mergePreview(input: $input) { total \
-    genes { symbol hgncId sources { label listType } } } }";
+    genes { nodes { symbol sources { label kind confidence } } } } }";
 
 /// The Flask list's fields (`GET /api/panels?source=uk`) as a GraphQL page.
 const WHOLE_LIST: &str = "query($first: Int) { panels(source: UK, first: $first) { totalCount \
@@ -431,6 +431,35 @@ pub async fn catalogue() {
         );
     }
     if only.is_none() {
+        let wrk_rows = [
+            ("`GET /healthz`", None),
+            ("`{ __typename }`", Some(gql("{ __typename }", json!({})))),
+            (
+                "web Panels, `first: 25`",
+                Some(gql(&web, json!({ "first": 25 }))),
+            ),
+            (
+                "web Panels, `first: 25`, source UK",
+                Some(gql(&web, json!({ "first": 25, "source": "UK" }))),
+            ),
+            (
+                "web Panels, `first: 25`, signed off",
+                Some(gql(&web, json!({ "first": 25, "signedOff": true }))),
+            ),
+            (
+                "web Panels, `first: 25`, search \"epilepsy\"",
+                Some(gql(&web, json!({ "first": 25, "search": "epilepsy" }))),
+            ),
+            (
+                "whole UK list (439 panels, Flask's fields)",
+                Some(gql(WHOLE_LIST, json!({ "first": 439 }))),
+            ),
+            (
+                "panel 402, all entities",
+                Some(gql(PANEL_DETAIL, json!({ "id": 402 }))),
+            ),
+        ];
+        wrk(&base, dir.path(), &wrk_rows, connections, seconds);
         exports(&base, &merge_input).await;
     }
     println!(
@@ -439,6 +468,86 @@ pub async fn catalogue() {
     );
     drop(server);
     mock.stop();
+}
+
+/// The same rows through `wrk` (a C load generator, so the client costs less of the two CPUs
+/// than the Rust one above), as the issue measured them: `wrk -t2 -c32 --latency`, every
+/// request accepting gzip as browsers do. Skipped with a note when `wrk` is not installed.
+fn wrk(
+    base: &str,
+    dir: &std::path::Path,
+    rows: &[(&str, Option<Value>)],
+    connections: usize,
+    seconds: u64,
+) {
+    let installed = std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !installed {
+        println!("\n(`wrk` is not installed: `apt-get install wrk` adds the wrk rows.)");
+        return;
+    }
+    println!(
+        "\n### The same through wrk (`wrk -t2 -c{connections} -d{seconds}s`, Accept-Encoding: \
+         gzip)\n\n| request | req/s | p50 | p99 | / `healthz` | non-2xx |\n|---|---|---|---|---|---|"
+    );
+    let mut healthz = None;
+    for (i, (name, body)) in rows.iter().enumerate() {
+        let script = dir.join(format!("wrk-{i}.lua"));
+        let (lua, url) = match body {
+            Some(body) => (
+                format!(
+                    "wrk.method = \"POST\"\nwrk.body = [==[{body}]==]\n\
+                     wrk.headers[\"Content-Type\"] = \"application/json\"\n\
+                     wrk.headers[\"Accept-Encoding\"] = \"gzip\"\n"
+                ),
+                format!("{base}/graphql"),
+            ),
+            None => (
+                "wrk.headers[\"Accept-Encoding\"] = \"gzip\"\n".to_owned(),
+                format!("{base}/healthz"),
+            ),
+        };
+        std::fs::write(&script, lua).expect("wrk script");
+        let out = std::process::Command::new("wrk")
+            .args([
+                "-t2",
+                &format!("-c{connections}"),
+                &format!("-d{seconds}s"),
+                "--latency",
+                "-s",
+            ])
+            .arg(&script)
+            .arg(&url)
+            .output()
+            .expect("wrk runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let per_second = wrk_number(&text, "Requests/sec:").unwrap_or(0.0);
+        let reference = *healthz.get_or_insert(per_second);
+        let latency = |p: &str| {
+            text.lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix(p))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_else(|| "?".to_owned())
+        };
+        let failed = wrk_number(&text, "Non-2xx or 3xx responses:").unwrap_or(0.0);
+        println!(
+            "| {name} | {per_second:.0} | {} | {} | {:.0} % | {failed:.0} |",
+            latency("50%"),
+            latency("99%"),
+            100.0 * per_second / reference.max(1.0),
+        );
+    }
+}
+
+/// The number after `label` in wrk's report.
+fn wrk_number(text: &str, label: &str) -> Option<f64> {
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix(label))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// `exportMerge` of 635 + 402 + 398 green + amber, one at a time: the request renders the

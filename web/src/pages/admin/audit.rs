@@ -245,7 +245,7 @@ pub fn AuditBrowser(
             view=move |page| {
                 let next = page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten();
                 view! {
-                    <p class="muted">{counted(page.total_count, "matching entry", "matching entries")}</p>
+                    <p class="muted">{matching(page.total_count, page.total_count_is_exact)}</p>
                     <Table id="audit-log" headers=&["When", "Action", "User", "Description", "Resource", "Outcome", "IP"]>
                         {page.nodes.into_iter().map(row).collect_view()}
                     </Table>
@@ -253,6 +253,15 @@ pub fn AuditBrowser(
                 }
             }
         />
+    }
+}
+
+/// How many entries match: the server counts up to a bound and says when there are more.
+fn matching(total: i64, exact: bool) -> String {
+    if exact {
+        counted(total, "matching entry", "matching entries")
+    } else {
+        format!("More than {total} matching entries")
     }
 }
 

@@ -8,8 +8,8 @@ use super::panel_href;
 use crate::api::graphql;
 use crate::components::Loaded;
 use crate::pages::saved::common::confidence_badge;
-use crate::pages::workbench::ops::{GeneLookup, GeneSuggestions, gene_lookup, gene_suggestions};
 use crate::panelapp_status::results_notice;
+use crate::queries::{GeneLookup, GeneSuggestions, gene_lookup, gene_suggestions};
 
 /// Suggestions asked for once the prefix has this many characters.
 const SUGGEST_FROM: usize = 2;

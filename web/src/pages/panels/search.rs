@@ -8,8 +8,8 @@ use super::gene_search::GeneSearch;
 use super::panel_href;
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading, Pager, Pages};
-use crate::pages::workbench::ops::{Panels, panels};
 use crate::panelapp_status::results_notice;
+use crate::queries::{Panels, panels};
 
 /// Results per page (with ratings, types and origin per panel, 50 would pass the server's
 /// query complexity limit).

@@ -10,8 +10,8 @@ use super::source_from_path;
 use crate::api::{ApiError, graphql};
 use crate::components::Loaded;
 use crate::pages::saved::common::{confidence_badge, entity_label};
-use crate::pages::workbench::ops::{PanelDetail, panel_detail};
 use crate::pages::workbench::state::{panel_data, use_workbench};
+use crate::queries::{PanelDetail, panel_detail};
 use shared::ErrorCode;
 use shared::merge::SelectionFilter;
 

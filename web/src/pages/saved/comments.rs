@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::common::error_message;
-use super::ops::{CommentOnPanel, SavedPanelComments, comment_on_panel, saved_panel_comments};
 use crate::api::graphql;
 use crate::components::Loaded;
+use crate::queries::{CommentOnPanel, SavedPanelComments, comment_on_panel, saved_panel_comments};
 use crate::time::Time;
 
 type Comment = saved_panel_comments::SavedPanelCommentsSavedPanelCommentsNodes;

@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use super::common::{error_message, parse_symbols};
-use super::ops::{CreateSavedPanel, Visibility, create_saved_panel};
 use crate::api::graphql;
+use crate::queries::{CreateSavedPanel, Visibility, create_saved_panel};
 use crate::words::counted_len;
 
 /// `/saved/new`.

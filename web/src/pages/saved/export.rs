@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::common::{error_message, navigate_to};
-use super::ops::{ExportFormat, ExportSavedPanel, export_saved_panel};
 use super::templates::TemplateExport;
 use crate::api::graphql;
+use crate::queries::{ExportFormat, ExportSavedPanel, export_saved_panel};
 
 /// The button label of an export format.
 pub fn format_label(format: ExportFormat) -> &'static str {

@@ -10,10 +10,10 @@ use super::common::{
     DiffList, FieldLine, GeneParts, RATING_CUSTOM, RATING_PANELAPP, SaveError, confidence_badge,
     entity_label, parse_symbols, to_saved_gene, verification_badge,
 };
-use super::ops::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::api::{ApiError, graphql};
 use crate::components::rows::ROWS_PER_PAGE;
 use crate::components::{RowPage, RowPager};
+use crate::queries::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};
 use crate::words::counted_len as counted;
 
 pub type Gene = saved_panel::SavedPanelSavedPanelGenesNodes;

@@ -4,9 +4,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::common::{confidence_badge, error_message, summary_in_words};
-use super::ops::{RestoreVersion, SavedPanelDiff, restore_version, saved_panel, saved_panel_diff};
 use crate::api::graphql;
 use crate::components::Loaded;
+use crate::queries::{
+    RestoreVersion, SavedPanelDiff, restore_version, saved_panel, saved_panel_diff,
+};
 use crate::time::Time;
 use crate::words::counted;
 

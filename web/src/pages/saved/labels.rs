@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::common::refusal_message;
-use super::ops::{
+use crate::api::graphql;
+use crate::queries::{
     LabelVersion, RemoveVersionLabel, VersionLabels, label_version, remove_version_label,
     version_labels,
 };
-use crate::api::graphql;
 use crate::time::Time;
 
 /// Labels people use most, offered as suggestions.

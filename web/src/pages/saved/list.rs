@@ -9,14 +9,14 @@ use leptos::task::spawn_local;
 
 use super::common::{error_message, navigate_to, refusal_message};
 use super::export::format_label;
-use super::ops::{
+use super::templates::TemplatePicker;
+use crate::api::{ApiError, graphql};
+use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::queries::{
     ArchiveSavedPanels, DeleteSavedPanels, ExportFormat, ExportSavedPanels, PanelScope, PanelSort,
     PanelStatus, SavedPanels, TagSavedPanels, archive_saved_panels, delete_saved_panels,
     export_saved_panels, saved_panels, tag_saved_panels,
 };
-use super::templates::TemplatePicker;
-use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading, Pager, Pages};
 use crate::roles::{Act, IfAllowed};
 use crate::time::Time;
 use crate::words::counted;

@@ -9,7 +9,6 @@ pub mod genes;
 pub mod history;
 pub mod labels;
 pub mod list;
-pub mod ops;
 pub mod panel;
 pub mod share;
 pub mod shared_link;

@@ -11,19 +11,19 @@ use super::export::ExportButtons;
 use super::genes::GenesSection;
 use super::history::{DiffSection, VersionTimeline};
 use super::labels::VersionLabelsSection;
-use super::ops::{
-    PanelStatus, SavedPanel, SavedPanelChanged, SavedPanelSourceType, SavedPanelVersionAuthor,
-    SetSavedPanelStatus, saved_panel, saved_panel_changed, saved_panel_version_author,
-    set_saved_panel_status,
-};
 use super::share::ShareDialog;
 use super::upstream::UpstreamNotice;
 use crate::api::graphql;
 use crate::components::Loaded;
+use crate::queries::{
+    PanelStatus, SavedPanel, SavedPanelChanged, SavedPanelSourceType, SavedPanelVersionAuthor,
+    SetSavedPanelStatus, saved_panel, saved_panel_changed, saved_panel_version_author,
+    set_saved_panel_status,
+};
 use crate::time::Time;
 use crate::ws::{LiveEvent, use_subscription};
 
-use super::ops::SavedPanelChangeKind;
+use crate::queries::SavedPanelChangeKind;
 
 /// What the live notice says.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -6,13 +6,13 @@ use leptos::task::spawn_local;
 use shared::ErrorCode;
 
 use super::common::error_message;
-use super::ops::{
+use crate::api::{ApiError, graphql};
+use crate::components::Loaded;
+use crate::queries::{
     MyTeams, ReissueShareLink, RevokeShare, SavedPanelShares, SharePanel, SharePermission,
     ShareTarget, ShareableUsers, my_teams, reissue_share_link, revoke_share, saved_panel_shares,
     share_panel, shareable_users,
 };
-use crate::api::{ApiError, graphql};
-use crate::components::Loaded;
 use crate::time::{MaybeTime, end_of_day_in_zone, reader_zone};
 
 /// Fewest characters the person picker looks up (the server's minimum).

@@ -5,9 +5,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::common::{confidence_badge, entity_label};
 use super::export::ExportButtons;
-use super::ops::{SharedPanel, shared_panel};
 use crate::api::graphql;
 use crate::components::{ErrorView, Loading};
+use crate::queries::{SharedPanel, shared_panel};
 use crate::time::Time;
 
 /// `/shared/:token`.

@@ -4,12 +4,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::common::error_message;
-use super::ops::{
+use crate::api::graphql;
+use crate::components::Loaded;
+use crate::queries::{
     AddTeamMember, CreateTeam, DeleteTeam, MyTeams, RemoveTeamMember, TeamRole, add_team_member,
     create_team, delete_team, my_teams, remove_team_member,
 };
-use crate::api::graphql;
-use crate::components::Loaded;
 use crate::roles::{Act, IfAllowed};
 
 type Team = my_teams::MyTeamsMyTeams;
@@ -226,7 +226,7 @@ pub fn TeamPage() -> impl IntoView {
     use leptos_router::components::A;
     use leptos_router::hooks::use_params_map;
 
-    use super::ops::{Team as TeamQuery, team};
+    use crate::queries::{Team as TeamQuery, team};
     use crate::time::Time;
 
     let params = use_params_map();
@@ -318,9 +318,9 @@ pub fn TeamPage() -> impl IntoView {
     }
 }
 
-fn team_role_label(role: super::ops::TeamRole) -> &'static str {
+fn team_role_label(role: crate::queries::TeamRole) -> &'static str {
     match role {
-        super::ops::TeamRole::Admin => "Team admin",
-        super::ops::TeamRole::Member => "Member",
+        crate::queries::TeamRole::Admin => "Team admin",
+        crate::queries::TeamRole::Member => "Member",
     }
 }

@@ -3,87 +3,22 @@
 //! prefix), created, changed, deleted and shared with a team; and the template picker the
 //! download controls use to export with one.
 
-use graphql_client::GraphQLQuery;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-pub use shared::{Confidence, EntityType, ExportColumn, ExportFormat};
+use shared::{Confidence, EntityType, ExportColumn, ExportFormat};
 
 use super::common::{error_message, navigate_to};
 use super::export::format_label;
-use super::ops::{MyTeams, my_teams};
 use crate::api::graphql;
 use crate::components::Loaded;
+use crate::queries::{
+    CreateExportTemplate, DeleteExportTemplate, ExportSavedPanelWithTemplate,
+    ExportSavedPanelsWithTemplate, ExportTemplates, MyTeams, UpdateExportTemplate,
+    create_export_template, delete_export_template, export_saved_panel_with_template,
+    export_saved_panels_with_template, export_templates, my_teams, update_export_template,
+};
 use crate::roles::{Act, IfAllowed};
-
-/// The `DateTime` scalar: an RFC 3339 string.
-pub type DateTime = String;
-
-/// `query ExportTemplates` — the templates the caller may apply.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/templates/export_templates.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    extern_enums("Confidence", "EntityType", "ExportFormat", "ExportColumn")
-)]
-pub struct ExportTemplates;
-
-/// `mutation CreateExportTemplate`.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/templates/create_export_template.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    skip_serializing_none,
-    extern_enums("Confidence", "EntityType", "ExportFormat", "ExportColumn")
-)]
-pub struct CreateExportTemplate;
-
-/// `mutation UpdateExportTemplate`.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/templates/update_export_template.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    extern_enums("Confidence", "EntityType", "ExportFormat", "ExportColumn")
-)]
-pub struct UpdateExportTemplate;
-
-/// `mutation DeleteExportTemplate`.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/templates/delete_export_template.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone"
-)]
-pub struct DeleteExportTemplate;
-
-/// `mutation ExportSavedPanelWithTemplate`.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/templates/export_with_template.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    skip_serializing_none
-)]
-pub struct ExportSavedPanelWithTemplate;
-
-/// `mutation ExportSavedPanelsWithTemplate`.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/templates/export_many_with_template.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone",
-    skip_serializing_none
-)]
-pub struct ExportSavedPanelsWithTemplate;
 
 type Template = export_templates::ExportTemplatesExportTemplatesNodes;
 

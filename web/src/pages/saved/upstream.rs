@@ -4,10 +4,10 @@
 //! mentioned quietly.
 
 use super::common::{DiffList, FieldLine, SaveError};
-use super::ops::{
+use crate::api::{ApiError, graphql};
+use crate::queries::{
     ApplyUpstreamUpdate, SavedPanelUpstream, apply_upstream_update, saved_panel_upstream,
 };
-use crate::api::{ApiError, graphql};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

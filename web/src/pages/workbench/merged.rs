@@ -11,7 +11,6 @@ use shared::merge::OwnedMergeResult;
 use shared::upload::DiagnosticKind;
 
 use super::inputs::{export_input, save_input};
-use super::ops::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge};
 use super::state::use_workbench;
 use super::venn::{Venn, region_counts};
 use crate::api::{ApiError, graphql};
@@ -20,6 +19,7 @@ use crate::components::{RowPage, RowPager};
 use crate::pages::saved::common::{confidence_badge, navigate_to, verification_badge};
 use crate::pages::saved::export::format_label;
 use crate::pages::saved::templates::TemplatePicker;
+use crate::queries::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge};
 use crate::roles::{Act, IfAllowed};
 use crate::words::counted_len;
 

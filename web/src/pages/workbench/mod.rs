@@ -4,7 +4,6 @@
 
 pub mod inputs;
 pub mod merged;
-pub mod ops;
 pub mod panels;
 pub mod persist;
 pub mod picker;
@@ -17,9 +16,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::graphql;
+use crate::queries::{Uploads, uploads as uploads_op};
 use crate::roles::{Act, IfAllowed};
 use merged::{Downloads, MergedView, SaveAsPanel};
-use ops::{Uploads, uploads as uploads_op};
 use panels::{AddPanel, PanelChoices};
 use picker::PanelPicker;
 use state::{from_listed_upload, use_workbench};

@@ -12,9 +12,9 @@ use shared::{
     EntityDetails, EntityType, GeneSymbol, HgncId, Locus, PanelData, PanelEntity, PanelVersion,
 };
 
-use super::ops::{PanelDetail, panel_detail, upload_gene_list, uploads};
 use super::persist::{self, StoredPanel};
 use crate::api::graphql;
+use crate::queries::{PanelDetail, panel_detail, upload_gene_list, uploads};
 
 /// One panel on the workbench and what to take from it.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,11 +15,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::ops::{AccountWorkbench, SaveWorkbench, Uploads, account_workbench, save_workbench};
 use super::persist::{self, Stored, StoredPanel};
 use super::state::{Workbench, from_listed_upload};
 use crate::api::graphql;
 use crate::auth::use_current_user;
+use crate::queries::{AccountWorkbench, SaveWorkbench, Uploads, account_workbench, save_workbench};
 use crate::words::counted_len;
 
 /// How long after the last change the workbench is saved to the account.
@@ -236,7 +236,7 @@ async fn merge_in(
         workbench.restore(missing).await;
     }
     // The account's uploads (this visitor's were claimed at login), with what is left out.
-    if let Ok(data) = graphql::<Uploads>(super::ops::uploads::Variables).await {
+    if let Ok(data) = graphql::<Uploads>(crate::queries::uploads::Variables).await {
         let live: Vec<String> = data.uploads.nodes.iter().map(|u| u.id.clone()).collect();
         workbench.uploads.update(|chosen| {
             for upload in data.uploads.nodes {

@@ -5,10 +5,10 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
-use super::ops::{RemoveUpload, UploadGeneList, remove_upload, upload_gene_list};
 use super::persist::{self, StoredDigest};
 use super::state::{from_upload, use_workbench};
 use crate::api::{graphql, graphql_upload};
+use crate::queries::{RemoveUpload, UploadGeneList, remove_upload, upload_gene_list};
 
 /// The drop zone and file picker.
 #[component]

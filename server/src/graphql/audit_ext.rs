@@ -308,7 +308,7 @@ impl Extension for AuditExtension {
             if !kinds.is_empty()
                 && state
                     .audit
-                    .first_in_window(&format!("get-mutation:{}", request.client_ip()))
+                    .first_in_window(&format!("get-mutation:{}", request.principal().client_ip()))
             {
                 let record = AuditRecord::new(
                     AuditAction::SecurityViolation,
@@ -433,7 +433,7 @@ impl Extension for AuditExtension {
                 {
                     let who = match &request.account() {
                         Some(user) => format!("user:{}", user.id()),
-                        None => format!("ip:{}", request.client_ip()),
+                        None => format!("ip:{}", request.principal().client_ip()),
                     };
                     if let Some((action, count)) = state.audit.probe(&who) {
                         records.push(

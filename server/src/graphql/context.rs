@@ -99,11 +99,6 @@ impl RequestContext {
     pub fn audit_rows(&self) -> usize {
         self.principal.counter().map_or(0, AuditCounter::get)
     }
-
-    /// The client address; loopback when unknown (in-process calls).
-    pub fn client_ip(&self) -> IpAddr {
-        self.principal.client_ip()
-    }
 }
 
 /// Typed access to the state, the request and its [`Principal`] from a resolver. The checks

@@ -132,7 +132,7 @@ impl Connection {
     }
 
     fn client_ip(&self) -> IpAddr {
-        self.base.client_ip()
+        self.base.principal().client_ip()
     }
 
     /// The identity as stored now; `Err(Identity)` when it no longer holds.

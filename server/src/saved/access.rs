@@ -2,7 +2,7 @@
 //! theirs or a link), or public visibility. Resolved on the server for every operation.
 
 use chrono::{DateTime, Utc};
-use entity::{panel_shares, saved_panels};
+use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use shared::{PanelStatus, Role, SharePermission, Visibility};
 
@@ -119,39 +119,46 @@ pub async fn resolve(
     panel: &saved_panels::Model,
     principal: &Principal,
 ) -> AppResult<Access> {
-    if decided_without_shares(panel, principal) {
-        return Ok(decide(panel, principal, &[]));
+    // Site admins, owners and deleted panels are decided by who the viewer is alone.
+    let known = decide(panel, principal, &[]);
+    if known.site_admin || known.is_owner || panel.status == PanelStatus::Deleted {
+        return Ok(known);
     }
+    let shares = shares_naming(state, principal, &[panel.id]).await?;
+    Ok(decide(panel, principal, &shares))
+}
+
+/// The shares of `panel_ids` that name the viewer: directly, through a team of theirs (one
+/// sub-query) or by the link token they hold. One query, whatever the number of panels; none
+/// for a visitor without a link.
+pub async fn shares_naming(
+    state: &AppState,
+    principal: &Principal,
+    panel_ids: &[i32],
+) -> AppResult<Vec<panel_shares::Model>> {
+    use sea_orm::sea_query::Query;
     let mut targets = Condition::any();
     if let Some(user_id) = principal.user_id() {
-        let teams = crate::services::teams::team_ids(&state.db, user_id).await?;
-        targets = targets.add(panel_shares::Column::SharedWithUserId.eq(user_id));
-        if !teams.is_empty() {
-            targets = targets.add(panel_shares::Column::SharedWithTeamId.is_in(teams));
-        }
+        let teams = Query::select()
+            .column(team_members::Column::TeamId)
+            .from(team_members::Entity)
+            .and_where(team_members::Column::UserId.eq(user_id))
+            .to_owned();
+        targets = targets
+            .add(panel_shares::Column::SharedWithUserId.eq(user_id))
+            .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams));
     }
     if let Some(token) = principal.link_token() {
         targets = targets.add(panel_shares::Column::ShareToken.eq(token_digest(state, token)));
     }
-    let shares = if targets.is_empty() {
-        Vec::new()
-    } else {
-        panel_shares::Entity::find()
-            .filter(panel_shares::Column::PanelId.eq(panel.id))
-            .filter(targets)
-            .all(&state.db)
-            .await?
-    };
-    Ok(decide(panel, principal, &shares))
-}
-
-/// Whether the viewer's access to `panel` follows from who they are alone (site admin,
-/// owner, a deleted panel), so its shares need not be read.
-fn decided_without_shares(panel: &saved_panels::Model, principal: &Principal) -> bool {
-    panel.status == PanelStatus::Deleted
-        || principal
-            .account_role()
-            .is_some_and(|(id, role)| role == Role::Admin || id == panel.owner_id)
+    if targets.is_empty() || panel_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(panel_shares::Entity::find()
+        .filter(panel_shares::Column::PanelId.is_in(panel_ids.iter().copied()))
+        .filter(targets)
+        .all(&state.db)
+        .await?)
 }
 
 /// The viewer's access to `panel`, given the shares of it that name the viewer (directly, by

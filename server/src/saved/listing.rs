@@ -184,7 +184,8 @@ pub async fn page(
         .into_iter()
         .map(|u| (u.id, u.username))
         .collect();
-    let shares = callers_shares(state, principal, &panels).await?;
+    let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
+    let shares = access::shares_naming(state, principal, &ids).await?;
     let items = panels
         .into_iter()
         .map(|panel| Listed {
@@ -198,32 +199,4 @@ pub async fn page(
         total,
         has_next,
     })
-}
-
-/// The live shares of the page's panels that name the caller (directly or by a team of
-/// theirs), with one query for all of them; none for visitors.
-async fn callers_shares(
-    state: &AppState,
-    principal: &Principal,
-    panels: &[saved_panels::Model],
-) -> AppResult<Vec<panel_shares::Model>> {
-    let Some(me) = principal.user_id() else {
-        return Ok(Vec::new());
-    };
-    let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
-    let teams = Query::select()
-        .column(team_members::Column::TeamId)
-        .from(team_members::Entity)
-        .and_where(team_members::Column::UserId.eq(me))
-        .to_owned();
-    Ok(panel_shares::Entity::find()
-        .filter(panel_shares::Column::PanelId.is_in(ids))
-        .filter(live_share())
-        .filter(
-            Condition::any()
-                .add(panel_shares::Column::SharedWithUserId.eq(me))
-                .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams)),
-        )
-        .all(&state.db)
-        .await?)
 }

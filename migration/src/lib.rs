@@ -32,6 +32,7 @@ mod m20261206_000025_scale_indexes;
 mod m20261206_000026_library;
 mod m20261206_000027_export_templates;
 mod m20261206_000028_source_types;
+mod m20261207_000029_audit_time_index;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000026_library::Migration),
             Box::new(m20261206_000027_export_templates::Migration),
             Box::new(m20261206_000028_source_types::Migration),
+            Box::new(m20261207_000029_audit_time_index::Migration),
         ]
     }
 }

@@ -13,7 +13,9 @@ use crate::events::Events;
 use crate::mail::Mailer;
 use crate::panelapp::PanelAppService;
 use crate::services::audit::Audit;
+use crate::services::audit_log::AuditTrail;
 use crate::services::passwords::Passwords;
+use crate::services::teams::Teams;
 use crate::shutdown::Shutdown;
 
 /// Cheap to clone; everything inside is shared.
@@ -28,7 +30,11 @@ pub struct StateInner {
     pub signer: Signer,
     pub events: Events,
     pub audit: Audit,
+    /// The trail as admins read it (pages, CSV, retention purge).
+    pub audit_trail: AuditTrail,
     pub passwords: Passwords,
+    /// Teams and their members.
+    pub teams: Teams,
     /// E-mail: the transport, link base and the queue worker's wake-up call.
     pub mailer: Arc<Mailer>,
     /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
@@ -89,6 +95,8 @@ impl AppState {
         let signer = Signer::new(&settings.secret_key);
         let events = Events::new(backends.clone());
         let audit = Audit::new(crypto.clone(), events.clone());
+        let audit_trail = AuditTrail::new(db.clone(), audit.clone(), settings.audit_retention_days);
+        let teams = Teams::new(db.clone(), audit.clone());
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
@@ -105,7 +113,9 @@ impl AppState {
             signer,
             events,
             audit,
+            audit_trail,
             passwords,
+            teams,
             mailer,
             panelapp,
             started_at: Utc::now(),

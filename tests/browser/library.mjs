@@ -55,6 +55,10 @@ await run(async (browser, errors) => {
   check((await page.locator('#bulk-bar').count()) === 0, 'no bulk bar before choosing');
   await page.getByRole('button', { name: 'List' }).click();
   await page.locator('table#saved-panels').waitFor();
+  // After each bulk action the list reloads and its rows may move (it is sorted by last
+  // change); a choice is made only once it has settled, as a person would.
+  const settled = () => page.locator('#saved-results[aria-busy="false"]').waitFor();
+  await settled();
 
   // Select two panels (keyboard: Space on a focused box) and download them as one zip.
   await page.getByLabel('Select Arrhythmia').focus();
@@ -83,9 +87,11 @@ await run(async (browser, errors) => {
 
   // Archive one.
   await page.locator('table#saved-panels').waitFor();
+  await settled();
   await page.getByLabel('Select Arrhythmia').check();
   await page.locator('#bulk-archive').click();
   await page.locator('#bulk-outcome', { hasText: '1 panel archived.' }).waitFor();
+  await settled();
 
   // Delete one: asked first; dismissing deletes nothing, accepting deletes it.
   await page.getByLabel('Select Hereditary breast').check();
@@ -113,6 +119,7 @@ await run(async (browser, errors) => {
   await page.locator('.form-error', { hasText: 'protected' }).first().waitFor();
   await page.goto(BASE_URL + '/saved');
   await page.getByRole('button', { name: 'List' }).click();
+  await settled();
   await page.getByLabel('Select Cardiomyopathy').check();
   page.once('dialog', (d) => d.accept());
   await page.locator('#bulk-delete').click();

@@ -14,7 +14,7 @@ const DATA_ONLY: &[&str] = &["m20261206_000028_source_types"];
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 20);
+    assert_eq!(migrations.len(), 21);
 
     for migration in &migrations {
         let name = migration.name();

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use crate::auth::Principal;
 use crate::config::Settings;
-use crate::services::{audit_chain, audit_log};
+use crate::services::audit_chain;
 use crate::state::AppState;
 
 /// Deletes rows older than `days` (default AUDIT_RETENTION_DAYS; never fewer). Exit 1 with the
@@ -12,7 +12,11 @@ use crate::state::AppState;
 pub async fn purge(settings: Settings, days: Option<u32>) -> anyhow::Result<ExitCode> {
     let days = days.unwrap_or(settings.audit_retention_days);
     let state = AppState::connect(settings).await?;
-    match audit_log::purge(&state, &Principal::system("cli"), days).await {
+    match state
+        .audit_trail
+        .purge(&Principal::system("cli"), days)
+        .await
+    {
         Ok(deleted) => {
             println!("deleted {deleted} audit row(s) older than {days} days");
             Ok(ExitCode::SUCCESS)

@@ -9,7 +9,7 @@ use super::ContextExt;
 use super::node::{Kind, global_id, int_id};
 use super::paging::{BoundedPage, PageArgs};
 use crate::error::AppError;
-use crate::services::audit_log::{self as trail, AuditQuery};
+use crate::services::audit_log::AuditQuery;
 
 /// Which audit rows to show; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -151,7 +151,7 @@ impl AuditEntry {
 pub async fn entry_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AuditEntry> {
     ctx.require_admin()?;
     let state = ctx.state();
-    let row = trail::entry(state, ctx.principal(), id).await?;
+    let row = state.audit_trail.entry(ctx.principal(), id).await?;
     let opened = state.audit.open(&row)?;
     Ok(AuditEntry::new(row, opened))
 }
@@ -188,7 +188,10 @@ impl AuditQueryRoot {
         let page =
             PageArgs::new(first, after, last, before).keyset("auditLog", 50.min(max), max)?;
         let query = filter.unwrap_or_default().into_query()?;
-        let (rows, more, total) = trail::page(state, ctx.principal(), &query, &page).await?;
+        let (rows, more, total) = state
+            .audit_trail
+            .page(ctx.principal(), &query, &page)
+            .await?;
         let entries = rows
             .into_iter()
             .map(|row| {
@@ -224,7 +227,7 @@ impl AuditMutation {
                 .map_err(|_| AppError::invalid_field("olderThanDays", "must be positive"))?,
             None => state.settings.audit_retention_days,
         };
-        let deleted = trail::purge(state, ctx.principal(), days).await?;
+        let deleted = state.audit_trail.purge(ctx.principal(), days).await?;
         Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
     }
 }

@@ -8,7 +8,6 @@ use super::ContextExt;
 use super::saved::types::Person;
 use crate::auth::permissions::Action;
 use crate::graphql::node::{Kind, global_id, int_id};
-use crate::services::teams;
 
 /// One member of a team.
 #[derive(SimpleObject)]
@@ -66,7 +65,7 @@ pub struct Team {
 
 /// The panels shared with team `team_id` through a live share, not deleted, by name.
 async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult<Vec<TeamPanel>> {
-    let rows = teams::shared_panels(ctx.state(), team_id).await?;
+    let rows = ctx.state().teams.shared_panels(team_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(share, panel)| {
@@ -85,7 +84,9 @@ async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult
 async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::AppResult<Team> {
     let state = ctx.state();
     let me = ctx.principal().signed_in().map(|u| u.id());
-    let members: Vec<TeamMember> = teams::members(state, row.id)
+    let members: Vec<TeamMember> = state
+        .teams
+        .members(row.id)
         .await?
         .into_iter()
         .map(|(m, u)| TeamMember {
@@ -117,7 +118,7 @@ async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::App
 pub async fn team_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<Team> {
     ctx.require(Action::ViewTeams)?;
     ctx.require_user()?;
-    let row = teams::visible(ctx.state(), ctx.principal(), id).await?;
+    let row = ctx.state().teams.visible(ctx.principal(), id).await?;
     team(ctx, row).await
 }
 
@@ -131,7 +132,7 @@ impl TeamsQuery {
         ctx.require(Action::ViewTeams)?;
         let user = ctx.require_user()?;
         let mut out = Vec::new();
-        for (row, _) in teams::mine(ctx.state(), user.id()).await? {
+        for (row, _) in ctx.state().teams.mine(user.id()).await? {
             out.push(team(ctx, row).await?);
         }
         Ok(out)
@@ -146,7 +147,11 @@ impl TeamsQuery {
     ) -> Result<Team> {
         ctx.require(Action::ViewTeams)?;
         ctx.require_user()?;
-        let row = teams::visible(ctx.state(), ctx.principal(), int_id(&id, Kind::Team)?).await?;
+        let row = ctx
+            .state()
+            .teams
+            .visible(ctx.principal(), int_id(&id, Kind::Team)?)
+            .await?;
         Ok(team(ctx, row).await?)
     }
 }
@@ -166,7 +171,11 @@ impl TeamsMutation {
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
         ctx.require_user()?;
-        let row = teams::create(ctx.state(), ctx.principal(), &name, description).await?;
+        let row = ctx
+            .state()
+            .teams
+            .create(ctx.principal(), &name, description)
+            .await?;
         Ok(team(ctx, row).await?)
     }
 
@@ -182,15 +191,16 @@ impl TeamsMutation {
         ctx.require(Action::ManageTeams)?;
         ctx.require_user()?;
         let tid = int_id(&team_id, Kind::Team)?;
-        teams::add_member(
-            ctx.state(),
-            ctx.principal(),
-            tid,
-            int_id(&user_id, Kind::User)?,
-            role.unwrap_or(TeamRole::Member),
-        )
-        .await?;
-        let row = teams::visible(ctx.state(), ctx.principal(), tid).await?;
+        ctx.state()
+            .teams
+            .add_member(
+                ctx.principal(),
+                tid,
+                int_id(&user_id, Kind::User)?,
+                role.unwrap_or(TeamRole::Member),
+            )
+            .await?;
+        let row = ctx.state().teams.visible(ctx.principal(), tid).await?;
         Ok(team(ctx, row).await?)
     }
 
@@ -213,13 +223,14 @@ impl TeamsMutation {
         } else {
             Action::ManageTeams
         })?;
-        teams::remove_member(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&team_id, Kind::Team)?,
-            int_id(&user_id, Kind::User)?,
-        )
-        .await?;
+        ctx.state()
+            .teams
+            .remove_member(
+                ctx.principal(),
+                int_id(&team_id, Kind::Team)?,
+                int_id(&user_id, Kind::User)?,
+            )
+            .await?;
         Ok(true)
     }
 
@@ -231,7 +242,10 @@ impl TeamsMutation {
     ) -> Result<bool> {
         ctx.require(Action::ManageTeams)?;
         ctx.require_user()?;
-        teams::delete(ctx.state(), ctx.principal(), int_id(&team_id, Kind::Team)?).await?;
+        ctx.state()
+            .teams
+            .delete(ctx.principal(), int_id(&team_id, Kind::Team)?)
+            .await?;
         Ok(true)
     }
 }

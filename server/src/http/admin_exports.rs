@@ -118,5 +118,5 @@ async fn build(
         }
     }
     let query = query_of(params)?;
-    audit_log::csv(&state.app, ctx.principal(), &query).await
+    state.app.audit_trail.csv(ctx.principal(), &query).await
 }

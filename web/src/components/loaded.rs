@@ -7,6 +7,19 @@ use leptos::prelude::*;
 use super::{ErrorView, Loading};
 use crate::api::ApiError;
 
+/// `resource.await` for a `Suspend`, except that a disposed resource is never ready.
+///
+/// Leptos can still poll the `Suspend` of a view that is being replaced after that view's owner,
+/// and with it the resource, was disposed (seen when a panel page reloads while one of its
+/// sections is loading). Awaiting a disposed resource panics, which stops the whole app; the
+/// replaced view is dropped without being shown, so it may wait for ever.
+pub async fn settled<T: Clone + 'static>(resource: LocalResource<T>) -> T {
+    if resource.is_disposed() {
+        std::future::pending::<()>().await;
+    }
+    resource.await
+}
+
 /// Shows what `resource` loads through `view`; while the first answer is on its way, `loading`;
 /// when it fails, `error` with the reason and a "Try again" that loads it again.
 #[component]
@@ -41,7 +54,7 @@ where
                     let view = view.clone();
                     move || {
                         let view = view.clone();
-                        Suspend::new(async move { resource.await.map(view) })
+                        Suspend::new(async move { settled(resource).await.map(view) })
                     }
                 }
             </ErrorBoundary>
@@ -73,5 +86,37 @@ pub fn Table(
                 <tbody>{children()}</tbody>
             </table>
         </div>
+    }
+}
+
+// On the host only: it needs an executor of its own (the browser has one).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use std::future::{Future, IntoFuture};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::pin::pin;
+    use std::task::{Context, Waker};
+
+    use any_spawner::Executor;
+    use leptos::prelude::*;
+
+    use super::settled;
+
+    #[test]
+    fn a_disposed_resource_is_never_ready_instead_of_stopping_the_app() {
+        // Another test may have set it already; either way there is one.
+        let _ = Executor::init_futures_executor();
+        let owner = Owner::new();
+        let resource = owner.with(|| LocalResource::new(|| async { 7 }));
+        owner.cleanup();
+        assert!(resource.is_disposed());
+
+        // What a plain `.await` does: the panic that stopped the app in the browser.
+        assert!(catch_unwind(AssertUnwindSafe(|| drop(resource.into_future()))).is_err());
+
+        let mut waiting = pin!(settled(resource));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
     }
 }

@@ -15,7 +15,7 @@ pub use banner::{Banner, BannerArea, Banners};
 pub use error_view::ErrorView;
 pub use footer::Footer;
 pub use header::Header;
-pub use loaded::{Loaded, Table};
+pub use loaded::{Loaded, Table, settled};
 pub use loading::Loading;
 pub use pager::{Pager, Pages};
 pub use rows::{RowPage, RowPager};

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::AdminNav;
-use crate::components::{ErrorView, Loading};
+use crate::components::{ErrorView, Loading, settled};
 use crate::server_info::{ServerFacts, use_server_info};
 
 /// `/admin/server`.
@@ -28,7 +28,7 @@ pub fn AdminServerPage() -> impl IntoView {
                     }
                 }>
                     {move || Suspend::new(async move {
-                        server.0.await.map(|facts| view! { <ServerFactsList facts /> })
+                        settled(server.0).await.map(|facts| view! { <ServerFactsList facts /> })
                     })}
                 </ErrorBoundary>
             </Transition>

@@ -7,7 +7,7 @@ use shared::Source;
 use super::gene_search::GeneSearch;
 use super::panel_href;
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::components::{ErrorView, Loading, Pager, Pages, settled};
 use crate::panelapp_status::results_notice;
 use crate::queries::{Panels, panels};
 
@@ -125,7 +125,7 @@ pub fn PanelSearchPage() -> impl IntoView {
                 }
             }>
                 {move || Suspend::new(async move {
-                    results
+                    settled(results)
                         .await
                         .map(|connection| {
                             let next = connection

@@ -36,7 +36,12 @@ pub fn PanelViewPage() -> impl IntoView {
                 })
                 .await
                 {
-                    Ok(d) => Ok(d.panel),
+                    // Read as the merge engine's panel here, so an answer that does not read
+                    // as one is the page's error, not a surprise when it is added.
+                    Ok(d) => d
+                        .panel
+                        .map(|p| panel_data(p.clone()).map(|data| (p, data)))
+                        .transpose(),
                     // Only a panel PanelApp does not have is "no such panel"; one whose
                     // details could not be loaded is an error with its reason and a retry.
                     Err(ApiError::Graphql {
@@ -55,7 +60,7 @@ pub fn PanelViewPage() -> impl IntoView {
             loading="Loading the panel…"
             error="This panel could not be loaded — retry."
             view=move |panel| match panel {
-                Some(panel) => view! { <PanelEntities panel /> }.into_any(),
+                Some((panel, data)) => view! { <PanelEntities panel data /> }.into_any(),
                 None => view! { <p>"There is no such panel."</p> }.into_any(),
             }
         />
@@ -83,7 +88,7 @@ fn rating_rank(c: Option<Confidence>) -> u8 {
 }
 
 #[component]
-fn PanelEntities(panel: Panel) -> impl IntoView {
+fn PanelEntities(panel: Panel, data: shared::PanelData) -> impl IntoView {
     let workbench = use_workbench();
     let levels = RwSignal::new(Confidence::ALL.to_vec());
     let kind = RwSignal::new(None::<EntityType>);
@@ -92,7 +97,7 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
     let added = RwSignal::new(false);
     let counts = panel.counts.clone();
     let entities = StoredValue::new(panel.entities.nodes.clone());
-    let whole = StoredValue::new(panel.clone());
+    let whole = StoredValue::new(data);
     let rows = move || {
         let query = text.get().trim().to_uppercase();
         let mut shown: Vec<_> = entities.with_value(|all| {
@@ -239,7 +244,7 @@ fn PanelEntities(panel: Panel) -> impl IntoView {
                 if levels.with(Vec::is_empty) {
                     return;
                 }
-                workbench.add_panel_with(panel_data(whole.get_value()), choice());
+                workbench.add_panel_with(whole.get_value(), choice());
                 added.set(true);
             }
         >

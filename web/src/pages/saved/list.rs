@@ -11,7 +11,7 @@ use super::common::{error_message, navigate_to, refusal_message};
 use super::export::format_label;
 use super::templates::TemplatePicker;
 use crate::api::{ApiError, graphql};
-use crate::components::{ErrorView, Loading, Pager, Pages};
+use crate::components::{ErrorView, Loading, Pager, Pages, settled};
 use crate::queries::{
     ArchiveSavedPanels, DeleteSavedPanels, ExportFormat, ExportSavedPanels, PanelScope, PanelSort,
     PanelStatus, SavedPanels, TagSavedPanels, archive_saved_panels, delete_saved_panels,
@@ -58,6 +58,9 @@ fn PanelList() -> impl IntoView {
     let pages = Pages::new();
     let reset_paging = move || pages.reset();
     let selected = RwSignal::new(Vec::<Node>::new());
+    // True while a new page of panels is being fetched and the old one is still shown: rows
+    // may move when it arrives, so the list says it is busy (`aria-busy`) until then.
+    let refreshing = RwSignal::new(false);
 
     let panels = LocalResource::new(move || {
         let filter = saved_panels::SavedPanelFilter {
@@ -154,7 +157,11 @@ fn PanelList() -> impl IntoView {
             </div>
         </form>
         <BulkBar selected reload=Callback::new(move |()| panels.refetch()) />
-        <Transition fallback=|| view! { <Loading label="Loading your panels…" /> }>
+        <div id="saved-results" aria-busy=move || refreshing.get().to_string()>
+        <Transition
+            fallback=|| view! { <Loading label="Loading your panels…" /> }
+            set_pending=refreshing
+        >
             <ErrorBoundary fallback=move |errors| {
                 view! {
                     <ErrorView
@@ -165,7 +172,7 @@ fn PanelList() -> impl IntoView {
                 }
             }>
                 {move || Suspend::new(async move {
-                    panels
+                    settled(panels)
                         .await
                         .map(|connection| {
                             let total = connection.total_count;
@@ -198,6 +205,7 @@ fn PanelList() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+        </div>
     }
 }
 
@@ -379,13 +387,14 @@ fn BulkBar(selected: RwSignal<Vec<Node>>, reload: Callback<()>) -> impl IntoView
     // After a bulk action: say what happened; on success the selection is done with.
     let finish = move |chosen: usize, verb: &'static str, result: Result<(), ApiError>| {
         let ok = result.is_ok();
+        // Reload first, so the list is already busy when the outcome is said.
+        reload.run(());
         outcome.set(Some(bulk_outcome(chosen, verb, result)));
         if ok {
             selected.set(Vec::new());
             tag.set(String::new());
         }
         busy.set(false);
-        reload.run(());
     };
     let set_status = move |status: PanelStatus, verb: &'static str| {
         let ids = chosen_ids();

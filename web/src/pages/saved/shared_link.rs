@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 use super::common::{confidence_badge, entity_label};
 use super::export::ExportButtons;
 use crate::api::graphql;
-use crate::components::{ErrorView, Loading};
+use crate::components::{ErrorView, Loading, settled};
 use crate::queries::{SharedPanel, shared_panel};
 use crate::time::Time;
 
@@ -34,7 +34,7 @@ pub fn SharedPanelPage() -> impl IntoView {
                 }
             }>
                 {move || Suspend::new(async move {
-                    panel
+                    settled(panel)
                         .await
                         .map(|panel| {
                             let rows = panel

@@ -5,6 +5,7 @@
 
 use super::common::{DiffList, FieldLine, SaveError};
 use crate::api::{ApiError, graphql};
+use crate::components::settled;
 use crate::queries::{
     ApplyUpstreamUpdate, SavedPanelUpstream, apply_upstream_update, saved_panel_upstream,
 };
@@ -72,7 +73,7 @@ pub fn UpstreamNotice(
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match upstream.await {
+                match settled(upstream).await {
                     Ok(sources) => {
                         view! { <UpstreamView sources panel_id=id.get_value() current can_edit reload /> }
                             .into_any()

@@ -34,17 +34,18 @@ pub fn AddPanel() -> impl IntoView {
                 id: number,
                 version,
             };
-            match graphql::<PanelDetail>(variables).await {
-                Ok(data) => match data.panel {
-                    Some(panel) => {
-                        workbench.add_panel(panel_data(panel));
-                        id.set(String::new());
-                    }
-                    None => error.set(Some(format!(
-                        "{} has no panel {number}.",
-                        source.display_name()
-                    ))),
-                },
+            let answer = graphql::<PanelDetail>(variables)
+                .await
+                .and_then(|d| d.panel.map(panel_data).transpose());
+            match answer {
+                Ok(Some(panel)) => {
+                    workbench.add_panel(panel);
+                    id.set(String::new());
+                }
+                Ok(None) => error.set(Some(format!(
+                    "{} has no panel {number}.",
+                    source.display_name()
+                ))),
                 Err(err) => error.set(Some(err.to_string())),
             }
             busy.set(false);

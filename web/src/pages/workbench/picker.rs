@@ -194,10 +194,12 @@ pub fn PanelPicker() -> impl IntoView {
                 id: choice.id,
                 version: None,
             };
-            match graphql::<PanelDetail>(variables).await {
-                Ok(data) => match data.panel {
-                    Some(panel) => {
-                        let data = panel_data(panel);
+            let answer = graphql::<PanelDetail>(variables)
+                .await
+                .and_then(|d| d.panel.map(panel_data).transpose());
+            match answer {
+                Ok(data) => match data {
+                    Some(data) => {
                         let genes = data
                             .entities
                             .iter()

@@ -13,7 +13,7 @@ use shared::{
 };
 
 use super::persist::{self, StoredPanel};
-use crate::api::graphql;
+use crate::api::{ApiError, graphql};
 use crate::queries::{PanelDetail, panel_detail, upload_gene_list, uploads};
 
 /// One panel on the workbench and what to take from it.
@@ -115,12 +115,14 @@ impl Workbench {
                 id: i64::from(stored.id),
                 version: Some(stored.version.clone()),
             };
-            match graphql::<PanelDetail>(variables).await {
-                Ok(data) => match data.panel {
-                    Some(panel) => {
+            let answer = graphql::<PanelDetail>(variables)
+                .await
+                .and_then(|d| d.panel.map(panel_data).transpose());
+            match answer {
+                Ok(data) => match data {
+                    Some(data) => {
                         let filter = stored.filter();
                         self.panels.update(|panels| {
-                            let data = panel_data(panel);
                             let exists = panels.iter().any(|p| {
                                 p.data.source == data.source
                                     && p.data.id == data.id
@@ -215,71 +217,127 @@ pub fn use_workbench() -> Workbench {
     expect_context::<Workbench>()
 }
 
-fn locus(chrom: String, start: i64, end: i64, ensembl_id: Option<String>) -> Locus {
-    Locus {
-        chrom,
-        start: u64::try_from(start).unwrap_or_default(),
-        end: u64::try_from(end).unwrap_or_default(),
-        ensembl_id,
-    }
+/// A `panel` answer the app could not read as a panel (a bug on one side, never a user error).
+fn unreadable(what: String) -> ApiError {
+    ApiError::Decode(what)
 }
 
-/// A `panel` answer as the merge engine's panel.
-pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> PanelData {
+fn locus(l: panel_detail::PanelDetailPanelEntitiesNodesGrch37) -> Result<Locus, ApiError> {
+    let position = |n: i64| {
+        u64::try_from(n).map_err(|_| unreadable(format!("position {n} on chromosome {}", l.chrom)))
+    };
+    Ok(Locus {
+        start: position(l.start)?,
+        end: position(l.end)?,
+        chrom: l.chrom,
+        ensembl_id: l.ensembl_id,
+    })
+}
+
+fn locus38(l: panel_detail::PanelDetailPanelEntitiesNodesGrch38) -> Result<Locus, ApiError> {
+    locus(panel_detail::PanelDetailPanelEntitiesNodesGrch37 {
+        chrom: l.chrom,
+        start: l.start,
+        end: l.end,
+        ensembl_id: l.ensembl_id,
+    })
+}
+
+fn count(n: Option<i64>, what: &str) -> Result<Option<u32>, ApiError> {
+    n.map(|n| u32::try_from(n).map_err(|_| unreadable(format!("{what} {n}"))))
+        .transpose()
+}
+
+fn entity(e: panel_detail::PanelDetailPanelEntitiesNodes) -> Result<PanelEntity, ApiError> {
+    // The server sends the HGNC symbol for genes and for STRs of a gene, and the entity's own
+    // name where there is no gene (regions, STRs without one).
+    let symbol = match e.type_ {
+        EntityType::Region => None,
+        EntityType::Str if e.symbol == e.name => None,
+        _ => Some(
+            GeneSymbol::parse(&e.symbol)
+                .map_err(|why| unreadable(format!("gene symbol “{}”: {why}", e.symbol)))?,
+        ),
+    };
+    let hgnc_id = e
+        .hgnc_id
+        .as_deref()
+        .map(|h| HgncId::parse(h).map_err(|why| unreadable(format!("HGNC id “{h}”: {why}"))))
+        .transpose()?;
+    let details = match e.type_ {
+        EntityType::Gene => EntityDetails::Gene,
+        EntityType::Str => EntityDetails::Str {
+            repeated_sequence: e.repeated_sequence,
+            normal_repeats: count(e.normal_repeats, "normal repeat count")?,
+            pathogenic_repeats: count(e.pathogenic_repeats, "pathogenic repeat count")?,
+        },
+        EntityType::Region => EntityDetails::Region {
+            verbose_name: e.verbose_name,
+            type_of_variants: None,
+            required_overlap_percentage: None,
+            haploinsufficiency_score: None,
+            triplosensitivity_score: None,
+        },
+    };
+    Ok(PanelEntity {
+        entity_type: e.type_,
+        name: e.name,
+        symbol,
+        hgnc_id,
+        gene_name: None,
+        aliases: e.aliases,
+        previous_symbols: Vec::new(),
+        omim: Vec::new(),
+        confidence: e.confidence,
+        mode_of_inheritance: e.mode_of_inheritance,
+        mode_of_pathogenicity: e.mode_of_pathogenicity,
+        penetrance: None,
+        phenotypes: e.phenotypes,
+        evidence: e.evidence,
+        publications: e.publications,
+        transcripts: e.transcripts,
+        tags: e.tags,
+        grch37: e.grch37.map(locus).transpose()?,
+        grch38: e.grch38.map(locus38).transpose()?,
+        details,
+    })
+}
+
+/// A `panel` answer as the merge engine's panel: every field the API gives, kept as sent; an
+/// answer that does not read as a panel (a version that is not one, a malformed symbol) is an
+/// error for the page to show, never a panel quietly made up (version 0.0, a gene dropped).
+/// The API does not give what the merge never shows (HGNC names, OMIM ids, penetrance, which
+/// aliases are previous symbols, the scores of regions).
+pub fn panel_data(panel: panel_detail::PanelDetailPanel) -> Result<PanelData, ApiError> {
+    let label = format!("{} panel {}", panel.source.display_name(), panel.id);
+    let within = |e: ApiError| match e {
+        ApiError::Decode(what) => unreadable(format!("{label}: {what}")),
+        other => other,
+    };
+    let id = u32::try_from(panel.id).map_err(|_| unreadable(format!("panel id {}", panel.id)))?;
+    let version = PanelVersion::parse(&panel.version)
+        .map_err(|why| within(unreadable(format!("version “{}”: {why}", panel.version))))?;
     let entities = panel
         .entities
         .nodes
         .into_iter()
-        .map(|e| {
-            let name = e.name.clone();
-            let symbol = match e.type_ {
-                EntityType::Gene => GeneSymbol::parse(&e.symbol).ok(),
-                _ => None,
-            };
-            PanelEntity {
-                entity_type: e.type_,
-                name,
-                symbol,
-                hgnc_id: e.hgnc_id.as_deref().and_then(|h| HgncId::parse(h).ok()),
-                gene_name: None,
-                aliases: Vec::new(),
-                previous_symbols: Vec::new(),
-                omim: Vec::new(),
-                confidence: e.confidence,
-                mode_of_inheritance: e.mode_of_inheritance,
-                mode_of_pathogenicity: None,
-                penetrance: None,
-                phenotypes: e.phenotypes,
-                evidence: e.evidence,
-                publications: Vec::new(),
-                transcripts: Vec::new(),
-                tags: Vec::new(),
-                grch37: e
-                    .grch37
-                    .map(|l| locus(l.chrom, l.start, l.end, l.ensembl_id)),
-                grch38: e
-                    .grch38
-                    .map(|l| locus(l.chrom, l.start, l.end, l.ensembl_id)),
-                details: EntityDetails::default(),
-            }
-        })
-        .collect();
-    PanelData {
+        .map(entity)
+        .collect::<Result<_, _>>()
+        .map_err(within)?;
+    Ok(PanelData {
         source: panel.source,
-        id: u32::try_from(panel.id).unwrap_or_default(),
+        id,
         name: panel.name,
-        version: PanelVersion::parse(&panel.version)
-            .ok()
-            .unwrap_or(PanelVersion::new(0, 0)),
-        version_created: None,
-        disease_group: None,
-        disease_sub_group: None,
+        version,
+        version_created: panel.version_created,
+        disease_group: panel.disease_group,
+        disease_sub_group: panel.disease_sub_group,
         relevant_disorders: panel.relevant_disorders,
-        types: Vec::new(),
-        description: None,
-        signed_off: None,
+        types: panel.types,
+        description: panel.description,
+        signed_off: panel.signed_off_date,
         entities,
-    }
+    })
 }
 
 macro_rules! upload_from {
@@ -353,21 +411,35 @@ mod tests {
             hgnc_id: None,
             confidence,
             mode_of_inheritance: None,
+            mode_of_pathogenicity: None,
             phenotypes: Vec::new(),
             evidence: Vec::new(),
+            publications: Vec::new(),
+            transcripts: Vec::new(),
+            tags: Vec::new(),
+            aliases: Vec::new(),
+            verbose_name: None,
+            repeated_sequence: None,
+            normal_repeats: None,
+            pathogenic_repeats: None,
             grch37: None,
             grch38: None,
         }
     }
 
-    #[test]
-    fn panel_answers_feed_the_shared_merge_and_filters_change_the_count() {
-        let panel = PanelDetailPanel {
+    fn epilepsy() -> PanelDetailPanel {
+        PanelDetailPanel {
             source: shared::Source::Uk,
             id: 402,
             name: "Early onset or syndromic epilepsy".to_owned(),
             version: "8.125".to_owned(),
+            version_created: Some("2025-01-07T10:00:00Z".to_owned()),
+            disease_group: Some("Neurology and neurodevelopmental disorders".to_owned()),
+            disease_sub_group: None,
             relevant_disorders: vec!["R59".to_owned()],
+            description: None,
+            types: vec!["GMS Rare Disease Virtual".to_owned()],
+            signed_off_date: Some("2025-02-01".to_owned()),
             counts: PanelDetailPanelCounts {
                 green: 2,
                 amber: 1,
@@ -382,8 +454,12 @@ mod tests {
                     entity(EntityType::Str, "FXN_GAA", Confidence::Green),
                 ],
             },
-        };
-        let data = panel_data(panel);
+        }
+    }
+
+    #[test]
+    fn panel_answers_feed_the_shared_merge_and_filters_change_the_count() {
+        let data = panel_data(epilepsy()).unwrap();
         assert_eq!(data.version, PanelVersion::new(8, 125));
         assert_eq!(data.entities[1].symbol.as_ref().unwrap().as_str(), "SCN2A");
         assert!(data.entities[3].symbol.is_none());
@@ -398,5 +474,73 @@ mod tests {
             )),
             3
         );
+    }
+
+    /// What the server sent is what the merge sees: aliases, publications, the STR's gene and
+    /// repeat counts and the panel's facts are kept, not emptied.
+    #[test]
+    fn a_panel_keeps_what_the_server_sent() {
+        let mut panel = epilepsy();
+        let scn1a = &mut panel.entities.nodes[0];
+        scn1a.aliases = vec!["NAC1".to_owned()];
+        scn1a.publications = vec!["10742094".to_owned()];
+        scn1a.tags = vec!["founder-variant".to_owned()];
+        scn1a.mode_of_pathogenicity = Some("Loss-of-function".to_owned());
+        let fxn = &mut panel.entities.nodes[3];
+        fxn.symbol = "FXN".to_owned();
+        fxn.repeated_sequence = Some("GAA".to_owned());
+        fxn.normal_repeats = Some(33);
+        fxn.pathogenic_repeats = Some(66);
+        let data = panel_data(panel).unwrap();
+        assert_eq!(data.signed_off.as_deref(), Some("2025-02-01"));
+        assert_eq!(data.types, ["GMS Rare Disease Virtual"]);
+        assert_eq!(
+            data.version_created.as_deref(),
+            Some("2025-01-07T10:00:00Z")
+        );
+        let scn1a = &data.entities[0];
+        assert_eq!(scn1a.aliases, ["NAC1"]);
+        assert_eq!(scn1a.publications, ["10742094"]);
+        assert_eq!(scn1a.tags, ["founder-variant"]);
+        assert_eq!(
+            scn1a.mode_of_pathogenicity.as_deref(),
+            Some("Loss-of-function")
+        );
+        let fxn = &data.entities[3];
+        assert_eq!(fxn.symbol.as_ref().map(GeneSymbol::as_str), Some("FXN"));
+        assert_eq!(
+            fxn.details,
+            EntityDetails::Str {
+                repeated_sequence: Some("GAA".to_owned()),
+                normal_repeats: Some(33),
+                pathogenic_repeats: Some(66),
+            }
+        );
+    }
+
+    /// An answer that does not read as a panel is an error naming the panel and the field,
+    /// never version 0.0 or a gene dropped without a word.
+    #[test]
+    fn an_unreadable_panel_is_an_error_that_says_what_and_where() {
+        let mut panel = epilepsy();
+        panel.version = "eight".to_owned();
+        let error = panel_data(panel).unwrap_err().to_string();
+        assert!(error.contains("PanelApp UK panel 402"), "{error}");
+        assert!(error.contains("version “eight”"), "{error}");
+
+        let mut panel = epilepsy();
+        panel.entities.nodes[2].symbol = "KCNQ2 KCNQ3".to_owned();
+        let error = panel_data(panel).unwrap_err().to_string();
+        assert!(error.contains("gene symbol “KCNQ2 KCNQ3”"), "{error}");
+
+        let mut panel = epilepsy();
+        panel.entities.nodes[0].grch38 = Some(panel_detail::PanelDetailPanelEntitiesNodesGrch38 {
+            chrom: "2".to_owned(),
+            start: -5,
+            end: 10,
+            ensembl_id: None,
+        });
+        let error = panel_data(panel).unwrap_err().to_string();
+        assert!(error.contains("position -5 on chromosome 2"), "{error}");
     }
 }

@@ -14,8 +14,11 @@ use crate::mail::Mailer;
 use crate::panelapp::PanelAppService;
 use crate::services::audit::Audit;
 use crate::services::audit_log::AuditTrail;
+use crate::services::export_templates::ExportTemplates;
+use crate::services::messages::Messages;
 use crate::services::passwords::Passwords;
 use crate::services::teams::Teams;
+use crate::services::workbench::Workbenches;
 use crate::shutdown::Shutdown;
 
 /// Cheap to clone; everything inside is shared.
@@ -35,6 +38,12 @@ pub struct StateInner {
     pub passwords: Passwords,
     /// Teams and their members.
     pub teams: Teams,
+    /// Site messages (banners).
+    pub messages: Messages,
+    /// Saved export settings.
+    pub export_templates: ExportTemplates,
+    /// Each user's saved workbench.
+    pub workbenches: Workbenches,
     /// E-mail: the transport, link base and the queue worker's wake-up call.
     pub mailer: Arc<Mailer>,
     /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
@@ -97,6 +106,9 @@ impl AppState {
         let audit = Audit::new(crypto.clone(), events.clone());
         let audit_trail = AuditTrail::new(db.clone(), audit.clone(), settings.audit_retention_days);
         let teams = Teams::new(db.clone(), audit.clone());
+        let messages = Messages::new(db.clone(), audit.clone(), events.clone());
+        let export_templates = ExportTemplates::new(db.clone(), audit.clone());
+        let workbenches = Workbenches::new(db.clone(), audit.clone());
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
@@ -116,6 +128,9 @@ impl AppState {
             audit_trail,
             passwords,
             teams,
+            messages,
+            export_templates,
+            workbenches,
             mailer,
             panelapp,
             started_at: Utc::now(),

@@ -181,7 +181,11 @@ async fn output(
 pub async fn template_node(ctx: &Context<'_>, id: i32) -> AppResult<ExportTemplate> {
     ctx.require(Action::UseExportTemplates)?;
     let who = user(ctx)?;
-    let row = service::usable(ctx.state(), ctx.principal(), id).await?;
+    let row = ctx
+        .state()
+        .export_templates
+        .usable(ctx.principal(), id)
+        .await?;
     output(ctx, who, row).await
 }
 
@@ -205,7 +209,10 @@ pub async fn export_settings(
     };
     ctx.require(Action::UseExportTemplates)?;
     let id = int_id(template, Kind::ExportTemplate).map_err(|e| e.with("field", "template"))?;
-    let row = service::usable(ctx.state(), ctx.principal(), id)
+    let row = ctx
+        .state()
+        .export_templates
+        .usable(ctx.principal(), id)
         .await
         .map_err(|e| e.with("field", "template"))?;
     let mut settings = service::settings(&row)?;
@@ -245,8 +252,11 @@ impl ExportTemplatesQuery {
         ctx.require(Action::UseExportTemplates)?;
         let who = user(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let query =
-            service::list_query(ctx.state(), ctx.principal(), everyone.unwrap_or(false)).await?;
+        let query = ctx
+            .state()
+            .export_templates
+            .list_query(ctx.principal(), everyone.unwrap_or(false))
+            .await?;
         let (window, rows) = paging::select_page(
             &ctx.state().db,
             query,
@@ -294,7 +304,11 @@ impl ExportTemplatesMutation {
                 chr_prefix: input.chr_prefix,
             },
         };
-        let row = service::create(ctx.state(), ctx.principal(), fields).await?;
+        let row = ctx
+            .state()
+            .export_templates
+            .create(ctx.principal(), fields)
+            .await?;
         Ok(output(ctx, who, row).await?)
     }
 
@@ -316,45 +330,48 @@ impl ExportTemplatesMutation {
             MaybeUndefined::Null => MaybeUndefined::Null,
             MaybeUndefined::Undefined => MaybeUndefined::Undefined,
         };
-        let row = service::update(ctx.state(), ctx.principal(), id, |row| {
-            let mut settings = service::settings(row)?;
-            if let Some(format) = patch.format {
-                settings.format = format;
-            }
-            if let Some(columns) = patch.columns {
-                settings.columns = columns;
-            }
-            if let Some(ratings) = patch.ratings {
-                settings.ratings = ratings;
-            }
-            if let Some(unrated) = patch.include_unrated {
-                settings.include_unrated = unrated;
-            }
-            if let Some(types) = patch.entity_types {
-                settings.entity_types = types;
-            }
-            if let Some(sheets) = patch.per_source_sheets {
-                settings.per_source_sheets = sheets;
-            }
-            if let Some(prefix) = patch.chr_prefix {
-                settings.chr_prefix = prefix;
-            }
-            Ok(TemplateFields {
-                name: patch.name.unwrap_or_else(|| row.name.clone()),
-                description: match patch.description {
-                    MaybeUndefined::Value(d) => Some(d),
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Undefined => row.description.clone(),
-                },
-                team_id: match team_id {
-                    MaybeUndefined::Value(t) => Some(t),
-                    MaybeUndefined::Null => None,
-                    MaybeUndefined::Undefined => row.team_id,
-                },
-                settings,
+        let row = ctx
+            .state()
+            .export_templates
+            .update(ctx.principal(), id, |row| {
+                let mut settings = service::settings(row)?;
+                if let Some(format) = patch.format {
+                    settings.format = format;
+                }
+                if let Some(columns) = patch.columns {
+                    settings.columns = columns;
+                }
+                if let Some(ratings) = patch.ratings {
+                    settings.ratings = ratings;
+                }
+                if let Some(unrated) = patch.include_unrated {
+                    settings.include_unrated = unrated;
+                }
+                if let Some(types) = patch.entity_types {
+                    settings.entity_types = types;
+                }
+                if let Some(sheets) = patch.per_source_sheets {
+                    settings.per_source_sheets = sheets;
+                }
+                if let Some(prefix) = patch.chr_prefix {
+                    settings.chr_prefix = prefix;
+                }
+                Ok(TemplateFields {
+                    name: patch.name.unwrap_or_else(|| row.name.clone()),
+                    description: match patch.description {
+                        MaybeUndefined::Value(d) => Some(d),
+                        MaybeUndefined::Null => None,
+                        MaybeUndefined::Undefined => row.description.clone(),
+                    },
+                    team_id: match team_id {
+                        MaybeUndefined::Value(t) => Some(t),
+                        MaybeUndefined::Null => None,
+                        MaybeUndefined::Undefined => row.team_id,
+                    },
+                    settings,
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(output(ctx, who, row).await?)
     }
 
@@ -366,12 +383,10 @@ impl ExportTemplatesMutation {
         #[graphql(desc = "The template's id.")] id: ID,
     ) -> Result<bool> {
         ctx.require(Action::UseExportTemplates)?;
-        service::delete(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&id, Kind::ExportTemplate)?,
-        )
-        .await?;
+        ctx.state()
+            .export_templates
+            .delete(ctx.principal(), int_id(&id, Kind::ExportTemplate)?)
+            .await?;
         Ok(true)
     }
 }

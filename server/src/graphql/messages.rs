@@ -12,7 +12,7 @@ use shared::MessageType;
 use super::ContextExt;
 use super::accounts::int_id;
 use crate::events::{Channel, Received};
-use crate::services::messages::{self, MessageChange, MessageDraft, MessageEvent};
+use crate::services::messages::{MessageChange, MessageDraft, MessageEvent};
 use crate::state::AppState;
 
 /// A site announcement.
@@ -92,8 +92,8 @@ impl From<AdminMessageInput> for MessageDraft {
 pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AdminMessage> {
     let state = ctx.state();
     let rows = match ctx.require_admin() {
-        Ok(_) => messages::all(state, ctx.principal()).await?,
-        Err(_) => messages::visible(state).await?,
+        Ok(_) => state.messages.all(ctx.principal()).await?,
+        Err(_) => state.messages.visible().await?,
     };
     rows.into_iter()
         .find(|m| m.id == id)
@@ -108,7 +108,10 @@ pub struct MessagesQuery;
 impl MessagesQuery {
     /// Announcements to show now (active, not expired), newest first. Everyone may read them.
     async fn admin_messages(&self, ctx: &Context<'_>) -> Result<Vec<AdminMessage>> {
-        Ok(messages::visible(ctx.state())
+        Ok(ctx
+            .state()
+            .messages
+            .visible()
             .await?
             .into_iter()
             .map(Into::into)
@@ -118,7 +121,10 @@ impl MessagesQuery {
     /// Every announcement, including inactive and expired ones (admins only).
     async fn all_admin_messages(&self, ctx: &Context<'_>) -> Result<Vec<AdminMessage>> {
         ctx.require_admin()?;
-        Ok(messages::all(ctx.state(), ctx.principal())
+        Ok(ctx
+            .state()
+            .messages
+            .all(ctx.principal())
             .await?
             .into_iter()
             .map(Into::into)
@@ -139,7 +145,10 @@ impl MessagesMutation {
         #[graphql(desc = "The announcement.")] input: AdminMessageInput,
     ) -> Result<AdminMessage> {
         ctx.require_admin()?;
-        Ok(messages::create(ctx.state(), ctx.principal(), input.into())
+        Ok(ctx
+            .state()
+            .messages
+            .create(ctx.principal(), input.into())
             .await?
             .into())
     }
@@ -153,11 +162,12 @@ impl MessagesMutation {
     ) -> Result<AdminMessage> {
         ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
-        Ok(
-            messages::update(ctx.state(), ctx.principal(), id, input.into())
-                .await?
-                .into(),
-        )
+        Ok(ctx
+            .state()
+            .messages
+            .update(ctx.principal(), id, input.into())
+            .await?
+            .into())
     }
 
     /// Shows or hides a message.
@@ -169,11 +179,12 @@ impl MessagesMutation {
     ) -> Result<AdminMessage> {
         ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
-        Ok(
-            messages::set_active(ctx.state(), ctx.principal(), id, active)
-                .await?
-                .into(),
-        )
+        Ok(ctx
+            .state()
+            .messages
+            .set_active(ctx.principal(), id, active)
+            .await?
+            .into())
     }
 
     /// Deletes an announcement for good (hiding it with `setAdminMessageActive` keeps it). Admins
@@ -185,7 +196,7 @@ impl MessagesMutation {
     ) -> Result<bool> {
         ctx.require_admin()?;
         let id = int_id(&id, super::node::Kind::AdminMessage)?;
-        messages::delete(ctx.state(), ctx.principal(), id).await?;
+        ctx.state().messages.delete(ctx.principal(), id).await?;
         Ok(true)
     }
 }
@@ -218,7 +229,7 @@ pub struct BannerUpdate {
 }
 
 async fn snapshot(state: &AppState, change: BannerChange, id: Option<i32>) -> BannerUpdate {
-    let visible = match messages::visible(state).await {
+    let visible = match state.messages.visible().await {
         Ok(rows) => rows.into_iter().map(Into::into).collect(),
         Err(e) => {
             tracing::error!(error = %e.message, "banner list not loaded");

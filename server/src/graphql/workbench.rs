@@ -78,7 +78,10 @@ impl WorkbenchQuery {
     /// The workbench kept in your account; null when none was saved yet.
     async fn workbench(&self, ctx: &Context<'_>) -> Result<Option<Workbench>> {
         let user = ctx.require_user()?;
-        Ok(workbench::load(ctx.state(), user.id())
+        Ok(ctx
+            .state()
+            .workbenches
+            .load(user.id())
             .await?
             .map(Workbench::from))
     }
@@ -118,7 +121,11 @@ impl WorkbenchMutation {
                 .map(|id| key_id(id, Kind::UploadedList))
                 .collect::<Result<_, _>>()?,
         };
-        let stored = workbench::save(ctx.state(), ctx.principal(), user.id(), content).await?;
+        let stored = ctx
+            .state()
+            .workbenches
+            .save(ctx.principal(), user.id(), content)
+            .await?;
         Ok(stored.into())
     }
 }

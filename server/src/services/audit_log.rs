@@ -159,7 +159,7 @@ impl AuditTrail {
     /// table (712 ms at a million rows). Fenced, both read the range from the `(timestamp, id)`
     /// index alone.
     async fn id_range(&self, query: &AuditQuery) -> AppResult<Option<(i32, i32)>> {
-        use sea_orm::sea_query::{Alias, Expr, SelectStatement};
+        use sea_orm::sea_query::{Alias, Expr, Func, SelectStatement};
         use sea_orm::{ConnectionTrait, QueryTrait};
         let mut range = Condition::all();
         if let Some(from) = query.from {
@@ -176,8 +176,8 @@ impl AuditTrail {
             .into_query();
         let id = || Expr::col((Alias::new("ranged"), audit_log::Column::Id));
         let statement = SelectStatement::new()
-            .expr_as(id().min(), "lowest")
-            .expr_as(id().max(), "highest")
+            .expr_as(Func::min(id()), "lowest")
+            .expr_as(Func::max(id()), "highest")
             .from_subquery(ids, "ranged")
             .to_owned();
         let Some(row) = self.db.query_one(&statement).await? else {
@@ -353,8 +353,7 @@ impl AuditTrail {
             .await?;
             audit_chain::end_maintenance(&txn).await?;
         }
-        state
-            .audit
+        self.audit
             .commit(
                 txn,
                 principal,

@@ -14,17 +14,16 @@ use std::str::FromStr;
 use chrono::Utc;
 use entity::{export_templates, teams};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    ModelTrait, QueryFilter, QueryOrder, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Select, TransactionTrait,
 };
 use serde_json::{Value, json};
 use shared::{AuditAction, ErrorCode, ExportSettings, Role};
 
-use super::audit::AuditRecord;
+use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// Longest name (as the Flask version's).
 pub const MAX_NAME_LEN: usize = 100;
@@ -113,93 +112,6 @@ pub fn check_settings(settings: &ExportSettings) -> AppResult<()> {
         .map_err(|e| AppError::invalid_field(e.field, e.message))
 }
 
-/// The templates `who` sees, by name: their own and their teams' (every template with
-/// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
-pub async fn list_query(
-    state: &AppState,
-    principal: &Principal,
-    everyone: bool,
-) -> AppResult<Select<export_templates::Entity>> {
-    let who = TemplateUser::of(principal)?;
-    let query = export_templates::Entity::find()
-        .order_by_asc(export_templates::Column::Name)
-        .order_by_asc(export_templates::Column::Id);
-    if everyone {
-        principal.require(Action::ManageExportTemplates)?;
-        return Ok(query);
-    }
-    let teams = super::teams::team_ids(&state.db, who.id).await?;
-    let mut visible = Condition::any().add(export_templates::Column::OwnerId.eq(who.id));
-    if !teams.is_empty() {
-        visible = visible.add(export_templates::Column::TeamId.is_in(teams));
-    }
-    Ok(query.filter(visible))
-}
-
-/// Template `id` if `who` may apply it (theirs, their team's, or any for EDITOR and above);
-/// NOT_FOUND otherwise, so others' templates stay unseen.
-pub async fn usable(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-) -> AppResult<export_templates::Model> {
-    let who = TemplateUser::of(principal)?;
-    let missing = || AppError::not_found(format!("export template {id}"));
-    let row = export_templates::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(missing)?;
-    if row.owner_id == who.id || who.manages_all() {
-        return Ok(row);
-    }
-    match row.team_id {
-        Some(team)
-            if super::teams::team_ids(&state.db, who.id)
-                .await?
-                .contains(&team) =>
-        {
-            Ok(row)
-        }
-        _ => Err(missing()),
-    }
-}
-
-/// Checks the name, description, team and settings; returns the trimmed name and
-/// description.
-async fn checked(
-    state: &AppState,
-    who: TemplateUser,
-    fields: &TemplateFields,
-) -> AppResult<(String, Option<String>)> {
-    let name = crate::error::required_text("name", &fields.name, MAX_NAME_LEN)?;
-    let description = crate::error::optional_text(
-        "description",
-        fields.description.as_deref(),
-        MAX_DESCRIPTION_LEN,
-    )?;
-    if let Some(team) = fields.team_id {
-        if teams::Entity::find_by_id(team)
-            .one(&state.db)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::not_found(format!("team {team}")).with("field", "teamId"));
-        }
-        if who.role != Role::Admin
-            && !super::teams::team_ids(&state.db, who.id)
-                .await?
-                .contains(&team)
-        {
-            return Err(AppError::invalid_field(
-                "teamId",
-                "a template can be shared only with a team you are in",
-            ));
-        }
-    }
-    check_settings(&fields.settings)?;
-    Ok((name, description))
-}
-
 /// What the audit row records of a template.
 fn described(row: &export_templates::Model) -> Value {
     json!({
@@ -247,157 +159,255 @@ fn conflict_on_name(name: &str) -> impl Fn(sea_orm::DbErr) -> AppError + '_ {
     }
 }
 
-/// Creates a template owned by `who`.
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    fields: TemplateFields,
-) -> AppResult<export_templates::Model> {
-    let who = TemplateUser::of(principal)?;
-    principal.require(Action::KeepExportTemplates)?;
-    let (name, description) = checked(state, who, &fields).await?;
-    let s = &fields.settings;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    if name_taken(&txn, who.id, &name, None).await? {
-        return Err(taken(&name));
-    }
-    let row = export_templates::ActiveModel {
-        owner_id: Set(who.id),
-        team_id: Set(fields.team_id),
-        name: Set(name.clone()),
-        description: Set(description),
-        format: Set(s.format),
-        columns: Set(join(&s.columns)),
-        ratings: Set(join(&s.ratings)),
-        include_unrated: Set(s.include_unrated),
-        entity_types: Set(join(&s.entity_types)),
-        per_source_sheets: Set(s.per_source_sheets),
-        chr_prefix: Set(s.chr_prefix),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(conflict_on_name(&name))?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelExportTemplateCreate,
-                format!("export template \u{201c}{}\u{201d} created", row.name),
-            )
-            .resource("export_template", row.id)
-            .change(None, Some(described(&row))),
-        )
-        .await?;
-    Ok(row)
+/// Saved export settings, personal or a team's. Built once with the state.
+#[derive(Clone, Debug)]
+pub struct ExportTemplates {
+    db: DatabaseConnection,
+    audit: Audit,
 }
 
-/// The template `id` if `who` may change it: NOT_FOUND when they can not see it, FORBIDDEN
-/// when they may only apply it (a team's member).
-async fn changeable(
-    state: &AppState,
-    principal: &Principal,
-    who: TemplateUser,
-    id: i32,
-) -> AppResult<export_templates::Model> {
-    let row = usable(state, principal, id).await?;
-    if who.may_change(&row) {
+impl ExportTemplates {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
+        Self { db, audit }
+    }
+
+    /// The templates `who` sees, by name: their own and their teams' (every template with
+    /// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
+    pub async fn list_query(
+        &self,
+        principal: &Principal,
+        everyone: bool,
+    ) -> AppResult<Select<export_templates::Entity>> {
+        let who = TemplateUser::of(principal)?;
+        let query = export_templates::Entity::find()
+            .order_by_asc(export_templates::Column::Name)
+            .order_by_asc(export_templates::Column::Id);
+        if everyone {
+            principal.require(Action::ManageExportTemplates)?;
+            return Ok(query);
+        }
+        let teams = super::teams::team_ids(&self.db, who.id).await?;
+        let mut visible = Condition::any().add(export_templates::Column::OwnerId.eq(who.id));
+        if !teams.is_empty() {
+            visible = visible.add(export_templates::Column::TeamId.is_in(teams));
+        }
+        Ok(query.filter(visible))
+    }
+
+    /// Template `id` if `who` may apply it (theirs, their team's, or any for EDITOR and above);
+    /// NOT_FOUND otherwise, so others' templates stay unseen.
+    pub async fn usable(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<export_templates::Model> {
+        let who = TemplateUser::of(principal)?;
+        let missing = || AppError::not_found(format!("export template {id}"));
+        let row = export_templates::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(missing)?;
+        if row.owner_id == who.id || who.manages_all() {
+            return Ok(row);
+        }
+        match row.team_id {
+            Some(team)
+                if super::teams::team_ids(&self.db, who.id)
+                    .await?
+                    .contains(&team) =>
+            {
+                Ok(row)
+            }
+            _ => Err(missing()),
+        }
+    }
+
+    /// Checks the name, description, team and settings; returns the trimmed name and
+    /// description.
+    async fn checked(
+        &self,
+        who: TemplateUser,
+        fields: &TemplateFields,
+    ) -> AppResult<(String, Option<String>)> {
+        let name = crate::error::required_text("name", &fields.name, MAX_NAME_LEN)?;
+        let description = crate::error::optional_text(
+            "description",
+            fields.description.as_deref(),
+            MAX_DESCRIPTION_LEN,
+        )?;
+        if let Some(team) = fields.team_id {
+            if teams::Entity::find_by_id(team)
+                .one(&self.db)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::not_found(format!("team {team}")).with("field", "teamId"));
+            }
+            if who.role != Role::Admin
+                && !super::teams::team_ids(&self.db, who.id)
+                    .await?
+                    .contains(&team)
+            {
+                return Err(AppError::invalid_field(
+                    "teamId",
+                    "a template can be shared only with a team you are in",
+                ));
+            }
+        }
+        check_settings(&fields.settings)?;
+        Ok((name, description))
+    }
+
+    /// Creates a template owned by `who`.
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        fields: TemplateFields,
+    ) -> AppResult<export_templates::Model> {
+        let who = TemplateUser::of(principal)?;
+        principal.require(Action::KeepExportTemplates)?;
+        let (name, description) = self.checked(who, &fields).await?;
+        let s = &fields.settings;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        if name_taken(&txn, who.id, &name, None).await? {
+            return Err(taken(&name));
+        }
+        let row = export_templates::ActiveModel {
+            owner_id: Set(who.id),
+            team_id: Set(fields.team_id),
+            name: Set(name.clone()),
+            description: Set(description),
+            format: Set(s.format),
+            columns: Set(join(&s.columns)),
+            ratings: Set(join(&s.ratings)),
+            include_unrated: Set(s.include_unrated),
+            entity_types: Set(join(&s.entity_types)),
+            per_source_sheets: Set(s.per_source_sheets),
+            chr_prefix: Set(s.chr_prefix),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(conflict_on_name(&name))?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PanelExportTemplateCreate,
+                    format!("export template \u{201c}{}\u{201d} created", row.name),
+                )
+                .resource("export_template", row.id)
+                .change(None, Some(described(&row))),
+            )
+            .await?;
         Ok(row)
-    } else {
-        Err(AppError::forbidden(
-            "only the template's owner (or an EDITOR) changes it; its team's members apply it",
-        )
-        .with("reason", "not_owner"))
     }
-}
 
-/// Replaces every field of template `id` (the resolver merges what was given with what was).
-pub async fn update(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    fields: impl FnOnce(&export_templates::Model) -> AppResult<TemplateFields>,
-) -> AppResult<export_templates::Model> {
-    let who = TemplateUser::of(principal)?;
-    let row = changeable(state, principal, who, id).await?;
-    let fields = fields(&row)?;
-    if fields.team_id != row.team_id {
-        checked(state, who, &fields).await?;
-    } else {
-        // The team stays as it was, even for someone who is not in it (an EDITOR).
-        let unchanged_team = TemplateFields {
-            team_id: None,
-            ..fields.clone()
-        };
-        checked(state, who, &unchanged_team).await?;
-    }
-    let name = fields.name.trim().to_owned();
-    let description = fields
-        .description
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned);
-    let s = &fields.settings;
-    let txn = state.db.begin().await?;
-    if name_taken(&txn, row.owner_id, &name, Some(row.id)).await? {
-        return Err(taken(&name));
-    }
-    let before = described(&row);
-    let mut active: export_templates::ActiveModel = row.into();
-    active.name = Set(name.clone());
-    active.description = Set(description);
-    active.team_id = Set(fields.team_id);
-    active.format = Set(s.format);
-    active.columns = Set(join(&s.columns));
-    active.ratings = Set(join(&s.ratings));
-    active.include_unrated = Set(s.include_unrated);
-    active.entity_types = Set(join(&s.entity_types));
-    active.per_source_sheets = Set(s.per_source_sheets);
-    active.chr_prefix = Set(s.chr_prefix);
-    active.updated_at = Set(Utc::now());
-    let row = active.update(&txn).await.map_err(conflict_on_name(&name))?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelExportTemplateUpdate,
-                format!("export template \u{201c}{}\u{201d} changed", row.name),
+    /// The template `id` if `who` may change it: NOT_FOUND when they can not see it, FORBIDDEN
+    /// when they may only apply it (a team's member).
+    async fn changeable(
+        &self,
+        principal: &Principal,
+        who: TemplateUser,
+        id: i32,
+    ) -> AppResult<export_templates::Model> {
+        let row = self.usable(principal, id).await?;
+        if who.may_change(&row) {
+            Ok(row)
+        } else {
+            Err(AppError::forbidden(
+                "only the template's owner (or an EDITOR) changes it; its team's members apply it",
             )
-            .resource("export_template", row.id)
-            .change(Some(before), Some(described(&row))),
-        )
-        .await?;
-    Ok(row)
-}
+            .with("reason", "not_owner"))
+        }
+    }
 
-/// Deletes template `id`.
-pub async fn delete(state: &AppState, principal: &Principal, id: i32) -> AppResult<()> {
-    let who = TemplateUser::of(principal)?;
-    let row = changeable(state, principal, who, id).await?;
-    let before = described(&row);
-    let (id, name) = (row.id, row.name.clone());
-    let txn = state.db.begin().await?;
-    row.delete(&txn).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelExportTemplateDelete,
-                format!("export template \u{201c}{name}\u{201d} deleted"),
+    /// Replaces every field of template `id` (the resolver merges what was given with what was).
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        id: i32,
+        fields: impl FnOnce(&export_templates::Model) -> AppResult<TemplateFields>,
+    ) -> AppResult<export_templates::Model> {
+        let who = TemplateUser::of(principal)?;
+        let row = self.changeable(principal, who, id).await?;
+        let fields = fields(&row)?;
+        if fields.team_id != row.team_id {
+            self.checked(who, &fields).await?;
+        } else {
+            // The team stays as it was, even for someone who is not in it (an EDITOR).
+            let unchanged_team = TemplateFields {
+                team_id: None,
+                ..fields.clone()
+            };
+            self.checked(who, &unchanged_team).await?;
+        }
+        let name = fields.name.trim().to_owned();
+        let description = fields
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned);
+        let s = &fields.settings;
+        let txn = self.db.begin().await?;
+        if name_taken(&txn, row.owner_id, &name, Some(row.id)).await? {
+            return Err(taken(&name));
+        }
+        let before = described(&row);
+        let mut active: export_templates::ActiveModel = row.into();
+        active.name = Set(name.clone());
+        active.description = Set(description);
+        active.team_id = Set(fields.team_id);
+        active.format = Set(s.format);
+        active.columns = Set(join(&s.columns));
+        active.ratings = Set(join(&s.ratings));
+        active.include_unrated = Set(s.include_unrated);
+        active.entity_types = Set(join(&s.entity_types));
+        active.per_source_sheets = Set(s.per_source_sheets);
+        active.chr_prefix = Set(s.chr_prefix);
+        active.updated_at = Set(Utc::now());
+        let row = active.update(&txn).await.map_err(conflict_on_name(&name))?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PanelExportTemplateUpdate,
+                    format!("export template \u{201c}{}\u{201d} changed", row.name),
+                )
+                .resource("export_template", row.id)
+                .change(Some(before), Some(described(&row))),
             )
-            .resource("export_template", id)
-            .change(Some(before), None),
-        )
-        .await?;
-    Ok(())
+            .await?;
+        Ok(row)
+    }
+
+    /// Deletes template `id`.
+    pub async fn delete(&self, principal: &Principal, id: i32) -> AppResult<()> {
+        let who = TemplateUser::of(principal)?;
+        let row = self.changeable(principal, who, id).await?;
+        let before = described(&row);
+        let (id, name) = (row.id, row.name.clone());
+        let txn = self.db.begin().await?;
+        row.delete(&txn).await?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PanelExportTemplateDelete,
+                    format!("export template \u{201c}{name}\u{201d} deleted"),
+                )
+                .resource("export_template", id)
+                .change(Some(before), None),
+            )
+            .await?;
+        Ok(())
+    }
 }

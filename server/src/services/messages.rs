@@ -4,18 +4,17 @@
 use chrono::{DateTime, Utc};
 use entity::admin_message;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::{AuditAction, MessageType};
 
-use super::audit::AuditRecord;
+use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::events::Channel;
-use crate::state::AppState;
+use crate::events::{Channel, Events};
 
 pub const MAX_TITLE_LEN: usize = 200;
 pub const MAX_MESSAGE_LEN: usize = 5000;
@@ -68,76 +67,6 @@ fn validate(draft: &MessageDraft) -> AppResult<(String, String)> {
     Ok((title, message))
 }
 
-/// Messages shown now: active and not expired, newest first.
-pub async fn visible(state: &AppState) -> AppResult<Vec<admin_message::Model>> {
-    let now = Utc::now();
-    Ok(admin_message::Entity::find()
-        .filter(admin_message::Column::IsActive.eq(true))
-        .filter(
-            Condition::any()
-                .add(admin_message::Column::ExpiresAt.is_null())
-                .add(admin_message::Column::ExpiresAt.gt(now)),
-        )
-        .order_by_desc(admin_message::Column::CreatedAt)
-        .all(&state.db)
-        .await?)
-}
-
-/// Every message, for the admin page.
-pub async fn all(state: &AppState, principal: &Principal) -> AppResult<Vec<admin_message::Model>> {
-    principal.require_admin()?;
-    Ok(admin_message::Entity::find()
-        .order_by_desc(admin_message::Column::CreatedAt)
-        .all(&state.db)
-        .await?)
-}
-
-async fn publish(state: &AppState, change: MessageChange, id: i32) {
-    state
-        .events
-        .publish(Channel::AdminMessages, &MessageEvent { change, id })
-        .await;
-}
-
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    draft: MessageDraft,
-) -> AppResult<admin_message::Model> {
-    principal.require_admin()?;
-    let (title, message) = validate(&draft)?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let row = admin_message::ActiveModel {
-        title: Set(title),
-        message: Set(message),
-        message_type: Set(draft.message_type),
-        is_active: Set(draft.is_active),
-        created_by_id: Set(principal.user_id()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        expires_at: Set(draft.expires_at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::AdminAction,
-                format!("admin message {:?} created", row.title),
-            )
-            .resource("admin_message", row.id)
-            .change(None, Some(snapshot(&row))),
-        )
-        .await?;
-    publish(state, MessageChange::Created, row.id).await;
-    Ok(row)
-}
-
 fn snapshot(row: &admin_message::Model) -> serde_json::Value {
     json!({
         "title": row.title, "message": row.message, "type": row.message_type,
@@ -145,87 +74,168 @@ fn snapshot(row: &admin_message::Model) -> serde_json::Value {
     })
 }
 
-async fn load(state: &AppState, id: i32) -> AppResult<admin_message::Model> {
-    admin_message::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("admin message {id}")))
+/// Site messages from admins (banners): reading, writing, and their live events. Built once with the state.
+#[derive(Clone, Debug)]
+pub struct Messages {
+    db: DatabaseConnection,
+    audit: Audit,
+    events: Events,
 }
 
-/// Replaces a message's fields (also how it is switched on or off).
-pub async fn update(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    draft: MessageDraft,
-) -> AppResult<admin_message::Model> {
-    principal.require_admin()?;
-    let (title, message) = validate(&draft)?;
-    let current = load(state, id).await?;
-    let txn = state.db.begin().await?;
-    let mut update: admin_message::ActiveModel = current.clone().into();
-    update.title = Set(title);
-    update.message = Set(message);
-    update.message_type = Set(draft.message_type);
-    update.is_active = Set(draft.is_active);
-    update.expires_at = Set(draft.expires_at);
-    update.updated_at = Set(Utc::now());
-    let row = update.update(&txn).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::AdminAction,
-                format!("admin message {id} updated"),
+impl Messages {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(db: DatabaseConnection, audit: Audit, events: Events) -> Self {
+        Self { db, audit, events }
+    }
+
+    /// Messages shown now: active and not expired, newest first.
+    pub async fn visible(&self) -> AppResult<Vec<admin_message::Model>> {
+        let now = Utc::now();
+        Ok(admin_message::Entity::find()
+            .filter(admin_message::Column::IsActive.eq(true))
+            .filter(
+                Condition::any()
+                    .add(admin_message::Column::ExpiresAt.is_null())
+                    .add(admin_message::Column::ExpiresAt.gt(now)),
             )
-            .resource("admin_message", id)
-            .change(Some(snapshot(&current)), Some(snapshot(&row))),
-        )
+            .order_by_desc(admin_message::Column::CreatedAt)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Every message, for the admin page.
+    pub async fn all(&self, principal: &Principal) -> AppResult<Vec<admin_message::Model>> {
+        principal.require_admin()?;
+        Ok(admin_message::Entity::find()
+            .order_by_desc(admin_message::Column::CreatedAt)
+            .all(&self.db)
+            .await?)
+    }
+
+    async fn publish(&self, change: MessageChange, id: i32) {
+        self.events
+            .publish(Channel::AdminMessages, &MessageEvent { change, id })
+            .await;
+    }
+
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        draft: MessageDraft,
+    ) -> AppResult<admin_message::Model> {
+        principal.require_admin()?;
+        let (title, message) = validate(&draft)?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let row = admin_message::ActiveModel {
+            title: Set(title),
+            message: Set(message),
+            message_type: Set(draft.message_type),
+            is_active: Set(draft.is_active),
+            created_by_id: Set(principal.user_id()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            expires_at: Set(draft.expires_at),
+            ..Default::default()
+        }
+        .insert(&txn)
         .await?;
-    publish(state, MessageChange::Updated, id).await;
-    Ok(row)
-}
-
-pub async fn set_active(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    active: bool,
-) -> AppResult<admin_message::Model> {
-    principal.require_admin()?;
-    let current = load(state, id).await?;
-    let draft = MessageDraft {
-        title: current.title,
-        message: current.message,
-        message_type: current.message_type,
-        is_active: active,
-        // Re-activating an expired message needs a new expiry; keep a past one only when
-        // switching off.
-        expires_at: current.expires_at.filter(|t| !active || *t > Utc::now()),
-    };
-    update(state, principal, id, draft).await
-}
-
-pub async fn delete(state: &AppState, principal: &Principal, id: i32) -> AppResult<()> {
-    principal.require_admin()?;
-    let current = load(state, id).await?;
-    let txn = state.db.begin().await?;
-    admin_message::Entity::delete_by_id(id).exec(&txn).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::AdminAction,
-                format!("admin message {id} deleted"),
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::AdminAction,
+                    format!("admin message {:?} created", row.title),
+                )
+                .resource("admin_message", row.id)
+                .change(None, Some(snapshot(&row))),
             )
-            .resource("admin_message", id)
-            .change(Some(snapshot(&current)), None),
-        )
-        .await?;
-    publish(state, MessageChange::Deleted, id).await;
-    Ok(())
+            .await?;
+        self.publish(MessageChange::Created, row.id).await;
+        Ok(row)
+    }
+
+    async fn load(&self, id: i32) -> AppResult<admin_message::Model> {
+        admin_message::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("admin message {id}")))
+    }
+
+    /// Replaces a message's fields (also how it is switched on or off).
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        id: i32,
+        draft: MessageDraft,
+    ) -> AppResult<admin_message::Model> {
+        principal.require_admin()?;
+        let (title, message) = validate(&draft)?;
+        let current = self.load(id).await?;
+        let txn = self.db.begin().await?;
+        let mut update: admin_message::ActiveModel = current.clone().into();
+        update.title = Set(title);
+        update.message = Set(message);
+        update.message_type = Set(draft.message_type);
+        update.is_active = Set(draft.is_active);
+        update.expires_at = Set(draft.expires_at);
+        update.updated_at = Set(Utc::now());
+        let row = update.update(&txn).await?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::AdminAction,
+                    format!("admin message {id} updated"),
+                )
+                .resource("admin_message", id)
+                .change(Some(snapshot(&current)), Some(snapshot(&row))),
+            )
+            .await?;
+        self.publish(MessageChange::Updated, id).await;
+        Ok(row)
+    }
+
+    pub async fn set_active(
+        &self,
+        principal: &Principal,
+        id: i32,
+        active: bool,
+    ) -> AppResult<admin_message::Model> {
+        principal.require_admin()?;
+        let current = self.load(id).await?;
+        let draft = MessageDraft {
+            title: current.title,
+            message: current.message,
+            message_type: current.message_type,
+            is_active: active,
+            // Re-activating an expired message needs a new expiry; keep a past one only when
+            // switching off.
+            expires_at: current.expires_at.filter(|t| !active || *t > Utc::now()),
+        };
+        self.update(principal, id, draft).await
+    }
+
+    pub async fn delete(&self, principal: &Principal, id: i32) -> AppResult<()> {
+        principal.require_admin()?;
+        let current = self.load(id).await?;
+        let txn = self.db.begin().await?;
+        admin_message::Entity::delete_by_id(id).exec(&txn).await?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::AdminAction,
+                    format!("admin message {id} deleted"),
+                )
+                .resource("admin_message", id)
+                .change(Some(snapshot(&current)), None),
+            )
+            .await?;
+        self.publish(MessageChange::Deleted, id).await;
+        Ok(())
+    }
 }

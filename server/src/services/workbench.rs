@@ -7,15 +7,16 @@
 
 use chrono::{DateTime, Utc};
 use entity::workbenches;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::{AuditAction, Confidence, EntityType, PanelVersion, Source};
 
-use super::audit::AuditRecord;
+use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, OrInternal};
-use crate::state::AppState;
 
 /// Most panels a stored workbench holds (a merge of more is not a workbench but a catalogue).
 pub const MAX_PANELS: usize = 100;
@@ -116,21 +117,6 @@ pub fn validate(content: &Content) -> AppResult<()> {
     Ok(())
 }
 
-/// The workbench kept in `user_id`'s account, if one was saved.
-pub async fn load(state: &AppState, user_id: i32) -> AppResult<Option<Stored>> {
-    let Some(row) = workbenches::Entity::find_by_id(user_id)
-        .one(&state.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let content = serde_json::from_str(&row.content).or_internal("stored workbench")?;
-    Ok(Some(Stored {
-        content,
-        updated_at: row.updated_at,
-    }))
-}
-
 /// "2 panels", "1 upload left out": a count with its noun.
 fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -140,88 +126,117 @@ fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// Keeps `content` as `user_id`'s workbench (replacing what was kept) with an audit row that
-/// says what changed, in one transaction.
-pub async fn save(
-    state: &AppState,
-    principal: &Principal,
-    user_id: i32,
-    content: Content,
-) -> AppResult<Stored> {
-    validate(&content)?;
-    let json = serde_json::to_string(&content).or_internal("workbench json")?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let before = workbenches::Entity::find_by_id(user_id).one(&txn).await?;
-    let old: Content = match &before {
-        Some(row) => serde_json::from_str(&row.content).unwrap_or_default(),
-        None => Content::default(),
-    };
-    let added: Vec<String> = content
-        .panels
-        .iter()
-        .filter(|p| !old.panels.iter().any(|o| o.key() == p.key()))
-        .map(StoredPanel::label)
-        .collect();
-    let removed: Vec<String> = old
-        .panels
-        .iter()
-        .filter(|o| !content.panels.iter().any(|p| p.key() == o.key()))
-        .map(StoredPanel::label)
-        .collect();
-    let rechosen: Vec<String> = content
-        .panels
-        .iter()
-        .filter(|p| old.panels.iter().any(|o| o.key() == p.key() && o != *p))
-        .map(StoredPanel::label)
-        .collect();
-    match before {
-        Some(row) => {
-            let mut update: workbenches::ActiveModel = row.into();
-            update.content = Set(json);
-            update.updated_at = Set(now);
-            update.update(&txn).await?;
-        }
-        None => {
-            workbenches::ActiveModel {
-                user_id: Set(user_id),
-                content: Set(json),
-                updated_at: Set(now),
+/// Each user's saved workbench (the panels and choices they were working on). Built once with the state.
+#[derive(Clone, Debug)]
+pub struct Workbenches {
+    db: DatabaseConnection,
+    audit: Audit,
+}
+
+impl Workbenches {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
+        Self { db, audit }
+    }
+
+    /// The workbench kept in `user_id`'s account, if one was saved.
+    pub async fn load(&self, user_id: i32) -> AppResult<Option<Stored>> {
+        let Some(row) = workbenches::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let content = serde_json::from_str(&row.content).or_internal("stored workbench")?;
+        Ok(Some(Stored {
+            content,
+            updated_at: row.updated_at,
+        }))
+    }
+
+    /// Keeps `content` as `user_id`'s workbench (replacing what was kept) with an audit row that
+    /// says what changed, in one transaction.
+    pub async fn save(
+        &self,
+        principal: &Principal,
+        user_id: i32,
+        content: Content,
+    ) -> AppResult<Stored> {
+        validate(&content)?;
+        let json = serde_json::to_string(&content).or_internal("workbench json")?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let before = workbenches::Entity::find_by_id(user_id).one(&txn).await?;
+        let old: Content = match &before {
+            Some(row) => serde_json::from_str(&row.content).unwrap_or_default(),
+            None => Content::default(),
+        };
+        let added: Vec<String> = content
+            .panels
+            .iter()
+            .filter(|p| !old.panels.iter().any(|o| o.key() == p.key()))
+            .map(StoredPanel::label)
+            .collect();
+        let removed: Vec<String> = old
+            .panels
+            .iter()
+            .filter(|o| !content.panels.iter().any(|p| p.key() == o.key()))
+            .map(StoredPanel::label)
+            .collect();
+        let rechosen: Vec<String> = content
+            .panels
+            .iter()
+            .filter(|p| old.panels.iter().any(|o| o.key() == p.key() && o != *p))
+            .map(StoredPanel::label)
+            .collect();
+        match before {
+            Some(row) => {
+                let mut update: workbenches::ActiveModel = row.into();
+                update.content = Set(json);
+                update.updated_at = Set(now);
+                update.update(&txn).await?;
             }
-            .insert(&txn)
-            .await?;
+            None => {
+                workbenches::ActiveModel {
+                    user_id: Set(user_id),
+                    content: Set(json),
+                    updated_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+            }
         }
-    }
-    let mut description = format!(
-        "workbench kept in the account: {}, {}",
-        count(content.panels.len(), "panel", "panels"),
-        count(
-            content.left_out_uploads.len(),
-            "upload left out",
-            "uploads left out"
-        ),
-    );
-    for (what, list) in [
-        ("added", &added),
-        ("removed", &removed),
-        ("choices changed", &rechosen),
-    ] {
-        if !list.is_empty() {
-            description.push_str(&format!("; {what}: {}", list.join(", ")));
+        let mut description = format!(
+            "workbench kept in the account: {}, {}",
+            count(content.panels.len(), "panel", "panels"),
+            count(
+                content.left_out_uploads.len(),
+                "upload left out",
+                "uploads left out"
+            ),
+        );
+        for (what, list) in [
+            ("added", &added),
+            ("removed", &removed),
+            ("choices changed", &rechosen),
+        ] {
+            if !list.is_empty() {
+                description.push_str(&format!("; {what}: {}", list.join(", ")));
+            }
         }
+        let record = AuditRecord::new(AuditAction::ProfileUpdate, description)
+            .resource("workbench", user_id)
+            .details(json!({
+                "panels": content.panels.len(),
+                "leftOutUploads": content.left_out_uploads.len(),
+                "added": added, "removed": removed, "choicesChanged": rechosen,
+            }));
+        self.audit.commit(txn, principal, record).await?;
+        Ok(Stored {
+            content,
+            updated_at: now,
+        })
     }
-    let record = AuditRecord::new(AuditAction::ProfileUpdate, description)
-        .resource("workbench", user_id)
-        .details(json!({
-            "panels": content.panels.len(),
-            "leftOutUploads": content.left_out_uploads.len(),
-            "added": added, "removed": removed, "choicesChanged": rechosen,
-        }));
-    state.audit.commit(txn, principal, record).await?;
-    Ok(Stored {
-        content,
-        updated_at: now,
-    })
 }
 
 #[cfg(test)]

@@ -6,18 +6,25 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::tokens::Tokens;
 use crate::backend::Backends;
 use crate::config::Settings;
 use crate::crypto::{Encryptor, Signer};
 use crate::events::Events;
 use crate::mail::Mailer;
 use crate::panelapp::PanelAppService;
+use crate::services::api_tokens::ApiTokens;
 use crate::services::audit::Audit;
 use crate::services::audit_log::AuditTrail;
+use crate::services::catalogue::Catalogue;
+use crate::services::downloads::Downloads;
 use crate::services::export_templates::ExportTemplates;
+use crate::services::merge::Merges;
 use crate::services::messages::Messages;
+use crate::services::outbox::Outbox;
 use crate::services::passwords::Passwords;
 use crate::services::teams::Teams;
+use crate::services::uploads::{UploadSettings, Uploads};
 use crate::services::workbench::Workbenches;
 use crate::shutdown::Shutdown;
 
@@ -36,6 +43,10 @@ pub struct StateInner {
     /// The trail as admins read it (pages, CSV, retention purge).
     pub audit_trail: AuditTrail,
     pub passwords: Passwords,
+    /// API tokens as authentication stores and checks them.
+    pub tokens: Tokens,
+    /// API tokens as their owners manage them, and the audit of their use.
+    pub api_tokens: ApiTokens,
     /// Teams and their members.
     pub teams: Teams,
     /// Site messages (banners).
@@ -44,6 +55,16 @@ pub struct StateInner {
     pub export_templates: ExportTemplates,
     /// Each user's saved workbench.
     pub workbenches: Workbenches,
+    /// Uploaded gene lists.
+    pub uploads: Uploads,
+    /// Prepared downloads behind signed links.
+    pub downloads: Downloads,
+    /// The PanelApp data as admins manage it (refresh).
+    pub catalogue: Catalogue,
+    /// Merges of panels and uploaded lists.
+    pub merges: Merges,
+    /// The e-mail queue as admins see it.
+    pub outbox: Outbox,
     /// E-mail: the transport, link base and the queue worker's wake-up call.
     pub mailer: Arc<Mailer>,
     /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
@@ -105,10 +126,31 @@ impl AppState {
         let events = Events::new(backends.clone());
         let audit = Audit::new(crypto.clone(), events.clone());
         let audit_trail = AuditTrail::new(db.clone(), audit.clone(), settings.audit_retention_days);
+        let tokens = Tokens::new(db.clone(), signer.clone());
+        let api_tokens = ApiTokens::new(
+            db.clone(),
+            audit.clone(),
+            tokens.clone(),
+            backends.clone(),
+            settings.security.api_access_audit_window,
+        );
         let teams = Teams::new(db.clone(), audit.clone());
         let messages = Messages::new(db.clone(), audit.clone(), events.clone());
         let export_templates = ExportTemplates::new(db.clone(), audit.clone());
         let workbenches = Workbenches::new(db.clone(), audit.clone());
+        let uploads = Uploads::new(
+            db.clone(),
+            audit.clone(),
+            backends.clone(),
+            UploadSettings::from_settings(&settings),
+        );
+        let downloads = Downloads::new(
+            db.clone(),
+            audit.clone(),
+            signer.clone(),
+            settings.download_link_ttl,
+            backends.clone(),
+        );
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
@@ -117,6 +159,9 @@ impl AppState {
             backends.cache.clone(),
             backends.kind == shared::CacheBackend::Redis,
         )?;
+        let outbox = Outbox::new(db.clone(), audit.clone(), mailer.wake_handle());
+        let catalogue = Catalogue::new(db.clone(), audit.clone(), panelapp.clone());
+        let merges = Merges::new(uploads.clone(), panelapp.clone());
         Ok(Self(Arc::new(StateInner {
             settings,
             db,
@@ -127,10 +172,17 @@ impl AppState {
             audit,
             audit_trail,
             passwords,
+            tokens,
+            api_tokens,
             teams,
             messages,
             export_templates,
             workbenches,
+            uploads,
+            downloads,
+            catalogue,
+            merges,
+            outbox,
             mailer,
             panelapp,
             started_at: Utc::now(),

@@ -152,41 +152,19 @@ pub async fn graphql_upload<Q: GraphQLQuery>(
     let operations = serde_json::to_string(&Q::build_query(variables))
         .map_err(|err| ApiError::Request(err.to_string()))?;
     let map = serde_json::json!({ "0": [format!("variables.{variable}")] }).to_string();
-    // The body is assembled by hand rather than with `FormData`: the server lower-cases the
-    // content type before reading the boundary, so the browser's mixed-case
-    // `----WebKitFormBoundary…` would not be found. This boundary is lower case.
-    let boundary = format!(
-        "----panelmerge{:016x}",
-        (js_sys::Math::random() * 1e16) as u64
-    );
-    let filename: String = file
-        .name()
-        .chars()
-        .filter(|c| !matches!(c, '\r' | '\n'))
-        .map(|c| if c == '"' { '\'' } else { c })
-        .collect();
-    let head = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{filename}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    );
-    let tail = format!("\r\n--{boundary}--\r\n");
-    let parts = js_sys::Array::of3(
-        &wasm_bindgen::JsValue::from_str(&head),
-        file,
-        &wasm_bindgen::JsValue::from_str(&tail),
-    );
-    let body = web_sys::Blob::new_with_blob_sequence(&parts).map_err(request)?;
+    // The browser writes the multipart body and its boundary (the server reads the boundary as
+    // sent, case and all).
+    let form = web_sys::FormData::new().map_err(request)?;
+    form.append_with_str("operations", &operations)
+        .map_err(request)?;
+    form.append_with_str("map", &map).map_err(request)?;
+    form.append_with_blob_and_filename("0", file, &file.name())
+        .map_err(request)?;
     let response = gloo_net::http::Request::post(ENDPOINT)
         .header("accept", "application/json")
-        .header(
-            "content-type",
-            &format!("multipart/form-data; boundary={boundary}"),
-        )
         .header("apollo-require-preflight", "true")
         .credentials(web_sys::RequestCredentials::Include)
-        .body(body)
+        .body(form)
         .map_err(|err| ApiError::Request(err.to_string()))?
         .send()
         .await

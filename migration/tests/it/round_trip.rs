@@ -96,6 +96,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261206_000026_library",
             "m20261206_000027_export_templates",
             "m20261206_000028_source_types",
+            "m20261207_000029_audit_time_index",
         ]
     );
 }

@@ -64,7 +64,7 @@ async fn account(state: &AppState, headers: &HeaderMap) -> AppResult<Option<Acco
             )
             .with("reason", "malformed_authorization")
         })?;
-        let token = tokens::verify(state, &secret).await?;
+        let token = state.tokens.verify(&secret).await?;
         let user = active_user(state, token.user_id).await?.ok_or_else(|| {
             AppError::new(
                 shared::ErrorCode::Unauthenticated,

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use entity::api_tokens;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use shared::{ErrorCode, TokenScope};
 
+use crate::crypto::Signer;
 use crate::error::{AppError, AppResult, OrInternal};
-use crate::state::AppState;
 
 /// Every token starts with this, so secret scanners can recognise leaked ones.
 pub const PREFIX: &str = "pmt_";
@@ -74,82 +75,8 @@ impl Scopes {
     }
 }
 
-fn digest(state: &AppState, secret: &str) -> String {
-    state.signer.digest_hex(&format!("api-token:{secret}"))
-}
-
-/// A new token: the stored row and the secret (returned to the user exactly once).
-pub async fn create(
-    state: &AppState,
-    conn: &impl sea_orm::ConnectionTrait,
-    user_id: i32,
-    name: &str,
-    scopes: Scopes,
-    expires_at: Option<DateTime<Utc>>,
-) -> AppResult<(api_tokens::Model, String)> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(AppError::invalid_field(
-            "name",
-            format!("must be 1 to {MAX_NAME_LEN} characters"),
-        ));
-    }
-    let secret = format!(
-        "{PREFIX}{}",
-        crate::crypto::random_token(32).or_internal("token")?
-    );
-    let row = api_tokens::ActiveModel {
-        user_id: Set(user_id),
-        name: Set(name.to_owned()),
-        token_prefix: Set(secret.chars().take(PREFIX.len() + 6).collect()),
-        token_hash: Set(digest(state, &secret)),
-        created_at: Set(Utc::now()),
-        expires_at: Set(expires_at),
-        scopes: Set(scopes.stored()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok((row, secret))
-}
-
-/// The live token for a secret, or UNAUTHENTICATED. Records when it was last used.
-pub async fn verify(state: &AppState, secret: &str) -> AppResult<api_tokens::Model> {
-    let invalid = || {
-        AppError::new(
-            ErrorCode::Unauthenticated,
-            "the API token is invalid, expired or revoked",
-        )
-    };
-    if !secret.starts_with(PREFIX) {
-        return Err(invalid());
-    }
-    let row = api_tokens::Entity::find()
-        .filter(api_tokens::Column::TokenHash.eq(digest(state, secret)))
-        .one(&state.db)
-        .await?
-        .ok_or_else(invalid)?;
-    let now = Utc::now();
-    if row.revoked_at.is_some() || row.expires_at.is_some_and(|e| e <= now) {
-        return Err(invalid());
-    }
-    let stale = row
-        .last_used_at
-        .is_none_or(|t| now - t > chrono::TimeDelta::seconds(60));
-    if stale {
-        let mut update: api_tokens::ActiveModel = row.clone().into();
-        update.last_used_at = Set(Some(now));
-        update.update(&state.db).await?;
-    }
-    Ok(row)
-}
-
-pub async fn list(state: &AppState, user_id: i32) -> AppResult<Vec<api_tokens::Model>> {
-    Ok(api_tokens::Entity::find()
-        .filter(api_tokens::Column::UserId.eq(user_id))
-        .order_by_desc(api_tokens::Column::CreatedAt)
-        .all(&state.db)
-        .await?)
+fn digest(signer: &Signer, secret: &str) -> String {
+    signer.digest_hex(&format!("api-token:{secret}"))
 }
 
 /// Revokes every live token of a user (a password change, an admin reset, deactivation), in
@@ -169,4 +96,92 @@ pub async fn revoke_all(
         .exec(conn)
         .await?;
     Ok(updated.rows_affected)
+}
+
+/// API tokens as authentication reads and writes them: stored by digest, never in clear. Built once with the state.
+#[derive(Clone)]
+pub struct Tokens {
+    db: DatabaseConnection,
+    signer: Signer,
+}
+
+impl Tokens {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(db: DatabaseConnection, signer: Signer) -> Self {
+        Self { db, signer }
+    }
+
+    /// A new token: the stored row and the secret (returned to the user exactly once).
+    pub async fn create(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        user_id: i32,
+        name: &str,
+        scopes: Scopes,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> AppResult<(api_tokens::Model, String)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+            return Err(AppError::invalid_field(
+                "name",
+                format!("must be 1 to {MAX_NAME_LEN} characters"),
+            ));
+        }
+        let secret = format!(
+            "{PREFIX}{}",
+            crate::crypto::random_token(32).or_internal("token")?
+        );
+        let row = api_tokens::ActiveModel {
+            user_id: Set(user_id),
+            name: Set(name.to_owned()),
+            token_prefix: Set(secret.chars().take(PREFIX.len() + 6).collect()),
+            token_hash: Set(digest(&self.signer, &secret)),
+            created_at: Set(Utc::now()),
+            expires_at: Set(expires_at),
+            scopes: Set(scopes.stored()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        Ok((row, secret))
+    }
+
+    /// The live token for a secret, or UNAUTHENTICATED. Records when it was last used.
+    pub async fn verify(&self, secret: &str) -> AppResult<api_tokens::Model> {
+        let invalid = || {
+            AppError::new(
+                ErrorCode::Unauthenticated,
+                "the API token is invalid, expired or revoked",
+            )
+        };
+        if !secret.starts_with(PREFIX) {
+            return Err(invalid());
+        }
+        let row = api_tokens::Entity::find()
+            .filter(api_tokens::Column::TokenHash.eq(digest(&self.signer, secret)))
+            .one(&self.db)
+            .await?
+            .ok_or_else(invalid)?;
+        let now = Utc::now();
+        if row.revoked_at.is_some() || row.expires_at.is_some_and(|e| e <= now) {
+            return Err(invalid());
+        }
+        let stale = row
+            .last_used_at
+            .is_none_or(|t| now - t > chrono::TimeDelta::seconds(60));
+        if stale {
+            let mut update: api_tokens::ActiveModel = row.clone().into();
+            update.last_used_at = Set(Some(now));
+            update.update(&self.db).await?;
+        }
+        Ok(row)
+    }
+
+    pub async fn list(&self, user_id: i32) -> AppResult<Vec<api_tokens::Model>> {
+        Ok(api_tokens::Entity::find()
+            .filter(api_tokens::Column::UserId.eq(user_id))
+            .order_by_desc(api_tokens::Column::CreatedAt)
+            .all(&self.db)
+            .await?)
+    }
 }

@@ -10,7 +10,7 @@ use super::ContextExt;
 use super::accounts::types::User;
 use super::node::{Kind, global_id, int_id};
 use super::paging::{Page, PageArgs};
-use crate::services::{accounts, email_address, outbox, recovery};
+use crate::services::{accounts, email_address, recovery};
 
 /// A queued e-mail, as admins see it (never its content: it may hold a single-use link).
 #[derive(SimpleObject)]
@@ -73,7 +73,7 @@ pub struct MailTransportInfo {
 /// `node(id:)` for a `MailMessage`: admins only.
 pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<MailMessage> {
     ctx.require_admin()?;
-    Ok(outbox::get(ctx.state(), ctx.principal(), id).await?.into())
+    Ok(ctx.state().outbox.get(ctx.principal(), id).await?.into())
 }
 
 #[derive(Default)]
@@ -104,7 +104,7 @@ impl MailQuery {
         let max = state.settings.graphql.max_page_size;
         let page =
             PageArgs::new(first, after, last, before).keyset("mailOutbox", 50.min(max), max)?;
-        let (rows, more, total) = outbox::list(state, ctx.principal(), status, &page).await?;
+        let (rows, more, total) = state.outbox.list(ctx.principal(), status, &page).await?;
         Ok(page.connection(
             rows.into_iter().map(|row| (row.id, MailMessage::from(row))),
             more,
@@ -283,7 +283,7 @@ impl MailMutation {
     ) -> Result<MailMessage> {
         ctx.require_admin()?;
         let id = int_id(&id, Kind::MailMessage)?;
-        let row = outbox::retry(ctx.state(), ctx.principal(), id).await?;
+        let row = ctx.state().outbox.retry(ctx.principal(), id).await?;
         Ok(row.into())
     }
 }

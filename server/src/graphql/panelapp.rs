@@ -555,7 +555,10 @@ impl PanelAppMutation {
         #[graphql(desc = "Only this instance; absent: both.")] source: Option<Source>,
     ) -> Result<bool> {
         ctx.require_admin()?;
-        crate::services::catalogue::refresh(ctx.state(), ctx.principal(), source).await?;
+        ctx.state()
+            .catalogue
+            .refresh(ctx.principal(), source)
+            .await?;
         Ok(true)
     }
 }

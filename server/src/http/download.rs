@@ -10,7 +10,6 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use super::HttpState;
 use super::client::client_ip;
 use crate::auth::{AuditCounter, Principal};
-use crate::services::downloads;
 
 /// `attachment; filename="…"; filename*=UTF-8''…` for a sanitised filename (the ASCII
 /// fallback and the full UTF-8 name).
@@ -39,7 +38,7 @@ pub async fn get(
             .map(|s| s.chars().take(512).collect()),
         AuditCounter::default(),
     );
-    match downloads::serve(app, &token, principal).await {
+    match app.downloads.serve(&token, principal).await {
         Ok(served) => {
             let content_type = HeaderValue::from_str(&served.envelope.content_type)
                 .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));

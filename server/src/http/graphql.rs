@@ -17,7 +17,6 @@ use super::response_cache::{self, Cached};
 use crate::auth::{self, limits};
 use crate::error::AppError;
 use crate::graphql::{RequestContext, Transport, request_census, too_expensive};
-use crate::services::api_tokens;
 
 mod tokio_util_compat {
     //! Adapts an axum body into the `futures::AsyncRead` that async-graphql's multipart
@@ -86,7 +85,8 @@ pub(super) async fn prepare(
     Ok(ctx)
 }
 
-/// The API_ACCESS row of a request made with an API token (see [`api_tokens::audit_use`]).
+/// The API_ACCESS row of a request made with an API token (see
+/// [`crate::services::api_tokens::ApiTokens::audit_use`]).
 async fn audit_api_access(
     state: &HttpState,
     ctx: &RequestContext,
@@ -94,7 +94,11 @@ async fn audit_api_access(
     ok: bool,
 ) {
     let writes = ctx.writes.load(std::sync::atomic::Ordering::Relaxed);
-    api_tokens::audit_use(&state.app, ctx.principal(), operations, writes, ok).await;
+    state
+        .app
+        .api_tokens
+        .audit_use(ctx.principal(), operations, writes, ok)
+        .await;
 }
 
 fn operation_names(batch: &BatchRequest) -> Vec<String> {

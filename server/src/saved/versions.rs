@@ -262,7 +262,7 @@ pub async fn create_from(
             version_sources: Vec::new(),
         },
         Origin::Merge(request) => {
-            let merged = crate::services::merge::run(state, principal, &request, loader).await?;
+            let merged = state.merges.run(principal, &request, loader).await?;
             let recorded = merged
                 .result
                 .sources

@@ -3,86 +3,120 @@
 
 use chrono::Utc;
 use entity::api_tokens;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use std::time::Duration;
+
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
+};
 use serde_json::json;
 use shared::{AuditAction, Role, TokenScope};
 
-use super::audit::AuditRecord;
+use super::audit::{Audit, AuditRecord};
+use crate::auth::AuthVia;
 use crate::auth::Principal;
-use crate::auth::tokens::Scopes;
-use crate::auth::{AuthVia, tokens};
+use crate::auth::tokens::{Scopes, Tokens};
+use crate::backend::Backends;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// How long a token lives when its creator does not say.
 pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 /// The longest a token may live.
 pub const MAX_TOKEN_DAYS: u32 = 3650;
 
-/// Creates an API token; the secret is returned once. Without `scopes` it may read and write
-/// (not administer); without `expires_in_days` it lives [`DEFAULT_TOKEN_DAYS`]. A token used
-/// to create another can not give it more scopes or a longer life than it has itself.
-pub async fn create_token(
-    state: &AppState,
-    principal: &Principal,
-    name: &str,
-    scopes: Option<&[TokenScope]>,
-    expires_in_days: Option<u32>,
-) -> AppResult<(api_tokens::Model, String)> {
-    let user = principal.require_user()?;
-    let days = expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
-    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(AppError::invalid_field(
-            "expiresInDays",
-            format!("must be between 1 and {MAX_TOKEN_DAYS} days"),
-        ));
+/// Personal API tokens as their owners manage them, and the audit of their use. Built once with the state.
+#[derive(Clone)]
+pub struct ApiTokens {
+    db: DatabaseConnection,
+    audit: Audit,
+    tokens: Tokens,
+    backends: Backends,
+    audit_window: Duration,
+}
+
+impl ApiTokens {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: DatabaseConnection,
+        audit: Audit,
+        tokens: Tokens,
+        backends: Backends,
+        audit_window: Duration,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            tokens,
+            backends,
+            audit_window,
+        }
     }
-    let expires_at = Utc::now() + chrono::TimeDelta::days(i64::from(days));
-    let scopes = scopes.map_or(Scopes::DEFAULT, Scopes::of);
-    if scopes.is_empty() {
-        return Err(AppError::invalid_field(
-            "scopes",
-            "name at least one of READ, WRITE, ADMIN",
-        ));
-    }
-    if scopes.contains(TokenScope::Admin) && user.role() != Role::Admin {
-        return Err(AppError::forbidden(format!(
-            "the ADMIN scope needs the ADMIN role; your role is {}",
-            user.role()
-        ))
-        .with("field", "scopes")
-        .with("reason", "scope_exceeds_role"));
-    }
-    if let AuthVia::Token {
-        scopes: held,
-        expires_at: held_until,
-        ..
-    } = user.via()
-    {
-        if !held.covers(scopes) {
+
+    /// Creates an API token; the secret is returned once. Without `scopes` it may read and write
+    /// (not administer); without `expires_in_days` it lives [`DEFAULT_TOKEN_DAYS`]. A token used
+    /// to create another can not give it more scopes or a longer life than it has itself.
+    pub async fn create_token(
+        &self,
+        principal: &Principal,
+        name: &str,
+        scopes: Option<&[TokenScope]>,
+        expires_in_days: Option<u32>,
+    ) -> AppResult<(api_tokens::Model, String)> {
+        let user = principal.require_user()?;
+        let days = expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+        if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+            return Err(AppError::invalid_field(
+                "expiresInDays",
+                format!("must be between 1 and {MAX_TOKEN_DAYS} days"),
+            ));
+        }
+        let expires_at = Utc::now() + chrono::TimeDelta::days(i64::from(days));
+        let scopes = scopes.map_or(Scopes::DEFAULT, Scopes::of);
+        if scopes.is_empty() {
+            return Err(AppError::invalid_field(
+                "scopes",
+                "name at least one of READ, WRITE, ADMIN",
+            ));
+        }
+        if scopes.contains(TokenScope::Admin) && user.role() != Role::Admin {
             return Err(AppError::forbidden(format!(
-                "this API token holds {} and can not create a token with {}",
-                held.stored(),
-                scopes.stored()
+                "the ADMIN scope needs the ADMIN role; your role is {}",
+                user.role()
             ))
             .with("field", "scopes")
-            .with("reason", "exceeds_token_scope"));
+            .with("reason", "scope_exceeds_role"));
         }
-        if let Some(until) = held_until
-            && expires_at > *until
+        if let AuthVia::Token {
+            scopes: held,
+            expires_at: held_until,
+            ..
+        } = user.via()
         {
-            return Err(AppError::forbidden(format!(
-                "this API token expires at {}; a token it creates must expire by then",
-                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ))
-            .with("field", "expiresInDays")
-            .with("reason", "exceeds_token_expiry"));
+            if !held.covers(scopes) {
+                return Err(AppError::forbidden(format!(
+                    "this API token holds {} and can not create a token with {}",
+                    held.stored(),
+                    scopes.stored()
+                ))
+                .with("field", "scopes")
+                .with("reason", "exceeds_token_scope"));
+            }
+            if let Some(until) = held_until
+                && expires_at > *until
+            {
+                return Err(AppError::forbidden(format!(
+                    "this API token expires at {}; a token it creates must expire by then",
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ))
+                .with("field", "expiresInDays")
+                .with("reason", "exceeds_token_expiry"));
+            }
         }
-    }
-    let txn = state.db.begin().await?;
-    let (row, secret) =
-        tokens::create(state, &txn, user.id(), name, scopes, Some(expires_at)).await?;
-    state
+        let txn = self.db.begin().await?;
+        let (row, secret) = self
+            .tokens
+            .create(&txn, user.id(), name, scopes, Some(expires_at))
+            .await?;
+        self
         .audit
         .commit(
             txn,
@@ -97,83 +131,83 @@ pub async fn create_token(
             ),
         )
         .await?;
-    Ok((row, secret))
-}
-
-/// Revokes one of the caller's tokens.
-pub async fn revoke_token(state: &AppState, principal: &Principal, id: i32) -> AppResult<()> {
-    let user = principal.require_user()?;
-    let txn = state.db.begin().await?;
-    let updated = api_tokens::Entity::update_many()
-        .col_expr(api_tokens::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(api_tokens::Column::Id.eq(id))
-        .filter(api_tokens::Column::UserId.eq(user.id()))
-        .filter(api_tokens::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(AppError::not_found("API token"));
+        Ok((row, secret))
     }
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(AuditAction::SessionManagement, "API token revoked")
-                .resource("api_token", id),
-        )
-        .await?;
-    Ok(())
-}
 
-/// Scripts using API tokens leave API_ACCESS rows: one per request that changes something
-/// (`writes`) or fails, and for successful reads one per token and `API_ACCESS_AUDIT_WINDOW`
-/// (a sample, shared by every instance through the counters backend; its details say how it
-/// was sampled). Requests not made with a token leave nothing here.
-pub async fn audit_use(
-    state: &AppState,
-    principal: &Principal,
-    operations: Vec<String>,
-    writes: bool,
-    ok: bool,
-) {
-    let Some(id) = principal.signed_in().and_then(|a| a.token_id()) else {
-        return;
-    };
-    let window = state.settings.security.api_access_audit_window;
-    let sampled = ok && !writes && !window.is_zero();
-    if sampled {
-        match state
-            .backends
-            .counters
-            .hit(&format!("audit:api:{id}"), window)
-            .await
-        {
-            Ok(hit) if hit.count > 1 => return,
-            Ok(_) => {}
-            // Better one row too many than a request without a trace.
-            Err(e) => tracing::warn!(error = %e, "API access sampling unavailable"),
+    /// Revokes one of the caller's tokens.
+    pub async fn revoke_token(&self, principal: &Principal, id: i32) -> AppResult<()> {
+        let user = principal.require_user()?;
+        let txn = self.db.begin().await?;
+        let updated = api_tokens::Entity::update_many()
+            .col_expr(api_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+            .filter(api_tokens::Column::Id.eq(id))
+            .filter(api_tokens::Column::UserId.eq(user.id()))
+            .filter(api_tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(AppError::not_found("API token"));
         }
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(AuditAction::SessionManagement, "API token revoked")
+                    .resource("api_token", id),
+            )
+            .await?;
+        Ok(())
     }
-    let mut details = serde_json::json!({ "operations": operations, "writes": writes });
-    if sampled {
-        details["sampledPerSeconds"] = window.as_secs().into();
-    }
-    let description = if sampled {
-        format!(
-            "API token used (reads: one row per token every {} s)",
-            window.as_secs()
-        )
-    } else {
-        "API token used".to_owned()
-    };
-    let mut record = AuditRecord::new(AuditAction::ApiAccess, description)
-        .resource("api_token", id)
-        .details(details);
-    if !ok {
-        record = record.failed("the request had errors");
-    }
-    if let Err(e) = state.audit.record(&state.db, principal, record).await {
-        tracing::error!(error = %e.message, "API access not audited");
+
+    /// Scripts using API tokens leave API_ACCESS rows: one per request that changes something
+    /// (`writes`) or fails, and for successful reads one per token and `API_ACCESS_AUDIT_WINDOW`
+    /// (a sample, shared by every instance through the counters backend; its details say how it
+    /// was sampled). Requests not made with a token leave nothing here.
+    pub async fn audit_use(
+        &self,
+        principal: &Principal,
+        operations: Vec<String>,
+        writes: bool,
+        ok: bool,
+    ) {
+        let Some(id) = principal.signed_in().and_then(|a| a.token_id()) else {
+            return;
+        };
+        let window = self.audit_window;
+        let sampled = ok && !writes && !window.is_zero();
+        if sampled {
+            match self
+                .backends
+                .counters
+                .hit(&format!("audit:api:{id}"), window)
+                .await
+            {
+                Ok(hit) if hit.count > 1 => return,
+                Ok(_) => {}
+                // Better one row too many than a request without a trace.
+                Err(e) => tracing::warn!(error = %e, "API access sampling unavailable"),
+            }
+        }
+        let mut details = serde_json::json!({ "operations": operations, "writes": writes });
+        if sampled {
+            details["sampledPerSeconds"] = window.as_secs().into();
+        }
+        let description = if sampled {
+            format!(
+                "API token used (reads: one row per token every {} s)",
+                window.as_secs()
+            )
+        } else {
+            "API token used".to_owned()
+        };
+        let mut record = AuditRecord::new(AuditAction::ApiAccess, description)
+            .resource("api_token", id)
+            .details(details);
+        if !ok {
+            record = record.failed("the request had errors");
+        }
+        if let Err(e) = self.audit.record(&self.db, principal, record).await {
+            tracing::error!(error = %e.message, "API access not audited");
+        }
     }
 }

@@ -193,7 +193,8 @@ pub async fn login(
                 return Err(refusal);
             }
             attempt.succeeded(state).await?;
-            let user = super::werkzeug::upgrade(state, user, password).await?;
+            let user =
+                super::werkzeug::upgrade(&state.db, &state.passwords, user, password).await?;
             succeed(state, principal, user, started).await
         }
         (Some(user), true) => {

@@ -9,18 +9,20 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::panel_download;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::merge::SourceKind;
 use shared::{AuditAction, ErrorCode};
 
-use super::audit::{AuditOrigin, AuditRecord};
+use super::audit::{Audit, AuditOrigin, AuditRecord};
 use crate::auth::Principal;
-use crate::crypto::random_token;
+use crate::backend::Backends;
+use crate::crypto::{Signer, random_token};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::export::{ExportReport, ExportRequest, render};
-use crate::state::AppState;
 
 /// A prepared download.
 #[derive(Debug, Clone)]
@@ -106,79 +108,6 @@ fn describe_sources(request: &ExportRequest) -> (String, String) {
     (ids.join(","), types.join(","))
 }
 
-/// Renders the export and returns a signed link to it, valid for `DOWNLOAD_LINK_TTL`.
-#[tracing::instrument(skip_all, fields(format = %request.format, rows = request.merge.total))]
-pub async fn prepare_download(
-    state: &AppState,
-    principal: &Principal,
-    request: ExportRequest,
-) -> AppResult<Download> {
-    let (panel_ids, list_types) = describe_sources(&request);
-    let format = request.format;
-    let genes = request.merge.total;
-    let rendered = tokio::task::spawn_blocking(move || render(&request))
-        .await
-        .or_internal("export task")?
-        .or_internal("export")?;
-    let envelope = Envelope {
-        filename: rendered.filename.clone(),
-        content_type: rendered.content_type.to_owned(),
-        format: format.as_str().to_owned(),
-        user_id: principal.user_id(),
-        visitor_id: principal.visitor_id().map(str::to_owned),
-        panel_ids,
-        list_types,
-        genes,
-        rows: rendered.report.rows,
-    };
-    store(state, envelope, rendered.bytes, rendered.report).await
-}
-
-/// Renders every request and returns one signed link to a zip archive holding one file per
-/// request (issue 14.5: bulk export of saved panels). File names are made unique within the
-/// archive ("name (2).csv"); the download is audited and logged once, naming every source.
-#[tracing::instrument(skip_all, fields(files = requests.len()))]
-pub async fn prepare_bundle(
-    state: &AppState,
-    principal: &Principal,
-    requests: Vec<ExportRequest>,
-    filename: &str,
-) -> AppResult<Download> {
-    let described: Vec<(String, String)> = requests.iter().map(describe_sources).collect();
-    let genes = requests.iter().map(|r| r.merge.total).sum();
-    let format = requests
-        .first()
-        .map(|r| r.format.as_str().to_owned())
-        .unwrap_or_default();
-    let (bytes, rows) = tokio::task::spawn_blocking(move || bundle(&requests))
-        .await
-        .or_internal("export task")??;
-    let envelope = Envelope {
-        filename: filename.to_owned(),
-        content_type: "application/zip".to_owned(),
-        format: format!("ZIP of {format}"),
-        user_id: principal.user_id(),
-        visitor_id: principal.visitor_id().map(str::to_owned),
-        panel_ids: described
-            .iter()
-            .map(|d| d.0.as_str())
-            .collect::<Vec<_>>()
-            .join(";"),
-        list_types: described
-            .iter()
-            .map(|d| d.1.as_str())
-            .collect::<Vec<_>>()
-            .join(";"),
-        genes,
-        rows,
-    };
-    let report = ExportReport {
-        rows,
-        without_coordinates: Vec::new(),
-    };
-    store(state, envelope, bytes, report).await
-}
-
 /// The zip of every request's rendered file, and the rows written in all.
 fn bundle(requests: &[ExportRequest]) -> AppResult<(Vec<u8>, usize)> {
     use std::io::Write;
@@ -219,32 +148,6 @@ fn unique_name(taken: &[String], name: &str) -> String {
         .unwrap_or_else(|| name.to_owned())
 }
 
-/// Keeps `bytes` in the shared cache and signs a link to them.
-async fn store(
-    state: &AppState,
-    envelope: Envelope,
-    bytes: Vec<u8>,
-    report: ExportReport,
-) -> AppResult<Download> {
-    let ttl = state.settings.download_link_ttl.max(Duration::from_secs(1));
-    let key = random_token(24).or_internal("download key")?;
-    let stored = pack(&envelope, &bytes)?;
-    state
-        .backends
-        .cache
-        .set(&cache_key(&key), &stored, Some(ttl))
-        .await?;
-    let expires_at = Utc::now() + chrono::Duration::from_std(ttl).or_internal("link ttl")?;
-    let expires = expires_at.timestamp();
-    let signature = state.signer.sign(&signed_message(&key, expires));
-    Ok(Download {
-        url: format!("/download/{key}.{expires}.{signature}"),
-        filename: envelope.filename,
-        expires_at: Utc.timestamp_opt(expires, 0).single().unwrap_or(expires_at),
-        report,
-    })
-}
-
 /// A served download.
 #[derive(Debug)]
 pub struct Served {
@@ -252,121 +155,247 @@ pub struct Served {
     pub bytes: Vec<u8>,
 }
 
-/// Checks a link token (signature, expiry), fetches the content, and audits and logs the
-/// download in one transaction.
-#[tracing::instrument(skip_all)]
-pub async fn serve(state: &AppState, token: &str, principal: Principal) -> AppResult<Served> {
-    match check_link(state, token) {
-        Ok(key) => fetch(state, key, principal).await,
-        Err((e, reason)) => {
-            // Forged or replayed-after-expiry links are security events (throttled per address).
-            let ip = principal.ip().map(|ip| ip.to_string()).unwrap_or_default();
-            if state.audit.first_in_window(&format!("download-link:{ip}")) {
-                let record = AuditRecord::new(
-                    AuditAction::SecurityViolation,
-                    format!("download refused: {reason}"),
-                )
-                .resource("download", "link")
-                .failed(e.message.clone())
-                .details(json!({ "reason": reason }));
-                if let Err(write) = state.audit.record(&state.db, &principal, record).await {
-                    tracing::error!(error = %write.message, "download refusal not audited");
-                }
-            }
-            Err(e)
+/// Prepared downloads: exports stored once and served through signed, expiring links. Built once with the state.
+#[derive(Clone)]
+pub struct Downloads {
+    db: DatabaseConnection,
+    audit: Audit,
+    signer: Signer,
+    link_ttl: Duration,
+    /// Where prepared files wait for their link (the cache backend).
+    backends: Backends,
+}
+
+impl Downloads {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: DatabaseConnection,
+        audit: Audit,
+        signer: Signer,
+        link_ttl: Duration,
+        backends: Backends,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            signer,
+            link_ttl,
+            backends,
         }
     }
-}
 
-/// The cache key of a well-signed, unexpired link token, or the error and why it was refused.
-fn check_link<'t>(state: &AppState, token: &'t str) -> Result<&'t str, (AppError, &'static str)> {
-    let invalid = |reason| {
-        (
-            AppError::new(ErrorCode::Forbidden, "the download link is not valid"),
-            reason,
-        )
-    };
-    let mut parts = token.splitn(3, '.');
-    let (Some(key), Some(expires), Some(signature)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid("malformed link"));
-    };
-    let expires: i64 = expires.parse().map_err(|_| invalid("malformed link"))?;
-    if !state
-        .signer
-        .verify(&signed_message(key, expires), signature)
-    {
-        return Err(invalid("forged or altered signature"));
+    /// Renders the export and returns a signed link to it, valid for `DOWNLOAD_LINK_TTL`.
+    #[tracing::instrument(skip_all, fields(format = %request.format, rows = request.merge.total))]
+    pub async fn prepare_download(
+        &self,
+        principal: &Principal,
+        request: ExportRequest,
+    ) -> AppResult<Download> {
+        let (panel_ids, list_types) = describe_sources(&request);
+        let format = request.format;
+        let genes = request.merge.total;
+        let rendered = tokio::task::spawn_blocking(move || render(&request))
+            .await
+            .or_internal("export task")?
+            .or_internal("export")?;
+        let envelope = Envelope {
+            filename: rendered.filename.clone(),
+            content_type: rendered.content_type.to_owned(),
+            format: format.as_str().to_owned(),
+            user_id: principal.user_id(),
+            visitor_id: principal.visitor_id().map(str::to_owned),
+            panel_ids,
+            list_types,
+            genes,
+            rows: rendered.report.rows,
+        };
+        self.store(envelope, rendered.bytes, rendered.report).await
     }
-    if Utc::now().timestamp() > expires {
-        return Err((
-            AppError::new(
-                ErrorCode::NotFound,
-                "the download link has expired; export again for a new one",
+
+    /// Renders every request and returns one signed link to a zip archive holding one file per
+    /// request (issue 14.5: bulk export of saved panels). File names are made unique within the
+    /// archive ("name (2).csv"); the download is audited and logged once, naming every source.
+    #[tracing::instrument(skip_all, fields(files = requests.len()))]
+    pub async fn prepare_bundle(
+        &self,
+        principal: &Principal,
+        requests: Vec<ExportRequest>,
+        filename: &str,
+    ) -> AppResult<Download> {
+        let described: Vec<(String, String)> = requests.iter().map(describe_sources).collect();
+        let genes = requests.iter().map(|r| r.merge.total).sum();
+        let format = requests
+            .first()
+            .map(|r| r.format.as_str().to_owned())
+            .unwrap_or_default();
+        let (bytes, rows) = tokio::task::spawn_blocking(move || bundle(&requests))
+            .await
+            .or_internal("export task")??;
+        let envelope = Envelope {
+            filename: filename.to_owned(),
+            content_type: "application/zip".to_owned(),
+            format: format!("ZIP of {format}"),
+            user_id: principal.user_id(),
+            visitor_id: principal.visitor_id().map(str::to_owned),
+            panel_ids: described
+                .iter()
+                .map(|d| d.0.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            list_types: described
+                .iter()
+                .map(|d| d.1.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            genes,
+            rows,
+        };
+        let report = ExportReport {
+            rows,
+            without_coordinates: Vec::new(),
+        };
+        self.store(envelope, bytes, report).await
+    }
+
+    /// Keeps `bytes` in the shared cache and signs a link to them.
+    async fn store(
+        &self,
+        envelope: Envelope,
+        bytes: Vec<u8>,
+        report: ExportReport,
+    ) -> AppResult<Download> {
+        let ttl = self.link_ttl.max(Duration::from_secs(1));
+        let key = random_token(24).or_internal("download key")?;
+        let stored = pack(&envelope, &bytes)?;
+        self.backends
+            .cache
+            .set(&cache_key(&key), &stored, Some(ttl))
+            .await?;
+        let expires_at = Utc::now() + chrono::Duration::from_std(ttl).or_internal("link ttl")?;
+        let expires = expires_at.timestamp();
+        let signature = self.signer.sign(&signed_message(&key, expires));
+        Ok(Download {
+            url: format!("/download/{key}.{expires}.{signature}"),
+            filename: envelope.filename,
+            expires_at: Utc.timestamp_opt(expires, 0).single().unwrap_or(expires_at),
+            report,
+        })
+    }
+
+    /// Checks a link token (signature, expiry), fetches the content, and audits and logs the
+    /// download in one transaction.
+    #[tracing::instrument(skip_all)]
+    pub async fn serve(&self, token: &str, principal: Principal) -> AppResult<Served> {
+        match self.check_link(token) {
+            Ok(key) => self.fetch(key, principal).await,
+            Err((e, reason)) => {
+                // Forged or replayed-after-expiry links are security events (throttled per address).
+                let ip = principal.ip().map(|ip| ip.to_string()).unwrap_or_default();
+                if self.audit.first_in_window(&format!("download-link:{ip}")) {
+                    let record = AuditRecord::new(
+                        AuditAction::SecurityViolation,
+                        format!("download refused: {reason}"),
+                    )
+                    .resource("download", "link")
+                    .failed(e.message.clone())
+                    .details(json!({ "reason": reason }));
+                    if let Err(write) = self.audit.record(&self.db, &principal, record).await {
+                        tracing::error!(error = %write.message, "download refusal not audited");
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The cache key of a well-signed, unexpired link token, or the error and why it was refused.
+    fn check_link<'t>(&self, token: &'t str) -> Result<&'t str, (AppError, &'static str)> {
+        let invalid = |reason| {
+            (
+                AppError::new(ErrorCode::Forbidden, "the download link is not valid"),
+                reason,
             )
-            .status(410),
-            "expired link",
-        ));
+        };
+        let mut parts = token.splitn(3, '.');
+        let (Some(key), Some(expires), Some(signature)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid("malformed link"));
+        };
+        let expires: i64 = expires.parse().map_err(|_| invalid("malformed link"))?;
+        if !self.signer.verify(&signed_message(key, expires), signature) {
+            return Err(invalid("forged or altered signature"));
+        }
+        if Utc::now().timestamp() > expires {
+            return Err((
+                AppError::new(
+                    ErrorCode::NotFound,
+                    "the download link has expired; export again for a new one",
+                )
+                .status(410),
+                "expired link",
+            ));
+        }
+        Ok(key)
     }
-    Ok(key)
-}
 
-/// Serves a checked link: one FILE_ACCESS row naming the user who prepared the export (the
-/// link is theirs), logged in `panel_download` in the same transaction.
-async fn fetch(state: &AppState, key: &str, principal: Principal) -> AppResult<Served> {
-    let stored = state
-        .backends
-        .cache
-        .get(&cache_key(key))
-        .await?
-        .ok_or_else(|| AppError::not_found("the download (it has expired)"))?;
-    let (envelope, bytes) = unpack(stored)?;
-    let username = match envelope.user_id {
-        Some(id) => entity::user::Entity::find_by_id(id)
-            .one(&state.db)
+    /// Serves a checked link: one FILE_ACCESS row naming the user who prepared the export (the
+    /// link is theirs), logged in `panel_download` in the same transaction.
+    async fn fetch(&self, key: &str, principal: Principal) -> AppResult<Served> {
+        let stored = self
+            .backends
+            .cache
+            .get(&cache_key(key))
             .await?
-            .map(|user| user.username),
-        None => None,
-    };
-    // The link is the preparer's: the row names them, from the downloader's address.
-    let origin = AuditOrigin {
-        user_id: envelope.user_id,
-        username,
-        ..AuditOrigin::from(&principal)
-    };
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    panel_download::ActiveModel {
-        user_id: Set(envelope.user_id),
-        ip_address: Set(origin.ip.clone()),
-        download_date: Set(now),
-        panel_ids: Set(envelope.panel_ids.clone()),
-        list_types: Set(envelope.list_types.clone()),
-        gene_count: Set(Some(i32::try_from(envelope.genes).unwrap_or(i32::MAX))),
-        format: Set(Some(envelope.format.clone())),
-        created_at: Set(now),
-        ..Default::default()
+            .ok_or_else(|| AppError::not_found("the download (it has expired)"))?;
+        let (envelope, bytes) = unpack(stored)?;
+        let username = match envelope.user_id {
+            Some(id) => entity::user::Entity::find_by_id(id)
+                .one(&self.db)
+                .await?
+                .map(|user| user.username),
+            None => None,
+        };
+        // The link is the preparer's: the row names them, from the downloader's address.
+        let origin = AuditOrigin {
+            user_id: envelope.user_id,
+            username,
+            ..AuditOrigin::from(&principal)
+        };
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        panel_download::ActiveModel {
+            user_id: Set(envelope.user_id),
+            ip_address: Set(origin.ip.clone()),
+            download_date: Set(now),
+            panel_ids: Set(envelope.panel_ids.clone()),
+            list_types: Set(envelope.list_types.clone()),
+            gene_count: Set(Some(i32::try_from(envelope.genes).unwrap_or(i32::MAX))),
+            format: Set(Some(envelope.format.clone())),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let record = AuditRecord::new(
+            AuditAction::FileAccess,
+            format!("downloaded {} ({})", envelope.filename, envelope.format),
+        )
+        .resource("download", &envelope.filename)
+        .details(json!({
+            "format": envelope.format,
+            "genes": envelope.genes,
+            "rows": envelope.rows,
+            "sources": envelope.panel_ids,
+            "list_types": envelope.list_types,
+            "visitor": envelope.visitor_id.is_some(),
+        }));
+        let mut event = self.audit.write_as(&txn, &origin, record).await?;
+        event.counter = principal.counter().cloned();
+        txn.commit().await?;
+        self.audit.publish([event]).await;
+        Ok(Served { envelope, bytes })
     }
-    .insert(&txn)
-    .await?;
-    let record = AuditRecord::new(
-        AuditAction::FileAccess,
-        format!("downloaded {} ({})", envelope.filename, envelope.format),
-    )
-    .resource("download", &envelope.filename)
-    .details(json!({
-        "format": envelope.format,
-        "genes": envelope.genes,
-        "rows": envelope.rows,
-        "sources": envelope.panel_ids,
-        "list_types": envelope.list_types,
-        "visitor": envelope.visitor_id.is_some(),
-    }));
-    let mut event = state.audit.write_as(&txn, &origin, record).await?;
-    event.counter = principal.counter().cloned();
-    txn.commit().await?;
-    state.audit.publish([event]).await;
-    Ok(Served { envelope, bytes })
 }
 
 #[cfg(test)]

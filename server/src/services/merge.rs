@@ -9,11 +9,11 @@ use chrono::Utc;
 use shared::merge::{OwnedMergeResult, PanelSelection, SelectionFilter, merge};
 use shared::{PanelData, PanelVersion, Source};
 
-use super::uploads;
+use super::uploads::{self, Uploads};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::genelists::export::Provenance;
-use crate::state::AppState;
+use crate::panelapp::PanelAppService;
 
 /// Most panels one merge may select.
 pub const MAX_PANELS: usize = 50;
@@ -67,80 +67,94 @@ pub struct Merged {
     pub panels: Vec<Arc<PanelData>>,
 }
 
-/// Loads every source and merges them. Uploads must be the caller's; panels come from
-/// `loader`, and every selected panel must load or the merge fails naming it.
-#[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]
-pub async fn run(
-    state: &AppState,
-    principal: &Principal,
-    request: &MergeRequest,
-    loader: Option<&dyn PanelLoader>,
-) -> AppResult<Merged> {
-    if request.panels.len() > MAX_PANELS {
-        return Err(AppError::invalid_field(
-            "panels",
-            format!("at most {MAX_PANELS} panels can be merged at once"),
-        ));
+/// The merge of PanelApp panels and uploaded lists, as the API runs it. Built once with the state.
+#[derive(Clone)]
+pub struct Merges {
+    uploads: Uploads,
+    panelapp: Arc<PanelAppService>,
+}
+
+impl Merges {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(uploads: Uploads, panelapp: Arc<PanelAppService>) -> Self {
+        Self { uploads, panelapp }
     }
-    if request.uploads.len() > MAX_UPLOADS {
-        return Err(AppError::invalid_field(
-            "uploads",
-            format!("at most {MAX_UPLOADS} uploads can be merged at once"),
-        ));
-    }
-    let mut panels = Vec::with_capacity(request.panels.len());
-    if !request.panels.is_empty() {
-        let Some(loader) = loader else {
-            return Err(AppError::upstream(
-                "PanelApp",
-                "this server has no PanelApp data source, so panels can not be merged; merge \
-                 uploads only",
+
+    /// Loads every source and merges them. Uploads must be the caller's; panels come from
+    /// `loader`, and every selected panel must load or the merge fails naming it.
+    #[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]
+    pub async fn run(
+        &self,
+        principal: &Principal,
+        request: &MergeRequest,
+        loader: Option<&dyn PanelLoader>,
+    ) -> AppResult<Merged> {
+        if request.panels.len() > MAX_PANELS {
+            return Err(AppError::invalid_field(
+                "panels",
+                format!("at most {MAX_PANELS} panels can be merged at once"),
             ));
-        };
-        for p in &request.panels {
-            let loaded = loader.panel(p.source, p.id, p.version).await?;
-            panels.push((loaded, p.filter.clone()));
         }
-    }
-    let views = uploads::lists(state, principal, &request.uploads).await?;
-    let lists: Vec<_> = views.iter().map(uploads::UploadView::gene_list).collect();
-    let selections: Vec<PanelSelection<'_>> = panels
-        .iter()
-        .map(|(loaded, filter)| PanelSelection::new(&loaded.data, filter))
-        .collect();
-    let mut result = merge(&selections, &lists).into_owned();
-    // Genes only in uploads get the coordinates the gene directory holds (BED exports).
-    let directory = state.panelapp.genes();
-    for gene in &mut result.genes {
-        if (gene.grch37.is_none() || gene.grch38.is_none())
-            && let Some(id) = gene.hgnc_id
-            && let Some((g37, g38)) = directory.loci(id)
-        {
-            gene.grch37 = gene.grch37.take().or(g37);
-            gene.grch38 = gene.grch38.take().or(g38);
+        if request.uploads.len() > MAX_UPLOADS {
+            return Err(AppError::invalid_field(
+                "uploads",
+                format!("at most {MAX_UPLOADS} uploads can be merged at once"),
+            ));
         }
-    }
-    let mut provenance = Provenance::from_merge(&result, Utc::now(), crate::VERSION);
-    for (index, source) in result.sources.iter().enumerate() {
-        let origin = panels.iter().find(|(loaded, _)| {
-            Some(loaded.data.id) == source.panel_id
-                && Some(loaded.data.source) == source.source
-                && Some(loaded.data.version) == source.version
-        });
-        if let Some((loaded, _)) = origin {
-            provenance.set_origin(index, loaded.origin.clone());
+        let mut panels = Vec::with_capacity(request.panels.len());
+        if !request.panels.is_empty() {
+            let Some(loader) = loader else {
+                return Err(AppError::upstream(
+                    "PanelApp",
+                    "this server has no PanelApp data source, so panels can not be merged; merge \
+                 uploads only",
+                ));
+            };
+            for p in &request.panels {
+                let loaded = loader.panel(p.source, p.id, p.version).await?;
+                panels.push((loaded, p.filter.clone()));
+            }
         }
-        if let Some(view) = views
+        let views = self.uploads.lists(principal, &request.uploads).await?;
+        let lists: Vec<_> = views.iter().map(uploads::UploadView::gene_list).collect();
+        let selections: Vec<PanelSelection<'_>> = panels
             .iter()
-            .find(|v| source.upload_id.as_ref() == Some(&v.id))
-        {
-            provenance.set_data_date(index, view.created_at.to_rfc3339());
+            .map(|(loaded, filter)| PanelSelection::new(&loaded.data, filter))
+            .collect();
+        let mut result = merge(&selections, &lists).into_owned();
+        // Genes only in uploads get the coordinates the gene directory holds (BED exports).
+        let directory = self.panelapp.genes();
+        for gene in &mut result.genes {
+            if (gene.grch37.is_none() || gene.grch38.is_none())
+                && let Some(id) = gene.hgnc_id
+                && let Some((g37, g38)) = directory.loci(id)
+            {
+                gene.grch37 = gene.grch37.take().or(g37);
+                gene.grch38 = gene.grch38.take().or(g38);
+            }
         }
+        let mut provenance = Provenance::from_merge(&result, Utc::now(), crate::VERSION);
+        for (index, source) in result.sources.iter().enumerate() {
+            let origin = panels.iter().find(|(loaded, _)| {
+                Some(loaded.data.id) == source.panel_id
+                    && Some(loaded.data.source) == source.source
+                    && Some(loaded.data.version) == source.version
+            });
+            if let Some((loaded, _)) = origin {
+                provenance.set_origin(index, loaded.origin.clone());
+            }
+            if let Some(view) = views
+                .iter()
+                .find(|v| source.upload_id.as_ref() == Some(&v.id))
+            {
+                provenance.set_data_date(index, view.created_at.to_rfc3339());
+            }
+        }
+        let panels = panels.into_iter().map(|(loaded, _)| loaded.data).collect();
+        Ok(Merged {
+            result,
+            provenance,
+            panels,
+        })
     }
-    let panels = panels.into_iter().map(|(loaded, _)| loaded.data).collect();
-    Ok(Merged {
-        result,
-        provenance,
-        panels,
-    })
 }

@@ -5,10 +5,10 @@
 
 use entity::user;
 use ring::pbkdf2;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
+use super::passwords::Passwords;
 use crate::error::AppResult;
-use crate::state::AppState;
 
 /// Longest derived key accepted (Werkzeug writes 64 bytes for scrypt, 32 for pbkdf2-sha256).
 const MAX_DKLEN: usize = 256;
@@ -94,17 +94,18 @@ pub fn verify(password: &str, hash: &str) -> Result<bool, String> {
 /// After a successful login with a Werkzeug hash, replaces it with argon2id (the same login).
 /// Other users are returned unchanged.
 pub async fn upgrade(
-    state: &AppState,
+    db: &DatabaseConnection,
+    passwords: &Passwords,
     user: user::Model,
     password: &str,
 ) -> AppResult<user::Model> {
     if !is_werkzeug(&user.password_hash) {
         return Ok(user);
     }
-    let hash = state.passwords.hash(password).await?;
+    let hash = passwords.hash(password).await?;
     let mut update: user::ActiveModel = user.into();
     update.password_hash = Set(hash);
-    Ok(update.update(&state.db).await?)
+    Ok(update.update(db).await?)
 }
 
 #[cfg(test)]

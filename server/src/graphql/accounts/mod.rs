@@ -33,7 +33,9 @@ pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
 /// `node(id:)` for an `ApiToken`: one of your own.
 pub async fn token_node(ctx: &Context<'_>, id: i32) -> AppResult<types::ApiToken> {
     let me = ctx.require_user()?;
-    crate::auth::tokens::list(ctx.state(), me.id())
+    ctx.state()
+        .tokens
+        .list(me.id())
         .await?
         .into_iter()
         .find(|t| t.id == id)

@@ -8,7 +8,7 @@ use super::types::{
 use crate::auth::{cookies, sessions};
 use crate::graphql::ContextExt;
 use crate::services::accounts::{self, NewUser, ProfileChanges};
-use crate::services::{api_tokens, auth};
+use crate::services::auth;
 use shared::{Role, TokenScope};
 
 #[derive(Default)]
@@ -17,7 +17,7 @@ pub struct AccountsMutation;
 /// Hands the visitor's anonymous uploads to the account that just logged in.
 async fn claim_uploads(ctx: &Context<'_>, user_id: i32) -> Result<()> {
     if let Some(visitor) = ctx.principal().visitor_id() {
-        crate::services::uploads::claim(ctx.state(), visitor, user_id).await?;
+        ctx.state().uploads.claim(visitor, user_id).await?;
     }
     Ok(())
 }
@@ -174,14 +174,11 @@ impl AccountsMutation {
         expires_in_days: Option<u32>,
     ) -> Result<CreatedApiToken> {
         ctx.require_user()?;
-        let (row, secret) = api_tokens::create_token(
-            ctx.state(),
-            ctx.principal(),
-            &name,
-            scopes.as_deref(),
-            expires_in_days,
-        )
-        .await?;
+        let (row, secret) = ctx
+            .state()
+            .api_tokens
+            .create_token(ctx.principal(), &name, scopes.as_deref(), expires_in_days)
+            .await?;
         Ok(CreatedApiToken {
             id: crate::graphql::node::global_id(crate::graphql::node::Kind::ApiToken, row.id),
             secret,
@@ -200,7 +197,10 @@ impl AccountsMutation {
     ) -> Result<bool> {
         ctx.require_user()?;
         let id = int_id(&id, crate::graphql::node::Kind::ApiToken)?;
-        api_tokens::revoke_token(ctx.state(), ctx.principal(), id).await?;
+        ctx.state()
+            .api_tokens
+            .revoke_token(ctx.principal(), id)
+            .await?;
         Ok(true)
     }
 }

@@ -1,7 +1,7 @@
 use async_graphql::{Context, Object, Result};
 
 use super::types::{ApiToken, Session, User};
-use crate::auth::{sessions, tokens};
+use crate::auth::sessions;
 use crate::graphql::ContextExt;
 use crate::services::accounts;
 
@@ -40,7 +40,10 @@ impl AccountsQuery {
     /// The current user's API tokens (never their secrets).
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
         let user = ctx.require_user()?;
-        Ok(tokens::list(ctx.state(), user.id())
+        Ok(ctx
+            .state()
+            .tokens
+            .list(user.id())
             .await?
             .into_iter()
             .map(ApiToken::from)

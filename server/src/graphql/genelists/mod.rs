@@ -29,7 +29,7 @@ use crate::error::AppError;
 use crate::genelists::export::ExportRequest;
 use crate::genelists::upload::{ParseOptions, SymbolResolver};
 use crate::services::merge::PanelLoader;
-use crate::services::{downloads, merge, uploads};
+use crate::services::uploads;
 
 fn resolver(ctx: &Context<'_>) -> Option<Arc<dyn SymbolResolver>> {
     ctx.data_opt::<Arc<dyn SymbolResolver>>().cloned()
@@ -42,7 +42,11 @@ fn loader<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn PanelLoader> {
 /// `node(id:)` for an `UploadedList`: one of the caller's own.
 pub async fn upload_node(ctx: &Context<'_>, key: &str) -> crate::error::AppResult<UploadedList> {
     ctx.require(Action::UseWorkbench)?;
-    let mut found = uploads::lists(ctx.state(), ctx.principal(), &[key.to_owned()]).await?;
+    let mut found = ctx
+        .state()
+        .uploads
+        .lists(ctx.principal(), &[key.to_owned()])
+        .await?;
     found
         .pop()
         .map(UploadedList::from)
@@ -98,7 +102,11 @@ impl GeneListsQuery {
     ) -> Result<MergeResultOut> {
         ctx.require(Action::UseWorkbench)?;
         let request = input.parse()?;
-        let merged = merge::run(ctx.state(), ctx.principal(), &request, loader(ctx)).await?;
+        let merged = ctx
+            .state()
+            .merges
+            .run(ctx.principal(), &request, loader(ctx))
+            .await?;
         Ok(MergeResultOut::from(&merged.result))
     }
 }
@@ -156,7 +164,10 @@ impl GeneListsMutation {
             options: ParseOptions { column, sheet },
         };
         let principal = ctx.request().principal();
-        let view = uploads::store(state, principal, upload, resolver(ctx)).await?;
+        let view = state
+            .uploads
+            .store(principal, upload, resolver(ctx))
+            .await?;
         Ok(UploadedList::from(view))
     }
 
@@ -168,7 +179,7 @@ impl GeneListsMutation {
     ) -> Result<bool> {
         ctx.require(Action::UseWorkbench)?;
         let key = key_id(&id, Kind::UploadedList)?;
-        Ok(uploads::remove(ctx.state(), ctx.principal(), &key).await?)
+        Ok(ctx.state().uploads.remove(ctx.principal(), &key).await?)
     }
 
     /// Prepares a download of the merged list and returns a short-lived signed link to it.
@@ -213,7 +224,7 @@ impl GeneListsMutation {
         let state = ctx.state();
         let principal = ctx.principal();
         let request = input.parse()?;
-        let merged = merge::run(state, principal, &request, loader(ctx)).await?;
+        let merged = state.merges.run(principal, &request, loader(ctx)).await?;
         let mut export = ExportRequest {
             format: settings.format,
             filename,
@@ -227,7 +238,7 @@ impl GeneListsMutation {
         if templated {
             export.apply(&settings);
         }
-        let download = downloads::prepare_download(state, principal, export).await?;
+        let download = state.downloads.prepare_download(principal, export).await?;
         Ok(DownloadOut::from(download))
     }
 }

@@ -16,7 +16,6 @@ use crate::error::{AppError, AppResult};
 use crate::genelists::upload::SymbolResolver;
 use crate::graphql::{AppSchema, RequestContext, Transport, schema_builder};
 use crate::services::merge::{LoadedPanel, PanelLoader};
-use crate::services::{downloads, uploads};
 use crate::state::AppState;
 
 struct Fixtures;
@@ -278,7 +277,9 @@ async fn exports_are_served_once_signed_audited_and_logged() {
         None,
         crate::auth::AuditCounter::default(),
     );
-    let served = downloads::serve(&state, token, principal.clone())
+    let served = state
+        .downloads
+        .serve(token, principal.clone())
         .await
         .unwrap();
     let text = String::from_utf8(served.bytes).unwrap();
@@ -306,14 +307,18 @@ async fn exports_are_served_once_signed_audited_and_logged() {
         parts[1].parse::<i64>().unwrap() + 60,
         parts[2]
     );
-    let err = downloads::serve(&state, &forged, principal.clone())
+    let err = state
+        .downloads
+        .serve(&forged, principal.clone())
         .await
         .unwrap_err();
     assert_eq!(err.code.as_str(), "FORBIDDEN");
     let past = chrono::Utc::now().timestamp() - 1;
     let sig = state.signer.sign(&format!("download:{}:{past}", parts[0]));
     let expired = format!("{}.{past}.{sig}", parts[0]);
-    let err = downloads::serve(&state, &expired, principal.clone())
+    let err = state
+        .downloads
+        .serve(&expired, principal.clone())
         .await
         .unwrap_err();
     assert_eq!(err.http_status, Some(410));
@@ -321,7 +326,9 @@ async fn exports_are_served_once_signed_audited_and_logged() {
     parts[0] = "unknown-key";
     let sig = state.signer.sign(&format!("download:unknown-key:{future}"));
     let unknown = format!("unknown-key.{future}.{sig}");
-    let err = downloads::serve(&state, &unknown, principal)
+    let err = state
+        .downloads
+        .serve(&unknown, principal)
         .await
         .unwrap_err();
     assert_eq!(err.code.as_str(), "NOT_FOUND");
@@ -376,11 +383,10 @@ async fn removing_uploads_and_claiming_them_at_login() {
     let user = crate::services::accounts::create_user(&state, &Principal::system("test"), new)
         .await
         .unwrap();
-    assert_eq!(
-        uploads::claim(&state, "visitor-a", user.id).await.unwrap(),
-        1
-    );
-    let mine = uploads::list(&state, &Principal::test_account(&user))
+    assert_eq!(state.uploads.claim("visitor-a", user.id).await.unwrap(), 1);
+    let mine = state
+        .uploads
+        .list(&Principal::test_account(&user))
         .await
         .unwrap();
     assert_eq!(mine.len(), 1);
@@ -393,7 +399,9 @@ async fn removing_uploads_and_claiming_them_at_login() {
         "an account's uploads are kept"
     );
     assert!(
-        uploads::list(&state, &Principal::visitor(Some("visitor-a".into())))
+        state
+            .uploads
+            .list(&Principal::visitor(Some("visitor-a".into())))
             .await
             .unwrap()
             .is_empty()

@@ -414,8 +414,10 @@ impl SavedPanelMutation {
         if templated {
             export.apply(&settings);
         }
-        let download =
-            crate::services::downloads::prepare_download(state, ctx.principal(), export).await?;
+        let download = state
+            .downloads
+            .prepare_download(ctx.principal(), export)
+            .await?;
         Ok(download.into())
     }
 
@@ -549,9 +551,10 @@ impl SavedPanelMutation {
             Some((stem, _)) => format!("{stem}.zip"),
             None => format!("{name}.zip"),
         };
-        let download =
-            crate::services::downloads::prepare_bundle(state, ctx.principal(), requests, &name)
-                .await?;
+        let download = state
+            .downloads
+            .prepare_bundle(ctx.principal(), requests, &name)
+            .await?;
         Ok(download.into())
     }
 

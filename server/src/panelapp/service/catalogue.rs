@@ -2,14 +2,13 @@
 //! the search index over both.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use shared::{PanelVersion, Source};
 
-use super::{FlightOut, PanelAppService, catalogue_key, lock};
+use super::{FlightOut, PanelAppService, catalogue_key};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::client::instance_name;
 use crate::panelapp::search::SearchFilter;
@@ -231,11 +230,11 @@ impl PanelAppService {
         let (panels, signed) = match fetched {
             Ok(v) => v,
             Err(e) => {
-                lock(&self.failed_at).insert(source, Instant::now());
+                self.freshness.failed(source);
                 return Err(AppError::from(e));
             }
         };
-        lock(&self.failed_at).remove(&source);
+        self.freshness.recovered(source);
         let cached = CachedCatalogue {
             fetched_at: Utc::now(),
             panels,

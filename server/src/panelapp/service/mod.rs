@@ -28,6 +28,7 @@ use shared::{Confidence, EntityType, PanelData, PanelVersion, Source};
 mod catalogue;
 mod counts;
 mod directory;
+mod freshness;
 mod gene_search;
 mod panels;
 mod store;
@@ -46,10 +47,7 @@ pub use directory::DirectoryProgress;
 pub use gene_search::{GeneLookup, SourceAnswer};
 use store::{Lease, PREFIX, Store};
 
-/// After a failed refresh, background refreshes of that source wait this long.
-const RETRY_COOLDOWN: Duration = Duration::from_secs(30);
-/// How often an instance looks for a `refreshPanelApp` (or sync) made on another instance.
-const INVALIDATION_POLL: Duration = Duration::from_secs(2);
+use freshness::{Freshness, INVALIDATION_POLL};
 
 #[derive(Clone)]
 enum FlightOut {
@@ -115,7 +113,9 @@ struct Current {
 }
 
 pub struct PanelAppService {
-    ttl: Duration,
+    /// Whether cached data may be served as it is (TTL, invalidations, cool-down after a
+    /// failure, one background revalidation per key).
+    freshness: Freshness,
     clients: HashMap<Source, PanelAppClient>,
     store: Store,
     snapshot: Arc<Snapshot>,
@@ -137,13 +137,6 @@ pub struct PanelAppService {
     /// The longest one PanelApp fetch may take: every attempt timing out, plus the waits
     /// between them (backoff, `Retry-After` up to its cap).
     fetch_bound: Duration,
-    failed_at: Mutex<HashMap<Source, Instant>>,
-    /// Data fetched before this (per source) counts as stale (`refreshPanelApp`).
-    invalidated: Mutex<HashMap<Source, DateTime<Utc>>>,
-    /// When each source's shared invalidation marker was last read.
-    invalidation_read: Mutex<HashMap<Source, Instant>>,
-    /// Keys being revalidated in the background (one task per key).
-    revalidating: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Entities per evidence level of the panels read, by source (see [`counts`]).
     counts: counts::Counts,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
@@ -226,7 +219,7 @@ impl PanelAppService {
         let disk = (!redis).then(|| settings.data_dir.join("panelapp-cache"));
         let snapshot = Arc::new(snapshot);
         let this = Arc::new(Self {
-            ttl: p.cache_ttl,
+            freshness: Freshness::new(p.cache_ttl),
             clients,
             store: Store::new(cache, redis, disk, p.cache_retention).with_local(
                 crate::backend::MemoryBackend::with_limits((&settings.caches).into()),
@@ -248,10 +241,6 @@ impl PanelAppService {
                 .clamp(Duration::from_secs(5), Duration::from_secs(60)),
             fetch_bound: (p.timeout + crate::panelapp::client::MAX_RETRY_AFTER)
                 * (p.max_retries + 1),
-            failed_at: Mutex::default(),
-            invalidated: Mutex::default(),
-            invalidation_read: Mutex::default(),
-            revalidating: Arc::default(),
             counts: counts::Counts::default(),
             started: tokio::sync::watch::Sender::new(false),
             directory_sync_interval: p.directory_sync_interval,
@@ -351,18 +340,11 @@ impl PanelAppService {
         })
     }
 
-    /// Whether a refresh of `source` failed a moment ago (background refreshes wait).
-    fn cooling_down(&self, source: Source) -> bool {
-        lock(&self.failed_at)
-            .get(&source)
-            .is_some_and(|t| t.elapsed() < RETRY_COOLDOWN)
-    }
-
     /// Everything of `source` fetched before now is stale, here and (through the cache) on
     /// every other instance.
     async fn invalidate(&self, source: Source) {
         let now = Utc::now();
-        lock(&self.invalidated).insert(source, now);
+        self.freshness.invalidate(source, now);
         self.bump_generation();
         self.store
             .put_memory_only(&invalidated_key(source), now.to_rfc3339().as_bytes())
@@ -372,18 +354,8 @@ impl PanelAppService {
     /// Picks up an invalidation made on another instance (the marker is read at most every
     /// [`INVALIDATION_POLL`]).
     async fn follow_invalidation(&self, source: Source) {
-        if self.snapshot_only {
+        if self.snapshot_only || !self.freshness.marker_due(source) {
             return;
-        }
-        {
-            let mut read = lock(&self.invalidation_read);
-            if read
-                .get(&source)
-                .is_some_and(|t| t.elapsed() < INVALIDATION_POLL)
-            {
-                return;
-            }
-            read.insert(source, Instant::now());
         }
         let Some(bytes) = self.store.get(&invalidated_key(source)).await else {
             return;
@@ -394,18 +366,13 @@ impl PanelAppService {
         else {
             return;
         };
-        let at = at.with_timezone(&Utc);
-        let mut invalidated = lock(&self.invalidated);
-        if invalidated.get(&source).is_none_or(|held| at > *held) {
-            invalidated.insert(source, at);
+        if self.freshness.learn(source, at.with_timezone(&Utc)) {
             self.bump_generation();
         }
     }
 
     fn is_fresh(&self, source: Source, fetched_at: DateTime<Utc>) -> bool {
-        let age = (Utc::now() - fetched_at).to_std().unwrap_or_default();
-        let invalidated = lock(&self.invalidated).get(&source).copied();
-        age < self.ttl && invalidated.is_none_or(|at| fetched_at > at)
+        self.freshness.is_fresh(source, fetched_at)
     }
 
     /// Runs `work` in the background unless a revalidation of `key` is already running
@@ -414,19 +381,12 @@ impl PanelAppService {
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
-        if self.snapshot_only
-            || self.cooling_down(source)
-            || !lock(&self.revalidating).insert(key.clone())
-        {
+        if self.snapshot_only {
             return;
         }
-        struct Done(Arc<Mutex<std::collections::HashSet<String>>>, String);
-        impl Drop for Done {
-            fn drop(&mut self) {
-                lock(&self.0).remove(&self.1);
-            }
-        }
-        let done = Done(self.revalidating.clone(), key);
+        let Some(done) = self.freshness.begin_revalidation(source, key) else {
+            return;
+        };
         tokio::spawn(async move {
             let _done = done;
             work.await;

@@ -18,7 +18,7 @@ impl PanelAppService {
         let sources: Vec<Source> = source.map_or_else(|| Source::ALL.to_vec(), |s| vec![s]);
         for s in &sources {
             self.invalidate(*s).await;
-            lock(&self.failed_at).remove(s);
+            self.freshness.recovered(*s);
         }
         let mut total = 0;
         for s in sources {

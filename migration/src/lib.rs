@@ -33,6 +33,7 @@ mod m20261206_000026_library;
 mod m20261206_000027_export_templates;
 mod m20261206_000028_source_types;
 mod m20261207_000029_audit_time_index;
+mod m20261207_000030_panel_text_search;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000027_export_templates::Migration),
             Box::new(m20261206_000028_source_types::Migration),
             Box::new(m20261207_000029_audit_time_index::Migration),
+            Box::new(m20261207_000030_panel_text_search::Migration),
         ]
     }
 }

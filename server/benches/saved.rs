@@ -10,8 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use server::auth::Principal;
 use server::saved::versions::NewPanel;
 use server::saved::{self, Edit, PanelMeta};
-use server::services::accounts::{self, NewUser};
-use server::services::auth;
+use server::services::accounts::NewUser;
 use server::{AppState, Settings};
 use shared::saved::{SavedGene, diff};
 use shared::{Confidence, GeneSymbol, PanelStatus, Role, Visibility};
@@ -64,8 +63,10 @@ fn bench(c: &mut Criterion) {
         };
         // The owner signs up and logs in as a person would; the benches act as them.
         let visitor = Principal::visitor(None);
-        let owner = accounts::register(&state, &visitor, new).await.unwrap();
-        let logged = auth::login(&state, &visitor, "bench", "a long bench passphrase")
+        let owner = state.accounts.register(&visitor, new).await.unwrap();
+        let logged = state
+            .authentication
+            .login(&visitor, "bench", "a long bench passphrase")
             .await
             .unwrap();
         let mut headers = http::HeaderMap::new();

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::limits::Limits;
+use crate::auth::sessions::Sessions;
 use crate::auth::tokens::Tokens;
 use crate::backend::Backends;
 use crate::config::Settings;
@@ -13,16 +15,22 @@ use crate::crypto::{Encryptor, Signer};
 use crate::events::Events;
 use crate::mail::Mailer;
 use crate::panelapp::PanelAppService;
+use crate::services::accounts::Accounts;
+use crate::services::admin::Admin;
 use crate::services::api_tokens::ApiTokens;
 use crate::services::audit::Audit;
 use crate::services::audit_log::AuditTrail;
+use crate::services::auth::Authentication;
 use crate::services::catalogue::Catalogue;
 use crate::services::downloads::Downloads;
+use crate::services::email_address::EmailAddresses;
 use crate::services::export_templates::ExportTemplates;
 use crate::services::merge::Merges;
 use crate::services::messages::Messages;
+use crate::services::notices::Notices;
 use crate::services::outbox::Outbox;
 use crate::services::passwords::Passwords;
+use crate::services::recovery::Recovery;
 use crate::services::teams::Teams;
 use crate::services::uploads::{UploadSettings, Uploads};
 use crate::services::workbench::Workbenches;
@@ -45,6 +53,10 @@ pub struct StateInner {
     pub passwords: Passwords,
     /// API tokens as authentication stores and checks them.
     pub tokens: Tokens,
+    /// Rate limits, login throttles and address blocks.
+    pub limits: Limits,
+    /// Login sessions.
+    pub sessions: Sessions,
     /// API tokens as their owners manage them, and the audit of their use.
     pub api_tokens: ApiTokens,
     /// Teams and their members.
@@ -65,6 +77,18 @@ pub struct StateInner {
     pub merges: Merges,
     /// The e-mail queue as admins see it.
     pub outbox: Outbox,
+    /// Notices by e-mail (account locked, security, new admins, panels shared).
+    pub notices: Notices,
+    /// E-mail addresses: verification and changes.
+    pub email_addresses: EmailAddresses,
+    /// Accounts: registration and profiles.
+    pub accounts: Accounts,
+    /// Logging in and out, password changes.
+    pub authentication: Authentication,
+    /// Password resets.
+    pub recovery: Recovery,
+    /// Site administration of accounts.
+    pub admin: Admin,
     /// E-mail: the transport, link base and the queue worker's wake-up call.
     pub mailer: Arc<Mailer>,
     /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
@@ -127,6 +151,13 @@ impl AppState {
         let audit = Audit::new(crypto.clone(), events.clone());
         let audit_trail = AuditTrail::new(db.clone(), audit.clone(), settings.audit_retention_days);
         let tokens = Tokens::new(db.clone(), signer.clone());
+        let sessions = Sessions::new(backends.clone(), signer.clone(), settings.security.clone());
+        let limits = Limits::new(
+            backends.clone(),
+            signer.clone(),
+            settings.security.clone(),
+            settings.mail.requests_per_hour,
+        );
         let api_tokens = ApiTokens::new(
             db.clone(),
             audit.clone(),
@@ -160,6 +191,66 @@ impl AppState {
             backends.kind == shared::CacheBackend::Redis,
         )?;
         let outbox = Outbox::new(db.clone(), audit.clone(), mailer.wake_handle());
+        let notices = Notices::new(mailer.clone(), crypto.clone(), backends.clone());
+        let email_addresses = EmailAddresses::new(
+            db.clone(),
+            audit.clone(),
+            events.clone(),
+            crypto.clone(),
+            signer.clone(),
+            mailer.clone(),
+            limits.clone(),
+            sessions.clone(),
+            settings.mail.clone(),
+            passwords.clone(),
+        );
+        let accounts = Accounts::new(
+            db.clone(),
+            audit.clone(),
+            crypto.clone(),
+            passwords.clone(),
+            mailer.clone(),
+            limits.clone(),
+            settings.security.clone(),
+            email_addresses.clone(),
+        );
+        let authentication = Authentication::new(
+            db.clone(),
+            audit.clone(),
+            events.clone(),
+            passwords.clone(),
+            mailer.clone(),
+            limits.clone(),
+            sessions.clone(),
+            notices.clone(),
+            settings.mail.clone(),
+            settings.security.clone(),
+            email_addresses.clone(),
+        );
+        let recovery = Recovery::new(
+            db.clone(),
+            audit.clone(),
+            events.clone(),
+            crypto.clone(),
+            signer.clone(),
+            passwords.clone(),
+            mailer.clone(),
+            limits.clone(),
+            sessions.clone(),
+            settings.mail.clone(),
+        );
+        let admin = Admin::new(
+            db.clone(),
+            audit.clone(),
+            events.clone(),
+            crypto.clone(),
+            passwords.clone(),
+            mailer.clone(),
+            limits.clone(),
+            sessions.clone(),
+            notices.clone(),
+            settings.mail.clone(),
+        );
         let catalogue = Catalogue::new(db.clone(), audit.clone(), panelapp.clone());
         let merges = Merges::new(uploads.clone(), panelapp.clone());
         Ok(Self(Arc::new(StateInner {
@@ -173,6 +264,8 @@ impl AppState {
             audit_trail,
             passwords,
             tokens,
+            limits,
+            sessions,
             api_tokens,
             teams,
             messages,
@@ -183,6 +276,12 @@ impl AppState {
             catalogue,
             merges,
             outbox,
+            notices,
+            email_addresses,
+            accounts,
+            authentication,
+            recovery,
+            admin,
             mailer,
             panelapp,
             started_at: Utc::now(),

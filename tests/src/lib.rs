@@ -433,7 +433,9 @@ impl TestApp {
             timezone: None,
         };
         let actor = server::auth::Principal::test_harness("test");
-        server::services::accounts::create_user(&self.state, &actor, new)
+        self.state
+            .accounts
+            .create_user(&actor, new)
             .await
             .unwrap_or_else(|e| panic!("create {username}: {}", e.describe()))
     }

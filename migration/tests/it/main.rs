@@ -13,3 +13,4 @@ mod share_uniqueness;
 mod source_types_migration;
 mod sql;
 mod teams_migration;
+mod text_search;

@@ -5,8 +5,10 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::backend::Backends;
+use crate::config::SecuritySettings;
+use crate::crypto::Signer;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -35,70 +37,8 @@ impl Quota {
     }
 }
 
-/// Counts one request against the per-minute, per-hour and per-day limits of the client's IP;
-/// RATE_LIMITED with the time until the window resets. `None` when rate limits are off.
-pub async fn check_request(state: &AppState, ip: IpAddr) -> AppResult<Option<Quota>> {
-    check_scope(state, &format!("ip:{ip}")).await
-}
-
-/// The same limits per user, wherever the user's requests come from.
-pub async fn check_request_user(state: &AppState, user_id: i32) -> AppResult<Option<Quota>> {
-    check_scope(state, &format!("user:{user_id}")).await
-}
-
-async fn check_scope(state: &AppState, scope: &str) -> AppResult<Option<Quota>> {
-    let s = &state.settings.security;
-    if !s.rate_limits {
-        return Ok(None);
-    }
-    let windows = [
-        ("m", MINUTE, s.rate_limit_per_minute),
-        ("h", HOUR, s.rate_limit_per_hour),
-        ("d", DAY, s.rate_limit_per_day),
-    ];
-    let policy = windows
-        .iter()
-        .map(|(_, window, limit)| format!("{limit};w={}", window.as_secs()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut tightest: Option<Quota> = None;
-    for (name, window, limit) in windows {
-        let hit = state
-            .backends
-            .counters
-            .hit(&format!("rl:{scope}:{name}"), window)
-            .await?;
-        let limit = u64::from(limit);
-        if hit.count > limit {
-            return Err(AppError::rate_limited(hit.resets_in)
-                .with("rateLimit", limit)
-                .with("rateLimitPolicy", policy));
-        }
-        let quota = Quota {
-            limit,
-            remaining: limit - hit.count,
-            reset: hit.resets_in,
-            policy: policy.clone(),
-        };
-        tightest = Some(match tightest {
-            Some(t) => t.tighter(quota),
-            None => quota,
-        });
-    }
-    Ok(tightest)
-}
-
 fn ip_block_key(ip: IpAddr) -> String {
     format!("block:ip:{ip}")
-}
-
-/// How long the IP stays blocked after too many failed logins, if it is (never with
-/// `IP_BLOCKING_ENABLED=false`).
-pub async fn ip_block(state: &AppState, ip: IpAddr) -> AppResult<Option<Duration>> {
-    if !state.settings.security.ip_blocking {
-        return Ok(None);
-    }
-    Ok(state.backends.cache.ttl(&ip_block_key(ip)).await?)
 }
 
 /// Whose password a credential check tests: an account, or a login name no account has.
@@ -118,25 +58,6 @@ impl Subject {
             None => Self::UnknownName(login.trim().to_lowercase()),
         }
     }
-}
-
-fn subject_key(state: &AppState, subject: &Subject) -> String {
-    match subject {
-        Subject::Account(id) => format!("loginfail:user:{id}"),
-        // Digested: the backend store never holds the names people typed.
-        Subject::UnknownName(name) => format!(
-            "loginfail:name:{}",
-            state.signer.digest_hex(&format!("login-name:{name}"))
-        ),
-    }
-}
-
-/// An account's lock lives in its database row; an unknown name's in the backend store.
-fn name_lock_key(state: &AppState, name: &str) -> String {
-    format!(
-        "lock:name:{}",
-        state.signer.digest_hex(&format!("login-name:{name}"))
-    )
 }
 
 fn ip_fail_key(ip: IpAddr) -> String {
@@ -165,64 +86,6 @@ pub struct Attempt {
     subject_count: u64,
 }
 
-/// Reserves one credential check for `subject` from `ip`, or says why not. `locked_until`
-/// is the account row's lock, if any. Reserving counts the attempt as failed up front (an
-/// atomic increment in the backend store); at most `MAX_LOGIN_ATTEMPTS` checks per account
-/// and `BRUTE_FORCE_THRESHOLD` per IP are let through per window, however many run at once.
-pub async fn reserve(
-    state: &AppState,
-    ip: IpAddr,
-    subject: &Subject,
-    locked_until: Option<chrono::DateTime<chrono::Utc>>,
-) -> AppResult<Result<Attempt, Refusal>> {
-    let s = &state.settings.security;
-    let counters = &state.backends.counters;
-    if let Some(wait) = ip_block(state, ip).await? {
-        return Ok(Err(Refusal::IpBlocked(wait)));
-    }
-    if let Some(until) = locked_until
-        && let Ok(wait) = (until - chrono::Utc::now()).to_std()
-        && !wait.is_zero()
-    {
-        return Ok(Err(Refusal::Locked(wait)));
-    }
-    if let Subject::UnknownName(name) = subject
-        && let Some(wait) = state
-            .backends
-            .cache
-            .ttl(&name_lock_key(state, name))
-            .await?
-    {
-        return Ok(Err(Refusal::Locked(wait)));
-    }
-    let ip_key = ip_fail_key(ip);
-    let ip_count = if s.ip_blocking {
-        let ip_hit = counters.hit(&ip_key, s.brute_force_block).await?;
-        if ip_hit.count > u64::from(s.brute_force_threshold) {
-            counters.release(&ip_key).await?;
-            return Ok(Err(Refusal::IpBlocked(ip_hit.resets_in)));
-        }
-        Some(ip_hit.count)
-    } else {
-        None
-    };
-    let key = subject_key(state, subject);
-    let hit = counters.hit(&key, s.lockout_duration).await?;
-    if hit.count > u64::from(s.max_login_attempts) {
-        counters.release(&key).await?;
-        if ip_count.is_some() {
-            counters.release(&ip_key).await?;
-        }
-        return Ok(Err(Refusal::Locked(hit.resets_in)));
-    }
-    Ok(Ok(Attempt {
-        ip,
-        subject: subject.clone(),
-        ip_count,
-        subject_count: hit.count,
-    }))
-}
-
 /// What one more failed credential check changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FailureOutcome {
@@ -241,14 +104,14 @@ impl Attempt {
 
     /// The password was right: the subject's failures are forgotten and the IP's reservation
     /// is given back.
-    pub async fn succeeded(self, state: &AppState) -> AppResult<()> {
-        state
+    pub async fn succeeded(self, limits: &Limits) -> AppResult<()> {
+        limits
             .backends
             .counters
-            .reset(&subject_key(state, &self.subject))
+            .reset(&limits.subject_key(&self.subject))
             .await?;
         if self.ip_count.is_some() {
-            state
+            limits
                 .backends
                 .counters
                 .release(&ip_fail_key(self.ip))
@@ -259,9 +122,9 @@ impl Attempt {
 
     /// The check did not count either way (say, a deactivated account): both reservations
     /// are given back.
-    pub async fn abandoned(self, state: &AppState) -> AppResult<()> {
-        let counters = &state.backends.counters;
-        counters.release(&subject_key(state, &self.subject)).await?;
+    pub async fn abandoned(self, limits: &Limits) -> AppResult<()> {
+        let counters = &limits.backends.counters;
+        counters.release(&limits.subject_key(&self.subject)).await?;
         if self.ip_count.is_some() {
             counters.release(&ip_fail_key(self.ip)).await?;
         }
@@ -271,14 +134,14 @@ impl Attempt {
     /// The password was wrong: the reservation stands as a failure; the subject is locked
     /// (an unknown name here, an account by the caller in its row) and the IP blocked when
     /// this failure reached their limits.
-    pub async fn failed(self, state: &AppState) -> AppResult<FailureOutcome> {
-        let s = &state.settings.security;
+    pub async fn failed(self, limits: &Limits) -> AppResult<FailureOutcome> {
+        let s = &limits.security;
         let mut outcome = FailureOutcome {
             account_failures: self.subject_count,
             ..FailureOutcome::default()
         };
         if self.ip_count == Some(u64::from(s.brute_force_threshold)) {
-            state
+            limits
                 .backends
                 .cache
                 .set(&ip_block_key(self.ip), b"1", Some(s.brute_force_block))
@@ -288,10 +151,10 @@ impl Attempt {
         if self.subject_count >= u64::from(s.max_login_attempts) {
             outcome.account_locked = true;
             if let Subject::UnknownName(name) = &self.subject {
-                state
+                limits
                     .backends
                     .cache
-                    .set(&name_lock_key(state, name), b"1", Some(s.lockout_duration))
+                    .set(&limits.name_lock_key(name), b"1", Some(s.lockout_duration))
                     .await?;
             }
         }
@@ -299,74 +162,233 @@ impl Attempt {
     }
 }
 
-/// Counts one failure that is not a password check (a registration refused because the
-/// username or e-mail address is taken) against the IP's brute-force budget, so probing which
-/// addresses are registered is as limited as guessing passwords. Returns whether this failure
-/// blocked the IP.
-pub async fn count_ip_failure(state: &AppState, ip: IpAddr) -> AppResult<bool> {
-    let s = &state.settings.security;
-    if !s.ip_blocking {
-        return Ok(false);
-    }
-    let hit = state
-        .backends
-        .counters
-        .hit(&ip_fail_key(ip), s.brute_force_block)
-        .await?;
-    if hit.count == u64::from(s.brute_force_threshold) {
-        state
-            .backends
-            .cache
-            .set(&ip_block_key(ip), b"1", Some(s.brute_force_block))
-            .await?;
-        return Ok(true);
-    }
-    Ok(false)
-}
-
-/// Forgets an account's failed logins (after a success, or an admin unlock).
-pub async fn clear_account_failures(state: &AppState, user_id: i32) -> AppResult<()> {
-    Ok(state
-        .backends
-        .counters
-        .reset(&format!("loginfail:user:{user_id}"))
-        .await?)
-}
-
-/// Lifts an IP block (admin).
-pub async fn clear_ip_block(state: &AppState, ip: IpAddr) -> AppResult<()> {
-    state.backends.cache.delete(&ip_block_key(ip)).await?;
-    state
-        .backends
-        .counters
-        .reset(&format!("loginfail:ip:{ip}"))
-        .await?;
-    Ok(())
-}
-
 /// A client IP may make this many times `MAIL_REQUESTS_PER_HOUR` e-mailing requests (people
 /// behind one address share it).
 pub const MAIL_IP_FACTOR: u64 = 4;
 
-/// Counts one e-mailing request (password reset, verification, change of address) against
-/// `MAIL_REQUESTS_PER_HOUR` for the address or name asked about (digested: the store never
-/// holds what people typed) and [`MAIL_IP_FACTOR`] times that for the client IP. Unknown names count like accounts,
-/// so the answer is the same for both; RATE_LIMITED with the wait once either is used up.
-pub async fn check_mail_request(state: &AppState, ip: IpAddr, about: &str) -> AppResult<()> {
-    let per_address = u64::from(state.settings.mail.requests_per_hour);
-    let about = state
-        .signer
-        .digest_hex(&format!("mail-about:{}", about.trim().to_lowercase()));
-    for (key, limit) in [
-        (format!("mailreq:ip:{ip}"), per_address * MAIL_IP_FACTOR),
-        (format!("mailreq:to:{about}"), per_address),
-    ] {
-        let hit = state.backends.counters.hit(&key, HOUR).await?;
-        if hit.count > limit {
-            return Err(AppError::rate_limited(hit.resets_in)
-                .with("reason", "mail_requests")
-                .with("rateLimit", limit));
+/// Rate limits, login throttles and address blocks, counted in the shared backend. Built once with the state.
+#[derive(Clone)]
+pub struct Limits {
+    backends: Backends,
+    signer: Signer,
+    security: SecuritySettings,
+    mail_requests_per_hour: u32,
+}
+
+impl Limits {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        backends: Backends,
+        signer: Signer,
+        security: SecuritySettings,
+        mail_requests_per_hour: u32,
+    ) -> Self {
+        Self {
+            backends,
+            signer,
+            security,
+            mail_requests_per_hour,
         }
     }
-    Ok(())
+
+    /// Counts one request against the per-minute, per-hour and per-day limits of the client's IP;
+    /// RATE_LIMITED with the time until the window resets. `None` when rate limits are off.
+    pub async fn check_request(&self, ip: IpAddr) -> AppResult<Option<Quota>> {
+        self.check_scope(&format!("ip:{ip}")).await
+    }
+
+    /// The same limits per user, wherever the user's requests come from.
+    pub async fn check_request_user(&self, user_id: i32) -> AppResult<Option<Quota>> {
+        self.check_scope(&format!("user:{user_id}")).await
+    }
+
+    async fn check_scope(&self, scope: &str) -> AppResult<Option<Quota>> {
+        let s = &self.security;
+        if !s.rate_limits {
+            return Ok(None);
+        }
+        let windows = [
+            ("m", MINUTE, s.rate_limit_per_minute),
+            ("h", HOUR, s.rate_limit_per_hour),
+            ("d", DAY, s.rate_limit_per_day),
+        ];
+        let policy = windows
+            .iter()
+            .map(|(_, window, limit)| format!("{limit};w={}", window.as_secs()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut tightest: Option<Quota> = None;
+        for (name, window, limit) in windows {
+            let hit = self
+                .backends
+                .counters
+                .hit(&format!("rl:{scope}:{name}"), window)
+                .await?;
+            let limit = u64::from(limit);
+            if hit.count > limit {
+                return Err(AppError::rate_limited(hit.resets_in)
+                    .with("rateLimit", limit)
+                    .with("rateLimitPolicy", policy));
+            }
+            let quota = Quota {
+                limit,
+                remaining: limit - hit.count,
+                reset: hit.resets_in,
+                policy: policy.clone(),
+            };
+            tightest = Some(match tightest {
+                Some(t) => t.tighter(quota),
+                None => quota,
+            });
+        }
+        Ok(tightest)
+    }
+
+    /// How long the IP stays blocked after too many failed logins, if it is (never with
+    /// `IP_BLOCKING_ENABLED=false`).
+    pub async fn ip_block(&self, ip: IpAddr) -> AppResult<Option<Duration>> {
+        if !self.security.ip_blocking {
+            return Ok(None);
+        }
+        Ok(self.backends.cache.ttl(&ip_block_key(ip)).await?)
+    }
+
+    fn subject_key(&self, subject: &Subject) -> String {
+        match subject {
+            Subject::Account(id) => format!("loginfail:user:{id}"),
+            // Digested: the backend store never holds the names people typed.
+            Subject::UnknownName(name) => format!(
+                "loginfail:name:{}",
+                self.signer.digest_hex(&format!("login-name:{name}"))
+            ),
+        }
+    }
+
+    /// An account's lock lives in its database row; an unknown name's in the backend store.
+    fn name_lock_key(&self, name: &str) -> String {
+        format!(
+            "lock:name:{}",
+            self.signer.digest_hex(&format!("login-name:{name}"))
+        )
+    }
+
+    /// Reserves one credential check for `subject` from `ip`, or says why not. `locked_until`
+    /// is the account row's lock, if any. Reserving counts the attempt as failed up front (an
+    /// atomic increment in the backend store); at most `MAX_LOGIN_ATTEMPTS` checks per account
+    /// and `BRUTE_FORCE_THRESHOLD` per IP are let through per window, however many run at once.
+    pub async fn reserve(
+        &self,
+        ip: IpAddr,
+        subject: &Subject,
+        locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> AppResult<Result<Attempt, Refusal>> {
+        let s = &self.security;
+        let counters = &self.backends.counters;
+        if let Some(wait) = self.ip_block(ip).await? {
+            return Ok(Err(Refusal::IpBlocked(wait)));
+        }
+        if let Some(until) = locked_until
+            && let Ok(wait) = (until - chrono::Utc::now()).to_std()
+            && !wait.is_zero()
+        {
+            return Ok(Err(Refusal::Locked(wait)));
+        }
+        if let Subject::UnknownName(name) = subject
+            && let Some(wait) = self.backends.cache.ttl(&self.name_lock_key(name)).await?
+        {
+            return Ok(Err(Refusal::Locked(wait)));
+        }
+        let ip_key = ip_fail_key(ip);
+        let ip_count = if s.ip_blocking {
+            let ip_hit = counters.hit(&ip_key, s.brute_force_block).await?;
+            if ip_hit.count > u64::from(s.brute_force_threshold) {
+                counters.release(&ip_key).await?;
+                return Ok(Err(Refusal::IpBlocked(ip_hit.resets_in)));
+            }
+            Some(ip_hit.count)
+        } else {
+            None
+        };
+        let key = self.subject_key(subject);
+        let hit = counters.hit(&key, s.lockout_duration).await?;
+        if hit.count > u64::from(s.max_login_attempts) {
+            counters.release(&key).await?;
+            if ip_count.is_some() {
+                counters.release(&ip_key).await?;
+            }
+            return Ok(Err(Refusal::Locked(hit.resets_in)));
+        }
+        Ok(Ok(Attempt {
+            ip,
+            subject: subject.clone(),
+            ip_count,
+            subject_count: hit.count,
+        }))
+    }
+
+    /// Counts one failure that is not a password check (a registration refused because the
+    /// username or e-mail address is taken) against the IP's brute-force budget, so probing which
+    /// addresses are registered is as limited as guessing passwords. Returns whether this failure
+    /// blocked the IP.
+    pub async fn count_ip_failure(&self, ip: IpAddr) -> AppResult<bool> {
+        let s = &self.security;
+        if !s.ip_blocking {
+            return Ok(false);
+        }
+        let hit = self
+            .backends
+            .counters
+            .hit(&ip_fail_key(ip), s.brute_force_block)
+            .await?;
+        if hit.count == u64::from(s.brute_force_threshold) {
+            self.backends
+                .cache
+                .set(&ip_block_key(ip), b"1", Some(s.brute_force_block))
+                .await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Forgets an account's failed logins (after a success, or an admin unlock).
+    pub async fn clear_account_failures(&self, user_id: i32) -> AppResult<()> {
+        Ok(self
+            .backends
+            .counters
+            .reset(&format!("loginfail:user:{user_id}"))
+            .await?)
+    }
+
+    /// Lifts an IP block (admin).
+    pub async fn clear_ip_block(&self, ip: IpAddr) -> AppResult<()> {
+        self.backends.cache.delete(&ip_block_key(ip)).await?;
+        self.backends
+            .counters
+            .reset(&format!("loginfail:ip:{ip}"))
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one e-mailing request (password reset, verification, change of address) against
+    /// `MAIL_REQUESTS_PER_HOUR` for the address or name asked about (digested: the store never
+    /// holds what people typed) and [`MAIL_IP_FACTOR`] times that for the client IP. Unknown names count like accounts,
+    /// so the answer is the same for both; RATE_LIMITED with the wait once either is used up.
+    pub async fn check_mail_request(&self, ip: IpAddr, about: &str) -> AppResult<()> {
+        let per_address = u64::from(self.mail_requests_per_hour);
+        let about = self
+            .signer
+            .digest_hex(&format!("mail-about:{}", about.trim().to_lowercase()));
+        for (key, limit) in [
+            (format!("mailreq:ip:{ip}"), per_address * MAIL_IP_FACTOR),
+            (format!("mailreq:to:{about}"), per_address),
+        ] {
+            let hit = self.backends.counters.hit(&key, HOUR).await?;
+            if hit.count > limit {
+                return Err(AppError::rate_limited(hit.resets_in)
+                    .with("reason", "mail_requests")
+                    .with("rateLimit", limit));
+            }
+        }
+        Ok(())
+    }
 }

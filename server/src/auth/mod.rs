@@ -81,14 +81,14 @@ async fn account(state: &AppState, headers: &HeaderMap) -> AppResult<Option<Acco
     let Some(cookie) = cookies::read(headers, cookies::SESSION) else {
         return Ok(None);
     };
-    let Some((key, record)) = sessions::load(state, &cookie).await? else {
+    let Some((key, record)) = state.sessions.load(&cookie).await? else {
         return Ok(None);
     };
     match active_user(state, record.user_id).await? {
         Some(user) => Ok(Some(Account::new(&user, AuthVia::Session { key }))),
         None => {
             // Deactivated or deleted since login: the session is void.
-            sessions::revoke(state, &key, record.user_id).await?;
+            state.sessions.revoke(&key, record.user_id).await?;
             Ok(None)
         }
     }

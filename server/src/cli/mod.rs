@@ -18,7 +18,7 @@ use shared::Role;
 
 use crate::auth::Principal;
 use crate::config::{self, Settings};
-use crate::services::accounts::{self, NewUser};
+use crate::services::accounts::NewUser;
 use crate::state::AppState;
 
 #[derive(Parser, Debug)]
@@ -333,11 +333,13 @@ async fn create_admin(username: String, email: String) -> anyhow::Result<ExitCod
         timezone: None,
     };
     let principal = Principal::system("cli");
-    match accounts::create_user(&state, &principal, new).await {
+    match state.accounts.create_user(&principal, new).await {
         Ok(user) => {
             // The operator at the shell vouches for the address, so the first admin can log
             // in with REQUIRE_EMAIL_VERIFICATION on.
-            crate::services::email_address::set_verified(&state, &principal, user.id, true)
+            state
+                .email_addresses
+                .set_verified(&principal, user.id, true)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.describe()))?;
             println!("created admin {} (id {})", user.username, user.id);

@@ -84,7 +84,9 @@ pub async fn verify(state: &AppState, options: &Options) -> anyhow::Result<Vec<S
             Some(u.is_active.to_string()),
         );
         if key.is_some() {
-            let profile = crate::services::accounts::profile(state, &u)
+            let profile = state
+                .accounts
+                .profile(&u)
                 .map_err(|e| anyhow::anyhow!(e.describe()))?;
             check(
                 "first name",

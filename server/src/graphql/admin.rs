@@ -9,7 +9,7 @@ use super::accounts::types::User;
 use super::paging::{Page, PageArgs};
 use crate::error::AppError;
 use crate::graphql::node::{Kind, int_id};
-use crate::services::{accounts, admin};
+use crate::services::admin;
 
 #[derive(Default)]
 pub struct AdminQuery;
@@ -44,7 +44,7 @@ impl AdminQuery {
             super::paging::select_page(&state.db, query, &args, "users", 50.min(max), max).await?;
         let users = rows
             .iter()
-            .map(|row| Ok(User::from_row(row, accounts::profile(state, row)?)))
+            .map(|row| Ok(User::from_row(row, state.accounts.profile(row)?)))
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok(window.connection(users))
     }
@@ -76,8 +76,11 @@ impl AdminMutation {
     ) -> Result<User> {
         ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::unlock(state, ctx.principal(), int_id(&id, Kind::User)?).await?;
-        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+        let row = state
+            .admin
+            .unlock(ctx.principal(), int_id(&id, Kind::User)?)
+            .await?;
+        Ok(User::from_row(&row, state.accounts.profile(&row)?))
     }
 
     /// Changes a user's role.
@@ -90,8 +93,11 @@ impl AdminMutation {
     ) -> Result<User> {
         ctx.require_admin()?;
         let state = ctx.state();
-        let row = admin::set_role(state, ctx.principal(), int_id(&id, Kind::User)?, role).await?;
-        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+        let row = state
+            .admin
+            .set_role(ctx.principal(), int_id(&id, Kind::User)?, role)
+            .await?;
+        Ok(User::from_row(&row, state.accounts.profile(&row)?))
     }
 
     /// Activates or deactivates an account; deactivation ends its sessions and revokes its API
@@ -107,9 +113,11 @@ impl AdminMutation {
     ) -> Result<User> {
         ctx.require_admin()?;
         let state = ctx.state();
-        let row =
-            admin::set_active(state, ctx.principal(), int_id(&id, Kind::User)?, active).await?;
-        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+        let row = state
+            .admin
+            .set_active(ctx.principal(), int_id(&id, Kind::User)?, active)
+            .await?;
+        Ok(User::from_row(&row, state.accounts.profile(&row)?))
     }
 
     /// Lifts a brute-force block on an IP address (see security events).
@@ -122,7 +130,7 @@ impl AdminMutation {
         ip: String,
     ) -> Result<bool> {
         ctx.require_admin()?;
-        admin::unblock_ip(ctx.state(), ctx.principal(), &ip).await?;
+        ctx.state().admin.unblock_ip(ctx.principal(), &ip).await?;
         Ok(true)
     }
 
@@ -135,14 +143,16 @@ impl AdminMutation {
     ) -> Result<PasswordReset> {
         ctx.require_admin()?;
         let state = ctx.state();
-        let (row, temporary_password) =
-            admin::reset_password(state, ctx.principal(), int_id(&id, Kind::User)?).await?;
+        let (row, temporary_password) = state
+            .admin
+            .reset_password(ctx.principal(), int_id(&id, Kind::User)?)
+            .await?;
         Ok(PasswordReset {
             expires_at: row
                 .temp_password_expires_at
                 .unwrap_or_else(chrono::Utc::now),
             mailed: state.settings.mail.delivers(),
-            user: User::from_row(&row, accounts::profile(state, &row)?),
+            user: User::from_row(&row, state.accounts.profile(&row)?),
             temporary_password,
         })
     }

@@ -10,7 +10,6 @@ use super::ContextExt;
 use super::accounts::types::User;
 use super::node::{Kind, global_id, int_id};
 use super::paging::{Page, PageArgs};
-use crate::services::{accounts, email_address, recovery};
 
 /// A queued e-mail, as admins see it (never its content: it may hold a single-use link).
 #[derive(SimpleObject)]
@@ -160,7 +159,10 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "A username or an e-mail address.")] login: String,
     ) -> Result<bool> {
-        recovery::request_reset(ctx.state(), ctx.principal(), &login).await?;
+        ctx.state()
+            .recovery
+            .request_reset(ctx.principal(), &login)
+            .await?;
         Ok(true)
     }
 
@@ -173,20 +175,20 @@ impl MailMutation {
         #[graphql(desc = "The token from the link and the new password.")]
         input: ResetPasswordInput,
     ) -> Result<bool> {
-        recovery::reset_password(
-            ctx.state(),
-            ctx.principal(),
-            &input.token,
-            &input.new_password,
-        )
-        .await?;
+        ctx.state()
+            .recovery
+            .reset_password(ctx.principal(), &input.token, &input.new_password)
+            .await?;
         Ok(true)
     }
 
     /// Sends a new link to confirm your e-mail address.
     async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
         ctx.require_login()?;
-        email_address::request_verification(ctx.state(), ctx.principal()).await?;
+        ctx.state()
+            .email_addresses
+            .request_verification(ctx.principal())
+            .await?;
         Ok(true)
     }
 
@@ -196,7 +198,10 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(secret, desc = "The token from the confirmation link.")] token: String,
     ) -> Result<bool> {
-        email_address::verify(ctx.state(), ctx.principal(), &token).await?;
+        ctx.state()
+            .email_addresses
+            .verify(ctx.principal(), &token)
+            .await?;
         Ok(true)
     }
 
@@ -208,13 +213,10 @@ impl MailMutation {
         #[graphql(desc = "The new address and the current password.")] input: EmailChangeInput,
     ) -> Result<bool> {
         ctx.require_user()?;
-        email_address::request_change(
-            ctx.state(),
-            ctx.principal(),
-            &input.new_email,
-            &input.current_password,
-        )
-        .await?;
+        ctx.state()
+            .email_addresses
+            .request_change(ctx.principal(), &input.new_email, &input.current_password)
+            .await?;
         Ok(true)
     }
 
@@ -226,7 +228,10 @@ impl MailMutation {
         #[graphql(secret, desc = "The token from the link mailed to the new address.")]
         token: String,
     ) -> Result<bool> {
-        email_address::confirm_change(ctx.state(), ctx.principal(), &token).await?;
+        ctx.state()
+            .email_addresses
+            .confirm_change(ctx.principal(), &token)
+            .await?;
         Ok(true)
     }
 
@@ -238,7 +243,10 @@ impl MailMutation {
         #[graphql(secret, desc = "The token from the notice mailed to the old address.")]
         token: String,
     ) -> Result<bool> {
-        email_address::undo_change(ctx.state(), ctx.principal(), &token).await?;
+        ctx.state()
+            .email_addresses
+            .undo_change(ctx.principal(), &token)
+            .await?;
         Ok(true)
     }
 
@@ -255,10 +263,11 @@ impl MailMutation {
     ) -> Result<User> {
         ctx.require_user()?;
         let state = ctx.state();
-        let row =
-            email_address::set_preferences(state, ctx.principal(), notify_security, notify_shares)
-                .await?;
-        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+        let row = state
+            .email_addresses
+            .set_preferences(ctx.principal(), notify_security, notify_shares)
+            .await?;
+        Ok(User::from_row(&row, state.accounts.profile(&row)?))
     }
 
     /// Marks a user's address confirmed or not (admins only).
@@ -271,8 +280,11 @@ impl MailMutation {
         ctx.require_admin()?;
         let state = ctx.state();
         let id = int_id(&id, Kind::User)?;
-        let row = email_address::set_verified(state, ctx.principal(), id, verified).await?;
-        Ok(User::from_row(&row, accounts::profile(state, &row)?))
+        let row = state
+            .email_addresses
+            .set_verified(ctx.principal(), id, verified)
+            .await?;
+        Ok(User::from_row(&row, state.accounts.profile(&row)?))
     }
 
     /// Sends a failed (or waiting) e-mail again now (admins only).

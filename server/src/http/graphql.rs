@@ -71,10 +71,13 @@ pub(super) async fn prepare(
 ) -> Result<RequestContext, AppError> {
     let mut ctx = base_context(state, transport, headers, peer);
     let app = &state.app;
-    let mut quota = limits::check_request(app, ctx.principal().client_ip()).await?;
+    let mut quota = app
+        .limits
+        .check_request(ctx.principal().client_ip())
+        .await?;
     ctx.principal = auth::authenticate(app, headers, &ctx.principal).await?;
     if let Some(id) = ctx.principal.user_id()
-        && let Some(mine) = limits::check_request_user(app, id).await?
+        && let Some(mine) = app.limits.check_request_user(id).await?
     {
         quota = Some(match quota {
             Some(q) => q.tighter(mine),

@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::HttpState;
-use crate::auth::{Account, Principal, limits};
+use crate::auth::{Account, Principal};
 use crate::error::{AppError, AppResult};
 use crate::events::{Channel, Received};
 use crate::graphql::RequestContext;
@@ -153,12 +153,16 @@ impl Connection {
     /// Admits one operation as an HTTP request would be: rate limits of the address, the
     /// identity re-validated, the user's rate limits. The result is the operation's context.
     async fn admit(&mut self) -> Result<RequestContext, Refusal> {
-        limits::check_request(&self.app, self.client_ip())
+        self.app
+            .limits
+            .check_request(self.client_ip())
             .await
             .map_err(Refusal::Operation)?;
         let principal = self.refresh().await?;
         if let Some(id) = principal.user_id() {
-            limits::check_request_user(&self.app, id)
+            self.app
+                .limits
+                .check_request_user(id)
                 .await
                 .map_err(Refusal::Operation)?;
         }

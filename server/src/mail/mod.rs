@@ -42,6 +42,8 @@ pub struct Mailer {
     pub transport: Transport,
     sender: Mailbox,
     public_url: OnceLock<String>,
+    /// `SITE_NAME`, as messages name the site.
+    site_name: String,
     wake: Arc<tokio::sync::Notify>,
 }
 
@@ -68,6 +70,7 @@ impl Mailer {
             transport: Transport::new(settings)?,
             sender,
             public_url,
+            site_name: settings.mail.site_name.clone(),
             wake: Arc::default(),
         })
     }
@@ -84,6 +87,14 @@ impl Mailer {
             .get()
             .map(String::as_str)
             .unwrap_or("http://127.0.0.1:8080/")
+    }
+
+    /// The site as messages name and link it.
+    pub fn site(&self) -> templates::Site<'_> {
+        templates::Site {
+            name: &self.site_name,
+            url: self.public_url(),
+        }
     }
 
     /// A link to the web page `path` with `token` in the fragment (never sent to any server,

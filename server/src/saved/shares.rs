@@ -300,15 +300,10 @@ pub async fn share(
     let notify = match (req.user_id, updated) {
         (Some(uid), false) => {
             let by = principal.audit_user().1.unwrap_or_else(|| "someone".into());
-            crate::services::notices::panel_shared(
-                &txn,
-                state,
-                uid,
-                &by,
-                &panel.name,
-                req.permission.as_str(),
-            )
-            .await?;
+            state
+                .notices
+                .panel_shared(&txn, uid, &by, &panel.name, req.permission.as_str())
+                .await?;
             true
         }
         _ => false,
@@ -617,11 +612,11 @@ pub async fn shareable_users(
         .await?;
     // Names are personal data: only people in a team with the caller see them.
     let ids: Vec<i32> = rows.iter().map(|u| u.id).collect();
-    let mates = crate::services::accounts::team_mates(state, caller_id, &ids).await?;
+    let mates = state.accounts.team_mates(caller_id, &ids).await?;
     rows.iter()
         .map(|u| {
             let display_name = if mates.contains(&u.id) {
-                crate::services::accounts::profile(state, u)?.display_name()
+                state.accounts.profile(u)?.display_name()
             } else {
                 None
             };

@@ -14,10 +14,8 @@ use shared::{AuditAction, ErrorCode, Role, TimeFormat};
 use super::audit::AuditRecord;
 use super::passwords;
 use crate::auth::Principal;
-use crate::auth::limits;
 use crate::crypto::Binding;
 use crate::error::{AppError, AppResult, OrInternal};
-use crate::state::AppState;
 
 pub const MAX_USERNAME_LEN: usize = 80;
 pub const MAX_EMAIL_LEN: usize = 120;
@@ -118,134 +116,6 @@ fn email_unavailable() -> AppError {
     )
 }
 
-/// Self-registration from `ip`: refused while the IP is blocked; a taken username or e-mail
-/// address counts against the IP's brute-force budget (BRUTE_FORCE_THRESHOLD) like a failed
-/// login, so addresses can not be probed in bulk.
-pub async fn register(
-    state: &AppState,
-    principal: &Principal,
-    new: NewUser,
-) -> AppResult<user::Model> {
-    let ip = principal.client_ip();
-    if let Some(wait) = limits::ip_block(state, ip).await? {
-        let record = AuditRecord::new(AuditAction::Register, "registration refused: IP blocked")
-            .failed("ip blocked");
-        state.audit.record(&state.db, principal, record).await?;
-        return Err(AppError::rate_limited(wait).with("reason", "ip_blocked"));
-    }
-    let error = match create_user(state, principal, new).await {
-        Err(e) if e.code == ErrorCode::Conflict => e,
-        other => return other,
-    };
-    let blocked = limits::count_ip_failure(state, ip).await?;
-    let txn = state.db.begin().await?;
-    let mut events = vec![
-        state
-            .audit
-            .write(
-                &txn,
-                principal,
-                AuditRecord::new(AuditAction::Register, "registration refused: name taken")
-                    .failed(error.message.clone()),
-            )
-            .await?,
-    ];
-    if blocked {
-        let record = AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
-            .resource("ip", ip)
-            .details(json!({ "threshold": state.settings.security.brute_force_threshold }));
-        events.push(state.audit.write(&txn, principal, record).await?);
-    }
-    txn.commit().await?;
-    state.audit.publish(events).await;
-    Err(error)
-}
-
-/// Creates an account and writes its audit row in one transaction.
-pub async fn create_user(
-    state: &AppState,
-    principal: &Principal,
-    new: NewUser,
-) -> AppResult<user::Model> {
-    let username = parse_username(&new.username)?;
-    let email = parse_email(&new.email)?;
-    passwords::check_policy(&new.password, &username, &email)?;
-    let timezone = match new
-        .timezone
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        Some(tz) => parse_timezone(tz)?,
-        None => "UTC".to_owned(),
-    };
-    if find_by_login(&state.db, &username).await?.is_some() {
-        return Err(AppError::conflict("this username is taken").with("field", "username"));
-    }
-    if find_by_login(&state.db, &email).await?.is_some() {
-        // Usernames are public; whether an address has an account is not.
-        return Err(email_unavailable());
-    }
-    let hash = state.passwords.hash(&new.password).await?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let model = user::ActiveModel {
-        username: Set(username.clone()),
-        email: Set(email.clone()),
-        password_hash: Set(hash),
-        role: Set(new.role),
-        is_active: Set(true),
-        is_verified: Set(false),
-        login_count: Set(0),
-        failed_login_attempts: Set(0),
-        timezone_preference: Set(timezone),
-        time_format_preference: Set(TimeFormat::H24),
-        must_change_password: Set(false),
-        password_changed_at: Set(Some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    // Someone (an admin or the CLI) creating an account is USER_CREATE; signing up is REGISTER.
-    let signing_up = principal.user_id().is_none() && !principal.is_system();
-    let action = if signing_up {
-        AuditAction::Register
-    } else {
-        AuditAction::UserCreate
-    };
-    let acting = if signing_up {
-        principal.claimant(&model)
-    } else {
-        principal.clone()
-    };
-    // Someone signing up gets a link to confirm the address, queued with the account.
-    let verification = if action == AuditAction::Register {
-        Some(super::email_address::queue_verification(&txn, state, &model).await?)
-    } else {
-        None
-    };
-    state
-        .audit
-        .commit(
-            txn,
-            &acting,
-            AuditRecord::new(action, format!("account {username} created"))
-                .resource("user", model.id)
-                .change(
-                    None,
-                    Some(json!({ "username": username, "email": email, "role": new.role })),
-                )
-                .details(json!({ "verificationMail": verification })),
-        )
-        .await?;
-    if verification.is_some() {
-        state.mailer.wake();
-    }
-    Ok(model)
-}
-
 /// The decrypted personal fields of an account.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Profile {
@@ -278,84 +148,6 @@ fn binding<'a>(column: &'a str, row: &'a str) -> Binding<'a> {
     }
 }
 
-/// Decrypts the profile of a user row.
-pub fn profile(state: &AppState, user: &user::Model) -> AppResult<Profile> {
-    let row = user.id.to_string();
-    let open = |column: &str, value: &Option<String>| {
-        state
-            .crypto
-            .decrypt_opt(value.as_deref(), binding(column, &row))
-            .or_internal("profile decrypt")
-    };
-    Ok(Profile {
-        first_name: open(PROFILE_FIELDS[0], &user.first_name)?,
-        last_name: open(PROFILE_FIELDS[1], &user.last_name)?,
-        organization: open(PROFILE_FIELDS[2], &user.organization)?,
-    })
-}
-
-/// The username of an account (`None`: no such account).
-/// The account `id`, if it exists (callers decide who may see it).
-pub async fn find(state: &AppState, id: i32) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find_by_id(id).one(&state.db).await?)
-}
-
-pub async fn username(state: &AppState, id: i32) -> AppResult<Option<String>> {
-    Ok(user::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .map(|u| u.username))
-}
-
-/// The first and last name of `person` as `viewer` may see it: the person themselves, their
-/// team mates and admins see it; everyone else (and visitors) gets `None`.
-pub async fn display_name(
-    state: &AppState,
-    viewer: Option<(i32, Role)>,
-    person: i32,
-) -> AppResult<Option<String>> {
-    let Some((viewer, role)) = viewer else {
-        return Ok(None);
-    };
-    let allowed = viewer == person
-        || role == Role::Admin
-        || team_mates(state, viewer, &[person])
-            .await?
-            .contains(&person);
-    if !allowed {
-        return Ok(None);
-    }
-    let Some(row) = user::Entity::find_by_id(person).one(&state.db).await? else {
-        return Ok(None);
-    };
-    Ok(profile(state, &row)?.display_name())
-}
-
-/// The accounts among `others` that are in a team with `viewer`: the people whose names
-/// (first and last, decrypted) `viewer` may see. Everyone else is shown by username only.
-pub async fn team_mates(
-    state: &AppState,
-    viewer: i32,
-    others: &[i32],
-) -> AppResult<std::collections::HashSet<i32>> {
-    use entity::team_members;
-    if others.is_empty() {
-        return Ok(Default::default());
-    }
-    let teams = super::teams::team_ids(&state.db, viewer).await?;
-    if teams.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(team_members::Entity::find()
-        .filter(team_members::Column::TeamId.is_in(teams))
-        .filter(team_members::Column::UserId.is_in(others.to_vec()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|m| m.user_id)
-        .collect())
-}
-
 /// A profile change: `None` leaves a field alone, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChanges {
@@ -379,91 +171,327 @@ fn clean_field(field: &str, value: Option<String>) -> AppResult<Option<String>> 
     Ok(Some(v))
 }
 
-/// Updates the profile (personal fields encrypted at rest) with one audit row.
-pub async fn update_profile(
-    state: &AppState,
-    principal: &Principal,
-    user_id: i32,
-    changes: ProfileChanges,
-) -> AppResult<user::Model> {
-    let txn = state.db.begin().await?;
-    let current = user::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
-    let before = profile(state, &current)?;
-    let row = user_id.to_string();
-    let mut update: user::ActiveModel = current.clone().into();
-    let mut changed = serde_json::Map::new();
-    let fields = [
-        (
-            PROFILE_FIELDS[0],
-            "firstName",
-            changes.first_name,
-            before.first_name,
-        ),
-        (
-            PROFILE_FIELDS[1],
-            "lastName",
-            changes.last_name,
-            before.last_name,
-        ),
-        (
-            PROFILE_FIELDS[2],
-            "organization",
-            changes.organization,
-            before.organization,
-        ),
-    ];
-    for (column, field, change, old) in fields {
-        let Some(new) = change else { continue };
-        let new = clean_field(field, new)?;
-        if new == old {
-            continue;
-        }
-        let sealed = state
-            .crypto
-            .encrypt_opt(new.as_deref(), binding(column, &row))
-            .or_internal("profile encrypt")?;
-        match column {
-            "first_name" => update.first_name = Set(sealed),
-            "last_name" => update.last_name = Set(sealed),
-            _ => update.organization = Set(sealed),
-        }
-        changed.insert(field.to_owned(), json!({ "old": old, "new": new }));
-    }
-    if let Some(tz) = changes.timezone {
-        let tz = parse_timezone(&tz)?;
-        if tz != current.timezone_preference {
-            changed.insert(
-                "timezone".into(),
-                json!({ "old": current.timezone_preference, "new": tz }),
-            );
-            update.timezone_preference = Set(tz);
+/// Accounts: registration, profiles and who may see whom. Built once with the state.
+#[derive(Clone)]
+pub struct Accounts {
+    db: sea_orm::DatabaseConnection,
+    audit: super::audit::Audit,
+    crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    passwords: super::passwords::Passwords,
+    mailer: std::sync::Arc<crate::mail::Mailer>,
+    limits: crate::auth::limits::Limits,
+    security: crate::config::SecuritySettings,
+    email_addresses: super::email_address::EmailAddresses,
+}
+
+impl Accounts {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        audit: super::audit::Audit,
+        crypto: std::sync::Arc<crate::crypto::Encryptor>,
+        passwords: super::passwords::Passwords,
+        mailer: std::sync::Arc<crate::mail::Mailer>,
+        limits: crate::auth::limits::Limits,
+        security: crate::config::SecuritySettings,
+        email_addresses: super::email_address::EmailAddresses,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            crypto,
+            passwords,
+            mailer,
+            limits,
+            security,
+            email_addresses,
         }
     }
-    if let Some(format) = changes.time_format
-        && format != current.time_format_preference
-    {
-        changed.insert(
-            "timeFormat".into(),
-            json!({ "old": current.time_format_preference.as_str(), "new": format.as_str() }),
-        );
-        update.time_format_preference = Set(format);
+
+    /// Self-registration from `ip`: refused while the IP is blocked; a taken username or e-mail
+    /// address counts against the IP's brute-force budget (BRUTE_FORCE_THRESHOLD) like a failed
+    /// login, so addresses can not be probed in bulk.
+    pub async fn register(&self, principal: &Principal, new: NewUser) -> AppResult<user::Model> {
+        let ip = principal.client_ip();
+        if let Some(wait) = self.limits.ip_block(ip).await? {
+            let record =
+                AuditRecord::new(AuditAction::Register, "registration refused: IP blocked")
+                    .failed("ip blocked");
+            self.audit.record(&self.db, principal, record).await?;
+            return Err(AppError::rate_limited(wait).with("reason", "ip_blocked"));
+        }
+        let error = match self.create_user(principal, new).await {
+            Err(e) if e.code == ErrorCode::Conflict => e,
+            other => return other,
+        };
+        let blocked = self.limits.count_ip_failure(ip).await?;
+        let txn = self.db.begin().await?;
+        let mut events = vec![
+            self.audit
+                .write(
+                    &txn,
+                    principal,
+                    AuditRecord::new(AuditAction::Register, "registration refused: name taken")
+                        .failed(error.message.clone()),
+                )
+                .await?,
+        ];
+        if blocked {
+            let record =
+                AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
+                    .resource("ip", ip)
+                    .details(json!({ "threshold": self.security.brute_force_threshold }));
+            events.push(self.audit.write(&txn, principal, record).await?);
+        }
+        txn.commit().await?;
+        self.audit.publish(events).await;
+        Err(error)
     }
-    update.updated_at = Set(Utc::now());
-    let saved = update.update(&txn).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(AuditAction::ProfileUpdate, "profile updated")
-                .resource("user", user_id)
-                .details(json!({ "changed": changed })),
-        )
+
+    /// Creates an account and writes its audit row in one transaction.
+    pub async fn create_user(&self, principal: &Principal, new: NewUser) -> AppResult<user::Model> {
+        let username = parse_username(&new.username)?;
+        let email = parse_email(&new.email)?;
+        passwords::check_policy(&new.password, &username, &email)?;
+        let timezone = match new
+            .timezone
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(tz) => parse_timezone(tz)?,
+            None => "UTC".to_owned(),
+        };
+        if find_by_login(&self.db, &username).await?.is_some() {
+            return Err(AppError::conflict("this username is taken").with("field", "username"));
+        }
+        if find_by_login(&self.db, &email).await?.is_some() {
+            // Usernames are public; whether an address has an account is not.
+            return Err(email_unavailable());
+        }
+        let hash = self.passwords.hash(&new.password).await?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let model = user::ActiveModel {
+            username: Set(username.clone()),
+            email: Set(email.clone()),
+            password_hash: Set(hash),
+            role: Set(new.role),
+            is_active: Set(true),
+            is_verified: Set(false),
+            login_count: Set(0),
+            failed_login_attempts: Set(0),
+            timezone_preference: Set(timezone),
+            time_format_preference: Set(TimeFormat::H24),
+            must_change_password: Set(false),
+            password_changed_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
         .await?;
-    Ok(saved)
+        // Someone (an admin or the CLI) creating an account is USER_CREATE; signing up is REGISTER.
+        let signing_up = principal.user_id().is_none() && !principal.is_system();
+        let action = if signing_up {
+            AuditAction::Register
+        } else {
+            AuditAction::UserCreate
+        };
+        let acting = if signing_up {
+            principal.claimant(&model)
+        } else {
+            principal.clone()
+        };
+        // Someone signing up gets a link to confirm the address, queued with the account.
+        let verification = if action == AuditAction::Register {
+            Some(
+                self.email_addresses
+                    .queue_verification(&txn, &model)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        self.audit
+            .commit(
+                txn,
+                &acting,
+                AuditRecord::new(action, format!("account {username} created"))
+                    .resource("user", model.id)
+                    .change(
+                        None,
+                        Some(json!({ "username": username, "email": email, "role": new.role })),
+                    )
+                    .details(json!({ "verificationMail": verification })),
+            )
+            .await?;
+        if verification.is_some() {
+            self.mailer.wake();
+        }
+        Ok(model)
+    }
+
+    /// Decrypts the profile of a user row.
+    pub fn profile(&self, user: &user::Model) -> AppResult<Profile> {
+        let row = user.id.to_string();
+        let open = |column: &str, value: &Option<String>| {
+            self.crypto
+                .decrypt_opt(value.as_deref(), binding(column, &row))
+                .or_internal("profile decrypt")
+        };
+        Ok(Profile {
+            first_name: open(PROFILE_FIELDS[0], &user.first_name)?,
+            last_name: open(PROFILE_FIELDS[1], &user.last_name)?,
+            organization: open(PROFILE_FIELDS[2], &user.organization)?,
+        })
+    }
+
+    /// The username of an account (`None`: no such account).
+    /// The account `id`, if it exists (callers decide who may see it).
+    pub async fn find(&self, id: i32) -> AppResult<Option<user::Model>> {
+        Ok(user::Entity::find_by_id(id).one(&self.db).await?)
+    }
+
+    pub async fn username(&self, id: i32) -> AppResult<Option<String>> {
+        Ok(user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(|u| u.username))
+    }
+
+    /// The first and last name of `person` as `viewer` may see it: the person themselves, their
+    /// team mates and admins see it; everyone else (and visitors) gets `None`.
+    pub async fn display_name(
+        &self,
+        viewer: Option<(i32, Role)>,
+        person: i32,
+    ) -> AppResult<Option<String>> {
+        let Some((viewer, role)) = viewer else {
+            return Ok(None);
+        };
+        let allowed = viewer == person
+            || role == Role::Admin
+            || self.team_mates(viewer, &[person]).await?.contains(&person);
+        if !allowed {
+            return Ok(None);
+        }
+        let Some(row) = user::Entity::find_by_id(person).one(&self.db).await? else {
+            return Ok(None);
+        };
+        Ok(self.profile(&row)?.display_name())
+    }
+
+    /// The accounts among `others` that are in a team with `viewer`: the people whose names
+    /// (first and last, decrypted) `viewer` may see. Everyone else is shown by username only.
+    pub async fn team_mates(
+        &self,
+        viewer: i32,
+        others: &[i32],
+    ) -> AppResult<std::collections::HashSet<i32>> {
+        use entity::team_members;
+        if others.is_empty() {
+            return Ok(Default::default());
+        }
+        let teams = super::teams::team_ids(&self.db, viewer).await?;
+        if teams.is_empty() {
+            return Ok(Default::default());
+        }
+        Ok(team_members::Entity::find()
+            .filter(team_members::Column::TeamId.is_in(teams))
+            .filter(team_members::Column::UserId.is_in(others.to_vec()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect())
+    }
+
+    /// Updates the profile (personal fields encrypted at rest) with one audit row.
+    pub async fn update_profile(
+        &self,
+        principal: &Principal,
+        user_id: i32,
+        changes: ProfileChanges,
+    ) -> AppResult<user::Model> {
+        let txn = self.db.begin().await?;
+        let current = user::Entity::find_by_id(user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found("user"))?;
+        let before = self.profile(&current)?;
+        let row = user_id.to_string();
+        let mut update: user::ActiveModel = current.clone().into();
+        let mut changed = serde_json::Map::new();
+        let fields = [
+            (
+                PROFILE_FIELDS[0],
+                "firstName",
+                changes.first_name,
+                before.first_name,
+            ),
+            (
+                PROFILE_FIELDS[1],
+                "lastName",
+                changes.last_name,
+                before.last_name,
+            ),
+            (
+                PROFILE_FIELDS[2],
+                "organization",
+                changes.organization,
+                before.organization,
+            ),
+        ];
+        for (column, field, change, old) in fields {
+            let Some(new) = change else { continue };
+            let new = clean_field(field, new)?;
+            if new == old {
+                continue;
+            }
+            let sealed = self
+                .crypto
+                .encrypt_opt(new.as_deref(), binding(column, &row))
+                .or_internal("profile encrypt")?;
+            match column {
+                "first_name" => update.first_name = Set(sealed),
+                "last_name" => update.last_name = Set(sealed),
+                _ => update.organization = Set(sealed),
+            }
+            changed.insert(field.to_owned(), json!({ "old": old, "new": new }));
+        }
+        if let Some(tz) = changes.timezone {
+            let tz = parse_timezone(&tz)?;
+            if tz != current.timezone_preference {
+                changed.insert(
+                    "timezone".into(),
+                    json!({ "old": current.timezone_preference, "new": tz }),
+                );
+                update.timezone_preference = Set(tz);
+            }
+        }
+        if let Some(format) = changes.time_format
+            && format != current.time_format_preference
+        {
+            changed.insert(
+                "timeFormat".into(),
+                json!({ "old": current.time_format_preference.as_str(), "new": format.as_str() }),
+            );
+            update.time_format_preference = Set(format);
+        }
+        update.updated_at = Set(Utc::now());
+        let saved = update.update(&txn).await?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(AuditAction::ProfileUpdate, "profile updated")
+                    .resource("user", user_id)
+                    .details(json!({ "changed": changed })),
+            )
+            .await?;
+        Ok(saved)
+    }
 }
 
 #[cfg(test)]

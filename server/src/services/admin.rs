@@ -13,10 +13,9 @@ use shared::{AuditAction, Role};
 
 use super::audit::AuditRecord;
 use crate::auth::Principal;
-use crate::auth::{limits, sessions, tokens};
+use crate::auth::tokens;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::Channel;
-use crate::state::AppState;
 
 /// Published on [`Channel::Accounts`] so live connections of that user re-check their rights.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -62,13 +61,6 @@ pub enum AccountChangeReason {
     AddressChangeUndone,
 }
 
-async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("user {id}")))
-}
-
 /// A page of accounts matching `search` (username or e-mail), by id.
 /// Accounts by id, optionally those whose username or e-mail contains `search`.
 pub fn users_query(
@@ -90,245 +82,296 @@ pub fn users_query(
         .order_by_asc(user::Column::Id))
 }
 
-async fn save_with_audit(
-    state: &AppState,
-    principal: &Principal,
-    update: user::ActiveModel,
-    record: AuditRecord,
-) -> AppResult<user::Model> {
-    let txn = state.db.begin().await?;
-    let saved = update.update(&txn).await?;
-    state.audit.commit(txn, principal, record).await?;
-    Ok(saved)
+/// Site administration of accounts: roles, activation, locks, blocks and resets. Built once with the state.
+#[derive(Clone)]
+pub struct Admin {
+    db: sea_orm::DatabaseConnection,
+    audit: super::audit::Audit,
+    events: crate::events::Events,
+    crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    passwords: super::passwords::Passwords,
+    mailer: std::sync::Arc<crate::mail::Mailer>,
+    limits: crate::auth::limits::Limits,
+    sessions: crate::auth::sessions::Sessions,
+    notices: super::notices::Notices,
+    mail: crate::config::MailSettings,
 }
 
-/// Saves an account change that takes away its credentials: every API token is revoked in
-/// the same transaction as the change and its audit row (which says how many); every session
-/// ends once it has committed.
-async fn save_revoking_credentials(
-    state: &AppState,
-    principal: &Principal,
-    update: user::ActiveModel,
-    record: AuditRecord,
-) -> AppResult<user::Model> {
-    let txn = state.db.begin().await?;
-    let saved = update.update(&txn).await?;
-    let revoked = tokens::revoke_all(&txn, saved.id, Utc::now()).await?;
-    let record = record.details(json!({ "tokensRevoked": revoked }));
-    state.audit.commit(txn, principal, record).await?;
-    sessions::revoke_all(state, saved.id, None).await?;
-    Ok(saved)
-}
+impl Admin {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        audit: super::audit::Audit,
+        events: crate::events::Events,
+        crypto: std::sync::Arc<crate::crypto::Encryptor>,
+        passwords: super::passwords::Passwords,
+        mailer: std::sync::Arc<crate::mail::Mailer>,
+        limits: crate::auth::limits::Limits,
+        sessions: crate::auth::sessions::Sessions,
+        notices: super::notices::Notices,
+        mail: crate::config::MailSettings,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            events,
+            crypto,
+            passwords,
+            mailer,
+            limits,
+            sessions,
+            notices,
+            mail,
+        }
+    }
 
-/// Lifts a lockout and forgets the failed logins.
-pub async fn unlock(state: &AppState, principal: &Principal, id: i32) -> AppResult<user::Model> {
-    principal.require_admin()?;
-    let row = load(state, id).await?;
-    limits::clear_account_failures(state, id).await?;
-    let mut update: user::ActiveModel = row.clone().into();
-    update.locked_until = Set(None);
-    update.failed_login_attempts = Set(0);
-    update.updated_at = Set(Utc::now());
-    let record = AuditRecord::new(
-        AuditAction::UserUpdate,
-        format!("{} unlocked", row.username),
-    )
-    .resource("user", id)
-    .change(
-        Some(json!({ "lockedUntil": row.locked_until })),
-        Some(json!({ "lockedUntil": null })),
-    );
-    save_with_audit(state, principal, update, record).await
-}
+    async fn load(&self, id: i32) -> AppResult<user::Model> {
+        user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("user {id}")))
+    }
 
-/// Changes a role. An admin can not demote themselves (there must be someone left to undo it).
-pub async fn set_role(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    role: Role,
-) -> AppResult<user::Model> {
-    principal.require_admin()?;
-    if Some(id) == principal.user_id() && role != Role::Admin {
-        return Err(AppError::forbidden(
-            "admins can not remove their own ADMIN role",
-        ));
+    async fn save_with_audit(
+        &self,
+        principal: &Principal,
+        update: user::ActiveModel,
+        record: AuditRecord,
+    ) -> AppResult<user::Model> {
+        let txn = self.db.begin().await?;
+        let saved = update.update(&txn).await?;
+        self.audit.commit(txn, principal, record).await?;
+        Ok(saved)
     }
-    let row = load(state, id).await?;
-    let mut update: user::ActiveModel = row.clone().into();
-    update.role = Set(role);
-    update.updated_at = Set(Utc::now());
-    let record = AuditRecord::new(
-        AuditAction::RoleChange,
-        format!("{} is now {role}", row.username),
-    )
-    .resource("user", id)
-    .change(
-        Some(json!({ "role": row.role })),
-        Some(json!({ "role": role })),
-    );
-    let txn = state.db.begin().await?;
-    let saved = update.update(&txn).await?;
-    let promoted = role == Role::Admin && row.role != Role::Admin;
-    if promoted {
-        let by = principal
-            .audit_user()
-            .1
-            .unwrap_or_else(|| "an admin".into());
-        super::notices::new_admin(&txn, state, &row.username, &by).await?;
+
+    /// Saves an account change that takes away its credentials: every API token is revoked in
+    /// the same transaction as the change and its audit row (which says how many); every session
+    /// ends once it has committed.
+    async fn save_revoking_credentials(
+        &self,
+        principal: &Principal,
+        update: user::ActiveModel,
+        record: AuditRecord,
+    ) -> AppResult<user::Model> {
+        let txn = self.db.begin().await?;
+        let saved = update.update(&txn).await?;
+        let revoked = tokens::revoke_all(&txn, saved.id, Utc::now()).await?;
+        let record = record.details(json!({ "tokensRevoked": revoked }));
+        self.audit.commit(txn, principal, record).await?;
+        self.sessions.revoke_all(saved.id, None).await?;
+        Ok(saved)
     }
-    state.audit.commit(txn, principal, record).await?;
-    if promoted {
-        state.mailer.wake();
-    }
-    state
-        .events
-        .publish(
-            Channel::Accounts,
-            &AccountChanged {
-                user_id: id,
-                reason: AccountChangeReason::RoleChanged,
-            },
+
+    /// Lifts a lockout and forgets the failed logins.
+    pub async fn unlock(&self, principal: &Principal, id: i32) -> AppResult<user::Model> {
+        principal.require_admin()?;
+        let row = self.load(id).await?;
+        self.limits.clear_account_failures(id).await?;
+        let mut update: user::ActiveModel = row.clone().into();
+        update.locked_until = Set(None);
+        update.failed_login_attempts = Set(0);
+        update.updated_at = Set(Utc::now());
+        let record = AuditRecord::new(
+            AuditAction::UserUpdate,
+            format!("{} unlocked", row.username),
         )
-        .await;
-    Ok(saved)
-}
-
-/// Activates or deactivates an account; deactivation ends every session and revokes every
-/// API token at once (reactivation does not bring them back).
-pub async fn set_active(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    active: bool,
-) -> AppResult<user::Model> {
-    principal.require_admin()?;
-    if Some(id) == principal.user_id() && !active {
-        return Err(AppError::forbidden("admins can not deactivate themselves"));
-    }
-    let row = load(state, id).await?;
-    let mut update: user::ActiveModel = row.clone().into();
-    update.is_active = Set(active);
-    update.deactivated_at = Set((!active).then(Utc::now));
-    update.updated_at = Set(Utc::now());
-    let verb = if active { "activated" } else { "deactivated" };
-    let record = AuditRecord::new(AuditAction::UserUpdate, format!("{} {verb}", row.username))
         .resource("user", id)
         .change(
-            Some(json!({ "isActive": row.is_active })),
-            Some(json!({ "isActive": active })),
+            Some(json!({ "lockedUntil": row.locked_until })),
+            Some(json!({ "lockedUntil": null })),
         );
-    if active {
-        return save_with_audit(state, principal, update, record).await;
+        self.save_with_audit(principal, update, record).await
     }
-    let saved = save_revoking_credentials(state, principal, update, record).await?;
-    state
-        .events
-        .publish(
-            Channel::Accounts,
-            &AccountChanged {
-                user_id: id,
-                reason: AccountChangeReason::Deactivated,
-            },
-        )
-        .await;
-    Ok(saved)
-}
 
-/// Sets a random temporary password that must be changed at the next login; every session of
-/// the account ends and every API token is revoked. Returns the temporary password (shown to the admin once).
-pub async fn reset_password(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-) -> AppResult<(user::Model, String)> {
-    principal.require_admin()?;
-    let row = load(state, id).await?;
-    let temporary = crate::crypto::random_token(12).or_internal("temporary password")?;
-    let hash = state.passwords.hash(&temporary).await?;
-    let ttl = state.settings.mail.temp_password_ttl;
-    let now = Utc::now();
-    let expires = now + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::hours(24));
-    let mut update: user::ActiveModel = row.clone().into();
-    update.password_hash = Set(hash);
-    update.must_change_password = Set(true);
-    update.temp_password_expires_at = Set(Some(expires));
-    update.password_changed_at = Set(Some(now));
-    update.locked_until = Set(None);
-    update.failed_login_attempts = Set(0);
-    update.updated_at = Set(now);
-    // Mailed only when it leaves the machine: an outbox file would be one more copy of it.
-    let mailed = state.settings.mail.delivers();
-    let txn = state.db.begin().await?;
-    let saved = update.update(&txn).await?;
-    let revoked = tokens::revoke_all(&txn, saved.id, now).await?;
-    let mail_id = if mailed {
-        let rendered = crate::mail::templates::temporary_password(
-            super::recovery::site(state),
-            &row.username,
-            &temporary,
-            ttl,
+    /// Changes a role. An admin can not demote themselves (there must be someone left to undo it).
+    pub async fn set_role(
+        &self,
+        principal: &Principal,
+        id: i32,
+        role: Role,
+    ) -> AppResult<user::Model> {
+        principal.require_admin()?;
+        if Some(id) == principal.user_id() && role != Role::Admin {
+            return Err(AppError::forbidden(
+                "admins can not remove their own ADMIN role",
+            ));
+        }
+        let row = self.load(id).await?;
+        let mut update: user::ActiveModel = row.clone().into();
+        update.role = Set(role);
+        update.updated_at = Set(Utc::now());
+        let record = AuditRecord::new(
+            AuditAction::RoleChange,
+            format!("{} is now {role}", row.username),
+        )
+        .resource("user", id)
+        .change(
+            Some(json!({ "role": row.role })),
+            Some(json!({ "role": role })),
         );
-        Some(
-            crate::mail::enqueue(
-                &txn,
-                &state.mailer,
-                &state.crypto,
-                crate::mail::Outgoing {
-                    user_id: Some(row.id),
-                    to: row.email.clone(),
-                    kind: shared::MailKind::TemporaryPassword,
-                    rendered,
+        let txn = self.db.begin().await?;
+        let saved = update.update(&txn).await?;
+        let promoted = role == Role::Admin && row.role != Role::Admin;
+        if promoted {
+            let by = principal
+                .audit_user()
+                .1
+                .unwrap_or_else(|| "an admin".into());
+            self.notices.new_admin(&txn, &row.username, &by).await?;
+        }
+        self.audit.commit(txn, principal, record).await?;
+        if promoted {
+            self.mailer.wake();
+        }
+        self.events
+            .publish(
+                Channel::Accounts,
+                &AccountChanged {
+                    user_id: id,
+                    reason: AccountChangeReason::RoleChanged,
                 },
             )
-            .await?,
-        )
-    } else {
-        None
-    };
-    let record = AuditRecord::new(
-        AuditAction::PasswordReset,
-        format!("password of {} reset", row.username),
-    )
-    .resource("user", id)
-    .details(json!({
-        "tokensRevoked": revoked,
-        "expiresAt": expires,
-        "mail": mail_id,
-    }));
-    state.audit.commit(txn, principal, record).await?;
-    sessions::revoke_all(state, saved.id, None).await?;
-    if mailed {
-        state.mailer.wake();
+            .await;
+        Ok(saved)
     }
-    limits::clear_account_failures(state, id).await?;
-    state
-        .events
-        .publish(
-            Channel::Accounts,
-            &AccountChanged {
-                user_id: id,
-                reason: AccountChangeReason::PasswordReset,
-            },
-        )
-        .await;
-    Ok((saved, temporary))
-}
 
-/// Lifts a brute-force block on an IP address.
-pub async fn unblock_ip(state: &AppState, principal: &Principal, ip: &str) -> AppResult<()> {
-    principal.require_admin()?;
-    let ip: std::net::IpAddr = ip
-        .trim()
-        .parse()
-        .map_err(|_| AppError::invalid_field("ip", format!("{ip:?} is not an IP address")))?;
-    let was_blocked = limits::ip_block(state, ip).await?.is_some();
-    limits::clear_ip_block(state, ip).await?;
-    let record = AuditRecord::new(AuditAction::AdminAction, format!("IP {ip} unblocked"))
-        .resource("ip", ip)
-        .details(json!({ "wasBlocked": was_blocked }));
-    state.audit.record(&state.db, principal, record).await?;
-    Ok(())
+    /// Activates or deactivates an account; deactivation ends every session and revokes every
+    /// API token at once (reactivation does not bring them back).
+    pub async fn set_active(
+        &self,
+        principal: &Principal,
+        id: i32,
+        active: bool,
+    ) -> AppResult<user::Model> {
+        principal.require_admin()?;
+        if Some(id) == principal.user_id() && !active {
+            return Err(AppError::forbidden("admins can not deactivate themselves"));
+        }
+        let row = self.load(id).await?;
+        let mut update: user::ActiveModel = row.clone().into();
+        update.is_active = Set(active);
+        update.deactivated_at = Set((!active).then(Utc::now));
+        update.updated_at = Set(Utc::now());
+        let verb = if active { "activated" } else { "deactivated" };
+        let record = AuditRecord::new(AuditAction::UserUpdate, format!("{} {verb}", row.username))
+            .resource("user", id)
+            .change(
+                Some(json!({ "isActive": row.is_active })),
+                Some(json!({ "isActive": active })),
+            );
+        if active {
+            return self.save_with_audit(principal, update, record).await;
+        }
+        let saved = self
+            .save_revoking_credentials(principal, update, record)
+            .await?;
+        self.events
+            .publish(
+                Channel::Accounts,
+                &AccountChanged {
+                    user_id: id,
+                    reason: AccountChangeReason::Deactivated,
+                },
+            )
+            .await;
+        Ok(saved)
+    }
+
+    /// Sets a random temporary password that must be changed at the next login; every session of
+    /// the account ends and every API token is revoked. Returns the temporary password (shown to the admin once).
+    pub async fn reset_password(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<(user::Model, String)> {
+        principal.require_admin()?;
+        let row = self.load(id).await?;
+        let temporary = crate::crypto::random_token(12).or_internal("temporary password")?;
+        let hash = self.passwords.hash(&temporary).await?;
+        let ttl = self.mail.temp_password_ttl;
+        let now = Utc::now();
+        let expires =
+            now + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::hours(24));
+        let mut update: user::ActiveModel = row.clone().into();
+        update.password_hash = Set(hash);
+        update.must_change_password = Set(true);
+        update.temp_password_expires_at = Set(Some(expires));
+        update.password_changed_at = Set(Some(now));
+        update.locked_until = Set(None);
+        update.failed_login_attempts = Set(0);
+        update.updated_at = Set(now);
+        // Mailed only when it leaves the machine: an outbox file would be one more copy of it.
+        let mailed = self.mail.delivers();
+        let txn = self.db.begin().await?;
+        let saved = update.update(&txn).await?;
+        let revoked = tokens::revoke_all(&txn, saved.id, now).await?;
+        let mail_id = if mailed {
+            let rendered = crate::mail::templates::temporary_password(
+                self.mailer.site(),
+                &row.username,
+                &temporary,
+                ttl,
+            );
+            Some(
+                crate::mail::enqueue(
+                    &txn,
+                    &self.mailer,
+                    &self.crypto,
+                    crate::mail::Outgoing {
+                        user_id: Some(row.id),
+                        to: row.email.clone(),
+                        kind: shared::MailKind::TemporaryPassword,
+                        rendered,
+                    },
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let record = AuditRecord::new(
+            AuditAction::PasswordReset,
+            format!("password of {} reset", row.username),
+        )
+        .resource("user", id)
+        .details(json!({
+            "tokensRevoked": revoked,
+            "expiresAt": expires,
+            "mail": mail_id,
+        }));
+        self.audit.commit(txn, principal, record).await?;
+        self.sessions.revoke_all(saved.id, None).await?;
+        if mailed {
+            self.mailer.wake();
+        }
+        self.limits.clear_account_failures(id).await?;
+        self.events
+            .publish(
+                Channel::Accounts,
+                &AccountChanged {
+                    user_id: id,
+                    reason: AccountChangeReason::PasswordReset,
+                },
+            )
+            .await;
+        Ok((saved, temporary))
+    }
+
+    /// Lifts a brute-force block on an IP address.
+    pub async fn unblock_ip(&self, principal: &Principal, ip: &str) -> AppResult<()> {
+        principal.require_admin()?;
+        let ip: std::net::IpAddr = ip
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid_field("ip", format!("{ip:?} is not an IP address")))?;
+        let was_blocked = self.limits.ip_block(ip).await?.is_some();
+        self.limits.clear_ip_block(ip).await?;
+        let record = AuditRecord::new(AuditAction::AdminAction, format!("IP {ip} unblocked"))
+            .resource("ip", ip)
+            .details(json!({ "wasBlocked": was_blocked }));
+        self.audit.record(&self.db, principal, record).await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -14,17 +14,10 @@ use super::audit::AuditRecord;
 use super::passwords;
 use crate::auth::Principal;
 use crate::auth::limits::{Attempt, Refusal, Subject};
-use crate::auth::{limits, sessions, tokens};
+use crate::auth::tokens;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::admin::{AccountChangeReason, AccountChanged};
-use crate::state::AppState;
-
-/// Tells live connections of `user_id` to re-check their rights now.
-async fn account_changed(state: &AppState, user_id: i32, reason: AccountChangeReason) {
-    let event = AccountChanged { user_id, reason };
-    state.events.publish(Channel::Accounts, &event).await;
-}
 
 /// A successful login: the account and the new session's cookie value.
 pub struct LoggedIn {
@@ -98,406 +91,466 @@ fn acting_as(principal: &Principal, user: Option<&user::Model>) -> Principal {
     }
 }
 
-/// Audits a credential check refused before the password was looked at and returns its
-/// error (RATE_LIMITED for a blocked IP, ACCOUNT_LOCKED for a locked account or name).
-async fn refuse(
-    state: &AppState,
-    principal: &Principal,
-    action: AuditAction,
-    what: &str,
-    login: &str,
-    user: Option<&user::Model>,
-    refusal: Refusal,
-) -> AppError {
-    let (why, error) = match refusal {
-        Refusal::IpBlocked(wait) => ("ip blocked", ip_blocked(wait)),
-        Refusal::Locked(wait) => ("account locked", locked(wait)),
-    };
-    let mut record = AuditRecord::new(action, format!("{what} refused: {why}"))
-        .failed(why)
-        .details(json!({ "login": login, "knownUser": user.is_some() }));
-    if let Some(u) = user {
-        record = record.resource("user", u.id);
-    }
-    match state
-        .audit
-        .record(&state.db, &acting_as(principal, user), record)
-        .await
-    {
-        Ok(_) => error,
-        Err(e) => e,
-    }
-}
-
-/// Checks credentials and opens a session. Every outcome writes an audit row.
-///
-/// A locked account and an unknown name locked after as many failures answer alike, and
-/// neither verifies a password then; otherwise an unknown name verifies a decoy hash, so it
-/// takes as long as a wrong password.
-pub async fn login(
-    state: &AppState,
-    principal: &Principal,
-    login: &str,
-    password: &str,
-) -> AppResult<LoggedIn> {
-    let ip = principal.client_ip();
-    let started = Instant::now();
-    let found = find_by_login(&state.db, login).await?;
-    let subject = Subject::of(found.as_ref().map(|u| u.id), login);
-    let locked_until = found.as_ref().and_then(|u| u.locked_until);
-    let attempt = match limits::reserve(state, ip, &subject, locked_until).await? {
-        Ok(attempt) => attempt,
-        Err(refusal) => {
-            let error = refuse(
-                state,
-                principal,
-                AuditAction::Login,
-                "login",
-                login,
-                found.as_ref(),
-                refusal,
-            )
-            .await;
-            return Err(error);
-        }
-    };
-    let ok = state
-        .passwords
-        .verify(password, found.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
-    match (found, ok) {
-        (Some(user), true) if user.is_active => {
-            if let Some(refusal) = entry_refused(state, &user) {
-                attempt.abandoned(state).await?;
-                let mut record = AuditRecord::new(AuditAction::Login, "login refused")
-                    .resource("user", user.id)
-                    .failed(refusal.message.clone());
-                let txn = state.db.begin().await?;
-                // The right password of an unconfirmed account: a fresh link goes out (within
-                // the mail limits), so nobody is shut out for good.
-                let resend = refusal.code == ErrorCode::EmailNotVerified
-                    && limits::check_mail_request(state, ip, &user.email)
-                        .await
-                        .is_ok();
-                if resend {
-                    let mail = super::email_address::queue_verification(&txn, state, &user).await?;
-                    record = record.details(json!({ "verificationMail": mail }));
-                }
-                state
-                    .audit
-                    .commit(txn, &acting_as(principal, Some(&user)), record)
-                    .await?;
-                if resend {
-                    state.mailer.wake();
-                }
-                return Err(refusal);
-            }
-            attempt.succeeded(state).await?;
-            let user =
-                super::werkzeug::upgrade(&state.db, &state.passwords, user, password).await?;
-            succeed(state, principal, user, started).await
-        }
-        (Some(user), true) => {
-            attempt.abandoned(state).await?;
-            let record = AuditRecord::new(AuditAction::Login, "login refused: account deactivated")
-                .resource("user", user.id)
-                .failed("account deactivated");
-            state
-                .audit
-                .record(&state.db, &acting_as(principal, Some(&user)), record)
-                .await?;
-            Err(AppError::forbidden(
-                "this account is deactivated; ask an admin",
-            ))
-        }
-        (user, _) => {
-            let record = AuditRecord::new(AuditAction::Login, "login failed")
-                .failed("invalid credentials")
-                .duration(started.elapsed());
-            match failed_check(state, principal, login, attempt, user.as_ref(), record).await? {
-                Checked::Locked(wait) => Err(locked(wait)),
-                Checked::AttemptsLeft(left) => Err(wrong_credentials(
-                    left,
-                    state.settings.security.lockout_duration,
-                )),
-            }
-        }
-    }
-}
-
-/// Why a right password still does not let `user` in: an admin-set temporary password whose
-/// time ran out (PASSWORD_EXPIRED), or an unconfirmed address while
-/// `REQUIRE_EMAIL_VERIFICATION` is on (EMAIL_NOT_VERIFIED).
-fn entry_refused(state: &AppState, user: &user::Model) -> Option<AppError> {
-    if user.must_change_password
-        && user
-            .temp_password_expires_at
-            .is_some_and(|until| until <= Utc::now())
-    {
-        return Some(AppError::new(
-            ErrorCode::PasswordExpired,
-            "this temporary password has expired; use \"Forgot password?\" or ask an admin \
-             for a new one",
-        ));
-    }
-    if state.settings.mail.require_verification && !user.is_verified {
-        return Some(
-            AppError::new(
-                ErrorCode::EmailNotVerified,
-                "confirm your e-mail address first: follow the link we sent you, or ask for a \
-                 new one",
-            )
-            .with("email", user.email.clone()),
-        );
-    }
-    None
-}
-
-async fn succeed(
-    state: &AppState,
-    principal: &Principal,
-    user: user::Model,
-    started: Instant,
-) -> AppResult<LoggedIn> {
-    let ip = principal.client_ip();
-    let (cookie, session_key) = sessions::create(
-        state,
-        user.id,
-        Some(ip.to_string()),
-        principal.user_agent().map(str::to_owned),
-    )
-    .await?;
-    let txn = state.db.begin().await?;
-    let mut update: user::ActiveModel = user.clone().into();
-    update.last_login = Set(Some(Utc::now()));
-    update.login_count = Set(user.login_count + 1);
-    update.failed_login_attempts = Set(0);
-    update.locked_until = Set(None);
-    let user = update.update(&txn).await?;
-    let acting = principal.logged_in(&user, &session_key);
-    state
-        .audit
-        .commit(
-            txn,
-            &acting,
-            AuditRecord::new(AuditAction::Login, format!("{} logged in", user.username))
-                .resource("user", user.id)
-                .duration(started.elapsed()),
-        )
-        .await?;
-    Ok(LoggedIn {
-        user,
-        cookie,
-        session_key,
-    })
-}
-
-/// Records a failed credential check (a wrong password at login or at a password change):
-/// the counters, the account row, `record` plus ACCOUNT_LOCKOUT and BRUTE_FORCE_ATTEMPT rows
-/// when this failure reached a limit, in one transaction. Returns how long the account (or
-/// unknown name) is now locked, if this failure locked it, or how many attempts are left.
-async fn failed_check(
-    state: &AppState,
-    principal: &Principal,
-    login: &str,
-    attempt: Attempt,
-    user: Option<&user::Model>,
-    mut record: AuditRecord,
-) -> AppResult<Checked> {
-    let ip = principal.client_ip();
-    let outcome = attempt.failed(state).await?;
-    let lockout = state.settings.security.lockout_duration;
-    let mut events = Vec::new();
-    let txn = state.db.begin().await?;
-    let acting = acting_as(principal, user);
-    if let Some(u) = user {
-        let mut update: user::ActiveModel = u.clone().into();
-        update.failed_login_attempts =
-            Set(i32::try_from(outcome.account_failures).unwrap_or(i32::MAX));
-        update.last_failed_login = Set(Some(Utc::now()));
-        if outcome.account_locked {
-            let span =
-                chrono::TimeDelta::from_std(lockout).unwrap_or(chrono::TimeDelta::minutes(15));
-            update.locked_until = Set(Some(Utc::now() + span));
-        }
-        update.update(&txn).await?;
-        record = record.resource("user", u.id);
-    }
-    record = record.details(json!({ "login": login, "knownUser": user.is_some() }));
-    events.push(state.audit.write(&txn, &acting, record).await?);
-    if outcome.account_locked {
-        let (what, resource) = match user {
-            Some(u) => (format!("{} locked", u.username), Some(u.id)),
-            None => ("login name locked (no such account)".to_owned(), None),
-        };
-        let mut record = AuditRecord::new(AuditAction::AccountLockout, what).details(json!({
-            "failures": outcome.account_failures,
-            "seconds": lockout.as_secs(),
-            "knownUser": user.is_some(),
-        }));
-        if let Some(id) = resource {
-            record = record.resource("user", id);
-        }
-        events.push(state.audit.write(&txn, &acting, record).await?);
-        if let Some(u) = user {
-            super::notices::account_locked(&txn, state, u, outcome.account_failures, lockout)
-                .await?;
-        }
-    }
-    if outcome.ip_blocked {
-        let record = AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
-            .resource("ip", ip)
-            .details(json!({ "threshold": state.settings.security.brute_force_threshold }));
-        events.push(state.audit.write(&txn, &acting, record).await?);
-        let what = format!(
-            "IP {ip} was blocked after {} failed logins",
-            state.settings.security.brute_force_threshold
-        );
-        super::notices::security(&txn, state, &what).await?;
-    }
-    txn.commit().await?;
-    state.audit.publish(events).await;
-    if outcome.account_locked || outcome.ip_blocked {
-        state.mailer.wake();
-    }
-    Ok(if outcome.account_locked {
-        Checked::Locked(lockout)
-    } else {
-        let max = u64::from(state.settings.security.max_login_attempts);
-        Checked::AttemptsLeft(max.saturating_sub(outcome.account_failures).max(1))
-    })
-}
-
 /// What a failed credential check left: a lock of this long, or this many attempts.
 enum Checked {
     Locked(Duration),
     AttemptsLeft(u64),
 }
 
-/// Ends the caller's session.
-pub async fn logout(state: &AppState, principal: &Principal) -> AppResult<()> {
-    let user = principal.require_login()?;
-    if let Some(key) = user.session_key() {
-        sessions::revoke(state, key, user.id()).await?;
-    }
-    let record = AuditRecord::new(
-        AuditAction::Logout,
-        format!("{} logged out", user.username()),
-    )
-    .resource("user", user.id());
-    state.audit.record(&state.db, principal, record).await?;
-    account_changed(state, user.id(), AccountChangeReason::Logout).await;
-    Ok(())
+/// Logging in and out, registration's first session, password changes and account events. Built once with the state.
+#[derive(Clone)]
+pub struct Authentication {
+    db: sea_orm::DatabaseConnection,
+    audit: super::audit::Audit,
+    events: crate::events::Events,
+    passwords: super::passwords::Passwords,
+    mailer: std::sync::Arc<crate::mail::Mailer>,
+    limits: crate::auth::limits::Limits,
+    sessions: crate::auth::sessions::Sessions,
+    notices: super::notices::Notices,
+    mail: crate::config::MailSettings,
+    security: crate::config::SecuritySettings,
+    email_addresses: super::email_address::EmailAddresses,
 }
 
-/// Changes the password after checking the current one; every other session and every API
-/// token of the account ends. Returns how many sessions ended.
-///
-/// The current password is checked like a login: a wrong one counts toward the account's
-/// lockout and the IP's block, and a locked account or blocked IP is refused unverified.
-pub async fn change_password(
-    state: &AppState,
-    principal: &Principal,
-    current: &str,
-    new: &str,
-) -> AppResult<u64> {
-    let ip = principal.client_ip();
-    let me = principal.require_login()?;
-    let row = user::Entity::find_by_id(me.id())
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
-    let subject = Subject::Account(row.id);
-    let attempt = match limits::reserve(state, ip, &subject, row.locked_until).await? {
-        Ok(attempt) => attempt,
-        Err(refusal) => {
-            let error = refuse(
-                state,
-                principal,
-                AuditAction::PasswordChange,
-                "password change",
-                &row.username,
-                Some(&row),
-                refusal,
-            )
-            .await;
-            return Err(error);
+impl Authentication {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        audit: super::audit::Audit,
+        events: crate::events::Events,
+        passwords: super::passwords::Passwords,
+        mailer: std::sync::Arc<crate::mail::Mailer>,
+        limits: crate::auth::limits::Limits,
+        sessions: crate::auth::sessions::Sessions,
+        notices: super::notices::Notices,
+        mail: crate::config::MailSettings,
+        security: crate::config::SecuritySettings,
+        email_addresses: super::email_address::EmailAddresses,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            events,
+            passwords,
+            mailer,
+            limits,
+            sessions,
+            notices,
+            mail,
+            security,
+            email_addresses,
         }
-    };
-    if !state
-        .passwords
-        .verify(current, Some(&row.password_hash))
-        .await?
-    {
-        let record = AuditRecord::new(
-            AuditAction::PasswordChange,
-            "password change refused: wrong current password",
-        )
-        .failed("invalid credentials");
-        let lock = failed_check(state, principal, &row.username, attempt, Some(&row), record);
-        return Err(match lock.await? {
-            Checked::Locked(wait) => locked(wait),
-            Checked::AttemptsLeft(left) => AppError::invalid_field(
-                "currentPassword",
-                format!(
-                    "is not your current password; {left} more wrong {} the account for {}",
-                    if left == 1 { "one locks" } else { "ones lock" },
-                    duration_words(state.settings.security.lockout_duration)
-                ),
-            )
-            .with("attemptsLeft", left),
-        });
     }
-    attempt.succeeded(state).await?;
-    passwords::check_policy(new, &row.username, &row.email)?;
-    if current == new {
-        return Err(AppError::invalid_field(
-            "newPassword",
-            "must differ from the current one",
-        ));
-    }
-    let hash = state.passwords.hash(new).await?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let mut update: user::ActiveModel = row.into();
-    update.password_hash = Set(hash);
-    update.password_changed_at = Set(Some(now));
-    update.must_change_password = Set(false);
-    update.temp_password_expires_at = Set(None);
-    update.failed_login_attempts = Set(0);
-    update.locked_until = Set(None);
-    update.updated_at = Set(now);
-    update.update(&txn).await?;
-    let tokens_revoked = tokens::revoke_all(&txn, me.id(), now).await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PasswordChange,
-                "password changed; other sessions and all API tokens ended",
-            )
-            .resource("user", me.id())
-            .details(json!({ "tokensRevoked": tokens_revoked })),
-        )
-        .await?;
-    let ended = sessions::revoke_all(state, me.id(), me.session_key()).await?;
-    account_changed(state, me.id(), AccountChangeReason::PasswordChanged).await;
-    Ok(ended)
-}
 
-/// Ends one of the caller's own sessions.
-pub async fn revoke_session(state: &AppState, principal: &Principal, key: &str) -> AppResult<()> {
-    let user = principal.require_user()?;
-    let mine = sessions::list(state, user.id()).await?;
-    if !mine.iter().any(|(k, _)| k == key) {
-        return Err(AppError::not_found("session"));
+    /// Tells live connections of `user_id` to re-check their rights now.
+    async fn account_changed(&self, user_id: i32, reason: AccountChangeReason) {
+        let event = AccountChanged { user_id, reason };
+        self.events.publish(Channel::Accounts, &event).await;
     }
-    sessions::revoke(state, key, user.id()).await?;
-    let record = AuditRecord::new(AuditAction::SessionManagement, "session revoked")
-        .resource("session", key.chars().take(16).collect::<String>());
-    state.audit.record(&state.db, principal, record).await?;
-    account_changed(state, user.id(), AccountChangeReason::SessionRevoked).await;
-    Ok(())
+
+    /// Audits a credential check refused before the password was looked at and returns its
+    /// error (RATE_LIMITED for a blocked IP, ACCOUNT_LOCKED for a locked account or name).
+    async fn refuse(
+        &self,
+        principal: &Principal,
+        action: AuditAction,
+        what: &str,
+        login: &str,
+        user: Option<&user::Model>,
+        refusal: Refusal,
+    ) -> AppError {
+        let (why, error) = match refusal {
+            Refusal::IpBlocked(wait) => ("ip blocked", ip_blocked(wait)),
+            Refusal::Locked(wait) => ("account locked", locked(wait)),
+        };
+        let mut record = AuditRecord::new(action, format!("{what} refused: {why}"))
+            .failed(why)
+            .details(json!({ "login": login, "knownUser": user.is_some() }));
+        if let Some(u) = user {
+            record = record.resource("user", u.id);
+        }
+        match self
+            .audit
+            .record(&self.db, &acting_as(principal, user), record)
+            .await
+        {
+            Ok(_) => error,
+            Err(e) => e,
+        }
+    }
+
+    /// Checks credentials and opens a session. Every outcome writes an audit row.
+    ///
+    /// A locked account and an unknown name locked after as many failures answer alike, and
+    /// neither verifies a password then; otherwise an unknown name verifies a decoy hash, so it
+    /// takes as long as a wrong password.
+    pub async fn login(
+        &self,
+        principal: &Principal,
+        login: &str,
+        password: &str,
+    ) -> AppResult<LoggedIn> {
+        let ip = principal.client_ip();
+        let started = Instant::now();
+        let found = find_by_login(&self.db, login).await?;
+        let subject = Subject::of(found.as_ref().map(|u| u.id), login);
+        let locked_until = found.as_ref().and_then(|u| u.locked_until);
+        let attempt = match self.limits.reserve(ip, &subject, locked_until).await? {
+            Ok(attempt) => attempt,
+            Err(refusal) => {
+                let error = self
+                    .refuse(
+                        principal,
+                        AuditAction::Login,
+                        "login",
+                        login,
+                        found.as_ref(),
+                        refusal,
+                    )
+                    .await;
+                return Err(error);
+            }
+        };
+        let ok = self
+            .passwords
+            .verify(password, found.as_ref().map(|u| u.password_hash.as_str()))
+            .await?;
+        match (found, ok) {
+            (Some(user), true) if user.is_active => {
+                if let Some(refusal) = self.entry_refused(&user) {
+                    attempt.abandoned(&self.limits).await?;
+                    let mut record = AuditRecord::new(AuditAction::Login, "login refused")
+                        .resource("user", user.id)
+                        .failed(refusal.message.clone());
+                    let txn = self.db.begin().await?;
+                    // The right password of an unconfirmed account: a fresh link goes out (within
+                    // the mail limits), so nobody is shut out for good.
+                    let resend = refusal.code == ErrorCode::EmailNotVerified
+                        && self
+                            .limits
+                            .check_mail_request(ip, &user.email)
+                            .await
+                            .is_ok();
+                    if resend {
+                        let mail = self.email_addresses.queue_verification(&txn, &user).await?;
+                        record = record.details(json!({ "verificationMail": mail }));
+                    }
+                    self.audit
+                        .commit(txn, &acting_as(principal, Some(&user)), record)
+                        .await?;
+                    if resend {
+                        self.mailer.wake();
+                    }
+                    return Err(refusal);
+                }
+                attempt.succeeded(&self.limits).await?;
+                let user =
+                    super::werkzeug::upgrade(&self.db, &self.passwords, user, password).await?;
+                self.succeed(principal, user, started).await
+            }
+            (Some(user), true) => {
+                attempt.abandoned(&self.limits).await?;
+                let record =
+                    AuditRecord::new(AuditAction::Login, "login refused: account deactivated")
+                        .resource("user", user.id)
+                        .failed("account deactivated");
+                self.audit
+                    .record(&self.db, &acting_as(principal, Some(&user)), record)
+                    .await?;
+                Err(AppError::forbidden(
+                    "this account is deactivated; ask an admin",
+                ))
+            }
+            (user, _) => {
+                let record = AuditRecord::new(AuditAction::Login, "login failed")
+                    .failed("invalid credentials")
+                    .duration(started.elapsed());
+                match self
+                    .failed_check(principal, login, attempt, user.as_ref(), record)
+                    .await?
+                {
+                    Checked::Locked(wait) => Err(locked(wait)),
+                    Checked::AttemptsLeft(left) => {
+                        Err(wrong_credentials(left, self.security.lockout_duration))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Why a right password still does not let `user` in: an admin-set temporary password whose
+    /// time ran out (PASSWORD_EXPIRED), or an unconfirmed address while
+    /// `REQUIRE_EMAIL_VERIFICATION` is on (EMAIL_NOT_VERIFIED).
+    fn entry_refused(&self, user: &user::Model) -> Option<AppError> {
+        if user.must_change_password
+            && user
+                .temp_password_expires_at
+                .is_some_and(|until| until <= Utc::now())
+        {
+            return Some(AppError::new(
+                ErrorCode::PasswordExpired,
+                "this temporary password has expired; use \"Forgot password?\" or ask an admin \
+             for a new one",
+            ));
+        }
+        if self.mail.require_verification && !user.is_verified {
+            return Some(
+                AppError::new(
+                    ErrorCode::EmailNotVerified,
+                    "confirm your e-mail address first: follow the link we sent you, or ask for a \
+                 new one",
+                )
+                .with("email", user.email.clone()),
+            );
+        }
+        None
+    }
+
+    async fn succeed(
+        &self,
+        principal: &Principal,
+        user: user::Model,
+        started: Instant,
+    ) -> AppResult<LoggedIn> {
+        let ip = principal.client_ip();
+        let (cookie, session_key) = self
+            .sessions
+            .create(
+                user.id,
+                Some(ip.to_string()),
+                principal.user_agent().map(str::to_owned),
+            )
+            .await?;
+        let txn = self.db.begin().await?;
+        let mut update: user::ActiveModel = user.clone().into();
+        update.last_login = Set(Some(Utc::now()));
+        update.login_count = Set(user.login_count + 1);
+        update.failed_login_attempts = Set(0);
+        update.locked_until = Set(None);
+        let user = update.update(&txn).await?;
+        let acting = principal.logged_in(&user, &session_key);
+        self.audit
+            .commit(
+                txn,
+                &acting,
+                AuditRecord::new(AuditAction::Login, format!("{} logged in", user.username))
+                    .resource("user", user.id)
+                    .duration(started.elapsed()),
+            )
+            .await?;
+        Ok(LoggedIn {
+            user,
+            cookie,
+            session_key,
+        })
+    }
+
+    /// Records a failed credential check (a wrong password at login or at a password change):
+    /// the counters, the account row, `record` plus ACCOUNT_LOCKOUT and BRUTE_FORCE_ATTEMPT rows
+    /// when this failure reached a limit, in one transaction. Returns how long the account (or
+    /// unknown name) is now locked, if this failure locked it, or how many attempts are left.
+    async fn failed_check(
+        &self,
+        principal: &Principal,
+        login: &str,
+        attempt: Attempt,
+        user: Option<&user::Model>,
+        mut record: AuditRecord,
+    ) -> AppResult<Checked> {
+        let ip = principal.client_ip();
+        let outcome = attempt.failed(&self.limits).await?;
+        let lockout = self.security.lockout_duration;
+        let mut events = Vec::new();
+        let txn = self.db.begin().await?;
+        let acting = acting_as(principal, user);
+        if let Some(u) = user {
+            let mut update: user::ActiveModel = u.clone().into();
+            update.failed_login_attempts =
+                Set(i32::try_from(outcome.account_failures).unwrap_or(i32::MAX));
+            update.last_failed_login = Set(Some(Utc::now()));
+            if outcome.account_locked {
+                let span =
+                    chrono::TimeDelta::from_std(lockout).unwrap_or(chrono::TimeDelta::minutes(15));
+                update.locked_until = Set(Some(Utc::now() + span));
+            }
+            update.update(&txn).await?;
+            record = record.resource("user", u.id);
+        }
+        record = record.details(json!({ "login": login, "knownUser": user.is_some() }));
+        events.push(self.audit.write(&txn, &acting, record).await?);
+        if outcome.account_locked {
+            let (what, resource) = match user {
+                Some(u) => (format!("{} locked", u.username), Some(u.id)),
+                None => ("login name locked (no such account)".to_owned(), None),
+            };
+            let mut record = AuditRecord::new(AuditAction::AccountLockout, what).details(json!({
+                "failures": outcome.account_failures,
+                "seconds": lockout.as_secs(),
+                "knownUser": user.is_some(),
+            }));
+            if let Some(id) = resource {
+                record = record.resource("user", id);
+            }
+            events.push(self.audit.write(&txn, &acting, record).await?);
+            if let Some(u) = user {
+                self.notices
+                    .account_locked(&txn, u, outcome.account_failures, lockout)
+                    .await?;
+            }
+        }
+        if outcome.ip_blocked {
+            let record =
+                AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
+                    .resource("ip", ip)
+                    .details(json!({ "threshold": self.security.brute_force_threshold }));
+            events.push(self.audit.write(&txn, &acting, record).await?);
+            let what = format!(
+                "IP {ip} was blocked after {} failed logins",
+                self.security.brute_force_threshold
+            );
+            self.notices.security(&txn, &what).await?;
+        }
+        txn.commit().await?;
+        self.audit.publish(events).await;
+        if outcome.account_locked || outcome.ip_blocked {
+            self.mailer.wake();
+        }
+        Ok(if outcome.account_locked {
+            Checked::Locked(lockout)
+        } else {
+            let max = u64::from(self.security.max_login_attempts);
+            Checked::AttemptsLeft(max.saturating_sub(outcome.account_failures).max(1))
+        })
+    }
+
+    /// Ends the caller's session.
+    pub async fn logout(&self, principal: &Principal) -> AppResult<()> {
+        let user = principal.require_login()?;
+        if let Some(key) = user.session_key() {
+            self.sessions.revoke(key, user.id()).await?;
+        }
+        let record = AuditRecord::new(
+            AuditAction::Logout,
+            format!("{} logged out", user.username()),
+        )
+        .resource("user", user.id());
+        self.audit.record(&self.db, principal, record).await?;
+        self.account_changed(user.id(), AccountChangeReason::Logout)
+            .await;
+        Ok(())
+    }
+
+    /// Changes the password after checking the current one; every other session and every API
+    /// token of the account ends. Returns how many sessions ended.
+    ///
+    /// The current password is checked like a login: a wrong one counts toward the account's
+    /// lockout and the IP's block, and a locked account or blocked IP is refused unverified.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+    ) -> AppResult<u64> {
+        let ip = principal.client_ip();
+        let me = principal.require_login()?;
+        let row = user::Entity::find_by_id(me.id())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found("user"))?;
+        let subject = Subject::Account(row.id);
+        let attempt = match self.limits.reserve(ip, &subject, row.locked_until).await? {
+            Ok(attempt) => attempt,
+            Err(refusal) => {
+                let error = self
+                    .refuse(
+                        principal,
+                        AuditAction::PasswordChange,
+                        "password change",
+                        &row.username,
+                        Some(&row),
+                        refusal,
+                    )
+                    .await;
+                return Err(error);
+            }
+        };
+        if !self
+            .passwords
+            .verify(current, Some(&row.password_hash))
+            .await?
+        {
+            let record = AuditRecord::new(
+                AuditAction::PasswordChange,
+                "password change refused: wrong current password",
+            )
+            .failed("invalid credentials");
+            let lock = self.failed_check(principal, &row.username, attempt, Some(&row), record);
+            return Err(match lock.await? {
+                Checked::Locked(wait) => locked(wait),
+                Checked::AttemptsLeft(left) => AppError::invalid_field(
+                    "currentPassword",
+                    format!(
+                        "is not your current password; {left} more wrong {} the account for {}",
+                        if left == 1 { "one locks" } else { "ones lock" },
+                        duration_words(self.security.lockout_duration)
+                    ),
+                )
+                .with("attemptsLeft", left),
+            });
+        }
+        attempt.succeeded(&self.limits).await?;
+        passwords::check_policy(new, &row.username, &row.email)?;
+        if current == new {
+            return Err(AppError::invalid_field(
+                "newPassword",
+                "must differ from the current one",
+            ));
+        }
+        let hash = self.passwords.hash(new).await?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let mut update: user::ActiveModel = row.into();
+        update.password_hash = Set(hash);
+        update.password_changed_at = Set(Some(now));
+        update.must_change_password = Set(false);
+        update.temp_password_expires_at = Set(None);
+        update.failed_login_attempts = Set(0);
+        update.locked_until = Set(None);
+        update.updated_at = Set(now);
+        update.update(&txn).await?;
+        let tokens_revoked = tokens::revoke_all(&txn, me.id(), now).await?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PasswordChange,
+                    "password changed; other sessions and all API tokens ended",
+                )
+                .resource("user", me.id())
+                .details(json!({ "tokensRevoked": tokens_revoked })),
+            )
+            .await?;
+        let ended = self.sessions.revoke_all(me.id(), me.session_key()).await?;
+        self.account_changed(me.id(), AccountChangeReason::PasswordChanged)
+            .await;
+        Ok(ended)
+    }
+
+    /// Ends one of the caller's own sessions.
+    pub async fn revoke_session(&self, principal: &Principal, key: &str) -> AppResult<()> {
+        let user = principal.require_user()?;
+        let mine = self.sessions.list(user.id()).await?;
+        if !mine.iter().any(|(k, _)| k == key) {
+            return Err(AppError::not_found("session"));
+        }
+        self.sessions.revoke(key, user.id()).await?;
+        let record = AuditRecord::new(AuditAction::SessionManagement, "session revoked")
+            .resource("session", key.chars().take(16).collect::<String>());
+        self.audit.record(&self.db, principal, record).await?;
+        self.account_changed(user.id(), AccountChangeReason::SessionRevoked)
+            .await;
+        Ok(())
+    }
 }

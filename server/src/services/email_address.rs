@@ -10,81 +10,16 @@ use shared::{AuditAction, MailKind};
 
 use super::accounts::{find_by_login, parse_email};
 use super::audit::AuditRecord;
-use super::recovery::site;
 use crate::auth::Principal;
-use crate::auth::{limits, sessions, tokens as api_tokens};
+use crate::auth::tokens as api_tokens;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::mail::tokens::{self, Purpose};
 use crate::mail::{self, Outgoing, templates};
 use crate::services::admin::{AccountChangeReason, AccountChanged};
-use crate::state::AppState;
-
-async fn load(state: &AppState, id: i32) -> AppResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("user {id}")))
-}
 
 fn acting(principal: &Principal, user: &user::Model) -> Principal {
     principal.claimant(user)
-}
-
-async fn publish(state: &AppState, user_id: i32, reason: AccountChangeReason) {
-    let event = AccountChanged { user_id, reason };
-    state.events.publish(Channel::Accounts, &event).await;
-}
-
-/// Queues a verification link for `user`'s current address (in the caller's transaction).
-pub async fn queue_verification<C: ConnectionTrait>(
-    conn: &C,
-    state: &AppState,
-    user: &user::Model,
-) -> AppResult<i32> {
-    let ttl = state.settings.mail.verify_ttl;
-    let token = tokens::issue(
-        conn,
-        &state.signer,
-        user.id,
-        Purpose::VerifyEmail,
-        Some(&user.email),
-        ttl,
-    )
-    .await?;
-    let link = state.mailer.link("verify-email", &token);
-    mail::enqueue(
-        conn,
-        &state.mailer,
-        &state.crypto,
-        Outgoing {
-            user_id: Some(user.id),
-            to: user.email.clone(),
-            kind: MailKind::VerifyEmail,
-            rendered: templates::verify_email(site(state), &user.username, &link, ttl),
-        },
-    )
-    .await
-}
-
-/// Sends a new verification link to the caller's address.
-pub async fn request_verification(state: &AppState, principal: &Principal) -> AppResult<()> {
-    let ip = principal.client_ip();
-    let row = load(state, principal.require_user()?.id()).await?;
-    if row.is_verified {
-        return Err(AppError::conflict(
-            "your e-mail address is already confirmed",
-        ));
-    }
-    limits::check_mail_request(state, ip, &row.email).await?;
-    let txn = state.db.begin().await?;
-    let mail_id = queue_verification(&txn, state, &row).await?;
-    let record = AuditRecord::new(AuditAction::ProfileUpdate, "verification link queued")
-        .resource("user", row.id)
-        .details(json!({ "mail": mail_id }));
-    state.audit.commit(txn, principal, record).await?;
-    state.mailer.wake();
-    Ok(())
 }
 
 fn reason_of(e: &AppError) -> String {
@@ -95,282 +30,388 @@ fn reason_of(e: &AppError) -> String {
         .to_owned()
 }
 
-/// Audits a refused link and hands its error back.
-async fn refused(state: &AppState, principal: &Principal, what: &str, e: AppError) -> AppError {
-    let reason = reason_of(&e);
-    let record = AuditRecord::new(AuditAction::ProfileUpdate, format!("{what} link refused"))
-        .failed(reason.clone())
-        .details(json!({ "reason": reason }));
-    match state.audit.record(&state.db, principal, record).await {
-        Ok(_) => e,
-        Err(failure) => failure,
-    }
+/// E-mail addresses: verification, changes and their undo. Built once with the state.
+#[derive(Clone)]
+pub struct EmailAddresses {
+    db: sea_orm::DatabaseConnection,
+    audit: super::audit::Audit,
+    events: crate::events::Events,
+    crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    signer: crate::crypto::Signer,
+    mailer: std::sync::Arc<crate::mail::Mailer>,
+    limits: crate::auth::limits::Limits,
+    sessions: crate::auth::sessions::Sessions,
+    mail: crate::config::MailSettings,
+    passwords: super::passwords::Passwords,
 }
 
-/// Confirms an address with its verification link (no login needed: the link is the proof).
-pub async fn verify(
-    state: &AppState,
-    principal: &Principal,
-    token: &str,
-) -> AppResult<user::Model> {
-    let txn = state.db.begin().await?;
-    let row = match tokens::consume(&txn, &state.signer, Purpose::VerifyEmail, token).await {
-        Ok(row) => row,
-        Err(e) => {
-            drop(txn);
-            return Err(refused(state, principal, "verification", e).await);
+impl EmailAddresses {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        audit: super::audit::Audit,
+        events: crate::events::Events,
+        crypto: std::sync::Arc<crate::crypto::Encryptor>,
+        signer: crate::crypto::Signer,
+        mailer: std::sync::Arc<crate::mail::Mailer>,
+        limits: crate::auth::limits::Limits,
+        sessions: crate::auth::sessions::Sessions,
+        mail: crate::config::MailSettings,
+        passwords: super::passwords::Passwords,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            events,
+            crypto,
+            signer,
+            mailer,
+            limits,
+            sessions,
+            mail,
+            passwords,
         }
-    };
-    let account = user::Entity::find_by_id(row.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| tokens::refused("unknown"))?;
-    if row.email.as_deref() != Some(account.email.as_str()) {
-        // The address changed since the link was sent.
-        drop(txn);
-        return Err(refused(state, principal, "verification", tokens::refused("used")).await);
     }
-    let mut update: user::ActiveModel = account.clone().into();
-    update.is_verified = Set(true);
-    update.updated_at = Set(Utc::now());
-    let saved = update.update(&txn).await?;
-    let record = AuditRecord::new(
-        AuditAction::ProfileUpdate,
-        format!("address of {} confirmed", account.username),
-    )
-    .resource("user", account.id)
-    .change(
-        Some(json!({ "isVerified": account.is_verified })),
-        Some(json!({ "isVerified": true })),
-    );
-    state
-        .audit
-        .commit(txn, &acting(principal, &account), record)
-        .await?;
-    publish(state, account.id, AccountChangeReason::AddressVerified).await;
-    Ok(saved)
-}
 
-/// An admin marks an address confirmed or not.
-pub async fn set_verified(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    verified: bool,
-) -> AppResult<user::Model> {
-    principal.require_admin()?;
-    let row = load(state, id).await?;
-    let txn = state.db.begin().await?;
-    let mut update: user::ActiveModel = row.clone().into();
-    update.is_verified = Set(verified);
-    update.updated_at = Set(Utc::now());
-    let saved = update.update(&txn).await?;
-    let verb = if verified { "confirmed" } else { "unconfirmed" };
-    let record = AuditRecord::new(
-        AuditAction::UserUpdate,
-        format!("address of {} marked {verb}", row.username),
-    )
-    .resource("user", id)
-    .change(
-        Some(json!({ "isVerified": row.is_verified })),
-        Some(json!({ "isVerified": verified })),
-    );
-    state.audit.commit(txn, principal, record).await?;
-    publish(state, id, AccountChangeReason::VerificationChanged).await;
-    Ok(saved)
-}
+    async fn load(&self, id: i32) -> AppResult<user::Model> {
+        user::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("user {id}")))
+    }
 
-/// Starts a change of address: checks the current password, then sends a confirmation link
-/// to `new_email`. An address another account uses gets no mail and the same answer (the
-/// caller learns nothing about other accounts).
-pub async fn request_change(
-    state: &AppState,
-    principal: &Principal,
-    new_email: &str,
-    current_password: &str,
-) -> AppResult<()> {
-    let ip = principal.client_ip();
-    let row = load(state, principal.require_user()?.id()).await?;
-    let new_email = parse_email(new_email).map_err(|e| e.with("field", "newEmail"))?;
-    if new_email == row.email {
-        return Err(AppError::invalid_field(
-            "newEmail",
-            "is already your address",
-        ));
+    async fn publish(&self, user_id: i32, reason: AccountChangeReason) {
+        let event = AccountChanged { user_id, reason };
+        self.events.publish(Channel::Accounts, &event).await;
     }
-    limits::check_mail_request(state, ip, &new_email).await?;
-    if !state
-        .passwords
-        .verify(current_password, Some(&row.password_hash))
-        .await?
-    {
-        let record = AuditRecord::new(
-            AuditAction::ProfileUpdate,
-            "change of address refused: wrong password",
-        )
-        .resource("user", row.id)
-        .failed("invalid credentials");
-        state.audit.record(&state.db, principal, record).await?;
-        return Err(AppError::invalid_field(
-            "currentPassword",
-            "is not your current password",
-        ));
-    }
-    let taken = find_by_login(&state.db, &new_email).await?.is_some();
-    let txn = state.db.begin().await?;
-    let mut details = json!({ "taken": taken });
-    if !taken {
-        let ttl = state.settings.mail.verify_ttl;
+
+    /// Queues a verification link for `user`'s current address (in the caller's transaction).
+    pub async fn queue_verification<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        user: &user::Model,
+    ) -> AppResult<i32> {
+        let ttl = self.mail.verify_ttl;
         let token = tokens::issue(
-            &txn,
-            &state.signer,
-            row.id,
-            Purpose::ChangeEmail,
-            Some(&new_email),
+            conn,
+            &self.signer,
+            user.id,
+            Purpose::VerifyEmail,
+            Some(&user.email),
             ttl,
         )
         .await?;
-        let link = state.mailer.link("confirm-email", &token);
+        let link = self.mailer.link("verify-email", &token);
+        mail::enqueue(
+            conn,
+            &self.mailer,
+            &self.crypto,
+            Outgoing {
+                user_id: Some(user.id),
+                to: user.email.clone(),
+                kind: MailKind::VerifyEmail,
+                rendered: templates::verify_email(self.mailer.site(), &user.username, &link, ttl),
+            },
+        )
+        .await
+    }
+
+    /// Sends a new verification link to the caller's address.
+    pub async fn request_verification(&self, principal: &Principal) -> AppResult<()> {
+        let ip = principal.client_ip();
+        let row = self.load(principal.require_user()?.id()).await?;
+        if row.is_verified {
+            return Err(AppError::conflict(
+                "your e-mail address is already confirmed",
+            ));
+        }
+        self.limits.check_mail_request(ip, &row.email).await?;
+        let txn = self.db.begin().await?;
+        let mail_id = self.queue_verification(&txn, &row).await?;
+        let record = AuditRecord::new(AuditAction::ProfileUpdate, "verification link queued")
+            .resource("user", row.id)
+            .details(json!({ "mail": mail_id }));
+        self.audit.commit(txn, principal, record).await?;
+        self.mailer.wake();
+        Ok(())
+    }
+
+    /// Audits a refused link and hands its error back.
+    async fn refused(&self, principal: &Principal, what: &str, e: AppError) -> AppError {
+        let reason = reason_of(&e);
+        let record = AuditRecord::new(AuditAction::ProfileUpdate, format!("{what} link refused"))
+            .failed(reason.clone())
+            .details(json!({ "reason": reason }));
+        match self.audit.record(&self.db, principal, record).await {
+            Ok(_) => e,
+            Err(failure) => failure,
+        }
+    }
+
+    /// Confirms an address with its verification link (no login needed: the link is the proof).
+    pub async fn verify(&self, principal: &Principal, token: &str) -> AppResult<user::Model> {
+        let txn = self.db.begin().await?;
+        let row = match tokens::consume(&txn, &self.signer, Purpose::VerifyEmail, token).await {
+            Ok(row) => row,
+            Err(e) => {
+                drop(txn);
+                return Err(self.refused(principal, "verification", e).await);
+            }
+        };
+        let account = user::Entity::find_by_id(row.user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| tokens::refused("unknown"))?;
+        if row.email.as_deref() != Some(account.email.as_str()) {
+            // The address changed since the link was sent.
+            drop(txn);
+            return Err(self
+                .refused(principal, "verification", tokens::refused("used"))
+                .await);
+        }
+        let mut update: user::ActiveModel = account.clone().into();
+        update.is_verified = Set(true);
+        update.updated_at = Set(Utc::now());
+        let saved = update.update(&txn).await?;
+        let record = AuditRecord::new(
+            AuditAction::ProfileUpdate,
+            format!("address of {} confirmed", account.username),
+        )
+        .resource("user", account.id)
+        .change(
+            Some(json!({ "isVerified": account.is_verified })),
+            Some(json!({ "isVerified": true })),
+        );
+        self.audit
+            .commit(txn, &acting(principal, &account), record)
+            .await?;
+        self.publish(account.id, AccountChangeReason::AddressVerified)
+            .await;
+        Ok(saved)
+    }
+
+    /// An admin marks an address confirmed or not.
+    pub async fn set_verified(
+        &self,
+        principal: &Principal,
+        id: i32,
+        verified: bool,
+    ) -> AppResult<user::Model> {
+        principal.require_admin()?;
+        let row = self.load(id).await?;
+        let txn = self.db.begin().await?;
+        let mut update: user::ActiveModel = row.clone().into();
+        update.is_verified = Set(verified);
+        update.updated_at = Set(Utc::now());
+        let saved = update.update(&txn).await?;
+        let verb = if verified { "confirmed" } else { "unconfirmed" };
+        let record = AuditRecord::new(
+            AuditAction::UserUpdate,
+            format!("address of {} marked {verb}", row.username),
+        )
+        .resource("user", id)
+        .change(
+            Some(json!({ "isVerified": row.is_verified })),
+            Some(json!({ "isVerified": verified })),
+        );
+        self.audit.commit(txn, principal, record).await?;
+        self.publish(id, AccountChangeReason::VerificationChanged)
+            .await;
+        Ok(saved)
+    }
+
+    /// Starts a change of address: checks the current password, then sends a confirmation link
+    /// to `new_email`. An address another account uses gets no mail and the same answer (the
+    /// caller learns nothing about other accounts).
+    pub async fn request_change(
+        &self,
+        principal: &Principal,
+        new_email: &str,
+        current_password: &str,
+    ) -> AppResult<()> {
+        let ip = principal.client_ip();
+        let row = self.load(principal.require_user()?.id()).await?;
+        let new_email = parse_email(new_email).map_err(|e| e.with("field", "newEmail"))?;
+        if new_email == row.email {
+            return Err(AppError::invalid_field(
+                "newEmail",
+                "is already your address",
+            ));
+        }
+        self.limits.check_mail_request(ip, &new_email).await?;
+        if !self
+            .passwords
+            .verify(current_password, Some(&row.password_hash))
+            .await?
+        {
+            let record = AuditRecord::new(
+                AuditAction::ProfileUpdate,
+                "change of address refused: wrong password",
+            )
+            .resource("user", row.id)
+            .failed("invalid credentials");
+            self.audit.record(&self.db, principal, record).await?;
+            return Err(AppError::invalid_field(
+                "currentPassword",
+                "is not your current password",
+            ));
+        }
+        let taken = find_by_login(&self.db, &new_email).await?.is_some();
+        let txn = self.db.begin().await?;
+        let mut details = json!({ "taken": taken });
+        if !taken {
+            let ttl = self.mail.verify_ttl;
+            let token = tokens::issue(
+                &txn,
+                &self.signer,
+                row.id,
+                Purpose::ChangeEmail,
+                Some(&new_email),
+                ttl,
+            )
+            .await?;
+            let link = self.mailer.link("confirm-email", &token);
+            let mail_id = mail::enqueue(
+                &txn,
+                &self.mailer,
+                &self.crypto,
+                Outgoing {
+                    user_id: Some(row.id),
+                    to: new_email.clone(),
+                    kind: MailKind::ConfirmEmailChange,
+                    rendered: templates::confirm_email_change(
+                        self.mailer.site(),
+                        &row.username,
+                        &link,
+                        ttl,
+                    ),
+                },
+            )
+            .await?;
+            details = json!({ "taken": false, "mail": mail_id });
+        }
+        let record = AuditRecord::new(
+            AuditAction::ProfileUpdate,
+            "change of address requested; confirmation link queued to the new address",
+        )
+        .resource("user", row.id)
+        .details(details)
+        .change(None, Some(json!({ "requestedEmail": new_email })));
+        self.audit.commit(txn, principal, record).await?;
+        self.mailer.wake();
+        Ok(())
+    }
+
+    /// Confirms a change of address with the link sent to the new one: the new address is in
+    /// force (and confirmed), and the old one gets a notice with an undo link.
+    pub async fn confirm_change(
+        &self,
+        principal: &Principal,
+        token: &str,
+    ) -> AppResult<user::Model> {
+        let txn = self.db.begin().await?;
+        let row = match tokens::consume(&txn, &self.signer, Purpose::ChangeEmail, token).await {
+            Ok(row) => row,
+            Err(e) => {
+                drop(txn);
+                return Err(self.refused(principal, "change-of-address", e).await);
+            }
+        };
+        let account = user::Entity::find_by_id(row.user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| tokens::refused("unknown"))?;
+        let new_email = row.email.clone().unwrap_or_default();
+        if find_by_login(&txn, &new_email).await?.is_some() {
+            return Err(AppError::conflict(
+                "this address is in use by another account now; ask for a new link with another \
+             address",
+            ));
+        }
+        let old_email = account.email.clone();
+        let mut update: user::ActiveModel = account.clone().into();
+        update.email = Set(new_email.clone());
+        update.is_verified = Set(true);
+        update.updated_at = Set(Utc::now());
+        let saved = update.update(&txn).await?;
+        let undo_ttl = self.mail.verify_ttl * 7;
+        let undo = tokens::issue(
+            &txn,
+            &self.signer,
+            account.id,
+            Purpose::UndoEmailChange,
+            Some(&old_email),
+            undo_ttl,
+        )
+        .await?;
+        let link = self.mailer.link("undo-email-change", &undo);
         let mail_id = mail::enqueue(
             &txn,
-            &state.mailer,
-            &state.crypto,
+            &self.mailer,
+            &self.crypto,
             Outgoing {
-                user_id: Some(row.id),
-                to: new_email.clone(),
-                kind: MailKind::ConfirmEmailChange,
-                rendered: templates::confirm_email_change(site(state), &row.username, &link, ttl),
+                user_id: Some(account.id),
+                to: old_email.clone(),
+                kind: MailKind::EmailChanged,
+                rendered: templates::email_changed(
+                    self.mailer.site(),
+                    &account.username,
+                    &new_email,
+                    &link,
+                    undo_ttl,
+                ),
             },
         )
         .await?;
-        details = json!({ "taken": false, "mail": mail_id });
+        let record = AuditRecord::new(
+            AuditAction::ProfileUpdate,
+            format!("address of {} changed", account.username),
+        )
+        .resource("user", account.id)
+        .change(
+            Some(json!({ "email": old_email })),
+            Some(json!({ "email": new_email })),
+        )
+        .details(json!({ "noticeToOldAddress": mail_id }));
+        self.audit
+            .commit(txn, &acting(principal, &account), record)
+            .await?;
+        self.mailer.wake();
+        self.publish(account.id, AccountChangeReason::AddressChanged)
+            .await;
+        Ok(saved)
     }
-    let record = AuditRecord::new(
-        AuditAction::ProfileUpdate,
-        "change of address requested; confirmation link queued to the new address",
-    )
-    .resource("user", row.id)
-    .details(details)
-    .change(None, Some(json!({ "requestedEmail": new_email })));
-    state.audit.commit(txn, principal, record).await?;
-    state.mailer.wake();
-    Ok(())
-}
 
-/// Confirms a change of address with the link sent to the new one: the new address is in
-/// force (and confirmed), and the old one gets a notice with an undo link.
-pub async fn confirm_change(
-    state: &AppState,
-    principal: &Principal,
-    token: &str,
-) -> AppResult<user::Model> {
-    let txn = state.db.begin().await?;
-    let row = match tokens::consume(&txn, &state.signer, Purpose::ChangeEmail, token).await {
-        Ok(row) => row,
-        Err(e) => {
-            drop(txn);
-            return Err(refused(state, principal, "change-of-address", e).await);
+    /// Undoes a change of address from the notice sent to the old one: the old address is back
+    /// (and confirmed), every session ends and every API token is revoked, since whoever made the
+    /// change may hold them.
+    pub async fn undo_change(&self, principal: &Principal, token: &str) -> AppResult<user::Model> {
+        let txn = self.db.begin().await?;
+        let row = match tokens::consume(&txn, &self.signer, Purpose::UndoEmailChange, token).await {
+            Ok(row) => row,
+            Err(e) => {
+                drop(txn);
+                return Err(self.refused(principal, "undo", e).await);
+            }
+        };
+        let account = user::Entity::find_by_id(row.user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| tokens::refused("unknown"))?;
+        let old_email = row.email.clone().unwrap_or_default();
+        if old_email != account.email && find_by_login(&txn, &old_email).await?.is_some() {
+            return Err(AppError::conflict(
+                "the old address is in use by another account now; ask an admin",
+            ));
         }
-    };
-    let account = user::Entity::find_by_id(row.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| tokens::refused("unknown"))?;
-    let new_email = row.email.clone().unwrap_or_default();
-    if find_by_login(&txn, &new_email).await?.is_some() {
-        return Err(AppError::conflict(
-            "this address is in use by another account now; ask for a new link with another \
-             address",
-        ));
-    }
-    let old_email = account.email.clone();
-    let mut update: user::ActiveModel = account.clone().into();
-    update.email = Set(new_email.clone());
-    update.is_verified = Set(true);
-    update.updated_at = Set(Utc::now());
-    let saved = update.update(&txn).await?;
-    let undo_ttl = state.settings.mail.verify_ttl * 7;
-    let undo = tokens::issue(
-        &txn,
-        &state.signer,
-        account.id,
-        Purpose::UndoEmailChange,
-        Some(&old_email),
-        undo_ttl,
-    )
-    .await?;
-    let link = state.mailer.link("undo-email-change", &undo);
-    let mail_id = mail::enqueue(
-        &txn,
-        &state.mailer,
-        &state.crypto,
-        Outgoing {
-            user_id: Some(account.id),
-            to: old_email.clone(),
-            kind: MailKind::EmailChanged,
-            rendered: templates::email_changed(
-                site(state),
-                &account.username,
-                &new_email,
-                &link,
-                undo_ttl,
-            ),
-        },
-    )
-    .await?;
-    let record = AuditRecord::new(
-        AuditAction::ProfileUpdate,
-        format!("address of {} changed", account.username),
-    )
-    .resource("user", account.id)
-    .change(
-        Some(json!({ "email": old_email })),
-        Some(json!({ "email": new_email })),
-    )
-    .details(json!({ "noticeToOldAddress": mail_id }));
-    state
-        .audit
-        .commit(txn, &acting(principal, &account), record)
-        .await?;
-    state.mailer.wake();
-    publish(state, account.id, AccountChangeReason::AddressChanged).await;
-    Ok(saved)
-}
-
-/// Undoes a change of address from the notice sent to the old one: the old address is back
-/// (and confirmed), every session ends and every API token is revoked, since whoever made the
-/// change may hold them.
-pub async fn undo_change(
-    state: &AppState,
-    principal: &Principal,
-    token: &str,
-) -> AppResult<user::Model> {
-    let txn = state.db.begin().await?;
-    let row = match tokens::consume(&txn, &state.signer, Purpose::UndoEmailChange, token).await {
-        Ok(row) => row,
-        Err(e) => {
-            drop(txn);
-            return Err(refused(state, principal, "undo", e).await);
-        }
-    };
-    let account = user::Entity::find_by_id(row.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| tokens::refused("unknown"))?;
-    let old_email = row.email.clone().unwrap_or_default();
-    if old_email != account.email && find_by_login(&txn, &old_email).await?.is_some() {
-        return Err(AppError::conflict(
-            "the old address is in use by another account now; ask an admin",
-        ));
-    }
-    let now = Utc::now();
-    let mut update: user::ActiveModel = account.clone().into();
-    update.email = Set(old_email.clone());
-    update.is_verified = Set(true);
-    update.updated_at = Set(now);
-    let saved = update.update(&txn).await?;
-    let revoked = api_tokens::revoke_all(&txn, account.id, now).await?;
-    let record = AuditRecord::new(
+        let now = Utc::now();
+        let mut update: user::ActiveModel = account.clone().into();
+        update.email = Set(old_email.clone());
+        update.is_verified = Set(true);
+        update.updated_at = Set(now);
+        let saved = update.update(&txn).await?;
+        let revoked = api_tokens::revoke_all(&txn, account.id, now).await?;
+        let record = AuditRecord::new(
         AuditAction::SecurityViolation,
         format!(
             "change of address of {} undone from the old address; sessions and API tokens ended",
@@ -383,39 +424,40 @@ pub async fn undo_change(
         Some(json!({ "email": old_email })),
     )
     .details(json!({ "tokensRevoked": revoked }));
-    state
-        .audit
-        .commit(txn, &acting(principal, &account), record)
-        .await?;
-    sessions::revoke_all(state, account.id, None).await?;
-    publish(state, account.id, AccountChangeReason::AddressChangeUndone).await;
-    Ok(saved)
-}
+        self.audit
+            .commit(txn, &acting(principal, &account), record)
+            .await?;
+        self.sessions.revoke_all(account.id, None).await?;
+        self.publish(account.id, AccountChangeReason::AddressChangeUndone)
+            .await;
+        Ok(saved)
+    }
 
-/// The caller's choice of notices by e-mail.
-pub async fn set_preferences(
-    state: &AppState,
-    principal: &Principal,
-    security: Option<bool>,
-    shares: Option<bool>,
-) -> AppResult<user::Model> {
-    let row = load(state, principal.require_user()?.id()).await?;
-    let txn = state.db.begin().await?;
-    let mut update: user::ActiveModel = row.clone().into();
-    if let Some(v) = security {
-        update.notify_security = Set(v);
-    }
-    if let Some(v) = shares {
-        update.notify_shares = Set(v);
-    }
-    update.updated_at = Set(Utc::now());
-    let saved = update.update(&txn).await?;
-    let record = AuditRecord::new(AuditAction::ProfileUpdate, "e-mail notices changed")
+    /// The caller's choice of notices by e-mail.
+    pub async fn set_preferences(
+        &self,
+        principal: &Principal,
+        security: Option<bool>,
+        shares: Option<bool>,
+    ) -> AppResult<user::Model> {
+        let row = self.load(principal.require_user()?.id()).await?;
+        let txn = self.db.begin().await?;
+        let mut update: user::ActiveModel = row.clone().into();
+        if let Some(v) = security {
+            update.notify_security = Set(v);
+        }
+        if let Some(v) = shares {
+            update.notify_shares = Set(v);
+        }
+        update.updated_at = Set(Utc::now());
+        let saved = update.update(&txn).await?;
+        let record = AuditRecord::new(AuditAction::ProfileUpdate, "e-mail notices changed")
         .resource("user", row.id)
         .change(
             Some(json!({ "notifySecurity": row.notify_security, "notifyShares": row.notify_shares })),
             Some(json!({ "notifySecurity": saved.notify_security, "notifyShares": saved.notify_shares })),
         );
-    state.audit.commit(txn, principal, record).await?;
-    Ok(saved)
+        self.audit.commit(txn, principal, record).await?;
+        Ok(saved)
+    }
 }

@@ -58,16 +58,16 @@ fn migrate_round_trip(database_url: &str, dir: &std::path::Path) {
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, *v)).collect();
     let (code, out) = run_cli(&["migrate", "up"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("21 applied, 0 pending"), "{out}");
+    assert!(out.contains("22 applied, 0 pending"), "{out}");
     let (code, out) = run_cli(&["migrate", "reset"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("0 applied, 21 pending"), "{out}");
+    assert!(out.contains("0 applied, 22 pending"), "{out}");
     let (code, out) = run_cli(&["migrate", "up"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("21 applied, 0 pending"), "{out}");
+    assert!(out.contains("22 applied, 0 pending"), "{out}");
     let (code, out) = run_cli(&["migrate", "down", "-n", "2"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("19 applied, 2 pending"), "{out}");
+    assert!(out.contains("20 applied, 2 pending"), "{out}");
     let (code, out) = run_cli(&["migrate", "status"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("m20240101_000001_initial_schema"), "{out}");
@@ -76,7 +76,7 @@ fn migrate_round_trip(database_url: &str, dir: &std::path::Path) {
     assert!(out.contains("FAIL  database"), "{out}");
     let (code, out) = run_cli(&["migrate", "fresh"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("21 applied, 0 pending"), "{out}");
+    assert!(out.contains("22 applied, 0 pending"), "{out}");
 }
 
 #[test]

@@ -555,7 +555,6 @@ async fn people_lookups_show_names_only_to_team_mates() {
 on_both_backends!(
     a_revoked_session_written_back_by_a_late_request_stays_revoked,
     |app: TestApp| async move {
-        use server::auth::sessions;
         app.create_user("ada", Role::User).await;
         let phone = session_of(&app, "ada").await;
         let cookie = phone
@@ -564,7 +563,7 @@ on_both_backends!(
             .find_map(|c| c.trim().strip_prefix("pm_session=").map(str::to_owned))
             .expect("session cookie");
         // A request on the phone reads its session...
-        let (key, mut record) = sessions::load(&app.state, &cookie).await.unwrap().unwrap();
+        let (key, mut record) = app.state.sessions.load(&cookie).await.unwrap().unwrap();
         // ...the password is changed elsewhere, ending it...
         let laptop = session_of(&app, "ada").await;
         laptop

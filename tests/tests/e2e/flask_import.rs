@@ -127,7 +127,7 @@ async fn assert_manifest_facts(app: &TestApp) {
         Some("Hospices Civils de Lyon – Hôpital Édouard Herriot"),
         "stored encrypted"
     );
-    let profile = server::services::accounts::profile(&app.state, &cdubois).unwrap();
+    let profile = app.state.accounts.profile(&cdubois).unwrap();
     assert_eq!(profile.first_name.as_deref(), Some("Camille"));
     assert_eq!(
         profile.organization.as_deref(),

@@ -12,7 +12,6 @@ use async_graphql::Context;
 use super::ContextExt;
 pub use super::node::int_id;
 use crate::error::{AppError, AppResult};
-use crate::services::accounts;
 
 /// `node(id:)` for a `User`: yourself, or anyone for an admin; others see a `Person`.
 pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
@@ -23,10 +22,12 @@ pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
         })?;
     }
     let state = ctx.state();
-    let row = accounts::find(state, id)
+    let row = state
+        .accounts
+        .find(id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    let profile = accounts::profile(state, &row)?;
+    let profile = state.accounts.profile(&row)?;
     Ok(types::User::from_row(&row, profile))
 }
 

@@ -5,10 +5,9 @@ use super::types::{
     AuthPayload, ChangePasswordInput, CreatedApiToken, LoginInput, ProfileInput, RegisterInput,
     User, maybe,
 };
-use crate::auth::{cookies, sessions};
+use crate::auth::cookies;
 use crate::graphql::ContextExt;
-use crate::services::accounts::{self, NewUser, ProfileChanges};
-use crate::services::auth;
+use crate::services::accounts::{NewUser, ProfileChanges};
 use shared::{Role, TokenScope};
 
 #[derive(Default)]
@@ -47,17 +46,18 @@ impl AccountsMutation {
             role: Role::User,
             timezone: input.timezone,
         };
-        let row = accounts::register(state, ctx.principal(), new).await?;
-        let (cookie, _) = sessions::create(
-            state,
-            row.id,
-            ctx.principal().ip().map(|ip| ip.to_string()),
-            ctx.principal().user_agent().map(str::to_owned),
-        )
-        .await?;
+        let row = state.accounts.register(ctx.principal(), new).await?;
+        let (cookie, _) = state
+            .sessions
+            .create(
+                row.id,
+                ctx.principal().ip().map(|ip| ip.to_string()),
+                ctx.principal().user_agent().map(str::to_owned),
+            )
+            .await?;
         set_session_cookie(ctx, &cookie);
         claim_uploads(ctx, row.id).await?;
-        let profile = accounts::profile(state, &row)?;
+        let profile = state.accounts.profile(&row)?;
         Ok(AuthPayload {
             user: User::from_row(&row, profile),
         })
@@ -73,17 +73,20 @@ impl AccountsMutation {
         input: LoginInput,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
-        let logged = auth::login(state, ctx.principal(), &input.login, &input.password).await?;
+        let logged = state
+            .authentication
+            .login(ctx.principal(), &input.login, &input.password)
+            .await?;
         if let Some(previous) = ctx
             .principal()
             .signed_in()
             .and_then(|u| u.session_key().map(|k| (u.id(), k.to_owned())))
         {
-            sessions::revoke(state, &previous.1, previous.0).await?;
+            state.sessions.revoke(&previous.1, previous.0).await?;
         }
         set_session_cookie(ctx, &logged.cookie);
         claim_uploads(ctx, logged.user.id).await?;
-        let profile = accounts::profile(state, &logged.user)?;
+        let profile = state.accounts.profile(&logged.user)?;
         Ok(AuthPayload {
             user: User::from_row(&logged.user, profile),
         })
@@ -92,7 +95,7 @@ impl AccountsMutation {
     /// Ends the current session.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
         ctx.require_login()?;
-        auth::logout(ctx.state(), ctx.principal()).await?;
+        ctx.state().authentication.logout(ctx.principal()).await?;
         let secure = ctx.state().settings.security.secure_cookies;
         ctx.request()
             .set_cookie(cookies::clear(cookies::SESSION, secure));
@@ -111,13 +114,15 @@ impl AccountsMutation {
         input: ChangePasswordInput,
     ) -> Result<i32> {
         ctx.require_login()?;
-        let ended = auth::change_password(
-            ctx.state(),
-            ctx.principal(),
-            &input.current_password,
-            &input.new_password,
-        )
-        .await?;
+        let ended = ctx
+            .state()
+            .authentication
+            .change_password(
+                ctx.principal(),
+                &input.current_password,
+                &input.new_password,
+            )
+            .await?;
         Ok(i32::try_from(ended).unwrap_or(i32::MAX))
     }
 
@@ -137,8 +142,11 @@ impl AccountsMutation {
             timezone: input.timezone,
             time_format: input.time_format,
         };
-        let row = accounts::update_profile(state, ctx.principal(), user.id(), changes).await?;
-        let profile = accounts::profile(state, &row)?;
+        let row = state
+            .accounts
+            .update_profile(ctx.principal(), user.id(), changes)
+            .await?;
+        let profile = state.accounts.profile(&row)?;
         Ok(User::from_row(&row, profile))
     }
 
@@ -152,7 +160,10 @@ impl AccountsMutation {
         id: ID,
     ) -> Result<bool> {
         ctx.require_user()?;
-        auth::revoke_session(ctx.state(), ctx.principal(), id.as_str()).await?;
+        ctx.state()
+            .authentication
+            .revoke_session(ctx.principal(), id.as_str())
+            .await?;
         Ok(true)
     }
 

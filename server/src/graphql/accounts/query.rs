@@ -1,9 +1,7 @@
 use async_graphql::{Context, Object, Result};
 
 use super::types::{ApiToken, Session, User};
-use crate::auth::sessions;
 use crate::graphql::ContextExt;
-use crate::services::accounts;
 
 #[derive(Default)]
 pub struct AccountsQuery;
@@ -16,10 +14,10 @@ impl AccountsQuery {
             return Ok(None);
         };
         let state = ctx.state();
-        let Some(row) = accounts::find(state, current.id()).await? else {
+        let Some(row) = state.accounts.find(current.id()).await? else {
             return Ok(None);
         };
-        let profile = accounts::profile(state, &row)?;
+        let profile = state.accounts.profile(&row)?;
         Ok(Some(User::from_row(&row, profile)))
     }
 
@@ -27,7 +25,7 @@ impl AccountsQuery {
     async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let user = ctx.require_user()?;
         let current = user.session_key().map(str::to_owned);
-        let list = sessions::list(ctx.state(), user.id()).await?;
+        let list = ctx.state().sessions.list(user.id()).await?;
         Ok(list
             .into_iter()
             .map(|(key, record)| {

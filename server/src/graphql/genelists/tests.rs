@@ -380,7 +380,9 @@ async fn removing_uploads_and_claiming_them_at_login() {
         role: shared::Role::User,
         timezone: None,
     };
-    let user = crate::services::accounts::create_user(&state, &Principal::system("test"), new)
+    let user = state
+        .accounts
+        .create_user(&Principal::system("test"), new)
         .await
         .unwrap();
     assert_eq!(state.uploads.claim("visitor-a", user.id).await.unwrap(), 1);

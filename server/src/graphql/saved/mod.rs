@@ -98,7 +98,10 @@ pub async fn label_node(ctx: &Context<'_>, id: i32) -> AppResult<panel::VersionL
 /// `node(id:)` for a `Person`: any signed-in caller may see an active account's public face.
 pub async fn person_node(ctx: &Context<'_>, id: i32) -> AppResult<Person> {
     ctx.require_user()?;
-    let name = crate::services::accounts::username(ctx.state(), id)
+    let name = ctx
+        .state()
+        .accounts
+        .username(id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     Ok(Person::new(id, &name))

@@ -172,5 +172,5 @@ pub async fn owner_name(
     state: &crate::state::AppState,
     id: i32,
 ) -> Result<Option<String>, AppError> {
-    crate::services::accounts::username(state, id).await
+    state.accounts.username(id).await
 }

@@ -663,11 +663,12 @@ impl Person {
         if let Some(name) = &self.username {
             return Ok(name.clone());
         }
-        Ok(
-            crate::services::accounts::username(ctx.state(), self.database_id)
-                .await?
-                .unwrap_or_default(),
-        )
+        Ok(ctx
+            .state()
+            .accounts
+            .username(self.database_id)
+            .await?
+            .unwrap_or_default())
     }
     /// First and last name, when the person gave them and the caller may see them (the
     /// person themselves, their team mates and admins); null otherwise.
@@ -676,10 +677,11 @@ impl Person {
             return Ok(name.clone());
         }
         let principal = ctx.principal().signed_in().map(|u| (u.id(), u.role()));
-        Ok(
-            crate::services::accounts::display_name(ctx.state(), principal, self.database_id)
-                .await?,
-        )
+        Ok(ctx
+            .state()
+            .accounts
+            .display_name(principal, self.database_id)
+            .await?)
     }
 }
 

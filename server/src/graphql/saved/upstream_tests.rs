@@ -93,7 +93,9 @@ async fn user(state: &AppState, name: &str) -> Principal {
         role: Role::User,
         timezone: None,
     };
-    let row = crate::services::accounts::create_user(state, &Principal::system("test"), new)
+    let row = state
+        .accounts
+        .create_user(&Principal::system("test"), new)
         .await
         .unwrap();
     Principal::test_account(&row)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use server::auth::Principal;
 use server::saved::versions::NewPanel;
-use server::saved::{self, Edit, PanelMeta};
+use server::saved::{Edit, PanelMeta};
 use server::services::accounts::NewUser;
 use server::{AppState, Settings};
 use shared::saved::{SavedGene, diff};
@@ -76,7 +76,9 @@ fn bench(c: &mut Criterion) {
                 .parse()
                 .unwrap(),
         );
-        let principal = server::auth::authenticate(&state, &headers, &visitor)
+        let principal = state
+            .authenticator
+            .authenticate(&headers, &visitor)
             .await
             .unwrap();
         (state, owner, principal)
@@ -99,14 +101,13 @@ fn bench(c: &mut Criterion) {
             };
             black_box(
                 runtime
-                    .block_on(saved::versions::create(&state, &principal, owner.id, new))
+                    .block_on(state.saved.create_version(&principal, owner.id, new))
                     .unwrap(),
             );
         })
     });
     let panel = runtime
-        .block_on(saved::versions::create(
-            &state,
+        .block_on(state.saved.create_version(
             &principal,
             owner.id,
             NewPanel {
@@ -132,7 +133,7 @@ fn bench(c: &mut Criterion) {
             };
             black_box(
                 runtime
-                    .block_on(saved::edit(&state, &principal, panel.id, edit))
+                    .block_on(state.saved.edit(&principal, panel.id, edit))
                     .unwrap(),
             );
         })

@@ -71,7 +71,14 @@ impl Application {
         // The gene directory fills itself while the server serves (never blocking a request).
         self.state.panelapp.spawn_directory_sync(shutdown.clone());
         // Queued e-mail is sent off the request path, retried with backoff.
-        crate::mail::worker::spawn(self.state.clone(), shutdown.clone());
+        crate::mail::worker::MailWorker::new(
+            self.state.db.clone(),
+            self.state.audit.clone(),
+            self.state.crypto.clone(),
+            self.state.mailer.clone(),
+            self.state.settings.mail.clone(),
+        )
+        .spawn(shutdown.clone());
         // SQLite's planner statistics follow the data as it grows.
         crate::db::spawn_optimizer(self.state.db.clone(), shutdown.clone());
         let service = self

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::Authenticator;
 use crate::auth::limits::Limits;
 use crate::auth::sessions::Sessions;
 use crate::auth::tokens::Tokens;
@@ -15,6 +16,7 @@ use crate::crypto::{Encryptor, Signer};
 use crate::events::Events;
 use crate::mail::Mailer;
 use crate::panelapp::PanelAppService;
+use crate::saved::SavedPanels;
 use crate::services::accounts::Accounts;
 use crate::services::admin::Admin;
 use crate::services::api_tokens::ApiTokens;
@@ -57,6 +59,8 @@ pub struct StateInner {
     pub limits: Limits,
     /// Login sessions.
     pub sessions: Sessions,
+    /// Who is calling (cookies and API tokens into a `Principal`).
+    pub authenticator: Authenticator,
     /// API tokens as their owners manage them, and the audit of their use.
     pub api_tokens: ApiTokens,
     /// Teams and their members.
@@ -89,6 +93,8 @@ pub struct StateInner {
     pub recovery: Recovery,
     /// Site administration of accounts.
     pub admin: Admin,
+    /// Saved panels: versions, shares, comments, labels, lists.
+    pub saved: SavedPanels,
     /// E-mail: the transport, link base and the queue worker's wake-up call.
     pub mailer: Arc<Mailer>,
     /// PanelApp UK and Australia: catalogues, panels, search, gene directory.
@@ -152,6 +158,12 @@ impl AppState {
         let audit_trail = AuditTrail::new(db.clone(), audit.clone(), settings.audit_retention_days);
         let tokens = Tokens::new(db.clone(), signer.clone());
         let sessions = Sessions::new(backends.clone(), signer.clone(), settings.security.clone());
+        let authenticator = Authenticator::new(
+            db.clone(),
+            sessions.clone(),
+            tokens.clone(),
+            backends.clone(),
+        );
         let limits = Limits::new(
             backends.clone(),
             signer.clone(),
@@ -251,8 +263,19 @@ impl AppState {
             notices.clone(),
             settings.mail.clone(),
         );
-        let catalogue = Catalogue::new(db.clone(), audit.clone(), panelapp.clone());
         let merges = Merges::new(uploads.clone(), panelapp.clone());
+        let saved = SavedPanels::new(
+            db.clone(),
+            audit.clone(),
+            events.clone(),
+            crypto.clone(),
+            signer.clone(),
+            accounts.clone(),
+            merges.clone(),
+            notices.clone(),
+            mailer.wake_handle(),
+        );
+        let catalogue = Catalogue::new(db.clone(), audit.clone(), panelapp.clone());
         Ok(Self(Arc::new(StateInner {
             settings,
             db,
@@ -266,6 +289,7 @@ impl AppState {
             tokens,
             limits,
             sessions,
+            authenticator,
             api_tokens,
             teams,
             messages,
@@ -282,6 +306,7 @@ impl AppState {
             authentication,
             recovery,
             admin,
+            saved,
             mailer,
             panelapp,
             started_at: Utc::now(),

@@ -19,7 +19,7 @@ use shared::{AuditAction, GeneSymbol, PanelStatus, Role, TimeFormat, Visibility}
 
 use crate::auth::Principal;
 use crate::config::Settings;
-use crate::saved::versions::{self, NewPanel};
+use crate::saved::versions::NewPanel;
 use crate::saved::{Edit, PanelMeta};
 use crate::services::audit::{AuditOrigin, AuditRecord};
 use crate::state::AppState;
@@ -171,7 +171,9 @@ async fn seed_panels(
             sources: serde_json::json!([]),
             version_sources: Vec::new(),
         };
-        let panel = versions::create(state, &principal, owner.id, new)
+        let panel = state
+            .saved
+            .create_version(&principal, owner.id, new)
             .await
             .map_err(describe)?;
         if n < args.versioned {
@@ -190,7 +192,9 @@ async fn seed_panels(
                     tags: None,
                     visibility: None,
                 };
-                crate::saved::edit(state, &principal, panel.id, edit)
+                state
+                    .saved
+                    .edit(&principal, panel.id, edit)
                     .await
                     .map_err(describe)?;
             }

@@ -1011,7 +1011,7 @@ async fn shares(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
             // Stored as their digest, like every share token: imported links keep working.
             share_token: Set(row
                 .text("share_token")
-                .map(|token| crate::saved::access::token_digest(ctx.state, token))),
+                .map(|token| ctx.state.saved.token_digest(token))),
             expires_at: Set(ctx.time(&row, "expires_at")?),
             access_count: Set(row.int32("access_count")?.unwrap_or(0)),
             last_accessed_at: Set(ctx.time(&row, "last_accessed_at")?),

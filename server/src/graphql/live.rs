@@ -139,7 +139,7 @@ pub fn role_at_least(role: Role) -> Authorise {
 /// The one loop every subscription runs in: relays `events` while the caller may listen.
 /// Whenever the caller's account changes (logout, password change or reset, deactivation,
 /// role change: [`AccountChanged`]) and every `WS_RECHECK_INTERVAL`, the identity is checked
-/// again ([`crate::auth::refresh`]) and then `authorise`d; the first failure is sent as the
+/// again ([`crate::auth::Authenticator::refresh`]) and then `authorise`d; the first failure is sent as the
 /// subscription's last item and ends it. Trouble reaching the stores ends nothing (the next
 /// check decides).
 pub async fn guarded<T, S>(
@@ -201,7 +201,7 @@ where
             if !check {
                 continue;
             }
-            let fresh = match crate::auth::refresh(&state, &principal).await {
+            let fresh = match state.authenticator.refresh(&principal).await {
                 Ok(Ok(fresh)) => fresh,
                 Ok(Err(ended)) => {
                     yield Err(ended.into());

@@ -14,7 +14,7 @@ use tokio_util_compat::into_async_read;
 use super::HttpState;
 use super::client::client_ip;
 use super::response_cache::{self, Cached};
-use crate::auth::{self, limits};
+use crate::auth::limits;
 use crate::error::AppError;
 use crate::graphql::{RequestContext, Transport, request_census, too_expensive};
 
@@ -75,7 +75,10 @@ pub(super) async fn prepare(
         .limits
         .check_request(ctx.principal().client_ip())
         .await?;
-    ctx.principal = auth::authenticate(app, headers, &ctx.principal).await?;
+    ctx.principal = app
+        .authenticator
+        .authenticate(headers, &ctx.principal)
+        .await?;
     if let Some(id) = ctx.principal.user_id()
         && let Some(mine) = app.limits.check_request_user(id).await?
     {

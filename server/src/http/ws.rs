@@ -140,7 +140,7 @@ impl Connection {
         let Some(principal) = &self.identity else {
             return Ok(self.base.principal.clone());
         };
-        match crate::auth::refresh(&self.app, principal).await {
+        match self.app.authenticator.refresh(principal).await {
             Ok(Ok(fresh)) => {
                 self.identity = Some(fresh.clone());
                 Ok(fresh)
@@ -483,7 +483,7 @@ async fn authenticate_init(
         .with("reason", "malformed_authorization")
     })?;
     headers.insert(header::AUTHORIZATION, value);
-    crate::auth::authenticate(app, &headers, upgrade).await
+    app.authenticator.authenticate(&headers, upgrade).await
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use shared::{PanelStatus, Role, SharePermission, Visibility};
 
+use super::SavedPanels;
 use crate::auth::Principal;
 use crate::auth::permissions::{self, Action, PanelRule};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// What the viewer may do with one panel, after the role caps of the permission table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,54 +113,6 @@ fn live(share: &panel_shares::Model) -> bool {
     share.is_active && share.expires_at.is_none_or(|t| t > Utc::now())
 }
 
-/// The viewer's access to `panel`.
-pub async fn resolve(
-    state: &AppState,
-    panel: &saved_panels::Model,
-    principal: &Principal,
-) -> AppResult<Access> {
-    // Site admins, owners and deleted panels are decided by who the viewer is alone.
-    let known = decide(panel, principal, &[]);
-    if known.site_admin || known.is_owner || panel.status == PanelStatus::Deleted {
-        return Ok(known);
-    }
-    let shares = shares_naming(state, principal, &[panel.id]).await?;
-    Ok(decide(panel, principal, &shares))
-}
-
-/// The shares of `panel_ids` that name the viewer: directly, through a team of theirs (one
-/// sub-query) or by the link token they hold. One query, whatever the number of panels; none
-/// for a visitor without a link.
-pub async fn shares_naming(
-    state: &AppState,
-    principal: &Principal,
-    panel_ids: &[i32],
-) -> AppResult<Vec<panel_shares::Model>> {
-    use sea_orm::sea_query::Query;
-    let mut targets = Condition::any();
-    if let Some(user_id) = principal.user_id() {
-        let teams = Query::select()
-            .column(team_members::Column::TeamId)
-            .from(team_members::Entity)
-            .and_where(team_members::Column::UserId.eq(user_id))
-            .to_owned();
-        targets = targets
-            .add(panel_shares::Column::SharedWithUserId.eq(user_id))
-            .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams));
-    }
-    if let Some(token) = principal.link_token() {
-        targets = targets.add(panel_shares::Column::ShareToken.eq(token_digest(state, token)));
-    }
-    if targets.is_empty() || panel_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(panel_shares::Entity::find()
-        .filter(panel_shares::Column::PanelId.is_in(panel_ids.iter().copied()))
-        .filter(targets)
-        .all(&state.db)
-        .await?)
-}
-
 /// The viewer's access to `panel`, given the shares of it that name the viewer (directly, by
 /// a team of theirs or by the link they hold; expired and revoked ones are ignored here). One
 /// rule for a single panel ([`resolve`]) and for a page of them (the listing).
@@ -220,7 +172,57 @@ pub fn decide(
     access
 }
 
-/// The stored form of a share-link token.
-pub fn token_digest(state: &AppState, token: &str) -> String {
-    state.signer.digest_hex(&format!("share:{token}"))
+impl SavedPanels {
+    /// The viewer's access to `panel`.
+    pub async fn resolve(
+        &self,
+        panel: &saved_panels::Model,
+        principal: &Principal,
+    ) -> AppResult<Access> {
+        // Site admins, owners and deleted panels are decided by who the viewer is alone.
+        let known = decide(panel, principal, &[]);
+        if known.site_admin || known.is_owner || panel.status == PanelStatus::Deleted {
+            return Ok(known);
+        }
+        let shares = self.shares_naming(principal, &[panel.id]).await?;
+        Ok(decide(panel, principal, &shares))
+    }
+
+    /// The shares of `panel_ids` that name the viewer: directly, through a team of theirs (one
+    /// sub-query) or by the link token they hold. One query, whatever the number of panels; none
+    /// for a visitor without a link.
+    pub async fn shares_naming(
+        &self,
+        principal: &Principal,
+        panel_ids: &[i32],
+    ) -> AppResult<Vec<panel_shares::Model>> {
+        use sea_orm::sea_query::Query;
+        let mut targets = Condition::any();
+        if let Some(user_id) = principal.user_id() {
+            let teams = Query::select()
+                .column(team_members::Column::TeamId)
+                .from(team_members::Entity)
+                .and_where(team_members::Column::UserId.eq(user_id))
+                .to_owned();
+            targets = targets
+                .add(panel_shares::Column::SharedWithUserId.eq(user_id))
+                .add(panel_shares::Column::SharedWithTeamId.in_subquery(teams));
+        }
+        if let Some(token) = principal.link_token() {
+            targets = targets.add(panel_shares::Column::ShareToken.eq(self.token_digest(token)));
+        }
+        if targets.is_empty() || panel_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(panel_shares::Entity::find()
+            .filter(panel_shares::Column::PanelId.is_in(panel_ids.iter().copied()))
+            .filter(targets)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The stored form of a share-link token.
+    pub fn token_digest(&self, token: &str) -> String {
+        self.signer.digest_hex(&format!("share:{token}"))
+    }
 }

@@ -10,13 +10,12 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait}
 use serde_json::{Value, json};
 use shared::{AuditAction, ChangeType, ErrorCode, PanelStatus, SavedPanelChangeKind};
 
-use super::access;
+use super::SavedPanels;
 use super::changes::{self, Change};
-use super::{MAX_TAG_LEN, MAX_TAGS, labels, status_action, tags, versions};
+use super::{MAX_TAG_LEN, MAX_TAGS, labels, status_action, tags};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::AuditRecord;
-use crate::state::AppState;
 
 /// At most this many panels in one bulk action.
 pub const MOST: usize = 100;
@@ -137,245 +136,6 @@ pub struct BulkOutcome {
     pub changed: usize,
 }
 
-/// Checks every panel, then applies `action` to all of them in one transaction, or to none.
-pub async fn apply(
-    state: &AppState,
-    principal: &Principal,
-    ids: &[i32],
-    action: BulkAction,
-) -> AppResult<BulkOutcome> {
-    let ids = unique_ids(ids.iter().copied())?;
-    let action = match action {
-        BulkAction::Tag { add, remove } => {
-            let add = clean_tags(&add, "tags")?;
-            let remove = clean_tags(&remove, "removeTags")?;
-            if add.is_empty() && remove.is_empty() {
-                return Err(AppError::invalid_field(
-                    "tags",
-                    "give at least one tag to add or remove",
-                ));
-            }
-            if let Some(both) = add.iter().find(|t| remove.contains(t)) {
-                return Err(AppError::invalid_field(
-                    "removeTags",
-                    format!("\u{201c}{both}\u{201d} is both added and removed"),
-                ));
-            }
-            BulkAction::Tag { add, remove }
-        }
-        other => other,
-    };
-    let txn = state.db.begin().await?;
-    // Every panel is checked before anything is written, reading inside the transaction.
-    let mut plans = Vec::with_capacity(ids.len());
-    let mut refusals = Vec::new();
-    for &id in &ids {
-        match plan(state, &txn, principal, id, &action).await {
-            Ok(p) => plans.push(p),
-            Err(refusal) => refusals.push(refusal),
-        }
-    }
-    if !refusals.is_empty() {
-        txn.rollback().await?;
-        return Err(refused(&action, &refusals));
-    }
-    let mut events = Vec::new();
-    let mut changed = Vec::new();
-    let mut panels = Vec::with_capacity(plans.len());
-    for plan in plans {
-        if !plan.changes_something() {
-            panels.push(plan.before);
-            continue;
-        }
-        let (saved, event) = write(state, &txn, principal, &plan).await?;
-        events.push(event);
-        changed.push((saved.id, saved.current_version));
-        panels.push(saved);
-    }
-    crate::failpoint::hit("saved_panel.bulk_before_commit").await;
-    txn.commit().await?;
-    state.audit.publish(events).await;
-    for (id, version) in &changed {
-        // Status and tags are both "the panel's card changed": viewers reload it.
-        versions::publish(state, *id, *version, SavedPanelChangeKind::Status).await;
-    }
-    Ok(BulkOutcome {
-        panels,
-        changed: changed.len(),
-    })
-}
-
-/// The change `action` makes to panel `id`, or why it may not.
-async fn plan(
-    state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
-    principal: &Principal,
-    id: i32,
-    action: &BulkAction,
-) -> Result<Plan, Refusal> {
-    let refuse = |name: Option<String>, error: AppError| Refusal {
-        panel_id: id,
-        name,
-        error,
-    };
-    let panel = saved_panels::Entity::find_by_id(id)
-        .one(txn)
-        .await
-        .map_err(|e| refuse(None, e.into()))?
-        .ok_or_else(|| refuse(None, AppError::not_found(format!("saved panel {id}"))))?;
-    let access = access::resolve(state, &panel, principal)
-        .await
-        .map_err(|e| refuse(None, e))?;
-    // The name only for those who may read the panel.
-    let name = access
-        .allows(shared::SharePermission::View)
-        .then(|| panel.name.clone());
-    let current_tags = tags(&panel);
-    let (status, new_tags) = match action {
-        BulkAction::Archive | BulkAction::Delete => {
-            let status = if *action == BulkAction::Archive {
-                PanelStatus::Archived
-            } else {
-                PanelStatus::Deleted
-            };
-            access
-                .require(status_action(&panel, &access, status))
-                .map_err(|e| refuse(name.clone(), e))?;
-            if status == PanelStatus::Deleted && panel.status != PanelStatus::Deleted {
-                let protecting = labels::protecting(txn, panel.id)
-                    .await
-                    .map_err(|e| refuse(name.clone(), e))?;
-                if let Some(label) = protecting {
-                    return Err(refuse(
-                        name,
-                        AppError::conflict(format!(
-                            "version {} is labelled \u{201c}{}\u{201d} and protected: remove \
-                             the protection before deleting the panel",
-                            label.version_number, label.label
-                        ))
-                        .with("reason", "protected_label"),
-                    ));
-                }
-            }
-            (status, current_tags)
-        }
-        BulkAction::Tag { add, remove } => {
-            access
-                .require(crate::auth::permissions::Action::EditSavedPanel)
-                .map_err(|e| refuse(name.clone(), e))?;
-            if panel.status == PanelStatus::Deleted {
-                return Err(refuse(
-                    name,
-                    AppError::validation("the panel is deleted: restore it before tagging it")
-                        .with("reason", "deleted"),
-                ));
-            }
-            let mut next: Vec<String> = current_tags
-                .iter()
-                .filter(|t| !remove.contains(t))
-                .cloned()
-                .chain(add.iter().cloned())
-                .collect();
-            next.sort();
-            next.dedup();
-            if next.len() > MAX_TAGS {
-                return Err(refuse(
-                    name,
-                    AppError::invalid_field(
-                        "tags",
-                        format!(
-                            "the panel would have {} tags; at most {MAX_TAGS}",
-                            next.len()
-                        ),
-                    )
-                    .with("reason", "too_many_tags"),
-                ));
-            }
-            (panel.status, next)
-        }
-    };
-    Ok(Plan {
-        before: panel,
-        status,
-        tags: new_tags,
-    })
-}
-
-/// Writes one panel's change with its change row and audit row (published after commit).
-async fn write(
-    state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
-    principal: &Principal,
-    plan: &Plan,
-) -> AppResult<(saved_panels::Model, crate::services::audit::AuditEvent)> {
-    let before = &plan.before;
-    let id = before.id;
-    let old_tags = tags(before);
-    let mut update: saved_panels::ActiveModel = before.clone().into();
-    update.updated_at = Set(Utc::now());
-    let mut rows = Vec::new();
-    let (action, description, old, new) = if plan.status != before.status {
-        update.status = Set(plan.status);
-        rows.push(Change::new(
-            ChangeType::MetadataChanged,
-            "metadata.status",
-            id.to_string(),
-            Some(before.status.to_string()),
-            Some(plan.status.to_string()),
-        ));
-        let action = if plan.status == PanelStatus::Deleted {
-            AuditAction::PanelDelete
-        } else {
-            AuditAction::PanelUpdate
-        };
-        (
-            action,
-            format!("saved panel {id} is now {} (bulk)", plan.status),
-            json!({ "status": before.status }),
-            json!({ "status": plan.status }),
-        )
-    } else {
-        update.tags = Set(Some(
-            serde_json::to_string(&plan.tags).map_err(AppError::internal)?,
-        ));
-        rows.push(Change::new(
-            ChangeType::MetadataChanged,
-            "metadata.tags",
-            id.to_string(),
-            Some(old_tags.join(", ")),
-            Some(plan.tags.join(", ")),
-        ));
-        (
-            AuditAction::PanelUpdate,
-            format!("saved panel {id} tagged (bulk)"),
-            json!({ "tags": old_tags }),
-            json!({ "tags": plan.tags }),
-        )
-    };
-    let saved = update.update(txn).await?;
-    changes::insert(
-        txn,
-        &state.crypto,
-        id,
-        None,
-        principal.user_id(),
-        None,
-        &rows,
-    )
-    .await?;
-    let event = state
-        .audit
-        .write(
-            txn,
-            principal,
-            AuditRecord::new(action, description)
-                .resource("saved_panel", id)
-                .change(Some(old), Some(new)),
-        )
-        .await?;
-    Ok((saved, event))
-}
-
 /// A saved panel's global id, as the API gives it.
 fn panel_global_id(id: i32) -> String {
     crate::graphql::node::global_id(crate::graphql::node::Kind::SavedPanel, id).0
@@ -411,6 +171,249 @@ fn refused(action: &BulkAction, refusals: &[Refusal]) -> AppError {
         error = error.with("reason", reason.clone());
     }
     error
+}
+
+impl SavedPanels {
+    /// Checks every panel, then applies `action` to all of them in one transaction, or to none.
+    pub async fn apply_bulk(
+        &self,
+        principal: &Principal,
+        ids: &[i32],
+        action: BulkAction,
+    ) -> AppResult<BulkOutcome> {
+        let ids = unique_ids(ids.iter().copied())?;
+        let action = match action {
+            BulkAction::Tag { add, remove } => {
+                let add = clean_tags(&add, "tags")?;
+                let remove = clean_tags(&remove, "removeTags")?;
+                if add.is_empty() && remove.is_empty() {
+                    return Err(AppError::invalid_field(
+                        "tags",
+                        "give at least one tag to add or remove",
+                    ));
+                }
+                if let Some(both) = add.iter().find(|t| remove.contains(t)) {
+                    return Err(AppError::invalid_field(
+                        "removeTags",
+                        format!("\u{201c}{both}\u{201d} is both added and removed"),
+                    ));
+                }
+                BulkAction::Tag { add, remove }
+            }
+            other => other,
+        };
+        let txn = self.db.begin().await?;
+        // Every panel is checked before anything is written, reading inside the transaction.
+        let mut plans = Vec::with_capacity(ids.len());
+        let mut refusals = Vec::new();
+        for &id in &ids {
+            match self.plan_bulk(&txn, principal, id, &action).await {
+                Ok(p) => plans.push(p),
+                Err(refusal) => refusals.push(refusal),
+            }
+        }
+        if !refusals.is_empty() {
+            txn.rollback().await?;
+            return Err(refused(&action, &refusals));
+        }
+        let mut events = Vec::new();
+        let mut changed = Vec::new();
+        let mut panels = Vec::with_capacity(plans.len());
+        for plan in plans {
+            if !plan.changes_something() {
+                panels.push(plan.before);
+                continue;
+            }
+            let (saved, event) = self.write_bulk(&txn, principal, &plan).await?;
+            events.push(event);
+            changed.push((saved.id, saved.current_version));
+            panels.push(saved);
+        }
+        crate::failpoint::hit("saved_panel.bulk_before_commit").await;
+        txn.commit().await?;
+        self.audit.publish(events).await;
+        for (id, version) in &changed {
+            // Status and tags are both "the panel's card changed": viewers reload it.
+            self.publish(*id, *version, SavedPanelChangeKind::Status)
+                .await;
+        }
+        Ok(BulkOutcome {
+            panels,
+            changed: changed.len(),
+        })
+    }
+
+    /// The change `action` makes to panel `id`, or why it may not.
+    async fn plan_bulk(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        principal: &Principal,
+        id: i32,
+        action: &BulkAction,
+    ) -> Result<Plan, Refusal> {
+        let refuse = |name: Option<String>, error: AppError| Refusal {
+            panel_id: id,
+            name,
+            error,
+        };
+        let panel = saved_panels::Entity::find_by_id(id)
+            .one(txn)
+            .await
+            .map_err(|e| refuse(None, e.into()))?
+            .ok_or_else(|| refuse(None, AppError::not_found(format!("saved panel {id}"))))?;
+        let access = self
+            .resolve(&panel, principal)
+            .await
+            .map_err(|e| refuse(None, e))?;
+        // The name only for those who may read the panel.
+        let name = access
+            .allows(shared::SharePermission::View)
+            .then(|| panel.name.clone());
+        let current_tags = tags(&panel);
+        let (status, new_tags) = match action {
+            BulkAction::Archive | BulkAction::Delete => {
+                let status = if *action == BulkAction::Archive {
+                    PanelStatus::Archived
+                } else {
+                    PanelStatus::Deleted
+                };
+                access
+                    .require(status_action(&panel, &access, status))
+                    .map_err(|e| refuse(name.clone(), e))?;
+                if status == PanelStatus::Deleted && panel.status != PanelStatus::Deleted {
+                    let protecting = labels::protecting(txn, panel.id)
+                        .await
+                        .map_err(|e| refuse(name.clone(), e))?;
+                    if let Some(label) = protecting {
+                        return Err(refuse(
+                            name,
+                            AppError::conflict(format!(
+                                "version {} is labelled \u{201c}{}\u{201d} and protected: remove \
+                             the protection before deleting the panel",
+                                label.version_number, label.label
+                            ))
+                            .with("reason", "protected_label"),
+                        ));
+                    }
+                }
+                (status, current_tags)
+            }
+            BulkAction::Tag { add, remove } => {
+                access
+                    .require(crate::auth::permissions::Action::EditSavedPanel)
+                    .map_err(|e| refuse(name.clone(), e))?;
+                if panel.status == PanelStatus::Deleted {
+                    return Err(refuse(
+                        name,
+                        AppError::validation("the panel is deleted: restore it before tagging it")
+                            .with("reason", "deleted"),
+                    ));
+                }
+                let mut next: Vec<String> = current_tags
+                    .iter()
+                    .filter(|t| !remove.contains(t))
+                    .cloned()
+                    .chain(add.iter().cloned())
+                    .collect();
+                next.sort();
+                next.dedup();
+                if next.len() > MAX_TAGS {
+                    return Err(refuse(
+                        name,
+                        AppError::invalid_field(
+                            "tags",
+                            format!(
+                                "the panel would have {} tags; at most {MAX_TAGS}",
+                                next.len()
+                            ),
+                        )
+                        .with("reason", "too_many_tags"),
+                    ));
+                }
+                (panel.status, next)
+            }
+        };
+        Ok(Plan {
+            before: panel,
+            status,
+            tags: new_tags,
+        })
+    }
+
+    /// Writes one panel's change with its change row and audit row (published after commit).
+    async fn write_bulk(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        principal: &Principal,
+        plan: &Plan,
+    ) -> AppResult<(saved_panels::Model, crate::services::audit::AuditEvent)> {
+        let before = &plan.before;
+        let id = before.id;
+        let old_tags = tags(before);
+        let mut update: saved_panels::ActiveModel = before.clone().into();
+        update.updated_at = Set(Utc::now());
+        let mut rows = Vec::new();
+        let (action, description, old, new) = if plan.status != before.status {
+            update.status = Set(plan.status);
+            rows.push(Change::new(
+                ChangeType::MetadataChanged,
+                "metadata.status",
+                id.to_string(),
+                Some(before.status.to_string()),
+                Some(plan.status.to_string()),
+            ));
+            let action = if plan.status == PanelStatus::Deleted {
+                AuditAction::PanelDelete
+            } else {
+                AuditAction::PanelUpdate
+            };
+            (
+                action,
+                format!("saved panel {id} is now {} (bulk)", plan.status),
+                json!({ "status": before.status }),
+                json!({ "status": plan.status }),
+            )
+        } else {
+            update.tags = Set(Some(
+                serde_json::to_string(&plan.tags).map_err(AppError::internal)?,
+            ));
+            rows.push(Change::new(
+                ChangeType::MetadataChanged,
+                "metadata.tags",
+                id.to_string(),
+                Some(old_tags.join(", ")),
+                Some(plan.tags.join(", ")),
+            ));
+            (
+                AuditAction::PanelUpdate,
+                format!("saved panel {id} tagged (bulk)"),
+                json!({ "tags": old_tags }),
+                json!({ "tags": plan.tags }),
+            )
+        };
+        let saved = update.update(txn).await?;
+        changes::insert(
+            txn,
+            &self.crypto,
+            id,
+            None,
+            principal.user_id(),
+            None,
+            &rows,
+        )
+        .await?;
+        let event = self
+            .audit
+            .write(
+                txn,
+                principal,
+                AuditRecord::new(action, description)
+                    .resource("saved_panel", id)
+                    .change(Some(old), Some(new)),
+            )
+            .await?;
+        Ok((saved, event))
+    }
 }
 
 #[cfg(test)]

@@ -144,13 +144,14 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The stored values of a change row, decrypted.
-/// One recorded change by id.
-pub async fn by_id(state: &crate::state::AppState, id: i32) -> AppResult<panel_changes::Model> {
-    panel_changes::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| crate::error::AppError::not_found("change"))
+impl super::SavedPanels {
+    /// One recorded change by id.
+    pub async fn change_by_id(&self, id: i32) -> AppResult<panel_changes::Model> {
+        panel_changes::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| crate::error::AppError::not_found("change"))
+    }
 }
 
 pub fn open(

@@ -10,79 +10,12 @@ use serde_json::json;
 use shared::SavedPanelChangeKind;
 use shared::{AuditAction, GeneSymbol};
 
-use super::{MAX_COMMENT_LEN, open, version_row};
+use super::MAX_COMMENT_LEN;
+use super::SavedPanels;
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::AuditRecord;
-use crate::state::AppState;
-
-pub async fn add(
-    state: &AppState,
-    principal: &Principal,
-    panel_id: i32,
-    version: Option<i32>,
-    gene: Option<String>,
-    body: &str,
-) -> AppResult<panel_comments::Model> {
-    let (panel, _) = open(state, principal, panel_id, Action::CommentOnPanel).await?;
-    let author = principal.user_id().ok_or_else(AppError::unauthenticated)?;
-    let body = body.trim();
-    if body.is_empty() || body.chars().count() > MAX_COMMENT_LEN {
-        return Err(AppError::invalid_field(
-            "body",
-            format!("must be 1 to {MAX_COMMENT_LEN} characters"),
-        ));
-    }
-    if let Some(v) = version {
-        version_row(state, panel.id, v).await?;
-    }
-    let gene = gene
-        .map(|g| {
-            GeneSymbol::parse(&g).map_err(|e| AppError::invalid_field("geneSymbol", e.to_string()))
-        })
-        .transpose()?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let row = panel_comments::ActiveModel {
-        panel_id: Set(panel.id),
-        version_number: Set(version),
-        gene_symbol: Set(gene.map(|g| g.into_string())),
-        author_id: Set(Some(author)),
-        body: Set(body.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        is_deleted: Set(false),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelUpdate,
-                format!("comment on saved panel {}", panel.id),
-            )
-            .resource("saved_panel", panel.id)
-            .details(json!({ "comment": row.id, "version": version, "gene": row.gene_symbol })),
-        )
-        .await?;
-    super::versions::publish(
-        state,
-        panel.id,
-        panel.current_version,
-        SavedPanelChangeKind::Comment,
-    )
-    .await;
-    Ok(row)
-}
-
-pub async fn list(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_comments::Model>> {
-    Ok(list_query(panel_id).all(&state.db).await?)
-}
 
 /// The comments on a panel, oldest first.
 pub fn list_query(panel_id: i32) -> sea_orm::Select<panel_comments::Entity> {
@@ -93,11 +26,81 @@ pub fn list_query(panel_id: i32) -> sea_orm::Select<panel_comments::Entity> {
         .order_by_asc(panel_comments::Column::Id)
 }
 
-/// One comment (not deleted) by id.
-pub async fn by_id(state: &AppState, id: i32) -> AppResult<panel_comments::Model> {
-    panel_comments::Entity::find_by_id(id)
-        .filter(panel_comments::Column::IsDeleted.eq(false))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("comment"))
+impl SavedPanels {
+    pub async fn add_comment(
+        &self,
+        principal: &Principal,
+        panel_id: i32,
+        version: Option<i32>,
+        gene: Option<String>,
+        body: &str,
+    ) -> AppResult<panel_comments::Model> {
+        let (panel, _) = self
+            .open(principal, panel_id, Action::CommentOnPanel)
+            .await?;
+        let author = principal.user_id().ok_or_else(AppError::unauthenticated)?;
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > MAX_COMMENT_LEN {
+            return Err(AppError::invalid_field(
+                "body",
+                format!("must be 1 to {MAX_COMMENT_LEN} characters"),
+            ));
+        }
+        if let Some(v) = version {
+            self.version_row(panel.id, v).await?;
+        }
+        let gene = gene
+            .map(|g| {
+                GeneSymbol::parse(&g)
+                    .map_err(|e| AppError::invalid_field("geneSymbol", e.to_string()))
+            })
+            .transpose()?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let row = panel_comments::ActiveModel {
+            panel_id: Set(panel.id),
+            version_number: Set(version),
+            gene_symbol: Set(gene.map(|g| g.into_string())),
+            author_id: Set(Some(author)),
+            body: Set(body.to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            is_deleted: Set(false),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PanelUpdate,
+                    format!("comment on saved panel {}", panel.id),
+                )
+                .resource("saved_panel", panel.id)
+                .details(json!({ "comment": row.id, "version": version, "gene": row.gene_symbol })),
+            )
+            .await?;
+        self.publish(
+            panel.id,
+            panel.current_version,
+            SavedPanelChangeKind::Comment,
+        )
+        .await;
+        Ok(row)
+    }
+
+    pub async fn comments(&self, panel_id: i32) -> AppResult<Vec<panel_comments::Model>> {
+        Ok(list_query(panel_id).all(&self.db).await?)
+    }
+
+    /// One comment (not deleted) by id.
+    pub async fn comment_by_id(&self, id: i32) -> AppResult<panel_comments::Model> {
+        panel_comments::Entity::find_by_id(id)
+            .filter(panel_comments::Column::IsDeleted.eq(false))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found("comment"))
+    }
 }

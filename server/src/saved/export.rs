@@ -9,10 +9,9 @@ use shared::ExportFormat;
 use shared::saved::SavedGene;
 use shared::saved_merge::{SavedSource, legacy_label, to_merge};
 
-use super::versions::load_snapshot;
+use super::SavedPanels;
 use crate::error::AppResult;
 use crate::genelists::export::{ExportRequest, LabDecision, Provenance, SavedPanelFacts};
-use crate::state::AppState;
 
 /// How to write the export.
 #[derive(Debug, Clone)]
@@ -56,64 +55,66 @@ fn lab_decision(gene: &SavedGene) -> Option<LabDecision> {
     })
 }
 
-/// The export request of version `number` of `panel` (access already checked).
-pub async fn request(
-    state: &AppState,
-    panel: &saved_panels::Model,
-    number: i32,
-    options: ExportOptions,
-) -> AppResult<ExportRequest> {
-    let (row, snapshot) = load_snapshot(state, panel.id, number).await?;
-    let version = u32::try_from(number).unwrap_or(0);
-    let (merge, sources) = to_merge(&snapshot.genes, &snapshot.sources, &panel.name, version);
-    let mut provenance = Provenance::from_merge(&merge, Utc::now(), crate::VERSION);
-    let legacy = legacy_label(&panel.name, version);
-    for (index, source) in sources.iter().enumerate() {
-        let SavedSource {
-            summary,
-            origin,
-            data_date,
-        } = source;
-        if summary.label == legacy {
-            provenance.set_origin(
-                index,
-                format!(
-                    "saved panel {} version {number} (sha256 {})",
-                    panel.id,
-                    row.snapshot_hash.as_deref().unwrap_or_default()
-                ),
-            );
-            provenance.set_data_date(index, row.created_at.to_rfc3339());
-            continue;
+impl SavedPanels {
+    /// The export request of version `number` of `panel` (access already checked).
+    pub async fn export_request(
+        &self,
+        panel: &saved_panels::Model,
+        number: i32,
+        options: ExportOptions,
+    ) -> AppResult<ExportRequest> {
+        let (row, snapshot) = self.load_snapshot(panel.id, number).await?;
+        let version = u32::try_from(number).unwrap_or(0);
+        let (merge, sources) = to_merge(&snapshot.genes, &snapshot.sources, &panel.name, version);
+        let mut provenance = Provenance::from_merge(&merge, Utc::now(), crate::VERSION);
+        let legacy = legacy_label(&panel.name, version);
+        for (index, source) in sources.iter().enumerate() {
+            let SavedSource {
+                summary,
+                origin,
+                data_date,
+            } = source;
+            if summary.label == legacy {
+                provenance.set_origin(
+                    index,
+                    format!(
+                        "saved panel {} version {number} (sha256 {})",
+                        panel.id,
+                        row.snapshot_hash.as_deref().unwrap_or_default()
+                    ),
+                );
+                provenance.set_data_date(index, row.created_at.to_rfc3339());
+                continue;
+            }
+            if let Some(origin) = origin {
+                provenance.set_origin(index, origin.clone());
+            }
+            if let Some(date) = data_date {
+                provenance.set_data_date(index, date.clone());
+            }
         }
-        if let Some(origin) = origin {
-            provenance.set_origin(index, origin.clone());
-        }
-        if let Some(date) = data_date {
-            provenance.set_data_date(index, date.clone());
-        }
+        provenance.saved_panel = Some(SavedPanelFacts {
+            id: panel.id,
+            name: panel.name.clone(),
+            version: number,
+            sha256: row.snapshot_hash.clone(),
+            saved_at: row.created_at.to_rfc3339(),
+            lab: shared::saved::canonical(&snapshot.genes)
+                .iter()
+                .filter_map(lab_decision)
+                .collect(),
+        });
+        Ok(ExportRequest {
+            format: options.format,
+            filename: options
+                .filename
+                .or_else(|| Some(format!("{} v{number}", panel.name))),
+            per_source_sheets: options.per_source_sheets,
+            chr_prefix: options.chr_prefix,
+            columns: Vec::new(),
+            merge,
+            provenance,
+            original_panels: Vec::new(),
+        })
     }
-    provenance.saved_panel = Some(SavedPanelFacts {
-        id: panel.id,
-        name: panel.name.clone(),
-        version: number,
-        sha256: row.snapshot_hash.clone(),
-        saved_at: row.created_at.to_rfc3339(),
-        lab: shared::saved::canonical(&snapshot.genes)
-            .iter()
-            .filter_map(lab_decision)
-            .collect(),
-    });
-    Ok(ExportRequest {
-        format: options.format,
-        filename: options
-            .filename
-            .or_else(|| Some(format!("{} v{number}", panel.name))),
-        per_source_sheets: options.per_source_sheets,
-        chr_prefix: options.chr_prefix,
-        columns: Vec::new(),
-        merge,
-        provenance,
-        original_panels: Vec::new(),
-    })
 }

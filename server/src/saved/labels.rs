@@ -12,12 +12,11 @@ use sea_orm::{
 use serde_json::json;
 use shared::AuditAction;
 
-use super::{open, version_row};
+use super::SavedPanels;
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::AuditRecord;
-use crate::state::AppState;
 
 /// Longest label ("validated", "in clinical use").
 pub const MAX_LABEL_LEN: usize = 60;
@@ -66,84 +65,88 @@ pub struct NewLabel {
     pub protected: bool,
 }
 
-/// Labels version `new.version` of panel `panel_id`.
-pub async fn add(
-    state: &AppState,
-    principal: &Principal,
-    panel_id: i32,
-    new: NewLabel,
-) -> AppResult<version_labels::Model> {
-    let (panel, _) = open(state, principal, panel_id, Action::EditSavedPanel).await?;
-    let label = crate::error::required_text("label", &new.label, MAX_LABEL_LEN)?;
-    let note = crate::error::optional_text("note", new.note.as_deref(), MAX_NOTE_LEN)?;
-    version_row(state, panel.id, new.version).await?;
-    // The write comes first in the transaction (the unique index answers "taken"): on SQLite a
-    // transaction that read first can not take the write lock once another connection wrote.
-    let txn = state.db.begin().await?;
-    let row = version_labels::ActiveModel {
-        panel_id: Set(panel.id),
-        version_number: Set(new.version),
-        label: Set(label.clone()),
-        note: Set(note),
-        protected: Set(new.protected),
-        created_by_id: Set(principal.user_id()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| match AppError::from(e) {
-        err if err.code == shared::ErrorCode::Conflict => AppError::conflict(format!(
-            "version {} already has the label \u{201c}{label}\u{201d}",
-            new.version
-        ))
-        .with("field", "label"),
-        err => err,
-    })?;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelUpdate,
-                format!(
-                    "version {} of saved panel {} labelled \u{201c}{}\u{201d}",
-                    row.version_number, panel.id, row.label
-                ),
+impl SavedPanels {
+    /// Labels version `new.version` of panel `panel_id`.
+    pub async fn add_label(
+        &self,
+        principal: &Principal,
+        panel_id: i32,
+        new: NewLabel,
+    ) -> AppResult<version_labels::Model> {
+        let (panel, _) = self
+            .open(principal, panel_id, Action::EditSavedPanel)
+            .await?;
+        let label = crate::error::required_text("label", &new.label, MAX_LABEL_LEN)?;
+        let note = crate::error::optional_text("note", new.note.as_deref(), MAX_NOTE_LEN)?;
+        self.version_row(panel.id, new.version).await?;
+        // The write comes first in the transaction (the unique index answers "taken"): on SQLite a
+        // transaction that read first can not take the write lock once another connection wrote.
+        let txn = self.db.begin().await?;
+        let row = version_labels::ActiveModel {
+            panel_id: Set(panel.id),
+            version_number: Set(new.version),
+            label: Set(label.clone()),
+            note: Set(note),
+            protected: Set(new.protected),
+            created_by_id: Set(principal.user_id()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| match AppError::from(e) {
+            err if err.code == shared::ErrorCode::Conflict => AppError::conflict(format!(
+                "version {} already has the label \u{201c}{label}\u{201d}",
+                new.version
+            ))
+            .with("field", "label"),
+            err => err,
+        })?;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PanelUpdate,
+                    format!(
+                        "version {} of saved panel {} labelled \u{201c}{}\u{201d}",
+                        row.version_number, panel.id, row.label
+                    ),
+                )
+                .resource("saved_panel", panel.id)
+                .details(json!({
+                    "label": row.id,
+                    "version": row.version_number,
+                    "text": row.label,
+                    "note": row.note,
+                    "protected": row.protected,
+                })),
             )
-            .resource("saved_panel", panel.id)
-            .details(json!({
-                "label": row.id,
-                "version": row.version_number,
-                "text": row.label,
-                "note": row.note,
-                "protected": row.protected,
-            })),
-        )
-        .await?;
-    Ok(row)
-}
-
-/// Removes label `label_id`; a protected one only by the panel's owner (or a site admin).
-/// Returns the panel's id.
-pub async fn remove(state: &AppState, principal: &Principal, label_id: i32) -> AppResult<i32> {
-    let row = version_labels::Entity::find_by_id(label_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("version label {label_id}")))?;
-    let (panel, access) = open(state, principal, row.panel_id, Action::EditSavedPanel).await?;
-    if row.protected && !access.allows(Action::DeleteSavedPanel) {
-        return Err(AppError::forbidden(format!(
-            "\u{201c}{}\u{201d} is a protected label: only the panel's owner may remove it",
-            row.label
-        )));
+            .await?;
+        Ok(row)
     }
-    let txn = state.db.begin().await?;
-    let (id, version, text, protected) =
-        (row.id, row.version_number, row.label.clone(), row.protected);
-    row.delete(&txn).await?;
-    state
+
+    /// Removes label `label_id`; a protected one only by the panel's owner (or a site admin).
+    /// Returns the panel's id.
+    pub async fn remove_label(&self, principal: &Principal, label_id: i32) -> AppResult<i32> {
+        let row = version_labels::Entity::find_by_id(label_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("version label {label_id}")))?;
+        let (panel, access) = self
+            .open(principal, row.panel_id, Action::EditSavedPanel)
+            .await?;
+        if row.protected && !access.allows(Action::DeleteSavedPanel) {
+            return Err(AppError::forbidden(format!(
+                "\u{201c}{}\u{201d} is a protected label: only the panel's owner may remove it",
+                row.label
+            )));
+        }
+        let txn = self.db.begin().await?;
+        let (id, version, text, protected) =
+            (row.id, row.version_number, row.label.clone(), row.protected);
+        row.delete(&txn).await?;
+        self
         .audit
         .commit(
             txn,
@@ -162,5 +165,6 @@ pub async fn remove(state: &AppState, principal: &Principal, label_id: i32) -> A
             ),
         )
         .await?;
-    Ok(panel.id)
+        Ok(panel.id)
+    }
 }

@@ -12,10 +12,10 @@ use sea_orm::{
 };
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
+use super::SavedPanels;
 use super::access::{self, Access};
 use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -142,61 +142,63 @@ fn condition(principal: &Principal, f: &Filter) -> Condition {
     c
 }
 
-pub async fn page(
-    state: &AppState,
-    principal: &Principal,
-    filter: &Filter,
-    window: impl FnOnce(u64) -> AppResult<(u64, u64)>,
-) -> AppResult<Page> {
-    let cond = condition(principal, filter);
-    let total = saved_panels::Entity::find()
-        .filter(cond.clone())
-        .count(&state.db)
-        .await?;
-    // The page is worked out from the total (`last` counts from the end).
-    let (offset, limit) = window(total)?;
-    let mut query = saved_panels::Entity::find().filter(cond);
-    query = match filter.sort {
-        PanelSort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),
-        PanelSort::CreatedDesc => query.order_by_desc(saved_panels::Column::CreatedAt),
-        PanelSort::NameAsc => query.order_by_asc(saved_panels::Column::Name),
-        PanelSort::GeneCountDesc => query.order_by_desc(saved_panels::Column::GeneCount),
-    };
-    let panels = query
-        .order_by_asc(saved_panels::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(&state.db)
-        .await?;
-    let has_next = offset + (panels.len() as u64) < total;
-    if panels.is_empty() {
-        return Ok(Page {
-            items: Vec::new(),
+impl SavedPanels {
+    pub async fn list_page(
+        &self,
+        principal: &Principal,
+        filter: &Filter,
+        window: impl FnOnce(u64) -> AppResult<(u64, u64)>,
+    ) -> AppResult<Page> {
+        let cond = condition(principal, filter);
+        let total = saved_panels::Entity::find()
+            .filter(cond.clone())
+            .count(&self.db)
+            .await?;
+        // The page is worked out from the total (`last` counts from the end).
+        let (offset, limit) = window(total)?;
+        let mut query = saved_panels::Entity::find().filter(cond);
+        query = match filter.sort {
+            PanelSort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),
+            PanelSort::CreatedDesc => query.order_by_desc(saved_panels::Column::CreatedAt),
+            PanelSort::NameAsc => query.order_by_asc(saved_panels::Column::Name),
+            PanelSort::GeneCountDesc => query.order_by_desc(saved_panels::Column::GeneCount),
+        };
+        let panels = query
+            .order_by_asc(saved_panels::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let has_next = offset + (panels.len() as u64) < total;
+        if panels.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                total,
+                has_next,
+            });
+        }
+        let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
+        let owners: HashMap<i32, String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(owner_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect();
+        let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
+        let shares = self.shares_naming(principal, &ids).await?;
+        let items = panels
+            .into_iter()
+            .map(|panel| Listed {
+                owner: owners.get(&panel.owner_id).cloned(),
+                access: access::decide(&panel, principal, &shares),
+                panel,
+            })
+            .collect();
+        Ok(Page {
+            items,
             total,
             has_next,
-        });
-    }
-    let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
-    let owners: HashMap<i32, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(owner_ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
-    let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
-    let shares = access::shares_naming(state, principal, &ids).await?;
-    let items = panels
-        .into_iter()
-        .map(|panel| Listed {
-            owner: owners.get(&panel.owner_id).cloned(),
-            access: access::decide(&panel, principal, &shares),
-            panel,
         })
-        .collect();
-    Ok(Page {
-        items,
-        total,
-        has_next,
-    })
+    }
 }

@@ -31,7 +31,6 @@ use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::AuditRecord;
-use crate::state::AppState;
 
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_DESCRIPTION_LEN: usize = 5000;
@@ -114,60 +113,6 @@ pub fn tags(panel: &saved_panels::Model) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub async fn load(state: &AppState, id: i32) -> AppResult<saved_panels::Model> {
-    saved_panels::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("saved panel {id}")))
-}
-
-/// Loads a panel on which the permission table allows the viewer `action` (a share level
-/// stands for its action); FORBIDDEN otherwise.
-pub async fn open(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    action: impl Into<Action>,
-) -> AppResult<(saved_panels::Model, Access)> {
-    let panel = load(state, id).await?;
-    let access = access::resolve(state, &panel, principal).await?;
-    access.require(action)?;
-    Ok((panel, access))
-}
-
-pub async fn version_row(
-    state: &AppState,
-    panel_id: i32,
-    number: i32,
-) -> AppResult<panel_versions::Model> {
-    panel_versions::Entity::find()
-        .filter(panel_versions::Column::PanelId.eq(panel_id))
-        .filter(panel_versions::Column::VersionNumber.eq(number))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| {
-            AppError::not_found(format!("version {number} of saved panel {panel_id}"))
-                .with("field", "version")
-        })
-}
-
-/// The complete gene list of one version, from its snapshot.
-pub async fn load_version_genes(
-    state: &AppState,
-    panel_id: i32,
-    number: i32,
-) -> AppResult<Vec<SavedGene>> {
-    let row = version_row(state, panel_id, number).await?;
-    let blob = row.snapshot.as_deref().ok_or_else(|| {
-        AppError::not_found(format!("version {number} predates per-version snapshots"))
-    })?;
-    snapshot::decode(blob, row.snapshot_hash.as_deref())
-}
-
-pub async fn versions(state: &AppState, panel_id: i32) -> AppResult<Vec<panel_versions::Model>> {
-    Ok(versions_query(panel_id).all(&state.db).await?)
-}
-
 /// The versions of a panel, newest first.
 pub fn versions_query(panel_id: i32) -> sea_orm::Select<panel_versions::Entity> {
     panel_versions::Entity::find()
@@ -188,26 +133,6 @@ pub fn changes_query(
         query = query.filter(panel_changes::Column::VersionId.eq(id));
     }
     query.order_by_desc(panel_changes::Column::Id)
-}
-
-/// One version by its row id, with the panel it belongs to.
-pub async fn version_by_id(state: &AppState, id: i32) -> AppResult<panel_versions::Model> {
-    panel_versions::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("saved panel version"))
-}
-
-/// The diff between two versions of one panel.
-pub async fn version_diff(
-    state: &AppState,
-    panel_id: i32,
-    from: i32,
-    to: i32,
-) -> AppResult<GeneDiff> {
-    let old = load_version_genes(state, panel_id, from).await?;
-    let new = load_version_genes(state, panel_id, to).await?;
-    Ok(diff(&old, &new))
 }
 
 /// A change to one gene's fields: `None` leaves a field alone, `Some(None)` clears it.
@@ -304,121 +229,6 @@ fn comment_of(raw: Option<String>) -> AppResult<Option<String>> {
     Ok(c)
 }
 
-/// Applies an edit as exactly one new version (EDIT access required).
-pub async fn edit(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    edit: Edit,
-) -> AppResult<saved_panels::Model> {
-    let (panel, access) = open(state, principal, id, Action::EditSavedPanel).await?;
-    if edit.based_on != panel.current_version {
-        return Err(versions::stale(panel.current_version, edit.based_on));
-    }
-    let comment = comment_of(edit.comment.clone())?;
-    let current = load_version_genes(state, panel.id, panel.current_version).await?;
-    let genes = apply_edit(&current, &edit)?;
-    let before = PanelMeta::of(&panel);
-    let after = PanelMeta {
-        name: edit.name.clone().unwrap_or_else(|| before.name.clone()),
-        description: edit
-            .description
-            .clone()
-            .unwrap_or_else(|| before.description.clone()),
-        tags: edit.tags.clone().unwrap_or_else(|| before.tags.clone()),
-        visibility: edit.visibility.unwrap_or(before.visibility),
-        status: before.status,
-    }
-    .validated()?;
-    if after.visibility != before.visibility {
-        // Visibility is who may read the panel: a sharing decision, not an edit.
-        access.require(Action::SharePanel)?;
-    }
-    if after.visibility == Visibility::Public && before.visibility != Visibility::Public {
-        access.require(Action::PublishPanel)?;
-    }
-    let mut extra = Vec::new();
-    let mut meta_change = |field: &str, old: Option<String>, new: Option<String>| {
-        if old != new {
-            extra.push(Change::new(
-                ChangeType::MetadataChanged,
-                format!("metadata.{field}"),
-                id.to_string(),
-                old,
-                new,
-            ));
-        }
-    };
-    meta_change("name", Some(before.name.clone()), Some(after.name.clone()));
-    meta_change(
-        "description",
-        before.description.clone(),
-        after.description.clone(),
-    );
-    meta_change(
-        "tags",
-        Some(before.tags.join(", ")),
-        Some(after.tags.join(", ")),
-    );
-    meta_change(
-        "visibility",
-        Some(before.visibility.to_string()),
-        Some(after.visibility.to_string()),
-    );
-    let meta = (after != before).then_some(after);
-    versions::commit_version(
-        state,
-        principal,
-        &panel,
-        edit.based_on,
-        genes,
-        extra,
-        None,
-        comment,
-        meta,
-        None,
-    )
-    .await
-}
-
-/// Makes a new version equal to an old one (EDIT access required).
-pub async fn restore(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    version: i32,
-    based_on: Option<i32>,
-) -> AppResult<saved_panels::Model> {
-    let (panel, _) = open(state, principal, id, Action::EditSavedPanel).await?;
-    if let Some(based_on) = based_on
-        && based_on != panel.current_version
-    {
-        return Err(versions::stale(panel.current_version, based_on));
-    }
-    if version == panel.current_version {
-        return Err(AppError::invalid_field(
-            "version",
-            "is already the current version",
-        ));
-    }
-    let genes = load_version_genes(state, panel.id, version).await?;
-    let comment = Some(format!("Restored version {version}"));
-    let current = based_on.unwrap_or(panel.current_version);
-    versions::commit_version(
-        state,
-        principal,
-        &panel,
-        current,
-        genes,
-        Vec::new(),
-        None,
-        comment,
-        None,
-        None,
-    )
-    .await
-}
-
 /// What moving `panel` to `status` asks of the caller: deleting and undeleting the owner (or
 /// a site admin); moderation of someone else's PUBLIC panel (archive, reactivate) the EDITOR
 /// role; the rest EDIT access.
@@ -436,77 +246,296 @@ pub fn status_action(panel: &saved_panels::Model, access: &Access, status: Panel
     }
 }
 
-/// Archives, soft-deletes, undeletes or (re)activates a panel. Deleting and undeleting need
-/// the owner (or a site admin); the rest EDIT access, except that EDITORs may archive and
-/// reactivate anyone's PUBLIC panel (moderation).
-pub async fn set_status(
-    state: &AppState,
-    principal: &Principal,
-    id: i32,
-    status: PanelStatus,
-) -> AppResult<saved_panels::Model> {
-    let panel = load(state, id).await?;
-    let access = access::resolve(state, &panel, principal).await?;
-    access.require(status_action(&panel, &access, status))?;
-    if panel.status == status {
-        return Ok(panel);
+/// Saved panels: their versions, shares, comments, labels and lists, with who may do what. Built once with the state.
+#[derive(Clone)]
+pub struct SavedPanels {
+    db: sea_orm::DatabaseConnection,
+    audit: crate::services::audit::Audit,
+    events: crate::events::Events,
+    crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    signer: crate::crypto::Signer,
+    accounts: crate::services::accounts::Accounts,
+    merges: crate::services::merge::Merges,
+    notices: crate::services::notices::Notices,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl SavedPanels {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        audit: crate::services::audit::Audit,
+        events: crate::events::Events,
+        crypto: std::sync::Arc<crate::crypto::Encryptor>,
+        signer: crate::crypto::Signer,
+        accounts: crate::services::accounts::Accounts,
+        merges: crate::services::merge::Merges,
+        notices: crate::services::notices::Notices,
+        wake: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Self {
+        Self {
+            db,
+            audit,
+            events,
+            crypto,
+            signer,
+            accounts,
+            merges,
+            notices,
+            wake,
+        }
     }
-    if status == PanelStatus::Deleted
-        && let Some(label) = labels::protecting(&state.db, panel.id).await?
-    {
-        return Err(AppError::conflict(format!(
-            "version {} is labelled \u{201c}{}\u{201d} and protected: remove the protection \
-             before deleting the panel",
-            label.version_number, label.label
-        ))
-        .with("reason", "protected_label"));
+
+    pub async fn load(&self, id: i32) -> AppResult<saved_panels::Model> {
+        saved_panels::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("saved panel {id}")))
     }
-    let txn = state.db.begin().await?;
-    let mut update: saved_panels::ActiveModel = panel.clone().into();
-    update.status = Set(status);
-    update.updated_at = Set(Utc::now());
-    let saved = update.update(&txn).await?;
-    let change = Change::new(
-        ChangeType::MetadataChanged,
-        "metadata.status",
-        id.to_string(),
-        Some(panel.status.to_string()),
-        Some(status.to_string()),
-    );
-    changes::insert(
-        &txn,
-        &state.crypto,
-        id,
-        None,
-        principal.user_id(),
-        None,
-        &[change],
-    )
-    .await?;
-    let action = if status == PanelStatus::Deleted {
-        AuditAction::PanelDelete
-    } else {
-        AuditAction::PanelUpdate
-    };
-    state
-        .audit
-        .commit(
-            txn,
+
+    /// Loads a panel on which the permission table allows the viewer `action` (a share level
+    /// stands for its action); FORBIDDEN otherwise.
+    pub async fn open(
+        &self,
+        principal: &Principal,
+        id: i32,
+        action: impl Into<Action>,
+    ) -> AppResult<(saved_panels::Model, Access)> {
+        let panel = self.load(id).await?;
+        let access = self.resolve(&panel, principal).await?;
+        access.require(action)?;
+        Ok((panel, access))
+    }
+
+    pub async fn version_row(
+        &self,
+        panel_id: i32,
+        number: i32,
+    ) -> AppResult<panel_versions::Model> {
+        panel_versions::Entity::find()
+            .filter(panel_versions::Column::PanelId.eq(panel_id))
+            .filter(panel_versions::Column::VersionNumber.eq(number))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(format!("version {number} of saved panel {panel_id}"))
+                    .with("field", "version")
+            })
+    }
+
+    /// The complete gene list of one version, from its snapshot.
+    pub async fn load_version_genes(
+        &self,
+        panel_id: i32,
+        number: i32,
+    ) -> AppResult<Vec<SavedGene>> {
+        let row = self.version_row(panel_id, number).await?;
+        let blob = row.snapshot.as_deref().ok_or_else(|| {
+            AppError::not_found(format!("version {number} predates per-version snapshots"))
+        })?;
+        snapshot::decode(blob, row.snapshot_hash.as_deref())
+    }
+
+    pub async fn versions(&self, panel_id: i32) -> AppResult<Vec<panel_versions::Model>> {
+        Ok(versions_query(panel_id).all(&self.db).await?)
+    }
+
+    /// One version by its row id, with the panel it belongs to.
+    pub async fn version_by_id(&self, id: i32) -> AppResult<panel_versions::Model> {
+        panel_versions::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| AppError::not_found("saved panel version"))
+    }
+
+    /// The diff between two versions of one panel.
+    pub async fn version_diff(&self, panel_id: i32, from: i32, to: i32) -> AppResult<GeneDiff> {
+        let old = self.load_version_genes(panel_id, from).await?;
+        let new = self.load_version_genes(panel_id, to).await?;
+        Ok(diff(&old, &new))
+    }
+
+    /// Applies an edit as exactly one new version (EDIT access required).
+    pub async fn edit(
+        &self,
+        principal: &Principal,
+        id: i32,
+        edit: Edit,
+    ) -> AppResult<saved_panels::Model> {
+        let (panel, access) = self.open(principal, id, Action::EditSavedPanel).await?;
+        if edit.based_on != panel.current_version {
+            return Err(versions::stale(panel.current_version, edit.based_on));
+        }
+        let comment = comment_of(edit.comment.clone())?;
+        let current = self
+            .load_version_genes(panel.id, panel.current_version)
+            .await?;
+        let genes = apply_edit(&current, &edit)?;
+        let before = PanelMeta::of(&panel);
+        let after = PanelMeta {
+            name: edit.name.clone().unwrap_or_else(|| before.name.clone()),
+            description: edit
+                .description
+                .clone()
+                .unwrap_or_else(|| before.description.clone()),
+            tags: edit.tags.clone().unwrap_or_else(|| before.tags.clone()),
+            visibility: edit.visibility.unwrap_or(before.visibility),
+            status: before.status,
+        }
+        .validated()?;
+        if after.visibility != before.visibility {
+            // Visibility is who may read the panel: a sharing decision, not an edit.
+            access.require(Action::SharePanel)?;
+        }
+        if after.visibility == Visibility::Public && before.visibility != Visibility::Public {
+            access.require(Action::PublishPanel)?;
+        }
+        let mut extra = Vec::new();
+        let mut meta_change = |field: &str, old: Option<String>, new: Option<String>| {
+            if old != new {
+                extra.push(Change::new(
+                    ChangeType::MetadataChanged,
+                    format!("metadata.{field}"),
+                    id.to_string(),
+                    old,
+                    new,
+                ));
+            }
+        };
+        meta_change("name", Some(before.name.clone()), Some(after.name.clone()));
+        meta_change(
+            "description",
+            before.description.clone(),
+            after.description.clone(),
+        );
+        meta_change(
+            "tags",
+            Some(before.tags.join(", ")),
+            Some(after.tags.join(", ")),
+        );
+        meta_change(
+            "visibility",
+            Some(before.visibility.to_string()),
+            Some(after.visibility.to_string()),
+        );
+        let meta = (after != before).then_some(after);
+        self.commit_version(
             principal,
-            AuditRecord::new(action, format!("saved panel {id} is now {status}"))
-                .resource("saved_panel", id)
-                .change(
-                    Some(json!({ "status": panel.status })),
-                    Some(json!({ "status": status })),
-                ),
+            &panel,
+            edit.based_on,
+            genes,
+            extra,
+            None,
+            comment,
+            meta,
+            None,
+        )
+        .await
+    }
+
+    /// Makes a new version equal to an old one (EDIT access required).
+    pub async fn restore(
+        &self,
+        principal: &Principal,
+        id: i32,
+        version: i32,
+        based_on: Option<i32>,
+    ) -> AppResult<saved_panels::Model> {
+        let (panel, _) = self.open(principal, id, Action::EditSavedPanel).await?;
+        if let Some(based_on) = based_on
+            && based_on != panel.current_version
+        {
+            return Err(versions::stale(panel.current_version, based_on));
+        }
+        if version == panel.current_version {
+            return Err(AppError::invalid_field(
+                "version",
+                "is already the current version",
+            ));
+        }
+        let genes = self.load_version_genes(panel.id, version).await?;
+        let comment = Some(format!("Restored version {version}"));
+        let current = based_on.unwrap_or(panel.current_version);
+        self.commit_version(
+            principal,
+            &panel,
+            current,
+            genes,
+            Vec::new(),
+            None,
+            comment,
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Archives, soft-deletes, undeletes or (re)activates a panel. Deleting and undeleting need
+    /// the owner (or a site admin); the rest EDIT access, except that EDITORs may archive and
+    /// reactivate anyone's PUBLIC panel (moderation).
+    pub async fn set_status(
+        &self,
+        principal: &Principal,
+        id: i32,
+        status: PanelStatus,
+    ) -> AppResult<saved_panels::Model> {
+        let panel = self.load(id).await?;
+        let access = self.resolve(&panel, principal).await?;
+        access.require(status_action(&panel, &access, status))?;
+        if panel.status == status {
+            return Ok(panel);
+        }
+        if status == PanelStatus::Deleted
+            && let Some(label) = labels::protecting(&self.db, panel.id).await?
+        {
+            return Err(AppError::conflict(format!(
+                "version {} is labelled \u{201c}{}\u{201d} and protected: remove the protection \
+             before deleting the panel",
+                label.version_number, label.label
+            ))
+            .with("reason", "protected_label"));
+        }
+        let txn = self.db.begin().await?;
+        let mut update: saved_panels::ActiveModel = panel.clone().into();
+        update.status = Set(status);
+        update.updated_at = Set(Utc::now());
+        let saved = update.update(&txn).await?;
+        let change = Change::new(
+            ChangeType::MetadataChanged,
+            "metadata.status",
+            id.to_string(),
+            Some(panel.status.to_string()),
+            Some(status.to_string()),
+        );
+        changes::insert(
+            &txn,
+            &self.crypto,
+            id,
+            None,
+            principal.user_id(),
+            None,
+            &[change],
         )
         .await?;
-    versions::publish(
-        state,
-        id,
-        saved.current_version,
-        SavedPanelChangeKind::Status,
-    )
-    .await;
-    Ok(saved)
+        let action = if status == PanelStatus::Deleted {
+            AuditAction::PanelDelete
+        } else {
+            AuditAction::PanelUpdate
+        };
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(action, format!("saved panel {id} is now {status}"))
+                    .resource("saved_panel", id)
+                    .change(
+                        Some(json!({ "status": panel.status })),
+                        Some(json!({ "status": status })),
+                    ),
+            )
+            .await?;
+        self.publish(id, saved.current_version, SavedPanelChangeKind::Status)
+            .await;
+        Ok(saved)
+    }
 }

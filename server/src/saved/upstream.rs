@@ -8,12 +8,12 @@ use shared::saved::{GeneDiff, SavedGene, diff};
 use shared::saved_merge::{UpstreamMove, apply_upstream, source_reference, upstream_genes};
 use shared::{ChangeType, PanelVersion, SharePermission, Source};
 
+use super::SavedPanels;
 use super::changes::Change;
-use super::{load_version_genes, open, versions};
+use super::versions;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::services::merge::PanelLoader;
-use crate::state::AppState;
 use entity::saved_panels;
 
 /// Where one remembered PanelApp source stands upstream.
@@ -121,88 +121,91 @@ async fn fill(loader: &dyn PanelLoader, status: &mut UpstreamStatus) -> AppResul
     Ok(())
 }
 
-/// Takes every pending upstream update of panel `id` as one new version (EDIT access needed;
-/// `based_on` must be the current version). Fails, changing nothing, when a source that is
-/// behind could not be loaded or when nothing is pending.
-pub async fn apply(
-    state: &AppState,
-    principal: &Principal,
-    loader: &dyn PanelLoader,
-    id: i32,
-    based_on: i32,
-    comment: Option<String>,
-) -> AppResult<saved_panels::Model> {
-    let (panel, _) = open(state, principal, id, SharePermission::Edit).await?;
-    if based_on != panel.current_version {
-        return Err(versions::stale(panel.current_version, based_on));
+impl SavedPanels {
+    /// Takes every pending upstream update of panel `id` as one new version (EDIT access needed;
+    /// `based_on` must be the current version). Fails, changing nothing, when a source that is
+    /// behind could not be loaded or when nothing is pending.
+    pub async fn apply_upstream(
+        &self,
+        principal: &Principal,
+        loader: &dyn PanelLoader,
+        id: i32,
+        based_on: i32,
+        comment: Option<String>,
+    ) -> AppResult<saved_panels::Model> {
+        let (panel, _) = self.open(principal, id, SharePermission::Edit).await?;
+        if based_on != panel.current_version {
+            return Err(versions::stale(panel.current_version, based_on));
+        }
+        let statuses = check(loader, &panel).await;
+        if let Some(failed) = statuses.iter().find(|s| s.error.is_some()) {
+            let instance = match failed.source {
+                Source::Uk => "PanelApp UK",
+                Source::Au => "PanelApp Australia",
+            };
+            return Err(AppError::upstream(
+                instance,
+                format!(
+                    "panel {} could not be checked: {}",
+                    failed.panel_id,
+                    failed.error.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        let behind: Vec<&UpstreamStatus> = statuses.iter().filter(|s| s.behind()).collect();
+        if behind.is_empty() {
+            return Err(AppError::validation(
+                "the panel is up to date with PanelApp: no new version was made",
+            ));
+        }
+        let mut genes = self
+            .load_version_genes(panel.id, panel.current_version)
+            .await?;
+        let mut extra = Vec::new();
+        let mut described = Vec::new();
+        for status in &behind {
+            let old_ref = source_reference(&status.remembered);
+            let new_ref = source_reference(&status.updated_summary());
+            genes = apply_upstream(
+                &genes,
+                &UpstreamMove {
+                    old_ref: &old_ref,
+                    new_ref: &new_ref,
+                    old: &status.old_genes,
+                    new: &status.new_genes,
+                },
+            );
+            extra.push(Change::new(
+                ChangeType::SourceUpdated,
+                "source",
+                format!("{}-{}", status.source.prefix(), status.panel_id),
+                Some(old_ref.clone()),
+                Some(new_ref.clone()),
+            ));
+            described.push(format!("{old_ref} → {new_ref}"));
+        }
+        let sources: Vec<SourceSummary> = remembered_sources(&panel)
+            .into_iter()
+            .map(|s| {
+                behind
+                    .iter()
+                    .find(|b| b.remembered == s)
+                    .map_or(s, |b| b.updated_summary())
+            })
+            .collect();
+        let comment = super::comment_of(comment)?
+            .or_else(|| Some(format!("Updated from PanelApp: {}", described.join(", "))));
+        self.commit_version(
+            principal,
+            &panel,
+            based_on,
+            genes,
+            extra,
+            Some(ChangeType::SourceUpdated),
+            comment,
+            None,
+            Some(serde_json::to_value(&sources).unwrap_or_default()),
+        )
+        .await
     }
-    let statuses = check(loader, &panel).await;
-    if let Some(failed) = statuses.iter().find(|s| s.error.is_some()) {
-        let instance = match failed.source {
-            Source::Uk => "PanelApp UK",
-            Source::Au => "PanelApp Australia",
-        };
-        return Err(AppError::upstream(
-            instance,
-            format!(
-                "panel {} could not be checked: {}",
-                failed.panel_id,
-                failed.error.as_deref().unwrap_or_default()
-            ),
-        ));
-    }
-    let behind: Vec<&UpstreamStatus> = statuses.iter().filter(|s| s.behind()).collect();
-    if behind.is_empty() {
-        return Err(AppError::validation(
-            "the panel is up to date with PanelApp: no new version was made",
-        ));
-    }
-    let mut genes = load_version_genes(state, panel.id, panel.current_version).await?;
-    let mut extra = Vec::new();
-    let mut described = Vec::new();
-    for status in &behind {
-        let old_ref = source_reference(&status.remembered);
-        let new_ref = source_reference(&status.updated_summary());
-        genes = apply_upstream(
-            &genes,
-            &UpstreamMove {
-                old_ref: &old_ref,
-                new_ref: &new_ref,
-                old: &status.old_genes,
-                new: &status.new_genes,
-            },
-        );
-        extra.push(Change::new(
-            ChangeType::SourceUpdated,
-            "source",
-            format!("{}-{}", status.source.prefix(), status.panel_id),
-            Some(old_ref.clone()),
-            Some(new_ref.clone()),
-        ));
-        described.push(format!("{old_ref} → {new_ref}"));
-    }
-    let sources: Vec<SourceSummary> = remembered_sources(&panel)
-        .into_iter()
-        .map(|s| {
-            behind
-                .iter()
-                .find(|b| b.remembered == s)
-                .map_or(s, |b| b.updated_summary())
-        })
-        .collect();
-    let comment = super::comment_of(comment)?
-        .or_else(|| Some(format!("Updated from PanelApp: {}", described.join(", "))));
-    versions::commit_version(
-        state,
-        principal,
-        &panel,
-        based_on,
-        genes,
-        extra,
-        Some(ChangeType::SourceUpdated),
-        comment,
-        None,
-        Some(serde_json::to_value(&sources).unwrap_or_default()),
-    )
-    .await
 }

@@ -17,6 +17,7 @@ use shared::saved::{SavedGene, canonical, diff};
 use shared::saved_merge::{SavedSource, sources_of};
 use shared::{AuditAction, ChangeType, GeneSymbol, SavedPanelSourceType};
 
+use super::SavedPanels;
 use super::changes::{self, Change};
 use super::{PanelEvent, snapshot};
 use crate::auth::Principal;
@@ -24,7 +25,6 @@ use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::audit::AuditRecord;
 use crate::services::merge::{MergeRequest, PanelLoader};
-use crate::state::AppState;
 
 /// Most genes a saved panel may hold.
 pub const MAX_GENES: usize = 50_000;
@@ -179,54 +179,6 @@ pub fn version_sources(
     sources
 }
 
-/// The sources recorded for the panel's versions, newest first, until every label of `genes`
-/// is known (a restored version may name sources the current one no longer has).
-async fn source_pool(
-    state: &AppState,
-    panel_id: i32,
-    mut pool: Vec<SavedSource>,
-    genes: &[SavedGene],
-) -> AppResult<Vec<SavedSource>> {
-    let missing = |pool: &[SavedSource]| {
-        genes.iter().flat_map(|g| &g.origins).any(|o| {
-            o.kind != shared::saved::OriginKind::Manual
-                && !pool.iter().any(|s| s.summary.label == o.label)
-        })
-    };
-    if !missing(&pool) {
-        return Ok(pool);
-    }
-    for row in super::versions(state, panel_id).await? {
-        let Some(blob) = row.snapshot.as_deref() else {
-            continue;
-        };
-        let older = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
-        for source in older.sources {
-            if !pool.iter().any(|s| s.summary.label == source.summary.label) {
-                pool.push(source);
-            }
-        }
-        if !missing(&pool) {
-            break;
-        }
-    }
-    Ok(pool)
-}
-
-/// The decoded snapshot of one version.
-pub async fn load_snapshot(
-    state: &AppState,
-    panel_id: i32,
-    number: i32,
-) -> AppResult<(panel_versions::Model, snapshot::VersionSnapshot)> {
-    let row = super::version_row(state, panel_id, number).await?;
-    let blob = row.snapshot.as_deref().ok_or_else(|| {
-        AppError::not_found(format!("version {number} predates per-version snapshots"))
-    })?;
-    let decoded = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
-    Ok((row, decoded))
-}
-
 /// Where a new saved panel's genes come from.
 pub enum Origin {
     /// Genes entered by hand (already checked against the gene directory); none makes an
@@ -235,310 +187,6 @@ pub enum Origin {
     /// A merge of PanelApp panels and the caller's uploads, run now as `mergePreview` runs it
     /// (only uploads: a panel made from an upload).
     Merge(MergeRequest),
-}
-
-/// Creates a panel from `origin`: a merge is run now and every gene keeps its provenance;
-/// the source type, the recorded sources and version 1's sources follow from the origin.
-/// A merge fails as `mergePreview` does (NOT_FOUND naming a panel, version or upload;
-/// UPSTREAM_UNAVAILABLE) and then nothing is written.
-pub async fn create_from(
-    state: &AppState,
-    principal: &Principal,
-    meta: super::PanelMeta,
-    origin: Origin,
-    loader: Option<&dyn PanelLoader>,
-) -> AppResult<saved_panels::Model> {
-    let owner = principal.require_user()?.id();
-    let new = match origin {
-        Origin::Genes(genes) => NewPanel {
-            meta,
-            source_type: if genes.is_empty() {
-                SavedPanelSourceType::Empty
-            } else {
-                SavedPanelSourceType::Manual
-            },
-            genes,
-            sources: json!([]),
-            version_sources: Vec::new(),
-        },
-        Origin::Merge(request) => {
-            let merged = state.merges.run(principal, &request, loader).await?;
-            let recorded = merged
-                .result
-                .sources
-                .iter()
-                .map(|summary| {
-                    let provenance = merged.provenance.sources.get(summary.index);
-                    SavedSource {
-                        summary: summary.clone(),
-                        origin: provenance.and_then(|p| p.origin.clone()),
-                        data_date: provenance.and_then(|p| p.data_date.clone()),
-                    }
-                })
-                .collect();
-            NewPanel {
-                meta,
-                genes: shared::saved_merge::from_merge(&merged.result),
-                source_type: if request.panels.is_empty() {
-                    SavedPanelSourceType::Upload
-                } else {
-                    SavedPanelSourceType::Merge
-                },
-                sources: serde_json::to_value(&merged.result.sources)
-                    .map_err(AppError::internal)?,
-                version_sources: recorded,
-            }
-        }
-    };
-    create(state, principal, owner, new).await
-}
-
-/// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    owner_id: i32,
-    new: NewPanel,
-) -> AppResult<saved_panels::Model> {
-    let meta = new.meta.validated()?;
-    let genes = canonical(&new.genes);
-    check_size(&genes)?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let panel = saved_panels::ActiveModel {
-        name: Set(meta.name.clone()),
-        description: Set(meta.description.clone()),
-        owner_id: Set(owner_id),
-        status: Set(meta.status),
-        visibility: Set(meta.visibility),
-        current_version: Set(1),
-        version_count: Set(1),
-        gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
-        source_type: Set(Some(new.source_type)),
-        source_reference: Set(Some(new.sources.to_string())),
-        tags: Set(Some(serde_json::to_string(&meta.tags).unwrap_or_default())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| match AppError::from(e) {
-        err if err.code == shared::ErrorCode::Conflict => {
-            AppError::conflict(format!("you already have a panel named {:?}", meta.name))
-                .with("field", "name")
-        }
-        err => err,
-    })?;
-    let created = vec![Change::new(
-        ChangeType::PanelCreated,
-        "panel",
-        panel.id.to_string(),
-        None,
-        Some(
-            json!({ "name": meta.name, "genes": genes.len(), "source": new.source_type })
-                .to_string(),
-        ),
-    )];
-    let summary = format!("created with {} genes", genes.len());
-    let version = insert_version(
-        &txn,
-        panel.id,
-        1,
-        (
-            &genes,
-            &version_sources(&genes, &new.version_sources, &meta.name, 1),
-        ),
-        Some("Created".into()),
-        &summary,
-        Some(owner_id),
-    )
-    .await?;
-    sync_genes(&txn, panel.id, &[], &genes, Some(owner_id)).await?;
-    changes::insert(
-        &txn,
-        &state.crypto,
-        panel.id,
-        Some(version.id),
-        Some(owner_id),
-        None,
-        &created,
-    )
-    .await?;
-    crate::failpoint::hit("saved_panel.before_commit").await;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelCreate,
-                format!("saved panel {:?} created", panel.name),
-            )
-            .resource("saved_panel", panel.id)
-            .details(
-                json!({ "genes": genes.len(), "source": new.source_type, "sources": new.sources }),
-            ),
-        )
-        .await?;
-    publish(state, panel.id, 1, shared::SavedPanelChangeKind::Created).await;
-    Ok(panel)
-}
-
-pub(super) async fn publish(
-    state: &AppState,
-    panel_id: i32,
-    version: i32,
-    kind: shared::SavedPanelChangeKind,
-) {
-    let event = PanelEvent {
-        panel_id,
-        version,
-        kind,
-    };
-    state.events.publish(Channel::SavedPanels, &event).await;
-}
-
-/// A new version: `genes` replaces the current list; `extra` are changes besides the gene diff
-/// (metadata); `kind` marks every gene change as e.g. SOURCE_UPDATED.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn commit_version(
-    state: &AppState,
-    principal: &Principal,
-    panel: &saved_panels::Model,
-    based_on: i32,
-    genes: Vec<SavedGene>,
-    extra: Vec<Change>,
-    kind: Option<ChangeType>,
-    comment: Option<String>,
-    meta: Option<super::PanelMeta>,
-    sources: Option<serde_json::Value>,
-) -> AppResult<saved_panels::Model> {
-    if based_on != panel.current_version {
-        return Err(stale(panel.current_version, based_on));
-    }
-    let genes = canonical(&genes);
-    check_size(&genes)?;
-    let (_, current) = load_snapshot(state, panel.id, panel.current_version).await?;
-    let mut pool = current.sources;
-    if let Some(updated) = sources
-        .as_ref()
-        .and_then(|s| serde_json::from_value::<Vec<SourceSummary>>(s.clone()).ok())
-    {
-        // Sources moved upstream: their summaries (version, date) replace the recorded ones.
-        for summary in updated {
-            if let Some(known) = pool.iter_mut().find(|p| p.summary.label == summary.label)
-                && known.summary != summary
-            {
-                known.data_date = summary.version_created.clone();
-                known.origin = None;
-                known.summary = summary;
-            }
-        }
-    }
-    let pool = source_pool(state, panel.id, pool, &genes).await?;
-    let name = meta
-        .as_ref()
-        .map_or(panel.name.as_str(), |m| m.name.as_str());
-    let new_sources = version_sources(&genes, &pool, name, based_on + 1);
-    let current = current.genes;
-    let gene_diff = diff(&current, &genes);
-    let mut all_changes = changes::from_diff(&gene_diff, kind);
-    all_changes.extend(extra);
-    if all_changes.is_empty() {
-        return Err(AppError::validation(
-            "nothing changed: no new version was made",
-        ));
-    }
-    let user_id = principal.user_id();
-    let number = based_on + 1;
-    let txn = state.db.begin().await?;
-    // Optimistic concurrency: only one edit based on this version can move the panel on.
-    let mut bump = saved_panels::Entity::update_many()
-        .col_expr(saved_panels::Column::CurrentVersion, Expr::value(number))
-        .col_expr(
-            saved_panels::Column::VersionCount,
-            Expr::col(saved_panels::Column::VersionCount).add(1),
-        )
-        .col_expr(
-            saved_panels::Column::GeneCount,
-            Expr::value(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
-        )
-        .col_expr(saved_panels::Column::UpdatedAt, Expr::value(Utc::now()));
-    if let Some(meta) = &meta {
-        bump = bump
-            .col_expr(saved_panels::Column::Name, Expr::value(meta.name.clone()))
-            .col_expr(
-                saved_panels::Column::Description,
-                Expr::value(meta.description.clone()),
-            )
-            .col_expr(
-                saved_panels::Column::Visibility,
-                Expr::value(meta.visibility.as_str()),
-            )
-            .col_expr(
-                saved_panels::Column::Tags,
-                Expr::value(serde_json::to_string(&meta.tags).unwrap_or_default()),
-            );
-    }
-    if let Some(sources) = &sources {
-        bump = bump.col_expr(
-            saved_panels::Column::SourceReference,
-            Expr::value(sources.to_string()),
-        );
-    }
-    let moved = bump
-        .filter(saved_panels::Column::Id.eq(panel.id))
-        .filter(saved_panels::Column::CurrentVersion.eq(based_on))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected == 0 {
-        return Err(stale(based_on + 1, based_on));
-    }
-    let summary = summarise(&all_changes);
-    let version = insert_version(
-        &txn,
-        panel.id,
-        number,
-        (&genes, &new_sources),
-        comment.clone(),
-        &summary,
-        user_id,
-    )
-    .await?;
-    sync_genes(&txn, panel.id, &current, &genes, user_id).await?;
-    changes::insert(
-        &txn,
-        &state.crypto,
-        panel.id,
-        Some(version.id),
-        user_id,
-        comment.as_deref(),
-        &all_changes,
-    )
-    .await?;
-    crate::failpoint::hit("saved_panel.before_commit").await;
-    state
-        .audit
-        .commit(
-            txn,
-            principal,
-            AuditRecord::new(
-                AuditAction::PanelUpdate,
-                format!("saved panel {} version {number}", panel.id),
-            )
-            .resource("saved_panel", panel.id)
-            .details(json!({ "version": number, "summary": summary, "comment": comment })),
-        )
-        .await?;
-    publish(
-        state,
-        panel.id,
-        number,
-        shared::SavedPanelChangeKind::Version,
-    )
-    .await;
-    super::load(state, panel.id).await
 }
 
 pub(super) fn stale(current: i32, based_on: i32) -> AppError {
@@ -555,4 +203,355 @@ pub fn symbols(genes: &[SavedGene]) -> BTreeMap<GeneSymbol, usize> {
         .enumerate()
         .map(|(i, g)| (g.symbol.clone(), i))
         .collect()
+}
+
+impl SavedPanels {
+    /// The sources recorded for the panel's versions, newest first, until every label of `genes`
+    /// is known (a restored version may name sources the current one no longer has).
+    async fn source_pool(
+        &self,
+        panel_id: i32,
+        mut pool: Vec<SavedSource>,
+        genes: &[SavedGene],
+    ) -> AppResult<Vec<SavedSource>> {
+        let missing = |pool: &[SavedSource]| {
+            genes.iter().flat_map(|g| &g.origins).any(|o| {
+                o.kind != shared::saved::OriginKind::Manual
+                    && !pool.iter().any(|s| s.summary.label == o.label)
+            })
+        };
+        if !missing(&pool) {
+            return Ok(pool);
+        }
+        for row in self.versions(panel_id).await? {
+            let Some(blob) = row.snapshot.as_deref() else {
+                continue;
+            };
+            let older = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
+            for source in older.sources {
+                if !pool.iter().any(|s| s.summary.label == source.summary.label) {
+                    pool.push(source);
+                }
+            }
+            if !missing(&pool) {
+                break;
+            }
+        }
+        Ok(pool)
+    }
+
+    /// The decoded snapshot of one version.
+    pub async fn load_snapshot(
+        &self,
+        panel_id: i32,
+        number: i32,
+    ) -> AppResult<(panel_versions::Model, snapshot::VersionSnapshot)> {
+        let row = self.version_row(panel_id, number).await?;
+        let blob = row.snapshot.as_deref().ok_or_else(|| {
+            AppError::not_found(format!("version {number} predates per-version snapshots"))
+        })?;
+        let decoded = snapshot::decode_full(blob, row.snapshot_hash.as_deref())?;
+        Ok((row, decoded))
+    }
+
+    /// Creates a panel from `origin`: a merge is run now and every gene keeps its provenance;
+    /// the source type, the recorded sources and version 1's sources follow from the origin.
+    /// A merge fails as `mergePreview` does (NOT_FOUND naming a panel, version or upload;
+    /// UPSTREAM_UNAVAILABLE) and then nothing is written.
+    pub async fn create_from(
+        &self,
+        principal: &Principal,
+        meta: super::PanelMeta,
+        origin: Origin,
+        loader: Option<&dyn PanelLoader>,
+    ) -> AppResult<saved_panels::Model> {
+        let owner = principal.require_user()?.id();
+        let new = match origin {
+            Origin::Genes(genes) => NewPanel {
+                meta,
+                source_type: if genes.is_empty() {
+                    SavedPanelSourceType::Empty
+                } else {
+                    SavedPanelSourceType::Manual
+                },
+                genes,
+                sources: json!([]),
+                version_sources: Vec::new(),
+            },
+            Origin::Merge(request) => {
+                let merged = self.merges.run(principal, &request, loader).await?;
+                let recorded = merged
+                    .result
+                    .sources
+                    .iter()
+                    .map(|summary| {
+                        let provenance = merged.provenance.sources.get(summary.index);
+                        SavedSource {
+                            summary: summary.clone(),
+                            origin: provenance.and_then(|p| p.origin.clone()),
+                            data_date: provenance.and_then(|p| p.data_date.clone()),
+                        }
+                    })
+                    .collect();
+                NewPanel {
+                    meta,
+                    genes: shared::saved_merge::from_merge(&merged.result),
+                    source_type: if request.panels.is_empty() {
+                        SavedPanelSourceType::Upload
+                    } else {
+                        SavedPanelSourceType::Merge
+                    },
+                    sources: serde_json::to_value(&merged.result.sources)
+                        .map_err(AppError::internal)?,
+                    version_sources: recorded,
+                }
+            }
+        };
+        self.create_version(principal, owner, new).await
+    }
+
+    /// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).
+    pub async fn create_version(
+        &self,
+        principal: &Principal,
+        owner_id: i32,
+        new: NewPanel,
+    ) -> AppResult<saved_panels::Model> {
+        let meta = new.meta.validated()?;
+        let genes = canonical(&new.genes);
+        check_size(&genes)?;
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let panel = saved_panels::ActiveModel {
+            name: Set(meta.name.clone()),
+            description: Set(meta.description.clone()),
+            owner_id: Set(owner_id),
+            status: Set(meta.status),
+            visibility: Set(meta.visibility),
+            current_version: Set(1),
+            version_count: Set(1),
+            gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+            source_type: Set(Some(new.source_type)),
+            source_reference: Set(Some(new.sources.to_string())),
+            tags: Set(Some(serde_json::to_string(&meta.tags).unwrap_or_default())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| match AppError::from(e) {
+            err if err.code == shared::ErrorCode::Conflict => {
+                AppError::conflict(format!("you already have a panel named {:?}", meta.name))
+                    .with("field", "name")
+            }
+            err => err,
+        })?;
+        let created = vec![Change::new(
+            ChangeType::PanelCreated,
+            "panel",
+            panel.id.to_string(),
+            None,
+            Some(
+                json!({ "name": meta.name, "genes": genes.len(), "source": new.source_type })
+                    .to_string(),
+            ),
+        )];
+        let summary = format!("created with {} genes", genes.len());
+        let version = insert_version(
+            &txn,
+            panel.id,
+            1,
+            (
+                &genes,
+                &version_sources(&genes, &new.version_sources, &meta.name, 1),
+            ),
+            Some("Created".into()),
+            &summary,
+            Some(owner_id),
+        )
+        .await?;
+        sync_genes(&txn, panel.id, &[], &genes, Some(owner_id)).await?;
+        changes::insert(
+            &txn,
+            &self.crypto,
+            panel.id,
+            Some(version.id),
+            Some(owner_id),
+            None,
+            &created,
+        )
+        .await?;
+        crate::failpoint::hit("saved_panel.before_commit").await;
+        self
+        .audit
+        .commit(
+            txn,
+            principal,
+            AuditRecord::new(
+                AuditAction::PanelCreate,
+                format!("saved panel {:?} created", panel.name),
+            )
+            .resource("saved_panel", panel.id)
+            .details(
+                json!({ "genes": genes.len(), "source": new.source_type, "sources": new.sources }),
+            ),
+        )
+        .await?;
+        self.publish(panel.id, 1, shared::SavedPanelChangeKind::Created)
+            .await;
+        Ok(panel)
+    }
+}
+
+impl SavedPanels {
+    pub(super) async fn publish(
+        &self,
+        panel_id: i32,
+        version: i32,
+        kind: shared::SavedPanelChangeKind,
+    ) {
+        let event = PanelEvent {
+            panel_id,
+            version,
+            kind,
+        };
+        self.events.publish(Channel::SavedPanels, &event).await;
+    }
+
+    /// A new version: `genes` replaces the current list; `extra` are changes besides the gene diff
+    /// (metadata); `kind` marks every gene change as e.g. SOURCE_UPDATED.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn commit_version(
+        &self,
+        principal: &Principal,
+        panel: &saved_panels::Model,
+        based_on: i32,
+        genes: Vec<SavedGene>,
+        extra: Vec<Change>,
+        kind: Option<ChangeType>,
+        comment: Option<String>,
+        meta: Option<super::PanelMeta>,
+        sources: Option<serde_json::Value>,
+    ) -> AppResult<saved_panels::Model> {
+        if based_on != panel.current_version {
+            return Err(stale(panel.current_version, based_on));
+        }
+        let genes = canonical(&genes);
+        check_size(&genes)?;
+        let (_, current) = self.load_snapshot(panel.id, panel.current_version).await?;
+        let mut pool = current.sources;
+        if let Some(updated) = sources
+            .as_ref()
+            .and_then(|s| serde_json::from_value::<Vec<SourceSummary>>(s.clone()).ok())
+        {
+            // Sources moved upstream: their summaries (version, date) replace the recorded ones.
+            for summary in updated {
+                if let Some(known) = pool.iter_mut().find(|p| p.summary.label == summary.label)
+                    && known.summary != summary
+                {
+                    known.data_date = summary.version_created.clone();
+                    known.origin = None;
+                    known.summary = summary;
+                }
+            }
+        }
+        let pool = self.source_pool(panel.id, pool, &genes).await?;
+        let name = meta
+            .as_ref()
+            .map_or(panel.name.as_str(), |m| m.name.as_str());
+        let new_sources = version_sources(&genes, &pool, name, based_on + 1);
+        let current = current.genes;
+        let gene_diff = diff(&current, &genes);
+        let mut all_changes = changes::from_diff(&gene_diff, kind);
+        all_changes.extend(extra);
+        if all_changes.is_empty() {
+            return Err(AppError::validation(
+                "nothing changed: no new version was made",
+            ));
+        }
+        let user_id = principal.user_id();
+        let number = based_on + 1;
+        let txn = self.db.begin().await?;
+        // Optimistic concurrency: only one edit based on this version can move the panel on.
+        let mut bump = saved_panels::Entity::update_many()
+            .col_expr(saved_panels::Column::CurrentVersion, Expr::value(number))
+            .col_expr(
+                saved_panels::Column::VersionCount,
+                Expr::col(saved_panels::Column::VersionCount).add(1),
+            )
+            .col_expr(
+                saved_panels::Column::GeneCount,
+                Expr::value(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+            )
+            .col_expr(saved_panels::Column::UpdatedAt, Expr::value(Utc::now()));
+        if let Some(meta) = &meta {
+            bump = bump
+                .col_expr(saved_panels::Column::Name, Expr::value(meta.name.clone()))
+                .col_expr(
+                    saved_panels::Column::Description,
+                    Expr::value(meta.description.clone()),
+                )
+                .col_expr(
+                    saved_panels::Column::Visibility,
+                    Expr::value(meta.visibility.as_str()),
+                )
+                .col_expr(
+                    saved_panels::Column::Tags,
+                    Expr::value(serde_json::to_string(&meta.tags).unwrap_or_default()),
+                );
+        }
+        if let Some(sources) = &sources {
+            bump = bump.col_expr(
+                saved_panels::Column::SourceReference,
+                Expr::value(sources.to_string()),
+            );
+        }
+        let moved = bump
+            .filter(saved_panels::Column::Id.eq(panel.id))
+            .filter(saved_panels::Column::CurrentVersion.eq(based_on))
+            .exec(&txn)
+            .await?;
+        if moved.rows_affected == 0 {
+            return Err(stale(based_on + 1, based_on));
+        }
+        let summary = summarise(&all_changes);
+        let version = insert_version(
+            &txn,
+            panel.id,
+            number,
+            (&genes, &new_sources),
+            comment.clone(),
+            &summary,
+            user_id,
+        )
+        .await?;
+        sync_genes(&txn, panel.id, &current, &genes, user_id).await?;
+        changes::insert(
+            &txn,
+            &self.crypto,
+            panel.id,
+            Some(version.id),
+            user_id,
+            comment.as_deref(),
+            &all_changes,
+        )
+        .await?;
+        crate::failpoint::hit("saved_panel.before_commit").await;
+        self.audit
+            .commit(
+                txn,
+                principal,
+                AuditRecord::new(
+                    AuditAction::PanelUpdate,
+                    format!("saved panel {} version {number}", panel.id),
+                )
+                .resource("saved_panel", panel.id)
+                .details(json!({ "version": number, "summary": summary, "comment": comment })),
+            )
+            .await?;
+        self.publish(panel.id, number, shared::SavedPanelChangeKind::Version)
+            .await;
+        self.load(panel.id).await
+    }
 }

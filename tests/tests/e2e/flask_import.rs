@@ -206,7 +206,10 @@ async fn assert_manifest_facts(app: &TestApp) {
 
     // Versions: v3 of panel 1 is the current 809 genes with the SCN1A note; the kidney
     // panel's v1 (12 genes) and v2 (14, PKD1 and PKD2 added) are rebuilt exactly.
-    let v3 = server::saved::load_version_genes(&app.state, epilepsy.id, 3)
+    let v3 = app
+        .state
+        .saved
+        .load_version_genes(epilepsy.id, 3)
         .await
         .unwrap();
     assert_eq!(v3.len(), 809);
@@ -215,9 +218,7 @@ async fn assert_manifest_facts(app: &TestApp) {
         scn1a.notes.as_deref(),
         Some("Confirm exon-level CNVs with MLPA")
     );
-    let v3_row = server::saved::version_row(&app.state, epilepsy.id, 3)
-        .await
-        .unwrap();
+    let v3_row = app.state.saved.version_row(epilepsy.id, 3).await.unwrap();
     assert!(v3_row.is_protected);
     assert_eq!(
         v3_row.comment.as_deref(),
@@ -225,16 +226,10 @@ async fn assert_manifest_facts(app: &TestApp) {
     );
     assert_eq!(v3_row.created_at, at("2026-08-20 08:06:10.757942"));
     let kidney = target(app, "saved_panels", 5).await;
-    let v1 = server::saved::load_version_genes(&app.state, kidney, 1)
-        .await
-        .unwrap();
-    let v2 = server::saved::load_version_genes(&app.state, kidney, 2)
-        .await
-        .unwrap();
+    let v1 = app.state.saved.load_version_genes(kidney, 1).await.unwrap();
+    let v2 = app.state.saved.load_version_genes(kidney, 2).await.unwrap();
     assert_eq!((v1.len(), v2.len()), (12, 14));
-    let diff = server::saved::version_diff(&app.state, kidney, 1, 2)
-        .await
-        .unwrap();
+    let diff = app.state.saved.version_diff(kidney, 1, 2).await.unwrap();
     let added: Vec<&str> = diff.added.iter().map(|g| g.symbol.as_str()).collect();
     assert_eq!(added, ["PKD1", "PKD2"]);
     let kidney_panel = saved_panels::Entity::find_by_id(kidney)

@@ -8,7 +8,7 @@ use super::types::SavedPanel;
 use crate::auth::permissions::Action;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
-use crate::saved::bulk::{self, BulkAction};
+use crate::saved::bulk::BulkAction;
 
 /// What a bulk action did.
 #[derive(SimpleObject)]
@@ -27,7 +27,11 @@ async fn run(ctx: &Context<'_>, ids: &[ID], action: BulkAction) -> Result<SavedP
         .iter()
         .map(|id| int_id(id, Kind::SavedPanel))
         .collect::<Result<Vec<i32>, _>>()?;
-    let outcome = bulk::apply(ctx.state(), ctx.principal(), &ids, action).await?;
+    let outcome = ctx
+        .state()
+        .saved
+        .apply_bulk(ctx.principal(), &ids, action)
+        .await?;
     let mut panels = Vec::with_capacity(outcome.panels.len());
     for row in outcome.panels {
         panels.push(wrap(ctx, row).await?);

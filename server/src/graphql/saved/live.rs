@@ -8,7 +8,7 @@ use crate::auth::permissions::Action;
 use crate::events::{Channel, Received};
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, global_id, int_id};
-use crate::saved::{self, PanelEvent};
+use crate::saved::PanelEvent;
 
 /// Something happened to a saved panel you follow.
 #[derive(SimpleObject)]
@@ -41,7 +41,10 @@ impl SavedPanelSubscription {
         let state = ctx.state().clone();
         let who = ctx.principal().clone();
         let panel_id = int_id(&id, Kind::SavedPanel)?;
-        saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
+        state
+            .saved
+            .open(&who, panel_id, Action::ViewSavedPanel)
+            .await?;
         let events = state
             .events
             .subscribe::<PanelEvent>(Channel::SavedPanels)
@@ -54,7 +57,7 @@ impl SavedPanelSubscription {
                     continue;
                 }
                 // A revoked share publishes no account change: check before every delivery.
-                if let Err(err) = saved::open(&state, &delivering, panel_id, Action::ViewSavedPanel).await {
+                if let Err(err) = state.saved.open(&delivering, panel_id, Action::ViewSavedPanel).await {
                     yield Err(err.into());
                     break;
                 }
@@ -66,7 +69,10 @@ impl SavedPanelSubscription {
         let authorise: crate::graphql::live::Authorise = Box::new(move |state, principal| {
             let who = principal.with_link_token(who.link_token().map(str::to_owned));
             Box::pin(async move {
-                saved::open(&state, &who, panel_id, Action::ViewSavedPanel).await?;
+                state
+                    .saved
+                    .open(&who, panel_id, Action::ViewSavedPanel)
+                    .await?;
                 Ok(())
             })
         });

@@ -20,7 +20,7 @@ use async_graphql::Context;
 use super::ContextExt;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::saved::{self, comments, shares};
+use crate::saved;
 use shared::SharePermission;
 use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 
@@ -28,7 +28,10 @@ use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 pub async fn saved_panel_node(ctx: &Context<'_>, id: i32) -> AppResult<SavedPanel> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let (row, access) = saved::open(state, ctx.principal(), id, SharePermission::View).await?;
+    let (row, access) = state
+        .saved
+        .open(ctx.principal(), id, SharePermission::View)
+        .await?;
     let owner = query::owner_name(state, row.owner_id).await?;
     Ok(SavedPanel { row, access, owner })
 }
@@ -37,14 +40,11 @@ pub async fn saved_panel_node(ctx: &Context<'_>, id: i32) -> AppResult<SavedPane
 pub async fn version_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelVersion> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let version = saved::version_by_id(state, id).await?;
-    saved::open(
-        state,
-        ctx.principal(),
-        version.panel_id,
-        SharePermission::View,
-    )
-    .await?;
+    let version = state.saved.version_by_id(id).await?;
+    state
+        .saved
+        .open(ctx.principal(), version.panel_id, SharePermission::View)
+        .await?;
     Ok(version.into())
 }
 
@@ -52,10 +52,13 @@ pub async fn version_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelVersion>
 pub async fn change_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelChange> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let row = saved::changes::by_id(state, id).await?;
-    saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
+    let row = state.saved.change_by_id(id).await?;
+    state
+        .saved
+        .open(ctx.principal(), row.panel_id, SharePermission::View)
+        .await?;
     let version = match row.version_id {
-        Some(v) => Some(saved::version_by_id(state, v).await?.version_number),
+        Some(v) => Some(state.saved.version_by_id(v).await?.version_number),
         None => None,
     };
     PanelChange::open(state, row, version)
@@ -65,8 +68,11 @@ pub async fn change_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelChange> {
 pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let row = comments::by_id(state, id).await?;
-    saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
+    let row = state.saved.comment_by_id(id).await?;
+    state
+        .saved
+        .open(ctx.principal(), row.panel_id, SharePermission::View)
+        .await?;
     Ok(row.into())
 }
 
@@ -74,9 +80,11 @@ pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment>
 pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let row = shares::by_id(state, id).await?;
-    let (_, access) =
-        saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
+    let row = state.saved.share_by_id(id).await?;
+    let (_, access) = state
+        .saved
+        .open(ctx.principal(), row.panel_id, SharePermission::View)
+        .await?;
     if !access.can_share {
         return Err(AppError::forbidden(
             "only those who may share a panel see its shares",
@@ -91,7 +99,10 @@ pub async fn label_node(ctx: &Context<'_>, id: i32) -> AppResult<panel::VersionL
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
     let row = saved::labels::by_id(&state.db, id).await?;
-    saved::open(state, ctx.principal(), row.panel_id, SharePermission::View).await?;
+    state
+        .saved
+        .open(ctx.principal(), row.panel_id, SharePermission::View)
+        .await?;
     Ok(row.into())
 }
 

@@ -8,9 +8,9 @@ use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
-use crate::saved::shares::{self, ShareRequest};
+use crate::saved::shares::ShareRequest;
 use crate::saved::versions;
-use crate::saved::{self, Edit, PanelMeta, comments};
+use crate::saved::{self, Edit, PanelMeta};
 
 /// A new saved panel: its metadata and at most one of `genes`, `merge` and `uploadId` (VALIDATION
 /// when more are given; none: an empty panel).
@@ -92,7 +92,7 @@ pub(super) async fn wrap(
     row: entity::saved_panels::Model,
 ) -> Result<SavedPanel, AppError> {
     let state = ctx.state();
-    let access = saved::access::resolve(state, &row, ctx.principal()).await?;
+    let access = state.saved.resolve(&row, ctx.principal()).await?;
     let owner = owner_name(state, row.owner_id).await?;
     Ok(SavedPanel { row, access, owner })
 }
@@ -151,7 +151,10 @@ impl SavedPanelMutation {
         let loader = ctx
             .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
             .map(|l| l.as_ref());
-        let row = versions::create_from(state, ctx.principal(), meta, origin, loader).await?;
+        let row = state
+            .saved
+            .create_from(ctx.principal(), meta, origin, loader)
+            .await?;
         Ok(wrap(ctx, row).await?)
     }
 
@@ -198,13 +201,11 @@ impl SavedPanelMutation {
             tags: metadata.tags,
             visibility: metadata.visibility,
         };
-        let row = saved::edit(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&id, Kind::SavedPanel)?,
-            edit,
-        )
-        .await?;
+        let row = ctx
+            .state()
+            .saved
+            .edit(ctx.principal(), int_id(&id, Kind::SavedPanel)?, edit)
+            .await?;
         Ok(wrap(ctx, row).await?)
     }
 
@@ -228,15 +229,17 @@ impl SavedPanelMutation {
         let loader = ctx
             .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
             .ok_or_else(|| AppError::upstream("PanelApp", "this server has no PanelApp access"))?;
-        let row = saved::upstream::apply(
-            ctx.state(),
-            ctx.principal(),
-            loader.as_ref(),
-            int_id(&id, Kind::SavedPanel)?,
-            based_on_version,
-            comment,
-        )
-        .await?;
+        let row = ctx
+            .state()
+            .saved
+            .apply_upstream(
+                ctx.principal(),
+                loader.as_ref(),
+                int_id(&id, Kind::SavedPanel)?,
+                based_on_version,
+                comment,
+            )
+            .await?;
         Ok(wrap(ctx, row).await?)
     }
 
@@ -259,14 +262,16 @@ impl SavedPanelMutation {
         based_on_version: Option<i32>,
     ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
-        let row = saved::restore(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&id, Kind::SavedPanel)?,
-            version,
-            based_on_version,
-        )
-        .await?;
+        let row = ctx
+            .state()
+            .saved
+            .restore(
+                ctx.principal(),
+                int_id(&id, Kind::SavedPanel)?,
+                version,
+                based_on_version,
+            )
+            .await?;
         Ok(wrap(ctx, row).await?)
     }
 
@@ -286,13 +291,11 @@ impl SavedPanelMutation {
         } else {
             Action::EditSavedPanel
         })?;
-        let row = saved::set_status(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&id, Kind::SavedPanel)?,
-            status,
-        )
-        .await?;
+        let row = ctx
+            .state()
+            .saved
+            .set_status(ctx.principal(), int_id(&id, Kind::SavedPanel)?, status)
+            .await?;
         Ok(wrap(ctx, row).await?)
     }
 
@@ -312,7 +315,7 @@ impl SavedPanelMutation {
                 return Err(AppError::validation("give userId or username, not both").into());
             }
             (Some(id), None) => Some(int_id(&id, Kind::User)?),
-            (None, Some(name)) => Some(shares::user_id_by_username(state, &name).await?),
+            (None, Some(name)) => Some(state.saved.user_id_by_username(&name).await?),
             (None, None) => None,
         };
         let request = ShareRequest {
@@ -331,7 +334,7 @@ impl SavedPanelMutation {
             },
             can_reshare: input.can_reshare,
         };
-        let shared = shares::share(state, ctx.principal(), request).await?;
+        let shared = state.saved.share(ctx.principal(), request).await?;
         let link_path = shared.link_token.as_ref().map(|t| format!("/shared/{t}"));
         let share = Share::named(state, vec![shared.share])
             .await?
@@ -396,13 +399,10 @@ impl SavedPanelMutation {
         .await?;
         let state = ctx.state();
         let who = ctx.principal().with_link_token(link_token);
-        let (row, _) = saved::open(
-            state,
-            &who,
-            int_id(&id, Kind::SavedPanel)?,
-            SharePermission::View,
-        )
-        .await?;
+        let (row, _) = state
+            .saved
+            .open(&who, int_id(&id, Kind::SavedPanel)?, SharePermission::View)
+            .await?;
         let number = version.unwrap_or(row.current_version);
         let options = saved::export::ExportOptions {
             format: settings.format,
@@ -410,7 +410,7 @@ impl SavedPanelMutation {
             per_source_sheets: settings.per_source_sheets,
             chr_prefix: settings.chr_prefix,
         };
-        let mut export = saved::export::request(state, &row, number, options).await?;
+        let mut export = state.saved.export_request(&row, number, options).await?;
         if templated {
             export.apply(&settings);
         }
@@ -440,18 +440,20 @@ impl SavedPanelMutation {
         protected: Option<bool>,
     ) -> Result<super::panel::VersionLabel> {
         ctx.require(Action::EditSavedPanel)?;
-        let row = saved::labels::add(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&panel_id, Kind::SavedPanel)?,
-            saved::labels::NewLabel {
-                version,
-                label,
-                note,
-                protected: protected.unwrap_or(false),
-            },
-        )
-        .await?;
+        let row = ctx
+            .state()
+            .saved
+            .add_label(
+                ctx.principal(),
+                int_id(&panel_id, Kind::SavedPanel)?,
+                saved::labels::NewLabel {
+                    version,
+                    label,
+                    note,
+                    protected: protected.unwrap_or(false),
+                },
+            )
+            .await?;
         Ok(row.into())
     }
 
@@ -462,12 +464,10 @@ impl SavedPanelMutation {
         #[graphql(desc = "The label's id (`VersionLabel.id`).")] id: ID,
     ) -> Result<bool> {
         ctx.require(Action::EditSavedPanel)?;
-        saved::labels::remove(
-            ctx.state(),
-            ctx.principal(),
-            int_id(&id, Kind::VersionLabel)?,
-        )
-        .await?;
+        ctx.state()
+            .saved
+            .remove_label(ctx.principal(), int_id(&id, Kind::VersionLabel)?)
+            .await?;
         Ok(true)
     }
 
@@ -526,15 +526,17 @@ impl SavedPanelMutation {
         let who = ctx.principal().clone();
         let mut requests = Vec::with_capacity(unique.len());
         for id in unique {
-            let (row, _) = saved::open(state, &who, id, SharePermission::View).await?;
+            let (row, _) = state.saved.open(&who, id, SharePermission::View).await?;
             let options = saved::export::ExportOptions {
                 format,
                 filename: None,
                 per_source_sheets: settings.per_source_sheets,
                 chr_prefix: settings.chr_prefix,
             };
-            let mut request =
-                saved::export::request(state, &row, row.current_version, options).await?;
+            let mut request = state
+                .saved
+                .export_request(&row, row.current_version, options)
+                .await?;
             if templated {
                 request.apply(&settings);
             }
@@ -568,7 +570,10 @@ impl SavedPanelMutation {
         id: ID,
     ) -> Result<bool> {
         ctx.require(Action::SharePanel)?;
-        shares::revoke(ctx.state(), ctx.principal(), int_id(&id, Kind::Share)?).await?;
+        ctx.state()
+            .saved
+            .revoke_share(ctx.principal(), int_id(&id, Kind::Share)?)
+            .await?;
         Ok(true)
     }
 
@@ -585,8 +590,10 @@ impl SavedPanelMutation {
     ) -> Result<ReissuedLink> {
         ctx.require(Action::SharePanel)?;
         let state = ctx.state();
-        let (row, token) =
-            shares::reissue_link(state, ctx.principal(), int_id(&id, Kind::Share)?).await?;
+        let (row, token) = state
+            .saved
+            .reissue_link(ctx.principal(), int_id(&id, Kind::Share)?)
+            .await?;
         let share = Share::named(state, vec![row])
             .await?
             .pop()
@@ -613,15 +620,11 @@ impl SavedPanelMutation {
     ) -> Result<PanelComment> {
         ctx.require(Action::CommentOnPanel)?;
         let id = int_id(&panel_id, Kind::SavedPanel)?;
-        let row = comments::add(
-            ctx.state(),
-            ctx.principal(),
-            id,
-            version,
-            gene_symbol,
-            &body,
-        )
-        .await?;
+        let row = ctx
+            .state()
+            .saved
+            .add_comment(ctx.principal(), id, version, gene_symbol, &body)
+            .await?;
         Ok(row.into())
     }
 }

@@ -218,7 +218,10 @@ impl SavedPanel {
         )]
         number: i32,
     ) -> Result<PanelVersion> {
-        Ok(saved::version_row(ctx.state(), self.row.id, number)
+        Ok(ctx
+            .state()
+            .saved
+            .version_row(self.row.id, number)
             .await?
             .into())
     }
@@ -277,7 +280,10 @@ impl SavedPanel {
         )]
         to: i32,
     ) -> Result<PanelDiff> {
-        Ok(saved::version_diff(ctx.state(), self.row.id, from, to)
+        Ok(ctx
+            .state()
+            .saved
+            .version_diff(self.row.id, from, to)
             .await?
             .into())
     }
@@ -298,7 +304,7 @@ impl SavedPanel {
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelChange>> {
         let state = ctx.state();
-        let versions = saved::versions(state, self.row.id).await?;
+        let versions = state.saved.versions(self.row.id).await?;
         let number_of = |id: Option<i32>| {
             id.and_then(|id| {
                 versions

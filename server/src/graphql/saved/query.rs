@@ -7,8 +7,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
 use crate::graphql::paging::{Page, PageArgs};
-use crate::saved::listing::{self, Filter};
-use crate::saved::{self, shares};
+use crate::saved::listing::Filter;
 
 /// Which saved panels to list; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -78,17 +77,19 @@ impl SavedPanelQuery {
         let args = PageArgs::new(first, after, last, before);
         let filter = filter.unwrap_or_default().into_filter()?;
         let mut window = None;
-        let page = listing::page(state, ctx.principal(), &filter, |total| {
-            let w = args.window(
-                "savedPanels",
-                usize::try_from(total).unwrap_or(usize::MAX),
-                20.min(max),
-                max,
-            )?;
-            window = Some(w);
-            Ok((w.start as u64, w.len() as u64))
-        })
-        .await?;
+        let page = state
+            .saved
+            .list_page(ctx.principal(), &filter, |total| {
+                let w = args.window(
+                    "savedPanels",
+                    usize::try_from(total).unwrap_or(usize::MAX),
+                    20.min(max),
+                    max,
+                )?;
+                window = Some(w);
+                Ok((w.start as u64, w.len() as u64))
+            })
+            .await?;
         let window = window.ok_or_else(|| AppError::internal("saved-panel page not worked out"))?;
         Ok(
             window.connection(page.items.into_iter().map(|item| SavedPanel {
@@ -110,13 +111,14 @@ impl SavedPanelQuery {
     ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
-        let (row, access) = saved::open(
-            state,
-            ctx.principal(),
-            int_id(&id, Kind::SavedPanel)?,
-            shared::SharePermission::View,
-        )
-        .await?;
+        let (row, access) = state
+            .saved
+            .open(
+                ctx.principal(),
+                int_id(&id, Kind::SavedPanel)?,
+                shared::SharePermission::View,
+            )
+            .await?;
         let owner = owner_name(state, row.owner_id).await?;
         Ok(SavedPanel { row, access, owner })
     }
@@ -138,13 +140,14 @@ impl SavedPanelQuery {
         ctx.require(Action::SharePanel)?;
         let principal = ctx.require_user()?;
         let limit = u64::try_from(limit.unwrap_or(8)).unwrap_or(0);
-        Ok(
-            shares::shareable_users(ctx.state(), principal.id(), &query, limit)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        )
+        Ok(ctx
+            .state()
+            .saved
+            .shareable_users(principal.id(), &query, limit)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// The panel a share link opens (works without an account; anonymous link holders view).
@@ -159,9 +162,9 @@ impl SavedPanelQuery {
     ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
-        let (row, _) = shares::follow_link(state, ctx.principal(), &token).await?;
+        let (row, _) = state.saved.follow_link(ctx.principal(), &token).await?;
         let who = ctx.principal().with_link_token(Some(token));
-        let access = saved::access::resolve(state, &row, &who).await?;
+        let access = state.saved.resolve(&row, &who).await?;
         access.require(shared::SharePermission::View)?;
         let owner = owner_name(state, row.owner_id).await?;
         Ok(SavedPanel { row, access, owner })

@@ -106,7 +106,7 @@ pub async fn version_genes(
     name: &str,
     number: i32,
 ) -> Result<Vec<PanelGene>, AppError> {
-    let (_, snapshot) = saved::versions::load_snapshot(ctx.state(), panel_id, number).await?;
+    let (_, snapshot) = ctx.state().saved.load_snapshot(panel_id, number).await?;
     Ok(PanelGene::list(
         &snapshot.genes,
         &snapshot.sources,
@@ -399,7 +399,7 @@ impl PanelVersion {
         #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelGene>> {
-        let panel = saved::load(ctx.state(), self.panel_id).await?;
+        let panel = ctx.state().saved.load(self.panel_id).await?;
         let genes = version_genes(ctx, self.panel_id, &panel.name, self.number).await?;
         let window = PageArgs::new(first, after, last, before).window(
             "genes",
@@ -593,7 +593,7 @@ impl Share {
         state: &crate::state::AppState,
         rows: Vec<panel_shares::Model>,
     ) -> Result<Vec<Self>, AppError> {
-        let (users, teams) = saved::shares::recipient_names(state, &rows).await?;
+        let (users, teams) = state.saved.recipient_names(&rows).await?;
         Ok(rows
             .into_iter()
             .map(|row| {

@@ -227,17 +227,18 @@ async fn a_newer_panelapp_version_is_noticed_diffed_and_applied_as_one_version()
     }
 
     // One SOURCE_UPDATED change per gene change plus the source itself, all in version 3.
-    let version3 = crate::saved::version_row(
-        &state,
-        crate::graphql::node::int_id(
-            &async_graphql::ID::from(id.as_str()),
-            crate::graphql::node::Kind::SavedPanel,
+    let version3 = state
+        .saved
+        .version_row(
+            crate::graphql::node::int_id(
+                &async_graphql::ID::from(id.as_str()),
+                crate::graphql::node::Kind::SavedPanel,
+            )
+            .unwrap(),
+            3,
         )
-        .unwrap(),
-        3,
-    )
-    .await
-    .unwrap();
+        .await
+        .unwrap();
     let rows = panel_changes::Entity::find()
         .filter(panel_changes::Column::VersionId.eq(version3.id))
         .all(&state.db)

@@ -71,13 +71,13 @@ impl Application {
         // The gene directory fills itself while the server serves (never blocking a request).
         self.state.panelapp.spawn_directory_sync(shutdown.clone());
         // Queued e-mail is sent off the request path, retried with backoff.
-        crate::mail::worker::MailWorker::new(
-            self.state.db.clone(),
-            self.state.audit.clone(),
-            self.state.crypto.clone(),
-            self.state.mailer.clone(),
-            self.state.settings.mail.clone(),
-        )
+        crate::mail::worker::MailWorker {
+            db: self.state.db.clone(),
+            audit: self.state.audit.clone(),
+            crypto: self.state.crypto.clone(),
+            mailer: self.state.mailer.clone(),
+            mail: self.state.settings.mail.clone(),
+        }
         .spawn(shutdown.clone());
         // SQLite's planner statistics follow the data as it grows.
         crate::db::spawn_optimizer(self.state.db.clone(), shutdown.clone());

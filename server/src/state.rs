@@ -155,45 +155,69 @@ impl AppState {
         let signer = Signer::new(&settings.secret_key);
         let events = Events::new(backends.clone());
         let audit = Audit::new(crypto.clone(), events.clone());
-        let audit_trail = AuditTrail::new(db.clone(), audit.clone(), settings.audit_retention_days);
-        let tokens = Tokens::new(db.clone(), signer.clone());
-        let sessions = Sessions::new(backends.clone(), signer.clone(), settings.security.clone());
-        let authenticator = Authenticator::new(
-            db.clone(),
-            sessions.clone(),
-            tokens.clone(),
-            backends.clone(),
-        );
-        let limits = Limits::new(
-            backends.clone(),
-            signer.clone(),
-            settings.security.clone(),
-            settings.mail.requests_per_hour,
-        );
-        let api_tokens = ApiTokens::new(
-            db.clone(),
-            audit.clone(),
-            tokens.clone(),
-            backends.clone(),
-            settings.security.api_access_audit_window,
-        );
-        let teams = Teams::new(db.clone(), audit.clone());
-        let messages = Messages::new(db.clone(), audit.clone(), events.clone());
-        let export_templates = ExportTemplates::new(db.clone(), audit.clone());
-        let workbenches = Workbenches::new(db.clone(), audit.clone());
-        let uploads = Uploads::new(
-            db.clone(),
-            audit.clone(),
-            backends.clone(),
-            UploadSettings::from_settings(&settings),
-        );
-        let downloads = Downloads::new(
-            db.clone(),
-            audit.clone(),
-            signer.clone(),
-            settings.download_link_ttl,
-            backends.clone(),
-        );
+        let audit_trail = AuditTrail {
+            db: db.clone(),
+            audit: audit.clone(),
+            retention_days: settings.audit_retention_days,
+        };
+        let tokens = Tokens {
+            db: db.clone(),
+            signer: signer.clone(),
+        };
+        let sessions = Sessions {
+            backends: backends.clone(),
+            signer: signer.clone(),
+            security: settings.security.clone(),
+        };
+        let authenticator = Authenticator {
+            db: db.clone(),
+            sessions: sessions.clone(),
+            tokens: tokens.clone(),
+            backends: backends.clone(),
+        };
+        let limits = Limits {
+            backends: backends.clone(),
+            signer: signer.clone(),
+            security: settings.security.clone(),
+            mail_requests_per_hour: settings.mail.requests_per_hour,
+        };
+        let api_tokens = ApiTokens {
+            db: db.clone(),
+            audit: audit.clone(),
+            tokens: tokens.clone(),
+            backends: backends.clone(),
+            audit_window: settings.security.api_access_audit_window,
+        };
+        let teams = Teams {
+            db: db.clone(),
+            audit: audit.clone(),
+        };
+        let messages = Messages {
+            db: db.clone(),
+            audit: audit.clone(),
+            events: events.clone(),
+        };
+        let export_templates = ExportTemplates {
+            db: db.clone(),
+            audit: audit.clone(),
+        };
+        let workbenches = Workbenches {
+            db: db.clone(),
+            audit: audit.clone(),
+        };
+        let uploads = Uploads {
+            db: db.clone(),
+            audit: audit.clone(),
+            backends: backends.clone(),
+            limits: UploadSettings::from_settings(&settings),
+        };
+        let downloads = Downloads {
+            db: db.clone(),
+            audit: audit.clone(),
+            signer: signer.clone(),
+            link_ttl: settings.download_link_ttl,
+            backends: backends.clone(),
+        };
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
@@ -202,80 +226,95 @@ impl AppState {
             backends.cache.clone(),
             backends.kind == shared::CacheBackend::Redis,
         )?;
-        let outbox = Outbox::new(db.clone(), audit.clone(), mailer.wake_handle());
-        let notices = Notices::new(mailer.clone(), crypto.clone(), backends.clone());
-        let email_addresses = EmailAddresses::new(
-            db.clone(),
-            audit.clone(),
-            events.clone(),
-            crypto.clone(),
-            signer.clone(),
-            mailer.clone(),
-            limits.clone(),
-            sessions.clone(),
-            settings.mail.clone(),
-            passwords.clone(),
-        );
-        let accounts = Accounts::new(
-            db.clone(),
-            audit.clone(),
-            crypto.clone(),
-            passwords.clone(),
-            mailer.clone(),
-            limits.clone(),
-            settings.security.clone(),
-            email_addresses.clone(),
-        );
-        let authentication = Authentication::new(
-            db.clone(),
-            audit.clone(),
-            events.clone(),
-            passwords.clone(),
-            mailer.clone(),
-            limits.clone(),
-            sessions.clone(),
-            notices.clone(),
-            settings.mail.clone(),
-            settings.security.clone(),
-            email_addresses.clone(),
-        );
-        let recovery = Recovery::new(
-            db.clone(),
-            audit.clone(),
-            events.clone(),
-            crypto.clone(),
-            signer.clone(),
-            passwords.clone(),
-            mailer.clone(),
-            limits.clone(),
-            sessions.clone(),
-            settings.mail.clone(),
-        );
-        let admin = Admin::new(
-            db.clone(),
-            audit.clone(),
-            events.clone(),
-            crypto.clone(),
-            passwords.clone(),
-            mailer.clone(),
-            limits.clone(),
-            sessions.clone(),
-            notices.clone(),
-            settings.mail.clone(),
-        );
-        let merges = Merges::new(uploads.clone(), panelapp.clone());
-        let saved = SavedPanels::new(
-            db.clone(),
-            audit.clone(),
-            events.clone(),
-            crypto.clone(),
-            signer.clone(),
-            accounts.clone(),
-            merges.clone(),
-            notices.clone(),
-            mailer.wake_handle(),
-        );
-        let catalogue = Catalogue::new(db.clone(), audit.clone(), panelapp.clone());
+        let outbox = Outbox {
+            db: db.clone(),
+            audit: audit.clone(),
+            wake: mailer.wake_handle(),
+        };
+        let notices = Notices {
+            mailer: mailer.clone(),
+            crypto: crypto.clone(),
+            backends: backends.clone(),
+        };
+        let email_addresses = EmailAddresses {
+            db: db.clone(),
+            audit: audit.clone(),
+            events: events.clone(),
+            crypto: crypto.clone(),
+            signer: signer.clone(),
+            mailer: mailer.clone(),
+            limits: limits.clone(),
+            sessions: sessions.clone(),
+            mail: settings.mail.clone(),
+            passwords: passwords.clone(),
+        };
+        let accounts = Accounts {
+            db: db.clone(),
+            audit: audit.clone(),
+            crypto: crypto.clone(),
+            passwords: passwords.clone(),
+            mailer: mailer.clone(),
+            limits: limits.clone(),
+            security: settings.security.clone(),
+            email_addresses: email_addresses.clone(),
+        };
+        let authentication = Authentication {
+            db: db.clone(),
+            audit: audit.clone(),
+            events: events.clone(),
+            passwords: passwords.clone(),
+            mailer: mailer.clone(),
+            limits: limits.clone(),
+            sessions: sessions.clone(),
+            notices: notices.clone(),
+            mail: settings.mail.clone(),
+            security: settings.security.clone(),
+            email_addresses: email_addresses.clone(),
+        };
+        let recovery = Recovery {
+            db: db.clone(),
+            audit: audit.clone(),
+            events: events.clone(),
+            crypto: crypto.clone(),
+            signer: signer.clone(),
+            passwords: passwords.clone(),
+            mailer: mailer.clone(),
+            limits: limits.clone(),
+            sessions: sessions.clone(),
+            mail: settings.mail.clone(),
+        };
+        let admin = Admin {
+            db: db.clone(),
+            audit: audit.clone(),
+            events: events.clone(),
+            crypto: crypto.clone(),
+            passwords: passwords.clone(),
+            mailer: mailer.clone(),
+            limits: limits.clone(),
+            sessions: sessions.clone(),
+            notices: notices.clone(),
+            mail: settings.mail.clone(),
+        };
+        let merges = Merges {
+            uploads: uploads.clone(),
+            panelapp: panelapp.clone(),
+        };
+        let saved = SavedPanels {
+            db: db.clone(),
+            audit: audit.clone(),
+            events: events.clone(),
+            crypto: crypto.clone(),
+            signer: signer.clone(),
+            accounts: accounts.clone(),
+            merges: merges.clone(),
+            notices: notices.clone(),
+            wake: mailer.wake_handle(),
+        };
+        let catalogue = Catalogue {
+            db: db.clone(),
+            audit: audit.clone(),
+            panelapp: panelapp.clone(),
+        };
         Ok(Self(Arc::new(StateInner {
             settings,
             db,

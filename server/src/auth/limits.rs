@@ -169,28 +169,13 @@ pub const MAIL_IP_FACTOR: u64 = 4;
 /// Rate limits, login throttles and address blocks, counted in the shared backend. Built once with the state.
 #[derive(Clone)]
 pub struct Limits {
-    backends: Backends,
-    signer: Signer,
-    security: SecuritySettings,
-    mail_requests_per_hour: u32,
+    pub(crate) backends: Backends,
+    pub(crate) signer: Signer,
+    pub(crate) security: SecuritySettings,
+    pub(crate) mail_requests_per_hour: u32,
 }
 
 impl Limits {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        backends: Backends,
-        signer: Signer,
-        security: SecuritySettings,
-        mail_requests_per_hour: u32,
-    ) -> Self {
-        Self {
-            backends,
-            signer,
-            security,
-            mail_requests_per_hour,
-        }
-    }
-
     /// Counts one request against the per-minute, per-hour and per-day limits of the client's IP;
     /// RATE_LIMITED with the time until the window resets. `None` when rate limits are off.
     pub async fn check_request(&self, ip: IpAddr) -> AppResult<Option<Quota>> {

@@ -43,29 +43,14 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 /// Who is calling: a session cookie or an API token read into a Principal, and read again for long-lived connections. Built once with the state.
 #[derive(Clone)]
 pub struct Authenticator {
-    db: sea_orm::DatabaseConnection,
-    sessions: sessions::Sessions,
-    tokens: tokens::Tokens,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) sessions: sessions::Sessions,
+    pub(crate) tokens: tokens::Tokens,
     /// The session store, read directly to see a session end.
-    backends: crate::backend::Backends,
+    pub(crate) backends: crate::backend::Backends,
 }
 
 impl Authenticator {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        sessions: sessions::Sessions,
-        tokens: tokens::Tokens,
-        backends: crate::backend::Backends,
-    ) -> Self {
-        Self {
-            db,
-            sessions,
-            tokens,
-            backends,
-        }
-    }
-
     async fn active_user(&self, id: i32) -> AppResult<Option<user::Model>> {
         let found = user::Entity::find_by_id(id).one(&self.db).await?;
         Ok(found.filter(|u| u.is_active))

@@ -38,21 +38,12 @@ fn mark_key(user_id: i32) -> String {
 /// Login sessions in the shared backend, keyed by a digest of the cookie. Built once with the state.
 #[derive(Clone)]
 pub struct Sessions {
-    backends: Backends,
-    signer: Signer,
-    security: SecuritySettings,
+    pub(crate) backends: Backends,
+    pub(crate) signer: Signer,
+    pub(crate) security: SecuritySettings,
 }
 
 impl Sessions {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(backends: Backends, signer: Signer, security: SecuritySettings) -> Self {
-        Self {
-            backends,
-            signer,
-            security,
-        }
-    }
-
     /// Refresh `last_seen_at` (and the idle TTL) at most every 30 s (or a quarter of the idle
     /// timeout, if shorter), not on every request.
     fn touch_interval(&self) -> chrono::TimeDelta {

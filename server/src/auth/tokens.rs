@@ -101,16 +101,11 @@ pub async fn revoke_all(
 /// API tokens as authentication reads and writes them: stored by digest, never in clear. Built once with the state.
 #[derive(Clone)]
 pub struct Tokens {
-    db: DatabaseConnection,
-    signer: Signer,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) signer: Signer,
 }
 
 impl Tokens {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(db: DatabaseConnection, signer: Signer) -> Self {
-        Self { db, signer }
-    }
-
     /// A new token: the stored row and the secret (returned to the user exactly once).
     pub async fn create(
         &self,

@@ -40,31 +40,14 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 /// The e-mail queue's worker: sends what is due, retries with backoff, records the outcome.
 #[derive(Clone)]
 pub struct MailWorker {
-    db: sea_orm::DatabaseConnection,
-    audit: crate::services::audit::Audit,
-    crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    mailer: std::sync::Arc<super::Mailer>,
-    mail: crate::config::MailSettings,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: crate::services::audit::Audit,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    pub(crate) mailer: std::sync::Arc<super::Mailer>,
+    pub(crate) mail: crate::config::MailSettings,
 }
 
 impl MailWorker {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: crate::services::audit::Audit,
-        crypto: std::sync::Arc<crate::crypto::Encryptor>,
-        mailer: std::sync::Arc<super::Mailer>,
-        mail: crate::config::MailSettings,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            crypto,
-            mailer,
-            mail,
-        }
-    }
-
     /// Runs until shutdown.
     pub fn spawn(self, shutdown: Shutdown) {
         tracing::info!(transport = %self.mailer.transport.describe(), "e-mail sender started");

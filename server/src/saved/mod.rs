@@ -249,43 +249,18 @@ pub fn status_action(panel: &saved_panels::Model, access: &Access, status: Panel
 /// Saved panels: their versions, shares, comments, labels and lists, with who may do what. Built once with the state.
 #[derive(Clone)]
 pub struct SavedPanels {
-    db: sea_orm::DatabaseConnection,
-    audit: crate::services::audit::Audit,
-    events: crate::events::Events,
-    crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    signer: crate::crypto::Signer,
-    accounts: crate::services::accounts::Accounts,
-    merges: crate::services::merge::Merges,
-    notices: crate::services::notices::Notices,
-    wake: std::sync::Arc<tokio::sync::Notify>,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: crate::services::audit::Audit,
+    pub(crate) events: crate::events::Events,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    pub(crate) signer: crate::crypto::Signer,
+    pub(crate) accounts: crate::services::accounts::Accounts,
+    pub(crate) merges: crate::services::merge::Merges,
+    pub(crate) notices: crate::services::notices::Notices,
+    pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl SavedPanels {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: crate::services::audit::Audit,
-        events: crate::events::Events,
-        crypto: std::sync::Arc<crate::crypto::Encryptor>,
-        signer: crate::crypto::Signer,
-        accounts: crate::services::accounts::Accounts,
-        merges: crate::services::merge::Merges,
-        notices: crate::services::notices::Notices,
-        wake: std::sync::Arc<tokio::sync::Notify>,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            events,
-            crypto,
-            signer,
-            accounts,
-            merges,
-            notices,
-            wake,
-        }
-    }
-
     pub async fn load(&self, id: i32) -> AppResult<saved_panels::Model> {
         saved_panels::Entity::find_by_id(id)
             .one(&self.db)

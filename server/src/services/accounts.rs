@@ -92,6 +92,14 @@ pub struct NewUser {
     pub timezone: Option<String>,
 }
 
+/// The account `id`, or NOT_FOUND naming it.
+pub async fn load_user<C: ConnectionTrait>(conn: &C, id: i32) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("user {id}")))
+}
+
 /// Finds a user by username (case-insensitive) or e-mail.
 pub async fn find_by_login<C: ConnectionTrait>(
     conn: &C,
@@ -174,40 +182,17 @@ fn clean_field(field: &str, value: Option<String>) -> AppResult<Option<String>> 
 /// Accounts: registration, profiles and who may see whom. Built once with the state.
 #[derive(Clone)]
 pub struct Accounts {
-    db: sea_orm::DatabaseConnection,
-    audit: super::audit::Audit,
-    crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    passwords: super::passwords::Passwords,
-    mailer: std::sync::Arc<crate::mail::Mailer>,
-    limits: crate::auth::limits::Limits,
-    security: crate::config::SecuritySettings,
-    email_addresses: super::email_address::EmailAddresses,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: super::audit::Audit,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    pub(crate) passwords: super::passwords::Passwords,
+    pub(crate) mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub(crate) limits: crate::auth::limits::Limits,
+    pub(crate) security: crate::config::SecuritySettings,
+    pub(crate) email_addresses: super::email_address::EmailAddresses,
 }
 
 impl Accounts {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: super::audit::Audit,
-        crypto: std::sync::Arc<crate::crypto::Encryptor>,
-        passwords: super::passwords::Passwords,
-        mailer: std::sync::Arc<crate::mail::Mailer>,
-        limits: crate::auth::limits::Limits,
-        security: crate::config::SecuritySettings,
-        email_addresses: super::email_address::EmailAddresses,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            crypto,
-            passwords,
-            mailer,
-            limits,
-            security,
-            email_addresses,
-        }
-    }
-
     /// Self-registration from `ip`: refused while the IP is blocked; a taken username or e-mail
     /// address counts against the IP's brute-force budget (BRUTE_FORCE_THRESHOLD) like a failed
     /// login, so addresses can not be probed in bulk.

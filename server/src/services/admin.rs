@@ -85,51 +85,21 @@ pub fn users_query(
 /// Site administration of accounts: roles, activation, locks, blocks and resets. Built once with the state.
 #[derive(Clone)]
 pub struct Admin {
-    db: sea_orm::DatabaseConnection,
-    audit: super::audit::Audit,
-    events: crate::events::Events,
-    crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    passwords: super::passwords::Passwords,
-    mailer: std::sync::Arc<crate::mail::Mailer>,
-    limits: crate::auth::limits::Limits,
-    sessions: crate::auth::sessions::Sessions,
-    notices: super::notices::Notices,
-    mail: crate::config::MailSettings,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: super::audit::Audit,
+    pub(crate) events: crate::events::Events,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    pub(crate) passwords: super::passwords::Passwords,
+    pub(crate) mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub(crate) limits: crate::auth::limits::Limits,
+    pub(crate) sessions: crate::auth::sessions::Sessions,
+    pub(crate) notices: super::notices::Notices,
+    pub(crate) mail: crate::config::MailSettings,
 }
 
 impl Admin {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: super::audit::Audit,
-        events: crate::events::Events,
-        crypto: std::sync::Arc<crate::crypto::Encryptor>,
-        passwords: super::passwords::Passwords,
-        mailer: std::sync::Arc<crate::mail::Mailer>,
-        limits: crate::auth::limits::Limits,
-        sessions: crate::auth::sessions::Sessions,
-        notices: super::notices::Notices,
-        mail: crate::config::MailSettings,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            events,
-            crypto,
-            passwords,
-            mailer,
-            limits,
-            sessions,
-            notices,
-            mail,
-        }
-    }
-
     async fn load(&self, id: i32) -> AppResult<user::Model> {
-        user::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("user {id}")))
+        super::accounts::load_user(&self.db, id).await
     }
 
     async fn save_with_audit(

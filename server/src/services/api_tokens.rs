@@ -26,31 +26,14 @@ pub const MAX_TOKEN_DAYS: u32 = 3650;
 /// Personal API tokens as their owners manage them, and the audit of their use. Built once with the state.
 #[derive(Clone)]
 pub struct ApiTokens {
-    db: DatabaseConnection,
-    audit: Audit,
-    tokens: Tokens,
-    backends: Backends,
-    audit_window: Duration,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
+    pub(crate) tokens: Tokens,
+    pub(crate) backends: Backends,
+    pub(crate) audit_window: Duration,
 }
 
 impl ApiTokens {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: DatabaseConnection,
-        audit: Audit,
-        tokens: Tokens,
-        backends: Backends,
-        audit_window: Duration,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            tokens,
-            backends,
-            audit_window,
-        }
-    }
-
     /// Creates an API token; the secret is returned once. Without `scopes` it may read and write
     /// (not administer); without `expires_in_days` it lives [`DEFAULT_TOKEN_DAYS`]. A token used
     /// to create another can not give it more scopes or a longer life than it has itself.

@@ -103,21 +103,13 @@ pub type CsvChunk = Result<bytes::Bytes, std::io::Error>;
 /// purge. Built once with the state; holds what it reads and writes with.
 #[derive(Clone, Debug)]
 pub struct AuditTrail {
-    db: DatabaseConnection,
-    audit: Audit,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
     /// AUDIT_RETENTION_DAYS: no purge may delete rows younger than this.
-    retention_days: u32,
+    pub(crate) retention_days: u32,
 }
 
 impl AuditTrail {
-    pub fn new(db: DatabaseConnection, audit: Audit, retention_days: u32) -> Self {
-        Self {
-            db,
-            audit,
-            retention_days,
-        }
-    }
-
     /// One keyset page of the filtered trail, newest first; whether more rows exist in the
     /// direction read; and how many match the filter (counted up to [`COUNT_BOUND`]).
     ///

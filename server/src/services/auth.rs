@@ -100,49 +100,20 @@ enum Checked {
 /// Logging in and out, registration's first session, password changes and account events. Built once with the state.
 #[derive(Clone)]
 pub struct Authentication {
-    db: sea_orm::DatabaseConnection,
-    audit: super::audit::Audit,
-    events: crate::events::Events,
-    passwords: super::passwords::Passwords,
-    mailer: std::sync::Arc<crate::mail::Mailer>,
-    limits: crate::auth::limits::Limits,
-    sessions: crate::auth::sessions::Sessions,
-    notices: super::notices::Notices,
-    mail: crate::config::MailSettings,
-    security: crate::config::SecuritySettings,
-    email_addresses: super::email_address::EmailAddresses,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: super::audit::Audit,
+    pub(crate) events: crate::events::Events,
+    pub(crate) passwords: super::passwords::Passwords,
+    pub(crate) mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub(crate) limits: crate::auth::limits::Limits,
+    pub(crate) sessions: crate::auth::sessions::Sessions,
+    pub(crate) notices: super::notices::Notices,
+    pub(crate) mail: crate::config::MailSettings,
+    pub(crate) security: crate::config::SecuritySettings,
+    pub(crate) email_addresses: super::email_address::EmailAddresses,
 }
 
 impl Authentication {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: super::audit::Audit,
-        events: crate::events::Events,
-        passwords: super::passwords::Passwords,
-        mailer: std::sync::Arc<crate::mail::Mailer>,
-        limits: crate::auth::limits::Limits,
-        sessions: crate::auth::sessions::Sessions,
-        notices: super::notices::Notices,
-        mail: crate::config::MailSettings,
-        security: crate::config::SecuritySettings,
-        email_addresses: super::email_address::EmailAddresses,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            events,
-            passwords,
-            mailer,
-            limits,
-            sessions,
-            notices,
-            mail,
-            security,
-            email_addresses,
-        }
-    }
-
     /// Tells live connections of `user_id` to re-check their rights now.
     async fn account_changed(&self, user_id: i32, reason: AccountChangeReason) {
         let event = AccountChanged { user_id, reason };

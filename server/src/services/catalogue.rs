@@ -15,21 +15,12 @@ use crate::panelapp::PanelAppService;
 /// The PanelApp data this server holds, as admins manage it. Built once with the state.
 #[derive(Clone)]
 pub struct Catalogue {
-    db: DatabaseConnection,
-    audit: Audit,
-    panelapp: Arc<PanelAppService>,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
+    pub(crate) panelapp: Arc<PanelAppService>,
 }
 
 impl Catalogue {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(db: DatabaseConnection, audit: Audit, panelapp: Arc<PanelAppService>) -> Self {
-        Self {
-            db,
-            audit,
-            panelapp,
-        }
-    }
-
     /// Marks the cached data of `source` (or both instances) stale and fetches the catalogues
     /// again (admins only). Cached data stays servable if PanelApp is down.
     pub async fn refresh(&self, principal: &Principal, source: Option<Source>) -> AppResult<()> {

@@ -158,32 +158,15 @@ pub struct Served {
 /// Prepared downloads: exports stored once and served through signed, expiring links. Built once with the state.
 #[derive(Clone)]
 pub struct Downloads {
-    db: DatabaseConnection,
-    audit: Audit,
-    signer: Signer,
-    link_ttl: Duration,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
+    pub(crate) signer: Signer,
+    pub(crate) link_ttl: Duration,
     /// Where prepared files wait for their link (the cache backend).
-    backends: Backends,
+    pub(crate) backends: Backends,
 }
 
 impl Downloads {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: DatabaseConnection,
-        audit: Audit,
-        signer: Signer,
-        link_ttl: Duration,
-        backends: Backends,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            signer,
-            link_ttl,
-            backends,
-        }
-    }
-
     /// Renders the export and returns a signed link to it, valid for `DOWNLOAD_LINK_TTL`.
     #[tracing::instrument(skip_all, fields(format = %request.format, rows = request.merge.total))]
     pub async fn prepare_download(

@@ -33,51 +33,21 @@ fn reason_of(e: &AppError) -> String {
 /// E-mail addresses: verification, changes and their undo. Built once with the state.
 #[derive(Clone)]
 pub struct EmailAddresses {
-    db: sea_orm::DatabaseConnection,
-    audit: super::audit::Audit,
-    events: crate::events::Events,
-    crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    signer: crate::crypto::Signer,
-    mailer: std::sync::Arc<crate::mail::Mailer>,
-    limits: crate::auth::limits::Limits,
-    sessions: crate::auth::sessions::Sessions,
-    mail: crate::config::MailSettings,
-    passwords: super::passwords::Passwords,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: super::audit::Audit,
+    pub(crate) events: crate::events::Events,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    pub(crate) signer: crate::crypto::Signer,
+    pub(crate) mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub(crate) limits: crate::auth::limits::Limits,
+    pub(crate) sessions: crate::auth::sessions::Sessions,
+    pub(crate) mail: crate::config::MailSettings,
+    pub(crate) passwords: super::passwords::Passwords,
 }
 
 impl EmailAddresses {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: super::audit::Audit,
-        events: crate::events::Events,
-        crypto: std::sync::Arc<crate::crypto::Encryptor>,
-        signer: crate::crypto::Signer,
-        mailer: std::sync::Arc<crate::mail::Mailer>,
-        limits: crate::auth::limits::Limits,
-        sessions: crate::auth::sessions::Sessions,
-        mail: crate::config::MailSettings,
-        passwords: super::passwords::Passwords,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            events,
-            crypto,
-            signer,
-            mailer,
-            limits,
-            sessions,
-            mail,
-            passwords,
-        }
-    }
-
     async fn load(&self, id: i32) -> AppResult<user::Model> {
-        user::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("user {id}")))
+        super::accounts::load_user(&self.db, id).await
     }
 
     async fn publish(&self, user_id: i32, reason: AccountChangeReason) {
@@ -148,20 +118,39 @@ impl EmailAddresses {
         }
     }
 
-    /// Confirms an address with its verification link (no login needed: the link is the proof).
-    pub async fn verify(&self, principal: &Principal, token: &str) -> AppResult<user::Model> {
+    /// Uses up the link `token` for `purpose` in a new transaction and reads the account it
+    /// is for; a refused link (unknown, used, expired) is audited as `what` link refused.
+    async fn follow(
+        &self,
+        principal: &Principal,
+        purpose: Purpose,
+        what: &str,
+        token: &str,
+    ) -> AppResult<(
+        sea_orm::DatabaseTransaction,
+        entity::mail_tokens::Model,
+        user::Model,
+    )> {
         let txn = self.db.begin().await?;
-        let row = match tokens::consume(&txn, &self.signer, Purpose::VerifyEmail, token).await {
+        let row = match tokens::consume(&txn, &self.signer, purpose, token).await {
             Ok(row) => row,
             Err(e) => {
                 drop(txn);
-                return Err(self.refused(principal, "verification", e).await);
+                return Err(self.refused(principal, what, e).await);
             }
         };
         let account = user::Entity::find_by_id(row.user_id)
             .one(&txn)
             .await?
             .ok_or_else(|| tokens::refused("unknown"))?;
+        Ok((txn, row, account))
+    }
+
+    /// Confirms an address with its verification link (no login needed: the link is the proof).
+    pub async fn verify(&self, principal: &Principal, token: &str) -> AppResult<user::Model> {
+        let (txn, row, account) = self
+            .follow(principal, Purpose::VerifyEmail, "verification", token)
+            .await?;
         if row.email.as_deref() != Some(account.email.as_str()) {
             // The address changed since the link was sent.
             drop(txn);
@@ -309,18 +298,9 @@ impl EmailAddresses {
         principal: &Principal,
         token: &str,
     ) -> AppResult<user::Model> {
-        let txn = self.db.begin().await?;
-        let row = match tokens::consume(&txn, &self.signer, Purpose::ChangeEmail, token).await {
-            Ok(row) => row,
-            Err(e) => {
-                drop(txn);
-                return Err(self.refused(principal, "change-of-address", e).await);
-            }
-        };
-        let account = user::Entity::find_by_id(row.user_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| tokens::refused("unknown"))?;
+        let (txn, row, account) = self
+            .follow(principal, Purpose::ChangeEmail, "change-of-address", token)
+            .await?;
         let new_email = row.email.clone().unwrap_or_default();
         if find_by_login(&txn, &new_email).await?.is_some() {
             return Err(AppError::conflict(
@@ -386,18 +366,9 @@ impl EmailAddresses {
     /// (and confirmed), every session ends and every API token is revoked, since whoever made the
     /// change may hold them.
     pub async fn undo_change(&self, principal: &Principal, token: &str) -> AppResult<user::Model> {
-        let txn = self.db.begin().await?;
-        let row = match tokens::consume(&txn, &self.signer, Purpose::UndoEmailChange, token).await {
-            Ok(row) => row,
-            Err(e) => {
-                drop(txn);
-                return Err(self.refused(principal, "undo", e).await);
-            }
-        };
-        let account = user::Entity::find_by_id(row.user_id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| tokens::refused("unknown"))?;
+        let (txn, row, account) = self
+            .follow(principal, Purpose::UndoEmailChange, "undo", token)
+            .await?;
         let old_email = row.email.clone().unwrap_or_default();
         if old_email != account.email && find_by_login(&txn, &old_email).await?.is_some() {
             return Err(AppError::conflict(

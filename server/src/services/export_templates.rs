@@ -162,16 +162,11 @@ fn conflict_on_name(name: &str) -> impl Fn(sea_orm::DbErr) -> AppError + '_ {
 /// Saved export settings, personal or a team's. Built once with the state.
 #[derive(Clone, Debug)]
 pub struct ExportTemplates {
-    db: DatabaseConnection,
-    audit: Audit,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
 }
 
 impl ExportTemplates {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
-        Self { db, audit }
-    }
-
     /// The templates `who` sees, by name: their own and their teams' (every template with
     /// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
     pub async fn list_query(

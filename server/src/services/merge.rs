@@ -70,16 +70,11 @@ pub struct Merged {
 /// The merge of PanelApp panels and uploaded lists, as the API runs it. Built once with the state.
 #[derive(Clone)]
 pub struct Merges {
-    uploads: Uploads,
-    panelapp: Arc<PanelAppService>,
+    pub(crate) uploads: Uploads,
+    pub(crate) panelapp: Arc<PanelAppService>,
 }
 
 impl Merges {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(uploads: Uploads, panelapp: Arc<PanelAppService>) -> Self {
-        Self { uploads, panelapp }
-    }
-
     /// Loads every source and merges them. Uploads must be the caller's; panels come from
     /// `loader`, and every selected panel must load or the merge fails naming it.
     #[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]

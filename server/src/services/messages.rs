@@ -77,17 +77,12 @@ fn snapshot(row: &admin_message::Model) -> serde_json::Value {
 /// Site messages from admins (banners): reading, writing, and their live events. Built once with the state.
 #[derive(Clone, Debug)]
 pub struct Messages {
-    db: DatabaseConnection,
-    audit: Audit,
-    events: Events,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
+    pub(crate) events: Events,
 }
 
 impl Messages {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(db: DatabaseConnection, audit: Audit, events: Events) -> Self {
-        Self { db, audit, events }
-    }
-
     /// Messages shown now: active and not expired, newest first.
     pub async fn visible(&self) -> AppResult<Vec<admin_message::Model>> {
         let now = Utc::now();

@@ -34,20 +34,12 @@ async fn admins<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<(i32, String, Str
 /// Notices by e-mail. Built once with the state.
 #[derive(Clone)]
 pub struct Notices {
-    mailer: Arc<Mailer>,
-    crypto: Arc<Encryptor>,
-    backends: Backends,
+    pub(crate) mailer: Arc<Mailer>,
+    pub(crate) crypto: Arc<Encryptor>,
+    pub(crate) backends: Backends,
 }
 
 impl Notices {
-    pub fn new(mailer: Arc<Mailer>, crypto: Arc<Encryptor>, backends: Backends) -> Self {
-        Self {
-            mailer,
-            crypto,
-            backends,
-        }
-    }
-
     async fn queue<C: ConnectionTrait>(
         &self,
         conn: &C,

@@ -21,17 +21,12 @@ use crate::paging::{Keyset, keyset_query, keyset_rows};
 /// The e-mail queue as admins see it. Built once with the state; `wake` is the mail worker's wake-up call.
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    db: DatabaseConnection,
-    audit: Audit,
-    wake: Arc<Notify>,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
+    pub(crate) wake: Arc<Notify>,
 }
 
 impl Outbox {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(db: DatabaseConnection, audit: Audit, wake: Arc<Notify>) -> Self {
-        Self { db, audit, wake }
-    }
-
     /// A page of queued messages, newest first, optionally of one status.
     pub async fn list(
         &self,

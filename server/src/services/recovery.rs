@@ -31,46 +31,19 @@ fn rename_field(mut e: AppError, field: &str) -> AppError {
 /// Password resets and temporary passwords. Built once with the state.
 #[derive(Clone)]
 pub struct Recovery {
-    db: sea_orm::DatabaseConnection,
-    audit: super::audit::Audit,
-    events: crate::events::Events,
-    crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    signer: crate::crypto::Signer,
-    passwords: super::passwords::Passwords,
-    mailer: std::sync::Arc<crate::mail::Mailer>,
-    limits: crate::auth::limits::Limits,
-    sessions: crate::auth::sessions::Sessions,
-    mail: crate::config::MailSettings,
+    pub(crate) db: sea_orm::DatabaseConnection,
+    pub(crate) audit: super::audit::Audit,
+    pub(crate) events: crate::events::Events,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
+    pub(crate) signer: crate::crypto::Signer,
+    pub(crate) passwords: super::passwords::Passwords,
+    pub(crate) mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub(crate) limits: crate::auth::limits::Limits,
+    pub(crate) sessions: crate::auth::sessions::Sessions,
+    pub(crate) mail: crate::config::MailSettings,
 }
 
 impl Recovery {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: sea_orm::DatabaseConnection,
-        audit: super::audit::Audit,
-        events: crate::events::Events,
-        crypto: std::sync::Arc<crate::crypto::Encryptor>,
-        signer: crate::crypto::Signer,
-        passwords: super::passwords::Passwords,
-        mailer: std::sync::Arc<crate::mail::Mailer>,
-        limits: crate::auth::limits::Limits,
-        sessions: crate::auth::sessions::Sessions,
-        mail: crate::config::MailSettings,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            events,
-            crypto,
-            signer,
-            passwords,
-            mailer,
-            limits,
-            sessions,
-            mail,
-        }
-    }
-
     /// Sends a reset link to the account named `login` (username or address), if there is an
     /// active one. The answer is `Ok` either way.
     pub async fn request_reset(&self, principal: &Principal, login: &str) -> AppResult<()> {

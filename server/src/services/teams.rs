@@ -22,15 +22,11 @@ pub const MAX_NAME_LEN: usize = 100;
 /// Teams and their members. Built once with the state.
 #[derive(Clone, Debug)]
 pub struct Teams {
-    db: DatabaseConnection,
-    audit: Audit,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
 }
 
 impl Teams {
-    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
-        Self { db, audit }
-    }
-
     async fn load(&self, id: i32) -> AppResult<teams::Model> {
         teams::Entity::find_by_id(id)
             .one(&self.db)

@@ -190,28 +190,13 @@ impl UploadSettings {
 /// Uploaded gene lists: reading and storing files, listing, removing, and handing a visitor's lists to the account they sign up or log in with. Built once with the state.
 #[derive(Clone, Debug)]
 pub struct Uploads {
-    db: DatabaseConnection,
-    audit: Audit,
-    backends: Backends,
-    limits: UploadSettings,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
+    pub(crate) backends: Backends,
+    pub(crate) limits: UploadSettings,
 }
 
 impl Uploads {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        db: DatabaseConnection,
-        audit: Audit,
-        backends: Backends,
-        limits: UploadSettings,
-    ) -> Self {
-        Self {
-            db,
-            audit,
-            backends,
-            limits,
-        }
-    }
-
     /// Counts an anonymous upload against the client address, in the shared counters (Redis
     /// when configured, so every instance sees the same count): a visitor who drops the cookie
     /// is a new visitor, but not a new address. `RATE_LIMITED` once the address has made

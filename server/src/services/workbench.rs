@@ -129,16 +129,11 @@ fn count(n: usize, one: &str, many: &str) -> String {
 /// Each user's saved workbench (the panels and choices they were working on). Built once with the state.
 #[derive(Clone, Debug)]
 pub struct Workbenches {
-    db: DatabaseConnection,
-    audit: Audit,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) audit: Audit,
 }
 
 impl Workbenches {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(db: DatabaseConnection, audit: Audit) -> Self {
-        Self { db, audit }
-    }
-
     /// The workbench kept in `user_id`'s account, if one was saved.
     pub async fn load(&self, user_id: i32) -> AppResult<Option<Stored>> {
         let Some(row) = workbenches::Entity::find_by_id(user_id)

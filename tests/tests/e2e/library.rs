@@ -667,3 +667,85 @@ async fn a_server_killed_during_a_bulk_archive_changes_no_panel() {
     let archived = app.client.data(ARCHIVE_MANY, json!({ "ids": ids })).await;
     assert_eq!(archived["archiveSavedPanels"]["changed"], 3, "{archived}");
 }
+
+on_both_backends!(
+    the_text_search_finds_panels_by_any_part_of_name_or_description,
+    |app: TestApp| async move {
+        let owner = app.logged_in("searcher", Role::User).await;
+        let other = app.logged_in("neighbour", Role::Editor).await;
+        for (client, name, description, visibility) in [
+            (
+                &owner,
+                "Cardiomyopathy core",
+                Some("Adult onset"),
+                "PRIVATE",
+            ),
+            (
+                &owner,
+                "Arrhythmia",
+                Some("Long QT and CARDIOMYOPATHY overlap"),
+                "PRIVATE",
+            ),
+            (&owner, "Hereditary breast", None, "PRIVATE"),
+            (
+                &owner,
+                "100% cardiac_list",
+                Some("odd characters"),
+                "PRIVATE",
+            ),
+            (&other, "Their cardiomyopathy", None, "PRIVATE"),
+            (&other, "Public cardiomyopathy", None, "PUBLIC"),
+        ] {
+            let input = json!({
+                "name": name,
+                "description": description,
+                "visibility": visibility,
+                "genes": [{ "symbol": "MYH7" }],
+            });
+            client.data(CREATE, json!({ "i": input })).await;
+        }
+        let found = |search: &'static str| {
+            let owner = &owner;
+            async move {
+                let data = owner
+                    .data(
+                        "query($s: String) { savedPanels(filter: { search: $s, sort: NAME_ASC }) { totalCount nodes { name } } }",
+                        json!({ "s": search }),
+                    )
+                    .await;
+                let names: Vec<String> = data["savedPanels"]["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["name"].as_str().unwrap().to_owned())
+                    .collect();
+                (data["savedPanels"]["totalCount"].as_i64().unwrap(), names)
+            }
+        };
+        // Any part of the name or the description, whatever the case; only panels the caller
+        // may see (another user's private panel is not found, their public one is).
+        assert_eq!(
+            found("ARDIOMYOP").await,
+            (
+                3,
+                vec![
+                    "Arrhythmia".to_owned(),
+                    "Cardiomyopathy core".to_owned(),
+                    "Public cardiomyopathy".to_owned(),
+                ]
+            )
+        );
+        assert_eq!(
+            found("adult").await,
+            (1, vec!["Cardiomyopathy core".to_owned()])
+        );
+        // Short texts are searched too (shorter than a trigram).
+        assert_eq!(found("qt").await, (1, vec!["Arrhythmia".to_owned()]));
+        // `%` and `_` are not wildcards: they are left out of the text.
+        assert_eq!(
+            found("100%").await,
+            (1, vec!["100% cardiac_list".to_owned()])
+        );
+        assert_eq!(found("nothing like it").await, (0, Vec::new()));
+    }
+);

@@ -137,7 +137,7 @@ async fn outputs(
     rows: Vec<export_templates::Model>,
 ) -> AppResult<Vec<ExportTemplate>> {
     let ids: Vec<i32> = rows.iter().filter_map(|r| r.team_id).collect();
-    let names = ctx.state().teams.names(ids).await?;
+    let names = crate::services::teams::names(&ctx.state().db, ids).await?;
     rows.into_iter()
         .map(|row| {
             let settings = service::settings(&row)?;

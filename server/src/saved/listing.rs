@@ -2,10 +2,8 @@
 //! costs a fixed number of statements whatever its size (count, page, and the batched look-ups
 //! of its owners and the caller's share levels).
 
-use std::collections::HashMap;
-
 use chrono::Utc;
-use entity::{panel_shares, saved_panels, team_members, user};
+use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -188,13 +186,7 @@ impl SavedPanels {
             });
         }
         let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
-        let owners: HashMap<i32, String> = user::Entity::find()
-            .filter(user::Column::Id.is_in(owner_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.username))
-            .collect();
+        let owners = crate::services::accounts::usernames(&self.db, owner_ids).await?;
         let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
         let shares = self.shares_naming(principal, &ids).await?;
         let items = panels

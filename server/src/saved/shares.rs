@@ -647,28 +647,8 @@ impl SavedPanels {
             .iter()
             .filter_map(|s| s.shared_with_team_id)
             .collect();
-        let users = if user_ids.is_empty() {
-            Default::default()
-        } else {
-            user::Entity::find()
-                .filter(user::Column::Id.is_in(user_ids))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.username))
-                .collect()
-        };
-        let teams = if team_ids.is_empty() {
-            Default::default()
-        } else {
-            teams::Entity::find()
-                .filter(teams::Column::Id.is_in(team_ids))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.name))
-                .collect()
-        };
+        let users = crate::services::accounts::usernames(&self.db, user_ids).await?;
+        let teams = crate::services::teams::names(&self.db, team_ids).await?;
         Ok((users, teams))
     }
 }

@@ -92,6 +92,23 @@ pub struct NewUser {
     pub timezone: Option<String>,
 }
 
+/// The usernames of the accounts `ids` (one statement; none for no ids).
+pub async fn usernames<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<i32>,
+) -> AppResult<std::collections::HashMap<i32, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username))
+        .collect())
+}
+
 /// The account `id`, or NOT_FOUND naming it.
 pub async fn load_user<C: ConnectionTrait>(conn: &C, id: i32) -> AppResult<user::Model> {
     user::Entity::find_by_id(id)

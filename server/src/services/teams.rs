@@ -265,20 +265,6 @@ impl Teams {
         Ok(())
     }
 
-    /// The names of the teams with these ids (one query; none for no ids).
-    pub async fn names(&self, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        Ok(teams::Entity::find()
-            .filter(teams::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect())
-    }
-
     /// The teams a user belongs to, with their role in each.
     pub async fn mine(&self, user_id: i32) -> AppResult<Vec<(teams::Model, TeamRole)>> {
         let rows = team_members::Entity::find()
@@ -348,5 +334,19 @@ pub async fn team_ids(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Vec<
         .await?
         .into_iter()
         .map(|m| m.team_id)
+        .collect())
+}
+
+/// The names of the teams with these ids (one query; none for no ids).
+pub async fn names<C: ConnectionTrait>(conn: &C, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(teams::Entity::find()
+        .filter(teams::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
         .collect())
 }

@@ -71,7 +71,7 @@ impl Application {
         // The gene directory fills itself while the server serves (never blocking a request).
         self.state.panelapp.spawn_directory_sync(shutdown.clone());
         // Queued e-mail is sent off the request path, retried with backoff.
-        crate::mail::worker::MailWorker {
+        crate::services::mail_worker::MailWorker {
             db: self.state.db.clone(),
             audit: self.state.audit.clone(),
             crypto: self.state.crypto.clone(),

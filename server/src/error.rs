@@ -231,6 +231,24 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<
     Ok(value.map(str::to_owned))
 }
 
+/// "15 minutes", "1 hour", "45 seconds": a wait in the largest whole unit that fits, rounded
+/// up so nobody is told to come back too early.
+pub fn duration_words(wait: Duration) -> String {
+    let secs = wait.as_secs().max(1);
+    let (count, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
+        (secs / 3600, "hour")
+    } else if secs >= 120 {
+        (secs.div_ceil(60), "minute")
+    } else {
+        (secs, "second")
+    };
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub mod flask_import;
 pub mod genelists;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod logging;
 pub mod mail;
 pub mod paging;
@@ -36,4 +37,165 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub fn install_crypto_provider() {
     // Err means a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The layers of `server/src` (ARCHITECTURE.md, "Where code lives"), kept by a test.
+#[cfg(test)]
+mod layers {
+    use std::path::Path;
+
+    /// The top-level modules from the bottom up: a module may use its own row and the rows
+    /// below it, never one above.
+    const LAYERS: &[&[&str]] = &[
+        &[
+            "config",
+            "error",
+            "crypto",
+            "backend",
+            "db",
+            "events",
+            "shutdown",
+            "failpoint",
+            "logging",
+        ],
+        &["paging", "ids", "genelists"],
+        &["auth", "mail", "panelapp"],
+        &["services"],
+        &["saved"],
+        &["state"],
+        &["graphql"],
+        &["http"],
+        &["app", "cli", "flask_import", "backup", "main", "lib"],
+    ];
+
+    fn row(module: &str) -> Option<usize> {
+        LAYERS.iter().position(|r| r.contains(&module))
+    }
+
+    /// The code of a file that is built outside tests: comments dropped, and everything
+    /// from a top-level `#[cfg(test)] mod` on (test modules close their files).
+    fn production_code(text: &str) -> String {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut code = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            if *line == "#[cfg(test)]"
+                && lines[i + 1..]
+                    .iter()
+                    .find(|l| !l.starts_with("#["))
+                    .is_some_and(|l| l.starts_with("mod "))
+            {
+                break;
+            }
+            if !line.trim_start().starts_with("//") {
+                code.push_str(line);
+                code.push('\n');
+            }
+        }
+        code
+    }
+
+    /// The top-level modules `code` names through `crate::` (`crate::a::b`, `crate::{a, b}`).
+    fn crate_uses(code: &str) -> Vec<String> {
+        let ident = |s: &str| -> String {
+            s.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        let mut used = Vec::new();
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 0usize;
+                let mut start = 0;
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            used.push(ident(&group[start..i]));
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            used.push(ident(&group[start..i]));
+                            start = i + 1;
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
+                used.push(ident(rest));
+            }
+        }
+        used.retain(|m| !m.is_empty());
+        used
+    }
+
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_module_uses_one_above_it() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut all = Vec::new();
+        files(&src, &mut all);
+        assert!(all.len() > 100, "the sources are found");
+        let mut upward = Vec::new();
+        for path in all {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            if name == "tests" || name.ends_with("_tests") {
+                continue;
+            }
+            let relative = path.strip_prefix(&src).unwrap_or(&path);
+            let top = relative
+                .components()
+                .next()
+                .and_then(|c| c.as_os_str().to_str())
+                .map(|c| c.trim_end_matches(".rs").to_owned())
+                .unwrap_or_default();
+            let Some(here) = row(&top) else {
+                upward.push(format!(
+                    "{}: module {top} is in no layer",
+                    relative.display()
+                ));
+                continue;
+            };
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for used in crate_uses(&production_code(&text)) {
+                match row(&used) {
+                    Some(there) if there > here => upward.push(format!(
+                        "{} (layer {here}) uses crate::{used} (layer {there})",
+                        relative.display()
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        upward.sort();
+        upward.dedup();
+        assert!(
+            upward.is_empty(),
+            "imports pointing up:\n{}",
+            upward.join("\n")
+        );
+    }
+
+    #[test]
+    fn crate_paths_and_groups_are_read() {
+        let code = "use crate::error::AppError;\nuse crate::{\n    auth::{Principal, Action},\n    services::audit,\n};\nlet x = crate::state::AppState::new();";
+        assert_eq!(crate_uses(code), ["error", "auth", "services", "state"]);
+        let with_tests = "use crate::db;\n#[cfg(test)]\n#[allow(clippy::unwrap_used)]\nmod tests {\n    use crate::state;\n}\n";
+        assert_eq!(crate_uses(&production_code(with_tests)), ["db"]);
+    }
 }

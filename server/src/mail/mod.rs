@@ -1,7 +1,7 @@
 //! E-mail: messages are rendered from [`templates`], queued in the `mail_outbox` table inside
 //! the transaction of the change they report (so a message is never sent for a change that
 //! rolled back, and never lost for one that committed), and sent off the request path by the
-//! [`worker`] with retries and exponential backoff. Without an SMTP relay each message is
+//! mail worker ([`crate::services::mail_worker`]) with retries and exponential backoff. Without an SMTP relay each message is
 //! written to `DATA_DIR/outbox/` as one `.eml` file and its path logged.
 //!
 //! Single-use links (password reset, verification, change of address) are [`tokens`]: only
@@ -10,7 +10,6 @@
 pub mod templates;
 pub mod tokens;
 pub mod transport;
-pub mod worker;
 
 use std::sync::{Arc, OnceLock};
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::services::auth::duration_words;
+use crate::error::duration_words;
 
 /// A rendered message.
 #[derive(Debug, Clone, PartialEq, Eq)]

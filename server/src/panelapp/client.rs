@@ -319,3 +319,219 @@ enum Attempt {
     RetryAfter(UpstreamError, Duration),
     Fatal(UpstreamError),
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::http::{StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+
+    use super::*;
+
+    /// A PanelApp stand-in on a free port: `answer(n, uri)` answers the `n`th request (from
+    /// 0). Returns its API base and the number of requests it got.
+    async fn upstream<F, Fut>(answer: F) -> (String, Arc<AtomicUsize>)
+    where
+        F: Fn(usize, Uri) -> Fut + Clone + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Response> + Send + 'static,
+    {
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
+        let app = axum::Router::new().fallback(move |uri: Uri| {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            answer(n, uri)
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/api/v1/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, requests)
+    }
+
+    fn client(base: &str, max_retries: u32, concurrency: usize) -> PanelAppClient {
+        crate::install_crypto_provider();
+        let settings = PanelAppSettings {
+            uk_url: base.to_owned(),
+            au_url: base.to_owned(),
+            snapshot_dir: None,
+            cache_ttl: Duration::from_secs(60),
+            cache_retention: Duration::from_secs(60),
+            timeout: Duration::from_secs(10),
+            concurrency,
+            max_retries,
+            directory_sync_interval: None,
+            directory_sync_concurrency: 1,
+        };
+        PanelAppClient::new(Source::Uk, &settings)
+            .unwrap()
+            .with_backoff(Duration::from_millis(1))
+    }
+
+    fn json(body: serde_json::Value) -> Response {
+        axum::Json(body).into_response()
+    }
+
+    #[tokio::test]
+    async fn a_failing_answer_is_retried_until_it_succeeds_or_the_retries_run_out() {
+        let (base, requests) = upstream(|n, _| async move {
+            if n < 2 {
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
+            } else {
+                json(serde_json::json!({"id": 402}))
+            }
+        })
+        .await;
+        let c = client(&base, 3, 4);
+        let body: serde_json::Value = c
+            .get_json(&c.url("panels/402/").unwrap(), "panel 402")
+            .await
+            .unwrap();
+        assert_eq!(body["id"], 402);
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            3,
+            "two 503s, then the answer"
+        );
+
+        let (base, requests) =
+            upstream(|_, _| async { StatusCode::BAD_GATEWAY.into_response() }).await;
+        let c = client(&base, 2, 4);
+        let e = c
+            .get_bytes(&c.url("panels/402/").unwrap(), "panel 402")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, UpstreamError::Status { status: 502, .. }),
+            "{e}"
+        );
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            3,
+            "the first try and two retries"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_waits_as_told_and_a_wait_beyond_the_cap_fails_at_once() {
+        let (base, requests) = upstream(|n, _| async move {
+            if n == 0 {
+                (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")]).into_response()
+            } else {
+                json(serde_json::json!([]))
+            }
+        })
+        .await;
+        let c = client(&base, 1, 4);
+        c.get_bytes(&c.url("panels/").unwrap(), "panel list")
+            .await
+            .unwrap();
+        assert_eq!(requests.load(Ordering::SeqCst), 2);
+
+        let too_long = (MAX_RETRY_AFTER.as_secs() + 1).to_string();
+        let (base, requests) =
+            upstream(move |_, _| {
+                let too_long = too_long.clone();
+                async move {
+                    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", too_long)]).into_response()
+                }
+            })
+            .await;
+        let c = client(&base, 5, 4);
+        let e = c
+            .get_bytes(&c.url("panels/").unwrap(), "panel list")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, UpstreamError::Status { status: 429, .. }),
+            "{e}"
+        );
+        assert_eq!(requests.load(Ordering::SeqCst), 1, "not retried");
+    }
+
+    #[tokio::test]
+    async fn not_found_is_said_once_and_never_retried() {
+        let (base, requests) =
+            upstream(|_, _| async { StatusCode::NOT_FOUND.into_response() }).await;
+        let c = client(&base, 5, 4);
+        let e = c
+            .get_bytes(
+                &c.url("panels/402/?version=9.9").unwrap(),
+                "panel 402 version 9.9",
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.to_string(), "PanelApp UK has no panel 402 version 9.9");
+        assert_eq!(AppError::from(e).code, shared::ErrorCode::NotFound);
+        assert_eq!(requests.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn pages_are_followed_to_the_end_and_only_on_the_configured_origin() {
+        let (base, _) = upstream(|_, uri: Uri| async move {
+            match uri.query() {
+                // The next link names another host: the client re-bases it onto its own.
+                None => json(serde_json::json!({
+                    "count": 3,
+                    "next": "https://elsewhere.example/api/v1/panels/?page=2",
+                    "results": [1, 2]
+                })),
+                Some(_) => json(serde_json::json!({"count": 3, "next": null, "results": [3]})),
+            }
+        })
+        .await;
+        let c = client(&base, 0, 4);
+        let told = std::sync::Mutex::new(Vec::new());
+        let items: Vec<u32> = c
+            .get_all("panels/", "panel list", &|n, count| {
+                told.lock().unwrap().push((n, count))
+            })
+            .await
+            .unwrap();
+        assert_eq!(items, vec![1, 2, 3]);
+        assert_eq!(*told.lock().unwrap(), vec![(2, Some(3)), (3, Some(3))]);
+    }
+
+    #[tokio::test]
+    async fn a_pagination_loop_is_refused() {
+        let (base, requests) = upstream(|_, _| async {
+            json(serde_json::json!({"count": 9, "next": "/api/v1/panels/?page=1", "results": [1]}))
+        })
+        .await;
+        let c = client(&base, 0, 4);
+        let e = c
+            .get_all::<u32>("panels/?page=1", "panel list", &|_, _| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(e, UpstreamError::Malformed { .. }), "{e}");
+        assert!(e.to_string().contains("loops back"), "{e}");
+        assert_eq!(requests.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn no_more_requests_are_in_flight_than_the_concurrency_allows() {
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (now, top) = (in_flight.clone(), most.clone());
+        let (base, requests) = upstream(move |_, _| {
+            let (now, top) = (now.clone(), top.clone());
+            async move {
+                let here = now.fetch_add(1, Ordering::SeqCst) + 1;
+                top.fetch_max(here, Ordering::SeqCst);
+                // A slow PanelApp: requests overlap unless the client holds them back.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                json(serde_json::json!({}))
+            }
+        })
+        .await;
+        let c = client(&base, 0, 2);
+        let url = c.url("panels/").unwrap();
+        let all = (0..6).map(|_| c.get_bytes(&url, "panel list"));
+        for r in futures::future::join_all(all).await {
+            r.unwrap();
+        }
+        assert_eq!(requests.load(Ordering::SeqCst), 6);
+        assert_eq!(most.load(Ordering::SeqCst), 2, "two at a time, never more");
+    }
+}

@@ -138,7 +138,7 @@ pub struct BulkOutcome {
 
 /// A saved panel's global id, as the API gives it.
 fn panel_global_id(id: i32) -> String {
-    crate::graphql::node::global_id(crate::graphql::node::Kind::SavedPanel, id).0
+    crate::ids::global_id(crate::ids::Kind::SavedPanel, id)
 }
 
 /// The error of a refused bulk action: the first refusal's code, every refusal named.

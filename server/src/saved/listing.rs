@@ -6,7 +6,8 @@ use chrono::Utc;
 use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
@@ -70,7 +71,7 @@ fn shared_with(user_id: i32) -> Condition {
     Condition::all().add(saved_panels::Column::Id.in_subquery(shares))
 }
 
-fn condition(principal: &Principal, f: &Filter) -> Condition {
+fn condition(principal: &Principal, f: &Filter, backend: DbBackend) -> Condition {
     let me = principal.user_id();
     let site_admin = principal
         .account_role()
@@ -124,7 +125,7 @@ fn condition(principal: &Principal, f: &Filter) -> Condition {
         c = c.add(saved_panels::Column::Tags.contains(quoted));
     }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        c = c.add(saved_panels::Column::Id.in_subquery(text_matches(text)));
+        c = c.add(saved_panels::Column::Id.in_subquery(text_matches(text, backend)));
     }
     c
 }
@@ -132,11 +133,14 @@ fn condition(principal: &Principal, f: &Filter) -> Condition {
 /// The ids of the panels whose name or description holds `text` (case aside). Read on its own,
 /// behind a `LIMIT` no list reaches, so that PostgreSQL answers it from the trigram indexes
 /// (migration 000030) before it pages: left to itself it walks the list's sort index and tests
-/// every panel for a rare text (51 ms at 10,000 panels, 1.5 ms fenced; BENCHMARKS.md).
-fn text_matches(text: &str) -> sea_orm::sea_query::SelectStatement {
+/// every panel for a rare text (51 ms at 10,000 panels, 1.5 ms fenced; BENCHMARKS.md). SQLite
+/// has no such index and reads every panel: there `LIKE` itself ignores case (ASCII, as
+/// SQLite's `lower` does), which spares it lower-casing every name and description first.
+fn text_matches(text: &str, backend: DbBackend) -> sea_orm::sea_query::SelectStatement {
     let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-    let holds = |column: saved_panels::Column| {
-        Expr::expr(Func::lower(Expr::col(column))).like(pattern.clone())
+    let holds = |column: saved_panels::Column| match backend {
+        DbBackend::Sqlite => Expr::col(column).like(pattern.clone()),
+        _ => Expr::expr(Func::lower(Expr::col(column))).like(pattern.clone()),
     };
     Query::select()
         .column(saved_panels::Column::Id)
@@ -157,7 +161,7 @@ impl SavedPanels {
         filter: &Filter,
         window: impl FnOnce(u64) -> AppResult<(u64, u64)>,
     ) -> AppResult<Page> {
-        let cond = condition(principal, filter);
+        let cond = condition(principal, filter, self.db.get_database_backend());
         let total = saved_panels::Entity::find()
             .filter(cond.clone())
             .count(&self.db)

@@ -15,6 +15,7 @@ use super::passwords;
 use crate::auth::Principal;
 use crate::auth::limits::{Attempt, Refusal, Subject};
 use crate::auth::tokens;
+use crate::error::duration_words;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::admin::{AccountChangeReason, AccountChanged};
@@ -24,24 +25,6 @@ pub struct LoggedIn {
     pub user: user::Model,
     pub cookie: String,
     pub session_key: String,
-}
-
-/// "15 minutes", "1 hour", "45 seconds": a wait in the largest whole unit that fits, rounded
-/// up so nobody is told to come back too early.
-pub fn duration_words(wait: Duration) -> String {
-    let secs = wait.as_secs().max(1);
-    let (count, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
-        (secs / 3600, "hour")
-    } else if secs >= 120 {
-        (secs.div_ceil(60), "minute")
-    } else {
-        (secs, "second")
-    };
-    if count == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{count} {unit}s")
-    }
 }
 
 /// The answer to a wrong password (or unknown name) that did not lock the account yet: the

@@ -13,7 +13,7 @@ use super::uploads::{self, Uploads};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::genelists::export::Provenance;
-use crate::panelapp::PanelAppService;
+use crate::panelapp::{DataOrigin, PanelAppService};
 
 /// Most panels one merge may select.
 pub const MAX_PANELS: usize = 50;
@@ -39,6 +39,30 @@ pub trait PanelLoader: Send + Sync {
         id: u32,
         version: Option<PanelVersion>,
     ) -> AppResult<LoadedPanel>;
+}
+
+/// PanelApp panels for merges, with where each came from.
+#[async_trait::async_trait]
+impl PanelLoader for Arc<PanelAppService> {
+    async fn panel(
+        &self,
+        source: Source,
+        id: u32,
+        version: Option<PanelVersion>,
+    ) -> AppResult<LoadedPanel> {
+        let r = PanelAppService::panel(self, source, id, version).await?;
+        let origin = match r.origin {
+            DataOrigin::Live => "live".to_owned(),
+            DataOrigin::Cache => "cache".to_owned(),
+            DataOrigin::StaleCache => format!("stale cache {}", r.data_date.format("%Y-%m-%d")),
+            DataOrigin::Snapshot => format!("snapshot {}", r.data_date.format("%Y-%m-%d")),
+            DataOrigin::Unavailable => "unavailable".to_owned(),
+        };
+        Ok(LoadedPanel {
+            data: r.data,
+            origin,
+        })
+    }
 }
 
 /// One selected panel.

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod downloads;
 pub mod email_address;
 pub mod export_templates;
+pub mod mail_worker;
 pub mod merge;
 pub mod messages;
 pub mod notices;

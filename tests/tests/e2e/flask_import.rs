@@ -37,12 +37,17 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Runs `panelmerge import-flask ARGS` against the app's database.
 fn import(app: &TestApp, from: &str, extra: &[&str]) -> (i32, String) {
+    import_keyed(app, from, FLASK_KEY, extra)
+}
+
+/// [`import`] with the Flask encryption key `key`.
+fn import_keyed(app: &TestApp, from: &str, key: &str, extra: &[&str]) -> (i32, String) {
     let mut args = vec![
         "import-flask",
         "--from",
         from,
         "--flask-encryption-key",
-        FLASK_KEY,
+        key,
     ];
     args.extend_from_slice(extra);
     let dir = app.data_dir.path().display().to_string();
@@ -516,79 +521,57 @@ async fn damaged_copy(dir: &Path, sql: &str) -> String {
     path.display().to_string()
 }
 
+/// Imports `from` with `key`, expects a refusal whose output says each of `why`, and checks
+/// that the target's tables are as they were.
+async fn assert_refused(app: &TestApp, from: &str, key: &str, why: &[&str], before: &[u64]) {
+    let (code, out) = import_keyed(app, from, key, &[]);
+    assert_ne!(code, 0, "{out}");
+    for words in why {
+        assert!(out.contains(words), "{words:?} not in: {out}");
+    }
+    assert_eq!(counts(app).await, before, "nothing written");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_source_is_refused_naming_the_row_and_the_target_is_unchanged() {
     let app = TestApp::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let before = counts(&app).await;
+    let damaged = |name: &'static str, sql: &'static str| {
+        let path = dir.path().join(name);
+        async move {
+            std::fs::create_dir_all(&path).unwrap();
+            damaged_copy(&path, sql).await
+        }
+    };
 
     // A bad Fernet token in user 3's organisation.
-    let from = damaged_copy(
-        dir.path(),
+    let bad_token = damaged(
+        "token",
         "UPDATE user SET organization_encrypted = 'Z0FBQUFBQnAwMndMelVwZEpHdnh5' WHERE id = 3",
     )
     .await;
-    let (code, out) = import(&app, &from, &[]);
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains("source table user, row id 3: organization_encrypted: bad Fernet token"),
-        "{out}"
-    );
-    assert_eq!(counts(&app).await, before);
+    let why = ["source table user, row id 3: organization_encrypted: bad Fernet token"];
+    assert_refused(&app, &bad_token, FLASK_KEY, &why, &before).await;
 
     // The wrong key: the first encrypted value names its row.
-    let (code, out) = {
-        let dir_s = app.data_dir.path().display().to_string();
-        let vars = [
-            ("DATABASE_URL", app.store.database_url.as_str()),
-            ("SECRET_KEY", app.store.secret_key.as_str()),
-            ("ENCRYPTION_KEY", app.store.encryption_key.as_str()),
-            ("DATA_DIR", dir_s.as_str()),
-        ];
-        let wrong = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-        run_cli(
-            &[
-                "import-flask",
-                "--from",
-                &sqlite_fixture(),
-                "--flask-encryption-key",
-                wrong,
-            ],
-            &vars,
-            app.data_dir.path(),
-            None,
-        )
-    };
-    assert_ne!(code, 0, "{out}");
-    assert!(out.contains("source table user, row id 1"), "{out}");
-    assert!(out.contains("fails authentication"), "{out}");
-    assert_eq!(counts(&app).await, before);
+    let wrong = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let why = ["source table user, row id 1", "fails authentication"];
+    assert_refused(&app, &sqlite_fixture(), wrong, &why, &before).await;
 
     // A truncated table: saved panel 2 is gone but its versions and genes remain.
-    let dir2 = tempfile::tempdir().unwrap();
-    let from = damaged_copy(dir2.path(), "DELETE FROM saved_panels WHERE id = 2").await;
-    let (code, out) = import(&app, &from, &[]);
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains("source table panel_versions, row id 2: panel_id 2 is not in saved_panels"),
-        "{out}"
-    );
-    assert_eq!(counts(&app).await, before);
+    let truncated = damaged("truncated", "DELETE FROM saved_panels WHERE id = 2").await;
+    let why = ["source table panel_versions, row id 2: panel_id 2 is not in saved_panels"];
+    assert_refused(&app, &truncated, FLASK_KEY, &why, &before).await;
 
     // A damaged audit detail, late in the run: still nothing written.
-    let dir3 = tempfile::tempdir().unwrap();
-    let from = damaged_copy(
-        dir3.path(),
+    let late = damaged(
+        "audit",
         "UPDATE audit_log SET details_encrypted = 'bm90IGEgdG9rZW4=' WHERE id = 200",
     )
     .await;
-    let (code, out) = import(&app, &from, &[]);
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains("source table audit_log, row id 200: details_encrypted: bad Fernet token"),
-        "{out}"
-    );
-    assert_eq!(counts(&app).await, before);
+    let why = ["source table audit_log, row id 200: details_encrypted: bad Fernet token"];
+    assert_refused(&app, &late, FLASK_KEY, &why, &before).await;
     assert_eq!(
         user::Entity::find().count(&app.state.db).await.unwrap(),
         0,

@@ -310,34 +310,26 @@ async fn reset_requests_are_rate_limited_alike_for_known_and_unknown_addresses()
         .await
         .unwrap();
     app.create_user("ada", Role::User).await;
+    let request = |login: &'static str| {
+        let client = app.new_client();
+        async move { client.query(REQUEST_RESET, json!({ "l": login })).await }
+    };
     // Per address: two an hour, whether or not it has an account.
     for login in ["ada@example.org", "nobody@example.org"] {
         for _ in 0..2 {
-            let body = app
-                .new_client()
-                .query(REQUEST_RESET, json!({ "l": login }))
-                .await;
+            let body = request(login).await;
             assert_eq!(body["data"]["requestPasswordReset"], true, "{body}");
         }
-        let body = app
-            .new_client()
-            .query(REQUEST_RESET, json!({ "l": login }))
-            .await;
+        let body = request(login).await;
         assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{login}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["reason"], "mail_requests");
     }
     // Per client IP: four times as many (people behind one address share it).
     for login in ["x1@example.org", "x2@example.org"] {
-        let body = app
-            .new_client()
-            .query(REQUEST_RESET, json!({ "l": login }))
-            .await;
+        let body = request(login).await;
         assert_eq!(body["data"]["requestPasswordReset"], true, "{body}");
     }
-    let body = app
-        .new_client()
-        .query(REQUEST_RESET, json!({ "l": "x3@example.org" }))
-        .await;
+    let body = request("x3@example.org").await;
     assert_eq!(error_code(&body), Some("RATE_LIMITED"), "{body}");
     // Two mails went out, both to ada.
     let mail = smtp.wait_for(2).await;

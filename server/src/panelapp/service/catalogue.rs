@@ -8,7 +8,7 @@ use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use shared::{PanelVersion, Source};
 
-use super::{FlightOut, PanelAppService, catalogue_key};
+use super::{PanelAppService, catalogue_key};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::client::instance_name;
 use crate::panelapp::search::SearchFilter;
@@ -65,10 +65,7 @@ impl PanelAppService {
     }
 
     fn held_catalogue(&self, source: Source) -> Option<Arc<Catalogue>> {
-        self.catalogues
-            .read()
-            .ok()
-            .and_then(|c| c.get(&source).cloned())
+        self.listing.held(source)
     }
 
     /// The catalogue in the cache (another instance, or an earlier run, may have put it there).
@@ -115,22 +112,7 @@ impl PanelAppService {
     }
 
     fn install_catalogue(&self, c: Arc<Catalogue>) {
-        let all: Vec<Arc<PanelSummary>> = {
-            let Ok(mut map) = self.catalogues.write() else {
-                return;
-            };
-            map.insert(c.source, c);
-            let mut sources: Vec<_> = map.values().cloned().collect();
-            sources.sort_by_key(|c| c.source);
-            sources
-                .iter()
-                .flat_map(|c| c.panels.iter().cloned())
-                .collect()
-        };
-        let index = Arc::new(crate::panelapp::search::SearchIndex::build(all));
-        if let Ok(mut slot) = self.index.write() {
-            *slot = index;
-        }
+        self.listing.install(c);
         self.bump_generation();
     }
 
@@ -168,8 +150,9 @@ impl PanelAppService {
         progress: Arc<dyn Fn(usize, Option<u64>) + Send + Sync>,
     ) -> AppResult<Arc<Catalogue>> {
         self.client(source)?;
-        let out = self
-            .single_flight(catalogue_key(source), move |this| {
+        let this = self.clone();
+        self.catalogue_flights
+            .run(catalogue_key(source), move || {
                 async move {
                     // Across instances: one asks PanelApp, the others take its catalogue from
                     // the cache (one fetched at another time than the one held now, or fresh).
@@ -188,7 +171,9 @@ impl PanelAppService {
                         }
                     };
                     let c = this
-                        .across_instances(
+                        .leases
+                        .around(
+                            &this.store,
                             &catalogue_key(source),
                             ready,
                             this.fetch_catalogue_upstream(source, progress),
@@ -199,15 +184,11 @@ impl PanelAppService {
                     // counts of panels read elsewhere.
                     this.load_gene_index(source).await;
                     this.load_counts(source).await;
-                    Ok(FlightOut::Catalogue(c))
+                    Ok(c)
                 }
                 .boxed()
             })
-            .await?;
-        match out {
-            FlightOut::Catalogue(c) => Ok(c),
-            _ => Err(AppError::internal("unexpected PanelApp flight result")),
-        }
+            .await
     }
 
     /// Asks PanelApp for a catalogue and its signed-off list, and caches them.
@@ -290,8 +271,7 @@ impl PanelAppService {
         for (c, _) in &loaded {
             self.follow_counts(c.source).await;
         }
-        let index = self.index.read().map(|i| i.clone()).unwrap_or_default();
-        Ok((index.search(query, filter), loaded))
+        Ok((self.listing.search(query, filter), loaded))
     }
 
     /// The current version of a panel, from its catalogue.

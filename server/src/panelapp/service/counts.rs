@@ -195,7 +195,11 @@ impl PanelAppService {
             Ok(())
         };
         let no_result = || async { None::<()> };
-        if let Err(e) = self.across_instances(&key, no_result, write).await {
+        if let Err(e) = self
+            .leases
+            .around(&self.store, &key, no_result, write)
+            .await
+        {
             tracing::warn!(error = %e.message, "PanelApp counts index not written");
         }
     }

@@ -20,8 +20,8 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use shared::{ErrorCode, PanelData, Source};
 
-use super::store::{Lease, PREFIX};
-use super::{PanelAppService, gene_index_key, lease_key, lock};
+use super::store::PREFIX;
+use super::{PanelAppService, gene_index_key, lock};
 use crate::panelapp::genes::GeneIndex;
 use crate::shutdown::Shutdown;
 
@@ -112,32 +112,13 @@ impl PanelAppService {
                 wait = wait.min(left.max(Duration::from_secs(1)));
                 continue;
             }
-            let lease = lease_key(&progress_key(source));
-            match self.store.try_lease(&lease, self.lease_ttl).await {
-                Lease::Held => {
-                    // Another instance syncs; look again soon for its result.
-                    wait = wait.min(FOLLOW_EVERY);
-                    continue;
-                }
-                Lease::Taken(token) => {
-                    let mut run = std::pin::pin!(self.sync_directory(source, interval));
-                    loop {
-                        tokio::select! {
-                            next = &mut run => {
-                                wait = wait.min(next);
-                                break;
-                            }
-                            () = tokio::time::sleep(self.lease_ttl / 3) => {
-                                self.store.renew(&lease, &token, self.lease_ttl).await;
-                            }
-                        }
-                    }
-                    self.store.release(&lease, &token).await;
-                }
-                Lease::Unavailable => {
-                    wait = wait.min(self.sync_directory(source, interval).await);
-                }
-            }
+            let key = progress_key(source);
+            let round = self
+                .leases
+                .exclusive(&self.store, &key, self.sync_directory(source, interval))
+                .await;
+            // `None`: another instance syncs; look again soon for its result.
+            wait = wait.min(round.unwrap_or(FOLLOW_EVERY));
         }
         wait
     }

@@ -8,7 +8,7 @@ use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use shared::{Confidence, EntityType, PanelData, Source};
 
-use super::{FlightOut, PREFIX, PanelAppService, PanelGeneHit};
+use super::{PREFIX, PanelAppService, PanelGeneHit};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::DataOrigin;
 use shared::panelapp::{RawEntity, parse_panel};
@@ -232,8 +232,9 @@ impl PanelAppService {
         asked: String,
     ) -> AppResult<Arc<Vec<PanelGeneHit>>> {
         let key = genes_key(source, &symbol);
-        let fetched = self
-            .single_flight(key.clone(), move |this| {
+        let this = self.clone();
+        self.hit_flights
+            .run(key.clone(), move || {
                 async move {
                     // Across instances: one asks PanelApp, the others take its answer from
                     // the cache (one fetched at another time than the one there now, or fresh).
@@ -298,16 +299,11 @@ impl PanelAppService {
                         }
                         Ok(Arc::new(cached.hits))
                     };
-                    let hits = this.across_instances(&key, ready, upstream).await?;
-                    Ok(FlightOut::Hits(hits))
+                    this.leases.around(&this.store, &key, ready, upstream).await
                 }
                 .boxed()
             })
-            .await?;
-        match fetched {
-            FlightOut::Hits(h) => Ok(h),
-            _ => Err(AppError::internal("unexpected PanelApp flight result")),
-        }
+            .await
     }
 
     /// Gene hits from parsed (cached) panels and the snapshot.

@@ -16,27 +16,27 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use shared::{Confidence, EntityType, PanelData, PanelVersion, Source};
 
 mod catalogue;
 mod counts;
 mod directory;
+mod flight;
 mod freshness;
 mod gene_search;
+mod index;
+mod leases;
 mod panels;
 mod store;
 mod sync;
 
 use super::client::{PanelAppClient, instance_name};
 use super::genes::GeneDirectory;
-use super::search::SearchIndex;
 use super::snapshot::Snapshot;
 use super::{Catalogue, DataOrigin};
 use crate::backend::Cache;
@@ -44,19 +44,13 @@ use crate::backend::bounded::BoundedLru;
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
 pub use directory::DirectoryProgress;
+use flight::Flights;
 pub use gene_search::{GeneLookup, SourceAnswer};
-use store::{Lease, PREFIX, Store};
+use index::CatalogueIndex;
+use leases::Leases;
+use store::{PREFIX, Store};
 
 use freshness::{Freshness, INVALIDATION_POLL};
-
-#[derive(Clone)]
-enum FlightOut {
-    Catalogue(Arc<Catalogue>),
-    Panel(Arc<PanelData>, DateTime<Utc>),
-    Hits(Arc<Vec<PanelGeneHit>>),
-}
-
-type Flight = Shared<BoxFuture<'static, Result<FlightOut, AppError>>>;
 
 /// One panel listing a gene.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,8 +114,8 @@ pub struct PanelAppService {
     store: Store,
     snapshot: Arc<Snapshot>,
     snapshot_only: bool,
-    catalogues: RwLock<HashMap<Source, Arc<Catalogue>>>,
-    index: RwLock<Arc<SearchIndex>>,
+    /// The catalogues held and the search index over them.
+    listing: CatalogueIndex,
     genes: Arc<GeneDirectory>,
     /// Parsed panel versions, with when they were fetched; bounded by the bytes of their
     /// PanelApp answers (`PANEL_CACHE_MAX_BYTES`), least recently used dropped first (any
@@ -131,12 +125,12 @@ pub struct PanelAppService {
     current: Mutex<HashMap<(Source, u32), Current>>,
     /// The newest gene index date loaded per source.
     gene_index_loaded: Mutex<HashMap<Source, DateTime<Utc>>>,
-    flights: Mutex<HashMap<String, Flight>>,
-    /// How long a lease around a PanelApp call lasts in Redis (one request's timeout).
-    lease_ttl: Duration,
-    /// The longest one PanelApp fetch may take: every attempt timing out, plus the waits
-    /// between them (backoff, `Retry-After` up to its cap).
-    fetch_bound: Duration,
+    /// One PanelApp call per key in this process, per kind of answer.
+    catalogue_flights: Flights<Arc<Catalogue>>,
+    panel_flights: Flights<(Arc<PanelData>, DateTime<Utc>)>,
+    hit_flights: Flights<Arc<Vec<PanelGeneHit>>>,
+    /// One PanelApp call per key across the instances sharing Redis.
+    leases: Leases,
     /// Entities per evidence level of the panels read, by source (see [`counts`]).
     counts: counts::Counts,
     /// Becomes true once the start-up work (disk sweep, gene indexes) is done.
@@ -161,11 +155,6 @@ type VersionKey = (Source, u32, PanelVersion);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The lease (in Redis) guarding the PanelApp call that fills cache key `key`.
-fn lease_key(key: &str) -> String {
-    format!("{PREFIX}lease:{}", key.strip_prefix(PREFIX).unwrap_or(key))
 }
 
 fn panel_key(source: Source, id: u32, version: PanelVersion) -> String {
@@ -227,20 +216,17 @@ impl PanelAppService {
             genes: Arc::new(GeneDirectory::seeded_from(snapshot.clone(), required)),
             snapshot,
             snapshot_only,
-            catalogues: RwLock::default(),
-            index: RwLock::default(),
+            listing: CatalogueIndex::default(),
             parsed: Mutex::new(BoundedLru::new(
                 settings.caches.panel_cache_bytes,
                 usize::MAX,
             )),
             current: Mutex::default(),
             gene_index_loaded: Mutex::default(),
-            flights: Mutex::default(),
-            lease_ttl: p
-                .timeout
-                .clamp(Duration::from_secs(5), Duration::from_secs(60)),
-            fetch_bound: (p.timeout + crate::panelapp::client::MAX_RETRY_AFTER)
-                * (p.max_retries + 1),
+            catalogue_flights: Flights::default(),
+            panel_flights: Flights::default(),
+            hit_flights: Flights::default(),
+            leases: Leases::for_client(p.timeout, p.max_retries),
             counts: counts::Counts::default(),
             started: tokio::sync::watch::Sender::new(false),
             directory_sync_interval: p.directory_sync_interval,
@@ -391,130 +377,5 @@ impl PanelAppService {
             let _done = done;
             work.await;
         });
-    }
-
-    // ---- single flight ----
-
-    async fn single_flight(
-        self: &Arc<Self>,
-        key: String,
-        work: impl FnOnce(Arc<Self>) -> BoxFuture<'static, Result<FlightOut, AppError>>,
-    ) -> Result<FlightOut, AppError> {
-        let flight = {
-            let mut flights = lock(&self.flights);
-            match flights.get(&key) {
-                Some(f) => f.clone(),
-                None => {
-                    let this = self.clone();
-                    let fut = work(this.clone());
-                    let k = key.clone();
-                    let handle = tokio::spawn(async move {
-                        let out = fut.await;
-                        lock(&this.flights).remove(&k);
-                        out
-                    });
-                    let f: Flight = async move {
-                        handle
-                            .await
-                            .map_err(|e| AppError::internal(format!("PanelApp task: {e}")))?
-                    }
-                    .boxed()
-                    .shared();
-                    flights.insert(key, f.clone());
-                    f
-                }
-            }
-        };
-        flight.await
-    }
-
-    /// Single flight across instances sharing Redis: `fetch` runs under the lease for
-    /// `key` (SET NX PX with a random token, released by compare-and-delete). An instance
-    /// that finds the lease taken waits for the holder's result to appear in the cache
-    /// (`ready`, polled with a short backoff) and serves it; when the lease goes away without
-    /// a result (the holder failed, or died and the lease expired) it tries to take the lease
-    /// itself. Without Redis, `fetch` simply runs.
-    async fn across_instances<T, R>(
-        &self,
-        key: &str,
-        ready: impl Fn() -> R,
-        fetch: impl std::future::Future<Output = AppResult<T>>,
-    ) -> AppResult<T>
-    where
-        R: std::future::Future<Output = Option<T>>,
-    {
-        let lease = lease_key(key);
-        // A live holder renews its lease until its fetch ends, and a fetch ends within
-        // `fetch_bound`; a lease still held past that belongs to a stuck holder: fetch anyway.
-        let deadline = Instant::now() + self.fetch_bound;
-        loop {
-            match self.store.try_lease(&lease, self.lease_ttl).await {
-                Lease::Taken(token) => {
-                    // A fetch may outlast one lease (retries, a 429's `Retry-After`): renew it
-                    // while working, so others keep waiting for this result instead of asking
-                    // PanelApp too.
-                    let mut fetch = std::pin::pin!(fetch);
-                    let out = loop {
-                        tokio::select! {
-                            out = &mut fetch => break out,
-                            () = tokio::time::sleep(self.lease_ttl / 3) => {
-                                self.store.renew(&lease, &token, self.lease_ttl).await;
-                            }
-                        }
-                    };
-                    self.store.release(&lease, &token).await;
-                    return out;
-                }
-                Lease::Unavailable => return fetch.await,
-                Lease::Held => {}
-            }
-            let mut pause = Duration::from_millis(10);
-            loop {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(200));
-                if let Some(v) = ready().await {
-                    return Ok(v);
-                }
-                if Instant::now() >= deadline {
-                    tracing::warn!(
-                        lease,
-                        "PanelApp lease outlived its holder's timeout; fetching"
-                    );
-                    return fetch.await;
-                }
-                if !self.store.lease_held(&lease).await {
-                    // Released: the result may have landed just before.
-                    if let Some(v) = ready().await {
-                        return Ok(v);
-                    }
-                    break;
-                }
-            }
-        }
-    }
-}
-
-// ---- adapters for the rest of the server ----
-
-#[async_trait::async_trait]
-impl crate::services::merge::PanelLoader for Arc<PanelAppService> {
-    async fn panel(
-        &self,
-        source: Source,
-        id: u32,
-        version: Option<PanelVersion>,
-    ) -> AppResult<crate::services::merge::LoadedPanel> {
-        let r = PanelAppService::panel(self, source, id, version).await?;
-        let origin = match r.origin {
-            DataOrigin::Live => "live".to_owned(),
-            DataOrigin::Cache => "cache".to_owned(),
-            DataOrigin::StaleCache => format!("stale cache {}", r.data_date.format("%Y-%m-%d")),
-            DataOrigin::Snapshot => format!("snapshot {}", r.data_date.format("%Y-%m-%d")),
-            DataOrigin::Unavailable => "unavailable".to_owned(),
-        };
-        Ok(crate::services::merge::LoadedPanel {
-            data: r.data,
-            origin,
-        })
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use shared::{PanelData, PanelVersion, Source};
 
-use super::{Current, FlightOut, PanelAppService, current_key, lock, panel_key};
+use super::{Current, PanelAppService, current_key, lock, panel_key};
 use crate::error::{AppError, AppResult};
 use crate::panelapp::client::instance_name;
 use crate::panelapp::{DataOrigin, PanelResult, PanelSummary, parse_date};
@@ -162,11 +162,7 @@ impl PanelAppService {
 
     /// Whether and when this version was signed off, from the catalogue held.
     fn apply_signed_off(&self, data: &mut PanelData) {
-        if let Some(c) = self
-            .catalogues
-            .read()
-            .ok()
-            .and_then(|c| c.get(&data.source).cloned())
+        if let Some(c) = self.listing.held(data.source)
             && let Some(summary) = c.get(data.id)
             && summary.version == data.version
         {
@@ -221,8 +217,9 @@ impl PanelAppService {
             Some(v) => panel_key(source, id, v),
             None => current_key(source, id),
         };
-        let out = self
-            .single_flight(key.clone(), move |this| {
+        let this = self.clone();
+        self.panel_flights
+            .run(key.clone(), move || {
                 async move {
                     // Across instances: one of them asks PanelApp, the others take its answer
                     // from the cache (a current pointer newer than the one seen now).
@@ -235,22 +232,18 @@ impl PanelAppService {
                         let t = t.clone();
                         async move { t.landed_panel(source, id, version, before).await }
                     };
-                    let (data, at) = this
-                        .across_instances(
+                    this.leases
+                        .around(
+                            &this.store,
                             &key,
                             ready,
                             this.fetch_panel_upstream(source, id, version),
                         )
-                        .await?;
-                    Ok(FlightOut::Panel(data, at))
+                        .await
                 }
                 .boxed()
             })
-            .await?;
-        match out {
-            FlightOut::Panel(d, at) => Ok((d, at)),
-            _ => Err(AppError::internal("unexpected PanelApp flight result")),
-        }
+            .await
     }
 
     /// Asks PanelApp for a panel, stores the detail under its version key and, for the

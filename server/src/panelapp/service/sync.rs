@@ -136,15 +136,11 @@ impl PanelAppService {
 
     /// What serverInfo reports.
     pub fn status(&self) -> Vec<SourceStatus> {
-        let held = self
-            .catalogues
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_default();
         Source::ALL
             .iter()
             .map(|s| {
-                let c = held.get(s);
+                let held = self.listing.held(*s);
+                let c = held.as_ref();
                 SourceStatus {
                     source: *s,
                     origin: c.map(|c| {

@@ -134,42 +134,51 @@ struct Layout {
     hit: (f64, f64),
 }
 
-/// The layout for `sources` sources (2 to 5).
+/// The layout for `sources` sources (2 to 5): shapes, spots, letters, viewBox, count size, hit area.
 fn layout(sources: usize) -> Option<Layout> {
-    Some(match sources {
-        2 => Layout {
-            shapes: &ELLIPSES_2,
-            spots: &SPOTS_2,
-            letters: &LETTERS_2,
-            view: (300.0, 270.0),
-            count_size: 16.0,
-            hit: (44.0, 28.0),
-        },
-        3 => Layout {
-            shapes: &ELLIPSES_3,
-            spots: &SPOTS_3,
-            letters: &LETTERS_3,
-            view: (300.0, 270.0),
-            count_size: 16.0,
-            hit: (44.0, 28.0),
-        },
-        4 => Layout {
-            shapes: &ELLIPSES_4,
-            spots: &SPOTS_4,
-            letters: &LETTERS_4,
-            view: (300.0, 246.0),
-            count_size: 13.0,
-            hit: (26.0, 17.0),
-        },
-        5 => Layout {
-            shapes: &ELLIPSES_5,
-            spots: &SPOTS_5,
-            letters: &LETTERS_5,
-            view: (495.0, 496.0),
-            count_size: 11.0,
-            hit: (22.0, 14.0),
-        },
-        _ => return None,
+    let (shapes, spots, letters, view, count_size, hit): (&[Ellipse], &[Point], &[Point], _, _, _) =
+        match sources {
+            2 => (
+                &ELLIPSES_2,
+                &SPOTS_2,
+                &LETTERS_2,
+                (300.0, 270.0),
+                16.0,
+                (44.0, 28.0),
+            ),
+            3 => (
+                &ELLIPSES_3,
+                &SPOTS_3,
+                &LETTERS_3,
+                (300.0, 270.0),
+                16.0,
+                (44.0, 28.0),
+            ),
+            4 => (
+                &ELLIPSES_4,
+                &SPOTS_4,
+                &LETTERS_4,
+                (300.0, 246.0),
+                13.0,
+                (26.0, 17.0),
+            ),
+            5 => (
+                &ELLIPSES_5,
+                &SPOTS_5,
+                &LETTERS_5,
+                (495.0, 496.0),
+                11.0,
+                (22.0, 14.0),
+            ),
+            _ => return None,
+        };
+    Some(Layout {
+        shapes,
+        spots,
+        letters,
+        view,
+        count_size,
+        hit,
     })
 }
 

@@ -16,10 +16,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use shared::{AuditAction, MailStatus};
 
-use super::binding;
+use super::audit::AuditRecord;
 use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::services::audit::AuditRecord;
+use crate::mail::{Mailer, binding};
 use crate::shutdown::Shutdown;
 
 /// How often the queue is looked at without a wake-up (messages queued by another instance,
@@ -41,9 +41,9 @@ pub fn backoff(base: Duration, attempts: u32) -> Duration {
 #[derive(Clone)]
 pub struct MailWorker {
     pub(crate) db: sea_orm::DatabaseConnection,
-    pub(crate) audit: crate::services::audit::Audit,
+    pub(crate) audit: super::audit::Audit,
     pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
-    pub(crate) mailer: std::sync::Arc<super::Mailer>,
+    pub(crate) mailer: std::sync::Arc<Mailer>,
     pub(crate) mail: crate::config::MailSettings,
 }
 
@@ -242,7 +242,7 @@ impl MailWorker {
                         "e-mail {} ({}) not sent (attempt {attempts}); retry in {}",
                         row.id,
                         row.kind,
-                        crate::services::auth::duration_words(delay)
+                        crate::error::duration_words(delay)
                     )
                 };
                 let record = AuditRecord::new(AuditAction::SystemSecurity, what)

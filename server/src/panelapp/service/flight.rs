@@ -97,17 +97,25 @@ mod tests {
 
     use super::*;
 
-    /// Work that counts its runs and waits for `gate` before answering.
+    /// A gate work waits at: each permit lets one run through (permits given before a run
+    /// arrives are kept for it).
+    type Gate = Arc<tokio::sync::Semaphore>;
+
+    fn gate() -> Gate {
+        Arc::new(tokio::sync::Semaphore::new(0))
+    }
+
+    /// Work that counts its runs and passes `gate` before answering.
     fn counted(
         runs: &Arc<AtomicUsize>,
-        gate: &Arc<tokio::sync::Notify>,
+        gate: &Gate,
         answer: AppResult<u32>,
     ) -> impl FnOnce() -> BoxFuture<'static, AppResult<u32>> + use<> {
         let (runs, gate) = (runs.clone(), gate.clone());
         move || {
             async move {
                 runs.fetch_add(1, Ordering::SeqCst);
-                gate.notified().await;
+                gate.acquire().await.map(|p| p.forget()).ok();
                 answer
             }
             .boxed()
@@ -118,7 +126,7 @@ mod tests {
     async fn askers_of_one_key_share_one_run() {
         let flights = Flights::<u32>::default();
         let runs = Arc::new(AtomicUsize::new(0));
-        let gate = Arc::new(tokio::sync::Notify::new());
+        let gate = gate();
         let askers = (0..10).map(|i| {
             flights.run(
                 "panel:uk:402:current".to_owned(),
@@ -127,7 +135,7 @@ mod tests {
         });
         // `join!` polls the askers first: all ten are waiting before the gate opens.
         let (answers, ()) = tokio::join!(futures::future::join_all(askers), async {
-            gate.notify_one()
+            gate.add_permits(1)
         });
         let answers: Vec<u32> = answers.into_iter().map(Result::unwrap).collect();
         assert_eq!(runs.load(Ordering::SeqCst), 1, "PanelApp asked once");
@@ -143,17 +151,14 @@ mod tests {
     async fn other_keys_fly_apart_and_a_landed_flight_is_not_reused() {
         let flights = Flights::<u32>::default();
         let runs = Arc::new(AtomicUsize::new(0));
-        let gate = Arc::new(tokio::sync::Notify::new());
+        let gate = gate();
         let (a, b, ()) = tokio::join!(
             flights.run("a".to_owned(), counted(&runs, &gate, Ok(1))),
             flights.run("b".to_owned(), counted(&runs, &gate, Ok(2))),
-            async {
-                gate.notify_one();
-                gate.notify_one();
-            }
+            async { gate.add_permits(2) }
         );
         assert_eq!((a.unwrap(), b.unwrap()), (1, 2));
-        gate.notify_one();
+        gate.add_permits(1);
         let again = flights.run("a".to_owned(), counted(&runs, &gate, Ok(3)));
         assert_eq!(
             again.await.unwrap(),
@@ -167,7 +172,7 @@ mod tests {
     async fn a_failure_reaches_every_asker_and_the_next_asker_tries_again() {
         let flights = Flights::<u32>::default();
         let runs = Arc::new(AtomicUsize::new(0));
-        let gate = Arc::new(tokio::sync::Notify::new());
+        let gate = gate();
         let failing = || {
             counted(
                 &runs,
@@ -178,7 +183,7 @@ mod tests {
         let (first, second, ()) = tokio::join!(
             flights.run("k".to_owned(), failing()),
             flights.run("k".to_owned(), failing()),
-            async { gate.notify_one() }
+            async { gate.add_permits(1) }
         );
         for answer in [first, second] {
             let e = answer.unwrap_err();
@@ -186,7 +191,7 @@ mod tests {
             assert!(e.message.contains("HTTP 502"), "{}", e.message);
         }
         assert_eq!(runs.load(Ordering::SeqCst), 1);
-        gate.notify_one();
+        gate.add_permits(1);
         let retried = flights.run("k".to_owned(), counted(&runs, &gate, Ok(7)));
         assert_eq!(retried.await.unwrap(), 7, "a failure is not remembered");
     }

@@ -4,7 +4,9 @@
 //     mounted and its first GraphQL answer rendered);
 //   - the same with a warm HTTP cache (a second page of the same context);
 //   - the workbench with panels 402 and 398 added (green and amber, as "Add to workbench" adds
-//     them): `/workbench` opened in a context that has them stored, until the merged count shows.
+//     them): `/workbench` opened in a context that has them stored, until the merged count
+//     shows every row of both panels (the count seen once everything was loaded in the setup;
+//     the count also shows while only one panel is in).
 // Prints one JSON line per round and a Markdown summary (medians) on stdout.
 import { BASE_URL, launch } from './lib.mjs';
 
@@ -12,9 +14,9 @@ const ROUNDS = Number(process.env.ROUNDS || 5);
 
 /** Milliseconds from the navigation's start until `condition` holds in the page: it is polled
  * on every animation frame and answers `performance.now()` when it first holds. */
-async function timeTo(page, path, condition) {
+async function timeTo(page, path, condition, arg = null) {
   await page.goto(BASE_URL + path, { waitUntil: 'commit' });
-  const handle = await page.waitForFunction(condition, null, { timeout: 30000, polling: 'raf' });
+  const handle = await page.waitForFunction(condition, arg, { timeout: 30000, polling: 'raf' });
   return handle.jsonValue();
 }
 
@@ -24,6 +26,9 @@ const merged = () => {
   const n = document.querySelector('#merged-count')?.textContent?.trim();
   return n !== undefined && n !== '' && Number(n) > 0 && performance.now();
 };
+/** The merged count shows `rows`. */
+const mergedAll = (rows) =>
+  Number(document.querySelector('#merged-count')?.textContent?.trim()) === rows && performance.now();
 
 /** Transferred bytes (encoded bodies) of the page load so far, by content encoding. */
 async function transferred(page) {
@@ -60,6 +65,8 @@ try {
   await addPanel(setupPage, 398);
   await setupPage.goto(BASE_URL + '/workbench');
   await setupPage.waitForFunction(merged, null, { timeout: 30000 });
+  await setupPage.waitForLoadState('networkidle');
+  const rows = Number(await setupPage.locator('#merged-count').textContent());
   const stored = await setup.storageState();
   await setup.close();
 
@@ -74,7 +81,7 @@ try {
 
     const bench = await browser.newContext({ storageState: stored });
     const benchPage = await bench.newPage();
-    const workbench = await timeTo(benchPage, '/workbench', merged);
+    const workbench = await timeTo(benchPage, '/workbench', mergedAll, rows);
     const count = await benchPage.locator('#merged-count').textContent();
     await bench.close();
 

@@ -60,7 +60,15 @@ pub fn UploadZone() -> impl IntoView {
                             });
                         });
                     }
-                    workbench.uploads.update(|u| u.push(upload));
+                    // The workbench may have listed this upload already: it reloads the
+                    // visitor's uploads when it opens, and that answer can arrive after the
+                    // upload was stored but before this one. The same list twice would count
+                    // its repeats twice.
+                    workbench.uploads.update(|u| {
+                        if !u.iter().any(|c| c.list.id == upload.list.id) {
+                            u.push(upload);
+                        }
+                    });
                 }
                 Err(err) => error.set(Some(format!("{filename}: {err}"))),
             }

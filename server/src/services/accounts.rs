@@ -287,6 +287,11 @@ impl Accounts {
             time_format_preference: Set(TimeFormat::H24),
             must_change_password: Set(false),
             password_changed_at: Set(Some(now)),
+            // Said here rather than left to the columns' defaults: a CI run once read NULL
+            // for `notify_security` back from SQLite's `INSERT … RETURNING` (migration 000024
+            // added both columns with a default) and failed the account's creation.
+            notify_security: Set(true),
+            notify_shares: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

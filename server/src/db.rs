@@ -6,7 +6,33 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// A count or size as an INTEGER column or a GraphQL `Int` (both 32-bit): saturates at
+/// `i32::MAX` instead of wrapping or failing.
+pub fn int<T: TryInto<i32>>(n: T) -> i32 {
+    n.try_into().unwrap_or(i32::MAX)
+}
+
+/// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`, waiting up to the busy timeout while another connection writes): a deferred
+/// transaction is pinned to the snapshot of its first read, and when another connection
+/// commits between that read and its first write, SQLite refuses the write at once with
+/// "database is locked", whatever the busy timeout (the audit chain reads the last row's hash
+/// before it appends, so concurrent audited requests met this). Writers take turns instead;
+/// readers are not held up (WAL). PostgreSQL begins as usual.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let sqlite_transaction_mode = (db.get_database_backend() == DbBackend::Sqlite)
+        .then_some(SqliteTransactionMode::Immediate);
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode,
+        ..TransactionOptions::default()
+    })
+    .await
+}
 
 /// Opens the database. A SQLite file's directory is created when missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -177,6 +203,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_saturate_at_the_largest_int() {
+        assert_eq!(int(7usize), 7);
+        assert_eq!(int(u64::MAX), i32::MAX);
+        assert_eq!(int(3_000_000_000u32), i32::MAX);
+        assert_eq!(int(std::time::Duration::from_secs(1).as_millis()), 1000);
+    }
+
+    #[test]
     fn sqlite_paths_are_found() {
         assert_eq!(
             sqlite_path("sqlite://data/x.db?mode=rwc").as_deref(),
@@ -252,6 +286,71 @@ mod tests {
             Some("3000 3000 1"),
             "{after:?}"
         );
+    }
+
+    /// The fault behind the flaky "database is locked" on SQLite: a transaction that reads, and
+    /// then writes after another connection committed, is refused. Begun by `begin_write`, it
+    /// holds the write lock from BEGIN, so no commit can come between its read and its write.
+    /// (The other connection here does not wait at all, so what it meets shows at once.)
+    #[tokio::test]
+    async fn a_write_transaction_holds_the_write_lock_from_its_first_read() {
+        use sea_orm::Statement;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/turns.db?mode=rwc", dir.path().display());
+        let db = connect(&url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE counter (n INTEGER NOT NULL)")
+            .await
+            .unwrap();
+        db.execute_unprepared("INSERT INTO counter VALUES (0)")
+            .await
+            .unwrap();
+        let mut options = ConnectOptions::new(url.clone());
+        options.max_connections(1);
+        options.map_sqlx_sqlite_opts(|sqlite| sqlite.busy_timeout(Duration::ZERO));
+        let impatient = Database::connect(options).await.unwrap();
+        async fn read(txn: &DatabaseTransaction) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+            txn.query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT n FROM counter",
+            ))
+            .await
+        }
+        let bump = "UPDATE counter SET n = n + 1";
+        let add_ten = "UPDATE counter SET n = n + 10";
+
+        // Deferred (sea-orm's `begin`): the other write lands between the read and the write,
+        // and the write is refused.
+        let deferred = db.begin().await.unwrap();
+        read(&deferred).await.unwrap();
+        impatient.execute_unprepared(bump).await.unwrap();
+        let refused = deferred.execute_unprepared(add_ten).await.unwrap_err();
+        assert!(
+            refused.to_string().contains("database is locked"),
+            "{refused}"
+        );
+        deferred.rollback().await.unwrap();
+
+        // `begin_write`: the other write has to wait (here: is turned away), this one lands.
+        let txn = begin_write(&db).await.unwrap();
+        read(&txn).await.unwrap();
+        let turned_away = impatient.execute_unprepared(bump).await.unwrap_err();
+        assert!(
+            turned_away.to_string().contains("database is locked"),
+            "{turned_away}"
+        );
+        txn.execute_unprepared(add_ten).await.unwrap();
+        txn.commit().await.unwrap();
+        let n: i64 = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT n FROM counter",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        assert_eq!(n, 11, "the first bump and the ten");
     }
 
     /// Every connection the pool opens has the SQLite settings, not only the first: four

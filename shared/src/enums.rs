@@ -574,6 +574,124 @@ impl AuditAction {
     }
 }
 
+closed_enum! {
+    /// What an audit row is about. The row stores a lowercase word ([`Self::word`]:
+    /// `saved_panel`, `api_token`, …), which is also what `resourceType` shows; rows imported
+    /// from the Flask version keep the words Flask wrote, and those PanelMerge has no kind for
+    /// (`knowhow_article`, `page`, `cache`, …) are [`Self::Other`].
+    pub enum AuditResourceKind ("audit resource kind") {
+        /// An admin message (banner), by its number.
+        AdminMessage = "ADMIN_MESSAGE",
+        /// An API token, by its number.
+        ApiToken = "API_TOKEN",
+        /// The audit trail itself: its CSV export (`csv`) or the retention purge (`retention`).
+        AuditLog = "AUDIT_LOG",
+        /// A database backup, by its SHA-256.
+        Backup = "BACKUP",
+        /// A download: an export's file name, or a one-time link (`link`).
+        Download = "DOWNLOAD",
+        /// The encryption key of audit values and share secrets, by its key id.
+        EncryptionKey = "ENCRYPTION_KEY",
+        /// An export template, by its number.
+        ExportTemplate = "EXPORT_TEMPLATE",
+        /// An import from a Flask database, by the database named (password hidden).
+        FlaskImport = "FLASK_IMPORT",
+        /// An IP address (a block lifted, sign-ins refused from it).
+        Ip = "IP",
+        /// A mail in the outbox, by its number.
+        Mail = "MAIL",
+        /// PanelApp data: a refresh (`uk`, `au` or `all`).
+        Panelapp = "PANELAPP",
+        /// A PanelApp catalogue search (`panels` or `panelsByGene`).
+        PanelSearch = "PANEL_SEARCH",
+        /// A share of a saved panel, by its number.
+        PanelShare = "PANEL_SHARE",
+        /// A saved panel, by its number (`list` for a listing).
+        SavedPanel = "SAVED_PANEL",
+        /// A sign-in session, by the first 16 characters of its key.
+        Session = "SESSION",
+        /// A team, by its number.
+        Team = "TEAM",
+        /// An uploaded gene list, by its number or file name.
+        Upload = "UPLOAD",
+        /// An account, by its number (or the login name of a failed sign-in).
+        User = "USER",
+        /// A user's workbench, by the user's number.
+        Workbench = "WORKBENCH",
+        /// Something PanelMerge has no kind for: only on rows imported from the Flask version
+        /// (`resourceType` keeps Flask's word). Never written by PanelMerge.
+        Other = "OTHER",
+    }
+}
+
+impl AuditResourceKind {
+    /// The word the row stores (`saved_panel`, `api_token`, …); `other` for [`Self::Other`],
+    /// which PanelMerge never writes.
+    pub const fn word(self) -> &'static str {
+        match self {
+            Self::AdminMessage => "admin_message",
+            Self::ApiToken => "api_token",
+            Self::AuditLog => "audit_log",
+            Self::Backup => "backup",
+            Self::Download => "download",
+            Self::EncryptionKey => "encryption_key",
+            Self::ExportTemplate => "export_template",
+            Self::FlaskImport => "flask_import",
+            Self::Ip => "ip",
+            Self::Mail => "mail",
+            Self::Panelapp => "panelapp",
+            Self::PanelSearch => "panel_search",
+            Self::PanelShare => "panel_share",
+            Self::SavedPanel => "saved_panel",
+            Self::Session => "session",
+            Self::Team => "team",
+            Self::Upload => "upload",
+            Self::User => "user",
+            Self::Workbench => "workbench",
+            Self::Other => "other",
+        }
+    }
+
+    /// How the admin pages name it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::AdminMessage => "Admin message",
+            Self::ApiToken => "API token",
+            Self::AuditLog => "Audit log",
+            Self::Backup => "Backup",
+            Self::Download => "Download",
+            Self::EncryptionKey => "Encryption key",
+            Self::ExportTemplate => "Export template",
+            Self::FlaskImport => "Flask import",
+            Self::Ip => "IP address",
+            Self::Mail => "Mail",
+            Self::Panelapp => "PanelApp data",
+            Self::PanelSearch => "Panel search",
+            Self::PanelShare => "Share",
+            Self::SavedPanel => "Saved panel",
+            Self::Session => "Session",
+            Self::Team => "Team",
+            Self::Upload => "Uploaded list",
+            Self::User => "Account",
+            Self::Workbench => "Workbench",
+            Self::Other => "Other (imported from Flask)",
+        }
+    }
+
+    /// The kinds PanelMerge writes (all but [`Self::Other`]).
+    pub fn written() -> impl Iterator<Item = Self> {
+        Self::ALL.iter().copied().filter(|k| *k != Self::Other)
+    }
+
+    /// The kind of a stored word: one PanelMerge writes (Flask wrote `user`, `saved_panel`,
+    /// `export_template` and `admin_message` with the same meaning), else [`Self::Other`].
+    pub fn of_word(word: &str) -> Self {
+        Self::written()
+            .find(|k| k.word() == word)
+            .unwrap_or(Self::Other)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,6 +841,35 @@ mod tests {
         }
         for value in T::ALL {
             assert_eq!(T::from_stored(value.as_str()), *value);
+        }
+    }
+
+    #[test]
+    fn audit_resource_words_round_trip_and_flask_words_are_other() {
+        for kind in AuditResourceKind::written() {
+            assert_eq!(AuditResourceKind::of_word(kind.word()), kind, "{kind}");
+            assert_eq!(kind.word().to_ascii_uppercase(), kind.as_str());
+        }
+        // Words of rows imported from the Flask version.
+        assert_eq!(AuditResourceKind::of_word("user"), AuditResourceKind::User);
+        assert_eq!(
+            AuditResourceKind::of_word("saved_panel"),
+            AuditResourceKind::SavedPanel
+        );
+        for flask in [
+            "knowhow_article",
+            "panel",
+            "page",
+            "cache",
+            "",
+            "other",
+            "USER",
+        ] {
+            assert_eq!(
+                AuditResourceKind::of_word(flask),
+                AuditResourceKind::Other,
+                "{flask}"
+            );
         }
     }
 

@@ -341,6 +341,133 @@ impl GeneField {
     pub const fn is_rating(self) -> bool {
         matches!(self, Self::Confidence | Self::CustomConfidence)
     }
+
+    /// The field of this camelCase name (`customConfidence`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.as_str() == name)
+    }
+
+    /// Every field, in declaration order.
+    pub const ALL: &'static [Self] = &[
+        Self::EntityType,
+        Self::HgncId,
+        Self::GeneName,
+        Self::Confidence,
+        Self::CustomConfidence,
+        Self::ModeOfInheritance,
+        Self::Phenotypes,
+        Self::Evidence,
+        Self::Sources,
+        Self::Notes,
+        Self::Grch37,
+        Self::Grch38,
+    ];
+}
+
+closed_enum! {
+    /// What a recorded change of a saved panel changed (`PanelChange.targetKind`).
+    pub enum ChangeTargetKind ("change target kind") {
+        /// A gene added or removed; the target is its symbol.
+        Gene = "GENE",
+        /// One field of a gene (`PanelChange.field`); the target is the gene's symbol.
+        GeneField = "GENE_FIELD",
+        /// A field of the saved panel itself (`PanelChange.metadataField`); the target is the
+        /// saved panel's number.
+        Metadata = "METADATA",
+        /// The saved panel as a whole: its creation (and, on rows imported from the Flask
+        /// version, metadata changes, which Flask recorded without the field).
+        Panel = "PANEL",
+        /// The PanelApp panel a saved panel follows; the target names it (`uk-402`).
+        Source = "SOURCE",
+        /// A target PanelMerge does not write: only on rows imported from the Flask version
+        /// (`targetType` keeps Flask's word).
+        Other = "OTHER",
+    }
+}
+
+closed_enum! {
+    /// A field of a saved panel itself, as named in metadata changes.
+    pub enum PanelMetadataField ("panel metadata field") {
+        /// The name.
+        Name = "NAME",
+        /// The description.
+        Description = "DESCRIPTION",
+        /// The tags.
+        Tags = "TAGS",
+        /// Who can see it.
+        Visibility = "VISIBILITY",
+        /// Active, draft, archived or deleted.
+        Status = "STATUS",
+    }
+}
+
+impl PanelMetadataField {
+    /// The stored name (`name`, `status`, …).
+    pub const fn word(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::Tags => "tags",
+            Self::Visibility => "visibility",
+            Self::Status => "status",
+        }
+    }
+}
+
+/// What a change changed, as recorded (`panel_changes.target_type`): `gene`, `gene.<field>`,
+/// `metadata.<field>`, `panel` or `source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeTarget {
+    Gene,
+    GeneField(GeneField),
+    Metadata(PanelMetadataField),
+    Panel,
+    Source,
+}
+
+impl ChangeTarget {
+    /// The recorded word.
+    pub fn word(self) -> String {
+        match self {
+            Self::Gene => "gene".to_owned(),
+            Self::GeneField(field) => format!("gene.{}", field.as_str()),
+            Self::Metadata(field) => format!("metadata.{}", field.word()),
+            Self::Panel => "panel".to_owned(),
+            Self::Source => "source".to_owned(),
+        }
+    }
+
+    /// The target a recorded word names; none for words PanelMerge does not write.
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "gene" => Some(Self::Gene),
+            "panel" => Some(Self::Panel),
+            "source" => Some(Self::Source),
+            _ => {
+                if let Some(name) = word.strip_prefix("gene.") {
+                    GeneField::from_name(name).map(Self::GeneField)
+                } else {
+                    let name = word.strip_prefix("metadata.")?;
+                    PanelMetadataField::ALL
+                        .iter()
+                        .copied()
+                        .find(|f| f.word() == name)
+                        .map(Self::Metadata)
+                }
+            }
+        }
+    }
+
+    /// Its kind, as GraphQL shows it.
+    pub const fn kind(self) -> ChangeTargetKind {
+        match self {
+            Self::Gene => ChangeTargetKind::Gene,
+            Self::GeneField(_) => ChangeTargetKind::GeneField,
+            Self::Metadata(_) => ChangeTargetKind::Metadata,
+            Self::Panel => ChangeTargetKind::Panel,
+            Self::Source => ChangeTargetKind::Source,
+        }
+    }
 }
 
 /// One changed field of a gene present in both lists.
@@ -446,6 +573,40 @@ mod tests {
 
     fn gene(symbol: &str) -> SavedGene {
         SavedGene::new(GeneSymbol::parse(symbol).unwrap())
+    }
+
+    #[test]
+    fn change_targets_round_trip_through_their_recorded_words() {
+        let mut targets = vec![
+            ChangeTarget::Gene,
+            ChangeTarget::Panel,
+            ChangeTarget::Source,
+        ];
+        targets.extend(GeneField::ALL.iter().copied().map(ChangeTarget::GeneField));
+        targets.extend(
+            PanelMetadataField::ALL
+                .iter()
+                .copied()
+                .map(ChangeTarget::Metadata),
+        );
+        for target in targets {
+            assert_eq!(
+                ChangeTarget::parse(&target.word()),
+                Some(target),
+                "{target:?}"
+            );
+        }
+        assert_eq!(
+            ChangeTarget::GeneField(GeneField::CustomConfidence).word(),
+            "gene.customConfidence"
+        );
+        assert_eq!(
+            ChangeTarget::Metadata(PanelMetadataField::Status).word(),
+            "metadata.status"
+        );
+        for unknown in ["", "gene.colour", "metadata.owner", "genes", "GENE"] {
+            assert_eq!(ChangeTarget::parse(unknown), None, "{unknown}");
+        }
     }
 
     #[test]

@@ -75,6 +75,27 @@ await run(async (browser, errors) => {
   const body = await exported.text();
   check(body.includes('PRIVILEGE_ESCALATION') && body.includes(other), `CSV holds the event: ${body}`);
 
+  // ... and by what the rows are about: the user's sign-ins are about their account, and none
+  // of their rows is about a saved panel.
+  await adminPage.selectOption('#audit-actions', ['LOGIN']);
+  await adminPage.selectOption('#audit-resource', 'USER');
+  await adminPage.getByRole('button', { name: 'Apply filters' }).click();
+  await adminPage.waitForFunction(() =>
+    document.querySelectorAll('#audit-log tr.audit-row[data-action="LOGIN"]').length > 0
+    && document.querySelectorAll('#audit-log tr.audit-row:not([data-action="LOGIN"])').length === 0);
+  const resources = await adminPage.$$eval('#audit-log tr.audit-row td:nth-child(5)', (cells) => cells.map((c) => c.textContent));
+  check(resources.every((r) => r.startsWith('user:')), `sign-ins are about accounts: ${resources}`);
+  const kindHref = await adminPage.locator('#audit-csv').getAttribute('href');
+  check(kindHref === `/admin/audit.csv?usernames=${other}&actions=LOGIN&resourceKinds=USER`, `CSV link keeps the kind: ${kindHref}`);
+  const kindCsv = await (await adminPage.request.get(BASE_URL + kindHref)).text();
+  const kindLines = kindCsv.trim().split('\n').slice(1);
+  check(kindLines.length === resources.length && kindLines.every((l) => l.includes(',user,')),
+    `the CSV has the same rows: ${kindCsv}`);
+  await adminPage.selectOption('#audit-resource', 'SAVED_PANEL');
+  await adminPage.getByRole('button', { name: 'Apply filters' }).click();
+  await adminPage.getByText('0 matching entries').waitFor();
+  check((await adminPage.locator('#audit-log tr.audit-row').count()) === 0, 'no sign-in is about a saved panel');
+
   // Users page: reset eve's password; the temporary password works once and forces a change.
   await adminPage.goto(BASE_URL + '/admin/users');
   await adminPage.fill('#user-search', other);

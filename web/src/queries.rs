@@ -11,10 +11,10 @@ pub use shared::panelapp::DataOrigin;
 pub use shared::saved::GeneField;
 pub use shared::upload::{DiagnosticKind, UploadFormat};
 pub use shared::{
-    AuditAction, CacheBackend, Confidence, DatabaseBackend, EntityType, Environment, ExportColumn,
-    ExportFormat, MailKind, MailStatus, MessageType, PanelScope, PanelSort, PanelStatus, Role,
-    SavedPanelChangeKind, SavedPanelSourceType, SharePermission, ShareTarget, TeamRole, TokenScope,
-    UnverifiedReason, VerificationStatus, Visibility,
+    AuditAction, AuditResourceKind, CacheBackend, Confidence, DatabaseBackend, EntityType,
+    Environment, ExportColumn, ExportFormat, MailKind, MailStatus, MessageType, PanelScope,
+    PanelSort, PanelStatus, Role, SavedPanelChangeKind, SavedPanelSourceType, SharePermission,
+    ShareTarget, TeamRole, TokenScope, UnverifiedReason, VerificationStatus, Visibility,
 };
 
 /// `PanelSource` is the shared `Source`.
@@ -40,6 +40,7 @@ macro_rules! operations {
             variables_derives = "Debug, Clone",
             extern_enums(
                 "AuditAction",
+                "AuditResourceKind",
                 "CacheBackend",
                 "Confidence",
                 "DataOrigin",

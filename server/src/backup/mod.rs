@@ -20,9 +20,10 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 use shared::AuditAction;
+use shared::AuditResourceKind;
 
 use crate::auth::Principal;
 use crate::crypto::{Binding, Encryptor};
@@ -130,7 +131,7 @@ pub async fn backup(state: &AppState, out: &Path) -> anyhow::Result<Summary> {
             summary.rows, summary.schema
         ),
     )
-    .resource("backup", &summary.sha256)
+    .resource(AuditResourceKind::Backup, &summary.sha256)
     .details(json!({
         "file": out.display().to_string(),
         "rows": summary.tables.iter().map(|(t, n)| (t.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
@@ -186,7 +187,7 @@ pub async fn restore(
         .context("migrating the target")?;
     let tables = schema::tables(db).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     target::clear(&txn, &tables).await?;
     load::write(&txn, path, checked, &tables).await?;
     target::reset_sequences(&txn, &tables).await?;
@@ -210,7 +211,7 @@ pub async fn restore(
             if rows.is_empty() { "" } else { ", replacing the previous contents" }
         ),
     )
-    .resource("backup", &summary.sha256)
+    .resource(AuditResourceKind::Backup, &summary.sha256)
     .details(json!({
         "file": path.display().to_string(),
         "made": header.created_at,

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
+use shared::AuditResourceKind;
 use shared::Role;
 
 use crate::auth::Principal;
@@ -379,7 +380,7 @@ async fn rotate_key(new_key: Option<String>) -> anyhow::Result<ExitCode> {
             new.id()
         ),
     )
-    .resource("encryption_key", new.id());
+    .resource(AuditResourceKind::EncryptionKey, new.id());
     // Written with the old key's encryptor but without sealed fields, so it reads under both.
     state
         .audit

@@ -13,14 +13,17 @@ use std::process::ExitCode;
 use chrono::{Duration, Utc};
 use entity::user;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use shared::AuditResourceKind;
 use shared::saved::SavedGene;
-use shared::{AuditAction, GeneSymbol, PanelStatus, Role, TimeFormat, Visibility};
+use shared::{AuditAction, GeneSymbol, PanelStatus, Role, Visibility};
 
 use crate::auth::Principal;
 use crate::config::Settings;
+use crate::db::int;
 use crate::saved::versions::NewPanel;
 use crate::saved::{Edit, PanelMeta};
+use crate::services::accounts::new_user_row;
 use crate::services::audit::{AuditOrigin, AuditRecord};
 use crate::state::AppState;
 
@@ -99,25 +102,18 @@ async fn seed_users(state: &AppState, count: u32) -> anyhow::Result<Vec<user::Mo
                 _ => Role::User,
             };
             user::ActiveModel {
-                username: Set(format!("scale-user-{n}")),
-                email: Set(format!("scale-user-{n}@example.org")),
-                password_hash: Set(hash.clone()),
-                role: Set(role),
-                is_active: Set(true),
                 is_verified: Set(true),
-                login_count: Set(0),
-                failed_login_attempts: Set(0),
-                timezone_preference: Set("UTC".to_owned()),
-                time_format_preference: Set(TimeFormat::H24),
-                must_change_password: Set(false),
-                password_changed_at: Set(Some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+                ..new_user_row(
+                    format!("scale-user-{n}"),
+                    format!("scale-user-{n}@example.org"),
+                    hash.clone(),
+                    role,
+                    now,
+                )
             }
         })
         .collect();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(500).collect();
@@ -179,7 +175,7 @@ async fn seed_panels(
         if n < args.versioned {
             for v in 1..args.versions {
                 let edit = Edit {
-                    based_on: i32::try_from(v).unwrap_or(i32::MAX),
+                    based_on: int(v),
                     comment: Some(format!("seeded version {}", v + 1)),
                     add: GeneSymbol::parse(&format!("SGV{n}V{v}"))
                         .map(SavedGene::new)
@@ -223,7 +219,7 @@ async fn seed_audit(state: &AppState, users: &[user::Model], total: u64) -> anyh
                 let user = &users[(i as usize * 7919) % users.len()];
                 let action = ACTIONS[(i % ACTIONS.len() as u64) as usize];
                 let mut record = AuditRecord::new(action, format!("seeded {}", action.as_str()))
-                    .resource("saved_panel", (i % 10_000) + 1)
+                    .resource(AuditResourceKind::SavedPanel, (i % 10_000) + 1)
                     .details(serde_json::json!({ "seeded": i }));
                 if i % 10 == 9 {
                     record = record.failed("seeded failure");
@@ -240,7 +236,7 @@ async fn seed_audit(state: &AppState, users: &[user::Model], total: u64) -> anyh
                 (origin, record)
             })
             .collect();
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         state
             .audit
             .write_many(&txn, &rows)

@@ -20,9 +20,10 @@ use entity::{
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, FromQueryResult, QueryFilter, TransactionTrait,
+    EntityTrait, FromQueryResult, QueryFilter,
 };
 use serde_json::{Value, json};
+use shared::AuditResourceKind;
 use shared::saved::{SavedGene, canonical};
 use shared::{
     AuditAction, ChangeType, Confidence, GeneSymbol, HgncId, MessageType, PanelStatus, Role,
@@ -33,6 +34,8 @@ use self::fernet::FernetKey;
 use self::source::{Row, Source};
 use crate::auth::Principal;
 use crate::crypto::Binding;
+use crate::db::int;
+use crate::services::accounts::new_user_row;
 use crate::services::audit::{AuditOrigin, AuditRecord};
 use crate::state::AppState;
 
@@ -303,7 +306,7 @@ pub(super) async fn open_source(options: &Options) -> anyhow::Result<(Source, Op
 /// nothing is written.
 pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> {
     let (source, key) = open_source(options).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let ledger = load_ledger(&txn).await?;
     let mut ctx = Ctx {
         state,
@@ -351,7 +354,7 @@ pub async fn run(state: &AppState, options: &Options) -> anyhow::Result<Report> 
             report.total()
         ),
     )
-    .resource("flask_import", source.url_shown.clone())
+    .resource(AuditResourceKind::FlaskImport, source.url_shown.clone())
     .details(json!({
         "imported": report.imported,
         "alreadyImported": report.already,
@@ -444,23 +447,24 @@ async fn users(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
         let force = row.bool("force_password_change")?.unwrap_or(false);
         let locked_until = ctx.time(&row, "locked_until")?;
         let model = user::ActiveModel {
-            username: Set(username.clone()),
-            email: Set(email.clone()),
-            password_hash: Set(row.req("password_hash")?.to_owned()),
-            role: Set(role),
             is_active: Set(active),
             is_verified: Set(row.bool("is_verified")?.unwrap_or(false)),
             login_count: Set(row.int32("login_count")?.unwrap_or(0)),
             last_login: Set(ctx.time(&row, "last_login")?),
-            created_at: Set(created),
-            updated_at: Set(created),
             failed_login_attempts: Set(row.int32("failed_login_attempts")?.unwrap_or(0)),
             locked_until: Set(locked_until),
             timezone_preference: Set(tz),
             time_format_preference: Set(time_format),
             must_change_password: Set(force),
-            deactivated_at: Set(None),
-            ..Default::default()
+            // Flask kept no date of the last password change.
+            password_changed_at: Set(None),
+            ..new_user_row(
+                username.clone(),
+                email.clone(),
+                row.req("password_hash")?.to_owned(),
+                role,
+                created,
+            )
         }
         .insert(&ctx.txn)
         .await
@@ -742,7 +746,7 @@ async fn panels(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
             current_version: Set(current_number),
             version_count: Set(panel
                 .int32("version_count")?
-                .unwrap_or(i32::try_from(pversions.len()).unwrap_or(i32::MAX))),
+                .unwrap_or(int(pversions.len()))),
             gene_count: Set(panel.int32("gene_count")?.unwrap_or(0)),
             source_type: Set(panel
                 .text("source_type")
@@ -811,7 +815,7 @@ async fn panels(ctx: &mut Ctx<'_>, source: &Source) -> anyhow::Result<()> {
                 comment: Set(v.text("comment").map(str::to_owned)),
                 created_by_id: Set(ctx.map(v, "created_by_id", "user")?),
                 created_at: Set(at),
-                gene_count: Set(count.unwrap_or(i32::try_from(list.len()).unwrap_or(i32::MAX))),
+                gene_count: Set(count.unwrap_or(int(list.len()))),
                 changes_summary: Set(v.text("changes_summary").map(str::to_owned)),
                 is_protected: Set(v.bool("is_protected")?.unwrap_or(false)),
                 retention_priority: Set(v.int32("retention_priority")?.unwrap_or(0)),

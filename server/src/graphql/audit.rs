@@ -3,11 +3,12 @@
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use shared::AuditAction;
+use shared::{AuditAction, AuditResourceKind};
 
 use super::ContextExt;
 use super::node::{Kind, global_id, int_id};
 use super::paging::{BoundedPage, PageArgs};
+use crate::db::int;
 use crate::error::AppError;
 use crate::services::audit_log::AuditQuery;
 
@@ -30,8 +31,11 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only successful (true) or only failed (false) actions.
     pub success: Option<bool>,
-    /// Rows about this kind of thing: `saved_panel`, `user`, `upload`, `api_token`, `session`,
-    /// `team`, `admin_message`, `ip`, `download`, `panelapp`, `audit_log`, …
+    /// Rows about any of these kinds of thing (OTHER: rows imported from the Flask version
+    /// about something PanelMerge has no kind for).
+    pub resource_kinds: Option<Vec<AuditResourceKind>>,
+    /// Rows whose `resourceType` is exactly this word (`saved_panel`, `user`, …, or a word of
+    /// the Flask version such as `knowhow_article`); `resourceKinds` is the typed filter.
     pub resource_type: Option<String>,
     /// Rows about this one (with `resourceType`): the saved panel's, user's, … id as text.
     pub resource_id: Option<String>,
@@ -65,9 +69,16 @@ impl AuditFilter {
             to: self.to,
             success: self.success,
             resource_type: self.resource_type,
+            resource_kinds: self.resource_kinds.unwrap_or_default(),
             resource_id: self.resource_id,
         })
     }
+}
+
+/// The kind of a row's stored resource word; none for no word (or Flask's empty one).
+pub fn resource_kind(word: Option<&str>) -> Option<AuditResourceKind> {
+    word.filter(|w| !w.is_empty())
+        .map(AuditResourceKind::of_word)
 }
 
 /// One audit row; details and old/new values decrypted.
@@ -90,8 +101,11 @@ pub struct AuditEntry {
     pub username: Option<String>,
     /// What happened, in words.
     pub description: String,
-    /// What kind of thing it concerned (`saved_panel`, `user`, `upload`, `api_token`, …); null when
-    /// nothing in particular.
+    /// What kind of thing it concerned; null when nothing in particular.
+    pub resource_kind: Option<AuditResourceKind>,
+    /// The word the row records for its kind (`saved_panel`, `user`, `upload`, `api_token`, …;
+    /// on rows imported from the Flask version, Flask's word, such as `knowhow_article` for a
+    /// `resourceKind` of OTHER); null when nothing in particular.
     pub resource_type: Option<String>,
     /// Which one (the id as text); null when nothing in particular.
     pub resource_id: Option<String>,
@@ -131,6 +145,7 @@ impl AuditEntry {
             user: row.user_id.map(super::saved::types::Person::lazy),
             username: row.username,
             description: row.action_description,
+            resource_kind: resource_kind(row.resource_type.as_deref()),
             resource_type: row.resource_type,
             resource_id: row.resource_id,
             success: row.success,
@@ -228,7 +243,7 @@ impl AuditMutation {
             None => state.settings.audit_retention_days,
         };
         let deleted = state.audit_trail.purge(ctx.principal(), days).await?;
-        Ok(i32::try_from(deleted).unwrap_or(i32::MAX))
+        Ok(int(deleted))
     }
 }
 

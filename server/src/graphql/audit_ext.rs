@@ -22,6 +22,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ServerResult, Value, Variables};
+use shared::AuditResourceKind;
 use shared::{AuditAction, ErrorCode};
 
 use super::context::{RequestContext, Transport};
@@ -164,33 +165,35 @@ fn row_key(id: String) -> String {
 
 /// What a mutation acts on, as (resource type, argument that names it; `a.b` for a field of
 /// an input object), so a failed mutation's row names its resource too.
-pub fn mutation_resource(field: &str) -> Option<(&'static str, &'static str)> {
+pub fn mutation_resource(field: &str) -> Option<(AuditResourceKind, &'static str)> {
     Some(match field {
-        "revokeSession" => ("session", "id"),
-        "revokeApiToken" => ("api_token", "id"),
-        "unlockUser" | "setUserRole" | "setUserActive" | "resetUserPassword" => ("user", "id"),
-        "unblockIp" => ("ip", "ip"),
+        "revokeSession" => (AuditResourceKind::Session, "id"),
+        "revokeApiToken" => (AuditResourceKind::ApiToken, "id"),
+        "unlockUser" | "setUserRole" | "setUserActive" | "resetUserPassword" => {
+            (AuditResourceKind::User, "id")
+        }
+        "unblockIp" => (AuditResourceKind::Ip, "ip"),
         "updateAdminMessage" | "setAdminMessageActive" | "deleteAdminMessage" => {
-            ("admin_message", "id")
+            (AuditResourceKind::AdminMessage, "id")
         }
         "updateSavedPanel"
         | "applyUpstreamUpdate"
         | "restoreVersion"
         | "setSavedPanelStatus"
-        | "exportSavedPanel" => ("saved_panel", "id"),
-        "sharePanel" => ("saved_panel", "input.panelId"),
-        "commentOnPanel" => ("saved_panel", "panelId"),
-        "revokeShare" | "reissueShareLink" => ("panel_share", "id"),
-        "addTeamMember" | "removeTeamMember" | "deleteTeam" => ("team", "teamId"),
-        "removeUpload" => ("upload", "id"),
-        "login" => ("user", "input.login"),
+        | "exportSavedPanel" => (AuditResourceKind::SavedPanel, "id"),
+        "sharePanel" => (AuditResourceKind::SavedPanel, "input.panelId"),
+        "commentOnPanel" => (AuditResourceKind::SavedPanel, "panelId"),
+        "revokeShare" | "reissueShareLink" => (AuditResourceKind::PanelShare, "id"),
+        "addTeamMember" | "removeTeamMember" | "deleteTeam" => (AuditResourceKind::Team, "teamId"),
+        "removeUpload" => (AuditResourceKind::Upload, "id"),
+        "login" => (AuditResourceKind::User, "input.login"),
         _ => return None,
     })
 }
 
 impl AuditExtension {
     /// The resource a mutation names in its arguments, as (type, id), if any.
-    fn mutation_target(&self, info: &ResolveInfo<'_>) -> Option<(&'static str, String)> {
+    fn mutation_target(&self, info: &ResolveInfo<'_>) -> Option<(AuditResourceKind, String)> {
         let (kind, path) = mutation_resource(info.name)?;
         let mut parts = path.split('.');
         let mut value = self.argument(info, parts.next()?)?;
@@ -243,20 +246,20 @@ impl AuditExtension {
                 Some((
                     format!("view:{user_id}:{id}"),
                     AuditRecord::new(AuditAction::View, format!("opened saved panel {id}"))
-                        .resource("saved_panel", &id),
+                        .resource(AuditResourceKind::SavedPanel, &id),
                 ))
             }
             "savedPanels" => Some((
                 format!("list:{user_id}"),
                 AuditRecord::new(AuditAction::PanelList, "listed saved panels")
-                    .resource("saved_panel", "list"),
+                    .resource(AuditResourceKind::SavedPanel, "list"),
             )),
             "panels" => {
                 let term = text(self.argument(info, "search")).filter(|t| !t.is_empty())?;
                 Some((
                     format!("search:{user_id}:panels:{term}"),
                     AuditRecord::new(AuditAction::Search, format!("searched panels for {term:?}"))
-                        .resource("panel_search", "panels")
+                        .resource(AuditResourceKind::PanelSearch, "panels")
                         .details(serde_json::json!({ "field": "panels", "search": term })),
                 ))
             }
@@ -268,7 +271,7 @@ impl AuditExtension {
                         AuditAction::Search,
                         format!("searched panels listing gene {symbol}"),
                     )
-                    .resource("panel_search", "panelsByGene")
+                    .resource(AuditResourceKind::PanelSearch, "panelsByGene")
                     .details(serde_json::json!({ "field": "panelsByGene", "symbol": symbol })),
                 ))
             }
@@ -477,8 +480,7 @@ impl Extension for AuditExtension {
         for mut record in records {
             // A refused or failed mutation names what it was aimed at.
             if let (Err(_), Some((kind, id)), None) = (&result, &target, &record.resource_type) {
-                record.resource_type = Some((*kind).to_owned());
-                record.resource_id = Some(id.clone());
+                record = record.resource(*kind, id);
             }
             write(state, request, record, &field).await;
         }

@@ -8,11 +8,8 @@ use shared::Source;
 
 use super::ContextExt;
 use super::panelapp::{PanelAppStatusOut, PanelGeneHitOut};
+use crate::db::int;
 use crate::panelapp::{DataOrigin, DirectoryProgress, SourceAnswer};
-
-fn int(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
 
 /// How one PanelApp instance answered a gene look-up.
 #[derive(SimpleObject)]

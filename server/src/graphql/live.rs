@@ -63,7 +63,9 @@ pub struct AuditEvent {
     /// `type:id` of what it concerned, when anything.
     #[graphql(deprecation = "use resourceType and resourceId (as on AuditEntry)")]
     pub resource: Option<String>,
-    /// What kind of thing it concerned (`saved_panel`, `user`, `api_token`, …), as on
+    /// What kind of thing it concerned, as on `AuditEntry`.
+    pub resource_kind: Option<shared::AuditResourceKind>,
+    /// The word the row records for its kind (`saved_panel`, `user`, `api_token`, …), as on
     /// `AuditEntry`.
     pub resource_type: Option<String>,
     /// Which one.
@@ -100,6 +102,7 @@ impl AuditEvent {
                 .map(|u| super::node::global_id(super::node::Kind::User, u)),
             username: e.username,
             resource,
+            resource_kind: super::audit::resource_kind(e.resource_type.as_deref()),
             resource_type: e.resource_type,
             resource_id: e.resource_id,
             description: e.description,

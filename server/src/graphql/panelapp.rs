@@ -10,6 +10,7 @@ use shared::{Confidence, EntityType, PanelData, PanelEntity, PanelVersion, Sourc
 
 use super::ContextExt;
 use super::genelists::types::{ConfidenceCountsOut, LocusOut};
+use crate::db::int;
 use crate::error::AppError;
 use crate::panelapp::search::SearchFilter;
 use crate::panelapp::{DataOrigin, PanelGeneHit, PanelSummary as Summary, SourceStatus};
@@ -58,10 +59,6 @@ pub struct PanelSummary {
     pub data_origin: DataOrigin,
     /// When the catalogue was fetched from PanelApp (or captured, for a snapshot).
     pub data_date: DateTime<Utc>,
-}
-
-fn int(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
 }
 
 impl PanelSummary {
@@ -288,7 +285,7 @@ impl PanelDetail {
             .iter()
             .filter(|e| e.entity_type == EntityType::Gene)
             .count();
-        i32::try_from(n).unwrap_or(i32::MAX)
+        int(n)
     }
 }
 
@@ -365,7 +362,7 @@ impl From<SourceStatus> for PanelAppStatusOut {
             source: s.source,
             data_origin: s.origin,
             data_date: s.data_date,
-            panel_count: i32::try_from(s.panel_count).unwrap_or(i32::MAX),
+            panel_count: int(s.panel_count),
             snapshot_date: s.snapshot_date.as_deref().and_then(parse_date),
             genes_complete_date: s.genes_complete_date,
         }
@@ -429,7 +426,7 @@ impl PanelAppQuery {
             window.start > 0,
             window.end < hits.len(),
             PanelPageInfo {
-                total_count: i32::try_from(hits.len()).unwrap_or(i32::MAX),
+                total_count: int(hits.len()),
             },
         );
         for (i, p) in hits.iter().enumerate().take(window.end).skip(window.start) {

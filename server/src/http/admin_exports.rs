@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue, header};
-use shared::AuditAction;
+use shared::{AuditAction, AuditResourceKind};
 
 use super::HttpState;
 use super::graphql::prepare;
@@ -59,6 +59,9 @@ fn query_of(params: &HashMap<String, String>) -> Result<AuditQuery, AppError> {
             Some(_) => return Err(AppError::invalid_field("success", "must be true or false")),
         },
         resource_type: params.get("resourceType").cloned(),
+        resource_kinds: list(params, "resourceKinds", |s| {
+            s.parse::<AuditResourceKind>().ok()
+        })?,
         resource_id: params.get("resourceId").cloned(),
     })
 }

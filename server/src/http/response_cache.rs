@@ -8,7 +8,9 @@
 //! run their operations: some reads are audited for them, and token scopes apply.
 //!
 //! Entries live [`TTL`] at most, which also bounds how long a freshness change (cached data
-//! turning stale) or a refresh made on another instance takes to show.
+//! turning stale) or a refresh made on another instance takes to show. Entries past it, or of
+//! an older generation, are dropped by the next store at most one [`TTL`] later, so memory
+//! follows the answers in use rather than every distinct query seen since start.
 //!
 //! An entry also keeps its body gzip-compressed, made once on the first request that accepts
 //! gzip: a large answer (the whole UK list is ~170 KB) would otherwise be compressed again for
@@ -32,7 +34,7 @@ pub const TTL: Duration = Duration::from_secs(1);
 const MAX_ENTRIES: usize = 2048;
 /// Largest answer kept (a whole catalogue page of 100 panels is ~50 KB).
 const MAX_BODY: usize = 2 * 1024 * 1024;
-/// Most bytes held over all entries.
+/// Most bytes held over all entries, their gzip copies counted.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// Bodies smaller than this are sent as they are (compression would not pay for itself).
@@ -102,11 +104,51 @@ struct Entry {
     answer: Cached,
 }
 
+impl Entry {
+    fn live(&self, generation: u64, now: Instant) -> bool {
+        self.generation == generation && now.saturating_duration_since(self.stored) < TTL
+    }
+}
+
+/// The bytes an entry may hold: its request and body, and room for the body's gzip copy
+/// (made later, outside the lock; never larger than the body for the JSON kept here).
+fn footprint(request: &[u8], body: &[u8]) -> usize {
+    let gzip = if body.len() < MIN_COMPRESSED {
+        0
+    } else {
+        body.len()
+    };
+    request.len() + body.len() + gzip
+}
+
 #[derive(Default)]
 struct Entries {
     /// Per transport (GET query strings and POST bodies are different texts).
     maps: [HashMap<Bytes, Entry>; 3],
     bytes: usize,
+    /// When entries past their time were last dropped.
+    swept: Option<Instant>,
+}
+
+impl Entries {
+    /// Drops the entries no request can be answered from any more: past their time, or made
+    /// before `generation` (an answer made just before a change may be stored just after
+    /// one, so newer entries are kept).
+    fn sweep(&mut self, generation: u64, now: Instant) {
+        let mut bytes = 0;
+        for map in &mut self.maps {
+            map.retain(|request, entry| {
+                let keep = entry.generation >= generation
+                    && now.saturating_duration_since(entry.stored) < TTL;
+                if keep {
+                    bytes += footprint(request, &entry.answer.body);
+                }
+                keep
+            });
+        }
+        self.bytes = bytes;
+        self.swept = Some(now);
+    }
 }
 
 #[derive(Default)]
@@ -148,10 +190,19 @@ impl ResponseCache {
 
     /// The answer to `request` made in `generation` less than [`TTL`] ago.
     pub fn get(&self, transport: Transport, request: &[u8], generation: u64) -> Option<Cached> {
+        self.get_at(transport, request, generation, Instant::now())
+    }
+
+    fn get_at(
+        &self,
+        transport: Transport,
+        request: &[u8],
+        generation: u64,
+        now: Instant,
+    ) -> Option<Cached> {
         let entries = self.lock();
         let entry = entries.maps[slot(transport)].get(request)?;
-        (entry.generation == generation && entry.stored.elapsed() < TTL)
-            .then(|| entry.answer.clone())
+        entry.live(generation, now).then(|| entry.answer.clone())
     }
 
     /// Keeps `body` as the answer to `request`, made in `generation`; returns its entry.
@@ -162,28 +213,56 @@ impl ResponseCache {
         generation: u64,
         body: Bytes,
     ) -> Cached {
+        self.put_at(transport, request, generation, body, Instant::now())
+    }
+
+    fn put_at(
+        &self,
+        transport: Transport,
+        request: Bytes,
+        generation: u64,
+        body: Bytes,
+        now: Instant,
+    ) -> Cached {
         let answer = Cached::new(body);
         if answer.body.len() > MAX_BODY {
             return answer;
         }
         let mut entries = self.lock();
-        let size = answer.body.len() + request.len();
+        if entries
+            .swept
+            .is_none_or(|at| now.saturating_duration_since(at) >= TTL)
+        {
+            entries.sweep(generation, now);
+        }
+        let size = footprint(&request, &answer.body);
         let held: usize = entries.maps.iter().map(HashMap::len).sum();
         if held >= MAX_ENTRIES || entries.bytes + size > MAX_BYTES {
-            *entries = Entries::default();
+            entries.sweep(generation, now);
+            let held: usize = entries.maps.iter().map(HashMap::len).sum();
+            if held >= MAX_ENTRIES || entries.bytes + size > MAX_BYTES {
+                *entries = Entries::default();
+            }
         }
         let entry = Entry {
             generation,
-            stored: Instant::now(),
+            stored: now,
             answer: answer.clone(),
         };
         if let Some(old) = entries.maps[slot(transport)].insert(request.clone(), entry) {
             entries.bytes = entries
                 .bytes
-                .saturating_sub(old.answer.body.len() + request.len());
+                .saturating_sub(footprint(&request, &old.answer.body));
         }
         entries.bytes += size;
         answer
+    }
+
+    /// Entries held and the bytes counted for them.
+    #[cfg(test)]
+    fn held(&self) -> (usize, usize) {
+        let entries = self.lock();
+        (entries.maps.iter().map(HashMap::len).sum(), entries.bytes)
     }
 }
 
@@ -202,6 +281,74 @@ mod tests {
         assert!(cache.get(Transport::Post, b"q", 8).is_none());
         assert!(cache.get(Transport::Get, b"q", 7).is_none());
         assert!(cache.get(Transport::Post, b"q2", 7).is_none());
+    }
+
+    #[test]
+    fn entries_past_their_time_or_generation_are_dropped_by_the_next_store() {
+        let cache = ResponseCache::default();
+        let start = Instant::now();
+        let big = Bytes::from("x".repeat(4096));
+        let small = Bytes::from_static(b"{}");
+        cache.put_at(
+            Transport::Post,
+            Bytes::from_static(b"a"),
+            1,
+            big.clone(),
+            start,
+        );
+        cache.put_at(
+            Transport::Get,
+            Bytes::from_static(b"b"),
+            1,
+            small.clone(),
+            start,
+        );
+        // The large body counts twice (room for its gzip copy), the small one once.
+        assert_eq!(cache.held(), (2, 1 + 4096 * 2 + 1 + 2));
+        // Within the TTL nothing is dropped, whatever is stored.
+        let soon = start + TTL / 2;
+        cache.put_at(
+            Transport::Post,
+            Bytes::from_static(b"c"),
+            1,
+            small.clone(),
+            soon,
+        );
+        assert_eq!(cache.held().0, 3);
+        assert!(cache.get_at(Transport::Post, b"a", 1, soon).is_some());
+        // A TTL later, the next store keeps only what can still be served.
+        let later = start + TTL + TTL / 4;
+        assert!(cache.get_at(Transport::Post, b"a", 1, later).is_none());
+        cache.put_at(
+            Transport::Post,
+            Bytes::from_static(b"d"),
+            1,
+            small.clone(),
+            later,
+        );
+        assert_eq!(cache.held(), (2, (1 + 2) * 2), "c (still live) and d");
+        assert!(cache.get_at(Transport::Post, b"c", 1, later).is_some());
+        // A new generation (PanelApp data changed) makes every older entry unservable.
+        let newer = later + TTL;
+        cache.put_at(Transport::Get, Bytes::from_static(b"e"), 2, big, newer);
+        assert_eq!(cache.held(), (1, 1 + 4096 * 2));
+        assert!(cache.get_at(Transport::Get, b"e", 2, newer).is_some());
+    }
+
+    #[test]
+    fn a_replaced_entry_is_counted_once() {
+        let cache = ResponseCache::default();
+        let now = Instant::now();
+        for body in ["first answer", "second"] {
+            cache.put_at(
+                Transport::Post,
+                Bytes::from_static(b"q"),
+                1,
+                Bytes::from(body),
+                now,
+            );
+        }
+        assert_eq!(cache.held(), (1, 1 + "second".len()));
     }
 
     #[test]

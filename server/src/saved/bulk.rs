@@ -6,8 +6,10 @@
 
 use chrono::Utc;
 use entity::saved_panels;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
+use shared::AuditResourceKind;
+use shared::saved::{ChangeTarget, PanelMetadataField};
 use shared::{AuditAction, ChangeType, ErrorCode, PanelStatus, SavedPanelChangeKind};
 
 use super::SavedPanels;
@@ -202,7 +204,7 @@ impl SavedPanels {
             }
             other => other,
         };
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         // Every panel is checked before anything is written, reading inside the transaction.
         let mut plans = Vec::with_capacity(ids.len());
         let mut refusals = Vec::new();
@@ -357,7 +359,7 @@ impl SavedPanels {
             update.status = Set(plan.status);
             rows.push(Change::new(
                 ChangeType::MetadataChanged,
-                "metadata.status",
+                ChangeTarget::Metadata(PanelMetadataField::Status),
                 id.to_string(),
                 Some(before.status.to_string()),
                 Some(plan.status.to_string()),
@@ -379,7 +381,7 @@ impl SavedPanels {
             ));
             rows.push(Change::new(
                 ChangeType::MetadataChanged,
-                "metadata.tags",
+                ChangeTarget::Metadata(PanelMetadataField::Tags),
                 id.to_string(),
                 Some(old_tags.join(", ")),
                 Some(plan.tags.join(", ")),
@@ -408,7 +410,7 @@ impl SavedPanels {
                 txn,
                 principal,
                 AuditRecord::new(action, description)
-                    .resource("saved_panel", id)
+                    .resource(AuditResourceKind::SavedPanel, id)
                     .change(Some(old), Some(new)),
             )
             .await?;

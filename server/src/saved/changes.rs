@@ -6,7 +6,7 @@ use chrono::Utc;
 use entity::panel_changes;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use shared::ChangeType;
-use shared::saved::{GeneDiff, GeneField};
+use shared::saved::{ChangeTarget, GeneDiff};
 
 use crate::crypto::{Binding, Encryptor};
 use crate::error::{AppResult, OrInternal};
@@ -15,8 +15,9 @@ use crate::error::{AppResult, OrInternal};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub change_type: ChangeType,
-    /// `gene`, `gene.<field>`, `metadata.<field>`, `panel` or `source`.
-    pub target_type: String,
+    /// What it changed (recorded as `gene`, `gene.<field>`, `metadata.<field>`, `panel` or
+    /// `source`).
+    pub target: ChangeTarget,
     pub target_id: String,
     pub old: Option<String>,
     pub new: Option<String>,
@@ -25,14 +26,14 @@ pub struct Change {
 impl Change {
     pub fn new(
         change_type: ChangeType,
-        target_type: impl Into<String>,
+        target: ChangeTarget,
         target_id: impl Into<String>,
         old: Option<String>,
         new: Option<String>,
     ) -> Self {
         Self {
             change_type,
-            target_type: target_type.into(),
+            target,
             target_id: target_id.into(),
             old,
             new,
@@ -50,7 +51,7 @@ pub fn from_diff(diff: &GeneDiff, kind: Option<ChangeType>) -> Vec<Change> {
         let t = kind.unwrap_or(ChangeType::GeneAdded);
         changes.push(Change::new(
             t,
-            "gene",
+            ChangeTarget::Gene,
             g.symbol.as_str(),
             None,
             gene_json(g),
@@ -60,7 +61,7 @@ pub fn from_diff(diff: &GeneDiff, kind: Option<ChangeType>) -> Vec<Change> {
         let t = kind.unwrap_or(ChangeType::GeneRemoved);
         changes.push(Change::new(
             t,
-            "gene",
+            ChangeTarget::Gene,
             g.symbol.as_str(),
             gene_json(g),
             None,
@@ -74,17 +75,13 @@ pub fn from_diff(diff: &GeneDiff, kind: Option<ChangeType>) -> Vec<Change> {
         });
         changes.push(Change::new(
             t,
-            format!("gene.{}", field_name(c.field)),
+            ChangeTarget::GeneField(c.field),
             c.symbol.as_str(),
             c.old.clone(),
             c.new.clone(),
         ));
     }
     changes
-}
-
-fn field_name(field: GeneField) -> &'static str {
-    field.as_str()
 }
 
 const TABLE: &str = "panel_changes";
@@ -102,11 +99,12 @@ pub async fn insert<C: ConnectionTrait>(
     let now = Utc::now();
     let mut rows = Vec::with_capacity(changes.len());
     for c in changes {
+        let target_type = c.target.word();
         let row = crate::crypto::panel_change_row(
             panel_id,
             version_id,
             c.change_type.as_str(),
-            &c.target_type,
+            &target_type,
             &c.target_id,
         );
         let seal = |column: &str, v: &Option<String>| {
@@ -125,7 +123,7 @@ pub async fn insert<C: ConnectionTrait>(
             panel_id: Set(panel_id),
             version_id: Set(version_id),
             change_type: Set(c.change_type),
-            target_type: Set(Some(c.target_type.clone())),
+            target_type: Set(Some(target_type)),
             target_id: Set(Some(c.target_id.clone())),
             old_value: Set(seal("old_value", &c.old)?),
             new_value: Set(seal("new_value", &c.new)?),

@@ -4,9 +4,9 @@ use chrono::Utc;
 use entity::panel_comments;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::SavedPanelChangeKind;
 use shared::{AuditAction, GeneSymbol};
 
@@ -56,7 +56,7 @@ impl SavedPanels {
             })
             .transpose()?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let row = panel_comments::ActiveModel {
             panel_id: Set(panel.id),
             version_number: Set(version),
@@ -78,7 +78,7 @@ impl SavedPanels {
                     AuditAction::PanelUpdate,
                     format!("comment on saved panel {}", panel.id),
                 )
-                .resource("saved_panel", panel.id)
+                .resource(AuditResourceKind::SavedPanel, panel.id)
                 .details(json!({ "comment": row.id, "version": version, "gene": row.gene_symbol })),
             )
             .await?;

@@ -7,10 +7,11 @@ use chrono::Utc;
 use entity::version_labels;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use shared::AuditAction;
+use shared::AuditResourceKind;
 
 use super::SavedPanels;
 use crate::auth::Principal;
@@ -81,7 +82,7 @@ impl SavedPanels {
         self.version_row(panel.id, new.version).await?;
         // The write comes first in the transaction (the unique index answers "taken"): on SQLite a
         // transaction that read first can not take the write lock once another connection wrote.
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let row = version_labels::ActiveModel {
             panel_id: Set(panel.id),
             version_number: Set(new.version),
@@ -113,7 +114,7 @@ impl SavedPanels {
                         row.version_number, panel.id, row.label
                     ),
                 )
-                .resource("saved_panel", panel.id)
+                .resource(AuditResourceKind::SavedPanel, panel.id)
                 .details(json!({
                     "label": row.id,
                     "version": row.version_number,
@@ -142,7 +143,7 @@ impl SavedPanels {
                 row.label
             )));
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let (id, version, text, protected) =
             (row.id, row.version_number, row.label.clone(), row.protected);
         row.delete(&txn).await?;
@@ -158,7 +159,7 @@ impl SavedPanels {
                     panel.id
                 ),
             )
-            .resource("saved_panel", panel.id)
+            .resource(AuditResourceKind::SavedPanel, panel.id)
             .change(
                 Some(json!({ "label": id, "version": version, "text": text, "protected": protected })),
                 None,

@@ -17,12 +17,12 @@ use chrono::Utc;
 use entity::{panel_versions, saved_panels};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::SavedPanelChangeKind;
-use shared::saved::{GeneDiff, SavedGene, diff};
+use shared::saved::{ChangeTarget, GeneDiff, PanelMetadataField, SavedGene, diff};
 use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
 
 use self::access::Access;
@@ -366,30 +366,34 @@ impl SavedPanels {
             access.require(Action::PublishPanel)?;
         }
         let mut extra = Vec::new();
-        let mut meta_change = |field: &str, old: Option<String>, new: Option<String>| {
+        let mut meta_change = |field, old: Option<String>, new: Option<String>| {
             if old != new {
                 extra.push(Change::new(
                     ChangeType::MetadataChanged,
-                    format!("metadata.{field}"),
+                    ChangeTarget::Metadata(field),
                     id.to_string(),
                     old,
                     new,
                 ));
             }
         };
-        meta_change("name", Some(before.name.clone()), Some(after.name.clone()));
         meta_change(
-            "description",
+            PanelMetadataField::Name,
+            Some(before.name.clone()),
+            Some(after.name.clone()),
+        );
+        meta_change(
+            PanelMetadataField::Description,
             before.description.clone(),
             after.description.clone(),
         );
         meta_change(
-            "tags",
+            PanelMetadataField::Tags,
             Some(before.tags.join(", ")),
             Some(after.tags.join(", ")),
         );
         meta_change(
-            "visibility",
+            PanelMetadataField::Visibility,
             Some(before.visibility.to_string()),
             Some(after.visibility.to_string()),
         );
@@ -470,14 +474,14 @@ impl SavedPanels {
             ))
             .with("reason", "protected_label"));
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: saved_panels::ActiveModel = panel.clone().into();
         update.status = Set(status);
         update.updated_at = Set(Utc::now());
         let saved = update.update(&txn).await?;
         let change = Change::new(
             ChangeType::MetadataChanged,
-            "metadata.status",
+            ChangeTarget::Metadata(PanelMetadataField::Status),
             id.to_string(),
             Some(panel.status.to_string()),
             Some(status.to_string()),
@@ -502,7 +506,7 @@ impl SavedPanels {
                 txn,
                 principal,
                 AuditRecord::new(action, format!("saved panel {id} is now {status}"))
-                    .resource("saved_panel", id)
+                    .resource(AuditResourceKind::SavedPanel, id)
                     .change(
                         Some(json!({ "status": panel.status })),
                         Some(json!({ "status": status })),

@@ -6,9 +6,10 @@ use entity::{panel_shares, saved_panels, teams, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::SavedPanelChangeKind;
 use shared::{AuditAction, SharePermission, Visibility};
 
@@ -186,7 +187,7 @@ impl SavedPanels {
             .with("reason", "exceeds_own_access"));
         }
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         // Take the panel's row lock first (a write lock on SQLite), so concurrent shares of one
         // panel run one after the other and the second sees the first's share.
         saved_panels::Entity::update_many()
@@ -301,7 +302,7 @@ impl SavedPanels {
             description.push_str(" (changed the existing share)");
         }
         let record = AuditRecord::new(AuditAction::PanelShare, description)
-            .resource("saved_panel", panel.id)
+            .resource(AuditResourceKind::SavedPanel, panel.id)
             .details(json!({
                 "share": share.id, "userId": req.user_id, "teamId": req.team_id, "link": req.link,
                 "recipientType": recipient.kind(), "recipient": recipient.name(),
@@ -402,7 +403,7 @@ impl SavedPanels {
                 "this share is already revoked",
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: panel_shares::ActiveModel = row.clone().into();
         update.is_active = Set(false);
         update.updated_at = Set(Utc::now());
@@ -421,7 +422,7 @@ impl SavedPanels {
                         row.permission_level
                     ),
                 )
-                .resource("saved_panel", panel.id)
+                .resource(AuditResourceKind::SavedPanel, panel.id)
                 .details(json!({
                     "share": share_id, "revoked": true,
                     "recipientType": recipient.kind(), "recipient": recipient.name(),
@@ -467,7 +468,7 @@ impl SavedPanels {
             ));
         }
         let (token, digest) = self.new_link_token()?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: panel_shares::ActiveModel = row.clone().into();
         update.share_token = Set(Some(digest));
         update.updated_at = Set(Utc::now());
@@ -484,7 +485,7 @@ impl SavedPanels {
                         panel.id, panel.name, row.permission_level
                     ),
                 )
-                .resource("saved_panel", panel.id)
+                .resource(AuditResourceKind::SavedPanel, panel.id)
                 .details(json!({
                     "share": share_id, "reissued": true, "recipientType": "link",
                     "recipient": "link", "permission": row.permission_level,

@@ -4,7 +4,7 @@
 //! new version whose gene changes are `SOURCE_UPDATED`, keeping the lab's own edits.
 
 use shared::merge::{SelectionFilter, SourceKind, SourceSummary};
-use shared::saved::{GeneDiff, SavedGene, diff};
+use shared::saved::{ChangeTarget, GeneDiff, SavedGene, diff};
 use shared::saved_merge::{UpstreamMove, apply_upstream, source_reference, upstream_genes};
 use shared::{ChangeType, PanelVersion, SharePermission, Source};
 
@@ -177,7 +177,7 @@ impl SavedPanels {
             );
             extra.push(Change::new(
                 ChangeType::SourceUpdated,
-                "source",
+                ChangeTarget::Source,
                 format!("{}-{}", status.source.prefix(), status.panel_id),
                 Some(old_ref.clone()),
                 Some(new_ref.clone()),

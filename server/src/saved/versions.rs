@@ -9,11 +9,12 @@ use entity::{panel_genes, panel_versions, saved_panels};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::merge::SourceSummary;
-use shared::saved::{SavedGene, canonical, diff};
+use shared::saved::{ChangeTarget, SavedGene, canonical, diff};
 use shared::saved_merge::{SavedSource, sources_of};
 use shared::{AuditAction, ChangeType, GeneSymbol, SavedPanelSourceType};
 
@@ -21,6 +22,7 @@ use super::SavedPanels;
 use super::changes::{self, Change};
 use super::{PanelEvent, snapshot};
 use crate::auth::Principal;
+use crate::db::int;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::audit::AuditRecord;
@@ -121,7 +123,7 @@ async fn insert_version(
         comment: Set(comment),
         created_by_id: Set(user_id),
         created_at: Set(Utc::now()),
-        gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+        gene_count: Set(int(genes.len())),
         changes_summary: Set(Some(summary.to_owned())),
         is_protected: Set(false),
         retention_priority: Set(0),
@@ -321,7 +323,7 @@ impl SavedPanels {
         let genes = canonical(&new.genes);
         check_size(&genes)?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let panel = saved_panels::ActiveModel {
             name: Set(meta.name.clone()),
             description: Set(meta.description.clone()),
@@ -330,7 +332,7 @@ impl SavedPanels {
             visibility: Set(meta.visibility),
             current_version: Set(1),
             version_count: Set(1),
-            gene_count: Set(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+            gene_count: Set(int(genes.len())),
             source_type: Set(Some(new.source_type)),
             source_reference: Set(Some(new.sources.to_string())),
             tags: Set(Some(serde_json::to_string(&meta.tags).unwrap_or_default())),
@@ -349,7 +351,7 @@ impl SavedPanels {
         })?;
         let created = vec![Change::new(
             ChangeType::PanelCreated,
-            "panel",
+            ChangeTarget::Panel,
             panel.id.to_string(),
             None,
             Some(
@@ -392,7 +394,7 @@ impl SavedPanels {
                 AuditAction::PanelCreate,
                 format!("saved panel {:?} created", panel.name),
             )
-            .resource("saved_panel", panel.id)
+            .resource(AuditResourceKind::SavedPanel, panel.id)
             .details(
                 json!({ "genes": genes.len(), "source": new.source_type, "sources": new.sources }),
             ),
@@ -472,7 +474,7 @@ impl SavedPanels {
         }
         let user_id = principal.user_id();
         let number = based_on + 1;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         // Optimistic concurrency: only one edit based on this version can move the panel on.
         let mut bump = saved_panels::Entity::update_many()
             .col_expr(saved_panels::Column::CurrentVersion, Expr::value(number))
@@ -482,7 +484,7 @@ impl SavedPanels {
             )
             .col_expr(
                 saved_panels::Column::GeneCount,
-                Expr::value(i32::try_from(genes.len()).unwrap_or(i32::MAX)),
+                Expr::value(int(genes.len())),
             )
             .col_expr(saved_panels::Column::UpdatedAt, Expr::value(Utc::now()));
         if let Some(meta) = &meta {
@@ -546,7 +548,7 @@ impl SavedPanels {
                     AuditAction::PanelUpdate,
                     format!("saved panel {} version {number}", panel.id),
                 )
-                .resource("saved_panel", panel.id)
+                .resource(AuditResourceKind::SavedPanel, panel.id)
                 .details(json!({ "version": number, "summary": summary, "comment": comment })),
             )
             .await?;

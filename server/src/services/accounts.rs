@@ -1,14 +1,16 @@
 //! User accounts: creation (registration and the first admin) with validated fields, and the
 //! encrypted profile.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::user;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, ErrorCode, Role, TimeFormat};
 
 use super::audit::AuditRecord;
@@ -209,6 +211,47 @@ pub struct Accounts {
     pub(crate) email_addresses: super::email_address::EmailAddresses,
 }
 
+/// A new account's row, active and unverified, with every column said: none is left to the
+/// database's defaults, which an `INSERT … RETURNING` on SQLite once gave back as NULL for
+/// `notify_security` (added with a default by migration 000024) and so failed the insert.
+/// Every way an account is made (sign-up, an admin, the Flask import, `seed-scale`) starts
+/// from it.
+pub fn new_user_row(
+    username: String,
+    email: String,
+    password_hash: String,
+    role: Role,
+    now: DateTime<Utc>,
+) -> user::ActiveModel {
+    user::ActiveModel {
+        id: NotSet,
+        username: Set(username),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        first_name: Set(None),
+        last_name: Set(None),
+        organization: Set(None),
+        role: Set(role),
+        is_active: Set(true),
+        is_verified: Set(false),
+        login_count: Set(0),
+        last_login: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        failed_login_attempts: Set(0),
+        locked_until: Set(None),
+        last_failed_login: Set(None),
+        password_changed_at: Set(Some(now)),
+        timezone_preference: Set("UTC".to_owned()),
+        time_format_preference: Set(TimeFormat::H24),
+        must_change_password: Set(false),
+        deactivated_at: Set(None),
+        temp_password_expires_at: Set(None),
+        notify_security: Set(true),
+        notify_shares: Set(true),
+    }
+}
+
 impl Accounts {
     /// Self-registration from `ip`: refused while the IP is blocked; a taken username or e-mail
     /// address counts against the IP's brute-force budget (BRUTE_FORCE_THRESHOLD) like a failed
@@ -227,7 +270,7 @@ impl Accounts {
             other => return other,
         };
         let blocked = self.limits.count_ip_failure(ip).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut events = vec![
             self.audit
                 .write(
@@ -241,7 +284,7 @@ impl Accounts {
         if blocked {
             let record =
                 AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
-                    .resource("ip", ip)
+                    .resource(AuditResourceKind::Ip, ip)
                     .details(json!({ "threshold": self.security.brute_force_threshold }));
             events.push(self.audit.write(&txn, principal, record).await?);
         }
@@ -273,28 +316,10 @@ impl Accounts {
         }
         let hash = self.passwords.hash(&new.password).await?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let model = user::ActiveModel {
-            username: Set(username.clone()),
-            email: Set(email.clone()),
-            password_hash: Set(hash),
-            role: Set(new.role),
-            is_active: Set(true),
-            is_verified: Set(false),
-            login_count: Set(0),
-            failed_login_attempts: Set(0),
             timezone_preference: Set(timezone),
-            time_format_preference: Set(TimeFormat::H24),
-            must_change_password: Set(false),
-            password_changed_at: Set(Some(now)),
-            // Said here rather than left to the columns' defaults: a CI run once read NULL
-            // for `notify_security` back from SQLite's `INSERT … RETURNING` (migration 000024
-            // added both columns with a default) and failed the account's creation.
-            notify_security: Set(true),
-            notify_shares: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..new_user_row(username.clone(), email.clone(), hash, new.role, now)
         }
         .insert(&txn)
         .await?;
@@ -325,7 +350,7 @@ impl Accounts {
                 txn,
                 &acting,
                 AuditRecord::new(action, format!("account {username} created"))
-                    .resource("user", model.id)
+                    .resource(AuditResourceKind::User, model.id)
                     .change(
                         None,
                         Some(json!({ "username": username, "email": email, "role": new.role })),
@@ -358,6 +383,14 @@ impl Accounts {
     /// The account `id`, if it exists (callers decide who may see it).
     pub async fn find(&self, id: i32) -> AppResult<Option<user::Model>> {
         Ok(user::Entity::find_by_id(id).one(&self.db).await?)
+    }
+
+    /// The usernames of accounts `ids` (ids without an account are left out).
+    pub async fn usernames(
+        &self,
+        ids: Vec<i32>,
+    ) -> AppResult<std::collections::HashMap<i32, String>> {
+        usernames(&self.db, ids).await
     }
 
     pub async fn username(&self, id: i32) -> AppResult<Option<String>> {
@@ -421,7 +454,7 @@ impl Accounts {
         user_id: i32,
         changes: ProfileChanges,
     ) -> AppResult<user::Model> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let current = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
@@ -493,7 +526,7 @@ impl Accounts {
                 txn,
                 principal,
                 AuditRecord::new(AuditAction::ProfileUpdate, "profile updated")
-                    .resource("user", user_id)
+                    .resource(AuditResourceKind::User, user_id)
                     .details(json!({ "changed": changed })),
             )
             .await?;

@@ -5,10 +5,11 @@ use chrono::Utc;
 use entity::user;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use serde::Serialize;
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, Role};
 
 use super::audit::AuditRecord;
@@ -108,7 +109,7 @@ impl Admin {
         update: user::ActiveModel,
         record: AuditRecord,
     ) -> AppResult<user::Model> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let saved = update.update(&txn).await?;
         self.audit.commit(txn, principal, record).await?;
         Ok(saved)
@@ -123,7 +124,7 @@ impl Admin {
         update: user::ActiveModel,
         record: AuditRecord,
     ) -> AppResult<user::Model> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let saved = update.update(&txn).await?;
         let revoked = tokens::revoke_all(&txn, saved.id, Utc::now()).await?;
         let record = record.details(json!({ "tokensRevoked": revoked }));
@@ -145,7 +146,7 @@ impl Admin {
             AuditAction::UserUpdate,
             format!("{} unlocked", row.username),
         )
-        .resource("user", id)
+        .resource(AuditResourceKind::User, id)
         .change(
             Some(json!({ "lockedUntil": row.locked_until })),
             Some(json!({ "lockedUntil": null })),
@@ -174,12 +175,12 @@ impl Admin {
             AuditAction::RoleChange,
             format!("{} is now {role}", row.username),
         )
-        .resource("user", id)
+        .resource(AuditResourceKind::User, id)
         .change(
             Some(json!({ "role": row.role })),
             Some(json!({ "role": role })),
         );
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let saved = update.update(&txn).await?;
         let promoted = role == Role::Admin && row.role != Role::Admin;
         if promoted {
@@ -224,7 +225,7 @@ impl Admin {
         update.updated_at = Set(Utc::now());
         let verb = if active { "activated" } else { "deactivated" };
         let record = AuditRecord::new(AuditAction::UserUpdate, format!("{} {verb}", row.username))
-            .resource("user", id)
+            .resource(AuditResourceKind::User, id)
             .change(
                 Some(json!({ "isActive": row.is_active })),
                 Some(json!({ "isActive": active })),
@@ -272,7 +273,7 @@ impl Admin {
         update.updated_at = Set(now);
         // Mailed only when it leaves the machine: an outbox file would be one more copy of it.
         let mailed = self.mail.delivers();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let saved = update.update(&txn).await?;
         let revoked = tokens::revoke_all(&txn, saved.id, now).await?;
         let mail_id = if mailed {
@@ -303,7 +304,7 @@ impl Admin {
             AuditAction::PasswordReset,
             format!("password of {} reset", row.username),
         )
-        .resource("user", id)
+        .resource(AuditResourceKind::User, id)
         .details(json!({
             "tokensRevoked": revoked,
             "expiresAt": expires,
@@ -337,7 +338,7 @@ impl Admin {
         let was_blocked = self.limits.ip_block(ip).await?.is_some();
         self.limits.clear_ip_block(ip).await?;
         let record = AuditRecord::new(AuditAction::AdminAction, format!("IP {ip} unblocked"))
-            .resource("ip", ip)
+            .resource(AuditResourceKind::Ip, ip)
             .details(json!({ "wasBlocked": was_blocked }));
         self.audit.record(&self.db, principal, record).await?;
         Ok(())

@@ -5,10 +5,9 @@ use chrono::Utc;
 use entity::api_tokens;
 use std::time::Duration;
 
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, Role, TokenScope};
 
 use super::audit::{Audit, AuditRecord};
@@ -94,7 +93,7 @@ impl ApiTokens {
                 .with("reason", "exceeds_token_expiry"));
             }
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let (row, secret) = self
             .tokens
             .create(&txn, user.id(), name, scopes, Some(expires_at))
@@ -108,7 +107,7 @@ impl ApiTokens {
                 AuditAction::SessionManagement,
                 format!("API token {:?} created", row.name),
             )
-            .resource("api_token", row.id)
+            .resource(AuditResourceKind::ApiToken, row.id)
             .details(
                 json!({ "name": row.name, "prefix": row.token_prefix, "expiresAt": expires_at, "scopes": scopes.list() }),
             ),
@@ -120,7 +119,7 @@ impl ApiTokens {
     /// Revokes one of the caller's tokens.
     pub async fn revoke_token(&self, principal: &Principal, id: i32) -> AppResult<()> {
         let user = principal.require_user()?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let updated = api_tokens::Entity::update_many()
             .col_expr(api_tokens::Column::RevokedAt, Expr::value(Utc::now()))
             .filter(api_tokens::Column::Id.eq(id))
@@ -136,7 +135,7 @@ impl ApiTokens {
                 txn,
                 principal,
                 AuditRecord::new(AuditAction::SessionManagement, "API token revoked")
-                    .resource("api_token", id),
+                    .resource(AuditResourceKind::ApiToken, id),
             )
             .await?;
         Ok(())
@@ -184,7 +183,7 @@ impl ApiTokens {
             "API token used".to_owned()
         };
         let mut record = AuditRecord::new(AuditAction::ApiAccess, description)
-            .resource("api_token", id)
+            .resource(AuditResourceKind::ApiToken, id)
             .details(details);
         if !ok {
             record = record.failed("the request had errors");

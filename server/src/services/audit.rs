@@ -13,13 +13,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection};
-use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::AuditAction;
+use shared::{AuditAction, AuditResourceKind};
 
 use super::audit_chain;
 use crate::crypto::{Binding, Encryptor};
+use crate::db::int;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::{Channel, Events};
 
@@ -84,8 +85,13 @@ impl AuditRecord {
         }
     }
 
-    pub fn resource(mut self, kind: &str, id: impl ToString) -> Self {
-        self.resource_type = Some(kind.to_owned());
+    /// What the row is about: its kind (stored as [`AuditResourceKind::word`]) and which one.
+    pub fn resource(mut self, kind: AuditResourceKind, id: impl ToString) -> Self {
+        debug_assert!(
+            kind != AuditResourceKind::Other,
+            "PanelMerge never writes OTHER"
+        );
+        self.resource_type = Some(kind.word().to_owned());
         self.resource_id = Some(id.to_string());
         self
     }
@@ -108,7 +114,7 @@ impl AuditRecord {
     }
 
     pub fn duration(mut self, elapsed: std::time::Duration) -> Self {
-        self.duration_ms = Some(i32::try_from(elapsed.as_millis()).unwrap_or(i32::MAX));
+        self.duration_ms = Some(int(elapsed.as_millis()));
         self
     }
 }
@@ -408,7 +414,8 @@ impl Audit {
         principal: &Principal,
         record: AuditRecord,
     ) -> AppResult<AuditEvent> {
-        self.commit(db.begin().await?, principal, record).await
+        self.commit(crate::db::begin_write(db).await?, principal, record)
+            .await
     }
 
     /// Decrypts the sealed JSON columns of a row: (details, old values, new values).

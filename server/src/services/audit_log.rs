@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use entity::audit_log;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 use shared::AuditAction;
+use shared::AuditResourceKind;
 
 use super::audit::{Audit, AuditRecord};
 use super::audit_chain;
@@ -24,7 +25,10 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub success: Option<bool>,
+    /// Exactly this stored word (Flask's words too).
     pub resource_type: Option<String>,
+    /// Any of these kinds ([`AuditResourceKind::Other`]: a word PanelMerge does not write).
+    pub resource_kinds: Vec<AuditResourceKind>,
     pub resource_id: Option<String>,
 }
 
@@ -52,11 +56,37 @@ impl AuditQuery {
         if let Some(kind) = &self.resource_type {
             c = c.add(audit_log::Column::ResourceType.eq(kind.clone()));
         }
+        if !self.resource_kinds.is_empty() {
+            c = c.add(kinds_condition(&self.resource_kinds));
+        }
         if let Some(id) = &self.resource_id {
             c = c.add(audit_log::Column::ResourceId.eq(id.clone()));
         }
         c
     }
+}
+
+/// Rows whose stored resource word is of one of `kinds`.
+fn kinds_condition(kinds: &[AuditResourceKind]) -> Condition {
+    let words: Vec<&str> = kinds
+        .iter()
+        .filter(|k| **k != AuditResourceKind::Other)
+        .map(|k| k.word())
+        .collect();
+    let mut any = Condition::any();
+    if !words.is_empty() {
+        any = any.add(audit_log::Column::ResourceType.is_in(words));
+    }
+    if kinds.contains(&AuditResourceKind::Other) {
+        let written: Vec<&str> = AuditResourceKind::written().map(|k| k.word()).collect();
+        any = any.add(
+            Condition::all()
+                .add(audit_log::Column::ResourceType.is_not_null())
+                .add(audit_log::Column::ResourceType.ne(""))
+                .add(audit_log::Column::ResourceType.is_not_in(written)),
+        );
+    }
+    any
 }
 
 /// The most matches the audit page counts: past it the total is "more than this". An exact
@@ -237,7 +267,7 @@ impl AuditTrail {
             .count(&self.db)
             .await?;
         let record = AuditRecord::new(AuditAction::DataExport, "audit log exported as CSV")
-            .resource("audit_log", "csv")
+            .resource(AuditResourceKind::AuditLog, "csv")
             .details(json!({ "rows": rows }));
         self.audit.record(&self.db, principal, record).await?;
         let (trail, query) = (self.clone(), query.clone());
@@ -315,7 +345,7 @@ impl AuditTrail {
             ));
         }
         let cutoff = Utc::now() - chrono::TimeDelta::days(i64::from(days));
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         audit_chain::lock(&txn).await?;
         let first_kept = audit_log::Entity::find()
             .filter(audit_log::Column::Timestamp.gte(cutoff))
@@ -353,7 +383,7 @@ impl AuditTrail {
                     AuditAction::ComplianceEvent,
                     format!("audit rows older than {days} days purged"),
                 )
-                .resource("audit_log", "retention")
+                .resource(AuditResourceKind::AuditLog, "retention")
                 .details(json!({
                     "olderThanDays": days,
                     "retentionDays": minimum,

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, ErrorCode};
 
 use super::accounts::find_by_login;
@@ -15,6 +16,7 @@ use super::passwords;
 use crate::auth::Principal;
 use crate::auth::limits::{Attempt, Refusal, Subject};
 use crate::auth::tokens;
+use crate::db::int;
 use crate::error::duration_words;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
@@ -122,7 +124,7 @@ impl Authentication {
             .failed(why)
             .details(json!({ "login": login, "knownUser": user.is_some() }));
         if let Some(u) = user {
-            record = record.resource("user", u.id);
+            record = record.resource(AuditResourceKind::User, u.id);
         }
         match self
             .audit
@@ -175,9 +177,9 @@ impl Authentication {
                 if let Some(refusal) = self.entry_refused(&user) {
                     attempt.abandoned(&self.limits).await?;
                     let mut record = AuditRecord::new(AuditAction::Login, "login refused")
-                        .resource("user", user.id)
+                        .resource(AuditResourceKind::User, user.id)
                         .failed(refusal.message.clone());
-                    let txn = self.db.begin().await?;
+                    let txn = crate::db::begin_write(&self.db).await?;
                     // The right password of an unconfirmed account: a fresh link goes out (within
                     // the mail limits), so nobody is shut out for good.
                     let resend = refusal.code == ErrorCode::EmailNotVerified
@@ -207,7 +209,7 @@ impl Authentication {
                 attempt.abandoned(&self.limits).await?;
                 let record =
                     AuditRecord::new(AuditAction::Login, "login refused: account deactivated")
-                        .resource("user", user.id)
+                        .resource(AuditResourceKind::User, user.id)
                         .failed("account deactivated");
                 self.audit
                     .record(&self.db, &acting_as(principal, Some(&user)), record)
@@ -276,7 +278,7 @@ impl Authentication {
                 principal.user_agent().map(str::to_owned),
             )
             .await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: user::ActiveModel = user.clone().into();
         update.last_login = Set(Some(Utc::now()));
         update.login_count = Set(user.login_count + 1);
@@ -289,7 +291,7 @@ impl Authentication {
                 txn,
                 &acting,
                 AuditRecord::new(AuditAction::Login, format!("{} logged in", user.username))
-                    .resource("user", user.id)
+                    .resource(AuditResourceKind::User, user.id)
                     .duration(started.elapsed()),
             )
             .await?;
@@ -316,12 +318,11 @@ impl Authentication {
         let outcome = attempt.failed(&self.limits).await?;
         let lockout = self.security.lockout_duration;
         let mut events = Vec::new();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let acting = acting_as(principal, user);
         if let Some(u) = user {
             let mut update: user::ActiveModel = u.clone().into();
-            update.failed_login_attempts =
-                Set(i32::try_from(outcome.account_failures).unwrap_or(i32::MAX));
+            update.failed_login_attempts = Set(int(outcome.account_failures));
             update.last_failed_login = Set(Some(Utc::now()));
             if outcome.account_locked {
                 let span =
@@ -329,7 +330,7 @@ impl Authentication {
                 update.locked_until = Set(Some(Utc::now() + span));
             }
             update.update(&txn).await?;
-            record = record.resource("user", u.id);
+            record = record.resource(AuditResourceKind::User, u.id);
         }
         record = record.details(json!({ "login": login, "knownUser": user.is_some() }));
         events.push(self.audit.write(&txn, &acting, record).await?);
@@ -344,7 +345,7 @@ impl Authentication {
                 "knownUser": user.is_some(),
             }));
             if let Some(id) = resource {
-                record = record.resource("user", id);
+                record = record.resource(AuditResourceKind::User, id);
             }
             events.push(self.audit.write(&txn, &acting, record).await?);
             if let Some(u) = user {
@@ -356,7 +357,7 @@ impl Authentication {
         if outcome.ip_blocked {
             let record =
                 AuditRecord::new(AuditAction::BruteForceAttempt, format!("IP {ip} blocked"))
-                    .resource("ip", ip)
+                    .resource(AuditResourceKind::Ip, ip)
                     .details(json!({ "threshold": self.security.brute_force_threshold }));
             events.push(self.audit.write(&txn, &acting, record).await?);
             let what = format!(
@@ -388,7 +389,7 @@ impl Authentication {
             AuditAction::Logout,
             format!("{} logged out", user.username()),
         )
-        .resource("user", user.id());
+        .resource(AuditResourceKind::User, user.id());
         self.audit.record(&self.db, principal, record).await?;
         self.account_changed(user.id(), AccountChangeReason::Logout)
             .await;
@@ -463,7 +464,7 @@ impl Authentication {
         }
         let hash = self.passwords.hash(new).await?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: user::ActiveModel = row.into();
         update.password_hash = Set(hash);
         update.password_changed_at = Set(Some(now));
@@ -482,7 +483,7 @@ impl Authentication {
                     AuditAction::PasswordChange,
                     "password changed; other sessions and all API tokens ended",
                 )
-                .resource("user", me.id())
+                .resource(AuditResourceKind::User, me.id())
                 .details(json!({ "tokensRevoked": tokens_revoked })),
             )
             .await?;
@@ -500,8 +501,10 @@ impl Authentication {
             return Err(AppError::not_found("session"));
         }
         self.sessions.revoke(key, user.id()).await?;
-        let record = AuditRecord::new(AuditAction::SessionManagement, "session revoked")
-            .resource("session", key.chars().take(16).collect::<String>());
+        let record = AuditRecord::new(AuditAction::SessionManagement, "session revoked").resource(
+            AuditResourceKind::Session,
+            key.chars().take(16).collect::<String>(),
+        );
         self.audit.record(&self.db, principal, record).await?;
         self.account_changed(user.id(), AccountChangeReason::SessionRevoked)
             .await;

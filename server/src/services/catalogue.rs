@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, Source};
 
 use super::audit::{Audit, AuditRecord};
@@ -31,7 +32,10 @@ impl Catalogue {
             AuditAction::CacheClear,
             format!("PanelApp cache refreshed ({which})"),
         )
-        .resource("panelapp", source.map_or("all", Source::prefix))
+        .resource(
+            AuditResourceKind::Panelapp,
+            source.map_or("all", Source::prefix),
+        )
         .details(json!({ "panels": panels }));
         self.audit.record(&self.db, principal, record).await?;
         Ok(())

@@ -9,11 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::panel_download;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::merge::SourceKind;
 use shared::{AuditAction, ErrorCode};
 
@@ -21,6 +20,7 @@ use super::audit::{Audit, AuditOrigin, AuditRecord};
 use crate::auth::Principal;
 use crate::backend::Backends;
 use crate::crypto::{Signer, random_token};
+use crate::db::int;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::export::{ExportReport, ExportRequest, render};
 
@@ -279,7 +279,7 @@ impl Downloads {
                         AuditAction::SecurityViolation,
                         format!("download refused: {reason}"),
                     )
-                    .resource("download", "link")
+                    .resource(AuditResourceKind::Download, "link")
                     .failed(e.message.clone())
                     .details(json!({ "reason": reason }));
                     if let Err(write) = self.audit.record(&self.db, &principal, record).await {
@@ -346,14 +346,14 @@ impl Downloads {
             ..AuditOrigin::from(&principal)
         };
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         panel_download::ActiveModel {
             user_id: Set(envelope.user_id),
             ip_address: Set(origin.ip.clone()),
             download_date: Set(now),
             panel_ids: Set(envelope.panel_ids.clone()),
             list_types: Set(envelope.list_types.clone()),
-            gene_count: Set(Some(i32::try_from(envelope.genes).unwrap_or(i32::MAX))),
+            gene_count: Set(Some(int(envelope.genes))),
             format: Set(Some(envelope.format.clone())),
             created_at: Set(now),
             ..Default::default()
@@ -364,7 +364,7 @@ impl Downloads {
             AuditAction::FileAccess,
             format!("downloaded {} ({})", envelope.filename, envelope.format),
         )
-        .resource("download", &envelope.filename)
+        .resource(AuditResourceKind::Download, &envelope.filename)
         .details(json!({
             "format": envelope.format,
             "genes": envelope.genes,

@@ -4,8 +4,9 @@
 
 use chrono::Utc;
 use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, MailKind};
 
 use super::accounts::{find_by_login, parse_email};
@@ -96,10 +97,10 @@ impl EmailAddresses {
             ));
         }
         self.limits.check_mail_request(ip, &row.email).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mail_id = self.queue_verification(&txn, &row).await?;
         let record = AuditRecord::new(AuditAction::ProfileUpdate, "verification link queued")
-            .resource("user", row.id)
+            .resource(AuditResourceKind::User, row.id)
             .details(json!({ "mail": mail_id }));
         self.audit.commit(txn, principal, record).await?;
         self.mailer.wake();
@@ -131,7 +132,7 @@ impl EmailAddresses {
         entity::mail_tokens::Model,
         user::Model,
     )> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let row = match tokens::consume(&txn, &self.signer, purpose, token).await {
             Ok(row) => row,
             Err(e) => {
@@ -166,7 +167,7 @@ impl EmailAddresses {
             AuditAction::ProfileUpdate,
             format!("address of {} confirmed", account.username),
         )
-        .resource("user", account.id)
+        .resource(AuditResourceKind::User, account.id)
         .change(
             Some(json!({ "isVerified": account.is_verified })),
             Some(json!({ "isVerified": true })),
@@ -188,7 +189,7 @@ impl EmailAddresses {
     ) -> AppResult<user::Model> {
         principal.require_admin()?;
         let row = self.load(id).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: user::ActiveModel = row.clone().into();
         update.is_verified = Set(verified);
         update.updated_at = Set(Utc::now());
@@ -198,7 +199,7 @@ impl EmailAddresses {
             AuditAction::UserUpdate,
             format!("address of {} marked {verb}", row.username),
         )
-        .resource("user", id)
+        .resource(AuditResourceKind::User, id)
         .change(
             Some(json!({ "isVerified": row.is_verified })),
             Some(json!({ "isVerified": verified })),
@@ -237,7 +238,7 @@ impl EmailAddresses {
                 AuditAction::ProfileUpdate,
                 "change of address refused: wrong password",
             )
-            .resource("user", row.id)
+            .resource(AuditResourceKind::User, row.id)
             .failed("invalid credentials");
             self.audit.record(&self.db, principal, record).await?;
             return Err(AppError::invalid_field(
@@ -246,7 +247,7 @@ impl EmailAddresses {
             ));
         }
         let taken = find_by_login(&self.db, &new_email).await?.is_some();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut details = json!({ "taken": taken });
         if !taken {
             let ttl = self.mail.verify_ttl;
@@ -283,7 +284,7 @@ impl EmailAddresses {
             AuditAction::ProfileUpdate,
             "change of address requested; confirmation link queued to the new address",
         )
-        .resource("user", row.id)
+        .resource(AuditResourceKind::User, row.id)
         .details(details)
         .change(None, Some(json!({ "requestedEmail": new_email })));
         self.audit.commit(txn, principal, record).await?;
@@ -347,7 +348,7 @@ impl EmailAddresses {
             AuditAction::ProfileUpdate,
             format!("address of {} changed", account.username),
         )
-        .resource("user", account.id)
+        .resource(AuditResourceKind::User, account.id)
         .change(
             Some(json!({ "email": old_email })),
             Some(json!({ "email": new_email })),
@@ -389,7 +390,7 @@ impl EmailAddresses {
             account.username
         ),
     )
-    .resource("user", account.id)
+    .resource(AuditResourceKind::User, account.id)
     .change(
         Some(json!({ "email": account.email })),
         Some(json!({ "email": old_email })),
@@ -412,7 +413,7 @@ impl EmailAddresses {
         shares: Option<bool>,
     ) -> AppResult<user::Model> {
         let row = self.load(principal.require_user()?.id()).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: user::ActiveModel = row.clone().into();
         if let Some(v) = security {
             update.notify_security = Set(v);
@@ -423,7 +424,7 @@ impl EmailAddresses {
         update.updated_at = Set(Utc::now());
         let saved = update.update(&txn).await?;
         let record = AuditRecord::new(AuditAction::ProfileUpdate, "e-mail notices changed")
-        .resource("user", row.id)
+        .resource(AuditResourceKind::User, row.id)
         .change(
             Some(json!({ "notifySecurity": row.notify_security, "notifyShares": row.notify_shares })),
             Some(json!({ "notifySecurity": saved.notify_security, "notifyShares": saved.notify_shares })),

@@ -15,9 +15,10 @@ use chrono::Utc;
 use entity::{export_templates, teams};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Select, TransactionTrait,
+    DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Select,
 };
 use serde_json::{Value, json};
+use shared::AuditResourceKind;
 use shared::{AuditAction, ErrorCode, ExportSettings, Role};
 
 use super::audit::{Audit, AuditRecord};
@@ -265,7 +266,7 @@ impl ExportTemplates {
         let (name, description) = self.checked(who, &fields).await?;
         let s = &fields.settings;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         if name_taken(&txn, who.id, &name, None).await? {
             return Err(taken(&name));
         }
@@ -296,7 +297,7 @@ impl ExportTemplates {
                     AuditAction::PanelExportTemplateCreate,
                     format!("export template \u{201c}{}\u{201d} created", row.name),
                 )
-                .resource("export_template", row.id)
+                .resource(AuditResourceKind::ExportTemplate, row.id)
                 .change(None, Some(described(&row))),
             )
             .await?;
@@ -350,7 +351,7 @@ impl ExportTemplates {
             .filter(|d| !d.is_empty())
             .map(str::to_owned);
         let s = &fields.settings;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         if name_taken(&txn, row.owner_id, &name, Some(row.id)).await? {
             return Err(taken(&name));
         }
@@ -376,7 +377,7 @@ impl ExportTemplates {
                     AuditAction::PanelExportTemplateUpdate,
                     format!("export template \u{201c}{}\u{201d} changed", row.name),
                 )
-                .resource("export_template", row.id)
+                .resource(AuditResourceKind::ExportTemplate, row.id)
                 .change(Some(before), Some(described(&row))),
             )
             .await?;
@@ -389,7 +390,7 @@ impl ExportTemplates {
         let row = self.changeable(principal, who, id).await?;
         let before = described(&row);
         let (id, name) = (row.id, row.name.clone());
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         row.delete(&txn).await?;
         self.audit
             .commit(
@@ -399,7 +400,7 @@ impl ExportTemplates {
                     AuditAction::PanelExportTemplateDelete,
                     format!("export template \u{201c}{name}\u{201d} deleted"),
                 )
-                .resource("export_template", id)
+                .resource(AuditResourceKind::ExportTemplate, id)
                 .change(Some(before), None),
             )
             .await?;

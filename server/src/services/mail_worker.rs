@@ -14,6 +14,7 @@ use lettre::address::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, MailStatus};
 
 use super::audit::AuditRecord;
@@ -204,7 +205,7 @@ impl MailWorker {
                     AuditAction::SystemSecurity,
                     format!("e-mail {} ({}) {what}", row.id, row.kind),
                 )
-                .resource("mail", row.id)
+                .resource(AuditResourceKind::Mail, row.id)
                 .details(json!({ "kind": row.kind, "attempt": attempts, "delivery": delivery }));
                 self.save(&principal, update, record).await
             }
@@ -246,7 +247,7 @@ impl MailWorker {
                     )
                 };
                 let record = AuditRecord::new(AuditAction::SystemSecurity, what)
-                    .resource("mail", row.id)
+                    .resource(AuditResourceKind::Mail, row.id)
                     .failed(error)
                     .details(json!({ "kind": row.kind, "attempt": attempts, "gaveUp": give_up }));
                 self.save(&principal, update, record).await
@@ -260,8 +261,8 @@ impl MailWorker {
         update: mail_outbox::ActiveModel,
         record: AuditRecord,
     ) -> AppResult<()> {
-        use sea_orm::{ActiveModelTrait, TransactionTrait};
-        let txn = self.db.begin().await?;
+        use sea_orm::ActiveModelTrait;
+        let txn = crate::db::begin_write(&self.db).await?;
         update.update(&txn).await?;
         self.audit.commit(txn, principal, record).await?;
         Ok(())

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use entity::admin_message;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, MessageType};
 
 use super::audit::{Audit, AuditRecord};
@@ -121,7 +122,7 @@ impl Messages {
         principal.require_admin()?;
         let (title, message) = validate(&draft)?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let row = admin_message::ActiveModel {
             title: Set(title),
             message: Set(message),
@@ -143,7 +144,7 @@ impl Messages {
                     AuditAction::AdminAction,
                     format!("admin message {:?} created", row.title),
                 )
-                .resource("admin_message", row.id)
+                .resource(AuditResourceKind::AdminMessage, row.id)
                 .change(None, Some(snapshot(&row))),
             )
             .await?;
@@ -168,7 +169,7 @@ impl Messages {
         principal.require_admin()?;
         let (title, message) = validate(&draft)?;
         let current = self.load(id).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: admin_message::ActiveModel = current.clone().into();
         update.title = Set(title);
         update.message = Set(message);
@@ -185,7 +186,7 @@ impl Messages {
                     AuditAction::AdminAction,
                     format!("admin message {id} updated"),
                 )
-                .resource("admin_message", id)
+                .resource(AuditResourceKind::AdminMessage, id)
                 .change(Some(snapshot(&current)), Some(snapshot(&row))),
             )
             .await?;
@@ -216,7 +217,7 @@ impl Messages {
     pub async fn delete(&self, principal: &Principal, id: i32) -> AppResult<()> {
         principal.require_admin()?;
         let current = self.load(id).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         admin_message::Entity::delete_by_id(id).exec(&txn).await?;
         self.audit
             .commit(
@@ -226,7 +227,7 @@ impl Messages {
                     AuditAction::AdminAction,
                     format!("admin message {id} deleted"),
                 )
-                .resource("admin_message", id)
+                .resource(AuditResourceKind::AdminMessage, id)
                 .change(Some(snapshot(&current)), None),
             )
             .await?;

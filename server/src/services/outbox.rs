@@ -7,9 +7,10 @@ use chrono::Utc;
 use entity::mail_outbox;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait,
+    PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, MailStatus};
 use tokio::sync::Notify;
 
@@ -82,7 +83,7 @@ impl Outbox {
             )));
         }
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut update: mail_outbox::ActiveModel = row.clone().into();
         update.status = Set(MailStatus::Pending);
         update.attempts = Set(0);
@@ -93,7 +94,7 @@ impl Outbox {
         AuditAction::AdminAction,
         format!("e-mail {id} ({}) queued for another try", row.kind),
     )
-    .resource("mail", id)
+    .resource(AuditResourceKind::Mail, id)
     .details(json!({ "previousStatus": row.status, "attempts": row.attempts, "lastError": row.last_error }));
         self.audit.commit(txn, principal, record).await?;
         self.wake.notify_one();

@@ -5,8 +5,9 @@
 
 use chrono::Utc;
 use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, MailKind};
 
 use super::accounts::find_by_login;
@@ -65,7 +66,7 @@ impl Recovery {
         let found = find_by_login(&self.db, login)
             .await?
             .filter(|u| u.is_active);
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let Some(user) = found else {
             let record = AuditRecord::new(
                 AuditAction::PasswordReset,
@@ -105,7 +106,7 @@ impl Recovery {
             AuditAction::PasswordReset,
             format!("reset link for {} queued", user.username),
         )
-        .resource("user", user.id)
+        .resource(AuditResourceKind::User, user.id)
         .details(json!({ "knownUser": true, "mail": mail_id, "expiresInSeconds": ttl.as_secs() }));
         self.audit.commit(txn, &acting, record).await?;
         self.mailer.wake();
@@ -150,7 +151,7 @@ impl Recovery {
             .map_err(|e| rename_field(e, "newPassword"))?;
         let hash = self.passwords.hash(new_password).await?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         tokens::consume(&txn, &self.signer, Purpose::ResetPassword, token).await?;
         let mut update: user::ActiveModel = account.clone().into();
         update.password_hash = Set(hash);
@@ -173,7 +174,7 @@ impl Recovery {
                 account.username
             ),
         )
-        .resource("user", account.id)
+        .resource(AuditResourceKind::User, account.id)
         .details(json!({ "tokensRevoked": revoked }));
         self.audit.commit(txn, &acting, record).await?;
         self.sessions.revoke_all(account.id, None).await?;

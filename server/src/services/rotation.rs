@@ -2,7 +2,7 @@
 //! transaction, so a failure leaves everything under the old key.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 
 use crate::crypto::{Binding, Encryptor};
 use crate::error::{AppError, AppResult, OrInternal};
@@ -77,7 +77,7 @@ async fn audit_binding(txn: &impl ConnectionTrait, id: i32) -> AppResult<String>
 /// Re-encrypts every value with `to` (decrypting with `from`, which knows the current and
 /// previous keys). Returns how many values were rewritten.
 pub async fn rotate(db: &DatabaseConnection, from: &Encryptor, to: &Encryptor) -> AppResult<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let backend = txn.get_database_backend();
     // Sealed audit columns are rewritten, so the chain is relinked: only from a chain that
     // verifies, so rotation never launders a tampered trail.

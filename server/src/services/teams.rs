@@ -7,9 +7,10 @@ use chrono::Utc;
 use entity::{team_members, teams, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, Role, TeamRole};
 
 use super::audit::{Audit, AuditRecord};
@@ -83,7 +84,7 @@ impl Teams {
                 txn,
                 principal,
                 AuditRecord::new(AuditAction::AdminAction, what)
-                    .resource("team", team)
+                    .resource(AuditResourceKind::Team, team)
                     .details(details),
             )
             .await
@@ -105,7 +106,7 @@ impl Teams {
             ));
         }
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let team = teams::ActiveModel {
             name: Set(name.to_owned()),
             description: Set(description
@@ -162,7 +163,7 @@ impl Teams {
             .await?
             .ok_or_else(|| AppError::not_found("user").with("field", "userId"))?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let existing = team_members::Entity::find()
             .filter(team_members::Column::TeamId.eq(team_id))
             .filter(team_members::Column::UserId.eq(user_id))
@@ -229,7 +230,7 @@ impl Teams {
                 "a team needs at least one admin; make someone else admin first",
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         team_members::Entity::delete_by_id(target.0.id)
             .exec(&txn)
             .await?;
@@ -249,7 +250,7 @@ impl Teams {
 
     pub async fn delete(&self, principal: &Principal, team_id: i32) -> AppResult<()> {
         let team = self.require_team_admin(principal, team_id).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         teams::Entity::delete_by_id(team_id).exec(&txn).await?;
         let event = self
             .record(

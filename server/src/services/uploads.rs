@@ -9,10 +9,11 @@ use entity::uploads;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::upload::{Diagnostic, GeneList, ListGene, UploadRejection};
 use shared::{AuditAction, ErrorCode};
 
@@ -20,6 +21,7 @@ use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::backend::Backends;
 use crate::crypto::sha256_hex;
+use crate::db::int;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::upload::{
     ParseOptions, ParsedUpload, SymbolResolver, UploadError, UploadLimits, parse_upload,
@@ -277,7 +279,7 @@ impl Uploads {
                     AuditAction::PanelUpload,
                     format!("refused upload {filename:?}"),
                 )
-                .resource("upload", &filename)
+                .resource(AuditResourceKind::Upload, &filename)
                 .details(json!({ "reason": e.reason, "bytes": bytes.len() }))
                 .failed(e.message.clone())
                 .duration(started.elapsed());
@@ -325,8 +327,8 @@ impl Uploads {
             format: Set(parsed.format.as_str().to_owned()),
             sheet: Set(parsed.sheet),
             column_name: Set(parsed.column),
-            row_count: Set(i32::try_from(parsed.rows).unwrap_or(i32::MAX)),
-            gene_count: Set(i32::try_from(gene_count).unwrap_or(i32::MAX)),
+            row_count: Set(int(parsed.rows)),
+            gene_count: Set(int(gene_count)),
             size_bytes: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
             content: Set(serde_json::to_string(&content).or_internal("upload content")?),
             content_hash: Set(hash.clone()),
@@ -334,7 +336,7 @@ impl Uploads {
             expires_at: Set(expires_at),
         };
         let format = parsed.format;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         // Expired anonymous uploads go when new ones come.
         uploads::Entity::delete_many()
             .filter(uploads::Column::ExpiresAt.lt(now))
@@ -345,7 +347,7 @@ impl Uploads {
             AuditAction::PanelUpload,
             format!("uploaded {gene_count} genes from {filename:?}"),
         )
-        .resource("upload", &id)
+        .resource(AuditResourceKind::Upload, &id)
         .details(json!({
             "filename": filename,
             "format": format,
@@ -398,7 +400,7 @@ impl Uploads {
 
     /// Removes one of the caller's uploads (audited); `NOT_FOUND` for anyone else's.
     pub async fn remove(&self, principal: &Principal, id: &str) -> AppResult<bool> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let deleted = uploads::Entity::delete_many()
             .filter(owned_by(principal, Utc::now())?)
             .filter(uploads::Column::Id.eq(id))
@@ -408,7 +410,7 @@ impl Uploads {
             return Err(AppError::not_found(format!("upload {id}")));
         }
         let record = AuditRecord::new(AuditAction::PanelDelete, "removed an uploaded gene list")
-            .resource("upload", id);
+            .resource(AuditResourceKind::Upload, id);
         self.audit.commit(txn, principal, record).await?;
         Ok(true)
     }

@@ -7,11 +7,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::workbenches;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use shared::AuditResourceKind;
 use shared::{AuditAction, Confidence, EntityType, PanelVersion, Source};
 
 use super::audit::{Audit, AuditRecord};
@@ -160,7 +159,7 @@ impl Workbenches {
         validate(&content)?;
         let json = serde_json::to_string(&content).or_internal("workbench json")?;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let before = workbenches::Entity::find_by_id(user_id).one(&txn).await?;
         let old: Content = match &before {
             Some(row) => serde_json::from_str(&row.content).unwrap_or_default(),
@@ -220,7 +219,7 @@ impl Workbenches {
             }
         }
         let record = AuditRecord::new(AuditAction::ProfileUpdate, description)
-            .resource("workbench", user_id)
+            .resource(AuditResourceKind::Workbench, user_id)
             .details(json!({
                 "panels": content.panels.len(),
                 "leftOutUploads": content.left_out_uploads.len(),

@@ -615,3 +615,34 @@ on_both_backends!(
         assert_eq!(ids(&none), Vec::<i64>::new());
     }
 );
+
+/// The people an answer names are read together: an audit page's `user { username }` costs
+/// the same number of statements for 2 rows as for 12 (it cost one more per row).
+#[tokio::test]
+async fn an_audit_page_reads_the_people_it_names_together() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::sqlite().await;
+    let admin = app.logged_in("root", Role::Admin).await;
+    for i in 0..12 {
+        app.logged_in(&format!("person{i:02}"), Role::User).await;
+    }
+    let page = "query($n: Int!) { auditLog(first: $n, filter: { actions: [LOGIN], usernames: [
+        \"person00\", \"person01\", \"person02\", \"person03\", \"person04\", \"person05\",
+        \"person06\", \"person07\", \"person08\", \"person09\", \"person10\", \"person11\"] }) {
+        nodes { username user { username } } } }";
+    let mut costs = Vec::new();
+    for n in [2, 12] {
+        let before = app.state.statements.load(Ordering::SeqCst);
+        let data = admin.data(page, json!({ "n": n })).await;
+        costs.push(app.state.statements.load(Ordering::SeqCst) - before);
+        let nodes = data["auditLog"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), n, "{data}");
+        for node in nodes {
+            assert_eq!(node["user"]["username"], node["username"], "{node}");
+        }
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "the cost does not grow with the people named: {costs:?}"
+    );
+}

@@ -412,6 +412,111 @@ async fn assert_logins(app: &TestApp) {
     assert_eq!(paula.failed_login_attempts, 2);
 }
 
+/// Imported rows through the API: Flask's resource words PanelMerge has no kind for are OTHER
+/// (the word kept as `resourceType`), the shared ones typed; Flask's change targets typed.
+async fn assert_typed_kinds(app: &TestApp) {
+    let admin = app.logged_in("auditor", shared::Role::Admin).await;
+    let page = |kinds: serde_json::Value| {
+        let admin = &admin;
+        async move {
+            admin
+                .data(
+                    "query($k: [AuditResourceKind!]) { auditLog(filter: { resourceKinds: $k }, first: 100) {
+                       totalCount nodes { resourceKind resourceType } } }",
+                    json!({ "k": kinds }),
+                )
+                .await["auditLog"]
+                .clone()
+        }
+    };
+    let words = |log: &serde_json::Value| -> std::collections::BTreeMap<String, usize> {
+        let mut words = std::collections::BTreeMap::new();
+        for node in log["nodes"].as_array().unwrap() {
+            *words
+                .entry(node["resourceType"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        words
+    };
+    // The fixture's 40 rows about things PanelMerge has no kind for (MANIFEST: `admin`,
+    // `knowhow_article`, `panel`, …).
+    let other = page(json!(["OTHER"])).await;
+    assert_eq!(other["totalCount"], 40, "{other}");
+    assert!(
+        other["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["resourceKind"] == "OTHER")
+    );
+    assert_eq!(
+        words(&other),
+        [
+            ("admin", 8),
+            ("cache", 1),
+            ("endpoint", 1),
+            ("export", 1),
+            ("knowhow_article", 1),
+            ("knowhow_bookmark", 1),
+            ("knowhow_category", 1),
+            ("page", 3),
+            ("panel", 14),
+            ("panel_list", 5),
+            ("panel_version_tag", 2),
+            ("retention_policy", 1),
+            ("search", 1),
+        ]
+        .into_iter()
+        .map(|(w, n)| (w.to_owned(), n))
+        .collect()
+    );
+    // Flask's `export_template` and `saved_panel` rows mean what PanelMerge's do.
+    let shared = page(json!(["EXPORT_TEMPLATE", "SAVED_PANEL"])).await;
+    assert_eq!(shared["totalCount"], 10, "{shared}");
+    assert_eq!(
+        words(&shared),
+        [
+            ("export_template".to_owned(), 4),
+            ("saved_panel".to_owned(), 6)
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert!(shared["nodes"].as_array().unwrap().iter().all(|n| {
+        n["resourceKind"].as_str().unwrap().to_ascii_lowercase() == n["resourceType"]
+    }));
+    // Flask recorded metadata changes against the whole panel (`panel`), gene additions as
+    // `gene`: HBOC core genes (Flask panel 2) has 8 of one and 2 of the other.
+    let hboc = target(app, "saved_panels", 2).await.to_string();
+    let changes = admin
+        .data(
+            "query($id: ID!) { savedPanel(id: $id) { changes(first: 100) { nodes { targetType targetKind } } } }",
+            json!({ "id": hboc }),
+        )
+        .await;
+    let mut kinds = std::collections::BTreeMap::<(String, String), usize>::new();
+    for node in changes["savedPanel"]["changes"]["nodes"]
+        .as_array()
+        .unwrap()
+    {
+        let key = (
+            node["targetType"].to_string(),
+            node["targetKind"].to_string(),
+        );
+        *kinds.entry(key).or_default() += 1;
+    }
+    assert_eq!(
+        kinds,
+        [
+            (("\"gene\"".to_owned(), "\"GENE\"".to_owned()), 8),
+            (("\"panel\"".to_owned(), "\"PANEL\"".to_owned()), 2),
+        ]
+        .into_iter()
+        .collect(),
+        "{changes}"
+    );
+}
+
 on_both_backends!(
     the_sqlite_fixture_imports_exactly_and_every_user_logs_in,
     |app: TestApp| async move {
@@ -449,6 +554,7 @@ on_both_backends!(
         assert!(out.contains("the target matches the source"), "{out}");
 
         assert_logins(&app).await;
+        assert_typed_kinds(&app).await;
 
         // Tampering with an imported row makes --verify fail and name it.
         let epilepsy = target(&app, "saved_panels", 1).await;

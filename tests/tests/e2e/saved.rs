@@ -58,7 +58,7 @@ on_both_backends!(
 
         let history = owner
         .data(
-            "query($id: ID!) { savedPanel(id: $id) { changes(version: 2) { nodes { changeType target targetType old new } }
+            "query($id: ID!) { savedPanel(id: $id) { changes(version: 2) { nodes { changeType target targetType targetKind metadataField old new } }
               genes(version: 1) { nodes { symbol } } diff(from: 1, to: 2) { added { symbol } removed { symbol } changed { symbol field old new } } } }",
             json!({ "id": id }),
         )
@@ -89,6 +89,39 @@ on_both_backends!(
         assert_eq!(confidence["target"], "BRCA1");
         assert_eq!(confidence["new"], "AMBER");
         assert!(confidence["old"].is_null());
+        // Each change's target is typed as well as recorded.
+        for change in p["changes"]["nodes"].as_array().unwrap() {
+            let expected = match change["changeType"].as_str().unwrap() {
+                "GENE_ADDED" | "GENE_REMOVED" => ("GENE", None),
+                "METADATA_CHANGED" => ("METADATA", Some("metadata.")),
+                _ => ("GENE_FIELD", Some("gene.")),
+            };
+            assert_eq!(change["targetKind"], expected.0, "{change}");
+            let word = change["targetType"].as_str().unwrap();
+            match expected.1 {
+                Some(prefix) => assert!(word.starts_with(prefix), "{change}"),
+                None => assert_eq!(word, "gene"),
+            }
+        }
+        let metadata = p["changes"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["changeType"] == "METADATA_CHANGED")
+            .unwrap();
+        let field = metadata["targetType"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("metadata.")
+            .unwrap();
+        assert_eq!(
+            metadata["metadataField"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase(),
+            field,
+            "{metadata}"
+        );
         assert_eq!(
             p["genes"]["nodes"].as_array().unwrap().len(),
             3,
@@ -825,7 +858,7 @@ on_both_backends!(
             .data(
                 "query($id: ID!) { savedPanel(id: $id) {
                   genes(version: 3) { nodes { symbol confidence customConfidence effectiveConfidence } }
-                  changes(version: 3) { nodes { changeType targetType target old new } }
+                  changes(version: 3) { nodes { changeType targetType targetKind field metadataField target old new } }
                   diff(from: 2, to: 3) { added { symbol } removed { symbol } changed { symbol field old new } } } }",
                 json!({ "id": id }),
             )
@@ -844,8 +877,10 @@ on_both_backends!(
             changes,
             [
                 json!({ "changeType": "CONFIDENCE_CHANGED", "targetType": "gene.customConfidence",
+                        "targetKind": "GENE_FIELD", "field": "CUSTOM_CONFIDENCE", "metadataField": null,
                         "target": "BRCA1", "old": "AMBER", "new": null }),
                 json!({ "changeType": "CONFIDENCE_CHANGED", "targetType": "gene.customConfidence",
+                        "targetKind": "GENE_FIELD", "field": "CUSTOM_CONFIDENCE", "metadataField": null,
                         "target": "PALB2", "old": "GREEN", "new": null }),
             ]
         );

@@ -524,6 +524,33 @@ on_both_backends!(
         assert!(lines[0].starts_with("id,timestamp_utc,action,success"));
         assert_eq!(lines.len(), 4, "header + 3 failed logins:\n{text}");
         assert_eq!(app.audit_rows(Some(AuditAction::DataExport)).await.len(), 1);
+        // A kind the server does not know is refused, naming it; nothing is exported.
+        let unknown = admin
+            .http
+            .get(admin.url("/admin/audit.csv?resourceKinds=SAVED_PANEL,GALAXY"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 400);
+        let body: serde_json::Value = unknown.json().await.unwrap();
+        assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+        assert!(body.to_string().contains("resourceKinds"), "{body}");
+        assert!(body.to_string().contains("GALAXY"), "{body}");
+        assert_eq!(app.audit_rows(Some(AuditAction::DataExport)).await.len(), 1);
+        // The typed filter: the failed sign-ins are about accounts, none about saved panels.
+        let about = |kinds: serde_json::Value| {
+            let mut f = failed.clone();
+            f["resourceKinds"] = kinds;
+            f
+        };
+        let users = admin
+            .data(page, json!({ "f": about(json!(["USER", "IP"])) }))
+            .await;
+        assert_eq!(users["auditLog"]["totalCount"], 3, "{users}");
+        let panels = admin
+            .data(page, json!({ "f": about(json!(["SAVED_PANEL"])) }))
+            .await;
+        assert_eq!(panels["auditLog"]["totalCount"], 0, "{panels}");
 
         // Never below AUDIT_RETENTION_DAYS (365 by default).
         let refused = admin

@@ -6,6 +6,7 @@ use super::types::{
     User, maybe,
 };
 use crate::auth::cookies;
+use crate::db::int;
 use crate::graphql::ContextExt;
 use crate::services::accounts::{NewUser, ProfileChanges};
 use shared::{Role, TokenScope};
@@ -123,7 +124,7 @@ impl AccountsMutation {
                 &input.new_password,
             )
             .await?;
-        Ok(i32::try_from(ended).unwrap_or(i32::MAX))
+        Ok(int(ended))
     }
 
     /// Updates names, organisation (encrypted at rest), time zone and time format.

@@ -13,14 +13,11 @@ use shared::{
     VerificationStatus,
 };
 
+use crate::db::int;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
 use crate::services::downloads::Download;
 use crate::services::uploads::UploadView;
-
-fn int(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
 
 /// One observation of the upload reader.
 #[derive(SimpleObject)]
@@ -66,7 +63,7 @@ impl From<&Verification> for GeneVerification {
 impl From<&Diagnostic> for UploadDiagnostic {
     fn from(d: &Diagnostic) -> Self {
         Self {
-            row: d.row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+            row: d.row.map(int),
             value: d.value.clone(),
             kind: d.kind,
             message: d.message.clone(),
@@ -95,7 +92,7 @@ impl From<&ListGene> for UploadedGene {
         Self {
             symbol: g.symbol.to_string(),
             hgnc_id: g.hgnc_id.map(|h| h.to_string()),
-            row: g.row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+            row: g.row.map(int),
             verification: GeneVerification::from(&g.verification()),
         }
     }
@@ -301,9 +298,7 @@ pub(crate) fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneS
         label: s.label.to_string(),
         kind: s.kind,
         source: summary.and_then(|x| x.source),
-        panel_id: summary
-            .and_then(|x| x.panel_id)
-            .map(|id| i32::try_from(id).unwrap_or(i32::MAX)),
+        panel_id: summary.and_then(|x| x.panel_id).map(int),
         version: summary.and_then(|x| x.version).map(|v| v.to_string()),
         upload_id: summary
             .and_then(|x| x.upload_id.as_deref())
@@ -315,7 +310,7 @@ pub(crate) fn gene_source(result: &MergeResult<'_>, s: &GeneSource<'_>) -> GeneS
         phenotypes: s.phenotypes.to_vec(),
         evidence: s.evidence.to_vec(),
         name: summary.map(|x| x.name.clone()),
-        upload_row: s.upload_row.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+        upload_row: s.upload_row.map(int),
         added_by: None,
     }
 }
@@ -350,7 +345,7 @@ pub struct ConfidenceCountsOut {
 
 impl From<ConfidenceCounts> for ConfidenceCountsOut {
     fn from(c: ConfidenceCounts) -> Self {
-        let n = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        let n = |v: u32| int(v);
         Self {
             green: n(c.green),
             amber: n(c.amber),
@@ -408,7 +403,7 @@ impl From<&SourceSummary> for MergeSourceOut {
             kind: s.kind,
             name: s.name.clone(),
             source: s.source,
-            panel_id: s.panel_id.map(|id| i32::try_from(id).unwrap_or(i32::MAX)),
+            panel_id: s.panel_id.map(int),
             version: s.version.map(|v| v.to_string()),
             version_created: s
                 .version_created

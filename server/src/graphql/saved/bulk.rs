@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use super::mutation::wrap;
 use super::types::SavedPanel;
 use crate::auth::permissions::Action;
+use crate::db::int;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
 use crate::saved::bulk::BulkAction;
@@ -38,7 +39,7 @@ async fn run(ctx: &Context<'_>, ids: &[ID], action: BulkAction) -> Result<SavedP
     }
     Ok(SavedPanelsPayload {
         panels,
-        changed: i32::try_from(outcome.changed).unwrap_or(i32::MAX),
+        changed: int(outcome.changed),
     })
 }
 

@@ -6,13 +6,14 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use entity::{panel_changes, panel_comments, panel_shares, panel_versions, saved_panels};
 use shared::merge::{MergeResult, MergedGene};
-use shared::saved::{GeneDiff, SavedGene};
+use shared::saved::{ChangeTarget, ChangeTargetKind, GeneDiff, SavedGene};
 use shared::saved_merge::{SavedSource, to_merge};
 use shared::{
     ChangeType, Confidence, EntityType, GeneSymbol, HgncId, SharePermission, ShareTarget,
     Visibility,
 };
 
+use crate::db::int;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, GeneVerification, gene_source};
@@ -419,8 +420,12 @@ pub struct PanelChange {
     pub id: ID,
     /// What kind of change.
     pub change_type: ChangeType,
-    /// What it changed: `gene` (added or removed), `gene.<field>` (`gene.modeOfInheritance`, …),
-    /// `metadata.<field>` (`metadata.name`, `metadata.status`, …), `panel` or `source`.
+    /// What kind of thing it changed; null on rows without a target.
+    pub target_kind: Option<shared::saved::ChangeTargetKind>,
+    /// The word the row records for what it changed: `gene` (added or removed), `gene.<field>`
+    /// (`gene.modeOfInheritance`, …), `metadata.<field>` (`metadata.name`, `metadata.status`,
+    /// …), `panel` or `source`; on rows imported from the Flask version, Flask's word.
+    /// `targetKind`, `field` and `metadataField` are its typed form.
     pub target_type: Option<String>,
     /// Which one: the gene symbol, the saved panel's id, or the PanelApp panel (`uk-402`).
     pub target: Option<String>,
@@ -432,8 +437,10 @@ pub struct PanelChange {
     pub new: Option<String>,
     /// The gene added or removed (GENE_ADDED, GENE_REMOVED and their SOURCE_UPDATED rows).
     pub gene: Option<PanelGene>,
-    /// The gene field changed (`gene.<field>` changes).
+    /// The gene field changed (GENE_FIELD changes).
     pub field: Option<shared::saved::GeneField>,
+    /// The field of the saved panel changed (METADATA changes).
+    pub metadata_field: Option<shared::saved::PanelMetadataField>,
     /// The value before, as text, for field, metadata and status changes (null: empty).
     pub old_value: Option<String>,
     /// The value after, as text, for field, metadata and status changes (null: empty).
@@ -457,13 +464,14 @@ impl PanelChange {
         version: Option<i32>,
         values: (Option<String>, Option<String>),
     ) -> Self {
-        let target = row.target_type.as_deref().unwrap_or_default();
+        let word = row.target_type.as_deref().filter(|w| !w.is_empty());
+        let target = word.and_then(ChangeTarget::parse);
         let as_gene = |v: &Option<String>| {
             v.as_deref()
                 .and_then(|json| serde_json::from_str::<SavedGene>(json).ok())
                 .map(|g| PanelGene::from(&g))
         };
-        let (gene, old_value, new_value) = if target == "gene" {
+        let (gene, old_value, new_value) = if target == Some(ChangeTarget::Gene) {
             (
                 as_gene(&values.1).or_else(|| as_gene(&values.0)),
                 None,
@@ -472,19 +480,24 @@ impl PanelChange {
         } else {
             (None, values.0.clone(), values.1.clone())
         };
-        let field = target.strip_prefix("gene.").and_then(|name| {
-            serde_json::from_value::<shared::saved::GeneField>(serde_json::Value::String(
-                name.to_owned(),
-            ))
-            .ok()
-        });
+        let field = match target {
+            Some(ChangeTarget::GeneField(field)) => Some(field),
+            _ => None,
+        };
+        let metadata_field = match target {
+            Some(ChangeTarget::Metadata(field)) => Some(field),
+            _ => None,
+        };
+        let target_kind = word.map(|_| target.map_or(ChangeTargetKind::Other, ChangeTarget::kind));
         Self {
             id: global_id(Kind::PanelChange, row.id),
             change_type: row.change_type,
             gene,
             field,
+            metadata_field,
             old_value,
             new_value,
+            target_kind,
             target_type: row.target_type,
             target: row.target_id,
             old: values.0,
@@ -664,11 +677,9 @@ impl Person {
             return Ok(name.clone());
         }
         Ok(ctx
-            .state()
-            .accounts
-            .username(self.database_id)
-            .await?
-            .unwrap_or_default())
+            .request()
+            .username(ctx.state(), self.database_id)
+            .await?)
     }
     /// First and last name, when the person gave them and the caller may see them (the
     /// person themselves, their team mates and admins); null otherwise.
@@ -779,7 +790,7 @@ impl From<&crate::saved::upstream::UpstreamStatus> for UpstreamSource {
     fn from(s: &crate::saved::upstream::UpstreamStatus) -> Self {
         Self {
             source: s.source,
-            panel_id: i32::try_from(s.panel_id).unwrap_or(i32::MAX),
+            panel_id: int(s.panel_id),
             label: s.remembered.label.clone(),
             saved_version: s.remembered.version.as_ref().map(ToString::to_string),
             latest_version: s.latest_version.as_ref().map(ToString::to_string),

@@ -2,7 +2,7 @@
 //! retention purge. [`AuditBrowser`] is reused by the security page with fixed actions.
 
 use leptos::prelude::*;
-use shared::AuditAction;
+use shared::{AuditAction, AuditResourceKind};
 use wasm_bindgen::JsValue;
 
 use super::{AdminNav, action_label};
@@ -22,6 +22,8 @@ struct Filters {
     from: Option<String>,
     to: Option<String>,
     success: Option<bool>,
+    /// What the rows are about.
+    resource_kind: Option<AuditResourceKind>,
 }
 
 impl Filters {
@@ -33,6 +35,7 @@ impl Filters {
             from: self.from.clone(),
             to: self.to.clone(),
             success: self.success,
+            resource_kinds: self.resource_kind.map(|kind| vec![kind]),
             resource_type: None,
             resource_id: None,
         }
@@ -62,6 +65,9 @@ impl Filters {
         }
         if let Some(success) = self.success {
             push("success", success.to_string());
+        }
+        if let Some(kind) = self.resource_kind {
+            push("resourceKinds", kind.as_str().to_owned());
         }
         if params.is_empty() {
             "/admin/audit.csv".to_owned()
@@ -101,6 +107,7 @@ pub fn AuditBrowser(
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let success = RwSignal::new(String::new());
+    let resource = RwSignal::new(String::new());
     let filters = RwSignal::new(Filters {
         actions: actions.map(<[_]>::to_vec).unwrap_or_default(),
         ..Filters::default()
@@ -141,6 +148,7 @@ pub fn AuditBrowser(
                 "false" => Some(false),
                 _ => None,
             },
+            resource_kind: resource.get_untracked().parse().ok(),
         });
     };
     let action_options = offered
@@ -228,6 +236,16 @@ pub fn AuditBrowser(
                         <option value="">"Any"</option>
                         <option value="true">"Succeeded"</option>
                         <option value="false">"Failed"</option>
+                    </select>
+                </label>
+                <label>
+                    "About"
+                    <select id="audit-resource" on:change=move |event| resource.set(event_target_value(&event))>
+                        <option value="">"Anything"</option>
+                        {AuditResourceKind::ALL
+                            .iter()
+                            .map(|kind| view! { <option value=kind.as_str()>{kind.label()}</option> })
+                            .collect_view()}
                     </select>
                 </label>
             </div>

@@ -37,15 +37,11 @@ pub fn WorkbenchPage() -> impl IntoView {
                 // What this browser remembers about uploads that are gone is forgotten.
                 let live: Vec<String> = data.uploads.nodes.iter().map(|u| u.id.clone()).collect();
                 persist::prune(&live);
-                workbench.uploads.update(|chosen| {
-                    for upload in data.uploads.nodes {
-                        if !chosen.iter().any(|c| c.list.id == upload.id) {
-                            let mut upload = from_listed_upload(upload);
-                            upload.included = !Workbench::left_out_earlier(&upload.list.id);
-                            chosen.push(upload);
-                        }
-                    }
-                });
+                workbench.add_uploads(data.uploads.nodes.into_iter().map(|upload| {
+                    let mut upload = from_listed_upload(upload);
+                    upload.included = !Workbench::left_out_earlier(&upload.list.id);
+                    upload
+                }));
             }
         });
     }

@@ -153,6 +153,15 @@ impl Workbench {
         persist::load().left_out.iter().any(|x| x == id)
     }
 
+    /// Adds uploaded lists, each once. The same list can arrive twice, in either order: from
+    /// the upload's own answer and from reloading the visitor's (or account's) uploads, which
+    /// the workbench does when it opens and after a sign-in. Listed twice, its repeats would be
+    /// counted twice.
+    pub fn add_uploads(&self, uploads: impl IntoIterator<Item = ChosenUpload>) {
+        self.uploads
+            .update(|chosen| add_new_uploads(chosen, uploads));
+    }
+
     /// Adds a panel with the "Green" preset; the same panel version is not added twice.
     pub fn add_panel(&self, data: PanelData) {
         self.panels.update(|panels| {
@@ -390,6 +399,18 @@ macro_rules! upload_from {
 upload_from!(from_upload, upload_gene_list, UploadGeneListUploadGeneList);
 upload_from!(from_listed_upload, uploads, UploadsUploadsNodes);
 
+/// Appends the uploads not in `chosen` yet (by id), in order.
+fn add_new_uploads(
+    chosen: &mut Vec<ChosenUpload>,
+    uploads: impl IntoIterator<Item = ChosenUpload>,
+) {
+    for upload in uploads {
+        if !chosen.iter().any(|c| c.list.id == upload.list.id) {
+            chosen.push(upload);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +419,43 @@ mod tests {
         PanelDetailPanelEntitiesNodes,
     };
     use shared::Confidence;
+
+    fn chosen(id: &str, included: bool) -> ChosenUpload {
+        ChosenUpload {
+            list: GeneList {
+                id: id.to_owned(),
+                name: format!("list {id}"),
+                genes: Vec::new(),
+            },
+            filename: format!("{id}.txt"),
+            format: "TEXT".to_owned(),
+            row_count: 0,
+            diagnostics: Vec::new(),
+            included,
+        }
+    }
+
+    #[test]
+    fn an_upload_is_added_once_whichever_answer_comes_first() {
+        // The reload of the visitor's uploads first, then the upload's own answer ...
+        let mut uploads = Vec::new();
+        add_new_uploads(&mut uploads, [chosen("a", true), chosen("b", false)]);
+        add_new_uploads(&mut uploads, [chosen("b", true)]);
+        // ... or the other way round, and a repeat within one answer.
+        add_new_uploads(
+            &mut uploads,
+            [chosen("c", true), chosen("a", false), chosen("c", false)],
+        );
+        let ids: Vec<_> = uploads
+            .iter()
+            .map(|u| (u.list.id.as_str(), u.included))
+            .collect();
+        assert_eq!(
+            ids,
+            [("a", true), ("b", false), ("c", true)],
+            "the first arrival is kept"
+        );
+    }
 
     fn entity(
         kind: EntityType,

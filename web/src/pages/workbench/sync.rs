@@ -238,12 +238,8 @@ async fn merge_in(
     // The account's uploads (this visitor's were claimed at login), with what is left out.
     if let Ok(data) = graphql::<Uploads>(crate::queries::uploads::Variables).await {
         let live: Vec<String> = data.uploads.nodes.iter().map(|u| u.id.clone()).collect();
+        workbench.add_uploads(data.uploads.nodes.into_iter().map(from_listed_upload));
         workbench.uploads.update(|chosen| {
-            for upload in data.uploads.nodes {
-                if !chosen.iter().any(|c| c.list.id == upload.id) {
-                    chosen.push(from_listed_upload(upload));
-                }
-            }
             for upload in chosen.iter_mut() {
                 upload.included = !left_out.contains(&upload.list.id);
             }

@@ -60,15 +60,7 @@ pub fn UploadZone() -> impl IntoView {
                             });
                         });
                     }
-                    // The workbench may have listed this upload already: it reloads the
-                    // visitor's uploads when it opens, and that answer can arrive after the
-                    // upload was stored but before this one. The same list twice would count
-                    // its repeats twice.
-                    workbench.uploads.update(|u| {
-                        if !u.iter().any(|c| c.list.id == upload.list.id) {
-                            u.push(upload);
-                        }
-                    });
+                    workbench.add_uploads([upload]);
                 }
                 Err(err) => error.set(Some(format!("{filename}: {err}"))),
             }

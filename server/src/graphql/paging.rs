@@ -8,8 +8,9 @@
 //! Two kinds of list use them:
 //! - positional ([`Window`]): lists whose length is known (in memory, or counted first);
 //!   cursors are positions in the list's order;
-//! - keyset ([`Keyset`]): long tables read newest first by id (the audit log, accounts), where
-//!   a cursor is the row id and pages stay stable while rows are added.
+//! - keyset ([`Keyset`], [`keyset_page`]): tables read newest first by id or another growing
+//!   number (the audit log, the mail outbox, a saved panel's versions, changes and shares),
+//!   where a cursor is that key and pages stay stable while rows are added.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{OutputType, SchemaBuilder, SimpleObject};
@@ -239,6 +240,53 @@ where
         .all(db)
         .await?;
     Ok((window, rows))
+}
+
+/// One keyset page of `select`, read newest first by `column` (a number that only grows as
+/// rows are added: the id, a version number; `key` reads it from a row), with the total.
+/// Pages stay put while rows are added: a positional page would repeat, on the next page, the
+/// rows the new ones pushed down. `select`'s own order is replaced by `column`'s.
+pub async fn keyset_page<E, C>(
+    db: &sea_orm::DatabaseConnection,
+    select: sea_orm::Select<E>,
+    column: C,
+    key: fn(&E::Model) -> i32,
+    args: &PageArgs,
+    list: &'static str,
+) -> AppResult<KeysetRows<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ColumnTrait,
+{
+    use sea_orm::{PaginatorTrait, QueryTrait};
+    let page = args.keyset(list, DEFAULT_ROWS, MAX_ROWS)?;
+    let total = select.clone().count(db).await?;
+    let mut select = select;
+    QueryTrait::query(&mut select).clear_order_by();
+    let rows = keyset_query(select, column, &page).all(db).await?;
+    let (rows, more) = keyset_rows(&page, rows);
+    Ok(KeysetRows {
+        page,
+        rows: rows.into_iter().map(|row| (key(&row), row)).collect(),
+        more,
+        total,
+    })
+}
+
+/// A page read by [`keyset_page`]: its rows with their keys, newest first.
+pub struct KeysetRows<M> {
+    page: Keyset,
+    pub rows: Vec<(i32, M)>,
+    more: bool,
+    total: u64,
+}
+
+impl<M> KeysetRows<M> {
+    /// The connection of the page, given the page's items with their keys, in order.
+    pub fn connection<T: OutputType>(&self, items: impl IntoIterator<Item = (i32, T)>) -> Page<T> {
+        self.page.connection(items, self.more, self.total)
+    }
 }
 
 /// A positional page: items `start..end` of `total`.

@@ -72,6 +72,86 @@ async fn busy_panel(app: &TestApp, owner: &GraphqlClient) -> String {
 }
 
 on_both_backends!(
+    rows_added_between_pages_are_not_read_twice,
+    |app: TestApp| async move {
+        let owner = app.logged_in("pager", Role::User).await;
+        let id = busy_panel(&app, &owner).await;
+        let page = |list: &str, field: &str, args: &str| {
+            let query = format!(
+                "query($id: ID!) {{ savedPanel(id: $id) {{ {list}({args}) {{
+                   pageInfo {{ endCursor }} nodes {{ {field} }} }} }} }}"
+            );
+            let owner = &owner;
+            let id = id.clone();
+            let list = list.to_owned();
+            async move {
+                owner.data(&query, json!({ "id": id })).await["savedPanel"][list.as_str()].clone()
+            }
+        };
+        let end = |page: &Value| page["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+
+        // Versions 3 and 2 read; version 4 saved; the next page is version 1, not 2 again.
+        let first = page("versions", "number", "first: 2").await;
+        assert_eq!(nodes(&first, "number"), [3, 2]);
+        let changes_first = page("changes", "id", "first: 1").await;
+        let shares_first = page("shares", "username", "first: 1").await;
+        assert_eq!(nodes(&shares_first, "username"), ["viewer2"]);
+        owner
+            .data(
+                EDIT,
+                json!({ "id": id, "i": { "basedOnVersion": 3, "comment": "four",
+                "addGenes": [{ "symbol": "CHEK2", "confidence": "GREEN" }] } }),
+            )
+            .await;
+        app.create_user("viewer3", Role::User).await;
+        owner
+            .data(
+                SHARE,
+                json!({ "i": { "panelId": id, "username": "viewer3", "permission": "VIEW" } }),
+            )
+            .await;
+        let next = page(
+            "versions",
+            "number",
+            &format!("first: 2, after: \"{}\"", end(&first)),
+        )
+        .await;
+        assert_eq!(nodes(&next, "number"), [1]);
+        assert_eq!(
+            nodes(&page("versions", "number", "first: 2").await, "number"),
+            [4, 3]
+        );
+
+        // The newest change read; a change recorded since is not the next one.
+        let newest = nodes(&changes_first, "id")[0].clone();
+        let after = page(
+            "changes",
+            "id",
+            &format!("first: 1, after: \"{}\"", end(&changes_first)),
+        )
+        .await;
+        let following = nodes(&after, "id")[0].clone();
+        assert_ne!(
+            following, newest,
+            "the next page repeats the change read: {after}"
+        );
+        assert!(
+            tests::db_id(following.as_str().unwrap()) < tests::db_id(newest.as_str().unwrap()),
+            "older, not newer: {after}"
+        );
+
+        // Shares: viewer2 read, viewer3 shared since; the next one is viewer1.
+        let rest = page(
+            "shares",
+            "username",
+            &format!("first: 5, after: \"{}\"", end(&shares_first)),
+        )
+        .await;
+        assert_eq!(nodes(&rest, "username"), ["viewer1"]);
+    }
+);
+
+on_both_backends!(
     every_growing_list_pages_both_ways_with_opaque_cursors,
     |app: TestApp| async move {
         let owner = app.logged_in("pager", Role::User).await;

@@ -196,17 +196,21 @@ impl SavedPanel {
         >,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelVersion>> {
-        let args = PageArgs::new(first, after, last, before);
-        let (window, rows) = paging::select_page(
+        let mut page = paging::keyset_page(
             &ctx.state().db,
             saved::versions_query(self.row.id),
-            &args,
+            entity::panel_versions::Column::VersionNumber,
+            |v| v.version_number,
+            &PageArgs::new(first, after, last, before),
             "versions",
-            paging::DEFAULT_ROWS,
-            paging::MAX_ROWS,
         )
         .await?;
-        Ok(window.connection(rows.into_iter().map(PanelVersion::from)))
+        let versions = std::mem::take(&mut page.rows);
+        Ok(page.connection(
+            versions
+                .into_iter()
+                .map(|(n, v)| (n, PanelVersion::from(v))),
+        ))
     }
 
     /// One version.
@@ -323,24 +327,23 @@ impl SavedPanel {
             ),
             None => None,
         };
-        let args = PageArgs::new(first, after, last, before);
-        let (window, rows) = paging::select_page(
+        let mut page = paging::keyset_page(
             &state.db,
             saved::changes_query(self.row.id, version_id),
-            &args,
+            entity::panel_changes::Column::Id,
+            |c| c.id,
+            &PageArgs::new(first, after, last, before),
             "changes",
-            paging::DEFAULT_ROWS,
-            paging::MAX_ROWS,
         )
         .await?;
-        let changes = rows
+        let changes = std::mem::take(&mut page.rows)
             .into_iter()
-            .map(|row| {
+            .map(|(id, row)| {
                 let number = number_of(row.version_id);
-                PanelChange::open(state, row, number)
+                Ok((id, PanelChange::open(state, row, number)?))
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(window.connection(changes))
+        Ok(page.connection(changes))
     }
 
     /// Shares of this panel, newest first, for those who may share it (empty for others;
@@ -360,16 +363,18 @@ impl SavedPanel {
             return Ok(window.connection(Vec::new()));
         }
         let state = ctx.state();
-        let (window, rows) = paging::select_page(
+        let mut page = paging::keyset_page(
             &state.db,
             shares::list_query(self.row.id),
+            entity::panel_shares::Column::Id,
+            |share| share.id,
             &args,
             "shares",
-            paging::DEFAULT_ROWS,
-            paging::MAX_ROWS,
         )
         .await?;
-        Ok(window.connection(Share::named(state, rows).await?))
+        let (ids, rows): (Vec<i32>, Vec<_>) = std::mem::take(&mut page.rows).into_iter().unzip();
+        let named = Share::named(state, rows).await?;
+        Ok(page.connection(ids.into_iter().zip(named)))
     }
 
     /// Comments on this panel, oldest first (100 per page unless `first`/`last` say

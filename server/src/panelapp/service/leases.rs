@@ -197,22 +197,40 @@ mod tests {
 
     #[tokio::test]
     async fn a_holder_that_fails_leaves_the_fetch_to_the_waiting_instance() {
+        use std::sync::atomic::AtomicBool;
         let (a, b) = two_instances();
         let l = leases(Duration::from_secs(60));
+        // A fails only once B has looked for its answer (B is waiting), and B asks PanelApp
+        // only after A failed: it waited, then fetched itself.
+        let b_waits = tokio::sync::Notify::new();
+        let b_looks = || {
+            b_waits.notify_one();
+            b.get(KEY)
+        };
+        let a_failed = AtomicBool::new(false);
         let (answer_a, answer_b) = tokio::join!(
             l.around(&a, KEY, landed(&a), async {
-                tokio::task::yield_now().await;
+                b_waits.notified().await;
+                a_failed.store(true, Ordering::SeqCst);
                 Err::<Vec<u8>, _>(crate::error::AppError::upstream(
                     "PanelApp UK",
                     "answered HTTP 503",
                 ))
             }),
-            l.around(&b, KEY, landed(&b), async {
+            l.around(&b, KEY, b_looks, async {
+                assert!(
+                    a_failed.load(Ordering::SeqCst),
+                    "B fetched while A still held the lease"
+                );
                 Ok(b"B's own answer".to_vec())
             })
         );
         assert!(answer_a.is_err());
         assert_eq!(answer_b.unwrap(), b"B's own answer");
+        assert!(
+            !a.lease_held(&lease_key(KEY)).await,
+            "the lease is released"
+        );
     }
 
     #[tokio::test]

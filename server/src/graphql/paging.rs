@@ -94,15 +94,63 @@ pub fn cursor(list: &str, position: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{list}:{position}"))
 }
 
-fn decode_cursor(argument: &str, list: &str, text: &str) -> AppResult<u64> {
+/// What a cursor of `list` holds after the list's name; VALIDATION naming `argument` for text
+/// that is not a cursor of `list`.
+fn decode_key(argument: &str, list: &str, text: &str) -> AppResult<String> {
     let refuse = || AppError::invalid_field(argument, format!("is not a cursor of `{list}`"));
     let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| refuse())?;
     let text = String::from_utf8(bytes).map_err(|_| refuse())?;
-    let (name, position) = text.split_once(':').ok_or_else(refuse)?;
+    let (name, key) = text.split_once(':').ok_or_else(refuse)?;
     if name != list {
         return Err(refuse());
     }
-    position.parse().map_err(|_| refuse())
+    Ok(key.to_owned())
+}
+
+fn decode_cursor(argument: &str, list: &str, text: &str) -> AppResult<u64> {
+    decode_key(argument, list, text)?
+        .parse()
+        .map_err(|_| AppError::invalid_field(argument, format!("is not a cursor of `{list}`")))
+}
+
+/// The page asked of a list read by a key the list makes from each item (its sort value and
+/// id, say): the keys of `after` and `before`, the direction and the size.
+#[derive(Debug, Clone)]
+pub struct KeySpan {
+    list: &'static str,
+    pub after: Option<String>,
+    pub before: Option<String>,
+    /// `last`: the page ends at `before` (or the end of the list) and is read upwards.
+    pub backwards: bool,
+    pub limit: u64,
+}
+
+impl KeySpan {
+    /// The connection of the page: its items with their keys, in the list's order; `more`
+    /// says whether items exist beyond the page in the direction read.
+    pub fn connection<T: OutputType>(
+        &self,
+        items: impl IntoIterator<Item = (String, T)>,
+        more: bool,
+        total: u64,
+    ) -> Page<T> {
+        let (has_previous, has_next) = if self.backwards {
+            (more, self.before.is_some())
+        } else {
+            (self.after.is_some(), more)
+        };
+        let mut connection = Connection::with_additional_fields(
+            has_previous,
+            has_next,
+            TotalCount { total_count: total },
+        );
+        connection
+            .edges
+            .extend(items.into_iter().map(|(key, item)| {
+                Edge::new(URL_SAFE_NO_PAD.encode(format!("{}:{key}", self.list)), item)
+            }));
+        connection
+    }
 }
 
 /// The Relay arguments of one list field.
@@ -180,6 +228,23 @@ impl PageArgs {
             start,
             end,
             total,
+        })
+    }
+
+    /// The page of a list read by key ([`KeySpan`]).
+    pub fn key_span(&self, list: &'static str, default: usize, max: usize) -> AppResult<KeySpan> {
+        let (first, last) = self.sizes(default, max)?;
+        let key = |argument: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| decode_key(argument, list, t))
+                .transpose()
+        };
+        Ok(KeySpan {
+            list,
+            after: key("after", &self.after)?,
+            before: key("before", &self.before)?,
+            backwards: last.is_some(),
+            limit: first.or(last).unwrap_or(default) as u64,
         })
     }
 

@@ -1,12 +1,14 @@
-//! Listing saved panels: mine, shared with me, public; filters, sorting, offset cursors. A page
-//! costs a fixed number of statements whatever its size (count, page, and the batched look-ups
-//! of its owners and the caller's share levels).
+//! Listing saved panels: mine, shared with me, public; filters, sorting, and pages by key (the
+//! sort value and id of the panel a page starts after or ends before), so a panel edited or
+//! added while someone pages through the list never shows twice, and a late page costs what
+//! the first does. A page costs a fixed number of statements whatever its size (count, page,
+//! and the batched look-ups of its owners and the caller's share levels).
 
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
@@ -38,7 +40,111 @@ pub struct Listed {
 pub struct Page {
     pub items: Vec<Listed>,
     pub total: u64,
-    pub has_next: bool,
+    /// Whether more panels follow in the direction read.
+    pub more: bool,
+}
+
+/// A listed panel's place in the list: its value of the sort and its id (the tie-break).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    value: SortValue,
+    id: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SortValue {
+    Time(DateTime<Utc>),
+    Name(String),
+    Count(i32),
+}
+
+impl Place {
+    /// The place of `panel` in a list sorted by `sort`.
+    pub fn of(panel: &saved_panels::Model, sort: PanelSort) -> Self {
+        let value = match sort {
+            PanelSort::UpdatedDesc => SortValue::Time(panel.updated_at),
+            PanelSort::CreatedDesc => SortValue::Time(panel.created_at),
+            PanelSort::NameAsc => SortValue::Name(panel.name.clone()),
+            PanelSort::GeneCountDesc => SortValue::Count(panel.gene_count),
+        };
+        Self {
+            value,
+            id: panel.id,
+        }
+    }
+
+    /// As text for a cursor: the sort, the id and the value.
+    pub fn to_key(&self, sort: PanelSort) -> String {
+        let value = match &self.value {
+            SortValue::Time(t) => t.to_rfc3339_opts(SecondsFormat::Nanos, true),
+            SortValue::Name(name) => name.clone(),
+            SortValue::Count(n) => n.to_string(),
+        };
+        format!("{}:{}:{value}", sort.as_str(), self.id)
+    }
+
+    /// A place read back from [`Self::to_key`]; `None` for text that is not one of a list
+    /// sorted by `sort`.
+    pub fn from_key(key: &str, sort: PanelSort) -> Option<Self> {
+        let mut parts = key.splitn(3, ':');
+        if parts.next()? != sort.as_str() {
+            return None;
+        }
+        let id = parts.next()?.parse().ok()?;
+        let raw = parts.next()?;
+        let value = match sort {
+            PanelSort::UpdatedDesc | PanelSort::CreatedDesc => {
+                SortValue::Time(DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc))
+            }
+            PanelSort::NameAsc => SortValue::Name(raw.to_owned()),
+            PanelSort::GeneCountDesc => SortValue::Count(raw.parse().ok()?),
+        };
+        Some(Self { value, id })
+    }
+}
+
+/// Which page of the list: after or before a place, read forwards or (for `last`) backwards.
+#[derive(Debug, Clone, Default)]
+pub struct Span {
+    pub after: Option<Place>,
+    pub before: Option<Place>,
+    /// `last`: the page ends at `before` (or the end of the list) and is read upwards.
+    pub backwards: bool,
+    pub limit: u64,
+}
+
+/// The sort's column and whether the list runs down it (descending); ties go by id, upwards.
+fn sort_column(sort: PanelSort) -> (saved_panels::Column, bool) {
+    match sort {
+        PanelSort::UpdatedDesc => (saved_panels::Column::UpdatedAt, true),
+        PanelSort::CreatedDesc => (saved_panels::Column::CreatedAt, true),
+        PanelSort::NameAsc => (saved_panels::Column::Name, false),
+        PanelSort::GeneCountDesc => (saved_panels::Column::GeneCount, true),
+    }
+}
+
+/// The panels after `place` in the list's order (`later`), or before it.
+fn beyond(sort: PanelSort, place: &Place, later: bool) -> Condition {
+    let (column, descending) = sort_column(sort);
+    let value: sea_orm::Value = match &place.value {
+        SortValue::Time(t) => (*t).into(),
+        SortValue::Name(name) => name.clone().into(),
+        SortValue::Count(n) => (*n).into(),
+    };
+    // Down a descending column is towards smaller values; ties run up the ids.
+    let past = if descending == later {
+        column.lt(value.clone())
+    } else {
+        column.gt(value.clone())
+    };
+    let tie = if later {
+        saved_panels::Column::Id.gt(place.id)
+    } else {
+        saved_panels::Column::Id.lt(place.id)
+    };
+    Condition::any()
+        .add(past)
+        .add(Condition::all().add(column.eq(value)).add(tie))
 }
 
 fn live_share() -> Condition {
@@ -155,38 +261,49 @@ fn text_matches(text: &str, backend: DbBackend) -> sea_orm::sea_query::SelectSta
 }
 
 impl SavedPanels {
+    /// One page of the panels `principal` may see that match `filter`, in its sort.
     pub async fn list_page(
         &self,
         principal: &Principal,
         filter: &Filter,
-        window: impl FnOnce(u64) -> AppResult<(u64, u64)>,
+        span: &Span,
     ) -> AppResult<Page> {
         let cond = condition(principal, filter, self.db.get_database_backend());
         let total = saved_panels::Entity::find()
             .filter(cond.clone())
             .count(&self.db)
             .await?;
-        // The page is worked out from the total (`last` counts from the end).
-        let (offset, limit) = window(total)?;
         let mut query = saved_panels::Entity::find().filter(cond);
-        query = match filter.sort {
-            PanelSort::UpdatedDesc => query.order_by_desc(saved_panels::Column::UpdatedAt),
-            PanelSort::CreatedDesc => query.order_by_desc(saved_panels::Column::CreatedAt),
-            PanelSort::NameAsc => query.order_by_asc(saved_panels::Column::Name),
-            PanelSort::GeneCountDesc => query.order_by_desc(saved_panels::Column::GeneCount),
+        if let Some(after) = &span.after {
+            query = query.filter(beyond(filter.sort, after, true));
+        }
+        if let Some(before) = &span.before {
+            query = query.filter(beyond(filter.sort, before, false));
+        }
+        let (column, descending) = sort_column(filter.sort);
+        // `last` reads upwards: the list's order turned round, then the page turned back.
+        let (primary, ids) = match (descending, span.backwards) {
+            (true, false) => (Order::Desc, Order::Asc),
+            (false, false) => (Order::Asc, Order::Asc),
+            (true, true) => (Order::Asc, Order::Desc),
+            (false, true) => (Order::Desc, Order::Desc),
         };
-        let panels = query
-            .order_by_asc(saved_panels::Column::Id)
-            .offset(offset)
-            .limit(limit)
+        let mut panels = query
+            .order_by(column, primary)
+            .order_by(saved_panels::Column::Id, ids)
+            .limit(span.limit + 1)
             .all(&self.db)
             .await?;
-        let has_next = offset + (panels.len() as u64) < total;
+        let more = panels.len() as u64 > span.limit;
+        panels.truncate(usize::try_from(span.limit).unwrap_or(usize::MAX));
+        if span.backwards {
+            panels.reverse();
+        }
         if panels.is_empty() {
             return Ok(Page {
                 items: Vec::new(),
                 total,
-                has_next,
+                more,
             });
         }
         let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
@@ -201,10 +318,6 @@ impl SavedPanels {
                 panel,
             })
             .collect();
-        Ok(Page {
-            items,
-            total,
-            has_next,
-        })
+        Ok(Page { items, total, more })
     }
 }

@@ -152,6 +152,123 @@ on_both_backends!(
 );
 
 on_both_backends!(
+    saved_panel_pages_follow_their_sort_while_panels_change,
+    |app: TestApp| async move {
+        let owner = app.logged_in("lister", Role::User).await;
+        let mut ids = std::collections::HashMap::new();
+        for name in ["A", "B", "C", "D", "E", "Dup"] {
+            let created = owner
+                .data(CREATE, json!({ "i": { "name": name, "tags": ["paging"] } }))
+                .await;
+            ids.insert(
+                name,
+                created["createSavedPanel"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        // A second "Dup", someone else's and public: the names tie.
+        app.logged_in("lister2", Role::Editor)
+            .await
+            .data(
+                CREATE,
+                json!({ "i": { "name": "Dup", "tags": ["paging"], "visibility": "PUBLIC" } }),
+            )
+            .await;
+        let list = |sort: &str, args: &str| {
+            let query = format!(
+                "{{ savedPanels(filter: {{ tag: \"paging\", sort: {sort} }}, {args}) {{ totalCount
+                   pageInfo {{ hasNextPage hasPreviousPage endCursor startCursor }} nodes {{ name }} }} }}"
+            );
+            let owner = &owner;
+            async move { owner.data(&query, json!({})).await["savedPanels"].clone() }
+        };
+        let end = |page: &Value| page["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
+
+        // Last changed first: the two Dups, E, D, C, B, A. Two pages read, then B is edited and
+        // moves to the top: the third page goes on where the second ended, without repeating D.
+        let one = list("UPDATED_DESC", "first: 2").await;
+        assert_eq!(nodes(&one, "name"), ["Dup", "Dup"]);
+        assert_eq!(one["totalCount"], 7);
+        let two = list(
+            "UPDATED_DESC",
+            &format!("first: 2, after: \"{}\"", end(&one)),
+        )
+        .await;
+        assert_eq!(nodes(&two, "name"), ["E", "D"]);
+        assert_eq!(two["pageInfo"]["hasPreviousPage"], true);
+        owner
+            .data(
+                EDIT,
+                json!({ "id": ids["B"], "i": { "basedOnVersion": 1, "comment": "moved up",
+                "addGenes": [{ "symbol": "ATM", "confidence": "GREEN" }] } }),
+            )
+            .await;
+        let three = list(
+            "UPDATED_DESC",
+            &format!("first: 5, after: \"{}\"", end(&two)),
+        )
+        .await;
+        assert_eq!(
+            nodes(&three, "name"),
+            ["C", "A"],
+            "B moved above; nothing repeats"
+        );
+        assert_eq!(three["pageInfo"]["hasNextPage"], false);
+        assert_eq!(
+            nodes(&list("UPDATED_DESC", "first: 1").await, "name"),
+            ["B"]
+        );
+        // Backwards: the end of the list, then the page before a cursor.
+        let tail = list("UPDATED_DESC", "last: 2").await;
+        assert_eq!(nodes(&tail, "name"), ["C", "A"]);
+        assert_eq!(tail["pageInfo"]["hasPreviousPage"], true);
+        let start = tail["pageInfo"]["startCursor"].as_str().unwrap();
+        let before = list("UPDATED_DESC", &format!("last: 1, before: \"{start}\"")).await;
+        assert_eq!(nodes(&before, "name"), ["D"]);
+
+        // By name: ties (the two Dups) go by id, and a page may end between them.
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let args = if after.is_empty() {
+                "first: 3".to_owned()
+            } else {
+                format!("first: 3, after: \"{after}\"")
+            };
+            let page = list("NAME_ASC", &args).await;
+            seen.extend(
+                nodes(&page, "name")
+                    .into_iter()
+                    .map(|n| n.as_str().unwrap().to_owned()),
+            );
+            if page["pageInfo"]["hasNextPage"] == false {
+                break;
+            }
+            after = end(&page);
+        }
+        assert_eq!(seen, ["A", "B", "C", "D", "Dup", "Dup", "E"]);
+
+        // A cursor belongs to its sort.
+        let other = owner
+            .query(
+                &format!(
+                    "{{ savedPanels(filter: {{ tag: \"paging\", sort: NAME_ASC }}, after: \"{}\") {{ nodes {{ name }} }} }}",
+                    end(&one)
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_code(&other), Some("VALIDATION"), "{other}");
+        assert_eq!(
+            other["errors"][0]["extensions"]["field"], "after",
+            "{other}"
+        );
+    }
+);
+
+on_both_backends!(
     every_growing_list_pages_both_ways_with_opaque_cursors,
     |app: TestApp| async move {
         let owner = app.logged_in("pager", Role::User).await;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
 use crate::graphql::paging::{Page, PageArgs};
-use crate::saved::listing::Filter;
+use crate::saved::listing::{Filter, Place, Span};
 
 /// Which saved panels to list; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -74,30 +74,45 @@ impl SavedPanelQuery {
         ctx.require(Action::ViewSavedPanel)?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let args = PageArgs::new(first, after, last, before);
+        let span =
+            PageArgs::new(first, after, last, before).key_span("savedPanels", 20.min(max), max)?;
         let filter = filter.unwrap_or_default().into_filter()?;
-        let mut window = None;
+        let sort = filter.sort;
+        let place = |argument: &str, key: &Option<String>| {
+            key.as_deref()
+                .map(|key| {
+                    Place::from_key(key, sort).ok_or_else(|| {
+                        AppError::invalid_field(
+                            argument,
+                            format!("is not a cursor of `savedPanels` sorted {sort}"),
+                        )
+                    })
+                })
+                .transpose()
+        };
         let page = state
             .saved
-            .list_page(ctx.principal(), &filter, |total| {
-                let w = args.window(
-                    "savedPanels",
-                    usize::try_from(total).unwrap_or(usize::MAX),
-                    20.min(max),
-                    max,
-                )?;
-                window = Some(w);
-                Ok((w.start as u64, w.len() as u64))
-            })
+            .list_page(
+                ctx.principal(),
+                &filter,
+                &Span {
+                    after: place("after", &span.after)?,
+                    before: place("before", &span.before)?,
+                    backwards: span.backwards,
+                    limit: span.limit,
+                },
+            )
             .await?;
-        let window = window.ok_or_else(|| AppError::internal("saved-panel page not worked out"))?;
-        Ok(
-            window.connection(page.items.into_iter().map(|item| SavedPanel {
+        let items = page.items.into_iter().map(|item| {
+            let key = Place::of(&item.panel, sort).to_key(sort);
+            let panel = SavedPanel {
                 row: item.panel,
                 access: item.access,
                 owner: item.owner,
-            })),
-        )
+            };
+            (key, panel)
+        });
+        Ok(span.connection(items, page.more, page.total))
     }
 
     /// One saved panel (VIEW access needed).

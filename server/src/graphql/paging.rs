@@ -134,22 +134,13 @@ impl KeySpan {
         more: bool,
         total: u64,
     ) -> Page<T> {
-        let (has_previous, has_next) = if self.backwards {
-            (more, self.before.is_some())
-        } else {
-            (self.after.is_some(), more)
-        };
-        let mut connection = Connection::with_additional_fields(
-            has_previous,
-            has_next,
+        keyed_connection(
+            self.list,
+            (self.backwards, self.after.is_some(), self.before.is_some()),
+            more,
             TotalCount { total_count: total },
-        );
-        connection
-            .edges
-            .extend(items.into_iter().map(|(key, item)| {
-                Edge::new(URL_SAFE_NO_PAD.encode(format!("{}:{key}", self.list)), item)
-            }));
-        connection
+            items,
+        )
     }
 }
 
@@ -250,29 +241,50 @@ impl PageArgs {
 
     /// The direction, row id and size of a page of a table read newest first by id.
     pub fn keyset(&self, list: &'static str, default: usize, max: usize) -> AppResult<Keyset> {
-        let (first, last) = self.sizes(default, max)?;
-        let id = |argument: &str, text: &Option<String>| -> AppResult<Option<i32>> {
-            text.as_deref()
-                .map(|t| {
-                    decode_cursor(argument, list, t).and_then(|p| {
-                        i32::try_from(p).map_err(|_| {
-                            AppError::invalid_field(
-                                argument,
-                                format!("is not a cursor of `{list}`"),
-                            )
-                        })
+        let span = self.key_span(list, default, max)?;
+        let id = |argument: &str, key: Option<String>| -> AppResult<Option<i32>> {
+            key.map(|key| {
+                key.parse::<i32>()
+                    .ok()
+                    .filter(|id| *id >= 0)
+                    .ok_or_else(|| {
+                        AppError::invalid_field(argument, format!("is not a cursor of `{list}`"))
                     })
-                })
-                .transpose()
+            })
+            .transpose()
         };
         Ok(Keyset {
             list,
-            after: id("after", &self.after)?,
-            before: id("before", &self.before)?,
-            backwards: last.is_some(),
-            limit: first.or(last).unwrap_or(default) as u64,
+            after: id("after", span.after)?,
+            before: id("before", span.before)?,
+            backwards: span.backwards,
+            limit: span.limit,
         })
     }
+}
+
+/// A connection of a list read by key: whether pages lie before and after it follows from the
+/// direction read, the cursors it was read from and `more` (items beyond it in that
+/// direction); each edge's cursor names its item's key.
+fn keyed_connection<T: OutputType, Extra: async_graphql::ObjectType>(
+    list: &str,
+    (backwards, after, before): (bool, bool, bool),
+    more: bool,
+    extra: Extra,
+    items: impl IntoIterator<Item = (String, T)>,
+) -> Connection<String, T, Extra, EmptyFields> {
+    let (has_previous, has_next) = if backwards {
+        (more, before)
+    } else {
+        (after, more)
+    };
+    let mut connection = Connection::with_additional_fields(has_previous, has_next, extra);
+    connection.edges.extend(
+        items
+            .into_iter()
+            .map(|(key, item)| Edge::new(URL_SAFE_NO_PAD.encode(format!("{list}:{key}")), item)),
+    );
+    connection
 }
 
 /// One page of an ordered query: the rows are counted, the window worked out, and only the
@@ -425,18 +437,13 @@ impl Keyset {
         more: bool,
         extra: Extra,
     ) -> Connection<String, T, Extra, EmptyFields> {
-        let (has_previous, has_next) = if self.backwards {
-            (more, self.before.is_some())
-        } else {
-            (self.after.is_some(), more)
-        };
-        let mut connection = Connection::with_additional_fields(has_previous, has_next, extra);
-        connection.edges.extend(
-            rows.into_iter().map(|(id, item)| {
-                Edge::new(cursor(self.list, u64::try_from(id).unwrap_or(0)), item)
-            }),
-        );
-        connection
+        keyed_connection(
+            self.list,
+            (self.backwards, self.after.is_some(), self.before.is_some()),
+            more,
+            extra,
+            rows.into_iter().map(|(id, item)| (id.to_string(), item)),
+        )
     }
 }
 

@@ -9,7 +9,8 @@
 //! - positional ([`Window`]): lists whose length is known (in memory, or counted first);
 //!   cursors are positions in the list's order;
 //! - keyset ([`Keyset`], [`keyset_page`]): tables read newest first by id or another growing
-//!   number (the audit log, the mail outbox, a saved panel's versions, changes and shares),
+//!   number (the audit log, the mail outbox, a saved panel's versions, changes and shares;
+//!   [`KeySpan`] for lists keyed otherwise: saved panels by their sort, uploads by time),
 //!   where a cursor is that key and pages stay stable while rows are added.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};

@@ -9,7 +9,7 @@ use entity::uploads;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -151,6 +151,79 @@ pub fn rejection_error(e: &UploadError) -> AppError {
         err = err.with("limit", limit);
     }
     err
+}
+
+/// An upload's place in the list of a caller's uploads (oldest first): when it was stored,
+/// and its id for uploads stored at the same instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPlace {
+    at: DateTime<Utc>,
+    id: String,
+}
+
+impl UploadPlace {
+    pub fn of(upload: &uploads::Model) -> Self {
+        Self {
+            at: upload.created_at,
+            id: upload.id.clone(),
+        }
+    }
+
+    /// As text for a cursor.
+    pub fn to_key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            self.id
+        )
+    }
+
+    /// A place read back from [`Self::to_key`]; `None` for text that is not one.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let (at, id) = key.split_once('|')?;
+        Some(Self {
+            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
+            id: id.to_owned(),
+        })
+    }
+
+    /// The uploads after this place (`later`), or before it.
+    fn beyond(&self, later: bool) -> Condition {
+        let (past, tie) = if later {
+            (
+                uploads::Column::CreatedAt.gt(self.at),
+                uploads::Column::Id.gt(self.id.clone()),
+            )
+        } else {
+            (
+                uploads::Column::CreatedAt.lt(self.at),
+                uploads::Column::Id.lt(self.id.clone()),
+            )
+        };
+        Condition::any().add(past).add(
+            Condition::all()
+                .add(uploads::Column::CreatedAt.eq(self.at))
+                .add(tie),
+        )
+    }
+}
+
+/// A page of a caller's uploads, oldest first: after or before a place, read forwards or (for
+/// `last`) backwards.
+#[derive(Debug, Clone, Default)]
+pub struct UploadSpan {
+    pub after: Option<UploadPlace>,
+    pub before: Option<UploadPlace>,
+    pub backwards: bool,
+    pub limit: u64,
+}
+
+/// A page of uploads: the rows in the list's order, whether more lie beyond it in the
+/// direction read, and how many the caller has.
+pub struct UploadPage {
+    pub rows: Vec<uploads::Model>,
+    pub more: bool,
+    pub total: u64,
 }
 
 /// The caller's uploads, oldest first (`None`: a caller with no uploads, neither signed in
@@ -358,6 +431,43 @@ impl Uploads {
         .duration(started.elapsed());
         self.audit.commit(txn, principal, record).await?;
         UploadView::from_model(model)
+    }
+
+    /// One page of the caller's uploads, by place: an upload removed or stored while the
+    /// caller pages through them moves no other one to another page.
+    pub async fn page(&self, principal: &Principal, span: &UploadSpan) -> AppResult<UploadPage> {
+        let Some(query) = list_query(principal)? else {
+            return Ok(UploadPage {
+                rows: Vec::new(),
+                more: false,
+                total: 0,
+            });
+        };
+        let total = query.clone().count(&self.db).await?;
+        let mut query = uploads::Entity::find().filter(owned_by(principal, Utc::now())?);
+        if let Some(after) = &span.after {
+            query = query.filter(after.beyond(true));
+        }
+        if let Some(before) = &span.before {
+            query = query.filter(before.beyond(false));
+        }
+        let order = if span.backwards {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        let mut rows = query
+            .order_by(uploads::Column::CreatedAt, order.clone())
+            .order_by(uploads::Column::Id, order)
+            .limit(span.limit + 1)
+            .all(&self.db)
+            .await?;
+        let more = rows.len() as u64 > span.limit;
+        rows.truncate(usize::try_from(span.limit).unwrap_or(usize::MAX));
+        if span.backwards {
+            rows.reverse();
+        }
+        Ok(UploadPage { rows, more, total })
     }
 
     /// The caller's uploads, oldest first.

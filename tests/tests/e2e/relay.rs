@@ -445,6 +445,43 @@ on_both_backends!(
             .await;
         assert_eq!(nodes(&second["uploads"], "filename"), ["two.csv"]);
         assert_eq!(nodes(&second["uploads"], "format"), ["CSV"]);
+
+        // Pages of uploads go by place: one.txt read, then removed, and a third list stored;
+        // the next page is two.csv and three.txt (a page by position would skip two.csv).
+        let (status, body) = owner
+            .multipart(
+                UPLOAD,
+                json!({ "file": null }),
+                vec![("variables.file", "three.txt", b"PALB2\n".to_vec())],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let one = owner
+            .data("{ uploads(first: 1) { nodes { id filename } } }", json!({}))
+            .await["uploads"]["nodes"][0]
+            .clone();
+        assert_eq!(one["filename"], "one.txt");
+        owner
+            .data(
+                "mutation($id: ID!) { removeUpload(id: $id) }",
+                json!({ "id": one["id"] }),
+            )
+            .await;
+        let rest = owner
+            .data(
+                "query($a: String) { uploads(first: 5, after: $a) { totalCount nodes { filename } } }",
+                json!({ "a": after }),
+            )
+            .await;
+        assert_eq!(
+            nodes(&rest["uploads"], "filename"),
+            ["two.csv", "three.txt"]
+        );
+        assert_eq!(rest["uploads"]["totalCount"], 2);
+        let last = owner
+            .data("{ uploads(last: 1) { nodes { filename } } }", json!({}))
+            .await;
+        assert_eq!(nodes(&last["uploads"], "filename"), ["three.txt"]);
     }
 );
 

@@ -70,25 +70,45 @@ impl GeneListsQuery {
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<UploadedList>> {
         ctx.require(Action::UseWorkbench)?;
-        let args = PageArgs::new(first, after, last, before);
-        let Some(query) = uploads::list_query(ctx.principal())? else {
-            let window = args.window("uploads", 0, paging::DEFAULT_ROWS, paging::MAX_ROWS)?;
-            return Ok(window.connection(Vec::new()));
-        };
-        let (window, rows) = paging::select_page(
-            &ctx.state().db,
-            query,
-            &args,
+        let span = PageArgs::new(first, after, last, before).key_span(
             "uploads",
             paging::DEFAULT_ROWS,
             paging::MAX_ROWS,
-        )
-        .await?;
-        let lists = rows
+        )?;
+        let place = |argument: &str, key: &Option<String>| {
+            key.as_deref()
+                .map(|key| {
+                    uploads::UploadPlace::from_key(key).ok_or_else(|| {
+                        AppError::invalid_field(argument, "is not a cursor of `uploads`")
+                    })
+                })
+                .transpose()
+        };
+        let page = ctx
+            .state()
+            .uploads
+            .page(
+                ctx.principal(),
+                &uploads::UploadSpan {
+                    after: place("after", &span.after)?,
+                    before: place("before", &span.before)?,
+                    backwards: span.backwards,
+                    limit: span.limit,
+                },
+            )
+            .await?;
+        let lists = page
+            .rows
             .into_iter()
-            .map(|row| uploads::UploadView::from_model(row).map(UploadedList::from))
+            .map(|row| {
+                let key = uploads::UploadPlace::of(&row).to_key();
+                Ok((
+                    key,
+                    UploadedList::from(uploads::UploadView::from_model(row)?),
+                ))
+            })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(window.connection(lists))
+        Ok(span.connection(lists, page.more, page.total))
     }
 
     /// The merged list of panel selections and your uploads, with provenance and overlap.

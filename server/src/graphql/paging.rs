@@ -20,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{Mutation, Query, Subscription, accounts, audit, panelapp, saved};
 use crate::error::{AppError, AppResult};
-pub use crate::paging::{Keyset, keyset_query, keyset_rows};
+pub use crate::paging::{Keyset, Span, keyset_query, keyset_rows};
 
 /// Extra fields of a connection.
 #[derive(SimpleObject, Clone, Copy)]
@@ -127,6 +127,29 @@ pub struct KeySpan {
 }
 
 impl KeySpan {
+    /// The page as the service reads it: each cursor's key read back into a place by `place`
+    /// (`None`: not a cursor of this list, VALIDATION naming the argument).
+    pub fn places<P>(&self, place: impl Fn(&str) -> Option<P>) -> AppResult<Span<P>> {
+        let read = |argument: &str, key: &Option<String>| {
+            key.as_deref()
+                .map(|key| {
+                    place(key).ok_or_else(|| {
+                        AppError::invalid_field(
+                            argument,
+                            format!("is not a cursor of `{}`", self.list),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        Ok(Span {
+            after: read("after", &self.after)?,
+            before: read("before", &self.before)?,
+            backwards: self.backwards,
+            limit: self.limit,
+        })
+    }
+
     /// The connection of the page: its items with their keys, in the list's order; `more`
     /// says whether items exist beyond the page in the direction read.
     pub fn connection<T: OutputType>(

@@ -7,16 +7,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
 use super::SavedPanels;
 use super::access::{self, Access};
 use crate::auth::Principal;
 use crate::error::AppResult;
+use crate::paging::{SortedBy, Span, span_query};
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -103,48 +101,31 @@ impl Place {
     }
 }
 
-/// Which page of the list: after or before a place, read forwards or (for `last`) backwards.
-#[derive(Debug, Clone, Default)]
-pub struct Span {
-    pub after: Option<Place>,
-    pub before: Option<Place>,
-    /// `last`: the page ends at `before` (or the end of the list) and is read upwards.
-    pub backwards: bool,
-    pub limit: u64,
+impl Place {
+    /// The sort's value and the id, as [`crate::paging::span_query`] takes a place.
+    fn values(self) -> (sea_orm::Value, sea_orm::Value) {
+        let value = match self.value {
+            SortValue::Time(t) => t.into(),
+            SortValue::Name(name) => name.into(),
+            SortValue::Count(n) => n.into(),
+        };
+        (value, self.id.into())
+    }
 }
 
-/// The sort's column and whether the list runs down it (descending); ties go by id, upwards.
-fn sort_column(sort: PanelSort) -> (saved_panels::Column, bool) {
-    match sort {
+/// The order of a list sorted by `sort`.
+fn sorted_by(sort: PanelSort) -> SortedBy<saved_panels::Column, saved_panels::Column> {
+    let (column, descending) = match sort {
         PanelSort::UpdatedDesc => (saved_panels::Column::UpdatedAt, true),
         PanelSort::CreatedDesc => (saved_panels::Column::CreatedAt, true),
         PanelSort::NameAsc => (saved_panels::Column::Name, false),
         PanelSort::GeneCountDesc => (saved_panels::Column::GeneCount, true),
+    };
+    SortedBy {
+        column,
+        descending,
+        id: saved_panels::Column::Id,
     }
-}
-
-/// The panels after `place` in the list's order (`later`), or before it.
-fn beyond(sort: PanelSort, place: &Place, later: bool) -> Condition {
-    let (column, descending) = sort_column(sort);
-    let value: sea_orm::Value = match &place.value {
-        SortValue::Time(t) => (*t).into(),
-        SortValue::Name(name) => name.clone().into(),
-        SortValue::Count(n) => (*n).into(),
-    };
-    // Down a descending column is towards smaller values; ties run up the ids.
-    let past = if descending == later {
-        column.lt(value.clone())
-    } else {
-        column.gt(value.clone())
-    };
-    let tie = if later {
-        saved_panels::Column::Id.gt(place.id)
-    } else {
-        saved_panels::Column::Id.lt(place.id)
-    };
-    Condition::any()
-        .add(past)
-        .add(Condition::all().add(column.eq(value)).add(tie))
 }
 
 fn live_share() -> Condition {
@@ -266,39 +247,19 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         filter: &Filter,
-        span: &Span,
+        span: &Span<Place>,
     ) -> AppResult<Page> {
         let cond = condition(principal, filter, self.db.get_database_backend());
         let total = saved_panels::Entity::find()
             .filter(cond.clone())
             .count(&self.db)
             .await?;
-        let mut query = saved_panels::Entity::find().filter(cond);
-        if let Some(after) = &span.after {
-            query = query.filter(beyond(filter.sort, after, true));
-        }
-        if let Some(before) = &span.before {
-            query = query.filter(beyond(filter.sort, before, false));
-        }
-        let (column, descending) = sort_column(filter.sort);
-        // `last` reads upwards: the list's order turned round, then the page turned back.
-        let (primary, ids) = match (descending, span.backwards) {
-            (true, false) => (Order::Desc, Order::Asc),
-            (false, false) => (Order::Asc, Order::Asc),
-            (true, true) => (Order::Asc, Order::Desc),
-            (false, true) => (Order::Desc, Order::Desc),
-        };
-        let mut panels = query
-            .order_by(column, primary)
-            .order_by(saved_panels::Column::Id, ids)
-            .limit(span.limit + 1)
-            .all(&self.db)
-            .await?;
-        let more = panels.len() as u64 > span.limit;
-        panels.truncate(usize::try_from(span.limit).unwrap_or(usize::MAX));
-        if span.backwards {
-            panels.reverse();
-        }
+        let query = span_query(
+            saved_panels::Entity::find().filter(cond),
+            sorted_by(filter.sort),
+            &span.clone().map(Place::values),
+        );
+        let (panels, more) = span.rows(query.all(&self.db).await?);
         if panels.is_empty() {
             return Ok(Page {
                 items: Vec::new(),

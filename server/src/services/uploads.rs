@@ -9,7 +9,7 @@ use entity::uploads;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -26,6 +26,7 @@ use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::upload::{
     ParseOptions, ParsedUpload, SymbolResolver, UploadError, UploadLimits, parse_upload,
 };
+use crate::paging::{SortedBy, Span, span_query};
 
 /// Uploads one caller may keep at a time.
 pub const MAX_UPLOADS_PER_CALLER: u64 = 50;
@@ -187,35 +188,10 @@ impl UploadPlace {
         })
     }
 
-    /// The uploads after this place (`later`), or before it.
-    fn beyond(&self, later: bool) -> Condition {
-        let (past, tie) = if later {
-            (
-                uploads::Column::CreatedAt.gt(self.at),
-                uploads::Column::Id.gt(self.id.clone()),
-            )
-        } else {
-            (
-                uploads::Column::CreatedAt.lt(self.at),
-                uploads::Column::Id.lt(self.id.clone()),
-            )
-        };
-        Condition::any().add(past).add(
-            Condition::all()
-                .add(uploads::Column::CreatedAt.eq(self.at))
-                .add(tie),
-        )
+    /// When it was stored and its id, as [`crate::paging::span_query`] takes a place.
+    fn values(self) -> (sea_orm::Value, sea_orm::Value) {
+        (self.at.into(), self.id.into())
     }
-}
-
-/// A page of a caller's uploads, oldest first: after or before a place, read forwards or (for
-/// `last`) backwards.
-#[derive(Debug, Clone, Default)]
-pub struct UploadSpan {
-    pub after: Option<UploadPlace>,
-    pub before: Option<UploadPlace>,
-    pub backwards: bool,
-    pub limit: u64,
 }
 
 /// A page of uploads: the rows in the list's order, whether more lie beyond it in the
@@ -226,19 +202,23 @@ pub struct UploadPage {
     pub total: u64,
 }
 
-/// The caller's uploads, oldest first (`None`: a caller with no uploads, neither signed in
-/// nor a known visitor).
-pub fn list_query(principal: &Principal) -> AppResult<Option<sea_orm::Select<uploads::Entity>>> {
+/// The caller's uploads (`None`: a caller with no uploads, neither signed in nor a known
+/// visitor), unordered.
+fn owned(principal: &Principal) -> AppResult<Option<sea_orm::Select<uploads::Entity>>> {
     if !principal.can_own() {
         return Ok(None);
     }
     Ok(Some(
-        uploads::Entity::find()
-            .filter(owned_by(principal, Utc::now())?)
-            .order_by_asc(uploads::Column::CreatedAt)
-            .order_by_asc(uploads::Column::Id),
+        uploads::Entity::find().filter(owned_by(principal, Utc::now())?),
     ))
 }
+
+/// The order of the list of uploads: oldest first, by when stored and then by id.
+const OLDEST_FIRST: SortedBy<uploads::Column, uploads::Column> = SortedBy {
+    column: uploads::Column::CreatedAt,
+    descending: false,
+    id: uploads::Column::Id,
+};
 
 /// The upload settings the service applies (from `Settings`).
 #[derive(Clone, Copy, Debug)]
@@ -435,8 +415,12 @@ impl Uploads {
 
     /// One page of the caller's uploads, by place: an upload removed or stored while the
     /// caller pages through them moves no other one to another page.
-    pub async fn page(&self, principal: &Principal, span: &UploadSpan) -> AppResult<UploadPage> {
-        let Some(query) = list_query(principal)? else {
+    pub async fn page(
+        &self,
+        principal: &Principal,
+        span: Span<UploadPlace>,
+    ) -> AppResult<UploadPage> {
+        let Some(query) = owned(principal)? else {
             return Ok(UploadPage {
                 rows: Vec::new(),
                 more: false,
@@ -444,38 +428,20 @@ impl Uploads {
             });
         };
         let total = query.clone().count(&self.db).await?;
-        let mut query = uploads::Entity::find().filter(owned_by(principal, Utc::now())?);
-        if let Some(after) = &span.after {
-            query = query.filter(after.beyond(true));
-        }
-        if let Some(before) = &span.before {
-            query = query.filter(before.beyond(false));
-        }
-        let order = if span.backwards {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        let mut rows = query
-            .order_by(uploads::Column::CreatedAt, order.clone())
-            .order_by(uploads::Column::Id, order)
-            .limit(span.limit + 1)
-            .all(&self.db)
-            .await?;
-        let more = rows.len() as u64 > span.limit;
-        rows.truncate(usize::try_from(span.limit).unwrap_or(usize::MAX));
-        if span.backwards {
-            rows.reverse();
-        }
+        let span = span.map(UploadPlace::values);
+        let rows = span_query(query, OLDEST_FIRST, &span).all(&self.db).await?;
+        let (rows, more) = span.rows(rows);
         Ok(UploadPage { rows, more, total })
     }
 
     /// The caller's uploads, oldest first.
     pub async fn list(&self, principal: &Principal) -> AppResult<Vec<UploadView>> {
-        let Some(query) = list_query(principal)? else {
+        let Some(query) = owned(principal)? else {
             return Ok(Vec::new());
         };
         query
+            .order_by_asc(uploads::Column::CreatedAt)
+            .order_by_asc(uploads::Column::Id)
             .all(&self.db)
             .await?
             .into_iter()

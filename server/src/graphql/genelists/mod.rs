@@ -75,26 +75,12 @@ impl GeneListsQuery {
             paging::DEFAULT_ROWS,
             paging::MAX_ROWS,
         )?;
-        let place = |argument: &str, key: &Option<String>| {
-            key.as_deref()
-                .map(|key| {
-                    uploads::UploadPlace::from_key(key).ok_or_else(|| {
-                        AppError::invalid_field(argument, "is not a cursor of `uploads`")
-                    })
-                })
-                .transpose()
-        };
         let page = ctx
             .state()
             .uploads
             .page(
                 ctx.principal(),
-                &uploads::UploadSpan {
-                    after: place("after", &span.after)?,
-                    before: place("before", &span.before)?,
-                    backwards: span.backwards,
-                    limit: span.limit,
-                },
+                span.places(uploads::UploadPlace::from_key)?,
             )
             .await?;
         let lists = page

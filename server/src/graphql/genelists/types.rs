@@ -345,12 +345,11 @@ pub struct ConfidenceCountsOut {
 
 impl From<ConfidenceCounts> for ConfidenceCountsOut {
     fn from(c: ConfidenceCounts) -> Self {
-        let n = |v: u32| int(v);
         Self {
-            green: n(c.green),
-            amber: n(c.amber),
-            red: n(c.red),
-            grey: n(c.grey),
+            green: int(c.green),
+            amber: int(c.amber),
+            red: int(c.red),
+            grey: int(c.grey),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, int_id};
 use crate::graphql::paging::{Page, PageArgs};
-use crate::saved::listing::{Filter, Place, Span};
+use crate::saved::listing::{Filter, Place};
 
 /// Which saved panels to list; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -78,29 +78,12 @@ impl SavedPanelQuery {
             PageArgs::new(first, after, last, before).key_span("savedPanels", 20.min(max), max)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let sort = filter.sort;
-        let place = |argument: &str, key: &Option<String>| {
-            key.as_deref()
-                .map(|key| {
-                    Place::from_key(key, sort).ok_or_else(|| {
-                        AppError::invalid_field(
-                            argument,
-                            format!("is not a cursor of `savedPanels` sorted {sort}"),
-                        )
-                    })
-                })
-                .transpose()
-        };
         let page = state
             .saved
             .list_page(
                 ctx.principal(),
                 &filter,
-                &Span {
-                    after: place("after", &span.after)?,
-                    before: place("before", &span.before)?,
-                    backwards: span.backwards,
-                    limit: span.limit,
-                },
+                &span.places(|key| Place::from_key(key, sort))?,
             )
             .await?;
         let items = page.items.into_iter().map(|item| {

@@ -34,6 +34,7 @@ mod m20261206_000027_export_templates;
 mod m20261206_000028_source_types;
 mod m20261207_000029_audit_time_index;
 mod m20261207_000030_panel_text_search;
+mod m20261207_000031_audit_filter_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000028_source_types::Migration),
             Box::new(m20261207_000029_audit_time_index::Migration),
             Box::new(m20261207_000030_panel_text_search::Migration),
+            Box::new(m20261207_000031_audit_filter_indexes::Migration),
         ]
     }
 }

@@ -191,6 +191,56 @@ mod layers {
         );
     }
 
+    /// What reaches the database directly: the query builder, the connection, entity tables and
+    /// columns, active models.
+    const DATABASE: &[&str] = &[
+        "sea_orm",
+        "state.db",
+        "().db",
+        ".db,",
+        ".db)",
+        "Entity::",
+        "ActiveModel",
+        "Column::",
+        "begin_write",
+    ];
+
+    /// The GraphQL layer reads and writes through the services (ARCHITECTURE.md, "The request
+    /// path"): resolvers turn the rows a service returns into API types, and never query a
+    /// table or open a transaction themselves.
+    #[test]
+    fn graphql_reaches_the_database_only_through_services() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql");
+        let mut all = Vec::new();
+        files(&dir, &mut all);
+        assert!(all.len() > 20, "the GraphQL sources are found");
+        let mut direct = Vec::new();
+        for path in all {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            if name == "tests" || name.ends_with("_tests") {
+                continue;
+            }
+            let code = production_code(&std::fs::read_to_string(&path).unwrap_or_default());
+            for line in code.lines() {
+                if let Some(needle) = DATABASE.iter().find(|needle| line.contains(*needle)) {
+                    direct.push(format!(
+                        "{}: `{needle}` in `{}`",
+                        path.strip_prefix(&dir).unwrap_or(&path).display(),
+                        line.trim()
+                    ));
+                }
+            }
+        }
+        assert!(
+            direct.is_empty(),
+            "the GraphQL layer reaches the database itself:\n{}",
+            direct.join("\n")
+        );
+    }
+
     #[test]
     fn crate_paths_and_groups_are_read() {
         let code = "use crate::error::AppError;\nuse crate::{\n    auth::{Principal, Action},\n    services::audit,\n};\nlet x = crate::state::AppState::new();";

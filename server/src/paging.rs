@@ -1,6 +1,31 @@
-//! Keyset pages of tables read newest first by id: what the services ask of the database.
-//! The GraphQL layer (`graphql::paging`) reads the arguments and cursors into a [`Keyset`] and
-//! builds the connection from the rows; the services below it know only this.
+//! Pages of tables: what the services ask of the database. The GraphQL layer
+//! (`graphql::paging`) reads the arguments and cursors into a [`Keyset`], a [`Span`] or a
+//! [`Positions`] window and builds the connection from the rows; the services below it know
+//! only this, and read the rows with [`read_keyset`], [`read_span`] or [`read_window`].
+
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, QueryTrait, Select};
+
+use crate::error::AppResult;
+
+/// A page read from the database: its rows in the list's order, whether more lie beyond it in
+/// the direction read, and how many rows the whole list has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPage<M> {
+    pub rows: Vec<M>,
+    pub more: bool,
+    pub total: u64,
+}
+
+impl<M> RowPage<M> {
+    /// A page of an empty list.
+    pub fn empty() -> Self {
+        Self {
+            rows: Vec::new(),
+            more: false,
+            total: 0,
+        }
+    }
+}
 
 /// A keyset page of a table read newest first by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,4 +159,80 @@ where
         .order_by(by.column, order(by.descending != span.backwards))
         .order_by(by.id, order(span.backwards))
         .limit(span.limit + 1)
+}
+
+/// The page `page` of `select`, read newest first by `column` (a number that only grows as rows
+/// are added: the id, a version number), with the list's total. `select`'s own order is
+/// replaced by `column`'s. Pages stay put while rows are added: a positional page would
+/// repeat, on the next page, the rows the new ones pushed down.
+pub async fn read_keyset<E, C>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    column: C,
+    page: &Keyset,
+) -> AppResult<RowPage<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ColumnTrait,
+{
+    let total = select.clone().count(db).await?;
+    let mut select = select;
+    QueryTrait::query(&mut select).clear_order_by();
+    let rows = keyset_query(select, column, page).all(db).await?;
+    let (rows, more) = keyset_rows(page, rows);
+    Ok(RowPage { rows, more, total })
+}
+
+/// The page `span` of `select`, a list sorted `by` (places as the sort's value and the id),
+/// with the list's total.
+pub async fn read_span<E, C, I>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    by: SortedBy<C, I>,
+    span: &Span<(sea_orm::Value, sea_orm::Value)>,
+) -> AppResult<RowPage<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: sea_orm::ColumnTrait,
+    I: sea_orm::ColumnTrait,
+{
+    let total = select.clone().count(db).await?;
+    let rows = span_query(select, by, span).all(db).await?;
+    let (rows, more) = span.rows(rows);
+    Ok(RowPage { rows, more, total })
+}
+
+/// A positional page: which rows of an ordered list, once its length is known.
+pub trait Positions {
+    /// The first row's position (0-based).
+    fn first_row(&self) -> u64;
+    /// How many rows.
+    fn row_count(&self) -> u64;
+}
+
+/// The rows of `select` (in its order) that `window` picks once it is told how many there
+/// are; the window comes back with them. Only the window's rows are read.
+pub async fn read_window<E, W>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    window: impl FnOnce(u64) -> AppResult<W>,
+) -> AppResult<(W, Vec<E::Model>)>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    W: Positions,
+{
+    let total = select.clone().count(db).await?;
+    let window = window(total)?;
+    if window.row_count() == 0 {
+        return Ok((window, Vec::new()));
+    }
+    let rows = select
+        .offset(window.first_row())
+        .limit(window.row_count())
+        .all(db)
+        .await?;
+    Ok((window, rows))
 }

@@ -125,6 +125,21 @@ impl AppState {
         (state, dir)
     }
 
+    /// Which database this server stores its data in.
+    pub fn database_backend(&self) -> shared::DatabaseBackend {
+        crate::db::backend(&self.db)
+    }
+
+    /// Writes one audit row on its own (a request-level event: a refused operation, an
+    /// internal error), as `principal`.
+    pub async fn record_audit(
+        &self,
+        principal: &crate::auth::Principal,
+        record: crate::services::audit::AuditRecord,
+    ) -> crate::error::AppResult<crate::services::audit::AuditEvent> {
+        self.audit.record(&self.db, principal, record).await
+    }
+
     /// Connects to the database and the cache backend described by `settings`.
     pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
         let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));

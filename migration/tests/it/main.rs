@@ -5,6 +5,7 @@
 // test code too, and a panic is how they report a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit_filters;
 mod common;
 mod constraints;
 mod entities;

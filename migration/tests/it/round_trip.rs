@@ -17,7 +17,7 @@ const POSTGRES_ONLY: &[&str] = &["m20261207_000030_panel_text_search"];
 async fn every_down_reverses_its_up(db: DatabaseConnection) {
     Migrator::install(&db).await.unwrap();
     let migrations = Migrator::migrations();
-    assert_eq!(migrations.len(), 22);
+    assert_eq!(migrations.len(), 23);
 
     for migration in &migrations {
         let name = migration.name();
@@ -103,6 +103,7 @@ fn migrations_are_in_order_with_the_expected_names() {
             "m20261206_000028_source_types",
             "m20261207_000029_audit_time_index",
             "m20261207_000030_panel_text_search",
+            "m20261207_000031_audit_filter_indexes",
         ]
     );
 }

@@ -9,7 +9,6 @@ use super::accounts::types::User;
 use super::paging::{Page, PageArgs};
 use crate::error::AppError;
 use crate::graphql::node::{Kind, int_id};
-use crate::services::admin;
 
 #[derive(Default)]
 pub struct AdminQuery;
@@ -39,9 +38,14 @@ impl AdminQuery {
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
         let args = PageArgs::new(first, after, last, before);
-        let query = admin::users_query(ctx.principal(), search.as_deref())?;
-        let (window, rows) =
-            super::paging::select_page(&state.db, query, &args, "users", 50.min(max), max).await?;
+        let (window, rows) = state
+            .admin
+            .users_page(
+                ctx.principal(),
+                search.as_deref(),
+                args.counted("users", 50.min(max), max),
+            )
+            .await?;
         let users = rows
             .iter()
             .map(|row| Ok(User::from_row(row, state.accounts.profile(row)?)))

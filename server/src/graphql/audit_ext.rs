@@ -149,11 +149,7 @@ fn needs_admin(error: &async_graphql::ServerError) -> bool {
 }
 
 async fn write(state: &AppState, request: &RequestContext, record: AuditRecord, what: &str) {
-    if let Err(e) = state
-        .audit
-        .record(&state.db, request.principal(), record)
-        .await
-    {
+    if let Err(e) = state.record_audit(request.principal(), record).await {
         tracing::error!(%what, error = %e.message, "audit row not written");
     }
 }

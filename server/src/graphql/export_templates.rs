@@ -136,8 +136,7 @@ async fn outputs(
     who: TemplateUser,
     rows: Vec<export_templates::Model>,
 ) -> AppResult<Vec<ExportTemplate>> {
-    let ids: Vec<i32> = rows.iter().filter_map(|r| r.team_id).collect();
-    let names = crate::services::teams::names(&ctx.state().db, ids).await?;
+    let names = ctx.state().export_templates.team_names(&rows).await?;
     rows.into_iter()
         .map(|row| {
             let settings = service::settings(&row)?;
@@ -252,20 +251,15 @@ impl ExportTemplatesQuery {
         ctx.require(Action::UseExportTemplates)?;
         let who = user(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        let query = ctx
+        let (window, rows) = ctx
             .state()
             .export_templates
-            .list_query(ctx.principal(), everyone.unwrap_or(false))
+            .page(
+                ctx.principal(),
+                everyone.unwrap_or(false),
+                args.counted("exportTemplates", paging::DEFAULT_ROWS, paging::MAX_ROWS),
+            )
             .await?;
-        let (window, rows) = paging::select_page(
-            &ctx.state().db,
-            query,
-            &args,
-            "exportTemplates",
-            paging::DEFAULT_ROWS,
-            paging::MAX_ROWS,
-        )
-        .await?;
         Ok(window.connection(outputs(ctx, who, rows).await?))
     }
 }

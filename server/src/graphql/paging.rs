@@ -6,9 +6,9 @@
 //! too, naming the range — never silently clamped.
 //!
 //! Two kinds of list use them:
-//! - positional ([`Window`]): lists whose length is known (in memory, or counted first);
-//!   cursors are positions in the list's order;
-//! - keyset ([`Keyset`], [`keyset_page`]): tables read newest first by id or another growing
+//! - positional ([`Window`]): lists whose length is known (in memory, or counted first by
+//!   `crate::paging::read_window`); cursors are positions in the list's order;
+//! - keyset ([`Keyset`], read by `crate::paging::read_keyset`): tables read newest first by id or another growing
 //!   number (the audit log, the mail outbox, a saved panel's versions, changes and shares;
 //!   [`KeySpan`] for lists keyed otherwise: saved panels by their sort, uploads by time),
 //!   where a cursor is that key and pages stay stable while rows are added.
@@ -20,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{Mutation, Query, Subscription, accounts, audit, panelapp, saved};
 use crate::error::{AppError, AppResult};
-pub use crate::paging::{Keyset, Span, keyset_query, keyset_rows};
+pub use crate::paging::{Keyset, Span};
 
 /// Extra fields of a connection.
 #[derive(SimpleObject, Clone, Copy)]
@@ -246,6 +246,23 @@ impl PageArgs {
         })
     }
 
+    /// The window of a list whose length the service counts (`crate::paging::read_window`).
+    pub fn counted(
+        &self,
+        list: &'static str,
+        default: usize,
+        max: usize,
+    ) -> impl FnOnce(u64) -> AppResult<Window> + '_ {
+        move |total| {
+            self.window(
+                list,
+                usize::try_from(total).unwrap_or(usize::MAX),
+                default,
+                max,
+            )
+        }
+    }
+
     /// The page of a list read by key ([`KeySpan`]).
     pub fn key_span(&self, list: &'static str, default: usize, max: usize) -> AppResult<KeySpan> {
         let (first, last) = self.sizes(default, max)?;
@@ -311,85 +328,6 @@ fn keyed_connection<T: OutputType, Extra: async_graphql::ObjectType>(
     connection
 }
 
-/// One page of an ordered query: the rows are counted, the window worked out, and only the
-/// window's rows read.
-pub async fn select_page<E: sea_orm::EntityTrait>(
-    db: &sea_orm::DatabaseConnection,
-    select: sea_orm::Select<E>,
-    args: &PageArgs,
-    list: &'static str,
-    default: usize,
-    max: usize,
-) -> AppResult<(Window, Vec<E::Model>)>
-where
-    E::Model: Sync,
-{
-    use sea_orm::{PaginatorTrait, QuerySelect};
-    let total = select.clone().count(db).await?;
-    let window = args.window(
-        list,
-        usize::try_from(total).unwrap_or(usize::MAX),
-        default,
-        max,
-    )?;
-    if window.is_empty() {
-        return Ok((window, Vec::new()));
-    }
-    let rows = select
-        .offset(window.start as u64)
-        .limit(window.len() as u64)
-        .all(db)
-        .await?;
-    Ok((window, rows))
-}
-
-/// One keyset page of `select`, read newest first by `column` (a number that only grows as
-/// rows are added: the id, a version number; `key` reads it from a row), with the total.
-/// Pages stay put while rows are added: a positional page would repeat, on the next page, the
-/// rows the new ones pushed down. `select`'s own order is replaced by `column`'s.
-pub async fn keyset_page<E, C>(
-    db: &sea_orm::DatabaseConnection,
-    select: sea_orm::Select<E>,
-    column: C,
-    key: fn(&E::Model) -> i32,
-    args: &PageArgs,
-    list: &'static str,
-) -> AppResult<KeysetRows<E::Model>>
-where
-    E: sea_orm::EntityTrait,
-    E::Model: Sync,
-    C: sea_orm::ColumnTrait,
-{
-    use sea_orm::{PaginatorTrait, QueryTrait};
-    let page = args.keyset(list, DEFAULT_ROWS, MAX_ROWS)?;
-    let total = select.clone().count(db).await?;
-    let mut select = select;
-    QueryTrait::query(&mut select).clear_order_by();
-    let rows = keyset_query(select, column, &page).all(db).await?;
-    let (rows, more) = keyset_rows(&page, rows);
-    Ok(KeysetRows {
-        page,
-        rows: rows.into_iter().map(|row| (key(&row), row)).collect(),
-        more,
-        total,
-    })
-}
-
-/// A page read by [`keyset_page`]: its rows with their keys, newest first.
-pub struct KeysetRows<M> {
-    page: Keyset,
-    pub rows: Vec<(i32, M)>,
-    more: bool,
-    total: u64,
-}
-
-impl<M> KeysetRows<M> {
-    /// The connection of the page, given the page's items with their keys, in order.
-    pub fn connection<T: OutputType>(&self, items: impl IntoIterator<Item = (i32, T)>) -> Page<T> {
-        self.page.connection(items, self.more, self.total)
-    }
-}
-
 /// A positional page: items `start..end` of `total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -397,6 +335,16 @@ pub struct Window {
     pub start: usize,
     pub end: usize,
     pub total: usize,
+}
+
+impl crate::paging::Positions for Window {
+    fn first_row(&self) -> u64 {
+        self.start as u64
+    }
+
+    fn row_count(&self) -> u64 {
+        self.len() as u64
+    }
 }
 
 impl Window {
@@ -621,7 +569,7 @@ mod tests {
             (Some(10), true, 2)
         );
         // Read upwards (11, 12, 13), cut to two and put newest first.
-        let (rows, more) = keyset_rows(&page, vec![11, 12, 13]);
+        let (rows, more) = crate::paging::keyset_rows(&page, vec![11, 12, 13]);
         assert_eq!((rows, more), (vec![12, 11], true));
     }
 }

@@ -32,7 +32,7 @@ impl SystemQuery {
         let state = ctx.state();
         ServerInfo {
             version: crate::VERSION.to_owned(),
-            database: crate::db::backend(&state.db),
+            database: state.database_backend(),
             cache: state.backends.kind,
             environment: state.settings.environment,
             panel_app: state

@@ -8,6 +8,7 @@ pub mod comments;
 pub mod export;
 pub mod labels;
 pub mod listing;
+pub mod reading;
 pub mod shares;
 pub mod snapshot;
 pub mod upstream;

@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::auth::tokens;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::Channel;
+use crate::paging::{Positions, read_window};
 
 /// Published on [`Channel::Accounts`] so live connections of that user re-check their rights.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub enum AccountChangeReason {
 
 /// A page of accounts matching `search` (username or e-mail), by id.
 /// Accounts by id, optionally those whose username or e-mail contains `search`.
-pub fn users_query(
+fn users_query(
     principal: &Principal,
     search: Option<&str>,
 ) -> AppResult<sea_orm::Select<user::Entity>> {
@@ -99,6 +100,18 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// The accounts `window` picks, once it knows how many there are, of those whose username
+    /// or e-mail address holds `search` (every account without one), lowest id first. Admins
+    /// only.
+    pub async fn users_page<W: Positions>(
+        &self,
+        principal: &Principal,
+        search: Option<&str>,
+        window: impl FnOnce(u64) -> AppResult<W>,
+    ) -> AppResult<(W, Vec<user::Model>)> {
+        read_window(&self.db, users_query(principal, search)?, window).await
+    }
+
     async fn load(&self, id: i32) -> AppResult<user::Model> {
         super::accounts::load_user(&self.db, id).await
     }

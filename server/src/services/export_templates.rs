@@ -25,6 +25,7 @@ use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
+use crate::paging::{Positions, read_window};
 
 /// Longest name (as the Flask version's).
 pub const MAX_NAME_LEN: usize = 100;
@@ -168,9 +169,31 @@ pub struct ExportTemplates {
 }
 
 impl ExportTemplates {
+    /// The templates `window` picks, once it knows how many there are, of those the caller
+    /// sees, by name: their own and their teams' (every template with `everyone`, for EDITOR
+    /// and above; FORBIDDEN otherwise).
+    pub async fn page<W: Positions>(
+        &self,
+        principal: &Principal,
+        everyone: bool,
+        window: impl FnOnce(u64) -> AppResult<W>,
+    ) -> AppResult<(W, Vec<export_templates::Model>)> {
+        let query = self.list_query(principal, everyone).await?;
+        read_window(&self.db, query, window).await
+    }
+
+    /// The names of the teams `rows` belong to, read in one query.
+    pub async fn team_names(
+        &self,
+        rows: &[export_templates::Model],
+    ) -> AppResult<std::collections::HashMap<i32, String>> {
+        let ids: Vec<i32> = rows.iter().filter_map(|r| r.team_id).collect();
+        super::teams::names(&self.db, ids).await
+    }
+
     /// The templates `who` sees, by name: their own and their teams' (every template with
     /// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
-    pub async fn list_query(
+    async fn list_query(
         &self,
         principal: &Principal,
         everyone: bool,

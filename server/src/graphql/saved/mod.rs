@@ -20,7 +20,6 @@ use async_graphql::Context;
 use super::ContextExt;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::saved;
 use shared::SharePermission;
 use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 
@@ -39,39 +38,32 @@ pub async fn saved_panel_node(ctx: &Context<'_>, id: i32) -> AppResult<SavedPane
 /// `node(id:)` for a `PanelVersion`: whoever may view its panel.
 pub async fn version_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelVersion> {
     ctx.require(Action::ViewSavedPanel)?;
-    let state = ctx.state();
-    let version = state.saved.version_by_id(id).await?;
-    state
+    let row = ctx
+        .state()
         .saved
-        .open(ctx.principal(), version.panel_id, SharePermission::View)
+        .visible_version(ctx.principal(), id)
         .await?;
-    Ok(version.into())
+    Ok(row.into())
 }
 
 /// `node(id:)` for a `PanelChange`: whoever may view its panel.
 pub async fn change_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelChange> {
     ctx.require(Action::ViewSavedPanel)?;
-    let state = ctx.state();
-    let row = state.saved.change_by_id(id).await?;
-    state
+    let change = ctx
+        .state()
         .saved
-        .open(ctx.principal(), row.panel_id, SharePermission::View)
+        .visible_change(ctx.principal(), id)
         .await?;
-    let version = match row.version_id {
-        Some(v) => Some(state.saved.version_by_id(v).await?.version_number),
-        None => None,
-    };
-    PanelChange::open(state, row, version)
+    Ok(change.into())
 }
 
 /// `node(id:)` for a `PanelComment`: whoever may view its panel.
 pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment> {
     ctx.require(Action::ViewSavedPanel)?;
-    let state = ctx.state();
-    let row = state.saved.comment_by_id(id).await?;
-    state
+    let row = ctx
+        .state()
         .saved
-        .open(ctx.principal(), row.panel_id, SharePermission::View)
+        .visible_comment(ctx.principal(), id)
         .await?;
     Ok(row.into())
 }
@@ -80,16 +72,7 @@ pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment>
 pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
     ctx.require(Action::ViewSavedPanel)?;
     let state = ctx.state();
-    let row = state.saved.share_by_id(id).await?;
-    let (_, access) = state
-        .saved
-        .open(ctx.principal(), row.panel_id, SharePermission::View)
-        .await?;
-    if !access.can_share {
-        return Err(AppError::forbidden(
-            "only those who may share a panel see its shares",
-        ));
-    }
+    let row = state.saved.visible_share(ctx.principal(), id).await?;
     let mut named = Share::named(state, vec![row]).await?;
     named.pop().ok_or_else(|| AppError::not_found("share"))
 }
@@ -97,12 +80,7 @@ pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
 /// `node(id:)` for a `VersionLabel`: whoever may view its panel.
 pub async fn label_node(ctx: &Context<'_>, id: i32) -> AppResult<panel::VersionLabel> {
     ctx.require(Action::ViewSavedPanel)?;
-    let state = ctx.state();
-    let row = saved::labels::by_id(&state.db, id).await?;
-    state
-        .saved
-        .open(ctx.principal(), row.panel_id, SharePermission::View)
-        .await?;
+    let row = ctx.state().saved.visible_label(ctx.principal(), id).await?;
     Ok(row.into())
 }
 

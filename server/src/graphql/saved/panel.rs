@@ -8,11 +8,10 @@ use super::types::{
     PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, Person, SavedPanel, Share,
     UpstreamSource, sources_json,
 };
-use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
-use crate::saved::{self, comments, shares};
+use crate::saved;
 
 /// A lab's label on a saved-panel version.
 #[derive(async_graphql::SimpleObject)]
@@ -175,7 +174,10 @@ impl SavedPanel {
     /// The lab's labels on its versions ("validated", "in clinical use since …"), newest
     /// version first. While a protected label stands, the panel can not be deleted.
     async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<VersionLabel>> {
-        Ok(saved::labels::list(&ctx.state().db, self.row.id)
+        Ok(ctx
+            .state()
+            .saved
+            .labels(self.row.id)
             .await?
             .into_iter()
             .map(VersionLabel::from)
@@ -196,20 +198,18 @@ impl SavedPanel {
         >,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelVersion>> {
-        let mut page = paging::keyset_page(
-            &ctx.state().db,
-            saved::versions_query(self.row.id),
-            entity::panel_versions::Column::VersionNumber,
-            |v| v.version_number,
-            &PageArgs::new(first, after, last, before),
+        let page = PageArgs::new(first, after, last, before).keyset(
             "versions",
-        )
-        .await?;
-        let versions = std::mem::take(&mut page.rows);
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )?;
+        let read = ctx.state().saved.version_page(self.row.id, &page).await?;
         Ok(page.connection(
-            versions
+            read.rows
                 .into_iter()
-                .map(|(n, v)| (n, PanelVersion::from(v))),
+                .map(|v| (v.version_number, PanelVersion::from(v))),
+            read.more,
+            read.total,
         ))
     }
 
@@ -307,43 +307,23 @@ impl SavedPanel {
         #[graphql(desc = "Changes from the end (oldest), 1 to 500.")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelChange>> {
-        let state = ctx.state();
-        let versions = state.saved.versions(self.row.id).await?;
-        let number_of = |id: Option<i32>| {
-            id.and_then(|id| {
-                versions
-                    .iter()
-                    .find(|v| v.id == id)
-                    .map(|v| v.version_number)
-            })
-        };
-        let version_id = match version {
-            Some(n) => Some(
-                versions
-                    .iter()
-                    .find(|v| v.version_number == n)
-                    .ok_or_else(|| AppError::not_found(format!("version {n}")))?
-                    .id,
-            ),
-            None => None,
-        };
-        let mut page = paging::keyset_page(
-            &state.db,
-            saved::changes_query(self.row.id, version_id),
-            entity::panel_changes::Column::Id,
-            |c| c.id,
-            &PageArgs::new(first, after, last, before),
+        let page = PageArgs::new(first, after, last, before).keyset(
             "changes",
-        )
-        .await?;
-        let changes = std::mem::take(&mut page.rows)
-            .into_iter()
-            .map(|(id, row)| {
-                let number = number_of(row.version_id);
-                Ok((id, PanelChange::open(state, row, number)?))
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(page.connection(changes))
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )?;
+        let read = ctx
+            .state()
+            .saved
+            .change_page(self.row.id, version, &page)
+            .await?;
+        Ok(page.connection(
+            read.rows
+                .into_iter()
+                .map(|change| (change.row.id, PanelChange::from(change))),
+            read.more,
+            read.total,
+        ))
     }
 
     /// Shares of this panel, newest first, for those who may share it (empty for others;
@@ -357,24 +337,19 @@ impl SavedPanel {
         #[graphql(desc = "Shares from the end (oldest), 1 to 500.")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<Share>> {
-        let args = PageArgs::new(first, after, last, before);
-        if !self.access.can_share {
-            let window = args.window("shares", 0, paging::DEFAULT_ROWS, paging::MAX_ROWS)?;
-            return Ok(window.connection(Vec::new()));
-        }
-        let state = ctx.state();
-        let mut page = paging::keyset_page(
-            &state.db,
-            shares::list_query(self.row.id),
-            entity::panel_shares::Column::Id,
-            |share| share.id,
-            &args,
+        let page = PageArgs::new(first, after, last, before).keyset(
             "shares",
-        )
-        .await?;
-        let (ids, rows): (Vec<i32>, Vec<_>) = std::mem::take(&mut page.rows).into_iter().unzip();
-        let named = Share::named(state, rows).await?;
-        Ok(page.connection(ids.into_iter().zip(named)))
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )?;
+        let state = ctx.state();
+        let read = state
+            .saved
+            .share_page(self.row.id, &self.access, &page)
+            .await?;
+        let ids: Vec<i32> = read.rows.iter().map(|share| share.id).collect();
+        let named = Share::named(state, read.rows).await?;
+        Ok(page.connection(ids.into_iter().zip(named), read.more, read.total))
     }
 
     /// Comments on this panel, oldest first (100 per page unless `first`/`last` say
@@ -389,15 +364,14 @@ impl SavedPanel {
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelComment>> {
         let args = PageArgs::new(first, after, last, before);
-        let (window, rows) = paging::select_page(
-            &ctx.state().db,
-            comments::list_query(self.row.id),
-            &args,
-            "comments",
-            paging::DEFAULT_ROWS,
-            paging::MAX_ROWS,
-        )
-        .await?;
+        let (window, rows) = ctx
+            .state()
+            .saved
+            .comment_page(
+                self.row.id,
+                args.counted("comments", paging::DEFAULT_ROWS, paging::MAX_ROWS),
+            )
+            .await?;
         Ok(window.connection(rows.into_iter().map(PanelComment::from)))
     }
 }

@@ -4,7 +4,7 @@ use async_graphql::{
     ComplexObject, Context, ID, InputObject, Json, MaybeUndefined, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
-use entity::{panel_changes, panel_comments, panel_shares, panel_versions, saved_panels};
+use entity::{panel_comments, panel_shares, panel_versions, saved_panels};
 use shared::merge::{MergeResult, MergedGene};
 use shared::saved::{ChangeTarget, ChangeTargetKind, GeneDiff, SavedGene};
 use shared::saved_merge::{SavedSource, to_merge};
@@ -19,7 +19,8 @@ use crate::graphql::ContextExt;
 use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, GeneVerification, gene_source};
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
-use crate::saved::{self, access::Access, changes};
+use crate::saved::reading::ReadChange;
+use crate::saved::{self, access::Access};
 
 /// A gene of a saved panel version.
 #[derive(SimpleObject, Clone)]
@@ -458,11 +459,13 @@ pub struct PanelChange {
     pub version: Option<i32>,
 }
 
-impl PanelChange {
-    pub fn from_row(
-        row: panel_changes::Model,
-        version: Option<i32>,
-        values: (Option<String>, Option<String>),
+impl From<ReadChange> for PanelChange {
+    fn from(
+        ReadChange {
+            row,
+            version,
+            values,
+        }: ReadChange,
     ) -> Self {
         let word = row.target_type.as_deref().filter(|w| !w.is_empty());
         let target = word.and_then(ChangeTarget::parse);
@@ -508,15 +511,6 @@ impl PanelChange {
             at: row.changed_at,
             version,
         }
-    }
-
-    pub fn open(
-        state: &crate::state::AppState,
-        row: panel_changes::Model,
-        version: Option<i32>,
-    ) -> Result<Self, AppError> {
-        let values = changes::open(&state.crypto, &row)?;
-        Ok(Self::from_row(row, version, values))
     }
 }
 

@@ -1,0 +1,202 @@
+//! What readers of a saved panel see besides the panel itself: its versions, changes, shares
+//! and comments page by page, its labels, and each of them by id for `node(id:)`, checked
+//! against the caller's access to the panel. The GraphQL layer turns these rows into its
+//! types; it reads no table itself.
+
+use entity::{panel_comments, panel_shares, panel_versions, version_labels};
+use shared::SharePermission;
+
+use super::SavedPanels;
+use super::access::Access;
+use super::{changes, comments, labels, shares};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::paging::{Keyset, Positions, RowPage, read_keyset, read_window};
+
+/// A recorded change as readers see it: the row, the number of the version it produced (none
+/// for changes outside a version, such as a status change) and its old and new values,
+/// decrypted.
+#[derive(Debug, Clone)]
+pub struct ReadChange {
+    pub row: entity::panel_changes::Model,
+    pub version: Option<i32>,
+    pub values: (Option<String>, Option<String>),
+}
+
+impl SavedPanels {
+    /// A page of the panel's versions, newest first (by number).
+    pub async fn version_page(
+        &self,
+        panel_id: i32,
+        page: &Keyset,
+    ) -> AppResult<RowPage<panel_versions::Model>> {
+        read_keyset(
+            &self.db,
+            super::versions_query(panel_id),
+            panel_versions::Column::VersionNumber,
+            page,
+        )
+        .await
+    }
+
+    /// A page of the panel's recorded changes, newest first; only those that produced version
+    /// `version` when it is given (NOT_FOUND, `field: version`, when there is no such version).
+    pub async fn change_page(
+        &self,
+        panel_id: i32,
+        version: Option<i32>,
+        page: &Keyset,
+    ) -> AppResult<RowPage<ReadChange>> {
+        let versions = self.versions(panel_id).await?;
+        let version_id = match version {
+            Some(n) => Some(
+                versions
+                    .iter()
+                    .find(|v| v.version_number == n)
+                    .ok_or_else(|| {
+                        AppError::not_found(format!("version {n}")).with("field", "version")
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        let read = read_keyset(
+            &self.db,
+            super::changes_query(panel_id, version_id),
+            entity::panel_changes::Column::Id,
+            page,
+        )
+        .await?;
+        let number_of = |id: Option<i32>| {
+            let id = id?;
+            versions
+                .iter()
+                .find(|v| v.id == id)
+                .map(|v| v.version_number)
+        };
+        let rows = read
+            .rows
+            .into_iter()
+            .map(|row| self.read_change(row, number_of))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(RowPage {
+            rows,
+            more: read.more,
+            total: read.total,
+        })
+    }
+
+    fn read_change(
+        &self,
+        row: entity::panel_changes::Model,
+        number_of: impl Fn(Option<i32>) -> Option<i32>,
+    ) -> AppResult<ReadChange> {
+        let values = changes::open(&self.crypto, &row)?;
+        Ok(ReadChange {
+            version: number_of(row.version_id),
+            row,
+            values,
+        })
+    }
+
+    /// A page of the panel's shares, newest first, for a caller who may share it (`access`);
+    /// an empty list for everyone else.
+    pub async fn share_page(
+        &self,
+        panel_id: i32,
+        access: &Access,
+        page: &Keyset,
+    ) -> AppResult<RowPage<panel_shares::Model>> {
+        if !access.can_share {
+            return Ok(RowPage::empty());
+        }
+        read_keyset(
+            &self.db,
+            shares::list_query(panel_id),
+            panel_shares::Column::Id,
+            page,
+        )
+        .await
+    }
+
+    /// The panel's comments, oldest first, that `window` picks once it knows how many there
+    /// are (comments are never removed from the list's middle, so positions hold).
+    pub async fn comment_page<W: Positions>(
+        &self,
+        panel_id: i32,
+        window: impl FnOnce(u64) -> AppResult<W>,
+    ) -> AppResult<(W, Vec<panel_comments::Model>)> {
+        read_window(&self.db, comments::list_query(panel_id), window).await
+    }
+
+    /// The lab's labels on the panel's versions, newest version first.
+    pub async fn labels(&self, panel_id: i32) -> AppResult<Vec<version_labels::Model>> {
+        labels::list(&self.db, panel_id).await
+    }
+
+    /// A version by id, for a caller who may view its panel.
+    pub async fn visible_version(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<panel_versions::Model> {
+        let version = self.version_by_id(id).await?;
+        self.open(principal, version.panel_id, SharePermission::View)
+            .await?;
+        Ok(version)
+    }
+
+    /// A recorded change by id, for a caller who may view its panel.
+    pub async fn visible_change(&self, principal: &Principal, id: i32) -> AppResult<ReadChange> {
+        let row = self.change_by_id(id).await?;
+        self.open(principal, row.panel_id, SharePermission::View)
+            .await?;
+        let version = match row.version_id {
+            Some(v) => Some(self.version_by_id(v).await?.version_number),
+            None => None,
+        };
+        self.read_change(row, |_| version)
+    }
+
+    /// A comment by id, for a caller who may view its panel.
+    pub async fn visible_comment(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<panel_comments::Model> {
+        let row = self.comment_by_id(id).await?;
+        self.open(principal, row.panel_id, SharePermission::View)
+            .await?;
+        Ok(row)
+    }
+
+    /// A share by id, for a caller who may share its panel (as the panel's list of shares).
+    pub async fn visible_share(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<panel_shares::Model> {
+        let row = self.share_by_id(id).await?;
+        let (_, access) = self
+            .open(principal, row.panel_id, SharePermission::View)
+            .await?;
+        if !access.can_share {
+            return Err(AppError::forbidden(
+                "only those who may share a panel see its shares",
+            ));
+        }
+        Ok(row)
+    }
+
+    /// A version label by id, for a caller who may view its panel.
+    pub async fn visible_label(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<version_labels::Model> {
+        let row = labels::by_id(&self.db, id).await?;
+        self.open(principal, row.panel_id, SharePermission::View)
+            .await?;
+        Ok(row)
+    }
+}

@@ -142,22 +142,34 @@ mod layers {
         }
     }
 
-    #[test]
-    fn no_module_uses_one_above_it() {
+    /// The files below `server/src/<dir>` that are built outside tests, each with its path
+    /// below `server/src` and its production code.
+    fn production_files(dir: &str) -> Vec<(std::path::PathBuf, String)> {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut all = Vec::new();
-        files(&src, &mut all);
+        files(&src.join(dir), &mut all);
+        all.into_iter()
+            .filter(|path| {
+                let name = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default();
+                name != "tests" && !name.ends_with("_tests")
+            })
+            .map(|path| {
+                let code = production_code(&std::fs::read_to_string(&path).unwrap_or_default());
+                let relative = path.strip_prefix(&src).unwrap_or(&path).to_path_buf();
+                (relative, code)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_module_uses_one_above_it() {
+        let all = production_files("");
         assert!(all.len() > 100, "the sources are found");
         let mut upward = Vec::new();
-        for path in all {
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            if name == "tests" || name.ends_with("_tests") {
-                continue;
-            }
-            let relative = path.strip_prefix(&src).unwrap_or(&path);
+        for (relative, code) in all {
             let top = relative
                 .components()
                 .next()
@@ -171,8 +183,7 @@ mod layers {
                 ));
                 continue;
             };
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for used in crate_uses(&production_code(&text)) {
+            for used in crate_uses(&code) {
                 match row(&used) {
                     Some(there) if there > here => upward.push(format!(
                         "{} (layer {here}) uses crate::{used} (layer {there})",
@@ -210,25 +221,15 @@ mod layers {
     /// table or open a transaction themselves.
     #[test]
     fn graphql_reaches_the_database_only_through_services() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql");
-        let mut all = Vec::new();
-        files(&dir, &mut all);
+        let all = production_files("graphql");
         assert!(all.len() > 20, "the GraphQL sources are found");
         let mut direct = Vec::new();
-        for path in all {
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            if name == "tests" || name.ends_with("_tests") {
-                continue;
-            }
-            let code = production_code(&std::fs::read_to_string(&path).unwrap_or_default());
+        for (path, code) in all {
             for line in code.lines() {
                 if let Some(needle) = DATABASE.iter().find(|needle| line.contains(*needle)) {
                     direct.push(format!(
                         "{}: `{needle}` in `{}`",
-                        path.strip_prefix(&dir).unwrap_or(&path).display(),
+                        path.display(),
                         line.trim()
                     ));
                 }

@@ -1,9 +1,10 @@
 //! Pages of tables: what the services ask of the database. The GraphQL layer
-//! (`graphql::paging`) reads the arguments and cursors into a [`Keyset`], a [`Span`] or a
-//! [`Positions`] window and builds the connection from the rows; the services below it know
-//! only this, and read the rows with [`read_keyset`], [`read_span`] or [`read_window`].
+//! (`graphql::paging`) reads the arguments and cursors into a [`Keyset`] or a [`Span`] and
+//! builds the connection from the rows; the services below it know only this, and read the
+//! rows with [`read_keyset`] or [`read_span`]. Every list of a table pages by key: an item
+//! added, removed or moved while a caller pages moves no other item to another page.
 
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QuerySelect, QueryTrait, Select};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryTrait, Select};
 
 use crate::error::AppResult;
 
@@ -109,6 +110,73 @@ impl<P> Span<P> {
     }
 }
 
+/// An item's place in a list sorted by one column and then by its id: the sort's value and the
+/// id. Written into a cursor as `id:value` ([`Place::to_key`]) and read back
+/// ([`Place::from_key`]); given to [`span_query`] as its two values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place<V> {
+    pub value: V,
+    pub id: i32,
+}
+
+/// A sort value a cursor can carry: written as text and read back.
+pub trait SortValue: Sized + Into<sea_orm::Value> {
+    fn to_text(&self) -> String;
+    fn from_text(text: &str) -> Option<Self>;
+}
+
+impl SortValue for i32 {
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+    fn from_text(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+impl SortValue for String {
+    fn to_text(&self) -> String {
+        self.clone()
+    }
+    fn from_text(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+}
+
+impl SortValue for chrono::DateTime<chrono::Utc> {
+    fn to_text(&self) -> String {
+        self.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+    }
+    fn from_text(text: &str) -> Option<Self> {
+        Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .ok()?
+                .with_timezone(&chrono::Utc),
+        )
+    }
+}
+
+impl<V: SortValue> Place<V> {
+    /// As text for a cursor.
+    pub fn to_key(&self) -> String {
+        format!("{}:{}", self.id, self.value.to_text())
+    }
+
+    /// A place read back from [`Self::to_key`]; `None` for text that is not one.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let (id, value) = key.split_once(':')?;
+        Some(Self {
+            value: V::from_text(value)?,
+            id: id.parse().ok()?,
+        })
+    }
+
+    /// The sort's value and the id, as [`span_query`] takes a place.
+    pub fn values(self) -> (sea_orm::Value, sea_orm::Value) {
+        (self.value.into(), self.id.into())
+    }
+}
+
 /// A list's order: `column` (downwards when `descending`), ties by `id` upwards.
 #[derive(Debug, Clone, Copy)]
 pub struct SortedBy<C, I> {
@@ -202,37 +270,4 @@ where
     let rows = span_query(select, by, span).all(db).await?;
     let (rows, more) = span.rows(rows);
     Ok(RowPage { rows, more, total })
-}
-
-/// A positional page: which rows of an ordered list, once its length is known.
-pub trait Positions {
-    /// The first row's position (0-based).
-    fn first_row(&self) -> u64;
-    /// How many rows.
-    fn row_count(&self) -> u64;
-}
-
-/// The rows of `select` (in its order) that `window` picks once it is told how many there
-/// are; the window comes back with them. Only the window's rows are read.
-pub async fn read_window<E, W>(
-    db: &DatabaseConnection,
-    select: Select<E>,
-    window: impl FnOnce(u64) -> AppResult<W>,
-) -> AppResult<(W, Vec<E::Model>)>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    W: Positions,
-{
-    let total = select.clone().count(db).await?;
-    let window = window(total)?;
-    if window.row_count() == 0 {
-        return Ok((window, Vec::new()));
-    }
-    let rows = select
-        .offset(window.first_row())
-        .limit(window.row_count())
-        .all(db)
-        .await?;
-    Ok((window, rows))
 }

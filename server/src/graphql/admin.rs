@@ -9,6 +9,7 @@ use super::accounts::types::User;
 use super::paging::{Page, PageArgs};
 use crate::error::AppError;
 use crate::graphql::node::{Kind, int_id};
+use crate::paging::Place;
 
 #[derive(Default)]
 pub struct AdminQuery;
@@ -37,20 +38,25 @@ impl AdminQuery {
         ctx.require_admin()?;
         let state = ctx.state();
         let max = state.settings.graphql.max_page_size;
-        let args = PageArgs::new(first, after, last, before);
-        let (window, rows) = state
+        let (span, places) =
+            PageArgs::new(first, after, last, before).placed("users", 50.min(max), max)?;
+        let read = state
             .admin
-            .users_page(
-                ctx.principal(),
-                search.as_deref(),
-                args.counted("users", 50.min(max), max),
-            )
+            .users_page(ctx.principal(), search.as_deref(), places)
             .await?;
-        let users = rows
+        let users = read
+            .rows
             .iter()
-            .map(|row| Ok(User::from_row(row, state.accounts.profile(row)?)))
+            .map(|row| {
+                let key = Place {
+                    value: row.id,
+                    id: row.id,
+                }
+                .to_key();
+                Ok((key, User::from_row(row, state.accounts.profile(row)?)))
+            })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok(window.connection(users))
+        Ok(span.connection(users, read.more, read.total))
     }
 }
 

@@ -250,17 +250,23 @@ impl ExportTemplatesQuery {
     ) -> Result<Page<ExportTemplate>> {
         ctx.require(Action::UseExportTemplates)?;
         let who = user(ctx)?;
-        let args = PageArgs::new(first, after, last, before);
-        let (window, rows) = ctx
+        let (span, places) = PageArgs::new(first, after, last, before).placed(
+            "exportTemplates",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )?;
+        let read = ctx
             .state()
             .export_templates
-            .page(
-                ctx.principal(),
-                everyone.unwrap_or(false),
-                args.counted("exportTemplates", paging::DEFAULT_ROWS, paging::MAX_ROWS),
-            )
+            .page(ctx.principal(), everyone.unwrap_or(false), places)
             .await?;
-        Ok(window.connection(outputs(ctx, who, rows).await?))
+        let keys: Vec<String> = read
+            .rows
+            .iter()
+            .map(|row| service::ExportTemplates::place(row).to_key())
+            .collect();
+        let templates = outputs(ctx, who, read.rows).await?;
+        Ok(span.connection(keys.into_iter().zip(templates), read.more, read.total))
     }
 }
 

@@ -6,8 +6,8 @@
 //! too, naming the range — never silently clamped.
 //!
 //! Two kinds of list use them:
-//! - positional ([`Window`]): lists whose length is known (in memory, or counted first by
-//!   `crate::paging::read_window`); cursors are positions in the list's order;
+//! - positional ([`Window`]): lists held in memory (a version's genes, the catalogue);
+//!   cursors are positions in the list's order;
 //! - keyset ([`Keyset`], read by `crate::paging::read_keyset`): tables read newest first by id or another growing
 //!   number (the audit log, the mail outbox, a saved panel's versions, changes and shares;
 //!   [`KeySpan`] for lists keyed otherwise: saved panels by their sort, uploads by time),
@@ -246,21 +246,17 @@ impl PageArgs {
         })
     }
 
-    /// The window of a list whose length the service counts (`crate::paging::read_window`).
-    pub fn counted(
+    /// The page of a list sorted by one column and then by id ([`crate::paging::Place`] keys):
+    /// the span to build the connection with, and the places the service reads from.
+    pub fn placed<V: crate::paging::SortValue>(
         &self,
         list: &'static str,
         default: usize,
         max: usize,
-    ) -> impl FnOnce(u64) -> AppResult<Window> + '_ {
-        move |total| {
-            self.window(
-                list,
-                usize::try_from(total).unwrap_or(usize::MAX),
-                default,
-                max,
-            )
-        }
+    ) -> AppResult<(KeySpan, Span<crate::paging::Place<V>>)> {
+        let span = self.key_span(list, default, max)?;
+        let places = span.places(crate::paging::Place::from_key)?;
+        Ok((span, places))
     }
 
     /// The page of a list read by key ([`KeySpan`]).
@@ -335,16 +331,6 @@ pub struct Window {
     pub start: usize,
     pub end: usize,
     pub total: usize,
-}
-
-impl crate::paging::Positions for Window {
-    fn first_row(&self) -> u64 {
-        self.start as u64
-    }
-
-    fn row_count(&self) -> u64 {
-        self.len() as u64
-    }
 }
 
 impl Window {

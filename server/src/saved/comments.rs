@@ -1,6 +1,6 @@
 //! Comments on a version or a gene (COMMENT access and above).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::panel_comments;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -15,15 +15,29 @@ use super::SavedPanels;
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
+use crate::paging::{Place, SortedBy};
 use crate::services::audit::AuditRecord;
 
-/// The comments on a panel, oldest first.
-pub fn list_query(panel_id: i32) -> sea_orm::Select<panel_comments::Entity> {
+/// The comments on a panel (not deleted), unordered.
+pub fn of_panel(panel_id: i32) -> sea_orm::Select<panel_comments::Entity> {
     panel_comments::Entity::find()
         .filter(panel_comments::Column::PanelId.eq(panel_id))
         .filter(panel_comments::Column::IsDeleted.eq(false))
-        .order_by_asc(panel_comments::Column::CreatedAt)
-        .order_by_asc(panel_comments::Column::Id)
+}
+
+/// The order comments are listed in: oldest first.
+pub const OLDEST_FIRST: SortedBy<panel_comments::Column, panel_comments::Column> = SortedBy {
+    column: panel_comments::Column::CreatedAt,
+    descending: false,
+    id: panel_comments::Column::Id,
+};
+
+/// A comment's place in its panel's list.
+pub fn place(comment: &panel_comments::Model) -> Place<DateTime<Utc>> {
+    Place {
+        value: comment.created_at,
+        id: comment.id,
+    }
 }
 
 impl SavedPanels {
@@ -92,7 +106,11 @@ impl SavedPanels {
     }
 
     pub async fn comments(&self, panel_id: i32) -> AppResult<Vec<panel_comments::Model>> {
-        Ok(list_query(panel_id).all(&self.db).await?)
+        Ok(of_panel(panel_id)
+            .order_by_asc(OLDEST_FIRST.column)
+            .order_by_asc(OLDEST_FIRST.id)
+            .all(&self.db)
+            .await?)
     }
 
     /// One comment (not deleted) by id.

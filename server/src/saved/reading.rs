@@ -3,6 +3,7 @@
 //! against the caller's access to the panel. The GraphQL layer turns these rows into its
 //! types; it reads no table itself.
 
+use chrono::{DateTime, Utc};
 use entity::{panel_comments, panel_shares, panel_versions, version_labels};
 use shared::SharePermission;
 
@@ -11,7 +12,7 @@ use super::access::Access;
 use super::{changes, comments, labels, shares};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::paging::{Keyset, Positions, RowPage, read_keyset, read_window};
+use crate::paging::{Keyset, Place, RowPage, Span, read_keyset, read_span};
 
 /// A recorded change as readers see it: the row, the number of the version it produced (none
 /// for changes outside a version, such as a status change) and its old and new values,
@@ -119,14 +120,19 @@ impl SavedPanels {
         .await
     }
 
-    /// The panel's comments, oldest first, that `window` picks once it knows how many there
-    /// are (comments are never removed from the list's middle, so positions hold).
-    pub async fn comment_page<W: Positions>(
+    /// A page of the panel's comments, oldest first.
+    pub async fn comment_page(
         &self,
         panel_id: i32,
-        window: impl FnOnce(u64) -> AppResult<W>,
-    ) -> AppResult<(W, Vec<panel_comments::Model>)> {
-        read_window(&self.db, comments::list_query(panel_id), window).await
+        span: Span<Place<DateTime<Utc>>>,
+    ) -> AppResult<RowPage<panel_comments::Model>> {
+        read_span(
+            &self.db,
+            comments::of_panel(panel_id),
+            comments::OLDEST_FIRST,
+            &span.map(Place::values),
+        )
+        .await
     }
 
     /// The lab's labels on the panel's versions, newest version first.

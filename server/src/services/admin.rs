@@ -5,7 +5,6 @@ use chrono::Utc;
 use entity::user;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -17,7 +16,7 @@ use crate::auth::Principal;
 use crate::auth::tokens;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::events::Channel;
-use crate::paging::{Positions, read_window};
+use crate::paging::{Place, RowPage, SortedBy, Span, read_span};
 
 /// Published on [`Channel::Accounts`] so live connections of that user re-check their rights.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -63,8 +62,7 @@ pub enum AccountChangeReason {
     AddressChangeUndone,
 }
 
-/// A page of accounts matching `search` (username or e-mail), by id.
-/// Accounts by id, optionally those whose username or e-mail contains `search`.
+/// The accounts whose username or e-mail contains `search` (all without one), unordered.
 fn users_query(
     principal: &Principal,
     search: Option<&str>,
@@ -79,9 +77,7 @@ fn users_query(
                 .add(user::Column::Email.like(pattern)),
         );
     }
-    Ok(user::Entity::find()
-        .filter(condition)
-        .order_by_asc(user::Column::Id))
+    Ok(user::Entity::find().filter(condition))
 }
 
 /// Site administration of accounts: roles, activation, locks, blocks and resets. Built once with the state.
@@ -100,16 +96,26 @@ pub struct Admin {
 }
 
 impl Admin {
-    /// The accounts `window` picks, once it knows how many there are, of those whose username
-    /// or e-mail address holds `search` (every account without one), lowest id first. Admins
-    /// only.
-    pub async fn users_page<W: Positions>(
+    /// A page of the accounts whose username or e-mail address holds `search` (every account
+    /// without one), lowest id first. Admins only.
+    pub async fn users_page(
         &self,
         principal: &Principal,
         search: Option<&str>,
-        window: impl FnOnce(u64) -> AppResult<W>,
-    ) -> AppResult<(W, Vec<user::Model>)> {
-        read_window(&self.db, users_query(principal, search)?, window).await
+        span: Span<Place<i32>>,
+    ) -> AppResult<RowPage<user::Model>> {
+        let by_id = SortedBy {
+            column: user::Column::Id,
+            descending: false,
+            id: user::Column::Id,
+        };
+        read_span(
+            &self.db,
+            users_query(principal, search)?,
+            by_id,
+            &span.map(Place::values),
+        )
+        .await
     }
 
     async fn load(&self, id: i32) -> AppResult<user::Model> {

@@ -15,7 +15,7 @@ use chrono::Utc;
 use entity::{export_templates, teams};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Select,
+    DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Select,
 };
 use serde_json::{Value, json};
 use shared::AuditResourceKind;
@@ -25,7 +25,7 @@ use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
-use crate::paging::{Positions, read_window};
+use crate::paging::{Place, RowPage, SortedBy, Span, read_span};
 
 /// Longest name (as the Flask version's).
 pub const MAX_NAME_LEN: usize = 100;
@@ -169,17 +169,29 @@ pub struct ExportTemplates {
 }
 
 impl ExportTemplates {
-    /// The templates `window` picks, once it knows how many there are, of those the caller
-    /// sees, by name: their own and their teams' (every template with `everyone`, for EDITOR
-    /// and above; FORBIDDEN otherwise).
-    pub async fn page<W: Positions>(
+    /// A page of the templates the caller sees, by name: their own and their teams' (every
+    /// template with `everyone`, for EDITOR and above; FORBIDDEN otherwise).
+    pub async fn page(
         &self,
         principal: &Principal,
         everyone: bool,
-        window: impl FnOnce(u64) -> AppResult<W>,
-    ) -> AppResult<(W, Vec<export_templates::Model>)> {
+        span: Span<Place<String>>,
+    ) -> AppResult<RowPage<export_templates::Model>> {
+        let by_name = SortedBy {
+            column: export_templates::Column::Name,
+            descending: false,
+            id: export_templates::Column::Id,
+        };
         let query = self.list_query(principal, everyone).await?;
-        read_window(&self.db, query, window).await
+        read_span(&self.db, query, by_name, &span.map(Place::values)).await
+    }
+
+    /// A template's place in the list.
+    pub fn place(row: &export_templates::Model) -> Place<String> {
+        Place {
+            value: row.name.clone(),
+            id: row.id,
+        }
     }
 
     /// The names of the teams `rows` belong to, read in one query.
@@ -191,17 +203,14 @@ impl ExportTemplates {
         super::teams::names(&self.db, ids).await
     }
 
-    /// The templates `who` sees, by name: their own and their teams' (every template with
-    /// `everyone`, for EDITOR and above; FORBIDDEN otherwise).
+    /// The templates `who` sees (unordered).
     async fn list_query(
         &self,
         principal: &Principal,
         everyone: bool,
     ) -> AppResult<Select<export_templates::Entity>> {
         let who = TemplateUser::of(principal)?;
-        let query = export_templates::Entity::find()
-            .order_by_asc(export_templates::Column::Name)
-            .order_by_asc(export_templates::Column::Id);
+        let query = export_templates::Entity::find();
         if everyone {
             principal.require(Action::ManageExportTemplates)?;
             return Ok(query);

@@ -435,3 +435,69 @@ on_both_backends!(
         assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
     }
 );
+
+on_both_backends!(
+    export_template_pages_hold_while_templates_are_added,
+    |app: TestApp| async move {
+        let owner = app.logged_in("pia", Role::User).await;
+        let create = |name: &'static str| {
+            let owner = &owner;
+            async move {
+                owner
+                    .data(
+                        &create_query(),
+                        json!({ "i": { "name": name, "format": "CSV" } }),
+                    )
+                    .await;
+            }
+        };
+        for name in ["Beta", "Delta", "Gamma"] {
+            create(name).await;
+        }
+        const PAGE: &str = "query($first: Int, $after: String, $last: Int, $before: String) { exportTemplates(first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasPreviousPage hasNextPage startCursor endCursor } nodes { name } } }";
+        let names = |page: &Value| -> Vec<String> {
+            page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let first = owner.data(PAGE, json!({ "first": 2 })).await["exportTemplates"].clone();
+        assert_eq!(names(&first), ["Beta", "Delta"]);
+        assert_eq!(first["pageInfo"]["hasNextPage"], true);
+
+        // A template that sorts first arrives between the pages: the next page goes on after
+        // Delta (by position it would show Delta again).
+        create("Alpha").await;
+        let next = owner
+            .data(
+                PAGE,
+                json!({ "first": 2, "after": first["pageInfo"]["endCursor"] }),
+            )
+            .await["exportTemplates"]
+            .clone();
+        assert_eq!(names(&next), ["Gamma"], "{next}");
+        assert_eq!(next["totalCount"], 4);
+        assert_eq!(next["pageInfo"]["hasNextPage"], false);
+        assert_eq!(next["pageInfo"]["hasPreviousPage"], true);
+
+        // Backwards from Gamma: the two before it, and Alpha still before them.
+        let back = owner
+            .data(
+                PAGE,
+                json!({ "last": 2, "before": next["pageInfo"]["startCursor"] }),
+            )
+            .await["exportTemplates"]
+            .clone();
+        assert_eq!(names(&back), ["Beta", "Delta"], "{back}");
+        assert_eq!(back["pageInfo"]["hasPreviousPage"], true);
+
+        // Text that is not a cursor of this list is refused, naming the argument.
+        let foreign = owner
+            .query(PAGE, json!({ "first": 2, "after": "not a cursor" }))
+            .await;
+        assert_eq!(error_code(&foreign), Some("VALIDATION"), "{foreign}");
+        assert_eq!(field(&foreign), "after", "{foreign}");
+    }
+);

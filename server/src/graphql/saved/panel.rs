@@ -363,15 +363,21 @@ impl SavedPanel {
         #[graphql(desc = "Comments from the end (newest), 1 to 500.")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelComment>> {
-        let args = PageArgs::new(first, after, last, before);
-        let (window, rows) = ctx
-            .state()
-            .saved
-            .comment_page(
-                self.row.id,
-                args.counted("comments", paging::DEFAULT_ROWS, paging::MAX_ROWS),
-            )
-            .await?;
-        Ok(window.connection(rows.into_iter().map(PanelComment::from)))
+        let (span, places) = PageArgs::new(first, after, last, before).placed(
+            "comments",
+            paging::DEFAULT_ROWS,
+            paging::MAX_ROWS,
+        )?;
+        let read = ctx.state().saved.comment_page(self.row.id, places).await?;
+        Ok(span.connection(
+            read.rows.into_iter().map(|comment| {
+                (
+                    crate::saved::comments::place(&comment).to_key(),
+                    PanelComment::from(comment),
+                )
+            }),
+            read.more,
+            read.total,
+        ))
     }
 }

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{panel_shares, saved_panels, team_members};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
@@ -212,7 +212,20 @@ fn condition(principal: &Principal, f: &Filter, backend: DbBackend) -> Condition
         c = c.add(saved_panels::Column::Tags.contains(quoted));
     }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        c = c.add(saved_panels::Column::Id.in_subquery(text_matches(text, backend)));
+        let matches = text_matches(text, backend);
+        c = c.add(match backend {
+            // `id = ANY(ARRAY(…))`: the matches are read once into an array and the panels
+            // fetched by id. As `id IN (…)` PostgreSQL hash-joins them against a scan of
+            // every panel (8 ms at 10,000 panels, twice a page, against 1.4 ms).
+            DbBackend::Postgres => {
+                Expr::col((saved_panels::Entity, saved_panels::Column::Id)).eq(Func::cust("ANY")
+                    .arg(Func::cust("ARRAY").arg(SimpleExpr::SubQuery(
+                        None,
+                        Box::new(matches.into_sub_query_statement()),
+                    ))))
+            }
+            _ => saved_panels::Column::Id.in_subquery(matches),
+        });
     }
     c
 }
@@ -280,5 +293,38 @@ impl SavedPanels {
             })
             .collect();
         Ok(Page { items, total, more })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::QueryTrait;
+
+    /// On PostgreSQL the text search's matches are read into an array and the panels fetched
+    /// by id; SQLite keeps `IN (…)`.
+    #[test]
+    fn the_text_search_reads_its_matches_once_on_postgres() {
+        let filter = Filter {
+            text: Some("Panel 77".to_owned()),
+            ..Filter::default()
+        };
+        let principal = Principal::visitor(None);
+        let sql = |backend: DbBackend| {
+            saved_panels::Entity::find()
+                .filter(condition(&principal, &filter, backend))
+                .build(backend)
+                .to_string()
+        };
+        let postgres = sql(DbBackend::Postgres);
+        assert!(
+            postgres.contains(r#""saved_panels"."id" = ANY(ARRAY((SELECT "id" FROM "saved_panels" WHERE LOWER("name") LIKE '%panel 77%'"#),
+            "{postgres}"
+        );
+        let sqlite = sql(DbBackend::Sqlite);
+        assert!(
+            sqlite.contains(r#""saved_panels"."id" IN (SELECT "id" FROM "saved_panels" WHERE "name" LIKE '%panel 77%'"#),
+            "{sqlite}"
+        );
     }
 }

@@ -158,6 +158,19 @@ pub async fn scale() {
             "action + user + failed",
             json!({ "actions": ["LOGIN"], "userIds": ["500"], "success": false }),
         ),
+        // Seeded logins never fail: the rows the planner must not look for row by row.
+        (
+            "failed logins (action + failed)",
+            json!({ "actions": ["LOGIN"], "success": false }),
+        ),
+        (
+            "failed logins and logouts (two actions + failed)",
+            json!({ "actions": ["LOGIN", "LOGOUT"], "success": false }),
+        ),
+        (
+            "user + failed",
+            json!({ "userIds": ["500"], "success": false }),
+        ),
     ];
     for (name, filter) in audit_filters {
         rows.push(Row {
@@ -376,6 +389,10 @@ async fn explain(database_url: &str) {
         ("audit page, user", "SELECT * FROM audit_log WHERE user_id IN (500) ORDER BY id DESC LIMIT 51".to_owned()),
         ("audit page, username", "SELECT * FROM audit_log WHERE username IN ('scale-user-77') ORDER BY id DESC LIMIT 51".to_owned()),
         ("audit page, failed", format!("SELECT * FROM audit_log WHERE success = {f} ORDER BY id DESC LIMIT 51")),
+        ("audit page, failed logins (one walk of each action)", format!("SELECT * FROM audit_log WHERE action_type IN ('LOGIN') AND success = {f} ORDER BY id DESC LIMIT 51")),
+        ("audit total, failed logins", format!("SELECT COUNT(*) FROM (SELECT id FROM audit_log WHERE action_type IN ('LOGIN') AND success = {f} LIMIT 10001) AS bounded")),
+        ("audit page, a user's failed logins", format!("SELECT * FROM audit_log WHERE user_id IN (500) AND action_type IN ('LOGIN') AND success = {f} ORDER BY id DESC LIMIT 51")),
+        ("audit page, a user's failures", format!("SELECT * FROM audit_log WHERE user_id IN (500) AND success = {f} ORDER BY id DESC LIMIT 51")),
         ("audit page, resource", "SELECT * FROM audit_log WHERE resource_type = 'saved_panel' AND resource_id = '4242' ORDER BY id DESC LIMIT 51".to_owned()),
         ("audit time range: the ids it holds", "SELECT MIN(id), MAX(id) FROM audit_log WHERE timestamp >= '2025-11-06' AND timestamp < '2025-12-06'".to_owned()),
         ("audit page, time range (within those ids)", "SELECT * FROM audit_log WHERE timestamp >= '2025-11-06' AND timestamp < '2025-12-06' AND id BETWEEN 650000 AND 680000 ORDER BY id DESC LIMIT 51".to_owned()),

@@ -56,18 +56,21 @@ fn migrate_round_trip(database_url: &str, dir: &std::path::Path) {
         ("SECRET_KEY", &"s".repeat(40)),
     ];
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, *v)).collect();
+    let all = <migration::Migrator as migration::MigratorTrait>::migrations().len();
+    assert!(all > 20, "the migrations are counted");
+    let applied = |n: usize| format!("{n} applied, {} pending", all - n);
     let (code, out) = run_cli(&["migrate", "up"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("22 applied, 0 pending"), "{out}");
+    assert!(out.contains(&applied(all)), "{out}");
     let (code, out) = run_cli(&["migrate", "reset"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("0 applied, 22 pending"), "{out}");
+    assert!(out.contains(&applied(0)), "{out}");
     let (code, out) = run_cli(&["migrate", "up"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("22 applied, 0 pending"), "{out}");
+    assert!(out.contains(&applied(all)), "{out}");
     let (code, out) = run_cli(&["migrate", "down", "-n", "2"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("20 applied, 2 pending"), "{out}");
+    assert!(out.contains(&applied(all - 2)), "{out}");
     let (code, out) = run_cli(&["migrate", "status"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("m20240101_000001_initial_schema"), "{out}");
@@ -76,7 +79,7 @@ fn migrate_round_trip(database_url: &str, dir: &std::path::Path) {
     assert!(out.contains("FAIL  database"), "{out}");
     let (code, out) = run_cli(&["migrate", "fresh"], &vars, dir, None);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("22 applied, 0 pending"), "{out}");
+    assert!(out.contains(&applied(all)), "{out}");
 }
 
 #[test]

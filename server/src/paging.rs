@@ -18,6 +18,15 @@ pub struct RowPage<M> {
 }
 
 impl<M> RowPage<M> {
+    /// The same page with each row turned into something else (failing as the first row does).
+    pub fn try_map<T, E>(self, f: impl FnMut(M) -> Result<T, E>) -> Result<RowPage<T>, E> {
+        Ok(RowPage {
+            rows: self.rows.into_iter().map(f).collect::<Result<_, _>>()?,
+            more: self.more,
+            total: self.total,
+        })
+    }
+
     /// A page of an empty list.
     pub fn empty() -> Self {
         Self {
@@ -110,13 +119,14 @@ impl<P> Span<P> {
     }
 }
 
-/// An item's place in a list sorted by one column and then by its id: the sort's value and the
-/// id. Written into a cursor as `id:value` ([`Place::to_key`]) and read back
-/// ([`Place::from_key`]); given to [`span_query`] as its two values.
+/// An item's place in a list sorted by one column and then by its id (a number unless said
+/// otherwise): the sort's value and the id. Written into a cursor as `id:value`
+/// ([`Place::to_key`]; an id holds no `:`) and read back ([`Place::from_key`]); given to
+/// [`span_query`] as its two values.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place<V> {
+pub struct Place<V, I = i32> {
     pub value: V,
-    pub id: i32,
+    pub id: I,
 }
 
 /// A sort value a cursor can carry: written as text and read back.
@@ -156,10 +166,10 @@ impl SortValue for chrono::DateTime<chrono::Utc> {
     }
 }
 
-impl<V: SortValue> Place<V> {
+impl<V: SortValue, I: SortValue> Place<V, I> {
     /// As text for a cursor.
     pub fn to_key(&self) -> String {
-        format!("{}:{}", self.id, self.value.to_text())
+        format!("{}:{}", self.id.to_text(), self.value.to_text())
     }
 
     /// A place read back from [`Self::to_key`]; `None` for text that is not one.
@@ -167,7 +177,7 @@ impl<V: SortValue> Place<V> {
         let (id, value) = key.split_once(':')?;
         Some(Self {
             value: V::from_text(value)?,
-            id: id.parse().ok()?,
+            id: I::from_text(id)?,
         })
     }
 
@@ -270,4 +280,32 @@ where
     let rows = span_query(select, by, span).all(db).await?;
     let (rows, more) = span.rows(rows);
     Ok(RowPage { rows, more, total })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    /// A cursor's place comes back as it went out, times (which hold `:`) and text ids
+    /// included; text that is not a place of that shape is refused.
+    #[test]
+    fn places_read_back_from_their_keys() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 13, 5, 9).unwrap();
+        let upload: Place<DateTime<Utc>, String> = Place {
+            value: at,
+            id: "0b7c-uuid".to_owned(),
+        };
+        assert_eq!(Place::from_key(&upload.to_key()), Some(upload));
+        let template = Place {
+            value: "Cardiac: green only".to_owned(),
+            id: 42,
+        };
+        assert_eq!(template.to_key(), "42:Cardiac: green only");
+        assert_eq!(Place::from_key(&template.to_key()), Some(template));
+        assert_eq!(Place::<DateTime<Utc>>::from_key("7:yesterday"), None);
+        assert_eq!(Place::<String>::from_key("seven:Cardiac"), None);
+        assert_eq!(Place::<String>::from_key("no separator"), None);
+    }
 }

@@ -4,17 +4,17 @@
 //! the first does. A page costs a fixed number of statements whatever its size (count, page,
 //! and the batched look-ups of its owners and the caller's share levels).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use entity::{panel_shares, saved_panels, team_members};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, QueryStatementBuilder, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter};
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
 use super::SavedPanels;
 use super::access::{self, Access};
 use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::paging::{SortedBy, Span, span_query};
+use crate::paging::{RowPage, SortValue as _, SortedBy, Span, read_span};
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -74,7 +74,7 @@ impl Place {
     /// As text for a cursor: the sort, the id and the value.
     pub fn to_key(&self, sort: PanelSort) -> String {
         let value = match &self.value {
-            SortValue::Time(t) => t.to_rfc3339_opts(SecondsFormat::Nanos, true),
+            SortValue::Time(t) => t.to_text(),
             SortValue::Name(name) => name.clone(),
             SortValue::Count(n) => n.to_string(),
         };
@@ -92,7 +92,7 @@ impl Place {
         let raw = parts.next()?;
         let value = match sort {
             PanelSort::UpdatedDesc | PanelSort::CreatedDesc => {
-                SortValue::Time(DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc))
+                SortValue::Time(DateTime::from_text(raw)?)
             }
             PanelSort::NameAsc => SortValue::Name(raw.to_owned()),
             PanelSort::GeneCountDesc => SortValue::Count(raw.parse().ok()?),
@@ -263,16 +263,17 @@ impl SavedPanels {
         span: &Span<Place>,
     ) -> AppResult<Page> {
         let cond = condition(principal, filter, self.db.get_database_backend());
-        let total = saved_panels::Entity::find()
-            .filter(cond.clone())
-            .count(&self.db)
-            .await?;
-        let query = span_query(
+        let RowPage {
+            rows: panels,
+            more,
+            total,
+        } = read_span(
+            &self.db,
             saved_panels::Entity::find().filter(cond),
             sorted_by(filter.sort),
             &span.clone().map(Place::values),
-        );
-        let (panels, more) = span.rows(query.all(&self.db).await?);
+        )
+        .await?;
         if panels.is_empty() {
             return Ok(Page {
                 items: Vec::new(),

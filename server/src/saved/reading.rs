@@ -75,16 +75,7 @@ impl SavedPanels {
                 .find(|v| v.id == id)
                 .map(|v| v.version_number)
         };
-        let rows = read
-            .rows
-            .into_iter()
-            .map(|row| self.read_change(row, number_of))
-            .collect::<AppResult<Vec<_>>>()?;
-        Ok(RowPage {
-            rows,
-            more: read.more,
-            total: read.total,
-        })
+        read.try_map(|row| self.read_change(row, number_of))
     }
 
     fn read_change(

@@ -26,7 +26,7 @@ use crate::error::{AppError, AppResult, OrInternal};
 use crate::genelists::upload::{
     ParseOptions, ParsedUpload, SymbolResolver, UploadError, UploadLimits, parse_upload,
 };
-use crate::paging::{SortedBy, Span, span_query};
+use crate::paging::{Place, RowPage, SortedBy, Span, read_span};
 
 /// Uploads one caller may keep at a time.
 pub const MAX_UPLOADS_PER_CALLER: u64 = 50;
@@ -156,50 +156,14 @@ pub fn rejection_error(e: &UploadError) -> AppError {
 
 /// An upload's place in the list of a caller's uploads (oldest first): when it was stored,
 /// and its id for uploads stored at the same instant.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadPlace {
-    at: DateTime<Utc>,
-    id: String,
-}
+pub type UploadPlace = Place<DateTime<Utc>, String>;
 
-impl UploadPlace {
-    pub fn of(upload: &uploads::Model) -> Self {
-        Self {
-            at: upload.created_at,
-            id: upload.id.clone(),
-        }
+/// Where `upload` stands in its owner's list.
+pub fn place(upload: &uploads::Model) -> UploadPlace {
+    Place {
+        value: upload.created_at,
+        id: upload.id.clone(),
     }
-
-    /// As text for a cursor.
-    pub fn to_key(&self) -> String {
-        format!(
-            "{}|{}",
-            self.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-            self.id
-        )
-    }
-
-    /// A place read back from [`Self::to_key`]; `None` for text that is not one.
-    pub fn from_key(key: &str) -> Option<Self> {
-        let (at, id) = key.split_once('|')?;
-        Some(Self {
-            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
-            id: id.to_owned(),
-        })
-    }
-
-    /// When it was stored and its id, as [`crate::paging::span_query`] takes a place.
-    fn values(self) -> (sea_orm::Value, sea_orm::Value) {
-        (self.at.into(), self.id.into())
-    }
-}
-
-/// A page of uploads: the rows in the list's order, whether more lie beyond it in the
-/// direction read, and how many the caller has.
-pub struct UploadPage {
-    pub rows: Vec<uploads::Model>,
-    pub more: bool,
-    pub total: u64,
 }
 
 /// The caller's uploads (`None`: a caller with no uploads, neither signed in nor a known
@@ -419,19 +383,11 @@ impl Uploads {
         &self,
         principal: &Principal,
         span: Span<UploadPlace>,
-    ) -> AppResult<UploadPage> {
+    ) -> AppResult<RowPage<uploads::Model>> {
         let Some(query) = owned(principal)? else {
-            return Ok(UploadPage {
-                rows: Vec::new(),
-                more: false,
-                total: 0,
-            });
+            return Ok(RowPage::empty());
         };
-        let total = query.clone().count(&self.db).await?;
-        let span = span.map(UploadPlace::values);
-        let rows = span_query(query, OLDEST_FIRST, &span).all(&self.db).await?;
-        let (rows, more) = span.rows(rows);
-        Ok(UploadPage { rows, more, total })
+        read_span(&self.db, query, OLDEST_FIRST, &span.map(Place::values)).await
     }
 
     /// The caller's uploads, oldest first.

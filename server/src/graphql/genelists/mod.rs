@@ -87,7 +87,7 @@ impl GeneListsQuery {
             .rows
             .into_iter()
             .map(|row| {
-                let key = uploads::UploadPlace::of(&row).to_key();
+                let key = uploads::place(&row).to_key();
                 Ok((
                     key,
                     UploadedList::from(uploads::UploadView::from_model(row)?),

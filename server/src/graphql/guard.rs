@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextResolve, NextValidation, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
     ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult};
+use async_graphql::{
+    ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult,
+};
 use async_graphql::{Name, Pos, Positioned};
 use async_graphql::{Value, Variables};
 use shared::{ErrorCode, TokenScope};
@@ -53,11 +55,38 @@ impl ExtensionFactory for RequestGuard {
             max_complexity: self.max_complexity,
             max_aliases: self.max_aliases,
             max_expensive: self.max_expensive,
-            max_values: self.max_values,
-            counting: AtomicBool::new(false),
-            resolved: AtomicUsize::new(0),
+            meter: Arc::new(ValueMeter {
+                max: self.max_values,
+                counting: AtomicBool::new(false),
+                resolved: AtomicUsize::new(0),
+            }),
             missing: std::sync::Mutex::default(),
         })
+    }
+}
+
+/// The values (fields resolved, list items included) one query has answered with so far,
+/// against `GRAPHQL_MAX_VALUES`: counted by the guard's hook on every field, and by resolvers
+/// that answer several fields in one pass ([`super::plain`]), which find it in the request's
+/// data.
+pub struct ValueMeter {
+    max: usize,
+    /// Queries are metered; mutations (whose effect has happened by the time their answer is
+    /// built) and subscriptions (long-lived streams) are not.
+    counting: AtomicBool,
+    resolved: AtomicUsize,
+}
+
+impl ValueMeter {
+    /// Counts `n` more values; an error (which stops the work: the guard then answers with
+    /// one error for the whole request) once the query is past its budget.
+    pub fn count(&self, n: usize) -> ServerResult<()> {
+        if self.counting.load(Ordering::Relaxed)
+            && self.resolved.fetch_add(n, Ordering::Relaxed) + n > self.max
+        {
+            return Err(ServerError::new("over the value budget", None));
+        }
+        Ok(())
     }
 }
 
@@ -67,11 +96,8 @@ struct GuardExtension {
     max_complexity: usize,
     max_aliases: usize,
     max_expensive: usize,
-    max_values: usize,
-    /// Queries are metered; mutations (whose effect has happened by the time their answer is
-    /// built) and subscriptions (long-lived streams) are not.
-    counting: AtomicBool,
-    resolved: AtomicUsize,
+    /// Also in the request's data, for resolvers that answer several fields at once.
+    meter: Arc<ValueMeter>,
     /// Required variables the request left out: of a single-operation document (`None`,
     /// refused once the document validated, so validation errors come first), or per named
     /// operation of a multi-operation document (refused once the operation to run is known).
@@ -245,20 +271,20 @@ impl GuardExtension {
 impl Extension for GuardExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        let resolved = self.resolved.load(Ordering::Relaxed);
-        if resolved > self.max_values {
+        let max_values = self.meter.max;
+        if self.meter.resolved.load(Ordering::Relaxed) > max_values {
             // One clear error instead of one per list item that hit the budget.
             let mut error = coded(
                 format!(
                     "the answer would hold more than {} values; ask for fewer fields or a \
                      smaller page (first/after)",
-                    self.max_values
+                    max_values
                 ),
                 ErrorCode::Validation,
                 Some("values"),
             );
             if let Some(ext) = error.extensions.as_mut() {
-                ext.set("max", self.max_values);
+                ext.set("max", max_values);
             }
             return Response::from_errors(vec![error]);
         }
@@ -266,6 +292,16 @@ impl Extension for GuardExtension {
             ensure_code(error);
         }
         response
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        request.data.insert(self.meter.clone());
+        next.run(ctx, request).await
     }
 
     async fn execute(
@@ -292,12 +328,7 @@ impl Extension for GuardExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        if self.counting.load(Ordering::Relaxed)
-            && self.resolved.fetch_add(1, Ordering::Relaxed) >= self.max_values
-        {
-            // Stop the work here; `request` replaces the errors with one.
-            return Err(ServerError::new("over the value budget", None));
-        }
+        self.meter.count(1)?;
         next.run(ctx, info).await
     }
 
@@ -331,7 +362,7 @@ impl Extension for GuardExtension {
             .operations
             .iter()
             .all(|(_, op)| op.node.ty == OperationType::Query);
-        self.counting.store(queries_only, Ordering::Relaxed);
+        self.meter.counting.store(queries_only, Ordering::Relaxed);
         if let Some(request) = ctx.data_opt::<RequestContext>()
             && doc
                 .operations

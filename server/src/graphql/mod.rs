@@ -18,6 +18,7 @@ pub mod messages;
 pub mod node;
 pub mod paging;
 pub mod panelapp;
+mod plain;
 mod public;
 pub mod saved;
 pub mod scalars;

@@ -421,7 +421,7 @@ pub fn describe_connections(
         )
         .override_output_type_description::<Connection<
             String,
-            panelapp::PanelSummary,
+            panelapp::ListedPanel,
             panelapp::PanelPageInfo,
             EmptyFields,
         >>(

@@ -354,6 +354,23 @@ impl From<ConfidenceCounts> for ConfidenceCountsOut {
     }
 }
 
+impl crate::graphql::plain::PlainFields for ConfidenceCountsOut {
+    fn type_name(&self) -> &'static str {
+        "ConfidenceCounts"
+    }
+
+    fn plain_field(&self, name: &str) -> Option<crate::graphql::plain::Plain<'_>> {
+        let count = match name {
+            "green" => self.green,
+            "amber" => self.amber,
+            "red" => self.red,
+            "grey" => self.grey,
+            _ => return None,
+        };
+        Some(crate::graphql::plain::Plain::Value(count.into()))
+    }
+}
+
 /// One source of a merge and what it contributed.
 #[derive(SimpleObject)]
 #[graphql(name = "MergeSource")]

@@ -6,6 +6,7 @@
 //!   load subscribers [--count 1000] [--events 100]     (needs TEST_DATABASE_URL, TEST_REDIS_URL)
 //!   load catalogue [--connections 32] [--seconds 5] [--only TEXT]  (issue 18: catalogue reads)
 //!   load scale [--backend sqlite|postgres] [--audit 1000000] [--panels 10000] [--users 1000]
+//!              [--connections 8] [--seconds 3] [--only TEXT]
 //!              (issue 18: pages with years of data; needs a test-support build)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

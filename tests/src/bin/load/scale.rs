@@ -243,7 +243,16 @@ pub async fn scale() {
         verifying.as_secs_f64()
     );
     println!("| request | req/s | p50 | p99 | failed |\n|---|---|---|---|---|");
+    // `--only TEXT`: only the rows whose name contains TEXT, and neither the fan-out nor the
+    // CSV export (for profiling one row).
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
     for row in &rows {
+        if only
+            .as_ref()
+            .is_some_and(|only| !row.name.contains(only.as_str()))
+        {
+            continue;
+        }
         let out = run(&base, row, connections, seconds, Some(&cookie)).await;
         println!(
             "| {} | {:.0} | {} | {} | {} |",
@@ -253,6 +262,12 @@ pub async fn scale() {
             ms(out.p99),
             out.failures
         );
+    }
+
+    if only.is_some() {
+        drop(server);
+        explain(&database_url).await;
+        return;
     }
 
     // auditEvents fan-out while the table is large.

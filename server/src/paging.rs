@@ -263,14 +263,15 @@ where
 }
 
 /// The page `span` of `select`, a list sorted `by` (places as the sort's value and the id),
-/// with the list's total.
-pub async fn read_span<E, C, I>(
-    db: &DatabaseConnection,
+/// with the list's total; read through `db`, a connection or a transaction.
+pub async fn read_span<D, E, C, I>(
+    db: &D,
     select: Select<E>,
     by: SortedBy<C, I>,
     span: &Span<(sea_orm::Value, sea_orm::Value)>,
 ) -> AppResult<RowPage<E::Model>>
 where
+    D: sea_orm::ConnectionTrait,
     E: EntityTrait,
     E::Model: Sync,
     C: sea_orm::ColumnTrait,

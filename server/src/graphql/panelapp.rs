@@ -96,45 +96,56 @@ impl PanelSummary {
     }
 }
 
-impl PlainFields for PanelSummary {
+/// A panel of a page of the catalogue: the [`PanelSummary`] type, answered in one pass from
+/// the catalogue's own summary when the selection is plain ([`super::plain`]; every client's
+/// is), reading only the fields asked for, and by the derived resolver otherwise. A page of
+/// them cost about 11 µs a panel through async-graphql's per-field futures and extension
+/// hooks (BENCHMARKS.md).
+pub struct ListedPanel {
+    summary: Arc<Summary>,
+    counts: Option<shared::ConfidenceCounts>,
+    origin: DataOrigin,
+    date: DateTime<Utc>,
+}
+
+impl PlainFields for ListedPanel {
     fn type_name(&self) -> &'static str {
         "PanelSummary"
     }
 
     fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
+        let p = &*self.summary;
         Some(Plain::Value(match name {
-            "source" => self.source.to_value(),
-            "id" => self.id.into(),
-            "name" => self.name.to_value(),
-            "version" => self.version.to_value(),
-            "versionCreated" => self.version_created.to_value(),
-            "diseaseGroup" => self.disease_group.to_value(),
-            "diseaseSubGroup" => self.disease_sub_group.to_value(),
-            "relevantDisorders" => self.relevant_disorders.to_value(),
-            "description" => self.description.to_value(),
-            "types" => self.types.to_value(),
-            "geneCount" => self.gene_count.into(),
-            "strCount" => self.str_count.into(),
-            "regionCount" => self.region_count.into(),
-            "signedOff" => self.signed_off.into(),
-            "signedOffDate" => self.signed_off_date.to_value(),
+            "source" => p.source.to_value(),
+            "id" => int(p.id).into(),
+            "name" => p.name.to_value(),
+            "version" => Value::String(p.version.to_string()),
+            "versionCreated" => p
+                .version_created
+                .as_deref()
+                .and_then(parse_instant)
+                .to_value(),
+            "diseaseGroup" => p.disease_group.to_value(),
+            "diseaseSubGroup" => p.disease_sub_group.to_value(),
+            "relevantDisorders" => p.relevant_disorders.to_value(),
+            "description" => p.description.to_value(),
+            "types" => p.types.to_value(),
+            "geneCount" => int(p.genes).into(),
+            "strCount" => int(p.strs).into(),
+            "regionCount" => int(p.regions).into(),
+            "signedOff" => p.signed_off.is_some().into(),
+            "signedOffDate" => p.signed_off.as_deref().and_then(parse_date).to_value(),
             "counts" => {
                 return Some(Plain::Object(
                     self.counts.as_ref().map(|c| c as &dyn PlainFields),
                 ));
             }
-            "dataOrigin" => self.data_origin.to_value(),
-            "dataDate" => self.data_date.to_value(),
+            "dataOrigin" => self.origin.to_value(),
+            "dataDate" => self.date.to_value(),
             _ => return None,
         }))
     }
 }
-
-/// A panel of a page of the catalogue: the [`PanelSummary`] type, answered in one pass when
-/// the selection is plain ([`super::plain`]; every client's is) and by the derived resolver
-/// otherwise. A page of them cost about 13 µs a panel through async-graphql's per-field
-/// futures and extension hooks (BENCHMARKS.md).
-pub struct ListedPanel(pub PanelSummary);
 
 impl OutputType for ListedPanel {
     fn type_name() -> Cow<'static, str> {
@@ -150,10 +161,11 @@ impl OutputType for ListedPanel {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        match super::plain::select(ctx, &self.0)? {
-            Some(answer) => Ok(answer),
-            None => OutputType::resolve(&self.0, ctx, field).await,
+        if let Some(answer) = super::plain::select(ctx, self)? {
+            return Ok(answer);
         }
+        let whole = PanelSummary::new(&self.summary, self.counts, self.origin, self.date);
+        OutputType::resolve(&whole, ctx, field).await
     }
 }
 
@@ -510,7 +522,12 @@ impl PanelAppQuery {
             );
             connection.edges.push(Edge::new(
                 super::paging::cursor("panels", i as u64),
-                ListedPanel(PanelSummary::new(p, counts, origin, date)),
+                ListedPanel {
+                    summary: p.clone(),
+                    counts,
+                    origin,
+                    date,
+                },
             ));
         }
         Ok(connection)

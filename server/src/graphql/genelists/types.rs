@@ -354,7 +354,8 @@ impl From<ConfidenceCounts> for ConfidenceCountsOut {
     }
 }
 
-impl crate::graphql::plain::PlainFields for ConfidenceCountsOut {
+/// The `ConfidenceCounts` type answered in one pass (a catalogue panel's counts).
+impl crate::graphql::plain::PlainFields for ConfidenceCounts {
     fn type_name(&self) -> &'static str {
         "ConfidenceCounts"
     }
@@ -367,7 +368,7 @@ impl crate::graphql::plain::PlainFields for ConfidenceCountsOut {
             "grey" => self.grey,
             _ => return None,
         };
-        Some(crate::graphql::plain::Plain::Value(count.into()))
+        Some(crate::graphql::plain::Plain::Value(int(count).into()))
     }
 }
 

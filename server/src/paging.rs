@@ -208,6 +208,8 @@ where
     I: sea_orm::ColumnTrait,
 {
     use sea_orm::{Condition, Order};
+    // A list sorted by its id alone (the admin's accounts) has no ties to break.
+    let by_id_alone = by.column.as_str() == by.id.as_str();
     // The items after a place (`later`) or before it, in the list's order.
     let beyond = |(value, id): &(sea_orm::Value, sea_orm::Value), later: bool| {
         let past = if by.descending == later {
@@ -215,6 +217,9 @@ where
         } else {
             by.column.gt(value.clone())
         };
+        if by_id_alone {
+            return Condition::all().add(past);
+        }
         let tie = if later {
             by.id.gt(id.clone())
         } else {
@@ -233,10 +238,11 @@ where
     }
     // `last` reads upwards: the list's order turned round (`Span::rows` turns the page back).
     let order = |descending: bool| if descending { Order::Desc } else { Order::Asc };
-    query
-        .order_by(by.column, order(by.descending != span.backwards))
-        .order_by(by.id, order(span.backwards))
-        .limit(span.limit + 1)
+    query = query.order_by(by.column, order(by.descending != span.backwards));
+    if !by_id_alone {
+        query = query.order_by(by.id, order(span.backwards));
+    }
+    query.limit(span.limit + 1)
 }
 
 /// The page `page` of `select`, read newest first by `column` (a number that only grows as rows
@@ -308,5 +314,46 @@ mod tests {
         assert_eq!(Place::<DateTime<Utc>>::from_key("7:yesterday"), None);
         assert_eq!(Place::<String>::from_key("seven:Cardiac"), None);
         assert_eq!(Place::<String>::from_key("no separator"), None);
+    }
+
+    /// A list sorted by its id alone pages on the id (no tie to break, one order); a list
+    /// sorted by another column breaks ties by id, in both directions.
+    #[test]
+    fn span_queries_break_ties_only_where_there_can_be_some() {
+        use entity::user;
+        use sea_orm::{DbBackend, EntityTrait, QueryTrait};
+        let sql = |column: user::Column, backwards: bool| {
+            let span = Span {
+                after: Some((7.into(), 7.into())),
+                before: None,
+                backwards,
+                limit: 25,
+            };
+            let by = SortedBy {
+                column,
+                descending: false,
+                id: user::Column::Id,
+            };
+            span_query(user::Entity::find(), by, &span)
+                .build(DbBackend::Sqlite)
+                .to_string()
+        };
+        let by_id = sql(user::Column::Id, false);
+        assert!(
+            by_id.ends_with(r#"WHERE "user"."id" > 7 ORDER BY "user"."id" ASC LIMIT 26"#),
+            "{by_id}"
+        );
+        let upwards = sql(user::Column::Id, true);
+        assert!(
+            upwards.ends_with(r#"WHERE "user"."id" > 7 ORDER BY "user"."id" DESC LIMIT 26"#),
+            "{upwards}"
+        );
+        let by_name = sql(user::Column::Username, false);
+        assert!(
+            by_name.ends_with(
+                r#"WHERE "user"."username" > 7 OR ("user"."username" = 7 AND "user"."id" > 7) ORDER BY "user"."username" ASC, "user"."id" ASC LIMIT 26"#
+            ),
+            "{by_name}"
+        );
     }
 }

@@ -419,12 +419,7 @@ pub fn describe_connections(
         .override_output_type_description::<Page<accounts::types::User>>(
             "A page of accounts, by id, with how many match the search.",
         )
-        .override_output_type_description::<Connection<
-            String,
-            panelapp::ListedPanel,
-            panelapp::PanelPageInfo,
-            EmptyFields,
-        >>(
+        .override_output_type_description::<panelapp::PanelPage>(
             "A page of PanelApp panels (best match first; by instance and name without a \
              search), with how many match.",
         )

@@ -1,14 +1,10 @@
 //! PanelApp: `panels`, `panel`, `panelsByGene`, `geneSuggestions`, `refreshPanelApp`.
 
 use super::scalars::{Date, parse_date, parse_instant};
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::parser::types::Field;
-use async_graphql::registry::Registry;
-use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject};
-use async_graphql::{ContextSelectionSet, InputType, OutputType, Positioned, ServerResult, Value};
+use async_graphql::{ComplexObject, Context, InputType, Object, Result, SimpleObject, Value};
 use chrono::{DateTime, Utc};
 use shared::{Confidence, EntityType, PanelData, PanelEntity, PanelVersion, Source};
 
@@ -148,27 +144,12 @@ impl PlainFields for ListedPanel {
     }
 }
 
-impl OutputType for ListedPanel {
-    fn type_name() -> Cow<'static, str> {
-        <PanelSummary as OutputType>::type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        <PanelSummary as OutputType>::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        if let Some(answer) = super::plain::select(ctx, self)? {
-            return Ok(answer);
-        }
-        let whole = PanelSummary::new(&self.summary, self.counts, self.origin, self.date);
-        OutputType::resolve(&whole, ctx, field).await
-    }
-}
+super::plain::one_pass_output!(ListedPanel, PanelSummary, |panel| PanelSummary::new(
+    &panel.summary,
+    panel.counts,
+    panel.origin,
+    panel.date
+));
 
 /// A page of the catalogue (`PanelSummaryConnection`), answered in one pass when its
 /// selection is plain (the page's fields, `pageInfo`, `edges`, `nodes` and their panels: no
@@ -278,26 +259,7 @@ impl PlainFields for ListedEdge {
     }
 }
 
-impl OutputType for PanelPage {
-    fn type_name() -> Cow<'static, str> {
-        <PanelConnection as OutputType>::type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        <PanelConnection as OutputType>::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> ServerResult<Value> {
-        if let Some(answer) = super::plain::select(ctx, self)? {
-            return Ok(answer);
-        }
-        OutputType::resolve(&self.connection(), ctx, field).await
-    }
-}
+super::plain::one_pass_output!(PanelPage, PanelConnection, |page| page.connection());
 
 /// The page's extra field.
 #[derive(SimpleObject)]

@@ -49,6 +49,37 @@ pub fn select(
     Ok(Some(answer))
 }
 
+/// `OutputType` for a [`PlainFields`] type `$ty` that stands for the GraphQL type `$derived`,
+/// whose schema it borrows: plain selections are answered in one pass ([`select`]), any
+/// other through `$derived`'s own resolver, on the value `$whole` builds from `$this`.
+macro_rules! one_pass_output {
+    ($ty:ty, $derived:ty, |$this:ident| $whole:expr) => {
+        impl async_graphql::OutputType for $ty {
+            fn type_name() -> std::borrow::Cow<'static, str> {
+                <$derived as async_graphql::OutputType>::type_name()
+            }
+
+            fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+                <$derived as async_graphql::OutputType>::create_type_info(registry)
+            }
+
+            async fn resolve(
+                &self,
+                ctx: &async_graphql::ContextSelectionSet<'_>,
+                field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+            ) -> async_graphql::ServerResult<async_graphql::Value> {
+                if let Some(answer) = $crate::graphql::plain::select(ctx, self)? {
+                    return Ok(answer);
+                }
+                let $this = self;
+                let whole: $derived = $whole;
+                async_graphql::OutputType::resolve(&whole, ctx, field).await
+            }
+        }
+    };
+}
+pub(crate) use one_pass_output;
+
 fn answer(
     ctx: &ContextSelectionSet<'_>,
     set: &SelectionSet,

@@ -408,8 +408,8 @@ pub async fn catalogue() {
             .unwrap_or(0)
     );
     println!("| request | req/s | p50 | p99 | / `healthz` | failed |\n|---|---|---|---|---|---|");
-    // `--only TEXT`: /healthz and the rows whose name contains TEXT (for profiling one row).
-    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
+    // `--only TEXT`: /healthz and the rows whose name contains TEXT.
+    let only = super::only();
     let mut healthz = None;
     for row in rows.drain(..) {
         if let Some(only) = &only

@@ -25,6 +25,11 @@ use tokio::sync::Mutex;
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// `--only TEXT`: only the rows whose name contains TEXT (for profiling one row).
+fn only() -> Option<String> {
+    std::env::args().skip_while(|a| a != "--only").nth(1)
+}
+
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
     args.iter()

@@ -243,9 +243,8 @@ pub async fn scale() {
         verifying.as_secs_f64()
     );
     println!("| request | req/s | p50 | p99 | failed |\n|---|---|---|---|---|");
-    // `--only TEXT`: only the rows whose name contains TEXT, and neither the fan-out nor the
-    // CSV export (for profiling one row).
-    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
+    // `--only TEXT`: neither the fan-out nor the CSV export either.
+    let only = super::only();
     for row in &rows {
         if only
             .as_ref()

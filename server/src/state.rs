@@ -27,7 +27,7 @@ use crate::services::catalogue::Catalogue;
 use crate::services::downloads::Downloads;
 use crate::services::email_address::EmailAddresses;
 use crate::services::export_templates::ExportTemplates;
-use crate::services::merge::Merges;
+use crate::services::merge::{Merges, PanelSources};
 use crate::services::messages::Messages;
 use crate::services::notices::Notices;
 use crate::services::outbox::Outbox;
@@ -117,10 +117,23 @@ impl AppState {
     /// returned guard), for in-process tests.
     #[cfg(test)]
     pub(crate) async fn for_tests() -> (Self, tempfile::TempDir) {
+        Self::for_tests_from(None).await
+    }
+
+    /// A test state whose panels and gene symbols come from `sources` (fixtures, or none).
+    #[cfg(test)]
+    pub(crate) async fn for_tests_with(sources: PanelSources) -> (Self, tempfile::TempDir) {
+        Self::for_tests_from(Some(sources)).await
+    }
+
+    #[cfg(test)]
+    async fn for_tests_from(sources: Option<PanelSources>) -> (Self, tempfile::TempDir) {
         crate::install_crypto_provider();
         let dir = tempfile::tempdir().expect("temporary directory");
         let settings = Settings::for_tests(dir.path());
-        let state = Self::connect(settings).await.expect("test state");
+        let state = Self::connect_with(settings, sources)
+            .await
+            .expect("test state");
         crate::db::migrate(&state.db).await.expect("migrations");
         (state, dir)
     }
@@ -142,11 +155,19 @@ impl AppState {
 
     /// Connects to the database and the cache backend described by `settings`.
     pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+        Self::connect_with(settings, None).await
+    }
+
+    /// `connect`, with panels and gene symbols from `sources` (`None`: PanelApp's).
+    async fn connect_with(
+        settings: Settings,
+        sources: Option<PanelSources>,
+    ) -> anyhow::Result<Self> {
         let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let db =
             crate::db::connect_counted(settings.database_url.expose(), statements.clone()).await?;
         let backends = Backends::from_settings(&settings).await?;
-        Self::with_counter(settings, db, backends, statements)
+        Self::with_counter(settings, db, backends, statements, sources)
     }
 
     pub fn new(
@@ -154,14 +175,16 @@ impl AppState {
         db: DatabaseConnection,
         backends: Backends,
     ) -> anyhow::Result<Self> {
-        Self::with_counter(settings, db, backends, Arc::default())
+        Self::with_counter(settings, db, backends, Arc::default(), None)
     }
 
+    /// `sources`: where panels and gene symbols come from; `None` for PanelApp's.
     fn with_counter(
         settings: Settings,
         db: DatabaseConnection,
         backends: Backends,
         statements: Arc<std::sync::atomic::AtomicU64>,
+        sources: Option<PanelSources>,
     ) -> anyhow::Result<Self> {
         let crypto = Arc::new(Encryptor::new(
             &settings.encryption_key,
@@ -220,11 +243,18 @@ impl AppState {
             db: db.clone(),
             audit: audit.clone(),
         };
+        let panelapp = PanelAppService::new(
+            &settings,
+            backends.cache.clone(),
+            backends.kind == shared::CacheBackend::Redis,
+        )?;
+        let sources = sources.unwrap_or_else(|| PanelSources::panelapp(&panelapp));
         let uploads = Uploads {
             db: db.clone(),
             audit: audit.clone(),
             backends: backends.clone(),
             limits: UploadSettings::from_settings(&settings),
+            symbols: sources.symbols.clone(),
         };
         let downloads = Downloads {
             db: db.clone(),
@@ -236,11 +266,6 @@ impl AppState {
         let passwords = Passwords::new(settings.security.password_hash_concurrency)
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
         let mailer = Arc::new(Mailer::new(&settings)?);
-        let panelapp = PanelAppService::new(
-            &settings,
-            backends.cache.clone(),
-            backends.kind == shared::CacheBackend::Redis,
-        )?;
         let outbox = Outbox {
             db: db.clone(),
             audit: audit.clone(),
@@ -313,6 +338,7 @@ impl AppState {
         let merges = Merges {
             uploads: uploads.clone(),
             panelapp: panelapp.clone(),
+            loader: sources.loader.clone(),
         };
         let saved = SavedPanels {
             db: db.clone(),
@@ -324,6 +350,7 @@ impl AppState {
             merges: merges.clone(),
             notices: notices.clone(),
             wake: mailer.wake_handle(),
+            symbols: sources.symbols.clone(),
         };
         let catalogue = Catalogue {
             db: db.clone(),

@@ -119,15 +119,7 @@ pub fn schema_builder(limits: &GraphqlLimits) -> SchemaBuilder<Query, Mutation, 
 
 /// The executable schema for a running server.
 pub fn build_schema(state: AppState) -> AppSchema {
-    let loader: std::sync::Arc<dyn crate::services::merge::PanelLoader> =
-        std::sync::Arc::new(state.panelapp.clone());
-    let resolver: std::sync::Arc<dyn crate::genelists::upload::SymbolResolver> =
-        state.panelapp.genes();
-    schema_builder(&state.settings.graphql)
-        .data(loader)
-        .data(resolver)
-        .data(state)
-        .finish()
+    schema_builder(&state.settings.graphql).data(state).finish()
 }
 
 /// The documented default limits (what `schema.graphql` and the web app are checked against).

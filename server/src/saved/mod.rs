@@ -14,6 +14,9 @@ pub mod snapshot;
 pub mod upstream;
 pub mod versions;
 
+#[cfg(test)]
+mod tests;
+
 use chrono::Utc;
 use entity::{panel_versions, saved_panels};
 use sea_orm::{
@@ -259,9 +262,20 @@ pub struct SavedPanels {
     pub(crate) merges: crate::services::merge::Merges,
     pub(crate) notices: crate::services::notices::Notices,
     pub(crate) wake: std::sync::Arc<tokio::sync::Notify>,
+    /// The gene directory every gene added by hand is checked against (none: they stay
+    /// unverified, "directory incomplete").
+    pub(crate) symbols: Option<std::sync::Arc<dyn crate::genelists::upload::SymbolResolver>>,
 }
 
 impl SavedPanels {
+    /// Checks genes added by hand against the gene directory, as uploads are checked: every
+    /// path that adds genes to a panel goes through here, so no symbol is saved unchecked.
+    fn verify(&self, genes: &mut [SavedGene]) {
+        for gene in genes {
+            crate::genelists::verify::verify_added(gene, self.symbols.as_deref());
+        }
+    }
+
     pub async fn load(&self, id: i32) -> AppResult<saved_panels::Model> {
         saved_panels::Entity::find_by_id(id)
             .one(&self.db)
@@ -336,9 +350,10 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         id: i32,
-        edit: Edit,
+        mut edit: Edit,
     ) -> AppResult<saved_panels::Model> {
         let (panel, access) = self.open(principal, id, Action::EditSavedPanel).await?;
+        self.verify(&mut edit.add);
         if edit.based_on != panel.current_version {
             return Err(versions::stale(panel.current_version, edit.based_on));
         }

@@ -121,14 +121,27 @@ async fn fill(loader: &dyn PanelLoader, status: &mut UpstreamStatus) -> AppResul
     Ok(())
 }
 
+/// Refusal of an upstream update on a server without PanelApp access.
+fn no_panelapp() -> AppError {
+    AppError::upstream("PanelApp", "this server has no PanelApp access")
+}
+
 impl SavedPanels {
+    /// Where each PanelApp source of `panel` stands upstream; empty on a server without
+    /// PanelApp access.
+    pub async fn upstream(&self, panel: &saved_panels::Model) -> Vec<UpstreamStatus> {
+        match self.merges.loader() {
+            Some(loader) => check(loader, panel).await,
+            None => Vec::new(),
+        }
+    }
+
     /// Takes every pending upstream update of panel `id` as one new version (EDIT access needed;
     /// `based_on` must be the current version). Fails, changing nothing, when a source that is
     /// behind could not be loaded or when nothing is pending.
     pub async fn apply_upstream(
         &self,
         principal: &Principal,
-        loader: &dyn PanelLoader,
         id: i32,
         based_on: i32,
         comment: Option<String>,
@@ -137,6 +150,7 @@ impl SavedPanels {
         if based_on != panel.current_version {
             return Err(versions::stale(panel.current_version, based_on));
         }
+        let loader = self.merges.loader().ok_or_else(no_panelapp)?;
         let statuses = check(loader, &panel).await;
         if let Some(failed) = statuses.iter().find(|s| s.error.is_some()) {
             let instance = match failed.source {

@@ -26,7 +26,7 @@ use crate::db::int;
 use crate::error::{AppError, AppResult};
 use crate::events::Channel;
 use crate::services::audit::AuditRecord;
-use crate::services::merge::{MergeRequest, PanelLoader};
+use crate::services::merge::MergeRequest;
 
 /// Most genes a saved panel may hold.
 pub const MAX_GENES: usize = 50_000;
@@ -183,12 +183,34 @@ pub fn version_sources(
 
 /// Where a new saved panel's genes come from.
 pub enum Origin {
-    /// Genes entered by hand (already checked against the gene directory); none makes an
-    /// empty panel.
+    /// Genes entered by hand, checked against the gene directory when the panel is made; none
+    /// makes an empty panel.
     Genes(Vec<SavedGene>),
     /// A merge of PanelApp panels and the caller's uploads, run now as `mergePreview` runs it
     /// (only uploads: a panel made from an upload).
     Merge(MergeRequest),
+}
+
+impl Origin {
+    /// The origin of a panel given at most one of genes, a merge and an upload (VALIDATION
+    /// when more than one is given); none of them makes an empty panel.
+    pub fn one_of(
+        genes: Option<Vec<SavedGene>>,
+        merge: Option<MergeRequest>,
+        upload: Option<String>,
+    ) -> AppResult<Self> {
+        match (genes, merge, upload) {
+            (genes, None, None) => Ok(Self::Genes(genes.unwrap_or_default())),
+            (None, Some(merge), None) => Ok(Self::Merge(merge)),
+            (None, None, Some(upload)) => Ok(Self::Merge(MergeRequest {
+                panels: Vec::new(),
+                uploads: vec![upload],
+            })),
+            _ => Err(AppError::validation(
+                "give at most one of genes, merge and uploadId",
+            )),
+        }
+    }
 }
 
 pub(super) fn stale(current: i32, based_on: i32) -> AppError {
@@ -265,23 +287,25 @@ impl SavedPanels {
         principal: &Principal,
         meta: super::PanelMeta,
         origin: Origin,
-        loader: Option<&dyn PanelLoader>,
     ) -> AppResult<saved_panels::Model> {
         let owner = principal.require_user()?.id();
         let new = match origin {
-            Origin::Genes(genes) => NewPanel {
-                meta,
-                source_type: if genes.is_empty() {
-                    SavedPanelSourceType::Empty
-                } else {
-                    SavedPanelSourceType::Manual
-                },
-                genes,
-                sources: json!([]),
-                version_sources: Vec::new(),
-            },
+            Origin::Genes(mut genes) => {
+                self.verify(&mut genes);
+                NewPanel {
+                    meta,
+                    source_type: if genes.is_empty() {
+                        SavedPanelSourceType::Empty
+                    } else {
+                        SavedPanelSourceType::Manual
+                    },
+                    genes,
+                    sources: json!([]),
+                    version_sources: Vec::new(),
+                }
+            }
             Origin::Merge(request) => {
-                let merged = self.merges.run(principal, &request, loader).await?;
+                let merged = self.merges.run(principal, &request).await?;
                 let recorded = merged
                     .result
                     .sources

@@ -13,6 +13,7 @@ use super::uploads::{self, Uploads};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::genelists::export::Provenance;
+use crate::genelists::upload::SymbolResolver;
 use crate::panelapp::{DataOrigin, PanelAppService};
 
 /// Most panels one merge may select.
@@ -28,8 +29,8 @@ pub struct LoadedPanel {
     pub origin: String,
 }
 
-/// Where panel data comes from. The PanelApp client implements it; the schema carries it as
-/// `Arc<dyn PanelLoader>` data, and merges that select panels fail without one.
+/// Where panel data comes from. The PanelApp client implements it; the services that need
+/// panels hold one through `PanelSources`, and merges that select panels fail without one.
 #[async_trait]
 pub trait PanelLoader: Send + Sync {
     /// The panel at `version` (the current version when `None`). Errors name the panel.
@@ -91,23 +92,47 @@ pub struct Merged {
     pub panels: Vec<Arc<PanelData>>,
 }
 
+/// Where a server's panels and gene symbols come from, chosen once when the state is built:
+/// PanelApp and its gene directory in a running server (`PanelSources::panelapp`), fixtures in
+/// tests, nothing for a server without PanelApp access (merges of panels and upstream checks
+/// then fail with UPSTREAM_UNAVAILABLE, and symbols stay unverified).
+#[derive(Clone, Default)]
+pub struct PanelSources {
+    /// Panels for merges and for the upstream checks of saved panels.
+    pub loader: Option<Arc<dyn PanelLoader>>,
+    /// The gene directory that checks symbols: uploads' and those added to saved panels.
+    pub symbols: Option<Arc<dyn SymbolResolver>>,
+}
+
+impl PanelSources {
+    /// PanelApp's panels and gene directory.
+    pub fn panelapp(service: &Arc<PanelAppService>) -> Self {
+        let symbols: Arc<dyn SymbolResolver> = service.genes();
+        Self {
+            loader: Some(Arc::new(service.clone())),
+            symbols: Some(symbols),
+        }
+    }
+}
+
 /// The merge of PanelApp panels and uploaded lists, as the API runs it. Built once with the state.
 #[derive(Clone)]
 pub struct Merges {
     pub(crate) uploads: Uploads,
     pub(crate) panelapp: Arc<PanelAppService>,
+    pub(crate) loader: Option<Arc<dyn PanelLoader>>,
 }
 
 impl Merges {
-    /// Loads every source and merges them. Uploads must be the caller's; panels come from
-    /// `loader`, and every selected panel must load or the merge fails naming it.
+    /// Where this server's panels come from (none without PanelApp access).
+    pub(crate) fn loader(&self) -> Option<&dyn PanelLoader> {
+        self.loader.as_deref()
+    }
+
+    /// Loads every source and merges them. Uploads must be the caller's; panels come from the
+    /// server's loader, and every selected panel must load or the merge fails naming it.
     #[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]
-    pub async fn run(
-        &self,
-        principal: &Principal,
-        request: &MergeRequest,
-        loader: Option<&dyn PanelLoader>,
-    ) -> AppResult<Merged> {
+    pub async fn run(&self, principal: &Principal, request: &MergeRequest) -> AppResult<Merged> {
         if request.panels.len() > MAX_PANELS {
             return Err(AppError::invalid_field(
                 "panels",
@@ -122,7 +147,7 @@ impl Merges {
         }
         let mut panels = Vec::with_capacity(request.panels.len());
         if !request.panels.is_empty() {
-            let Some(loader) = loader else {
+            let Some(loader) = self.loader.as_deref() else {
                 return Err(AppError::upstream(
                     "PanelApp",
                     "this server has no PanelApp data source, so panels can not be merged; merge \

@@ -207,12 +207,15 @@ impl UploadSettings {
 }
 
 /// Uploaded gene lists: reading and storing files, listing, removing, and handing a visitor's lists to the account they sign up or log in with. Built once with the state.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Uploads {
     pub(crate) db: DatabaseConnection,
     pub(crate) audit: Audit,
     pub(crate) backends: Backends,
     pub(crate) limits: UploadSettings,
+    /// The gene directory that maps aliases and flags unknown symbols (none: every symbol
+    /// stays unverified, "directory incomplete").
+    pub(crate) symbols: Option<Arc<dyn SymbolResolver>>,
 }
 
 impl Uploads {
@@ -251,12 +254,7 @@ impl Uploads {
     /// Reads the file (off the async runtime) and stores it; a refused file leaves every earlier
     /// upload as it was, and is audited as a failed `PANEL_UPLOAD`.
     #[tracing::instrument(skip_all, fields(filename = %upload.filename, bytes = upload.bytes.len()))]
-    pub async fn store(
-        &self,
-        principal: &Principal,
-        upload: NewUpload,
-        resolver: Option<Arc<dyn SymbolResolver>>,
-    ) -> AppResult<UploadView> {
+    pub async fn store(&self, principal: &Principal, upload: NewUpload) -> AppResult<UploadView> {
         let started = Instant::now();
         let now = Utc::now();
         let mine = owned_by(principal, now)?;
@@ -279,6 +277,7 @@ impl Uploads {
             options,
         } = upload;
         let name = filename.clone();
+        let resolver = self.symbols.clone();
         let (parsed, bytes) = tokio::task::spawn_blocking(move || {
             let resolver = resolver.as_deref();
             let parsed = parse_upload(&bytes, &name, &options, &limits, resolver);

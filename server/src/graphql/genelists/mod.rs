@@ -1,9 +1,6 @@
 //! Gene lists over GraphQL: uploads (multipart), merge previews and exports behind signed
-//! download links.
-//!
-//! Panel data and alias resolution are plugged in as schema data: an
-//! `Arc<dyn PanelLoader>` (merges that select panels need it) and an
-//! `Arc<dyn SymbolResolver>` (uploads map aliases and flag unknown symbols with it).
+//! download links. Where panels and gene symbols come from is the services' business
+//! (`services::merge::PanelSources`, chosen when the state is built).
 
 mod inputs;
 pub(crate) mod types;
@@ -12,7 +9,6 @@ pub(crate) mod types;
 mod tests;
 
 use std::io::Read;
-use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result, Upload};
 use shared::ExportFormat;
@@ -27,17 +23,8 @@ use super::paging::{self, Page, PageArgs};
 use crate::auth::permissions::Action;
 use crate::error::AppError;
 use crate::genelists::export::ExportRequest;
-use crate::genelists::upload::{ParseOptions, SymbolResolver};
-use crate::services::merge::PanelLoader;
+use crate::genelists::upload::ParseOptions;
 use crate::services::uploads;
-
-fn resolver(ctx: &Context<'_>) -> Option<Arc<dyn SymbolResolver>> {
-    ctx.data_opt::<Arc<dyn SymbolResolver>>().cloned()
-}
-
-fn loader<'a>(ctx: &'a Context<'_>) -> Option<&'a dyn PanelLoader> {
-    ctx.data_opt::<Arc<dyn PanelLoader>>().map(|l| l.as_ref())
-}
 
 /// `node(id:)` for an `UploadedList`: one of the caller's own.
 pub async fn upload_node(ctx: &Context<'_>, key: &str) -> crate::error::AppResult<UploadedList> {
@@ -108,11 +95,7 @@ impl GeneListsQuery {
     ) -> Result<MergeResultOut> {
         ctx.require(Action::UseWorkbench)?;
         let request = input.parse()?;
-        let merged = ctx
-            .state()
-            .merges
-            .run(ctx.principal(), &request, loader(ctx))
-            .await?;
+        let merged = ctx.state().merges.run(ctx.principal(), &request).await?;
         Ok(MergeResultOut::from(&merged.result))
     }
 }
@@ -170,10 +153,7 @@ impl GeneListsMutation {
             options: ParseOptions { column, sheet },
         };
         let principal = ctx.request().principal();
-        let view = state
-            .uploads
-            .store(principal, upload, resolver(ctx))
-            .await?;
+        let view = state.uploads.store(principal, upload).await?;
         Ok(UploadedList::from(view))
     }
 
@@ -230,7 +210,7 @@ impl GeneListsMutation {
         let state = ctx.state();
         let principal = ctx.principal();
         let request = input.parse()?;
-        let merged = state.merges.run(principal, &request, loader(ctx)).await?;
+        let merged = state.merges.run(principal, &request).await?;
         let mut export = ExportRequest {
             format: settings.format,
             filename,

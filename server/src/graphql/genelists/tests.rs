@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::genelists::upload::SymbolResolver;
 use crate::graphql::{AppSchema, RequestContext, Transport, schema_builder};
-use crate::services::merge::{LoadedPanel, PanelLoader};
+use crate::services::merge::{LoadedPanel, PanelLoader, PanelSources};
 use crate::state::AppState;
 
 struct Fixtures;
@@ -45,18 +45,23 @@ impl PanelLoader for Fixtures {
     }
 }
 
-fn schema(state: &AppState, with_panels: bool) -> AppSchema {
-    let resolver: Arc<dyn SymbolResolver> = Arc::new(|s: &str| match s {
+/// A gene directory that knows AARS1 (and its previous symbol AARS), and, `with_panels`,
+/// the fixture panels.
+fn sources(with_panels: bool) -> PanelSources {
+    let symbols: Arc<dyn SymbolResolver> = Arc::new(|s: &str| match s {
         "AARS" | "AARS1" => Some((GeneSymbol::parse("AARS1").ok()?, HgncId::parse("20").ok()?)),
         _ => None,
     });
-    let mut builder = schema_builder(&state.settings.graphql)
-        .data(state.clone())
-        .data(resolver);
-    if with_panels {
-        builder = builder.data::<Arc<dyn PanelLoader>>(Arc::new(Fixtures));
+    PanelSources {
+        loader: with_panels.then(|| Arc::new(Fixtures) as Arc<dyn PanelLoader>),
+        symbols: Some(symbols),
     }
-    builder.finish()
+}
+
+fn schema(state: &AppState) -> AppSchema {
+    schema_builder(&state.settings.graphql)
+        .data(state.clone())
+        .finish()
 }
 
 fn visitor(id: &str) -> RequestContext {
@@ -98,8 +103,8 @@ const PREVIEW: &str = "query($input: MergeInput!) { mergePreview(input: $input) 
 
 #[tokio::test]
 async fn uploads_merge_with_fixture_panels_into_one_list() {
-    let (state, _dir) = AppState::for_tests().await;
-    let schema = schema(&state, true);
+    let (state, _dir) = AppState::for_tests_with(sources(true)).await;
+    let schema = schema(&state);
     let body = upload(
         &schema,
         "visitor-a",
@@ -203,11 +208,11 @@ async fn uploads_merge_with_fixture_panels_into_one_list() {
 
 #[tokio::test]
 async fn panels_need_a_loader_and_unknown_panels_are_named() {
-    let (state, _dir) = AppState::for_tests().await;
+    let (without, _dir) = AppState::for_tests_with(sources(false)).await;
     let input = json!({ "input": { "panels": [
         { "source": "UK", "id": 635, "confidence": ["GREEN"] }
     ] } });
-    let body = run(&schema(&state, false), "v", PREVIEW, input).await;
+    let body = run(&schema(&without), "v", PREVIEW, input).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"],
         "UPSTREAM_UNAVAILABLE"
@@ -215,7 +220,9 @@ async fn panels_need_a_loader_and_unknown_panels_are_named() {
     let input = json!({ "input": { "panels": [
         { "source": "AU", "id": 9, "confidence": ["GREEN"] }
     ] } });
-    let body = run(&schema(&state, true), "v", PREVIEW, input).await;
+    let (state, _dir) = AppState::for_tests_with(sources(true)).await;
+    let schema = schema(&state);
+    let body = run(&schema, "v", PREVIEW, input).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
     assert!(
         body["errors"][0]["message"]
@@ -226,7 +233,7 @@ async fn panels_need_a_loader_and_unknown_panels_are_named() {
     let input = json!({ "input": { "panels": [
         { "source": "UK", "id": 635, "confidence": [] }
     ] } });
-    let body = run(&schema(&state, true), "v", PREVIEW, input).await;
+    let body = run(&schema, "v", PREVIEW, input).await;
     assert_eq!(
         body["errors"][0]["extensions"]["field"],
         "panels[0].confidence"
@@ -239,8 +246,8 @@ const EXPORT: &str = "mutation($input: MergeInput!, $format: ExportFormat!) { \
 
 #[tokio::test]
 async fn exports_are_served_once_signed_audited_and_logged() {
-    let (state, _dir) = AppState::for_tests().await;
-    let schema = schema(&state, true);
+    let (state, _dir) = AppState::for_tests_with(sources(true)).await;
+    let schema = schema(&state);
     let body = upload(&schema, "visitor-a", "mine.txt", b"BRCA1\nSCN1A\n").await;
     let id = body["data"]["uploadGeneList"]["id"]
         .as_str()
@@ -344,8 +351,8 @@ async fn exports_are_served_once_signed_audited_and_logged() {
 
 #[tokio::test]
 async fn removing_uploads_and_claiming_them_at_login() {
-    let (state, _dir) = AppState::for_tests().await;
-    let schema = schema(&state, false);
+    let (state, _dir) = AppState::for_tests_with(sources(false)).await;
+    let schema = schema(&state);
     for name in ["a.txt", "b.txt"] {
         upload(&schema, "visitor-a", name, b"BRCA1\n").await;
     }

@@ -116,31 +116,21 @@ impl SavedPanelMutation {
             ctx.require(Action::PublishPanel)?;
         }
         let user = ctx.require_user()?;
-        let state = ctx.state();
-        let given = usize::from(input.genes.is_some())
-            + usize::from(input.merge.is_some())
-            + usize::from(input.upload_id.is_some());
-        if given > 1 {
-            return Err(
-                AppError::validation("give at most one of genes, merge and uploadId").into(),
-            );
-        }
-        let origin = match (input.merge, input.upload_id) {
-            (Some(merge), _) => versions::Origin::Merge(merge.parse()?),
-            (_, Some(upload)) => versions::Origin::Merge(crate::services::merge::MergeRequest {
-                panels: Vec::new(),
-                uploads: vec![crate::graphql::node::key_id(&upload, Kind::UploadedList)?],
-            }),
-            _ => {
-                let genes = input
-                    .genes
-                    .unwrap_or_default()
+        let genes = input
+            .genes
+            .map(|genes| {
+                genes
                     .into_iter()
                     .map(|g| g.into_added_gene("genes", user.username()))
-                    .collect::<Result<Vec<_>, _>>()?;
-                versions::Origin::Genes(verified(ctx, genes))
-            }
-        };
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        let merge = input.merge.map(|m| m.parse()).transpose()?;
+        let upload = input
+            .upload_id
+            .map(|id| crate::graphql::node::key_id(&id, Kind::UploadedList))
+            .transpose()?;
+        let origin = versions::Origin::one_of(genes, merge, upload)?;
         let meta = PanelMeta {
             name: input.name,
             description: input.description,
@@ -148,12 +138,10 @@ impl SavedPanelMutation {
             visibility: input.visibility.unwrap_or(Visibility::Private),
             status: input.status.unwrap_or(PanelStatus::Active),
         };
-        let loader = ctx
-            .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
-            .map(|l| l.as_ref());
-        let row = state
+        let row = ctx
+            .state()
             .saved
-            .create_from(ctx.principal(), meta, origin, loader)
+            .create_from(ctx.principal(), meta, origin)
             .await?;
         Ok(wrap(ctx, row).await?)
     }
@@ -179,7 +167,6 @@ impl SavedPanelMutation {
             .into_iter()
             .map(|g| g.into_added_gene("addGenes", user.username()))
             .collect::<Result<Vec<_>, _>>()?;
-        let add = verified(ctx, add);
         let metadata = input.metadata.unwrap_or_default();
         let edit = Edit {
             based_on: input.based_on_version,
@@ -226,15 +213,11 @@ impl SavedPanelMutation {
         comment: Option<String>,
     ) -> Result<SavedPanel> {
         ctx.require(Action::EditSavedPanel)?;
-        let loader = ctx
-            .data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
-            .ok_or_else(|| AppError::upstream("PanelApp", "this server has no PanelApp access"))?;
         let row = ctx
             .state()
             .saved
             .apply_upstream(
                 ctx.principal(),
-                loader.as_ref(),
                 int_id(&id, Kind::SavedPanel)?,
                 based_on_version,
                 comment,
@@ -627,17 +610,4 @@ impl SavedPanelMutation {
             .await?;
         Ok(row.into())
     }
-}
-
-/// Genes added by hand, checked against the gene directory (aliases mapped, unknown symbols
-/// marked UNVERIFIED).
-fn verified(
-    ctx: &Context<'_>,
-    mut genes: Vec<shared::saved::SavedGene>,
-) -> Vec<shared::saved::SavedGene> {
-    let resolver = ctx.data_opt::<std::sync::Arc<dyn crate::genelists::upload::SymbolResolver>>();
-    for gene in &mut genes {
-        crate::genelists::verify::verify_added(gene, resolver.map(|r| r.as_ref()));
-    }
-    genes
 }

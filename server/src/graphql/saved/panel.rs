@@ -159,12 +159,9 @@ impl SavedPanel {
     /// version exists and what it changes under the evidence levels chosen. Empty for panels
     /// not built from PanelApp, or when this server has no PanelApp access.
     async fn upstream(&self, ctx: &Context<'_>) -> Vec<UpstreamSource> {
-        let Some(loader) =
-            ctx.data_opt::<std::sync::Arc<dyn crate::services::merge::PanelLoader>>()
-        else {
-            return Vec::new();
-        };
-        saved::upstream::check(loader.as_ref(), &self.row)
+        ctx.state()
+            .saved
+            .upstream(&self.row)
             .await
             .iter()
             .map(UpstreamSource::from)

@@ -15,7 +15,7 @@ use shared::{Confidence, GeneSymbol, HgncId, PanelData, PanelVersion, Role, Sour
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{AppSchema, RequestContext, Transport, schema_builder};
-use crate::services::merge::{LoadedPanel, PanelLoader};
+use crate::services::merge::{LoadedPanel, PanelLoader, PanelSources};
 use crate::state::AppState;
 
 /// PanelApp with panel UK 635 at 2.18, moving to a 2.19 when `moved` is set.
@@ -136,13 +136,16 @@ const APPLY: &str = "mutation($id: ID!, $v: Int!) { applyUpstreamUpdate(id: $id,
 
 #[tokio::test]
 async fn a_newer_panelapp_version_is_noticed_diffed_and_applied_as_one_version() {
-    let (state, _dir) = AppState::for_tests().await;
     let loader = Arc::new(Moving {
         moved: AtomicBool::new(false),
     });
+    let (state, _dir) = AppState::for_tests_with(PanelSources {
+        loader: Some(loader.clone()),
+        symbols: None,
+    })
+    .await;
     let schema = schema_builder(&state.settings.graphql)
         .data(state.clone())
-        .data::<Arc<dyn PanelLoader>>(loader.clone())
         .finish();
     let owner = user(&state, "owner").await;
     let stranger = user(&state, "stranger").await;

@@ -1,0 +1,155 @@
+//! The saved-panel service itself checks every gene added by hand against the gene directory
+//! it was built with, so no caller (the API, the command line, a future import) can save a
+//! symbol unchecked; and a new panel's origin is one of genes, a merge or an upload.
+
+use std::sync::Arc;
+
+use shared::saved::SavedGene;
+use shared::{
+    ErrorCode, GeneSymbol, HgncId, PanelStatus, Role, UnverifiedReason, VerificationStatus,
+    Visibility,
+};
+
+use super::versions::Origin;
+use super::{Edit, PanelMeta};
+use crate::auth::Principal;
+use crate::genelists::upload::SymbolResolver;
+use crate::services::merge::{MergeRequest, PanelSources};
+use crate::state::AppState;
+
+/// A directory that knows AARS1 (AARS is its alias) and nothing else.
+fn directory() -> PanelSources {
+    let symbols: Arc<dyn SymbolResolver> = Arc::new(|s: &str| match s {
+        "AARS" | "AARS1" => Some((
+            GeneSymbol::parse("AARS1").ok()?,
+            HgncId::parse("HGNC:20").ok()?,
+        )),
+        _ => None,
+    });
+    PanelSources {
+        loader: None,
+        symbols: Some(symbols),
+    }
+}
+
+async fn owner(state: &AppState) -> Principal {
+    let new = crate::services::accounts::NewUser {
+        username: "curator".to_owned(),
+        email: "curator@example.org".to_owned(),
+        password: "correct horse battery staple".to_owned(),
+        role: Role::User,
+        timezone: None,
+    };
+    let row = state
+        .accounts
+        .create_user(&Principal::system("test"), new)
+        .await
+        .unwrap();
+    Principal::test_account(&row)
+}
+
+fn gene(symbol: &str) -> SavedGene {
+    SavedGene::new(GeneSymbol::parse(symbol).unwrap())
+}
+
+/// `(symbol, status, reason)` of each gene of `version`, by symbol.
+async fn checked(
+    state: &AppState,
+    panel: i32,
+    version: i32,
+) -> Vec<(String, VerificationStatus, Option<UnverifiedReason>)> {
+    let mut genes: Vec<_> = state
+        .saved
+        .load_version_genes(panel, version)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| {
+            let v = g.verification.expect("every gene added by hand is checked");
+            (g.symbol.as_str().to_owned(), v.status, v.reason)
+        })
+        .collect();
+    genes.sort_by(|a, b| a.0.cmp(&b.0));
+    genes
+}
+
+#[tokio::test]
+async fn genes_added_through_the_service_are_checked_against_its_directory() {
+    let (state, _dir) = AppState::for_tests_with(directory()).await;
+    let who = owner(&state).await;
+    let meta = PanelMeta {
+        name: "Hand-made".into(),
+        description: None,
+        tags: Vec::new(),
+        visibility: Visibility::Private,
+        status: PanelStatus::Active,
+    };
+    let panel = state
+        .saved
+        .create_from(
+            &who,
+            meta,
+            Origin::Genes(vec![gene("AARS"), gene("NOTAGENE1")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        checked(&state, panel.id, 1).await,
+        [
+            ("AARS1".to_owned(), VerificationStatus::AliasMapped, None),
+            (
+                "NOTAGENE1".to_owned(),
+                VerificationStatus::Unverified,
+                Some(UnverifiedReason::UnknownToHgnc)
+            ),
+        ]
+    );
+
+    let edit = Edit {
+        based_on: 1,
+        comment: Some("one more".into()),
+        add: vec![gene("NOTAGENE2")],
+        ..Edit::default()
+    };
+    let edited = state.saved.edit(&who, panel.id, edit).await.unwrap();
+    assert_eq!(edited.current_version, 2);
+    let after = checked(&state, panel.id, 2).await;
+    assert_eq!(
+        after.last().unwrap(),
+        &(
+            "NOTAGENE2".to_owned(),
+            VerificationStatus::Unverified,
+            Some(UnverifiedReason::UnknownToHgnc)
+        )
+    );
+}
+
+#[test]
+fn a_panel_comes_from_at_most_one_origin() {
+    let merge = || MergeRequest::default();
+    assert!(matches!(
+        Origin::one_of(None, None, None),
+        Ok(Origin::Genes(g)) if g.is_empty()
+    ));
+    assert!(matches!(
+        Origin::one_of(None, None, Some("u1".into())),
+        Ok(Origin::Merge(MergeRequest { panels, uploads })) if panels.is_empty() && uploads == ["u1"]
+    ));
+    assert!(matches!(
+        Origin::one_of(None, Some(merge()), None),
+        Ok(Origin::Merge(_))
+    ));
+    for (genes, merge, upload) in [
+        (Some(vec![gene("BRCA1")]), Some(merge()), None),
+        (Some(Vec::new()), None, Some("u1".to_owned())),
+        (None, Some(merge()), Some("u1".to_owned())),
+    ] {
+        let refused = Origin::one_of(genes, merge, upload).err().unwrap();
+        assert_eq!(refused.code, ErrorCode::Validation);
+        assert!(
+            refused.message.contains("at most one"),
+            "{}",
+            refused.message
+        );
+    }
+}

@@ -229,6 +229,23 @@ closed_enum! {
 }
 
 closed_enum! {
+    /// Why the banner list was sent.
+    pub enum BannerChange ("banner change") {
+        /// The list when the subscription starts.
+        Initial = "INITIAL",
+        /// A message was created.
+        Created = "CREATED",
+        /// A message was changed (or switched on or off), or the subscriber missed events and gets the
+        /// current list.
+        Updated = "UPDATED",
+        /// A message was deleted.
+        Deleted = "DELETED",
+        /// A message reached its expiry time.
+        Expired = "EXPIRED",
+    }
+}
+
+closed_enum! {
     /// Role of a member inside a team.
     #[derive(PartialOrd, Ord)]
     pub enum TeamRole ("team role") {

@@ -1,19 +1,15 @@
 //! Admin messages: banners for everyone (`adminMessages`), their management (admins), and the
 //! live `adminMessages` subscription.
 
-use std::time::Duration;
-
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use entity::admin_message;
 use futures::{Stream, StreamExt};
-use shared::MessageType;
+use shared::{BannerChange, MessageType};
 
 use super::ContextExt;
 use super::accounts::int_id;
-use crate::events::{Channel, Received};
-use crate::services::messages::{MessageChange, MessageDraft, MessageEvent};
-use crate::state::AppState;
+use crate::services::messages::{Banners, MessageDraft};
 
 /// A site announcement.
 #[derive(SimpleObject, Clone)]
@@ -201,22 +197,6 @@ impl MessagesMutation {
     }
 }
 
-/// Why the banner list was sent.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum BannerChange {
-    /// The list when the subscription starts.
-    Initial,
-    /// A message was created.
-    Created,
-    /// A message was changed (or switched on or off), or the subscriber missed events and gets the
-    /// current list.
-    Updated,
-    /// A message was deleted.
-    Deleted,
-    /// A message reached its expiry time.
-    Expired,
-}
-
 /// The banners to show now, and what changed.
 #[derive(SimpleObject)]
 pub struct BannerUpdate {
@@ -228,27 +208,16 @@ pub struct BannerUpdate {
     pub visible: Vec<AdminMessage>,
 }
 
-async fn snapshot(state: &AppState, change: BannerChange, id: Option<i32>) -> BannerUpdate {
-    let visible = match state.messages.visible().await {
-        Ok(rows) => rows.into_iter().map(Into::into).collect(),
-        Err(e) => {
-            tracing::error!(error = %e.message, "banner list not loaded");
-            Vec::new()
+impl From<Banners> for BannerUpdate {
+    fn from(b: Banners) -> Self {
+        Self {
+            change: b.change,
+            message_id: b
+                .message_id
+                .map(|i| super::node::global_id(super::node::Kind::AdminMessage, i)),
+            visible: b.visible.into_iter().map(Into::into).collect(),
         }
-    };
-    BannerUpdate {
-        change,
-        message_id: id.map(|i| super::node::global_id(super::node::Kind::AdminMessage, i)),
-        visible,
     }
-}
-
-fn next_expiry(update: &BannerUpdate) -> Option<(DateTime<Utc>, ID)> {
-    update
-        .visible
-        .iter()
-        .filter_map(|m| m.expires_at.map(|t| (t, m.id.clone())))
-        .min_by_key(|(t, _)| *t)
 }
 
 #[derive(Default)]
@@ -262,45 +231,12 @@ impl MessagesSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<BannerUpdate>> + use<>> {
-        let state = ctx.state().clone();
-        let events = state
-            .events
-            .subscribe::<MessageEvent>(Channel::AdminMessages)
-            .await?;
-        let banners = async_stream::stream! {
-            let mut events = Box::pin(events);
-            let mut current = snapshot(&state, BannerChange::Initial, None).await;
-            let mut expiry = next_expiry(&current);
-            yield Ok(current);
-            loop {
-                let wait = expiry
-                    .as_ref()
-                    .map(|(t, _)| (*t - Utc::now()).to_std().unwrap_or(Duration::ZERO) + Duration::from_millis(20))
-                    .unwrap_or(Duration::from_secs(86_400));
-                tokio::select! {
-                    event = events.next() => match event {
-                        Some(Received::Event(e)) => {
-                            let change = match e.change {
-                                MessageChange::Created => BannerChange::Created,
-                                MessageChange::Updated => BannerChange::Updated,
-                                MessageChange::Deleted => BannerChange::Deleted,
-                            };
-                            current = snapshot(&state, change, Some(e.id)).await;
-                        }
-                        Some(Received::Lagged(_)) => {
-                            current = snapshot(&state, BannerChange::Updated, None).await;
-                        }
-                        None => break,
-                    },
-                    () = tokio::time::sleep(wait) => {
-                        let Some((_, id)) = expiry.take() else { continue };
-                        current = snapshot(&state, BannerChange::Expired, int_id(&id, super::node::Kind::AdminMessage).ok()).await;
-                    }
-                }
-                expiry = next_expiry(&current);
-                yield Ok(current);
-            }
-        };
+        let banners = ctx
+            .state()
+            .messages
+            .banners()
+            .await?
+            .map(|b| Ok(BannerUpdate::from(b)));
         // Everyone may listen; a logged-in listener's session is still re-checked.
         super::live::guarded(ctx, super::live::anyone(), banners).await
     }

@@ -1,8 +1,11 @@
 //! Admin messages: announcements shown as banners to everyone while active and not expired.
 //! Every change is audited and published (after commit) so open browsers update live.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use entity::admin_message;
+use futures::{Stream, StreamExt};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder,
@@ -10,12 +13,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::AuditResourceKind;
-use shared::{AuditAction, MessageType};
+use shared::{AuditAction, BannerChange, MessageType};
 
 use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::events::{Channel, Events};
+use crate::events::{Channel, Events, Received};
 
 pub const MAX_TITLE_LEN: usize = 200;
 pub const MAX_MESSAGE_LEN: usize = 5000;
@@ -75,6 +78,26 @@ fn snapshot(row: &admin_message::Model) -> serde_json::Value {
     })
 }
 
+/// The banners to show now, and why they were sent (the `adminMessages` subscription).
+#[derive(Debug, Clone)]
+pub struct Banners {
+    pub change: BannerChange,
+    /// The message that changed (none for the initial list and after missed events).
+    pub message_id: Option<i32>,
+    /// Active and not expired, newest first.
+    pub visible: Vec<admin_message::Model>,
+}
+
+impl Banners {
+    /// The message that expires next, and when.
+    fn next_expiry(&self) -> Option<(DateTime<Utc>, i32)> {
+        self.visible
+            .iter()
+            .filter_map(|m| m.expires_at.map(|t| (t, m.id)))
+            .min_by_key(|(t, _)| *t)
+    }
+}
+
 /// Site messages from admins (banners): reading, writing, and their live events. Built once with the state.
 #[derive(Clone, Debug)]
 pub struct Messages {
@@ -106,6 +129,66 @@ impl Messages {
             .order_by_desc(admin_message::Column::CreatedAt)
             .all(&self.db)
             .await?)
+    }
+
+    /// The banner list now, then again after every change and whenever a shown message
+    /// expires (no event is needed for a message to stop showing); ends when the event stream
+    /// does. A list that can not be read is sent empty and logged.
+    pub async fn banners(&self) -> AppResult<impl Stream<Item = Banners> + Send + use<>> {
+        let events = self
+            .events
+            .subscribe::<MessageEvent>(Channel::AdminMessages)
+            .await?;
+        let messages = self.clone();
+        Ok(async_stream::stream! {
+            let mut events = Box::pin(events);
+            let mut current = messages.banner_list(BannerChange::Initial, None).await;
+            loop {
+                let expiry = current.next_expiry();
+                yield current;
+                // A little after the expiry, so the message is no longer visible when read.
+                let expired = async {
+                    match expiry {
+                        Some((t, _)) => {
+                            let wait = (t - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                            tokio::time::sleep(wait + Duration::from_millis(20)).await;
+                        }
+                        None => std::future::pending().await,
+                    }
+                };
+                current = tokio::select! {
+                    event = events.next() => match event {
+                        Some(Received::Event(e)) => {
+                            let change = match e.change {
+                                MessageChange::Created => BannerChange::Created,
+                                MessageChange::Updated => BannerChange::Updated,
+                                MessageChange::Deleted => BannerChange::Deleted,
+                            };
+                            messages.banner_list(change, Some(e.id)).await
+                        }
+                        Some(Received::Lagged(_)) => {
+                            messages.banner_list(BannerChange::Updated, None).await
+                        }
+                        None => break,
+                    },
+                    () = expired => {
+                        messages.banner_list(BannerChange::Expired, expiry.map(|(_, id)| id)).await
+                    }
+                };
+            }
+        })
+    }
+
+    async fn banner_list(&self, change: BannerChange, message_id: Option<i32>) -> Banners {
+        let visible = self.visible().await.unwrap_or_else(|e| {
+            tracing::error!(error = %e.message, "banner list not loaded");
+            Vec::new()
+        });
+        Banners {
+            change,
+            message_id,
+            visible,
+        }
     }
 
     async fn publish(&self, change: MessageChange, id: i32) {

@@ -40,7 +40,8 @@ impl Filter {
     }
 }
 
-/// One listed panel with its owner's name and what the caller may do with it.
+/// A panel as the caller sees it: with its owner's name and what the caller may do with it
+/// (a page of `list_page`, or one panel: `view`, `view_link`, `seen_by`).
 pub struct Listed {
     pub panel: saved_panels::Model,
     pub owner: Option<String>,

@@ -27,7 +27,9 @@ use serde_json::json;
 use shared::AuditResourceKind;
 use shared::SavedPanelChangeKind;
 use shared::saved::{ChangeTarget, GeneDiff, PanelMetadataField, SavedGene, diff};
-use shared::{AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, Visibility};
+use shared::{
+    AuditAction, ChangeType, Confidence, GeneSymbol, PanelStatus, SharePermission, Visibility,
+};
 
 use self::access::Access;
 use self::changes::Change;
@@ -295,6 +297,54 @@ impl SavedPanels {
         let access = self.resolve(&panel, principal).await?;
         access.require(action)?;
         Ok((panel, access))
+    }
+
+    /// Panel `id` as the caller sees it, when they may do `action` with it.
+    pub async fn view(
+        &self,
+        principal: &Principal,
+        id: i32,
+        action: impl Into<Action>,
+    ) -> AppResult<listing::Listed> {
+        let (panel, access) = self.open(principal, id, action).await?;
+        self.with_owner(panel, access).await
+    }
+
+    /// `panel` (as a write of the caller's left it) as the caller sees it.
+    pub async fn seen_by(
+        &self,
+        principal: &Principal,
+        panel: saved_panels::Model,
+    ) -> AppResult<listing::Listed> {
+        let access = self.resolve(&panel, principal).await?;
+        self.with_owner(panel, access).await
+    }
+
+    /// The panel a share link opens, as the link's holder sees it (VIEW needed): FORBIDDEN with
+    /// the reason for a link that does not open it, NOT_FOUND when its panel is gone.
+    pub async fn view_link(
+        &self,
+        principal: &Principal,
+        token: &str,
+    ) -> AppResult<listing::Listed> {
+        let (panel, _) = self.follow_link(principal, token).await?;
+        let holder = principal.with_link_token(Some(token.to_owned()));
+        let access = self.resolve(&panel, &holder).await?;
+        access.require(SharePermission::View)?;
+        self.with_owner(panel, access).await
+    }
+
+    async fn with_owner(
+        &self,
+        panel: saved_panels::Model,
+        access: Access,
+    ) -> AppResult<listing::Listed> {
+        let owner = self.accounts.username(panel.owner_id).await?;
+        Ok(listing::Listed {
+            panel,
+            owner,
+            access,
+        })
     }
 
     pub async fn version_row(

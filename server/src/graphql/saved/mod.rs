@@ -26,13 +26,12 @@ use types::{PanelChange, PanelComment, PanelVersion, Person, SavedPanel, Share};
 /// `node(id:)` for a `SavedPanel`: as `savedPanel(id:)`.
 pub async fn saved_panel_node(ctx: &Context<'_>, id: i32) -> AppResult<SavedPanel> {
     ctx.require(Action::ViewSavedPanel)?;
-    let state = ctx.state();
-    let (row, access) = state
+    let seen = ctx
+        .state()
         .saved
-        .open(ctx.principal(), id, SharePermission::View)
+        .view(ctx.principal(), id, SharePermission::View)
         .await?;
-    let owner = query::owner_name(state, row.owner_id).await?;
-    Ok(SavedPanel { row, access, owner })
+    Ok(seen.into())
 }
 
 /// `node(id:)` for a `PanelVersion`: whoever may view its panel.

@@ -2,7 +2,6 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use chrono::{DateTime, Utc};
 use shared::{PanelStatus, SharePermission, Visibility};
 
-use super::query::owner_name;
 use super::types::{GeneInput, PanelComment, PanelEditInput, SavedPanel, Share};
 use crate::auth::permissions::Action;
 use crate::error::AppError;
@@ -87,14 +86,17 @@ pub struct SharePayload {
     pub link_path: Option<String>,
 }
 
+/// A panel a write of the caller's left, as the caller sees it.
 pub(super) async fn wrap(
     ctx: &Context<'_>,
     row: entity::saved_panels::Model,
 ) -> Result<SavedPanel, AppError> {
-    let state = ctx.state();
-    let access = state.saved.resolve(&row, ctx.principal()).await?;
-    let owner = owner_name(state, row.owner_id).await?;
-    Ok(SavedPanel { row, access, owner })
+    Ok(ctx
+        .state()
+        .saved
+        .seen_by(ctx.principal(), row)
+        .await?
+        .into())
 }
 
 #[derive(Default)]

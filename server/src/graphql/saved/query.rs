@@ -88,12 +88,7 @@ impl SavedPanelQuery {
             .await?;
         let items = page.items.into_iter().map(|item| {
             let key = Place::of(&item.panel, sort).to_key(sort);
-            let panel = SavedPanel {
-                row: item.panel,
-                access: item.access,
-                owner: item.owner,
-            };
-            (key, panel)
+            (key, SavedPanel::from(item))
         });
         Ok(span.connection(items, page.more, page.total))
     }
@@ -108,17 +103,16 @@ impl SavedPanelQuery {
         id: ID,
     ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
-        let state = ctx.state();
-        let (row, access) = state
+        let seen = ctx
+            .state()
             .saved
-            .open(
+            .view(
                 ctx.principal(),
                 int_id(&id, Kind::SavedPanel)?,
                 shared::SharePermission::View,
             )
             .await?;
-        let owner = owner_name(state, row.owner_id).await?;
-        Ok(SavedPanel { row, access, owner })
+        Ok(seen.into())
     }
 
     /// People you can share a panel with: active accounts other than yours whose username
@@ -159,19 +153,7 @@ impl SavedPanelQuery {
         token: String,
     ) -> Result<SavedPanel> {
         ctx.require(Action::ViewSavedPanel)?;
-        let state = ctx.state();
-        let (row, _) = state.saved.follow_link(ctx.principal(), &token).await?;
-        let who = ctx.principal().with_link_token(Some(token));
-        let access = state.saved.resolve(&row, &who).await?;
-        access.require(shared::SharePermission::View)?;
-        let owner = owner_name(state, row.owner_id).await?;
-        Ok(SavedPanel { row, access, owner })
+        let seen = ctx.state().saved.view_link(ctx.principal(), &token).await?;
+        Ok(seen.into())
     }
-}
-
-pub async fn owner_name(
-    state: &crate::state::AppState,
-    id: i32,
-) -> Result<Option<String>, AppError> {
-    state.accounts.username(id).await
 }

@@ -743,6 +743,16 @@ pub struct SavedPanel {
     pub owner: Option<String>,
 }
 
+impl From<crate::saved::listing::Listed> for SavedPanel {
+    fn from(seen: crate::saved::listing::Listed) -> Self {
+        Self {
+            row: seen.panel,
+            access: seen.access,
+            owner: seen.owner,
+        }
+    }
+}
+
 pub fn sources_json(row: &saved_panels::Model) -> Option<Json<serde_json::Value>> {
     row.source_reference
         .as_deref()

@@ -120,6 +120,28 @@ impl AppState {
         Self::for_tests_from(None).await
     }
 
+    /// A new USER account `name` (`name@example.org`), as its own principal.
+    #[cfg(test)]
+    pub(crate) async fn test_user(
+        &self,
+        name: &str,
+    ) -> (entity::user::Model, crate::auth::Principal) {
+        let new = crate::services::accounts::NewUser {
+            username: name.to_owned(),
+            email: format!("{name}@example.org"),
+            password: "correct horse battery staple".to_owned(),
+            role: shared::Role::User,
+            timezone: None,
+        };
+        let row = self
+            .accounts
+            .create_user(&crate::auth::Principal::system("test"), new)
+            .await
+            .expect("test account");
+        let principal = crate::auth::Principal::test_account(&row);
+        (row, principal)
+    }
+
     /// A test state whose panels and gene symbols come from `sources` (fixtures, or none).
     #[cfg(test)]
     pub(crate) async fn for_tests_with(sources: PanelSources) -> (Self, tempfile::TempDir) {

@@ -6,13 +6,11 @@ use std::sync::Arc;
 
 use shared::saved::SavedGene;
 use shared::{
-    ErrorCode, GeneSymbol, HgncId, PanelStatus, Role, UnverifiedReason, VerificationStatus,
-    Visibility,
+    ErrorCode, GeneSymbol, HgncId, PanelStatus, UnverifiedReason, VerificationStatus, Visibility,
 };
 
 use super::versions::Origin;
 use super::{Edit, PanelMeta};
-use crate::auth::Principal;
 use crate::genelists::upload::SymbolResolver;
 use crate::services::merge::{MergeRequest, PanelSources};
 use crate::state::AppState;
@@ -30,22 +28,6 @@ fn directory() -> PanelSources {
         loader: None,
         symbols: Some(symbols),
     }
-}
-
-async fn owner(state: &AppState) -> Principal {
-    let new = crate::services::accounts::NewUser {
-        username: "curator".to_owned(),
-        email: "curator@example.org".to_owned(),
-        password: "correct horse battery staple".to_owned(),
-        role: Role::User,
-        timezone: None,
-    };
-    let row = state
-        .accounts
-        .create_user(&Principal::system("test"), new)
-        .await
-        .unwrap();
-    Principal::test_account(&row)
 }
 
 fn gene(symbol: &str) -> SavedGene {
@@ -76,7 +58,7 @@ async fn checked(
 #[tokio::test]
 async fn genes_added_through_the_service_are_checked_against_its_directory() {
     let (state, _dir) = AppState::for_tests_with(directory()).await;
-    let who = owner(&state).await;
+    let (_, who) = state.test_user("curator").await;
     let meta = PanelMeta {
         name: "Hand-made".into(),
         description: None,

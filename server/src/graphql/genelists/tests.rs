@@ -380,24 +380,9 @@ async fn removing_uploads_and_claiming_them_at_login() {
     let body = run(&schema, "visitor-a", remove, json!({ "id": ids[0] })).await;
     assert_eq!(body["data"]["removeUpload"], true);
 
-    let new = crate::services::accounts::NewUser {
-        username: "ada".into(),
-        email: "ada@example.org".into(),
-        password: "Correct-Horse-Battery-9".into(),
-        role: shared::Role::User,
-        timezone: None,
-    };
-    let user = state
-        .accounts
-        .create_user(&Principal::system("test"), new)
-        .await
-        .unwrap();
+    let (user, principal) = state.test_user("ada").await;
     assert_eq!(state.uploads.claim("visitor-a", user.id).await.unwrap(), 1);
-    let mine = state
-        .uploads
-        .list(&Principal::test_account(&user))
-        .await
-        .unwrap();
+    let mine = state.uploads.list(&principal).await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(
         crate::graphql::node::global_id(crate::graphql::node::Kind::UploadedList, &mine[0].id).0,

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use entity::panel_changes;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use shared::{Confidence, GeneSymbol, HgncId, PanelData, PanelVersion, Role, Source};
+use shared::{Confidence, GeneSymbol, HgncId, PanelData, PanelVersion, Source};
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -86,19 +86,7 @@ impl PanelLoader for Moving {
 }
 
 async fn user(state: &AppState, name: &str) -> Principal {
-    let new = crate::services::accounts::NewUser {
-        username: name.to_owned(),
-        email: format!("{name}@example.org"),
-        password: "correct horse battery staple".to_owned(),
-        role: Role::User,
-        timezone: None,
-    };
-    let row = state
-        .accounts
-        .create_user(&Principal::system("test"), new)
-        .await
-        .unwrap();
-    Principal::test_account(&row)
+    state.test_user(name).await.1
 }
 
 async fn run(schema: &AppSchema, who: &Principal, query: &str, vars: Value) -> Value {

@@ -218,6 +218,7 @@ impl AppState {
         let audit_trail = AuditTrail {
             db: db.clone(),
             audit: audit.clone(),
+            events: events.clone(),
             retention_days: settings.audit_retention_days,
         };
         let tokens = Tokens {

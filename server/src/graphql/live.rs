@@ -14,10 +14,11 @@ use shared::{AuditAction, Role};
 
 use super::ContextExt;
 use crate::auth::Principal;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::events::{Channel, Received};
 use crate::services::admin::AccountChanged;
 use crate::services::audit::AuditEvent as Event;
+use crate::services::audit_log::FeedFilter;
 use crate::state::AppState;
 
 /// Which live events to receive; every field narrows.
@@ -35,16 +36,30 @@ pub struct AuditEventFilter {
 }
 
 impl AuditEventFilter {
-    fn matches(&self, e: &Event) -> bool {
-        self.actions.as_ref().is_none_or(|a| a.contains(&e.action))
-            && self.user_ids.as_ref().is_none_or(|ids| {
-                e.user_id.is_some_and(|u| {
-                    ids.iter()
-                        .any(|i| super::node::int_id(i, super::node::Kind::User).ok() == Some(u))
-                })
+    /// The filter with its user ids read (VALIDATION naming `userIds` for one that is not a
+    /// user's id).
+    fn into_feed(self) -> AppResult<FeedFilter> {
+        let user_ids = self
+            .user_ids
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| {
+                        super::node::int_id(id, super::node::Kind::User).map_err(|_| {
+                            AppError::invalid_field(
+                                "filter.userIds",
+                                format!("{:?} is not a user's id", id.as_str()),
+                            )
+                        })
+                    })
+                    .collect::<AppResult<Vec<_>>>()
             })
-            && self.success.is_none_or(|s| s == e.success)
-            && (!self.security_only || e.action.is_security_event())
+            .transpose()?;
+        Ok(FeedFilter {
+            actions: self.actions,
+            user_ids,
+            success: self.success,
+            security_only: self.security_only,
+        })
     }
 }
 
@@ -239,25 +254,13 @@ impl LiveSubscription {
         >,
     ) -> Result<impl Stream<Item = Result<AuditEvent>> + use<>> {
         ctx.require_admin()?;
-        let filter = filter.unwrap_or_default();
-        let events = ctx
+        let filter = filter.unwrap_or_default().into_feed()?;
+        let feed = ctx
             .state()
-            .events
-            .subscribe::<Event>(Channel::Audit)
-            .await?;
-        let feed = async_stream::stream! {
-            let mut missed = 0u64;
-            for await event in events {
-                match event {
-                    Received::Event(e) => {
-                        if filter.matches(&e) {
-                            yield Ok(AuditEvent::new(e, std::mem::take(&mut missed)));
-                        }
-                    }
-                    Received::Lagged(n) => missed += n,
-                }
-            }
-        };
+            .audit_trail
+            .feed(ctx.principal(), filter)
+            .await?
+            .map(|(e, missed)| Ok(AuditEvent::new(e, missed)));
         guarded(ctx, role_at_least(Role::Admin), feed).await
     }
 }

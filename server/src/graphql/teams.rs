@@ -70,7 +70,7 @@ async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult
         .into_iter()
         .filter_map(|(share, panel)| {
             panel.map(|p| TeamPanel {
-                id: ID(p.id.to_string()),
+                id: global_id(Kind::SavedPanel, p.id),
                 name: p.name,
                 permission: share.permission_level,
                 current_version: p.current_version,

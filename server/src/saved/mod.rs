@@ -299,6 +299,36 @@ impl SavedPanels {
         Ok((panel, access))
     }
 
+    /// The events of panel `id`, for a caller who may view it: VIEW is checked now and again
+    /// before every event (a revoked share publishes no account change), and a refusal is the
+    /// stream's last item.
+    pub async fn follow(
+        &self,
+        principal: &Principal,
+        id: i32,
+    ) -> AppResult<impl futures::Stream<Item = AppResult<PanelEvent>> + Send + use<>> {
+        self.open(principal, id, Action::ViewSavedPanel).await?;
+        let events = self
+            .events
+            .subscribe::<PanelEvent>(crate::events::Channel::SavedPanels)
+            .await?;
+        let saved = self.clone();
+        let who = principal.clone();
+        Ok(async_stream::stream! {
+            for await event in events {
+                let crate::events::Received::Event(e) = event else { continue };
+                if e.panel_id != id {
+                    continue;
+                }
+                if let Err(refused) = saved.open(&who, id, Action::ViewSavedPanel).await {
+                    yield Err(refused);
+                    break;
+                }
+                yield Ok(e);
+            }
+        })
+    }
+
     /// Panel `id` as the caller sees it, when they may do `action` with it.
     pub async fn view(
         &self,

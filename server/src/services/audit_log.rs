@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use shared::AuditAction;
 use shared::AuditResourceKind;
 
-use super::audit::{Audit, AuditRecord};
+use super::audit::{Audit, AuditEvent, AuditRecord};
 use super::audit_chain;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -179,17 +179,72 @@ fn count_query(condition: Condition) -> sea_orm::sea_query::SelectStatement {
 /// A chunk of the CSV body.
 pub type CsvChunk = Result<bytes::Bytes, std::io::Error>;
 
+/// Which live audit events an admin receives; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct FeedFilter {
+    /// Only these actions.
+    pub actions: Option<Vec<AuditAction>>,
+    /// Only actions of these accounts.
+    pub user_ids: Option<Vec<i32>>,
+    /// Only successful (true) or only failed (false) actions.
+    pub success: Option<bool>,
+    /// Only security events (lockouts, IP blocks, denied access, ...).
+    pub security_only: bool,
+}
+
+impl FeedFilter {
+    pub fn matches(&self, e: &AuditEvent) -> bool {
+        self.actions.as_ref().is_none_or(|a| a.contains(&e.action))
+            && self
+                .user_ids
+                .as_ref()
+                .is_none_or(|ids| e.user_id.is_some_and(|u| ids.contains(&u)))
+            && self.success.is_none_or(|s| s == e.success)
+            && (!self.security_only || e.action.is_security_event())
+    }
+}
+
 /// The audit trail as admins read it: pages, single entries, the CSV export and the retention
 /// purge. Built once with the state; holds what it reads and writes with.
 #[derive(Clone, Debug)]
 pub struct AuditTrail {
     pub(crate) db: DatabaseConnection,
     pub(crate) audit: Audit,
+    /// Where committed audit events arrive from every instance (the live feed).
+    pub(crate) events: crate::events::Events,
     /// AUDIT_RETENTION_DAYS: no purge may delete rows younger than this.
     pub(crate) retention_days: u32,
 }
 
 impl AuditTrail {
+    /// Audit events as they are committed on any instance, those `filter` lets through
+    /// (admins only). Each comes with how many events this subscriber missed just before it
+    /// (the bus drops events for a reader that falls behind).
+    pub async fn feed(
+        &self,
+        principal: &Principal,
+        filter: FeedFilter,
+    ) -> AppResult<impl futures::Stream<Item = (AuditEvent, u64)> + Send + use<>> {
+        principal.require_admin()?;
+        let events = self
+            .events
+            .subscribe::<AuditEvent>(crate::events::Channel::Audit)
+            .await?;
+        Ok(async_stream::stream! {
+            let mut missed = 0u64;
+            for await event in events {
+                match event {
+                    crate::events::Received::Event(e) => {
+                        if filter.matches(&e) {
+                            yield (e, std::mem::take(&mut missed));
+                        }
+                    }
+                    crate::events::Received::Lagged(n) => missed += n,
+                }
+            }
+        })
+    }
+
     /// One keyset page of the filtered trail, newest first; whether more rows exist in the
     /// direction read; and how many match the filter (counted up to [`COUNT_BOUND`]).
     ///

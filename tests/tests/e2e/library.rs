@@ -157,7 +157,7 @@ on_both_backends!(
     }
 );
 
-const TEAM: &str = "query($id: ID!) { team(id: $id) { name members { username role } panels { name permission geneCount } } }";
+const TEAM: &str = "query($id: ID!) { team(id: $id) { name members { username role } panels { id name permission geneCount } } }";
 
 // The team page's data: its members and the saved panels shared with it through live shares
 // (a revoked share and a deleted panel drop out); outsiders may not read it.
@@ -221,11 +221,19 @@ on_both_backends!(
         assert_eq!(
             page["panels"],
             json!([
-                { "name": "Brugada", "permission": "EDIT", "geneCount": 1 },
-                { "name": "Long QT", "permission": "VIEW", "geneCount": 1 },
+                { "id": shares[1].0, "name": "Brugada", "permission": "EDIT", "geneCount": 1 },
+                { "id": shares[0].0, "name": "Long QT", "permission": "VIEW", "geneCount": 1 },
             ]),
-            "live shares of panels not deleted, by name"
+            "live shares of panels not deleted, by name, each with the panel's global id"
         );
+        // The id is the panel's global id: `node(id:)` fetches the panel with it.
+        let node = member
+            .data(
+                "query($id: ID!) { node(id: $id) { ... on SavedPanel { name } } }",
+                json!({ "id": page["panels"][0]["id"] }),
+            )
+            .await;
+        assert_eq!(node["node"]["name"], "Brugada");
         let refused = outsider.query(TEAM, json!({ "id": team })).await;
         assert!(
             matches!(error_code(&refused), Some("FORBIDDEN" | "NOT_FOUND")),

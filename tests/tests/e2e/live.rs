@@ -64,6 +64,61 @@ async fn a_login_on_one_instance_reaches_an_admin_subscribed_on_another() {
     );
 }
 
+// `userIds` narrows the feed to the accounts named (global ids or plain numbers); an id that
+// is no user's is refused up front, naming the field.
+on_both_backends!(
+    the_audit_feed_narrows_to_the_accounts_named,
+    |app: TestApp| async move {
+        let admin = app.logged_in("root", Role::Admin).await;
+        app.create_user("ada", Role::User).await;
+        let ada = app.new_client().login("ada", PASSWORD).await;
+        let ada_id = ada["login"]["user"]["id"].as_str().unwrap().to_owned();
+        let carl = app.create_user("carl", Role::User).await;
+        app.create_user("bob", Role::User).await;
+        let mut ws = socket_for(&app, &admin).await;
+        let filter =
+            json!({ "f": { "actions": ["LOGIN"], "userIds": [ada_id, carl.id.to_string()] } });
+        let id = ws.subscribe(FEED, filter).await;
+        // Live once one of ada's logins arrives.
+        let mut live = None;
+        for _ in 0..50 {
+            app.new_client().login("ada", PASSWORD).await;
+            if let Some(m) = ws.next_data(&id, Duration::from_millis(200)).await {
+                live = Some(m);
+                break;
+            }
+        }
+        let live = live.expect("the feed delivers ada's login");
+        assert_eq!(live["data"]["auditEvents"]["username"], "ada", "{live}");
+        while ws
+            .next_data(&id, Duration::from_millis(300))
+            .await
+            .is_some()
+        {}
+        // Bob is not named: his login is published first and never delivered.
+        app.new_client().login("bob", PASSWORD).await;
+        app.new_client().login("carl", PASSWORD).await;
+        app.new_client().login("ada", PASSWORD).await;
+        let first = next(&mut ws, &id).await;
+        assert_eq!(first["data"]["auditEvents"]["username"], "carl", "{first}");
+        let second = next(&mut ws, &id).await;
+        assert_eq!(second["data"]["auditEvents"]["username"], "ada", "{second}");
+
+        let refused = ws
+            .subscribe(FEED, json!({ "f": { "userIds": ["not-a-user"] } }))
+            .await;
+        let answer = next(&mut ws, &refused).await;
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{answer}"
+        );
+        assert_eq!(
+            answer["errors"][0]["extensions"]["field"], "filter.userIds",
+            "{answer}"
+        );
+    }
+);
+
 on_both_backends!(
     non_admins_can_not_subscribe_to_the_audit_feed,
     |app: TestApp| async move {

@@ -2,13 +2,11 @@
 //! for those who may view the panel (re-checked as rights change).
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 
 use crate::auth::permissions::Action;
-use crate::events::{Channel, Received};
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, global_id, int_id};
-use crate::saved::PanelEvent;
 
 /// Something happened to a saved panel you follow.
 #[derive(SimpleObject)]
@@ -38,32 +36,18 @@ impl SavedPanelSubscription {
         id: ID,
     ) -> Result<impl Stream<Item = Result<SavedPanelChange>> + use<>> {
         ctx.require(Action::ViewSavedPanel)?;
-        let state = ctx.state().clone();
         let who = ctx.principal().clone();
         let panel_id = int_id(&id, Kind::SavedPanel)?;
-        state
-            .saved
-            .open(&who, panel_id, Action::ViewSavedPanel)
-            .await?;
-        let events = state
-            .events
-            .subscribe::<PanelEvent>(Channel::SavedPanels)
-            .await?;
-        let delivering = who.clone();
-        let changes = async_stream::stream! {
-            for await event in events {
-                let Received::Event(e) = event else { continue };
-                if e.panel_id != panel_id {
-                    continue;
-                }
-                // A revoked share publishes no account change: check before every delivery.
-                if let Err(err) = state.saved.open(&delivering, panel_id, Action::ViewSavedPanel).await {
-                    yield Err(err.into());
-                    break;
-                }
-                yield Ok(SavedPanelChange { panel_id: global_id(Kind::SavedPanel, e.panel_id), version: e.version, kind: e.kind });
-            }
-        };
+        let changes = ctx.state().saved.follow(&who, panel_id).await?.map(
+            |event| -> Result<SavedPanelChange> {
+                let e = event?;
+                Ok(SavedPanelChange {
+                    panel_id: global_id(Kind::SavedPanel, e.panel_id),
+                    version: e.version,
+                    kind: e.kind,
+                })
+            },
+        );
         // Rights can change (a revoked share, a lost role, a logout): re-checked whenever the
         // account changes and periodically.
         let authorise: crate::graphql::live::Authorise = Box::new(move |state, principal| {

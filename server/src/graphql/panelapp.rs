@@ -101,8 +101,27 @@ impl PanelSummary {
 pub struct ListedPanel {
     summary: Arc<Summary>,
     counts: Option<shared::ConfidenceCounts>,
+    stamp: Arc<Stamp>,
+}
+
+/// Where a catalogue's panels came from, with the values a page answers for it: made once per
+/// catalogue a page shows, not formatted again for each of its panels.
+struct Stamp {
     origin: DataOrigin,
     date: DateTime<Utc>,
+    origin_value: Value,
+    date_value: Value,
+}
+
+impl Stamp {
+    fn new(origin: DataOrigin, date: DateTime<Utc>) -> Arc<Self> {
+        Arc::new(Self {
+            origin,
+            date,
+            origin_value: origin.to_value(),
+            date_value: date.to_value(),
+        })
+    }
 }
 
 impl PlainFields for ListedPanel {
@@ -137,8 +156,8 @@ impl PlainFields for ListedPanel {
                     self.counts.as_ref().map(|c| c as &dyn PlainFields),
                 ));
             }
-            "dataOrigin" => self.origin.to_value(),
-            "dataDate" => self.date.to_value(),
+            "dataOrigin" => self.stamp.origin_value.clone(),
+            "dataDate" => self.stamp.date_value.clone(),
             _ => return None,
         }))
     }
@@ -147,8 +166,8 @@ impl PlainFields for ListedPanel {
 super::plain::one_pass_output!(ListedPanel, PanelSummary, |panel| PanelSummary::new(
     &panel.summary,
     panel.counts,
-    panel.origin,
-    panel.date
+    panel.stamp.origin,
+    panel.stamp.date
 ));
 
 /// A page of the catalogue (`PanelSummaryConnection`), answered in one pass when its
@@ -170,10 +189,17 @@ struct PagePlace {
     end: Option<String>,
 }
 
-/// A `PanelSummaryEdge`.
+/// A `PanelSummaryEdge`: its cursor is written only when asked for.
 struct ListedEdge {
-    cursor: String,
+    /// The panel's place in the ranking.
+    index: u64,
     panel: ListedPanel,
+}
+
+impl ListedEdge {
+    fn cursor(&self) -> String {
+        super::paging::cursor("panels", self.index)
+    }
 }
 
 impl PanelPage {
@@ -183,8 +209,8 @@ impl PanelPage {
             page_info: PagePlace {
                 has_previous,
                 has_next,
-                start: edges.first().map(|e| e.cursor.clone()),
-                end: edges.last().map(|e| e.cursor.clone()),
+                start: edges.first().map(ListedEdge::cursor),
+                end: edges.last().map(ListedEdge::cursor),
             },
             edges,
         }
@@ -202,7 +228,7 @@ impl PanelPage {
         connection.edges.extend(
             self.edges
                 .iter()
-                .map(|e| Edge::new(e.cursor.clone(), e.panel.clone())),
+                .map(|e| Edge::new(e.cursor(), e.panel.clone())),
         );
         connection
     }
@@ -252,7 +278,7 @@ impl PlainFields for ListedEdge {
 
     fn plain_field(&self, name: &str) -> Option<Plain<'_>> {
         Some(match name {
-            "cursor" => Plain::Value(Value::String(self.cursor.clone())),
+            "cursor" => Plain::Value(Value::String(self.cursor())),
             "node" => Plain::Object(Some(&self.panel)),
             _ => return None,
         })
@@ -592,31 +618,38 @@ impl PanelAppQuery {
         };
         let (hits, loaded) = state.panelapp.search(search.as_deref(), &filter).await?;
         let window = args.window("panels", hits.len(), 20.min(max), max)?;
+        let stamps: Vec<(shared::Source, Arc<Stamp>)> = loaded
+            .iter()
+            .map(|(c, o)| (c.source, Stamp::new(*o, c.fetched_at)))
+            .collect();
+        let mut unloaded: Option<Arc<Stamp>> = None;
         let edges = hits
             .iter()
             .enumerate()
             .take(window.end)
             .skip(window.start)
             .map(|(i, p)| {
-                let (origin, date) = loaded
+                let stamp = stamps
                     .iter()
-                    .find(|(c, _)| c.source == p.source)
-                    .map_or((DataOrigin::Snapshot, Utc::now()), |(c, o)| {
-                        (*o, c.fetched_at)
+                    .find(|(source, _)| *source == p.source)
+                    .map(|(_, stamp)| stamp.clone())
+                    .unwrap_or_else(|| {
+                        unloaded
+                            .get_or_insert_with(|| Stamp::new(DataOrigin::Snapshot, Utc::now()))
+                            .clone()
                     });
                 let counts = state.panelapp.known_counts(
                     p.source,
                     p.id,
                     p.version,
-                    origin == DataOrigin::Snapshot,
+                    stamp.origin == DataOrigin::Snapshot,
                 );
                 ListedEdge {
-                    cursor: super::paging::cursor("panels", i as u64),
+                    index: i as u64,
                     panel: ListedPanel {
                         summary: p.clone(),
                         counts,
-                        origin,
-                        date,
+                        stamp,
                     },
                 }
             })

@@ -10,7 +10,7 @@ use super::node::{Kind, global_id, int_id};
 use super::paging::{BoundedPage, PageArgs};
 use crate::db::int;
 use crate::error::AppError;
-use crate::services::audit_log::AuditQuery;
+use crate::services::audit_log::{AuditQuery, OpenedEntry};
 
 /// Which audit rows to show; every field narrows the result.
 #[derive(InputObject, Default)]
@@ -135,8 +135,9 @@ pub struct AuditEntry {
     pub new_values: Option<Json<Value>>,
 }
 
-impl AuditEntry {
-    fn new(row: entity::audit_log::Model, [details, old, new]: [Option<Value>; 3]) -> Self {
+impl From<OpenedEntry> for AuditEntry {
+    fn from(entry: OpenedEntry) -> Self {
+        let row = entry.row;
         Self {
             id: global_id(Kind::AuditEntry, row.id),
             database_id: row.id,
@@ -155,9 +156,9 @@ impl AuditEntry {
             duration_ms: row.duration_ms,
             at: row.timestamp,
             security_event: row.action_type.is_security_event(),
-            details: details.map(Json),
-            old_values: old.map(Json),
-            new_values: new.map(Json),
+            details: entry.details.map(Json),
+            old_values: entry.old_values.map(Json),
+            new_values: entry.new_values.map(Json),
         }
     }
 }
@@ -165,10 +166,8 @@ impl AuditEntry {
 /// `node(id:)` for an `AuditEntry`: admins only.
 pub async fn entry_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AuditEntry> {
     ctx.require_admin()?;
-    let state = ctx.state();
-    let row = state.audit_trail.entry(ctx.principal(), id).await?;
-    let opened = state.audit.open(&row)?;
-    Ok(AuditEntry::new(row, opened))
+    let entry = ctx.state().audit_trail.entry(ctx.principal(), id).await?;
+    Ok(entry.into())
 }
 
 #[derive(Default)]
@@ -209,11 +208,7 @@ impl AuditQueryRoot {
             .await?;
         let entries = rows
             .into_iter()
-            .map(|row| {
-                let opened = state.audit.open(&row)?;
-                Ok((row.id, AuditEntry::new(row, opened)))
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
+            .map(|entry| (entry.row.id, AuditEntry::from(entry)));
         Ok(page.bounded_connection(entries, more, total))
     }
 }

@@ -179,6 +179,16 @@ fn count_query(condition: Condition) -> sea_orm::sea_query::SelectStatement {
 /// A chunk of the CSV body.
 pub type CsvChunk = Result<bytes::Bytes, std::io::Error>;
 
+/// An entry of the trail with its sealed values opened: the details, and what a change
+/// replaced and set.
+#[derive(Debug, Clone)]
+pub struct OpenedEntry {
+    pub row: audit_log::Model,
+    pub details: Option<Value>,
+    pub old_values: Option<Value>,
+    pub new_values: Option<Value>,
+}
+
 /// Which live audit events an admin receives; every field narrows.
 #[derive(Debug, Clone, Default)]
 pub struct FeedFilter {
@@ -258,7 +268,7 @@ impl AuditTrail {
         principal: &Principal,
         query: &AuditQuery,
         page: &Keyset,
-    ) -> AppResult<(Vec<audit_log::Model>, bool, Total)> {
+    ) -> AppResult<(Vec<OpenedEntry>, bool, Total)> {
         principal.require_admin()?;
         let mut range = None;
         if query.from.is_some() || query.to.is_some() {
@@ -294,7 +304,22 @@ impl AuditTrail {
             rows.truncate(usize::try_from(page.limit + 1).unwrap_or(usize::MAX));
         }
         let (rows, more) = keyset_rows(page, rows);
-        Ok((rows, more, total))
+        let entries = rows
+            .into_iter()
+            .map(|row| self.opened(row))
+            .collect::<AppResult<_>>()?;
+        Ok((entries, more, total))
+    }
+
+    /// `row` with its sealed values decrypted.
+    fn opened(&self, row: audit_log::Model) -> AppResult<OpenedEntry> {
+        let [details, old_values, new_values] = self.audit.open(&row)?;
+        Ok(OpenedEntry {
+            row,
+            details,
+            old_values,
+            new_values,
+        })
     }
 
     /// The lowest and highest id of the rows inside the query's time range; `None` when none is.
@@ -344,12 +369,13 @@ impl AuditTrail {
     }
 
     /// One entry of the trail by id.
-    pub async fn entry(&self, principal: &Principal, id: i32) -> AppResult<audit_log::Model> {
+    pub async fn entry(&self, principal: &Principal, id: i32) -> AppResult<OpenedEntry> {
         principal.require_admin()?;
-        audit_log::Entity::find_by_id(id)
+        let row = audit_log::Entity::find_by_id(id)
             .one(&self.db)
             .await?
-            .ok_or_else(|| AppError::not_found("audit entry"))
+            .ok_or_else(|| AppError::not_found("audit entry"))?;
+        self.opened(row)
     }
 
     /// The filtered trail as CSV (newest first), decrypted details included, streamed in batches
@@ -661,7 +687,9 @@ mod tests {
                     statement.sql
                 );
             }
-            let (rows, more, total) = state.audit_trail.page(&admin, &query, &page).await.unwrap();
+            let (entries, more, total) =
+                state.audit_trail.page(&admin, &query, &page).await.unwrap();
+            let rows: Vec<_> = entries.into_iter().map(|e| e.row).collect();
             assert_eq!(total, Total::Exact(matching), "{what}");
             assert_eq!(rows.len(), matching.min(50) as usize, "{what}");
             assert_eq!(more, matching > 50, "{what}");

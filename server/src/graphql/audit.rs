@@ -43,19 +43,7 @@ pub struct AuditFilter {
 
 impl AuditFilter {
     pub fn into_query(self) -> Result<AuditQuery, AppError> {
-        let user_ids = self
-            .user_ids
-            .unwrap_or_default()
-            .iter()
-            .map(|id| {
-                int_id(id, Kind::User).map_err(|_| {
-                    AppError::invalid_field(
-                        "userIds",
-                        format!("{:?} is not a user id", id.as_str()),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let user_ids = user_ids(&self.user_ids.unwrap_or_default())?;
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from >= to
         {
@@ -133,6 +121,18 @@ pub struct AuditEntry {
     pub old_values: Option<Json<Value>>,
     /// What a change set (decrypted); null when not recorded.
     pub new_values: Option<Json<Value>>,
+}
+
+/// The accounts a filter names (global ids or plain numbers): VALIDATION naming `userIds`
+/// for an id that is not a user's.
+pub(super) fn user_ids(ids: &[ID]) -> Result<Vec<i32>, AppError> {
+    ids.iter()
+        .map(|id| {
+            int_id(id, Kind::User).map_err(|_| {
+                AppError::invalid_field("userIds", format!("{:?} is not a user id", id.as_str()))
+            })
+        })
+        .collect()
 }
 
 impl From<OpenedEntry> for AuditEntry {

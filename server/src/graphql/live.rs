@@ -14,7 +14,7 @@ use shared::{AuditAction, Role};
 
 use super::ContextExt;
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::events::{Channel, Received};
 use crate::services::admin::AccountChanged;
 use crate::services::audit::AuditEvent as Event;
@@ -37,22 +37,11 @@ pub struct AuditEventFilter {
 
 impl AuditEventFilter {
     /// The filter with its user ids read (VALIDATION naming `userIds` for one that is not a
-    /// user's id).
+    /// user's, as the audit page's filter).
     fn into_feed(self) -> AppResult<FeedFilter> {
         let user_ids = self
             .user_ids
-            .map(|ids| {
-                ids.iter()
-                    .map(|id| {
-                        super::node::int_id(id, super::node::Kind::User).map_err(|_| {
-                            AppError::invalid_field(
-                                "filter.userIds",
-                                format!("{:?} is not a user's id", id.as_str()),
-                            )
-                        })
-                    })
-                    .collect::<AppResult<Vec<_>>>()
-            })
+            .map(|ids| super::audit::user_ids(&ids))
             .transpose()?;
         Ok(FeedFilter {
             actions: self.actions,

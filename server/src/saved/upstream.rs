@@ -121,11 +121,6 @@ async fn fill(loader: &dyn PanelLoader, status: &mut UpstreamStatus) -> AppResul
     Ok(())
 }
 
-/// Refusal of an upstream update on a server without PanelApp access.
-fn no_panelapp() -> AppError {
-    AppError::upstream("PanelApp", "this server has no PanelApp access")
-}
-
 impl SavedPanels {
     /// Where each PanelApp source of `panel` stands upstream; empty on a server without
     /// PanelApp access.
@@ -150,7 +145,9 @@ impl SavedPanels {
         if based_on != panel.current_version {
             return Err(versions::stale(panel.current_version, based_on));
         }
-        let loader = self.merges.loader().ok_or_else(no_panelapp)?;
+        let loader = self
+            .merges
+            .require_loader("the panel can not be updated from PanelApp")?;
         let statuses = check(loader, &panel).await;
         if let Some(failed) = statuses.iter().find(|s| s.error.is_some()) {
             let instance = match failed.source {

@@ -129,6 +129,17 @@ impl Merges {
         self.loader.as_deref()
     }
 
+    /// The server's loader, for work that can not be done without one: UPSTREAM_UNAVAILABLE
+    /// saying what could not be done (`so …`) on a server without PanelApp access.
+    pub(crate) fn require_loader(&self, so: &str) -> AppResult<&dyn PanelLoader> {
+        self.loader().ok_or_else(|| {
+            AppError::upstream(
+                "PanelApp",
+                format!("this server has no PanelApp data source, so {so}"),
+            )
+        })
+    }
+
     /// Loads every source and merges them. Uploads must be the caller's; panels come from the
     /// server's loader, and every selected panel must load or the merge fails naming it.
     #[tracing::instrument(skip_all, fields(panels = request.panels.len(), uploads = request.uploads.len()))]
@@ -147,13 +158,7 @@ impl Merges {
         }
         let mut panels = Vec::with_capacity(request.panels.len());
         if !request.panels.is_empty() {
-            let Some(loader) = self.loader.as_deref() else {
-                return Err(AppError::upstream(
-                    "PanelApp",
-                    "this server has no PanelApp data source, so panels can not be merged; merge \
-                 uploads only",
-                ));
-            };
+            let loader = self.require_loader("panels can not be merged; merge uploads only")?;
             for p in &request.panels {
                 let loaded = loader.panel(p.source, p.id, p.version).await?;
                 panels.push((loaded, p.filter.clone()));

@@ -113,7 +113,7 @@ on_both_backends!(
             "{answer}"
         );
         assert_eq!(
-            answer["errors"][0]["extensions"]["field"], "filter.userIds",
+            answer["errors"][0]["extensions"]["field"], "userIds",
             "{answer}"
         );
     }

@@ -8,6 +8,7 @@ use super::ContextExt;
 use super::saved::types::Person;
 use crate::auth::permissions::Action;
 use crate::graphql::node::{Kind, global_id, int_id};
+use crate::services::teams::TeamView;
 
 /// One member of a team.
 #[derive(SimpleObject)]
@@ -63,63 +64,46 @@ pub struct Team {
     pub created_at: DateTime<Utc>,
 }
 
-/// The panels shared with team `team_id` through a live share, not deleted, by name.
-async fn team_panels(ctx: &Context<'_>, team_id: i32) -> crate::error::AppResult<Vec<TeamPanel>> {
-    let rows = ctx.state().teams.shared_panels(team_id).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(share, panel)| {
-            panel.map(|p| TeamPanel {
-                id: global_id(Kind::SavedPanel, p.id),
-                name: p.name,
-                permission: share.permission_level,
-                current_version: p.current_version,
-                gene_count: p.gene_count,
-                updated_at: p.updated_at,
-            })
-        })
-        .collect())
-}
-
-async fn team(ctx: &Context<'_>, row: entity::teams::Model) -> crate::error::AppResult<Team> {
-    let state = ctx.state();
-    let me = ctx.principal().signed_in().map(|u| u.id());
-    let members: Vec<TeamMember> = state
-        .teams
-        .members(row.id)
-        .await?
-        .into_iter()
-        .map(|(m, u)| TeamMember {
-            user_id: global_id(Kind::User, m.user_id),
-            user: Person::new(m.user_id, u.as_ref().map_or("", |u| u.username.as_str())),
-            username: u.map(|u| u.username),
-            role: m.role,
-            since: m.created_at,
-        })
-        .collect();
-    let my_role = members
-        .iter()
-        .find(|m| Some(m.user.database_id) == me)
-        .map(|m| m.role);
-    let panels = team_panels(ctx, row.id).await?;
-    Ok(Team {
-        id: global_id(Kind::Team, row.id),
-        database_id: row.id,
-        name: row.name,
-        description: row.description,
-        my_role,
-        members,
-        panels,
-        created_at: row.created_at,
-    })
+impl From<TeamView> for Team {
+    fn from(t: TeamView) -> Self {
+        Team {
+            id: global_id(Kind::Team, t.id),
+            database_id: t.id,
+            name: t.name,
+            description: t.description,
+            my_role: t.my_role,
+            members: t
+                .members
+                .into_iter()
+                .map(|m| TeamMember {
+                    user_id: global_id(Kind::User, m.user_id),
+                    user: Person::new(m.user_id, m.username.as_deref().unwrap_or("")),
+                    username: m.username,
+                    role: m.role,
+                    since: m.since,
+                })
+                .collect(),
+            panels: t
+                .panels
+                .into_iter()
+                .map(|p| TeamPanel {
+                    id: global_id(Kind::SavedPanel, p.id),
+                    name: p.name,
+                    permission: p.permission,
+                    current_version: p.current_version,
+                    gene_count: p.gene_count,
+                    updated_at: p.updated_at,
+                })
+                .collect(),
+            created_at: t.created_at,
+        }
+    }
 }
 
 /// `node(id:)` for a `Team`: as `team(id:)`.
 pub async fn team_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<Team> {
     ctx.require(Action::ViewTeams)?;
-    ctx.require_user()?;
-    let row = ctx.state().teams.visible(ctx.principal(), id).await?;
-    team(ctx, row).await
+    Ok(ctx.state().teams.view(ctx.principal(), id).await?.into())
 }
 
 #[derive(Default)]
@@ -130,12 +114,8 @@ impl TeamsQuery {
     /// The teams you are in.
     async fn my_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
         ctx.require(Action::ViewTeams)?;
-        let user = ctx.require_user()?;
-        let mut out = Vec::new();
-        for (row, _) in ctx.state().teams.mine(user.id()).await? {
-            out.push(team(ctx, row).await?);
-        }
-        Ok(out)
+        let teams = ctx.state().teams.mine(ctx.principal()).await?;
+        Ok(teams.into_iter().map(Team::from).collect())
     }
 
     /// One team; FORBIDDEN when you are not in it (site admins see every team), NOT_FOUND when
@@ -146,13 +126,8 @@ impl TeamsQuery {
         #[graphql(desc = "The team's id.")] id: ID,
     ) -> Result<Team> {
         ctx.require(Action::ViewTeams)?;
-        ctx.require_user()?;
-        let row = ctx
-            .state()
-            .teams
-            .visible(ctx.principal(), int_id(&id, Kind::Team)?)
-            .await?;
-        Ok(team(ctx, row).await?)
+        let id = int_id(&id, Kind::Team)?;
+        Ok(ctx.state().teams.view(ctx.principal(), id).await?.into())
     }
 }
 
@@ -170,13 +145,12 @@ impl TeamsMutation {
         #[graphql(desc = "What the team is for.")] description: Option<String>,
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
-        ctx.require_user()?;
-        let row = ctx
+        let team = ctx
             .state()
             .teams
             .create(ctx.principal(), &name, description)
             .await?;
-        Ok(team(ctx, row).await?)
+        Ok(team.into())
     }
 
     /// Adds a member (or changes their role). Team admins only.
@@ -189,19 +163,17 @@ impl TeamsMutation {
         #[graphql(desc = "MEMBER (default) or ADMIN.")] role: Option<TeamRole>,
     ) -> Result<Team> {
         ctx.require(Action::ManageTeams)?;
-        ctx.require_user()?;
-        let tid = int_id(&team_id, Kind::Team)?;
-        ctx.state()
+        let team = ctx
+            .state()
             .teams
             .add_member(
                 ctx.principal(),
-                tid,
+                int_id(&team_id, Kind::Team)?,
                 int_id(&user_id, Kind::User)?,
                 role.unwrap_or(TeamRole::Member),
             )
             .await?;
-        let row = ctx.state().teams.visible(ctx.principal(), tid).await?;
-        Ok(team(ctx, row).await?)
+        Ok(team.into())
     }
 
     /// Removes a member (team admins), or leaves the team (yourself).

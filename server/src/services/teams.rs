@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{team_members, teams, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use shared::AuditResourceKind;
-use shared::{AuditAction, Role, TeamRole};
+use shared::{AuditAction, Role, SharePermission, TeamRole};
 
 use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
@@ -35,7 +35,7 @@ impl Teams {
             .ok_or_else(|| AppError::not_found(format!("team {id}")))
     }
 
-    pub async fn members(
+    async fn members(
         &self,
         team_id: i32,
     ) -> AppResult<Vec<(team_members::Model, Option<user::Model>)>> {
@@ -95,7 +95,7 @@ impl Teams {
         principal: &Principal,
         name: &str,
         description: Option<String>,
-    ) -> AppResult<teams::Model> {
+    ) -> AppResult<TeamView> {
         let who = principal.require_user()?;
         principal.require(Action::ManageTeams)?;
         let name = name.trim();
@@ -146,17 +146,18 @@ impl Teams {
             .await?;
         txn.commit().await?;
         self.audit.publish([event]).await;
-        Ok(team)
+        let mut views = self.views(principal, vec![team]).await?;
+        Ok(views.remove(0))
     }
 
-    /// Adds a member (or changes their role when already in the team).
+    /// Adds a member (or changes their role when already in the team); the team as it is then.
     pub async fn add_member(
         &self,
         principal: &Principal,
         team_id: i32,
         user_id: i32,
         role: TeamRole,
-    ) -> AppResult<()> {
+    ) -> AppResult<TeamView> {
         let team = self.require_team_admin(principal, team_id).await?;
         user::Entity::find_by_id(user_id)
             .one(&self.db)
@@ -200,7 +201,7 @@ impl Teams {
             .await?;
         txn.commit().await?;
         self.audit.publish([event]).await;
-        Ok(())
+        self.view(principal, team_id).await
     }
 
     pub async fn remove_member(
@@ -266,41 +267,102 @@ impl Teams {
         Ok(())
     }
 
-    /// The teams a user belongs to, with their role in each.
-    pub async fn mine(&self, user_id: i32) -> AppResult<Vec<(teams::Model, TeamRole)>> {
-        let rows = team_members::Entity::find()
-            .filter(team_members::Column::UserId.eq(user_id))
+    /// The teams the caller is in, by name, each as they see it (three queries in all, however
+    /// many teams).
+    pub async fn mine(&self, principal: &Principal) -> AppResult<Vec<TeamView>> {
+        let who = principal.require_user()?;
+        let rows: Vec<teams::Model> = team_members::Entity::find()
+            .filter(team_members::Column::UserId.eq(who.id()))
             .find_also_related(teams::Entity)
+            .order_by_asc(teams::Column::Name)
             .all(&self.db)
-            .await?;
-        Ok(rows
+            .await?
             .into_iter()
-            .filter_map(|(m, t)| t.map(|t| (t, m.role)))
+            .filter_map(|(_, t)| t)
+            .collect();
+        self.views(principal, rows).await
+    }
+
+    /// One team as the caller sees it: FORBIDDEN unless they are in it (site admins see every
+    /// team), NOT_FOUND when there is no such team.
+    pub async fn view(&self, principal: &Principal, team_id: i32) -> AppResult<TeamView> {
+        let who = principal.require_user()?;
+        let team = self.load(team_id).await?;
+        if who.role() != Role::Admin {
+            team_members::Entity::find()
+                .filter(team_members::Column::TeamId.eq(team_id))
+                .filter(team_members::Column::UserId.eq(who.id()))
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| AppError::forbidden("you are not in this team"))?;
+        }
+        let mut views = self.views(principal, vec![team]).await?;
+        Ok(views.remove(0))
+    }
+
+    /// `teams` with their members and the panels shared with them: one query for all members,
+    /// one for all shares, whatever the number of teams.
+    async fn views(
+        &self,
+        principal: &Principal,
+        teams: Vec<teams::Model>,
+    ) -> AppResult<Vec<TeamView>> {
+        let me = principal.signed_in().map(|u| u.id());
+        let ids: Vec<i32> = teams.iter().map(|t| t.id).collect();
+        let mut members: HashMap<i32, Vec<Member>> = HashMap::new();
+        for (m, u) in team_members::Entity::find()
+            .filter(team_members::Column::TeamId.is_in(ids.clone()))
+            .find_also_related(user::Entity)
+            .order_by_asc(team_members::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            members.entry(m.team_id).or_default().push(Member {
+                user_id: m.user_id,
+                username: u.map(|u| u.username),
+                role: m.role,
+                since: m.created_at,
+            });
+        }
+        let mut panels: HashMap<i32, Vec<SharedPanel>> = HashMap::new();
+        for (share, panel) in self.shared_panels(ids).await? {
+            let (Some(team), Some(p)) = (share.shared_with_team_id, panel) else {
+                continue;
+            };
+            panels.entry(team).or_default().push(SharedPanel {
+                id: p.id,
+                name: p.name,
+                permission: share.permission_level,
+                current_version: p.current_version,
+                gene_count: p.gene_count,
+                updated_at: p.updated_at,
+            });
+        }
+        Ok(teams
+            .into_iter()
+            .map(|t| {
+                let members = members.remove(&t.id).unwrap_or_default();
+                TeamView {
+                    id: t.id,
+                    my_role: members
+                        .iter()
+                        .find(|m| Some(m.user_id) == me)
+                        .map(|m| m.role),
+                    members,
+                    panels: panels.remove(&t.id).unwrap_or_default(),
+                    name: t.name,
+                    description: t.description,
+                    created_at: t.created_at,
+                }
+            })
             .collect())
     }
 
-    /// A team, if the user is in it (or a site admin).
-    pub async fn visible(&self, principal: &Principal, team_id: i32) -> AppResult<teams::Model> {
-        let who = principal.require_user()?;
-        let team = self.load(team_id).await?;
-        if who.role() == Role::Admin
-            || self
-                .members(team_id)
-                .await?
-                .iter()
-                .any(|(m, _)| m.user_id == who.id())
-        {
-            Ok(team)
-        } else {
-            Err(AppError::forbidden("you are not in this team"))
-        }
-    }
-
-    /// The panels shared with team `team_id` through a live share (not deleted), by name, each
-    /// with the share that grants it.
-    pub async fn shared_panels(
+    /// The panels shared with `team_ids` through a live share (not deleted), by name, each with
+    /// the share that grants it.
+    async fn shared_panels(
         &self,
-        team_id: i32,
+        team_ids: Vec<i32>,
     ) -> AppResult<
         Vec<(
             entity::panel_shares::Model,
@@ -311,7 +373,7 @@ impl Teams {
         use sea_orm::Condition;
         let now = Utc::now();
         Ok(panel_shares::Entity::find()
-            .filter(panel_shares::Column::SharedWithTeamId.eq(team_id))
+            .filter(panel_shares::Column::SharedWithTeamId.is_in(team_ids))
             .filter(panel_shares::Column::IsActive.eq(true))
             .filter(
                 Condition::any()
@@ -325,6 +387,43 @@ impl Teams {
             .all(&self.db)
             .await?)
     }
+}
+
+/// A team as one of its members (or a site admin) sees it.
+#[derive(Clone, Debug)]
+pub struct TeamView {
+    pub id: i32,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The caller's role in the team; `None` for a site admin outside it.
+    pub my_role: Option<TeamRole>,
+    /// Every member, in the order they joined.
+    pub members: Vec<Member>,
+    /// The panels shared with the team through a live share, not deleted, by name.
+    pub panels: Vec<SharedPanel>,
+}
+
+/// One member of a team.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub user_id: i32,
+    /// `None` when the account no longer exists.
+    pub username: Option<String>,
+    pub role: TeamRole,
+    /// When they joined.
+    pub since: DateTime<Utc>,
+}
+
+/// A saved panel shared with a team, and what the share grants.
+#[derive(Clone, Debug)]
+pub struct SharedPanel {
+    pub id: i32,
+    pub name: String,
+    pub permission: SharePermission,
+    pub current_version: i32,
+    pub gene_count: i32,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The ids of the teams `user_id` is in.
@@ -350,4 +449,139 @@ pub async fn names<C: ConnectionTrait>(conn: &C, ids: Vec<i32>) -> AppResult<Has
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use shared::{ErrorCode, PanelStatus, SharePermission, TeamRole, Visibility};
+
+    use crate::saved::PanelMeta;
+    use crate::saved::shares::ShareRequest;
+    use crate::saved::versions::Origin;
+    use crate::state::AppState;
+
+    fn meta(name: &str) -> PanelMeta {
+        PanelMeta {
+            name: name.into(),
+            description: None,
+            tags: Vec::new(),
+            visibility: Visibility::Private,
+            status: PanelStatus::Active,
+        }
+    }
+
+    /// Each team carries its own members and panels however many are read at once, the caller's
+    /// role is their own, and reading more teams costs no more statements.
+    #[tokio::test]
+    async fn teams_are_read_with_their_own_members_and_panels_in_a_fixed_number_of_statements() {
+        let (state, _dir) = AppState::for_tests().await;
+        let (_, alice) = state.test_user("alice").await;
+        let (bob_row, bob) = state.test_user("bob").await;
+        let (_, carol) = state.test_user("carol").await;
+        let teams = &state.teams;
+        let neuro = teams.create(&alice, "Neuro", None).await.unwrap();
+        let cardio = teams
+            .create(&alice, "Cardio", Some("  heart  ".into()))
+            .await
+            .unwrap();
+        assert_eq!(cardio.description.as_deref(), Some("heart"));
+        assert_eq!(cardio.my_role, Some(TeamRole::Admin));
+        let added = teams
+            .add_member(&alice, cardio.id, bob_row.id, TeamRole::Member)
+            .await
+            .unwrap();
+        let names: Vec<_> = added.members.iter().map(|m| m.username.clone()).collect();
+        assert_eq!(names, [Some("alice".to_owned()), Some("bob".to_owned())]);
+
+        let share = |panel: i32, team: i32, permission| ShareRequest {
+            panel_id: panel,
+            user_id: None,
+            team_id: Some(team),
+            link: false,
+            permission,
+            expires_at: None,
+            can_reshare: None,
+        };
+        for (name, team, permission) in [
+            ("Heart B", cardio.id, SharePermission::Edit),
+            ("Heart A", cardio.id, SharePermission::View),
+            ("Brain", neuro.id, SharePermission::View),
+            ("Gone", cardio.id, SharePermission::View),
+        ] {
+            let panel = state
+                .saved
+                .create_from(&alice, meta(name), Origin::Genes(Vec::new()))
+                .await
+                .unwrap();
+            state
+                .saved
+                .share(&alice, share(panel.id, team, permission))
+                .await
+                .unwrap();
+            if name == "Gone" {
+                state
+                    .saved
+                    .set_status(&alice, panel.id, PanelStatus::Deleted)
+                    .await
+                    .unwrap();
+            }
+        }
+
+        let before = state.statements.load(Ordering::SeqCst);
+        let mine = teams.mine(&alice).await.unwrap();
+        let cost_of_two = state.statements.load(Ordering::SeqCst) - before;
+        let summary: Vec<_> = mine
+            .iter()
+            .map(|t| {
+                let members: Vec<_> = t.members.iter().map(|m| (m.user_id, m.role)).collect();
+                let panels: Vec<_> = t
+                    .panels
+                    .iter()
+                    .map(|p| (p.name.as_str(), p.permission))
+                    .collect();
+                (t.name.as_str(), t.my_role, members, panels)
+            })
+            .collect();
+        let alice_id = alice.signed_in().unwrap().id();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "Cardio",
+                    Some(TeamRole::Admin),
+                    vec![(alice_id, TeamRole::Admin), (bob_row.id, TeamRole::Member)],
+                    vec![
+                        ("Heart A", SharePermission::View),
+                        ("Heart B", SharePermission::Edit)
+                    ],
+                ),
+                (
+                    "Neuro",
+                    Some(TeamRole::Admin),
+                    vec![(alice_id, TeamRole::Admin)],
+                    vec![("Brain", SharePermission::View)],
+                ),
+            ]
+        );
+
+        let before = state.statements.load(Ordering::SeqCst);
+        let bobs = teams.mine(&bob).await.unwrap();
+        let cost_of_one = state.statements.load(Ordering::SeqCst) - before;
+        assert_eq!(
+            cost_of_one, cost_of_two,
+            "statements do not grow with teams"
+        );
+        assert!(cost_of_one > 0, "the statement counter counts");
+        assert_eq!(bobs.len(), 1);
+        assert_eq!(bobs[0].my_role, Some(TeamRole::Member));
+
+        assert_eq!(teams.view(&bob, cardio.id).await.unwrap().panels.len(), 2);
+        let outsider = teams.view(&carol, cardio.id).await.unwrap_err();
+        assert_eq!(outsider.code, ErrorCode::Forbidden);
+        let missing = teams.view(&alice, cardio.id + 100).await.unwrap_err();
+        assert_eq!(missing.code, ErrorCode::NotFound);
+        assert!(teams.mine(&carol).await.unwrap().is_empty());
+    }
 }

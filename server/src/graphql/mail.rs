@@ -3,13 +3,13 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::mail_outbox;
 use shared::{MailKind, MailStatus};
 
 use super::ContextExt;
 use super::accounts::types::User;
 use super::node::{Kind, global_id, int_id};
 use super::paging::{Page, PageArgs};
+use crate::services::outbox::QueuedMail;
 
 /// A queued e-mail, as admins see it (never its content: it may hold a single-use link).
 #[derive(SimpleObject)]
@@ -37,20 +37,19 @@ pub struct MailMessage {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<mail_outbox::Model> for MailMessage {
-    fn from(row: mail_outbox::Model) -> Self {
-        let waiting = matches!(row.status, MailStatus::Pending | MailStatus::Sending);
+impl From<QueuedMail> for MailMessage {
+    fn from(m: QueuedMail) -> Self {
         Self {
-            id: global_id(Kind::MailMessage, row.id),
-            kind: row.kind,
-            recipient: row.recipient,
-            subject: row.subject,
-            status: row.status,
-            attempts: row.attempts,
-            last_error: row.last_error,
-            next_attempt_at: waiting.then_some(row.next_attempt_at),
-            sent_at: row.sent_at,
-            created_at: row.created_at,
+            id: global_id(Kind::MailMessage, m.id),
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            next_attempt_at: m.next_attempt_at,
+            sent_at: m.sent_at,
+            created_at: m.created_at,
         }
     }
 }

@@ -3,13 +3,12 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use entity::admin_message;
 use futures::{Stream, StreamExt};
 use shared::{BannerChange, MessageType};
 
 use super::ContextExt;
 use super::accounts::int_id;
-use crate::services::messages::{Banners, MessageDraft};
+use crate::services::messages::{Announcement, Banners, MessageDraft};
 
 /// A site announcement.
 #[derive(SimpleObject, Clone)]
@@ -37,19 +36,18 @@ pub struct AdminMessage {
     pub visible: bool,
 }
 
-impl From<admin_message::Model> for AdminMessage {
-    fn from(row: admin_message::Model) -> Self {
-        let visible = row.is_active && row.expires_at.is_none_or(|t| t > Utc::now());
+impl From<Announcement> for AdminMessage {
+    fn from(m: Announcement) -> Self {
         Self {
-            id: super::node::global_id(super::node::Kind::AdminMessage, row.id),
-            title: row.title,
-            message: row.message,
-            message_type: row.message_type,
-            active: row.is_active,
-            expires_at: row.expires_at,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            visible,
+            id: super::node::global_id(super::node::Kind::AdminMessage, m.id),
+            title: m.title,
+            message: m.message,
+            message_type: m.message_type,
+            active: m.active,
+            expires_at: m.expires_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            visible: m.visible,
         }
     }
 }
@@ -86,15 +84,7 @@ impl From<AdminMessageInput> for MessageDraft {
 
 /// `node(id:)` for an `AdminMessage`: any one for admins, the visible ones for everyone.
 pub async fn message_node(ctx: &Context<'_>, id: i32) -> crate::error::AppResult<AdminMessage> {
-    let state = ctx.state();
-    let rows = match ctx.require_admin() {
-        Ok(_) => state.messages.all(ctx.principal()).await?,
-        Err(_) => state.messages.visible().await?,
-    };
-    rows.into_iter()
-        .find(|m| m.id == id)
-        .map(AdminMessage::from)
-        .ok_or_else(|| crate::error::AppError::not_found("admin message"))
+    Ok(ctx.state().messages.one(ctx.principal(), id).await?.into())
 }
 
 #[derive(Default)]

@@ -1,7 +1,7 @@
 //! Personal API tokens: created with their secret shown once, revoked one by one here, and
 //! all at once when the account's password changes or it is reset or deactivated.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::api_tokens;
 use std::time::Duration;
 
@@ -22,6 +22,39 @@ pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 /// The longest a token may live.
 pub const MAX_TOKEN_DAYS: u32 = 3650;
 
+/// An API token as its owner sees it: never its secret or hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenView {
+    pub id: i32,
+    pub name: String,
+    /// The first characters of the secret, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Usable now: not revoked and not expired.
+    pub active: bool,
+    pub scopes: Vec<TokenScope>,
+}
+
+impl From<api_tokens::Model> for TokenView {
+    fn from(row: api_tokens::Model) -> Self {
+        let active = row.revoked_at.is_none() && row.expires_at.is_none_or(|e| e > Utc::now());
+        Self {
+            id: row.id,
+            name: row.name,
+            prefix: row.token_prefix,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            expires_at: row.expires_at,
+            revoked_at: row.revoked_at,
+            active,
+            scopes: Scopes::parse(&row.scopes).list(),
+        }
+    }
+}
+
 /// Personal API tokens as their owners manage them, and the audit of their use. Built once with the state.
 #[derive(Clone)]
 pub struct ApiTokens {
@@ -33,6 +66,22 @@ pub struct ApiTokens {
 }
 
 impl ApiTokens {
+    /// The caller's own tokens, newest first.
+    pub async fn mine(&self, principal: &Principal) -> AppResult<Vec<TokenView>> {
+        let user = principal.require_user()?;
+        let rows = self.tokens.list(user.id()).await?;
+        Ok(rows.into_iter().map(TokenView::from).collect())
+    }
+
+    /// One of the caller's own tokens; NOT_FOUND for anyone else's, as for none.
+    pub async fn one(&self, principal: &Principal, id: i32) -> AppResult<TokenView> {
+        self.mine(principal)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| AppError::not_found("API token"))
+    }
+
     /// Creates an API token; the secret is returned once. Without `scopes` it may read and write
     /// (not administer); without `expires_in_days` it lives [`DEFAULT_TOKEN_DAYS`]. A token used
     /// to create another can not give it more scopes or a longer life than it has itself.
@@ -42,7 +91,7 @@ impl ApiTokens {
         name: &str,
         scopes: Option<&[TokenScope]>,
         expires_in_days: Option<u32>,
-    ) -> AppResult<(api_tokens::Model, String)> {
+    ) -> AppResult<(TokenView, String)> {
         let user = principal.require_user()?;
         let days = expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
         if !(1..=MAX_TOKEN_DAYS).contains(&days) {
@@ -113,7 +162,7 @@ impl ApiTokens {
             ),
         )
         .await?;
-        Ok((row, secret))
+        Ok((row.into(), secret))
     }
 
     /// Revokes one of the caller's tokens.

@@ -78,6 +78,43 @@ fn snapshot(row: &admin_message::Model) -> serde_json::Value {
     })
 }
 
+/// A site announcement as the API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Announcement {
+    pub id: i32,
+    pub title: String,
+    pub message: String,
+    pub message_type: MessageType,
+    /// Switched on by an admin (it may still have expired: see `visible`).
+    pub active: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Active and not expired when read: shown as a banner now.
+    pub visible: bool,
+}
+
+impl From<admin_message::Model> for Announcement {
+    fn from(row: admin_message::Model) -> Self {
+        let visible = row.is_active && row.expires_at.is_none_or(|t| t > Utc::now());
+        Self {
+            id: row.id,
+            title: row.title,
+            message: row.message,
+            message_type: row.message_type,
+            active: row.is_active,
+            expires_at: row.expires_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            visible,
+        }
+    }
+}
+
+fn announcements(rows: Vec<admin_message::Model>) -> Vec<Announcement> {
+    rows.into_iter().map(Announcement::from).collect()
+}
+
 /// The banners to show now, and why they were sent (the `adminMessages` subscription).
 #[derive(Debug, Clone)]
 pub struct Banners {
@@ -85,7 +122,7 @@ pub struct Banners {
     /// The message that changed (none for the initial list and after missed events).
     pub message_id: Option<i32>,
     /// Active and not expired, newest first.
-    pub visible: Vec<admin_message::Model>,
+    pub visible: Vec<Announcement>,
 }
 
 impl Banners {
@@ -108,9 +145,9 @@ pub struct Messages {
 
 impl Messages {
     /// Messages shown now: active and not expired, newest first.
-    pub async fn visible(&self) -> AppResult<Vec<admin_message::Model>> {
+    pub async fn visible(&self) -> AppResult<Vec<Announcement>> {
         let now = Utc::now();
-        Ok(admin_message::Entity::find()
+        let rows = admin_message::Entity::find()
             .filter(admin_message::Column::IsActive.eq(true))
             .filter(
                 Condition::any()
@@ -119,16 +156,29 @@ impl Messages {
             )
             .order_by_desc(admin_message::Column::CreatedAt)
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok(announcements(rows))
     }
 
     /// Every message, for the admin page.
-    pub async fn all(&self, principal: &Principal) -> AppResult<Vec<admin_message::Model>> {
+    pub async fn all(&self, principal: &Principal) -> AppResult<Vec<Announcement>> {
         principal.require_admin()?;
-        Ok(admin_message::Entity::find()
+        let rows = admin_message::Entity::find()
             .order_by_desc(admin_message::Column::CreatedAt)
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok(announcements(rows))
+    }
+
+    /// One message: any to admins, to everyone else only while it is shown (NOT_FOUND
+    /// otherwise, as for no such message).
+    pub async fn one(&self, principal: &Principal, id: i32) -> AppResult<Announcement> {
+        let message = Announcement::from(self.load(id).await?);
+        if message.visible || principal.require_admin().is_ok() {
+            Ok(message)
+        } else {
+            Err(AppError::not_found(format!("admin message {id}")))
+        }
     }
 
     /// The banner list now, then again after every change and whenever a shown message
@@ -201,7 +251,7 @@ impl Messages {
         &self,
         principal: &Principal,
         draft: MessageDraft,
-    ) -> AppResult<admin_message::Model> {
+    ) -> AppResult<Announcement> {
         principal.require_admin()?;
         let (title, message) = validate(&draft)?;
         let now = Utc::now();
@@ -232,7 +282,7 @@ impl Messages {
             )
             .await?;
         self.publish(MessageChange::Created, row.id).await;
-        Ok(row)
+        Ok(row.into())
     }
 
     async fn load(&self, id: i32) -> AppResult<admin_message::Model> {
@@ -248,7 +298,7 @@ impl Messages {
         principal: &Principal,
         id: i32,
         draft: MessageDraft,
-    ) -> AppResult<admin_message::Model> {
+    ) -> AppResult<Announcement> {
         principal.require_admin()?;
         let (title, message) = validate(&draft)?;
         let current = self.load(id).await?;
@@ -274,7 +324,7 @@ impl Messages {
             )
             .await?;
         self.publish(MessageChange::Updated, id).await;
-        Ok(row)
+        Ok(row.into())
     }
 
     pub async fn set_active(
@@ -282,7 +332,7 @@ impl Messages {
         principal: &Principal,
         id: i32,
         active: bool,
-    ) -> AppResult<admin_message::Model> {
+    ) -> AppResult<Announcement> {
         principal.require_admin()?;
         let current = self.load(id).await?;
         let draft = MessageDraft {
@@ -316,5 +366,55 @@ impl Messages {
             .await?;
         self.publish(MessageChange::Deleted, id).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{ErrorCode, MessageType};
+
+    use super::MessageDraft;
+    use crate::auth::Principal;
+    use crate::state::AppState;
+
+    /// A message switched off is an admin's to read; everyone else reads it only while it is
+    /// shown, and `visible` says which it is.
+    #[tokio::test]
+    async fn a_hidden_message_is_read_by_admins_only() {
+        let (state, _dir) = AppState::for_tests().await;
+        let admin = Principal::system("test");
+        let (_, user) = state.test_user("reader").await;
+        let visitor = Principal::visitor(None);
+        let draft = MessageDraft {
+            title: " Maintenance ".into(),
+            message: "Down at noon".into(),
+            message_type: MessageType::Warning,
+            is_active: false,
+            expires_at: None,
+        };
+        let hidden = state.messages.create(&admin, draft).await.unwrap();
+        assert_eq!(hidden.title, "Maintenance");
+        assert!(!hidden.active && !hidden.visible);
+
+        let seen = state.messages.one(&admin, hidden.id).await.unwrap();
+        assert_eq!(seen, hidden);
+        for who in [&user, &visitor] {
+            let err = state.messages.one(who, hidden.id).await.unwrap_err();
+            assert_eq!(err.code, ErrorCode::NotFound);
+        }
+        assert!(state.messages.visible().await.unwrap().is_empty());
+
+        let shown = state
+            .messages
+            .set_active(&admin, hidden.id, true)
+            .await
+            .unwrap();
+        assert!(shown.active && shown.visible);
+        let read = state.messages.one(&visitor, hidden.id).await.unwrap();
+        assert_eq!(read.id, hidden.id);
+        assert!(read.visible);
+        assert_eq!(state.messages.visible().await.unwrap(), [read]);
+        let err = state.messages.one(&admin, hidden.id + 1).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound);
     }
 }

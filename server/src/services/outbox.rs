@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::mail_outbox;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
@@ -11,13 +11,48 @@ use sea_orm::{
 };
 use serde_json::json;
 use shared::AuditResourceKind;
-use shared::{AuditAction, MailStatus};
+use shared::{AuditAction, MailKind, MailStatus};
 use tokio::sync::Notify;
 
 use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::paging::{Keyset, keyset_query, keyset_rows};
+
+/// A queued e-mail as admins see it: never its content, which may hold a single-use link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedMail {
+    pub id: i32,
+    pub kind: MailKind,
+    pub recipient: String,
+    pub subject: String,
+    pub status: MailStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// When the next try is due (PENDING) or until when a SENDING claim holds; `None` once it
+    /// is sent or given up.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<mail_outbox::Model> for QueuedMail {
+    fn from(row: mail_outbox::Model) -> Self {
+        let waiting = matches!(row.status, MailStatus::Pending | MailStatus::Sending);
+        Self {
+            id: row.id,
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            status: row.status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            next_attempt_at: waiting.then_some(row.next_attempt_at),
+            sent_at: row.sent_at,
+            created_at: row.created_at,
+        }
+    }
+}
 
 /// The e-mail queue as admins see it. Built once with the state; `wake` is the mail worker's wake-up call.
 #[derive(Clone, Debug)]
@@ -34,7 +69,7 @@ impl Outbox {
         principal: &Principal,
         status: Option<MailStatus>,
         page: &Keyset,
-    ) -> AppResult<(Vec<mail_outbox::Model>, bool, u64)> {
+    ) -> AppResult<(Vec<QueuedMail>, bool, u64)> {
         principal.require_admin()?;
         let mut condition = Condition::all();
         if let Some(status) = status {
@@ -49,20 +84,21 @@ impl Outbox {
             .all(&self.db)
             .await?;
         let (rows, more) = keyset_rows(page, rows);
-        Ok((rows, more, total))
+        Ok((rows.into_iter().map(Into::into).collect(), more, total))
     }
 
     /// One queued message by id (admins only).
-    pub async fn get(&self, principal: &Principal, id: i32) -> AppResult<mail_outbox::Model> {
+    pub async fn get(&self, principal: &Principal, id: i32) -> AppResult<QueuedMail> {
         principal.require_admin()?;
         mail_outbox::Entity::find_by_id(id)
             .one(&self.db)
             .await?
+            .map(QueuedMail::from)
             .ok_or_else(|| AppError::not_found(format!("e-mail {id}")))
     }
 
     /// Sends a FAILED (or waiting) message again now, with a fresh count of attempts.
-    pub async fn retry(&self, principal: &Principal, id: i32) -> AppResult<mail_outbox::Model> {
+    pub async fn retry(&self, principal: &Principal, id: i32) -> AppResult<QueuedMail> {
         principal.require_admin()?;
         let row = mail_outbox::Entity::find_by_id(id)
             .one(&self.db)
@@ -98,6 +134,6 @@ impl Outbox {
     .details(json!({ "previousStatus": row.status, "attempts": row.attempts, "lastError": row.last_error }));
         self.audit.commit(txn, principal, record).await?;
         self.wake.notify_one();
-        Ok(saved)
+        Ok(saved.into())
     }
 }

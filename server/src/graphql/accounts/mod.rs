@@ -33,13 +33,6 @@ pub async fn user_node(ctx: &Context<'_>, id: i32) -> AppResult<types::User> {
 
 /// `node(id:)` for an `ApiToken`: one of your own.
 pub async fn token_node(ctx: &Context<'_>, id: i32) -> AppResult<types::ApiToken> {
-    let me = ctx.require_user()?;
-    ctx.state()
-        .tokens
-        .list(me.id())
-        .await?
-        .into_iter()
-        .find(|t| t.id == id)
-        .map(types::ApiToken::from)
-        .ok_or_else(|| AppError::not_found("API token"))
+    let token = ctx.state().api_tokens.one(ctx.principal(), id).await?;
+    Ok(token.into())
 }

@@ -186,15 +186,15 @@ impl AccountsMutation {
         expires_in_days: Option<u32>,
     ) -> Result<CreatedApiToken> {
         ctx.require_user()?;
-        let (row, secret) = ctx
+        let (token, secret) = ctx
             .state()
             .api_tokens
             .create_token(ctx.principal(), &name, scopes.as_deref(), expires_in_days)
             .await?;
         Ok(CreatedApiToken {
-            id: crate::graphql::node::global_id(crate::graphql::node::Kind::ApiToken, row.id),
+            id: crate::graphql::node::global_id(crate::graphql::node::Kind::ApiToken, token.id),
             secret,
-            token: row.into(),
+            token: token.into(),
         })
     }
 

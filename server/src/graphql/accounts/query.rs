@@ -37,15 +37,8 @@ impl AccountsQuery {
 
     /// The current user's API tokens (never their secrets).
     async fn api_tokens(&self, ctx: &Context<'_>) -> Result<Vec<ApiToken>> {
-        let user = ctx.require_user()?;
-        Ok(ctx
-            .state()
-            .tokens
-            .list(user.id())
-            .await?
-            .into_iter()
-            .map(ApiToken::from)
-            .collect())
+        let tokens = ctx.state().api_tokens.mine(ctx.principal()).await?;
+        Ok(tokens.into_iter().map(ApiToken::from).collect())
     }
 
     /// Every IANA time zone name, for pickers.

@@ -2,7 +2,9 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{api_tokens, user};
+use entity::user;
+
+use crate::services::api_tokens::TokenView;
 use shared::{Role, TimeFormat};
 
 use crate::auth::SessionRecord;
@@ -210,19 +212,18 @@ pub struct ApiToken {
     pub scopes: Vec<shared::TokenScope>,
 }
 
-impl From<api_tokens::Model> for ApiToken {
-    fn from(row: api_tokens::Model) -> Self {
-        let active = row.revoked_at.is_none() && row.expires_at.is_none_or(|e| e > Utc::now());
+impl From<TokenView> for ApiToken {
+    fn from(t: TokenView) -> Self {
         Self {
-            id: global_id(Kind::ApiToken, row.id),
-            name: row.name,
-            prefix: row.token_prefix,
-            created_at: row.created_at,
-            last_used_at: row.last_used_at,
-            expires_at: row.expires_at,
-            revoked_at: row.revoked_at,
-            active,
-            scopes: crate::auth::tokens::Scopes::parse(&row.scopes).list(),
+            id: global_id(Kind::ApiToken, t.id),
+            name: t.name,
+            prefix: t.prefix,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            active: t.active,
+            scopes: t.scopes,
         }
     }
 }

@@ -53,7 +53,7 @@ impl AdminQuery {
                     id: row.id,
                 }
                 .to_key();
-                Ok((key, User::from_row(row, state.accounts.profile(row)?)))
+                Ok((key, User::from(state.accounts.view(row)?)))
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok(span.connection(users, read.more, read.total))
@@ -90,7 +90,7 @@ impl AdminMutation {
             .admin
             .unlock(ctx.principal(), int_id(&id, Kind::User)?)
             .await?;
-        Ok(User::from_row(&row, state.accounts.profile(&row)?))
+        Ok(User::from(state.accounts.view(&row)?))
     }
 
     /// Changes a user's role.
@@ -107,7 +107,7 @@ impl AdminMutation {
             .admin
             .set_role(ctx.principal(), int_id(&id, Kind::User)?, role)
             .await?;
-        Ok(User::from_row(&row, state.accounts.profile(&row)?))
+        Ok(User::from(state.accounts.view(&row)?))
     }
 
     /// Activates or deactivates an account; deactivation ends its sessions and revokes its API
@@ -127,7 +127,7 @@ impl AdminMutation {
             .admin
             .set_active(ctx.principal(), int_id(&id, Kind::User)?, active)
             .await?;
-        Ok(User::from_row(&row, state.accounts.profile(&row)?))
+        Ok(User::from(state.accounts.view(&row)?))
     }
 
     /// Lifts a brute-force block on an IP address (see security events).
@@ -162,7 +162,7 @@ impl AdminMutation {
                 .temp_password_expires_at
                 .unwrap_or_else(chrono::Utc::now),
             mailed: state.settings.mail.delivers(),
-            user: User::from_row(&row, state.accounts.profile(&row)?),
+            user: User::from(state.accounts.view(&row)?),
             temporary_password,
         })
     }

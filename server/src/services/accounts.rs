@@ -165,6 +165,32 @@ impl Profile {
     }
 }
 
+/// An account as its owner and admins see it: personal fields decrypted, never the password
+/// hash; a lockout or a temporary password only while it is in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountView {
+    pub id: i32,
+    pub username: String,
+    pub email: String,
+    pub role: Role,
+    pub timezone: String,
+    pub time_format: TimeFormat,
+    pub profile: Profile,
+    pub is_active: bool,
+    pub must_change_password: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login: Option<DateTime<Utc>>,
+    pub login_count: i32,
+    pub failed_login_attempts: i32,
+    /// Until when a lockout lasts; `None` when the account is not locked now.
+    pub locked_until: Option<DateTime<Utc>>,
+    pub is_verified: bool,
+    /// When the admin-set temporary password stops working, while one is in force.
+    pub temporary_password_expires_at: Option<DateTime<Utc>>,
+    pub notify_security: bool,
+    pub notify_shares: bool,
+}
+
 const PROFILE_FIELDS: [&str; 3] = ["first_name", "last_name", "organization"];
 
 fn binding<'a>(column: &'a str, row: &'a str) -> Binding<'a> {
@@ -379,10 +405,63 @@ impl Accounts {
         })
     }
 
-    /// The username of an account (`None`: no such account).
     /// The account `id`, if it exists (callers decide who may see it).
     pub async fn find(&self, id: i32) -> AppResult<Option<user::Model>> {
         Ok(user::Entity::find_by_id(id).one(&self.db).await?)
+    }
+
+    /// A user row as the API shows it (its profile decrypted).
+    pub fn view(&self, row: &user::Model) -> AppResult<AccountView> {
+        let now = Utc::now();
+        Ok(AccountView {
+            id: row.id,
+            username: row.username.clone(),
+            email: row.email.clone(),
+            role: row.role,
+            timezone: row.timezone_preference.clone(),
+            time_format: row.time_format_preference,
+            profile: self.profile(row)?,
+            is_active: row.is_active,
+            must_change_password: row.must_change_password,
+            created_at: row.created_at,
+            last_login: row.last_login,
+            login_count: row.login_count,
+            failed_login_attempts: row.failed_login_attempts,
+            locked_until: row.locked_until.filter(|t| *t > now),
+            is_verified: row.is_verified,
+            temporary_password_expires_at: row
+                .temp_password_expires_at
+                .filter(|_| row.must_change_password),
+            notify_security: row.notify_security,
+            notify_shares: row.notify_shares,
+        })
+    }
+
+    /// Account `id` for the caller: their own, or anyone's for an admin (FORBIDDEN otherwise:
+    /// others are seen as a `Person`); NOT_FOUND when there is none.
+    pub async fn account(&self, principal: &Principal, id: i32) -> AppResult<AccountView> {
+        let me = principal.require_user()?;
+        if me.id() != id {
+            principal.require_admin().map_err(|_| {
+                AppError::forbidden("only admins see other accounts; ask for the Person instead")
+            })?;
+        }
+        let row = self
+            .find(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("user"))?;
+        self.view(&row)
+    }
+
+    /// The signed-in caller's own account; `None` for a visitor, or when the account is gone.
+    pub async fn me(&self, principal: &Principal) -> AppResult<Option<AccountView>> {
+        let Some(me) = principal.signed_in() else {
+            return Ok(None);
+        };
+        match self.find(me.id()).await? {
+            Some(row) => Ok(Some(self.view(&row)?)),
+            None => Ok(None),
+        }
     }
 
     /// The usernames of accounts `ids` (ids without an account are left out).
@@ -561,5 +640,68 @@ mod tests {
         );
         let err = parse_timezone("Mars/Olympus").unwrap_err();
         assert_eq!(err.extensions["field"], "timezone");
+    }
+
+    /// An account is its owner's and admins' to read; a lockout or a temporary password shows
+    /// only while it is in force, and the profile comes decrypted.
+    #[tokio::test]
+    async fn accounts_are_read_by_their_owner_and_admins_with_only_what_is_in_force() {
+        let (state, _dir) = crate::state::AppState::for_tests().await;
+        let (alice_row, alice) = state.test_user("alice").await;
+        let (bob_row, _) = state.test_user("bob").await;
+        let admin_row = state
+            .accounts
+            .create_user(
+                &Principal::system("test"),
+                NewUser {
+                    username: "root".into(),
+                    email: "root@example.org".into(),
+                    password: "correct horse battery staple".into(),
+                    role: Role::Admin,
+                    timezone: None,
+                },
+            )
+            .await
+            .unwrap();
+        let admin = Principal::test_account(&admin_row);
+
+        let own = state.accounts.account(&alice, alice_row.id).await.unwrap();
+        assert_eq!((own.id, own.username.as_str()), (alice_row.id, "alice"));
+        let refused = state
+            .accounts
+            .account(&alice, bob_row.id)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+        let seen = state.accounts.account(&admin, bob_row.id).await.unwrap();
+        assert_eq!(seen.email, "bob@example.org");
+        let missing = state.accounts.account(&admin, 9999).await.unwrap_err();
+        assert_eq!(missing.code, ErrorCode::NotFound);
+        let me = state.accounts.me(&alice).await.unwrap().unwrap();
+        assert_eq!(me, own);
+        assert_eq!(
+            state.accounts.me(&Principal::visitor(None)).await.unwrap(),
+            None
+        );
+
+        let hour = chrono::TimeDelta::hours(1);
+        let mut row = alice_row.clone();
+        row.locked_until = Some(Utc::now() - hour);
+        row.temp_password_expires_at = Some(Utc::now() + hour);
+        row.must_change_password = false;
+        let lapsed = state.accounts.view(&row).unwrap();
+        assert_eq!(lapsed.locked_until, None, "a lockout that has ended");
+        assert_eq!(
+            lapsed.temporary_password_expires_at, None,
+            "no temporary password due"
+        );
+        row.locked_until = Some(Utc::now() + hour);
+        row.must_change_password = true;
+        let locked = state.accounts.view(&row).unwrap();
+        assert_eq!(locked.locked_until, row.locked_until);
+        assert_eq!(
+            locked.temporary_password_expires_at,
+            row.temp_password_expires_at
+        );
     }
 }

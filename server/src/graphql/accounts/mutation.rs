@@ -58,9 +58,8 @@ impl AccountsMutation {
             .await?;
         set_session_cookie(ctx, &cookie);
         claim_uploads(ctx, row.id).await?;
-        let profile = state.accounts.profile(&row)?;
         Ok(AuthPayload {
-            user: User::from_row(&row, profile),
+            user: state.accounts.view(&row)?.into(),
         })
     }
 
@@ -87,9 +86,8 @@ impl AccountsMutation {
         }
         set_session_cookie(ctx, &logged.cookie);
         claim_uploads(ctx, logged.user.id).await?;
-        let profile = state.accounts.profile(&logged.user)?;
         Ok(AuthPayload {
-            user: User::from_row(&logged.user, profile),
+            user: state.accounts.view(&logged.user)?.into(),
         })
     }
 
@@ -147,8 +145,7 @@ impl AccountsMutation {
             .accounts
             .update_profile(ctx.principal(), user.id(), changes)
             .await?;
-        let profile = state.accounts.profile(&row)?;
-        Ok(User::from_row(&row, profile))
+        Ok(state.accounts.view(&row)?.into())
     }
 
     /// Ends one of your sessions (another browser, say).

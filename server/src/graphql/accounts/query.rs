@@ -10,15 +10,8 @@ pub struct AccountsQuery;
 impl AccountsQuery {
     /// The logged-in user, or null for a visitor.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(current) = ctx.principal().signed_in() else {
-            return Ok(None);
-        };
-        let state = ctx.state();
-        let Some(row) = state.accounts.find(current.id()).await? else {
-            return Ok(None);
-        };
-        let profile = state.accounts.profile(&row)?;
-        Ok(Some(User::from_row(&row, profile)))
+        let me = ctx.state().accounts.me(ctx.principal()).await?;
+        Ok(me.map(User::from))
     }
 
     /// The current user's live sessions, newest first.

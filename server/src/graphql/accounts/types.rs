@@ -1,15 +1,13 @@
 //! Account types of the API. Rows are not API types: the password hash can not leak.
 
+use crate::services::api_tokens::TokenView;
 use async_graphql::{ID, InputObject, MaybeUndefined, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::user;
-
-use crate::services::api_tokens::TokenView;
 use shared::{Role, TimeFormat};
 
 use crate::auth::SessionRecord;
 use crate::graphql::node::{Kind, global_id};
-use crate::services::accounts::Profile;
+use crate::services::accounts::AccountView;
 
 /// An account. Personal fields are decrypted for the owner and for admins.
 #[derive(SimpleObject, Clone)]
@@ -64,32 +62,30 @@ pub struct User {
     pub notify_shares: bool,
 }
 
-impl User {
-    pub fn from_row(row: &user::Model, profile: Profile) -> Self {
+impl From<AccountView> for User {
+    fn from(a: AccountView) -> Self {
         Self {
-            id: global_id(Kind::User, row.id),
-            database_id: row.id,
-            username: row.username.clone(),
-            email: row.email.clone(),
-            role: row.role,
-            timezone: row.timezone_preference.clone(),
-            time_format: row.time_format_preference,
-            first_name: profile.first_name,
-            last_name: profile.last_name,
-            organization: profile.organization,
-            is_active: row.is_active,
-            must_change_password: row.must_change_password,
-            created_at: row.created_at,
-            last_login: row.last_login,
-            login_count: row.login_count,
-            failed_login_attempts: row.failed_login_attempts,
-            locked_until: row.locked_until.filter(|t| *t > Utc::now()),
-            is_verified: row.is_verified,
-            temporary_password_expires_at: row
-                .temp_password_expires_at
-                .filter(|_| row.must_change_password),
-            notify_security: row.notify_security,
-            notify_shares: row.notify_shares,
+            id: global_id(Kind::User, a.id),
+            database_id: a.id,
+            username: a.username,
+            email: a.email,
+            role: a.role,
+            timezone: a.timezone,
+            time_format: a.time_format,
+            first_name: a.profile.first_name,
+            last_name: a.profile.last_name,
+            organization: a.profile.organization,
+            is_active: a.is_active,
+            must_change_password: a.must_change_password,
+            created_at: a.created_at,
+            last_login: a.last_login,
+            login_count: a.login_count,
+            failed_login_attempts: a.failed_login_attempts,
+            locked_until: a.locked_until,
+            is_verified: a.is_verified,
+            temporary_password_expires_at: a.temporary_password_expires_at,
+            notify_security: a.notify_security,
+            notify_shares: a.notify_shares,
         }
     }
 }

@@ -4,7 +4,6 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::export_templates;
 use shared::{Confidence, EntityType, ExportColumn, ExportFormat, ExportSettings};
 
 use super::ContextExt;
@@ -12,8 +11,10 @@ use super::node::{Kind, global_id, int_id};
 use super::paging::{self, Page, PageArgs};
 use super::saved::types::Person;
 use crate::auth::permissions::Action;
-use crate::error::{AppError, AppResult};
-use crate::services::export_templates::{self as service, TemplateFields, TemplateUser};
+use crate::error::AppResult;
+use crate::services::export_templates::{
+    SettingsOverride, TemplateFields, TemplatePatch, TemplateView,
+};
 
 /// The team an export template is shared with.
 #[derive(SimpleObject, Clone)]
@@ -126,66 +127,42 @@ pub struct ExportTemplatePatch {
     pub chr_prefix: Option<bool>,
 }
 
-fn user(ctx: &Context<'_>) -> AppResult<TemplateUser> {
-    TemplateUser::of(ctx.principal())
-}
-
-/// The output type of template rows, with their teams' names read in one query.
-async fn outputs(
-    ctx: &Context<'_>,
-    who: TemplateUser,
-    rows: Vec<export_templates::Model>,
-) -> AppResult<Vec<ExportTemplate>> {
-    let names = ctx.state().export_templates.team_names(&rows).await?;
-    rows.into_iter()
-        .map(|row| {
-            let settings = service::settings(&row)?;
-            Ok(ExportTemplate {
-                id: global_id(Kind::ExportTemplate, row.id),
-                database_id: row.id,
-                owner: Person::lazy(row.owner_id),
-                team: row.team_id.map(|t| ExportTemplateTeam {
-                    id: global_id(Kind::Team, t),
-                    name: names.get(&t).cloned().unwrap_or_default(),
-                }),
-                can_edit: who.may_change(&row),
-                name: row.name,
-                description: row.description,
-                format: settings.format,
-                columns: settings.columns,
-                ratings: settings.ratings,
-                include_unrated: settings.include_unrated,
-                entity_types: settings.entity_types,
-                per_source_sheets: settings.per_source_sheets,
-                chr_prefix: settings.chr_prefix,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            })
-        })
-        .collect()
-}
-
-async fn output(
-    ctx: &Context<'_>,
-    who: TemplateUser,
-    row: export_templates::Model,
-) -> AppResult<ExportTemplate> {
-    outputs(ctx, who, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal("an export template went missing"))
+impl From<TemplateView> for ExportTemplate {
+    fn from(t: TemplateView) -> Self {
+        let settings = t.settings;
+        ExportTemplate {
+            id: global_id(Kind::ExportTemplate, t.id),
+            database_id: t.id,
+            owner: Person::lazy(t.owner_id),
+            team: t.team.map(|(id, name)| ExportTemplateTeam {
+                id: global_id(Kind::Team, id),
+                name,
+            }),
+            can_edit: t.can_edit,
+            name: t.name,
+            description: t.description,
+            format: settings.format,
+            columns: settings.columns,
+            ratings: settings.ratings,
+            include_unrated: settings.include_unrated,
+            entity_types: settings.entity_types,
+            per_source_sheets: settings.per_source_sheets,
+            chr_prefix: settings.chr_prefix,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
 }
 
 /// `node(id:)` for an `ExportTemplate`: one you may apply.
 pub async fn template_node(ctx: &Context<'_>, id: i32) -> AppResult<ExportTemplate> {
     ctx.require(Action::UseExportTemplates)?;
-    let who = user(ctx)?;
-    let row = ctx
+    let template = ctx
         .state()
         .export_templates
-        .usable(ctx.principal(), id)
+        .one(ctx.principal(), id)
         .await?;
-    output(ctx, who, row).await
+    Ok(template.into())
 }
 
 /// The settings of template `id` for an export, with the export's own `format`,
@@ -198,34 +175,18 @@ pub async fn export_settings(
     per_source_sheets: Option<bool>,
     chr_prefix: Option<bool>,
 ) -> AppResult<(ExportSettings, bool)> {
-    let Some(template) = template else {
-        let format = format
-            .ok_or_else(|| AppError::invalid_field("format", "choose a format (or a template)"))?;
-        let mut settings = ExportSettings::plain(format);
-        settings.per_source_sheets = per_source_sheets.unwrap_or(settings.per_source_sheets);
-        settings.chr_prefix = chr_prefix.unwrap_or(true);
-        return Ok((settings, false));
+    let template = template
+        .map(|id| int_id(id, Kind::ExportTemplate).map_err(|e| e.with("field", "template")))
+        .transpose()?;
+    let given = SettingsOverride {
+        format,
+        per_source_sheets,
+        chr_prefix,
     };
-    ctx.require(Action::UseExportTemplates)?;
-    let id = int_id(template, Kind::ExportTemplate).map_err(|e| e.with("field", "template"))?;
-    let row = ctx
-        .state()
+    ctx.state()
         .export_templates
-        .usable(ctx.principal(), id)
+        .export_settings(ctx.principal(), template, given)
         .await
-        .map_err(|e| e.with("field", "template"))?;
-    let mut settings = service::settings(&row)?;
-    if let Some(format) = format {
-        settings.format = format;
-    }
-    if let Some(sheets) = per_source_sheets {
-        settings.per_source_sheets = sheets;
-    }
-    if let Some(prefix) = chr_prefix {
-        settings.chr_prefix = prefix;
-    }
-    service::check_settings(&settings)?;
-    Ok((settings, true))
 }
 
 #[derive(Default)]
@@ -249,7 +210,6 @@ impl ExportTemplatesQuery {
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<ExportTemplate>> {
         ctx.require(Action::UseExportTemplates)?;
-        let who = user(ctx)?;
         let (span, places) = PageArgs::new(first, after, last, before).placed(
             "exportTemplates",
             paging::DEFAULT_ROWS,
@@ -260,13 +220,11 @@ impl ExportTemplatesQuery {
             .export_templates
             .page(ctx.principal(), everyone.unwrap_or(false), places)
             .await?;
-        let keys: Vec<String> = read
+        let templates = read
             .rows
-            .iter()
-            .map(|row| service::ExportTemplates::place(row).to_key())
-            .collect();
-        let templates = outputs(ctx, who, read.rows).await?;
-        Ok(span.connection(keys.into_iter().zip(templates), read.more, read.total))
+            .into_iter()
+            .map(|t| (t.place().to_key(), ExportTemplate::from(t)));
+        Ok(span.connection(templates, read.more, read.total))
     }
 }
 
@@ -283,7 +241,6 @@ impl ExportTemplatesMutation {
         #[graphql(desc = "The template.")] input: ExportTemplateInput,
     ) -> Result<ExportTemplate> {
         ctx.require(Action::KeepExportTemplates)?;
-        let who = user(ctx)?;
         let team_id = match &input.team_id {
             Some(id) => Some(int_id(id, Kind::Team).map_err(|e| e.with("field", "teamId"))?),
             None => None,
@@ -304,12 +261,12 @@ impl ExportTemplatesMutation {
                 chr_prefix: input.chr_prefix,
             },
         };
-        let row = ctx
+        let template = ctx
             .state()
             .export_templates
             .create(ctx.principal(), fields)
             .await?;
-        Ok(output(ctx, who, row).await?)
+        Ok(template.into())
     }
 
     /// Changes a template: its owner, or an EDITOR and above (FORBIDDEN for a team's members,
@@ -321,58 +278,36 @@ impl ExportTemplatesMutation {
         #[graphql(desc = "What to change; absent fields stay.")] patch: ExportTemplatePatch,
     ) -> Result<ExportTemplate> {
         ctx.require(Action::UseExportTemplates)?;
-        let who = user(ctx)?;
         let id = int_id(&id, Kind::ExportTemplate)?;
         let team_id = match &patch.team_id {
-            MaybeUndefined::Value(team) => MaybeUndefined::Value(
+            MaybeUndefined::Value(team) => Some(Some(
                 int_id(team, Kind::Team).map_err(|e| e.with("field", "teamId"))?,
-            ),
-            MaybeUndefined::Null => MaybeUndefined::Null,
-            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+            )),
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Undefined => None,
         };
-        let row = ctx
+        let change = TemplatePatch {
+            name: patch.name,
+            description: match patch.description {
+                MaybeUndefined::Value(d) => Some(Some(d)),
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Undefined => None,
+            },
+            team_id,
+            format: patch.format,
+            columns: patch.columns,
+            ratings: patch.ratings,
+            include_unrated: patch.include_unrated,
+            entity_types: patch.entity_types,
+            per_source_sheets: patch.per_source_sheets,
+            chr_prefix: patch.chr_prefix,
+        };
+        let template = ctx
             .state()
             .export_templates
-            .update(ctx.principal(), id, |row| {
-                let mut settings = service::settings(row)?;
-                if let Some(format) = patch.format {
-                    settings.format = format;
-                }
-                if let Some(columns) = patch.columns {
-                    settings.columns = columns;
-                }
-                if let Some(ratings) = patch.ratings {
-                    settings.ratings = ratings;
-                }
-                if let Some(unrated) = patch.include_unrated {
-                    settings.include_unrated = unrated;
-                }
-                if let Some(types) = patch.entity_types {
-                    settings.entity_types = types;
-                }
-                if let Some(sheets) = patch.per_source_sheets {
-                    settings.per_source_sheets = sheets;
-                }
-                if let Some(prefix) = patch.chr_prefix {
-                    settings.chr_prefix = prefix;
-                }
-                Ok(TemplateFields {
-                    name: patch.name.unwrap_or_else(|| row.name.clone()),
-                    description: match patch.description {
-                        MaybeUndefined::Value(d) => Some(d),
-                        MaybeUndefined::Null => None,
-                        MaybeUndefined::Undefined => row.description.clone(),
-                    },
-                    team_id: match team_id {
-                        MaybeUndefined::Value(t) => Some(t),
-                        MaybeUndefined::Null => None,
-                        MaybeUndefined::Undefined => row.team_id,
-                    },
-                    settings,
-                })
-            })
+            .update(ctx.principal(), id, change)
             .await?;
-        Ok(output(ctx, who, row).await?)
+        Ok(template.into())
     }
 
     /// Deletes a template: its owner, or an EDITOR and above (FORBIDDEN for a team's members,

@@ -11,7 +11,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{export_templates, teams};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -19,7 +19,10 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use shared::AuditResourceKind;
-use shared::{AuditAction, ErrorCode, ExportSettings, Role};
+use shared::{
+    AuditAction, Confidence, EntityType, ErrorCode, ExportColumn, ExportFormat, ExportSettings,
+    Role,
+};
 
 use super::audit::{Audit, AuditRecord};
 use crate::auth::Principal;
@@ -64,6 +67,80 @@ impl TemplateUser {
     pub fn may_change(self, row: &export_templates::Model) -> bool {
         self.manages_all || (row.owner_id == self.id && self.keeps)
     }
+}
+
+/// An export template as the caller sees it: its settings read, its team named, and whether
+/// the caller may change it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateView {
+    pub id: i32,
+    pub owner_id: i32,
+    /// The team it is shared with, by id and name.
+    pub team: Option<(i32, String)>,
+    /// The caller may change or delete it.
+    pub can_edit: bool,
+    pub name: String,
+    pub description: Option<String>,
+    pub settings: ExportSettings,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TemplateView {
+    /// Its place in the list (by name).
+    pub fn place(&self) -> Place<String> {
+        Place {
+            value: self.name.clone(),
+            id: self.id,
+        }
+    }
+}
+
+/// A change to a template: `None` keeps a field as it is; for `description` and `team_id`,
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TemplatePatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub team_id: Option<Option<i32>>,
+    pub format: Option<ExportFormat>,
+    pub columns: Option<Vec<ExportColumn>>,
+    pub ratings: Option<Vec<Confidence>>,
+    pub include_unrated: Option<bool>,
+    pub entity_types: Option<Vec<EntityType>>,
+    pub per_source_sheets: Option<bool>,
+    pub chr_prefix: Option<bool>,
+}
+
+impl TemplatePatch {
+    /// Every field of `row` with this change applied.
+    fn apply(self, row: &export_templates::Model) -> AppResult<TemplateFields> {
+        let mut settings = settings(row)?;
+        let s = &mut settings;
+        s.format = self.format.unwrap_or(s.format);
+        s.columns = self.columns.unwrap_or(std::mem::take(&mut s.columns));
+        s.ratings = self.ratings.unwrap_or(std::mem::take(&mut s.ratings));
+        s.include_unrated = self.include_unrated.unwrap_or(s.include_unrated);
+        s.entity_types = self
+            .entity_types
+            .unwrap_or(std::mem::take(&mut s.entity_types));
+        s.per_source_sheets = self.per_source_sheets.unwrap_or(s.per_source_sheets);
+        s.chr_prefix = self.chr_prefix.unwrap_or(s.chr_prefix);
+        Ok(TemplateFields {
+            name: self.name.unwrap_or_else(|| row.name.clone()),
+            description: self.description.unwrap_or_else(|| row.description.clone()),
+            team_id: self.team_id.unwrap_or(row.team_id),
+            settings,
+        })
+    }
+}
+
+/// What an export gives beside a template, over the template's own settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettingsOverride {
+    pub format: Option<ExportFormat>,
+    pub per_source_sheets: Option<bool>,
+    pub chr_prefix: Option<bool>,
 }
 
 /// A new template, or every field of a changed one.
@@ -176,31 +253,100 @@ impl ExportTemplates {
         principal: &Principal,
         everyone: bool,
         span: Span<Place<String>>,
-    ) -> AppResult<RowPage<export_templates::Model>> {
+    ) -> AppResult<RowPage<TemplateView>> {
         let by_name = SortedBy {
             column: export_templates::Column::Name,
             descending: false,
             id: export_templates::Column::Id,
         };
         let query = self.list_query(principal, everyone).await?;
-        read_span(&self.db, query, by_name, &span.map(Place::values)).await
+        let read = read_span(&self.db, query, by_name, &span.map(Place::values)).await?;
+        Ok(RowPage {
+            rows: self.views(principal, read.rows).await?,
+            more: read.more,
+            total: read.total,
+        })
     }
 
-    /// A template's place in the list.
-    pub fn place(row: &export_templates::Model) -> Place<String> {
-        Place {
-            value: row.name.clone(),
-            id: row.id,
-        }
+    /// Template `id` as the caller sees it, if they may apply it (NOT_FOUND otherwise).
+    pub async fn one(&self, principal: &Principal, id: i32) -> AppResult<TemplateView> {
+        let row = self.usable(principal, id).await?;
+        self.view(principal, row).await
     }
 
-    /// The names of the teams `rows` belong to, read in one query.
-    pub async fn team_names(
+    async fn view(
         &self,
-        rows: &[export_templates::Model],
-    ) -> AppResult<std::collections::HashMap<i32, String>> {
+        principal: &Principal,
+        row: export_templates::Model,
+    ) -> AppResult<TemplateView> {
+        self.views(principal, vec![row])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("an export template went missing"))
+    }
+
+    /// `rows` as the caller sees them, their teams' names read in one query.
+    async fn views(
+        &self,
+        principal: &Principal,
+        rows: Vec<export_templates::Model>,
+    ) -> AppResult<Vec<TemplateView>> {
+        let who = TemplateUser::of(principal)?;
         let ids: Vec<i32> = rows.iter().filter_map(|r| r.team_id).collect();
-        super::teams::names(&self.db, ids).await
+        let names = super::teams::names(&self.db, ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(TemplateView {
+                    settings: settings(&row)?,
+                    can_edit: who.may_change(&row),
+                    team: row
+                        .team_id
+                        .map(|t| (t, names.get(&t).cloned().unwrap_or_default())),
+                    id: row.id,
+                    owner_id: row.owner_id,
+                    name: row.name,
+                    description: row.description,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                })
+            })
+            .collect()
+    }
+
+    /// The settings an export applies: without a template its own (`format` required:
+    /// VALIDATION naming it), else template `template`'s (one the caller may apply: NOT_FOUND
+    /// with `field: template` otherwise) with what the export gives over them, checked together
+    /// (VALIDATION naming the field). The flag says whether a template was applied.
+    pub async fn export_settings(
+        &self,
+        principal: &Principal,
+        template: Option<i32>,
+        given: SettingsOverride,
+    ) -> AppResult<(ExportSettings, bool)> {
+        let Some(id) = template else {
+            let format = given.format.ok_or_else(|| {
+                AppError::invalid_field("format", "choose a format (or a template)")
+            })?;
+            let mut settings = ExportSettings::plain(format);
+            settings.per_source_sheets = given
+                .per_source_sheets
+                .unwrap_or(settings.per_source_sheets);
+            settings.chr_prefix = given.chr_prefix.unwrap_or(true);
+            return Ok((settings, false));
+        };
+        principal.require(Action::UseExportTemplates)?;
+        let row = self
+            .usable(principal, id)
+            .await
+            .map_err(|e| e.with("field", "template"))?;
+        let mut settings = settings(&row)?;
+        settings.format = given.format.unwrap_or(settings.format);
+        settings.per_source_sheets = given
+            .per_source_sheets
+            .unwrap_or(settings.per_source_sheets);
+        settings.chr_prefix = given.chr_prefix.unwrap_or(settings.chr_prefix);
+        check_settings(&settings)?;
+        Ok((settings, true))
     }
 
     /// The templates `who` sees (unordered).
@@ -225,11 +371,7 @@ impl ExportTemplates {
 
     /// Template `id` if `who` may apply it (theirs, their team's, or any for EDITOR and above);
     /// NOT_FOUND otherwise, so others' templates stay unseen.
-    pub async fn usable(
-        &self,
-        principal: &Principal,
-        id: i32,
-    ) -> AppResult<export_templates::Model> {
+    async fn usable(&self, principal: &Principal, id: i32) -> AppResult<export_templates::Model> {
         let who = TemplateUser::of(principal)?;
         let missing = || AppError::not_found(format!("export template {id}"));
         let row = export_templates::Entity::find_by_id(id)
@@ -292,7 +434,7 @@ impl ExportTemplates {
         &self,
         principal: &Principal,
         fields: TemplateFields,
-    ) -> AppResult<export_templates::Model> {
+    ) -> AppResult<TemplateView> {
         let who = TemplateUser::of(principal)?;
         principal.require(Action::KeepExportTemplates)?;
         let (name, description) = self.checked(who, &fields).await?;
@@ -333,7 +475,7 @@ impl ExportTemplates {
                 .change(None, Some(described(&row))),
             )
             .await?;
-        Ok(row)
+        self.view(principal, row).await
     }
 
     /// The template `id` if `who` may change it: NOT_FOUND when they can not see it, FORBIDDEN
@@ -355,16 +497,16 @@ impl ExportTemplates {
         }
     }
 
-    /// Replaces every field of template `id` (the resolver merges what was given with what was).
+    /// Changes template `id`: what `patch` gives, the rest kept.
     pub async fn update(
         &self,
         principal: &Principal,
         id: i32,
-        fields: impl FnOnce(&export_templates::Model) -> AppResult<TemplateFields>,
-    ) -> AppResult<export_templates::Model> {
+        patch: TemplatePatch,
+    ) -> AppResult<TemplateView> {
         let who = TemplateUser::of(principal)?;
         let row = self.changeable(principal, who, id).await?;
-        let fields = fields(&row)?;
+        let fields = patch.apply(&row)?;
         if fields.team_id != row.team_id {
             self.checked(who, &fields).await?;
         } else {
@@ -413,7 +555,7 @@ impl ExportTemplates {
                 .change(Some(before), Some(described(&row))),
             )
             .await?;
-        Ok(row)
+        self.view(principal, row).await
     }
 
     /// Deletes template `id`.
@@ -437,5 +579,114 @@ impl ExportTemplates {
             )
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::{Confidence, ErrorCode, ExportColumn, ExportFormat, ExportSettings, TeamRole};
+
+    use super::{SettingsOverride, TemplateFields, TemplatePatch};
+    use crate::state::AppState;
+
+    /// A template comes out as its caller sees it (settings read back, team named, whether
+    /// they may change it); a change keeps what it does not name; an export's own settings go
+    /// over the template's.
+    #[tokio::test]
+    async fn templates_are_seen_changed_and_applied_through_the_service() {
+        let (state, _dir) = AppState::for_tests().await;
+        let (_, owner) = state.test_user("owner").await;
+        let (member_row, member) = state.test_user("member").await;
+        let lab = state.teams.create(&owner, "Lab", None).await.unwrap();
+        state
+            .teams
+            .add_member(&owner, lab.id, member_row.id, TeamRole::Member)
+            .await
+            .unwrap();
+        let settings = ExportSettings {
+            columns: vec![ExportColumn::GeneSymbol, ExportColumn::Panels],
+            ratings: vec![Confidence::Green],
+            ..ExportSettings::plain(ExportFormat::Csv)
+        };
+        let templates = &state.export_templates;
+        let made = templates
+            .create(
+                &owner,
+                TemplateFields {
+                    name: " Greens ".into(),
+                    description: Some("green genes only".into()),
+                    team_id: Some(lab.id),
+                    settings: settings.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(made.name, "Greens");
+        assert_eq!(made.settings, settings);
+        assert_eq!(made.team, Some((lab.id, "Lab".to_owned())));
+        assert!(made.can_edit);
+
+        let seen = templates.one(&member, made.id).await.unwrap();
+        assert!(!seen.can_edit, "a team's member applies it, not changes it");
+        assert_eq!(seen.settings, settings);
+        let refused = templates
+            .update(&member, made.id, TemplatePatch::default())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+
+        let changed = templates
+            .update(
+                &owner,
+                made.id,
+                TemplatePatch {
+                    description: Some(None),
+                    include_unrated: Some(false),
+                    ..TemplatePatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed.name, "Greens");
+        assert_eq!(changed.description, None);
+        assert_eq!(changed.team, made.team);
+        assert_eq!(
+            changed.settings,
+            ExportSettings {
+                include_unrated: false,
+                ..settings.clone()
+            }
+        );
+
+        let given = SettingsOverride {
+            format: Some(ExportFormat::Tsv),
+            ..SettingsOverride::default()
+        };
+        let (applied, templated) = templates
+            .export_settings(&member, Some(made.id), given)
+            .await
+            .unwrap();
+        assert!(templated);
+        assert_eq!(
+            (applied.format, applied.columns),
+            (ExportFormat::Tsv, settings.columns)
+        );
+        let (own, templated) = templates
+            .export_settings(&member, None, given)
+            .await
+            .unwrap();
+        assert!(!templated);
+        assert_eq!(own, ExportSettings::plain(ExportFormat::Tsv));
+        let missing = templates
+            .export_settings(&member, Some(made.id + 50), given)
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code, ErrorCode::NotFound);
+        assert_eq!(missing.extensions["field"], "template");
+        let no_format = templates
+            .export_settings(&member, None, SettingsOverride::default())
+            .await
+            .unwrap_err();
+        assert_eq!(no_format.extensions["field"], "format");
     }
 }

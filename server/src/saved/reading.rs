@@ -98,17 +98,22 @@ impl SavedPanels {
         panel_id: i32,
         access: &Access,
         page: &Keyset,
-    ) -> AppResult<RowPage<panel_shares::Model>> {
+    ) -> AppResult<RowPage<shares::ShareView>> {
         if !access.can_share {
             return Ok(RowPage::empty());
         }
-        read_keyset(
+        let read = read_keyset(
             &self.db,
             shares::list_query(panel_id),
             panel_shares::Column::Id,
             page,
         )
-        .await
+        .await?;
+        Ok(RowPage {
+            rows: self.share_views(read.rows).await?,
+            more: read.more,
+            total: read.total,
+        })
     }
 
     /// A page of the panel's comments, oldest first.
@@ -172,7 +177,7 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         id: i32,
-    ) -> AppResult<panel_shares::Model> {
+    ) -> AppResult<shares::ShareView> {
         let row = self.share_by_id(id).await?;
         let (_, access) = self
             .open(principal, row.panel_id, SharePermission::View)
@@ -182,7 +187,8 @@ impl SavedPanels {
                 "only those who may share a panel see its shares",
             ));
         }
-        Ok(row)
+        let mut views = self.share_views(vec![row]).await?;
+        views.pop().ok_or_else(|| AppError::not_found("share"))
     }
 
     /// A version label by id, for a caller who may view its panel.

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 use shared::AuditResourceKind;
 use shared::SavedPanelChangeKind;
-use shared::{AuditAction, SharePermission, Visibility};
+use shared::{AuditAction, SharePermission, ShareTarget, Visibility};
 
 use super::SavedPanels;
 use crate::auth::Principal;
@@ -36,10 +36,34 @@ pub struct ShareRequest {
 
 /// A new or updated share; `link_token` is the secret part of a link, shown once.
 pub struct Shared {
-    pub share: panel_shares::Model,
+    pub share: ShareView,
     pub link_token: Option<String>,
     /// Whether an existing share of the same recipient was changed (not a new share).
     pub updated: bool,
+}
+
+/// A share as those who may share its panel see it: whom it is for, by name, and whether it
+/// works now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareView {
+    pub id: i32,
+    pub target: ShareTarget,
+    pub user_id: Option<i32>,
+    /// The recipient's username; `None` when the account no longer exists.
+    pub username: Option<String>,
+    pub team_id: Option<i32>,
+    /// The team's name; `None` when the team no longer exists.
+    pub team_name: Option<String>,
+    pub permission: SharePermission,
+    pub can_reshare: bool,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Not revoked.
+    pub active: bool,
+    /// Active and not expired: it grants access now.
+    pub usable: bool,
+    pub access_count: i32,
+    pub last_accessed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Who a share is for, in words: a username, a team name or "link".
@@ -339,7 +363,7 @@ impl SavedPanels {
         )
         .await;
         Ok(Shared {
-            share,
+            share: self.view_share(share).await?,
             link_token,
             updated,
         })
@@ -347,21 +371,17 @@ impl SavedPanels {
 
     /// The recipient of one stored share, in words.
     async fn recipient_of(&self, row: &panel_shares::Model) -> AppResult<Recipient> {
-        let (users, teams) = self.recipient_names(std::slice::from_ref(row)).await?;
-        Ok(match (row.shared_with_user_id, row.shared_with_team_id) {
-            (Some(uid), _) => Recipient::User(
-                users
-                    .get(&uid)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{uid}")),
+        let view = self.view_share(row.clone()).await?;
+        Ok(match view.target {
+            ShareTarget::User => Recipient::User(
+                view.username
+                    .unwrap_or_else(|| format!("#{}", view.user_id.unwrap_or_default())),
             ),
-            (_, Some(tid)) => Recipient::Team(
-                teams
-                    .get(&tid)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{tid}")),
+            ShareTarget::Team => Recipient::Team(
+                view.team_name
+                    .unwrap_or_else(|| format!("#{}", view.team_id.unwrap_or_default())),
             ),
-            _ => Recipient::Link,
+            ShareTarget::Link => Recipient::Link,
         })
     }
 
@@ -447,7 +467,7 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         share_id: i32,
-    ) -> AppResult<(panel_shares::Model, String)> {
+    ) -> AppResult<(ShareView, String)> {
         let (row, panel) = self.open_share(principal, share_id).await?;
         if row.share_token.is_none() {
             return Err(AppError::invalid_field(
@@ -499,7 +519,7 @@ impl SavedPanels {
             SavedPanelChangeKind::Shared,
         )
         .await;
-        Ok((share, token))
+        Ok((self.view_share(share).await?, token))
     }
 
     /// Every share of a panel, newest first.
@@ -631,15 +651,12 @@ impl SavedPanels {
             .ok_or_else(|| AppError::not_found("user").with("field", "username"))
     }
 
-    /// The usernames of share recipients and the names of teams, by id, for a list of shares (two
-    /// statements whatever the number of shares).
-    pub async fn recipient_names(
+    /// `shares` as their panel's sharers see them, the recipients' names read in two
+    /// statements whatever their number.
+    pub(crate) async fn share_views(
         &self,
-        shares: &[panel_shares::Model],
-    ) -> AppResult<(
-        std::collections::HashMap<i32, String>,
-        std::collections::HashMap<i32, String>,
-    )> {
+        shares: Vec<panel_shares::Model>,
+    ) -> AppResult<Vec<ShareView>> {
         let user_ids: Vec<i32> = shares
             .iter()
             .filter_map(|s| s.shared_with_user_id)
@@ -650,6 +667,38 @@ impl SavedPanels {
             .collect();
         let users = crate::services::accounts::usernames(&self.db, user_ids).await?;
         let teams = crate::services::teams::names(&self.db, team_ids).await?;
-        Ok((users, teams))
+        let now = Utc::now();
+        Ok(shares
+            .into_iter()
+            .map(|s| ShareView {
+                id: s.id,
+                target: if s.shared_with_user_id.is_some() {
+                    ShareTarget::User
+                } else if s.shared_with_team_id.is_some() {
+                    ShareTarget::Team
+                } else {
+                    ShareTarget::Link
+                },
+                user_id: s.shared_with_user_id,
+                username: s.shared_with_user_id.and_then(|i| users.get(&i).cloned()),
+                team_id: s.shared_with_team_id,
+                team_name: s.shared_with_team_id.and_then(|i| teams.get(&i).cloned()),
+                permission: s.permission_level,
+                can_reshare: s.can_reshare,
+                expires_at: s.expires_at,
+                active: s.is_active,
+                usable: s.is_active && s.expires_at.is_none_or(|t| t > now),
+                access_count: s.access_count,
+                last_accessed_at: s.last_accessed_at,
+                created_at: s.created_at,
+            })
+            .collect())
+    }
+
+    async fn view_share(&self, share: panel_shares::Model) -> AppResult<ShareView> {
+        self.share_views(vec![share])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("a share went missing"))
     }
 }

@@ -135,3 +135,78 @@ fn a_panel_comes_from_at_most_one_origin() {
         );
     }
 }
+
+/// A share comes out as its panel's sharers see it: whom it is for, by name, and whether it
+/// grants access now.
+#[tokio::test]
+async fn shares_name_their_recipients_and_say_whether_they_work() {
+    use shared::{SharePermission, ShareTarget};
+
+    use super::shares::ShareRequest;
+
+    let (state, _dir) = AppState::for_tests_with(directory()).await;
+    let (_, owner) = state.test_user("owner").await;
+    let (reader_row, _) = state.test_user("reader").await;
+    let lab = state.teams.create(&owner, "Lab", None).await.unwrap();
+    let meta = PanelMeta {
+        name: "Shared".into(),
+        description: None,
+        tags: Vec::new(),
+        visibility: Visibility::Private,
+        status: PanelStatus::Active,
+    };
+    let panel = state
+        .saved
+        .create_from(&owner, meta, Origin::Genes(vec![gene("AARS1")]))
+        .await
+        .unwrap();
+    let request = |user_id, team_id, link| ShareRequest {
+        panel_id: panel.id,
+        user_id,
+        team_id,
+        link,
+        permission: SharePermission::View,
+        expires_at: None,
+        can_reshare: None,
+    };
+    let to_user = state
+        .saved
+        .share(&owner, request(Some(reader_row.id), None, false))
+        .await
+        .unwrap();
+    assert!(!to_user.updated && to_user.link_token.is_none());
+    let user_share = to_user.share;
+    assert_eq!(user_share.target, ShareTarget::User);
+    assert_eq!(user_share.username.as_deref(), Some("reader"));
+    assert!(user_share.active && user_share.usable);
+    let team_share = state
+        .saved
+        .share(&owner, request(None, Some(lab.id), false))
+        .await
+        .unwrap()
+        .share;
+    assert_eq!(
+        (team_share.target, team_share.team_name.as_deref()),
+        (ShareTarget::Team, Some("Lab"))
+    );
+    let link = state
+        .saved
+        .share(&owner, request(None, None, true))
+        .await
+        .unwrap();
+    assert!(link.link_token.is_some());
+    assert_eq!(link.share.target, ShareTarget::Link);
+
+    state
+        .saved
+        .revoke_share(&owner, user_share.id)
+        .await
+        .unwrap();
+    let revoked = state
+        .saved
+        .visible_share(&owner, user_share.id)
+        .await
+        .unwrap();
+    assert!(!revoked.active && !revoked.usable);
+    assert_eq!(revoked.username.as_deref(), Some("reader"));
+}

@@ -70,10 +70,8 @@ pub async fn comment_node(ctx: &Context<'_>, id: i32) -> AppResult<PanelComment>
 /// `node(id:)` for a `Share`: whoever may share its panel (as `SavedPanel.shares`).
 pub async fn share_node(ctx: &Context<'_>, id: i32) -> AppResult<Share> {
     ctx.require(Action::ViewSavedPanel)?;
-    let state = ctx.state();
-    let row = state.saved.visible_share(ctx.principal(), id).await?;
-    let mut named = Share::named(state, vec![row]).await?;
-    named.pop().ok_or_else(|| AppError::not_found("share"))
+    let share = ctx.state().saved.visible_share(ctx.principal(), id).await?;
+    Ok(share.into())
 }
 
 /// `node(id:)` for a `VersionLabel`: whoever may view its panel.

@@ -321,12 +321,8 @@ impl SavedPanelMutation {
         };
         let shared = state.saved.share(ctx.principal(), request).await?;
         let link_path = shared.link_token.as_ref().map(|t| format!("/shared/{t}"));
-        let share = Share::named(state, vec![shared.share])
-            .await?
-            .pop()
-            .ok_or_else(|| AppError::internal("a new share went missing"))?;
         Ok(SharePayload {
-            share,
+            share: shared.share.into(),
             updated: shared.updated,
             link_token: shared.link_token,
             link_path,
@@ -575,16 +571,12 @@ impl SavedPanelMutation {
     ) -> Result<ReissuedLink> {
         ctx.require(Action::SharePanel)?;
         let state = ctx.state();
-        let (row, token) = state
+        let (share, token) = state
             .saved
             .reissue_link(ctx.principal(), int_id(&id, Kind::Share)?)
             .await?;
-        let share = Share::named(state, vec![row])
-            .await?
-            .pop()
-            .ok_or_else(|| AppError::internal("a re-issued share went missing"))?;
         Ok(ReissuedLink {
-            share,
+            share: share.into(),
             link_path: format!("/shared/{token}"),
             link_token: token,
         })

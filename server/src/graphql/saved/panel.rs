@@ -344,9 +344,8 @@ impl SavedPanel {
             .saved
             .share_page(self.row.id, &self.access, &page)
             .await?;
-        let ids: Vec<i32> = read.rows.iter().map(|share| share.id).collect();
-        let named = Share::named(state, read.rows).await?;
-        Ok(page.connection(ids.into_iter().zip(named), read.more, read.total))
+        let shares = read.rows.into_iter().map(|s| (s.id, Share::from(s)));
+        Ok(page.connection(shares, read.more, read.total))
     }
 
     /// Comments on this panel, oldest first (100 per page unless `first`/`last` say

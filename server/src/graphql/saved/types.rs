@@ -4,7 +4,9 @@ use async_graphql::{
     ComplexObject, Context, ID, InputObject, Json, MaybeUndefined, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
-use entity::{panel_comments, panel_shares, panel_versions, saved_panels};
+use entity::{panel_comments, panel_versions, saved_panels};
+
+use crate::saved::shares::ShareView;
 use shared::merge::{MergeResult, MergedGene};
 use shared::saved::{ChangeTarget, ChangeTargetKind, GeneDiff, SavedGene};
 use shared::saved_merge::{SavedSource, to_merge};
@@ -565,59 +567,28 @@ impl Share {
     }
 }
 
-impl From<panel_shares::Model> for Share {
-    fn from(s: panel_shares::Model) -> Self {
-        let target = if s.shared_with_user_id.is_some() {
-            ShareTarget::User
-        } else if s.shared_with_team_id.is_some() {
-            ShareTarget::Team
-        } else {
-            ShareTarget::Link
-        };
+impl From<ShareView> for Share {
+    fn from(s: ShareView) -> Self {
         Self {
             id: global_id(Kind::Share, s.id),
-            target,
-            user_id: s.shared_with_user_id.map(|i| global_id(Kind::User, i)),
-            user: s.shared_with_user_id.map(Person::lazy),
-            username: None,
-            team_id: s.shared_with_team_id.map(|i| global_id(Kind::Team, i)),
-            team_name: None,
-            permission: s.permission_level,
+            target: s.target,
+            user_id: s.user_id.map(|i| global_id(Kind::User, i)),
+            user: s
+                .user_id
+                .zip(s.username.as_deref())
+                .map(|(id, name)| Person::new(id, name)),
+            username: s.username,
+            team_id: s.team_id.map(|i| global_id(Kind::Team, i)),
+            team_name: s.team_name,
+            permission: s.permission,
             can_reshare: s.can_reshare,
             expires_at: s.expires_at,
-            active: s.is_active,
-            usable: s.is_active && s.expires_at.is_none_or(|t| t > Utc::now()),
+            active: s.active,
+            usable: s.usable,
             access_count: s.access_count,
             last_accessed_at: s.last_accessed_at,
             created_at: s.created_at,
         }
-    }
-}
-
-impl Share {
-    /// Shares with the names of their recipients.
-    pub async fn named(
-        state: &crate::state::AppState,
-        rows: Vec<panel_shares::Model>,
-    ) -> Result<Vec<Self>, AppError> {
-        let (users, teams) = state.saved.recipient_names(&rows).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let username = row.shared_with_user_id.and_then(|i| users.get(&i).cloned());
-                let team_name = row.shared_with_team_id.and_then(|i| teams.get(&i).cloned());
-                let user = row
-                    .shared_with_user_id
-                    .zip(username.as_deref())
-                    .map(|(id, name)| Person::new(id, name));
-                Self {
-                    user,
-                    username,
-                    team_name,
-                    ..Share::from(row)
-                }
-            })
-            .collect())
     }
 }
 

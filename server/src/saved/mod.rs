@@ -63,6 +63,18 @@ pub struct PanelMeta {
 }
 
 impl PanelMeta {
+    /// A private, active panel called `name`, for tests.
+    #[cfg(test)]
+    pub(crate) fn private(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            tags: Vec::new(),
+            visibility: Visibility::Private,
+            status: PanelStatus::Active,
+        }
+    }
+
     /// Trimmed and checked; the error names the field.
     pub fn validated(&self) -> AppResult<Self> {
         let name = crate::error::required_text("name", &self.name, MAX_NAME_LEN)?;

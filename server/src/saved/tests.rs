@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use shared::saved::SavedGene;
-use shared::{
-    ErrorCode, GeneSymbol, HgncId, PanelStatus, UnverifiedReason, VerificationStatus, Visibility,
-};
+use shared::{ErrorCode, GeneSymbol, HgncId, UnverifiedReason, VerificationStatus};
 
 use super::versions::Origin;
 use super::{Edit, PanelMeta};
@@ -59,13 +57,7 @@ async fn checked(
 async fn genes_added_through_the_service_are_checked_against_its_directory() {
     let (state, _dir) = AppState::for_tests_with(directory()).await;
     let (_, who) = state.test_user("curator").await;
-    let meta = PanelMeta {
-        name: "Hand-made".into(),
-        description: None,
-        tags: Vec::new(),
-        visibility: Visibility::Private,
-        status: PanelStatus::Active,
-    };
+    let meta = PanelMeta::private("Hand-made");
     let panel = state
         .saved
         .create_from(
@@ -148,13 +140,7 @@ async fn shares_name_their_recipients_and_say_whether_they_work() {
     let (_, owner) = state.test_user("owner").await;
     let (reader_row, _) = state.test_user("reader").await;
     let lab = state.teams.create(&owner, "Lab", None).await.unwrap();
-    let meta = PanelMeta {
-        name: "Shared".into(),
-        description: None,
-        tags: Vec::new(),
-        visibility: Visibility::Private,
-        status: PanelStatus::Active,
-    };
+    let meta = PanelMeta::private("Shared");
     let panel = state
         .saved
         .create_from(&owner, meta, Origin::Genes(vec![gene("AARS1")]))

@@ -455,22 +455,12 @@ pub async fn names<C: ConnectionTrait>(conn: &C, ids: Vec<i32>) -> AppResult<Has
 mod tests {
     use std::sync::atomic::Ordering;
 
-    use shared::{ErrorCode, PanelStatus, SharePermission, TeamRole, Visibility};
+    use shared::{ErrorCode, PanelStatus, SharePermission, TeamRole};
 
     use crate::saved::PanelMeta;
     use crate::saved::shares::ShareRequest;
     use crate::saved::versions::Origin;
     use crate::state::AppState;
-
-    fn meta(name: &str) -> PanelMeta {
-        PanelMeta {
-            name: name.into(),
-            description: None,
-            tags: Vec::new(),
-            visibility: Visibility::Private,
-            status: PanelStatus::Active,
-        }
-    }
 
     /// Each team carries its own members and panels however many are read at once, the caller's
     /// role is their own, and reading more teams costs no more statements.
@@ -512,7 +502,7 @@ mod tests {
         ] {
             let panel = state
                 .saved
-                .create_from(&alice, meta(name), Origin::Genes(Vec::new()))
+                .create_from(&alice, PanelMeta::private(name), Origin::Genes(Vec::new()))
                 .await
                 .unwrap();
             state

@@ -175,6 +175,9 @@ pub async fn export_settings(
     per_source_sheets: Option<bool>,
     chr_prefix: Option<bool>,
 ) -> AppResult<(ExportSettings, bool)> {
+    if template.is_some() {
+        ctx.require(Action::UseExportTemplates)?;
+    }
     let template = template
         .map(|id| int_id(id, Kind::ExportTemplate).map_err(|e| e.with("field", "template")))
         .transpose()?;

@@ -126,11 +126,21 @@ impl AppState {
         &self,
         name: &str,
     ) -> (entity::user::Model, crate::auth::Principal) {
+        self.test_user_as(name, shared::Role::User).await
+    }
+
+    /// A new account `name` with `role`, as its own principal.
+    #[cfg(test)]
+    pub(crate) async fn test_user_as(
+        &self,
+        name: &str,
+        role: shared::Role,
+    ) -> (entity::user::Model, crate::auth::Principal) {
         let new = crate::services::accounts::NewUser {
             username: name.to_owned(),
             email: format!("{name}@example.org"),
             password: "correct horse battery staple".to_owned(),
-            role: shared::Role::User,
+            role,
             timezone: None,
         };
         let row = self

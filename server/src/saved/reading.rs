@@ -187,8 +187,7 @@ impl SavedPanels {
                 "only those who may share a panel see its shares",
             ));
         }
-        let mut views = self.share_views(vec![row]).await?;
-        views.pop().ok_or_else(|| AppError::not_found("share"))
+        self.view_share(row).await
     }
 
     /// A version label by id, for a caller who may view its panel.

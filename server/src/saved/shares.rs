@@ -695,7 +695,7 @@ impl SavedPanels {
             .collect())
     }
 
-    async fn view_share(&self, share: panel_shares::Model) -> AppResult<ShareView> {
+    pub(super) async fn view_share(&self, share: panel_shares::Model) -> AppResult<ShareView> {
         self.share_views(vec![share])
             .await?
             .pop()

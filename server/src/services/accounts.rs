@@ -649,21 +649,7 @@ mod tests {
         let (state, _dir) = crate::state::AppState::for_tests().await;
         let (alice_row, alice) = state.test_user("alice").await;
         let (bob_row, _) = state.test_user("bob").await;
-        let admin_row = state
-            .accounts
-            .create_user(
-                &Principal::system("test"),
-                NewUser {
-                    username: "root".into(),
-                    email: "root@example.org".into(),
-                    password: "correct horse battery staple".into(),
-                    role: Role::Admin,
-                    timezone: None,
-                },
-            )
-            .await
-            .unwrap();
-        let admin = Principal::test_account(&admin_row);
+        let (_, admin) = state.test_user_as("root", Role::Admin).await;
 
         let own = state.accounts.account(&alice, alice_row.id).await.unwrap();
         assert_eq!((own.id, own.username.as_str()), (alice_row.id, "alice"));

@@ -116,16 +116,21 @@ impl TemplatePatch {
     /// Every field of `row` with this change applied.
     fn apply(self, row: &export_templates::Model) -> AppResult<TemplateFields> {
         let mut settings = settings(row)?;
-        let s = &mut settings;
-        s.format = self.format.unwrap_or(s.format);
-        s.columns = self.columns.unwrap_or(std::mem::take(&mut s.columns));
-        s.ratings = self.ratings.unwrap_or(std::mem::take(&mut s.ratings));
-        s.include_unrated = self.include_unrated.unwrap_or(s.include_unrated);
-        s.entity_types = self
-            .entity_types
-            .unwrap_or(std::mem::take(&mut s.entity_types));
-        s.per_source_sheets = self.per_source_sheets.unwrap_or(s.per_source_sheets);
-        s.chr_prefix = self.chr_prefix.unwrap_or(s.chr_prefix);
+        if let Some(format) = self.format {
+            settings.format = format;
+        }
+        if let Some(columns) = self.columns {
+            settings.columns = columns;
+        }
+        if let Some(ratings) = self.ratings {
+            settings.ratings = ratings;
+        }
+        if let Some(types) = self.entity_types {
+            settings.entity_types = types;
+        }
+        settings.include_unrated = self.include_unrated.unwrap_or(settings.include_unrated);
+        settings.per_source_sheets = self.per_source_sheets.unwrap_or(settings.per_source_sheets);
+        settings.chr_prefix = self.chr_prefix.unwrap_or(settings.chr_prefix);
         Ok(TemplateFields {
             name: self.name.unwrap_or_else(|| row.name.clone()),
             description: self.description.unwrap_or_else(|| row.description.clone()),
@@ -323,30 +328,30 @@ impl ExportTemplates {
         template: Option<i32>,
         given: SettingsOverride,
     ) -> AppResult<(ExportSettings, bool)> {
-        let Some(id) = template else {
-            let format = given.format.ok_or_else(|| {
+        let mut settings = match template {
+            None => ExportSettings::plain(given.format.ok_or_else(|| {
                 AppError::invalid_field("format", "choose a format (or a template)")
-            })?;
-            let mut settings = ExportSettings::plain(format);
-            settings.per_source_sheets = given
-                .per_source_sheets
-                .unwrap_or(settings.per_source_sheets);
-            settings.chr_prefix = given.chr_prefix.unwrap_or(true);
-            return Ok((settings, false));
+            })?),
+            Some(id) => {
+                principal.require(Action::UseExportTemplates)?;
+                let row = self
+                    .usable(principal, id)
+                    .await
+                    .map_err(|e| e.with("field", "template"))?;
+                settings(&row)?
+            }
         };
-        principal.require(Action::UseExportTemplates)?;
-        let row = self
-            .usable(principal, id)
-            .await
-            .map_err(|e| e.with("field", "template"))?;
-        let mut settings = settings(&row)?;
         settings.format = given.format.unwrap_or(settings.format);
         settings.per_source_sheets = given
             .per_source_sheets
             .unwrap_or(settings.per_source_sheets);
         settings.chr_prefix = given.chr_prefix.unwrap_or(settings.chr_prefix);
-        check_settings(&settings)?;
-        Ok((settings, true))
+        if template.is_some() {
+            // A template's settings and what the export gives may not go together; an
+            // export's own settings are taken as given, as before templates.
+            check_settings(&settings)?;
+        }
+        Ok((settings, template.is_some()))
     }
 
     /// The templates `who` sees (unordered).

@@ -288,16 +288,11 @@ impl Teams {
     pub async fn view(&self, principal: &Principal, team_id: i32) -> AppResult<TeamView> {
         let who = principal.require_user()?;
         let team = self.load(team_id).await?;
-        if who.role() != Role::Admin {
-            team_members::Entity::find()
-                .filter(team_members::Column::TeamId.eq(team_id))
-                .filter(team_members::Column::UserId.eq(who.id()))
-                .one(&self.db)
-                .await?
-                .ok_or_else(|| AppError::forbidden("you are not in this team"))?;
+        let view = self.views(principal, vec![team]).await?.remove(0);
+        if view.my_role.is_none() && who.role() != Role::Admin {
+            return Err(AppError::forbidden("you are not in this team"));
         }
-        let mut views = self.views(principal, vec![team]).await?;
-        Ok(views.remove(0))
+        Ok(view)
     }
 
     /// `teams` with their members and the panels shared with them: one query for all members,
@@ -307,6 +302,9 @@ impl Teams {
         principal: &Principal,
         teams: Vec<teams::Model>,
     ) -> AppResult<Vec<TeamView>> {
+        if teams.is_empty() {
+            return Ok(Vec::new());
+        }
         let me = principal.signed_in().map(|u| u.id());
         let ids: Vec<i32> = teams.iter().map(|t| t.id).collect();
         let mut members: HashMap<i32, Vec<Member>> = HashMap::new();
@@ -572,6 +570,9 @@ mod tests {
         assert_eq!(outsider.code, ErrorCode::Forbidden);
         let missing = teams.view(&alice, cardio.id + 100).await.unwrap_err();
         assert_eq!(missing.code, ErrorCode::NotFound);
+        let before = state.statements.load(Ordering::SeqCst);
         assert!(teams.mine(&carol).await.unwrap().is_empty());
+        let cost_of_none = state.statements.load(Ordering::SeqCst) - before;
+        assert_eq!(cost_of_none, 1, "no teams: only the membership query");
     }
 }

@@ -27,6 +27,15 @@ impl<M> RowPage<M> {
         })
     }
 
+    /// The same page with each row turned into something else.
+    pub fn map<T>(self, f: impl FnMut(M) -> T) -> RowPage<T> {
+        RowPage {
+            rows: self.rows.into_iter().map(f).collect(),
+            more: self.more,
+            total: self.total,
+        }
+    }
+
     /// A page of an empty list.
     pub fn empty() -> Self {
         Self {

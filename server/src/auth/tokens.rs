@@ -179,4 +179,12 @@ impl Tokens {
             .all(&self.db)
             .await?)
     }
+
+    /// Token `id` when it belongs to `user_id`; `None` for anyone else's, as for none.
+    pub async fn owned(&self, user_id: i32, id: i32) -> AppResult<Option<api_tokens::Model>> {
+        Ok(api_tokens::Entity::find_by_id(id)
+            .filter(api_tokens::Column::UserId.eq(user_id))
+            .one(&self.db)
+            .await?)
+    }
 }

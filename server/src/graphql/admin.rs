@@ -7,7 +7,6 @@ use shared::Role;
 use super::ContextExt;
 use super::accounts::types::User;
 use super::paging::{Page, PageArgs};
-use crate::error::AppError;
 use crate::graphql::node::{Kind, int_id};
 use crate::paging::Place;
 
@@ -44,18 +43,14 @@ impl AdminQuery {
             .admin
             .users_page(ctx.principal(), search.as_deref(), places)
             .await?;
-        let users = read
-            .rows
-            .iter()
-            .map(|row| {
-                let key = Place {
-                    value: row.id,
-                    id: row.id,
-                }
-                .to_key();
-                Ok((key, User::from(state.accounts.view(row)?)))
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
+        let users = read.rows.into_iter().map(|account| {
+            let key = Place {
+                value: account.id,
+                id: account.id,
+            }
+            .to_key();
+            (key, User::from(account))
+        });
         Ok(span.connection(users, read.more, read.total))
     }
 }
@@ -90,7 +85,7 @@ impl AdminMutation {
             .admin
             .unlock(ctx.principal(), int_id(&id, Kind::User)?)
             .await?;
-        Ok(User::from(state.accounts.view(&row)?))
+        Ok(User::from(row))
     }
 
     /// Changes a user's role.
@@ -107,7 +102,7 @@ impl AdminMutation {
             .admin
             .set_role(ctx.principal(), int_id(&id, Kind::User)?, role)
             .await?;
-        Ok(User::from(state.accounts.view(&row)?))
+        Ok(User::from(row))
     }
 
     /// Activates or deactivates an account; deactivation ends its sessions and revokes its API
@@ -127,7 +122,7 @@ impl AdminMutation {
             .admin
             .set_active(ctx.principal(), int_id(&id, Kind::User)?, active)
             .await?;
-        Ok(User::from(state.accounts.view(&row)?))
+        Ok(User::from(row))
     }
 
     /// Lifts a brute-force block on an IP address (see security events).
@@ -159,10 +154,10 @@ impl AdminMutation {
             .await?;
         Ok(PasswordReset {
             expires_at: row
-                .temp_password_expires_at
+                .temporary_password_expires_at
                 .unwrap_or_else(chrono::Utc::now),
             mailed: state.settings.mail.delivers(),
-            user: User::from(state.accounts.view(&row)?),
+            user: User::from(row),
             temporary_password,
         })
     }

@@ -137,25 +137,24 @@ pub(super) fn user_ids(ids: &[ID]) -> Result<Vec<i32>, AppError> {
 
 impl From<OpenedEntry> for AuditEntry {
     fn from(entry: OpenedEntry) -> Self {
-        let row = entry.row;
         Self {
-            id: global_id(Kind::AuditEntry, row.id),
-            database_id: row.id,
-            action: row.action_type,
-            user_id: row.user_id.map(|id| global_id(Kind::User, id)),
-            user: row.user_id.map(super::saved::types::Person::lazy),
-            username: row.username,
-            description: row.action_description,
-            resource_kind: resource_kind(row.resource_type.as_deref()),
-            resource_type: row.resource_type,
-            resource_id: row.resource_id,
-            success: row.success,
-            error_message: row.error_message,
-            ip_address: row.ip_address,
-            user_agent: row.user_agent,
-            duration_ms: row.duration_ms,
-            at: row.timestamp,
-            security_event: row.action_type.is_security_event(),
+            id: global_id(Kind::AuditEntry, entry.id),
+            database_id: entry.id,
+            action: entry.action,
+            user_id: entry.user_id.map(|id| global_id(Kind::User, id)),
+            user: entry.user_id.map(super::saved::types::Person::lazy),
+            username: entry.username,
+            description: entry.description,
+            resource_kind: resource_kind(entry.resource_type.as_deref()),
+            resource_type: entry.resource_type,
+            resource_id: entry.resource_id,
+            success: entry.success,
+            error_message: entry.error_message,
+            ip_address: entry.ip_address,
+            user_agent: entry.user_agent,
+            duration_ms: entry.duration_ms,
+            at: entry.at,
+            security_event: entry.action.is_security_event(),
             details: entry.details.map(Json),
             old_values: entry.old_values.map(Json),
             new_values: entry.new_values.map(Json),
@@ -208,7 +207,7 @@ impl AuditQueryRoot {
             .await?;
         let entries = rows
             .into_iter()
-            .map(|entry| (entry.row.id, AuditEntry::from(entry)));
+            .map(|entry| (entry.id, AuditEntry::from(entry)));
         Ok(page.bounded_connection(entries, more, total))
     }
 }

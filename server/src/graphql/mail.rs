@@ -266,7 +266,7 @@ impl MailMutation {
             .email_addresses
             .set_preferences(ctx.principal(), notify_security, notify_shares)
             .await?;
-        Ok(User::from(state.accounts.view(&row)?))
+        Ok(User::from(row))
     }
 
     /// Marks a user's address confirmed or not (admins only).
@@ -283,7 +283,7 @@ impl MailMutation {
             .email_addresses
             .set_verified(ctx.principal(), id, verified)
             .await?;
-        Ok(User::from(state.accounts.view(&row)?))
+        Ok(User::from(row))
     }
 
     /// Sends a failed (or waiting) e-mail again now (admins only).

@@ -79,6 +79,16 @@ impl Refusal {
 
 /// The ids, each once in the order given: 1 to [`MOST`] (VALIDATION on `ids` otherwise).
 pub fn unique_ids(ids: impl IntoIterator<Item = i32>) -> AppResult<Vec<i32>> {
+    chosen_once(ids, MOST, "at once")
+}
+
+/// The ids, each once in the order given: 1 to `most` (VALIDATION on `ids` otherwise, saying
+/// "at most `most` panels `how`").
+pub fn chosen_once(
+    ids: impl IntoIterator<Item = i32>,
+    most: usize,
+    how: &str,
+) -> AppResult<Vec<i32>> {
     let mut unique: Vec<i32> = Vec::new();
     for id in ids {
         if !unique.contains(&id) {
@@ -91,10 +101,10 @@ pub fn unique_ids(ids: impl IntoIterator<Item = i32>) -> AppResult<Vec<i32>> {
             "choose at least one saved panel",
         ));
     }
-    if unique.len() > MOST {
+    if unique.len() > most {
         return Err(AppError::invalid_field(
             "ids",
-            format!("at most {MOST} panels at once ({} chosen)", unique.len()),
+            format!("at most {most} panels {how} ({} chosen)", unique.len()),
         ));
     }
     Ok(unique)
@@ -134,7 +144,7 @@ impl Plan {
 /// The outcome: every chosen panel as it is now (in the order asked) and how many changed.
 #[derive(Debug)]
 pub struct BulkOutcome {
-    pub panels: Vec<saved_panels::Model>,
+    pub panels: Vec<super::PanelView>,
     pub changed: usize,
 }
 
@@ -239,8 +249,12 @@ impl SavedPanels {
             self.publish(*id, *version, SavedPanelChangeKind::Status)
                 .await;
         }
+        let mut views = Vec::with_capacity(panels.len());
+        for panel in panels {
+            views.push(self.seen_by(principal, panel).await?);
+        }
         Ok(BulkOutcome {
-            panels,
+            panels: views,
             changed: changed.len(),
         })
     }

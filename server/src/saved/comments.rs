@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::panel_comments;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use shared::AuditResourceKind;
 use shared::SavedPanelChangeKind;
@@ -33,7 +31,7 @@ pub const OLDEST_FIRST: SortedBy<panel_comments::Column, panel_comments::Column>
 };
 
 /// A comment's place in its panel's list.
-pub fn place(comment: &panel_comments::Model) -> Place<DateTime<Utc>> {
+pub fn place(comment: &super::CommentView) -> Place<DateTime<Utc>> {
     Place {
         value: comment.created_at,
         id: comment.id,
@@ -48,7 +46,7 @@ impl SavedPanels {
         version: Option<i32>,
         gene: Option<String>,
         body: &str,
-    ) -> AppResult<panel_comments::Model> {
+    ) -> AppResult<super::CommentView> {
         let (panel, _) = self
             .open(principal, panel_id, Action::CommentOnPanel)
             .await?;
@@ -102,15 +100,7 @@ impl SavedPanels {
             SavedPanelChangeKind::Comment,
         )
         .await;
-        Ok(row)
-    }
-
-    pub async fn comments(&self, panel_id: i32) -> AppResult<Vec<panel_comments::Model>> {
-        Ok(of_panel(panel_id)
-            .order_by_asc(OLDEST_FIRST.column)
-            .order_by_asc(OLDEST_FIRST.id)
-            .all(&self.db)
-            .await?)
+        Ok(row.into())
     }
 
     /// One comment (not deleted) by id.

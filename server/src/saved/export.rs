@@ -5,11 +5,12 @@
 
 use chrono::Utc;
 use entity::saved_panels;
-use shared::ExportFormat;
 use shared::saved::SavedGene;
 use shared::saved_merge::{SavedSource, legacy_label, to_merge};
+use shared::{ExportFormat, SharePermission};
 
 use super::SavedPanels;
+use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::genelists::export::{ExportRequest, LabDecision, Provenance, SavedPanelFacts};
 
@@ -55,9 +56,43 @@ fn lab_decision(gene: &SavedGene) -> Option<LabDecision> {
     })
 }
 
+/// At most this many saved panels in one bundled export.
+pub const MOST_IN_BUNDLE: usize = 100;
+
 impl SavedPanels {
+    /// The export request of version `version` (absent: the current one) of panel `id`, for a
+    /// caller who may view it (a link holder through `principal.with_link_token`).
+    pub async fn export(
+        &self,
+        principal: &Principal,
+        id: i32,
+        version: Option<i32>,
+        options: ExportOptions,
+    ) -> AppResult<ExportRequest> {
+        let (panel, _) = self.open(principal, id, SharePermission::View).await?;
+        let number = version.unwrap_or(panel.current_version);
+        self.export_request(&panel, number, options).await
+    }
+
+    /// The export requests of the current versions of several panels, for one bundle: each id
+    /// once in the order given, 1 to [`MOST_IN_BUNDLE`] (VALIDATION on `ids` otherwise), each
+    /// panel readable by the caller (NOT_FOUND / FORBIDDEN name the first that is not).
+    pub async fn export_each(
+        &self,
+        principal: &Principal,
+        ids: impl IntoIterator<Item = i32>,
+        options: &ExportOptions,
+    ) -> AppResult<Vec<ExportRequest>> {
+        let unique = super::bulk::chosen_once(ids, MOST_IN_BUNDLE, "in one export")?;
+        let mut requests = Vec::with_capacity(unique.len());
+        for id in unique {
+            requests.push(self.export(principal, id, None, options.clone()).await?);
+        }
+        Ok(requests)
+    }
+
     /// The export request of version `number` of `panel` (access already checked).
-    pub async fn export_request(
+    async fn export_request(
         &self,
         panel: &saved_panels::Model,
         number: i32,

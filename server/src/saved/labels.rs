@@ -73,7 +73,7 @@ impl SavedPanels {
         principal: &Principal,
         panel_id: i32,
         new: NewLabel,
-    ) -> AppResult<version_labels::Model> {
+    ) -> AppResult<super::LabelView> {
         let (panel, _) = self
             .open(principal, panel_id, Action::EditSavedPanel)
             .await?;
@@ -124,7 +124,7 @@ impl SavedPanels {
                 })),
             )
             .await?;
-        Ok(row)
+        Ok(row.into())
     }
 
     /// Removes label `label_id`; a protected one only by the panel's owner (or a site admin).

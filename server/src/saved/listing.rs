@@ -13,7 +13,7 @@ use sea_orm::{
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
 use super::SavedPanels;
-use super::access::{self, Access};
+use super::access;
 use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::paging::{RowPage, SortValue as _, SortedBy, Span, read_span};
@@ -40,16 +40,8 @@ impl Filter {
     }
 }
 
-/// A panel as the caller sees it: with its owner's name and what the caller may do with it
-/// (a page of `list_page`, or one panel: `view`, `view_link`, `seen_by`).
-pub struct Listed {
-    pub panel: saved_panels::Model,
-    pub owner: Option<String>,
-    pub access: Access,
-}
-
 pub struct Page {
-    pub items: Vec<Listed>,
+    pub items: Vec<super::PanelView>,
     pub total: u64,
     /// Whether more panels follow in the direction read.
     pub more: bool,
@@ -71,7 +63,7 @@ enum SortValue {
 
 impl Place {
     /// The place of `panel` in a list sorted by `sort`.
-    pub fn of(panel: &saved_panels::Model, sort: PanelSort) -> Self {
+    pub fn of(panel: &super::PanelView, sort: PanelSort) -> Self {
         let value = match sort {
             PanelSort::UpdatedDesc => SortValue::Time(panel.updated_at),
             PanelSort::CreatedDesc => SortValue::Time(panel.created_at),
@@ -312,10 +304,9 @@ impl SavedPanels {
         let shares = self.shares_naming(principal, &ids).await?;
         let items = panels
             .into_iter()
-            .map(|panel| Listed {
-                owner: owners.get(&panel.owner_id).cloned(),
-                access: access::decide(&panel, principal, &shares),
-                panel,
+            .map(|panel| {
+                let access = access::decide(&panel, principal, &shares);
+                super::PanelView::new(panel.clone(), owners.get(&panel.owner_id).cloned(), access)
             })
             .collect();
         Ok(Page { items, total, more })

@@ -13,6 +13,7 @@ pub mod shares;
 pub mod snapshot;
 pub mod upstream;
 pub mod versions;
+pub mod view;
 
 #[cfg(test)]
 mod tests;
@@ -33,6 +34,7 @@ use shared::{
 
 use self::access::Access;
 use self::changes::Change;
+pub use self::view::{CommentView, LabelView, PanelView, VersionView};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{AppError, AppResult};
@@ -347,28 +349,24 @@ impl SavedPanels {
         principal: &Principal,
         id: i32,
         action: impl Into<Action>,
-    ) -> AppResult<listing::Listed> {
+    ) -> AppResult<PanelView> {
         let (panel, access) = self.open(principal, id, action).await?;
         self.with_owner(panel, access).await
     }
 
     /// `panel` (as a write of the caller's left it) as the caller sees it.
-    pub async fn seen_by(
+    pub(crate) async fn seen_by(
         &self,
         principal: &Principal,
         panel: saved_panels::Model,
-    ) -> AppResult<listing::Listed> {
+    ) -> AppResult<PanelView> {
         let access = self.resolve(&panel, principal).await?;
         self.with_owner(panel, access).await
     }
 
     /// The panel a share link opens, as the link's holder sees it (VIEW needed): FORBIDDEN with
     /// the reason for a link that does not open it, NOT_FOUND when its panel is gone.
-    pub async fn view_link(
-        &self,
-        principal: &Principal,
-        token: &str,
-    ) -> AppResult<listing::Listed> {
+    pub async fn view_link(&self, principal: &Principal, token: &str) -> AppResult<PanelView> {
         let (panel, _) = self.follow_link(principal, token).await?;
         let holder = principal.with_link_token(Some(token.to_owned()));
         let access = self.resolve(&panel, &holder).await?;
@@ -376,17 +374,14 @@ impl SavedPanels {
         self.with_owner(panel, access).await
     }
 
-    async fn with_owner(
-        &self,
-        panel: saved_panels::Model,
-        access: Access,
-    ) -> AppResult<listing::Listed> {
+    async fn with_owner(&self, panel: saved_panels::Model, access: Access) -> AppResult<PanelView> {
         let owner = self.accounts.username(panel.owner_id).await?;
-        Ok(listing::Listed {
-            panel,
-            owner,
-            access,
-        })
+        Ok(PanelView::new(panel, owner, access))
+    }
+
+    /// Version `number` of panel `panel_id` (NOT_FOUND, `field: version`, when there is none).
+    pub async fn version(&self, panel_id: i32, number: i32) -> AppResult<VersionView> {
+        Ok(self.version_row(panel_id, number).await?.into())
     }
 
     pub async fn version_row(
@@ -443,7 +438,7 @@ impl SavedPanels {
         principal: &Principal,
         id: i32,
         mut edit: Edit,
-    ) -> AppResult<saved_panels::Model> {
+    ) -> AppResult<PanelView> {
         let (panel, access) = self.open(principal, id, Action::EditSavedPanel).await?;
         self.verify(&mut edit.add);
         if edit.based_on != panel.current_version {
@@ -506,18 +501,20 @@ impl SavedPanels {
             Some(after.visibility.to_string()),
         );
         let meta = (after != before).then_some(after);
-        self.commit_version(
-            principal,
-            &panel,
-            edit.based_on,
-            genes,
-            extra,
-            None,
-            comment,
-            meta,
-            None,
-        )
-        .await
+        let saved = self
+            .commit_version(
+                principal,
+                &panel,
+                edit.based_on,
+                genes,
+                extra,
+                None,
+                comment,
+                meta,
+                None,
+            )
+            .await?;
+        self.seen_by(principal, saved).await
     }
 
     /// Makes a new version equal to an old one (EDIT access required).
@@ -527,7 +524,7 @@ impl SavedPanels {
         id: i32,
         version: i32,
         based_on: Option<i32>,
-    ) -> AppResult<saved_panels::Model> {
+    ) -> AppResult<PanelView> {
         let (panel, _) = self.open(principal, id, Action::EditSavedPanel).await?;
         if let Some(based_on) = based_on
             && based_on != panel.current_version
@@ -543,18 +540,20 @@ impl SavedPanels {
         let genes = self.load_version_genes(panel.id, version).await?;
         let comment = Some(format!("Restored version {version}"));
         let current = based_on.unwrap_or(panel.current_version);
-        self.commit_version(
-            principal,
-            &panel,
-            current,
-            genes,
-            Vec::new(),
-            None,
-            comment,
-            None,
-            None,
-        )
-        .await
+        let saved = self
+            .commit_version(
+                principal,
+                &panel,
+                current,
+                genes,
+                Vec::new(),
+                None,
+                comment,
+                None,
+                None,
+            )
+            .await?;
+        self.seen_by(principal, saved).await
     }
 
     /// Archives, soft-deletes, undeletes or (re)activates a panel. Deleting and undeleting need
@@ -565,12 +564,12 @@ impl SavedPanels {
         principal: &Principal,
         id: i32,
         status: PanelStatus,
-    ) -> AppResult<saved_panels::Model> {
+    ) -> AppResult<PanelView> {
         let panel = self.load(id).await?;
         let access = self.resolve(&panel, principal).await?;
         access.require(status_action(&panel, &access, status))?;
         if panel.status == status {
-            return Ok(panel);
+            return self.with_owner(panel, access).await;
         }
         if status == PanelStatus::Deleted
             && let Some(label) = labels::protecting(&self.db, panel.id).await?
@@ -623,6 +622,6 @@ impl SavedPanels {
             .await?;
         self.publish(id, saved.current_version, SavedPanelChangeKind::Status)
             .await;
-        Ok(saved)
+        self.seen_by(principal, saved).await
     }
 }

@@ -4,7 +4,7 @@
 //! types; it reads no table itself.
 
 use chrono::{DateTime, Utc};
-use entity::{panel_comments, panel_shares, panel_versions, version_labels};
+use entity::{panel_shares, panel_versions};
 use shared::SharePermission;
 
 use super::SavedPanels;
@@ -14,12 +14,20 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::paging::{Keyset, Place, RowPage, Span, read_keyset, read_span};
 
-/// A recorded change as readers see it: the row, the number of the version it produced (none
-/// for changes outside a version, such as a status change) and its old and new values,
-/// decrypted.
+/// A recorded change as readers see it: the number of the version it produced (none for
+/// changes outside a version, such as a status change) and its old and new values, decrypted.
 #[derive(Debug, Clone)]
 pub struct ReadChange {
-    pub row: entity::panel_changes::Model,
+    pub id: i32,
+    pub change_type: shared::ChangeType,
+    /// What changed, as stored (`gene`, `metadata`, `gene.rating`, …; see `ChangeTarget`).
+    pub target_type: Option<String>,
+    /// Which one, e.g. the gene symbol.
+    pub target_id: Option<String>,
+    pub reason: Option<String>,
+    /// None when the account no longer exists.
+    pub changed_by_id: Option<i32>,
+    pub at: DateTime<Utc>,
     pub version: Option<i32>,
     pub values: (Option<String>, Option<String>),
 }
@@ -30,14 +38,15 @@ impl SavedPanels {
         &self,
         panel_id: i32,
         page: &Keyset,
-    ) -> AppResult<RowPage<panel_versions::Model>> {
-        read_keyset(
+    ) -> AppResult<RowPage<super::VersionView>> {
+        let read = read_keyset(
             &self.db,
             super::versions_query(panel_id),
             panel_versions::Column::VersionNumber,
             page,
         )
-        .await
+        .await?;
+        Ok(read.map(Into::into))
     }
 
     /// A page of the panel's recorded changes, newest first; only those that produced version
@@ -85,8 +94,14 @@ impl SavedPanels {
     ) -> AppResult<ReadChange> {
         let values = changes::open(&self.crypto, &row)?;
         Ok(ReadChange {
+            id: row.id,
+            change_type: row.change_type,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            reason: row.change_reason,
+            changed_by_id: row.changed_by_id,
+            at: row.changed_at,
             version: number_of(row.version_id),
-            row,
             values,
         })
     }
@@ -121,19 +136,21 @@ impl SavedPanels {
         &self,
         panel_id: i32,
         span: Span<Place<DateTime<Utc>>>,
-    ) -> AppResult<RowPage<panel_comments::Model>> {
-        read_span(
+    ) -> AppResult<RowPage<super::CommentView>> {
+        let read = read_span(
             &self.db,
             comments::of_panel(panel_id),
             comments::OLDEST_FIRST,
             &span.map(Place::values),
         )
-        .await
+        .await?;
+        Ok(read.map(Into::into))
     }
 
     /// The lab's labels on the panel's versions, newest version first.
-    pub async fn labels(&self, panel_id: i32) -> AppResult<Vec<version_labels::Model>> {
-        labels::list(&self.db, panel_id).await
+    pub async fn labels(&self, panel_id: i32) -> AppResult<Vec<super::LabelView>> {
+        let rows = labels::list(&self.db, panel_id).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// A version by id, for a caller who may view its panel.
@@ -141,11 +158,11 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         id: i32,
-    ) -> AppResult<panel_versions::Model> {
+    ) -> AppResult<super::VersionView> {
         let version = self.version_by_id(id).await?;
         self.open(principal, version.panel_id, SharePermission::View)
             .await?;
-        Ok(version)
+        Ok(version.into())
     }
 
     /// A recorded change by id, for a caller who may view its panel.
@@ -165,11 +182,11 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         id: i32,
-    ) -> AppResult<panel_comments::Model> {
+    ) -> AppResult<super::CommentView> {
         let row = self.comment_by_id(id).await?;
         self.open(principal, row.panel_id, SharePermission::View)
             .await?;
-        Ok(row)
+        Ok(row.into())
     }
 
     /// A share by id, for a caller who may share its panel (as the panel's list of shares).
@@ -195,10 +212,10 @@ impl SavedPanels {
         &self,
         principal: &Principal,
         id: i32,
-    ) -> AppResult<version_labels::Model> {
+    ) -> AppResult<super::LabelView> {
         let row = labels::by_id(&self.db, id).await?;
         self.open(principal, row.panel_id, SharePermission::View)
             .await?;
-        Ok(row)
+        Ok(row.into())
     }
 }

@@ -73,9 +73,9 @@ pub fn remembered_sources(panel: &saved_panels::Model) -> Vec<SourceSummary> {
 
 /// Checks every PanelApp source of `panel` against `loader`. A source that can not be loaded
 /// is reported with its error; the others are still checked.
-pub async fn check(loader: &dyn PanelLoader, panel: &saved_panels::Model) -> Vec<UpstreamStatus> {
+pub async fn check(loader: &dyn PanelLoader, sources: &[SourceSummary]) -> Vec<UpstreamStatus> {
     let mut out = Vec::new();
-    for remembered in remembered_sources(panel) {
+    for remembered in sources.iter().cloned() {
         let (SourceKind::Panel, Some(source), Some(panel_id)) =
             (remembered.kind, remembered.source, remembered.panel_id)
         else {
@@ -124,9 +124,9 @@ async fn fill(loader: &dyn PanelLoader, status: &mut UpstreamStatus) -> AppResul
 impl SavedPanels {
     /// Where each PanelApp source of `panel` stands upstream; empty on a server without
     /// PanelApp access.
-    pub async fn upstream(&self, panel: &saved_panels::Model) -> Vec<UpstreamStatus> {
+    pub async fn upstream(&self, panel: &super::PanelView) -> Vec<UpstreamStatus> {
         match self.merges.loader() {
-            Some(loader) => check(loader, panel).await,
+            Some(loader) => check(loader, &panel.sources).await,
             None => Vec::new(),
         }
     }
@@ -140,7 +140,7 @@ impl SavedPanels {
         id: i32,
         based_on: i32,
         comment: Option<String>,
-    ) -> AppResult<saved_panels::Model> {
+    ) -> AppResult<super::PanelView> {
         let (panel, _) = self.open(principal, id, SharePermission::Edit).await?;
         if based_on != panel.current_version {
             return Err(versions::stale(panel.current_version, based_on));
@@ -148,7 +148,7 @@ impl SavedPanels {
         let loader = self
             .merges
             .require_loader("the panel can not be updated from PanelApp")?;
-        let statuses = check(loader, &panel).await;
+        let statuses = check(loader, &remembered_sources(&panel)).await;
         if let Some(failed) = statuses.iter().find(|s| s.error.is_some()) {
             let instance = match failed.source {
                 Source::Uk => "PanelApp UK",
@@ -206,17 +206,19 @@ impl SavedPanels {
             .collect();
         let comment = super::comment_of(comment)?
             .or_else(|| Some(format!("Updated from PanelApp: {}", described.join(", "))));
-        self.commit_version(
-            principal,
-            &panel,
-            based_on,
-            genes,
-            extra,
-            Some(ChangeType::SourceUpdated),
-            comment,
-            None,
-            Some(serde_json::to_value(&sources).unwrap_or_default()),
-        )
-        .await
+        let saved = self
+            .commit_version(
+                principal,
+                &panel,
+                based_on,
+                genes,
+                extra,
+                Some(ChangeType::SourceUpdated),
+                comment,
+                None,
+                Some(serde_json::to_value(&sources).unwrap_or_default()),
+            )
+            .await?;
+        self.seen_by(principal, saved).await
     }
 }

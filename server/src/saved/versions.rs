@@ -287,7 +287,7 @@ impl SavedPanels {
         principal: &Principal,
         meta: super::PanelMeta,
         origin: Origin,
-    ) -> AppResult<saved_panels::Model> {
+    ) -> AppResult<super::PanelView> {
         let owner = principal.require_user()?.id();
         let new = match origin {
             Origin::Genes(mut genes) => {
@@ -333,7 +333,8 @@ impl SavedPanels {
                 }
             }
         };
-        self.create_version(principal, owner, new).await
+        let saved = self.create_version(principal, owner, new).await?;
+        self.seen_by(principal, saved).await
     }
 
     /// Creates a panel and its version 1 (complete snapshot, one PANEL_CREATED change).

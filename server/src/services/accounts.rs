@@ -278,11 +278,55 @@ pub fn new_user_row(
     }
 }
 
+impl AccountView {
+    /// A user row as the API shows it (its profile decrypted).
+    pub(crate) fn of(crypto: &crate::crypto::Encryptor, row: &user::Model) -> AppResult<Self> {
+        let now = Utc::now();
+        Ok(AccountView {
+            id: row.id,
+            username: row.username.clone(),
+            email: row.email.clone(),
+            role: row.role,
+            timezone: row.timezone_preference.clone(),
+            time_format: row.time_format_preference,
+            profile: profile_of(crypto, row)?,
+            is_active: row.is_active,
+            must_change_password: row.must_change_password,
+            created_at: row.created_at,
+            last_login: row.last_login,
+            login_count: row.login_count,
+            failed_login_attempts: row.failed_login_attempts,
+            locked_until: row.locked_until.filter(|t| *t > now),
+            is_verified: row.is_verified,
+            temporary_password_expires_at: row
+                .temp_password_expires_at
+                .filter(|_| row.must_change_password),
+            notify_security: row.notify_security,
+            notify_shares: row.notify_shares,
+        })
+    }
+}
+
+/// Decrypts the profile of a user row.
+fn profile_of(crypto: &crate::crypto::Encryptor, user: &user::Model) -> AppResult<Profile> {
+    let row = user.id.to_string();
+    let open = |column: &str, value: &Option<String>| {
+        crypto
+            .decrypt_opt(value.as_deref(), binding(column, &row))
+            .or_internal("profile decrypt")
+    };
+    Ok(Profile {
+        first_name: open(PROFILE_FIELDS[0], &user.first_name)?,
+        last_name: open(PROFILE_FIELDS[1], &user.last_name)?,
+        organization: open(PROFILE_FIELDS[2], &user.organization)?,
+    })
+}
+
 impl Accounts {
     /// Self-registration from `ip`: refused while the IP is blocked; a taken username or e-mail
     /// address counts against the IP's brute-force budget (BRUTE_FORCE_THRESHOLD) like a failed
     /// login, so addresses can not be probed in bulk.
-    pub async fn register(&self, principal: &Principal, new: NewUser) -> AppResult<user::Model> {
+    pub async fn register(&self, principal: &Principal, new: NewUser) -> AppResult<AccountView> {
         let ip = principal.client_ip();
         if let Some(wait) = self.limits.ip_block(ip).await? {
             let record =
@@ -293,7 +337,8 @@ impl Accounts {
         }
         let error = match self.create_user(principal, new).await {
             Err(e) if e.code == ErrorCode::Conflict => e,
-            other => return other,
+            Err(other) => return Err(other),
+            Ok(row) => return self.view(&row),
         };
         let blocked = self.limits.count_ip_failure(ip).await?;
         let txn = crate::db::begin_write(&self.db).await?;
@@ -392,17 +437,7 @@ impl Accounts {
 
     /// Decrypts the profile of a user row.
     pub fn profile(&self, user: &user::Model) -> AppResult<Profile> {
-        let row = user.id.to_string();
-        let open = |column: &str, value: &Option<String>| {
-            self.crypto
-                .decrypt_opt(value.as_deref(), binding(column, &row))
-                .or_internal("profile decrypt")
-        };
-        Ok(Profile {
-            first_name: open(PROFILE_FIELDS[0], &user.first_name)?,
-            last_name: open(PROFILE_FIELDS[1], &user.last_name)?,
-            organization: open(PROFILE_FIELDS[2], &user.organization)?,
-        })
+        profile_of(&self.crypto, user)
     }
 
     /// The account `id`, if it exists (callers decide who may see it).
@@ -411,30 +446,8 @@ impl Accounts {
     }
 
     /// A user row as the API shows it (its profile decrypted).
-    pub fn view(&self, row: &user::Model) -> AppResult<AccountView> {
-        let now = Utc::now();
-        Ok(AccountView {
-            id: row.id,
-            username: row.username.clone(),
-            email: row.email.clone(),
-            role: row.role,
-            timezone: row.timezone_preference.clone(),
-            time_format: row.time_format_preference,
-            profile: self.profile(row)?,
-            is_active: row.is_active,
-            must_change_password: row.must_change_password,
-            created_at: row.created_at,
-            last_login: row.last_login,
-            login_count: row.login_count,
-            failed_login_attempts: row.failed_login_attempts,
-            locked_until: row.locked_until.filter(|t| *t > now),
-            is_verified: row.is_verified,
-            temporary_password_expires_at: row
-                .temp_password_expires_at
-                .filter(|_| row.must_change_password),
-            notify_security: row.notify_security,
-            notify_shares: row.notify_shares,
-        })
+    pub(crate) fn view(&self, row: &user::Model) -> AppResult<AccountView> {
+        AccountView::of(&self.crypto, row)
     }
 
     /// Account `id` for the caller: their own, or anyone's for an admin (FORBIDDEN otherwise:
@@ -532,7 +545,7 @@ impl Accounts {
         principal: &Principal,
         user_id: i32,
         changes: ProfileChanges,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<AccountView> {
         let txn = crate::db::begin_write(&self.db).await?;
         let current = user::Entity::find_by_id(user_id)
             .one(&txn)
@@ -609,7 +622,7 @@ impl Accounts {
                     .details(json!({ "changed": changed })),
             )
             .await?;
-        Ok(saved)
+        self.view(&saved)
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 use shared::AuditResourceKind;
 use shared::{AuditAction, Role};
 
+use super::accounts::AccountView;
 use super::audit::AuditRecord;
 use crate::auth::Principal;
 use crate::auth::tokens;
@@ -103,7 +104,7 @@ impl Admin {
         principal: &Principal,
         search: Option<&str>,
         span: Span<Place<i32>>,
-    ) -> AppResult<RowPage<user::Model>> {
+    ) -> AppResult<RowPage<AccountView>> {
         let by_id = SortedBy {
             column: user::Column::Id,
             descending: false,
@@ -115,7 +116,8 @@ impl Admin {
             by_id,
             &span.map(Place::values),
         )
-        .await
+        .await?
+        .try_map(|row| AccountView::of(&self.crypto, &row))
     }
 
     async fn load(&self, id: i32) -> AppResult<user::Model> {
@@ -127,11 +129,11 @@ impl Admin {
         principal: &Principal,
         update: user::ActiveModel,
         record: AuditRecord,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<AccountView> {
         let txn = crate::db::begin_write(&self.db).await?;
         let saved = update.update(&txn).await?;
         self.audit.commit(txn, principal, record).await?;
-        Ok(saved)
+        AccountView::of(&self.crypto, &saved)
     }
 
     /// Saves an account change that takes away its credentials: every API token is revoked in
@@ -142,18 +144,18 @@ impl Admin {
         principal: &Principal,
         update: user::ActiveModel,
         record: AuditRecord,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<AccountView> {
         let txn = crate::db::begin_write(&self.db).await?;
         let saved = update.update(&txn).await?;
         let revoked = tokens::revoke_all(&txn, saved.id, Utc::now()).await?;
         let record = record.details(json!({ "tokensRevoked": revoked }));
         self.audit.commit(txn, principal, record).await?;
         self.sessions.revoke_all(saved.id, None).await?;
-        Ok(saved)
+        AccountView::of(&self.crypto, &saved)
     }
 
     /// Lifts a lockout and forgets the failed logins.
-    pub async fn unlock(&self, principal: &Principal, id: i32) -> AppResult<user::Model> {
+    pub async fn unlock(&self, principal: &Principal, id: i32) -> AppResult<AccountView> {
         principal.require_admin()?;
         let row = self.load(id).await?;
         self.limits.clear_account_failures(id).await?;
@@ -179,7 +181,7 @@ impl Admin {
         principal: &Principal,
         id: i32,
         role: Role,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<AccountView> {
         principal.require_admin()?;
         if Some(id) == principal.user_id() && role != Role::Admin {
             return Err(AppError::forbidden(
@@ -222,7 +224,7 @@ impl Admin {
                 },
             )
             .await;
-        Ok(saved)
+        AccountView::of(&self.crypto, &saved)
     }
 
     /// Activates or deactivates an account; deactivation ends every session and revokes every
@@ -232,7 +234,7 @@ impl Admin {
         principal: &Principal,
         id: i32,
         active: bool,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<AccountView> {
         principal.require_admin()?;
         if Some(id) == principal.user_id() && !active {
             return Err(AppError::forbidden("admins can not deactivate themselves"));
@@ -273,7 +275,7 @@ impl Admin {
         &self,
         principal: &Principal,
         id: i32,
-    ) -> AppResult<(user::Model, String)> {
+    ) -> AppResult<(AccountView, String)> {
         principal.require_admin()?;
         let row = self.load(id).await?;
         let temporary = crate::crypto::random_token(12).or_internal("temporary password")?;
@@ -344,7 +346,7 @@ impl Admin {
                 },
             )
             .await;
-        Ok((saved, temporary))
+        Ok((AccountView::of(&self.crypto, &saved)?, temporary))
     }
 
     /// Lifts a brute-force block on an IP address.

@@ -75,10 +75,11 @@ impl ApiTokens {
 
     /// One of the caller's own tokens; NOT_FOUND for anyone else's, as for none.
     pub async fn one(&self, principal: &Principal, id: i32) -> AppResult<TokenView> {
-        self.mine(principal)
+        let user = principal.require_user()?;
+        self.tokens
+            .owned(user.id(), id)
             .await?
-            .into_iter()
-            .find(|t| t.id == id)
+            .map(TokenView::from)
             .ok_or_else(|| AppError::not_found("API token"))
     }
 
@@ -240,5 +241,42 @@ impl ApiTokens {
         if let Err(e) = self.audit.record(&self.db, principal, record).await {
             tracing::error!(error = %e.message, "API access not audited");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::ErrorCode;
+
+    use crate::state::AppState;
+
+    /// A token is read by its owner alone: someone else's id answers as a missing one does,
+    /// and the read is one statement however many tokens the caller has.
+    #[tokio::test]
+    async fn one_token_is_read_for_its_owner_only() {
+        let (state, _dir) = AppState::for_tests().await;
+        let (_, alice) = state.test_user("alice").await;
+        let (_, bob) = state.test_user("bob").await;
+        let tokens = &state.api_tokens;
+        let (first, _) = tokens
+            .create_token(&alice, "first", None, None)
+            .await
+            .unwrap();
+        let (second, _) = tokens
+            .create_token(&alice, "second", None, Some(7))
+            .await
+            .unwrap();
+        let before = state.statements.load(std::sync::atomic::Ordering::Relaxed);
+        let read = tokens.one(&alice, second.id).await.unwrap();
+        let used = state.statements.load(std::sync::atomic::Ordering::Relaxed) - before;
+        assert_eq!(read, second);
+        assert_eq!(read.name, "second");
+        assert_eq!(used, 1, "one statement for one token");
+        assert_eq!(tokens.one(&alice, first.id).await.unwrap().name, "first");
+        let theirs = tokens.one(&bob, first.id).await.unwrap_err();
+        assert_eq!(theirs.code, ErrorCode::NotFound);
+        let none = tokens.one(&alice, second.id + 100).await.unwrap_err();
+        assert_eq!(none.code, ErrorCode::NotFound);
+        assert_eq!(none.message, theirs.message, "someone else's reads as none");
     }
 }

@@ -183,7 +183,22 @@ pub type CsvChunk = Result<bytes::Bytes, std::io::Error>;
 /// replaced and set.
 #[derive(Debug, Clone)]
 pub struct OpenedEntry {
-    pub row: audit_log::Model,
+    pub id: i32,
+    pub action: AuditAction,
+    /// None for visitors, the system, and accounts removed since.
+    pub user_id: Option<i32>,
+    /// The name the row recorded for who acted.
+    pub username: Option<String>,
+    pub description: String,
+    /// The word the row records for its kind of resource (Flask's word on imported rows).
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub success: bool,
+    pub error_message: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub duration_ms: Option<i32>,
+    pub at: chrono::DateTime<chrono::Utc>,
     pub details: Option<Value>,
     pub old_values: Option<Value>,
     pub new_values: Option<Value>,
@@ -315,7 +330,19 @@ impl AuditTrail {
     fn opened(&self, row: audit_log::Model) -> AppResult<OpenedEntry> {
         let [details, old_values, new_values] = self.audit.open(&row)?;
         Ok(OpenedEntry {
-            row,
+            id: row.id,
+            action: row.action_type,
+            user_id: row.user_id,
+            username: row.username,
+            description: row.action_description,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id,
+            success: row.success,
+            error_message: row.error_message,
+            ip_address: row.ip_address,
+            user_agent: row.user_agent,
+            duration_ms: row.duration_ms,
+            at: row.timestamp,
             details,
             old_values,
             new_values,
@@ -689,13 +716,13 @@ mod tests {
             }
             let (entries, more, total) =
                 state.audit_trail.page(&admin, &query, &page).await.unwrap();
-            let rows: Vec<_> = entries.into_iter().map(|e| e.row).collect();
+            let rows = entries;
             assert_eq!(total, Total::Exact(matching), "{what}");
             assert_eq!(rows.len(), matching.min(50) as usize, "{what}");
             assert_eq!(more, matching > 50, "{what}");
             assert!(
                 rows.iter().all(|r| !r.success
-                    && (query.actions.is_empty() || query.actions.contains(&r.action_type))
+                    && (query.actions.is_empty() || query.actions.contains(&r.action))
                     && (query.user_ids.is_empty()
                         || r.user_id.is_some_and(|u| query.user_ids.contains(&u)))),
                 "{what}: {rows:?}"

@@ -24,7 +24,7 @@ use crate::services::admin::{AccountChangeReason, AccountChanged};
 
 /// A successful login: the account and the new session's cookie value.
 pub struct LoggedIn {
-    pub user: user::Model,
+    pub user: super::accounts::AccountView,
     pub cookie: String,
     pub session_key: String,
 }
@@ -296,7 +296,7 @@ impl Authentication {
             )
             .await?;
         Ok(LoggedIn {
-            user,
+            user: super::accounts::AccountView::of(&self.email_addresses.crypto, &user)?,
             cookie,
             session_key,
         })

@@ -186,7 +186,7 @@ impl EmailAddresses {
         principal: &Principal,
         id: i32,
         verified: bool,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<super::accounts::AccountView> {
         principal.require_admin()?;
         let row = self.load(id).await?;
         let txn = crate::db::begin_write(&self.db).await?;
@@ -207,7 +207,7 @@ impl EmailAddresses {
         self.audit.commit(txn, principal, record).await?;
         self.publish(id, AccountChangeReason::VerificationChanged)
             .await;
-        Ok(saved)
+        super::accounts::AccountView::of(&self.crypto, &saved)
     }
 
     /// Starts a change of address: checks the current password, then sends a confirmation link
@@ -411,7 +411,7 @@ impl EmailAddresses {
         principal: &Principal,
         security: Option<bool>,
         shares: Option<bool>,
-    ) -> AppResult<user::Model> {
+    ) -> AppResult<super::accounts::AccountView> {
         let row = self.load(principal.require_user()?.id()).await?;
         let txn = crate::db::begin_write(&self.db).await?;
         let mut update: user::ActiveModel = row.clone().into();
@@ -430,6 +430,6 @@ impl EmailAddresses {
             Some(json!({ "notifySecurity": saved.notify_security, "notifyShares": saved.notify_shares })),
         );
         self.audit.commit(txn, principal, record).await?;
-        Ok(saved)
+        super::accounts::AccountView::of(&self.crypto, &saved)
     }
 }

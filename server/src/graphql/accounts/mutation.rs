@@ -58,9 +58,7 @@ impl AccountsMutation {
             .await?;
         set_session_cookie(ctx, &cookie);
         claim_uploads(ctx, row.id).await?;
-        Ok(AuthPayload {
-            user: state.accounts.view(&row)?.into(),
-        })
+        Ok(AuthPayload { user: row.into() })
     }
 
     /// Logs in by username or e-mail; starts a new session (the old one, if any, ends).
@@ -87,7 +85,7 @@ impl AccountsMutation {
         set_session_cookie(ctx, &logged.cookie);
         claim_uploads(ctx, logged.user.id).await?;
         Ok(AuthPayload {
-            user: state.accounts.view(&logged.user)?.into(),
+            user: logged.user.into(),
         })
     }
 
@@ -145,7 +143,7 @@ impl AccountsMutation {
             .accounts
             .update_profile(ctx.principal(), user.id(), changes)
             .await?;
-        Ok(state.accounts.view(&row)?.into())
+        Ok(row.into())
     }
 
     /// Ends one of your sessions (another browser, say).

@@ -3,7 +3,6 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use super::mutation::wrap;
 use super::types::SavedPanel;
 use crate::auth::permissions::Action;
 use crate::db::int;
@@ -33,12 +32,8 @@ async fn run(ctx: &Context<'_>, ids: &[ID], action: BulkAction) -> Result<SavedP
         .saved
         .apply_bulk(ctx.principal(), &ids, action)
         .await?;
-    let mut panels = Vec::with_capacity(outcome.panels.len());
-    for row in outcome.panels {
-        panels.push(wrap(ctx, row).await?);
-    }
     Ok(SavedPanelsPayload {
-        panels,
+        panels: outcome.panels.into_iter().map(Into::into).collect(),
         changed: int(outcome.changed),
     })
 }

@@ -86,19 +86,6 @@ pub struct SharePayload {
     pub link_path: Option<String>,
 }
 
-/// A panel a write of the caller's left, as the caller sees it.
-pub(super) async fn wrap(
-    ctx: &Context<'_>,
-    row: entity::saved_panels::Model,
-) -> Result<SavedPanel, AppError> {
-    Ok(ctx
-        .state()
-        .saved
-        .seen_by(ctx.principal(), row)
-        .await?
-        .into())
-}
-
 #[derive(Default)]
 pub struct SavedPanelMutation;
 
@@ -145,7 +132,7 @@ impl SavedPanelMutation {
             .saved
             .create_from(ctx.principal(), meta, origin)
             .await?;
-        Ok(wrap(ctx, row).await?)
+        Ok(row.into())
     }
 
     /// Applies gene and metadata changes with a comment as exactly one new version.
@@ -195,7 +182,7 @@ impl SavedPanelMutation {
             .saved
             .edit(ctx.principal(), int_id(&id, Kind::SavedPanel)?, edit)
             .await?;
-        Ok(wrap(ctx, row).await?)
+        Ok(row.into())
     }
 
     /// Takes every pending PanelApp update of the panel (see `SavedPanel.upstream`) as one new
@@ -225,7 +212,7 @@ impl SavedPanelMutation {
                 comment,
             )
             .await?;
-        Ok(wrap(ctx, row).await?)
+        Ok(row.into())
     }
 
     /// Makes a new version equal to an older one.
@@ -257,7 +244,7 @@ impl SavedPanelMutation {
                 based_on_version,
             )
             .await?;
-        Ok(wrap(ctx, row).await?)
+        Ok(row.into())
     }
 
     /// ACTIVE, DRAFT, ARCHIVED, or DELETED (soft; set ACTIVE again to undelete).
@@ -281,7 +268,7 @@ impl SavedPanelMutation {
             .saved
             .set_status(ctx.principal(), int_id(&id, Kind::SavedPanel)?, status)
             .await?;
-        Ok(wrap(ctx, row).await?)
+        Ok(row.into())
     }
 
     /// Shares a panel with a user, a team or a link.
@@ -380,18 +367,16 @@ impl SavedPanelMutation {
         .await?;
         let state = ctx.state();
         let who = ctx.principal().with_link_token(link_token);
-        let (row, _) = state
-            .saved
-            .open(&who, int_id(&id, Kind::SavedPanel)?, SharePermission::View)
-            .await?;
-        let number = version.unwrap_or(row.current_version);
         let options = saved::export::ExportOptions {
             format: settings.format,
             filename,
             per_source_sheets: settings.per_source_sheets,
             chr_prefix: settings.chr_prefix,
         };
-        let mut export = state.saved.export_request(&row, number, options).await?;
+        let mut export = state
+            .saved
+            .export(&who, int_id(&id, Kind::SavedPanel)?, version, options)
+            .await?;
         if templated {
             export.apply(&settings);
         }
@@ -472,7 +457,6 @@ impl SavedPanelMutation {
         )]
         template: Option<ID>,
     ) -> Result<crate::graphql::genelists::DownloadOut> {
-        const MOST: usize = 100;
         ctx.require(Action::ViewSavedPanel)?;
         let (settings, templated) = crate::graphql::export_templates::export_settings(
             ctx,
@@ -484,44 +468,24 @@ impl SavedPanelMutation {
         .await?;
         let format = settings.format;
         let state = ctx.state();
-        let mut unique: Vec<i32> = Vec::new();
-        for id in &ids {
-            let id = int_id(id, Kind::SavedPanel)?;
-            if !unique.contains(&id) {
-                unique.push(id);
-            }
-        }
-        if unique.is_empty() {
-            return Err(AppError::invalid_field("ids", "choose at least one saved panel").into());
-        }
-        if unique.len() > MOST {
-            return Err(AppError::invalid_field(
-                "ids",
-                format!(
-                    "at most {MOST} panels in one export ({} chosen)",
-                    unique.len()
-                ),
-            )
-            .into());
-        }
-        let who = ctx.principal().clone();
-        let mut requests = Vec::with_capacity(unique.len());
-        for id in unique {
-            let (row, _) = state.saved.open(&who, id, SharePermission::View).await?;
-            let options = saved::export::ExportOptions {
-                format,
-                filename: None,
-                per_source_sheets: settings.per_source_sheets,
-                chr_prefix: settings.chr_prefix,
-            };
-            let mut request = state
-                .saved
-                .export_request(&row, row.current_version, options)
-                .await?;
-            if templated {
+        let ids = ids
+            .iter()
+            .map(|id| int_id(id, Kind::SavedPanel))
+            .collect::<Result<Vec<i32>, _>>()?;
+        let options = saved::export::ExportOptions {
+            format,
+            filename: None,
+            per_source_sheets: settings.per_source_sheets,
+            chr_prefix: settings.chr_prefix,
+        };
+        let mut requests = state
+            .saved
+            .export_each(ctx.principal(), ids, &options)
+            .await?;
+        if templated {
+            for request in &mut requests {
                 request.apply(&settings);
             }
-            requests.push(request);
         }
         let stem = filename
             .as_deref()

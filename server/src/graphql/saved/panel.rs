@@ -6,7 +6,7 @@ use shared::{PanelStatus, SharePermission, Visibility};
 
 use super::types::{
     PanelChange, PanelComment, PanelDiff, PanelGene, PanelVersion, Person, SavedPanel, Share,
-    UpstreamSource, sources_json,
+    UpstreamSource,
 };
 use crate::graphql::ContextExt;
 use crate::graphql::node::{Kind, global_id};
@@ -33,16 +33,16 @@ pub struct VersionLabel {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<entity::version_labels::Model> for VersionLabel {
-    fn from(row: entity::version_labels::Model) -> Self {
+impl From<saved::LabelView> for VersionLabel {
+    fn from(label: saved::LabelView) -> Self {
         Self {
-            id: global_id(Kind::VersionLabel, row.id),
-            version: row.version_number,
-            label: row.label,
-            note: row.note,
-            protected: row.protected,
-            created_by_id: row.created_by_id.map(|id| global_id(Kind::User, id)),
-            created_at: row.created_at,
+            id: global_id(Kind::VersionLabel, label.id),
+            version: label.version,
+            label: label.label,
+            note: label.note,
+            protected: label.protected,
+            created_by_id: label.created_by_id.map(|id| global_id(Kind::User, id)),
+            created_at: label.created_at,
         }
     }
 }
@@ -53,106 +53,105 @@ impl From<entity::version_labels::Model> for VersionLabel {
 impl SavedPanel {
     /// The global id (see `Node`).
     pub async fn id(&self) -> ID {
-        global_id(Kind::SavedPanel, self.row.id)
+        global_id(Kind::SavedPanel, self.panel.id)
     }
     /// The panel's number in this server's database.
     async fn database_id(&self) -> i32 {
-        self.row.id
+        self.panel.id
     }
     /// The name, unique among its owner's panels (1 to 200 characters).
     async fn name(&self) -> &str {
-        &self.row.name
+        &self.panel.name
     }
     /// Free-text description; null when none.
     async fn description(&self) -> Option<&str> {
-        self.row.description.as_deref()
+        self.panel.description.as_deref()
     }
     /// Tags, lower-case and sorted.
-    async fn tags(&self) -> Vec<String> {
-        saved::tags(&self.row)
+    async fn tags(&self) -> &[String] {
+        &self.panel.tags
     }
     /// Life-cycle state (ACTIVE, DRAFT, ARCHIVED or DELETED).
     async fn status(&self) -> PanelStatus {
-        self.row.status
+        self.panel.status
     }
     /// Who can see it without a share.
     async fn visibility(&self) -> Visibility {
-        self.row.visibility
+        self.panel.visibility
     }
     /// The owner's global user id.
     #[graphql(deprecation = "use owner { id }")]
     async fn owner_id(&self) -> ID {
-        global_id(Kind::User, self.row.owner_id)
+        global_id(Kind::User, self.panel.owner_id)
     }
     /// The owner.
     async fn owner(&self) -> Person {
-        match &self.owner {
-            Some(name) => Person::new(self.row.owner_id, name),
-            None => Person::lazy(self.row.owner_id),
+        match &self.panel.owner {
+            Some(name) => Person::new(self.panel.owner_id, name),
+            None => Person::lazy(self.panel.owner_id),
         }
     }
     /// The number of the current version (pass it as `basedOnVersion` when editing).
     async fn current_version(&self) -> i32 {
-        self.row.current_version
+        self.panel.current_version
     }
     /// How many versions it has.
     async fn version_count(&self) -> i32 {
-        self.row.version_count
+        self.panel.version_count
     }
     /// Entities in the current version.
     async fn gene_count(&self) -> i32 {
-        self.row.gene_count
+        self.panel.gene_count
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+        self.panel.created_at
     }
     /// When it last changed (a new version, metadata, status).
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.row.updated_at
+        self.panel.updated_at
     }
     /// What it was built from.
     async fn source_type(&self) -> Option<shared::SavedPanelSourceType> {
-        self.row.source_type
+        self.panel.source_type
     }
     /// The sources it was built from: PanelApp panels with their exact versions and filters,
     /// and uploads (empty for panels of genes entered by hand).
     async fn sources(&self) -> Vec<crate::graphql::genelists::types::MergeSourceOut> {
-        self.row
-            .source_reference
-            .as_deref()
-            .and_then(|s| serde_json::from_str::<Vec<shared::merge::SourceSummary>>(s).ok())
-            .unwrap_or_default()
-            .iter()
-            .map(Into::into)
-            .collect()
+        self.panel.sources.iter().map(Into::into).collect()
     }
     /// The stored source reference as it was written, for panels imported from the Flask
     /// version whose references are not merge sources.
     #[graphql(deprecation = "use sources; this is the raw stored form")]
     async fn sources_json(&self) -> Option<Json<serde_json::Value>> {
-        sources_json(&self.row)
+        self.panel.stored_sources.clone().map(Json)
     }
     /// What the caller may do: VIEW, COMMENT, EDIT or ADMIN.
     async fn my_permission(&self) -> Option<SharePermission> {
-        self.access.level
+        self.panel.access.level
     }
     /// Whether the caller owns it.
     async fn is_owner(&self) -> bool {
-        self.access.is_owner
+        self.panel.access.is_owner
     }
     /// Whether the caller may edit it (EDIT access or more).
     async fn can_edit(&self) -> bool {
-        self.access.level.is_some_and(SharePermission::can_edit)
+        self.panel
+            .access
+            .level
+            .is_some_and(SharePermission::can_edit)
     }
     /// Whether the caller may comment (COMMENT access or more).
     async fn can_comment(&self) -> bool {
-        self.access.level.is_some_and(SharePermission::can_comment)
+        self.panel
+            .access
+            .level
+            .is_some_and(SharePermission::can_comment)
     }
     /// Whether the caller may share it and see its shares (the owner, a site admin, or an ADMIN
     /// share with re-sharing).
     async fn can_share(&self) -> bool {
-        self.access.can_share
+        self.panel.access.can_share
     }
 
     /// Each PanelApp panel it was built from, checked against PanelApp now: whether a newer
@@ -161,7 +160,7 @@ impl SavedPanel {
     async fn upstream(&self, ctx: &Context<'_>) -> Vec<UpstreamSource> {
         ctx.state()
             .saved
-            .upstream(&self.row)
+            .upstream(&self.panel)
             .await
             .iter()
             .map(UpstreamSource::from)
@@ -174,7 +173,7 @@ impl SavedPanel {
         Ok(ctx
             .state()
             .saved
-            .labels(self.row.id)
+            .labels(self.panel.id)
             .await?
             .into_iter()
             .map(VersionLabel::from)
@@ -200,11 +199,11 @@ impl SavedPanel {
             paging::DEFAULT_ROWS,
             paging::MAX_ROWS,
         )?;
-        let read = ctx.state().saved.version_page(self.row.id, &page).await?;
+        let read = ctx.state().saved.version_page(self.panel.id, &page).await?;
         Ok(page.connection(
             read.rows
                 .into_iter()
-                .map(|v| (v.version_number, PanelVersion::from(v))),
+                .map(|v| (v.number, PanelVersion::from(v))),
             read.more,
             read.total,
         ))
@@ -222,7 +221,7 @@ impl SavedPanel {
         Ok(ctx
             .state()
             .saved
-            .version_row(self.row.id, number)
+            .version(self.panel.id, number)
             .await?
             .into())
     }
@@ -241,8 +240,9 @@ impl SavedPanel {
         #[graphql(desc = "Genes from the end, 1 to 50000.")] last: Option<i32>,
         #[graphql(desc = "The `cursor` of the edge to end before.")] before: Option<String>,
     ) -> Result<Page<PanelGene>> {
-        let number = version.unwrap_or(self.row.current_version);
-        let genes = super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?;
+        let number = version.unwrap_or(self.panel.current_version);
+        let genes =
+            super::types::version_genes(ctx, self.panel.id, &self.panel.name, number).await?;
         let window = PageArgs::new(first, after, last, before).window(
             "genes",
             genes.len(),
@@ -263,8 +263,9 @@ impl SavedPanel {
         )]
         version: Option<i32>,
     ) -> Result<Vec<PanelGene>> {
-        let number = version.unwrap_or(self.row.current_version);
-        let genes = super::types::version_genes(ctx, self.row.id, &self.row.name, number).await?;
+        let number = version.unwrap_or(self.panel.current_version);
+        let genes =
+            super::types::version_genes(ctx, self.panel.id, &self.panel.name, number).await?;
         Ok(genes
             .into_iter()
             .filter(|g| g.verification.status == shared::VerificationStatus::Unverified)
@@ -284,7 +285,7 @@ impl SavedPanel {
         Ok(ctx
             .state()
             .saved
-            .version_diff(self.row.id, from, to)
+            .version_diff(self.panel.id, from, to)
             .await?
             .into())
     }
@@ -312,12 +313,12 @@ impl SavedPanel {
         let read = ctx
             .state()
             .saved
-            .change_page(self.row.id, version, &page)
+            .change_page(self.panel.id, version, &page)
             .await?;
         Ok(page.connection(
             read.rows
                 .into_iter()
-                .map(|change| (change.row.id, PanelChange::from(change))),
+                .map(|change| (change.id, PanelChange::from(change))),
             read.more,
             read.total,
         ))
@@ -342,7 +343,7 @@ impl SavedPanel {
         let state = ctx.state();
         let read = state
             .saved
-            .share_page(self.row.id, &self.access, &page)
+            .share_page(self.panel.id, &self.panel.access, &page)
             .await?;
         let shares = read.rows.into_iter().map(|s| (s.id, Share::from(s)));
         Ok(page.connection(shares, read.more, read.total))
@@ -364,7 +365,11 @@ impl SavedPanel {
             paging::DEFAULT_ROWS,
             paging::MAX_ROWS,
         )?;
-        let read = ctx.state().saved.comment_page(self.row.id, places).await?;
+        let read = ctx
+            .state()
+            .saved
+            .comment_page(self.panel.id, places)
+            .await?;
         Ok(span.connection(
             read.rows.into_iter().map(|comment| {
                 (

@@ -87,7 +87,7 @@ impl SavedPanelQuery {
             )
             .await?;
         let items = page.items.into_iter().map(|item| {
-            let key = Place::of(&item.panel, sort).to_key(sort);
+            let key = Place::of(&item, sort).to_key(sort);
             (key, SavedPanel::from(item))
         });
         Ok(span.connection(items, page.more, page.total))

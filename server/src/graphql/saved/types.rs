@@ -1,10 +1,10 @@
 //! Saved-panel types of the API.
 
+use crate::saved::{CommentView, PanelView, VersionView};
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Json, MaybeUndefined, Result, SimpleObject,
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
-use entity::{panel_comments, panel_versions, saved_panels};
 
 use crate::saved::shares::ShareView;
 use shared::merge::{MergeResult, MergedGene};
@@ -21,8 +21,8 @@ use crate::graphql::ContextExt;
 use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, GeneVerification, gene_source};
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
+use crate::saved;
 use crate::saved::reading::ReadChange;
-use crate::saved::{self, access::Access};
 
 /// A gene of a saved panel version.
 #[derive(SimpleObject, Clone)]
@@ -375,17 +375,17 @@ pub struct PanelVersion {
     pub panel_id: i32,
 }
 
-impl From<panel_versions::Model> for PanelVersion {
-    fn from(v: panel_versions::Model) -> Self {
+impl From<VersionView> for PanelVersion {
+    fn from(v: VersionView) -> Self {
         Self {
             id: global_id(Kind::PanelVersion, v.id),
-            number: v.version_number,
+            number: v.number,
             comment: v.comment,
             created_at: v.created_at,
             created_by_id: v.created_by_id.map(|i| global_id(Kind::User, i)),
             created_by: v.created_by_id.map(Person::lazy),
             gene_count: v.gene_count,
-            hash: v.snapshot_hash,
+            hash: v.hash,
             changes_summary: v.changes_summary,
             panel_id: v.panel_id,
         }
@@ -462,14 +462,19 @@ pub struct PanelChange {
 }
 
 impl From<ReadChange> for PanelChange {
-    fn from(
-        ReadChange {
-            row,
+    fn from(change: ReadChange) -> Self {
+        let ReadChange {
+            id,
+            change_type,
+            target_type,
+            target_id,
+            reason,
+            changed_by_id,
+            at,
             version,
             values,
-        }: ReadChange,
-    ) -> Self {
-        let word = row.target_type.as_deref().filter(|w| !w.is_empty());
+        } = change;
+        let word = target_type.as_deref().filter(|w| !w.is_empty());
         let target = word.and_then(ChangeTarget::parse);
         let as_gene = |v: &Option<String>| {
             v.as_deref()
@@ -495,22 +500,22 @@ impl From<ReadChange> for PanelChange {
         };
         let target_kind = word.map(|_| target.map_or(ChangeTargetKind::Other, ChangeTarget::kind));
         Self {
-            id: global_id(Kind::PanelChange, row.id),
-            change_type: row.change_type,
+            id: global_id(Kind::PanelChange, id),
+            change_type,
             gene,
             field,
             metadata_field,
             old_value,
             new_value,
             target_kind,
-            target_type: row.target_type,
-            target: row.target_id,
+            target_type,
+            target: target_id,
             old: values.0,
             new: values.1,
-            reason: row.change_reason,
-            changed_by_id: row.changed_by_id.map(|i| global_id(Kind::User, i)),
-            changed_by: row.changed_by_id.map(Person::lazy),
-            at: row.changed_at,
+            reason,
+            changed_by_id: changed_by_id.map(|i| global_id(Kind::User, i)),
+            changed_by: changed_by_id.map(Person::lazy),
+            at,
             version,
         }
     }
@@ -692,11 +697,11 @@ pub struct PanelComment {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<panel_comments::Model> for PanelComment {
-    fn from(c: panel_comments::Model) -> Self {
+impl From<CommentView> for PanelComment {
+    fn from(c: CommentView) -> Self {
         Self {
             id: global_id(Kind::PanelComment, c.id),
-            version: c.version_number,
+            version: c.version,
             gene_symbol: c.gene_symbol,
             author_id: c.author_id.map(|i| global_id(Kind::User, i)),
             author: c.author_id.map(Person::lazy),
@@ -708,27 +713,13 @@ impl From<panel_comments::Model> for PanelComment {
 
 /// A saved panel as the caller may see it.
 pub struct SavedPanel {
-    pub row: saved_panels::Model,
-    pub access: Access,
-    /// The owner's username, when loaded with the panel.
-    pub owner: Option<String>,
+    pub panel: PanelView,
 }
 
-impl From<crate::saved::listing::Listed> for SavedPanel {
-    fn from(seen: crate::saved::listing::Listed) -> Self {
-        Self {
-            row: seen.panel,
-            access: seen.access,
-            owner: seen.owner,
-        }
+impl From<PanelView> for SavedPanel {
+    fn from(panel: PanelView) -> Self {
+        Self { panel }
     }
-}
-
-pub fn sources_json(row: &saved_panels::Model) -> Option<Json<serde_json::Value>> {
-    row.source_reference
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .map(Json)
 }
 
 /// Where one PanelApp source of a saved panel stands upstream.

@@ -237,6 +237,11 @@ fn interpret_data(
     }
 }
 
+/// Lets the browser download a signed link natively.
+pub fn navigate_to(url: &str) {
+    let _ = leptos::prelude::window().location().set_href(url);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ pub fn App() -> impl IntoView {
     let banners = Banners::provide();
     let server = ServerInfoResource::provide();
     CurrentUser::provide();
-    crate::pages::workbench::Workbench::provide();
+    crate::workbench::Workbench::provide();
     crate::leave_guard::install();
 
     // The server facts double as a connectivity probe: when they can not be fetched at all,

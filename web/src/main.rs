@@ -12,6 +12,7 @@ mod roles;
 mod server_info;
 mod time;
 mod words;
+mod workbench;
 mod ws;
 
 fn main() {

@@ -854,7 +854,7 @@ async fn postgres_plans_every_text_search_for_its_text() {
         assert!(
             page.items
                 .iter()
-                .all(|l| l.panel.name.to_lowercase().contains(&wanted))
+                .all(|l| l.name.to_lowercase().contains(&wanted))
         );
     }
     let plans = db

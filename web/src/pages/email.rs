@@ -7,7 +7,7 @@ use leptos_router::components::A;
 
 use crate::api::{ApiError, graphql};
 use crate::auth::use_current_user;
-use crate::pages::profile::outcome;
+use crate::components::outcome;
 use crate::queries::{
     ConfirmEmailChange, RequestPasswordReset, ResetPassword, UndoEmailChange, VerifyEmail,
     confirm_email_change, request_password_reset, reset_password, undo_email_change, verify_email,

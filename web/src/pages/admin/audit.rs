@@ -7,8 +7,8 @@ use wasm_bindgen::JsValue;
 
 use super::{AdminNav, action_label};
 use crate::api::{ApiError, graphql};
+use crate::components::outcome;
 use crate::components::{Loaded, Pager, Pages, Table};
-use crate::pages::profile::outcome;
 use crate::queries::{AuditLog, PurgeAuditLog, audit_log, purge_audit_log};
 use crate::time::Time;
 use crate::words::counted;

@@ -6,8 +6,8 @@ use shared::MailStatus;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
+use crate::components::outcome;
 use crate::components::{Loaded, Pager, Pages, Table};
-use crate::pages::profile::outcome;
 use crate::queries::{MailOutbox, RetryMail, mail_outbox, retry_mail};
 use crate::time::{MaybeTime, Time};
 use crate::words::counted;

@@ -7,8 +7,8 @@ use wasm_bindgen::JsValue;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
+use crate::components::outcome;
 use crate::components::{Loaded, Table};
-use crate::pages::profile::outcome;
 use crate::queries::{
     AllAdminMessages, CreateAdminMessage, DeleteAdminMessage, SetAdminMessageActive,
     UpdateAdminMessage, all_admin_messages, create_admin_message, delete_admin_message,

@@ -8,8 +8,8 @@ use shared::Source;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
+use crate::components::outcome;
 use crate::components::{Loaded, Table};
-use crate::pages::profile::outcome;
 use crate::queries::{
     PanelAppAdminStatus, RefreshPanelApp, panel_app_admin_status, refresh_panel_app,
 };

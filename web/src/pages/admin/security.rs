@@ -7,7 +7,7 @@ use shared::AuditAction;
 use super::AdminNav;
 use super::audit::AuditBrowser;
 use crate::api::{ApiError, graphql};
-use crate::pages::profile::outcome;
+use crate::components::outcome;
 use crate::queries::{UnblockIp, unblock_ip};
 
 /// The audit actions that are security events (`AuditAction::is_security_event`).

@@ -5,8 +5,8 @@ use shared::Role;
 
 use super::AdminNav;
 use crate::api::{ApiError, graphql};
+use crate::components::outcome;
 use crate::components::{Loaded, Pager, Pages, Table};
-use crate::pages::profile::outcome;
 use crate::queries::{
     ResetUserPassword, SetUserActive, SetUserRole, SetUserVerified, UnlockUser, Users,
     reset_user_password, set_user_active, set_user_role, set_user_verified, unlock_user, users,

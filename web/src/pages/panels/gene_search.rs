@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use super::panel_href;
 use crate::api::graphql;
 use crate::components::Loaded;
-use crate::pages::saved::common::confidence_badge;
+use crate::components::genes::confidence_badge;
 use crate::panelapp_status::results_notice;
 use crate::queries::{GeneLookup, GeneSuggestions, gene_lookup, gene_suggestions};
 

@@ -7,6 +7,7 @@ use shared::Source;
 use super::gene_search::GeneSearch;
 use super::panel_href;
 use crate::api::graphql;
+use crate::components::genes::entity_counts;
 use crate::components::{ErrorView, Loading, Pager, Pages, settled};
 use crate::panelapp_status::results_notice;
 use crate::queries::{Panels, panels};
@@ -14,19 +15,6 @@ use crate::queries::{Panels, panels};
 /// Results per page (with ratings, types and origin per panel, 50 would pass the server's
 /// query complexity limit).
 const PAGE_SIZE: i64 = 25;
-
-/// "12 genes", or "12 genes, 2 STRs, 1 region" when there are more kinds.
-pub fn entity_counts(genes: i64, strs: i64, regions: i64) -> String {
-    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut parts = vec![plural(genes, "gene", "genes")];
-    if strs > 0 {
-        parts.push(plural(strs, "STR", "STRs"));
-    }
-    if regions > 0 {
-        parts.push(plural(regions, "region", "regions"));
-    }
-    parts.join(", ")
-}
 
 /// The panel type names as badges.
 fn type_badges(types: &[String]) -> impl IntoView + use<> {
@@ -185,16 +173,5 @@ pub fn PanelSearchPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::entity_counts;
-
-    #[test]
-    fn entity_counts_name_only_the_kinds_present() {
-        assert_eq!(entity_counts(12, 0, 0), "12 genes");
-        assert_eq!(entity_counts(1, 2, 1), "1 gene, 2 STRs, 1 region");
     }
 }

@@ -9,9 +9,9 @@ use shared::{Confidence, EntityType};
 use super::source_from_path;
 use crate::api::{ApiError, graphql};
 use crate::components::Loaded;
-use crate::pages::saved::common::{confidence_badge, entity_label};
-use crate::pages::workbench::state::{panel_data, use_workbench};
+use crate::components::genes::{confidence_badge, entity_label};
 use crate::queries::{PanelDetail, panel_detail};
+use crate::workbench::{panel_data, use_workbench};
 use shared::ErrorCode;
 use shared::merge::SelectionFilter;
 

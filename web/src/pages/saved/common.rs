@@ -205,50 +205,6 @@ pub fn summary_in_words(summary: &str) -> String {
     text
 }
 
-/// A coloured evidence badge ("Green", "Amber" …), or a dash.
-pub fn confidence_badge(confidence: Option<Confidence>) -> AnyView {
-    match confidence {
-        Some(c) => {
-            let class = format!("conf conf-{}", c.as_str().to_ascii_lowercase());
-            view! { <span class=class>{c.label()}</span> }.into_any()
-        }
-        None => view! { <span class="muted">"—"</span> }.into_any(),
-    }
-}
-
-/// How a gene symbol was checked, as a badge: `UNVERIFIED` (with why) and `ALIAS_MAPPED`
-/// (with the mapping, e.g. "MLL2 → KMT2D (previous symbol)") are shown; verified symbols get
-/// nothing.
-pub fn verification_badge(
-    status: shared::VerificationStatus,
-    note: Option<String>,
-) -> Option<AnyView> {
-    match status {
-        shared::VerificationStatus::Verified => None,
-        shared::VerificationStatus::AliasMapped => Some(
-            view! {
-                <span class="verification verification-mapped" data-status=status.as_str()>
-                    {note.unwrap_or_else(|| "alias mapped".to_owned())}
-                </span>
-            }
-            .into_any(),
-        ),
-        shared::VerificationStatus::Unverified => Some(
-            view! {
-                <span
-                    class="verification verification-unverified"
-                    data-status=status.as_str()
-                    title=note.clone().unwrap_or_default()
-                >
-                    "UNVERIFIED"
-                </span>
-                {note.map(|n| view! { <small class="verification-note">{n}</small> })}
-            }
-            .into_any(),
-        ),
-    }
-}
-
 pub fn status_label(status: PanelStatus) -> &'static str {
     match status {
         PanelStatus::Active => "Active",
@@ -264,19 +220,6 @@ pub fn visibility_label(visibility: Visibility) -> &'static str {
         Visibility::Shared => "Shared",
         Visibility::Public => "Public",
     }
-}
-
-pub fn entity_label(kind: EntityType) -> &'static str {
-    match kind {
-        EntityType::Gene => "Gene",
-        EntityType::Str => "STR",
-        EntityType::Region => "Region",
-    }
-}
-
-/// Lets the browser download a signed link natively.
-pub fn navigate_to(url: &str) {
-    let _ = window().location().set_href(url);
 }
 
 /// Splits pasted text (lines, commas, tabs, semicolons, spaces) into gene symbols; returns the

@@ -4,23 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::{error_message, navigate_to};
+use super::common::error_message;
 use super::templates::TemplateExport;
-use crate::api::graphql;
+use crate::api::{graphql, navigate_to};
+use crate::components::exports::format_label;
 use crate::queries::{ExportFormat, ExportSavedPanel, export_saved_panel};
-
-/// The button label of an export format.
-pub fn format_label(format: ExportFormat) -> &'static str {
-    match format {
-        ExportFormat::Xlsx => "Excel (XLSX)",
-        ExportFormat::XlsxFlask => "Excel, Flask layout (XLSX)",
-        ExportFormat::Csv => "CSV",
-        ExportFormat::Tsv => "TSV",
-        ExportFormat::Json => "JSON",
-        ExportFormat::BedGrch37 => "BED GRCh37",
-        ExportFormat::BedGrch38 => "BED GRCh38",
-    }
-}
 
 /// One button per export format for `version` (the current one when `None`).
 #[component]

@@ -7,10 +7,11 @@ use leptos::task::spawn_local;
 use shared::saved::{GeneDiff, GeneField, SavedGene, canonical, diff};
 
 use super::common::{
-    DiffList, FieldLine, GeneParts, RATING_CUSTOM, RATING_PANELAPP, SaveError, confidence_badge,
-    entity_label, parse_symbols, to_saved_gene, verification_badge,
+    DiffList, FieldLine, GeneParts, RATING_CUSTOM, RATING_PANELAPP, SaveError, parse_symbols,
+    to_saved_gene,
 };
 use crate::api::{ApiError, graphql};
+use crate::components::genes::{confidence_badge, entity_label, verification_badge};
 use crate::components::rows::ROWS_PER_PAGE;
 use crate::components::{RowPage, RowPager};
 use crate::queries::{Confidence, UpdateSavedPanel, saved_panel, update_saved_panel};

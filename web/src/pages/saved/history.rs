@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::common::{confidence_badge, error_message, summary_in_words};
+use super::common::{error_message, summary_in_words};
 use crate::api::graphql;
 use crate::components::Loaded;
+use crate::components::genes::confidence_badge;
 use crate::queries::{
     RestoreVersion, SavedPanelDiff, restore_version, saved_panel, saved_panel_diff,
 };

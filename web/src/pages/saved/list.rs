@@ -7,10 +7,11 @@ use leptos_router::components::A;
 use super::common::{status_label, visibility_label};
 use leptos::task::spawn_local;
 
-use super::common::{error_message, navigate_to, refusal_message};
-use super::export::format_label;
-use super::templates::TemplatePicker;
+use super::common::{error_message, refusal_message};
+use crate::api::navigate_to;
 use crate::api::{ApiError, graphql};
+use crate::components::exports::TemplatePicker;
+use crate::components::exports::format_label;
 use crate::components::{ErrorView, Loading, Pager, Pages, settled};
 use crate::queries::{
     ArchiveSavedPanels, DeleteSavedPanels, ExportFormat, ExportSavedPanels, PanelScope, PanelSort,

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{confidence_badge, entity_label};
 use super::export::ExportButtons;
 use crate::api::graphql;
+use crate::components::genes::{confidence_badge, entity_label};
 use crate::components::{ErrorView, Loading, settled};
 use crate::queries::{SharedPanel, shared_panel};
 use crate::time::Time;

@@ -8,84 +8,20 @@ use leptos::task::spawn_local;
 
 use shared::{Confidence, EntityType, ExportColumn, ExportFormat};
 
-use super::common::{error_message, navigate_to};
-use super::export::format_label;
-use crate::api::graphql;
+use super::common::error_message;
+use crate::api::{graphql, navigate_to};
 use crate::components::Loaded;
+use crate::components::exports::{
+    Template, TemplatePicker, column_label, format_label, load_templates, rating_label, summary,
+    type_label,
+};
 use crate::queries::{
     CreateExportTemplate, DeleteExportTemplate, ExportSavedPanelWithTemplate,
-    ExportSavedPanelsWithTemplate, ExportTemplates, MyTeams, UpdateExportTemplate,
-    create_export_template, delete_export_template, export_saved_panel_with_template,
-    export_saved_panels_with_template, export_templates, my_teams, update_export_template,
+    ExportSavedPanelsWithTemplate, MyTeams, UpdateExportTemplate, create_export_template,
+    delete_export_template, export_saved_panel_with_template, export_saved_panels_with_template,
+    my_teams, update_export_template,
 };
 use crate::roles::{Act, IfAllowed};
-
-type Template = export_templates::ExportTemplatesExportTemplatesNodes;
-
-/// The templates the caller may apply, loaded once per component.
-fn load_templates() -> LocalResource<Result<Vec<Template>, crate::api::ApiError>> {
-    LocalResource::new(|| async {
-        graphql::<ExportTemplates>(export_templates::Variables)
-            .await
-            .map(|d| d.export_templates.nodes)
-    })
-}
-
-fn column_label(column: ExportColumn) -> &'static str {
-    column.header()
-}
-
-fn rating_label(rating: Confidence) -> &'static str {
-    rating.label()
-}
-
-fn type_label(kind: EntityType) -> &'static str {
-    match kind {
-        EntityType::Gene => "Genes",
-        EntityType::Str => "STRs",
-        EntityType::Region => "Regions",
-    }
-}
-
-/// One line saying what a template keeps.
-fn summary(t: &Template) -> String {
-    let columns = if t.columns.is_empty() {
-        "every column".to_owned()
-    } else {
-        t.columns
-            .iter()
-            .map(|c| column_label(*c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let ratings = if t.ratings.is_empty() {
-        "every rating".to_owned()
-    } else {
-        t.ratings
-            .iter()
-            .map(|r| rating_label(*r))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let unrated = if t.include_unrated {
-        "unrated kept"
-    } else {
-        "unrated dropped"
-    };
-    let types = if t.entity_types.is_empty() {
-        "every entity type".to_owned()
-    } else {
-        t.entity_types
-            .iter()
-            .map(|k| type_label(*k))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!(
-        "{} · columns: {columns} · ratings: {ratings} ({unrated}) · {types}",
-        format_label(t.format)
-    )
-}
 
 /// What the form edits.
 #[derive(Clone, Default)]
@@ -505,55 +441,6 @@ fn TemplateForm(draft: RwSignal<Draft>, reload: Callback<()>) -> impl IntoView {
                 </Show>
             </div>
         </form>
-    }
-}
-
-/// A template chooser: "No template" or one the caller may apply. `chosen` holds the
-/// template's id.
-#[component]
-pub fn TemplatePicker(
-    chosen: RwSignal<Option<String>>,
-    /// The select's id.
-    id: &'static str,
-) -> impl IntoView {
-    let user = crate::auth::use_current_user();
-    let templates = load_templates();
-    move || {
-        user.me().is_some().then(|| {
-            view! {
-                <label class="template-picker">
-                    "Template "
-                    <Loaded
-                        resource=templates
-                        loading="Loading templates…"
-                        error="Templates could not be loaded."
-                        view=move |list| {
-                            let options = list
-                                .into_iter()
-                                .map(|t| {
-                                    let title = summary(&t);
-                                    view! { <option value=t.id.clone() title=title>{t.name}</option> }
-                                })
-                                .collect_view();
-                            view! {
-                                <select
-                                    id=id
-                                    on:change=move |ev| {
-                                        let value = event_target_value(&ev);
-                                        chosen.set(Some(value).filter(|v| !v.is_empty()));
-                                    }
-                                >
-                                    <option value="">"No template"</option>
-                                    {options}
-                                </select>
-                            }
-                        }
-                    />
-                    " "
-                    <a href="/templates">"Manage templates"</a>
-                </label>
-            }
-        })
     }
 }
 

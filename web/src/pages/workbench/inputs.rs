@@ -1,7 +1,7 @@
 //! The server's `MergeInput` for what is on the workbench (exports and "save as panel").
 
-use super::state::{ChosenPanel, ChosenUpload};
 use crate::queries::{export_merge, save_merge};
+use crate::workbench::{ChosenPanel, ChosenUpload};
 
 macro_rules! merge_input {
     ($name:ident, $module:ident) => {

@@ -11,17 +11,17 @@ use shared::merge::OwnedMergeResult;
 use shared::upload::DiagnosticKind;
 
 use super::inputs::{export_input, save_input};
-use super::state::use_workbench;
 use super::venn::{Venn, region_counts};
+use crate::api::navigate_to;
 use crate::api::{ApiError, graphql};
+use crate::components::exports::{TemplatePicker, format_label};
+use crate::components::genes::{confidence_badge, verification_badge};
 use crate::components::rows::ROWS_PER_PAGE;
 use crate::components::{RowPage, RowPager};
-use crate::pages::saved::common::{confidence_badge, navigate_to, verification_badge};
-use crate::pages::saved::export::format_label;
-use crate::pages::saved::templates::TemplatePicker;
 use crate::queries::{ExportFormat, ExportMerge, SaveMerge, export_merge, save_merge};
 use crate::roles::{Act, IfAllowed};
 use crate::words::counted_len;
+use crate::workbench::use_workbench;
 
 /// "1 gene", "12 genes".
 pub fn genes_word(n: usize) -> String {

@@ -5,10 +5,7 @@
 pub mod inputs;
 pub mod merged;
 pub mod panels;
-pub mod persist;
 pub mod picker;
-pub mod state;
-pub mod sync;
 pub mod uploads;
 pub mod venn;
 
@@ -18,13 +15,11 @@ use leptos::task::spawn_local;
 use crate::api::graphql;
 use crate::queries::{Uploads, uploads as uploads_op};
 use crate::roles::{Act, IfAllowed};
+use crate::workbench::{Workbench, from_listed_upload, persist, use_workbench};
 use merged::{Downloads, MergedView, SaveAsPanel};
 use panels::{AddPanel, PanelChoices};
 use picker::PanelPicker;
-use state::{from_listed_upload, use_workbench};
 use uploads::{UploadList, UploadZone};
-
-pub use state::Workbench;
 
 /// `/workbench`.
 #[component]

@@ -5,9 +5,9 @@ use leptos::task::spawn_local;
 use shared::merge::SelectionFilter;
 use shared::{Confidence, EntityType, Source};
 
-use super::state::{panel_data, use_workbench};
 use crate::api::graphql;
 use crate::queries::{PanelDetail, panel_detail};
+use crate::workbench::{panel_data, use_workbench};
 
 /// "Add a panel by its id".
 #[component]

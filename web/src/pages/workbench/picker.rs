@@ -8,13 +8,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::Source;
 
-use super::state::{panel_data, use_workbench};
 use crate::api::graphql;
-use crate::pages::panels::search::entity_counts;
+use crate::components::genes::entity_counts;
 use crate::queries::{
     GeneSuggestions, PanelDetail, Panels, PanelsByGene, gene_suggestions, panel_detail, panels,
     panels_by_gene,
 };
+use crate::workbench::{panel_data, use_workbench};
 
 /// Options shown at most (catalogue matches; gene matches follow them).
 const OPTIONS: i64 = 8;

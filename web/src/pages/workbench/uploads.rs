@@ -5,10 +5,10 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 
-use super::persist::{self, StoredDigest};
-use super::state::{from_upload, use_workbench};
 use crate::api::{graphql, graphql_upload};
 use crate::queries::{RemoveUpload, UploadGeneList, remove_upload, upload_gene_list};
+use crate::workbench::persist::{self, StoredDigest};
+use crate::workbench::{from_upload, use_workbench};
 
 /// The drop zone and file picker.
 #[component]
@@ -160,7 +160,7 @@ async fn file_digest(file: &File) -> Option<String> {
 
 /// The name of an upload on the workbench with the same file name and content, if any.
 fn identical_upload(
-    workbench: super::state::Workbench,
+    workbench: crate::workbench::Workbench,
     filename: &str,
     digest: &str,
 ) -> Option<String> {

@@ -6,7 +6,7 @@ use shared::Role;
 
 use crate::api::{ApiError, graphql};
 use crate::auth::{MeUser, use_current_user};
-use crate::pages::profile::outcome;
+use crate::components::outcome;
 use crate::queries::{
     RequestEmailChange, RequestEmailVerification, UpdateMailPreferences, request_email_change,
     request_email_verification, update_mail_preferences,

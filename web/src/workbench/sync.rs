@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::persist::{self, Stored, StoredPanel};
-use super::state::{Workbench, from_listed_upload};
+use super::{Workbench, from_listed_upload};
 use crate::api::graphql;
 use crate::auth::use_current_user;
 use crate::queries::{AccountWorkbench, SaveWorkbench, Uploads, account_workbench, save_workbench};

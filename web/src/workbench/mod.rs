@@ -2,6 +2,9 @@
 //! from the panel browser are still there on the workbench, and the conversions from API
 //! answers into the inputs of `shared::merge`.
 
+pub mod persist;
+mod sync;
+
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -12,7 +15,7 @@ use shared::{
     EntityDetails, EntityType, GeneSymbol, HgncId, Locus, PanelData, PanelEntity, PanelVersion,
 };
 
-use super::persist::{self, StoredPanel};
+use self::persist::StoredPanel;
 use crate::api::{ApiError, graphql};
 use crate::queries::{PanelDetail, panel_detail, upload_gene_list, uploads};
 
@@ -77,7 +80,7 @@ impl Workbench {
             merged_in: RwSignal::new(false),
         };
         provide_context(workbench);
-        super::sync::install(workbench);
+        sync::install(workbench);
         if !stored.panels.is_empty() {
             spawn_local(workbench.restore(stored.panels));
         }

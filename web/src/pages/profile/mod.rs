@@ -1,31 +1,21 @@
 //! `/profile`: names, organisation, time zone and clock; password; sessions and API tokens
-//! (in [`super::account_access`]).
+//! (in [`access`]); e-mail address and notices (in [`mail`]).
+
+mod access;
+mod mail;
 
 use leptos::prelude::*;
 
-use super::account_access::{ApiTokensSection, SessionsSection};
-use super::profile_mail::MailSection;
+use self::access::{ApiTokensSection, SessionsSection};
+use self::mail::MailSection;
 use crate::api::{ApiError, graphql};
 use crate::auth::{MeUser, use_current_user};
+use crate::components::outcome;
 use crate::queries::me::TimeFormat;
 use crate::queries::{
     ChangePassword, Timezones, UpdateProfile, change_password, timezones, update_profile,
 };
 use crate::time::{Time, browser_timezone};
-
-/// A saved / failed line under a form.
-pub fn outcome(
-    value: RwSignal<Option<Result<String, ApiError>>>,
-) -> impl Fn() -> Option<AnyView> + Copy {
-    move || {
-        value.get().map(|result| match result {
-            Ok(message) => view! { <p class="form-ok" role="status">{message}</p> }.into_any(),
-            Err(error) => {
-                view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
-            }
-        })
-    }
-}
 
 /// `/profile` (logged-in users).
 #[component]

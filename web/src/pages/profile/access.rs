@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use super::profile::outcome;
 use crate::api::{ApiError, graphql};
+use crate::components::outcome;
 use crate::components::{Loaded, Table};
 use crate::queries::{
     ApiTokens, CreateApiToken, MySessions, RevokeApiToken, RevokeSession, TokenScope, api_tokens,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared::merge::SelectionFilter;
 use shared::{Confidence, EntityType, Source};
 
-use super::state::ChosenPanel;
+use super::ChosenPanel;
 
 const STORAGE_KEY: &str = "panelmerge.workbench";
 

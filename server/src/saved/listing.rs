@@ -306,7 +306,8 @@ impl SavedPanels {
             .into_iter()
             .map(|panel| {
                 let access = access::decide(&panel, principal, &shares);
-                super::PanelView::new(panel.clone(), owners.get(&panel.owner_id).cloned(), access)
+                let owner = owners.get(&panel.owner_id).cloned();
+                super::PanelView::new(panel, owner, access)
             })
             .collect();
         Ok(Page { items, total, more })

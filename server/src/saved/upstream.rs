@@ -64,9 +64,12 @@ impl UpstreamStatus {
 
 /// The sources a panel remembers (as stored when it was created or last updated).
 pub fn remembered_sources(panel: &saved_panels::Model) -> Vec<SourceSummary> {
-    panel
-        .source_reference
-        .as_deref()
+    parse_sources(panel.source_reference.as_deref())
+}
+
+/// A stored source reference read as merge sources; empty when it is not one.
+pub fn parse_sources(reference: Option<&str>) -> Vec<SourceSummary> {
+    reference
         .and_then(|json| serde_json::from_str::<Vec<SourceSummary>>(json).ok())
         .unwrap_or_default()
 }
@@ -126,7 +129,7 @@ impl SavedPanels {
     /// PanelApp access.
     pub async fn upstream(&self, panel: &super::PanelView) -> Vec<UpstreamStatus> {
         match self.merges.loader() {
-            Some(loader) => check(loader, &panel.sources).await,
+            Some(loader) => check(loader, &panel.sources()).await,
             None => Vec::new(),
         }
     }

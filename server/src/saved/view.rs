@@ -28,11 +28,8 @@ pub struct PanelView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub source_type: Option<SavedPanelSourceType>,
-    /// The merge sources it was built from (empty for genes entered by hand and for references
-    /// that are not merge sources, such as some imported from the Flask version).
-    pub sources: Vec<SourceSummary>,
-    /// The stored source reference as it was written, when it is JSON.
-    pub stored_sources: Option<serde_json::Value>,
+    /// The stored source reference as it was written (read by [`Self::sources`]).
+    source_reference: Option<String>,
     /// What the caller may do with it.
     pub access: Access,
 }
@@ -40,11 +37,6 @@ pub struct PanelView {
 impl PanelView {
     pub(crate) fn new(panel: saved_panels::Model, owner: Option<String>, access: Access) -> Self {
         let tags = super::tags(&panel);
-        let sources = super::upstream::remembered_sources(&panel);
-        let stored_sources = panel
-            .source_reference
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok());
         Self {
             id: panel.id,
             name: panel.name,
@@ -60,10 +52,23 @@ impl PanelView {
             created_at: panel.created_at,
             updated_at: panel.updated_at,
             source_type: panel.source_type,
-            sources,
-            stored_sources,
+            source_reference: panel.source_reference,
             access,
         }
+    }
+
+    /// The merge sources it was built from (empty for genes entered by hand and for references
+    /// that are not merge sources, such as some imported from the Flask version). Read when
+    /// asked, as a list of panels rarely needs them.
+    pub fn sources(&self) -> Vec<SourceSummary> {
+        super::upstream::parse_sources(self.source_reference.as_deref())
+    }
+
+    /// The stored source reference as it was written, when it is JSON.
+    pub fn stored_sources(&self) -> Option<serde_json::Value> {
+        self.source_reference
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
     }
 }
 

@@ -118,13 +118,13 @@ impl SavedPanel {
     /// The sources it was built from: PanelApp panels with their exact versions and filters,
     /// and uploads (empty for panels of genes entered by hand).
     async fn sources(&self) -> Vec<crate::graphql::genelists::types::MergeSourceOut> {
-        self.panel.sources.iter().map(Into::into).collect()
+        self.panel.sources().iter().map(Into::into).collect()
     }
     /// The stored source reference as it was written, for panels imported from the Flask
     /// version whose references are not merge sources.
     #[graphql(deprecation = "use sources; this is the raw stored form")]
     async fn sources_json(&self) -> Option<Json<serde_json::Value>> {
-        self.panel.stored_sources.clone().map(Json)
+        self.panel.stored_sources().map(Json)
     }
     /// What the caller may do: VIEW, COMMENT, EDIT or ADMIN.
     async fn my_permission(&self) -> Option<SharePermission> {

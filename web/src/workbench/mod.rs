@@ -65,6 +65,11 @@ pub struct Workbench {
     pub merged_in: RwSignal<bool>,
 }
 
+/// Whether two panels are the same version of the same PanelApp panel.
+fn same_version(a: &PanelData, b: &PanelData) -> bool {
+    a.source == b.source && a.id == b.id && a.version == b.version
+}
+
 impl Workbench {
     /// Creates the workbench, provides it to every page, brings back the panels remembered
     /// from an earlier visit (reload, another tab, a typed URL) and remembers every change.
@@ -123,22 +128,7 @@ impl Workbench {
                 .and_then(|d| d.panel.map(panel_data).transpose());
             match answer {
                 Ok(data) => match data {
-                    Some(data) => {
-                        let filter = stored.filter();
-                        self.panels.update(|panels| {
-                            let exists = panels.iter().any(|p| {
-                                p.data.source == data.source
-                                    && p.data.id == data.id
-                                    && p.data.version == data.version
-                            });
-                            if !exists {
-                                panels.push(ChosenPanel {
-                                    data: Arc::new(data),
-                                    filter,
-                                });
-                            }
-                        });
-                    }
+                    Some(data) => self.add_once(data, stored.filter()),
                     None => self.unrestored.update(|u| {
                         u.push((stored, "PanelApp does not list it any more".to_owned()));
                     }),
@@ -167,16 +157,16 @@ impl Workbench {
 
     /// Adds a panel with the "Green" preset; the same panel version is not added twice.
     pub fn add_panel(&self, data: PanelData) {
+        self.add_once(data, SelectionFilter::green());
+    }
+
+    /// Adds a panel taking what `filter` chooses, unless that panel version is already here.
+    fn add_once(&self, data: PanelData, filter: SelectionFilter) {
         self.panels.update(|panels| {
-            let exists = panels.iter().any(|p| {
-                p.data.source == data.source
-                    && p.data.id == data.id
-                    && p.data.version == data.version
-            });
-            if !exists {
+            if !panels.iter().any(|p| same_version(&p.data, &data)) {
                 panels.push(ChosenPanel {
                     data: Arc::new(data),
-                    filter: SelectionFilter::green(),
+                    filter,
                 });
             }
         });
@@ -186,11 +176,7 @@ impl Workbench {
     /// the new choice instead of being added twice.
     pub fn add_panel_with(&self, data: PanelData, filter: SelectionFilter) {
         self.panels.update(|panels| {
-            let existing = panels.iter_mut().find(|p| {
-                p.data.source == data.source
-                    && p.data.id == data.id
-                    && p.data.version == data.version
-            });
+            let existing = panels.iter_mut().find(|p| same_version(&p.data, &data));
             match existing {
                 Some(panel) => panel.filter = filter,
                 None => panels.push(ChosenPanel {

@@ -355,7 +355,7 @@ impl SavedPanels {
     }
 
     /// `panel` (as a write of the caller's left it) as the caller sees it.
-    pub(crate) async fn seen_by(
+    async fn seen_by(
         &self,
         principal: &Principal,
         panel: saved_panels::Model,

@@ -196,3 +196,167 @@ async fn shares_name_their_recipients_and_say_whether_they_work() {
     assert!(!revoked.active && !revoked.usable);
     assert_eq!(revoked.username.as_deref(), Some("reader"));
 }
+
+/// Every write hands back the panel as its caller now sees it (the owner's name, the tags, the
+/// caller's own access), so no caller loads it again; a bundle export reads each chosen panel
+/// once, at its current version, and refuses an empty, an oversized or an unreadable choice.
+#[tokio::test]
+async fn writes_return_the_panel_as_its_caller_sees_it_and_bundles_are_bounded() {
+    use shared::{PanelStatus, SharePermission};
+
+    use super::bulk::BulkAction;
+    use super::export::{ExportOptions, MOST_IN_BUNDLE};
+    use super::shares::ShareRequest;
+
+    let (state, _dir) = AppState::for_tests_with(directory()).await;
+    let (_, owner) = state.test_user("owner").await;
+    let (editor_row, editor) = state.test_user("editor").await;
+    let (_, stranger) = state.test_user("stranger").await;
+    let meta = PanelMeta {
+        tags: vec!["Cardiac".into(), " arrhythmia ".into()],
+        ..PanelMeta::private("Views")
+    };
+    let created = state
+        .saved
+        .create_from(&owner, meta, Origin::Genes(vec![gene("AARS1")]))
+        .await
+        .unwrap();
+    assert_eq!(created.owner.as_deref(), Some("owner"));
+    assert_eq!(created.tags, ["arrhythmia", "cardiac"]);
+    assert!(created.access.is_owner && created.access.can_share);
+    assert_eq!(created.access.level, Some(SharePermission::Admin));
+    assert_eq!((created.current_version, created.gene_count), (1, 1));
+    assert!(
+        created.sources().is_empty(),
+        "genes by hand have no sources"
+    );
+
+    state
+        .saved
+        .share(
+            &owner,
+            ShareRequest {
+                panel_id: created.id,
+                user_id: Some(editor_row.id),
+                team_id: None,
+                link: false,
+                permission: SharePermission::Edit,
+                expires_at: None,
+                can_reshare: None,
+            },
+        )
+        .await
+        .unwrap();
+    let edit = Edit {
+        based_on: 1,
+        add: vec![gene("NOTAGENE3")],
+        ..Edit::default()
+    };
+    let edited = state.saved.edit(&editor, created.id, edit).await.unwrap();
+    assert_eq!(edited.owner.as_deref(), Some("owner"));
+    assert!(!edited.access.is_owner && !edited.access.can_share);
+    assert_eq!(edited.access.level, Some(SharePermission::Edit));
+    assert_eq!((edited.current_version, edited.gene_count), (2, 2));
+    let restored = state
+        .saved
+        .restore(&editor, created.id, 1, Some(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            restored.current_version,
+            restored.version_count,
+            restored.gene_count
+        ),
+        (3, 3, 1)
+    );
+    let archived = state
+        .saved
+        .set_status(&editor, created.id, PanelStatus::Archived)
+        .await
+        .unwrap();
+    assert_eq!(archived.status, PanelStatus::Archived);
+    assert_eq!(archived.access.level, Some(SharePermission::Edit));
+    let bulk = state
+        .saved
+        .apply_bulk(
+            &owner,
+            &[created.id],
+            BulkAction::Tag {
+                add: vec!["Reviewed".into()],
+                remove: vec!["cardiac".into()],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(bulk.changed, 1);
+    assert_eq!(bulk.panels[0].tags, ["arrhythmia", "reviewed"]);
+    assert!(bulk.panels[0].access.is_owner);
+
+    let other = state
+        .saved
+        .create_from(
+            &owner,
+            PanelMeta::private("Other"),
+            Origin::Genes(Vec::new()),
+        )
+        .await
+        .unwrap();
+    let options = ExportOptions {
+        format: shared::ExportFormat::Csv,
+        filename: None,
+        per_source_sheets: false,
+        chr_prefix: false,
+    };
+    let requests = state
+        .saved
+        .export_each(&owner, [other.id, created.id, other.id], &options)
+        .await
+        .unwrap();
+    let exported: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            let facts = r.provenance.saved_panel.as_ref().unwrap();
+            (facts.id, facts.version, r.filename.clone().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        exported,
+        [
+            (other.id, 1, "Other v1".to_owned()),
+            (created.id, 3, "Views v3".to_owned()),
+        ],
+        "each panel once, in the order chosen, at its current version"
+    );
+    let none = state
+        .saved
+        .export_each(&owner, [], &options)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (none.code, none.extensions["field"].as_str()),
+        (ErrorCode::Validation, Some("ids"))
+    );
+    let too_many = state
+        .saved
+        .export_each(
+            &owner,
+            1..=i32::try_from(MOST_IN_BUNDLE + 1).unwrap(),
+            &options,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        too_many
+            .message
+            .contains("at most 100 panels in one export (101 chosen)"),
+        "{}",
+        too_many.message
+    );
+    let refused = state
+        .saved
+        .export_each(&stranger, [other.id], &options)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+}

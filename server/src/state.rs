@@ -343,6 +343,7 @@ impl AppState {
             mail: settings.mail.clone(),
             security: settings.security.clone(),
             email_addresses: email_addresses.clone(),
+            crypto: crypto.clone(),
         };
         let recovery = Recovery {
             db: db.clone(),

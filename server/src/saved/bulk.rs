@@ -249,12 +249,8 @@ impl SavedPanels {
             self.publish(*id, *version, SavedPanelChangeKind::Status)
                 .await;
         }
-        let mut views = Vec::with_capacity(panels.len());
-        for panel in panels {
-            views.push(self.seen_by(principal, panel).await?);
-        }
         Ok(BulkOutcome {
-            panels: views,
+            panels: self.views(principal, panels).await?,
             changed: changed.len(),
         })
     }

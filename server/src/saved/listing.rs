@@ -13,7 +13,6 @@ use sea_orm::{
 use shared::{PanelScope, PanelSort, PanelStatus, Role, Visibility};
 
 use super::SavedPanels;
-use super::access;
 use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::paging::{RowPage, SortValue as _, SortedBy, Span, read_span};
@@ -298,18 +297,7 @@ impl SavedPanels {
                 more,
             });
         }
-        let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
-        let owners = crate::services::accounts::usernames(&self.db, owner_ids).await?;
-        let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
-        let shares = self.shares_naming(principal, &ids).await?;
-        let items = panels
-            .into_iter()
-            .map(|panel| {
-                let access = access::decide(&panel, principal, &shares);
-                let owner = owners.get(&panel.owner_id).cloned();
-                super::PanelView::new(panel, owner, access)
-            })
-            .collect();
+        let items = self.views(principal, panels).await?;
         Ok(Page { items, total, more })
     }
 }

@@ -374,6 +374,30 @@ impl SavedPanels {
         self.with_owner(panel, access).await
     }
 
+    /// `panels` as the caller sees them, in the same order: their owners' names and the
+    /// caller's shares of them read in one query each, however many panels there are.
+    async fn views(
+        &self,
+        principal: &Principal,
+        panels: Vec<saved_panels::Model>,
+    ) -> AppResult<Vec<PanelView>> {
+        if panels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let owner_ids: Vec<i32> = panels.iter().map(|p| p.owner_id).collect();
+        let owners = crate::services::accounts::usernames(&self.db, owner_ids).await?;
+        let ids: Vec<i32> = panels.iter().map(|p| p.id).collect();
+        let shares = self.shares_naming(principal, &ids).await?;
+        Ok(panels
+            .into_iter()
+            .map(|panel| {
+                let access = access::decide(&panel, principal, &shares);
+                let owner = owners.get(&panel.owner_id).cloned();
+                PanelView::new(panel, owner, access)
+            })
+            .collect())
+    }
+
     async fn with_owner(&self, panel: saved_panels::Model, access: Access) -> AppResult<PanelView> {
         let owner = self.accounts.username(panel.owner_id).await?;
         Ok(PanelView::new(panel, owner, access))

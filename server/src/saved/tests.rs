@@ -302,6 +302,36 @@ async fn writes_return_the_panel_as_its_caller_sees_it_and_bundles_are_bounded()
         )
         .await
         .unwrap();
+    // Views of several panels are read together: the same statements for one panel or two,
+    // each with the caller's own access to it.
+    let rows = [
+        state.saved.load(created.id).await.unwrap(),
+        state.saved.load(other.id).await.unwrap(),
+    ];
+    let statements = || state.statements.load(std::sync::atomic::Ordering::Relaxed);
+    let before = statements();
+    let one = state
+        .saved
+        .views(&editor, rows[..1].to_vec())
+        .await
+        .unwrap();
+    let for_one = statements() - before;
+    let before = statements();
+    let two = state.saved.views(&editor, rows.to_vec()).await.unwrap();
+    assert_eq!(
+        statements() - before,
+        for_one,
+        "one query each, whatever the count"
+    );
+    assert_eq!(for_one, 2, "owners' names and the caller's shares");
+    assert_eq!(one[0].access.level, Some(SharePermission::Edit));
+    let seen: Vec<_> = two.iter().map(|v| (v.id, v.access.level)).collect();
+    assert_eq!(
+        seen,
+        [(created.id, Some(SharePermission::Edit)), (other.id, None)]
+    );
+    assert!(two.iter().all(|v| v.owner.as_deref() == Some("owner")));
+
     let options = ExportOptions {
         format: shared::ExportFormat::Csv,
         filename: None,

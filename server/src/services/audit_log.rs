@@ -714,9 +714,7 @@ mod tests {
                     statement.sql
                 );
             }
-            let (entries, more, total) =
-                state.audit_trail.page(&admin, &query, &page).await.unwrap();
-            let rows = entries;
+            let (rows, more, total) = state.audit_trail.page(&admin, &query, &page).await.unwrap();
             assert_eq!(total, Total::Exact(matching), "{what}");
             assert_eq!(rows.len(), matching.min(50) as usize, "{what}");
             assert_eq!(more, matching > 50, "{what}");

@@ -96,6 +96,7 @@ pub struct Authentication {
     pub(crate) mail: crate::config::MailSettings,
     pub(crate) security: crate::config::SecuritySettings,
     pub(crate) email_addresses: super::email_address::EmailAddresses,
+    pub(crate) crypto: std::sync::Arc<crate::crypto::Encryptor>,
 }
 
 impl Authentication {
@@ -296,7 +297,7 @@ impl Authentication {
             )
             .await?;
         Ok(LoggedIn {
-            user: super::accounts::AccountView::of(&self.email_addresses.crypto, &user)?,
+            user: super::accounts::AccountView::of(&self.crypto, &user)?,
             cookie,
             session_key,
         })

@@ -2,7 +2,7 @@
 //! template picker (with the one-line summary of what a template keeps).
 
 use leptos::prelude::*;
-use shared::{Confidence, EntityType, ExportColumn};
+use shared::EntityType;
 
 use crate::api::graphql;
 use crate::components::Loaded;
@@ -33,14 +33,7 @@ pub fn load_templates() -> LocalResource<Result<Vec<Template>, crate::api::ApiEr
     })
 }
 
-pub fn column_label(column: ExportColumn) -> &'static str {
-    column.header()
-}
-
-pub fn rating_label(rating: Confidence) -> &'static str {
-    rating.label()
-}
-
+/// The plural name of an entity type, as template options show it.
 pub fn type_label(kind: EntityType) -> &'static str {
     match kind {
         EntityType::Gene => "Genes",
@@ -56,7 +49,7 @@ pub fn summary(t: &Template) -> String {
     } else {
         t.columns
             .iter()
-            .map(|c| column_label(*c))
+            .map(|c| c.header())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -65,7 +58,7 @@ pub fn summary(t: &Template) -> String {
     } else {
         t.ratings
             .iter()
-            .map(|r| rating_label(*r))
+            .map(|r| r.label())
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -90,12 +90,7 @@ impl Workbench {
             spawn_local(workbench.restore(stored.panels));
         }
         Effect::new(move |_| {
-            let mut panels: Vec<StoredPanel> = workbench
-                .panels
-                .with(|p| p.iter().map(StoredPanel::of).collect());
-            workbench
-                .unrestored
-                .with(|u| panels.extend(u.iter().map(|(p, _)| p.clone())));
+            let panels = workbench.remembered_panels();
             let uploads: Vec<(String, bool)> = workbench
                 .uploads
                 .with(|u| u.iter().map(|u| (u.list.id.clone(), u.included)).collect());
@@ -139,6 +134,16 @@ impl Workbench {
             }
         }
         self.restoring.set(false);
+    }
+
+    /// The panels to remember: those on the workbench and those that could not be read again.
+    pub(crate) fn remembered_panels(self) -> Vec<StoredPanel> {
+        let mut panels: Vec<StoredPanel> = self
+            .panels
+            .with(|p| p.iter().map(StoredPanel::of).collect());
+        self.unrestored
+            .with(|u| panels.extend(u.iter().map(|(p, _)| p.clone())));
+        panels
     }
 
     /// Whether an upload was left out of the merge on an earlier visit.

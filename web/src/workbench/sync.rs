@@ -76,12 +76,7 @@ fn input_of(panels: &[StoredPanel], left_out: &[String]) -> save_workbench::Work
 /// The workbench as it is now: its panels (those that could not be read again too) and the
 /// uploads left out.
 fn current(workbench: Workbench) -> (Vec<StoredPanel>, Vec<String>) {
-    let mut panels: Vec<StoredPanel> = workbench
-        .panels
-        .with(|p| p.iter().map(StoredPanel::of).collect());
-    workbench
-        .unrestored
-        .with(|u| panels.extend(u.iter().map(|(p, _)| p.clone())));
+    let panels = workbench.remembered_panels();
     let left_out = workbench.uploads.with(|u| {
         u.iter()
             .filter(|u| !u.included)

@@ -1,6 +1,5 @@
 //! Saved-panel types of the API.
 
-use crate::saved::{CommentView, PanelView, VersionView};
 use async_graphql::{
     ComplexObject, Context, ID, InputObject, MaybeUndefined, Result, SimpleObject,
 };
@@ -21,8 +20,8 @@ use crate::graphql::ContextExt;
 use crate::graphql::genelists::types::{ConflictOut, GeneSourceOut, GeneVerification, gene_source};
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::paging::{self, Page, PageArgs};
-use crate::saved;
 use crate::saved::reading::ReadChange;
+use crate::saved::{self, CommentView, PanelView, VersionView};
 
 /// A gene of a saved panel version.
 #[derive(SimpleObject, Clone)]
@@ -462,8 +461,8 @@ pub struct PanelChange {
 }
 
 impl From<ReadChange> for PanelChange {
-    fn from(change: ReadChange) -> Self {
-        let ReadChange {
+    fn from(
+        ReadChange {
             id,
             change_type,
             target_type,
@@ -473,7 +472,8 @@ impl From<ReadChange> for PanelChange {
             at,
             version,
             values,
-        } = change;
+        }: ReadChange,
+    ) -> Self {
         let word = target_type.as_deref().filter(|w| !w.is_empty());
         let target = word.and_then(ChangeTarget::parse);
         let as_gene = |v: &Option<String>| {

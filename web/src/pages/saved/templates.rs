@@ -12,8 +12,7 @@ use super::common::error_message;
 use crate::api::{graphql, navigate_to};
 use crate::components::Loaded;
 use crate::components::exports::{
-    Template, TemplatePicker, column_label, format_label, load_templates, rating_label, summary,
-    type_label,
+    Template, TemplatePicker, format_label, load_templates, summary, type_label,
 };
 use crate::queries::{
     CreateExportTemplate, DeleteExportTemplate, ExportSavedPanelWithTemplate,
@@ -287,7 +286,7 @@ fn TemplateForm(draft: RwSignal<Draft>, reload: Callback<()>) -> impl IntoView {
         "columns",
         ExportColumn::ALL
             .iter()
-            .map(|c| (c.as_str().to_owned(), column_label(*c), false))
+            .map(|c| (c.as_str().to_owned(), c.header(), false))
             .collect(),
         Callback::new(move |(i, on): (usize, bool)| {
             draft.update(|d| toggle(&mut d.columns, ExportColumn::ALL, ExportColumn::ALL[i], on))
@@ -298,7 +297,7 @@ fn TemplateForm(draft: RwSignal<Draft>, reload: Callback<()>) -> impl IntoView {
         "ratings",
         Confidence::ALL
             .iter()
-            .map(|c| (c.as_str().to_owned(), rating_label(*c), false))
+            .map(|c| (c.as_str().to_owned(), c.label(), false))
             .collect(),
         Callback::new(move |(i, on): (usize, bool)| {
             draft.update(|d| toggle(&mut d.ratings, Confidence::ALL, Confidence::ALL[i], on))
